@@ -1,0 +1,19 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Descent",
+    products: [
+        .library(name: "Descent", targets: ["Descent"]),
+        .executable(name: "descent", targets: ["descent"]),
+        .executable(name: "descent-bench", targets: ["descent-bench"]),
+    ],
+    targets: [
+        .target(name: "CDescentKernels"),
+        .target(name: "Descent", dependencies: ["CDescentKernels"]),
+        .executableTarget(name: "descent", dependencies: ["Descent"]),
+        .executableTarget(name: "descent-bench", dependencies: ["Descent"]),
+        .testTarget(name: "DescentTests", dependencies: ["Descent"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

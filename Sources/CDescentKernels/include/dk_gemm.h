@@ -1,0 +1,47 @@
+#ifndef DK_GEMM_H
+#define DK_GEMM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// C = alpha * A(MxK) * B(KxN) + beta * C.
+///
+/// Every operand has arbitrary element strides: element (i, j) of A is
+/// A[i*rsa + j*csa] (likewise B, C), so transposed operands are passed as
+/// swapped strides without copies. Strides may be any value (including
+/// negative) as long as C's elements do not alias each other or A/B.
+/// beta == 0 means C is overwritten and never read (NaN-safe); K == 0 (or
+/// alpha == 0) gives C = beta*C.
+///
+/// Thread safety: reentrant. May be called concurrently from several threads
+/// (each thread has its own packing buffers; a call that finds the thread pool
+/// busy with another caller's work runs single-threaded instead of waiting).
+void dk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
+              const float *A, int64_t rsa, int64_t csa,
+              const float *B, int64_t rsb, int64_t csb,
+              float beta, float *C, int64_t rsc, int64_t csc);
+
+/// Double-precision version of dk_sgemm (same conventions). Accurate, simple
+/// blocked implementation; meant for float64 gradient checks, not speed.
+void dk_dgemm(int64_t M, int64_t N, int64_t K, double alpha,
+              const double *A, int64_t rsa, int64_t csa,
+              const double *B, int64_t rsb, int64_t csb,
+              double beta, double *C, int64_t rsc, int64_t csc);
+
+/// Which sgemm micro-kernel is in use: 0 = portable C, 1 = AVX2+FMA,
+/// 2 = AVX-512F. Mainly for tests/benchmarks.
+int dk_gemm_kernel_level(void);
+
+/// Overrides the kernel choice (clamped to what the CPU supports); pass -1 to
+/// restore automatic selection. Mainly for tests/benchmarks. Not thread-safe
+/// with respect to concurrent dk_sgemm calls.
+void dk_gemm_set_kernel_level(int level);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DK_GEMM_H */

@@ -1,0 +1,34 @@
+#ifndef DK_PARALLEL_H
+#define DK_PARALLEL_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Body of a parallel loop: processes items [begin, end).
+typedef void (*dk_range_fn)(void *ctx, int64_t begin, int64_t end);
+
+/// Number of threads (including the calling thread) used by dk_parallel_for.
+/// Default: number of online CPUs (sysconf), overridable by the environment
+/// variable DESCENT_NUM_THREADS (read once, on first use).
+int dk_num_threads(void);
+
+/// Sets the number of threads (clamped to [1, 256]). Threads are created lazily.
+void dk_set_num_threads(int n);
+
+/// Splits [0, n) into at most dk_num_threads() contiguous chunks of at least
+/// `grain` items and runs fn on them over a persistent thread pool; the calling
+/// thread participates. Blocks until every chunk is done.
+/// Runs fn(ctx, 0, n) inline when n <= grain, when only one thread is
+/// configured, when called from inside a parallel region (nested call), or when
+/// another thread is currently using the pool (concurrent callers never block
+/// each other and never deadlock).
+void dk_parallel_for(int64_t n, int64_t grain, dk_range_fn fn, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DK_PARALLEL_H */

@@ -1,0 +1,255 @@
+import CDescentKernels
+
+/// Every differentiable operation, as a value: its metadata (shapes, dims, scalars) lives in the
+/// case; saved tensors live in the node. `name` is PyTorch's `grad_fn` name and `backward` is the
+/// derivative rule, written with public tensor ops so that every backend gets gradients for free.
+enum Op {
+    case add([Int], [Int]), sub([Int], [Int]), rsub([Int]), mul, div, neg
+    case pow(Double), powTensor, maximum, minimum, whereOp([Int], [Int])
+    case exp, log, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu, leakyRelu(Double), elu(Double), gelu, silu
+    case log1p, expm1, reciprocal, logSigmoid, softplus, clamp(Double, Double)
+    case zeroGrad(String)
+    case sum(inShape: [Int], dims: [Int]?, keepDim: Bool), mean(inShape: [Int], dims: [Int]?, keepDim: Bool)
+    case extremumAll(String), extremumDim(String, inShape: [Int], dim: Int, keepDim: Bool)
+    case variance(dims: [Int], correction: Int, keepDim: Bool), std(dims: [Int], correction: Int, keepDim: Bool)
+    case logsumexp(dims: [Int], keepDim: Bool)
+    case softmax(dim: Int), logSoftmax(dim: Int)
+    case mm, bmm, dot, addmm(biasShape: [Int], beta: Double, alpha: Double)
+    case view(inShape: [Int]), expand(inShape: [Int]), squeeze(inShape: [Int], dim: Int?), unsqueeze(dim: Int)
+    case permute([Int]), transpose(Int, Int), clone, toCopy(DType)
+    case basicIndex(String, inShape: [Int], [BasicIndex]), indexSelect(inShape: [Int], dim: Int)
+    case cat(dim: Int, sizes: [Int]), stack(dim: Int)
+    /// An op defined outside this file (losses, fused layers): its own name and rule.
+    case custom(CustomBackward)
+
+    var name: String {
+        switch self {
+        case .add: return "AddBackward0"
+        case .sub: return "SubBackward0"
+        case .rsub: return "RsubBackward1"
+        case .mul: return "MulBackward0"
+        case .div: return "DivBackward0"
+        case .neg: return "NegBackward0"
+        case .pow: return "PowBackward0"
+        case .powTensor: return "PowBackward1"
+        case .maximum: return "MaximumBackward0"
+        case .minimum: return "MinimumBackward0"
+        case .whereOp: return "WhereBackward0"
+        case .exp: return "ExpBackward0"
+        case .log: return "LogBackward0"
+        case .sqrt: return "SqrtBackward0"
+        case .rsqrt: return "RsqrtBackward0"
+        case .abs: return "AbsBackward0"
+        case .sin: return "SinBackward0"
+        case .cos: return "CosBackward0"
+        case .tanh: return "TanhBackward0"
+        case .sigmoid: return "SigmoidBackward0"
+        case .relu: return "ReluBackward0"
+        case .leakyRelu: return "LeakyReluBackward0"
+        case .elu: return "EluBackward0"
+        case .gelu: return "GeluBackward0"
+        case .silu: return "SiluBackward0"
+        case .log1p: return "Log1PBackward0"
+        case .expm1: return "Expm1Backward0"
+        case .reciprocal: return "ReciprocalBackward0"
+        case .logSigmoid: return "LogSigmoidBackward0"
+        case .softplus: return "SoftplusBackward0"
+        case .clamp: return "ClampBackward1"
+        case .zeroGrad(let n): return n
+        case .sum(_, let dims, _): return dims == nil ? "SumBackward0" : "SumBackward1"
+        case .mean(_, let dims, _): return dims == nil ? "MeanBackward0" : "MeanBackward1"
+        case .extremumAll(let n): return n
+        case .extremumDim(let n, _, _, _): return n
+        case .variance: return "VarBackward0"
+        case .std: return "StdBackward0"
+        case .logsumexp: return "LogsumexpBackward0"
+        case .softmax: return "SoftmaxBackward0"
+        case .logSoftmax: return "LogSoftmaxBackward0"
+        case .mm: return "MmBackward0"
+        case .bmm: return "BmmBackward0"
+        case .dot: return "DotBackward0"
+        case .addmm: return "AddmmBackward0"
+        case .view: return "ViewBackward0"
+        case .expand: return "ExpandBackward0"
+        case .squeeze(_, let d): return d == nil ? "SqueezeBackward0" : "SqueezeBackward1"
+        case .unsqueeze: return "UnsqueezeBackward0"
+        case .permute: return "PermuteBackward0"
+        case .transpose: return "TransposeBackward0"
+        case .clone: return "CloneBackward0"
+        case .toCopy: return "ToCopyBackward0"
+        case .basicIndex(let n, _, _): return n
+        case .indexSelect: return "IndexBackward0"
+        case .cat: return "CatBackward0"
+        case .stack: return "StackBackward0"
+        case .custom(let c): return c.name
+        }
+    }
+
+    /// Gradients for each input edge, given the gradient `g` of the output.
+    func backward(_ g: Tensor, saved s: [Tensor], edges: [Edge]) -> [Tensor?] {
+        func needs(_ i: Int) -> Bool { if case .none = edges[i] { return false } else { return true } }
+        switch self {
+        case .add(let a, let b): return [sumToShape(g, a), sumToShape(g, b)]
+        case .sub(let a, let b): return [sumToShape(g, a), needs(1) ? sumToShape(-g, b) : nil]
+        case .rsub(let a): return [sumToShape(-g, a)]
+        case .mul:
+            return [needs(0) ? sumToShape(g * s[1], s[0].shape) : nil, needs(1) ? sumToShape(g * s[0], s[1].shape) : nil]
+        case .div:
+            return [needs(0) ? sumToShape(g / s[1], s[0].shape) : nil,
+                    needs(1) ? sumToShape(-g * s[0] / (s[1] * s[1]), s[1].shape) : nil]
+        case .neg: return [-g]
+        case .pow(let p):
+            if p == 0 { return [Tensor.zerosLike(g)] }
+            return [g * (s[0].pow(p - 1) * p)]
+        case .powTensor:
+            let (a, b, out) = (s[0], s[1], s[2])
+            let ga = needs(0) ? sumToShape(g * b * a.pow(b - 1), a.shape) : nil
+            let gb = needs(1) ? sumToShape(g * out * Descent.where(a .== 0, Tensor.zerosLike(a), a.log()), b.shape) : nil
+            return [ga, gb]
+        case .maximum, .minimum:
+            let (a, b) = (s[0], s[1])
+            let isMax: Bool = { if case .maximum = self { return true } else { return false } }()
+            let wa = (isMax ? (a .> b) : (a .< b)).to(dtype: g.dtype) + (a .== b).to(dtype: g.dtype) * 0.5
+            return [needs(0) ? sumToShape(g * wa, a.shape) : nil, needs(1) ? sumToShape(g * (1 - wa), b.shape) : nil]
+        case .whereOp(let a, let b):
+            let c = s[0]
+            let z = Tensor.zeros([], dtype: g.dtype)
+            return [needs(0) ? sumToShape(Descent.where(c, g, z), a) : nil, needs(1) ? sumToShape(Descent.where(c, z, g), b) : nil]
+        case .exp: return [g * s[0]]
+        case .log: return [g / s[0]]
+        case .sqrt: return [g / (s[0] * 2)]
+        case .rsqrt: return [g * s[0].pow(3) * -0.5]
+        case .abs: return [g * s[0].sign()]
+        case .sin: return [g * s[0].cos()]
+        case .cos: return [-g * s[0].sin()]
+        case .tanh: return [binaryKernel(g, s[0], op: Int32(DK_TANH_BWD), compute: g.dtype, output: g.dtype)]
+        case .sigmoid: return [binaryKernel(g, s[0], op: Int32(DK_SIGMOID_BWD), compute: g.dtype, output: g.dtype)]
+        case .relu: return [binaryKernel(g, s[0], op: Int32(DK_RELU_BWD), compute: g.dtype, output: g.dtype)]
+        case .leakyRelu(let slope):
+            return [g * Descent.where(s[0] .> 0, Tensor.onesLike(g), Tensor.fullLike(g, slope))]
+        case .elu(let alpha):
+            let x = s[0]
+            return [g * Descent.where(x .> 0, Tensor.onesLike(g), x.exp() * alpha)]
+        case .gelu:
+            let x = s[0]
+            let cdf = ((x * 0.70710678118654752440).erf() + 1) * 0.5
+            let pdf = (x * x * -0.5).exp() * 0.39894228040143267794
+            return [g * (cdf + x * pdf)]
+        case .silu:
+            let sg = s[0].sigmoid()
+            return [g * (sg * (1 + s[0] * (1 - sg)))]
+        case .log1p: return [g / (s[0] + 1)]
+        case .expm1: return [g * (s[0] + 1)]
+        case .reciprocal: return [-g * s[0] * s[0]]
+        case .logSigmoid: return [g * (-s[0]).sigmoid()]
+        case .softplus: return [g * s[0].sigmoid()]
+        case .clamp(let lo, let hi):
+            let x = s[0]
+            let mask = (x .>= lo) .&& (x .<= hi)
+            return [g * mask.to(dtype: g.dtype)]
+        case .zeroGrad: return [Tensor.zerosLike(g)]
+        case .sum(let inShape, let dims, let keepDim):
+            return [expandReduced(g, inShape: inShape, dims: dims, keepDim: keepDim)]
+        case .mean(let inShape, let dims, let keepDim):
+            let n = dims.map { Set($0).reduce(1) { $0 * inShape[$1] } } ?? inShape.reduce(1, *)
+            return [expandReduced(g / Double(n), inShape: inShape, dims: dims, keepDim: keepDim)]
+        case .extremumAll:
+            let (x, out) = (s[0], s[1])
+            let mask = (x .== out).to(dtype: g.dtype)
+            return [mask * (g / mask.sum())]
+        case .extremumDim(_, let inShape, let dim, let keepDim):
+            let idx = keepDim ? s[0] : s[0].unsqueeze(dim)
+            let gg = keepDim ? g : g.unsqueeze(dim)
+            var rshape = [Int](repeating: 1, count: inShape.count); rshape[dim] = inShape[dim]
+            let ar = Tensor.arange(0, inShape[dim]).reshape(rshape)
+            let mask = (ar .== idx).to(dtype: g.dtype)
+            return [mask * gg]
+        case .variance(let dims, let correction, let keepDim):
+            let x = s[0]
+            let n = Set(dims).reduce(1) { $0 * x.shape[$1] }
+            let gg = keepDim ? g : unsqueezeDims(g, dims)
+            return [gg * (x - x.mean(dims: dims, keepDim: true)) * (2.0 / Double(Swift.max(n - correction, 0)))]
+        case .std(let dims, let correction, let keepDim):
+            let (x, out) = (s[0], s[1])
+            let n = Set(dims).reduce(1) { $0 * x.shape[$1] }
+            let gg = keepDim ? g : unsqueezeDims(g, dims)
+            let o = keepDim ? out : unsqueezeDims(out, dims)
+            return [gg * (x - x.mean(dims: dims, keepDim: true)) / (o * Double(Swift.max(n - correction, 0)))]
+        case .logsumexp(let dims, let keepDim):
+            let (x, out) = (s[0], s[1])
+            let gg = keepDim ? g : unsqueezeDims(g, dims)
+            let o = keepDim ? out : unsqueezeDims(out, dims)
+            return [gg * (x - o).exp()]
+        case .softmax(let d): return [softmaxBackward(g, s[0], dim: d, isLog: false)]
+        case .logSoftmax(let d): return [softmaxBackward(g, s[0], dim: d, isLog: true)]
+        case .mm:
+            let (a, b) = (s[0], s[1])
+            return [needs(0) ? g.mm(b.t()) : nil, needs(1) ? a.t().mm(g) : nil]
+        case .bmm:
+            let (a, b) = (s[0], s[1])
+            return [needs(0) ? g.bmm(b.transpose(1, 2)) : nil, needs(1) ? a.transpose(1, 2).bmm(g) : nil]
+        case .dot: return [needs(0) ? g * s[1] : nil, needs(1) ? g * s[0] : nil]
+        case .addmm(let biasShape, let beta, let alpha):
+            let (a, b) = (s[0], s[1])
+            let gb = needs(0) ? sumToShape(beta == 1 ? g : g * beta, biasShape) : nil
+            let ga = needs(1) ? (alpha == 1 ? g.mm(b.t()) : g.mm(b.t()) * alpha) : nil
+            let gw = needs(2) ? (alpha == 1 ? a.t().mm(g) : a.t().mm(g) * alpha) : nil
+            return [gb, ga, gw]
+        case .view(let inShape): return [g.reshape(inShape)]
+        case .expand(let inShape): return [sumToShape(g, inShape)]
+        case .squeeze(let inShape, _): return [g.reshape(inShape)]
+        case .unsqueeze(let d): return [g.squeeze(dim: d)]
+        case .permute(let dims):
+            var inv = [Int](repeating: 0, count: dims.count)
+            for (i, d) in dims.enumerated() { inv[d] = i }
+            return [g.permute(inv)]
+        case .transpose(let a, let b): return [g.transpose(a, b)]
+        case .clone: return [g]
+        case .toCopy(let src): return [g.to(dtype: src)]
+        case .basicIndex(_, let inShape, let basic):
+            let z = Tensor.zeros(inShape, dtype: g.dtype)
+            copyStrided(from: g, into: z.basicView(basic))
+            return [z]
+        case .indexSelect(let inShape, let dim):
+            let z = Tensor.zeros(inShape, dtype: g.dtype)
+            let gc = g.contiguous()
+            let outer = inShape[..<dim].reduce(1, *), inner = inShape[(dim + 1)...].reduce(1, *)
+            dk_index_add(g.dtype.code, Int64(outer), Int64(inShape[dim]), Int64(inner), z.rawPointer, s[0].pointer(Int64.self), Int64(s[0].count), gc.rawPointer)
+            return [z]
+        case .cat(let dim, let sizes):
+            var start = 0
+            var out: [Tensor?] = []
+            for n in sizes { out.append(g.narrow(dim: dim, start: start, length: n)); start += n }
+            return out
+        case .stack(let dim):
+            return (0..<g.shape[dim]).map { g[Array(repeating: TensorIndexItem.all, count: dim) + [.index($0)]] }
+        case .custom(let c): return c.backward(g, s, edges.map { if case .none = $0 { return false } else { return true } })
+        }
+    }
+}
+
+/// The derivative rule of an op defined outside Op.swift (a loss or fused layer).
+struct CustomBackward {
+    let name: String
+    /// (upstream gradient, saved tensors, which inputs need a gradient) -> one gradient per input.
+    let backward: (Tensor, [Tensor], [Bool]) -> [Tensor?]
+}
+
+func unsqueezeDims(_ g: Tensor, _ dims: [Int]) -> Tensor {
+    var r = g
+    for d in dims.sorted() { r = r.unsqueeze(d) }
+    return r
+}
+
+/// Broadcasts the gradient of a reduction back to the input's shape.
+func expandReduced(_ g: Tensor, inShape: [Int], dims: [Int]?, keepDim: Bool) -> Tensor {
+    var r = g
+    if let dims = dims, !keepDim { r = unsqueezeDims(r, Array(Set(dims))) }
+    else if dims == nil && !keepDim { r = r.reshape([Int](repeating: 1, count: inShape.count)) }
+    return r.expand(inShape)
+}
+
+extension Tensor {
+    /// Elementwise error function.
+    public func erf() -> Tensor { unary(Int32(DK_ERF), 0, 0, .zeroGrad("ErfBackward0"), save: .nothing) }
+}

@@ -1,0 +1,266 @@
+import CDescentKernels
+
+// MARK: - Binary arithmetic
+
+extension Tensor {
+    static func arith(_ a: Tensor, _ b: Tensor, _ op: Int32) -> Tensor {
+        var t = resultType(a, b)
+        if op == Int32(DK_DIV) && !t.isFloatingPoint { t = .float32 }   // true division, like PyTorch
+        if t == .bool && (op == Int32(DK_SUB)) {
+            fail("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
+        }
+        let out = binaryKernel(a, b, op: op, compute: t, output: t)
+        if wantsGrad(a, b) {
+            if !t.isFloatingPoint { return out }
+            switch Int(op) {
+            case Int(DK_ADD): out.recorded(.add(a.shape, b.shape), inputs: [a, b])
+            case Int(DK_SUB): out.recorded(b.isWrappedNumber ? .sub(a.shape, b.shape) : .sub(a.shape, b.shape), inputs: [a, b])
+            case Int(DK_MUL): out.recorded(.mul, inputs: [a, b], saved: [a, b])
+            case Int(DK_DIV): out.recorded(.div, inputs: [a, b], saved: [a, b])
+            case Int(DK_POW): out.recorded(.powTensor, inputs: [a, b], saved: [a, b, out])
+            case Int(DK_MAXIMUM): out.recorded(.maximum, inputs: [a, b], saved: [a, b])
+            case Int(DK_MINIMUM): out.recorded(.minimum, inputs: [a, b], saved: [a, b])
+            default: break
+            }
+        }
+        return out
+    }
+
+    /// Elementwise `a + b` with broadcasting.
+    public static func + (a: Tensor, b: Tensor) -> Tensor { arith(a, b, Int32(DK_ADD)) }
+    /// Elementwise `a - b` with broadcasting.
+    public static func - (a: Tensor, b: Tensor) -> Tensor { arith(a, b, Int32(DK_SUB)) }
+    /// Elementwise `a * b` with broadcasting.
+    public static func * (a: Tensor, b: Tensor) -> Tensor { arith(a, b, Int32(DK_MUL)) }
+    /// Elementwise true division with broadcasting (integers divide to float32, as in PyTorch).
+    public static func / (a: Tensor, b: Tensor) -> Tensor { arith(a, b, Int32(DK_DIV)) }
+
+    public static func + (a: Tensor, b: Double) -> Tensor { a + wrap(b) }
+    public static func + (a: Double, b: Tensor) -> Tensor { wrap(a) + b }
+    public static func - (a: Tensor, b: Double) -> Tensor { a - wrap(b) }
+    public static func - (a: Double, b: Tensor) -> Tensor { rsub(b, wrap(a)) }
+    public static func * (a: Tensor, b: Double) -> Tensor { a * wrap(b) }
+    public static func * (a: Double, b: Tensor) -> Tensor { wrap(a) * b }
+    public static func / (a: Tensor, b: Double) -> Tensor { a / wrap(b) }
+    public static func / (a: Double, b: Tensor) -> Tensor { wrap(a) / b }
+    public static func + (a: Tensor, b: Float) -> Tensor { a + wrap(Double(b)) }
+    public static func + (a: Float, b: Tensor) -> Tensor { wrap(Double(a)) + b }
+    public static func - (a: Tensor, b: Float) -> Tensor { a - wrap(Double(b)) }
+    public static func - (a: Float, b: Tensor) -> Tensor { rsub(b, wrap(Double(a))) }
+    public static func * (a: Tensor, b: Float) -> Tensor { a * wrap(Double(b)) }
+    public static func * (a: Float, b: Tensor) -> Tensor { wrap(Double(a)) * b }
+    public static func / (a: Tensor, b: Float) -> Tensor { a / wrap(Double(b)) }
+    public static func / (a: Float, b: Tensor) -> Tensor { wrap(Double(a)) / b }
+    public static func + (a: Tensor, b: Int) -> Tensor { a + wrap(b) }
+    public static func + (a: Int, b: Tensor) -> Tensor { wrap(a) + b }
+    public static func - (a: Tensor, b: Int) -> Tensor { a - wrap(b) }
+    public static func - (a: Int, b: Tensor) -> Tensor { rsub(b, wrap(a)) }
+    public static func * (a: Tensor, b: Int) -> Tensor { a * wrap(b) }
+    public static func * (a: Int, b: Tensor) -> Tensor { wrap(a) * b }
+    public static func / (a: Tensor, b: Int) -> Tensor { a / wrap(b) }
+    public static func / (a: Int, b: Tensor) -> Tensor { wrap(a) / b }
+
+    public static func += (a: inout Tensor, b: Tensor) { a = a + b }
+    public static func -= (a: inout Tensor, b: Tensor) { a = a - b }
+    public static func *= (a: inout Tensor, b: Tensor) { a = a * b }
+    public static func /= (a: inout Tensor, b: Tensor) { a = a / b }
+
+    static func wrap(_ v: Double) -> Tensor { Tensor.scalar(v, dtype: .float64).asWrapped(.float32) }
+    static func wrap(_ v: Int) -> Tensor { Tensor.scalar(Double(v), dtype: .int64) }
+    /// Wrapped float numbers keep double precision for the value but promote as float32 would.
+    func asWrapped(_ d: DType) -> Tensor { isWrappedNumber = true; return self }
+
+    /// `scalar - t` (PyTorch's `rsub`, grad_fn RsubBackward1).
+    static func rsub(_ t: Tensor, _ s: Tensor) -> Tensor {
+        let dt = resultType(t, s)
+        let out = binaryKernel(s, t, op: Int32(DK_SUB), compute: dt, output: dt)
+        if wantsGrad(t) && dt.isFloatingPoint { out.recorded(.rsub(t.shape), inputs: [t]) }
+        return out
+    }
+
+    /// Unary minus.
+    public static prefix func - (a: Tensor) -> Tensor { a.neg() }
+
+    /// Elementwise power with a scalar exponent.
+    public func pow(_ exponent: Double) -> Tensor {
+        if !dtype.isFloatingPoint {
+            return Tensor.arith(self, Tensor.wrap(Int(exponent)), Int32(DK_POW))
+        }
+        return unary(Int32(DK_POWS), exponent, 0, .pow(exponent), save: .input)
+    }
+    /// Elementwise power with a tensor exponent (broadcasting).
+    public func pow(_ exponent: Tensor) -> Tensor { Tensor.arith(self, exponent, Int32(DK_POW)) }
+    /// Elementwise maximum (PyTorch's `torch.maximum`).
+    public func maximum(_ other: Tensor) -> Tensor { Tensor.arith(self, other, Int32(DK_MAXIMUM)) }
+    /// Elementwise minimum (PyTorch's `torch.minimum`).
+    public func minimum(_ other: Tensor) -> Tensor { Tensor.arith(self, other, Int32(DK_MINIMUM)) }
+}
+
+// MARK: - Comparisons (bool results)
+
+infix operator .&& : LogicalConjunctionPrecedence
+infix operator .|| : LogicalDisjunctionPrecedence
+
+extension Tensor {
+    static func compare(_ a: Tensor, _ b: Tensor, _ op: Int32) -> Tensor {
+        let t = resultType(a, b)
+        return binaryKernel(a, b, op: op, compute: t, output: .bool)
+    }
+    public static func .== (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_EQ)) }
+    public static func .!= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_NE)) }
+    public static func .< (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_LT)) }
+    public static func .<= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_LE)) }
+    public static func .> (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_GT)) }
+    public static func .>= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_GE)) }
+    public static func .== (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_EQ)) }
+    public static func .!= (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_NE)) }
+    public static func .< (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_LT)) }
+    public static func .<= (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_LE)) }
+    public static func .> (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_GT)) }
+    public static func .>= (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_GE)) }
+    public static func .== (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_EQ)) }
+    public static func .!= (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_NE)) }
+    public static func .< (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_LT)) }
+    public static func .<= (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_LE)) }
+    public static func .> (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_GT)) }
+    public static func .>= (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_GE)) }
+    /// Elementwise logical and of two tensors (nonzero = true).
+    public static func .&& (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_LOGICAL_AND)) }
+    /// Elementwise logical or of two tensors.
+    public static func .|| (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_LOGICAL_OR)) }
+    /// Elementwise logical not.
+    public func logicalNot() -> Tensor { self .== Tensor.scalar(0, dtype: dtype) }
+    /// `true` when both tensors have the same shape and elements (PyTorch's `torch.equal`).
+    public func equal(_ other: Tensor) -> Bool {
+        shape == other.shape && (self .== other).all().item() != 0
+    }
+    /// `true` when all elements are close: |a - b| <= atol + rtol * |b| (PyTorch's `allclose`).
+    public func allclose(_ other: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8) -> Bool {
+        let a = self.to(dtype: .float64), b = other.to(dtype: .float64)
+        return noGrad { ((a - b).abs() .<= (b.abs() * rtol + atol)).all().item() != 0 }
+    }
+}
+
+// MARK: - Unary
+
+/// What a unary op saves for its backward.
+enum UnarySave { case nothing, input, output }
+
+extension Tensor {
+    func unary(_ op: Int32, _ p1: Double, _ p2: Double, _ gop: Op?, save: UnarySave) -> Tensor {
+        if !dtype.isFloatingPoint && !(dtype == .int64 && [DK_NEG, DK_ABS, DK_SIGN, DK_SQUARE, DK_CLAMP].map(Int32.init).contains(op)) {
+            // integer inputs of float functions compute in float32, as PyTorch does for exp/log/sqrt/...
+            return self.to(dtype: .float32).unary(op, p1, p2, gop, save: save)
+        }
+        let x = contiguous()
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        dk_unary(op, dtype.code, Int64(count), x.rawPointer, out.rawPointer, p1, p2)
+        if let gop = gop, wantsGrad(self), dtype.isFloatingPoint {
+            switch save {
+            case .nothing: out.recorded(gop, inputs: [self])
+            case .input: out.recorded(gop, inputs: [self], saved: [self])
+            case .output: out.recorded(gop, inputs: [self], saved: [out])
+            }
+        }
+        return out
+    }
+
+    /// Elementwise negation.
+    public func neg() -> Tensor {
+        if dtype == .bool { fail("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.") }
+        return unary(Int32(DK_NEG), 0, 0, .neg, save: .nothing)
+    }
+    /// Elementwise e^x.
+    public func exp() -> Tensor { unary(Int32(DK_EXP), 0, 0, .exp, save: .output) }
+    /// Elementwise natural logarithm.
+    public func log() -> Tensor { unary(Int32(DK_LOG), 0, 0, .log, save: .input) }
+    /// Elementwise square root.
+    public func sqrt() -> Tensor { unary(Int32(DK_SQRT), 0, 0, .sqrt, save: .output) }
+    /// Elementwise 1/sqrt(x).
+    public func rsqrt() -> Tensor { unary(Int32(DK_RSQRT), 0, 0, .rsqrt, save: .output) }
+    /// Elementwise absolute value.
+    public func abs() -> Tensor { unary(Int32(DK_ABS), 0, 0, .abs, save: .input) }
+    /// Elementwise sine.
+    public func sin() -> Tensor { unary(Int32(DK_SIN), 0, 0, .sin, save: .input) }
+    /// Elementwise cosine.
+    public func cos() -> Tensor { unary(Int32(DK_COS), 0, 0, .cos, save: .input) }
+    /// Elementwise hyperbolic tangent.
+    public func tanh() -> Tensor { unary(Int32(DK_TANH), 0, 0, .tanh, save: .output) }
+    /// Elementwise logistic sigmoid 1 / (1 + e^-x).
+    public func sigmoid() -> Tensor { unary(Int32(DK_SIGMOID), 0, 0, .sigmoid, save: .output) }
+    /// Elementwise max(x, 0).
+    public func relu() -> Tensor { unary(Int32(DK_RELU), 0, 0, .relu, save: .output) }
+    /// Elementwise x > 0 ? x : slope * x.
+    public func leakyRelu(negativeSlope: Double = 0.01) -> Tensor {
+        unary(Int32(DK_LEAKY_RELU), negativeSlope, 0, .leakyRelu(negativeSlope), save: .input)
+    }
+    /// Elementwise x > 0 ? x : alpha * (e^x - 1).
+    public func elu(alpha: Double = 1) -> Tensor { unary(Int32(DK_ELU), alpha, 0, .elu(alpha), save: .input) }
+    /// Elementwise exact GELU, x * Φ(x).
+    public func gelu() -> Tensor { unary(Int32(DK_GELU), 0, 0, .gelu, save: .input) }
+    /// Elementwise x * sigmoid(x).
+    public func silu() -> Tensor { unary(Int32(DK_SILU), 0, 0, .silu, save: .input) }
+    /// Elementwise log(1 + x).
+    public func log1p() -> Tensor { unary(Int32(DK_LOG1P), 0, 0, .log1p, save: .input) }
+    /// Elementwise e^x - 1.
+    public func expm1() -> Tensor { unary(Int32(DK_EXPM1), 0, 0, .expm1, save: .output) }
+    /// Elementwise x².
+    public func square() -> Tensor { pow(2) }
+    /// Elementwise sign (-1, 0, 1).
+    public func sign() -> Tensor { unary(Int32(DK_SIGN), 0, 0, .zeroGrad("SignBackward0"), save: .nothing) }
+    /// Elementwise 1/x.
+    public func reciprocal() -> Tensor { unary(Int32(DK_RECIPROCAL), 0, 0, .reciprocal, save: .output) }
+    /// Elementwise floor.
+    public func floor() -> Tensor { unary(Int32(DK_FLOOR), 0, 0, .zeroGrad("FloorBackward0"), save: .nothing) }
+    /// Elementwise ceiling.
+    public func ceil() -> Tensor { unary(Int32(DK_CEIL), 0, 0, .zeroGrad("CeilBackward0"), save: .nothing) }
+    /// Elementwise rounding half to even.
+    public func round() -> Tensor { unary(Int32(DK_ROUND), 0, 0, .zeroGrad("RoundBackward0"), save: .nothing) }
+    /// Elementwise log(sigmoid(x)), computed stably.
+    public func logSigmoid() -> Tensor { unary(Int32(DK_LOG_SIGMOID), 0, 0, .logSigmoid, save: .input) }
+    /// Elementwise log(1 + e^x), computed stably.
+    public func softplus() -> Tensor { unary(Int32(DK_SOFTPLUS), 0, 0, .softplus, save: .input) }
+    /// Clamps every element into [min, max] (PyTorch's `clamp`).
+    public func clamp(min: Double? = nil, max: Double? = nil) -> Tensor {
+        if min == nil && max == nil { fail("torch.clamp: At least one of 'min' or 'max' must not be None") }
+        let lo = min ?? -Double.infinity, hi = max ?? Double.infinity
+        return unary(Int32(DK_CLAMP), lo, hi, .clamp(lo, hi), save: .input)
+    }
+    /// Same as `clamp`.
+    public func clip(min: Double? = nil, max: Double? = nil) -> Tensor { clamp(min: min, max: max) }
+}
+
+/// Chooses elements from `a` where `condition` is true, else from `b` (PyTorch's `torch.where`).
+public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+    checkSameDevice(a, b); checkSameDevice(condition, a)
+    if condition.dtype != .bool { fail("where expected condition to be a boolean tensor, but got a tensor with dtype \(condition.dtype)") }
+    let t = resultType(a, b)
+    let shape = broadcastShapes(broadcastShapes(condition.shape, a.shape), b.shape)
+    let c = noGrad { condition.expand(shape).contiguous() }
+    let a2 = noGrad { a.to(dtype: t).expand(shape).contiguous() }
+    let b2 = noGrad { b.to(dtype: t).expand(shape).contiguous() }
+    let out = Tensor(uninitializedShape: shape, dtype: t)
+    dk_where(Int64(t.itemSize), Int64(out.count), c.pointer(UInt8.self), a2.rawPointer, b2.rawPointer, out.rawPointer)
+    if wantsGrad(a, b) && t.isFloatingPoint { out.recorded(.whereOp(a.shape, b.shape), inputs: [a, b], saved: [c]) }
+    return out
+}
+public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Double) -> Tensor { `where`(condition, a, Tensor.wrap(b)) }
+public func `where`(_ condition: Tensor, _ a: Double, _ b: Tensor) -> Tensor { `where`(condition, Tensor.wrap(a), b) }
+
+// Free-function forms of the math methods (PyTorch's `torch.exp(x)` ...).
+public func exp(_ x: Tensor) -> Tensor { x.exp() }
+public func log(_ x: Tensor) -> Tensor { x.log() }
+public func sqrt(_ x: Tensor) -> Tensor { x.sqrt() }
+public func abs(_ x: Tensor) -> Tensor { x.abs() }
+public func sin(_ x: Tensor) -> Tensor { x.sin() }
+public func cos(_ x: Tensor) -> Tensor { x.cos() }
+public func tanh(_ x: Tensor) -> Tensor { x.tanh() }
+public func sigmoid(_ x: Tensor) -> Tensor { x.sigmoid() }
+public func relu(_ x: Tensor) -> Tensor { x.relu() }
+public func pow(_ x: Tensor, _ e: Double) -> Tensor { x.pow(e) }
+public func pow(_ x: Tensor, _ e: Tensor) -> Tensor { x.pow(e) }
+public func clamp(_ x: Tensor, min: Double? = nil, max: Double? = nil) -> Tensor { x.clamp(min: min, max: max) }
+public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { a.maximum(b) }
+public func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { a.minimum(b) }
+public func softmax(_ x: Tensor, dim: Int) -> Tensor { x.softmax(dim: dim) }
+public func logSoftmax(_ x: Tensor, dim: Int) -> Tensor { x.logSoftmax(dim: dim) }

@@ -1,0 +1,229 @@
+import CDescentKernels
+
+/// One item of a subscript: an integer, a range, `.all`, `.stride(by:)`, a tensor of indices or a mask.
+public protocol TensorIndex {
+    var tensorIndexItem: TensorIndexItem { get }
+}
+
+/// The resolved forms of subscript items (PyTorch's `x[i]`, `x[a:b:s]`, `x[:]`, `x[None]`, `x[...]`, `x[idx]`).
+public enum TensorIndexItem: TensorIndex {
+    case index(Int)
+    case range(Int?, Int?, Int)
+    case everything
+    case newDim
+    case rest
+    case tensor(Tensor)
+    public var tensorIndexItem: TensorIndexItem { self }
+}
+
+extension TensorIndex where Self == TensorIndexItem {
+    /// Every entry of the dim (PyTorch's `:`).
+    public static var all: TensorIndexItem { .everything }
+    /// Every `step`-th entry of the dim (PyTorch's `::step`).
+    public static func stride(by step: Int) -> TensorIndexItem { .range(nil, nil, step) }
+    /// Entries `start..<end` every `step` (PyTorch's `start:end:step`); nil bounds mean the ends.
+    public static func slice(_ start: Int?, _ end: Int?, step: Int = 1) -> TensorIndexItem { .range(start, end, step) }
+    /// A new size-1 dim (PyTorch's `None`).
+    public static var newAxis: TensorIndexItem { .newDim }
+    /// All remaining dims (PyTorch's `...`).
+    public static var ellipsis: TensorIndexItem { .rest }
+}
+
+extension Int: TensorIndex { public var tensorIndexItem: TensorIndexItem { .index(self) } }
+extension Range: TensorIndex where Bound == Int { public var tensorIndexItem: TensorIndexItem { .range(lowerBound, upperBound, 1) } }
+extension ClosedRange: TensorIndex where Bound == Int { public var tensorIndexItem: TensorIndexItem { .range(lowerBound, upperBound + 1, 1) } }
+extension PartialRangeFrom: TensorIndex where Bound == Int { public var tensorIndexItem: TensorIndexItem { .range(lowerBound, nil, 1) } }
+extension PartialRangeUpTo: TensorIndex where Bound == Int { public var tensorIndexItem: TensorIndexItem { .range(nil, upperBound, 1) } }
+extension PartialRangeThrough: TensorIndex where Bound == Int { public var tensorIndexItem: TensorIndexItem { .range(nil, upperBound + 1, 1) } }
+extension Tensor: TensorIndex { public var tensorIndexItem: TensorIndexItem { .tensor(self) } }
+
+/// A basic (view) index resolved against a concrete dim.
+enum BasicIndex {
+    case select(Int)              // a single entry: the dim disappears
+    case range(Int, Int, Int)     // start, count, step
+    case insert                   // new size-1 dim
+}
+
+extension Tensor {
+    /// Indexing as in PyTorch: integers select, ranges slice (views sharing storage), `.all` keeps a dim,
+    /// `.stride(by:)` steps, an int64 tensor picks entries, a bool tensor masks.
+    public subscript(_ items: TensorIndex...) -> Tensor {
+        get { self[items.map { $0.tensorIndexItem }] }
+        set { assign(items.map { $0.tensorIndexItem }, newValue) }
+    }
+
+    public subscript(_ items: [TensorIndexItem]) -> Tensor {
+        get { index(items) }
+        set { assign(items, newValue) }
+    }
+
+    /// Resolves items into per-dim basic indices plus at most one advanced (tensor) index and its dim in the view.
+    func resolve(_ items: [TensorIndexItem]) -> (basic: [BasicIndex], advanced: (Tensor, Int)?) {
+        var basic: [BasicIndex] = []
+        var advanced: (Tensor, Int)? = nil
+        let consuming = items.reduce(0) { n, it in
+            switch it {
+            case .newDim, .rest: return n
+            case .tensor(let t): return n + (t.dtype == .bool ? Swift.max(t.rank, 1) : 1)
+            default: return n + 1
+            }
+        }
+        if consuming > rank { fail("too many indices for tensor of dimension \(rank)") }
+        var dim = 0      // input dim
+        var outDim = 0   // dim in the result of the basic indexing
+        for it in items {
+            switch it {
+            case .index(let i):
+                let n = shape[dim]
+                if i < -n || i >= n { fail("index \(i) is out of bounds for dimension \(dim) with size \(n)") }
+                basic.append(.select(i < 0 ? i + n : i)); dim += 1
+            case .range(let s, let e, let step):
+                if step <= 0 { fail("step must be greater than zero") }
+                let n = shape[dim]
+                func clampBound(_ v: Int?, _ def: Int) -> Int {
+                    guard var v = v else { return def }
+                    if v < 0 { v += n }
+                    return Swift.min(Swift.max(v, 0), n)
+                }
+                let start = clampBound(s, 0), end = clampBound(e, n)
+                let cnt = end > start ? (end - start + step - 1) / step : 0
+                basic.append(.range(start, cnt, step)); dim += 1; outDim += 1
+            case .everything:
+                basic.append(.range(0, shape[dim], 1)); dim += 1; outDim += 1
+            case .newDim:
+                basic.append(.insert); outDim += 1
+            case .rest:
+                let remaining = rank - dim - (consuming - basicConsumedAfter(items, it))
+                for _ in 0..<Swift.max(remaining, 0) { basic.append(.range(0, shape[dim], 1)); dim += 1; outDim += 1 }
+            case .tensor(let t):
+                if advanced != nil { fail("indexing with more than one tensor is not supported") }
+                advanced = (t, outDim)
+                let k = t.dtype == .bool ? Swift.max(t.rank, 1) : 1
+                for _ in 0..<k { basic.append(.range(0, shape[dim], 1)); dim += 1; outDim += 1 }
+            }
+        }
+        return (basic, advanced)
+    }
+    private func basicConsumedAfter(_ items: [TensorIndexItem], _ e: TensorIndexItem) -> Int {
+        // dims consumed by the items before the ellipsis
+        var n = 0
+        for it in items {
+            if case .rest = it { break }
+            switch it {
+            case .newDim: break
+            case .tensor(let t): n += t.dtype == .bool ? Swift.max(t.rank, 1) : 1
+            default: n += 1
+            }
+        }
+        return n
+    }
+
+    /// Applies basic indices as a view (no autograd recording).
+    func basicView(_ basic: [BasicIndex]) -> Tensor {
+        var s: [Int] = [], st: [Int] = []
+        var off = offset
+        var dim = 0
+        for b in basic {
+            switch b {
+            case .select(let i): off += i * strides[dim]; dim += 1
+            case .range(let start, let cnt, let step):
+                off += start * strides[dim]; s.append(cnt); st.append(strides[dim] * step); dim += 1
+            case .insert: s.append(1); st.append(1)
+            }
+        }
+        while dim < rank { s.append(shape[dim]); st.append(strides[dim]); dim += 1 }
+        return Tensor(storage: storage, shape: s, strides: st, offset: off, dtype: dtype)
+    }
+
+    func index(_ items: [TensorIndexItem]) -> Tensor {
+        let (basic, adv) = resolve(items)
+        var v = basicView(basic)
+        if wantsGrad(self) {
+            let name = basic.contains { if case .select = $0 { return true } else { return false } } ? "SelectBackward0"
+                : (basic.contains { if case .insert = $0 { return true } else { return false } } ? "UnsqueezeBackward0" : "SliceBackward0")
+            v.recorded(.basicIndex(name, inShape: shape, basic), inputs: [self])
+        }
+        if let (t, d) = adv { v = v.advancedIndex(t, dim: d) }
+        return v
+    }
+
+    /// Picks entries along `dim` with an int64 tensor, or masks dims `dim..<dim+mask.rank` with a bool tensor.
+    func advancedIndex(_ t: Tensor, dim: Int) -> Tensor {
+        checkSameDevice(self, t)
+        if t.dtype == .bool || t.dtype == .uint8 {
+            let k = Swift.max(t.rank, 1)
+            for i in 0..<t.rank where t.shape[i] != shape[dim + i] {
+                fail("The shape of the mask \(shapeString(t.shape)) at index \(i) does not match the shape of the indexed tensor \(shapeString(shape)) at index \(dim + i)")
+            }
+            let m = t.contiguous()
+            let n = m.count
+            let cnt = Int(dk_count_nonzero_u8(m.pointer(UInt8.self), Int64(n)))
+            let idx = Tensor(uninitializedShape: [cnt], dtype: .int64)
+            dk_nonzero_u8(m.pointer(UInt8.self), Int64(n), idx.pointer(Int64.self))
+            let flat = k == 1 ? self : self.flatten(startDim: dim, endDim: dim + k - 1)
+            return flat.indexSelect(dim: dim, idx)
+        }
+        if t.dtype != .int64 && t.dtype != .int32 { fail("tensors used as indices must be long, int, byte or bool tensors") }
+        let flatIdx = t.rank == 1 ? t : t.reshape(-1)
+        let r = indexSelect(dim: dim, flatIdx.to(dtype: .int64))
+        if t.rank == 1 { return r }
+        return r.reshape(Array(shape[..<dim]) + t.shape + Array(shape[(dim + 1)...]))
+    }
+
+    /// Entries of `dim` at the int64 `indices` (PyTorch's `index_select`); negative indices count from the end.
+    public func indexSelect(dim: Int, _ indices: Tensor) -> Tensor {
+        let d = normalizeDim(dim, rank)
+        let n = shape[d]
+        var idx = indices.contiguous()
+        let p = idx.pointer(Int64.self)
+        var needsFix = false
+        for i in 0..<idx.count {
+            let v = p[i]
+            if v < -Int64(n) || v >= Int64(n) { fail("index \(v) is out of bounds for dimension \(d) with size \(n)") }
+            if v < 0 { needsFix = true }
+        }
+        if needsFix {
+            idx = idx.clone()
+            let q = idx.pointer(Int64.self)
+            for i in 0..<idx.count where q[i] < 0 { q[i] += Int64(n) }
+        }
+        let x = contiguous()
+        let outer = shape[..<d].reduce(1, *), inner = shape[(d + 1)...].reduce(1, *)
+        var s = shape; s[d] = idx.count
+        let out = Tensor(uninitializedShape: s, dtype: dtype)
+        dk_index_select(Int64(dtype.itemSize), Int64(outer), Int64(n), Int64(inner), x.rawPointer, idx.pointer(Int64.self), Int64(idx.count), out.rawPointer)
+        if wantsGrad(self) { out.recorded(.indexSelect(inShape: shape, dim: d), inputs: [self], saved: [idx]) }
+        return out
+    }
+
+    /// Writes `value` (broadcast) into the indexed region (PyTorch's `x[...] = value`).
+    func assign(_ items: [TensorIndexItem], _ value: Tensor) {
+        checkInPlace()
+        let (basic, adv) = resolve(items)
+        let v = basicView(basic)
+        if let (t, d) = adv {
+            if t.dtype == .bool {
+                // masked assignment: write through a where() over the view
+                let m = t.rank < v.rank - d ? t.reshape(t.shape + [Int](repeating: 1, count: v.rank - d - t.rank)) : t
+                let shaped = Array(repeating: 1, count: d) + m.shape
+                let r = noGrad { `where`(m.reshape(shaped), value.to(dtype: dtype), v) }
+                copyStrided(from: r, into: v)
+                return
+            }
+            let idx = t.reshape(-1).to(dtype: .int64).toArray(Int64.self)
+            let vv = value.to(dtype: dtype)
+            for (j, i) in idx.enumerated() {
+                let target = v.basicView(Array(repeating: .range(0, 0, 1), count: 0) + (0..<d).map { BasicIndex.range(0, v.shape[$0], 1) } + [.select(Int(i))])
+                let src = vv.rank >= v.rank ? vv.basicView((0..<d).map { BasicIndex.range(0, vv.shape[$0], 1) } + [.select(j)]) : vv
+                copyStrided(from: src, into: target)
+            }
+            return
+        }
+        copy(from: value, into: v)
+    }
+    private func copy(from value: Tensor, into v: Tensor) {
+        _ = broadcastShapes(value.shape, v.shape)
+        let s = value.dtype == dtype ? value : value.to(dtype: dtype)
+        copyStrided(from: s, into: v)
+    }
+}

@@ -1,0 +1,133 @@
+import CDescentKernels
+
+/// C = alpha * A·B + beta * C on 2-D views with any strides (no copies for transposed operands).
+func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double = 1, beta: Double = 0) {
+    let m = a.shape[0], k = a.shape[1], n = b.shape[1]
+    if a.dtype == .float32 {
+        dk_sgemm(Int64(m), Int64(n), Int64(k), Float(alpha), a.pointer(Float.self), Int64(a.strides[0]), Int64(a.strides[1]),
+                 b.pointer(Float.self), Int64(b.strides[0]), Int64(b.strides[1]), Float(beta),
+                 c.pointer(Float.self), Int64(c.strides[0]), Int64(c.strides[1]))
+    } else {
+        dk_dgemm(Int64(m), Int64(n), Int64(k), alpha, a.pointer(Double.self), Int64(a.strides[0]), Int64(a.strides[1]),
+                 b.pointer(Double.self), Int64(b.strides[0]), Int64(b.strides[1]), beta,
+                 c.pointer(Double.self), Int64(c.strides[0]), Int64(c.strides[1]))
+    }
+}
+
+func checkMatmulTypes(_ a: Tensor, _ b: Tensor) {
+    checkSameDevice(a, b)
+    if a.dtype != b.dtype { fail("expected m1 and m2 to have the same dtype, but got: \(a.dtype) != \(b.dtype)") }
+    if !a.dtype.isFloatingPoint { fail("\"addmm_impl_cpu_\" not implemented for '\(a.dtype == .int64 ? "Long" : a.dtype.description)'") }
+}
+
+extension Tensor {
+    /// Matrix product of two 2-D tensors (PyTorch's `mm`).
+    public func mm(_ other: Tensor) -> Tensor {
+        if rank != 2 { fail("self must be a matrix") }
+        if other.rank != 2 { fail("mat2 must be a matrix") }
+        if shape[1] != other.shape[0] {
+            fail("mat1 and mat2 shapes cannot be multiplied (\(shape[0])x\(shape[1]) and \(other.shape[0])x\(other.shape[1]))")
+        }
+        checkMatmulTypes(self, other)
+        let out = Tensor(uninitializedShape: [shape[0], other.shape[1]], dtype: dtype)
+        gemm(self, other, into: out)
+        if wantsGrad(self, other) { out.recorded(.mm, inputs: [self, other], saved: [self, other]) }
+        return out
+    }
+
+    /// Batched matrix product of two 3-D tensors (PyTorch's `bmm`).
+    public func bmm(_ other: Tensor) -> Tensor {
+        if rank != 3 || other.rank != 3 { fail("batch1 must be a 3D tensor") }
+        if shape[0] != other.shape[0] || shape[2] != other.shape[1] {
+            fail("Expected size for first two dimensions of batch2 tensor to be: [\(shape[0]), \(shape[2])] but got: [\(other.shape[0]), \(other.shape[1])].")
+        }
+        checkMatmulTypes(self, other)
+        let out = Tensor(uninitializedShape: [shape[0], shape[1], other.shape[2]], dtype: dtype)
+        for i in 0..<shape[0] {
+            let a = Tensor(storage: storage, shape: [shape[1], shape[2]], strides: [strides[1], strides[2]], offset: offset + i * strides[0], dtype: dtype)
+            let b = Tensor(storage: other.storage, shape: [other.shape[1], other.shape[2]], strides: [other.strides[1], other.strides[2]], offset: other.offset + i * other.strides[0], dtype: dtype)
+            let c = Tensor(storage: out.storage, shape: [shape[1], other.shape[2]], strides: [out.strides[1], out.strides[2]], offset: i * out.strides[0], dtype: dtype)
+            gemm(a, b, into: c)
+        }
+        if wantsGrad(self, other) { out.recorded(.bmm, inputs: [self, other], saved: [self, other]) }
+        return out
+    }
+
+    /// Dot product of two 1-D tensors (0-dim result).
+    public func dot(_ other: Tensor) -> Tensor {
+        if rank != 1 || other.rank != 1 { fail("1D tensors expected, but got \(rank)D and \(other.rank)D tensors") }
+        if shape[0] != other.shape[0] { fail("inconsistent tensor size, expected tensor [\(shape[0])] and src [\(other.shape[0])] to have the same number of elements, but got \(shape[0]) and \(other.shape[0]) elements respectively") }
+        checkMatmulTypes(self, other)
+        let out = noGrad { unsqueeze(0).mm(other.unsqueeze(1)).reshape([]) }
+        if wantsGrad(self, other) { out.recorded(.dot, inputs: [self, other], saved: [self, other]) }
+        return out
+    }
+
+    /// Matrix product with PyTorch's `matmul` rules: 1-D·1-D dot, matrix-vector, matrix-matrix,
+    /// and batched products with broadcasting of the batch dims.
+    public func matmul(_ other: Tensor) -> Tensor {
+        let a = self, b = other
+        switch (a.rank, b.rank) {
+        case (1, 1): return a.dot(b)
+        case (2, 2): return a.mm(b)
+        case (1, 2): return a.unsqueeze(0).mm(b).squeeze(dim: 0)
+        case (2, 1): return a.mm(b.unsqueeze(1)).squeeze(dim: -1)
+        case (0, _), (_, 0): fail("both arguments to matmul need to be at least 1D, but they are \(a.rank)D and \(b.rank)D")
+        default: break
+        }
+        if a.rank >= 3 && b.rank <= 2 {
+            // fold the batch into rows: (..., n, k) x (k, m)
+            let b2 = b.rank == 1 ? b.unsqueeze(1) : b
+            let k = a.shape[a.rank - 1]
+            if k != b2.shape[0] { fail("mat1 and mat2 shapes cannot be multiplied (\(a.count / Swift.max(k, 1))x\(k) and \(b2.shape[0])x\(b2.shape[1]))") }
+            let r = a.reshape(-1, k).mm(b2)
+            var s = Array(a.shape.dropLast()) + [b2.shape[1]]
+            if b.rank == 1 { s.removeLast() }
+            return r.reshape(s)
+        }
+        let a2 = a.rank == 1 ? a.unsqueeze(0) : a
+        let b2 = b.rank == 1 ? b.unsqueeze(1) : b
+        let n = a2.shape[a2.rank - 2], k = a2.shape[a2.rank - 1], k2 = b2.shape[b2.rank - 2], m = b2.shape[b2.rank - 1]
+        if k != k2 { fail("Expected size for first two dimensions of batch2 tensor to be: [\(a2.shape.dropLast(2).reduce(1, *)), \(k)] but got: [\(b2.shape.dropLast(2).reduce(1, *)), \(k2)].") }
+        let batch = broadcastShapes(Array(a2.shape.dropLast(2)), Array(b2.shape.dropLast(2)))
+        let bc = batch.reduce(1, *)
+        let aa = a2.expand(batch + [n, k]).reshape(bc, n, k)
+        let bb = b2.expand(batch + [k, m]).reshape(bc, k, m)
+        var r = aa.bmm(bb).reshape(batch + [n, m])
+        if a.rank == 1 { r = r.squeeze(dim: -2) }
+        if b.rank == 1 { r = r.squeeze(dim: -1) }
+        return r
+    }
+
+    /// Outer product of two 1-D tensors.
+    public func outer(_ other: Tensor) -> Tensor {
+        if rank != 1 || other.rank != 1 { fail("outer: expected 1D tensors") }
+        return unsqueeze(1) * other.unsqueeze(0)
+    }
+}
+
+/// beta * input + alpha * (mat1 · mat2) with `input` broadcast to the result (PyTorch's `addmm`).
+public func addmm(_ input: Tensor, _ mat1: Tensor, _ mat2: Tensor, beta: Double = 1, alpha: Double = 1) -> Tensor {
+    if mat1.rank != 2 || mat2.rank != 2 { fail("mat1 must be a matrix, got \(mat1.rank)-D tensor") }
+    if mat1.shape[1] != mat2.shape[0] {
+        fail("mat1 and mat2 shapes cannot be multiplied (\(mat1.shape[0])x\(mat1.shape[1]) and \(mat2.shape[0])x\(mat2.shape[1]))")
+    }
+    checkMatmulTypes(mat1, mat2); checkSameDevice(input, mat1)
+    let shape = [mat1.shape[0], mat2.shape[1]]
+    let out = Tensor(uninitializedShape: shape, dtype: mat1.dtype)
+    let bias = input.dtype == mat1.dtype ? input : noGrad { input.to(dtype: mat1.dtype) }
+    _ = broadcastShapes(bias.shape, shape)
+    copyStrided(from: bias, into: out)
+    if beta != 1 { dk_unary(Int32(DK_AFFINE), out.dtype.code, Int64(out.count), out.rawPointer, out.rawPointer, beta, 0) }
+    gemm(mat1, mat2, into: out, alpha: alpha, beta: 1)
+    if gradEnabled && (input.requiresGradFlag || mat1.requiresGradFlag || mat2.requiresGradFlag) {
+        out.recorded(.addmm(biasShape: input.shape, beta: beta, alpha: alpha), inputs: [input, mat1, mat2], saved: [mat1, mat2])
+    }
+    return out
+}
+
+public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor { a.matmul(b) }
+public func mm(_ a: Tensor, _ b: Tensor) -> Tensor { a.mm(b) }
+public func bmm(_ a: Tensor, _ b: Tensor) -> Tensor { a.bmm(b) }
+public func outer(_ a: Tensor, _ b: Tensor) -> Tensor { a.outer(b) }
+public func dot(_ a: Tensor, _ b: Tensor) -> Tensor { a.dot(b) }

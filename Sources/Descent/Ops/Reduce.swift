@@ -1,0 +1,199 @@
+import CDescentKernels
+
+extension Tensor {
+    /// Reduces along one dim with keepDim semantics; the input is made contiguous.
+    func reduceDim(_ op: Int32, _ d: Int, outType: DType) -> Tensor {
+        let x = contiguous()
+        let outer = shape[..<d].reduce(1, *), r = shape[d], inner = shape[(d + 1)...].reduce(1, *)
+        var s = shape; s[d] = 1
+        let out = Tensor(uninitializedShape: s, dtype: outType)
+        if r == 0 {
+            if op == Int32(DK_RSUM) { dk_fill(outType.code, out.rawPointer, Int64(out.count), 0) ; return out }
+            fail("max(): Expected reduction dim \(d) to have non-zero size.")
+        }
+        dk_reduce(op, dtype.code, Int64(outer), Int64(r), Int64(inner), x.rawPointer, out.rawPointer)
+        return out
+    }
+
+    func reduceDims(_ op: Int32, dims: [Int]?, keepDim: Bool, outType: DType) -> Tensor {
+        if dims == nil || rank == 0 {
+            let x = contiguous()
+            let out = Tensor(uninitializedShape: keepDim ? [Int](repeating: 1, count: rank) : [], dtype: outType)
+            if x.count == 0 {
+                if op == Int32(DK_RSUM) { dk_fill(outType.code, out.rawPointer, 1, 0); return out }
+                fail("max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
+            }
+            dk_reduce(op, dtype.code, 1, Int64(x.count), 1, x.rawPointer, out.rawPointer)
+            return out
+        }
+        let ds = Array(Set(dims!.map { normalizeDim($0, rank) })).sorted(by: >)
+        var r = self
+        for d in ds { r = r.reduceDim(op, d, outType: outType) }
+        if !keepDim {
+            let keep = (0..<rank).filter { !ds.contains($0) }
+            r = Tensor(storage: r.storage, shape: keep.map { r.shape[$0] }, strides: Tensor.contiguousStrides(keep.map { r.shape[$0] }), offset: r.offset, dtype: r.dtype)
+        }
+        return r
+    }
+
+    var sumType: DType { dtype.isFloatingPoint ? dtype : .int64 }
+
+    /// Sum of all elements (a 0-dim tensor).
+    public func sum() -> Tensor {
+        let out = reduceDims(Int32(DK_RSUM), dims: nil, keepDim: false, outType: sumType)
+        if wantsGrad(self) { out.recorded(.sum(inShape: shape, dims: nil, keepDim: false), inputs: [self]) }
+        return out
+    }
+    /// Sum over `dim`.
+    public func sum(dim: Int, keepDim: Bool = false) -> Tensor { sum(dims: [dim], keepDim: keepDim) }
+    /// Sum over `dims`.
+    public func sum(dims: [Int], keepDim: Bool = false) -> Tensor {
+        let out = reduceDims(Int32(DK_RSUM), dims: dims, keepDim: keepDim, outType: sumType)
+        if wantsGrad(self) { out.recorded(.sum(inShape: shape, dims: dims.map { normalizeDim($0, rank) }, keepDim: keepDim), inputs: [self]) }
+        return out
+    }
+
+    func checkMeanType(_ name: String) {
+        if !dtype.isFloatingPoint {
+            fail("\(name)(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(dtype == .int64 ? "Long" : dtype.description.capitalized)")
+        }
+    }
+    /// Mean of all elements.
+    public func mean() -> Tensor {
+        checkMeanType("mean")
+        let s = noGrad { sum() }
+        let out = noGrad { s / Double(Swift.max(count, 0)) }
+        if wantsGrad(self) { out.recorded(.mean(inShape: shape, dims: nil, keepDim: false), inputs: [self]) }
+        return out
+    }
+    /// Mean over `dim`.
+    public func mean(dim: Int, keepDim: Bool = false) -> Tensor { mean(dims: [dim], keepDim: keepDim) }
+    /// Mean over `dims`.
+    public func mean(dims: [Int], keepDim: Bool = false) -> Tensor {
+        checkMeanType("mean")
+        let nd = dims.map { normalizeDim($0, rank) }
+        let n = Set(nd).reduce(1) { $0 * shape[$1] }
+        let out = noGrad { sum(dims: nd, keepDim: keepDim) / Double(n) }
+        if wantsGrad(self) { out.recorded(.mean(inShape: shape, dims: nd, keepDim: keepDim), inputs: [self]) }
+        return out
+    }
+
+    /// The largest element (0-dim).
+    public func max() -> Tensor {
+        let out = reduceDims(Int32(DK_RMAX), dims: nil, keepDim: false, outType: dtype)
+        if wantsGrad(self) { out.recorded(.extremumAll("MaxBackward1"), inputs: [self], saved: [self, out]) }
+        return out
+    }
+    /// The smallest element (0-dim).
+    public func min() -> Tensor {
+        let out = reduceDims(Int32(DK_RMIN), dims: nil, keepDim: false, outType: dtype)
+        if wantsGrad(self) { out.recorded(.extremumAll("MinBackward1"), inputs: [self], saved: [self, out]) }
+        return out
+    }
+
+    func argReduce(_ op: Int32, dim: Int, keepDim: Bool) -> (values: Tensor, indices: Tensor) {
+        let d = normalizeDim(dim, rank)
+        let x = contiguous()
+        let outer = shape[..<d].reduce(1, *), r = rank == 0 ? 1 : shape[d], inner = rank == 0 ? 1 : shape[(d + 1)...].reduce(1, *)
+        if r == 0 { fail("max(): Expected reduction dim \(d) to have non-zero size.") }
+        var s = shape
+        if rank > 0 { if keepDim { s[d] = 1 } else { s.remove(at: d) } }
+        let vals = Tensor(uninitializedShape: s, dtype: dtype)
+        let idx = Tensor(uninitializedShape: s, dtype: .int64)
+        dk_arg_reduce(op, dtype.code, Int64(outer), Int64(r), Int64(inner), x.rawPointer, idx.pointer(Int64.self), vals.rawPointer)
+        if wantsGrad(self) {
+            vals.recorded(.extremumDim(op == Int32(DK_RMAX) ? "MaxBackward0" : "MinBackward0", inShape: shape, dim: d, keepDim: keepDim), inputs: [self], saved: [idx])
+        }
+        return (vals, idx)
+    }
+    /// Largest values along `dim` and their indices (PyTorch's `max(dim)`).
+    public func max(dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) { argReduce(Int32(DK_RMAX), dim: dim, keepDim: keepDim) }
+    /// Smallest values along `dim` and their indices.
+    public func min(dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) { argReduce(Int32(DK_RMIN), dim: dim, keepDim: keepDim) }
+    /// Index of the largest element along `dim` (first one on ties), int64.
+    public func argmax(dim: Int, keepDim: Bool = false) -> Tensor { noGrad { argReduce(Int32(DK_RMAX), dim: dim, keepDim: keepDim).indices } }
+    /// Index of the smallest element along `dim`, int64.
+    public func argmin(dim: Int, keepDim: Bool = false) -> Tensor { noGrad { argReduce(Int32(DK_RMIN), dim: dim, keepDim: keepDim).indices } }
+    /// Flat index of the largest element.
+    public func argmax() -> Tensor { noGrad { reshape(-1).argReduce(Int32(DK_RMAX), dim: 0, keepDim: false).indices } }
+    /// Flat index of the smallest element.
+    public func argmin() -> Tensor { noGrad { reshape(-1).argReduce(Int32(DK_RMIN), dim: 0, keepDim: false).indices } }
+
+    /// Variance with Bessel's correction by default (PyTorch's `var`, `correction` = 1).
+    public func variance(dims: [Int]? = nil, correction: Int = 1, keepDim: Bool = false) -> Tensor {
+        checkMeanType("var")
+        let nd = dims?.map { normalizeDim($0, rank) } ?? Array(0..<rank)
+        let n = Set(nd).reduce(1) { $0 * shape[$1] }
+        let out: Tensor = noGrad {
+            let m = mean(dims: nd, keepDim: true)
+            let d = self - m
+            return (d * d).sum(dims: nd, keepDim: keepDim) / Double(Swift.max(n - correction, 0))
+        }
+        if wantsGrad(self) { out.recorded(.variance(dims: nd, correction: correction, keepDim: keepDim), inputs: [self], saved: [self]) }
+        return out
+    }
+    public func variance(dim: Int, correction: Int = 1, keepDim: Bool = false) -> Tensor { variance(dims: [dim], correction: correction, keepDim: keepDim) }
+    /// Standard deviation (square root of `variance`).
+    public func std(dims: [Int]? = nil, correction: Int = 1, keepDim: Bool = false) -> Tensor {
+        let out = noGrad { variance(dims: dims, correction: correction, keepDim: keepDim).sqrt() }
+        if wantsGrad(self) {
+            let nd = dims?.map { normalizeDim($0, rank) } ?? Array(0..<rank)
+            out.recorded(.std(dims: nd, correction: correction, keepDim: keepDim), inputs: [self], saved: [self, out])
+        }
+        return out
+    }
+    public func std(dim: Int, correction: Int = 1, keepDim: Bool = false) -> Tensor { std(dims: [dim], correction: correction, keepDim: keepDim) }
+
+    /// log(sum(exp(x))) over `dims`, computed stably.
+    public func logsumexp(dims: [Int], keepDim: Bool = false) -> Tensor {
+        let nd = dims.map { normalizeDim($0, rank) }
+        let out: Tensor = noGrad {
+            var m = self
+            for d in nd.sorted(by: >) { m = m.max(dim: d, keepDim: true).values }
+            let mm = `where`(m.abs() .== Double.infinity, Tensor.zerosLike(m), m)
+            var r = (self - mm).exp().sum(dims: nd, keepDim: true).log() + mm
+            if !keepDim { r = r.squeezeDims(nd) }
+            return r
+        }
+        if wantsGrad(self) { out.recorded(.logsumexp(dims: nd, keepDim: keepDim), inputs: [self], saved: [self, out]) }
+        return out
+    }
+    public func logsumexp(dim: Int, keepDim: Bool = false) -> Tensor { logsumexp(dims: [dim], keepDim: keepDim) }
+
+    func squeezeDims(_ dims: [Int]) -> Tensor {
+        let keep = (0..<rank).filter { !dims.contains($0) }
+        return reshape(keep.map { shape[$0] })
+    }
+
+    /// `true` if any element is nonzero (bool 0-dim).
+    public func any() -> Tensor { reduceDims(Int32(DK_RANY), dims: nil, keepDim: false, outType: .bool).boolFromInt(dtype) }
+    /// `true` if all elements are nonzero (bool 0-dim).
+    public func all() -> Tensor { reduceDims(Int32(DK_RALL), dims: nil, keepDim: false, outType: .bool).boolFromInt(dtype) }
+    func boolFromInt(_ src: DType) -> Tensor { self }
+
+    /// Softmax along `dim`.
+    public func softmax(dim: Int) -> Tensor { softmaxImpl(dim: dim, isLog: false) }
+    /// Log-softmax along `dim`, computed stably.
+    public func logSoftmax(dim: Int) -> Tensor { softmaxImpl(dim: dim, isLog: true) }
+
+    func softmaxImpl(dim: Int, isLog: Bool) -> Tensor {
+        if !dtype.isFloatingPoint { return to(dtype: .float32).softmaxImpl(dim: dim, isLog: isLog) }
+        let d = normalizeDim(dim, rank)
+        let x = contiguous()
+        let outer = rank == 0 ? 1 : shape[..<d].reduce(1, *), r = rank == 0 ? 1 : shape[d], inner = rank == 0 ? 1 : shape[(d + 1)...].reduce(1, *)
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        if count > 0 { dk_softmax(dtype.code, isLog ? 1 : 0, Int64(outer), Int64(r), Int64(inner), x.rawPointer, out.rawPointer) }
+        if wantsGrad(self) { out.recorded(isLog ? .logSoftmax(dim: d) : .softmax(dim: d), inputs: [self], saved: [out]) }
+        return out
+    }
+}
+
+/// Softmax/log-softmax backward through the fused kernel.
+func softmaxBackward(_ g: Tensor, _ y: Tensor, dim: Int, isLog: Bool) -> Tensor {
+    let gc = g.contiguous()
+    let shape = y.shape
+    let outer = shape[..<dim].reduce(1, *), r = shape.isEmpty ? 1 : shape[dim], inner = shape.isEmpty ? 1 : shape[(dim + 1)...].reduce(1, *)
+    let out = Tensor(uninitializedShape: shape, dtype: y.dtype)
+    dk_softmax_bwd(y.dtype.code, isLog ? 1 : 0, Int64(outer), Int64(r), Int64(inner), y.rawPointer, gc.rawPointer, out.rawPointer)
+    return out
+}

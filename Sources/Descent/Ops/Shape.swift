@@ -1,0 +1,205 @@
+import CDescentKernels
+
+extension Tensor {
+    func inferShape(_ shape: [Int]) -> [Int] {
+        var out = shape
+        var known = 1, infer = -1
+        for (i, s) in shape.enumerated() {
+            if s == -1 {
+                if infer >= 0 { fail("only one dimension can be inferred") }
+                infer = i
+            } else if s < 0 { fail("invalid shape dimension \(s)") } else { known *= s }
+        }
+        let n = count
+        if infer >= 0 {
+            if known == 0 || n % known != 0 { fail("shape '\(shapeString(shape))' is invalid for input of size \(n)") }
+            out[infer] = n / known
+        } else if known != n {
+            fail("shape '\(shapeString(shape))' is invalid for input of size \(n)")
+        }
+        return out
+    }
+
+    /// A view with another shape; one size may be -1 (inferred). Requires a contiguous tensor (PyTorch's `view`).
+    public func view(_ shape: Int...) -> Tensor { view(shape) }
+    public func view(_ shape: [Int]) -> Tensor {
+        let s = inferShape(shape)
+        if !isContiguous {
+            fail("view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+        }
+        let out = Tensor(storage: storage, shape: s, strides: Tensor.contiguousStrides(s), offset: offset, dtype: dtype)
+        if wantsGrad(self) { out.recorded(.view(inShape: self.shape), inputs: [self]) }
+        return out
+    }
+    /// The same elements with another shape; one size may be -1. A view when possible, else a copy.
+    public func reshape(_ shape: Int...) -> Tensor { reshape(shape) }
+    public func reshape(_ shape: [Int]) -> Tensor {
+        if isContiguous { return view(shape) }
+        return contiguous().view(shape)
+    }
+    /// Reshapes to `other`'s shape.
+    public func viewAs(_ other: Tensor) -> Tensor { view(other.shape) }
+
+    /// Flattens dims `startDim...endDim` into one (PyTorch's `flatten`).
+    public func flatten(startDim: Int = 0, endDim: Int = -1) -> Tensor {
+        if rank == 0 { return reshape(1) }
+        let s = normalizeDim(startDim, rank), e = normalizeDim(endDim, rank)
+        if s > e { fail("flatten() has invalid args: start_dim cannot come after end_dim") }
+        if s == e { return self }
+        let mid = shape[s...e].reduce(1, *)
+        return reshape(Array(shape[..<s]) + [mid] + Array(shape[(e + 1)...]))
+    }
+
+    /// Removes all size-1 dims, or only `dim` when given and of size 1.
+    public func squeeze(dim: Int? = nil) -> Tensor {
+        var keep: [Int] = []
+        if let d = dim {
+            if rank == 0 { return self }
+            let d2 = normalizeDim(d, rank)
+            keep = (0..<rank).filter { $0 != d2 || shape[$0] != 1 }
+        } else {
+            keep = (0..<rank).filter { shape[$0] != 1 }
+        }
+        if keep.count == rank { return self }
+        let out = Tensor(storage: storage, shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset, dtype: dtype)
+        if wantsGrad(self) { out.recorded(.squeeze(inShape: shape, dim: dim), inputs: [self]) }
+        return out
+    }
+    /// Inserts a size-1 dim at `dim`.
+    public func unsqueeze(_ dim: Int) -> Tensor {
+        let d = normalizeDim(dim, rank + 1)
+        var s = shape, st = strides
+        let newStride = d < rank ? shape[d] * strides[d] : 1
+        s.insert(1, at: d); st.insert(newStride, at: d)
+        let out = Tensor(storage: storage, shape: s, strides: st, offset: offset, dtype: dtype)
+        if wantsGrad(self) { out.recorded(.unsqueeze(dim: d), inputs: [self]) }
+        return out
+    }
+    public func unsqueeze(dim: Int) -> Tensor { unsqueeze(dim) }
+
+    /// Reorders dims (PyTorch's `permute`).
+    public func permute(_ dims: Int...) -> Tensor { permute(dims) }
+    public func permute(_ dims: [Int]) -> Tensor {
+        if dims.count != rank { fail("permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = \(rank) is not equal to len(dims) = \(dims.count)") }
+        let d = dims.map { normalizeDim($0, rank) }
+        if Set(d).count != d.count { fail("permute(): duplicate dims are not allowed.") }
+        let out = Tensor(storage: storage, shape: d.map { shape[$0] }, strides: d.map { strides[$0] }, offset: offset, dtype: dtype)
+        if wantsGrad(self) { out.recorded(.permute(d), inputs: [self]) }
+        return out
+    }
+    /// Swaps two dims.
+    public func transpose(_ dim0: Int, _ dim1: Int) -> Tensor {
+        let a = normalizeDim(dim0, rank), b = normalizeDim(dim1, rank)
+        var s = shape, st = strides
+        s.swapAt(a, b); st.swapAt(a, b)
+        let out = Tensor(storage: storage, shape: s, strides: st, offset: offset, dtype: dtype)
+        if wantsGrad(self) { out.recorded(.transpose(a, b), inputs: [self]) }
+        return out
+    }
+    /// Transposes a 2-D tensor (0-D and 1-D are returned as they are), like PyTorch's `t()`.
+    public func t() -> Tensor {
+        if rank > 2 { fail("t() expects a tensor with <= 2 dimensions, but self is \(rank)D") }
+        if rank < 2 { return self }
+        return transpose(0, 1)
+    }
+    /// The tensor with its dims reversed (PyTorch's `.T`).
+    public var T: Tensor { rank < 2 ? self : permute(Array((0..<rank).reversed())) }
+    /// Transpose of the last two dims (PyTorch's `.mT`).
+    public var mT: Tensor { transpose(-2, -1) }
+
+    /// A contiguous tensor with the same values (self when already contiguous).
+    public func contiguous() -> Tensor {
+        if isContiguous { return self }
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        copyStrided(from: self, into: out)
+        if wantsGrad(self) { out.recorded(.clone, inputs: [self]) }
+        return out
+    }
+    /// A copy in new memory (PyTorch's `clone`).
+    public func clone() -> Tensor {
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        copyStrided(from: self, into: out)
+        if wantsGrad(self) { out.recorded(.clone, inputs: [self]) }
+        return out
+    }
+
+    /// Splits into chunks of `size` along `dim` (views).
+    public func split(_ size: Int, dim: Int = 0) -> [Tensor] {
+        let d = normalizeDim(dim, rank)
+        return Swift.stride(from: 0, to: shape[d], by: size).map { narrow(dim: d, start: $0, length: Swift.min(size, shape[d] - $0)) }
+    }
+    /// Splits into `chunks` nearly equal parts along `dim`.
+    public func chunk(_ chunks: Int, dim: Int = 0) -> [Tensor] {
+        let d = normalizeDim(dim, rank)
+        return split((shape[d] + chunks - 1) / chunks, dim: d)
+    }
+    /// A view of `length` entries of `dim` starting at `start`.
+    public func narrow(dim: Int, start: Int, length: Int) -> Tensor {
+        let d = normalizeDim(dim, rank)
+        var items = [TensorIndexItem](repeating: .everything, count: d)
+        items.append(.range(start, start + length, 1))
+        return self[items]
+    }
+}
+
+/// Copies `src` (any strides, broadcast to dst's shape) into `dst` (any strides). Same dtype required.
+func copyStrided(from src: Tensor, into dst: Tensor) {
+    let shape = dst.shape
+    let ss = src.shape == shape ? src.strides : src.broadcastStrides(to: shape)
+    shape.withUnsafeBufferPointer { sh in
+        dst.strides.withUnsafeBufferPointer { ds in
+            ss.withUnsafeBufferPointer { sp in
+                dk_copy_strided(Int64(dst.dtype.itemSize), Int32(shape.count), i64(sh), dst.rawPointer, i64(ds), src.rawPointer, i64(sp))
+            }
+        }
+    }
+}
+
+/// Joins tensors along an existing dim (PyTorch's `torch.cat` / `torch.concat`).
+public func concat(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
+    guard let first = tensors.first else { fail("torch.cat(): expected a non-empty list of Tensors") }
+    let d = normalizeDim(dim, first.rank)
+    var dt = first.dtype
+    for t in tensors.dropFirst() { dt = DType.promote(dt, t.dtype); checkSameDevice(first, t) }
+    var shape = first.shape
+    var total = 0
+    for (i, t) in tensors.enumerated() {
+        if t.rank != first.rank { fail("Tensors must have same number of dimensions: got \(first.rank) and \(t.rank)") }
+        for k in 0..<t.rank where k != d && t.shape[k] != first.shape[k] {
+            fail("Sizes of tensors must match except in dimension \(d). Expected size \(first.shape[k]) but got size \(t.shape[k]) for tensor number \(i) in the list.")
+        }
+        total += t.shape[d]
+    }
+    shape[d] = total
+    let out = Tensor(uninitializedShape: shape, dtype: dt)
+    var start = 0
+    for t in tensors {
+        let len = t.shape[d]
+        if len > 0 {
+            let view = noGrad { out.narrow(dim: d, start: start, length: len) }
+            copyStrided(from: t.dtype == dt ? t : noGrad { t.to(dtype: dt) }, into: view)
+        }
+        start += len
+    }
+    if gradEnabled && tensors.contains(where: { $0.requiresGradFlag }) && dt.isFloatingPoint {
+        out.recorded(.cat(dim: d, sizes: tensors.map { $0.shape[d] }), inputs: tensors)
+    }
+    return out
+}
+/// Same as `concat` (PyTorch's `torch.cat`).
+public func cat(_ tensors: [Tensor], dim: Int = 0) -> Tensor { concat(tensors, dim: dim) }
+
+/// Joins tensors of equal shape along a new dim (PyTorch's `torch.stack`).
+public func stack(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
+    guard let first = tensors.first else { fail("stack expects a non-empty TensorList") }
+    let d = normalizeDim(dim, first.rank + 1)
+    for (i, t) in tensors.enumerated() where t.shape != first.shape {
+        fail("stack expects each tensor to be equal size, but got \(shapeString(first.shape)) at entry 0 and \(shapeString(t.shape)) at entry \(i)")
+    }
+    let parts = noGrad { tensors.map { $0.unsqueeze(d) } }
+    let out = noGrad { concat(parts, dim: d) }
+    if gradEnabled && tensors.contains(where: { $0.requiresGradFlag }) && out.dtype.isFloatingPoint {
+        out.recorded(.stack(dim: d), inputs: tensors)
+    }
+    return out
+}

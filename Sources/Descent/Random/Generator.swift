@@ -1,0 +1,138 @@
+import CDescentKernels
+
+/// A random-number generator that reproduces PyTorch's CPU generator bit for bit (mt19937 and
+/// PyTorch's transformations; see RNG.md). `Generator()` starts from PyTorch's default seed.
+public final class Generator {
+    let state: UnsafeMutablePointer<dk_generator>
+
+    /// A generator seeded with `seed` (PyTorch's `torch.Generator().manual_seed(seed)`).
+    public init(seed: UInt64 = 67280421310721) {
+        state = .allocate(capacity: 1)
+        dk_gen_seed(state, seed)
+    }
+    public convenience init(seed: Int) { self.init(seed: UInt64(bitPattern: Int64(seed))) }
+    deinit { state.deallocate() }
+
+    /// Re-seeds (PyTorch's `manual_seed`); returns self.
+    @discardableResult public func manualSeed(_ seed: Int) -> Generator { dk_gen_seed(state, UInt64(bitPattern: Int64(seed))); return self }
+    /// The seed last set.
+    public var initialSeed: UInt64 { state.pointee.seed }
+    /// One 32-bit draw.
+    public func random() -> UInt32 { dk_gen_random(state) }
+    /// One 64-bit draw (high word first).
+    public func random64() -> UInt64 { dk_gen_random64(state) }
+    /// `random64() % 2^63`, as PyTorch's `torch.empty((), dtype=torch.int64).random_()`.
+    public func randomInt63() -> Int64 { Int64(dk_gen_random_int63(state)) }
+
+    /// A snapshot of the generator's state (PyTorch's `get_state()`), restorable with `setState`.
+    public func getState() -> [UInt8] {
+        withUnsafeBytes(of: state.pointee) { Array($0) }
+    }
+    /// Restores a snapshot taken with `getState()`.
+    public func setState(_ bytes: [UInt8]) {
+        precondition(bytes.count == MemoryLayout<dk_generator>.size, "invalid generator state")
+        bytes.withUnsafeBytes { b in UnsafeMutableRawPointer(state).copyMemory(from: b.baseAddress!, byteCount: b.count) }
+    }
+}
+
+/// The global generator used when no `generator:` is given. Nondeterministic until `manualSeed`.
+nonisolated(unsafe) public let defaultGenerator: Generator = {
+    var s: UInt64 = 0
+    withUnsafeMutableBytes(of: &s) { b in
+        for i in 0..<8 { b[i] = UInt8.random(in: 0...255) }
+    }
+    return Generator(seed: s)
+}()
+
+/// Seeds the global generator (PyTorch's `torch.manual_seed`).
+public func manualSeed(_ seed: Int) { defaultGenerator.manualSeed(seed) }
+/// Seeds the global generator with a 64-bit seed.
+public func manualSeed(_ seed: UInt64) { dk_gen_seed(defaultGenerator.state, seed) }
+/// The seed of the global generator (PyTorch's `torch.initial_seed`).
+public func initialSeed() -> UInt64 { defaultGenerator.initialSeed }
+
+extension Tensor {
+    /// Uniform samples in [0, 1) (PyTorch's `torch.rand`).
+    public static func rand(_ shape: Int..., dtype: DType = .float32, generator: Generator? = nil) -> Tensor { rand(shape, dtype: dtype, generator: generator) }
+    public static func rand(_ shape: [Int], dtype: DType = .float32, generator: Generator? = nil) -> Tensor {
+        Tensor.empty(shape, dtype: dtype).uniform_(0, 1, generator: generator)
+    }
+    /// Standard normal samples (PyTorch's `torch.randn`).
+    public static func randn(_ shape: Int..., dtype: DType = .float32, generator: Generator? = nil) -> Tensor { randn(shape, dtype: dtype, generator: generator) }
+    public static func randn(_ shape: [Int], dtype: DType = .float32, generator: Generator? = nil) -> Tensor {
+        Tensor.empty(shape, dtype: dtype).normal_(0, 1, generator: generator)
+    }
+    /// Integers uniform in [low, high) (PyTorch's `torch.randint(low, high, size)`), int64.
+    public static func randint(_ low: Int, _ high: Int, _ shape: [Int], generator: Generator? = nil) -> Tensor {
+        if high <= low { fail("random_ expects 'from' to be less than 'to', but got from=\(low) >= to=\(high)") }
+        let t = Tensor.empty(shape, dtype: .int64)
+        dk_randint_i64((generator ?? defaultGenerator).state, t.pointer(Int64.self), Int64(t.count), Int64(low), Int64(high))
+        return t
+    }
+    public static func randint(_ low: Int, _ high: Int, _ shape: Int..., generator: Generator? = nil) -> Tensor { randint(low, high, shape, generator: generator) }
+    /// Integers uniform in [0, high).
+    public static func randint(high: Int, _ shape: [Int], generator: Generator? = nil) -> Tensor { randint(0, high, shape, generator: generator) }
+    /// A random permutation of 0..<n (PyTorch's `torch.randperm`), int64.
+    public static func randperm(_ n: Int, generator: Generator? = nil) -> Tensor {
+        let t = Tensor.empty([n], dtype: .int64)
+        dk_randperm_i64((generator ?? defaultGenerator).state, t.pointer(Int64.self), Int64(n))
+        return t
+    }
+    /// Uniform samples shaped like `t`.
+    public static func randLike(_ t: Tensor, generator: Generator? = nil) -> Tensor { rand(t.shape, dtype: t.dtype, generator: generator) }
+    /// Normal samples shaped like `t`.
+    public static func randnLike(_ t: Tensor, generator: Generator? = nil) -> Tensor { randn(t.shape, dtype: t.dtype, generator: generator) }
+
+    /// Fills in place with uniform samples in [from, to) (PyTorch's `uniform_`).
+    @discardableResult public func uniform_(_ from: Double = 0, _ to: Double = 1, generator: Generator? = nil) -> Tensor {
+        fillRandom(generator) { g, p, n in
+            if dtype == .float64 { dk_uniform_f64(g, p.assumingMemoryBound(to: Double.self), n, from, to) }
+            else { dk_uniform_f32(g, p.assumingMemoryBound(to: Float.self), n, from, to) }
+        }
+    }
+    /// Fills in place with normal samples (PyTorch's `normal_`).
+    @discardableResult public func normal_(_ mean: Double = 0, _ std: Double = 1, generator: Generator? = nil) -> Tensor {
+        fillRandom(generator) { g, p, n in
+            if dtype == .float64 { dk_normal_f64(g, p.assumingMemoryBound(to: Double.self), n, mean, std) }
+            else { dk_normal_f32(g, p.assumingMemoryBound(to: Float.self), n, mean, std) }
+        }
+    }
+    /// Fills in place with 1 with probability p, else 0 (PyTorch's `bernoulli_(p)`).
+    @discardableResult public func bernoulli_(_ p: Double = 0.5, generator: Generator? = nil) -> Tensor {
+        fillRandom(generator) { g, ptr, n in
+            if dtype == .float64 { dk_bernoulli_f64(g, ptr.assumingMemoryBound(to: Double.self), n, p) }
+            else { dk_bernoulli_f32(g, ptr.assumingMemoryBound(to: Float.self), n, p) }
+        }
+    }
+    /// Samples 0/1 with the probabilities in this tensor (PyTorch's `torch.bernoulli(probs)`).
+    public func bernoulli(generator: Generator? = nil) -> Tensor {
+        let p = contiguous()
+        let out = Tensor.empty(shape, dtype: dtype)
+        let g = (generator ?? defaultGenerator).state
+        if dtype == .float64 { dk_bernoulli_tensor_f64(g, out.pointer(Double.self), p.pointer(Double.self), Int64(count)) }
+        else if dtype == .float32 { dk_bernoulli_tensor_f32(g, out.pointer(Float.self), p.pointer(Float.self), Int64(count)) }
+        else { fail("bernoulli expects a floating point tensor of probabilities") }
+        return out
+    }
+
+    private func fillRandom(_ generator: Generator?, _ body: (UnsafeMutablePointer<dk_generator>, UnsafeMutableRawPointer, Int64) -> Void) -> Tensor {
+        if !dtype.isFloatingPoint { fail("random fill expects a floating point tensor, got \(dtype)") }
+        let g = (generator ?? defaultGenerator).state
+        if gradEnabled && requiresGradFlag && node == nil {
+            fail("a leaf Variable that requires grad is being used in an in-place operation.")
+        }
+        if isContiguous {
+            body(g, rawPointer, Int64(count))
+        } else {
+            let tmp = Tensor.empty(shape, dtype: dtype)
+            body(g, tmp.rawPointer, Int64(count))
+            copyStrided(from: tmp, into: self)
+        }
+        return self
+    }
+}
+
+/// Normal samples with the given mean and std (PyTorch's `torch.normal(mean, std, size)`).
+public func normal(_ mean: Double, _ std: Double, _ shape: [Int], generator: Generator? = nil) -> Tensor {
+    Tensor.empty(shape).normal_(mean, std, generator: generator)
+}

@@ -1,0 +1,191 @@
+import CDescentKernels
+
+/// Values that can initialise a tensor: Swift scalars and arrays of them, nested to any depth.
+public protocol TensorData {
+    /// Appends the values in row-major order and returns the shape.
+    func descentFlatten(into values: inout [Double]) -> [Int]
+    /// The dtype PyTorch infers for such a literal (floats -> float32, ints -> int64, bools -> bool).
+    static var descentDefaultDType: DType { get }
+}
+extension Double: TensorData {
+    public func descentFlatten(into values: inout [Double]) -> [Int] { values.append(self); return [] }
+    public static var descentDefaultDType: DType { .float32 }
+}
+extension Float: TensorData {
+    public func descentFlatten(into values: inout [Double]) -> [Int] { values.append(Double(self)); return [] }
+    public static var descentDefaultDType: DType { .float32 }
+}
+extension Int: TensorData {
+    public func descentFlatten(into values: inout [Double]) -> [Int] { values.append(Double(self)); return [] }
+    public static var descentDefaultDType: DType { .int64 }
+}
+extension Int64: TensorData {
+    public func descentFlatten(into values: inout [Double]) -> [Int] { values.append(Double(self)); return [] }
+    public static var descentDefaultDType: DType { .int64 }
+}
+extension Int32: TensorData {
+    public func descentFlatten(into values: inout [Double]) -> [Int] { values.append(Double(self)); return [] }
+    public static var descentDefaultDType: DType { .int32 }
+}
+extension UInt8: TensorData {
+    public func descentFlatten(into values: inout [Double]) -> [Int] { values.append(Double(self)); return [] }
+    public static var descentDefaultDType: DType { .uint8 }
+}
+extension Bool: TensorData {
+    public func descentFlatten(into values: inout [Double]) -> [Int] { values.append(self ? 1 : 0); return [] }
+    public static var descentDefaultDType: DType { .bool }
+}
+extension Array: TensorData where Element: TensorData {
+    public func descentFlatten(into values: inout [Double]) -> [Int] {
+        var inner: [Int]? = nil
+        for e in self {
+            let s = e.descentFlatten(into: &values)
+            if let i = inner, i != s {
+                fail("expected sequence of length \(i.first ?? 0) at dim \(1) (got \(s.first ?? 0))")
+            }
+            inner = s
+        }
+        return [count] + (inner ?? (Element.self is any Collection.Type ? [0] : []))
+    }
+    public static var descentDefaultDType: DType { Element.descentDefaultDType }
+}
+
+extension Tensor {
+    /// A tensor from a Swift scalar or (nested) array: `Tensor([[0.0], [0.1]])`, `Tensor(3.14, requiresGrad: true)`,
+    /// `Tensor([0, 1, 2], dtype: .int64)`. Floating literals give float32 and integer literals int64, as in PyTorch.
+    public convenience init<T: TensorData>(_ data: T, dtype: DType? = nil, requiresGrad: Bool = false) {
+        var values: [Double] = []
+        let shape = data.descentFlatten(into: &values)
+        self.init(values: values, shape: shape, dtype: dtype ?? T.descentDefaultDType)
+        if requiresGrad { self.requiresGrad = true }
+    }
+
+    /// A contiguous tensor holding `values` (row-major) converted to `dtype`.
+    convenience init(values: [Double], shape: [Int], dtype: DType) {
+        self.init(uninitializedShape: shape, dtype: dtype)
+        values.withUnsafeBufferPointer { b in
+            if let base = b.baseAddress { dk_cast(DType.float64.code, base, dtype.code, rawPointer, Int64(values.count)) }
+        }
+    }
+
+    /// A tensor from a flat buffer of Swift values and a shape.
+    public convenience init<T: TensorScalar>(flat values: [T], shape: [Int]) {
+        let n = shape.reduce(1, *)
+        if n != values.count { fail("shape \(shapeString(shape)) is invalid for input of size \(values.count)") }
+        self.init(uninitializedShape: shape, dtype: T.dtype)
+        if T.self == Int.self || T.self == Bool.self {
+            for (i, v) in values.enumerated() { setElement(flatIndex: i, v.descentDouble) }
+        } else {
+            values.withUnsafeBytes { b in
+                if let base = b.baseAddress { rawPointer.copyMemory(from: base, byteCount: b.count) }
+            }
+        }
+    }
+
+    /// A 0-dim tensor for a Swift scalar in an expression (a PyTorch "wrapped number").
+    static func scalar(_ v: Double, dtype: DType) -> Tensor {
+        let t = Tensor(uninitializedShape: [], dtype: dtype)
+        t.setElement(flatIndex: 0, v)
+        t.isWrappedNumber = true
+        return t
+    }
+
+    func setElement(flatIndex: Int, _ v: Double) {
+        var rem = flatIndex, off = offset
+        var i = shape.count - 1
+        while i >= 0 { off += (rem % shape[i]) * strides[i]; rem /= shape[i]; i -= 1 }
+        let p = storage.base
+        switch dtype {
+        case .float32: p.assumingMemoryBound(to: Float.self)[off] = Float(v)
+        case .float64: p.assumingMemoryBound(to: Double.self)[off] = v
+        case .int64: p.assumingMemoryBound(to: Int64.self)[off] = Int64(v)
+        case .int32: p.assumingMemoryBound(to: Int32.self)[off] = Int32(v)
+        case .uint8: p.assumingMemoryBound(to: UInt8.self)[off] = UInt8(truncatingIfNeeded: Int(v))
+        case .bool: p.assumingMemoryBound(to: UInt8.self)[off] = v != 0 ? 1 : 0
+        }
+    }
+
+    // MARK: Factories
+
+    /// A tensor with uninitialised values (PyTorch's `torch.empty`).
+    public static func empty(_ shape: Int..., dtype: DType = .float32) -> Tensor { empty(shape, dtype: dtype) }
+    public static func empty(_ shape: [Int], dtype: DType = .float32) -> Tensor {
+        Tensor(uninitializedShape: shape, dtype: dtype)
+    }
+    /// A tensor filled with `value`.
+    public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32) -> Tensor {
+        let t = Tensor(uninitializedShape: shape, dtype: dtype)
+        dk_fill(dtype.code, t.rawPointer, Int64(t.count), value)
+        return t
+    }
+    public static func full(_ shape: Int..., value: Double, dtype: DType = .float32) -> Tensor { full(shape, value, dtype: dtype) }
+    /// A tensor of zeros.
+    public static func zeros(_ shape: Int..., dtype: DType = .float32) -> Tensor { full(shape, 0, dtype: dtype) }
+    public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor { full(shape, 0, dtype: dtype) }
+    /// A tensor of ones.
+    public static func ones(_ shape: Int..., dtype: DType = .float32) -> Tensor { full(shape, 1, dtype: dtype) }
+    public static func ones(_ shape: [Int], dtype: DType = .float32) -> Tensor { full(shape, 1, dtype: dtype) }
+    /// Zeros with the shape and dtype of `t`.
+    public static func zerosLike(_ t: Tensor, dtype: DType? = nil) -> Tensor { full(t.shape, 0, dtype: dtype ?? t.dtype) }
+    /// Ones with the shape and dtype of `t`.
+    public static func onesLike(_ t: Tensor, dtype: DType? = nil) -> Tensor { full(t.shape, 1, dtype: dtype ?? t.dtype) }
+    /// `value` with the shape and dtype of `t`.
+    public static func fullLike(_ t: Tensor, _ value: Double, dtype: DType? = nil) -> Tensor { full(t.shape, value, dtype: dtype ?? t.dtype) }
+    /// Uninitialised with the shape and dtype of `t`.
+    public static func emptyLike(_ t: Tensor, dtype: DType? = nil) -> Tensor { empty(t.shape, dtype: dtype ?? t.dtype) }
+
+    /// Values `start, start+step, ...` below `end` (PyTorch's `torch.arange`). Integer arguments give int64.
+    public static func arange(_ end: Int) -> Tensor { arange(0, end, 1) }
+    public static func arange(_ start: Int, _ end: Int, _ step: Int = 1, dtype: DType = .int64) -> Tensor {
+        if step == 0 { fail("step must be nonzero") }
+        let n = Swift.max(0, (end - start + step - (step > 0 ? 1 : -1)) / step)
+        return Tensor(values: (0..<n).map { Double(start + $0 * step) }, shape: [n], dtype: dtype)
+    }
+    public static func arange(_ start: Double, _ end: Double, _ step: Double = 1, dtype: DType = .float32) -> Tensor {
+        if step == 0 { fail("step must be nonzero") }
+        let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
+        return Tensor(values: (0..<n).map { start + Double($0) * step }, shape: [n], dtype: dtype)
+    }
+
+    /// `count` evenly spaced values from `start` to `end` inclusive (PyTorch's `torch.linspace`).
+    public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
+        if count < 0 { fail("number of steps must be non-negative") }
+        let t = Tensor(uninitializedShape: [count], dtype: dtype)
+        if count == 0 { return t }
+        if count == 1 { t.setElement(flatIndex: 0, start); return t }
+        let half = count / 2
+        if dtype == .float32 {
+            // PyTorch computes in float: step = (end - start) / (steps - 1); the second half counts back from end.
+            let s = Float(start), e = Float(end)
+            let step = (e - s) / Float(count - 1)
+            let p = t.pointer(Float.self)
+            for i in 0..<count { p[i] = i < half ? s + step * Float(i) : e - step * Float(count - i - 1) }
+        } else {
+            let step = (end - start) / Double(count - 1)
+            for i in 0..<count { t.setElement(flatIndex: i, i < half ? start + step * Double(i) : end - step * Double(count - i - 1)) }
+        }
+        return t
+    }
+
+    /// The identity matrix (PyTorch's `torch.eye`).
+    public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32) -> Tensor {
+        let cols = m ?? n
+        let t = zeros([n, cols], dtype: dtype)
+        for i in 0..<Swift.min(n, cols) { t.setElement(flatIndex: i * cols + i, 1) }
+        return t
+    }
+}
+
+/// One-hot encoding of int64 class indices (PyTorch's `F.one_hot`); classes inferred as max + 1 when omitted.
+public func oneHot(_ t: Tensor, numClasses: Int? = nil) -> Tensor {
+    if t.dtype != .int64 { fail("one_hot is only applicable to index tensor of type LongTensor.") }
+    let idx = t.contiguous().toArray(Int64.self)
+    let k = numClasses ?? Int((idx.max() ?? -1) + 1)
+    let out = Tensor.zeros(t.shape + [k], dtype: .int64)
+    let p = out.pointer(Int64.self)
+    for (i, c) in idx.enumerated() {
+        if c < 0 || Int(c) >= k { fail("Class values must be smaller than num_classes.") }
+        p[i * k + Int(c)] = 1
+    }
+    return out
+}

@@ -1,0 +1,88 @@
+import CDescentKernels
+
+/// The element type of a tensor (PyTorch's `torch.dtype`). Prints as its name: `float32`, `int64`, ...
+public enum DType: Int32, CustomStringConvertible, Sendable, CaseIterable {
+    case float32 = 0, float64 = 1, int64 = 2, uint8 = 3, bool = 4, int32 = 5
+
+    /// Bytes per element.
+    public var itemSize: Int {
+        switch self {
+        case .float32, .int32: return 4
+        case .float64, .int64: return 8
+        case .uint8, .bool: return 1
+        }
+    }
+    /// True for `float32` and `float64`.
+    public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
+    public var description: String {
+        switch self {
+        case .float32: return "float32"
+        case .float64: return "float64"
+        case .int64: return "int64"
+        case .int32: return "int32"
+        case .uint8: return "uint8"
+        case .bool: return "bool"
+        }
+    }
+    /// PyTorch's promotion category: bool < integer < floating.
+    var category: Int { self == .bool ? 0 : (isFloatingPoint ? 2 : 1) }
+
+    /// The result type of combining two dtypes of the same priority (PyTorch's `promote_types`).
+    static func promote(_ a: DType, _ b: DType) -> DType {
+        if a == b { return a }
+        if a.category != b.category { return a.category > b.category ? a : b }
+        switch a.category {
+        case 2: return .float64
+        case 1:
+            // uint8 with a signed type -> the signed type (int64 > int32 > uint8)
+            let rank: (DType) -> Int = { $0 == .int64 ? 3 : ($0 == .int32 ? 2 : 1) }
+            if (a == .uint8 || b == .uint8) && (a == .int32 || b == .int32) { return .int32 }
+            return rank(a) >= rank(b) ? a : b
+        default: return .bool
+        }
+    }
+    var code: Int32 { rawValue }
+}
+
+/// A Swift type that can be the element of a tensor.
+public protocol TensorScalar {
+    static var dtype: DType { get }
+    /// Converts from the Double used for generic element access.
+    init(descentDouble: Double)
+    var descentDouble: Double { get }
+}
+extension Float: TensorScalar {
+    public static var dtype: DType { .float32 }
+    public init(descentDouble v: Double) { self = Float(v) }
+    public var descentDouble: Double { Double(self) }
+}
+extension Double: TensorScalar {
+    public static var dtype: DType { .float64 }
+    public init(descentDouble v: Double) { self = v }
+    public var descentDouble: Double { self }
+}
+extension Int64: TensorScalar {
+    public static var dtype: DType { .int64 }
+    public init(descentDouble v: Double) { self = Int64(v) }
+    public var descentDouble: Double { Double(self) }
+}
+extension Int: TensorScalar {
+    public static var dtype: DType { .int64 }
+    public init(descentDouble v: Double) { self = Int(v) }
+    public var descentDouble: Double { Double(self) }
+}
+extension Int32: TensorScalar {
+    public static var dtype: DType { .int32 }
+    public init(descentDouble v: Double) { self = Int32(v) }
+    public var descentDouble: Double { Double(self) }
+}
+extension UInt8: TensorScalar {
+    public static var dtype: DType { .uint8 }
+    public init(descentDouble v: Double) { self = UInt8(v) }
+    public var descentDouble: Double { Double(self) }
+}
+extension Bool: TensorScalar {
+    public static var dtype: DType { .bool }
+    public init(descentDouble v: Double) { self = v != 0 }
+    public var descentDouble: Double { self ? 1 : 0 }
+}

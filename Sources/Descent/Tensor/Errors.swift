@@ -1,0 +1,22 @@
+import Foundation
+
+/// Stops the program with a PyTorch-style message for programmer errors (shape, dim, dtype or
+/// device misuse). Like PyTorch's `RuntimeError`, but a Swift program cannot catch a misuse, so it traps.
+@inline(never)
+func fail(_ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) -> Never {
+    let m = message()
+    FileHandle.standardError.write(("Descent error: " + m + "\n").data(using: .utf8)!)
+    fatalError(m, file: file, line: line)
+}
+
+/// Wraps a possibly negative dim into `0..<rank`, failing like PyTorch when it is out of range.
+@inline(__always)
+func normalizeDim(_ dim: Int, _ rank: Int) -> Int {
+    let r = Swift.max(rank, 1)
+    if dim < -r || dim >= r {
+        fail("Dimension out of range (expected to be in range of [\(-r), \(r - 1)], but got \(dim))")
+    }
+    return dim < 0 ? dim + r : dim
+}
+
+func shapeString(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }

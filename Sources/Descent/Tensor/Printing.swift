@@ -1,0 +1,21 @@
+extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The tensor as PyTorch prints it: `tensor([[0.0000],\n        [0.1000]], requires_grad=True)`.
+    public var description: String {
+        let kind: PrintElementKind = dtype.isFloatingPoint ? .floating : (dtype == .bool ? .boolean : .integer)
+        let values = noGrad { toArray(Double.self) }
+        let dtypeSuffix: String? = (dtype == .float32 || dtype == .int64 || dtype == .bool) ? nil : "torch.\(dtype)"
+        return formatTensor(values: values, shape: shape, kind: kind, dtypeSuffix: dtypeSuffix,
+                            deviceSuffix: device == .cpu ? nil : device.description,
+                            requiresGrad: requiresGradFlag && node == nil, gradFnName: node?.name)
+    }
+    public var debugDescription: String { description }
+}
+
+/// Sets how tensors print (PyTorch's `torch.set_printoptions`).
+public func setPrintOptions(precision: Int? = nil, threshold: Int? = nil, edgeItems: Int? = nil, lineWidth: Int? = nil, sciMode: Bool?? = nil) {
+    if let p = precision { tensorPrintOptions.precision = p }
+    if let t = threshold { tensorPrintOptions.threshold = t }
+    if let e = edgeItems { tensorPrintOptions.edgeItems = e }
+    if let l = lineWidth { tensorPrintOptions.lineWidth = l }
+    if let s = sciMode { tensorPrintOptions.sciMode = s }
+}

@@ -1,0 +1,169 @@
+import CDescentKernels
+
+/// An n-dimensional array on a device, with reverse-mode automatic differentiation
+/// (PyTorch's `torch.Tensor`). Tensors are reference types, as in PyTorch: views share storage,
+/// and `grad` is set on the same object that `backward()` reaches.
+public final class Tensor {
+    let storage: Storage
+    /// The size of each dimension.
+    public let shape: [Int]
+    /// Element strides of each dimension.
+    public let strides: [Int]
+    /// Element offset of the first element in the storage.
+    let offset: Int
+    /// The element type.
+    public let dtype: DType
+    var requiresGradFlag: Bool = false
+    /// The autograd node that produced this tensor (nil for leaves).
+    var node: Node?
+    /// Set for the 0-dim tensors that Swift scalars become in `x * 2` (PyTorch's "wrapped numbers"),
+    /// which take part in type promotion with the lowest priority.
+    var isWrappedNumber = false
+    var retainsGradFlag = false
+    /// The accumulated gradient, set by `backward()` on leaves that require grad.
+    public var grad: Tensor?
+
+    init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
+        self.storage = storage
+        self.shape = shape
+        self.strides = strides
+        self.offset = offset
+        self.dtype = dtype
+    }
+
+    /// A new contiguous tensor with uninitialised memory.
+    init(uninitializedShape shape: [Int], dtype: DType, device: Device = .cpu) {
+        var n = 1
+        for s in shape {
+            if s < 0 { fail("Trying to create tensor with negative dimension \(s): \(shapeString(shape))") }
+            n &*= s
+        }
+        self.storage = Storage(byteCount: n * dtype.itemSize, device: device)
+        self.shape = shape
+        self.strides = Tensor.contiguousStrides(shape)
+        self.offset = 0
+        self.dtype = dtype
+    }
+
+    @inline(__always)
+    static func contiguousStrides(_ shape: [Int]) -> [Int] {
+        var st = [Int](repeating: 1, count: shape.count)
+        var acc = 1
+        var i = shape.count - 1
+        while i >= 0 { st[i] = acc; acc &*= shape[i]; i -= 1 }
+        return st
+    }
+
+    /// Number of dimensions.
+    public var rank: Int { shape.count }
+    /// Number of dimensions (PyTorch's `dim()`).
+    public func dim() -> Int { shape.count }
+    /// Number of elements.
+    public var count: Int { var n = 1; for s in shape { n &*= s }; return n }
+    /// Number of elements (PyTorch's `numel()`).
+    public func numel() -> Int { count }
+    /// Size of one dimension (negative dims count from the end).
+    public func size(_ dim: Int) -> Int { shape[normalizeDim(dim, rank)] }
+    /// The device whose memory holds this tensor.
+    public var device: Device { storage.device }
+    /// Whether gradients are tracked for this tensor.
+    public var requiresGrad: Bool {
+        get { requiresGradFlag }
+        set {
+            if !newValue && node != nil {
+                fail("you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+            }
+            if newValue && !dtype.isFloatingPoint {
+                fail("only Tensors of floating point dtype can require gradients")
+            }
+            requiresGradFlag = newValue
+        }
+    }
+    /// Sets `requiresGrad` and returns self (PyTorch's `requires_grad_()`).
+    @discardableResult public func requiresGrad_(_ value: Bool = true) -> Tensor { requiresGrad = value; return self }
+    /// `true` for tensors created by the user (not by an op that records a gradient).
+    public var isLeaf: Bool { node == nil }
+    /// PyTorch's `grad_fn` name, e.g. `AddmmBackward0`; nil for leaves.
+    public var gradFn: String? { node?.name }
+    /// Keeps `grad` for this non-leaf tensor after `backward()` (PyTorch's `retain_grad()`).
+    public func retainGrad() {
+        if node == nil { return }
+        retainsGradFlag = true
+        node!.retainedOutput = WeakTensor(self)
+    }
+
+    /// Whether elements are laid out densely in row-major order.
+    public var isContiguous: Bool {
+        var expected = 1
+        var i = shape.count - 1
+        while i >= 0 {
+            let s = shape[i]
+            if s != 1 {
+                if strides[i] != expected { return false }
+                expected &*= s
+            }
+            i -= 1
+        }
+        return true
+    }
+
+    @inline(__always) var rawPointer: UnsafeMutableRawPointer {
+        storage.base + offset * dtype.itemSize
+    }
+    @inline(__always) func pointer<T>(_: T.Type) -> UnsafeMutablePointer<T> {
+        rawPointer.assumingMemoryBound(to: T.self)
+    }
+}
+
+/// A weak reference to a tensor (for retained gradients of non-leaves).
+struct WeakTensor { weak var tensor: Tensor?; init(_ t: Tensor) { tensor = t } }
+
+// MARK: - Reading values
+
+extension Tensor {
+    /// The single value of a one-element tensor, as a Double (PyTorch's `item()`).
+    public func item() -> Double {
+        if count != 1 { fail("a Tensor with \(count) elements cannot be converted to Scalar") }
+        return elementAsDouble(flatIndex: 0)
+    }
+
+    /// Element at a row-major flat index, as Double (slow path for printing and tests).
+    func elementAsDouble(flatIndex: Int) -> Double {
+        var rem = flatIndex
+        var off = offset
+        var i = shape.count - 1
+        while i >= 0 {
+            let s = shape[i]
+            off += (rem % s) * strides[i]
+            rem /= s
+            i -= 1
+        }
+        let p = storage.base
+        switch dtype {
+        case .float32: return Double(p.assumingMemoryBound(to: Float.self)[off])
+        case .float64: return p.assumingMemoryBound(to: Double.self)[off]
+        case .int64: return Double(p.assumingMemoryBound(to: Int64.self)[off])
+        case .int32: return Double(p.assumingMemoryBound(to: Int32.self)[off])
+        case .uint8, .bool: return Double(p.assumingMemoryBound(to: UInt8.self)[off])
+        }
+    }
+
+    /// All elements in row-major order, converted to `T` (PyTorch's `tolist()` flattened).
+    public func toArray<T: TensorScalar>(_: T.Type) -> [T] {
+        let t = self.to(dtype: T.dtype).contiguous()
+        let n = t.count
+        if T.self == Int.self {
+            let p = t.pointer(Int64.self)
+            return (0..<n).map { T(descentDouble: 0) is Int ? unsafeBitCast(Int(p[$0]), to: T.self) : T(descentDouble: Double(p[$0])) }
+        }
+        if T.self == Bool.self {
+            let p = t.pointer(UInt8.self)
+            return (0..<n).map { unsafeBitCast(p[$0] != 0, to: T.self) }
+        }
+        let p = t.pointer(T.self)
+        return Array(UnsafeBufferPointer(start: p, count: n))
+    }
+
+    /// All elements in row-major order as Doubles.
+    public func toDoubles() -> [Double] { toArray(Double.self) }
+}

@@ -1,0 +1,2 @@
+import Descent
+print(Tensor.randn(3))
