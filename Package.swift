@@ -10,7 +10,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "CDescentKernels"),
-        .target(name: "Descent", dependencies: ["CDescentKernels"]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "Descent", dependencies: ["CDescentKernels", "CZlib"]),
         .executableTarget(name: "descent", dependencies: ["Descent"]),
         .executableTarget(name: "descent-bench", dependencies: ["Descent"]),
         .testTarget(name: "DescentTests", dependencies: ["Descent"]),

@@ -279,27 +279,45 @@ static void pack_b(int64_t kc, int64_t nc, const float *B, int64_t rsb, int64_t 
 /* Micro-kernels                                                             */
 /* ------------------------------------------------------------------------ */
 
-typedef void (*dk_skern)(int64_t kc, const float *A, const float *B, float *C,
-                         int64_t rsc, int64_t csc, int mr, int nr, float alpha, float beta);
+/* A micro-kernel computes an mr x nr tile (mr <= MR, nr <= NR; the operands
+ * are always full MR/NR panels, zero padded when packed) and stores
+ * C = alpha*acc + beta*C (beta == 0: C not read).
+ *   A element (r, k): "p" kernels  A[r + k*as]  (packed panel: as = MR, or a
+ *                                                column-major A: as = csa)
+ *                     "r" kernels  A[r*as + k]  (row-major A read directly)
+ *   B element (k, j): B[k*bk + j]  (packed panel: bk = NR, or row-major B)  */
+typedef void (*dk_skern)(int64_t kc, const float *A, int64_t as, const float *B, int64_t bk,
+                         float *C, int64_t rsc, int64_t csc, int mr, int nr, float alpha,
+                         float beta);
 
 /* Portable 4 x 8 kernel. */
 #define G_MR 4
 #define G_NR 8
-static void ukr_generic(int64_t kc, const float *restrict A, const float *restrict B,
-                        float *C, int64_t rsc, int64_t csc, int mr, int nr,
-                        float alpha, float beta) {
+DK_INLINE void ukr_generic_body(int64_t kc, const float *restrict A, int64_t a_rs, int64_t a_cs,
+                                const float *restrict B, int64_t bk, float *C, int64_t rsc,
+                                int64_t csc, int mr, int nr, float alpha, float beta) {
     float acc[G_MR][G_NR];
     for (int r = 0; r < G_MR; r++)
         for (int j = 0; j < G_NR; j++) acc[r][j] = 0.0f;
     for (int64_t k = 0; k < kc; k++) {
         for (int r = 0; r < G_MR; r++) {
-            float a = A[r];
+            float a = A[r * a_rs];
             for (int j = 0; j < G_NR; j++) acc[r][j] += a * B[j];
         }
-        A += G_MR;
-        B += G_NR;
+        A += a_cs;
+        B += bk;
     }
     store_tile(&acc[0][0], G_NR, C, rsc, csc, mr, nr, alpha, beta);
+}
+static void ukr_generic_p(int64_t kc, const float *A, int64_t as, const float *B, int64_t bk,
+                          float *C, int64_t rsc, int64_t csc, int mr, int nr, float alpha,
+                          float beta) {
+    ukr_generic_body(kc, A, 1, as, B, bk, C, rsc, csc, mr, nr, alpha, beta);
+}
+static void ukr_generic_r(int64_t kc, const float *A, int64_t as, const float *B, int64_t bk,
+                          float *C, int64_t rsc, int64_t csc, int mr, int nr, float alpha,
+                          float beta) {
+    ukr_generic_body(kc, A, as, 1, B, bk, C, rsc, csc, mr, nr, alpha, beta);
 }
 
 #if DK_X86
@@ -308,81 +326,76 @@ static void ukr_generic(int64_t kc, const float *restrict A, const float *restri
 #define A2_MR 6
 #define A2_NR 16
 
-DK_T_AVX2 static void ukr_avx2_6x16(int64_t kc, const float *restrict A,
-                                    const float *restrict B, float *C, int64_t rsc,
-                                    int64_t csc, int mr, int nr, float alpha, float beta) {
+DK_INLINE DK_T_AVX2 void ukr_avx2_body(int64_t kc, const float *restrict A, int64_t a_rs,
+                                       int64_t a_cs, const float *restrict B, int64_t bk,
+                                       float *C, int64_t rsc, int64_t csc, int mr, int nr,
+                                       float alpha, float beta) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
     __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
     __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-#define A2_STEP(u)                                                    \
-    do {                                                              \
-        __m256 b0 = _mm256_load_ps(B + (u) * 16);                     \
-        __m256 b1 = _mm256_load_ps(B + (u) * 16 + 8);                 \
-        __m256 a;                                                     \
-        a = _mm256_broadcast_ss(A + (u) * 6 + 0);                     \
-        c00 = _mm256_fmadd_ps(a, b0, c00);                            \
-        c01 = _mm256_fmadd_ps(a, b1, c01);                            \
-        a = _mm256_broadcast_ss(A + (u) * 6 + 1);                     \
-        c10 = _mm256_fmadd_ps(a, b0, c10);                            \
-        c11 = _mm256_fmadd_ps(a, b1, c11);                            \
-        a = _mm256_broadcast_ss(A + (u) * 6 + 2);                     \
-        c20 = _mm256_fmadd_ps(a, b0, c20);                            \
-        c21 = _mm256_fmadd_ps(a, b1, c21);                            \
-        a = _mm256_broadcast_ss(A + (u) * 6 + 3);                     \
-        c30 = _mm256_fmadd_ps(a, b0, c30);                            \
-        c31 = _mm256_fmadd_ps(a, b1, c31);                            \
-        a = _mm256_broadcast_ss(A + (u) * 6 + 4);                     \
-        c40 = _mm256_fmadd_ps(a, b0, c40);                            \
-        c41 = _mm256_fmadd_ps(a, b1, c41);                            \
-        a = _mm256_broadcast_ss(A + (u) * 6 + 5);                     \
-        c50 = _mm256_fmadd_ps(a, b0, c50);                            \
-        c51 = _mm256_fmadd_ps(a, b1, c51);                            \
+#define A2_R(i, x0, x1)                                   \
+    a = _mm256_broadcast_ss(A + (u) * a_cs + (i) * a_rs); \
+    x0 = _mm256_fmadd_ps(a, b0, x0);                      \
+    x1 = _mm256_fmadd_ps(a, b1, x1);
+#define A2_STEP(uu)                                      \
+    do {                                                 \
+        const int64_t u = (uu);                          \
+        __m256 b0 = _mm256_loadu_ps(B + u * bk);         \
+        __m256 b1 = _mm256_loadu_ps(B + u * bk + 8);     \
+        __m256 a;                                        \
+        A2_R(0, c00, c01)                                \
+        A2_R(1, c10, c11)                                \
+        A2_R(2, c20, c21)                                \
+        A2_R(3, c30, c31)                                \
+        A2_R(4, c40, c41)                                \
+        A2_R(5, c50, c51)                                \
     } while (0)
     int64_t k = 0;
     for (; k + 4 <= kc; k += 4) {
-        _mm_prefetch((const char *)(B + 16 * 8), _MM_HINT_T0);
+        _mm_prefetch((const char *)(B + 8 * bk), _MM_HINT_T0);
         A2_STEP(0);
         A2_STEP(1);
-        _mm_prefetch((const char *)(B + 16 * 10), _MM_HINT_T0);
+        _mm_prefetch((const char *)(B + 10 * bk), _MM_HINT_T0);
         A2_STEP(2);
         A2_STEP(3);
-        A += 4 * 6;
-        B += 4 * 16;
+        A += 4 * a_cs;
+        B += 4 * bk;
     }
     for (; k < kc; k++) {
         A2_STEP(0);
-        A += 6;
-        B += 16;
+        A += a_cs;
+        B += bk;
     }
 #undef A2_STEP
+#undef A2_R
     if (csc == 1) {
         const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
         __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), idx);
         __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr - 8), idx);
         __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
-        int full = nr == 16;
-#define A2_ROW(r, x0, x1)                                                   \
-    if ((r) < mr) {                                                         \
-        float *cr = C + (r) * rsc;                                          \
-        __m256 v0 = _mm256_mul_ps(x0, va), v1 = _mm256_mul_ps(x1, va);      \
-        if (full) {                                                         \
-            if (beta != 0.0f) {                                             \
-                v0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr), v0);          \
-                v1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr + 8), v1);      \
-            }                                                               \
-            _mm256_storeu_ps(cr, v0);                                       \
-            _mm256_storeu_ps(cr + 8, v1);                                   \
-        } else {                                                            \
-            if (beta != 0.0f) {                                             \
-                v0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(cr, m0), v0);   \
+        int full = nr == 16, hasb = beta != 0.0f;
+#define A2_ROW(r, x0, x1)                                                     \
+    if ((r) < mr) {                                                           \
+        float *cr = C + (r) * rsc;                                            \
+        __m256 v0 = _mm256_mul_ps(x0, va), v1 = _mm256_mul_ps(x1, va);        \
+        if (full) {                                                           \
+            if (hasb) {                                                       \
+                v0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr), v0);            \
+                v1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(cr + 8), v1);        \
+            }                                                                 \
+            _mm256_storeu_ps(cr, v0);                                         \
+            _mm256_storeu_ps(cr + 8, v1);                                     \
+        } else {                                                              \
+            if (hasb) {                                                       \
+                v0 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(cr, m0), v0);     \
                 v1 = _mm256_fmadd_ps(vb, _mm256_maskload_ps(cr + 8, m1), v1); \
-            }                                                               \
-            _mm256_maskstore_ps(cr, m0, v0);                                \
-            _mm256_maskstore_ps(cr + 8, m1, v1);                            \
-        }                                                                   \
+            }                                                                 \
+            _mm256_maskstore_ps(cr, m0, v0);                                  \
+            _mm256_maskstore_ps(cr + 8, m1, v1);                              \
+        }                                                                     \
     }
         A2_ROW(0, c00, c01)
         A2_ROW(1, c10, c11)
@@ -409,14 +422,28 @@ DK_T_AVX2 static void ukr_avx2_6x16(int64_t kc, const float *restrict A,
     }
 }
 
+DK_T_AVX2 static void ukr_avx2_p(int64_t kc, const float *A, int64_t as, const float *B,
+                                 int64_t bk, float *C, int64_t rsc, int64_t csc, int mr,
+                                 int nr, float alpha, float beta) {
+    if (as == A2_MR && bk == A2_NR)
+        ukr_avx2_body(kc, A, 1, A2_MR, B, A2_NR, C, rsc, csc, mr, nr, alpha, beta);
+    else
+        ukr_avx2_body(kc, A, 1, as, B, bk, C, rsc, csc, mr, nr, alpha, beta);
+}
+DK_T_AVX2 static void ukr_avx2_r(int64_t kc, const float *A, int64_t as, const float *B,
+                                 int64_t bk, float *C, int64_t rsc, int64_t csc, int mr,
+                                 int nr, float alpha, float beta) {
+    ukr_avx2_body(kc, A, as, 1, B, bk, C, rsc, csc, mr, nr, alpha, beta);
+}
+
 /* AVX-512F: 12 x 32. */
 #define A5_MR 12
 #define A5_NR 32
 
-DK_T_AVX512 static void ukr_avx512_12x32(int64_t kc, const float *restrict A,
-                                         const float *restrict B, float *C, int64_t rsc,
-                                         int64_t csc, int mr, int nr, float alpha,
-                                         float beta) {
+DK_INLINE DK_T_AVX512 void ukr_avx512_body(int64_t kc, const float *restrict A, int64_t a_rs,
+                                           int64_t a_cs, const float *restrict B, int64_t bk,
+                                           float *C, int64_t rsc, int64_t csc, int mr, int nr,
+                                           float alpha, float beta) {
     __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
     __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
     __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
@@ -429,46 +456,46 @@ DK_T_AVX512 static void ukr_avx512_12x32(int64_t kc, const float *restrict A,
     __m512 c90 = _mm512_setzero_ps(), c91 = _mm512_setzero_ps();
     __m512 ca0 = _mm512_setzero_ps(), ca1 = _mm512_setzero_ps();
     __m512 cb0 = _mm512_setzero_ps(), cb1 = _mm512_setzero_ps();
-#define A5_R(i, x0, x1)                                 \
-    a = _mm512_set1_ps(A[(u) * 12 + (i)]);              \
-    x0 = _mm512_fmadd_ps(a, b0, x0);                    \
+#define A5_R(i, x0, x1)                                   \
+    a = _mm512_set1_ps(A[(u) * a_cs + (i) * a_rs]);       \
+    x0 = _mm512_fmadd_ps(a, b0, x0);                      \
     x1 = _mm512_fmadd_ps(a, b1, x1);
-#define A5_STEP(uu)                                     \
-    do {                                                \
-        const int u = (uu);                             \
-        __m512 b0 = _mm512_load_ps(B + u * 32);         \
-        __m512 b1 = _mm512_load_ps(B + u * 32 + 16);    \
-        __m512 a;                                       \
-        A5_R(0, c00, c01)                               \
-        A5_R(1, c10, c11)                               \
-        A5_R(2, c20, c21)                               \
-        A5_R(3, c30, c31)                               \
-        A5_R(4, c40, c41)                               \
-        A5_R(5, c50, c51)                               \
-        A5_R(6, c60, c61)                               \
-        A5_R(7, c70, c71)                               \
-        A5_R(8, c80, c81)                               \
-        A5_R(9, c90, c91)                               \
-        A5_R(10, ca0, ca1)                              \
-        A5_R(11, cb0, cb1)                              \
+#define A5_STEP(uu)                                       \
+    do {                                                  \
+        const int64_t u = (uu);                           \
+        __m512 b0 = _mm512_loadu_ps(B + u * bk);          \
+        __m512 b1 = _mm512_loadu_ps(B + u * bk + 16);     \
+        __m512 a;                                         \
+        A5_R(0, c00, c01)                                 \
+        A5_R(1, c10, c11)                                 \
+        A5_R(2, c20, c21)                                 \
+        A5_R(3, c30, c31)                                 \
+        A5_R(4, c40, c41)                                 \
+        A5_R(5, c50, c51)                                 \
+        A5_R(6, c60, c61)                                 \
+        A5_R(7, c70, c71)                                 \
+        A5_R(8, c80, c81)                                 \
+        A5_R(9, c90, c91)                                 \
+        A5_R(10, ca0, ca1)                                \
+        A5_R(11, cb0, cb1)                                \
     } while (0)
     int64_t k = 0;
     for (; k + 4 <= kc; k += 4) {
-        _mm_prefetch((const char *)(B + 32 * 8), _MM_HINT_T0);
-        _mm_prefetch((const char *)(B + 32 * 8 + 16), _MM_HINT_T0);
+        _mm_prefetch((const char *)(B + 8 * bk), _MM_HINT_T0);
+        _mm_prefetch((const char *)(B + 8 * bk + 16), _MM_HINT_T0);
         A5_STEP(0);
         A5_STEP(1);
-        _mm_prefetch((const char *)(B + 32 * 10), _MM_HINT_T0);
-        _mm_prefetch((const char *)(B + 32 * 10 + 16), _MM_HINT_T0);
+        _mm_prefetch((const char *)(B + 10 * bk), _MM_HINT_T0);
+        _mm_prefetch((const char *)(B + 10 * bk + 16), _MM_HINT_T0);
         A5_STEP(2);
         A5_STEP(3);
-        A += 4 * 12;
-        B += 4 * 32;
+        A += 4 * a_cs;
+        B += 4 * bk;
     }
     for (; k < kc; k++) {
         A5_STEP(0);
-        A += 12;
-        B += 32;
+        A += a_cs;
+        B += bk;
     }
 #undef A5_STEP
 #undef A5_R
@@ -531,6 +558,20 @@ DK_T_AVX512 static void ukr_avx512_12x32(int64_t kc, const float *restrict A,
         store_tile(t, A5_NR, C, rsc, csc, mr, nr, alpha, beta);
     }
 }
+
+DK_T_AVX512 static void ukr_avx512_p(int64_t kc, const float *A, int64_t as, const float *B,
+                                     int64_t bk, float *C, int64_t rsc, int64_t csc, int mr,
+                                     int nr, float alpha, float beta) {
+    if (as == A5_MR && bk == A5_NR)
+        ukr_avx512_body(kc, A, 1, A5_MR, B, A5_NR, C, rsc, csc, mr, nr, alpha, beta);
+    else
+        ukr_avx512_body(kc, A, 1, as, B, bk, C, rsc, csc, mr, nr, alpha, beta);
+}
+DK_T_AVX512 static void ukr_avx512_r(int64_t kc, const float *A, int64_t as, const float *B,
+                                     int64_t bk, float *C, int64_t rsc, int64_t csc, int mr,
+                                     int nr, float alpha, float beta) {
+    ukr_avx512_body(kc, A, as, 1, B, bk, C, rsc, csc, mr, nr, alpha, beta);
+}
 #endif /* DK_X86 */
 
 /* ------------------------------------------------------------------------ */
@@ -540,13 +581,13 @@ DK_T_AVX512 static void ukr_avx512_12x32(int64_t kc, const float *restrict A,
 typedef struct {
     int MR, NR;
     int64_t KC, MC, NC;
-    dk_skern kern;
+    dk_skern kp, kr;
 } dk_sarch;
 
-static const dk_sarch g_arch_generic = {G_MR, G_NR, 256, 256, 1024, ukr_generic};
+static const dk_sarch g_arch_generic = {G_MR, G_NR, 256, 256, 1024, ukr_generic_p, ukr_generic_r};
 #if DK_X86
-static const dk_sarch g_arch_avx2 = {A2_MR, A2_NR, 256, 1200, 1024, ukr_avx2_6x16};
-static const dk_sarch g_arch_avx512 = {A5_MR, A5_NR, 384, 1920, 1024, ukr_avx512_12x32};
+static const dk_sarch g_arch_avx2 = {A2_MR, A2_NR, 256, 1200, 1024, ukr_avx2_p, ukr_avx2_r};
+static const dk_sarch g_arch_avx512 = {A5_MR, A5_NR, 384, 1920, 1024, ukr_avx512_p, ukr_avx512_r};
 #endif
 
 static const dk_sarch *arch_for(int level) {
@@ -568,6 +609,16 @@ static int64_t balanced(int64_t n, int64_t max, int64_t mult) {
     return b > max ? max : b;
 }
 
+#ifdef DK_GEMM_TUNING
+int dk_tune_dira = -1, dk_tune_dirb = -1; /* -1 auto, 0 off, 1 on */
+#endif
+
+/* Serial blocked product on one block of C. Operands that can be streamed by
+ * the micro-kernel directly are not packed:
+ *   A row-major (csa == 1) or column-major (rsa == 1) when N is small (each
+ *   A panel is then used by only a few micro-kernel calls, so packing would
+ *   cost about as much as the compute), B row-major (csb == 1) when M is
+ *   small. Partial edge panels are always packed (zero padding). */
 static void sgemm_blocked(const dk_sarch *ar, int64_t M, int64_t N, int64_t K, float alpha,
                           const float *A, int64_t rsa, int64_t csa,
                           const float *B, int64_t rsb, int64_t csb,
@@ -578,30 +629,76 @@ static void sgemm_blocked(const dk_sarch *ar, int64_t M, int64_t N, int64_t K, f
     const int64_t NC = balanced(N, ar->NC, NR);
     const int64_t MCp = (MC + MR - 1) / MR * MR;
     const int64_t NCp = (NC + NR - 1) / NR * NR;
+
+    /* 0: pack A, 1: row-major A direct, 2: column-major A direct */
+    int dira = 0;
+    if (N <= 4 * NR) {
+        if (csa == 1 && rsa >= K) dira = 1;
+        else if (rsa == 1 && csa >= M) dira = 2;
+    }
+    int dirb = (csb == 1 && rsb >= N && M <= 4 * MR);
+#ifdef DK_GEMM_TUNING
+    if (dk_tune_dira == 0) dira = 0;
+    if (dk_tune_dira == 1) dira = csa == 1 ? 1 : (rsa == 1 ? 2 : 0);
+    if (dk_tune_dirb >= 0) dirb = dk_tune_dirb && csb == 1;
+#endif
     dk_tls *tls = get_tls();
-    float *Ap = tls ? (float *)buf_get(&tls->a, (size_t)(MCp * KC) * sizeof(float)) : NULL;
-    float *Bp = tls ? (float *)buf_get(&tls->b, (size_t)(NCp * KC) * sizeof(float)) : NULL;
+    float *Ap = tls ? (float *)buf_get(&tls->a, (size_t)((dira ? MR : MCp) * KC) * sizeof(float)) : NULL;
+    float *Bp = tls ? (float *)buf_get(&tls->b, (size_t)((dirb ? NR : NCp) * KC) * sizeof(float)) : NULL;
     if (!Ap || !Bp) {
         sgemm_naive(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
         return;
     }
-    dk_skern kern = ar->kern;
+    const dk_skern kp = ar->kp, kr = ar->kr;
     for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = DK_MIN(MC, M - ic);
         for (int64_t pc = 0; pc < K; pc += KC) {
             const int64_t kc = DK_MIN(KC, K - pc);
             const float beff = pc == 0 ? beta : 1.0f;
-            pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, MR, Ap);
+            if (!dira) pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, MR, Ap);
             for (int64_t jc = 0; jc < N; jc += NC) {
                 const int64_t nc = DK_MIN(NC, N - jc);
-                pack_b(kc, nc, B + pc * rsb + jc * csb, rsb, csb, NR, Bp);
+                const int64_t nfull = nc / NR * NR;
+                if (!dirb)
+                    pack_b(kc, nc, B + pc * rsb + jc * csb, rsb, csb, NR, Bp);
+                else if (nfull < nc)
+                    pack_b(kc, nc - nfull, B + pc * rsb + (jc + nfull) * csb, rsb, csb, NR, Bp);
                 for (int64_t ir = 0; ir < mc; ir += MR) {
                     const int mr = (int)DK_MIN((int64_t)MR, mc - ir);
-                    const float *ap = Ap + ir * kc;
+                    const float *ap;
+                    int64_t as;
+                    dk_skern kern = kp;
+                    if (!dira) {
+                        ap = Ap + ir * kc;
+                        as = MR;
+                    } else if (mr < MR) {
+                        pack_a(mr, kc, A + (ic + ir) * rsa + pc * csa, rsa, csa, MR, Ap);
+                        ap = Ap;
+                        as = MR;
+                    } else if (dira == 1) {
+                        ap = A + (ic + ir) * rsa + pc;
+                        as = rsa;
+                        kern = kr;
+                    } else {
+                        ap = A + (ic + ir) + pc * csa;
+                        as = csa;
+                    }
                     float *cp = C + (ic + ir) * rsc + jc * csc;
                     for (int64_t jr = 0; jr < nc; jr += NR) {
                         const int nr = (int)DK_MIN((int64_t)NR, nc - jr);
-                        kern(kc, ap, Bp + jr * kc, cp + jr * csc, rsc, csc, mr, nr, alpha, beff);
+                        const float *bp;
+                        int64_t bk;
+                        if (!dirb) {
+                            bp = Bp + jr * kc;
+                            bk = NR;
+                        } else if (nr < NR) {
+                            bp = Bp;
+                            bk = NR;
+                        } else {
+                            bp = B + pc * rsb + jc + jr;
+                            bk = rsb;
+                        }
+                        kern(kc, ap, as, bp, bk, cp + jr * csc, rsc, csc, mr, nr, alpha, beff);
                     }
                 }
             }

@@ -4,7 +4,8 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
         let kind: PrintElementKind = dtype.isFloatingPoint ? .floating : (dtype == .bool ? .boolean : .integer)
         let values = noGrad { toArray(Double.self) }
         let dtypeSuffix: String? = (dtype == .float32 || dtype == .int64 || dtype == .bool) ? nil : "torch.\(dtype)"
-        return formatTensor(values: values, shape: shape, kind: kind, dtypeSuffix: dtypeSuffix,
+        let prefix = self is Parameter ? "Parameter containing:\n" : ""
+        return prefix + formatTensor(values: values, shape: shape, kind: kind, dtypeSuffix: dtypeSuffix,
                             deviceSuffix: device == .cpu ? nil : device.description,
                             requiresGrad: requiresGradFlag && node == nil, gradFnName: node?.name)
     }

@@ -3,7 +3,7 @@ import CDescentKernels
 /// An n-dimensional array on a device, with reverse-mode automatic differentiation
 /// (PyTorch's `torch.Tensor`). Tensors are reference types, as in PyTorch: views share storage,
 /// and `grad` is set on the same object that `backward()` reaches.
-public final class Tensor {
+public class Tensor {
     let storage: Storage
     /// The size of each dimension.
     public let shape: [Int]

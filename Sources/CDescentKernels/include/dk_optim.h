@@ -1,0 +1,17 @@
+// Fused single-pass optimizer updates over one parameter tensor (float32), following the order
+// of operations of PyTorch's single-tensor implementations.
+#ifndef DK_OPTIM_H
+#define DK_OPTIM_H
+#include <stdint.h>
+/// SGD: g += wd*p; buf = first ? g : momentum*buf + (1-dampening)*g; g = nesterov ? g + momentum*buf : buf; p -= lr*g.
+void dk_sgd_f32(int64_t n, float *p, const float *g, float *buf, double lr, double momentum, double dampening,
+                double weightDecay, int32_t nesterov, int32_t firstStep, int32_t maximize);
+/// Adam / AdamW (decoupled != 0): PyTorch's single-tensor Adam; vmax may be NULL unless amsgrad.
+void dk_adam_f32(int64_t n, float *p, const float *g, float *m, float *v, float *vmax, double lr, double beta1,
+                 double beta2, double eps, double weightDecay, int64_t step, int32_t amsgrad, int32_t decoupled, int32_t maximize);
+/// RMSprop (centered when gavg != NULL, momentum when buf != NULL).
+void dk_rmsprop_f32(int64_t n, float *p, const float *g, float *sq, float *gavg, float *buf, double lr, double alpha,
+                    double eps, double weightDecay, double momentum, int32_t maximize);
+/// Adagrad.
+void dk_adagrad_f32(int64_t n, float *p, const float *g, float *sum, double clr, double eps, double weightDecay, int32_t maximize);
+#endif

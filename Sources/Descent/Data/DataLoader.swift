@@ -1,0 +1,153 @@
+import Foundation
+
+/// Produces the order of sample indices for one epoch.
+public protocol Sampler {
+    /// The indices for one epoch; `generator` is the loader's (or the global) generator.
+    func indices(count: Int, generator: Generator) -> [Int]
+}
+/// 0, 1, 2, ... (PyTorch's `SequentialSampler`).
+public struct SequentialSampler: Sampler {
+    public init() {}
+    public func indices(count: Int, generator: Generator) -> [Int] { Array(0..<count) }
+}
+/// A random permutation per epoch, drawn exactly as PyTorch's `RandomSampler` does: a fresh
+/// generator seeded with `random64() % 2^63` from the loader's generator, then `randperm`.
+public struct RandomSampler: Sampler {
+    public init() {}
+    public func indices(count: Int, generator: Generator) -> [Int] {
+        let seed = generator.randomInt63()
+        return Tensor.randperm(count, generator: Generator(seed: UInt64(seed))).toArray(Int.self)
+    }
+}
+/// Draws `numSamples` indices with probability proportional to `weights` (PyTorch's `WeightedRandomSampler`).
+public struct WeightedRandomSampler: Sampler {
+    public let weights: [Double], numSamples: Int, replacement: Bool
+    public init(weights: [Double], numSamples: Int, replacement: Bool = true) {
+        self.weights = weights; self.numSamples = numSamples; self.replacement = replacement
+    }
+    public func indices(count: Int, generator: Generator) -> [Int] {
+        var w = weights
+        var out: [Int] = []
+        for _ in 0..<numSamples {
+            let total = w.reduce(0, +)
+            let u = Tensor.rand([1], dtype: .float64, generator: generator).item() * total
+            var acc = 0.0, pick = w.count - 1
+            for (i, x) in w.enumerated() { acc += x; if u < acc { pick = i; break } }
+            out.append(pick)
+            if !replacement { w[pick] = 0 }
+        }
+        return out
+    }
+}
+/// Groups a sampler's indices into batches (PyTorch's `BatchSampler`).
+public struct BatchSampler {
+    public let sampler: Sampler, batchSize: Int, dropLast: Bool
+    public init(_ sampler: Sampler, batchSize: Int, dropLast: Bool) { self.sampler = sampler; self.batchSize = batchSize; self.dropLast = dropLast }
+    public func batches(count: Int, generator: Generator) -> [[Int]] {
+        let idx = sampler.indices(count: count, generator: generator)
+        var out: [[Int]] = []
+        var i = 0
+        while i < idx.count {
+            let j = Swift.min(i + batchSize, idx.count)
+            if j - i == batchSize || !dropLast { out.append(Array(idx[i..<j])) }
+            i = j
+        }
+        return out
+    }
+}
+
+/// Batches of a dataset, shuffled or not (PyTorch's `DataLoader`). A Swift `Sequence`: each
+/// `for batch in loader` is one epoch; with `shuffle: true` after `manualSeed(s)` the order is
+/// PyTorch's for the same seed. `numWorkers > 0` prepares batches ahead on a background thread
+/// (bounded queue, same order).
+public struct DataLoader<D: Dataset>: Sequence {
+    public let dataset: D
+    public let batchSize: Int
+    public let shuffle: Bool
+    public let dropLast: Bool
+    public let numWorkers: Int
+    public let pinMemory: Bool
+    let generator: Generator?
+    let sampler: Sampler
+
+    public init(_ dataset: D, batchSize: Int = 1, shuffle: Bool = false, sampler: Sampler? = nil, dropLast: Bool = false,
+                generator: Generator? = nil, numWorkers: Int = 0, pinMemory: Bool = false) {
+        if batchSize <= 0 { fail("batch_size should be a positive integer value, but got batch_size=\(batchSize)") }
+        if shuffle && sampler != nil { fail("sampler option is mutually exclusive with shuffle") }
+        self.dataset = dataset; self.batchSize = batchSize; self.shuffle = shuffle; self.dropLast = dropLast
+        self.generator = generator; self.numWorkers = numWorkers; self.pinMemory = pinMemory
+        self.sampler = sampler ?? (shuffle ? RandomSampler() as Sampler : SequentialSampler())
+    }
+
+    /// Number of batches per epoch.
+    public var count: Int {
+        let n = dataset.count
+        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize
+    }
+
+    public func makeIterator() -> Iterator {
+        let g = generator ?? defaultGenerator
+        _ = g.randomInt63()   // PyTorch's _BaseDataLoaderIter draws a base seed even without shuffling
+        let batches = BatchSampler(sampler, batchSize: batchSize, dropLast: dropLast).batches(count: dataset.count, generator: g)
+        return Iterator(dataset: dataset, batches: batches, prefetch: numWorkers > 0 ? Swift.max(2, 2 * numWorkers) : 0)
+    }
+
+    public final class Iterator: IteratorProtocol {
+        let dataset: D
+        let batches: [[Int]]
+        var next_ = 0
+        let prefetcher: Prefetcher<D.Batch>?
+
+        init(dataset: D, batches: [[Int]], prefetch: Int) {
+            self.dataset = dataset
+            self.batches = batches
+            if prefetch > 0 {
+                let ds = dataset, bs = batches
+                prefetcher = Prefetcher(count: bs.count, capacity: prefetch) { i in ds.batch(bs[i]) }
+            } else { prefetcher = nil }
+        }
+        deinit { prefetcher?.cancel() }
+        public func next() -> D.Batch? {
+            if let p = prefetcher { return p.next() }
+            guard next_ < batches.count else { return nil }
+            defer { next_ += 1 }
+            return dataset.batch(batches[next_])
+        }
+    }
+}
+
+/// Runs `make(i)` for i in 0..<count on a background thread, at most `capacity` ahead of the consumer.
+final class Prefetcher<T>: @unchecked Sendable {
+    private var buffer: [Int: T] = [:]
+    private let lock = NSCondition()
+    private var consumed = 0
+    private var cancelled = false
+    private let count: Int
+    private let capacity: Int
+
+    init(count: Int, capacity: Int, make: @escaping (Int) -> T) {
+        self.count = count; self.capacity = capacity
+        let thread = Thread {
+            for i in 0..<count {
+                self.lock.lock()
+                while i - self.consumed >= self.capacity && !self.cancelled { self.lock.wait() }
+                let stop = self.cancelled
+                self.lock.unlock()
+                if stop { return }
+                let item = make(i)
+                self.lock.lock(); self.buffer[i] = item; self.lock.broadcast(); self.lock.unlock()
+            }
+        }
+        thread.start()
+    }
+    func next() -> T? {
+        lock.lock(); defer { lock.unlock() }
+        if consumed >= count { return nil }
+        while buffer[consumed] == nil { lock.wait() }
+        let item = buffer.removeValue(forKey: consumed)!
+        consumed += 1
+        lock.broadcast()
+        return item
+    }
+    func cancel() { lock.lock(); cancelled = true; lock.broadcast(); lock.unlock() }
+}

@@ -1,0 +1,128 @@
+/// A map-style dataset (PyTorch's `torch.utils.data.Dataset`): `count` samples addressed by index,
+/// and a way to collate several samples into one batch.
+public protocol Dataset {
+    associatedtype Sample
+    associatedtype Batch
+    /// Number of samples.
+    var count: Int { get }
+    /// The sample at `index`.
+    subscript(index: Int) -> Sample { get }
+    /// The samples at `indices` collated into one batch (stacked tensors).
+    func batch(_ indices: [Int]) -> Batch
+}
+
+extension Dataset where Sample == Tensor, Batch == Tensor {
+    public func batch(_ indices: [Int]) -> Tensor { stack(indices.map { self[$0] }) }
+}
+extension Dataset where Sample == (Tensor, Int), Batch == (Tensor, Tensor) {
+    public func batch(_ indices: [Int]) -> (Tensor, Tensor) {
+        let s = indices.map { self[$0] }
+        return (stack(s.map { $0.0 }), Tensor(s.map { $0.1 }))
+    }
+}
+extension Dataset where Sample == (Tensor, Tensor), Batch == (Tensor, Tensor) {
+    public func batch(_ indices: [Int]) -> (Tensor, Tensor) {
+        let s = indices.map { self[$0] }
+        return (stack(s.map { $0.0 }), stack(s.map { $0.1 }))
+    }
+}
+
+/// An iterable-style dataset (PyTorch's `IterableDataset`): a stream of samples without indices.
+public protocol IterableDataset: Sequence {}
+
+/// Samples that are rows of tensors sharing their first dim (PyTorch's `TensorDataset`).
+/// `TensorDataset(x, y)` yields `(Tensor, Tensor)` pairs; a batch is one gather of rows per tensor.
+public struct TensorDataset<Sample>: Dataset {
+    public typealias Batch = Sample
+    /// The tensors, as given.
+    public let tensors: [Tensor]
+    let make: ([Tensor]) -> Sample
+
+    init(tensors: [Tensor], make: @escaping ([Tensor]) -> Sample) {
+        guard let n = tensors.first?.shape.first else { fail("TensorDataset needs at least one tensor with a first dimension") }
+        for t in tensors where t.shape.first != n { fail("Size mismatch between tensors") }
+        self.tensors = tensors
+        self.make = make
+    }
+    public var count: Int { tensors[0].shape[0] }
+    public subscript(index: Int) -> Sample { make(tensors.map { $0[index] }) }
+    public func batch(_ indices: [Int]) -> Sample {
+        let idx = Tensor(flat: indices.map { Int64($0) }, shape: [indices.count])
+        return make(tensors.map { $0.indexSelect(dim: 0, idx) })
+    }
+}
+extension TensorDataset where Sample == Tensor {
+    public init(_ x: Tensor) { self.init(tensors: [x]) { $0[0] } }
+}
+extension TensorDataset where Sample == (Tensor, Tensor) {
+    public init(_ x: Tensor, _ y: Tensor) { self.init(tensors: [x, y]) { ($0[0], $0[1]) } }
+}
+extension TensorDataset where Sample == (Tensor, Tensor, Tensor) {
+    public init(_ x: Tensor, _ y: Tensor, _ z: Tensor) { self.init(tensors: [x, y, z]) { ($0[0], $0[1], $0[2]) } }
+}
+extension TensorDataset where Sample == [Tensor] {
+    public init(_ tensors: [Tensor]) { self.init(tensors: tensors) { $0 } }
+}
+
+/// The samples of `dataset` at `indices` (PyTorch's `Subset`).
+public struct Subset<Base: Dataset>: Dataset {
+    public let dataset: Base
+    public let indices: [Int]
+    public init(_ dataset: Base, indices: [Int]) { self.dataset = dataset; self.indices = indices }
+    public var count: Int { indices.count }
+    public subscript(index: Int) -> Base.Sample { dataset[indices[index]] }
+    public func batch(_ idx: [Int]) -> Base.Batch { dataset.batch(idx.map { indices[$0] }) }
+}
+
+/// Several datasets one after another (PyTorch's `ConcatDataset`).
+public struct ConcatDataset<Base: Dataset>: Dataset {
+    public let datasets: [Base]
+    let offsets: [Int]
+    public init(_ datasets: [Base]) {
+        self.datasets = datasets
+        var o = [0]
+        for d in datasets { o.append(o.last! + d.count) }
+        offsets = o
+    }
+    public var count: Int { offsets.last! }
+    func locate(_ i: Int) -> (Int, Int) {
+        if i < 0 || i >= count { fail("index \(i) out of range for a dataset of \(count) samples") }
+        var d = 0
+        while offsets[d + 1] <= i { d += 1 }
+        return (d, i - offsets[d])
+    }
+    public subscript(index: Int) -> Base.Sample { let (d, j) = locate(index); return datasets[d][j] }
+    public func batch(_ indices: [Int]) -> Base.Batch where Base.Batch == (Tensor, Tensor) {
+        var xs: [Tensor] = [], ys: [Tensor] = []
+        for i in indices { let (d, j) = locate(i); let (x, y) = datasets[d].batch([j]); xs.append(x); ys.append(y) }
+        return (concat(xs), concat(ys))
+    }
+    public func batch(_ indices: [Int]) -> Base.Batch {
+        // general case: batches of a single dataset only
+        let located = indices.map(locate)
+        let d = located.first?.0 ?? 0
+        if located.contains(where: { $0.0 != d }) { fail("ConcatDataset: a batch across datasets needs (Tensor, Tensor) batches") }
+        return datasets[d].batch(located.map { $0.1 })
+    }
+}
+
+/// Splits a dataset into non-overlapping random subsets of the given lengths (PyTorch's
+/// `random_split`: one `randperm` of the whole dataset from `generator`).
+public func randomSplit<D: Dataset>(_ dataset: D, _ lengths: [Int], generator: Generator? = nil) -> [Subset<D>] {
+    if lengths.reduce(0, +) != dataset.count {
+        fail("Sum of input lengths does not equal the length of the input dataset!")
+    }
+    let perm = Tensor.randperm(dataset.count, generator: generator).toArray(Int.self)
+    var out: [Subset<D>] = []
+    var start = 0
+    for l in lengths { out.append(Subset(dataset, indices: Array(perm[start..<start + l]))); start += l }
+    return out
+}
+/// `randomSplit` with fractions that sum to 1 (remainders go round-robin to the first subsets, as in PyTorch).
+public func randomSplit<D: Dataset>(_ dataset: D, fractions: [Double], generator: Generator? = nil) -> [Subset<D>] {
+    let n = dataset.count
+    var lengths = fractions.map { Int((Double(n) * $0).rounded(.down)) }
+    let rem = n - lengths.reduce(0, +)
+    for i in 0..<rem { lengths[i % lengths.count] += 1 }
+    return randomSplit(dataset, lengths, generator: generator)
+}

@@ -1,0 +1,302 @@
+import CDescentKernels
+
+/// How a loss combines per-element values (PyTorch's `reduction=`).
+public enum Reduction: Sendable { case mean, sum, none }
+
+func reduce(_ l: Tensor, _ r: Reduction) -> Tensor {
+    switch r { case .mean: return l.mean(); case .sum: return l.sum(); case .none: return l }
+}
+
+func checkSameShape(_ input: Tensor, _ target: Tensor, _ what: String) {
+    if input.shape != target.shape {
+        fail("Using a target size (\(shapeString(target.shape))) that is different to the input size (\(shapeString(input.shape))) is deprecated. Please ensure they have the same size.")
+    }
+}
+
+/// Records a fused loss: `value` computed without recording, `grad` gives d(loss)/d(input) for a
+/// unit upstream gradient of the unreduced loss; the reduction is applied to it here.
+func fusedLoss(_ name: String, input: Tensor, target: Tensor, reduction: Reduction,
+               perElement: () -> Tensor, gradInput: @escaping (Tensor, Tensor) -> Tensor,
+               gradTarget: ((Tensor, Tensor) -> Tensor)? = nil) -> Tensor {
+    let l = noGrad { perElement() }
+    let out = noGrad { reduce(l, reduction) }
+    if wantsGrad(input, target) {
+        let n = Double(Swift.max(l.count, 1))
+        out.recorded(.custom(CustomBackward(name: name) { g, s, needs in
+            let (x, y) = (s[0], s[1])
+            let up: Tensor = reduction == .mean ? g / n : g
+            let gx = needs[0] ? gradInput(x, y) * up : nil
+            let gy = needs[1] ? gradTarget.map { $0(x, y) * up } : nil
+            return [gx, gy]
+        }), inputs: [input, target], saved: [input, target])
+    }
+    return out
+}
+
+/// Mean squared error (PyTorch's `F.mse_loss`).
+public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
+    checkSameShape(input, target, "mse")
+    return fusedLoss("MseLossBackward0", input: input, target: target, reduction: reduction,
+                     perElement: { (input - target).pow(2) },
+                     gradInput: { x, y in (x - y) * 2 }, gradTarget: { x, y in (y - x) * 2 })
+}
+
+/// Mean absolute error (PyTorch's `F.l1_loss`).
+public func l1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
+    checkSameShape(input, target, "l1")
+    return reduce((input - target).abs(), reduction)
+}
+
+/// Binary cross-entropy on probabilities (PyTorch's `F.binary_cross_entropy`); logs clamped at -100.
+public func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
+    checkSameShape(input, target, "bce")
+    let w = weight
+    return fusedLoss("BinaryCrossEntropyBackward0", input: input, target: target, reduction: reduction,
+        perElement: {
+            let l = -(target * input.log().clamp(min: -100) + (1 - target) * (1 - input).log().clamp(min: -100))
+            return w.map { l * $0 } ?? l
+        },
+        gradInput: { x, y in
+            // PyTorch: grad * (x - y) / max((1 - x) * x, eps)
+            let g = (x - y) / ((1 - x) * x).clamp(min: 1e-12)
+            return w.map { g * $0 } ?? g
+        },
+        gradTarget: { x, y in
+            let g = (1 - x).log().clamp(min: -100) - x.log().clamp(min: -100)
+            return w.map { g * $0 } ?? g
+        })
+}
+
+/// Binary cross-entropy on logits, computed stably (PyTorch's `F.binary_cross_entropy_with_logits`).
+public func binaryCrossEntropyWithLogits(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, posWeight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
+    checkSameShape(input, target, "bce")
+    let w = weight, pw = posWeight
+    return fusedLoss("BinaryCrossEntropyWithLogitsBackward0", input: input, target: target, reduction: reduction,
+        perElement: {
+            // (1 - y) * x + (1 + (pw - 1) * y) * softplus(-x)   [softplus(-x) = -logsigmoid(x)]
+            let sp = (-input).softplus()
+            let l: Tensor
+            if let pw = pw { l = (1 - target) * input + (1 + (pw - 1) * target) * sp }
+            else { l = (1 - target) * input + sp }
+            return w.map { l * $0 } ?? l
+        },
+        gradInput: { x, y in
+            let s = x.sigmoid()
+            if let pw = pw {
+                let g = (1 - y) - (1 + (pw - 1) * y) * (1 - s)
+                return w.map { g * $0 } ?? g
+            }
+            let g = s - y
+            return w.map { g * $0 } ?? g
+        },
+        gradTarget: { x, y in
+            let g: Tensor = pw.map { -x - ($0 - 1) * (-x).softplus() } ?? -x
+            return w.map { g * $0 } ?? g
+        })
+}
+
+/// Negative log-likelihood on log-probabilities (N, C) or (N, C, d...) with class-index targets
+/// (PyTorch's `F.nll_loss`), with class `weight` and `ignoreIndex`.
+public func nllLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean) -> Tensor {
+    if target.dtype != .int64 { fail("expected scalar type Long but found \(target.dtype)") }
+    let x = input.rank == 1 ? input.unsqueeze(0) : input
+    let t = input.rank == 1 ? target.unsqueeze(0) : target
+    if x.rank == 2 && t.rank == 1 && x.shape[0] != t.shape[0] {
+        fail("Expected input batch_size (\(x.shape[0])) to match target batch_size (\(t.shape[0])).")
+    }
+    let c = x.shape[1]
+    // move classes last and flatten: (M, C), (M)
+    let perm = [0] + Array(2..<x.rank) + [1]
+    let xf = x.rank > 2 ? x.permute(perm).reshape(-1, c) : x
+    let tf = t.reshape(-1)
+    let ti = tf.toArray(Int64.self)
+    for v in ti where v != Int64(ignoreIndex) && (v < 0 || v >= Int64(c)) {
+        fail("Target \(v) is out of bounds.")
+    }
+    let wts: [Double] = weight?.toArray(Double.self) ?? [Double](repeating: 1, count: c)
+    let rowW = ti.map { $0 == Int64(ignoreIndex) ? 0.0 : wts[Int($0)] }
+    let wsum = rowW.reduce(0, +)
+    let m = ti.count
+    let xd = noGrad { xf.contiguous() }
+    let vals = xd.toArray(Double.self)
+    var losses = [Double](repeating: 0, count: m)
+    for i in 0..<m where rowW[i] != 0 { losses[i] = -vals[i * c + Int(ti[i])] * rowW[i] }
+    let out: Tensor
+    switch reduction {
+    case .none: out = Tensor(values: losses, shape: t.shape, dtype: input.dtype)
+    case .sum: out = Tensor(values: [losses.reduce(0, +)], shape: [], dtype: input.dtype)
+    case .mean: out = Tensor(values: [losses.reduce(0, +) / wsum], shape: [], dtype: input.dtype)
+    }
+    if wantsGrad(input) {
+        let inShape = input.shape
+        out.recorded(.custom(CustomBackward(name: "NllLossBackward0") { g, _, _ in
+            let gv = g.to(dtype: .float64).contiguous().toArray(Double.self)
+            var gx = [Double](repeating: 0, count: m * c)
+            for i in 0..<m where rowW[i] != 0 {
+                let up = reduction == .none ? gv[i] : gv[0]
+                gx[i * c + Int(ti[i])] = -rowW[i] * up / (reduction == .mean ? wsum : 1)
+            }
+            var r = Tensor(values: gx, shape: [m, c], dtype: input.dtype)
+            if x.rank > 2 {
+                let s = [x.shape[0]] + Array(x.shape[2...]) + [c]
+                var inv = [Int](repeating: 0, count: perm.count)
+                for (i, p) in perm.enumerated() { inv[p] = i }
+                r = r.reshape(s).permute(inv).contiguous()
+            }
+            return [r.reshape(inShape)]
+        }), inputs: [input])
+    }
+    return out
+}
+
+/// Cross-entropy on logits (PyTorch's `F.cross_entropy`): targets are class indices (int64) or class
+/// probabilities (float, same shape as the input); `weight`, `ignoreIndex` and `labelSmoothing` as in PyTorch.
+public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
+                         reduction: Reduction = .mean, labelSmoothing: Double = 0) -> Tensor {
+    let classDim = input.rank == 1 ? 0 : 1
+    let logp = input.logSoftmax(dim: classDim)
+    let c = input.shape[classDim]
+    if target.dtype.isFloatingPoint {
+        if target.shape != input.shape { fail("Expected target size \(shapeString(input.shape)), got \(shapeString(target.shape))") }
+        var y = target
+        if labelSmoothing > 0 { y = y * (1 - labelSmoothing) + labelSmoothing / Double(c) }
+        var l = logp * y
+        if let w = weight {
+            var ws = [Int](repeating: 1, count: input.rank); ws[classDim] = c
+            l = l * w.reshape(ws)
+        }
+        let per = -l.sum(dim: classDim)
+        switch reduction {
+        case .none: return per
+        case .sum: return per.sum()
+        case .mean: return per.sum() / Double(input.rank == 1 ? 1 : input.shape[0] * input.shape.dropFirst(2).reduce(1, *))
+        }
+    }
+    let nll = nllLoss(logp, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
+    if labelSmoothing <= 0 { return nll }
+    // smoothing term: -sum_c w_c * logp_c / C over non-ignored rows
+    var smooth = logp
+    if let w = weight {
+        var ws = [Int](repeating: 1, count: input.rank); ws[classDim] = c
+        smooth = smooth * w.reshape(ws)
+    }
+    let mask = (target .!= ignoreIndex).to(dtype: input.dtype)
+    let per = -smooth.sum(dim: classDim) * mask
+    let sm: Tensor
+    switch reduction {
+    case .none: sm = per
+    case .sum: sm = per.sum()
+    case .mean:
+        if let w = weight {
+            let tw = noGrad { w.indexSelect(dim: 0, `where`(target .== ignoreIndex, Tensor.zerosLike(target), target).reshape(-1)).reshape(target.shape) * mask }
+            sm = per.sum() / tw.sum()
+        } else { sm = per.sum() / mask.sum() }
+    }
+    return nll * (1 - labelSmoothing) + sm * (labelSmoothing / Double(c))
+}
+
+/// Huber loss (PyTorch's `F.huber_loss`).
+public func huberLoss(_ input: Tensor, _ target: Tensor, delta: Double = 1, reduction: Reduction = .mean) -> Tensor {
+    checkSameShape(input, target, "huber")
+    return fusedLoss("HuberLossBackward0", input: input, target: target, reduction: reduction,
+        perElement: {
+            let d = (input - target).abs()
+            return `where`(d .< delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+        },
+        gradInput: { x, y in (x - y).clamp(min: -delta, max: delta) },
+        gradTarget: { x, y in (y - x).clamp(min: -delta, max: delta) })
+}
+
+/// Smooth L1 loss (PyTorch's `F.smooth_l1_loss`).
+public func smoothL1Loss(_ input: Tensor, _ target: Tensor, beta: Double = 1, reduction: Reduction = .mean) -> Tensor {
+    checkSameShape(input, target, "smooth_l1")
+    if beta == 0 { return l1Loss(input, target, reduction: reduction) }
+    return fusedLoss("SmoothL1LossBackward0", input: input, target: target, reduction: reduction,
+        perElement: {
+            let d = (input - target).abs()
+            return `where`(d .< beta, d * d * (0.5 / beta), d - 0.5 * beta)
+        },
+        gradInput: { x, y in (x - y).clamp(min: -beta, max: beta) / beta },
+        gradTarget: { x, y in (y - x).clamp(min: -beta, max: beta) / beta })
+}
+
+/// KL divergence with log-probability input (PyTorch's `F.kl_div`); `batchmean` divides by the batch size.
+public func klDiv(_ input: Tensor, _ target: Tensor, reduction: KLReduction = .mean, logTarget: Bool = false) -> Tensor {
+    let l: Tensor = logTarget ? target.exp() * (target - input)
+        : `where`(target .> 0, target * (target.clamp(min: 1e-45).log() - input), Tensor.zerosLike(input) * input)
+    switch reduction {
+    case .mean: return l.mean()
+    case .sum: return l.sum()
+    case .none: return l
+    case .batchMean: return l.sum() / Double(input.rank == 0 ? 1 : input.shape[0])
+    }
+}
+/// KL divergence's reductions, including PyTorch's `batchmean`.
+public enum KLReduction: Sendable { case mean, sum, none, batchMean }
+
+// MARK: - Loss modules
+
+/// `mseLoss` as a module (PyTorch's `nn.MSELoss`).
+public final class MSELoss: Module {
+    public let reduction: Reduction
+    public init(reduction: Reduction = .mean) { self.reduction = reduction; super.init() }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { mseLoss(input, target, reduction: reduction) }
+}
+/// `l1Loss` as a module.
+public final class L1Loss: Module {
+    public let reduction: Reduction
+    public init(reduction: Reduction = .mean) { self.reduction = reduction; super.init() }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { l1Loss(input, target, reduction: reduction) }
+}
+/// `binaryCrossEntropy` as a module (PyTorch's `nn.BCELoss`: probabilities in).
+public final class BCELoss: Module {
+    public let reduction: Reduction, weight: Tensor?
+    public init(weight: Tensor? = nil, reduction: Reduction = .mean) { self.weight = weight; self.reduction = reduction; super.init() }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { binaryCrossEntropy(input, target, weight: weight, reduction: reduction) }
+}
+/// `binaryCrossEntropyWithLogits` as a module (PyTorch's `nn.BCEWithLogitsLoss`: logits in).
+public final class BCEWithLogitsLoss: Module {
+    public let reduction: Reduction, weight: Tensor?, posWeight: Tensor?
+    public init(weight: Tensor? = nil, reduction: Reduction = .mean, posWeight: Tensor? = nil) {
+        self.weight = weight; self.reduction = reduction; self.posWeight = posWeight; super.init()
+    }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor {
+        binaryCrossEntropyWithLogits(input, target, weight: weight, posWeight: posWeight, reduction: reduction)
+    }
+}
+/// `crossEntropy` as a module (PyTorch's `nn.CrossEntropyLoss`: logits in, indices or probabilities as targets).
+public final class CrossEntropyLoss: Module {
+    public let weight: Tensor?, ignoreIndex: Int, reduction: Reduction, labelSmoothing: Double
+    public init(weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean, labelSmoothing: Double = 0) {
+        self.weight = weight; self.ignoreIndex = ignoreIndex; self.reduction = reduction; self.labelSmoothing = labelSmoothing; super.init()
+    }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor {
+        crossEntropy(input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction, labelSmoothing: labelSmoothing)
+    }
+}
+/// `nllLoss` as a module.
+public final class NLLLoss: Module {
+    public let weight: Tensor?, ignoreIndex: Int, reduction: Reduction
+    public init(weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean) {
+        self.weight = weight; self.ignoreIndex = ignoreIndex; self.reduction = reduction; super.init()
+    }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { nllLoss(input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction) }
+}
+/// `huberLoss` as a module.
+public final class HuberLoss: Module {
+    public let reduction: Reduction, delta: Double
+    public init(reduction: Reduction = .mean, delta: Double = 1) { self.reduction = reduction; self.delta = delta; super.init() }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { huberLoss(input, target, delta: delta, reduction: reduction) }
+}
+/// `smoothL1Loss` as a module.
+public final class SmoothL1Loss: Module {
+    public let reduction: Reduction, beta: Double
+    public init(reduction: Reduction = .mean, beta: Double = 1) { self.reduction = reduction; self.beta = beta; super.init() }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { smoothL1Loss(input, target, beta: beta, reduction: reduction) }
+}
+/// `klDiv` as a module.
+public final class KLDivLoss: Module {
+    public let reduction: KLReduction, logTarget: Bool
+    public init(reduction: KLReduction = .mean, logTarget: Bool = false) { self.reduction = reduction; self.logTarget = logTarget; super.init() }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { klDiv(input, target, reduction: reduction, logTarget: logTarget) }
+}

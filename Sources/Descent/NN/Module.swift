@@ -1,0 +1,199 @@
+/// A tensor that is a trainable weight of a module (PyTorch's `nn.Parameter`): it requires grad
+/// and is found automatically by `Module.parameters()`. Prints as `Parameter containing:` + tensor.
+public final class Parameter: Tensor {
+    /// Wraps `tensor`'s storage as a parameter (no copy), requiring grad by default.
+    public init(_ tensor: Tensor, requiresGrad: Bool = true) {
+        super.init(storage: tensor.storage, shape: tensor.shape, strides: tensor.strides, offset: tensor.offset, dtype: tensor.dtype)
+        if requiresGrad { self.requiresGrad = true }
+    }
+}
+
+/// The base class of layers and models (PyTorch's `nn.Module`). Subclass it, store `Parameter`s,
+/// `Module`s and `[Module]`s as properties (they are found by reflection, no registration needed)
+/// and override `forward(_:)`.
+open class Module: CustomStringConvertible {
+    /// Whether the module is in training mode (PyTorch's `training`).
+    public private(set) var isTraining = true
+
+    public init() {}
+
+    /// The computation. Subclasses override this.
+    open func forward(_ x: Tensor) -> Tensor {
+        fail("Module [\(typeName)] is missing the required \"forward\" function")
+    }
+    /// Runs `forward`.
+    public func callAsFunction(_ x: Tensor) -> Tensor { forward(x) }
+
+    var typeName: String { String(describing: type(of: self)) }
+
+    /// The direct submodules with their names, in declaration order.
+    open func namedChildren() -> [(String, Module)] {
+        var out: [(String, Module)] = []
+        forEachProperty { label, value in
+            if let m = value as? Module { out.append((label, m)) }
+            else if let ms = value as? [Module] { for (i, m) in ms.enumerated() { out.append(("\(label).\(i)", m)) } }
+        }
+        return out
+    }
+    /// This module's own parameters (not those of submodules), with their names.
+    open func namedDirectParameters() -> [(String, Parameter)] {
+        var out: [(String, Parameter)] = []
+        forEachProperty { label, value in
+            if let p = value as? Parameter { out.append((label, p)) }
+            else if let p = value as? Parameter?, let q = p { out.append((label, q)) }
+            else if let ps = value as? [Parameter] { for (i, p) in ps.enumerated() { out.append(("\(label).\(i)", p)) } }
+        }
+        return out
+    }
+    /// Non-trainable state saved in the state dict (PyTorch's buffers, e.g. BatchNorm's running mean).
+    open func namedDirectBuffers() -> [(String, Tensor)] { [] }
+
+    func forEachProperty(_ body: (String, Any) -> Void) {
+        var mirror: Mirror? = Mirror(reflecting: self)
+        var levels: [Mirror] = []
+        while let m = mirror, m.subjectType != Module.self { levels.append(m); mirror = m.superclassMirror }
+        for m in levels.reversed() {
+            for c in m.children {
+                guard var label = c.label else { continue }
+                if label.hasPrefix("$__lazy_storage_$_") { label.removeFirst("$__lazy_storage_$_".count) }
+                if label.hasPrefix("_") { label.removeFirst() }
+                body(label, c.value)
+            }
+        }
+    }
+
+    /// The direct submodules.
+    public func children() -> [Module] { namedChildren().map { $0.1 } }
+    /// This module and every submodule, depth first, with dotted names ("" for self).
+    public func namedModules(prefix: String = "") -> [(String, Module)] {
+        var out: [(String, Module)] = [(prefix, self)]
+        for (n, c) in namedChildren() { out += c.namedModules(prefix: prefix.isEmpty ? n : prefix + "." + n) }
+        return out
+    }
+    /// This module and every submodule.
+    public func modules() -> [Module] { namedModules().map { $0.1 } }
+    /// Every parameter with PyTorch's dotted name (`0.weight`, `l1.bias`), each once.
+    public func namedParameters() -> [(String, Parameter)] {
+        var seen = Set<ObjectIdentifier>()
+        var out: [(String, Parameter)] = []
+        for (prefix, m) in namedModules() {
+            for (n, p) in m.namedDirectParameters() where seen.insert(ObjectIdentifier(p)).inserted {
+                out.append((prefix.isEmpty ? n : prefix + "." + n, p))
+            }
+        }
+        return out
+    }
+    /// Every parameter, each once (PyTorch's `parameters()`).
+    public func parameters() -> [Parameter] { namedParameters().map { $0.1 } }
+    /// Every buffer with its dotted name.
+    public func namedBuffers() -> [(String, Tensor)] {
+        namedModules().flatMap { (prefix, m) in m.namedDirectBuffers().map { (prefix.isEmpty ? $0.0 : prefix + "." + $0.0, $0.1) } }
+    }
+
+    /// Sets training mode here and in every submodule; returns self.
+    @discardableResult public func train(_ mode: Bool = true) -> Self {
+        for m in modules() { m.isTraining = mode }
+        return self
+    }
+    /// Sets evaluation mode (`train(false)`); returns self.
+    @discardableResult public func eval() -> Self { train(false) }
+
+    /// Clears every parameter's gradient (PyTorch's `zero_grad(set_to_none=True)`).
+    public func zeroGrad(setToNil: Bool = true) {
+        for p in parameters() {
+            if setToNil { p.grad = nil } else { _ = noGrad { p.grad?.zero_() } }
+        }
+    }
+
+    /// Moves the module's parameters to `device` in place and returns self (PyTorch's `module.to`).
+    @discardableResult public func to(_ device: Device) -> Self {
+        if device.isCUDA { fail("Cannot move a module to \(device): \(CUDA.unavailableReason ?? "CUDA is not available")") }
+        return self
+    }
+
+    /// Parameters and buffers by dotted name, in PyTorch's order (PyTorch's `state_dict()`).
+    public func stateDict() -> StateDict {
+        var d = StateDict()
+        for (prefix, m) in namedModules() {
+            for (n, p) in m.namedDirectParameters() { d[prefix.isEmpty ? n : prefix + "." + n] = p.detach() }
+            for (n, b) in m.namedDirectBuffers() { d[prefix.isEmpty ? n : prefix + "." + n] = b }
+        }
+        return d
+    }
+    /// Copies values from `stateDict` into this module's parameters and buffers. With `strict`,
+    /// missing or unexpected keys are an error; shapes must always match.
+    public func loadStateDict(_ stateDict: StateDict, strict: Bool = true) throws {
+        let own = self.stateDict()
+        let missing = own.keys.filter { stateDict[$0] == nil }
+        let unexpected = stateDict.keys.filter { own[$0] == nil }
+        if strict && (!missing.isEmpty || !unexpected.isEmpty) {
+            throw StateDictError.keyMismatch(missing: missing, unexpected: unexpected)
+        }
+        for k in own.keys {
+            guard let src = stateDict[k], let dst = own[k] else { continue }
+            if src.shape != dst.shape { throw StateDictError.shapeMismatch(key: k, expected: dst.shape, got: src.shape) }
+            noGrad { _ = dst.copy_(src) }
+        }
+    }
+
+    /// Extra text inside the parentheses of the repr (PyTorch's `extra_repr`).
+    open func extraRepr() -> String { "" }
+
+    /// The module as PyTorch prints it.
+    public var description: String {
+        let kids = namedChildren()
+        let extra = extraRepr()
+        if kids.isEmpty { return "\(typeName)(\(extra))" }
+        var lines: [String] = []
+        if !extra.isEmpty { lines.append(extra) }
+        for (n, c) in kids {
+            let body = c.description.split(separator: "\n", omittingEmptySubsequences: false)
+                .enumerated().map { $0.offset == 0 ? String($0.element) : "  " + $0.element }.joined(separator: "\n")
+            lines.append("(\(n)): \(body)")
+        }
+        return "\(typeName)(\n" + lines.map { "  " + $0 }.joined(separator: "\n") + "\n)"
+    }
+}
+
+/// Errors loading a state dict into a module or optimizer.
+public enum StateDictError: Error, CustomStringConvertible, Equatable {
+    case keyMismatch(missing: [String], unexpected: [String])
+    case shapeMismatch(key: String, expected: [Int], got: [Int])
+    case invalid(String)
+    public var description: String {
+        switch self {
+        case .keyMismatch(let m, let u):
+            return "Error(s) in loading state_dict: Missing key(s): \(m.map { "\"\($0)\"" }.joined(separator: ", ")). Unexpected key(s): \(u.map { "\"\($0)\"" }.joined(separator: ", "))."
+        case .shapeMismatch(let k, let e, let g):
+            return "size mismatch for \(k): copying a param with shape \(shapeString(g)) from checkpoint, the shape in current model is \(shapeString(e))."
+        case .invalid(let s): return s
+        }
+    }
+}
+
+/// Named tensors in insertion order (PyTorch's `OrderedDict` state dict).
+public struct StateDict: Sequence {
+    public private(set) var keys: [String] = []
+    private var storage: [String: Tensor] = [:]
+    public init() {}
+    public init(_ pairs: [(String, Tensor)]) { for (k, v) in pairs { self[k] = v } }
+    public subscript(key: String) -> Tensor? {
+        get { storage[key] }
+        set {
+            if let v = newValue {
+                if storage.updateValue(v, forKey: key) == nil { keys.append(key) }
+            } else if storage.removeValue(forKey: key) != nil {
+                keys.removeAll { $0 == key }
+            }
+        }
+    }
+    public var count: Int { keys.count }
+    public func makeIterator() -> AnyIterator<(String, Tensor)> {
+        var i = 0
+        return AnyIterator { () -> (String, Tensor)? in
+            guard i < keys.count else { return nil }
+            defer { i += 1 }
+            return (keys[i], storage[keys[i]]!)
+        }
+    }
+}

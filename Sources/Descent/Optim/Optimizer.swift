@@ -1,0 +1,213 @@
+import CDescentKernels
+
+/// A group of parameters sharing hyper-parameters (PyTorch's `param_groups` entries).
+public final class ParamGroup {
+    public var params: [Parameter]
+    /// The learning rate (schedulers change it).
+    public var lr: Double
+    /// The learning rate the group started with (PyTorch's `initial_lr`).
+    public var initialLR: Double
+    /// Other hyper-parameters by PyTorch's names (`momentum`, `weight_decay`, `betas.0`, ...).
+    public var options: [String: Double]
+    public init(params: [Parameter], lr: Double? = nil, options: [String: Double] = [:]) {
+        self.params = params; self.lr = lr ?? .nan; self.initialLR = lr ?? .nan; self.options = options
+    }
+}
+
+/// The base class of optimizers (PyTorch's `torch.optim.Optimizer`). Subclasses implement
+/// `update(_:group:state:)` for one parameter; state tensors live per parameter.
+open class Optimizer {
+    public var paramGroups: [ParamGroup]
+    /// Per-parameter state (`exp_avg`, `momentum_buffer`, ...), keyed by parameter identity.
+    var state: [ObjectIdentifier: ParamState] = [:]
+
+    final class ParamState {
+        var step: Int = 0
+        var tensors: [String: Tensor] = [:]
+    }
+
+    public init(groups: [ParamGroup], defaults: [String: Double], lr: Double) {
+        for g in groups {
+            if g.lr.isNaN { g.lr = lr; g.initialLR = lr }
+            for (k, v) in defaults where g.options[k] == nil { g.options[k] = v }
+        }
+        paramGroups = groups
+        if groups.allSatisfy({ $0.params.isEmpty }) { fail("optimizer got an empty parameter list") }
+    }
+
+    /// Updates every parameter that has a gradient.
+    open func step() {
+        noGrad {
+            for group in paramGroups {
+                for p in group.params {
+                    guard let g = p.grad else { continue }
+                    let key = ObjectIdentifier(p)
+                    let st = state[key] ?? { let s = ParamState(); state[key] = s; return s }()
+                    st.step += 1
+                    update(p, grad: g.isContiguous ? g : g.contiguous(), group: group, state: st)
+                }
+            }
+        }
+    }
+    /// Runs `closure` (which recomputes the loss and its gradients), then steps; returns the loss.
+    @discardableResult open func step(_ closure: () -> Tensor) -> Tensor {
+        let loss = enableGrad { closure() }
+        step()
+        return loss
+    }
+
+    /// One parameter's update. Subclasses override.
+    func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) { fail("step() is not implemented") }
+
+    /// Clears gradients (PyTorch's `zero_grad(set_to_none=True)`).
+    public func zeroGrad(setToNil: Bool = true) {
+        for g in paramGroups { for p in g.params {
+            if setToNil { p.grad = nil } else if let gr = p.grad { noGrad { _ = gr.zero_() } }
+        } }
+    }
+
+    func buffer(_ st: ParamState, _ name: String, like p: Tensor) -> Tensor {
+        if let b = st.tensors[name] { return b }
+        let b = Tensor.zeros(p.shape, dtype: p.dtype)
+        st.tensors[name] = b
+        return b
+    }
+
+    /// Per-parameter state by PyTorch's names (`state.<index>.<name>`, `state.<index>.step`) and the
+    /// groups' hyper-parameters (`param_groups.<i>.lr`, ...), for checkpoints.
+    public func stateDict() -> StateDict {
+        var d = StateDict()
+        var index = 0
+        for (gi, g) in paramGroups.enumerated() {
+            d["param_groups.\(gi).lr"] = Tensor(g.lr, dtype: .float64)
+            d["param_groups.\(gi).initial_lr"] = Tensor(g.initialLR, dtype: .float64)
+            for (k, v) in g.options.sorted(by: { $0.key < $1.key }) { d["param_groups.\(gi).\(k)"] = Tensor(v, dtype: .float64) }
+            for p in g.params {
+                if let st = state[ObjectIdentifier(p)] {
+                    d["state.\(index).step"] = Tensor(Double(st.step), dtype: .float64)
+                    for (k, t) in st.tensors.sorted(by: { $0.key < $1.key }) { d["state.\(index).\(k)"] = t }
+                }
+                index += 1
+            }
+        }
+        return d
+    }
+    /// Restores what `stateDict()` saved (the same parameters in the same order).
+    public func loadStateDict(_ d: StateDict) throws {
+        var index = 0
+        for (gi, g) in paramGroups.enumerated() {
+            if let lr = d["param_groups.\(gi).lr"] { g.lr = lr.item() }
+            if let lr = d["param_groups.\(gi).initial_lr"] { g.initialLR = lr.item() }
+            for k in g.options.keys { if let v = d["param_groups.\(gi).\(k)"] { g.options[k] = v.item() } }
+            for p in g.params {
+                if let s = d["state.\(index).step"] {
+                    let st = ParamState()
+                    st.step = Int(s.item())
+                    let prefix = "state.\(index)."
+                    for (k, t) in d where k.hasPrefix(prefix) && k != prefix + "step" {
+                        if t.shape != p.shape { throw StateDictError.shapeMismatch(key: k, expected: p.shape, got: t.shape) }
+                        st.tensors[String(k.dropFirst(prefix.count))] = t.clone()
+                    }
+                    state[ObjectIdentifier(p)] = st
+                }
+                index += 1
+            }
+        }
+    }
+}
+
+func requireFloat32(_ p: Tensor, _ name: String) {
+    if p.dtype != .float32 { fail("\(name): this optimizer's fused kernel supports float32 parameters, got \(p.dtype)") }
+}
+
+/// Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (PyTorch's `optim.SGD`, lr 0.001 default).
+public final class SGD: Optimizer {
+    public init(_ params: [Parameter], lr: Double = 0.001, momentum: Double = 0, dampening: Double = 0,
+                weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false) {
+        if nesterov && (momentum <= 0 || dampening != 0) { fail("Nesterov momentum requires a momentum and zero dampening") }
+        super.init(groups: [ParamGroup(params: params)], defaults: ["momentum": momentum, "dampening": dampening,
+                   "weight_decay": weightDecay, "nesterov": nesterov ? 1 : 0, "maximize": maximize ? 1 : 0], lr: lr)
+    }
+    public init(groups: [ParamGroup], lr: Double = 0.001, momentum: Double = 0, dampening: Double = 0, weightDecay: Double = 0, nesterov: Bool = false) {
+        super.init(groups: groups, defaults: ["momentum": momentum, "dampening": dampening, "weight_decay": weightDecay,
+                   "nesterov": nesterov ? 1 : 0, "maximize": 0], lr: lr)
+    }
+    override func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) {
+        requireFloat32(p, "SGD")
+        let o = group.options
+        let mom = o["momentum"]!
+        let first = state.tensors["momentum_buffer"] == nil
+        let buf = mom != 0 ? buffer(state, "momentum_buffer", like: p) : nil
+        dk_sgd_f32(Int64(p.count), p.pointer(Float.self), grad.pointer(Float.self), buf?.pointer(Float.self),
+                   group.lr, mom, o["dampening"]!, o["weight_decay"]!, o["nesterov"]! != 0 ? 1 : 0, first ? 1 : 0, o["maximize"]! != 0 ? 1 : 0)
+    }
+}
+
+/// Adam (PyTorch's `optim.Adam`: lr 0.001, betas (0.9, 0.999), eps 1e-8, optional amsgrad).
+public class Adam: Optimizer {
+    let decoupled: Bool
+    public init(_ params: [Parameter], lr: Double = 0.001, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
+                weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false) {
+        decoupled = false
+        super.init(groups: [ParamGroup(params: params)], defaults: ["betas.0": betas.0, "betas.1": betas.1, "eps": eps,
+                   "weight_decay": weightDecay, "amsgrad": amsgrad ? 1 : 0, "maximize": maximize ? 1 : 0], lr: lr)
+    }
+    init(params: [Parameter], lr: Double, betas: (Double, Double), eps: Double, weightDecay: Double, amsgrad: Bool, maximize: Bool, decoupled: Bool) {
+        self.decoupled = decoupled
+        super.init(groups: [ParamGroup(params: params)], defaults: ["betas.0": betas.0, "betas.1": betas.1, "eps": eps,
+                   "weight_decay": weightDecay, "amsgrad": amsgrad ? 1 : 0, "maximize": maximize ? 1 : 0], lr: lr)
+    }
+    override func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) {
+        requireFloat32(p, decoupled ? "AdamW" : "Adam")
+        let o = group.options
+        let ams = o["amsgrad"]! != 0
+        let m = buffer(state, "exp_avg", like: p), v = buffer(state, "exp_avg_sq", like: p)
+        let vmax = ams ? buffer(state, "max_exp_avg_sq", like: p) : nil
+        dk_adam_f32(Int64(p.count), p.pointer(Float.self), grad.pointer(Float.self), m.pointer(Float.self), v.pointer(Float.self),
+                    vmax?.pointer(Float.self), group.lr, o["betas.0"]!, o["betas.1"]!, o["eps"]!, o["weight_decay"]!,
+                    Int64(state.step), ams ? 1 : 0, decoupled ? 1 : 0, o["maximize"]! != 0 ? 1 : 0)
+    }
+}
+
+/// Adam with decoupled weight decay (PyTorch's `optim.AdamW`: weight decay 0.01 default).
+public final class AdamW: Adam {
+    public override init(_ params: [Parameter], lr: Double = 0.001, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
+                weightDecay: Double = 0.01, amsgrad: Bool = false, maximize: Bool = false) {
+        super.init(params: params, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize, decoupled: true)
+    }
+}
+
+/// RMSprop (PyTorch's `optim.RMSprop`: lr 0.01, alpha 0.99, eps 1e-8, optional momentum and centering).
+public final class RMSprop: Optimizer {
+    public init(_ params: [Parameter], lr: Double = 0.01, alpha: Double = 0.99, eps: Double = 1e-8, weightDecay: Double = 0,
+                momentum: Double = 0, centered: Bool = false, maximize: Bool = false) {
+        super.init(groups: [ParamGroup(params: params)], defaults: ["alpha": alpha, "eps": eps, "weight_decay": weightDecay,
+                   "momentum": momentum, "centered": centered ? 1 : 0, "maximize": maximize ? 1 : 0], lr: lr)
+    }
+    override func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) {
+        requireFloat32(p, "RMSprop")
+        let o = group.options
+        let sq = buffer(state, "square_avg", like: p)
+        let ga = o["centered"]! != 0 ? buffer(state, "grad_avg", like: p) : nil
+        let buf = o["momentum"]! > 0 ? buffer(state, "momentum_buffer", like: p) : nil
+        dk_rmsprop_f32(Int64(p.count), p.pointer(Float.self), grad.pointer(Float.self), sq.pointer(Float.self), ga?.pointer(Float.self),
+                       buf?.pointer(Float.self), group.lr, o["alpha"]!, o["eps"]!, o["weight_decay"]!, o["momentum"]!, o["maximize"]! != 0 ? 1 : 0)
+    }
+}
+
+/// Adagrad (PyTorch's `optim.Adagrad`: lr 0.01, lr decay, eps 1e-10).
+public final class Adagrad: Optimizer {
+    public init(_ params: [Parameter], lr: Double = 0.01, lrDecay: Double = 0, weightDecay: Double = 0,
+                initialAccumulatorValue: Double = 0, eps: Double = 1e-10, maximize: Bool = false) {
+        super.init(groups: [ParamGroup(params: params)], defaults: ["lr_decay": lrDecay, "weight_decay": weightDecay,
+                   "initial_accumulator_value": initialAccumulatorValue, "eps": eps, "maximize": maximize ? 1 : 0], lr: lr)
+    }
+    override func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) {
+        requireFloat32(p, "Adagrad")
+        let o = group.options
+        if state.tensors["sum"] == nil { state.tensors["sum"] = Tensor.full(p.shape, o["initial_accumulator_value"]!, dtype: p.dtype) }
+        let clr = group.lr / (1 + Double(state.step - 1) * o["lr_decay"]!)
+        dk_adagrad_f32(Int64(p.count), p.pointer(Float.self), grad.pointer(Float.self), state.tensors["sum"]!.pointer(Float.self),
+                       clr, o["eps"]!, o["weight_decay"]!, o["maximize"]! != 0 ? 1 : 0)
+    }
+}
