@@ -1,2 +1,86 @@
 import Descent
-print(Tensor.randn(3))
+import Foundation
+
+// Descent's benchmark: the workloads of Benchmarks/pytorch/bench.py, timed the same way (best of
+// several repetitions, release build). Prints one line per workload: name, seconds per iteration,
+// and a derived figure. `Benchmarks/run.sh` runs both and prints the ratios.
+
+func now() -> Double { Date().timeIntervalSince1970 }
+
+/// Best time per iteration over `reps` repetitions of `iters` iterations.
+func bench(_ iters: Int, reps: Int = 5, _ body: () -> Void) -> Double {
+    body()
+    var best = Double.infinity
+    for _ in 0..<reps {
+        let t0 = now()
+        for _ in 0..<iters { body() }
+        best = min(best, (now() - t0) / Double(iters))
+    }
+    return best
+}
+
+let only = CommandLine.arguments.dropFirst().first
+func report(_ name: String, _ secs: Double, _ extra: String = "") {
+    print("\(name)\t\(String(format: "%.3e", secs))\t\(extra)")
+    fflush(stdout)
+}
+func enabled(_ name: String) -> Bool { only == nil || name.hasPrefix(only!) }
+
+print("# descent-bench, \(getNumThreads()) threads")
+for n in [512, 1024, 2048] where enabled("sgemm") {
+    manualSeed(0)
+    let a = Tensor.randn(n, n), b = Tensor.randn(n, n)
+    let t = bench(n >= 2048 ? 3 : 10, reps: 3) { _ = a.mm(b) }
+    report("sgemm_\(n)", t, String(format: "%.1f GFLOP/s", 2 * Double(n * n * n) / t / 1e9))
+}
+if enabled("tiny_add") {
+    let a = Tensor([1.0]), b = Tensor([2.0])
+    report("tiny_add", bench(100_000) { _ = a + b })
+}
+if enabled("tiny_backward") {
+    let w = Tensor([[0.5]], requiresGrad: true), x = Tensor([[2.0]])
+    report("tiny_matmul_sum_backward", bench(20_000) { let l = x.mm(w).sum(); l.backward() })
+}
+if enabled("tiny_step") {
+    manualSeed(0)
+    let net = Linear(1, 1)
+    let x = Tensor([[0.0], [0.1], [0.2]]), y = Tensor([[0.0], [0.2], [0.4]])
+    let lossFn = MSELoss(), opt = SGD(net.parameters(), lr: 0.01)
+    report("tiny_train_step", bench(20_000) {
+        let l = lossFn(net(x), y); l.backward(); opt.step(); opt.zeroGrad()
+    })
+}
+if enabled("mlp512") {
+    manualSeed(43052)
+    let x = Tensor.linspace(0, 1, count: 100).reshape(-1, 1)
+    let y = Tensor.randn(100).reshape(-1, 1) * 0.01
+    let t = bench(1, reps: 3) {
+        let net = Sequential { Linear(1, 512); ReLU(); Linear(512, 1) }
+        let lossFn = MSELoss(), opt = Adam(net.parameters())
+        for _ in 0..<1000 { let l = lossFn(net(x), y); l.backward(); opt.step(); opt.zeroGrad() }
+    }
+    report("mlp_1_512_1_adam_1000_steps", t)
+}
+if enabled("bce784") {
+    manualSeed(1)
+    let x = Tensor.rand(12665, 784), y = (Tensor.rand(12665, 1) .> 0.5).float()
+    let net = Sequential { Linear(784, 32); ReLU(); Linear(32, 1); Sigmoid() }
+    let lossFn = BCELoss(), opt = SGD(net.parameters())
+    let before = MemoryPool.systemAllocations
+    let t = bench(10, reps: 3) { let l = lossFn(net(x), y); l.backward(); opt.step(); opt.zeroGrad() }
+    report("mlp_784_32_1_bce_sgd_step", t, "system allocations during the run: \(MemoryPool.systemAllocations - before)")
+}
+if enabled("elementwise") {
+    let a = Tensor.rand(10_000_000), b = Tensor.rand(10_000_000)
+    let t = bench(10, reps: 3) { _ = a + b }
+    report("add_10M", t, String(format: "%.1f GB/s", 12e7 / t / 1e9))
+    let ts = bench(10, reps: 3) { _ = a.sum() }
+    report("sum_10M", ts, String(format: "%.1f GB/s", 4e7 / ts / 1e9))
+    let te = bench(5, reps: 3) { _ = a.exp() }
+    report("exp_10M", te)
+}
+if enabled("loader") {
+    let x = Tensor.rand(60000, 784), y = Tensor.randint(0, 10, [60000])
+    let dl = DataLoader(TensorDataset(x, y), batchSize: 64, shuffle: true)
+    report("loader_60000x784_b64_epoch", bench(1, reps: 3) { for (xb, _) in dl { _ = xb } })
+}

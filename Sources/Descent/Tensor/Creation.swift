@@ -155,14 +155,15 @@ extension Tensor {
         if count == 1 { t.setElement(flatIndex: 0, start); return t }
         let half = count / 2
         if dtype == .float32 {
-            // PyTorch computes in float: step = (end - start) / (steps - 1); the second half counts back from end.
+            // PyTorch computes in float: step = (end - start) / (steps - 1); the second half counts back
+            // from end; each value is one fused multiply-add (start + step*i, end - step*(steps-1-i)).
             let s = Float(start), e = Float(end)
             let step = (e - s) / Float(count - 1)
             let p = t.pointer(Float.self)
-            for i in 0..<count { p[i] = i < half ? s + step * Float(i) : e - step * Float(count - i - 1) }
+            for i in 0..<count { p[i] = i < half ? s.addingProduct(step, Float(i)) : e.addingProduct(-step, Float(count - i - 1)) }
         } else {
             let step = (end - start) / Double(count - 1)
-            for i in 0..<count { t.setElement(flatIndex: i, i < half ? start + step * Double(i) : end - step * Double(count - i - 1)) }
+            for i in 0..<count { t.setElement(flatIndex: i, i < half ? start.addingProduct(step, Double(i)) : end.addingProduct(-step, Double(count - i - 1))) }
         }
         return t
     }

@@ -1,0 +1,54 @@
+# The workloads of Sources/descent-bench in PyTorch, timed the same way (best of several repetitions).
+# Prints: name <TAB> seconds per iteration <TAB> extra. Usage: python bench.py [name-prefix]
+import sys, time, torch
+only = sys.argv[1] if len(sys.argv) > 1 else None
+def enabled(n): return only is None or n.startswith(only)
+def bench(iters, body, reps=5):
+    body(); best = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(iters): body()
+        best = min(best, (time.perf_counter() - t0) / iters)
+    return best
+def report(name, secs, extra=""): print(f"{name}\t{secs:.3e}\t{extra}", flush=True)
+print(f"# pytorch {torch.__version__}, {torch.get_num_threads()} threads")
+for n in (512, 1024, 2048):
+    if not enabled("sgemm"): break
+    torch.manual_seed(0); a = torch.randn(n, n); b = torch.randn(n, n)
+    t = bench(3 if n >= 2048 else 10, lambda: a.mm(b), reps=3)
+    report(f"sgemm_{n}", t, f"{2*n**3/t/1e9:.1f} GFLOP/s")
+if enabled("tiny_add"):
+    a = torch.tensor([1.0]); b = torch.tensor([2.0]); report("tiny_add", bench(100000, lambda: a + b))
+if enabled("tiny_backward"):
+    w = torch.tensor([[0.5]], requires_grad=True); x = torch.tensor([[2.0]])
+    report("tiny_matmul_sum_backward", bench(20000, lambda: x.mm(w).sum().backward()))
+if enabled("tiny_step"):
+    torch.manual_seed(0); net = torch.nn.Linear(1, 1)
+    x = torch.tensor([[0.0], [0.1], [0.2]]); y = torch.tensor([[0.0], [0.2], [0.4]])
+    lf = torch.nn.MSELoss(); opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    def step(): l = lf(net(x), y); l.backward(); opt.step(); opt.zero_grad()
+    report("tiny_train_step", bench(20000, step))
+if enabled("mlp512"):
+    torch.manual_seed(43052); x = torch.linspace(0, 1, 100).reshape(-1, 1); y = torch.randn(100).reshape(-1, 1) * 0.01
+    def run():
+        net = torch.nn.Sequential(torch.nn.Linear(1, 512), torch.nn.ReLU(), torch.nn.Linear(512, 1))
+        lf = torch.nn.MSELoss(); opt = torch.optim.Adam(net.parameters())
+        for _ in range(1000): l = lf(net(x), y); l.backward(); opt.step(); opt.zero_grad()
+    report("mlp_1_512_1_adam_1000_steps", bench(1, run, reps=3))
+if enabled("bce784"):
+    torch.manual_seed(1); x = torch.rand(12665, 784); y = (torch.rand(12665, 1) > 0.5).float()
+    net = torch.nn.Sequential(torch.nn.Linear(784, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1), torch.nn.Sigmoid())
+    lf = torch.nn.BCELoss(); opt = torch.optim.SGD(net.parameters(), lr=0.001)
+    def step(): l = lf(net(x), y); l.backward(); opt.step(); opt.zero_grad()
+    report("mlp_784_32_1_bce_sgd_step", bench(10, step, reps=3))
+if enabled("elementwise"):
+    a = torch.rand(10_000_000); b = torch.rand(10_000_000)
+    t = bench(10, lambda: a + b, reps=3); report("add_10M", t, f"{12e7/t/1e9:.1f} GB/s")
+    t = bench(10, lambda: a.sum(), reps=3); report("sum_10M", t, f"{4e7/t/1e9:.1f} GB/s")
+    report("exp_10M", bench(5, lambda: a.exp(), reps=3))
+if enabled("loader"):
+    x = torch.rand(60000, 784); y = torch.randint(0, 10, (60000,))
+    dl = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=64, shuffle=True)
+    def epoch():
+        for xb, _ in dl: pass
+    report("loader_60000x784_b64_epoch", bench(1, epoch, reps=3))
