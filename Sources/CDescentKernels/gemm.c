@@ -219,16 +219,29 @@ static void sgemm_naive(int64_t M, int64_t N, int64_t K, float alpha,
  * each k, MR consecutive values A[p*MR + r, k] (zero padded). */
 static void pack_a(int64_t mc, int64_t kc, const float *A, int64_t rsa, int64_t csa,
                    int MR, float *dst) {
+    if (rsa == 1) {
+        /* Column-major A: read each column segment sequentially and scatter it
+         * over the panels (prefetch-friendly for long columns). */
+        const int64_t np = (mc + MR - 1) / MR;
+        const int64_t full = mc / MR;
+        const int64_t pstride = (int64_t)MR * kc;
+        for (int64_t k = 0; k < kc; k++) {
+            const float *s = A + k * csa;
+            float *d = dst + k * MR;
+            for (int64_t p = 0; p < full; p++)
+                for (int r = 0; r < MR; r++) d[p * pstride + r] = s[p * MR + r];
+            if (full < np) {
+                const int mr = (int)(mc - full * MR);
+                for (int r = 0; r < MR; r++)
+                    d[full * pstride + r] = r < mr ? s[full * MR + r] : 0.0f;
+            }
+        }
+        return;
+    }
     for (int64_t i = 0; i < mc; i += MR) {
         int mr = (int)DK_MIN((int64_t)MR, mc - i);
         const float *a = A + i * rsa;
-        if (rsa == 1 && mr == MR) {
-            for (int64_t k = 0; k < kc; k++) {
-                const float *s = a + k * csa;
-                float *d = dst + k * MR;
-                for (int r = 0; r < MR; r++) d[r] = s[r];
-            }
-        } else if (csa == 1) {
+        if (csa == 1) {
             for (int r = 0; r < mr; r++) {
                 const float *s = a + r * rsa;
                 float *d = dst + r;
@@ -436,9 +449,20 @@ DK_T_AVX2 static void ukr_avx2_r(int64_t kc, const float *A, int64_t as, const f
     ukr_avx2_body(kc, A, as, 1, B, bk, C, rsc, csc, mr, nr, alpha, beta);
 }
 
-/* AVX-512F: 12 x 32. */
+/* AVX-512F: 12 x 32.
+ * The k loop is written with one volatile asm statement per instruction:
+ * volatile asm statements keep their order, which stops clang from hoisting
+ * the broadcasts of later k steps above earlier FMAs and spilling them
+ * (observed with clang 21 for the row-major-A variant; a 2x slowdown). The
+ * compiler still allocates registers and computes addresses. */
 #define A5_MR 12
 #define A5_NR 32
+#define DK_BCAST512(dst, ptr) \
+    __asm__ __volatile__("vbroadcastss %1, %0" : "=v"(dst) : "m"(*(const float *)(ptr)))
+#define DK_LOAD512(dst, ptr) \
+    __asm__ __volatile__("vmovups %1, %0" : "=v"(dst) : "m"(*(const __m512 *)(const void *)(ptr)))
+#define DK_FMA512(acc, a, b) \
+    __asm__ __volatile__("vfmadd231ps %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b))
 
 DK_INLINE DK_T_AVX512 void ukr_avx512_body(int64_t kc, const float *restrict A, int64_t a_rs,
                                            int64_t a_cs, const float *restrict B, int64_t bk,
@@ -457,14 +481,15 @@ DK_INLINE DK_T_AVX512 void ukr_avx512_body(int64_t kc, const float *restrict A, 
     __m512 ca0 = _mm512_setzero_ps(), ca1 = _mm512_setzero_ps();
     __m512 cb0 = _mm512_setzero_ps(), cb1 = _mm512_setzero_ps();
 #define A5_R(i, x0, x1)                                   \
-    a = _mm512_set1_ps(A[(u) * a_cs + (i) * a_rs]);       \
-    x0 = _mm512_fmadd_ps(a, b0, x0);                      \
-    x1 = _mm512_fmadd_ps(a, b1, x1);
+    DK_BCAST512(a, A + (u) * a_cs + (i) * a_rs);          \
+    DK_FMA512(x0, a, b0);                                 \
+    DK_FMA512(x1, a, b1);
 #define A5_STEP(uu)                                       \
     do {                                                  \
         const int64_t u = (uu);                           \
-        __m512 b0 = _mm512_loadu_ps(B + u * bk);          \
-        __m512 b1 = _mm512_loadu_ps(B + u * bk + 16);     \
+        __m512 b0, b1;                                    \
+        DK_LOAD512(b0, B + u * bk);                       \
+        DK_LOAD512(b1, B + u * bk + 16);                  \
         __m512 a;                                         \
         A5_R(0, c00, c01)                                 \
         A5_R(1, c10, c11)                                 \

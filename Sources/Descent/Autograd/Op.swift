@@ -7,7 +7,7 @@ enum Op {
     case add([Int], [Int]), sub([Int], [Int]), rsub([Int]), mul, div, neg
     case pow(Double), powTensor, maximum, minimum, whereOp([Int], [Int])
     case exp, log, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu, leakyRelu(Double), elu(Double), gelu, silu
-    case log1p, expm1, reciprocal, logSigmoid, softplus, clamp(Double, Double)
+    case log1p, expm1, reciprocal, logSigmoid, softplus, clamp(Double, Double), erf
     case zeroGrad(String)
     case sum(inShape: [Int], dims: [Int]?, keepDim: Bool), mean(inShape: [Int], dims: [Int]?, keepDim: Bool)
     case extremumAll(String), extremumDim(String, inShape: [Int], dim: Int, keepDim: Bool)
@@ -17,7 +17,8 @@ enum Op {
     case mm, bmm, dot, addmm(biasShape: [Int], beta: Double, alpha: Double)
     case view(inShape: [Int]), expand(inShape: [Int]), squeeze(inShape: [Int], dim: Int?), unsqueeze(dim: Int)
     case permute([Int]), transpose(Int, Int), clone, toCopy(DType)
-    case basicIndex(String, inShape: [Int], [BasicIndex]), indexSelect(inShape: [Int], dim: Int)
+    case tOp, unsafeView(inShape: [Int]), squeezeDims(inShape: [Int]), mv
+    case basicIndex(String, inShape: [Int], [BasicIndex]), indexSelect(String, inShape: [Int], dim: Int)
     case cat(dim: Int, sizes: [Int]), stack(dim: Int)
     /// An op defined outside this file (losses, fused layers): its own name and rule.
     case custom(CustomBackward)
@@ -55,6 +56,7 @@ enum Op {
         case .logSigmoid: return "LogSigmoidBackward0"
         case .softplus: return "SoftplusBackward0"
         case .clamp: return "ClampBackward1"
+        case .erf: return "ErfBackward0"
         case .zeroGrad(let n): return n
         case .sum(_, let dims, _): return dims == nil ? "SumBackward0" : "SumBackward1"
         case .mean(_, let dims, _): return dims == nil ? "MeanBackward0" : "MeanBackward1"
@@ -75,10 +77,14 @@ enum Op {
         case .unsqueeze: return "UnsqueezeBackward0"
         case .permute: return "PermuteBackward0"
         case .transpose: return "TransposeBackward0"
+        case .tOp: return "TBackward0"
+        case .unsafeView: return "UnsafeViewBackward0"
+        case .squeezeDims: return "SqueezeBackward4"
+        case .mv: return "MvBackward0"
         case .clone: return "CloneBackward0"
         case .toCopy: return "ToCopyBackward0"
         case .basicIndex(let n, _, _): return n
-        case .indexSelect: return "IndexBackward0"
+        case .indexSelect(let n, _, _): return n
         case .cat: return "CatBackward0"
         case .stack: return "StackBackward0"
         case .custom(let c): return c.name
@@ -147,6 +153,7 @@ enum Op {
             let x = s[0]
             let mask = (x .>= lo) .&& (x .<= hi)
             return [g * mask.to(dtype: g.dtype)]
+        case .erf: return [g * (s[0] * s[0] * -1).exp() * 1.1283791670955126]   // 2/sqrt(pi) e^(-x^2)
         case .zeroGrad: return [Tensor.zerosLike(g)]
         case .sum(let inShape, let dims, let keepDim):
             return [expandReduced(g, inShape: inShape, dims: dims, keepDim: keepDim)]
@@ -204,13 +211,16 @@ enum Op {
             for (i, d) in dims.enumerated() { inv[d] = i }
             return [g.permute(inv)]
         case .transpose(let a, let b): return [g.transpose(a, b)]
+        case .tOp: return [g.t()]
+        case .unsafeView(let inShape), .squeezeDims(let inShape): return [g.reshape(inShape)]
+        case .mv: return [needs(0) ? g.outer(s[1]) : nil, needs(1) ? s[0].t().matmul(g) : nil]
         case .clone: return [g]
         case .toCopy(let src): return [g.to(dtype: src)]
         case .basicIndex(_, let inShape, let basic):
             let z = Tensor.zeros(inShape, dtype: g.dtype)
             copyStrided(from: g, into: z.basicView(basic))
             return [z]
-        case .indexSelect(let inShape, let dim):
+        case .indexSelect(_, let inShape, let dim):
             let z = Tensor.zeros(inShape, dtype: g.dtype)
             let gc = g.contiguous()
             let outer = inShape[..<dim].reduce(1, *), inner = inShape[(dim + 1)...].reduce(1, *)
@@ -251,5 +261,5 @@ func expandReduced(_ g: Tensor, inShape: [Int], dims: [Int]?, keepDim: Bool) -> 
 
 extension Tensor {
     /// Elementwise error function.
-    public func erf() -> Tensor { unary(Int32(DK_ERF), 0, 0, .zeroGrad("ErfBackward0"), save: .nothing) }
+    public func erf() -> Tensor { unary(Int32(DK_ERF), 0, 0, .erf, save: .input) }
 }

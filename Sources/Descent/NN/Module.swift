@@ -6,6 +6,10 @@ public final class Parameter: Tensor {
         super.init(storage: tensor.storage, shape: tensor.shape, strides: tensor.strides, offset: tensor.offset, dtype: tensor.dtype)
         if requiresGrad { self.requiresGrad = true }
     }
+    /// A 0-dim parameter from a literal.
+    public required convenience init(integerLiteral value: Int) { self.init(Tensor(Double(value))) }
+    /// A 0-dim parameter from a literal.
+    public required convenience init(floatLiteral value: Double) { self.init(Tensor(value)) }
 }
 
 /// The base class of layers and models (PyTorch's `nn.Module`). Subclass it, store `Parameter`s,

@@ -4,6 +4,12 @@ import CDescentKernels
 
 extension Tensor {
     static func arith(_ a: Tensor, _ b: Tensor, _ op: Int32) -> Tensor {
+        // A Swift number on the left (a wrapped 0-dim tensor, e.g. the literal in `1 - x`, `2 / x`):
+        // PyTorch's `__rsub__` (RsubBackward1) and `__rtruediv__` (reciprocal() * number, MulBackward0).
+        if a.isWrappedNumber && !b.isWrappedNumber {
+            if op == Int32(DK_SUB) { return rsub(b, a) }
+            if op == Int32(DK_DIV) { return b.reciprocal() * a }
+        }
         var t = resultType(a, b)
         if op == Int32(DK_DIV) && !t.isFloatingPoint { t = .float32 }   // true division, like PyTorch
         if t == .bool && (op == Int32(DK_SUB)) {
@@ -35,30 +41,30 @@ extension Tensor {
     /// Elementwise true division with broadcasting (integers divide to float32, as in PyTorch).
     public static func / (a: Tensor, b: Tensor) -> Tensor { arith(a, b, Int32(DK_DIV)) }
 
-    public static func + (a: Tensor, b: Double) -> Tensor { a + wrap(b) }
+    @_disfavoredOverload public static func + (a: Tensor, b: Double) -> Tensor { a + wrap(b) }
     public static func + (a: Double, b: Tensor) -> Tensor { wrap(a) + b }
-    public static func - (a: Tensor, b: Double) -> Tensor { a - wrap(b) }
+    @_disfavoredOverload public static func - (a: Tensor, b: Double) -> Tensor { a - wrap(b) }
     public static func - (a: Double, b: Tensor) -> Tensor { rsub(b, wrap(a)) }
-    public static func * (a: Tensor, b: Double) -> Tensor { a * wrap(b) }
+    @_disfavoredOverload public static func * (a: Tensor, b: Double) -> Tensor { a * wrap(b) }
     public static func * (a: Double, b: Tensor) -> Tensor { wrap(a) * b }
-    public static func / (a: Tensor, b: Double) -> Tensor { a / wrap(b) }
-    public static func / (a: Double, b: Tensor) -> Tensor { wrap(a) / b }
-    public static func + (a: Tensor, b: Float) -> Tensor { a + wrap(Double(b)) }
+    @_disfavoredOverload public static func / (a: Tensor, b: Double) -> Tensor { a / wrap(b) }
+    public static func / (a: Double, b: Tensor) -> Tensor { b.reciprocal() * a }   // PyTorch's __rtruediv__
+    @_disfavoredOverload public static func + (a: Tensor, b: Float) -> Tensor { a + wrap(Double(b)) }
     public static func + (a: Float, b: Tensor) -> Tensor { wrap(Double(a)) + b }
-    public static func - (a: Tensor, b: Float) -> Tensor { a - wrap(Double(b)) }
+    @_disfavoredOverload public static func - (a: Tensor, b: Float) -> Tensor { a - wrap(Double(b)) }
     public static func - (a: Float, b: Tensor) -> Tensor { rsub(b, wrap(Double(a))) }
-    public static func * (a: Tensor, b: Float) -> Tensor { a * wrap(Double(b)) }
+    @_disfavoredOverload public static func * (a: Tensor, b: Float) -> Tensor { a * wrap(Double(b)) }
     public static func * (a: Float, b: Tensor) -> Tensor { wrap(Double(a)) * b }
-    public static func / (a: Tensor, b: Float) -> Tensor { a / wrap(Double(b)) }
-    public static func / (a: Float, b: Tensor) -> Tensor { wrap(Double(a)) / b }
-    public static func + (a: Tensor, b: Int) -> Tensor { a + wrap(b) }
+    @_disfavoredOverload public static func / (a: Tensor, b: Float) -> Tensor { a / wrap(Double(b)) }
+    public static func / (a: Float, b: Tensor) -> Tensor { b.reciprocal() * Double(a) }
+    @_disfavoredOverload public static func + (a: Tensor, b: Int) -> Tensor { a + wrap(b) }
     public static func + (a: Int, b: Tensor) -> Tensor { wrap(a) + b }
-    public static func - (a: Tensor, b: Int) -> Tensor { a - wrap(b) }
+    @_disfavoredOverload public static func - (a: Tensor, b: Int) -> Tensor { a - wrap(b) }
     public static func - (a: Int, b: Tensor) -> Tensor { rsub(b, wrap(a)) }
-    public static func * (a: Tensor, b: Int) -> Tensor { a * wrap(b) }
+    @_disfavoredOverload public static func * (a: Tensor, b: Int) -> Tensor { a * wrap(b) }
     public static func * (a: Int, b: Tensor) -> Tensor { wrap(a) * b }
-    public static func / (a: Tensor, b: Int) -> Tensor { a / wrap(b) }
-    public static func / (a: Int, b: Tensor) -> Tensor { wrap(a) / b }
+    @_disfavoredOverload public static func / (a: Tensor, b: Int) -> Tensor { a / wrap(b) }
+    public static func / (a: Int, b: Tensor) -> Tensor { b.reciprocal() * a }
 
     public static func += (a: inout Tensor, b: Tensor) { a = a + b }
     public static func -= (a: inout Tensor, b: Tensor) { a = a - b }
@@ -89,7 +95,7 @@ extension Tensor {
         return unary(Int32(DK_POWS), exponent, 0, .pow(exponent), save: .input)
     }
     /// Elementwise power with a tensor exponent (broadcasting).
-    public func pow(_ exponent: Tensor) -> Tensor { Tensor.arith(self, exponent, Int32(DK_POW)) }
+    @_disfavoredOverload public func pow(_ exponent: Tensor) -> Tensor { Tensor.arith(self, exponent, Int32(DK_POW)) }
     /// Elementwise maximum (PyTorch's `torch.maximum`).
     public func maximum(_ other: Tensor) -> Tensor { Tensor.arith(self, other, Int32(DK_MAXIMUM)) }
     /// Elementwise minimum (PyTorch's `torch.minimum`).
@@ -112,18 +118,18 @@ extension Tensor {
     public static func .<= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_LE)) }
     public static func .> (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_GT)) }
     public static func .>= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_GE)) }
-    public static func .== (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_EQ)) }
-    public static func .!= (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_NE)) }
-    public static func .< (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_LT)) }
-    public static func .<= (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_LE)) }
-    public static func .> (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_GT)) }
-    public static func .>= (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_GE)) }
-    public static func .== (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_EQ)) }
-    public static func .!= (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_NE)) }
-    public static func .< (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_LT)) }
-    public static func .<= (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_LE)) }
-    public static func .> (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_GT)) }
-    public static func .>= (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_GE)) }
+    @_disfavoredOverload public static func .== (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_EQ)) }
+    @_disfavoredOverload public static func .!= (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_NE)) }
+    @_disfavoredOverload public static func .< (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_LT)) }
+    @_disfavoredOverload public static func .<= (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_LE)) }
+    @_disfavoredOverload public static func .> (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_GT)) }
+    @_disfavoredOverload public static func .>= (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_GE)) }
+    @_disfavoredOverload public static func .== (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_EQ)) }
+    @_disfavoredOverload public static func .!= (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_NE)) }
+    @_disfavoredOverload public static func .< (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_LT)) }
+    @_disfavoredOverload public static func .<= (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_LE)) }
+    @_disfavoredOverload public static func .> (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_GT)) }
+    @_disfavoredOverload public static func .>= (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_GE)) }
     /// Elementwise logical and of two tensors (nonzero = true).
     public static func .&& (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_LOGICAL_AND)) }
     /// Elementwise logical or of two tensors.
@@ -244,8 +250,8 @@ public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     if wantsGrad(a, b) && t.isFloatingPoint { out.recorded(.whereOp(a.shape, b.shape), inputs: [a, b], saved: [c]) }
     return out
 }
-public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Double) -> Tensor { `where`(condition, a, Tensor.wrap(b)) }
-public func `where`(_ condition: Tensor, _ a: Double, _ b: Tensor) -> Tensor { `where`(condition, Tensor.wrap(a), b) }
+@_disfavoredOverload public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Double) -> Tensor { `where`(condition, a, Tensor.wrap(b)) }
+@_disfavoredOverload public func `where`(_ condition: Tensor, _ a: Double, _ b: Tensor) -> Tensor { `where`(condition, Tensor.wrap(a), b) }
 
 // Free-function forms of the math methods (PyTorch's `torch.exp(x)` ...).
 public func exp(_ x: Tensor) -> Tensor { x.exp() }
@@ -258,9 +264,11 @@ public func tanh(_ x: Tensor) -> Tensor { x.tanh() }
 public func sigmoid(_ x: Tensor) -> Tensor { x.sigmoid() }
 public func relu(_ x: Tensor) -> Tensor { x.relu() }
 public func pow(_ x: Tensor, _ e: Double) -> Tensor { x.pow(e) }
-public func pow(_ x: Tensor, _ e: Tensor) -> Tensor { x.pow(e) }
+@_disfavoredOverload public func pow(_ x: Tensor, _ e: Tensor) -> Tensor { x.pow(e) }
 public func clamp(_ x: Tensor, min: Double? = nil, max: Double? = nil) -> Tensor { x.clamp(min: min, max: max) }
 public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { a.maximum(b) }
 public func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { a.minimum(b) }
 public func softmax(_ x: Tensor, dim: Int) -> Tensor { x.softmax(dim: dim) }
 public func logSoftmax(_ x: Tensor, dim: Int) -> Tensor { x.logSoftmax(dim: dim) }
+
+

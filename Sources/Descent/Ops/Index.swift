@@ -161,17 +161,19 @@ extension Tensor {
             let idx = Tensor(uninitializedShape: [cnt], dtype: .int64)
             dk_nonzero_u8(m.pointer(UInt8.self), Int64(n), idx.pointer(Int64.self))
             let flat = k == 1 ? self : self.flatten(startDim: dim, endDim: dim + k - 1)
-            return flat.indexSelect(dim: dim, idx)
+            return flat.indexSelect(dim: dim, idx, gradFnName: "IndexBackward0")
         }
         if t.dtype != .int64 && t.dtype != .int32 { fail("tensors used as indices must be long, int, byte or bool tensors") }
         let flatIdx = t.rank == 1 ? t : t.reshape(-1)
-        let r = indexSelect(dim: dim, flatIdx.to(dtype: .int64))
+        let r = indexSelect(dim: dim, flatIdx.to(dtype: .int64), gradFnName: "IndexBackward0")
         if t.rank == 1 { return r }
         return r.reshape(Array(shape[..<dim]) + t.shape + Array(shape[(dim + 1)...]))
     }
 
     /// Entries of `dim` at the int64 `indices` (PyTorch's `index_select`); negative indices count from the end.
-    public func indexSelect(dim: Int, _ indices: Tensor) -> Tensor {
+    public func indexSelect(dim: Int, _ indices: Tensor) -> Tensor { indexSelect(dim: dim, indices, gradFnName: "IndexSelectBackward0") }
+
+    func indexSelect(dim: Int, _ indices: Tensor, gradFnName: String) -> Tensor {
         let d = normalizeDim(dim, rank)
         let n = shape[d]
         var idx = indices.contiguous()
@@ -192,7 +194,7 @@ extension Tensor {
         var s = shape; s[d] = idx.count
         let out = Tensor(uninitializedShape: s, dtype: dtype)
         dk_index_select(Int64(dtype.itemSize), Int64(outer), Int64(n), Int64(inner), x.rawPointer, idx.pointer(Int64.self), Int64(idx.count), out.rawPointer)
-        if wantsGrad(self) { out.recorded(.indexSelect(inShape: shape, dim: d), inputs: [self], saved: [idx]) }
+        if wantsGrad(self) { out.recorded(.indexSelect(gradFnName, inShape: shape, dim: d), inputs: [self], saved: [idx]) }
         return out
     }
 

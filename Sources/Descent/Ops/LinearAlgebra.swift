@@ -70,8 +70,12 @@ extension Tensor {
         switch (a.rank, b.rank) {
         case (1, 1): return a.dot(b)
         case (2, 2): return a.mm(b)
-        case (1, 2): return a.unsqueeze(0).mm(b).squeeze(dim: 0)
-        case (2, 1): return a.mm(b.unsqueeze(1)).squeeze(dim: -1)
+        case (1, 2):
+            let m = a.unsqueeze(0).mm(b)
+            let out = noGrad { m.squeeze(dim: 0) }
+            if wantsGrad(m) { out.recorded(.squeezeDims(inShape: m.shape), inputs: [m]) }   // PyTorch's SqueezeBackward4
+            return out
+        case (2, 1): return a.mv(b)
         case (0, _), (_, 0): fail("both arguments to matmul need to be at least 1D, but they are \(a.rank)D and \(b.rank)D")
         default: break
         }
@@ -83,7 +87,7 @@ extension Tensor {
             let r = a.reshape(-1, k).mm(b2)
             var s = Array(a.shape.dropLast()) + [b2.shape[1]]
             if b.rank == 1 { s.removeLast() }
-            return r.reshape(s)
+            return r.unsafeView(s)
         }
         let a2 = a.rank == 1 ? a.unsqueeze(0) : a
         let b2 = b.rank == 1 ? b.unsqueeze(1) : b
@@ -93,10 +97,20 @@ extension Tensor {
         let bc = batch.reduce(1, *)
         let aa = a2.expand(batch + [n, k]).reshape(bc, n, k)
         let bb = b2.expand(batch + [k, m]).reshape(bc, k, m)
-        var r = aa.bmm(bb).reshape(batch + [n, m])
-        if a.rank == 1 { r = r.squeeze(dim: -2) }
-        if b.rank == 1 { r = r.squeeze(dim: -1) }
-        return r
+        var outShape = batch + [n, m]
+        if b.rank == 1 { outShape.removeLast() }
+        if a.rank == 1 { outShape.remove(at: batch.count) }
+        return aa.bmm(bb).unsafeView(outShape)
+    }
+
+    /// Matrix-vector product (PyTorch's `mv`).
+    public func mv(_ v: Tensor) -> Tensor {
+        if rank != 2 || v.rank != 1 { fail("vector + matrix @ vector expected, got \(rank), \(v.rank)") }
+        if shape[1] != v.shape[0] { fail("size mismatch, got input (\(shape[0])), mat (\(shape[0])x\(shape[1])), vec (\(v.shape[0]))") }
+        checkMatmulTypes(self, v)
+        let out = noGrad { mm(v.unsqueeze(1)).reshape(shape[0]) }
+        if wantsGrad(self, v) { out.recorded(.mv, inputs: [self, v], saved: [self, v]) }
+        return out
     }
 
     /// Outer product of two 1-D tensors.
@@ -131,3 +145,4 @@ public func mm(_ a: Tensor, _ b: Tensor) -> Tensor { a.mm(b) }
 public func bmm(_ a: Tensor, _ b: Tensor) -> Tensor { a.bmm(b) }
 public func outer(_ a: Tensor, _ b: Tensor) -> Tensor { a.outer(b) }
 public func dot(_ a: Tensor, _ b: Tensor) -> Tensor { a.dot(b) }
+public func mv(_ a: Tensor, _ v: Tensor) -> Tensor { a.mv(v) }

@@ -35,7 +35,14 @@ extension Tensor {
     public func reshape(_ shape: Int...) -> Tensor { reshape(shape) }
     public func reshape(_ shape: [Int]) -> Tensor {
         if isContiguous { return view(shape) }
-        return contiguous().view(shape)
+        return contiguous().unsafeView(shape)
+    }
+    /// A view of a contiguous tensor that PyTorch records as `_unsafe_view` (UnsafeViewBackward0):
+    /// the reshape after a copy, and the last step of a batched matmul.
+    func unsafeView(_ shape: [Int]) -> Tensor {
+        let out = noGrad { view(shape) }
+        if wantsGrad(self) { out.recorded(.unsafeView(inShape: self.shape), inputs: [self]) }
+        return out
     }
     /// Reshapes to `other`'s shape.
     public func viewAs(_ other: Tensor) -> Tensor { view(other.shape) }
@@ -100,7 +107,9 @@ extension Tensor {
     public func t() -> Tensor {
         if rank > 2 { fail("t() expects a tensor with <= 2 dimensions, but self is \(rank)D") }
         if rank < 2 { return self }
-        return transpose(0, 1)
+        let out = Tensor(storage: storage, shape: [shape[1], shape[0]], strides: [strides[1], strides[0]], offset: offset, dtype: dtype)
+        if wantsGrad(self) { out.recorded(.tOp, inputs: [self]) }
+        return out
     }
     /// The tensor with its dims reversed (PyTorch's `.T`).
     public var T: Tensor { rank < 2 ? self : permute(Array((0..<rank).reversed())) }
@@ -126,7 +135,12 @@ extension Tensor {
     /// Splits into chunks of `size` along `dim` (views).
     public func split(_ size: Int, dim: Int = 0) -> [Tensor] {
         let d = normalizeDim(dim, rank)
-        return Swift.stride(from: 0, to: shape[d], by: size).map { narrow(dim: d, start: $0, length: Swift.min(size, shape[d] - $0)) }
+        return Swift.stride(from: 0, to: shape[d], by: size).map { start in
+            let basic = (0..<rank).map { $0 == d ? BasicIndex.range(start, Swift.min(size, shape[d] - start), 1) : BasicIndex.range(0, shape[$0], 1) }
+            let v = basicView(basic)
+            if wantsGrad(self) { v.recorded(.basicIndex("SplitBackward0", inShape: shape, basic), inputs: [self]) }
+            return v
+        }
     }
     /// Splits into `chunks` nearly equal parts along `dim`.
     public func chunk(_ chunks: Int, dim: Int = 0) -> [Tensor] {

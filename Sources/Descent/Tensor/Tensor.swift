@@ -3,7 +3,7 @@ import CDescentKernels
 /// An n-dimensional array on a device, with reverse-mode automatic differentiation
 /// (PyTorch's `torch.Tensor`). Tensors are reference types, as in PyTorch: views share storage,
 /// and `grad` is set on the same object that `backward()` reaches.
-public class Tensor {
+public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     let storage: Storage
     /// The size of each dimension.
     public let shape: [Int]
@@ -43,6 +43,23 @@ public class Tensor {
         self.strides = Tensor.contiguousStrides(shape)
         self.offset = 0
         self.dtype = dtype
+    }
+
+    /// An integer literal in a tensor expression (`x * 2`, `1 - x`): a 0-dim int64 "wrapped number"
+    /// that promotes like a Python int (a float tensor stays float32).
+    public required init(integerLiteral value: Int) {
+        storage = Storage(byteCount: 8)
+        shape = []; strides = []; offset = 0; dtype = .int64
+        storage.base.assumingMemoryBound(to: Int64.self).pointee = Int64(value)
+        isWrappedNumber = true
+    }
+    /// A floating literal in a tensor expression (`x * 0.5`): a 0-dim "wrapped number" that promotes
+    /// like a Python float (float32 tensors stay float32; the value keeps double precision until then).
+    public required init(floatLiteral value: Double) {
+        storage = Storage(byteCount: 8)
+        shape = []; strides = []; offset = 0; dtype = .float64
+        storage.base.assumingMemoryBound(to: Double.self).pointee = value
+        isWrappedNumber = true
     }
 
     @inline(__always)
