@@ -11,7 +11,7 @@ let package = Package(
     targets: [
         .target(name: "CDescentKernels"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "Descent", dependencies: ["CDescentKernels", "CZlib"]),
+        .target(name: "Descent", dependencies: ["CDescentKernels", "CZlib"], resources: [.copy("Resources/digits.csv.gz")]),
         .executableTarget(name: "descent", dependencies: ["Descent"]),
         .executableTarget(name: "descent-bench", dependencies: ["Descent"]),
         .testTarget(name: "DescentTests", dependencies: ["Descent"]),
