@@ -98,65 +98,82 @@ public func binaryCrossEntropyWithLogits(_ input: Tensor, _ target: Tensor, weig
 /// Negative log-likelihood on log-probabilities (N, C) or (N, C, d...) with class-index targets
 /// (PyTorch's `F.nll_loss`), with class `weight` and `ignoreIndex`.
 public func nllLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean) -> Tensor {
-    if target.dtype != .int64 { fail("expected scalar type Long but found \(target.dtype)") }
-    let x = input.rank == 1 ? input.unsqueeze(0) : input
-    let t = input.rank == 1 ? target.unsqueeze(0) : target
-    if x.rank == 2 && t.rank == 1 && x.shape[0] != t.shape[0] {
-        fail("Expected input batch_size (\(x.shape[0])) to match target batch_size (\(t.shape[0])).")
+    nllCore(input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction, fusedLogits: false)
+}
+
+/// Rows (M, C) of a class-dim-1 tensor (N, C, d...) and the way back.
+private func rowsView(_ x: Tensor) -> (rows: Tensor, back: (Tensor) -> Tensor) {
+    if x.rank <= 2 {
+        let shape = x.shape
+        return (x.rank == 1 ? x.reshape(1, -1).contiguous() : x.contiguous(), { $0.reshape(shape) })
     }
     let c = x.shape[1]
-    // move classes last and flatten: (M, C), (M)
     let perm = [0] + Array(2..<x.rank) + [1]
-    let xf = x.rank > 2 ? x.permute(perm).reshape(-1, c) : x
-    let tf = t.reshape(-1)
-    let ti = tf.toArray(Int64.self)
-    for v in ti where v != Int64(ignoreIndex) && (v < 0 || v >= Int64(c)) {
-        fail("Target \(v) is out of bounds.")
+    var inv = [Int](repeating: 0, count: perm.count)
+    for (i, p) in perm.enumerated() { inv[p] = i }
+    let permutedShape = perm.map { x.shape[$0] }
+    return (x.permute(perm).reshape(-1, c).contiguous(), { $0.reshape(permutedShape).permute(inv).contiguous() })
+}
+
+/// NLL on log-probabilities, or (fusedLogits) softmax + NLL on logits in one node whose backward is
+/// softmax(x) - onehot: PyTorch's `nll_loss` / `cross_entropy` with class-index targets.
+func nllCore(_ input: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: Int, reduction: Reduction, fusedLogits: Bool) -> Tensor {
+    if target.dtype != .int64 { fail("expected scalar type Long but found \(target.dtype)") }
+    if !input.dtype.isFloatingPoint { fail("nll_loss expects a floating point input, got \(input.dtype)") }
+    let batch = input.rank == 1 ? 1 : input.shape[0]
+    let tb = target.rank == 0 ? 1 : target.shape[0]
+    if input.rank >= 2 && batch != tb { fail("Expected input batch_size (\(batch)) to match target batch_size (\(tb)).") }
+    let classDim = input.rank == 1 ? 0 : 1
+    let c = input.shape[classDim]
+    if let w = weight, w.shape != [c] { fail("weight tensor should be defined either for all \(c) classes or no classes but got weight tensor of shape: \(shapeString(w.shape))") }
+    let (rows, back) = noGrad { rowsView(fusedLogits ? input.logSoftmax(dim: classDim) : input) }
+    let m = rows.shape[0]
+    let t = target.reshape(-1).contiguous()
+    if t.count != m { fail("Expected target size \(shapeString([m])), got \(shapeString(target.shape))") }
+    let w = weight.map { $0.to(dtype: input.dtype).contiguous() }
+    let rowLoss = Tensor(uninitializedShape: [m], dtype: input.dtype)
+    var rowW = [Double](repeating: 0, count: m)
+    let bad = rowW.withUnsafeMutableBufferPointer { rw in
+        dk_nll_fwd(input.dtype.code, Int64(m), Int64(c), rows.rawPointer, t.pointer(Int64.self), w?.rawPointer, Int64(ignoreIndex), rowLoss.rawPointer, rw.baseAddress)
     }
-    let wts: [Double] = weight?.toArray(Double.self) ?? [Double](repeating: 1, count: c)
-    let rowW = ti.map { $0 == Int64(ignoreIndex) ? 0.0 : wts[Int($0)] }
+    if bad >= 0 { fail("Target \(t.toArray(Int64.self)[Int(bad)]) is out of bounds.") }
     let wsum = rowW.reduce(0, +)
-    let m = ti.count
-    let xd = noGrad { xf.contiguous() }
-    let vals = xd.toArray(Double.self)
-    var losses = [Double](repeating: 0, count: m)
-    for i in 0..<m where rowW[i] != 0 { losses[i] = -vals[i * c + Int(ti[i])] * rowW[i] }
-    let out: Tensor
-    switch reduction {
-    case .none: out = Tensor(values: losses, shape: t.shape, dtype: input.dtype)
-    case .sum: out = Tensor(values: [losses.reduce(0, +)], shape: [], dtype: input.dtype)
-    case .mean: out = Tensor(values: [losses.reduce(0, +) / wsum], shape: [], dtype: input.dtype)
+    let out: Tensor = noGrad {
+        switch reduction {
+        case .none: return rowLoss.reshape(target.shape)
+        case .sum: return rowLoss.sum()
+        case .mean: return rowLoss.sum() / Tensor.scalar(wsum, dtype: input.dtype)
+        }
     }
     if wantsGrad(input) {
-        let inShape = input.shape
-        out.recorded(.custom(CustomBackward(name: "NllLossBackward0") { g, _, _ in
-            let gv = g.to(dtype: .float64).contiguous().toArray(Double.self)
-            var gx = [Double](repeating: 0, count: m * c)
-            for i in 0..<m where rowW[i] != 0 {
-                let up = reduction == .none ? gv[i] : gv[0]
-                gx[i * c + Int(ti[i])] = -rowW[i] * up / (reduction == .mean ? wsum : 1)
+        let scale = reduction == .mean ? 1 / wsum : 1
+        let dtype = input.dtype
+        out.recorded(.custom(CustomBackward(name: "NllLossBackward0") { g, saved, _ in
+            let up = g.to(dtype: dtype).contiguous()
+            let gx = Tensor(uninitializedShape: [m, c], dtype: dtype)
+            let upStride: Int64 = reduction == .none ? 1 : 0
+            rowW.withUnsafeBufferPointer { rw in
+                if fusedLogits {
+                    dk_ce_bwd(dtype.code, Int64(m), Int64(c), saved[0].rawPointer, saved[1].pointer(Int64.self), rw.baseAddress, up.rawPointer, upStride, scale, gx.rawPointer)
+                } else {
+                    dk_nll_bwd(dtype.code, Int64(m), Int64(c), saved[1].pointer(Int64.self), rw.baseAddress, up.rawPointer, upStride, scale, gx.rawPointer)
+                }
             }
-            var r = Tensor(values: gx, shape: [m, c], dtype: input.dtype)
-            if x.rank > 2 {
-                let s = [x.shape[0]] + Array(x.shape[2...]) + [c]
-                var inv = [Int](repeating: 0, count: perm.count)
-                for (i, p) in perm.enumerated() { inv[p] = i }
-                r = r.reshape(s).permute(inv).contiguous()
-            }
-            return [r.reshape(inShape)]
-        }), inputs: [input])
+            return [back(gx)]
+        }), inputs: [input], saved: [rows, t])
     }
     return out
 }
 
 /// Cross-entropy on logits (PyTorch's `F.cross_entropy`): targets are class indices (int64) or class
 /// probabilities (float, same shape as the input); `weight`, `ignoreIndex` and `labelSmoothing` as in PyTorch.
+/// With class indices, softmax and the loss are one fused node (backward: softmax - one-hot).
 public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
                          reduction: Reduction = .mean, labelSmoothing: Double = 0) -> Tensor {
     let classDim = input.rank == 1 ? 0 : 1
-    let logp = input.logSoftmax(dim: classDim)
     let c = input.shape[classDim]
     if target.dtype.isFloatingPoint {
+        let logp = input.logSoftmax(dim: classDim)
         if target.shape != input.shape { fail("Expected target size \(shapeString(input.shape)), got \(shapeString(target.shape))") }
         var y = target
         if labelSmoothing > 0 { y = y * (1 - labelSmoothing) + labelSmoothing / Double(c) }
@@ -172,8 +189,11 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = ni
         case .mean: return per.sum() / Double(input.rank == 1 ? 1 : input.shape[0] * input.shape.dropFirst(2).reduce(1, *))
         }
     }
+    if labelSmoothing <= 0 {
+        return nllCore(input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction, fusedLogits: true)
+    }
+    let logp = input.logSoftmax(dim: classDim)
     let nll = nllLoss(logp, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
-    if labelSmoothing <= 0 { return nll }
     // smoothing term: -sum_c w_c * logp_c / C over non-ignored rows
     var smooth = logp
     if let w = weight {
@@ -188,7 +208,8 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = ni
     case .sum: sm = per.sum()
     case .mean:
         if let w = weight {
-            let tw = noGrad { w.indexSelect(dim: 0, `where`(target .== ignoreIndex, Tensor.zerosLike(target), target).reshape(-1)).reshape(target.shape) * mask }
+            let safe = `where`(target .== ignoreIndex, Tensor.zerosLike(target), target)
+            let tw = noGrad { w.indexSelect(dim: 0, safe.reshape(-1)).reshape(target.shape) * mask }
             sm = per.sum() / tw.sum()
         } else { sm = per.sum() / mask.sum() }
     }
