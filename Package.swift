@@ -8,11 +8,14 @@ let package = Package(
         .executable(name: "descent", targets: ["descent"]),
         .executable(name: "descent-bench", targets: ["descent-bench"]),
     ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
     targets: [
         .target(name: "CDescentKernels"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "Descent", dependencies: ["CDescentKernels", "CZlib"], resources: [.copy("Resources/digits.csv.gz")]),
-        .executableTarget(name: "descent", dependencies: ["Descent"]),
+        .executableTarget(name: "descent", dependencies: ["Descent", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "descent-bench", dependencies: ["Descent"]),
         .testTarget(name: "DescentTests", dependencies: ["Descent"]),
     ],

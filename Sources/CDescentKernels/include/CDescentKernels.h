@@ -6,9 +6,5 @@
 #include "dk_rng.h"
 #include "dk_optim.h"
 #include "dk_loss.h"
-#if __has_include("dk_optim2.h")
 #include "dk_optim2.h"
-#endif
-#if __has_include("dk_conv.h")
 #include "dk_conv.h"
-#endif
