@@ -52,3 +52,6 @@ if enabled("loader"):
     def epoch():
         for xb, _ in dl: pass
     report("loader_60000x784_b64_epoch", bench(1, epoch, reps=3))
+if enabled("conv2d"):
+    torch.manual_seed(0); conv = torch.nn.Conv2d(1, 32, 3); x = torch.randn(64, 1, 28, 28)
+    report("conv2d_64x1x28x28_32x3x3_fwd_bwd", bench(20, lambda: conv(x).sum().backward()))

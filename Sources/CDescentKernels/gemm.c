@@ -1,39 +1,52 @@
 /*
  * dk_sgemm / dk_dgemm: C = alpha*A*B + beta*C with arbitrary element strides.
  *
- * Design (GotoBLAS/BLIS style, row-major view: the vector dimension is N)
+ * Design (GotoBLAS/BLIS style; row-major view: the SIMD dimension is N)
  *  - Canonicalisation: if C is column-major (csc != 1, rsc == 1) the problem is
- *    transposed (C^T = B^T A^T) so the micro-kernel can store rows of C with
+ *    transposed (C^T = B^T A^T) so micro-kernels store rows of C with (masked)
  *    vector stores. Any other C layout goes through a scalar store path.
- *  - Tiny problems (M*N*K <= DK_TINY) use a direct loop: no packing, no
- *    threads, no allocation. M == 1 or N == 1 (after transposition N == 1
- *    becomes M == 1) use a vectorised gemv: axpy form when B's rows are
- *    contiguous, dot form when its columns are; threaded when large.
- *  - Everything else is packed and cache-blocked:
- *        for ic in M step MC        A block MC x KC (L2/L3)
- *          for pc in K step KC
- *            pack A block into MR-row micro-panels (zero padded)
- *            for jc in N step NC    B block KC x NC (L2)
- *              pack B block into NR-column micro-panels (zero padded)
+ *  - Size classes:
+ *      M*N*K <= DK_TINY (128)   plain scalar loop, no setup (~10 ns for 1x1x1)
+ *      M == 1 or N == 1         vectorised gemv (axpy form when B's rows are
+ *                               contiguous, dot form when its columns are),
+ *                               threaded over output chunks when large
+ *      M*N*K <= DK_SMALL (64^3) blocked loop below, one thread, operands read
+ *                               in place (only a non-row-major B is packed)
+ *      otherwise                blocked loop below, threaded
+ *  - Blocked loop (per thread, on its block of C):
+ *        for ic in M step MC            A block MC x KC
+ *          for pc in K step KC          (balanced KC blocks; first applies beta)
+ *            pack A block into MR-row micro-panels      (unless read in place)
+ *            for jc in N step NC        B block KC x NC, L2 resident
+ *              pack B block into NR-column micro-panels (unless read in place)
  *              for ir in MC step MR       A micro-panel MR x KC stays in L1
  *                for jr in NC step NR     B micro-panels stream from L2
- *                  micro-kernel: MR x NR register tile, C += A_panel*B_panel
- *    K is split into balanced KC blocks; the first applies beta, later ones
- *    accumulate (beta = 1). beta == 0 never reads C.
- *  - Micro-kernels (runtime dispatch with __builtin_cpu_supports, chosen once):
- *      AVX-512F : 12 x 32 (24 zmm accumulators),  KC=384, MC=1920, NC=1024
- *      AVX2+FMA :  6 x 16 (12 ymm accumulators),  KC=256, MC=1200, NC=1024
+ *                  micro-kernel: MR x NR register tile
+ *    Operands the micro-kernel can stream are not packed: a row-major A is
+ *    always read in place (12 row streams; measured faster than packing on
+ *    this machine, and it removes the packing pass that dominated thin shapes
+ *    such as 12665x784 * 784x32); a column-major A (e.g. X^T in a weight
+ *    gradient) is read in place with software prefetch when N <= 4*NR; a
+ *    row-major B is read in place when M is small. Packing of transposed B
+ *    uses 8x8 in-register transposes. Partial tiles use an "edge" kernel with
+ *    masked B loads and clamped A rows, so nothing outside the operands is
+ *    ever read and no zero-padded copies are needed.
+ *  - Micro-kernels (runtime dispatch via __builtin_cpu_supports, chosen once;
+ *    env DESCENT_GEMM_KERNEL=0/1/2 caps the level):
+ *      AVX-512F : 12 x 32 (24 zmm accumulators), KC=384, MC=1920, NC=1024
+ *      AVX2+FMA :  6 x 16 (12 ymm accumulators), KC=256, MC=1200, NC=1024
  *      portable :  4 x 8  (plain C, auto-vectorised), KC=256, MC=256, NC=1024
- *    Edge tiles use masked loads/stores (AVX-512/AVX2) on C, so no temporary
- *    is needed when C's rows are contiguous.
- *    (The machine this was tuned on: 2-core Sapphire Rapids, 48 KiB L1d,
- *    2 MiB L2 per core; the L2-resident B block is KC*NC*4 = 1.5 MiB for
- *    AVX-512, the L1-resident A micro-panel 18 KiB.)
+ *    The SIMD k-loops use one volatile asm statement per instruction so the
+ *    compiler keeps the intended schedule (clang otherwise hoisted broadcasts
+ *    and spilled them: 2x slower). The AVX-512 path exists because OpenBLAS
+ *    uses AVX-512 on this CPU: AVX2 peaks at half its FLOP rate.
+ *    Block sizes for the tuning machine (2-core Sapphire Rapids, 48 KiB L1d,
+ *    2 MiB L2/core): B block KC*NC*4 = 1.5 MiB (L2), A micro-panel 18 KiB (L1).
  *  - Threading: C is split into a tm x tn grid of disjoint blocks (aligned to
  *    MR/NR), one per thread, chosen to minimise compute + packing cost; each
- *    task runs the serial blocked loop above with its own thread-local packing
- *    buffers (kept per thread and grown on demand, freed at thread exit).
- *    There is no shared mutable state, so concurrent calls are safe.
+ *    task runs the serial blocked loop with its own thread-local packing
+ *    buffers (grown on demand, freed at thread exit). No shared mutable state:
+ *    concurrent calls from several threads are safe.
  */
 #include "dk_gemm.h"
 #include "dk_parallel.h"
@@ -57,8 +70,16 @@
 #define DK_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define DK_MAX(a, b) ((a) > (b) ? (a) : (b))
 
-/* Problems with M*N*K at or below this run the direct loop. */
-#define DK_TINY (32 * 32 * 32)
+/* Problems with M*N*K at or below DK_TINY run a scalar loop; up to DK_SMALL
+ * the blocked kernels run single-threaded without packing. */
+#define DK_TINY 128
+#define DK_SMALL (64 * 64 * 64)
+
+#ifdef DK_GEMM_TUNING /* knobs for the standalone tuning harness only */
+int dk_tune_dira = -1, dk_tune_dirb = -1; /* -1 auto, 0 off, 1 on */
+int dk_tune_tm = 0;                       /* >0: force tm (T/tm = tn) */
+double dk_tune_tiny = -1, dk_tune_small = -1; /* >=0: thresholds */
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Kernel selection                                                          */
@@ -262,19 +283,73 @@ static void pack_a(int64_t mc, int64_t kc, const float *A, int64_t rsa, int64_t 
 
 /* Pack a kc x nc block of B into NR-column micro-panels: panel p holds, for
  * each k, NR consecutive values B[k, p*NR + j] (zero padded). */
+#if DK_X86
+/* D[c*ldd + r] = S[r*rs + c] for r < rows, c < cols, with 8x8 in-register
+ * transposes (AVX). */
+DK_T_AVX2 static void transpose_copy_avx2(const float *S, int64_t rs, int rows, int64_t cols,
+                                          float *D, int64_t ldd) {
+    int r0 = 0;
+    const int64_t c8 = cols & ~(int64_t)7;
+    for (; r0 + 8 <= rows; r0 += 8) {
+        const float *s = S + r0 * rs;
+        for (int64_t c = 0; c < c8; c += 8) {
+            __m256 x0 = _mm256_loadu_ps(s + 0 * rs + c), x1 = _mm256_loadu_ps(s + 1 * rs + c);
+            __m256 x2 = _mm256_loadu_ps(s + 2 * rs + c), x3 = _mm256_loadu_ps(s + 3 * rs + c);
+            __m256 x4 = _mm256_loadu_ps(s + 4 * rs + c), x5 = _mm256_loadu_ps(s + 5 * rs + c);
+            __m256 x6 = _mm256_loadu_ps(s + 6 * rs + c), x7 = _mm256_loadu_ps(s + 7 * rs + c);
+            __m256 t0 = _mm256_unpacklo_ps(x0, x1), t1 = _mm256_unpackhi_ps(x0, x1);
+            __m256 t2 = _mm256_unpacklo_ps(x2, x3), t3 = _mm256_unpackhi_ps(x2, x3);
+            __m256 t4 = _mm256_unpacklo_ps(x4, x5), t5 = _mm256_unpackhi_ps(x4, x5);
+            __m256 t6 = _mm256_unpacklo_ps(x6, x7), t7 = _mm256_unpackhi_ps(x6, x7);
+            __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+            __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+            __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+            __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+            __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+            __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+            __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+            __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+            float *d = D + c * ldd + r0;
+            _mm256_storeu_ps(d + 0 * ldd, _mm256_permute2f128_ps(u0, u4, 0x20));
+            _mm256_storeu_ps(d + 1 * ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+            _mm256_storeu_ps(d + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+            _mm256_storeu_ps(d + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+            _mm256_storeu_ps(d + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+            _mm256_storeu_ps(d + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+            _mm256_storeu_ps(d + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+            _mm256_storeu_ps(d + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+        }
+        for (int64_t c = c8; c < cols; c++)
+            for (int r = 0; r < 8; r++) D[c * ldd + r0 + r] = s[r * rs + c];
+    }
+    for (; r0 < rows; r0++) {
+        const float *s = S + r0 * rs;
+        for (int64_t c = 0; c < cols; c++) D[c * ldd + r0] = s[c];
+    }
+}
+#endif
+
+/* Pack a kc x nc block of B into NR-column micro-panels: panel p holds, for
+ * each k, NR consecutive values B[k, p*NR + j] (zero padded). */
 static void pack_b(int64_t kc, int64_t nc, const float *B, int64_t rsb, int64_t csb,
-                   int NR, float *dst) {
+                   int NR, float *dst, int level) {
+    (void)level;
     for (int64_t j = 0; j < nc; j += NR) {
         int nr = (int)DK_MIN((int64_t)NR, nc - j);
         const float *b = B + j * csb;
         if (csb == 1 && nr == NR) {
             for (int64_t k = 0; k < kc; k++) memcpy(dst + k * NR, b + k * rsb, (size_t)NR * sizeof(float));
         } else if (rsb == 1) {
-            for (int jj = 0; jj < nr; jj++) {
-                const float *s = b + jj * csb;
-                float *d = dst + jj;
-                for (int64_t k = 0; k < kc; k++) d[k * NR] = s[k];
-            }
+#if DK_X86
+            if (level >= 1)
+                transpose_copy_avx2(b, csb, nr, kc, dst, NR);
+            else
+#endif
+                for (int jj = 0; jj < nr; jj++) {
+                    const float *s = b + jj * csb;
+                    float *d = dst + jj;
+                    for (int64_t k = 0; k < kc; k++) d[k * NR] = s[k];
+                }
             for (int jj = nr; jj < NR; jj++)
                 for (int64_t k = 0; k < kc; k++) dst[k * NR + jj] = 0.0f;
         } else {
@@ -302,6 +377,13 @@ static void pack_b(int64_t kc, int64_t nc, const float *B, int64_t rsb, int64_t 
 typedef void (*dk_skern)(int64_t kc, const float *A, int64_t as, const float *B, int64_t bk,
                          float *C, int64_t rsc, int64_t csc, int mr, int nr, float alpha,
                          float beta);
+
+/* Edge/general kernel: A element (r, k) = A[r*a_rs + k*a_cs] (rows >= mr
+ * are never read), B element (k, j) = B[k*bk + j] (columns >= nr are never
+ * read). Used for partial tiles and operands with arbitrary strides. */
+typedef void (*dk_skern_e)(int64_t kc, const float *A, int64_t a_rs, int64_t a_cs,
+                           const float *B, int64_t bk, float *C, int64_t rsc, int64_t csc,
+                           int mr, int nr, float alpha, float beta);
 
 /* Portable 4 x 8 kernel. */
 #define G_MR 4
@@ -332,17 +414,50 @@ static void ukr_generic_r(int64_t kc, const float *A, int64_t as, const float *B
                           float beta) {
     ukr_generic_body(kc, A, as, 1, B, bk, C, rsc, csc, mr, nr, alpha, beta);
 }
+static void ukr_generic_e(int64_t kc, const float *A, int64_t a_rs, int64_t a_cs,
+                          const float *B, int64_t bk, float *C, int64_t rsc, int64_t csc,
+                          int mr, int nr, float alpha, float beta) {
+    float acc[G_MR][G_NR];
+    for (int r = 0; r < G_MR; r++)
+        for (int j = 0; j < G_NR; j++) acc[r][j] = 0.0f;
+    for (int64_t k = 0; k < kc; k++) {
+        for (int r = 0; r < mr; r++) {
+            float a = A[r * a_rs];
+            for (int j = 0; j < nr; j++) acc[r][j] += a * B[j];
+        }
+        A += a_cs;
+        B += bk;
+    }
+    store_tile(&acc[0][0], G_NR, C, rsc, csc, mr, nr, alpha, beta);
+}
 
 #if DK_X86
 
-/* AVX2 + FMA: 6 x 16. */
+/* Software prefetch of a column-major A panel read directly (k stride as):
+ * the lines for k + DK_PF_K .. k + DK_PF_K + 3 (first and last element). */
+#define DK_PF_K 24
+#define DK_PREFETCH_A(A, as, MR)                                                     \
+    do {                                                                             \
+        for (int q_ = 0; q_ < 4; q_++) {                                             \
+            _mm_prefetch((const char *)((A) + (DK_PF_K + q_) * (as)), _MM_HINT_T0);   \
+            _mm_prefetch((const char *)((A) + (DK_PF_K + q_) * (as) + (MR)-1), _MM_HINT_T0); \
+        }                                                                            \
+    } while (0)
+
+/* AVX2 + FMA: 6 x 16 (k loop written like the AVX-512 one, see there). */
 #define A2_MR 6
 #define A2_NR 16
+#define DK_BCAST256(dst, ptr) \
+    __asm__ __volatile__("vbroadcastss %1, %0" : "=x"(dst) : "m"(*(const float *)(ptr)))
+#define DK_LOAD256(dst, ptr) \
+    __asm__ __volatile__("vmovups %1, %0" : "=x"(dst) : "m"(*(const __m256 *)(const void *)(ptr)))
+#define DK_FMA256(acc, a, b) \
+    __asm__ __volatile__("vfmadd231ps %2, %1, %0" : "+x"(acc) : "x"(a), "x"(b))
 
 DK_INLINE DK_T_AVX2 void ukr_avx2_body(int64_t kc, const float *restrict A, int64_t a_rs,
                                        int64_t a_cs, const float *restrict B, int64_t bk,
                                        float *C, int64_t rsc, int64_t csc, int mr, int nr,
-                                       float alpha, float beta) {
+                                       float alpha, float beta, int pfa) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -350,14 +465,15 @@ DK_INLINE DK_T_AVX2 void ukr_avx2_body(int64_t kc, const float *restrict A, int6
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
     __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
 #define A2_R(i, x0, x1)                                   \
-    a = _mm256_broadcast_ss(A + (u) * a_cs + (i) * a_rs); \
-    x0 = _mm256_fmadd_ps(a, b0, x0);                      \
-    x1 = _mm256_fmadd_ps(a, b1, x1);
+    DK_BCAST256(a, A + (u) * a_cs + (i) * a_rs);          \
+    DK_FMA256(x0, a, b0);                                 \
+    DK_FMA256(x1, a, b1);
 #define A2_STEP(uu)                                      \
     do {                                                 \
         const int64_t u = (uu);                          \
-        __m256 b0 = _mm256_loadu_ps(B + u * bk);         \
-        __m256 b1 = _mm256_loadu_ps(B + u * bk + 8);     \
+        __m256 b0, b1;                                   \
+        DK_LOAD256(b0, B + u * bk);                      \
+        DK_LOAD256(b1, B + u * bk + 8);                  \
         __m256 a;                                        \
         A2_R(0, c00, c01)                                \
         A2_R(1, c10, c11)                                \
@@ -368,6 +484,7 @@ DK_INLINE DK_T_AVX2 void ukr_avx2_body(int64_t kc, const float *restrict A, int6
     } while (0)
     int64_t k = 0;
     for (; k + 4 <= kc; k += 4) {
+        if (pfa) DK_PREFETCH_A(A, a_cs, A2_MR);
         _mm_prefetch((const char *)(B + 8 * bk), _MM_HINT_T0);
         A2_STEP(0);
         A2_STEP(1);
@@ -439,14 +556,63 @@ DK_T_AVX2 static void ukr_avx2_p(int64_t kc, const float *A, int64_t as, const f
                                  int64_t bk, float *C, int64_t rsc, int64_t csc, int mr,
                                  int nr, float alpha, float beta) {
     if (as == A2_MR && bk == A2_NR)
-        ukr_avx2_body(kc, A, 1, A2_MR, B, A2_NR, C, rsc, csc, mr, nr, alpha, beta);
+        ukr_avx2_body(kc, A, 1, A2_MR, B, A2_NR, C, rsc, csc, mr, nr, alpha, beta, 0);
+    else if (as == A2_MR)
+        ukr_avx2_body(kc, A, 1, A2_MR, B, bk, C, rsc, csc, mr, nr, alpha, beta, 0);
     else
-        ukr_avx2_body(kc, A, 1, as, B, bk, C, rsc, csc, mr, nr, alpha, beta);
+        ukr_avx2_body(kc, A, 1, as, B, bk, C, rsc, csc, mr, nr, alpha, beta, 1);
 }
 DK_T_AVX2 static void ukr_avx2_r(int64_t kc, const float *A, int64_t as, const float *B,
                                  int64_t bk, float *C, int64_t rsc, int64_t csc, int mr,
                                  int nr, float alpha, float beta) {
-    ukr_avx2_body(kc, A, as, 1, B, bk, C, rsc, csc, mr, nr, alpha, beta);
+    ukr_avx2_body(kc, A, as, 1, B, bk, C, rsc, csc, mr, nr, alpha, beta, 0);
+}
+
+#define A2_ROWS(X) \
+    X(0, c00, c01) X(1, c10, c11) X(2, c20, c21) X(3, c30, c31) X(4, c40, c41) X(5, c50, c51)
+
+DK_T_AVX2 static void ukr_avx2_e(int64_t kc, const float *A, int64_t a_rs, int64_t a_cs,
+                                 const float *B, int64_t bk, float *C, int64_t rsc,
+                                 int64_t csc, int mr, int nr, float alpha, float beta) {
+    int64_t ro[A2_MR];
+    for (int r = 0; r < A2_MR; r++) ro[r] = (int64_t)(r < mr ? r : mr - 1) * a_rs;
+    const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), idx);
+    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr - 8), idx);
+#define E2_DECL(i, x0, x1) __m256 x0 = _mm256_setzero_ps(), x1 = _mm256_setzero_ps();
+    A2_ROWS(E2_DECL)
+#undef E2_DECL
+    if (nr <= 8) {
+#define E2_ONE(i, x0, x1) x0 = _mm256_fmadd_ps(_mm256_broadcast_ss(A + ro[i]), b0, x0);
+        for (int64_t k = 0; k < kc; k++) {
+            __m256 b0 = _mm256_maskload_ps(B, m0);
+            A2_ROWS(E2_ONE)
+            A += a_cs;
+            B += bk;
+        }
+#undef E2_ONE
+    } else {
+#define E2_TWO(i, x0, x1)                              \
+    {                                                  \
+        __m256 a = _mm256_broadcast_ss(A + ro[i]);     \
+        x0 = _mm256_fmadd_ps(a, b0, x0);               \
+        x1 = _mm256_fmadd_ps(a, b1, x1);               \
+    }
+        for (int64_t k = 0; k < kc; k++) {
+            __m256 b0 = _mm256_loadu_ps(B), b1 = _mm256_maskload_ps(B + 8, m1);
+            A2_ROWS(E2_TWO)
+            A += a_cs;
+            B += bk;
+        }
+#undef E2_TWO
+    }
+    float t[A2_MR * A2_NR];
+#define E2_T(i, x0, x1)                          \
+    _mm256_storeu_ps(t + (i) * A2_NR, x0);       \
+    _mm256_storeu_ps(t + (i) * A2_NR + 8, x1);
+    A2_ROWS(E2_T)
+#undef E2_T
+    store_tile(t, A2_NR, C, rsc, csc, mr, nr, alpha, beta);
 }
 
 /* AVX-512F: 12 x 32.
@@ -467,7 +633,7 @@ DK_T_AVX2 static void ukr_avx2_r(int64_t kc, const float *A, int64_t as, const f
 DK_INLINE DK_T_AVX512 void ukr_avx512_body(int64_t kc, const float *restrict A, int64_t a_rs,
                                            int64_t a_cs, const float *restrict B, int64_t bk,
                                            float *C, int64_t rsc, int64_t csc, int mr, int nr,
-                                           float alpha, float beta) {
+                                           float alpha, float beta, int pfa) {
     __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
     __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
     __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
@@ -506,6 +672,7 @@ DK_INLINE DK_T_AVX512 void ukr_avx512_body(int64_t kc, const float *restrict A, 
     } while (0)
     int64_t k = 0;
     for (; k + 4 <= kc; k += 4) {
+        if (pfa) DK_PREFETCH_A(A, a_cs, A5_MR);
         _mm_prefetch((const char *)(B + 8 * bk), _MM_HINT_T0);
         _mm_prefetch((const char *)(B + 8 * bk + 16), _MM_HINT_T0);
         A5_STEP(0);
@@ -588,14 +755,83 @@ DK_T_AVX512 static void ukr_avx512_p(int64_t kc, const float *A, int64_t as, con
                                      int64_t bk, float *C, int64_t rsc, int64_t csc, int mr,
                                      int nr, float alpha, float beta) {
     if (as == A5_MR && bk == A5_NR)
-        ukr_avx512_body(kc, A, 1, A5_MR, B, A5_NR, C, rsc, csc, mr, nr, alpha, beta);
+        ukr_avx512_body(kc, A, 1, A5_MR, B, A5_NR, C, rsc, csc, mr, nr, alpha, beta, 0);
+    else if (as == A5_MR)
+        ukr_avx512_body(kc, A, 1, A5_MR, B, bk, C, rsc, csc, mr, nr, alpha, beta, 0);
     else
-        ukr_avx512_body(kc, A, 1, as, B, bk, C, rsc, csc, mr, nr, alpha, beta);
+        ukr_avx512_body(kc, A, 1, as, B, bk, C, rsc, csc, mr, nr, alpha, beta, 1);
 }
 DK_T_AVX512 static void ukr_avx512_r(int64_t kc, const float *A, int64_t as, const float *B,
                                      int64_t bk, float *C, int64_t rsc, int64_t csc, int mr,
                                      int nr, float alpha, float beta) {
-    ukr_avx512_body(kc, A, as, 1, B, bk, C, rsc, csc, mr, nr, alpha, beta);
+    ukr_avx512_body(kc, A, as, 1, B, bk, C, rsc, csc, mr, nr, alpha, beta, 0);
+}
+
+#define A5_ROWS(X)                                                                   \
+    X(0, c00, c01) X(1, c10, c11) X(2, c20, c21) X(3, c30, c31) X(4, c40, c41)       \
+    X(5, c50, c51) X(6, c60, c61) X(7, c70, c71) X(8, c80, c81) X(9, c90, c91)       \
+    X(10, ca0, ca1) X(11, cb0, cb1)
+
+DK_T_AVX512 static void ukr_avx512_e(int64_t kc, const float *A, int64_t a_rs, int64_t a_cs,
+                                     const float *B, int64_t bk, float *C, int64_t rsc,
+                                     int64_t csc, int mr, int nr, float alpha, float beta) {
+    int64_t ro[A5_MR];
+    for (int r = 0; r < A5_MR; r++) ro[r] = (int64_t)(r < mr ? r : mr - 1) * a_rs;
+    const __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1u);
+    const __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF
+                                  : (nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1u) : (__mmask16)0);
+#define E5_DECL(i, x0, x1) __m512 x0 = _mm512_setzero_ps(), x1 = _mm512_setzero_ps();
+    A5_ROWS(E5_DECL)
+#undef E5_DECL
+    if (nr <= 16) {
+#define E5_ONE(i, x0, x1) x0 = _mm512_fmadd_ps(_mm512_set1_ps(A[ro[i]]), b0, x0);
+        for (int64_t k = 0; k < kc; k++) {
+            __m512 b0 = _mm512_maskz_loadu_ps(m0, B);
+            A5_ROWS(E5_ONE)
+            A += a_cs;
+            B += bk;
+        }
+#undef E5_ONE
+    } else {
+#define E5_TWO(i, x0, x1)                          \
+    {                                              \
+        __m512 a = _mm512_set1_ps(A[ro[i]]);       \
+        x0 = _mm512_fmadd_ps(a, b0, x0);           \
+        x1 = _mm512_fmadd_ps(a, b1, x1);           \
+    }
+        for (int64_t k = 0; k < kc; k++) {
+            __m512 b0 = _mm512_loadu_ps(B), b1 = _mm512_maskz_loadu_ps(m1, B + 16);
+            A5_ROWS(E5_TWO)
+            A += a_cs;
+            B += bk;
+        }
+#undef E5_TWO
+    }
+    if (csc == 1) {
+        const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+        const int hasb = beta != 0.0f;
+#define E5_ST(i, x0, x1)                                                        \
+    if ((i) < mr) {                                                             \
+        float *cr = C + (i) * rsc;                                              \
+        __m512 v0 = _mm512_mul_ps(x0, va), v1 = _mm512_mul_ps(x1, va);          \
+        if (hasb) {                                                             \
+            v0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, cr), v0);        \
+            v1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, cr + 16), v1);   \
+        }                                                                       \
+        _mm512_mask_storeu_ps(cr, m0, v0);                                      \
+        _mm512_mask_storeu_ps(cr + 16, m1, v1);                                 \
+    }
+        A5_ROWS(E5_ST)
+#undef E5_ST
+    } else {
+        float t[A5_MR * A5_NR];
+#define E5_T(i, x0, x1)                          \
+    _mm512_storeu_ps(t + (i) * A5_NR, x0);       \
+    _mm512_storeu_ps(t + (i) * A5_NR + 16, x1);
+        A5_ROWS(E5_T)
+#undef E5_T
+        store_tile(t, A5_NR, C, rsc, csc, mr, nr, alpha, beta);
+    }
 }
 #endif /* DK_X86 */
 
@@ -607,12 +843,17 @@ typedef struct {
     int MR, NR;
     int64_t KC, MC, NC;
     dk_skern kp, kr;
+    dk_skern_e ke;
+    int level;
 } dk_sarch;
 
-static const dk_sarch g_arch_generic = {G_MR, G_NR, 256, 256, 1024, ukr_generic_p, ukr_generic_r};
+static const dk_sarch g_arch_generic = {G_MR, G_NR, 256, 256, 1024,
+                                        ukr_generic_p, ukr_generic_r, ukr_generic_e, 0};
 #if DK_X86
-static const dk_sarch g_arch_avx2 = {A2_MR, A2_NR, 256, 1200, 1024, ukr_avx2_p, ukr_avx2_r};
-static const dk_sarch g_arch_avx512 = {A5_MR, A5_NR, 384, 1920, 1024, ukr_avx512_p, ukr_avx512_r};
+static const dk_sarch g_arch_avx2 = {A2_MR, A2_NR, 256, 1200, 1024,
+                                     ukr_avx2_p, ukr_avx2_r, ukr_avx2_e, 1};
+static const dk_sarch g_arch_avx512 = {A5_MR, A5_NR, 384, 1920, 1024,
+                                       ukr_avx512_p, ukr_avx512_r, ukr_avx512_e, 2};
 #endif
 
 static const dk_sarch *arch_for(int level) {
@@ -634,20 +875,39 @@ static int64_t balanced(int64_t n, int64_t max, int64_t mult) {
     return b > max ? max : b;
 }
 
+
+/* Which operands the micro-kernel reads in place instead of packing.
+ * dira: 0 pack A, 1 row-major A direct, 2 column-major A direct. */
+static void choose_direct(const dk_sarch *ar, int64_t M, int64_t N, int64_t K, int64_t rsa,
+                          int64_t csa, int64_t csb, int *dira, int *dirb) {
+    const int MR = ar->MR, NR = ar->NR;
+    int a = 0;
+    if (csa == 1)
+        a = 1;
+    else if (rsa == 1 && N <= 4 * NR)
+        a = 2;
+    int b = csb == 1 && (M <= 2 * MR || (M <= 8 * MR && (double)K * (double)N <= 256.0 * 1024.0));
 #ifdef DK_GEMM_TUNING
-int dk_tune_dira = -1, dk_tune_dirb = -1; /* -1 auto, 0 off, 1 on */
+    if (dk_tune_dira == 0) a = 0;
+    if (dk_tune_dira == 1) a = csa == 1 ? 1 : (rsa == 1 ? 2 : 0);
+    if (dk_tune_dirb >= 0) b = dk_tune_dirb && csb == 1;
 #endif
+    *dira = a;
+    *dirb = b;
+}
 
 /* Serial blocked product on one block of C. Operands that can be streamed by
  * the micro-kernel directly are not packed:
- *   A row-major (csa == 1) or column-major (rsa == 1) when N is small (each
- *   A panel is then used by only a few micro-kernel calls, so packing would
- *   cost about as much as the compute), B row-major (csb == 1) when M is
- *   small. Partial edge panels are always packed (zero padding). */
+ *   A row-major (csa == 1) always; A column-major (rsa == 1) when N is small
+ *   (each A panel is then used by only a few micro-kernel calls, so packing
+ *   would cost about as much as the compute); B row-major (csb == 1) when M
+ *   is small. Partial tiles go through the edge kernel, which never reads
+ *   outside the operands. With `small` set (small problems) nothing but a
+ *   non-row-major B is packed, and A may have any strides. */
 static void sgemm_blocked(const dk_sarch *ar, int64_t M, int64_t N, int64_t K, float alpha,
                           const float *A, int64_t rsa, int64_t csa,
                           const float *B, int64_t rsb, int64_t csb,
-                          float beta, float *C, int64_t rsc, int64_t csc) {
+                          float beta, float *C, int64_t rsc, int64_t csc, int small) {
     const int MR = ar->MR, NR = ar->NR;
     const int64_t KC = balanced(K, ar->KC, 8);
     const int64_t MC = balanced(M, ar->MC, MR);
@@ -655,26 +915,32 @@ static void sgemm_blocked(const dk_sarch *ar, int64_t M, int64_t N, int64_t K, f
     const int64_t MCp = (MC + MR - 1) / MR * MR;
     const int64_t NCp = (NC + NR - 1) / NR * NR;
 
-    /* 0: pack A, 1: row-major A direct, 2: column-major A direct */
-    int dira = 0;
-    if (N <= 4 * NR) {
-        if (csa == 1 && rsa >= K) dira = 1;
-        else if (rsa == 1 && csa >= M) dira = 2;
+    /* dira: 0 packed, 1 row-major direct, 2 column-major direct, 3 general */
+    int dira, dirb;
+    if (small) {
+        dira = csa == 1 ? 1 : (rsa == 1 ? 2 : 3);
+        dirb = csb == 1;
+    } else {
+        choose_direct(ar, M, N, K, rsa, csa, csb, &dira, &dirb);
     }
-    int dirb = (csb == 1 && rsb >= N && M <= 4 * MR);
-#ifdef DK_GEMM_TUNING
-    if (dk_tune_dira == 0) dira = 0;
-    if (dk_tune_dira == 1) dira = csa == 1 ? 1 : (rsa == 1 ? 2 : 0);
-    if (dk_tune_dirb >= 0) dirb = dk_tune_dirb && csb == 1;
-#endif
-    dk_tls *tls = get_tls();
-    float *Ap = tls ? (float *)buf_get(&tls->a, (size_t)((dira ? MR : MCp) * KC) * sizeof(float)) : NULL;
-    float *Bp = tls ? (float *)buf_get(&tls->b, (size_t)((dirb ? NR : NCp) * KC) * sizeof(float)) : NULL;
-    if (!Ap || !Bp) {
-        sgemm_naive(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
-        return;
+    float *Ap = NULL, *Bp = NULL;
+    _Alignas(64) float bstack[4096];
+    if (!dira || !dirb) {
+        const size_t bsz = (size_t)(NCp * KC);
+        if (dira && bsz <= 4096) {
+            Bp = bstack;
+        } else {
+            dk_tls *tls = get_tls();
+            if (tls && !dira) Ap = (float *)buf_get(&tls->a, (size_t)(MCp * KC) * sizeof(float));
+            if (tls && !dirb) Bp = (float *)buf_get(&tls->b, bsz * sizeof(float));
+            if ((!dira && !Ap) || (!dirb && !Bp)) {
+                sgemm_naive(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+                return;
+            }
+        }
     }
     const dk_skern kp = ar->kp, kr = ar->kr;
+    const dk_skern_e ke = ar->ke;
     for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = DK_MIN(MC, M - ic);
         for (int64_t pc = 0; pc < K; pc += KC) {
@@ -683,47 +949,31 @@ static void sgemm_blocked(const dk_sarch *ar, int64_t M, int64_t N, int64_t K, f
             if (!dira) pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, MR, Ap);
             for (int64_t jc = 0; jc < N; jc += NC) {
                 const int64_t nc = DK_MIN(NC, N - jc);
-                const int64_t nfull = nc / NR * NR;
-                if (!dirb)
-                    pack_b(kc, nc, B + pc * rsb + jc * csb, rsb, csb, NR, Bp);
-                else if (nfull < nc)
-                    pack_b(kc, nc - nfull, B + pc * rsb + (jc + nfull) * csb, rsb, csb, NR, Bp);
+                if (!dirb) pack_b(kc, nc, B + pc * rsb + jc * csb, rsb, csb, NR, Bp, ar->level);
                 for (int64_t ir = 0; ir < mc; ir += MR) {
                     const int mr = (int)DK_MIN((int64_t)MR, mc - ir);
                     const float *ap;
-                    int64_t as;
-                    dk_skern kern = kp;
-                    if (!dira) {
-                        ap = Ap + ir * kc;
-                        as = MR;
-                    } else if (mr < MR) {
-                        pack_a(mr, kc, A + (ic + ir) * rsa + pc * csa, rsa, csa, MR, Ap);
-                        ap = Ap;
-                        as = MR;
-                    } else if (dira == 1) {
-                        ap = A + (ic + ir) * rsa + pc;
-                        as = rsa;
-                        kern = kr;
-                    } else {
-                        ap = A + (ic + ir) + pc * csa;
-                        as = csa;
+                    int64_t a_rs, a_cs;
+                    switch (dira) {
+                    case 0: ap = Ap + ir * kc; a_rs = 1; a_cs = MR; break;
+                    case 1: ap = A + (ic + ir) * rsa + pc; a_rs = rsa; a_cs = 1; break;
+                    case 2: ap = A + (ic + ir) + pc * csa; a_rs = 1; a_cs = csa; break;
+                    default: ap = A + (ic + ir) * rsa + pc * csa; a_rs = rsa; a_cs = csa; break;
                     }
                     float *cp = C + (ic + ir) * rsc + jc * csc;
                     for (int64_t jr = 0; jr < nc; jr += NR) {
                         const int nr = (int)DK_MIN((int64_t)NR, nc - jr);
-                        const float *bp;
-                        int64_t bk;
-                        if (!dirb) {
-                            bp = Bp + jr * kc;
-                            bk = NR;
-                        } else if (nr < NR) {
-                            bp = Bp;
-                            bk = NR;
+                        const float *bp = dirb ? B + pc * rsb + jc + jr : Bp + jr * kc;
+                        const int64_t bk = dirb ? rsb : NR;
+                        float *ct = cp + jr * csc;
+                        if (mr == MR && nr == NR && dira != 3) {
+                            if (dira == 1)
+                                kr(kc, ap, a_rs, bp, bk, ct, rsc, csc, mr, nr, alpha, beff);
+                            else
+                                kp(kc, ap, a_cs, bp, bk, ct, rsc, csc, mr, nr, alpha, beff);
                         } else {
-                            bp = B + pc * rsb + jc + jr;
-                            bk = rsb;
+                            ke(kc, ap, a_rs, a_cs, bp, bk, ct, rsc, csc, mr, nr, alpha, beff);
                         }
-                        kern(kc, ap, as, bp, bk, cp + jr * csc, rsc, csc, mr, nr, alpha, beff);
                     }
                 }
             }
@@ -766,7 +1016,7 @@ static void sg_task(void *vctx, int64_t b, int64_t e) {
         sgemm_blocked(j->ar, m1 - m0, n1 - n0, j->K, j->alpha,
                       j->A + m0 * j->rsa, j->rsa, j->csa,
                       j->B + n0 * j->csb, j->rsb, j->csb,
-                      j->beta, j->C + m0 * j->rsc + n0 * j->csc, j->rsc, j->csc);
+                      j->beta, j->C + m0 * j->rsc + n0 * j->csc, j->rsc, j->csc, 0);
     }
 }
 
@@ -789,10 +1039,17 @@ static void sgemm_packed(const dk_sarch *ar, int64_t M, int64_t N, int64_t K, fl
             if (T % tm) continue;
             int64_t tn = T / tm;
             if (tm > mu || tn > nu) continue;
-            double mt = (double)((mu + tm - 1) / tm * ar->MR);
-            double nt = (double)((nu + tn - 1) / tn * ar->NR);
-            /* compute (with padding) + packing (one element ~ 16 FMAs) */
-            double c = mt * nt * (double)K + 16.0 * (double)K * (mt + nt);
+            int64_t mt = (mu + tm - 1) / tm * ar->MR;
+            int64_t nt = (nu + tn - 1) / tn * ar->NR;
+            int dira, dirb;
+            choose_direct(ar, mt, nt, K, rsa, csa, csb, &dira, &dirb);
+            /* compute (with padding) + packing (one element ~ 8 FMAs) */
+            double c = (double)mt * (double)nt * (double)K;
+            if (!dira) c += 8.0 * (double)mt * (double)K;
+            if (!dirb) c += 8.0 * (double)K * (double)nt * (double)((mt + ar->MC - 1) / ar->MC);
+#ifdef DK_GEMM_TUNING
+            if (dk_tune_tm > 0) c = tm == dk_tune_tm ? 0.0 : 1.0;
+#endif
             if (best < 0 || c < best) {
                 best = c;
                 best_tm = tm;
@@ -802,7 +1059,7 @@ static void sgemm_packed(const dk_sarch *ar, int64_t M, int64_t N, int64_t K, fl
         if (best < 0) T = 1;
     }
     if (T <= 1) {
-        sgemm_blocked(ar, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+        sgemm_blocked(ar, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc, 0);
         return;
     }
     dk_sg_job job = {ar, M, N, K, alpha, beta, A, rsa, csa, B, rsb, csb, C, rsc, csc,
@@ -813,42 +1070,6 @@ static void sgemm_packed(const dk_sarch *ar, int64_t M, int64_t N, int64_t K, fl
 /* ------------------------------------------------------------------------ */
 /* Tiny problems and gemv (M == 1), templated over the target ISA            */
 /* ------------------------------------------------------------------------ */
-
-#define DK_TINY_NB 256
-
-/* Direct loop for tiny problems. */
-DK_INLINE void tiny_body(int64_t M, int64_t N, int64_t K, float alpha,
-                         const float *A, int64_t rsa, int64_t csa,
-                         const float *B, int64_t rsb, int64_t csb,
-                         float beta, float *C, int64_t rsc, int64_t csc) {
-    if (csb == 1 && N <= DK_TINY_NB) {
-        float acc[DK_TINY_NB];
-        for (int64_t i = 0; i < M; i++) {
-            for (int64_t j = 0; j < N; j++) acc[j] = 0.0f;
-            const float *a = A + i * rsa;
-            for (int64_t k = 0; k < K; k++) {
-                const float s = a[k * csa];
-                const float *b = B + k * rsb;
-                for (int64_t j = 0; j < N; j++) acc[j] += s * b[j];
-            }
-            float *c = C + i * rsc;
-            if (beta == 0.0f)
-                for (int64_t j = 0; j < N; j++) c[j * csc] = alpha * acc[j];
-            else
-                for (int64_t j = 0; j < N; j++) c[j * csc] = alpha * acc[j] + beta * c[j * csc];
-        }
-    } else {
-        for (int64_t i = 0; i < M; i++)
-            for (int64_t j = 0; j < N; j++) {
-                const float *a = A + i * rsa;
-                const float *b = B + j * csb;
-                float s = 0.0f;
-                for (int64_t k = 0; k < K; k++) s += a[k * csa] * b[k * rsb];
-                float *c = C + i * rsc + j * csc;
-                *c = beta == 0.0f ? alpha * s : alpha * s + beta * *c;
-            }
-    }
-}
 
 /* gemv, axpy form: c[j] = alpha * sum_k a[k]*B[k, j] + beta*c[j], B rows
  * contiguous (csb == 1). Columns processed in L1-sized chunks. */
@@ -895,13 +1116,6 @@ DK_INLINE float dot_generic(const float *x, const float *y, int64_t n) {
     return t + ((s[0] + s[2]) + (s[1] + s[3]));
 }
 
-static void tiny_generic(int64_t M, int64_t N, int64_t K, float alpha,
-                         const float *A, int64_t rsa, int64_t csa,
-                         const float *B, int64_t rsb, int64_t csb,
-                         float beta, float *C, int64_t rsc, int64_t csc) {
-    tiny_body(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
-}
-
 static void gemv_axpy_generic(int64_t N, int64_t K, float alpha, const float *a, int64_t inca,
                               const float *B, int64_t rsb, float beta, float *c, int64_t incc) {
     gemv_axpy_body(N, K, alpha, a, inca, B, rsb, beta, c, incc);
@@ -919,13 +1133,6 @@ static void gemv_dot_generic(int64_t N, int64_t K, float alpha, const float *a,
 }
 
 #if DK_X86
-DK_T_AVX2 static void tiny_avx2(int64_t M, int64_t N, int64_t K, float alpha,
-                                const float *A, int64_t rsa, int64_t csa,
-                                const float *B, int64_t rsb, int64_t csb,
-                                float beta, float *C, int64_t rsc, int64_t csc) {
-    tiny_body(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
-}
-
 DK_T_AVX2 static void gemv_axpy_avx2(int64_t N, int64_t K, float alpha, const float *a,
                                      int64_t inca, const float *B, int64_t rsb, float beta,
                                      float *c, int64_t incc) {
@@ -1087,6 +1294,27 @@ static int sgemv_row(int level, int64_t N, int64_t K, float alpha, const float *
     return 1;
 }
 
+/* Tiny problems: plain scalar loops, no setup at all. */
+static void sgemm_tiny(int64_t M, int64_t N, int64_t K, float alpha,
+                       const float *A, int64_t rsa, int64_t csa,
+                       const float *B, int64_t rsb, int64_t csb,
+                       float beta, float *C, int64_t rsc, int64_t csc) {
+    for (int64_t i = 0; i < M; i++) {
+        const float *a = A + i * rsa;
+        float *c = C + i * rsc;
+        for (int64_t j = 0; j < N; j++) {
+            const float *b = B + j * csb;
+            float s = 0.0f;
+#if defined(__clang__)
+#pragma clang loop vectorize(disable) unroll(disable)
+#endif
+            for (int64_t k = 0; k < K; k++) s += a[k * csa] * b[k * rsb];
+            float *cc = c + j * csc;
+            *cc = beta == 0.0f ? alpha * s : alpha * s + beta * *cc;
+        }
+    }
+}
+
 /* ------------------------------------------------------------------------ */
 /* Entry point                                                               */
 /* ------------------------------------------------------------------------ */
@@ -1110,22 +1338,29 @@ void dk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
         t = csa; csa = rsb; rsb = t;   /* B' = A^T: rsb' = csa, csb' = rsa */
         t = rsc; rsc = csc; csc = t;
     }
-    const int level = cur_level();
-    if ((double)M * (double)N * (double)K <= (double)DK_TINY) {
-#if DK_X86
-        if (level >= 1) {
-            tiny_avx2(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
-            return;
-        }
+    const double work = (double)M * (double)N * (double)K;
+#ifdef DK_GEMM_TUNING
+    const double tiny_lim = dk_tune_tiny >= 0 ? dk_tune_tiny : (double)DK_TINY;
+    const double small_lim = dk_tune_small >= 0 ? dk_tune_small : (double)DK_SMALL;
+#else
+    const double tiny_lim = (double)DK_TINY;
+    const double small_lim = (double)DK_SMALL;
 #endif
-        tiny_generic(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+    if (work <= tiny_lim) {
+        sgemm_tiny(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
         return;
     }
+    const int level = cur_level();
     if (M == 1) {
         if (sgemv_row(level, N, K, alpha, A, csa, B, rsb, csb, beta, C, csc)) return;
     } else if (N == 1) {
         /* c^T (1xM) = b^T (1xK) * A^T (KxM) */
         if (sgemv_row(level, M, K, alpha, B, rsb, A, csa, rsa, beta, C, rsc)) return;
+    }
+    if (work <= small_lim) {
+        sgemm_blocked(arch_for(level), M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc,
+                      csc, 1);
+        return;
     }
     sgemm_packed(arch_for(level), M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
 }

@@ -84,3 +84,9 @@ if enabled("loader") {
     let dl = DataLoader(TensorDataset(x, y), batchSize: 64, shuffle: true)
     report("loader_60000x784_b64_epoch", bench(1, reps: 3) { for (xb, _) in dl { _ = xb } })
 }
+if enabled("conv2d") {
+    // forward + backward (weight and bias gradients) of an MNIST-sized batch through a first conv layer
+    manualSeed(0)
+    let conv = Conv2d(1, 32, kernelSize: 3), x = Tensor.randn(64, 1, 28, 28)
+    report("conv2d_64x1x28x28_32x3x3_fwd_bwd", bench(20) { conv(x).sum().backward() })
+}

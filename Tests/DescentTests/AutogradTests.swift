@@ -154,6 +154,7 @@ extension Core {
         gradCheck({ addmm($0[0], $0[1], $0[2], beta: 0.5, alpha: -2) }, inputs: [r64(3, 1), r64(3, 4, seed: 2), r64(4, 2, seed: 3)])
         gradCheck({ $0[0].outer($0[1]) }, inputs: [r64(3), r64(2, seed: 2)])
         gradCheck({ dot($0[0], $0[1]) }, inputs: [r64(5), r64(5, seed: 2)])
+        gradCheck({ mv($0[0].T, $0[1]) }, inputs: [r64(4, 3), r64(4, seed: 2)])
     }
 
     @Test func indexingAndSlicing() {
@@ -499,6 +500,89 @@ extension Core {
         #expect(a.to(dtype: .float64).gradFn == "ToCopyBackward0")
         // PyTorch: torch.outer(b, b).grad_fn.name()
         #expect(b.outer(b).gradFn == "MulBackward0")
+        // PyTorch: a.erf().grad_fn.name()
+        #expect(a.erf().gradFn == "ErfBackward0")
+        // PyTorch: a.split(1)[1].grad_fn.name()
+        #expect(a.split(1)[1].gradFn == "SplitBackward0")
+        // PyTorch: a.chunk(2)[0].grad_fn.name()
+        #expect(a.chunk(2)[0].gradFn == "SplitBackward0")
+        // PyTorch: a.narrow(0, 0, 1).grad_fn.name()
+        #expect(a.narrow(dim: 0, start: 0, length: 1).gradFn == "SliceBackward0")
+        // PyTorch: a.index_select(0, torch.tensor([1])).grad_fn.name()
+        #expect(a.indexSelect(dim: 0, Tensor([1])).gradFn == "IndexSelectBackward0")
+        // PyTorch: a.T.grad_fn.name()
+        #expect(a.T.gradFn == "PermuteBackward0")
+        // PyTorch: a.mT.grad_fn.name()
+        #expect(a.mT.gradFn == "TransposeBackward0")
+        // PyTorch: a.t().flatten().grad_fn.name()
+        #expect(a.t().flatten().gradFn == "UnsafeViewBackward0")
+        // PyTorch: a.flatten().grad_fn.name()
+        #expect(a.flatten().gradFn == "ViewBackward0")
+        // PyTorch: a[None].grad_fn.name()
+        #expect(a[.newAxis].gradFn == "UnsqueezeBackward0")
+        // PyTorch: a[1, 0].grad_fn.name()
+        #expect(a[1, 0].gradFn == "SelectBackward0")
+        // PyTorch: a[:, ::2].grad_fn.name()
+        #expect(a[.all, .stride(by: 2)].gradFn == "SliceBackward0")
+        // PyTorch: a.square().grad_fn.name()
+        #expect(a.square().gradFn == "PowBackward0")
+        // PyTorch: a.clamp(min=0).grad_fn.name()
+        #expect(a.clamp(min: 0).gradFn == "ClampBackward1")
+        // PyTorch: A3 = torch.ones(2, 3, 2, requires_grad=True)
+        let A3 = Tensor.ones(2, 3, 2).requiresGrad_()
+        // the forms of matmul
+        // PyTorch: a.matmul(b).grad_fn.name()
+        #expect(a.matmul(b).gradFn == "MvBackward0")
+        // PyTorch: b.matmul(a).grad_fn.name()
+        #expect(b.matmul(a).gradFn == "SqueezeBackward4")
+        // PyTorch: A3.matmul(a).grad_fn.name()
+        #expect(A3.matmul(a).gradFn == "UnsafeViewBackward0")
+        // PyTorch: A3.matmul(b).grad_fn.name()
+        #expect(A3.matmul(b).gradFn == "UnsafeViewBackward0")
+        // PyTorch: A3.matmul(A3.mT).grad_fn.name()
+        #expect(A3.matmul(A3.mT).gradFn == "UnsafeViewBackward0")
+        // PyTorch: b.matmul(A3.mT).grad_fn.name()
+        #expect(b.matmul(A3.mT).gradFn == "UnsafeViewBackward0")
+        // PyTorch: torch.mv(a, b).grad_fn.name()
+        #expect(mv(a, b).gradFn == "MvBackward0")
+    }
+
+    @Test func gradientsAtTiesAndKinksFollowPyTorch() {
+        // PyTorch: def g(f, *xs):
+        //              ts = [torch.tensor(x, requires_grad=True) for x in xs]; f(*ts).sum().backward(); return [t.grad for t in ts]
+        //          x = [1.0, 3.0, 3.0, -2.0, 0.0]
+        let x = [1.0, 3.0, 3.0, -2.0, 0.0]
+        func grads(_ f: ([Tensor]) -> Tensor, _ xs: [Double]...) -> [[Double]] {
+            let ts = xs.map { Tensor($0, requiresGrad: true) }
+            f(ts).sum().backward()
+            return ts.map { values($0.grad!) }
+        }
+        // PyTorch: g(lambda t: t.max(), x)
+        #expect(grads({ $0[0].max() }, x) == [[0.0, 0.5, 0.5, 0.0, 0.0]])
+        // PyTorch: g(lambda t: t.min(), [2.0, -1.0, 5.0, -1.0])
+        #expect(grads({ $0[0].min() }, [2.0, -1.0, 5.0, -1.0]) == [[0.0, 0.5, 0.0, 0.5]])
+        // PyTorch: g(lambda t: t.reshape(1, 5).max(dim=1).values, x)
+        #expect(grads({ $0[0].reshape(1, 5).max(dim: 1).values }, x) == [[0.0, 1.0, 0.0, 0.0, 0.0]])
+        // PyTorch: g(lambda a, b: torch.maximum(a, b), x, [1.0, 0.0, 3.0, -2.0, 1.0])
+        #expect(grads({ $0[0].maximum($0[1]) }, x, [1.0, 0.0, 3.0, -2.0, 1.0]) == [[0.5, 1.0, 0.5, 0.5, 0.0], [0.5, 0.0, 0.5, 0.5, 1.0]])
+        // PyTorch: g(lambda a, b: torch.minimum(a, b), x, [1.0, 0.0, 3.0, -2.0, 1.0])
+        #expect(grads({ $0[0].minimum($0[1]) }, x, [1.0, 0.0, 3.0, -2.0, 1.0]) == [[0.5, 0.0, 0.5, 0.5, 1.0], [0.5, 1.0, 0.5, 0.5, 0.0]])
+        // PyTorch: g(lambda t: t.clamp(1, 3), x)
+        #expect(grads({ $0[0].clamp(min: 1, max: 3) }, x) == [[1.0, 1.0, 1.0, 0.0, 0.0]])
+        // PyTorch: g(lambda t: t.relu(), x)
+        #expect(grads({ $0[0].relu() }, x) == [[1.0, 1.0, 1.0, 0.0, 0.0]])
+        // PyTorch: g(lambda t: t.abs(), x)
+        #expect(grads({ $0[0].abs() }, x) == [[1.0, 1.0, 1.0, -1.0, 0.0]])
+        // PyTorch: g(lambda t: t.pow(2) * 0.5, x)
+        #expect(grads({ $0[0].pow(2) * 0.5 }, x) == [[1.0, 3.0, 3.0, -2.0, 0.0]])
+        // PyTorch: g(lambda t: t.pow(0), x)
+        #expect(grads({ $0[0].pow(0) }, x) == [[0.0, 0.0, 0.0, 0.0, 0.0]])
+        // PyTorch: g(lambda a, b: a.pow(b), [0.0, 2.0], [2.0, 0.0])
+        #expect(grads({ $0[0].pow($0[1]) }, [0.0, 2.0], [2.0, 0.0]) == [[0.0, 0.0], [0.0, 0.6931471824645996]])
+        // PyTorch: g(lambda t: t.sqrt(), [0.0, 4.0])
+        #expect(grads({ $0[0].sqrt() }, [0.0, 4.0]) == [[.infinity, 0.25]])
+        // PyTorch: g(lambda t: t.argmax(0).float() + t, x)
+        #expect(grads({ $0[0].argmax(dim: 0).float() + $0[0] }, x) == [[1.0, 1.0, 1.0, 1.0, 1.0]])
     }
 
     @Test func toDtypeGradientComesBackInTheLeafDtype() {

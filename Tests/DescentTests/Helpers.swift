@@ -103,3 +103,19 @@ func gradCheck(_ f: ([Tensor]) -> Tensor, inputs: [Tensor], h: Double = 1e-6,
         #expect(bad.isEmpty, "\(bad.joined(separator: "; "))", sourceLocation: sourceLocation)
     }
 }
+
+/// FNV-1a (64-bit) over the bit patterns of the elements in row-major order (float32: the 32-bit
+/// pattern; float64: the 64-bit pattern; integers: the value as two's complement), to pin a whole
+/// tensor bit for bit in one literal. PyTorch twin:
+///   h = 0xcbf29ce484222325; for v in bits: h ^= v; h = (h * 0x100000001b3) % 2**64
+func bitHash(_ t: Tensor) -> UInt64 {
+    let bits: [UInt64]
+    switch t.dtype {
+    case .float32: bits = t.toArray(Float.self).map { UInt64($0.bitPattern) }
+    case .float64: bits = t.toArray(Double.self).map { $0.bitPattern }
+    default: bits = t.toArray(Int64.self).map { UInt64(bitPattern: $0) }
+    }
+    var h: UInt64 = 0xcbf29ce484222325
+    for v in bits { h ^= v; h = h &* 0x100000001b3 }
+    return h
+}

@@ -55,18 +55,27 @@ extension Core {
         expectValues(a * Float(0.3), [0.15000000596046448, -0.375, 0.6000000238418579, 0.9000000357627869, -0.22500000894069672, 0.45000001788139343])
         // the scalar keeps double precision until the operation, as in PyTorch
         // PyTorch: p = torch.tensor([1.0, 3.0]) * 0.1
-        // PyTorch: p
         #expect(floatBits(Tensor([1.0, 3.0]) * 0.1) == floatBits([0.10000000149011612, 0.30000001192092896]))
         // PyTorch: q = torch.tensor([1.0, 3.0]) / 3.0
-        // PyTorch: q
         #expect(floatBits(Tensor([1.0, 3.0]) / 3.0) == floatBits([0.3333333432674408, 1.0]))
+        // a number on the left: `3 / x` is x.reciprocal() * 3 in PyTorch, which rounds differently from 3 / x
+        // PyTorch: xr = torch.linspace(0.1, 10, 37); rd = 3 / xr; rs = 1 - xr
+        let xr = Tensor.linspace(0.1, 10, count: 37)
+        // PyTorch: rd
+        #expect(floatBits(3 / xr) == floatBits([30.0, 8.000000953674316, 4.615384578704834, 3.243243455886841, 2.5, 2.03389835357666, 1.7142858505249023, 1.4814815521240234, 1.3043479919433594, 1.165048599243164, 1.0526316165924072, 0.9600000381469727, 0.8823530673980713, 0.8163265585899353, 0.7594937682151794, 0.7100592851638794, 0.6666667461395264, 0.628272294998169, 0.5940593481063843, 0.563380241394043, 0.5357142686843872, 0.5106382369995117, 0.4878048300743103, 0.46692603826522827, 0.4477611780166626, 0.4301075041294098, 0.41379308700561523, 0.39867109060287476, 0.38461536169052124, 0.37151703238487244, 0.35928142070770264, 0.3478260934352875, 0.33707866072654724, 0.3269754648208618, 0.317460298538208, 0.3084832727909088, 0.30000001192092896]))
+        // PyTorch: rd
+        #expect(floatBits(3.0 / xr) == floatBits([30.0, 8.000000953674316, 4.615384578704834, 3.243243455886841, 2.5, 2.03389835357666, 1.7142858505249023, 1.4814815521240234, 1.3043479919433594, 1.165048599243164, 1.0526316165924072, 0.9600000381469727, 0.8823530673980713, 0.8163265585899353, 0.7594937682151794, 0.7100592851638794, 0.6666667461395264, 0.628272294998169, 0.5940593481063843, 0.563380241394043, 0.5357142686843872, 0.5106382369995117, 0.4878048300743103, 0.46692603826522827, 0.4477611780166626, 0.4301075041294098, 0.41379308700561523, 0.39867109060287476, 0.38461536169052124, 0.37151703238487244, 0.35928142070770264, 0.3478260934352875, 0.33707866072654724, 0.3269754648208618, 0.317460298538208, 0.3084832727909088, 0.30000001192092896]))
+        let three = 3.0
+        // PyTorch: rd
+        #expect(floatBits(three / xr) == floatBits([30.0, 8.000000953674316, 4.615384578704834, 3.243243455886841, 2.5, 2.03389835357666, 1.7142858505249023, 1.4814815521240234, 1.3043479919433594, 1.165048599243164, 1.0526316165924072, 0.9600000381469727, 0.8823530673980713, 0.8163265585899353, 0.7594937682151794, 0.7100592851638794, 0.6666667461395264, 0.628272294998169, 0.5940593481063843, 0.563380241394043, 0.5357142686843872, 0.5106382369995117, 0.4878048300743103, 0.46692603826522827, 0.4477611780166626, 0.4301075041294098, 0.41379308700561523, 0.39867109060287476, 0.38461536169052124, 0.37151703238487244, 0.35928142070770264, 0.3478260934352875, 0.33707866072654724, 0.3269754648208618, 0.317460298538208, 0.3084832727909088, 0.30000001192092896]))
+        // PyTorch: rs
+        #expect(floatBits(1 - xr) == floatBits([0.8999999761581421, 0.625, 0.3500000238418579, 0.07500004768371582, -0.19999992847442627, -0.47499990463256836, -0.7499998807907104, -1.0249998569488525, -1.299999713897705, -1.5749998092651367, -1.8499996662139893, -2.124999761581421, -2.3999996185302734, -2.674999713897705, -2.9499995708465576, -3.22499942779541, -3.499999523162842, -3.7749996185302734, -4.050000190734863, -4.325000286102295, -4.600000381469727, -4.875000476837158, -5.15000057220459, -5.425000190734863, -5.700000286102295, -5.975000381469727, -6.25, -6.525000095367432, -6.800000190734863, -7.074999809265137, -7.350000381469727, -7.625, -7.899999618530273, -8.175000190734863, -8.449999809265137, -8.725000381469727, -9.0]))
         var acc = Tensor([1.0, 2.0])
         acc += Tensor([0.5, 0.5])
         acc *= Tensor([2.0, 4.0])
         acc -= Tensor([1.0, 1.0])
         acc /= Tensor([2.0, 2.0])
         // PyTorch: acc = ((torch.tensor([1.0, 2.0]) + 0.5) * torch.tensor([2.0, 4.0]) - 1) / 2
-        // PyTorch: acc
         #expect(values(acc) == [1.0, 4.5])
     }
 
@@ -142,7 +151,6 @@ extension Core {
         // PyTorch: sp.exp()
         expectValues(sp.exp(), [3.783505853677006e-44, 2.06115369216775e-09, 1.0, 485165184.0, .infinity])
         // PyTorch: li = torch.tensor([0.0, -1.0]).log()
-        // PyTorch: li
         expectValues(Tensor([0.0, -1.0]).log(), [-.infinity, .nan])
         // integer inputs of float functions give float32
         // PyTorch: ie = torch.tensor([0, 1, 2]).exp()
@@ -170,10 +178,8 @@ extension Core {
         // PyTorch: big.relu()[idx]
         expectValues(big.relu()[idx], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 5.999639987945557, 6.0])
         // PyTorch: s = big.exp().sum()
-        // PyTorch: s
         expectValues(big.exp().sum(), [3362154.5], rtol: 1e-5)
         // PyTorch: s2 = big.sin().abs().sum()
-        // PyTorch: s2
         expectValues(big.sin().abs().sum(), [66004.4375], rtol: 1e-5)
         // column sums with cancellation: compared with the float64 sum (PyTorch's float32 sum is off by 1e-4 here)
         // PyTorch: m = (big.reshape(-1, 1)[:100000].reshape(400, 250) + torch.linspace(0, 1, 250)).double().sum(0)[[0, 1, 249]]
@@ -238,7 +244,6 @@ extension Core {
         // PyTorch: list(bc.shape); bc
         #expect((x.reshape(-1, 1) .< y).shape == [4, 4] && bools(x.reshape(-1, 1) .< y) == [false, true, true, true, false, true, true, false, false, false, false, false, false, false, false, false])
         // PyTorch: ic = torch.tensor([1, 2, 3]) == torch.tensor([1.0, 2.5, 3.0])
-        // PyTorch: ic
         #expect(bools(Tensor([1, 2, 3]) .== Tensor([1.0, 2.5, 3.0])) == [true, false, true])
         // PyTorch: acc = ((torch.tensor([2, 1, 0, 2, 0]) == torch.tensor([2, 1, 2, 2, 0])).float().mean())
         // PyTorch: acc.item()
@@ -259,13 +264,10 @@ extension Core {
         // PyTorch: d.dtype; d
         #expect(d.dtype == .float64 && values(d) == [0.10000000149011612, 0.20000000298023224])
         // PyTorch: bf = torch.tensor([True, False]).float()
-        // PyTorch: bf
         #expect(values(Tensor([true, false]).float()) == [1.0, 0.0])
         // PyTorch: tb = torch.tensor([0.0, 0.5, -2.0]).to(torch.bool)
-        // PyTorch: tb
         #expect(bools(Tensor([0.0, 0.5, -2.0]).to(dtype: .bool)) == [false, true, true])
         // PyTorch: u8 = torch.tensor([300, -1, 7]).to(torch.uint8)
-        // PyTorch: u8
         #expect(ints(Tensor([300, -1, 7]).to(dtype: .uint8)) == [44, 255, 7])
         #expect(Tensor([1.5]).double().dtype == .float64 && Tensor([1]).to(dtype: .int64).dtype == .int64)
     }
@@ -314,6 +316,17 @@ extension Core {
         // PyTorch: s10 = torch.tensor(2) * torch.tensor([1.5, 2.0])
         // PyTorch: s10.dtype
         #expect((Tensor(2) * Tensor([1.5, 2.0])).dtype == .float32)
+        // a float literal meets a float64 tensor with its double value
+        // PyTorch: s12 = torch.tensor([1.0, 3.0], dtype=torch.float64) * 0.1
+        // PyTorch: s12.dtype; s12
+        #expect((Tensor([1.0, 3.0], dtype: .float64) * 0.1).dtype == .float64 && values(Tensor([1.0, 3.0], dtype: .float64) * 0.1) == [0.1, 0.30000000000000004])
+        let tenth = 0.1
+        // PyTorch: s12
+        #expect(values(Tensor([1.0, 3.0], dtype: .float64) * tenth) == [0.1, 0.30000000000000004])
+        // PyTorch: s13 = 0.1 - torch.tensor([1.0], dtype=torch.float64)
+        #expect(values(0.1 - Tensor([1.0], dtype: .float64)) == [-0.9])
+        // PyTorch: s14 = torch.where(torch.tensor([True, False]), torch.tensor([1.0, 1.0], dtype=torch.float64), 0.1)
+        #expect(values(`where`(Tensor([true, false]), Tensor([1.0, 1.0], dtype: .float64), 0.1)) == [1.0, 0.1])
         // PyTorch: s11 = 1 - torch.tensor([0.25]).to(torch.float64)
         // PyTorch: s11.dtype; s11
         #expect((1 - Tensor([0.25], dtype: .float64)).dtype == .float64 && values(1 - Tensor([0.25], dtype: .float64)) == [0.75])
@@ -393,7 +406,6 @@ extension Core {
         #expect(ints(y.argmin(dim: -1)) == [0, 1, 3, 0, 1, 3])
         // ties: the first index wins
         // PyTorch: t = torch.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]).argmax(dim=1)
-        // PyTorch: t
         #expect(ints(Tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]).argmax(dim: 1)) == [1, 0])
         // PyTorch: netout = torch.tensor([[-2.0, -2.0, 0.0], [3.14, 3.14, 3.14], [0.0, 0.0, 2.0], [2.0, 2.0, 4.0], [0.0, 0.0, 0.0]])
         let netout = Tensor([[-2.0, -2.0, 0.0], [3.14, 3.14, 3.14], [0.0, 0.0, 2.0], [2.0, 2.0, 4.0], [0.0, 0.0, 0.0]])
@@ -402,6 +414,39 @@ extension Core {
         // PyTorch: ymx = y.max(dim=2)
         // PyTorch: ymx.values
         expectValues(y.max(dim: 2).values, [2.7278921604156494, 1.9709597826004028, 2.9680747985839844, 2.9718222618103027, 0.44963163137435913, 2.7388358116149902])
+    }
+
+    @Test func nanPropagates() {
+        // PyTorch: n = torch.tensor([[1.0, float('nan'), 3.0], [2.0, 0.5, -1.0]])
+        let n = Tensor([[1.0, Double.nan, 3.0], [2.0, 0.5, -1.0]])
+        // PyTorch: n.max()
+        expectValues(n.max(), [.nan])
+        // PyTorch: n.min()
+        expectValues(n.min(), [.nan])
+        // PyTorch: n.max(1).values
+        expectValues(n.max(dim: 1).values, [.nan, 2.0])
+        // PyTorch: n.max(1).indices
+        #expect(ints(n.max(dim: 1).indices) == [1, 0])
+        // PyTorch: n.argmax(1); n.argmin(1)
+        #expect(ints(n.argmax(dim: 1)) == [1, 0] && ints(n.argmin(dim: 1)) == [1, 2])
+        // PyTorch: n.argmax().item()
+        #expect(n.argmax().item() == 1)
+        // PyTorch: n.sum(0)
+        expectValues(n.sum(dim: 0), [3.0, .nan, 2.0])
+        // PyTorch: n.logsumexp(1)
+        expectValues(n.logsumexp(dim: 1), [.nan, 2.2413113117218018])
+        // PyTorch: n.softmax(1)
+        expectValues(n.softmax(dim: 1), [.nan, .nan, .nan, 0.785597026348114, 0.17529039084911346, 0.03911257162690163])
+        // PyTorch: torch.maximum(n, torch.tensor(2.0))
+        expectValues(n.maximum(Tensor(2.0)), [2.0, .nan, 3.0, 2.0, 2.0, 2.0])
+        // PyTorch: torch.minimum(n, torch.tensor(2.0))
+        expectValues(n.minimum(Tensor(2.0)), [1.0, .nan, 2.0, 2.0, 0.5, -1.0])
+        // PyTorch: n.clamp(0, 1)
+        expectValues(n.clamp(min: 0, max: 1), [1.0, .nan, 1.0, 1.0, 0.5, 0.0])
+        // PyTorch: n.relu()
+        expectValues(n.relu(), [1.0, .nan, 3.0, 2.0, 0.5, 0.0])
+        // PyTorch: n == n; n != n
+        #expect(bools(n .== n) == [true, false, true, true, true, true] && bools(n .!= n) == [false, true, false, false, false, false])
     }
 
     @Test func varianceAndStd() {
@@ -434,10 +479,8 @@ extension Core {
         expectValues(y.logsumexp(dims: [0, 2]), [4.104305267333984, 2.294546127319336, 3.950648307800293])
         // large values do not overflow
         // PyTorch: big = torch.tensor([[1000.0, 1000.0], [-1000.0, -999.0]]).logsumexp(1)
-        // PyTorch: big
         expectValues(Tensor([[1000.0, 1000.0], [-1000.0, -999.0]]).logsumexp(dim: 1), [1000.6931762695312, -998.686767578125])
         // PyTorch: inf = torch.tensor([[-float('inf'), -float('inf')], [float('inf'), 1.0]]).logsumexp(1)
-        // PyTorch: inf
         expectValues(Tensor([[-Double.infinity, -Double.infinity], [Double.infinity, 1.0]]).logsumexp(dim: 1), [-.infinity, .infinity])
     }
 
@@ -459,10 +502,8 @@ extension Core {
         // PyTorch: torch.log_softmax(x, 0)
         expectValues(logSoftmax(x, dim: 0), [-2.5794007778167725, -3.7479257583618164, -0.39651235938072205, -5.522155284881592, -0.07940079271793365, -0.9979257583618164, -4.646512508392334, -4.022155284881592, -7.579401016235352, -0.497925728559494, -1.1465123891830444, -0.02215515822172165])
         // PyTorch: u = torch.tensor([[3, 2], [2, 2], [5, 6]]).float().softmax(1)
-        // PyTorch: u
         expectValues(Tensor([[3, 2], [2, 2], [5, 6]]).float().softmax(dim: 1), [0.7310585975646973, 0.2689414322376251, 0.5, 0.5, 0.2689414322376251, 0.7310585975646973])
         // PyTorch: big = torch.tensor([[1000.0, 0.0, -1000.0]]).log_softmax(1)
-        // PyTorch: big
         expectValues(Tensor([[1000.0, 0.0, -1000.0]]).logSoftmax(dim: 1), [0.0, -1000.0, -2000.0])
         // PyTorch: x.t().softmax(1)
         expectValues(x.t().softmax(dim: 1), [0.07581941783428192, 0.9236696362495422, 0.0005108672194182873, 0.023566577583551407, 0.36864331364631653, 0.6077900528907776, 0.6726619601249695, 0.009595007635653019, 0.3177430033683777, 0.0039972239173948765, 0.017914315685629845, 0.9780884385108948])
@@ -514,6 +555,10 @@ extension Core {
         expectValues(outer(w, v), [3.0, -6.0, 1.5, -1.0, 2.0, -0.5], shape: [2, 3])
         // PyTorch: torch.dot(v, v)
         expectValues(dot(v, v), [5.25])
+        // PyTorch: torch.mv(A, v)
+        expectValues(mv(A, v), [-3.5, 7.5], shape: [2])
+        // PyTorch: A.T.mv(w)
+        expectValues(A.T.mv(w), [2.5, 9.0, -5.0], shape: [3])
     }
 
     @Test func batchedMatmul() {

@@ -51,6 +51,14 @@ extension Core {
         #expect(s.requiresGrad && s.isLeaf)
         // PyTorch: s.item()
         #expect(s.item() == 3.140000104904175)
+        // PyTorch: z = torch.tensor(2.5); t = torch.tensor(0.1)
+        // PyTorch: z.dtype; list(z.shape); z.item()
+        #expect(Tensor(2.5).dtype == .float32 && Tensor(2.5).shape == [] && Tensor(2.5).item() == 2.5)
+        // PyTorch: t.item(); t.double().item()
+        #expect(Tensor(0.1).item() == 0.10000000149011612 && Tensor(0.1).double().item() == 0.10000000149011612)
+        // PyTorch: n = torch.tensor(7)
+        // PyTorch: n.dtype; n.item()
+        #expect(Tensor(7).dtype == .int64 && Tensor(7).item() == 7)
         // PyTorch: e = torch.tensor([0, 1, 2], dtype=torch.int64)
         let e = Tensor([0, 1, 2], dtype: .int64)
         // PyTorch: e.dtype; e
@@ -73,6 +81,7 @@ extension Core {
         #expect("\(DType.int64)" == "int64")
         #expect("\(DType.uint8)" == "uint8")
         #expect("\(DType.bool)" == "bool")
+        #expect("\(Device.cpu)" == "cpu" && "\(Device.cuda(0))" == "cuda:0" && Tensor.zeros(1).device == .cpu)
         #expect(DType.float32.itemSize == 4 && DType.int64.itemSize == 8 && DType.uint8.itemSize == 1)
     }
 
@@ -85,7 +94,6 @@ extension Core {
         // PyTorch: r
         #expect(floatBits(r) == floatBits([0.0, 0.003921568859368563, 0.501960813999176, 1.0]))
         // PyTorch: r2 = u.float() / 255
-        // PyTorch: r2
         #expect(floatBits(u.float() / 255) == floatBits([0.0, 0.003921568859368563, 0.501960813999176, 1.0]))
         #expect(ints(u) == [0, 1, 128, 255])
     }
@@ -126,15 +134,17 @@ extension Core {
         // PyTorch: a.dtype; a
         #expect(a.dtype == .int64 && ints(a) == [0, 1, 2, 3, 4])
         // PyTorch: b = torch.arange(1, 10, 3)
-        // PyTorch: b
         #expect(ints(Tensor.arange(1, 10, 3)) == [1, 4, 7])
         // PyTorch: c = torch.arange(10, 0, -3)
-        // PyTorch: c
         #expect(ints(Tensor.arange(10, 0, -3)) == [10, 7, 4, 1])
         // PyTorch: d = torch.arange(0.0, 1.0, 0.25)
         let d = Tensor.arange(0.0, 1.0, 0.25)
         // PyTorch: d.dtype; d
         #expect(d.dtype == .float32 && values(d) == [0.0, 0.25, 0.5, 0.75])
+        // PyTorch: d2 = torch.arange(0.0, 1.0, 0.1); d3 = torch.arange(-1.0, 2.0, 0.3)
+        #expect(floatBits(Tensor.arange(0.0, 1.0, 0.1)) == floatBits([0.0, 0.10000000149011612, 0.20000000298023224, 0.30000001192092896, 0.4000000059604645, 0.5, 0.6000000238418579, 0.699999988079071, 0.800000011920929, 0.8999999761581421]))
+        // PyTorch: d3
+        #expect(floatBits(Tensor.arange(-1.0, 2.0, 0.3)) == floatBits([-1.0, -0.699999988079071, -0.4000000059604645, -0.10000000149011612, 0.20000000298023224, 0.5, 0.800000011920929, 1.100000023841858, 1.399999976158142, 1.7000000476837158]))
         // PyTorch: l = torch.linspace(0, 1, 5)
         let l = Tensor.linspace(0, 1, count: 5)
         // PyTorch: l.dtype; l
@@ -145,17 +155,14 @@ extension Core {
         #expect(l2.shape == [1000])
         // bit-exact: PyTorch computes from both ends in float
         // PyTorch: l2i = l2[[0, 1, 2, 333, 499, 500, 501, 998, 999]]
-        // PyTorch: l2i
         #expect(floatBits(l2[Tensor([0, 1, 2, 333, 499, 500, 501, 998, 999])]) == floatBits([-10.0, -9.979979515075684, -9.959959983825684, -3.3333334922790527, -0.010010387748479843, 0.010010387748479843, 0.03003040701150894, 9.979979515075684, 10.0]))
         // PyTorch: l100 = torch.linspace(0, 1, 100)
-        // PyTorch: l100
         #expect(floatBits(Tensor.linspace(0, 1, count: 100)) == floatBits([0.0, 0.010101010091602802, 0.020202020183205605, 0.03030303120613098, 0.04040404036641121, 0.05050504952669144, 0.06060606241226196, 0.07070706784725189, 0.08080808073282242, 0.09090909361839294, 0.10101009905338287, 0.1111111119389534, 0.12121212482452393, 0.13131313025951385, 0.14141413569450378, 0.1515151560306549, 0.16161616146564484, 0.17171716690063477, 0.1818181872367859, 0.19191919267177582, 0.20202019810676575, 0.21212121844291687, 0.2222222238779068, 0.23232322931289673, 0.24242424964904785, 0.2525252401828766, 0.2626262605190277, 0.27272728085517883, 0.28282827138900757, 0.2929292917251587, 0.3030303120613098, 0.31313130259513855, 0.3232323229312897, 0.3333333432674408, 0.34343433380126953, 0.35353535413742065, 0.3636363744735718, 0.3737373650074005, 0.38383838534355164, 0.39393940567970276, 0.4040403962135315, 0.4141414165496826, 0.42424243688583374, 0.4343434274196625, 0.4444444477558136, 0.4545454680919647, 0.46464645862579346, 0.4747474789619446, 0.4848484992980957, 0.49494948983192444, 0.5050504803657532, 0.5151515007019043, 0.5252525210380554, 0.5353535413742065, 0.5454545617103577, 0.5555555820465088, 0.5656565427780151, 0.5757575631141663, 0.5858585834503174, 0.5959596037864685, 0.6060606241226196, 0.6161616444587708, 0.6262626051902771, 0.6363636255264282, 0.6464646458625793, 0.6565656661987305, 0.6666666865348816, 0.6767677068710327, 0.6868686676025391, 0.6969696879386902, 0.7070707082748413, 0.7171717286109924, 0.7272727489471436, 0.7373737096786499, 0.747474730014801, 0.7575757503509521, 0.7676767706871033, 0.7777777910232544, 0.7878788113594055, 0.7979797720909119, 0.808080792427063, 0.8181818127632141, 0.8282828330993652, 0.8383838534355164, 0.8484848737716675, 0.8585858345031738, 0.868686854839325, 0.8787878751754761, 0.8888888955116272, 0.8989899158477783, 0.9090909361839294, 0.9191918969154358, 0.9292929172515869, 0.939393937587738, 0.9494949579238892, 0.9595959782600403, 0.9696969985961914, 0.9797979593276978, 0.9898989796638489, 1.0]))
         // PyTorch: l64 = torch.linspace(-1e3, 3.3, 777, dtype=torch.float64)[[0, 5, 100, 387, 388, 389, 500, 700, 776]]
         let l64 = Tensor.linspace(-1e3, 3.3, count: 777, dtype: .float64)
         // PyTorch: l64
         #expect(l64.dtype == .float64 && values(l64[Tensor([0, 5, 100, 387, 388, 389, 500, 700, 776])]) == [-1000.0, -993.5354381443299, -870.7087628865979, -499.64291237113406, -498.34999999999997, -497.05708762886593, -353.5438144329896, -94.96134020618555, 3.3])
         // PyTorch: l3 = torch.linspace(0.1, 0.7, 7)
-        // PyTorch: l3
         #expect(floatBits(Tensor.linspace(0.1, 0.7, count: 7)) == floatBits([0.10000000149011612, 0.19999998807907104, 0.29999998211860657, 0.4000000059604645, 0.5, 0.6000000238418579, 0.699999988079071]))
         // PyTorch: e = torch.eye(3)
         let e = Tensor.eye(3)
@@ -270,7 +277,6 @@ extension Core {
         // PyTorch: list(yT.shape); yT
         #expect(y.T.shape == [4, 3, 2] && values(y.T) == [0.0, 12.0, 4.0, 16.0, 8.0, 20.0, 1.0, 13.0, 5.0, 17.0, 9.0, 21.0, 2.0, 14.0, 6.0, 18.0, 10.0, 22.0, 3.0, 15.0, 7.0, 19.0, 11.0, 23.0])
         // PyTorch: tn = y.transpose(-1, 0)
-        // PyTorch: tn
         #expect(values(y.transpose(-1, 0)) == [0.0, 12.0, 4.0, 16.0, 8.0, 20.0, 1.0, 13.0, 5.0, 17.0, 9.0, 21.0, 2.0, 14.0, 6.0, 18.0, 10.0, 22.0, 3.0, 15.0, 7.0, 19.0, 11.0, 23.0])
         // PyTorch: mt = y.mT
         // PyTorch: list(mt.shape); mt
@@ -290,7 +296,6 @@ extension Core {
         // PyTorch: list(c1.shape); c1
         #expect(c1.shape == [2, 5] && values(c1) == [1.0, 2.0, 5.0, 1.0, 2.0, 3.0, 4.0, 6.0, 3.0, 4.0])
         // PyTorch: cneg = torch.cat([a, a], dim=-1)
-        // PyTorch: cneg
         #expect(values(cat([a, a], dim: -1)) == [1.0, 2.0, 1.0, 2.0, 3.0, 4.0, 3.0, 4.0])
         // PyTorch: s0 = torch.stack([a, a * 2], dim=0); s1 = torch.stack([a, a * 2], dim=1); s2 = torch.stack([a, a * 2], dim=-1)
         let s0 = stack([a, a * 2], dim: 0), s1 = stack([a, a * 2], dim: 1), s2 = stack([a, a * 2], dim: -1)
@@ -308,7 +313,6 @@ extension Core {
 
     @Test func splitChunkNarrowExpand() {
         // PyTorch: n = x.narrow(1, 1, 2)
-        // PyTorch: n
         #expect(values(x.narrow(dim: 1, start: 1, length: 2)) == [1.0, 2.0, 5.0, 6.0, 9.0, 10.0])
         // PyTorch: sp = x.split(2, dim=1)
         let sp = x.split(2, dim: 1)
@@ -340,28 +344,22 @@ extension Core {
         // PyTorch: list(c.shape); c
         #expect(x[.all, 0].shape == [3] && ints(x[.all, 0]) == [0, 4, 8])
         // PyTorch: d = x[0, 0:4]
-        // PyTorch: d
         #expect(ints(x[0, 0..<4]) == [0, 1, 2, 3])
         // PyTorch: e = x[1, 1:3]
-        // PyTorch: e
         #expect(ints(x[1, 1...2]) == [5, 6])
         // PyTorch: f = x[1:, :2]
         // PyTorch: list(f.shape); f
         #expect(x[1..., ..<2].shape == [2, 2] && ints(x[1..., ..<2]) == [4, 5, 8, 9])
         // PyTorch: g = x[-1]
-        // PyTorch: g
         #expect(ints(x[-1]) == [8, 9, 10, 11])
         // PyTorch: h = x[:, ::3]
-        // PyTorch: h
         #expect(ints(x[.all, .stride(by: 3)]) == [0, 3, 4, 7, 8, 11])
         // PyTorch: i = x[2, -1]
         // PyTorch: list(i.shape); i.item()
         #expect(x[2, -1].shape == [] && x[2, -1].item() == 11)
         // PyTorch: j = x[0:3:2, 1::2]
-        // PyTorch: j
         #expect(ints(x[.slice(0, 3, step: 2), .slice(1, nil, step: 2)]) == [1, 3, 9, 11])
         // PyTorch: k = x[..., 1]
-        // PyTorch: k
         #expect(ints(x[.ellipsis, 1]) == [1, 5, 9])
         // PyTorch: m = x[None, 1]
         // PyTorch: list(m.shape)
@@ -382,10 +380,8 @@ extension Core {
         // PyTorch: list(b.shape); b
         #expect(y[0..<2, 3, .stride(by: 2)].shape == [2, 3] && ints(y[0..<2, 3, .stride(by: 2)]) == [15, 17, 19, 35, 37, 39])
         // PyTorch: c = y[2, 1]
-        // PyTorch: c
         #expect(ints(y[2, 1]) == [45, 46, 47, 48, 49])
         // PyTorch: d = y[:, 1:3, 4]
-        // PyTorch: d
         #expect(ints(y[.all, 1..<3, 4]) == [9, 14, 29, 34, 49, 54])
     }
 
@@ -395,16 +391,13 @@ extension Core {
         // PyTorch: list(r.shape); r
         #expect(r.shape == [3, 4] && ints(r) == [8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11])
         // PyTorch: rn = x[torch.tensor([-1])]
-        // PyTorch: rn
         #expect(ints(x[Tensor([-1])]) == [8, 9, 10, 11])
         // PyTorch: col = x[:, torch.tensor([3, 1])]
-        // PyTorch: col
         #expect(ints(x[.all, Tensor([3, 1])]) == [3, 1, 7, 5, 11, 9])
         // PyTorch: r2 = x[torch.tensor([[0, 1], [2, 2]])]
         // PyTorch: list(r2.shape)
         #expect(x[Tensor([[0, 1], [2, 2]])].shape == [2, 2, 4])
         // PyTorch: isel = x.index_select(1, torch.tensor([0, 0, 2]))
-        // PyTorch: isel
         #expect(ints(x.indexSelect(dim: 1, Tensor([0, 0, 2]))) == [0, 0, 2, 4, 4, 6, 8, 8, 10])
         // PyTorch: m = x[x > 5]
         let m = x[x .> 5]
@@ -415,7 +408,6 @@ extension Core {
         // PyTorch: list(mr.shape); mr
         #expect(mr.shape == [2, 4] && ints(mr) == [0, 1, 2, 3, 8, 9, 10, 11])
         // PyTorch: me = x[x % 2 == 0]
-        // PyTorch: me
         #expect(ints(x[(x - (x / 2).long() * 2) .== 0]) == [0, 2, 4, 6, 8, 10])
     }
 

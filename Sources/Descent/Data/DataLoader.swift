@@ -10,11 +10,19 @@ public struct SequentialSampler: Sampler {
     public init() {}
     public func indices(count: Int, generator: Generator) -> [Int] { Array(0..<count) }
 }
-/// A random permutation per epoch, drawn exactly as PyTorch's `RandomSampler` does: a fresh
-/// generator seeded with `random64() % 2^63` from the loader's generator, then `randperm`.
+/// A random permutation per epoch, drawn exactly as PyTorch's `RandomSampler` does: without a
+/// loader generator, a fresh generator seeded with `random64() % 2^63` from the global one, then
+/// `randperm`; with the loader's own `generator:`, `randperm` straight from that generator.
 public struct RandomSampler: Sampler {
     public init() {}
     public func indices(count: Int, generator: Generator) -> [Int] {
+        if generator !== defaultGenerator {
+            let perm = Tensor.randperm(count, generator: generator).toArray(Int.self)
+            // PyTorch's sampler then evaluates `randperm(n)[:0]` (num_samples % n == 0) when the
+            // epoch is exhausted: the same draws keep the next epoch's order equal to PyTorch's.
+            _ = Tensor.randperm(count, generator: generator)
+            return perm
+        }
         let seed = generator.randomInt63()
         return Tensor.randperm(count, generator: Generator(seed: UInt64(seed))).toArray(Int.self)
     }

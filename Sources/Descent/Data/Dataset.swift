@@ -98,11 +98,26 @@ public struct ConcatDataset<Base: Dataset>: Dataset {
         return (concat(xs), concat(ys))
     }
     public func batch(_ indices: [Int]) -> Base.Batch {
-        // general case: batches of a single dataset only
         let located = indices.map(locate)
         let d = located.first?.0 ?? 0
-        if located.contains(where: { $0.0 != d }) { fail("ConcatDataset: a batch across datasets needs (Tensor, Tensor) batches") }
-        return datasets[d].batch(located.map { $0.1 })
+        if !located.contains(where: { $0.0 != d }) { return datasets[d].batch(located.map { $0.1 }) }
+        // A batch across datasets (generic callers such as DataLoader land here): concatenate the
+        // per-dataset pieces when the batch is made of tensors.
+        var pieces: [Base.Batch] = []
+        var i = 0
+        while i < located.count {
+            var j = i
+            while j < located.count && located[j].0 == located[i].0 { j += 1 }
+            pieces.append(datasets[located[i].0].batch(located[i..<j].map { $0.1 }))
+            i = j
+        }
+        if let ps = pieces as? [Tensor], let b = concat(ps) as? Base.Batch { return b }
+        if let ps = pieces as? [(Tensor, Tensor)], let b = (concat(ps.map { $0.0 }), concat(ps.map { $0.1 })) as? Base.Batch { return b }
+        if let ps = pieces as? [(Tensor, Tensor, Tensor)],
+           let b = (concat(ps.map { $0.0 }), concat(ps.map { $0.1 }), concat(ps.map { $0.2 })) as? Base.Batch { return b }
+        if let ps = pieces as? [[Tensor]], let n = ps.first?.count,
+           let b = (0..<n).map({ k in concat(ps.map { $0[k] }) }) as? Base.Batch { return b }
+        fail("ConcatDataset: cannot join batches of type \(Base.Batch.self) across datasets")
     }
 }
 

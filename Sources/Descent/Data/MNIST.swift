@@ -9,6 +9,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
     case truncated(path: String, expectedBytes: Int, gotBytes: Int)
     case countMismatch(images: Int, labels: Int)
     case badLabel(path: String, value: Int)
+    case checksumMismatch(path: String, expected: String, got: String)
 
     public var description: String {
         switch self {
@@ -18,6 +19,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
         case .truncated(let p, let e, let g): return "\(p) is truncated: expected \(e) bytes of data, got \(g)"
         case .countMismatch(let i, let l): return "image and label files disagree: \(i) images but \(l) labels"
         case .badLabel(let p, let v): return "\(p) has an invalid label \(v)"
+        case .checksumMismatch(let p, let e, let g): return "\(p) failed its checksum: MD5 \(g), expected \(e)"
         }
     }
 }
@@ -59,7 +61,12 @@ func readIDX(_ path: String, expectedMagic: UInt32) throws -> Tensor {
     let nd = Int(magic & 0xff)
     if b.count < 4 + 4 * nd { throw DatasetError.truncated(path: path, expectedBytes: 4 + 4 * nd, gotBytes: b.count) }
     let dims = (0..<nd).map { Int(u32(4 + 4 * $0)) }
-    let n = dims.reduce(1, *)
+    var n = 1
+    for d in dims {
+        let (m, overflow) = n.multipliedReportingOverflow(by: d)
+        if overflow { throw DatasetError.unreadable(path: path, reason: "corrupt IDX header: sizes \(dims) are too large") }
+        n = m
+    }
     let start = 4 + 4 * nd
     if b.count - start != n { throw DatasetError.truncated(path: path, expectedBytes: n, gotBytes: b.count - start) }
     let t = Tensor.empty(dims, dtype: .uint8)
@@ -117,13 +124,25 @@ public struct MNIST: Dataset {
     public let train: Bool
     let labels: [Int64]
 
+    /// Where `download: true` fetches the files from (torchvision's mirrors), tried in order; any
+    /// http(s) or file URL prefix works.
+    nonisolated(unsafe) public static var mirrors = DatasetFiles.mnistMirrors
+
+    /// Reads MNIST from `root`; with `download: true`, missing files are first downloaded into
+    /// `root/MNIST/raw` and verified against their published MD5s.
     public init(root: String, train: Bool = true, download: Bool = false, transform: Transform? = nil) throws {
         try self.init(root: root, train: train, download: download, transform: transform, folder: "MNIST",
-                      hint: "Put the four MNIST IDX files (train-images-idx3-ubyte.gz, ...) there; downloading is not available in this build.")
+                      files: DatasetFiles.mnist, mirrors: MNIST.mirrors,
+                      hint: "Put the four MNIST IDX files (train-images-idx3-ubyte.gz, ...) there, or pass download: true when online.")
     }
 
-    init(root: String, train: Bool, download: Bool, transform: Transform?, folder: String, hint: String) throws {
+    init(root: String, train: Bool, download: Bool, transform: Transform?, folder: String,
+         files: [DatasetFile], mirrors: [String], hint: String) throws {
         let prefix = train ? "train" : "t10k"
+        if download {
+            let present = files.allSatisfy { f in [root, root + "/\(folder)/raw"].contains { FileManager.default.fileExists(atPath: $0 + "/" + f.name) } }
+            if !present { try ensureDownloaded(files, mirrors: mirrors, into: root + "/\(folder)/raw") }
+        }
         func find(_ name: String) throws -> String {
             let dirs = [root, root + "/\(folder)/raw", root + "/\(folder)"]
             for d in dirs {
@@ -168,10 +187,13 @@ public struct FashionMNIST: Dataset {
     public var data: Tensor { base.data }
     public var targets: Tensor { base.targets }
     /// Class names, index = label.
+    /// Where `download: true` fetches the files from, tried in order.
+    nonisolated(unsafe) public static var mirrors = DatasetFiles.fashionMirrors
     public static let classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
     public init(root: String, train: Bool = true, download: Bool = false, transform: Transform? = nil) throws {
         base = try MNIST(root: root, train: train, download: download, transform: transform, folder: "FashionMNIST",
-                         hint: "Put the four Fashion-MNIST IDX files there; downloading is not available in this build.")
+                         files: DatasetFiles.fashion, mirrors: FashionMNIST.mirrors,
+                         hint: "Put the four Fashion-MNIST IDX files there, or pass download: true when online.")
     }
     public var count: Int { base.count }
     public subscript(index: Int) -> (Tensor, Int) { base[index] }

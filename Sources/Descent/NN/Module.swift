@@ -133,9 +133,13 @@ open class Module: CustomStringConvertible {
         if strict && (!missing.isEmpty || !unexpected.isEmpty) {
             throw StateDictError.keyMismatch(missing: missing, unexpected: unexpected)
         }
+        // check every shape first, so that a failed load changes nothing
         for k in own.keys {
             guard let src = stateDict[k], let dst = own[k] else { continue }
             if src.shape != dst.shape { throw StateDictError.shapeMismatch(key: k, expected: dst.shape, got: src.shape) }
+        }
+        for k in own.keys {
+            guard let src = stateDict[k], let dst = own[k] else { continue }
             noGrad { _ = dst.copy_(src) }
         }
     }

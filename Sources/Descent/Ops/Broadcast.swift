@@ -94,8 +94,8 @@ func checkSameDevice(_ a: Tensor, _ b: Tensor) {
 /// Runs a binary kernel: broadcasts, converts both operands to `compute`, writes a new tensor.
 func binaryKernel(_ a: Tensor, _ b: Tensor, op: Int32, compute: DType, output: DType) -> Tensor {
     checkSameDevice(a, b)
-    let a2 = a.dtype == compute ? a : a.to(dtype: compute)
-    let b2 = b.dtype == compute ? b : b.to(dtype: compute)
+    let a2 = a.dtype == compute ? a : a.promoted(to: compute)
+    let b2 = b.dtype == compute ? b : b.promoted(to: compute)
     let shape = a.shape == b.shape ? a.shape : broadcastShapes(a.shape, b.shape)
     let out = Tensor(uninitializedShape: shape, dtype: output)
     let sa = a2.shape == shape ? a2.strides : a2.broadcastStrides(to: shape)

@@ -10,6 +10,15 @@ extension Tensor {
         if wantsGrad(self) && dtype.isFloatingPoint { out.recorded(.toCopy(self.dtype), inputs: [self]) }
         return out
     }
+    /// `to(dtype:)` for an operand of a binary op: a float literal in the expression (`x64 * 0.1`)
+    /// takes part with its exact double value, as a Python float does in PyTorch.
+    func promoted(to dtype: DType) -> Tensor {
+        if dtype == self.dtype { return self }
+        if let d = literalDouble, isWrappedNumber, !requiresGradFlag, Float(d) == pointer(Float.self).pointee {
+            return Tensor.scalar(d, dtype: dtype)
+        }
+        return to(dtype: dtype)
+    }
     /// This tensor on `device` (self when already there). Tensors are copied; modules move in place.
     public func to(_ device: Device) -> Tensor {
         if device == self.device { return self }

@@ -243,8 +243,8 @@ public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     let t = resultType(a, b)
     let shape = broadcastShapes(broadcastShapes(condition.shape, a.shape), b.shape)
     let c = noGrad { condition.expand(shape).contiguous() }
-    let a2 = noGrad { a.to(dtype: t).expand(shape).contiguous() }
-    let b2 = noGrad { b.to(dtype: t).expand(shape).contiguous() }
+    let a2 = noGrad { a.promoted(to: t).expand(shape).contiguous() }
+    let b2 = noGrad { b.promoted(to: t).expand(shape).contiguous() }
     let out = Tensor(uninitializedShape: shape, dtype: t)
     dk_where(Int64(t.itemSize), Int64(out.count), c.pointer(UInt8.self), a2.rawPointer, b2.rawPointer, out.rawPointer)
     if wantsGrad(a, b) && t.isFloatingPoint { out.recorded(.whereOp(a.shape, b.shape), inputs: [a, b], saved: [c]) }

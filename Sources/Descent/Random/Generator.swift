@@ -92,9 +92,16 @@ extension Tensor {
     }
     /// Fills in place with normal samples (PyTorch's `normal_`).
     @discardableResult public func normal_(_ mean: Double = 0, _ std: Double = 1, generator: Generator? = nil) -> Tensor {
-        fillRandom(generator) { g, p, n in
-            if dtype == .float64 { dk_normal_f64(g, p.assumingMemoryBound(to: Double.self), n, mean, std) }
-            else { dk_normal_f32(g, p.assumingMemoryBound(to: Float.self), n, mean, std) }
+        // PyTorch's block Box-Muller runs only on contiguous tensors; others take the per-element path.
+        let serial = !isContiguous
+        return fillRandom(generator) { g, p, n in
+            if dtype == .float64 {
+                let q = p.assumingMemoryBound(to: Double.self)
+                if serial { dk_normal_f64_serial(g, q, n, mean, std) } else { dk_normal_f64(g, q, n, mean, std) }
+            } else {
+                let q = p.assumingMemoryBound(to: Float.self)
+                if serial { dk_normal_f32_serial(g, q, n, mean, std) } else { dk_normal_f32(g, q, n, mean, std) }
+            }
         }
     }
     /// Fills in place with 1 with probability p, else 0 (PyTorch's `bernoulli_(p)`).
@@ -124,9 +131,13 @@ extension Tensor {
         if isContiguous {
             body(g, rawPointer, Int64(count))
         } else {
-            let tmp = Tensor.empty(shape, dtype: dtype)
+            // PyTorch's TensorIterator visits a non-contiguous tensor in memory order (dims sorted by
+            // stride), so the draws are laid out that way, not in logical row-major order.
+            let perm = (0..<rank).sorted { strides[$0] != strides[$1] ? strides[$0] > strides[$1] : $0 < $1 }
+            let inMemoryOrder = Tensor(storage: storage, shape: perm.map { shape[$0] }, strides: perm.map { strides[$0] }, offset: offset, dtype: dtype)
+            let tmp = Tensor.empty(inMemoryOrder.shape, dtype: dtype)
             body(g, tmp.rawPointer, Int64(count))
-            copyStrided(from: tmp, into: self)
+            copyStrided(from: tmp, into: inMemoryOrder)
         }
         return self
     }

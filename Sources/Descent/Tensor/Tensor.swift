@@ -19,6 +19,9 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     /// Set for the 0-dim tensors that Swift scalars become in `x * 2` (PyTorch's "wrapped numbers"),
     /// which take part in type promotion with the lowest priority.
     var isWrappedNumber = false
+    /// The exact value of a float literal (`Tensor(0.1)`, the `0.1` in `x * 0.1`): the tensor is float32,
+    /// as PyTorch's `torch.tensor(0.1)`, but converts to float64 from the double, as a Python float does.
+    var literalDouble: Double?
     var retainsGradFlag = false
     /// The accumulated gradient, set by `backward()` on leaves that require grad.
     public var grad: Tensor?
@@ -53,13 +56,15 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
         storage.base.assumingMemoryBound(to: Int64.self).pointee = Int64(value)
         isWrappedNumber = true
     }
-    /// A floating literal in a tensor expression (`x * 0.5`): a 0-dim "wrapped number" that promotes
-    /// like a Python float (float32 tensors stay float32; the value keeps double precision until then).
+    /// A floating literal in a tensor expression (`x * 0.5`) or `Tensor(2.5)`: a 0-dim float32
+    /// "wrapped number" that promotes like a Python float (float32 tensors stay float32) and keeps
+    /// the literal's double precision when it meets a float64 tensor.
     public required init(floatLiteral value: Double) {
-        storage = Storage(byteCount: 8)
-        shape = []; strides = []; offset = 0; dtype = .float64
-        storage.base.assumingMemoryBound(to: Double.self).pointee = value
+        storage = Storage(byteCount: 4)
+        shape = []; strides = []; offset = 0; dtype = .float32
+        storage.base.assumingMemoryBound(to: Float.self).pointee = Float(value)
         isWrappedNumber = true
+        literalDouble = value
     }
 
     @inline(__always)

@@ -1,0 +1,286 @@
+import Foundation
+
+// Convolution, pooling and batch-normalisation layers (PyTorch's `nn.Conv2d`, `nn.MaxPool2d`,
+// `nn.AvgPool2d`, `nn.BatchNorm1d`, `nn.BatchNorm2d`). Sizes are given as one Int for both
+// spatial dims or as an (height, width) pair, as in PyTorch.
+
+/// A size as the user wrote it (an Int or a pair), so that the repr shows it as PyTorch's does.
+struct WrittenSize {
+    let value: (Int, Int)
+    let isPair: Bool
+    init(_ v: Int) { value = (v, v); isPair = false }
+    init(_ v: (Int, Int)) { value = v; isPair = true }
+    var repr: String { isPair ? pairRepr(value) : "\(value.0)" }
+}
+
+/// Python's repr of a 2-tuple: `(3, 3)`.
+func pairRepr(_ p: (Int, Int)) -> String { "(\(p.0), \(p.1))" }
+
+/// A 2-D convolution layer (PyTorch's `nn.Conv2d`) over (N, C, H, W) or unbatched (C, H, W)
+/// inputs, initialised as PyTorch does (kaiming-uniform weight with a = √5, then a uniform bias
+/// in ±1/√fanIn, drawn in that order from the global generator).
+public final class Conv2d: Module {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelSize: (Int, Int)
+    public let stride: (Int, Int)
+    /// The zero padding at the top and left (and, except for `.same` with an odd total, bottom and right).
+    public let padding: (Int, Int)
+    /// PyTorch's string padding (`padding="same"` / `"valid"`), or nil when given as numbers.
+    public let paddingMode: ConvPadding?
+    public let dilation: (Int, Int)
+    public let groups: Int
+    /// The filters, shaped (outChannels, inChannels / groups, kH, kW).
+    public var weight: Parameter
+    /// The bias, shaped (outChannels), or nil.
+    public var bias: Parameter?
+
+    /// A convolution with square kernels and equal stride/padding/dilation in both dims.
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true) {
+        self.init(inChannels, outChannels, kernel: (kernelSize, kernelSize), stride: (stride, stride), padding: (padding, padding),
+                  mode: nil, dilation: (dilation, dilation), groups: groups, bias: bias)
+    }
+
+    /// A convolution with (height, width) kernel size, stride, padding and dilation.
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+                            padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true) {
+        self.init(inChannels, outChannels, kernel: kernelSize, stride: stride, padding: padding, mode: nil,
+                  dilation: dilation, groups: groups, bias: bias)
+    }
+
+    /// A convolution with square kernels and PyTorch's `padding="same"` or `"valid"`.
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding,
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true) {
+        self.init(inChannels, outChannels, kernelSize: (kernelSize, kernelSize), stride: (stride, stride), padding: padding,
+                  dilation: (dilation, dilation), groups: groups, bias: bias)
+    }
+
+    /// A convolution with (height, width) sizes and PyTorch's `padding="same"` or `"valid"`.
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+                            padding: ConvPadding, dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true) {
+        if padding == .same && stride != (1, 1) { fail("padding='same' is not supported for strided convolutions") }
+        let pads = padding == .same ? (dilation.0 * (kernelSize.0 - 1) / 2, dilation.1 * (kernelSize.1 - 1) / 2) : (0, 0)
+        self.init(inChannels, outChannels, kernel: kernelSize, stride: stride, padding: pads, mode: padding,
+                  dilation: dilation, groups: groups, bias: bias)
+    }
+
+    private init(_ inChannels: Int, _ outChannels: Int, kernel kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int),
+                 mode: ConvPadding?, dilation: (Int, Int), groups: Int, bias: Bool) {
+        if groups <= 0 { fail("groups must be a positive integer") }
+        if inChannels % groups != 0 { fail("in_channels must be divisible by groups") }
+        if outChannels % groups != 0 { fail("out_channels must be divisible by groups") }
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        self.paddingMode = mode
+        self.dilation = dilation
+        self.groups = groups
+        weight = Parameter(Tensor.empty(outChannels, inChannels / groups, kernelSize.0, kernelSize.1))
+        self.bias = bias ? Parameter(Tensor.empty(outChannels)) : nil
+        super.init()
+        resetParameters()
+    }
+
+    /// Re-draws the weights as PyTorch's `reset_parameters` does.
+    public func resetParameters() {
+        kaimingUniform_(weight, a: 5.0.squareRoot())
+        if let b = bias {
+            let fanIn = weight.shape[1] * kernelSize.0 * kernelSize.1
+            let bound = fanIn > 0 ? 1 / Double(fanIn).squareRoot() : 0
+            uniform_(b, -bound, bound)
+        }
+    }
+
+    public override func forward(_ x: Tensor) -> Tensor {
+        if let mode = paddingMode { return conv2d(x, weight, bias, stride: stride, padding: mode, dilation: dilation, groups: groups) }
+        return conv2d(x, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
+    public override func extraRepr() -> String {
+        var s = "\(inChannels), \(outChannels), kernel_size=\(pairRepr(kernelSize)), stride=\(pairRepr(stride))"
+        if let mode = paddingMode { s += ", padding=\(mode.rawValue)" }
+        else if padding != (0, 0) { s += ", padding=\(pairRepr(padding))" }
+        if dilation != (1, 1) { s += ", dilation=\(pairRepr(dilation))" }
+        if groups != 1 { s += ", groups=\(groups)" }
+        if bias == nil { s += ", bias=False" }
+        return s
+    }
+}
+
+/// Max pooling over (N, C, H, W) or (C, H, W) inputs (PyTorch's `nn.MaxPool2d`); the gradient
+/// goes to the position of each maximum.
+public final class MaxPool2d: Module {
+    let kernel: WrittenSize, strideSize: WrittenSize, pad: WrittenSize, dil: WrittenSize
+    public let ceilMode: Bool
+    public var kernelSize: (Int, Int) { kernel.value }
+    public var stride: (Int, Int) { strideSize.value }
+    public var padding: (Int, Int) { pad.value }
+    public var dilation: (Int, Int) { dil.value }
+
+    /// Square windows; `stride` nil means `kernelSize`.
+    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, ceilMode: Bool = false) {
+        kernel = WrittenSize(kernelSize)
+        strideSize = WrittenSize(stride ?? kernelSize)
+        pad = WrittenSize(padding); dil = WrittenSize(dilation); self.ceilMode = ceilMode
+        super.init()
+    }
+    /// (height, width) windows; `stride` nil means `kernelSize`.
+    public init(_ kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) {
+        kernel = WrittenSize(kernelSize)
+        strideSize = WrittenSize(stride ?? kernelSize)
+        pad = WrittenSize(padding); dil = WrittenSize(dilation); self.ceilMode = ceilMode
+        super.init()
+    }
+    /// Square windows; `stride` nil means `kernelSize` (PyTorch's keyword form).
+    public convenience init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, ceilMode: Bool = false) {
+        self.init(kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+    }
+    /// (height, width) windows (PyTorch's keyword form).
+    public convenience init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                            dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) {
+        self.init(kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+    }
+
+    public override func forward(_ x: Tensor) -> Tensor {
+        maxPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+    }
+    public override func extraRepr() -> String {
+        "kernel_size=\(kernel.repr), stride=\(strideSize.repr), padding=\(pad.repr), dilation=\(dil.repr), ceil_mode=\(ceilMode ? "True" : "False")"
+    }
+}
+
+/// Average pooling over (N, C, H, W) or (C, H, W) inputs (PyTorch's `nn.AvgPool2d`).
+public final class AvgPool2d: Module {
+    let kernel: WrittenSize, strideSize: WrittenSize, pad: WrittenSize
+    public let ceilMode: Bool
+    public let countIncludePad: Bool
+    public let divisorOverride: Int?
+    public var kernelSize: (Int, Int) { kernel.value }
+    public var stride: (Int, Int) { strideSize.value }
+    public var padding: (Int, Int) { pad.value }
+
+    /// Square windows; `stride` nil means `kernelSize`.
+    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
+                countIncludePad: Bool = true, divisorOverride: Int? = nil) {
+        kernel = WrittenSize(kernelSize); strideSize = WrittenSize(stride ?? kernelSize); pad = WrittenSize(padding)
+        self.ceilMode = ceilMode; self.countIncludePad = countIncludePad; self.divisorOverride = divisorOverride
+        super.init()
+    }
+    /// (height, width) windows; `stride` nil means `kernelSize`.
+    public init(_ kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0), ceilMode: Bool = false,
+                countIncludePad: Bool = true, divisorOverride: Int? = nil) {
+        kernel = WrittenSize(kernelSize); strideSize = WrittenSize(stride ?? kernelSize); pad = WrittenSize(padding)
+        self.ceilMode = ceilMode; self.countIncludePad = countIncludePad; self.divisorOverride = divisorOverride
+        super.init()
+    }
+    /// Square windows (PyTorch's keyword form).
+    public convenience init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
+                            countIncludePad: Bool = true, divisorOverride: Int? = nil) {
+        self.init(kernelSize, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad, divisorOverride: divisorOverride)
+    }
+    /// (height, width) windows (PyTorch's keyword form).
+    public convenience init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0), ceilMode: Bool = false,
+                            countIncludePad: Bool = true, divisorOverride: Int? = nil) {
+        self.init(kernelSize, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad, divisorOverride: divisorOverride)
+    }
+
+    public override func forward(_ x: Tensor) -> Tensor {
+        avgPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode,
+                  countIncludePad: countIncludePad, divisorOverride: divisorOverride)
+    }
+    public override func extraRepr() -> String { "kernel_size=\(kernel.repr), stride=\(strideSize.repr), padding=\(pad.repr)" }
+}
+
+/// The shared implementation of `BatchNorm1d` and `BatchNorm2d` (PyTorch's `_BatchNorm`).
+open class BatchNormBase: Module {
+    public let numFeatures: Int
+    public let eps: Double
+    /// The running-average factor; nil means a cumulative average (1 / numBatchesTracked).
+    public let momentum: Double?
+    public let affine: Bool
+    public let trackRunningStats: Bool
+    /// The scale γ (ones), or nil without `affine`.
+    public var weight: Parameter?
+    /// The shift β (zeros), or nil without `affine` (or with `bias: false`).
+    public var bias: Parameter?
+    /// Running mean of the batches seen in training (zeros at first), or nil without `trackRunningStats`.
+    public let runningMean: Tensor?
+    /// Running unbiased variance (ones at first), or nil without `trackRunningStats`.
+    public let runningVar: Tensor?
+    /// Number of training batches seen (a 0-dim int64 tensor), or nil without `trackRunningStats`.
+    public let numBatchesTracked: Tensor?
+
+    public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
+                trackRunningStats: Bool = true, bias: Bool = true) {
+        self.numFeatures = numFeatures
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.trackRunningStats = trackRunningStats
+        weight = affine ? Parameter(Tensor.ones(numFeatures)) : nil
+        self.bias = affine && bias ? Parameter(Tensor.zeros(numFeatures)) : nil
+        runningMean = trackRunningStats ? Tensor.zeros(numFeatures) : nil
+        runningVar = trackRunningStats ? Tensor.ones(numFeatures) : nil
+        numBatchesTracked = trackRunningStats ? Tensor.zeros([], dtype: .int64) : nil
+        super.init()
+    }
+
+    /// Checks the input's rank (BatchNorm1d: 2 or 3, BatchNorm2d: 4).
+    open func checkInputDim(_ x: Tensor) {}
+
+    /// Sets the running statistics back to zeros / ones / 0 (PyTorch's `reset_running_stats`).
+    public func resetRunningStats() {
+        noGrad {
+            runningMean?.zero_(); runningVar?.fill_(1); numBatchesTracked?.zero_()
+        }
+    }
+
+    public override func forward(_ x: Tensor) -> Tensor {
+        checkInputDim(x)
+        var factor = momentum ?? 0
+        if isTraining, let nbt = numBatchesTracked {
+            let seen = nbt.item() + 1
+            noGrad { _ = nbt.fill_(seen) }
+            if momentum == nil { factor = 1 / seen }
+        }
+        let useBatchStats = isTraining || (runningMean == nil && runningVar == nil)
+        let track = !isTraining || trackRunningStats
+        return batchNorm(x, runningMean: track ? runningMean : nil, runningVar: track ? runningVar : nil,
+                         weight: weight, bias: bias, training: useBatchStats, momentum: factor, eps: eps)
+    }
+
+    public override func namedDirectBuffers() -> [(String, Tensor)] {
+        var out: [(String, Tensor)] = []
+        if let t = runningMean { out.append(("running_mean", t)) }
+        if let t = runningVar { out.append(("running_var", t)) }
+        if let t = numBatchesTracked { out.append(("num_batches_tracked", t)) }
+        return out
+    }
+
+    public override func extraRepr() -> String {
+        func b(_ v: Bool) -> String { v ? "True" : "False" }
+        return "\(numFeatures), eps=\(formatPyFloat(eps)), momentum=\(momentum.map(formatPyFloat) ?? "None"), affine=\(b(affine)), bias=\(b(bias != nil)), track_running_stats=\(b(trackRunningStats))"
+    }
+}
+
+/// Batch normalisation of (N, C) or (N, C, L) inputs over each of the C channels (PyTorch's
+/// `nn.BatchNorm1d`): batch statistics in training (updating the running ones), running
+/// statistics in eval mode.
+public final class BatchNorm1d: BatchNormBase {
+    public override func checkInputDim(_ x: Tensor) {
+        if x.rank != 2 && x.rank != 3 { fail("expected 2D or 3D input (got \(x.rank)D input)") }
+    }
+}
+
+/// Batch normalisation of (N, C, H, W) inputs over each of the C channels (PyTorch's
+/// `nn.BatchNorm2d`): batch statistics in training (updating the running ones), running
+/// statistics in eval mode.
+public final class BatchNorm2d: BatchNormBase {
+    public override func checkInputDim(_ x: Tensor) {
+        if x.rank != 4 { fail("expected 4D input (got \(x.rank)D input)") }
+    }
+}

@@ -1,0 +1,369 @@
+import CDescentKernels
+
+// 2-D convolution, max/average pooling and batch normalisation (PyTorch's `F.conv2d`,
+// `F.max_pool2d`, `F.avg_pool2d`, `F.batch_norm`) on float32/float64 CPU tensors. Forward and
+// backward are C kernels (Sources/CDescentKernels/conv.c: im2col + GEMM, window loops, fused
+// batch-norm passes); each op records one node with PyTorch's grad_fn name.
+
+/// PyTorch's legacy type name of a dtype (`torch.FloatTensor`), used in its conv error messages.
+private func legacyTypeName(_ d: DType) -> String {
+    switch d {
+    case .float32: return "torch.FloatTensor"
+    case .float64: return "torch.DoubleTensor"
+    case .int64: return "torch.LongTensor"
+    case .int32: return "torch.IntTensor"
+    case .uint8: return "torch.ByteTensor"
+    case .bool: return "torch.BoolTensor"
+    }
+}
+
+private func checkFloatCPU(_ t: Tensor, _ op: String) {
+    if !t.dtype.isFloatingPoint { fail("\"\(op)\" not implemented for '\(t.dtype == .int64 ? "Long" : t.dtype.description)'") }
+    if t.device.isCUDA { fail("\(op): CUDA tensors are not supported yet (\(CUDA.unavailableReason ?? "CPU only"))") }
+}
+
+/// The (N, C, H, W) geometry of a 3-D (unbatched) or 4-D input.
+private func batchedShape(_ x: Tensor) -> (n: Int, c: Int, h: Int, w: Int) {
+    x.rank == 4 ? (x.shape[0], x.shape[1], x.shape[2], x.shape[3]) : (1, x.shape[0], x.shape[1], x.shape[2])
+}
+
+// MARK: - Convolution
+
+/// PyTorch's string paddings of a convolution: `.valid` (no padding) or `.same` (the output has
+/// the input's size; stride 1 only; an odd total padding puts the extra row/column at the bottom/right).
+public enum ConvPadding: String, Sendable { case valid, same }
+
+/// 2-D convolution of `input` (N, C, H, W) — or unbatched (C, H, W) — with `weight`
+/// (outChannels, C/groups, kH, kW) plus an optional `bias` (outChannels) (PyTorch's `F.conv2d`).
+/// Integer arguments apply to both spatial dims.
+public func conv2d(_ input: Tensor, _ weight: Tensor, _ bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                   dilation: Int = 1, groups: Int = 1) -> Tensor {
+    conv2dImpl(input, weight, bias, stride: (stride, stride), padding: .explicit(padding, padding), dilation: (dilation, dilation), groups: groups)
+}
+
+/// 2-D convolution with (height, width) pairs for stride, padding and dilation.
+@_disfavoredOverload
+public func conv2d(_ input: Tensor, _ weight: Tensor, _ bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                   padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+    conv2dImpl(input, weight, bias, stride: stride, padding: .explicit(padding.0, padding.1), dilation: dilation, groups: groups)
+}
+
+/// 2-D convolution with PyTorch's `padding="valid"` or `padding="same"`.
+public func conv2d(_ input: Tensor, _ weight: Tensor, _ bias: Tensor? = nil, stride: Int = 1, padding: ConvPadding,
+                   dilation: Int = 1, groups: Int = 1) -> Tensor {
+    conv2d(input, weight, bias, stride: (stride, stride), padding: padding, dilation: (dilation, dilation), groups: groups)
+}
+
+/// 2-D convolution with PyTorch's `padding="valid"` or `padding="same"` and (height, width) pairs.
+@_disfavoredOverload
+public func conv2d(_ input: Tensor, _ weight: Tensor, _ bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: ConvPadding,
+                   dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+    let spec: PaddingSpec = padding == .same ? .same : .explicit(0, 0)
+    return conv2dImpl(input, weight, bias, stride: stride, padding: spec, dilation: dilation, groups: groups)
+}
+
+/// Padding as resolved by the public entry points.
+enum PaddingSpec { case explicit(Int, Int), same }
+
+func conv2dImpl(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: (Int, Int), padding spec: PaddingSpec,
+                dilation: (Int, Int), groups: Int) -> Tensor {
+    if input.rank != 3 && input.rank != 4 {
+        fail("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: \(shapeString(input.shape))")
+    }
+    if input.rank == 3 {
+        // PyTorch runs an unbatched input as a batch of one and squeezes the result (SqueezeBackward1).
+        return conv2dImpl(input.unsqueeze(0), weight, bias, stride: stride, padding: spec, dilation: dilation, groups: groups).squeeze(dim: 0)
+    }
+    checkSameDevice(input, weight)
+    if input.dtype != weight.dtype {
+        fail("Input type (\(legacyTypeName(input.dtype))) and weight type (\(legacyTypeName(weight.dtype))) should be the same or input should be a MKLDNN tensor and weight is a dense tensor")
+    }
+    checkFloatCPU(input, "conv2d")
+    if weight.rank != 4 {
+        fail("conv2d: expected a 4-D weight (out_channels, in_channels/groups, kH, kW), but got weight of size \(shapeString(weight.shape))")
+    }
+    if stride.0 <= 0 || stride.1 <= 0 { fail("non-positive stride is not supported") }
+    let padding: (Int, Int)
+    switch spec {
+    case .explicit(let ph, let pw): padding = (ph, pw)
+    case .same:
+        if stride != (1, 1) { fail("padding='same' is not supported for strided convolutions") }
+        // the top/left padding; the output keeps the input's size, so any extra bottom/right row is implicit
+        padding = (dilation.0 * (weight.rank == 4 ? weight.shape[2] - 1 : 0) / 2, dilation.1 * (weight.rank == 4 ? weight.shape[3] - 1 : 0) / 2)
+    }
+    if padding.0 < 0 || padding.1 < 0 { fail("negative padding is not supported") }
+    if dilation.0 <= 0 || dilation.1 <= 0 { fail("non-positive dilation is not supported") }
+    if groups <= 0 { fail("non-positive groups is not supported") }
+    let (n, c, h, w) = batchedShape(input)
+    let oc = weight.shape[0], kh = weight.shape[2], kw = weight.shape[3]
+    if oc % groups != 0 {
+        fail("Given groups=\(groups), expected weight to be divisible by \(groups) at dimension 0, but got weight of size [\(shapeString(weight.shape))] instead")
+    }
+    if c != weight.shape[1] * groups {
+        fail("Given groups=\(groups), weight of size \(shapeString(weight.shape)), expected input\(shapeString(input.shape)) to have \(weight.shape[1] * groups) channels, but got \(c) channels instead")
+    }
+    if let b = bias {
+        checkSameDevice(input, b)
+        if b.rank != 1 || b.shape[0] != oc {
+            fail("Given weight of size \(shapeString(weight.shape)), expected bias to be 1-dimensional with \(oc) elements, but got bias of size \(shapeString(b.shape)) instead")
+        }
+        if b.dtype != input.dtype {
+            fail("Input type (\(input.dtype == .float32 ? "float" : "double")) and bias type (\(b.dtype == .float32 ? "float" : b.dtype == .float64 ? "double" : b.dtype.description)) should be the same")
+        }
+    }
+    let ekh = dilation.0 * (kh - 1) + 1, ekw = dilation.1 * (kw - 1) + 1
+    let ph = h + 2 * padding.0, pw = w + 2 * padding.1
+    let oh: Int, ow: Int
+    if case .same = spec {
+        (oh, ow) = (h, w)
+    } else {
+        if ph < ekh || pw < ekw {
+            fail("Calculated padded input size per channel: (\(ph) x \(pw)). Kernel size: (\(ekh) x \(ekw)). Kernel size can't be greater than actual input size")
+        }
+        (oh, ow) = ((ph - ekh) / stride.0 + 1, (pw - ekw) / stride.1 + 1)
+    }
+
+    var g = dk_window2d()
+    g.N = Int64(n); g.C = Int64(c); g.H = Int64(h); g.W = Int64(w)
+    g.OC = Int64(oc); g.OH = Int64(oh); g.OW = Int64(ow)
+    g.KH = Int64(kh); g.KW = Int64(kw); g.SH = Int64(stride.0); g.SW = Int64(stride.1)
+    g.PH = Int64(padding.0); g.PW = Int64(padding.1); g.DH = Int64(dilation.0); g.DW = Int64(dilation.1)
+    g.groups = Int64(groups)
+
+    let x = input.contiguous(), wt = weight.contiguous(), b = bias?.contiguous()
+    let out = Tensor(uninitializedShape: [n, oc, oh, ow], dtype: input.dtype)
+    let dtype = input.dtype.code
+    withUnsafePointer(to: &g) { gp in
+        dk_conv2d_forward(dtype, gp, x.rawPointer, wt.rawPointer, b.map { UnsafeRawPointer($0.rawPointer) }, out.rawPointer)
+    }
+    let recordsBias = bias.map { $0.requiresGradFlag } ?? false
+    if gradEnabled && (input.requiresGradFlag || weight.requiresGradFlag || recordsBias) {
+        let geometry = g
+        let inShape = input.shape, wShape = weight.shape
+        let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
+        out.recorded(.custom(CustomBackward(name: "ConvolutionBackward0") { grad, s, needs in
+            var geo = geometry
+            let gy = grad.dtype == s[0].dtype ? grad.contiguous() : grad.to(dtype: s[0].dtype).contiguous()
+            let gx = needs[0] ? Tensor(uninitializedShape: inShape, dtype: gy.dtype) : nil
+            let gw = needs[1] ? Tensor(uninitializedShape: wShape, dtype: gy.dtype) : nil
+            let gb = needs.count > 2 && needs[2] ? Tensor(uninitializedShape: [wShape[0]], dtype: gy.dtype) : nil
+            withUnsafePointer(to: &geo) { gp in
+                dk_conv2d_backward(gy.dtype.code, gp, s[0].rawPointer, s[1].rawPointer, gy.rawPointer,
+                                   gx?.rawPointer, gw?.rawPointer, gb?.rawPointer)
+            }
+            return needs.count > 2 ? [gx, gw, gb] : [gx, gw]
+        }), inputs: inputs, saved: [x, wt])
+    }
+    return out
+}
+
+// MARK: - Pooling
+
+/// Output size of a pooling window along one dim (PyTorch's `pooling_output_shape`).
+private func poolOutputSize(_ size: Int, kernel: Int, pad: Int, stride: Int, dilation: Int, ceilMode: Bool) -> Int {
+    let num = size + 2 * pad - dilation * (kernel - 1) - 1 + (ceilMode ? stride - 1 : 0)
+    var out = Int((Double(num) / Double(stride)).rounded(.down)) + 1
+    if ceilMode && (out - 1) * stride >= size + pad { out -= 1 }
+    return out
+}
+
+/// Validates a pooling call and returns its geometry and output shape.
+private func poolGeometry(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int),
+                          dilation: (Int, Int), ceilMode: Bool) -> (dk_window2d, [Int]) {
+    if (x.rank != 3 && x.rank != 4) || x.shape.dropFirst(x.rank - 3).contains(0) {
+        fail("non-empty 3D or 4D (batch mode) tensor expected for input")
+    }
+    checkFloatCPU(x, "pool2d")
+    if kernel.0 <= 0 || kernel.1 <= 0 { fail("kernel size should be greater than zero, but got kH: \(kernel.0) kW: \(kernel.1)") }
+    if stride.0 <= 0 || stride.1 <= 0 { fail("stride should not be zero") }
+    if dilation.0 <= 0 || dilation.1 <= 0 {
+        fail("dilation should be greater than zero, but got dilationH: \(dilation.0) dilationW: \(dilation.1)")
+    }
+    for (p, k, d) in [(padding.0, kernel.0, dilation.0), (padding.1, kernel.1, dilation.1)] {
+        if p < 0 { fail("pad must be non-negative, but got pad: \(p)") }
+        if p > ((k - 1) * d + 1) / 2 {
+            fail("pad should be at most half of effective kernel size, but got pad=\(p), kernel_size=\(k) and dilation=\(d)")
+        }
+    }
+    let (n, c, h, w) = batchedShape(x)
+    let oh = poolOutputSize(h, kernel: kernel.0, pad: padding.0, stride: stride.0, dilation: dilation.0, ceilMode: ceilMode)
+    let ow = poolOutputSize(w, kernel: kernel.1, pad: padding.1, stride: stride.1, dilation: dilation.1, ceilMode: ceilMode)
+    if oh < 1 || ow < 1 {
+        fail("Given input size: (\(c)x\(h)x\(w)). Calculated output size: (\(c)x\(oh)x\(ow)). Output size is too small")
+    }
+    var g = dk_window2d()
+    g.N = Int64(n); g.C = Int64(c); g.H = Int64(h); g.W = Int64(w)
+    g.OC = Int64(c); g.OH = Int64(oh); g.OW = Int64(ow)
+    g.KH = Int64(kernel.0); g.KW = Int64(kernel.1); g.SH = Int64(stride.0); g.SW = Int64(stride.1)
+    g.PH = Int64(padding.0); g.PW = Int64(padding.1); g.DH = Int64(dilation.0); g.DW = Int64(dilation.1)
+    g.groups = 1
+    let shape = x.rank == 4 ? [n, c, oh, ow] : [c, oh, ow]
+    return (g, shape)
+}
+
+/// Max pooling with the flat (ih * W + iw) index of each maximum (PyTorch's `F.max_pool2d(...,
+/// return_indices=True)`). `stride` nil means `kernelSize`.
+public func maxPool2dWithIndices(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                                 dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) -> (Tensor, Tensor) {
+    var (g, shape) = poolGeometry(input, kernel: kernelSize, stride: stride ?? kernelSize, padding: padding, dilation: dilation, ceilMode: ceilMode)
+    let x = input.contiguous()
+    let out = Tensor(uninitializedShape: shape, dtype: input.dtype)
+    let idx = Tensor(uninitializedShape: shape, dtype: .int64)
+    withUnsafePointer(to: &g) { gp in dk_max_pool2d_forward(x.dtype.code, gp, x.rawPointer, out.rawPointer, idx.pointer(Int64.self)) }
+    if wantsGrad(input) {
+        let geometry = g, inShape = input.shape, dt = input.dtype
+        out.recorded(.custom(CustomBackward(name: "MaxPool2DWithIndicesBackward0") { grad, s, _ in
+            var geo = geometry
+            let gy = grad.dtype == dt ? grad.contiguous() : grad.to(dtype: dt).contiguous()
+            let gx = Tensor(uninitializedShape: inShape, dtype: gy.dtype)
+            withUnsafePointer(to: &geo) { gp in dk_max_pool2d_backward(gy.dtype.code, gp, gy.rawPointer, s[0].pointer(Int64.self), gx.rawPointer) }
+            return [gx]
+        }), inputs: [input], saved: [idx])
+    }
+    return (out, idx)
+}
+
+/// Max pooling with square windows (PyTorch's `F.max_pool2d`). `stride` nil means `kernelSize`.
+public func maxPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1,
+                      ceilMode: Bool = false) -> Tensor {
+    maxPool2dWithIndices(input, kernelSize: (kernelSize, kernelSize), stride: stride.map { ($0, $0) },
+                         padding: (padding, padding), dilation: (dilation, dilation), ceilMode: ceilMode).0
+}
+/// Max pooling with (height, width) windows (PyTorch's `F.max_pool2d`).
+public func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                      dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) -> Tensor {
+    maxPool2dWithIndices(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode).0
+}
+
+/// Average pooling (PyTorch's `F.avg_pool2d`): `stride` nil means `kernelSize`; with
+/// `countIncludePad` the zero padding counts in the divisor; `divisorOverride` replaces it.
+public func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                      ceilMode: Bool = false, countIncludePad: Bool = true, divisorOverride: Int? = nil) -> Tensor {
+    var (g, shape) = poolGeometry(input, kernel: kernelSize, stride: stride ?? kernelSize, padding: padding, dilation: (1, 1), ceilMode: ceilMode)
+    if let d = divisorOverride, d == 0 { fail("divisor must be not zero") }
+    let x = input.contiguous()
+    let out = Tensor(uninitializedShape: shape, dtype: input.dtype)
+    let include: Int32 = countIncludePad ? 1 : 0, divisor = Int64(divisorOverride ?? 0)
+    withUnsafePointer(to: &g) { gp in dk_avg_pool2d_forward(x.dtype.code, gp, include, divisor, x.rawPointer, out.rawPointer) }
+    if wantsGrad(input) {
+        let geometry = g, inShape = input.shape, dt = input.dtype
+        out.recorded(.custom(CustomBackward(name: "AvgPool2DBackward0") { grad, _, _ in
+            var geo = geometry
+            let gy = grad.dtype == dt ? grad.contiguous() : grad.to(dtype: dt).contiguous()
+            let gx = Tensor(uninitializedShape: inShape, dtype: dt)
+            withUnsafePointer(to: &geo) { gp in dk_avg_pool2d_backward(dt.code, gp, include, divisor, gy.rawPointer, gx.rawPointer) }
+            return [gx]
+        }), inputs: [input])
+    }
+    return out
+}
+/// Average pooling with square windows (PyTorch's `F.avg_pool2d`).
+public func avgPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
+                      countIncludePad: Bool = true, divisorOverride: Int? = nil) -> Tensor {
+    avgPool2d(input, kernelSize: (kernelSize, kernelSize), stride: stride.map { ($0, $0) }, padding: (padding, padding),
+              ceilMode: ceilMode, countIncludePad: countIncludePad, divisorOverride: divisorOverride)
+}
+
+// MARK: - Batch normalisation
+
+/// Batch normalisation over dim 1 of an (N, C, ...) input (PyTorch's `F.batch_norm`). With
+/// `training`, each channel is normalised with the batch's mean and biased variance, and the
+/// running statistics (when given) are updated in place: mean with the batch mean, variance with
+/// the unbiased batch variance, each as `(1 - momentum) * running + momentum * batch`. Without
+/// `training`, the running statistics normalise. `weight` and `bias` (C entries) scale and shift.
+public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil, bias: Tensor? = nil,
+                      training: Bool = false, momentum: Double = 0.1, eps: Double = 1e-5) -> Tensor {
+    if input.rank < 2 { fail("Dimension out of range (expected to be in range of [-1, 0], but got 1)") }
+    checkFloatCPU(input, "batch_norm")
+    let n = input.shape[0], c = input.shape[1], l = input.shape.dropFirst(2).reduce(1, *)
+    for (name, t) in [("running_mean", runningMean), ("running_var", runningVar), ("weight", weight), ("bias", bias)] {
+        guard let t = t else { continue }
+        checkSameDevice(input, t)
+        if t.count != c { fail("\(name) should contain \(c) elements not \(t.count)") }
+        if t.dtype != input.dtype { fail("mixed dtype (CPU): all inputs must share same datatype.") }
+    }
+    if training && n * l <= 1 {
+        fail("Expected more than 1 value per channel when training, got input size \(shapeString(input.shape))")
+    }
+    if !training && (runningMean == nil || runningVar == nil) {
+        fail("running_\(runningMean == nil ? "mean" : "var") must be defined in evaluation mode")
+    }
+    let dt = input.dtype
+    let x = input.contiguous()
+    // per-channel statistics, in double
+    var mean = [Double](repeating: 0, count: c), invstd = [Double](repeating: 0, count: c)
+    if training {
+        var variance = [Double](repeating: 0, count: c)
+        mean.withUnsafeMutableBufferPointer { m in
+            variance.withUnsafeMutableBufferPointer { v in
+                dk_batch_norm_stats(dt.code, Int64(n), Int64(c), Int64(l), x.rawPointer, m.baseAddress, v.baseAddress)
+            }
+        }
+        for i in 0..<c { invstd[i] = 1 / (variance[i] + eps).squareRoot() }
+        let count = Double(n * l)
+        if let rm = runningMean {
+            let old = rm.toDoubles()
+            let new = (0..<c).map { momentum * mean[$0] + (1 - momentum) * old[$0] }
+            noGrad { _ = rm.copy_(Tensor(values: new, shape: rm.shape, dtype: rm.dtype)) }
+        }
+        if let rv = runningVar {
+            let old = rv.toDoubles()
+            let new = (0..<c).map { momentum * variance[$0] * count / (count - 1) + (1 - momentum) * old[$0] }
+            noGrad { _ = rv.copy_(Tensor(values: new, shape: rv.shape, dtype: rv.dtype)) }
+        }
+    } else {
+        mean = runningMean!.toDoubles()
+        let v = runningVar!.toDoubles()
+        for i in 0..<c { invstd[i] = 1 / (v[i] + eps).squareRoot() }
+    }
+    // y = x * alpha + beta with alpha = invstd * weight, beta = bias - mean * alpha, in the input's precision
+    let w = weight?.toDoubles(), b = bias?.toDoubles()
+    let meanT = Tensor(values: mean, shape: [c], dtype: dt), invstdT = Tensor(values: invstd, shape: [c], dtype: dt)
+    let alpha: Tensor, beta: Tensor
+    if dt == .float32 {
+        // PyTorch forms alpha and beta in float from the float-rounded mean and invstd
+        let m = meanT.toArray(Float.self), s = invstdT.toArray(Float.self)
+        var a = [Float](repeating: 0, count: c), bb = [Float](repeating: 0, count: c)
+        for i in 0..<c {
+            let wi: Float = w.map { Float($0[i]) } ?? 1
+            let bi: Float = b.map { Float($0[i]) } ?? 0
+            a[i] = s[i] * wi
+            bb[i] = bi - m[i] * a[i]
+        }
+        alpha = Tensor(flat: a, shape: [c]); beta = Tensor(flat: bb, shape: [c])
+    } else {
+        var a = [Double](repeating: 0, count: c), bb = [Double](repeating: 0, count: c)
+        for i in 0..<c {
+            let wi: Double = w?[i] ?? 1
+            let bi: Double = b?[i] ?? 0
+            a[i] = invstd[i] * wi
+            bb[i] = bi - mean[i] * a[i]
+        }
+        alpha = Tensor(flat: a, shape: [c]); beta = Tensor(flat: bb, shape: [c])
+    }
+    let out = Tensor(uninitializedShape: input.shape, dtype: dt)
+    dk_batch_norm_apply(dt.code, Int64(n), Int64(c), Int64(l), x.rawPointer, alpha.rawPointer, beta.rawPointer, out.rawPointer)
+
+    let wantsW = weight.map { $0.requiresGradFlag } ?? false, wantsB = bias.map { $0.requiresGradFlag } ?? false
+    if gradEnabled && (input.requiresGradFlag || wantsW || wantsB) {
+        var inputs = [input]
+        if let wt = weight { inputs.append(wt) }
+        if let bt = bias { inputs.append(bt) }
+        let hasW = weight != nil, hasB = bias != nil, shape = input.shape
+        let saved = [x, meanT, invstdT] + (weight.map { [$0.contiguous()] } ?? [])
+        out.recorded(.custom(CustomBackward(name: "NativeBatchNormBackward0") { grad, s, needs in
+            let gy = grad.dtype == dt ? grad.contiguous() : grad.to(dtype: dt).contiguous()
+            let gx = needs[0] ? Tensor(uninitializedShape: shape, dtype: dt) : nil
+            let gw = hasW && needs[1] ? Tensor(uninitializedShape: [c], dtype: dt) : nil
+            let gb = hasB && needs[hasW ? 2 : 1] ? Tensor(uninitializedShape: [c], dtype: dt) : nil
+            dk_batch_norm_backward(dt.code, training ? 1 : 0, Int64(n), Int64(c), Int64(l), s[0].rawPointer, gy.rawPointer,
+                                   s[1].rawPointer, s[2].rawPointer, hasW ? UnsafeRawPointer(s[3].rawPointer) : nil,
+                                   gx?.rawPointer, gw?.rawPointer, gb?.rawPointer)
+            var r: [Tensor?] = [gx]
+            if hasW { r.append(gw) }
+            if hasB { r.append(gb) }
+            return r
+        }), inputs: inputs, saved: saved)
+    }
+    return out
+}

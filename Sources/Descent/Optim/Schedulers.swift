@@ -1,0 +1,426 @@
+import Foundation
+
+// Learning-rate schedulers (PyTorch's `torch.optim.lr_scheduler`). A scheduler changes its optimizer's
+// `ParamGroup.lr` (and, for OneCycleLR, the momentum or beta1) when `step()` is called, once per epoch
+// (or per batch for OneCycleLR), after `optimizer.step()`. The values follow PyTorch's recursive
+// ("chainable") formulas, so sequences match `get_last_lr()` to the last bit and schedulers may be
+// chained on one optimizer.
+
+/// The base class of learning-rate schedulers (PyTorch's `LRScheduler`). Subclasses override `getLR()`,
+/// which returns the groups' learning rates for `lastEpoch` from their current values.
+///
+/// `baseLRs` are the groups' `initialLR` (PyTorch's `initial_lr`). Descent sets `initialLR` when a group is
+/// created (and restores it from an optimizer state dict), and a scheduler keeps it, as PyTorch's
+/// `setdefault` keeps an `initial_lr` set by an earlier scheduler; so the one difference from PyTorch is a
+/// learning rate changed by hand before the first scheduler is created, which PyTorch would take as `initial_lr`.
+open class LRScheduler {
+    /// The optimizer whose learning rates this scheduler sets.
+    public let optimizer: Optimizer
+    /// The index of the last epoch (PyTorch's `last_epoch`): 0 after construction, +1 per `step()`.
+    public var lastEpoch: Int
+    /// The groups' initial learning rates (PyTorch's `base_lrs`).
+    public var baseLRs: [Double]
+    /// How many times `step()` has run, the initial step included (PyTorch's `_step_count`).
+    public internal(set) var stepCount = 0
+    var lastLR: [Double] = []
+    /// True during the step the constructor makes (PyTorch's `_is_initial`).
+    var isInitial = false
+
+    /// Sets up the scheduler and takes the initial step (epoch 0), as PyTorch's constructor does.
+    public init(_ optimizer: Optimizer) {
+        self.optimizer = optimizer
+        lastEpoch = -1
+        baseLRs = optimizer.paramGroups.map(\.initialLR)
+        isInitial = true
+        step()
+        isInitial = false
+    }
+    /// For schedulers that do their own setup (ReduceLROnPlateau): no initial step.
+    init(noInitialStep optimizer: Optimizer) {
+        self.optimizer = optimizer
+        lastEpoch = 0
+        baseLRs = optimizer.paramGroups.map(\.initialLR)
+        lastLR = optimizer.paramGroups.map(\.lr)
+    }
+
+    /// The learning rates for `lastEpoch`, computed from the groups' current ones. Subclasses override.
+    open func getLR() -> [Double] { fail("\(type(of: self)).getLR() is not implemented") }
+
+    /// Advances one epoch and sets each group's learning rate.
+    open func step() {
+        stepCount += 1
+        lastEpoch += 1
+        let values = getLR()
+        for (g, lr) in zip(optimizer.paramGroups, values) { g.lr = lr }
+        lastLR = optimizer.paramGroups.map(\.lr)
+    }
+
+    /// The learning rates the last `step()` set, one per group (PyTorch's `get_last_lr()`).
+    public func getLastLR() -> [Double] { lastLR }
+
+    /// The scheduler's state (PyTorch's `state_dict()`, minus the optimizer): `last_epoch`, `_step_count`,
+    /// `base_lrs`, `_last_lr` and the subclass's settings, as float64 tensors.
+    open func stateDict() -> StateDict {
+        var d = StateDict()
+        d["last_epoch"] = scalarTensor(Double(lastEpoch))
+        d["_step_count"] = scalarTensor(Double(stepCount))
+        d["base_lrs"] = vectorTensor(baseLRs)
+        d["_last_lr"] = vectorTensor(lastLR)
+        return d
+    }
+    /// Restores what `stateDict()` saved.
+    open func loadStateDict(_ d: StateDict) throws {
+        lastEpoch = Int(try scalar(d, "last_epoch"))
+        stepCount = Int(try scalar(d, "_step_count"))
+        baseLRs = try vector(d, "base_lrs", count: optimizer.paramGroups.count)
+        lastLR = try vector(d, "_last_lr", count: optimizer.paramGroups.count)
+    }
+
+    func scalarTensor(_ v: Double) -> Tensor { Tensor(v, dtype: .float64) }
+    func vectorTensor(_ v: [Double]) -> Tensor { Tensor(flat: v, shape: [v.count]) }
+    func scalar(_ d: StateDict, _ key: String) throws -> Double {
+        guard let t = d[key] else { throw StateDictError.keyMismatch(missing: [key], unexpected: []) }
+        if t.count != 1 { throw StateDictError.shapeMismatch(key: key, expected: [], got: t.shape) }
+        return t.item()
+    }
+    func vector(_ d: StateDict, _ key: String, count: Int? = nil) throws -> [Double] {
+        guard let t = d[key] else { throw StateDictError.keyMismatch(missing: [key], unexpected: []) }
+        if t.shape.count != 1 || (count != nil && t.count != count!) {
+            throw StateDictError.shapeMismatch(key: key, expected: [count ?? t.count], got: t.shape)
+        }
+        return t.toDoubles()
+    }
+}
+
+/// Multiplies the learning rate by `gamma` every `stepSize` epochs (PyTorch's `StepLR`).
+public final class StepLR: LRScheduler {
+    public var stepSize: Int
+    public var gamma: Double
+    public init(_ optimizer: Optimizer, stepSize: Int, gamma: Double = 0.1) {
+        if stepSize <= 0 { fail("StepLR: step_size must be positive, got \(stepSize)") }
+        self.stepSize = stepSize; self.gamma = gamma
+        super.init(optimizer)
+    }
+    public override func getLR() -> [Double] {
+        let groups = optimizer.paramGroups
+        if lastEpoch == 0 || lastEpoch % stepSize != 0 { return groups.map(\.lr) }
+        return groups.map { $0.lr * gamma }
+    }
+    public override func stateDict() -> StateDict {
+        var d = super.stateDict()
+        d["step_size"] = scalarTensor(Double(stepSize)); d["gamma"] = scalarTensor(gamma)
+        return d
+    }
+    public override func loadStateDict(_ d: StateDict) throws {
+        try super.loadStateDict(d)
+        stepSize = Int(try scalar(d, "step_size")); gamma = try scalar(d, "gamma")
+    }
+}
+
+/// Multiplies the learning rate by `gamma` at each milestone epoch (PyTorch's `MultiStepLR`; a milestone
+/// listed twice multiplies by `gamma` twice).
+public final class MultiStepLR: LRScheduler {
+    /// The milestones, sorted (repeats kept).
+    public var milestones: [Int]
+    public var gamma: Double
+    public init(_ optimizer: Optimizer, milestones: [Int], gamma: Double = 0.1) {
+        self.milestones = milestones.sorted(); self.gamma = gamma
+        super.init(optimizer)
+    }
+    public override func getLR() -> [Double] {
+        let groups = optimizer.paramGroups
+        let hits = milestones.filter { $0 == lastEpoch }.count
+        if hits == 0 { return groups.map(\.lr) }
+        return groups.map { $0.lr * pow(gamma, Double(hits)) }
+    }
+    public override func stateDict() -> StateDict {
+        var d = super.stateDict()
+        d["milestones"] = vectorTensor(milestones.map(Double.init)); d["gamma"] = scalarTensor(gamma)
+        return d
+    }
+    public override func loadStateDict(_ d: StateDict) throws {
+        try super.loadStateDict(d)
+        milestones = try vector(d, "milestones").map { Int($0) }; gamma = try scalar(d, "gamma")
+    }
+}
+
+/// Multiplies the learning rate by `gamma` every epoch (PyTorch's `ExponentialLR`).
+public final class ExponentialLR: LRScheduler {
+    public var gamma: Double
+    public init(_ optimizer: Optimizer, gamma: Double) {
+        self.gamma = gamma
+        super.init(optimizer)
+    }
+    public override func getLR() -> [Double] {
+        let groups = optimizer.paramGroups
+        if isInitial { return groups.map(\.lr) }
+        return groups.map { $0.lr * gamma }
+    }
+    public override func stateDict() -> StateDict {
+        var d = super.stateDict()
+        d["gamma"] = scalarTensor(gamma)
+        return d
+    }
+    public override func loadStateDict(_ d: StateDict) throws {
+        try super.loadStateDict(d)
+        gamma = try scalar(d, "gamma")
+    }
+}
+
+/// Cosine annealing from the initial learning rate down to `etaMin` over `tMax` epochs, then back up
+/// (PyTorch's `CosineAnnealingLR`, with its recursive formula: the values equal
+/// `etaMin + (base - etaMin) * (1 + cos(pi * epoch / tMax)) / 2` up to rounding, and match PyTorch's exactly).
+public final class CosineAnnealingLR: LRScheduler {
+    public var tMax: Int
+    public var etaMin: Double
+    public init(_ optimizer: Optimizer, tMax: Int, etaMin: Double = 0) {
+        if tMax <= 0 { fail("CosineAnnealingLR: T_max must be positive, got \(tMax)") }
+        self.tMax = tMax; self.etaMin = etaMin
+        super.init(optimizer)
+    }
+    public override func getLR() -> [Double] {
+        let groups = optimizer.paramGroups
+        let e = Double(lastEpoch), T = Double(tMax)
+        if isInitial { return groups.map(\.lr) }
+        if stepCount == 1 && lastEpoch > 0 {
+            return baseLRs.map { etaMin + ($0 - etaMin) * (1 + cos(e * Double.pi / T)) / 2 }
+        }
+        if (lastEpoch - 1 - tMax) % (2 * tMax) == 0 {
+            return zip(baseLRs, groups).map { base, g in g.lr + (base - etaMin) * (1 - cos(Double.pi / T)) / 2 }
+        }
+        let ratio = (1 + cos(Double.pi * e / T)) / (1 + cos(Double.pi * (e - 1) / T))
+        return groups.map { ratio * ($0.lr - etaMin) + etaMin }
+    }
+    public override func stateDict() -> StateDict {
+        var d = super.stateDict()
+        d["T_max"] = scalarTensor(Double(tMax)); d["eta_min"] = scalarTensor(etaMin)
+        return d
+    }
+    public override func loadStateDict(_ d: StateDict) throws {
+        try super.loadStateDict(d)
+        tMax = Int(try scalar(d, "T_max")); etaMin = try scalar(d, "eta_min")
+    }
+}
+
+/// The 1cycle policy (PyTorch's `OneCycleLR`): the learning rate rises from `maxLR / divFactor` to `maxLR`
+/// over the first `pctStart` of the steps, then falls to `maxLR / divFactor / finalDivFactor` (with
+/// `threePhase`, it first falls back to the initial value, then to the minimum). With `cycleMomentum`, the
+/// momentum (SGD, RMSprop) or Adam-style beta1 moves inversely between `maxMomentum` and `baseMomentum`.
+/// Step it after every batch; it holds `totalSteps` (or `epochs * stepsPerEpoch`) steps.
+public final class OneCycleLR: LRScheduler {
+    public enum AnnealStrategy: String, Sendable { case cos, linear }
+    struct Phase { var endStep: Double; var startLR, endLR, startMomentum, endMomentum: String }
+
+    public let totalSteps: Int
+    public let annealStrategy: AnnealStrategy
+    public let cycleMomentum: Bool
+    /// Whether the momentum being cycled is beta1 (`betas.0`) rather than `momentum`.
+    public let useBeta1: Bool
+    let phases: [Phase]
+
+    /// `maxLR` per group (one value for all groups, or one per group).
+    public init(_ optimizer: Optimizer, maxLR: [Double], totalSteps: Int? = nil, epochs: Int? = nil, stepsPerEpoch: Int? = nil,
+                pctStart: Double = 0.3, annealStrategy: AnnealStrategy = .cos, cycleMomentum: Bool = true,
+                baseMomentum: Double = 0.85, maxMomentum: Double = 0.95, divFactor: Double = 25, finalDivFactor: Double = 1e4,
+                threePhase: Bool = false) {
+        let groups = optimizer.paramGroups
+        if let t = totalSteps {
+            if t <= 0 { fail("Expected positive integer total_steps, but got \(t)") }
+            self.totalSteps = t
+        } else if let e = epochs, let s = stepsPerEpoch {
+            if e <= 0 { fail("Expected positive integer epochs, but got \(e)") }
+            if s <= 0 { fail("Expected positive integer steps_per_epoch, but got \(s)") }
+            self.totalSteps = e * s
+        } else {
+            fail("You must define either total_steps OR (epochs AND steps_per_epoch)")
+        }
+        let total = Double(self.totalSteps)
+        if threePhase {
+            phases = [Phase(endStep: pctStart * total - 1, startLR: "initial_lr", endLR: "max_lr", startMomentum: "max_momentum", endMomentum: "base_momentum"),
+                      Phase(endStep: 2 * pctStart * total - 2, startLR: "max_lr", endLR: "initial_lr", startMomentum: "base_momentum", endMomentum: "max_momentum"),
+                      Phase(endStep: total - 1, startLR: "initial_lr", endLR: "min_lr", startMomentum: "max_momentum", endMomentum: "max_momentum")]
+        } else {
+            phases = [Phase(endStep: pctStart * total - 1, startLR: "initial_lr", endLR: "max_lr", startMomentum: "max_momentum", endMomentum: "base_momentum"),
+                      Phase(endStep: total - 1, startLR: "max_lr", endLR: "min_lr", startMomentum: "base_momentum", endMomentum: "max_momentum")]
+        }
+        if !(pctStart >= 0 && pctStart <= 1) { fail("Expected float between 0 and 1 pct_start, but got \(pctStart)") }
+        self.annealStrategy = annealStrategy
+        if maxLR.count != 1 && maxLR.count != groups.count { fail("expected \(groups.count) values for max_lr, got \(maxLR.count)") }
+        for (i, g) in groups.enumerated() {
+            let m = maxLR.count == 1 ? maxLR[0] : maxLR[i]
+            g.initialLR = m / divFactor
+            g.options["max_lr"] = m
+            g.options["min_lr"] = g.initialLR / finalDivFactor
+        }
+        self.cycleMomentum = cycleMomentum
+        let options = groups.first?.options ?? [:]
+        useBeta1 = options["betas.0"] != nil
+        if cycleMomentum {
+            if options["momentum"] == nil && !useBeta1 { fail("optimizer must support momentum or beta1 with `cycle_momentum` option enabled") }
+            for g in groups {
+                g.options[useBeta1 ? "betas.0" : "momentum"] = maxMomentum
+                g.options["max_momentum"] = maxMomentum
+                g.options["base_momentum"] = baseMomentum
+            }
+        }
+        super.init(optimizer)
+    }
+    /// One `maxLR` for every group.
+    public convenience init(_ optimizer: Optimizer, maxLR: Double, totalSteps: Int? = nil, epochs: Int? = nil, stepsPerEpoch: Int? = nil,
+                            pctStart: Double = 0.3, annealStrategy: AnnealStrategy = .cos, cycleMomentum: Bool = true,
+                            baseMomentum: Double = 0.85, maxMomentum: Double = 0.95, divFactor: Double = 25, finalDivFactor: Double = 1e4,
+                            threePhase: Bool = false) {
+        self.init(optimizer, maxLR: [maxLR], totalSteps: totalSteps, epochs: epochs, stepsPerEpoch: stepsPerEpoch, pctStart: pctStart,
+                  annealStrategy: annealStrategy, cycleMomentum: cycleMomentum, baseMomentum: baseMomentum, maxMomentum: maxMomentum,
+                  divFactor: divFactor, finalDivFactor: finalDivFactor, threePhase: threePhase)
+    }
+
+    private func anneal(_ start: Double, _ end: Double, _ pct: Double) -> Double {
+        switch annealStrategy {
+        case .cos: return end + (start - end) / 2.0 * (cos(Double.pi * pct) + 1)
+        case .linear: return (end - start) * pct + start
+        }
+    }
+    private func value(_ g: ParamGroup, _ key: String) -> Double { key == "initial_lr" ? g.initialLR : g.options[key]! }
+
+    public override func getLR() -> [Double] {
+        let stepNum = Double(lastEpoch)
+        if lastEpoch > totalSteps { fail("Tried to step \(lastEpoch) times. The specified number of total steps is \(totalSteps)") }
+        var lrs: [Double] = []
+        for g in optimizer.paramGroups {
+            var startStep = 0.0
+            var lr = 0.0, momentum = 0.0
+            for (i, phase) in phases.enumerated() {
+                if stepNum <= phase.endStep || i == phases.count - 1 {
+                    let pct = (stepNum - startStep) / (phase.endStep - startStep)
+                    lr = anneal(value(g, phase.startLR), value(g, phase.endLR), pct)
+                    if cycleMomentum { momentum = anneal(value(g, phase.startMomentum), value(g, phase.endMomentum), pct) }
+                    break
+                }
+                startStep = phase.endStep
+            }
+            lrs.append(lr)
+            if cycleMomentum { g.options[useBeta1 ? "betas.0" : "momentum"] = momentum }
+        }
+        return lrs
+    }
+}
+
+/// Divides the learning rate by 1/`factor` when a metric has stopped improving for `patience` epochs
+/// (PyTorch's `ReduceLROnPlateau`). Call `step(metric:)` once per epoch with the validation metric.
+public final class ReduceLROnPlateau: LRScheduler {
+    public enum Mode: String, Sendable { case min, max }
+    public enum ThresholdMode: String, Sendable { case rel, abs }
+
+    public var mode: Mode
+    public var factor: Double
+    public var patience: Int
+    public var threshold: Double
+    public var thresholdMode: ThresholdMode
+    public var cooldown: Int
+    public var minLRs: [Double]
+    public var eps: Double
+    /// The best metric seen so far.
+    public private(set) var best: Double
+    /// Epochs since the metric last improved (PyTorch's `num_bad_epochs`).
+    public private(set) var numBadEpochs = 0
+    /// Epochs of cooldown left (PyTorch's `cooldown_counter`).
+    public private(set) var cooldownCounter = 0
+
+    /// `minLR` for every group.
+    public convenience init(_ optimizer: Optimizer, mode: Mode = .min, factor: Double = 0.1, patience: Int = 10, threshold: Double = 1e-4,
+                            thresholdMode: ThresholdMode = .rel, cooldown: Int = 0, minLR: Double = 0, eps: Double = 1e-8) {
+        self.init(optimizer, mode: mode, factor: factor, patience: patience, threshold: threshold, thresholdMode: thresholdMode,
+                  cooldown: cooldown, minLRs: [Double](repeating: minLR, count: optimizer.paramGroups.count), eps: eps)
+    }
+    /// A `minLR` per group.
+    public init(_ optimizer: Optimizer, mode: Mode = .min, factor: Double = 0.1, patience: Int = 10, threshold: Double = 1e-4,
+                thresholdMode: ThresholdMode = .rel, cooldown: Int = 0, minLRs: [Double], eps: Double = 1e-8) {
+        if factor >= 1.0 { fail("Factor should be < 1.0.") }
+        if minLRs.count != optimizer.paramGroups.count { fail("expected \(optimizer.paramGroups.count) min_lrs, got \(minLRs.count)") }
+        self.mode = mode; self.factor = factor; self.patience = patience; self.threshold = threshold
+        self.thresholdMode = thresholdMode; self.cooldown = cooldown; self.minLRs = minLRs; self.eps = eps
+        best = mode == .min ? .infinity : -.infinity
+        super.init(noInitialStep: optimizer)
+    }
+
+    /// Whether the scheduler is in its cooldown period.
+    public var inCooldown: Bool { cooldownCounter > 0 }
+
+    public override func step() {
+        fail("ReduceLROnPlateau.step() needs the metric: use step(metric:)")
+    }
+    /// Records one epoch's metric and reduces the learning rates when it has not improved for `patience` epochs.
+    public func step(metric: Double) {
+        let current = metric
+        lastEpoch += 1
+        if isBetter(current, best) {
+            best = current
+            numBadEpochs = 0
+        } else {
+            numBadEpochs += 1
+        }
+        if inCooldown {
+            cooldownCounter -= 1
+            numBadEpochs = 0
+        }
+        if numBadEpochs > patience {
+            reduceLR()
+            cooldownCounter = cooldown
+            numBadEpochs = 0
+        }
+        lastLR = optimizer.paramGroups.map(\.lr)
+    }
+    /// `step(metric:)` with a one-element tensor (PyTorch's `step(loss)`).
+    public func step(metric: Tensor) { step(metric: metric.item()) }
+
+    private func reduceLR() {
+        for (i, g) in optimizer.paramGroups.enumerated() {
+            let old = g.lr
+            let candidate = old * factor, floor = i < minLRs.count ? minLRs[i] : minLRs.last ?? 0
+            let new = floor > candidate ? floor : candidate     // Python's max(old * factor, min_lr)
+            if old - new > eps { g.lr = new }
+        }
+    }
+    private func isBetter(_ a: Double, _ best: Double) -> Bool {
+        switch (mode, thresholdMode) {
+        case (.min, .rel): return a < best * (1.0 - threshold)
+        case (.min, .abs): return a < best - threshold
+        case (.max, .rel): return a > best * (threshold + 1.0)
+        case (.max, .abs): return a > best + threshold
+        }
+    }
+
+    public override func stateDict() -> StateDict {
+        var d = StateDict()
+        d["last_epoch"] = scalarTensor(Double(lastEpoch))
+        d["_last_lr"] = vectorTensor(lastLR)
+        d["best"] = scalarTensor(best)
+        d["num_bad_epochs"] = scalarTensor(Double(numBadEpochs))
+        d["cooldown_counter"] = scalarTensor(Double(cooldownCounter))
+        d["factor"] = scalarTensor(factor)
+        d["patience"] = scalarTensor(Double(patience))
+        d["threshold"] = scalarTensor(threshold)
+        d["cooldown"] = scalarTensor(Double(cooldown))
+        d["min_lrs"] = vectorTensor(minLRs)
+        d["eps"] = scalarTensor(eps)
+        d["mode_is_max"] = scalarTensor(mode == .max ? 1 : 0)
+        d["threshold_mode_is_abs"] = scalarTensor(thresholdMode == .abs ? 1 : 0)
+        return d
+    }
+    public override func loadStateDict(_ d: StateDict) throws {
+        lastEpoch = Int(try scalar(d, "last_epoch"))
+        lastLR = try vector(d, "_last_lr", count: optimizer.paramGroups.count)
+        best = try scalar(d, "best")
+        numBadEpochs = Int(try scalar(d, "num_bad_epochs"))
+        cooldownCounter = Int(try scalar(d, "cooldown_counter"))
+        factor = try scalar(d, "factor")
+        patience = Int(try scalar(d, "patience"))
+        threshold = try scalar(d, "threshold")
+        cooldown = Int(try scalar(d, "cooldown"))
+        minLRs = try vector(d, "min_lrs")
+        eps = try scalar(d, "eps")
+        mode = try scalar(d, "mode_is_max") != 0 ? .max : .min
+        thresholdMode = try scalar(d, "threshold_mode_is_abs") != 0 ? .abs : .rel
+    }
+}

@@ -1,0 +1,81 @@
+import Testing
+import Descent
+
+extension Core {
+/// Programmer errors stop the program with PyTorch's message (exit tests: each runs in a child process).
+@Suite struct ProgrammerErrors {
+    @Test func mmShapeMismatch() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(3, 1).mm(Tensor.zeros(2, 2))
+        }
+        // PyTorch: m1 = err(lambda: torch.zeros(3, 1).mm(torch.zeros(2, 2)))
+        #expect(stderr(result).contains("mat1 and mat2 shapes cannot be multiplied (3x1 and 2x2)"))
+    }
+
+    @Test func broadcastingMismatch() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(2, 3) + Tensor.zeros(4)
+        }
+        // PyTorch: m2 = err(lambda: torch.zeros(2, 3) + torch.zeros(4))
+        #expect(stderr(result).contains("The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1"))
+    }
+
+    @Test func dimOutOfRange() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(2, 3).sum(dim: 2)
+        }
+        // PyTorch: m3 = err(lambda: torch.zeros(2, 3).sum(2))
+        #expect(stderr(result).contains("Dimension out of range (expected to be in range of [-2, 1], but got 2)"))
+    }
+
+    @Test func viewOfNonContiguous() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(2, 3).t().view(6)
+        }
+        // PyTorch: m4 = err(lambda: torch.zeros(2, 3).t().view(6))
+        #expect(stderr(result).contains("view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead."))
+    }
+
+    @Test func backwardTwiceThroughAFreedGraph() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor([1.0, 2.0], requiresGrad: true)
+            let y = (x * x).sum()
+            y.backward()
+            y.backward()
+        }
+        // PyTorch: x = torch.tensor([1.0, 2.0], requires_grad=True); y = (x * x).sum(); y.backward(); m5 = err(lambda: y.backward())
+        #expect(stderr(result).contains("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward."))
+    }
+
+    @Test func inPlaceOnALeafThatRequiresGrad() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let w = Tensor([1.0, 2.0], requiresGrad: true)
+            w.fill_(1)
+        }
+        // PyTorch: w = torch.tensor([1.0, 2.0], requires_grad=True); m6 = err(lambda: w.fill_(1))
+        #expect(stderr(result).contains("a leaf Variable that requires grad is being used in an in-place operation."))
+    }
+
+    @Test func backwardOnANonScalar() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor([1.0, 2.0], requiresGrad: true)
+            (x * 2).backward()
+        }
+        // PyTorch: x = torch.tensor([1.0, 2.0], requires_grad=True); m7 = err(lambda: (x * 2).backward())
+        #expect(stderr(result).contains("grad can be implicitly created only for scalar outputs"))
+    }
+
+    @Test func reshapeToTheWrongSize() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(2, 3).reshape(4, -1)
+        }
+        // PyTorch: m8 = err(lambda: torch.zeros(2, 3).reshape(4, -1))
+        #expect(stderr(result).contains("shape '[4, -1]' is invalid for input of size 6"))
+    }
+}
+}
+
+/// What a child process wrote to stderr.
+private func stderr(_ result: ExitTest.Result?) -> String {
+    String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+}

@@ -1,0 +1,568 @@
+import Testing
+import Descent
+
+// Adadelta, Adamax, ASGD, Rprop, NAdam, RAdam, SparseAdam and LBFGS, and parameter groups for every
+// optimizer: trajectories on a fixed small problem against PyTorch 2.13 (CPU, single-tensor code path).
+// Descent's generator equals PyTorch's, so `manualSeed(0); Linear(3, 2)` starts from the same weights.
+// PyTorch:
+//   import torch, torch.nn as nn, torch.nn.functional as F, torch.optim as O
+//   X = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75], [-0.3, 0.8, 0.1], [1.0, 1.0, -1.0]])
+//   Y = torch.tensor([[1.0, -1.0], [0.5, 2.0], [-0.5, 0.0], [0.2, 0.3]])
+//   XS = X.clone(); XS[:, 1] = 0   # column 1 zero: weight[:, 1] gets an exactly zero gradient
+//   def traj(make, steps=10, x=X, sparse=False, alternate=False):
+//       torch.manual_seed(0); m = nn.Linear(3, 2); opt = make(m.parameters()); losses = []
+//       for i in range(steps):
+//           loss = F.mse_loss(m(XS if alternate and i % 2 == 0 else x), Y); losses.append(loss.item()); loss.backward()
+//           if sparse:
+//               for p in m.parameters(): p.grad = p.grad.to_sparse()
+//           opt.step(); opt.zero_grad()
+//       return m.weight, m.bias, losses
+// Values agree to float32 rounding: the kernels repeat PyTorch's roundings and fused multiply-adds
+// element by element; what remains is PyTorch's float32 sqrt (MKL VML here), which is off by one ulp
+// for about 0.7% of inputs, hence the tolerances (2e-6 relative).
+
+private let X = Tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75], [-0.3, 0.8, 0.1], [1.0, 1.0, -1.0]])
+private let Y = Tensor([[1.0, -1.0], [0.5, 2.0], [-0.5, 0.0], [0.2, 0.3]])
+private let XS = Tensor([[0.5, 0.0, 2.0], [1.5, 0.0, -0.75], [-0.3, 0.0, 0.1], [1.0, 0.0, -1.0]])
+private let rtol = 2e-6, atol = 1e-7
+
+/// One optimizer configuration and PyTorch's parameters and losses after 10 steps of `traj`.
+private struct Case {
+    let name: String
+    let make: ([Parameter]) -> Optimizer
+    let alternate: Bool
+    let weight: [Double], bias: [Double], losses: [Double]
+    init(_ name: String, _ make: @escaping ([Parameter]) -> Optimizer, alternate: Bool = false,
+         weight: [Double], bias: [Double], losses: [Double]) {
+        self.name = name; self.make = make; self.alternate = alternate; self.weight = weight; self.bias = bias; self.losses = losses
+    }
+}
+
+/// `traj` in Swift: `steps` steps of `opt` on `m`; with `alternate`, the even steps (0, 2, ...) use XS.
+/// Descent has no sparse gradients: SparseAdam takes the dense gradient and skips its zero entries.
+@discardableResult
+private func train(_ m: Linear, _ opt: Optimizer, steps: Int, from start: Int = 0, alternate: Bool = false) -> [Double] {
+    var losses: [Double] = []
+    for i in start..<(start + steps) {
+        let loss = mseLoss(m(alternate && i % 2 == 0 ? XS : X), Y)
+        losses.append(loss.item())
+        loss.backward()
+        opt.step()
+        opt.zeroGrad()
+    }
+    return losses
+}
+
+private let cases: [Case] = [
+        // PyTorch: traj(lambda p: O.Adadelta(p))
+        Case("adadelta", { Adadelta($0) },
+             weight: [0.027703654021024704, 0.27639466524124146, -0.44198641180992126, -0.391956627368927, -0.18959365785121918, 0.12161916494369507],
+             bias: [0.020408552139997482, 0.4882041811943054],
+             losses: [1.9072803258895874, 1.8889780044555664, 1.8704084157943726, 1.8517526388168335, 1.83310067653656, 1.8145041465759277, 1.795997977256775, 1.777605414390564, 1.7593421936035156, 1.7412208318710327]),
+        // PyTorch: traj(lambda p: O.Adadelta(p, lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.1))
+        Case("adadelta_opts", { Adadelta($0, lr: 0.5, rho: 0.8, eps: 1e-5, weightDecay: 0.1) },
+             weight: [0.03376554697751999, 0.26972490549087524, -0.43533071875572205, -0.38536491990089417, -0.1830882728099823, 0.11497695744037628],
+             bias: [0.02645494043827057, 0.4921121299266815],
+             losses: [1.9072803258895874, 1.8868279457092285, 1.865540862083435, 1.8438010215759277, 1.8217984437942505, 1.7996457815170288, 1.7774169445037842, 1.7551648616790771, 1.7329267263412476, 1.710731863975525]),
+        // PyTorch: traj(lambda p: O.Adadelta(p, lr=0.3, maximize=True))
+        Case("adadelta_max", { Adadelta($0, lr: 0.3, maximize: true) },
+             weight: [-0.014603796415030956, 0.319879412651062, -0.48536017537117004, -0.43509456515312195, -0.2325822114944458, 0.16499564051628113],
+             bias: [-0.02173496223986149, 0.4473615288734436],
+             losses: [1.9072803258895874, 1.9127980470657349, 1.9184777736663818, 1.9242782592773438, 1.9301787614822388, 1.9361681938171387, 1.9422390460968018, 1.948386311531067, 1.954606056213379, 1.9608962535858154]),
+        // PyTorch: traj(lambda p: O.Adamax(p, lr=0.05))
+        Case("adamax", { Adamax($0, lr: 0.05) },
+             weight: [0.27058613300323486, -0.11367635428905487, -0.06911081820726395, -0.043685972690582275, 0.1253998875617981, -0.2542034685611725],
+             bias: [0.22893282771110535, 0.5280208587646484],
+             losses: [1.9072803258895874, 1.633974313735962, 1.4066202640533447, 1.216734528541565, 1.0574239492416382, 0.9231550693511963, 0.809529185295105, 0.7130762934684753, 0.6310665011405945, 0.5613455176353455]),
+        // PyTorch: traj(lambda p: O.Adamax(p))
+        Case("adamax_default", { Adamax($0) },
+             weight: [0.015256345272064209, 0.2897525429725647, -0.45525869727134705, -0.4050480127334595, -0.20256809890270233, 0.13489383459091187],
+             bias: [0.008090820163488388, 0.4769116938114166],
+             losses: [1.9072803258895874, 1.895688772201538, 1.8841687440872192, 1.8727216720581055, 1.8613471984863281, 1.8500458002090454, 1.8388184309005737, 1.8276652097702026, 1.8165861368179321, 1.8055814504623413]),
+        // PyTorch: traj(lambda p: O.Adamax(p, lr=0.05, betas=(0.3, 0.9), eps=1e-6, weight_decay=0.1))
+        Case("adamax_opts", { Adamax($0, lr: 0.05, betas: (0.3, 0.9), eps: 1e-6, weightDecay: 0.1) },
+             weight: [0.2856474220752716, -0.1811240315437317, 0.003998748958110809, 0.08539646863937378, 0.13343897461891174, -0.33117255568504333],
+             bias: [0.15638643503189087, 0.2684575319290161],
+             losses: [1.9072803258895874, 1.6339746713638306, 1.3941683769226074, 1.184011459350586, 0.9990676641464233, 0.8375019431114197, 0.6989321112632751, 0.5827990770339966, 0.4881376028060913, 0.4127095937728882]),
+        // PyTorch: traj(lambda p: O.Adamax(p, lr=0.01, maximize=True))
+        Case("adamax_max", { Adamax($0, lr: 0.01, maximize: true) },
+             weight: [-0.09740486741065979, 0.40753456950187683, -0.5724588632583618, -0.5211016535758972, -0.31791865825653076, 0.2521170675754547],
+             bias: [-0.10395833849906921, 0.36876896023750305],
+             losses: [1.9072803258895874, 1.9660636186599731, 2.025548219680786, 2.0857536792755127, 2.1466989517211914, 2.208402633666992, 2.270883083343506, 2.334158420562744, 2.398245096206665, 2.4631614685058594]),
+        // PyTorch: traj(lambda p: O.ASGD(p, lr=0.1))
+        Case("asgd", { ASGD($0, lr: 0.1) },
+             weight: [0.21139198541641235, -0.12722785770893097, 0.10300473123788834, 0.03069904074072838, -0.0359359048306942, -0.5597933530807495],
+             bias: [0.14086364209651947, 0.4560989439487457],
+             losses: [1.9072803258895874, 1.3769420385360718, 1.0263851881027222, 0.7922156453132629, 0.6337738037109375, 0.5248991250991821, 0.4486997127532959, 0.3942229151725769, 0.35433390736579895, 0.324360191822052]),
+        // PyTorch: traj(lambda p: O.ASGD(p))
+        Case("asgd_default", { ASGD($0) },
+             weight: [0.018587855622172356, 0.23148566484451294, -0.3606315851211548, -0.3457888662815094, -0.16326166689395905, 0.01681683212518692],
+             bias: [0.014620332978665829, 0.47420647740364075],
+             losses: [1.9072803258895874, 1.84927237033844, 1.7934317588806152, 1.7396745681762695, 1.6879193782806396, 1.6380887031555176, 1.5901076793670654, 1.543904185295105, 1.4994096755981445, 1.4565577507019043]),
+        // PyTorch: traj(lambda p: O.ASGD(p, lr=0.1, lambd=0.01, alpha=0.5, t0=3, weight_decay=0.1))
+        Case("asgd_opts", { ASGD($0, lr: 0.1, lambd: 0.01, alpha: 0.5, t0: 3, weightDecay: 0.1) },
+             weight: [0.20506443083286285, -0.125019833445549, 0.10406406223773956, 0.05110880360007286, -0.02257380820810795, -0.5312567949295044],
+             bias: [0.13541464507579803, 0.4156320095062256],
+             losses: [1.9072803258895874, 1.3633062839508057, 1.010259747505188, 0.7780994772911072, 0.6230136752128601, 0.5174751281738281, 0.44410020112991333, 0.39184603095054626, 0.35365030169487, 0.32496047019958496]),
+        // PyTorch: traj(lambda p: O.ASGD(p, lr=0.01, t0=0, maximize=True))
+        Case("asgd_max", { ASGD($0, lr: 0.01, t0: 0, maximize: true) },
+             weight: [-0.026267074048519135, 0.4008331000804901, -0.6109171509742737, -0.5169659852981567, -0.2977496087551117, 0.31841957569122314],
+             bias: [-0.040323615074157715, 0.4339519739151001],
+             losses: [1.9072803258895874, 1.96639084815979, 2.0277552604675293, 2.091463088989258, 2.1576085090637207, 2.226287364959717, 2.297600746154785, 2.3716537952423096, 2.4485561847686768, 2.5284206867218018]),
+        // PyTorch: traj(lambda p: O.Rprop(p))
+        Case("rprop", { Rprop($0) },
+             weight: [0.20366652309894562, 0.05012896656990051, -0.2155984789133072, -0.16530773043632507, 0.037217892706394196, -0.10476614534854889],
+             bias: [0.1965499073266983, 0.5540881156921387],
+             losses: [1.9072803258895874, 1.849871039390564, 1.7827939987182617, 1.704912781715393, 1.6152161359786987, 1.5129958391189575, 1.3981298208236694, 1.271520733833313, 1.1325910091400146, 0.9830979704856873]),
+        // PyTorch: traj(lambda p: O.Rprop(p, lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2)))
+        Case("rprop_opts", { Rprop($0, lr: 0.05, etas: (0.3, 1.5), stepSizes: (1e-3, 0.2)) },
+             weight: [0.47322434186935425, -0.4545341730117798, 0.00806467980146408, 0.33935546875, -0.22744712233543396, -0.6094292998313904],
+             bias: [0.1523171216249466, 0.11519679427146912],
+             losses: [1.9072803258895874, 1.633974313735962, 1.2884212732315063, 0.8942753076553345, 0.5098201036453247, 0.3206523060798645, 0.29722198843955994, 0.2364177405834198, 0.20372867584228516, 0.20019061863422394]),
+        // PyTorch: traj(lambda p: O.Rprop(p, lr=0.02, maximize=True))
+        Case("rprop_max", { Rprop($0, lr: 0.02, maximize: true) },
+             weight: [-0.5234962701797485, 0.8288896083831787, -0.9943591356277466, -0.944068431854248, -0.7415426969528198, 0.6739944219589233],
+             bias: [-0.5306128859519958, -0.06139881908893585],
+             losses: [1.9072803258895874, 2.0262210369110107, 2.176203966140747, 2.366630792617798, 2.6101863384246826, 2.9241156578063965, 3.332024335861206, 3.8664345741271973, 4.572410583496094, 5.512725830078125]),
+        // PyTorch: traj(lambda p: O.NAdam(p, lr=0.05))
+        Case("nadam", { NAdam($0, lr: 0.05) },
+             weight: [0.24898479878902435, -0.052502408623695374, -0.12256546318531036, -0.07576917111873627, 0.09110449254512787, -0.19940291345119476],
+             bias: [0.18621249496936798, 0.4436893165111542],
+             losses: [1.9072803258895874, 1.6195698976516724, 1.440552830696106, 1.2931101322174072, 1.1619476079940796, 1.0422604084014893, 0.9323595762252808, 0.831743597984314, 0.740341067314148, 0.6581520438194275]),
+        // PyTorch: traj(lambda p: O.NAdam(p))
+        Case("nadam_default", { NAdam($0) },
+             weight: [0.01162022165954113, 0.2936103343963623, -0.45909497141838074, -0.40883755683898926, -0.20633117854595184, 0.1387302279472351],
+             bias: [0.004482285585254431, 0.473519891500473],
+             losses: [1.9072803258895874, 1.8950361013412476, 1.8860124349594116, 1.8776226043701172, 1.8692846298217773, 1.860815167427063, 1.8521596193313599, 1.843310832977295, 1.83428156375885, 1.8250908851623535]),
+        // PyTorch: traj(lambda p: O.NAdam(p, lr=0.05, weight_decay=0.1))
+        Case("nadam_wd", { NAdam($0, lr: 0.05, weightDecay: 0.1) },
+             weight: [0.23519361019134521, -0.04961211234331131, -0.12333176285028458, -0.06971171498298645, 0.09297293424606323, -0.19678638875484467],
+             bias: [0.1764269471168518, 0.3757086992263794],
+             losses: [1.9072803258895874, 1.6195698976516724, 1.4412211179733276, 1.2939006090164185, 1.1621932983398438, 1.0415846109390259, 0.9307823777198792, 0.8295339345932007, 0.7378511428833008, 0.6557229161262512]),
+        // PyTorch: traj(lambda p: O.NAdam(p, lr=0.05, betas=(0.3, 0.9), weight_decay=0.1, momentum_decay=0.01, decoupled_weight_decay=True))
+        Case("nadam_decoupled", { NAdam($0, lr: 0.05, betas: (0.3, 0.9), weightDecay: 0.1, momentumDecay: 0.01, decoupledWeightDecay: true) },
+             weight: [0.28605449199676514, -0.11688723415136337, -0.056134916841983795, 0.005620219744741917, 0.11998585611581802, -0.25515541434288025],
+             bias: [0.1561564952135086, 0.3470759093761444],
+             losses: [1.9072803258895874, 1.5996735095977783, 1.3706613779067993, 1.1808052062988281, 1.0202345848083496, 0.8833680748939514, 0.7667582631111145, 0.6678573489189148, 0.5844428539276123, 0.5144692063331604]),
+        // PyTorch: traj(lambda p: O.NAdam(p, lr=0.01, maximize=True))
+        Case("nadam_max", { NAdam($0, lr: 0.01, maximize: true) },
+             weight: [-0.0898643508553505, 0.3917412757873535, -0.5575720071792603, -0.5080870985984802, -0.3059339225292206, 0.23721781373023987],
+             bias: [-0.09731564670801163, 0.36921364068984985],
+             losses: [1.9072803258895874, 1.9694230556488037, 2.0170328617095947, 2.0625789165496826, 2.109067678451538, 2.1575629711151123, 2.2084882259368896, 2.262014150619507, 2.318204164505005, 2.3770740032196045]),
+        // PyTorch: traj(lambda p: O.RAdam(p, lr=0.05))
+        Case("radam", { RAdam($0, lr: 0.05) },
+             weight: [0.0627819150686264, 0.10861978679895401, -0.18561680614948273, -0.2216346561908722, -0.07072709500789642, -0.19219473004341125],
+             bias: [0.06212492287158966, 0.5029661059379578],
+             losses: [1.9072803258895874, 1.628300666809082, 1.3886758089065552, 1.1843116283416748, 1.01133394241333, 0.8660976886749268, 0.8619656562805176, 0.8568117618560791, 0.8508011698722839, 0.8440493941307068]),
+        // PyTorch: traj(lambda p: O.RAdam(p))
+        Case("radam_default", { RAdam($0) },
+             weight: [-0.003005392150953412, 0.3053159713745117, -0.46877729892730713, -0.4204503893852234, -0.21884958446025848, 0.14713998138904572],
+             bias: [-0.009877371601760387, 0.4589548408985138],
+             losses: [1.9072803258895874, 1.9014301300048828, 1.8955963850021362, 1.889779806137085, 1.883980631828308, 1.878198266029358, 1.8780499696731567, 1.877861499786377, 1.8776389360427856, 1.8773850202560425]),
+        // PyTorch: traj(lambda p: O.RAdam(p, lr=0.05, betas=(0.8, 0.9), eps=1e-6, weight_decay=0.1))
+        Case("radam_opts", { RAdam($0, lr: 0.05, betas: (0.8, 0.9), eps: 1e-6, weightDecay: 0.1) },
+             weight: [0.14711469411849976, 0.024263635277748108, -0.1005377322435379, -0.1337449848651886, 0.0030107256025075912, -0.26884275674819946],
+             bias: [0.13979151844978333, 0.47995778918266296],
+             losses: [1.9072803258895874, 1.6214241981506348, 1.3778222799301147, 1.1720633506774902, 0.9998151063919067, 0.8568971157073975, 0.8173448443412781, 0.7694532871246338, 0.7166840434074402, 0.661634087562561]),
+        // PyTorch: traj(lambda p: O.RAdam(p, lr=0.05, weight_decay=0.1, decoupled_weight_decay=True, maximize=True))
+        Case("radam_decoupled", { RAdam($0, lr: 0.05, weightDecay: 0.1, decoupledWeightDecay: true, maximize: true) },
+             weight: [-0.06644836813211441, 0.5265069007873535, -0.7931662797927856, -0.6389518976211548, -0.406762957572937, 0.5572600364685059],
+             bias: [-0.09095873683691025, 0.36628562211990356],
+             losses: [1.9072803258895874, 2.2056963443756104, 2.5457115173339844, 2.932344436645508, 3.371251106262207, 3.868812084197998, 3.8574230670928955, 3.849241256713867, 3.843846559524536, 3.840947151184082]),
+        // PyTorch: traj(lambda p: O.SparseAdam(p, lr=0.05), sparse=True, alternate=True)
+        Case("sparse_adam", { SparseAdam($0, lr: 0.05) }, alternate: true,
+             weight: [0.30286815762519836, 0.10843852162361145, 0.008101984858512878, 0.04382108151912689, -0.03115369752049446, -0.32838326692581177],
+             bias: [0.23861171305179596, 0.48048341274261475],
+             losses: [1.5466539859771729, 1.703964352607727, 1.2017388343811035, 1.32151460647583, 0.9444565773010254, 1.025746464729309, 0.7447771430015564, 0.7861893773078918, 0.5815294981002808, 0.5891942977905273]),
+        // PyTorch: traj(lambda p: O.SparseAdam(p, lr=0.05, betas=(0.3, 0.7), eps=1e-6, maximize=True), sparse=True, alternate=True)
+        Case("sparse_adam_opts", { SparseAdam($0, lr: 0.05, betas: (0.3, 0.7), eps: 1e-6, maximize: true) }, alternate: true,
+             weight: [-0.5518131852149963, 0.589499831199646, -0.9966742396354675, -0.9586508870124817, -0.5104864239692688, 0.6775266528129578],
+             bias: [-0.559081494808197, -0.10415603220462799],
+             losses: [1.5466539859771729, 2.133798837661743, 1.9918203353881836, 2.762026786804199, 2.554852247238159, 3.549229145050049, 3.2433671951293945, 4.488883018493652, 4.053195953369141, 5.5714030265808105]),
+]
+
+/// Two parameter groups: the weight with its own learning rate, the bias with the default learning
+/// rate and one option of its own; PyTorch's parameters after 5 steps.
+private struct GroupCase {
+    let name: String
+    let make: ([ParamGroup]) -> Optimizer
+    let weightLR: Double, biasOptions: [String: Double], lrs: [Double]
+    let weight: [Double], bias: [Double]
+    init(_ name: String, _ make: @escaping ([ParamGroup]) -> Optimizer, weightLR: Double, biasOptions: [String: Double], lrs: [Double],
+         weight: [Double], bias: [Double]) {
+        self.name = name; self.make = make; self.weightLR = weightLR; self.biasOptions = biasOptions; self.lrs = lrs
+        self.weight = weight; self.bias = bias
+    }
+}
+
+// PyTorch:
+//   def groups(make, wlr, bias_opts, sparse=False):
+//       torch.manual_seed(0); m = nn.Linear(3, 2)
+//       opt = make([{"params": [m.weight], "lr": wlr}, {"params": [m.bias], **bias_opts}])
+//       5 steps as in traj (grads made sparse with .to_sparse() for SparseAdam)
+private let groupCases: [GroupCase] = [
+        // PyTorch: opt = O.SGD(g, lr=0.01, momentum=0.9) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'momentum': 0.5}}]
+        GroupCase("SGD", { SGD(groups: $0, lr: 0.01, momentum: 0.9) }, weightLR: 0.1, biasOptions: ["momentum": 0.5], lrs: [0.1, 0.01],
+                  weight: [0.35036468505859375, -0.40366125106811523, 0.5485618114471436, 0.34361952543258667, 0.19766174256801605, -1.070255160331726],
+                  bias: [0.00847281701862812, 0.46077823638916016]),
+        // PyTorch: opt = O.Adam(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'betas': (0.5, 0.9)}}]
+        GroupCase("Adam", { Adam(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["betas.0": 0.5, "betas.1": 0.9], lrs: [0.1, 0.01],
+                  weight: [0.45985037088394165, -0.1742444634437561, 0.00852368026971817, 0.056431032717227936, 0.23433712124824524, -0.3267120122909546],
+                  bias: [0.029989929869771004, 0.4738824963569641]),
+        // PyTorch: opt = O.AdamW(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'weight_decay': 0.5}}]
+        GroupCase("AdamW", { AdamW(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["weight_decay": 0.5], lrs: [0.1, 0.01],
+                  weight: [0.45879822969436646, -0.174727201461792, 0.00978931039571762, 0.05766346678137779, 0.23454397916793823, -0.326447457075119],
+                  bias: [0.03506769239902496, 0.4772717356681824]),
+        // PyTorch: opt = O.RMSprop(g, lr=0.001) with g = [{"params": [m.weight], "lr": 0.01}, {"params": [m.bias], **{'alpha': 0.9}}]
+        GroupCase("RMSprop", { RMSprop(groups: $0, lr: 0.001) }, weightLR: 0.01, biasOptions: ["alpha": 0.9], lrs: [0.01, 0.001],
+                  weight: [0.27322083711624146, 0.018989231437444687, -0.18416692316532135, -0.1356154978275299, 0.04215068370103836, -0.13386858999729156],
+                  bias: [-0.002163900062441826, 0.4632579982280731]),
+        // PyTorch: opt = O.Adagrad(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'lr_decay': 0.1}}]
+        GroupCase("Adagrad", { Adagrad(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["lr_decay": 0.1], lrs: [0.1, 0.01],
+                  weight: [0.26777011156082153, 0.019755173474550247, -0.1855454444885254, -0.13775712251663208, 0.040538571774959564, -0.13278815150260925],
+                  bias: [0.012936905026435852, 0.47294721007347107]),
+        // PyTorch: opt = O.Adadelta(g) with g = [{"params": [m.weight], "lr": 0.5}, {"params": [m.bias], **{'rho': 0.5}}]
+        GroupCase("Adadelta", { Adadelta(groups: $0) }, weightLR: 0.5, biasOptions: ["rho": 0.5], lrs: [0.5, 1.0],
+                  weight: [0.003811982460319996, 0.301518976688385, -0.4669942855834961, -0.4167163670063019, -0.2141977995634079, 0.14662961661815643],
+                  bias: [-0.002645488129928708, 0.46652114391326904]),
+        // PyTorch: opt = O.Adamax(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'eps': 0.001}}]
+        GroupCase("Adamax", { Adamax(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["eps": 1e-3], lrs: [0.1, 0.01],
+                  weight: [0.38456904888153076, -0.11350946128368378, -0.0526852160692215, -0.008074231445789337, 0.15470191836357117, -0.2632373571395874],
+                  bias: [0.027676351368427277, 0.48378244042396545]),
+        // PyTorch: opt = O.ASGD(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'t0': 2}}]
+        GroupCase("ASGD", { ASGD(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["t0": 2], lrs: [0.1, 0.01],
+                  weight: [0.12543043494224548, 0.01156213041394949, -0.04436749592423439, -0.10932023078203201, -0.0314483605325222, -0.3619855046272278],
+                  bias: [0.0013111340813338757, 0.4623855948448181]),
+        // PyTorch: opt = O.Rprop(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.05}, {"params": [m.bias], **{'etas': (0.4, 1.1)}}]
+        GroupCase("Rprop", { Rprop(groups: $0, lr: 0.01) }, weightLR: 0.05, biasOptions: ["etas.0": 0.4, "etas.1": 1.1], lrs: [0.05, 0.01],
+                  weight: [0.36775749921798706, -0.06236419826745987, -0.10310530662536621, -0.05281457304954529, 0.14971105754375458, -0.21725930273532867],
+                  bias: [0.049611859023571014, 0.5041849613189697]),
+        // PyTorch: opt = O.NAdam(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'momentum_decay': 0.01}}]
+        GroupCase("NAdam", { NAdam(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["momentum_decay": 0.01], lrs: [0.1, 0.01],
+                  weight: [0.32797837257385254, -0.04909985885024071, -0.11693783104419708, -0.07009811699390411, 0.09625963866710663, -0.20069870352745056],
+                  bias: [0.022029394283890724, 0.47308778762817383]),
+        // PyTorch: opt = O.RAdam(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'betas': (0.8, 0.99)}}]
+        GroupCase("RAdam", { RAdam(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["betas.0": 0.8, "betas.1": 0.99], lrs: [0.1, 0.01],
+                  weight: [0.12087218463420868, -0.036402516067028046, 0.03014061599969864, -0.06575065851211548, 0.02313975989818573, -0.45188379287719727],
+                  bias: [0.00181411555968225, 0.4642030596733093]),
+        // PyTorch: opt = O.SparseAdam(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'betas': (0.5, 0.9)}}]; grads .to_sparse()
+        GroupCase("SparseAdam", { SparseAdam(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["betas.0": 0.5, "betas.1": 0.9], lrs: [0.1, 0.01],
+                  weight: [0.4598500430583954, -0.17424428462982178, 0.008523553609848022, 0.05643085390329361, 0.2343369424343109, -0.3267119228839874],
+                  bias: [0.0299899410456419, 0.4738824963569641]),
+]
+
+/// L-BFGS on the linear problem (`lin`), on a separable quadratic in one 5-element parameter (`quad`) or on
+/// Rosenbrock's function from (-1.5, 2) with a and b as two one-element parameters (`rosen`); PyTorch's
+/// parameters, the loss each `step` returned, and the optimizer's `func_evals` and `n_iter` after `steps`
+/// calls of `step(closure)`.
+///
+/// On `quad` and `rosen`, Descent's gradients are PyTorch's bit for bit (element-wise ops only), and the
+/// whole L-BFGS run, line search included, follows PyTorch's exactly: same iterations, same evaluations.
+/// On `lin`, Descent's Linear/MSE gradients differ from PyTorch's (MKL GEMM, float cascade sums) by 1-2 ulp,
+/// which quasi-Newton iterations amplify on this ill-conditioned system: there the final parameters
+/// agree to 1e-4 and the iteration counts are not compared.
+private struct LBFGSCase {
+    let problem: String
+    let make: ([Parameter]) -> LBFGS
+    let steps: Int, funcEvals: Int, nIter: Int
+    let params: [Double], losses: [Double]
+    init(_ problem: String, _ make: @escaping ([Parameter]) -> LBFGS, steps: Int, funcEvals: Int, nIter: Int,
+         params: [Double], losses: [Double]) {
+        self.problem = problem; self.make = make; self.steps = steps; self.funcEvals = funcEvals; self.nIter = nIter
+        self.params = params; self.losses = losses
+    }
+}
+
+// PyTorch:
+//   def lin(steps, **kw):
+//       torch.manual_seed(0); m = nn.Linear(3, 2); opt = O.LBFGS(m.parameters(), **kw)
+//       def closure():
+//           opt.zero_grad(); loss = F.mse_loss(m(X), Y); loss.backward(); return loss
+//       losses = [opt.step(closure).item() for _ in range(steps)]
+//       st = opt.state[opt._params[0]]
+//       return m.weight.flatten().tolist() + m.bias.tolist(), losses, st["func_evals"], st["n_iter"]
+//   def rosen(steps, **kw):
+//       a = torch.tensor([-1.5], requires_grad=True); b = torch.tensor([2.0], requires_grad=True)
+//       opt = O.LBFGS([a, b], **kw)
+//       def closure():
+//           opt.zero_grad(); loss = ((1 - a).pow(2) + 100 * (b - a.pow(2)).pow(2)).sum(); loss.backward(); return loss
+//       ... as lin
+//   C = torch.tensor([1.0, 10.0, 0.5, 4.0, 25.0]); T = torch.tensor([0.5, 0.25, -1.0, 2.0, 0.1])
+//   def quad(steps, **kw):
+//       x = torch.tensor([1.0, -2.0, 0.5, 3.0, -1.5], requires_grad=True); opt = O.LBFGS([x], **kw)
+//       def closure():
+//           opt.zero_grad(); loss = (C * (x - T).pow(2)).sum(); loss.backward(); return loss
+//       ... as lin
+private let lbfgsCases: [LBFGSCase] = [
+        // PyTorch: lin(steps=1, **dict())
+        LBFGSCase("lin", { LBFGS($0) }, steps: 1, funcEvals: 16, nIter: 16,
+                  params: [1.255179762840271, 0.7655358910560608, 0.9862173795700073, -2.94486927986145, -5.834550857543945, -4.813837051391602, -0.8344913125038147, 4.265565872192383],
+                  losses: [1.9072803258895874]),
+        // PyTorch: lin(steps=3, **dict(max_iter=5))
+        LBFGSCase("lin", { LBFGS($0, maxIter: 5) }, steps: 3, funcEvals: 15, nIter: 15,
+                  params: [1.255179762840271, 0.7655358910560608, 0.9862173795700073, -2.94486927986145, -5.834550857543945, -4.813837051391602, -0.8344913125038147, 4.265565872192383],
+                  losses: [1.9072803258895874, 0.15163277089595795, 0.02969636395573616]),
+        // PyTorch: lin(steps=3, **dict(lr=0.5, max_iter=4, history_size=2))
+        LBFGSCase("lin", { LBFGS($0, lr: 0.5, maxIter: 4, historySize: 2) }, steps: 3, funcEvals: 12, nIter: 12,
+                  params: [0.7254167795181274, -0.2564218044281006, 0.2476530522108078, 0.007051199674606323, -1.5159473419189453, -1.5763133764266968, -0.1714664101600647, 0.8065563440322876],
+                  losses: [1.9072803258895874, 0.22015702724456787, 0.14013272523880005]),
+        // PyTorch: lin(steps=1, **dict(line_search_fn='strong_wolfe'))
+        LBFGSCase("lin", { LBFGS($0, lineSearchFn: "strong_wolfe") }, steps: 1, funcEvals: 19, nIter: 17,
+                  params: [1.2551764249801636, 0.7655365467071533, 0.9862193465232849, -2.944871664047241, -5.8345537185668945, -4.813845157623291, -0.8344913125038147, 4.265568733215332],
+                  losses: [1.9072803258895874]),
+        // PyTorch: quad(steps=2, **dict(max_iter=4))
+        LBFGSCase("quad", { LBFGS($0, maxIter: 4) }, steps: 2, funcEvals: 8, nIter: 8,
+                  params: [0.40085291862487793, 0.25647521018981934, -0.8444963097572327, 1.9356579780578613, 0.10274723917245865],
+                  losses: [120.00000762939453, 1.2067433595657349]),
+        // PyTorch: quad(steps=3, **dict(lr=0.3, max_iter=3, history_size=2))
+        LBFGSCase("quad", { LBFGS($0, lr: 0.3, maxIter: 3, historySize: 2) }, steps: 3, funcEvals: 9, nIter: 6,
+                  params: [0.9033511877059937, -0.15946675837039948, 0.3470230996608734, 2.4343178272247314, -0.11000914126634598],
+                  losses: [120.00000762939453, 55.4326171875, 15.247117042541504]),
+        // PyTorch: quad(steps=2, **dict(line_search_fn='strong_wolfe', max_iter=4))
+        LBFGSCase("quad", { LBFGS($0, maxIter: 4, lineSearchFn: "strong_wolfe") }, steps: 2, funcEvals: 10, nIter: 8,
+                  params: [0.40085291862487793, 0.25647521018981934, -0.8444963097572327, 1.9356579780578613, 0.10274723917245865],
+                  losses: [120.00000762939453, 1.2067433595657349]),
+        // PyTorch: quad(steps=1, **dict(line_search_fn='strong_wolfe'))
+        LBFGSCase("quad", { LBFGS($0, lineSearchFn: "strong_wolfe") }, steps: 1, funcEvals: 16, nIter: 16,
+                  params: [0.5000035166740417, 0.250000536441803, -1.0000004768371582, 1.9999990463256836, 0.09999968111515045],
+                  losses: [120.00000762939453]),
+        // PyTorch: rosen(steps=5, **dict(max_iter=5))
+        LBFGSCase("rosen", { LBFGS($0, maxIter: 5) }, steps: 5, funcEvals: 25, nIter: 25,
+                  params: [-0.6483491063117981, 0.4162219166755676],
+                  losses: [12.5, 5.832366943359375, 5.645446300506592, 4.697018623352051, 3.1733570098876953]),
+        // PyTorch: rosen(steps=2, **dict(line_search_fn='strong_wolfe'))
+        LBFGSCase("rosen", { LBFGS($0, lineSearchFn: "strong_wolfe") }, steps: 2, funcEvals: 50, nIter: 39,
+                  params: [0.9999943971633911, 0.9999887347221375],
+                  losses: [12.5, 1.308570146560669]),
+        // PyTorch: rosen(steps=5, **dict(line_search_fn='strong_wolfe', max_iter=10, history_size=3))
+        LBFGSCase("rosen", { LBFGS($0, maxIter: 10, historySize: 3, lineSearchFn: "strong_wolfe") }, steps: 5, funcEvals: 49, nIter: 38,
+                  params: [1.0000001192092896, 1.000000238418579],
+                  losses: [12.5, 4.156405448913574, 0.9583178162574768, 0.06507942080497742, 7.16582349014061e-10]),
+]
+
+/// Runs an L-BFGS case; returns the losses `step` returned and the final parameters.
+private func runLBFGS(_ c: LBFGSCase, _ opt: inout LBFGS?) -> (losses: [Double], params: [Double]) {
+    if c.problem == "lin" {
+        manualSeed(0)
+        let m = Linear(3, 2)
+        let o = c.make(m.parameters())
+        opt = o
+        let closure: () -> Tensor = {
+            o.zeroGrad()
+            let loss = mseLoss(m(X), Y)
+            loss.backward()
+            return loss
+        }
+        let losses = (0..<c.steps).map { _ in o.step(closure).item() }
+        return (losses, values(m.weight) + values(m.bias!))
+    } else if c.problem == "quad" {
+        let x = Parameter(Tensor([1.0, -2.0, 0.5, 3.0, -1.5]))
+        let o = c.make([x])
+        opt = o
+        let closure: () -> Tensor = {
+            o.zeroGrad()
+            let loss = quadratic(x)
+            loss.backward()
+            return loss
+        }
+        let losses = (0..<c.steps).map { _ in o.step(closure).item() }
+        return (losses, values(x))
+    } else {
+        let a = Parameter(Tensor([-1.5])), b = Parameter(Tensor([2.0]))
+        let o = c.make([a, b])
+        opt = o
+        let closure: () -> Tensor = {
+            o.zeroGrad()
+            let loss = rosenbrock(a, b)
+            loss.backward()
+            return loss
+        }
+        let losses = (0..<c.steps).map { _ in o.step(closure).item() }
+        return (losses, values(a) + values(b))
+    }
+}
+
+private let quadC = Tensor([1.0, 10.0, 0.5, 4.0, 25.0]), quadT = Tensor([0.5, 0.25, -1.0, 2.0, 0.1])
+private func quadratic(_ x: Tensor) -> Tensor { (quadC * (x - quadT).pow(2)).sum() }
+
+private func rosenbrock(_ a: Tensor, _ b: Tensor) -> Tensor {
+    let u = (1 - a).pow(2)
+    let v = (b - a.pow(2)).pow(2)
+    return (u + 100 * v).sum()
+}
+
+extension Core {
+@Suite struct MoreOptimizerTests {
+    @Test(arguments: cases.map(\.name))
+    func trajectoryMatchesPyTorch(_ name: String) {
+        let c = cases.first { $0.name == name }!
+        manualSeed(0)
+        let m = Linear(3, 2)
+        let opt = c.make(m.parameters())
+        let losses = train(m, opt, steps: 10, alternate: c.alternate)
+        expectValues(Tensor(losses), c.losses, atol: atol, rtol: rtol)
+        expectValues(m.weight, c.weight, atol: atol, rtol: rtol)
+        expectValues(m.bias!, c.bias, atol: atol, rtol: rtol)
+    }
+
+    @Test func defaultsArePyTorchs() {
+        let p = [Parameter(Tensor.zeros(2))]
+        // PyTorch: O.Adadelta(p).defaults -> lr 1.0, rho 0.9, eps 1e-06, weight_decay 0
+        let adadelta = Adadelta(p)
+        #expect(adadelta.paramGroups[0].lr == 1.0 && adadelta.paramGroups[0].options["rho"] == 0.9)
+        #expect(adadelta.paramGroups[0].options["eps"] == 1e-6 && adadelta.paramGroups[0].options["weight_decay"] == 0)
+        // PyTorch: O.Adamax(p).defaults -> lr 0.002, betas (0.9, 0.999), eps 1e-08
+        let adamax = Adamax(p)
+        #expect(adamax.paramGroups[0].lr == 0.002 && adamax.paramGroups[0].options["betas.0"] == 0.9)
+        #expect(adamax.paramGroups[0].options["betas.1"] == 0.999 && adamax.paramGroups[0].options["eps"] == 1e-8)
+        // PyTorch: O.ASGD(p).defaults -> lr 0.01, lambd 0.0001, alpha 0.75, t0 1000000.0
+        let asgd = ASGD(p)
+        #expect(asgd.paramGroups[0].lr == 0.01 && asgd.paramGroups[0].options["lambd"] == 1e-4)
+        #expect(asgd.paramGroups[0].options["alpha"] == 0.75 && asgd.paramGroups[0].options["t0"] == 1e6)
+        // PyTorch: O.Rprop(p).defaults -> lr 0.01, etas (0.5, 1.2), step_sizes (1e-06, 50)
+        let rprop = Rprop(p)
+        #expect(rprop.paramGroups[0].lr == 0.01 && rprop.paramGroups[0].options["etas.0"] == 0.5 && rprop.paramGroups[0].options["etas.1"] == 1.2)
+        #expect(rprop.paramGroups[0].options["step_sizes.0"] == 1e-6 && rprop.paramGroups[0].options["step_sizes.1"] == 50)
+        // PyTorch: O.NAdam(p).defaults -> lr 0.002, momentum_decay 0.004, decoupled_weight_decay False
+        let nadam = NAdam(p)
+        #expect(nadam.paramGroups[0].lr == 0.002 && nadam.paramGroups[0].options["momentum_decay"] == 0.004)
+        #expect(nadam.paramGroups[0].options["decoupled_weight_decay"] == 0 && nadam.paramGroups[0].options["eps"] == 1e-8)
+        // PyTorch: O.RAdam(p).defaults -> lr 0.001, betas (0.9, 0.999), eps 1e-08
+        let radam = RAdam(p)
+        #expect(radam.paramGroups[0].lr == 0.001 && radam.paramGroups[0].options["betas.1"] == 0.999)
+        // PyTorch: O.SparseAdam(p).defaults -> lr 0.001, betas (0.9, 0.999), eps 1e-08
+        let sparse = SparseAdam(p)
+        #expect(sparse.paramGroups[0].lr == 0.001 && sparse.paramGroups[0].options["eps"] == 1e-8)
+        // PyTorch: O.LBFGS(p).defaults -> lr 1, max_iter 20, max_eval 25, tolerance_grad 1e-07,
+        //          tolerance_change 1e-09, history_size 100, line_search_fn None
+        let lbfgs = LBFGS(p)
+        let o = lbfgs.paramGroups[0].options
+        #expect(lbfgs.paramGroups[0].lr == 1 && o["max_iter"] == 20 && o["max_eval"] == 25 && o["history_size"] == 100)
+        #expect(o["tolerance_grad"] == 1e-7 && o["tolerance_change"] == 1e-9 && lbfgs.lineSearchFn == nil)
+        // PyTorch: O.LBFGS(p, max_iter=7).defaults['max_eval'] -> 8
+        #expect(LBFGS(p, maxIter: 7).paramGroups[0].options["max_eval"] == 8)
+    }
+
+    /// SparseAdam is Adam restricted to the entries with a nonzero gradient: on a step whose gradient is
+    /// zero for weight[:, 1], those weights and their moments stay as they were (PyTorch's sparse semantics).
+    @Test func sparseAdamLeavesEntriesWithZeroGradientAlone() {
+        manualSeed(0)
+        let m = Linear(3, 2)
+        let opt = SparseAdam(m.parameters(), lr: 0.05)
+        train(m, opt, steps: 1, alternate: true)            // step 0 uses XS: weight[:, 1] has a zero gradient
+        let w1 = values(m.weight)
+        let sd = opt.stateDict()
+        let m1 = values(sd["state.0.exp_avg"]!), v1 = values(sd["state.0.exp_avg_sq"]!)
+        #expect(m1[1] == 0 && m1[4] == 0 && v1[1] == 0 && v1[4] == 0)
+        #expect(m1[0] != 0 && v1[2] != 0)
+        manualSeed(0)
+        #expect(w1[1] == values(Linear(3, 2).weight)[1])
+        train(m, opt, steps: 1, from: 1, alternate: true)   // step 1 uses X: every entry moves
+        let m2 = values(opt.stateDict()["state.0.exp_avg"]!)
+        #expect(m2[1] != 0 && values(m.weight)[1] != w1[1])
+        train(m, opt, steps: 1, from: 2, alternate: true)   // step 2 uses XS again: exp_avg[1] is kept, not decayed
+        #expect(values(opt.stateDict()["state.0.exp_avg"]!)[1] == m2[1])
+        // Adam decays the moments of zero-gradient entries; PyTorch: traj(lambda p: O.Adam(p, lr=0.05), alternate=True)
+        manualSeed(0)
+        let m3 = Linear(3, 2)
+        train(m3, Adam(m3.parameters(), lr: 0.05), steps: 10, alternate: true)
+        expectValues(m3.weight, [0.3077930212020874, 0.005995776504278183, 0.006543386727571487, 0.04336175695061684, 0.06009218841791153, -0.32697734236717224], atol: atol, rtol: rtol)
+        expectValues(m3.bias!, [0.24585023522377014, 0.47373905777931213], atol: atol, rtol: rtol)
+    }
+
+    @Test(arguments: groupCases.map(\.name))
+    func parameterGroupsWithTheirOwnLearningRatesAndOptions(_ name: String) {
+        let c = groupCases.first { $0.name == name }!
+        manualSeed(0)
+        let m = Linear(3, 2)
+        let opt = c.make([ParamGroup(params: [m.weight], lr: c.weightLR), ParamGroup(params: [m.bias!], options: c.biasOptions)])
+        #expect(opt.paramGroups.map(\.lr) == c.lrs)
+        #expect(opt.paramGroups.map(\.initialLR) == c.lrs)
+        for (k, v) in c.biasOptions { #expect(opt.paramGroups[1].options[k] == v) }
+        // The weight group keeps the optimizer's defaults for the options the bias group overrides.
+        for k in c.biasOptions.keys { #expect(opt.paramGroups[0].options[k] != nil && opt.paramGroups[0].options[k] != c.biasOptions[k]) }
+        train(m, opt, steps: 5)
+        expectValues(m.weight, c.weight, atol: atol, rtol: rtol)
+        expectValues(m.bias!, c.bias, atol: atol, rtol: rtol)
+    }
+
+    @Test(arguments: lbfgsCases.indices)
+    func lbfgsMatchesPyTorch(_ index: Int) {
+        let c = lbfgsCases[index]
+        var opt: LBFGS? = nil
+        let (losses, params) = runLBFGS(c, &opt)
+        let exact = c.problem != "lin"
+        expectValues(Tensor(losses), c.losses, atol: 1e-6, rtol: exact ? 2e-6 : 1e-5)
+        expectValues(Tensor(params), c.params, atol: exact ? 1e-7 : 1e-5, rtol: exact ? 2e-6 : 1e-4)
+        if exact {
+            let sd = opt!.stateDict()
+            #expect(sd["state.0.func_evals"]?.item() == Double(c.funcEvals))
+            #expect(sd["state.0.n_iter"]?.item() == Double(c.nIter))
+        }
+    }
+
+    /// Two L-BFGS steps on Rosenbrock's function, a state-dict round trip into fresh parameters and
+    /// optimizer, three more steps: the same as five uninterrupted steps (PyTorch's rosen(steps=5, max_iter=5)).
+    @Test func lbfgsStateDictRoundTripResumes() throws {
+        let c = lbfgsCases.first { $0.problem == "rosen" }!
+        func closure(_ a: Tensor, _ b: Tensor, _ o: LBFGS) -> () -> Tensor {
+            { o.zeroGrad(); let l = rosenbrock(a, b); l.backward(); return l }
+        }
+        let a = Parameter(Tensor([-1.5])), b = Parameter(Tensor([2.0]))
+        let opt = LBFGS([a, b], maxIter: 5)
+        var losses = (0..<2).map { _ in opt.step(closure(a, b, opt)).item() }
+        let optState = opt.stateDict()
+        #expect(optState["state.0.old_dirs"]!.shape == [9, 2] && optState["state.0.ro"]!.shape == [9])
+        #expect(optState["state.0.n_iter"]?.item() == 10 && optState["state.0.d"]!.shape == [2])
+        let a2 = Parameter(Tensor(values(a))), b2 = Parameter(Tensor(values(b)))
+        let opt2 = LBFGS([a2, b2], maxIter: 5)
+        try opt2.loadStateDict(optState)
+        losses += (0..<3).map { _ in opt2.step(closure(a2, b2, opt2)).item() }
+        expectValues(Tensor(losses), c.losses, atol: 1e-6, rtol: 2e-6)
+        expectValues(Tensor(values(a2) + values(b2)), c.params, atol: 1e-7, rtol: 2e-6)
+        #expect(opt2.stateDict()["state.0.n_iter"]?.item() == Double(c.nIter))
+        #expect(opt2.stateDict()["state.0.func_evals"]?.item() == Double(c.funcEvals))
+        // A history for parameters of another size is rejected.
+        let other = LBFGS([Parameter(Tensor([1.0, 2.0, 3.0]))])
+        #expect(throws: StateDictError.self) { try other.loadStateDict(optState) }
+    }
+
+    /// Four steps, a state-dict round trip into a fresh model and optimizer, six more steps: the same as
+    /// ten uninterrupted steps. ASGD's `eta`/`mu` and NAdam's `mu_product` are 0-dim state tensors.
+    @Test(arguments: ["adadelta_opts", "adamax_opts", "asgd_opts", "rprop_opts", "nadam_decoupled", "radam_opts", "sparse_adam"])
+    func stateDictRoundTripResumesTheTrajectory(_ name: String) throws {
+        let c = cases.first { $0.name == name }!
+        manualSeed(0)
+        let m = Linear(3, 2)
+        let opt = c.make(m.parameters())
+        let first = train(m, opt, steps: 4, alternate: c.alternate)
+        let modelState = m.stateDict(), optState = opt.stateDict()
+        manualSeed(123)
+        let m2 = Linear(3, 2)
+        let opt2 = c.make(m2.parameters())
+        try m2.loadStateDict(modelState)
+        try opt2.loadStateDict(optState)
+        let rest = train(m2, opt2, steps: 6, from: 4, alternate: c.alternate)
+        expectValues(Tensor(first + rest), c.losses, atol: atol, rtol: rtol)
+        expectValues(m2.weight, c.weight, atol: atol, rtol: rtol)
+        expectValues(m2.bias!, c.bias, atol: atol, rtol: rtol)
+    }
+
+    @Test func scalarStateIsZeroDimensional() throws {
+        manualSeed(0)
+        let m = Linear(3, 2)
+        let asgd = ASGD(m.parameters(), lr: 0.1)
+        train(m, asgd, steps: 2)
+        let sd = asgd.stateDict()
+        #expect(sd["state.0.eta"]!.shape == [] && sd["state.0.mu"]!.shape == [] && sd["state.0.ax"]!.shape == [2, 3])
+        // PyTorch: torch.manual_seed(0); m = nn.Linear(3, 2); opt = O.ASGD(m.parameters(), lr=0.1); 2 steps as in traj
+        //          opt.state[m.weight]['eta'] -> tensor(0.09999849647283554) (float32, shape []), ['mu'] -> tensor(1.)
+        #expect(sd["state.0.eta"]!.item() == 0.09999849647283554)
+        #expect(sd["state.0.mu"]!.item() == 1)
+        // A scalar state of the wrong size is rejected.
+        var bad = sd
+        bad["state.0.eta"] = Tensor([1.0, 2.0])
+        #expect(throws: StateDictError.self) { try ASGD(Linear(3, 2).parameters()).loadStateDict(bad) }
+    }
+}
+}
