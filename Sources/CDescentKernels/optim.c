@@ -36,12 +36,12 @@ void dk_adam_f32(int64_t n, float *p, const float *g, float *m, float *v, float 
       else gi = fmaf(pi, wd, gi);
     }
     float mi = fmaf(w1, gi - m[i], m[i]);             // exp_avg.lerp_(grad, 1 - beta1)
-    float vi = v[i] * b2 + w2 * gi * gi;               // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
+    float vi = fmaf(w2 * gi, gi, v[i] * b2);               // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
     m[i] = mi; v[i] = vi;
     float den;
     if (amsgrad) { float vm = vmax[i] > vi ? vmax[i] : vi; vmax[i] = vm; den = sqrtf(vm) / bc2s + e; }
     else den = sqrtf(vi) / bc2s + e;
-    p[i] = pi + (-stepSize) * (mi / den);              // param.addcdiv_(exp_avg, denom, value=-step_size)
+    p[i] = pi + ((-stepSize) * mi) / den;              // param.addcdiv_(exp_avg, denom, value=-step_size)
   }
 }
 
@@ -51,12 +51,12 @@ void dk_rmsprop_f32(int64_t n, float *p, const float *g, float *sq, float *gavg,
   for (int64_t i = 0; i < n; i++) {
     float gi = maximize ? -g[i] : g[i];
     if (weightDecay != 0) gi = fmaf(p[i], wd, gi);
-    float s = sq[i] * a + w * gi * gi; sq[i] = s;
+    float s = fmaf(w * gi, gi, sq[i] * a); sq[i] = s;
     float avg;
-    if (gavg) { float ga = fmaf(w, gi - gavg[i], gavg[i]); gavg[i] = ga; avg = sqrtf(s - ga * ga) + e; }
+    if (gavg) { float ga = fmaf(w, gi - gavg[i], gavg[i]); gavg[i] = ga; avg = sqrtf(fmaf(-ga, ga, s)) + e; }
     else avg = sqrtf(s) + e;
     if (buf) { float b = buf[i] * mo + gi / avg; buf[i] = b; p[i] = fmaf(b, -l, p[i]); }
-    else p[i] = p[i] + (-l) * (gi / avg);
+    else p[i] = p[i] + ((-l) * gi) / avg;
   }
 }
 
@@ -65,7 +65,7 @@ void dk_adagrad_f32(int64_t n, float *p, const float *g, float *sum, double clr,
   for (int64_t i = 0; i < n; i++) {
     float gi = maximize ? -g[i] : g[i];
     if (weightDecay != 0) gi = fmaf(p[i], wd, gi);
-    float s = sum[i] + gi * gi; sum[i] = s;
-    p[i] = p[i] + (-c) * (gi / (sqrtf(s) + e));
+    float s = fmaf(gi, gi, sum[i]); sum[i] = s;
+    p[i] = p[i] + ((-c) * gi) / (sqrtf(s) + e);
   }
 }

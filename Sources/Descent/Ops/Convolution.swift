@@ -89,7 +89,7 @@ func conv2dImpl(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: (Int
     case .same:
         if stride != (1, 1) { fail("padding='same' is not supported for strided convolutions") }
         // the top/left padding; the output keeps the input's size, so any extra bottom/right row is implicit
-        padding = (dilation.0 * (weight.rank == 4 ? weight.shape[2] - 1 : 0) / 2, dilation.1 * (weight.rank == 4 ? weight.shape[3] - 1 : 0) / 2)
+        padding = (dilation.0 * (weight.shape[2] - 1) / 2, dilation.1 * (weight.shape[3] - 1) / 2)
     }
     if padding.0 < 0 || padding.1 < 0 { fail("negative padding is not supported") }
     if dilation.0 <= 0 || dilation.1 <= 0 { fail("non-positive dilation is not supported") }
