@@ -1201,6 +1201,59 @@ DK_T_AVX2 static void gemv_dot_avx2(int64_t N, int64_t K, float alpha, const flo
         }
     }
 }
+/* AVX-512 version of gemv_dot_avx2 (four dot products sharing loads of a). */
+DK_T_AVX512 static void gemv_dot_avx512(int64_t N, int64_t K, float alpha, const float *a,
+                                        const float *B, int64_t csb, float beta, float *c,
+                                        int64_t incc) {
+    const int64_t K16 = K & ~(int64_t)15;
+    const __mmask16 tm = (__mmask16)((1u << (K - K16)) - 1u);
+    for (int64_t j = 0; j < N; j += 4) {
+        const int nj = (int)DK_MIN((int64_t)4, N - j);
+        const float *b0 = B + j * csb;
+        const float *b1 = nj > 1 ? b0 + csb : b0;
+        const float *b2 = nj > 2 ? b0 + 2 * csb : b0;
+        const float *b3 = nj > 3 ? b0 + 3 * csb : b0;
+        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+        __m512 s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+        __m512 t0 = _mm512_setzero_ps(), t1 = _mm512_setzero_ps();
+        __m512 t2 = _mm512_setzero_ps(), t3 = _mm512_setzero_ps();
+        int64_t k = 0;
+        for (; k + 32 <= K; k += 32) {
+            __m512 x = _mm512_loadu_ps(a + k), y = _mm512_loadu_ps(a + k + 16);
+            s0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b0 + k), s0);
+            s1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b1 + k), s1);
+            s2 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b2 + k), s2);
+            s3 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b3 + k), s3);
+            t0 = _mm512_fmadd_ps(y, _mm512_loadu_ps(b0 + k + 16), t0);
+            t1 = _mm512_fmadd_ps(y, _mm512_loadu_ps(b1 + k + 16), t1);
+            t2 = _mm512_fmadd_ps(y, _mm512_loadu_ps(b2 + k + 16), t2);
+            t3 = _mm512_fmadd_ps(y, _mm512_loadu_ps(b3 + k + 16), t3);
+        }
+        for (; k < K16; k += 16) {
+            __m512 x = _mm512_loadu_ps(a + k);
+            s0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b0 + k), s0);
+            s1 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b1 + k), s1);
+            s2 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b2 + k), s2);
+            s3 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b3 + k), s3);
+        }
+        if (k < K) {
+            __m512 x = _mm512_maskz_loadu_ps(tm, a + k);
+            s0 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tm, b0 + k), s0);
+            s1 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tm, b1 + k), s1);
+            s2 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tm, b2 + k), s2);
+            s3 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(tm, b3 + k), s3);
+        }
+        float res[4];
+        res[0] = _mm512_reduce_add_ps(_mm512_add_ps(s0, t0));
+        res[1] = _mm512_reduce_add_ps(_mm512_add_ps(s1, t1));
+        res[2] = _mm512_reduce_add_ps(_mm512_add_ps(s2, t2));
+        res[3] = _mm512_reduce_add_ps(_mm512_add_ps(s3, t3));
+        for (int u = 0; u < nj; u++) {
+            float *cc = c + (j + u) * incc;
+            *cc = beta == 0.0f ? alpha * res[u] : alpha * res[u] + beta * *cc;
+        }
+    }
+}
 #endif /* DK_X86 */
 
 typedef struct {
@@ -1223,6 +1276,10 @@ static void gemv_range(const dk_gemv_job *g, int64_t j0, int64_t j1) {
         const float *Bj = g->B + j0 * g->csb;
         float *cj = g->c + j0 * g->incc;
 #if DK_X86
+        if (g->level >= 2) {
+            gemv_dot_avx512(n, g->K, g->alpha, g->a, Bj, g->csb, g->beta, cj, g->incc);
+            return;
+        }
         if (g->level >= 1) {
             gemv_dot_avx2(n, g->K, g->alpha, g->a, Bj, g->csb, g->beta, cj, g->incc);
             return;
