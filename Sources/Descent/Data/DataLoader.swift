@@ -159,3 +159,34 @@ final class Prefetcher<T>: @unchecked Sendable {
     }
     func cancel() { lock.lock(); cancelled = true; lock.broadcast(); lock.unlock() }
 }
+
+/// Batches of an iterable-style dataset (a stream of samples without indices), collated from
+/// consecutive samples; the last short batch is kept unless `dropLast`. PyTorch's `DataLoader`
+/// over an `IterableDataset` (no shuffling: a stream has no indices to permute).
+public struct IterableDataLoader<S: IterableDataset>: Sequence {
+    public init(dataset: S, batchSize: Int, dropLast: Bool = false) {
+        if batchSize <= 0 { fail("batch_size should be a positive integer value, but got batch_size=\(batchSize)") }
+        self.dataset = dataset; self.batchSize = batchSize; self.dropLast = dropLast
+    }
+    public let dataset: S
+    public let batchSize: Int
+    public let dropLast: Bool
+
+    public func makeIterator() -> AnyIterator<[S.Element]> {
+        var it = dataset.makeIterator()
+        let size = batchSize, drop = dropLast
+        return AnyIterator {
+            var batch: [S.Element] = []
+            while batch.count < size, let x = it.next() { batch.append(x) }
+            if batch.isEmpty || (drop && batch.count < size) { return nil }
+            return batch
+        }
+    }
+}
+
+/// Batches of a stream of `(input, target)` pairs (PyTorch's `DataLoader(iterable_dataset, batch_size=...)`).
+public func iterableLoader<S: IterableDataset>(_ dataset: S, batchSize: Int = 1, dropLast: Bool = false) -> AnySequence<(Tensor, Tensor)> where S.Element == (Tensor, Tensor) {
+    if batchSize <= 0 { fail("batch_size should be a positive integer value, but got batch_size=\(batchSize)") }
+    let loader = IterableDataLoader(dataset: dataset, batchSize: batchSize, dropLast: dropLast)
+    return AnySequence(loader.lazy.map { b in (stack(b.map { $0.0 }), stack(b.map { $0.1 })) })
+}
