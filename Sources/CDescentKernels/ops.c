@@ -335,6 +335,21 @@ void dk_axpy(int32_t dtype, int64_t n, double a, const void *x, void *y) {
 }
 
 // ---------------------------------------------------------------- reductions
+// Sum of n floats: 16 float lanes over blocks of 256 (vectorisable without reassociation, a
+// fixed order), block totals accumulated in double. Accuracy like PyTorch's cascade sum.
+static double sum_f32(const float *p, int64_t n) {
+  double total = 0; int64_t i = 0;
+  while (i + 256 <= n) {
+    float acc[16] = {0};
+    for (int64_t k = 0; k < 256; k += 16)
+      for (int j = 0; j < 16; j++) acc[j] += p[i + k + j];
+    double t = 0; for (int j = 0; j < 16; j++) t += acc[j];
+    total += t; i += 256;
+  }
+  double t = 0; for (; i < n; i++) t += p[i];
+  return total + t;
+}
+
 typedef struct { int op, dtype; int64_t r, inner; const char *x; char *out; } red_ctx;
 
 // Pairwise-free but accurate: float32 sums accumulate in double.
@@ -352,10 +367,7 @@ static void red_range(void *vctx, int64_t b, int64_t e) {
       for (int64_t o = b; o < e; o++) {
         const float *p = X + o * r;
         switch (c->op) {
-        case DK_RSUM: { double s0 = 0, s1 = 0, s2 = 0, s3 = 0; int64_t k = 0;
-          for (; k + 4 <= r; k += 4) { s0 += p[k]; s1 += p[k + 1]; s2 += p[k + 2]; s3 += p[k + 3]; }
-          for (; k < r; k++) s0 += p[k];
-          O[o] = (float)((s0 + s1) + (s2 + s3)); break; }
+        case DK_RSUM: O[o] = (float)sum_f32(p, r); break;
         case DK_RPROD: { double s = 1; for (int64_t k = 0; k < r; k++) s *= p[k]; O[o] = (float)s; break; }
         case DK_RMAX: { float m = -INFINITY; for (int64_t k = 0; k < r; k++) { float v = p[k]; if (v != v) { m = v; break; } if (v > m) m = v; } O[o] = m; break; }
         case DK_RMIN: { float m = INFINITY; for (int64_t k = 0; k < r; k++) { float v = p[k]; if (v != v) { m = v; break; } if (v < m) m = v; } O[o] = m; break; }
@@ -430,10 +442,7 @@ static void red_flat_sum(void *vctx, int64_t b, int64_t e) {
   red_split *s = vctx; const float *X = (const float *)s->c->x;
   for (int64_t k = b; k < e; k++) {
     int64_t st = k * s->chunk, n = s->c->r - st; if (n > s->chunk) n = s->chunk;
-    const float *p = X + st; double s0 = 0, s1 = 0, s2 = 0, s3 = 0; int64_t i = 0;
-    for (; i + 4 <= n; i += 4) { s0 += p[i]; s1 += p[i + 1]; s2 += p[i + 2]; s3 += p[i + 3]; }
-    for (; i < n; i++) s0 += p[i];
-    s->partial[k] = (s0 + s1) + (s2 + s3);
+    s->partial[k] = sum_f32(X + st, n);
   }
 }
 
