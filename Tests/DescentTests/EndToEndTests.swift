@@ -112,5 +112,18 @@ extension Core {
             let gb = m.linear.bias!.grad!.toArray(Float.self)
             #expect(gb.reduce(0, +) == 10)
         }
+    
+        /// Ops that save their own output (relu, sigmoid, exp, softmax, max, ...) must not keep it alive
+        /// through their node: a graph that is never backpropagated is freed with its output.
+        @Test func graphWithoutBackwardIsFreed() {
+            let x = Tensor([1.0, -2.0, 3.0], requiresGrad: true)
+            for make in [{ x.relu() }, { x.sigmoid() }, { x.exp() }, { x.softmax(dim: 0) }, { x.max() }, { x.tanh() }] as [() -> Tensor] {
+                var out: Tensor? = make()
+                weak var weakOut = out
+                #expect(out?.gradFn != nil)
+                out = nil
+                #expect(weakOut == nil)
+            }
+        }
     }
 }

@@ -42,6 +42,10 @@ extension Tensor {
     /// Attaches a node for `op` to this freshly computed tensor. Call only when `wantsGrad(...)`.
     @discardableResult
     func recorded(_ op: Op, inputs: [Tensor], saved: [Tensor] = []) -> Tensor {
+        // A saved output must not point back at its own node (a retain cycle that would leak every
+        // graph that is never backpropagated): save an alias of the same storage without the node.
+        var saved = saved
+        for i in saved.indices where saved[i] === self { saved[i] = detach() }
         node = Node(op: op, saved: saved, edges: inputs.map(edge))
         requiresGradFlag = true
         return self
