@@ -6,13 +6,6 @@ import Descent
 // MNIST / Fashion-MNIST files and their bad-input errors, transforms, and one small training run.
 // Expected orders come from PyTorch 2.13 (CPU); the snippet is beside each value.
 
-/// The verified MNIST copy: $DESCENT_MNIST, or ../shared/data/mnist next to the package.
-private let mnistRoot: String = {
-    if let p = ProcessInfo.processInfo.environment["DESCENT_MNIST"], !p.isEmpty { return p }
-    return URL(fileURLWithPath: #filePath)      // <package>/Tests/DescentTests/DataTests.swift
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("../shared/data/mnist").standardizedFileURL.path
-}()
 /// Fashion-MNIST sits beside MNIST ($DESCENT_FASHION_MNIST overrides).
 private let fashionRoot: String = {
     if let p = ProcessInfo.processInfo.environment["DESCENT_FASHION_MNIST"], !p.isEmpty { return p }

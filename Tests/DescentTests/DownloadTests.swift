@@ -5,11 +5,7 @@ import Testing
 /// The download path of MNIST(download: true), exercised offline through file:// mirrors that hold
 /// the verified copies from ../shared/data/mnist (published MD5s are checked against them).
 @Suite(.serialized) struct DownloadTests {
-    static let shared: String = {
-        if let e = ProcessInfo.processInfo.environment["DESCENT_MNIST"] { return e }
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return repo.deletingLastPathComponent().appendingPathComponent("shared/data/mnist").path
-    }()
+    static let shared = mnistRoot
     static let names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
 
     func tempDir() throws -> String {

@@ -5,12 +5,6 @@ import Testing
 /// The lecture programs as end-to-end tests, with the accuracies the lectures report.
 extension Core {
     @Suite struct EndToEnd {
-        static let mnistRoot: String = {
-            if let p = ProcessInfo.processInfo.environment["DESCENT_MNIST"], !p.isEmpty { return p }
-            let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            return repo.deletingLastPathComponent().appendingPathComponent("shared/data/mnist").path
-        }()
-
         /// Lecture 06: 200 points in [-1,1)², label x1*x2 >= 0, SGD lr 0.015, batch 2, 200 epochs.
         /// No hidden layer cannot separate XOR (~50%); two hidden layers of 4 units solve it.
         /// PyTorch prints 0.5400000214576721 and 0.9599999785423279 for seed 1 (python shared/lectures/pytorch/06-xor-custom-module.py).
@@ -43,8 +37,8 @@ extension Core {
         /// Full MNIST, 784-256-256-10 ReLU MLP, Adam lr 0.001, batch 100, shuffled: one epoch already
         /// gives ~95.7% test accuracy (15 epochs: 98.07% with `descent mnist-mlp`).
         @Test func mnistMLPOneEpoch() throws {
-            let train = try MNIST(root: Self.mnistRoot, train: true)
-            let test = try MNIST(root: Self.mnistRoot, train: false)
+            let train = try MNIST(root: mnistRoot, train: true)
+            let test = try MNIST(root: mnistRoot, train: false)
             manualSeed(1)
             let model = Sequential { Flatten(); Linear(784, 256); ReLU(); Linear(256, 256); ReLU(); Linear(256, 10) }
             let opt = Adam(model.parameters(), lr: 0.001)

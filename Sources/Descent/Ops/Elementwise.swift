@@ -20,7 +20,7 @@ extension Tensor {
             if !t.isFloatingPoint { return out }
             switch Int(op) {
             case Int(DK_ADD): out.recorded(.add(a.shape, b.shape), inputs: [a, b])
-            case Int(DK_SUB): out.recorded(b.isWrappedNumber ? .sub(a.shape, b.shape) : .sub(a.shape, b.shape), inputs: [a, b])
+            case Int(DK_SUB): out.recorded(.sub(a.shape, b.shape), inputs: [a, b])
             case Int(DK_MUL): out.recorded(.mul, inputs: [a, b], saved: [a, b])
             case Int(DK_DIV): out.recorded(.div, inputs: [a, b], saved: [a, b])
             case Int(DK_POW): out.recorded(.powTensor, inputs: [a, b], saved: [a, b, out])
@@ -71,10 +71,9 @@ extension Tensor {
     public static func *= (a: inout Tensor, b: Tensor) { a = a * b }
     public static func /= (a: inout Tensor, b: Tensor) { a = a / b }
 
-    static func wrap(_ v: Double) -> Tensor { Tensor.scalar(v, dtype: .float64).asWrapped(.float32) }
+    /// A Swift number as a wrapped 0-dim tensor (doubles keep their precision but promote like float32).
+    static func wrap(_ v: Double) -> Tensor { Tensor.scalar(v, dtype: .float64) }
     static func wrap(_ v: Int) -> Tensor { Tensor.scalar(Double(v), dtype: .int64) }
-    /// Wrapped float numbers keep double precision for the value but promote as float32 would.
-    func asWrapped(_ d: DType) -> Tensor { isWrappedNumber = true; return self }
 
     /// `scalar - t` (PyTorch's `rsub`, grad_fn RsubBackward1).
     static func rsub(_ t: Tensor, _ s: Tensor) -> Tensor {

@@ -166,10 +166,9 @@ extension Tensor {
     }
 
     /// `true` if any element is nonzero (bool 0-dim).
-    public func any() -> Tensor { reduceDims(Int32(DK_RANY), dims: nil, keepDim: false, outType: .bool).boolFromInt(dtype) }
+    public func any() -> Tensor { reduceDims(Int32(DK_RANY), dims: nil, keepDim: false, outType: .bool) }
     /// `true` if all elements are nonzero (bool 0-dim).
-    public func all() -> Tensor { reduceDims(Int32(DK_RALL), dims: nil, keepDim: false, outType: .bool).boolFromInt(dtype) }
-    func boolFromInt(_ src: DType) -> Tensor { self }
+    public func all() -> Tensor { reduceDims(Int32(DK_RALL), dims: nil, keepDim: false, outType: .bool) }
 
     /// Softmax along `dim`.
     public func softmax(dim: Int) -> Tensor { softmaxImpl(dim: dim, isLog: false) }

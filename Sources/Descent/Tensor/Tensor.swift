@@ -176,7 +176,7 @@ extension Tensor {
         let n = t.count
         if T.self == Int.self {
             let p = t.pointer(Int64.self)
-            return (0..<n).map { T(descentDouble: 0) is Int ? unsafeBitCast(Int(p[$0]), to: T.self) : T(descentDouble: Double(p[$0])) }
+            return (0..<n).map { unsafeBitCast(Int(p[$0]), to: T.self) }
         }
         if T.self == Bool.self {
             let p = t.pointer(UInt8.self)
