@@ -1,5 +1,5 @@
 // dk_sgemm benchmark. Build & run from the repo root (same -O2 as a SwiftPM release build):
-//   clang -O2 -I Sources/CDescentKernels/include Benchmarks/c/gemm_bench.c Sources/CDescentKernels/gemm.c Sources/CDescentKernels/parallel.c -o /tmp/gemm_bench -lpthread -lm && /tmp/gemm_bench [seconds_per_shape]
+//   clang -O2 -I Sources/CDescentKernels/include Benchmarks/c/gemm_bench.c Sources/CDescentKernels/gemm.c Sources/CDescentKernels/parallel.c -o /tmp/gemm_bench -lpthread -lm && /tmp/gemm_bench [seconds_per_shape [name_filter]]
 // Env: DESCENT_NUM_THREADS=n (threads), DESCENT_GEMM_KERNEL=0|1|2 (cap kernel: portable|AVX2|AVX-512).
 #include "dk_gemm.h"
 #include "dk_parallel.h"
@@ -18,6 +18,7 @@ typedef struct {
     const char *name;
     long M, N, K;
     int ta, tb; /* ta: A passed as a transposed view (X^T, X is KxM row-major); tb likewise for B */
+    int tc;     /* C column-major (rsc = 1, csc = M) */
 } Shape;
 
 static const Shape shapes[] = {
@@ -25,7 +26,10 @@ static const Shape shapes[] = {
     {"1024^3", 1024, 1024, 1024, 0, 0},
     {"2048^3", 2048, 2048, 2048, 0, 0},
     {"MLP fwd (12665x784)(784x32)", 12665, 32, 784, 0, 0},
+    {"MLP fwd (12665x784)(784x32) B=W^T", 12665, 32, 784, 0, 1},
     {"MLP dW  (784x12665)(12665x32) A=X^T", 784, 32, 12665, 1, 0},
+    {"MLP dW  (32x12665)(12665x784) A=G^T", 32, 784, 12665, 1, 0},
+    {"MLP dW  (784x12665)(12665x32) A=X^T C col-major", 784, 32, 12665, 1, 0, 1},
     {"MLP dX  (12665x32)(32x784) B=W^T", 12665, 784, 32, 0, 1},
     {"gemv (100x512)(512x1)", 100, 1, 512, 0, 0},
     {"(64x784)(784x256)", 64, 256, 784, 0, 0},
@@ -46,6 +50,7 @@ int main(int argc, char **argv) {
     printf("dk_sgemm: kernel %s, threads %d\n", kn[dk_gemm_kernel_level()], dk_num_threads());
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
         const Shape sh = shapes[s];
+        if (argc > 2 && !strstr(sh.name, argv[2])) continue; /* optional name filter */
         const long M = sh.M, N = sh.N, K = sh.K;
         float *A = malloc(sizeof(float) * M * K), *B = malloc(sizeof(float) * K * N);
         float *C = malloc(sizeof(float) * M * N);
@@ -57,12 +62,12 @@ int main(int argc, char **argv) {
         const double flop = 2.0 * M * N * K;
         /* batch tiny calls so the timer resolution does not matter */
         int inner = (int)(2e5 / (flop + 100.0)) + 1;
-        dk_sgemm(M, N, K, 1.f, A, rsa, csa, B, rsb, csb, 0.f, C, N, 1); /* warm-up */
+        dk_sgemm(M, N, K, 1.f, A, rsa, csa, B, rsb, csb, 0.f, C, sh.tc ? 1 : N, sh.tc ? M : 1); /* warm-up */
         double best = 1e30, t_start = now();
         int reps = 0;
         while (reps < 3 || (now() - t_start < min_time && reps < 100000)) {
             double t0 = now();
-            for (int i = 0; i < inner; i++) dk_sgemm(M, N, K, 1.f, A, rsa, csa, B, rsb, csb, 0.f, C, N, 1);
+            for (int i = 0; i < inner; i++) dk_sgemm(M, N, K, 1.f, A, rsa, csa, B, rsb, csb, 0.f, C, sh.tc ? 1 : N, sh.tc ? M : 1);
             double t = (now() - t0) / inner;
             if (t < best) best = t;
             reps++;

@@ -2,6 +2,7 @@
 // Inner loops are written so that clang vectorises the contiguous cases at -O2; large
 // problems are split over the thread pool (dk_parallel_for).
 #include "dk_ops.h"
+#include "dk_vmath.h"
 #include "dk_parallel.h"
 #include <math.h>
 #include <string.h>
@@ -309,6 +310,8 @@ static inline double gelu_d(double x) { return 0.5 * x * (1.0 + erf(x * 0.707106
 
 static void un_range(void *vctx, int64_t b, int64_t e) {
   un_ctx *c = vctx;
+  if (c->dtype == DK_F32 && c->op == DK_EXP) { dk_vexpf(e - b, (const float *)c->x + b, (float *)c->y + b); return; }
+  if (c->dtype == DK_F32 && c->op == DK_SIGMOID) { dk_vsigmoidf(e - b, (const float *)c->x + b, (float *)c->y + b); return; }
   if (c->dtype == DK_F32) { UN_FLOAT(float, f, 1.0f, 0.0f, gelu_f) }
   else if (c->dtype == DK_F64) { UN_FLOAT(double, , 1.0, 0.0, gelu_d) }
   else if (c->dtype == DK_I64) {
@@ -496,7 +499,22 @@ typedef struct { int isLog; int64_t r, inner; const char *x; char *y; const char
     else { for (int64_t k = 0; k < r; k++) { T v = EXP(p[k * inner] - m); q[k * inner] = v; s += v; } \
       T inv = (T)1 / s; for (int64_t k = 0; k < r; k++) q[k * inner] *= inv; } } }
 
-static void sm_f32(void *v, int64_t b, int64_t e) { sm_ctx *c = v; SM_BODY(float, expf, logf) }
+static void sm_f32(void *v, int64_t b, int64_t e) {
+  sm_ctx *c = v;
+  if (c->inner == 1) { // contiguous rows: one vectorised exp-and-sum pass per row
+    const float *X = (const float *)c->x; float *Y = (float *)c->y; const int64_t r = c->r;
+    for (int64_t o = b; o < e; o++) {
+      const float *p = X + o * r; float *q = Y + o * r;
+      float m = -INFINITY; for (int64_t k = 0; k < r; k++) if (p[k] > m) m = p[k];
+      if (m == -INFINITY) m = 0;
+      const float s = dk_vexpf_shift_sum(r, p, m, q);
+      if (c->isLog) { const float ls = logf(s); for (int64_t k = 0; k < r; k++) q[k] = p[k] - m - ls; }
+      else { const float inv = 1.0f / s; for (int64_t k = 0; k < r; k++) q[k] *= inv; }
+    }
+    return;
+  }
+  SM_BODY(float, expf, logf)
+}
 static void sm_f64(void *v, int64_t b, int64_t e) { sm_ctx *c = v; SM_BODY(double, exp, log) }
 
 void dk_softmax(int32_t dtype, int32_t isLog, int64_t outer, int64_t r, int64_t inner, const void *x, void *y) {

@@ -61,7 +61,7 @@ if enabled("mlp512") {
     }
     report("mlp_1_512_1_adam_1000_steps", t)
 }
-if enabled("bce784") {
+if enabled("bce784") || only == "bce784_parts" {
     manualSeed(1)
     let x = Tensor.rand(12665, 784), y = (Tensor.rand(12665, 1) .> 0.5).float()
     let net = Sequential { Linear(784, 32); ReLU(); Linear(32, 1); Sigmoid() }
@@ -69,6 +69,35 @@ if enabled("bce784") {
     let before = MemoryPool.systemAllocations
     let t = bench(10, reps: 3) { let l = lossFn(net(x), y); l.backward(); opt.step(); opt.zeroGrad() }
     report("mlp_784_32_1_bce_sgd_step", t, "system allocations during the run: \(MemoryPool.systemAllocations - before)")
+    if only == "bce784_parts" {
+        // Where the step's time goes: its two large products alone, and everything else.
+        let w = Tensor.rand(32, 784), g = Tensor.rand(12665, 32), b = Tensor.rand(32)
+        let tf = bench(10, reps: 5) { _ = addmm(b, x, w.t()) }
+        if ProcessInfo.processInfo.environment["BCE784_FWD_ONLY"] != nil { for _ in 0..<400 { _ = addmm(b, x, w.t()) }; exit(0) }
+        let tw = bench(10, reps: 5) { _ = x.t().mm(g) }
+        let ts = bench(10, reps: 5) { let l = lossFn(net(x), y); l.backward(); opt.step(); opt.zeroGrad() }
+        report("bce784_forward_addmm", tf, String(format: "%.0f GFLOP/s", 2 * 12665 * 784 * 32 / tf / 1e9))
+        report("bce784_weight_grad_mm", tw, String(format: "%.0f GFLOP/s", 2 * 12665 * 784 * 32 / tw / 1e9))
+        report("bce784_rest_of_step", ts - tf - tw, String(format: "step %.3f ms", ts * 1e3))
+        if ProcessInfo.processInfo.environment["BCE784_OPS"] != nil {
+            let l1 = net[0] as! Linear, l2 = net[2] as! Linear
+            let h = addmm(l1.bias!, x, l1.weight.t()), r = h.relu(), z = addmm(l2.bias!, r, l2.weight.t()), p = z.sigmoid()
+            report("op_addmm1", bench(10, reps: 5) { _ = addmm(l1.bias!, x, l1.weight.t()) })
+            report("op_relu", bench(50, reps: 5) { _ = h.relu() })
+            report("op_addmm2", bench(50, reps: 5) { _ = addmm(l2.bias!, r, l2.weight.t()) })
+            report("op_sigmoid", bench(50, reps: 5) { _ = z.sigmoid() })
+            report("op_bce", bench(50, reps: 5) { _ = lossFn(p, y) })
+            report("op_forward_nograd", bench(10, reps: 5) { noGrad { _ = lossFn(net(x), y) } })
+            report("op_forward", bench(10, reps: 5) { _ = lossFn(net(x), y) })
+            let gz = Tensor.rand(12665, 1), gh = Tensor.rand(12665, 32)
+            report("op_outer_g_w2", bench(50, reps: 5) { _ = gz.mm(l2.weight) })
+            report("op_gemv_rT_g", bench(50, reps: 5) { _ = r.t().mm(gz) })
+            report("op_sum_rows", bench(50, reps: 5) { _ = gh.sum(dim: 0) })
+            report("op_threshold_bwd", bench(50, reps: 5) { _ = gh * (r .> 0).float() })
+            report("op_fwd_bwd", bench(10, reps: 5) { let l = lossFn(net(x), y); l.backward() })
+            report("op_step_zero", bench(10, reps: 5) { let l = lossFn(net(x), y); l.backward(); opt.step(); opt.zeroGrad() })
+        }
+    }
 }
 if enabled("elementwise") {
     let a = Tensor.rand(10_000_000), b = Tensor.rand(10_000_000)

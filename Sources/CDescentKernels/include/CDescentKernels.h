@@ -8,3 +8,4 @@
 #include "dk_loss.h"
 #include "dk_optim2.h"
 #include "dk_conv.h"
+#include "dk_vmath.h"

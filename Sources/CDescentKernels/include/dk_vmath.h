@@ -1,0 +1,12 @@
+// Vectorised float math: the exponential and what is built on it, with AVX-512 / AVX2 loops
+// chosen at run time and the same results on every path (and in the scalar tail).
+#ifndef DK_VMATH_H
+#define DK_VMATH_H
+#include <stdint.h>
+/// y[i] = e^x[i] for n floats (x and y may be the same array); at most 1 ulp from the exact value.
+void dk_vexpf(int64_t n, const float *x, float *y);
+/// y[i] = e^(x[i] - shift); returns the sum of the y[i] (accumulated in float, 16 lanes).
+float dk_vexpf_shift_sum(int64_t n, const float *x, float shift, float *y);
+/// y[i] = 1 / (1 + e^-x[i]) (PyTorch's sigmoid formula).
+void dk_vsigmoidf(int64_t n, const float *x, float *y);
+#endif

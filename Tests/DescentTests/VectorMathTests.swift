@@ -1,0 +1,62 @@
+import Testing
+import Foundation
+import Descent
+
+extension Core {
+/// The vectorised exponential behind `exp`, `sigmoid`, `softmax` and cross-entropy.
+@Suite struct VectorMath {
+    /// Order-independent checksum of a float tensor's bits (PyTorch: `t.view(torch.int32).long().sum()`).
+    func bitSum(_ t: Tensor) -> Int64 { t.toArray(Float.self).reduce(0) { $0 + Int64(Int32(bitPattern: $1.bitPattern)) } }
+
+    @Test func sigmoidIsBitIdenticalToPyTorch() {
+        // PyTorch: torch.sigmoid(torch.linspace(a, b, n)).view(torch.int32).long().sum().item()
+        // (the inputs' own checksum, torch.linspace(a, b, n).view(torch.int32).long().sum(), is checked first)
+        for (a, b, n, xSum, sSum) in [(-20.0, 20.0, 1001, Int64(16294411214), Int64(1005005695230)),
+                                      (-88.0, 88.0, 4097, 136186194944, 3272215746128),
+                                      (-5.0, 5.0, 33, 8388608, 34565559471)] {
+            let x = Tensor.linspace(a, b, count: n)
+            #expect(bitSum(x) == xSum)
+            #expect(bitSum(x.sigmoid()) == sSum)
+        }
+    }
+
+    @Test func expIsCorrectlyRounded() {
+        // Math: e^x evaluated in double and rounded once to float is the correctly rounded result
+        // (but for double-rounding cases, far rarer than 1 in 10^5). Over 200,001 points of
+        // [-103, 89], every result must be within 1 ulp of it and all but 2 equal to it.
+        let n = 200_001
+        let x = Tensor.linspace(-103, 89, count: n)
+        let xs = x.toArray(Float.self), ys = x.exp().toArray(Float.self)
+        var off = 0, maxUlps: Float = 0
+        for (xi, yi) in zip(xs, ys) {
+            let ref = Float(Foundation.exp(Double(xi)))
+            if yi != ref { off += 1 }
+            maxUlps = max(maxUlps, abs(yi - ref) / max(ref.ulp, Float.leastNonzeroMagnitude))
+        }
+        #expect(off <= 2)
+        #expect(maxUlps <= 1)
+        // Edges: PyTorch: torch.exp(torch.tensor([nan, inf, -inf, 88.8, -104., 0.]))
+        let e = Tensor([Double.nan, .infinity, -.infinity, 88.8, -104, 0]).exp().toArray(Float.self)
+        #expect(e[0].isNaN && e[1] == .infinity && e[2] == 0 && e[3] == .infinity && e[4] == 0 && e[5] == 1)
+    }
+
+    @Test func softmaxRowsSumToOneAndMatchTheDefinition() {
+        // Math: softmax(x)_i = e^(x_i - max) / sum_j e^(x_j - max), checked in double on long rows
+        // (the vectorised path) and short ones (the tail).
+        manualSeed(0)
+        for c in [7, 16, 100, 1000] {
+            let x = Tensor.randn(3, c) * 5
+            let s = x.softmax(dim: 1).toArray(Float.self), ls = x.logSoftmax(dim: 1).toArray(Float.self)
+            let xd = x.toArray(Float.self).map(Double.init)
+            for r in 0..<3 {
+                let row = Array(xd[(r * c)..<((r + 1) * c)]), m = row.max()!
+                let z = row.reduce(0) { $0 + Foundation.exp($1 - m) }
+                for i in 0..<c {
+                    #expect(abs(Double(s[r * c + i]) - Foundation.exp(row[i] - m) / z) <= 1e-6)
+                    #expect(abs(Double(ls[r * c + i]) - (row[i] - m - Foundation.log(z))) <= 1e-5)
+                }
+            }
+        }
+    }
+}
+}
