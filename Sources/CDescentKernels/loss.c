@@ -40,3 +40,53 @@ void dk_ce_bwd(int32_t dtype, int64_t M, int64_t C, const void *logp, const int6
                const void *up, int64_t upStride, double scale, void *gx) {
   if (dtype == DK_F32) CE_BWD(float, dk_vexpf) else CE_BWD(double, vexp_d)
 }
+
+// ------------------------------------------------------------------ binary cross-entropy
+// Scalar loops in PyTorch's operation order (its BCE kernels are scalar too); sigmoid and
+// exp(-|x|) use the SLEEF-equivalent expf of vmath.c that PyTorch's vectorised sigmoid uses.
+#define BCE_FWD(T, LOG, LOG1P) { const T *X = x, *Y = y, *W = w; T *L = loss; \
+  for (int64_t i = 0; i < n; i++) { T xi = X[i], yi = Y[i]; \
+    if (bad == 0 && !(xi >= (T)0 && xi <= (T)1)) bad = 1; \
+    if (bad == 0 && !(yi >= (T)0 && yi <= (T)1)) bad = 2; \
+    T a = LOG1P(-xi), b = LOG(xi); a = a > (T)-100 ? a : (T)-100; b = b > (T)-100 ? b : (T)-100; \
+    T l = (yi - (T)1) * a - yi * b; L[i] = W ? l * W[i] : l; } }
+
+int32_t dk_bce_fwd(int32_t dtype, int64_t n, const void *x, const void *y, const void *w, void *loss) {
+  int32_t bad = 0;
+  if (dtype == DK_F32) BCE_FWD(float, logf, log1pf) else BCE_FWD(double, log, log1p)
+  return bad;
+}
+
+#define BCE_BWD(T) { const T *X = x, *Y = y, *W = w, *U = up; T *G = gx; const T dv = (T)divisor; \
+  for (int64_t i = 0; i < n; i++) { T xi = X[i], d = ((T)1 - xi) * xi; d = d > (T)1e-12 ? d : (T)1e-12; \
+    T g = U[i * upStride] * (xi - Y[i]) / d; if (W) g = g * W[i]; G[i] = divisor != 1 ? g / dv : g; } }
+
+void dk_bce_bwd(int32_t dtype, int64_t n, const void *x, const void *y, const void *w, const void *up,
+                int64_t upStride, double divisor, void *gx) {
+  if (dtype == DK_F32) BCE_BWD(float) else BCE_BWD(double)
+}
+
+static inline double sig_d(double v) { return 1.0 / (1.0 + exp(-v)); }
+static inline float sig_f(float v) { float o; dk_vsigmoidf(1, &v, &o); return o; }
+static inline float nexpabs_f(float v) { float a = -fabsf(v), o; dk_vexpf_sleef(1, &a, &o); return o; }
+static inline double nexpabs_d(double v) { return exp(-fabs(v)); }
+
+#define BCEL_FWD(T, NEXPABS, LOG1P) { const T *X = x, *Y = y, *W = w, *P = pw; T *L = loss; \
+  for (int64_t i = 0; i < n; i++) { T xi = X[i], yi = Y[i]; \
+    T ls = (xi < (T)0 ? xi : (T)0) - LOG1P(NEXPABS(xi)); \
+    if (P) ls = ls * ((P[i] - (T)1) * yi + (T)1); \
+    T l = ((T)1 - yi) * xi - ls; L[i] = W ? l * W[i] : l; } }
+
+void dk_bce_logits_fwd(int32_t dtype, int64_t n, const void *x, const void *y, const void *w, const void *pw, void *loss) {
+  if (dtype == DK_F32) BCEL_FWD(float, nexpabs_f, log1pf) else BCEL_FWD(double, nexpabs_d, log1p)
+}
+
+#define BCEL_BWD(T, SIG) { const T *X = x, *Y = y, *W = w, *P = pw, *U = up; T *G = gx; const T dv = (T)divisor; \
+  for (int64_t i = 0; i < n; i++) { T s = SIG(X[i]), yi = Y[i], g; \
+    if (P) { T t = P[i] * yi; g = (t + (T)1 - yi) * s - t; } else g = s - yi; \
+    g = g * U[i * upStride]; if (W) g = g * W[i]; G[i] = divisor != 1 ? g / dv : g; } }
+
+void dk_bce_logits_bwd(int32_t dtype, int64_t n, const void *x, const void *y, const void *w, const void *pw,
+                       const void *up, int64_t upStride, double divisor, void *gx) {
+  if (dtype == DK_F32) BCEL_BWD(float, sig_f) else BCEL_BWD(double, sig_d)
+}

@@ -84,6 +84,9 @@ DK_INLINE float expf_cr(float x) {
     for (int j = 0; j < 4; j++) acc[j] += acc[j + 4];                                      \
     return s + ((acc[0] + acc[2]) + (acc[1] + acc[3]));                                    \
   }                                                                                        \
+  ATTR static void exq_##SUF(int64_t n, const float *x, float *y) {                        \
+    for (int64_t i = 0; i < n; i++) y[i] = expf1(x[i]);                                    \
+  }                                                                                        \
   ATTR static void sig_##SUF(int64_t n, const float *x, float *y) {                        \
     for (int64_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + expf1(0.0f - x[i]));             \
   }
@@ -108,6 +111,7 @@ static void sig_libm(int64_t n, const float *x, float *y) { for (int64_t i = 0; 
 #define exp_base exp_libm
 #define exps_base exps_libm
 #define sig_base sig_libm
+#define exq_base exp_libm
 #endif
 
 void dk_vexpf(int64_t n, const float *x, float *y) {
@@ -126,6 +130,15 @@ float dk_vexpf_shift_sum(int64_t n, const float *x, float shift, float *y) {
   if (level == 1) return exps_avx2(n, x, shift, y);
 #endif
   return exps_base(n, x, shift, y);
+}
+
+void dk_vexpf_sleef(int64_t n, const float *x, float *y) {
+#if DK_X86
+  const int level = dk_gemm_kernel_level();
+  if (level >= 2) { exq_avx512(n, x, y); return; }
+  if (level == 1) { exq_avx2(n, x, y); return; }
+#endif
+  exq_base(n, x, y);
 }
 
 void dk_vsigmoidf(int64_t n, const float *x, float *y) {

@@ -12,6 +12,19 @@ extension Core {
         #expect(stderr(result).contains("mat1 and mat2 shapes cannot be multiplied (3x1 and 2x2)"))
     }
 
+    @Test func bceOutsideZeroOne() async {
+        let input = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = binaryCrossEntropy(Tensor([1.5]), Tensor([1.0]))
+        }
+        // PyTorch: err(lambda: F.binary_cross_entropy(torch.tensor([1.5]), torch.tensor([1.0])))
+        #expect(stderr(input).contains("all elements of input should be between 0 and 1"))
+        let target = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = BCELoss()(Tensor([0.5]), Tensor([1.5]))
+        }
+        // PyTorch: err(lambda: F.binary_cross_entropy(torch.tensor([0.5]), torch.tensor([1.5])))
+        #expect(stderr(target).contains("all elements of target should be between 0 and 1"))
+    }
+
     @Test func broadcastingMismatch() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros(2, 3) + Tensor.zeros(4)

@@ -20,6 +20,30 @@ extension Core {
         }
     }
 
+    @Test func fusedBCEIsBitIdenticalToPyTorch() {
+        // PyTorch: x = torch.linspace(0.001, 0.999, 1001); y = (torch.arange(1001) % 3 == 0).float()
+        let x = Tensor.linspace(0.001, 0.999, count: 1001), y = Tensor((0..<1001).map { $0 % 3 == 0 ? 1.0 : 0.0 })
+        // PyTorch: F.binary_cross_entropy(x, y, reduction='none').view(torch.int32).long().sum()
+        #expect(bitSum(binaryCrossEntropy(x, y, reduction: .none)) == 1059018075296)
+        // PyTorch: xr = x.clone().requires_grad_(); F.binary_cross_entropy(xr, y).backward(); xr.grad.view(torch.int32).long().sum()
+        let xr = x.clone().requiresGrad_()
+        binaryCrossEntropy(xr, y).backward()
+        #expect(bitSum(xr.grad!) == 277086968309)
+        // PyTorch: z = torch.linspace(-30, 30, 1001); F.binary_cross_entropy_with_logits(z, y, reduction='none')...sum()
+        let z = Tensor.linspace(-30, 30, count: 1001)
+        // (PyTorch's logsigmoid takes SLEEF's vector log1p, Descent libm's log1pf: a few elements
+        // differ by an ulp, so the checksum may move by a few units; the gradients below are exact.)
+        #expect(abs(bitSum(binaryCrossEntropyWithLogits(z, y, reduction: .none)) - 853015916958) <= 32)
+        // PyTorch: zr = z.clone().requires_grad_(); F.binary_cross_entropy_with_logits(zr, y).backward(); zr.grad...sum()
+        let zr = z.clone().requiresGrad_()
+        binaryCrossEntropyWithLogits(zr, y).backward()
+        #expect(bitSum(zr.grad!) == 281255575068)
+        // PyTorch: zr.grad = None; F.binary_cross_entropy_with_logits(zr, y, pos_weight=torch.tensor([3.0])).backward(); zr.grad...sum()
+        zr.grad = nil
+        binaryCrossEntropyWithLogits(zr, y, posWeight: Tensor([3.0])).backward()
+        #expect(bitSum(zr.grad!) == 284638739682)
+    }
+
     @Test func expIsCorrectlyRounded() {
         // Math: e^x evaluated in double and rounded once to float is the correctly rounded result
         // (but for double-rounding cases, far rarer than 1 in 10^5). Over 200,001 points of

@@ -14,4 +14,17 @@ void dk_nll_bwd(int32_t dtype, int64_t M, int64_t C, const int64_t *target, cons
 /// gx[i, c] = rowW[i] * up_i * scale * (exp(logp[i, c]) - (c == t_i)), zero rows for ignored targets.
 void dk_ce_bwd(int32_t dtype, int64_t M, int64_t C, const void *logp, const int64_t *target, const double *rowW,
                const void *up, int64_t upStride, double scale, void *gx);
+/// Binary cross-entropy on probabilities, per element, PyTorch's formula and order:
+/// loss = ((y - 1) * max(log1p(-x), -100) - y * max(log(x), -100)) * w (w may be NULL).
+/// Returns 0, or for the first element out of [0, 1] (or NaN) 1 if its input is, else 2 (its target).
+int32_t dk_bce_fwd(int32_t dtype, int64_t n, const void *x, const void *y, const void *w, void *loss);
+/// d/dx of the BCE: gx = g * (x - y) / max((1 - x) * x, 1e-12) * w / divisor, g = up[i * upStride].
+void dk_bce_bwd(int32_t dtype, int64_t n, const void *x, const void *y, const void *w, const void *up,
+                int64_t upStride, double divisor, void *gx);
+/// BCE on logits, stable: loss = ((1 - y) * x - logsigmoid(x) * (1 + (pw - 1) * y)) * w
+/// (w, pw may be NULL), logsigmoid(x) = min(x, 0) - log1p(exp(-|x|)).
+void dk_bce_logits_fwd(int32_t dtype, int64_t n, const void *x, const void *y, const void *w, const void *pw, void *loss);
+/// d/dx: (sigmoid(x) - y) * g, or ((pw*y + 1 - y) * sigmoid(x) - pw*y) * g with pw; then * w / divisor.
+void dk_bce_logits_bwd(int32_t dtype, int64_t n, const void *x, const void *y, const void *w, const void *pw,
+                       const void *up, int64_t upStride, double divisor, void *gx);
 #endif

@@ -7,6 +7,8 @@
 void dk_vexpf(int64_t n, const float *x, float *y);
 /// y[i] = e^(x[i] - shift); returns the sum of the y[i] (accumulated in float, 16 lanes).
 float dk_vexpf_shift_sum(int64_t n, const float *x, float shift, float *y);
+/// y[i] = e^x[i] by SLEEF's 1-ulp algorithm, the one inside PyTorch's vectorised sigmoid and logsigmoid.
+void dk_vexpf_sleef(int64_t n, const float *x, float *y);
 /// y[i] = 1 / (1 + e^-x[i]) (PyTorch's sigmoid formula).
 void dk_vsigmoidf(int64_t n, const float *x, float *y);
 #endif

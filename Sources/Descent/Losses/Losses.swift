@@ -50,6 +50,7 @@ public func l1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .me
 /// Binary cross-entropy on probabilities (PyTorch's `F.binary_cross_entropy`); logs clamped at -100.
 public func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
     checkSameShape(input, target, "bce")
+    if let out = fusedBCE(input, target, weight: weight, posWeight: nil, logits: false, reduction: reduction) { return out }
     let w = weight
     return fusedLoss("BinaryCrossEntropyBackward0", input: input, target: target, reduction: reduction,
         perElement: {
@@ -70,6 +71,7 @@ public func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor
 /// Binary cross-entropy on logits, computed stably (PyTorch's `F.binary_cross_entropy_with_logits`).
 public func binaryCrossEntropyWithLogits(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, posWeight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
     checkSameShape(input, target, "bce")
+    if let out = fusedBCE(input, target, weight: weight, posWeight: posWeight, logits: true, reduction: reduction) { return out }
     let w = weight, pw = posWeight
     return fusedLoss("BinaryCrossEntropyWithLogitsBackward0", input: input, target: target, reduction: reduction,
         perElement: {
@@ -93,6 +95,52 @@ public func binaryCrossEntropyWithLogits(_ input: Tensor, _ target: Tensor, weig
             let g: Tensor = pw.map { -x - ($0 - 1) * (-x).softplus() } ?? -x
             return w.map { g * $0 } ?? g
         })
+}
+
+/// The one-pass kernels behind `binaryCrossEntropy` (probabilities) and `binaryCrossEntropyWithLogits`
+/// when input, target, weight and posWeight share a float dtype; nil otherwise (the composed
+/// formulas then run). Values and the input gradient follow PyTorch's formulas operation by
+/// operation; the target gradient (rarely wanted) uses the composed formulas.
+private func fusedBCE(_ input: Tensor, _ target: Tensor, weight: Tensor?, posWeight: Tensor?, logits: Bool,
+                      reduction: Reduction) -> Tensor? {
+    let dtype = input.dtype
+    guard dtype == .float32 || dtype == .float64, target.dtype == dtype,
+          weight.map({ $0.dtype == dtype }) ?? true, posWeight.map({ $0.dtype == dtype }) ?? true,
+          !target.requiresGradFlag || !gradEnabled,
+          !(weight?.requiresGradFlag ?? false) || !gradEnabled, !(posWeight?.requiresGradFlag ?? false) || !gradEnabled
+    else { return nil }
+    let shape = input.shape, n = input.count
+    let x = input.contiguous(), y = target.contiguous()
+    let w = weight.map { $0.expand(shape).contiguous() }, pw = posWeight.map { $0.expand(shape).contiguous() }
+    let l = Tensor(uninitializedShape: shape, dtype: dtype)
+    if logits {
+        dk_bce_logits_fwd(dtype.code, Int64(n), x.rawPointer, y.rawPointer, w?.rawPointer, pw?.rawPointer, l.rawPointer)
+    } else {
+        switch dk_bce_fwd(dtype.code, Int64(n), x.rawPointer, y.rawPointer, w?.rawPointer, l.rawPointer) {
+        case 1: fail("all elements of input should be between 0 and 1")
+        case 2: fail("all elements of target should be between 0 and 1")
+        default: break
+        }
+    }
+    let out = noGrad { reduce(l, reduction) }
+    if wantsGrad(input) {
+        let divisor = reduction == .mean ? Double(Swift.max(n, 1)) : 1
+        let name = logits ? "BinaryCrossEntropyWithLogitsBackward0" : "BinaryCrossEntropyBackward0"
+        out.recorded(.custom(CustomBackward(name: name) { g, s, _ in
+            let up = (reduction == .none ? g.expand(shape) : g).to(dtype: dtype).contiguous()
+            let stride: Int64 = reduction == .none ? 1 : 0
+            let gx = Tensor(uninitializedShape: shape, dtype: dtype)
+            if logits {
+                dk_bce_logits_bwd(dtype.code, Int64(n), s[0].rawPointer, s[1].rawPointer, w?.rawPointer, pw?.rawPointer,
+                                  up.rawPointer, stride, divisor, gx.rawPointer)
+            } else {
+                dk_bce_bwd(dtype.code, Int64(n), s[0].rawPointer, s[1].rawPointer, w?.rawPointer, up.rawPointer, stride,
+                           divisor, gx.rawPointer)
+            }
+            return [gx]
+        }), inputs: [input], saved: [x, y])
+    }
+    return out
 }
 
 /// Negative log-likelihood on log-probabilities (N, C) or (N, C, d...) with class-index targets
