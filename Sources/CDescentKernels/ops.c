@@ -449,9 +449,34 @@ static void red_flat_sum(void *vctx, int64_t b, int64_t e) {
   }
 }
 
+// Column sums of one (r, inner) float matrix (a bias gradient over a large batch): the rows are
+// split among threads, each adding its block into its own double accumulators.
+static void red_cols_part(void *vctx, int64_t b, int64_t e) {
+  red_split *s = vctx; const float *X = (const float *)s->c->x; const int64_t r = s->c->r, inner = s->c->inner;
+  for (int64_t k = b; k < e; k++) {
+    double *acc = s->partial + k * inner;
+    for (int64_t i = 0; i < inner; i++) acc[i] = 0.0;
+    const int64_t r0 = k * s->chunk, r1 = r0 + s->chunk < r ? r0 + s->chunk : r;
+    for (int64_t j = r0; j < r1; j++) { const float *p = X + j * inner; for (int64_t i = 0; i < inner; i++) acc[i] += p[i]; }
+  }
+}
+
 void dk_reduce(int32_t op, int32_t dtype, int64_t outer, int64_t r, int64_t inner, const void *x, void *out) {
   red_ctx c = {op, dtype, r, inner, x, out};
   int64_t total = outer * r * inner;
+  const int64_t nt = dk_num_threads();
+  if (dtype == DK_F32 && op == DK_RSUM && outer == 1 && inner > 1 && inner <= 4096 && total >= 2 * DK_GRAIN && nt > 1) {
+    red_split s = {&c, (r + nt - 1) / nt, NULL};
+    const int64_t parts = (r + s.chunk - 1) / s.chunk;
+    s.partial = malloc(sizeof(double) * (size_t)(parts * inner));
+    if (s.partial) {
+      dk_parallel_for(parts, 1, red_cols_part, &s);
+      float *O = (float *)out;
+      for (int64_t i = 0; i < inner; i++) { double t = 0; for (int64_t k = 0; k < parts; k++) t += s.partial[k * inner + i]; O[i] = (float)t; }
+      free(s.partial);
+      return;
+    }
+  }
   if (dtype == DK_F32 && op == DK_RSUM && outer == 1 && inner == 1 && r >= 4 * DK_GRAIN) {
     red_split s = {&c, 65536, NULL};
     int64_t chunks = (r + s.chunk - 1) / s.chunk;

@@ -246,6 +246,23 @@ extension Core {
               gradFn: "AddBackward0")
     }
 
+    @Test func crossEntropyNodeNamesFollowTheInputRank() {
+        // PyTorch: [F.cross_entropy(torch.randn(*shp, requires_grad=True), t, reduction=r).grad_fn.name()
+        //           for r in ['none', 'mean', 'sum']]  for shp (2,3), (2,3,4), (2,3,4,5), (2,3,4,5,6)
+        let expected: [[Int]: [String]] = [
+            [2, 3]: ["NllLossBackward0", "NllLossBackward0", "NllLossBackward0"],
+            [2, 3, 4]: ["ViewBackward0", "NllLoss2DBackward0", "NllLoss2DBackward0"],
+            [2, 3, 4, 5]: ["NllLoss2DBackward0", "NllLoss2DBackward0", "NllLoss2DBackward0"],
+            [2, 3, 4, 5, 6]: ["ViewBackward0", "NllLoss2DBackward0", "NllLoss2DBackward0"]]
+        for (shape, names) in expected {
+            let x = Tensor.randn(shape).requiresGrad_()
+            let t = Tensor.zeros([shape[0]] + shape.dropFirst(2), dtype: .int64)
+            let got = [Reduction.none, .mean, .sum].map { crossEntropy(x, t, reduction: $0).gradFn ?? "" }
+            #expect(got == names, "\(shape)")
+            #expect(nllLoss(x.logSoftmax(dim: 1), t).gradFn == names[1])
+        }
+    }
+
     @Test func nllLossValuesAndGradients() {
         // PyTorch: LP = F.log_softmax(X, dim=1).detach()
         let lp = noGrad { ceX.logSoftmax(dim: 1) }

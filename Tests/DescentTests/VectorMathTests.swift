@@ -64,6 +64,23 @@ extension Core {
         #expect(e[0].isNaN && e[1] == .infinity && e[2] == 0 && e[3] == .infinity && e[4] == 0 && e[5] == 1)
     }
 
+    @Test func columnSumsOfALargeBatchAreExact() {
+        // Math: the threaded column sum (rows split among threads, double accumulators) of a
+        // (5001, 33) matrix equals the double sum of each column rounded once to float.
+        manualSeed(3)
+        let x = Tensor.randn(5001, 33)
+        let v = x.toArray(Float.self), s = x.sum(dim: 0).toArray(Float.self)
+        for i in 0..<33 {
+            var t = 0.0
+            for j in 0..<5001 { t += Double(v[j * 33 + i]) }
+            #expect(s[i] == Float(t))
+        }
+        // and as the bias gradient of a Linear layer over that batch
+        let lin = Linear(33, 2)
+        lin(x).sum().backward()
+        #expect(lin.bias!.grad!.toArray(Float.self) == [5001, 5001])
+    }
+
     @Test func softmaxRowsSumToOneAndMatchTheDefinition() {
         // Math: softmax(x)_i = e^(x_i - max) / sum_j e^(x_j - max), checked in double on long rows
         // (the vectorised path) and short ones (the tail).

@@ -196,7 +196,11 @@ func nllCore(_ input: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: In
     if wantsGrad(input) {
         let scale = reduction == .mean ? 1 / wsum : 1
         let dtype = input.dtype
-        out.recorded(.custom(CustomBackward(name: "NllLossBackward0") { g, saved, _ in
+        // PyTorch's node: NllLoss2DBackward0 for inputs of rank 3 and more, except that an
+        // unreduced loss over a rank-3 or rank-5+ input is reshaped last (ViewBackward0).
+        let name = input.rank < 3 ? "NllLossBackward0"
+            : (reduction == .none && input.rank != 4 ? "ViewBackward0" : "NllLoss2DBackward0")
+        out.recorded(.custom(CustomBackward(name: name) { g, saved, _ in
             let up = g.to(dtype: dtype).contiguous()
             let gx = Tensor(uninitializedShape: [m, c], dtype: dtype)
             let upStride: Int64 = reduction == .none ? 1 : 0
