@@ -235,6 +235,25 @@ extension Core {
 }
 
 @Suite struct AutogradBehaviour {
+    @Test func factoriesTakeRequiresGrad() {
+        // PyTorch: str(torch.zeros(2, requires_grad=True)); str(torch.ones(2, 1, requires_grad=True))
+        #expect("\(Tensor.zeros(2, requiresGrad: true))" == "tensor([0., 0.], requires_grad=True)")
+        #expect("\(Tensor.ones(2, 1, requiresGrad: true))" == "tensor([[1.],\n        [1.]], requires_grad=True)")
+        // PyTorch: torch.manual_seed(0); w = torch.randn(3, requires_grad=True); (w * w).sum().backward(); w.grad
+        //          w.grad.tolist()
+        manualSeed(0)
+        let w = Tensor.randn(3, requiresGrad: true)
+        #expect(w.requiresGrad && w.isLeaf)
+        (w * w).sum().backward()
+        expectValues(w.grad!, [3.0819921493530273, -0.586857795715332, -4.357578754425049])
+        for t in [Tensor.rand(2, requiresGrad: true), .full([2], 0.5, requiresGrad: true), .linspace(0, 1, count: 3, requiresGrad: true),
+                  .arange(0.0, 3.0, requiresGrad: true), .eye(2, requiresGrad: true), .randnLike(w, requiresGrad: true),
+                  .zerosLike(w, requiresGrad: true), .empty(2, requiresGrad: true)] {
+            #expect(t.requiresGrad && t.isLeaf)
+        }
+        #expect(!Tensor.randn(2).requiresGrad)
+    }
+
     @Test func leafAndGradientFromLecture() {
         // PyTorch: w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True); loss = (w * w * 2).sum(); loss.backward()
         let w = Tensor([1.0, 2.0, 3.0], requiresGrad: true)

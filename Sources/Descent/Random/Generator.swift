@@ -53,14 +53,14 @@ public func initialSeed() -> UInt64 { defaultGenerator.initialSeed }
 
 extension Tensor {
     /// Uniform samples in [0, 1) (PyTorch's `torch.rand`).
-    public static func rand(_ shape: Int..., dtype: DType = .float32, generator: Generator? = nil) -> Tensor { rand(shape, dtype: dtype, generator: generator) }
-    public static func rand(_ shape: [Int], dtype: DType = .float32, generator: Generator? = nil) -> Tensor {
-        Tensor.empty(shape, dtype: dtype).uniform_(0, 1, generator: generator)
+    public static func rand(_ shape: Int..., dtype: DType = .float32, generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor { rand(shape, dtype: dtype, generator: generator, requiresGrad: requiresGrad) }
+    public static func rand(_ shape: [Int], dtype: DType = .float32, generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor {
+        Tensor.empty(shape, dtype: dtype).uniform_(0, 1, generator: generator).requiringGrad(requiresGrad)
     }
     /// Standard normal samples (PyTorch's `torch.randn`).
-    public static func randn(_ shape: Int..., dtype: DType = .float32, generator: Generator? = nil) -> Tensor { randn(shape, dtype: dtype, generator: generator) }
-    public static func randn(_ shape: [Int], dtype: DType = .float32, generator: Generator? = nil) -> Tensor {
-        Tensor.empty(shape, dtype: dtype).normal_(0, 1, generator: generator)
+    public static func randn(_ shape: Int..., dtype: DType = .float32, generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor { randn(shape, dtype: dtype, generator: generator, requiresGrad: requiresGrad) }
+    public static func randn(_ shape: [Int], dtype: DType = .float32, generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor {
+        Tensor.empty(shape, dtype: dtype).normal_(0, 1, generator: generator).requiringGrad(requiresGrad)
     }
     /// Integers uniform in [low, high) (PyTorch's `torch.randint(low, high, size)`), int64.
     public static func randint(_ low: Int, _ high: Int, _ shape: [Int], generator: Generator? = nil) -> Tensor {
@@ -79,9 +79,9 @@ extension Tensor {
         return t
     }
     /// Uniform samples shaped like `t`.
-    public static func randLike(_ t: Tensor, generator: Generator? = nil) -> Tensor { rand(t.shape, dtype: t.dtype, generator: generator) }
+    public static func randLike(_ t: Tensor, generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor { rand(t.shape, dtype: t.dtype, generator: generator, requiresGrad: requiresGrad) }
     /// Normal samples shaped like `t`.
-    public static func randnLike(_ t: Tensor, generator: Generator? = nil) -> Tensor { randn(t.shape, dtype: t.dtype, generator: generator) }
+    public static func randnLike(_ t: Tensor, generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor { randn(t.shape, dtype: t.dtype, generator: generator, requiresGrad: requiresGrad) }
 
     /// Fills in place with uniform samples in [from, to) (PyTorch's `uniform_`).
     @discardableResult public func uniform_(_ from: Double = 0, _ to: Double = 1, generator: Generator? = nil) -> Tensor {

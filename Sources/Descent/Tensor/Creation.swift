@@ -108,31 +108,37 @@ extension Tensor {
     // MARK: Factories
 
     /// A tensor with uninitialised values (PyTorch's `torch.empty`).
-    public static func empty(_ shape: Int..., dtype: DType = .float32) -> Tensor { empty(shape, dtype: dtype) }
-    public static func empty(_ shape: [Int], dtype: DType = .float32) -> Tensor {
-        Tensor(uninitializedShape: shape, dtype: dtype)
+    public static func empty(_ shape: Int..., dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor { empty(shape, dtype: dtype, requiresGrad: requiresGrad) }
+    public static func empty(_ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
+        Tensor(uninitializedShape: shape, dtype: dtype).requiringGrad(requiresGrad)
     }
     /// A tensor filled with `value`.
-    public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32) -> Tensor {
+    public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
         let t = Tensor(uninitializedShape: shape, dtype: dtype)
         dk_fill(dtype.code, t.rawPointer, Int64(t.count), value)
-        return t
+        return t.requiringGrad(requiresGrad)
     }
-    public static func full(_ shape: Int..., value: Double, dtype: DType = .float32) -> Tensor { full(shape, value, dtype: dtype) }
+    public static func full(_ shape: Int..., value: Double, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor { full(shape, value, dtype: dtype, requiresGrad: requiresGrad) }
     /// A tensor of zeros.
-    public static func zeros(_ shape: Int..., dtype: DType = .float32) -> Tensor { full(shape, 0, dtype: dtype) }
-    public static func zeros(_ shape: [Int], dtype: DType = .float32) -> Tensor { full(shape, 0, dtype: dtype) }
+    public static func zeros(_ shape: Int..., dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor { full(shape, 0, dtype: dtype, requiresGrad: requiresGrad) }
+    public static func zeros(_ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor { full(shape, 0, dtype: dtype, requiresGrad: requiresGrad) }
     /// A tensor of ones.
-    public static func ones(_ shape: Int..., dtype: DType = .float32) -> Tensor { full(shape, 1, dtype: dtype) }
-    public static func ones(_ shape: [Int], dtype: DType = .float32) -> Tensor { full(shape, 1, dtype: dtype) }
+    public static func ones(_ shape: Int..., dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor { full(shape, 1, dtype: dtype, requiresGrad: requiresGrad) }
+    public static func ones(_ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor { full(shape, 1, dtype: dtype, requiresGrad: requiresGrad) }
     /// Zeros with the shape and dtype of `t`.
-    public static func zerosLike(_ t: Tensor, dtype: DType? = nil) -> Tensor { full(t.shape, 0, dtype: dtype ?? t.dtype) }
+    public static func zerosLike(_ t: Tensor, dtype: DType? = nil, requiresGrad: Bool = false) -> Tensor { full(t.shape, 0, dtype: dtype ?? t.dtype, requiresGrad: requiresGrad) }
     /// Ones with the shape and dtype of `t`.
-    public static func onesLike(_ t: Tensor, dtype: DType? = nil) -> Tensor { full(t.shape, 1, dtype: dtype ?? t.dtype) }
+    public static func onesLike(_ t: Tensor, dtype: DType? = nil, requiresGrad: Bool = false) -> Tensor { full(t.shape, 1, dtype: dtype ?? t.dtype, requiresGrad: requiresGrad) }
     /// `value` with the shape and dtype of `t`.
-    public static func fullLike(_ t: Tensor, _ value: Double, dtype: DType? = nil) -> Tensor { full(t.shape, value, dtype: dtype ?? t.dtype) }
+    public static func fullLike(_ t: Tensor, _ value: Double, dtype: DType? = nil, requiresGrad: Bool = false) -> Tensor { full(t.shape, value, dtype: dtype ?? t.dtype, requiresGrad: requiresGrad) }
     /// Uninitialised with the shape and dtype of `t`.
-    public static func emptyLike(_ t: Tensor, dtype: DType? = nil) -> Tensor { empty(t.shape, dtype: dtype ?? t.dtype) }
+    public static func emptyLike(_ t: Tensor, dtype: DType? = nil, requiresGrad: Bool = false) -> Tensor { empty(t.shape, dtype: dtype ?? t.dtype, requiresGrad: requiresGrad) }
+
+    /// Sets `requiresGrad` when asked (the factories' `requires_grad=True`); PyTorch's error for non-float dtypes.
+    func requiringGrad(_ flag: Bool) -> Tensor {
+        if flag { requiresGrad = true }
+        return self
+    }
 
     /// Values `start, start+step, ...` below `end` (PyTorch's `torch.arange`). Integer arguments give int64.
     public static func arange(_ end: Int) -> Tensor { arange(0, end, 1) }
@@ -141,14 +147,17 @@ extension Tensor {
         let n = Swift.max(0, (end - start + step - (step > 0 ? 1 : -1)) / step)
         return Tensor(values: (0..<n).map { Double(start + $0 * step) }, shape: [n], dtype: dtype)
     }
-    public static func arange(_ start: Double, _ end: Double, _ step: Double = 1, dtype: DType = .float32) -> Tensor {
+    public static func arange(_ start: Double, _ end: Double, _ step: Double = 1, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
         if step == 0 { fail("step must be nonzero") }
         let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
-        return Tensor(values: (0..<n).map { start + Double($0) * step }, shape: [n], dtype: dtype)
+        return Tensor(values: (0..<n).map { start + Double($0) * step }, shape: [n], dtype: dtype).requiringGrad(requiresGrad)
     }
 
     /// `count` evenly spaced values from `start` to `end` inclusive (PyTorch's `torch.linspace`).
-    public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
+    public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
+        linspaceValues(start, end, count: count, dtype: dtype).requiringGrad(requiresGrad)
+    }
+    private static func linspaceValues(_ start: Double, _ end: Double, count: Int, dtype: DType) -> Tensor {
         if count < 0 { fail("number of steps must be non-negative") }
         let t = Tensor(uninitializedShape: [count], dtype: dtype)
         if count == 0 { return t }
@@ -169,11 +178,11 @@ extension Tensor {
     }
 
     /// The identity matrix (PyTorch's `torch.eye`).
-    public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32) -> Tensor {
+    public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
         let cols = m ?? n
         let t = zeros([n, cols], dtype: dtype)
         for i in 0..<Swift.min(n, cols) { t.setElement(flatIndex: i * cols + i, 1) }
-        return t
+        return t.requiringGrad(requiresGrad)
     }
 }
 
