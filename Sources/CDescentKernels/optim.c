@@ -1,71 +1,100 @@
 // Fused optimizer updates (see include/dk_optim.h). FMA only where PyTorch's vectorised kernels use it.
 #include "dk_optim.h"
+#include "dk_ops.h"
 #include <math.h>
 #include <stdlib.h>
 #pragma STDC FP_CONTRACT OFF
 #pragma clang fp contract(off)
 
-void dk_sgd_f32(int64_t n, float *p, const float *g, float *buf, double lr, double momentum, double dampening,
-                double weightDecay, int32_t nesterov, int32_t firstStep, int32_t maximize) {
-  float wd = (float)weightDecay, mo = (float)momentum, dm = (float)(1.0 - dampening), nlr = (float)(-lr);
-  for (int64_t i = 0; i < n; i++) {
-    float gi = maximize ? -g[i] : g[i];
-    if (weightDecay != 0) gi = fmaf(p[i], wd, gi);
-    if (momentum != 0) {
-      float b = firstStep ? gi : fmaf(gi, dm, buf[i] * mo);
-      buf[i] = b;
-      gi = nesterov ? fmaf(b, mo, gi) : b;
-    }
-    p[i] = fmaf(gi, nlr, p[i]);
-  }
+// Each update is written once over the element type T and instantiated for float32 and float64;
+// scalars (lr, betas, ...) are rounded to T once, as PyTorch rounds Python floats to the tensor dtype.
+#define DK_OPTIM_KERNELS(SUF, T, FMA, SQRT) \
+void dk_sgd_##SUF(int64_t n, T *p, const T *g, T *buf, double lr, double momentum, double dampening, \
+                double weightDecay, int32_t nesterov, int32_t firstStep, int32_t maximize) { \
+  T wd = (T)weightDecay, mo = (T)momentum, dm = (T)(1.0 - dampening), nlr = (T)(-lr); \
+  for (int64_t i = 0; i < n; i++) { \
+    T gi = maximize ? -g[i] : g[i]; \
+    if (weightDecay != 0) gi = FMA(p[i], wd, gi); \
+    if (momentum != 0) { \
+      T b = firstStep ? gi : FMA(gi, dm, buf[i] * mo); \
+      buf[i] = b; \
+      gi = nesterov ? FMA(b, mo, gi) : b; \
+    } \
+    p[i] = FMA(gi, nlr, p[i]); \
+  } \
+} \
+ \
+void dk_adam_##SUF(int64_t n, T *p, const T *g, T *m, T *v, T *vmax, double lr, double beta1, \
+                 double beta2, double eps, double weightDecay, int64_t step, int32_t amsgrad, int32_t decoupled, int32_t maximize) { \
+  double bc1 = 1.0 - pow(beta1, (double)step); \
+  double bc2 = 1.0 - pow(beta2, (double)step); \
+  T stepSize = (T)(lr / bc1); \
+  T bc2s = (T)sqrt(bc2); \
+  T w1 = (T)(1.0 - beta1), b2 = (T)beta2, w2 = (T)(1.0 - beta2), e = (T)eps; \
+  T wd = (T)weightDecay, decay = (T)(1.0 - lr * weightDecay); \
+  for (int64_t i = 0; i < n; i++) { \
+    T gi = maximize ? -g[i] : g[i]; \
+    T pi = p[i]; \
+    if (weightDecay != 0) { \
+      if (decoupled) pi = pi * decay; \
+      else gi = FMA(pi, wd, gi); \
+    } \
+    T mi = FMA(w1, gi - m[i], m[i]);             /* exp_avg.lerp_(grad, 1 - beta1) */ \
+    T vi = FMA(w2 * gi, gi, v[i] * b2);               /* exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2) */ \
+    m[i] = mi; v[i] = vi; \
+    T den; \
+    if (amsgrad) { T vm = vmax[i] > vi ? vmax[i] : vi; vmax[i] = vm; den = SQRT(vm) / bc2s + e; } \
+    else den = SQRT(vi) / bc2s + e; \
+    p[i] = pi + ((-stepSize) * mi) / den;              /* param.addcdiv_(exp_avg, denom, value=-step_size) */ \
+  } \
+} \
+ \
+void dk_rmsprop_##SUF(int64_t n, T *p, const T *g, T *sq, T *gavg, T *buf, double lr, double alpha, \
+                    double eps, double weightDecay, double momentum, int32_t maximize) { \
+  T a = (T)alpha, w = (T)(1.0 - alpha), e = (T)eps, wd = (T)weightDecay, mo = (T)momentum, l = (T)lr; \
+  for (int64_t i = 0; i < n; i++) { \
+    T gi = maximize ? -g[i] : g[i]; \
+    if (weightDecay != 0) gi = FMA(p[i], wd, gi); \
+    T s = FMA(w * gi, gi, sq[i] * a); sq[i] = s; \
+    T avg; \
+    if (gavg) { T ga = FMA(w, gi - gavg[i], gavg[i]); gavg[i] = ga; avg = SQRT(FMA(-ga, ga, s)) + e; } \
+    else avg = SQRT(s) + e; \
+    if (buf) { T b = buf[i] * mo + gi / avg; buf[i] = b; p[i] = FMA(b, -l, p[i]); } \
+    else p[i] = p[i] + ((-l) * gi) / avg; \
+  } \
+} \
+ \
+void dk_adagrad_##SUF(int64_t n, T *p, const T *g, T *sum, double clr, double eps, double weightDecay, int32_t maximize) { \
+  T c = (T)clr, e = (T)eps, wd = (T)weightDecay; \
+  for (int64_t i = 0; i < n; i++) { \
+    T gi = maximize ? -g[i] : g[i]; \
+    if (weightDecay != 0) gi = FMA(p[i], wd, gi); \
+    T s = FMA(gi, gi, sum[i]); sum[i] = s; \
+    p[i] = p[i] + ((-c) * gi) / (SQRT(s) + e); \
+  } \
 }
 
-void dk_adam_f32(int64_t n, float *p, const float *g, float *m, float *v, float *vmax, double lr, double beta1,
-                 double beta2, double eps, double weightDecay, int64_t step, int32_t amsgrad, int32_t decoupled, int32_t maximize) {
-  double bc1 = 1.0 - pow(beta1, (double)step);
-  double bc2 = 1.0 - pow(beta2, (double)step);
-  float stepSize = (float)(lr / bc1);
-  float bc2s = (float)sqrt(bc2);
-  float w1 = (float)(1.0 - beta1), b2 = (float)beta2, w2 = (float)(1.0 - beta2), e = (float)eps;
-  float wd = (float)weightDecay, decay = (float)(1.0 - lr * weightDecay);
-  for (int64_t i = 0; i < n; i++) {
-    float gi = maximize ? -g[i] : g[i];
-    float pi = p[i];
-    if (weightDecay != 0) {
-      if (decoupled) pi = pi * decay;
-      else gi = fmaf(pi, wd, gi);
-    }
-    float mi = fmaf(w1, gi - m[i], m[i]);             // exp_avg.lerp_(grad, 1 - beta1)
-    float vi = fmaf(w2 * gi, gi, v[i] * b2);               // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
-    m[i] = mi; v[i] = vi;
-    float den;
-    if (amsgrad) { float vm = vmax[i] > vi ? vmax[i] : vi; vmax[i] = vm; den = sqrtf(vm) / bc2s + e; }
-    else den = sqrtf(vi) / bc2s + e;
-    p[i] = pi + ((-stepSize) * mi) / den;              // param.addcdiv_(exp_avg, denom, value=-step_size)
-  }
-}
+DK_OPTIM_KERNELS(f32, float, fmaf, sqrtf)
+DK_OPTIM_KERNELS(f64, double, fma, sqrt)
 
-void dk_rmsprop_f32(int64_t n, float *p, const float *g, float *sq, float *gavg, float *buf, double lr, double alpha,
-                    double eps, double weightDecay, double momentum, int32_t maximize) {
-  float a = (float)alpha, w = (float)(1.0 - alpha), e = (float)eps, wd = (float)weightDecay, mo = (float)momentum, l = (float)lr;
-  for (int64_t i = 0; i < n; i++) {
-    float gi = maximize ? -g[i] : g[i];
-    if (weightDecay != 0) gi = fmaf(p[i], wd, gi);
-    float s = fmaf(w * gi, gi, sq[i] * a); sq[i] = s;
-    float avg;
-    if (gavg) { float ga = fmaf(w, gi - gavg[i], gavg[i]); gavg[i] = ga; avg = sqrtf(fmaf(-ga, ga, s)) + e; }
-    else avg = sqrtf(s) + e;
-    if (buf) { float b = buf[i] * mo + gi / avg; buf[i] = b; p[i] = fmaf(b, -l, p[i]); }
-    else p[i] = p[i] + ((-l) * gi) / avg;
-  }
+// Entry points taking the parameter dtype (DK_F32 or DK_F64).
+void dk_sgd(int32_t dtype, int64_t n, void *p, const void *g, void *buf, double lr, double momentum, double dampening,
+            double weightDecay, int32_t nesterov, int32_t firstStep, int32_t maximize) {
+  if (dtype == DK_F64) dk_sgd_f64(n, p, g, buf, lr, momentum, dampening, weightDecay, nesterov, firstStep, maximize);
+  else dk_sgd_f32(n, p, g, buf, lr, momentum, dampening, weightDecay, nesterov, firstStep, maximize);
 }
-
-void dk_adagrad_f32(int64_t n, float *p, const float *g, float *sum, double clr, double eps, double weightDecay, int32_t maximize) {
-  float c = (float)clr, e = (float)eps, wd = (float)weightDecay;
-  for (int64_t i = 0; i < n; i++) {
-    float gi = maximize ? -g[i] : g[i];
-    if (weightDecay != 0) gi = fmaf(p[i], wd, gi);
-    float s = fmaf(gi, gi, sum[i]); sum[i] = s;
-    p[i] = p[i] + ((-c) * gi) / (sqrtf(s) + e);
-  }
+void dk_adam(int32_t dtype, int64_t n, void *p, const void *g, void *m, void *v, void *vmax, double lr, double beta1,
+             double beta2, double eps, double weightDecay, int64_t step, int32_t amsgrad, int32_t decoupled, int32_t maximize) {
+  if (dtype == DK_F64) dk_adam_f64(n, p, g, m, v, vmax, lr, beta1, beta2, eps, weightDecay, step, amsgrad, decoupled, maximize);
+  else dk_adam_f32(n, p, g, m, v, vmax, lr, beta1, beta2, eps, weightDecay, step, amsgrad, decoupled, maximize);
+}
+void dk_rmsprop(int32_t dtype, int64_t n, void *p, const void *g, void *sq, void *gavg, void *buf, double lr, double alpha,
+                double eps, double weightDecay, double momentum, int32_t maximize) {
+  if (dtype == DK_F64) dk_rmsprop_f64(n, p, g, sq, gavg, buf, lr, alpha, eps, weightDecay, momentum, maximize);
+  else dk_rmsprop_f32(n, p, g, sq, gavg, buf, lr, alpha, eps, weightDecay, momentum, maximize);
+}
+void dk_adagrad(int32_t dtype, int64_t n, void *p, const void *g, void *sum, double clr, double eps, double weightDecay,
+                int32_t maximize) {
+  if (dtype == DK_F64) dk_adagrad_f64(n, p, g, sum, clr, eps, weightDecay, maximize);
+  else dk_adagrad_f32(n, p, g, sum, clr, eps, weightDecay, maximize);
 }

@@ -75,6 +75,26 @@ extension Core {
 @Suite struct NNTests {
     // MARK: Linear
 
+    @Test func moduleDoubleAndFloatCastParametersAndBuffersInPlace() {
+        // PyTorch: m = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).double(); dtypes of parameters and buffers
+        manualSeed(0)
+        let m = Sequential { Linear(3, 4); BatchNorm1d(4) }
+        let w = (m[0] as! Linear).weight, before = w.toArray(Float.self)
+        m.double()
+        #expect(m.parameters().allSatisfy { $0.dtype == .float64 })
+        #expect(m.namedBuffers().filter { $0.1.dtype.isFloatingPoint }.allSatisfy { $0.1.dtype == .float64 })
+        // the same Parameter objects, holding the same values
+        #expect((m[0] as! Linear).weight === w && w.toArray(Double.self) == before.map(Double.init))
+        #expect(w.requiresGrad && w.isLeaf)
+        let y = m(Tensor.randn(5, 3, dtype: .float64))
+        #expect(y.dtype == .float64)
+        y.sum().backward()
+        #expect(w.grad!.dtype == .float64)
+        m.float()
+        #expect(m.parameters().allSatisfy { $0.dtype == .float32 } && w.grad!.dtype == .float32)
+        #expect(w.toArray(Float.self) == before)
+    }
+
     @Test func linearInitialisationIsPyTorchsBitForBit() {
         manualSeed(0)
         let l = Linear(3, 2)

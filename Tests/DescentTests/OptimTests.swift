@@ -277,6 +277,54 @@ extension Core {
         #expect(m.weight.isLeaf && m.weight.requiresGrad && m.weight.gradFn == nil)
     }
 
+    @Test func float64ParametersFollowPyTorchInFloat64() {
+        // PyTorch: the same traj with X, Y and the model in float64:
+        //   X = X.double(); Y = Y.double(); m = nn.Linear(3, 2).double() (after torch.manual_seed(0))
+        let x64 = X.double(), y64 = Y.double()
+        let cases64: [(String, ([Parameter]) -> Optimizer, [Double], [Double], [Double])] = [
+            // PyTorch: traj(lambda p: O.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01))
+            ("sgd", { SGD($0, lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true) },
+             [0.37495947166264293, -0.39904141176207164, 0.4527735980660294, 0.3155395299910335, 0.0461248735214875, -0.9828593657145833],
+             [0.24892149847719205, 0.42027987462997285],
+             [1.9072804125049754, 0.9922523505026141, 0.4465006787646436, 0.3100088252043698, 0.37250182455377445]),
+            // PyTorch: traj(lambda p: O.Adam(p, lr=0.1, amsgrad=True))
+            ("adam", { Adam($0, lr: 0.1, amsgrad: true) },
+             [0.3325206915084779, -0.17809431602895542, 0.006886520770426771, 0.04585953445075347, 0.22559935574452916, -0.3274674617407734],
+             [0.2798684609960008, 0.5460613703132648],
+             [1.9072804125049754, 1.395018106265105, 1.0189052727297823, 0.7479381093123683, 0.5522908843313359]),
+            // PyTorch: traj(lambda p: O.AdamW(p, lr=0.1))
+            ("adamw", { AdamW($0, lr: 0.1) },
+             [0.3324987525285671, -0.17856334170111554, 0.008155737866376564, 0.047005854608318486, 0.22574615671432252, -0.32721277929023085],
+             [0.2793876272687641, 0.5436176978900481],
+             [1.9072804125049754, 1.3937162256780393, 1.0170566335175797, 0.7460307431466976, 0.5506258878202399]),
+            // PyTorch: traj(lambda p: O.RMSprop(p, lr=0.01, momentum=0.5, centered=True))
+            ("rmsprop", { RMSprop($0, lr: 0.01, momentum: 0.5, centered: true) },
+             [0.2811669419808843, -0.1757413157532377, -0.007573501453924345, 0.0243913813176645, 0.16946752332791593, -0.31640375046868335],
+             [0.19758421571413207, 0.4222470942880446],
+             [1.9072804125049754, 1.3927853108385906, 0.9647310137175403, 0.682677965744291, 0.5032722008374833]),
+            // PyTorch: traj(lambda p: O.Adagrad(p, lr=0.1, lr_decay=0.01, weight_decay=0.1))
+            ("adagrad", { Adagrad($0, lr: 0.1, lrDecay: 0.01, weightDecay: 0.1) },
+             [0.19547596987058038, 0.021149323446718868, -0.19211735708561326, -0.14409655159422108, 0.034586929354583434, -0.12816983894469408],
+             [0.15885675069561156, 0.43353607042696285],
+             [1.9072804125049754, 1.3950181012464706, 1.141456130347591, 0.9731666562177367, 0.8503428185745017]),
+        ]
+        for (name, make, weight, bias, losses) in cases64 {
+            manualSeed(0)
+            let m = Linear(3, 2).double()
+            #expect(m.weight.dtype == .float64 && m.bias!.dtype == .float64, "\(name)")
+            let opt = make(m.parameters())
+            var got: [Double] = []
+            for _ in 0..<5 {
+                let loss = mseLoss(m(x64), y64)
+                got.append(loss.item())
+                loss.backward(); opt.step(); opt.zeroGrad()
+            }
+            for (a, b) in zip(got, losses) { #expect(abs(a - b) <= 1e-12 * max(1, abs(b)), "\(name) loss") }
+            for (a, b) in zip(m.weight.toArray(Double.self), weight) { #expect(abs(a - b) <= 1e-12, "\(name) weight") }
+            for (a, b) in zip(m.bias!.toArray(Double.self), bias) { #expect(abs(a - b) <= 1e-12, "\(name) bias") }
+        }
+    }
+
     @Test func stepWithAClosure() {
         manualSeed(0)
         let m = Linear(3, 2)

@@ -115,6 +115,28 @@ open class Module: CustomStringConvertible {
         return self
     }
 
+    /// Casts the floating-point parameters (and their gradients) and buffers to `dtype` in place and
+    /// returns self (PyTorch's `module.to(torch.float64)`); the parameter objects stay the same.
+    @discardableResult public func to(dtype: DType) -> Self {
+        if !dtype.isFloatingPoint {
+            fail("nn.Module.to only accepts floating point or complex `dtype`s, but got desired `dtype`=\(dtype)")
+        }
+        noGrad {
+            for p in parameters() where p.dtype.isFloatingPoint && p.dtype != dtype {
+                p.replaceData(with: p.detach().to(dtype: dtype).contiguous())
+                if let g = p.grad { p.grad = g.to(dtype: dtype) }
+            }
+            for (_, b) in namedBuffers() where b.dtype.isFloatingPoint && b.dtype != dtype {
+                b.replaceData(with: b.to(dtype: dtype).contiguous())
+            }
+        }
+        return self
+    }
+    /// Casts floating-point parameters and buffers to float64 (PyTorch's `module.double()`).
+    @discardableResult public func double() -> Self { to(dtype: .float64) }
+    /// Casts floating-point parameters and buffers to float32 (PyTorch's `module.float()`).
+    @discardableResult public func float() -> Self { to(dtype: .float32) }
+
     /// Parameters and buffers by dotted name, in PyTorch's order (PyTorch's `state_dict()`).
     public func stateDict() -> StateDict {
         var d = StateDict()

@@ -120,6 +120,12 @@ func requireFloat32(_ p: Tensor, _ name: String) {
     if p.dtype != .float32 { fail("\(name): this optimizer's fused kernel supports float32 parameters, got \(p.dtype)") }
 }
 
+/// SGD, Adam/AdamW, RMSprop and Adagrad have float32 and float64 kernels.
+func requireFloat(_ p: Tensor, _ grad: Tensor, _ name: String) {
+    if p.dtype != .float32 && p.dtype != .float64 { fail("\(name): parameters must be float32 or float64, got \(p.dtype)") }
+    if grad.dtype != p.dtype { fail("\(name): the gradient's dtype \(grad.dtype) differs from the parameter's \(p.dtype)") }
+}
+
 /// Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (PyTorch's `optim.SGD`, lr 0.001 default).
 public final class SGD: Optimizer {
     public init(_ params: [Parameter], lr: Double = 0.001, momentum: Double = 0, dampening: Double = 0,
@@ -133,12 +139,12 @@ public final class SGD: Optimizer {
                    "nesterov": nesterov ? 1 : 0, "maximize": 0], lr: lr)
     }
     override func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) {
-        requireFloat32(p, "SGD")
+        requireFloat(p, grad, "SGD")
         let o = group.options
         let mom = o["momentum"]!
         let first = state.tensors["momentum_buffer"] == nil
         let buf = mom != 0 ? buffer(state, "momentum_buffer", like: p) : nil
-        dk_sgd_f32(Int64(p.count), p.pointer(Float.self), grad.pointer(Float.self), buf?.pointer(Float.self),
+        dk_sgd(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, buf?.rawPointer,
                    group.lr, mom, o["dampening"]!, o["weight_decay"]!, o["nesterov"]! != 0 ? 1 : 0, first ? 1 : 0, o["maximize"]! != 0 ? 1 : 0)
     }
 }
@@ -158,13 +164,12 @@ public class Adam: Optimizer {
                    "weight_decay": weightDecay, "amsgrad": amsgrad ? 1 : 0, "maximize": maximize ? 1 : 0], lr: lr)
     }
     override func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) {
-        requireFloat32(p, decoupled ? "AdamW" : "Adam")
+        requireFloat(p, grad, decoupled ? "AdamW" : "Adam")
         let o = group.options
         let ams = o["amsgrad"]! != 0
         let m = buffer(state, "exp_avg", like: p), v = buffer(state, "exp_avg_sq", like: p)
         let vmax = ams ? buffer(state, "max_exp_avg_sq", like: p) : nil
-        dk_adam_f32(Int64(p.count), p.pointer(Float.self), grad.pointer(Float.self), m.pointer(Float.self), v.pointer(Float.self),
-                    vmax?.pointer(Float.self), group.lr, o["betas.0"]!, o["betas.1"]!, o["eps"]!, o["weight_decay"]!,
+        dk_adam(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, m.rawPointer, v.rawPointer, vmax?.rawPointer, group.lr, o["betas.0"]!, o["betas.1"]!, o["eps"]!, o["weight_decay"]!,
                     Int64(state.step), ams ? 1 : 0, decoupled ? 1 : 0, o["maximize"]! != 0 ? 1 : 0)
     }
 }
@@ -185,13 +190,12 @@ public final class RMSprop: Optimizer {
                    "momentum": momentum, "centered": centered ? 1 : 0, "maximize": maximize ? 1 : 0], lr: lr)
     }
     override func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) {
-        requireFloat32(p, "RMSprop")
+        requireFloat(p, grad, "RMSprop")
         let o = group.options
         let sq = buffer(state, "square_avg", like: p)
         let ga = o["centered"]! != 0 ? buffer(state, "grad_avg", like: p) : nil
         let buf = o["momentum"]! > 0 ? buffer(state, "momentum_buffer", like: p) : nil
-        dk_rmsprop_f32(Int64(p.count), p.pointer(Float.self), grad.pointer(Float.self), sq.pointer(Float.self), ga?.pointer(Float.self),
-                       buf?.pointer(Float.self), group.lr, o["alpha"]!, o["eps"]!, o["weight_decay"]!, o["momentum"]!, o["maximize"]! != 0 ? 1 : 0)
+        dk_rmsprop(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, sq.rawPointer, ga?.rawPointer, buf?.rawPointer, group.lr, o["alpha"]!, o["eps"]!, o["weight_decay"]!, o["momentum"]!, o["maximize"]! != 0 ? 1 : 0)
     }
 }
 
@@ -203,11 +207,11 @@ public final class Adagrad: Optimizer {
                    "initial_accumulator_value": initialAccumulatorValue, "eps": eps, "maximize": maximize ? 1 : 0], lr: lr)
     }
     override func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) {
-        requireFloat32(p, "Adagrad")
+        requireFloat(p, grad, "Adagrad")
         let o = group.options
         if state.tensors["sum"] == nil { state.tensors["sum"] = Tensor.full(p.shape, o["initial_accumulator_value"]!, dtype: p.dtype) }
         let clr = group.lr / (1 + Double(state.step - 1) * o["lr_decay"]!)
-        dk_adagrad_f32(Int64(p.count), p.pointer(Float.self), grad.pointer(Float.self), state.tensors["sum"]!.pointer(Float.self),
+        dk_adagrad(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, state.tensors["sum"]!.rawPointer,
                        clr, o["eps"]!, o["weight_decay"]!, o["maximize"]! != 0 ? 1 : 0)
     }
 }

@@ -4,15 +4,15 @@ import CDescentKernels
 /// (PyTorch's `torch.Tensor`). Tensors are reference types, as in PyTorch: views share storage,
 /// and `grad` is set on the same object that `backward()` reaches.
 public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
-    let storage: Storage
+    private(set) var storage: Storage
     /// The size of each dimension.
     public let shape: [Int]
     /// Element strides of each dimension.
-    public let strides: [Int]
+    public private(set) var strides: [Int]
     /// Element offset of the first element in the storage.
-    let offset: Int
-    /// The element type.
-    public let dtype: DType
+    private(set) var offset: Int
+    /// The element type (changes only when a module casts its parameters, `Module.to(dtype:)`).
+    public private(set) var dtype: DType
     var requiresGradFlag: Bool = false
     /// The autograd node that produced this tensor (nil for leaves).
     var node: Node?
@@ -25,6 +25,13 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     var retainsGradFlag = false
     /// The accumulated gradient, set by `backward()` on leaves that require grad.
     public var grad: Tensor?
+
+    /// Makes this tensor hold `t`'s data (same shape), in place: how `Module.to(dtype:)` casts a
+    /// parameter without replacing the object that the module and its optimizer hold.
+    func replaceData(with t: Tensor) {
+        precondition(t.shape == shape)
+        storage = t.storage; strides = t.strides; offset = t.offset; dtype = t.dtype
+    }
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
         self.storage = storage
