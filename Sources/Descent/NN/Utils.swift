@@ -1,0 +1,65 @@
+import CDescentKernels
+
+extension Tensor {
+    /// The vector p-norm over all elements, or over `dim` (PyTorch's `x.norm(p, dim)` /
+    /// `torch.linalg.vector_norm`): p = 2 (default), 1, `.infinity`, 0 (count of nonzeros) or any other p.
+    public func norm(_ p: Double = 2, dim: Int? = nil, keepDim: Bool = false) -> Tensor {
+        if !dtype.isFloatingPoint { fail("linalg.vector_norm: Expected a floating point or complex tensor as input. Got \(dtype)") }
+        let dims: [Int]? = dim.map { [$0] }
+        func total(_ t: Tensor) -> Tensor { dims.map { t.sum(dims: $0, keepDim: keepDim) } ?? t.sum() }
+        switch p {
+        case 2: return total(self * self).sqrt()
+        case 1: return total(abs())
+        case .infinity:
+            if let d = dim { return abs().max(dim: d, keepDim: keepDim).values }
+            return abs().max()
+        case 0: return total((self .!= 0).to(dtype: dtype))
+        default: return total(abs().pow(p)).pow(1 / p)
+        }
+    }
+}
+
+/// Scales the gradients of `parameters` in place so that their joint `normType`-norm is at most
+/// `maxNorm`, and returns that norm before clipping (PyTorch's `nn.utils.clip_grad_norm_`): the
+/// norm of the per-gradient norms, scaled by min(1, maxNorm / (norm + 1e-6)).
+@discardableResult
+public func clipGradNorm_(_ parameters: [Parameter], maxNorm: Double, normType: Double = 2,
+                          errorIfNonfinite: Bool = false) -> Tensor {
+    let grads = parameters.compactMap(\.grad)
+    if grads.isEmpty { return Tensor(0.0) }
+    return noGrad {
+        let norms = grads.map { $0.norm(normType) }
+        let total = stack(norms.map { $0.to(dtype: norms[0].dtype) }).norm(normType)
+        let t = total.item()
+        if errorIfNonfinite && !t.isFinite {
+            fail("The total norm of order \(normType) for gradients from `parameters` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
+        }
+        // clip_coef = max_norm / (total_norm + 1e-6), clamped at 1, in the norm's dtype as PyTorch computes it
+        let coef: Double = total.dtype == .float64 ? Swift.min(maxNorm / (t + 1e-6), 1.0)
+            : Double(Swift.min(Float(maxNorm) / (Float(t) + Float(1e-6)), 1))
+        for g in grads { g.mul_(coef) }
+        return total
+    }
+}
+
+/// Clamps every gradient of `parameters` to [-clipValue, clipValue] in place (PyTorch's `nn.utils.clip_grad_value_`).
+public func clipGradValue_(_ parameters: [Parameter], clipValue: Double) {
+    noGrad {
+        for p in parameters { if let g = p.grad { g.copy_(g.clamp(min: -clipValue, max: clipValue)) } }
+    }
+}
+
+extension Module {
+    /// Calls `fn` on every submodule (depth first, children before their parent) and then on
+    /// self; returns self (PyTorch's `module.apply`, e.g. to initialise weights).
+    @discardableResult public func apply(_ fn: (Module) -> Void) -> Self {
+        for c in children() { c.apply(fn) }
+        fn(self)
+        return self
+    }
+    /// Sets `requiresGrad` on every parameter (PyTorch's `module.requires_grad_`, e.g. to freeze layers).
+    @discardableResult public func requiresGrad_(_ flag: Bool = true) -> Self {
+        for p in parameters() { p.requiresGrad = flag }
+        return self
+    }
+}
