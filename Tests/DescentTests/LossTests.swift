@@ -160,8 +160,14 @@ extension Core {
         // PyTorch: run(F.cross_entropy, X, F.one_hot(T, 3).float())
         let onehot = oneHot(ceT, numClasses: 3).float()
         #expect(onehot.shape == [4, 3] && onehot.dtype == .float32)
-        check(ceX, { CrossEntropyLoss()($0, onehot) }, value: [1.3779666423797607], grad: meanGrad, gradFn: nil)
+        // (PyTorch's C++ divides by the batch size as a Scalar: F.cross_entropy(X, onehot).grad_fn is DivBackward1)
+        check(ceX, { CrossEntropyLoss()($0, onehot) }, value: [1.3779666423797607], grad: meanGrad, gradFn: "DivBackward1")
         #expect(Swift.abs(crossEntropy(ceX, onehot).item() - crossEntropy(ceX, ceT).item()) < 1e-6)
+        // PyTorch: F.cross_entropy(X, F.one_hot(T, 3).float(), reduction=r).grad_fn for 'sum', 'none'; and label_smoothing=0.1
+        let xg = ceX.detach().requiresGrad_()
+        #expect(crossEntropy(xg, onehot, reduction: .sum).gradFn == "NegBackward0")
+        #expect(crossEntropy(xg, onehot, reduction: .none).gradFn == "NegBackward0")
+        #expect(crossEntropy(xg, onehot, labelSmoothing: 0.1).gradFn == "DivBackward1")
 
         // A single sample: 1-D logits and a 0-D target.
         // PyTorch: run(F.cross_entropy, torch.tensor([1.0, 2.0, 0.5]), torch.tensor(1))

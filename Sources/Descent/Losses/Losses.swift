@@ -234,11 +234,11 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = ni
             var ws = [Int](repeating: 1, count: input.rank); ws[classDim] = c
             l = l * w.reshape(ws)
         }
-        let per = -l.sum(dim: classDim)
+        // PyTorch's order: -(input * target * weight).sum(...) [/ (numel / C)]
         switch reduction {
-        case .none: return per
-        case .sum: return per.sum()
-        case .mean: return per.sum() / Double(input.rank == 1 ? 1 : input.shape[0] * input.shape.dropFirst(2).reduce(1, *))
+        case .none: return -l.sum(dim: classDim)
+        case .sum: return -l.sum()
+        case .mean: return divScalar(-l.sum(), Double(input.count / c))
         }
     }
     if labelSmoothing <= 0 {
@@ -291,6 +291,15 @@ public func smoothL1Loss(_ input: Tensor, _ target: Tensor, beta: Double = 1, re
         },
         gradInput: { x, y in (x - y).clamp(min: -beta, max: beta) / beta },
         gradTarget: { x, y in (y - x).clamp(min: -beta, max: beta) / beta })
+}
+
+/// `t / d` recorded as ATen's `div(Tensor, Scalar)` (`DivBackward1`), as PyTorch's C++ losses divide.
+private func divScalar(_ t: Tensor, _ d: Double) -> Tensor {
+    let out = noGrad { t / d }
+    if wantsGrad(t) {
+        out.recorded(.custom(CustomBackward(name: "DivBackward1") { g, _, _ in [g / d] }), inputs: [t], saved: [])
+    }
+    return out
 }
 
 /// KL divergence with log-probability input (PyTorch's `F.kl_div`); `batchmean` divides by the batch size.
