@@ -54,6 +54,15 @@ extension Core {
         expectValues((m[2] as! Linear).bias!.grad!, [-0.3, -0.3])
     }
 
+    @Test func functionalActivations() {
+        // PyTorch: F.leaky_relu(torch.tensor([-1.0, 2.0]), 0.2); F.gelu(torch.tensor([1.0])); F.silu(torch.tensor([1.0]));
+        //          F.elu(torch.tensor([-1.0]), alpha=0.5)
+        expectValues(leakyRelu(Tensor([-1.0, 2.0]), negativeSlope: 0.2), [-0.2, 2.0])
+        expectValues(gelu(Tensor([1.0])), [0.8413447141647339])
+        expectValues(silu(Tensor([1.0])), [0.7310585975646973])
+        expectValues(elu(Tensor([-1.0]), alpha: 0.5), [-0.31606027483940125])
+    }
+
     @Test func applyVisitsChildrenFirstAndRequiresGradFreezes() {
         let m = Sequential { Linear(2, 3); Sequential { ReLU(); Linear(3, 1) } }
         var order: [String] = []

@@ -267,6 +267,10 @@ public func pow(_ x: Tensor, _ e: Double) -> Tensor { x.pow(e) }
 public func clamp(_ x: Tensor, min: Double? = nil, max: Double? = nil) -> Tensor { x.clamp(min: min, max: max) }
 public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { a.maximum(b) }
 public func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { a.minimum(b) }
+public func leakyRelu(_ x: Tensor, negativeSlope: Double = 0.01) -> Tensor { x.leakyRelu(negativeSlope: negativeSlope) }
+public func elu(_ x: Tensor, alpha: Double = 1) -> Tensor { x.elu(alpha: alpha) }
+public func gelu(_ x: Tensor) -> Tensor { x.gelu() }
+public func silu(_ x: Tensor) -> Tensor { x.silu() }
 public func softmax(_ x: Tensor, dim: Int) -> Tensor { x.softmax(dim: dim) }
 public func logSoftmax(_ x: Tensor, dim: Int) -> Tensor { x.logSoftmax(dim: dim) }
 
