@@ -83,6 +83,11 @@ static void copy_rows(void *vctx, int64_t begin, int64_t end) {
     }
     char *dp = c->dst + doff * es; const char *sp = c->src + soff * es;
     if (ds == 1 && ss == 1) { memcpy(dp, sp, (size_t)(inner * es)); continue; }
+    if (ds == 1 && ss == 0 && (es == 4 || es == 8)) { // a broadcast value: a fill, vectorised
+      if (es == 4) { uint32_t v; memcpy(&v, sp, 4); uint32_t *d = (uint32_t *)dp; for (int64_t i = 0; i < inner; i++) d[i] = v; }
+      else { uint64_t v; memcpy(&v, sp, 8); uint64_t *d = (uint64_t *)dp; for (int64_t i = 0; i < inner; i++) d[i] = v; }
+      continue;
+    }
     switch (es) {
     case 4: for (int64_t i = 0; i < inner; i++) ((uint32_t *)dp)[i * ds] = ((const uint32_t *)sp)[i * ss]; break;
     case 8: for (int64_t i = 0; i < inner; i++) ((uint64_t *)dp)[i * ds] = ((const uint64_t *)sp)[i * ss]; break;
@@ -101,6 +106,17 @@ void dk_copy_strided(int64_t elemSize, int32_t ndim, const int64_t *shape,
   c.esize = elemSize; c.dst = dst; c.src = src;
   int64_t rows = 1; for (int d = 0; d < c.nd - 1; d++) rows *= c.shape[d];
   int64_t total = rows * c.shape[c.nd - 1];
+  if (rows == 1 && total >= DK_GRAIN * 8 && c.nd < MAXD) {
+    // one long row (e.g. a broadcast scalar filling a large gradient): split it into row chunks
+    const int64_t chunk = 16384, n = c.shape[0], full = n / chunk, rest = n - full * chunk;
+    copy_ctx t = c; // the tail: one short row after the full chunks
+    t.shape[0] = rest; t.dst = c.dst + full * chunk * c.str[0][0] * c.esize; t.src = c.src + full * chunk * c.str[1][0] * c.esize;
+    c.nd = 2; c.shape[1] = chunk; c.shape[0] = full;
+    for (int k = 0; k < 2; k++) { c.str[k][1] = c.str[k][0]; c.str[k][0] = c.str[k][0] * chunk; }
+    dk_parallel_for(full, 1, copy_rows, &c);
+    if (rest > 0) copy_rows(&t, 0, 1);
+    return;
+  }
   if (total < DK_GRAIN * 4 || rows == 1) copy_rows(&c, 0, rows);
   else dk_parallel_for(rows, (DK_GRAIN * 4 + c.shape[c.nd - 1] - 1) / c.shape[c.nd - 1], copy_rows, &c);
 }

@@ -81,6 +81,17 @@ extension Core {
         #expect(lin.bias!.grad!.toArray(Float.self) == [5001, 5001])
     }
 
+    @Test func largeOneDimensionalCopiesAreSplitCorrectly() {
+        // A broadcast scalar filling 1,000,003 elements (threaded chunks plus a tail), and a strided
+        // 1-D gather of the same length: every element lands where it should.
+        let n = 1_000_003
+        let filled = Tensor(2.5).expand([n]).contiguous().toArray(Float.self)
+        #expect(filled.count == n && filled.allSatisfy { $0 == 2.5 })
+        let src = Tensor.arange(0.0, Double(2 * n), dtype: .float64)
+        let every2 = src[.stride(by: 2)].contiguous().toArray(Double.self)
+        #expect(every2.count == n && every2.enumerated().allSatisfy { $0.element == Double(2 * $0.offset) })
+    }
+
     @Test func softmaxRowsSumToOneAndMatchTheDefinition() {
         // Math: softmax(x)_i = e^(x_i - max) / sum_j e^(x_j - max), checked in double on long rows
         // (the vectorised path) and short ones (the tail).
