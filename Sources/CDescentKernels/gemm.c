@@ -1414,6 +1414,18 @@ void dk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
         /* c^T (1xM) = b^T (1xK) * A^T (KxM) */
         if (sgemv_row(level, M, K, alpha, B, rsb, A, csa, rsa, beta, C, rsc)) return;
     }
+    /* Few columns and many rows (a convolution's weight gradient, 32 x 9): the micro-kernel's NR
+     * columns would be mostly padding, so compute C^T = B^T A^T instead, writing C through its
+     * transposed strides. The products and their order are the same, so the result is too. */
+    if (N <= arch_for(level)->NR / 2 && M >= arch_for(level)->NR && K >= 16) {
+        int64_t t;
+        const float *p;
+        t = M; M = N; N = t;
+        p = A; A = B; B = p;
+        t = rsa; rsa = csb; csb = t;
+        t = csa; csa = rsb; rsb = t;
+        t = rsc; rsc = csc; csc = t;
+    }
     if (work <= small_lim) {
         sgemm_blocked(arch_for(level), M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc,
                       csc, 1);

@@ -92,6 +92,19 @@ extension Core {
         #expect(every2.count == n && every2.enumerated().allSatisfy { $0.element == Double(2 * $0.offset) })
     }
 
+    @Test func narrowProductsAreComputedTransposedWithTheSameBits() {
+        // A (M x K)(K x N) product with few columns (N <= 16) is computed as C^T = B^T A^T; its
+        // bits equal those of the product asked for transposed, and it agrees with float64.
+        manualSeed(5)
+        for (m, k, n) in [(40, 50, 7), (64, 676, 9), (33, 17, 16), (300, 200, 3)] {
+            let a = Tensor.randn(m, k), b = Tensor.randn(k, n)
+            let c = a.mm(b), ct = b.t().mm(a.t()).t()
+            #expect(c.toArray(Float.self) == ct.contiguous().toArray(Float.self), "\(m)x\(k)x\(n)")
+            let ref = a.double().mm(b.double()).toArray(Double.self)
+            for (x, y) in zip(c.toArray(Float.self), ref) { #expect(abs(Double(x) - y) <= 1e-4 * Double(k).squareRoot()) }
+        }
+    }
+
     @Test func softmaxRowsSumToOneAndMatchTheDefinition() {
         // Math: softmax(x)_i = e^(x_i - max) / sum_j e^(x_j - max), checked in double on long rows
         // (the vectorised path) and short ones (the tail).
