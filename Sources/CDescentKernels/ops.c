@@ -11,6 +11,16 @@
 #define DK_GRAIN 32768
 #define MAXD 16
 
+// Hot loops are compiled for AVX-512, AVX2 and the baseline, picked at load time (ifunc). FMA
+// contraction is off, so every version rounds exactly as the baseline does: element-wise results
+// are the same everywhere, and the reductions keep their explicit lane order.
+#pragma clang fp contract(off)
+#if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
+#define DK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define DK_CLONES
+#endif
+
 // ---------------------------------------------------------------- fill, cast
 void dk_fill(int32_t dtype, void *p, int64_t n, double v) {
   switch (dtype) {
@@ -71,7 +81,7 @@ typedef struct {
   int64_t esize; char *dst; const char *src;
 } copy_ctx;
 
-static void copy_rows(void *vctx, int64_t begin, int64_t end) {
+DK_CLONES static void copy_rows(void *vctx, int64_t begin, int64_t end) {
   copy_ctx *c = vctx;
   int nd = c->nd; int64_t inner = c->shape[nd - 1];
   int64_t ds = c->str[0][nd - 1], ss = c->str[1][nd - 1], es = c->esize;
@@ -143,7 +153,7 @@ typedef struct {
   case DK_LOGICAL_AND: ROW(T, uint8_t, (x != 0) && (y != 0)); break; \
   case DK_LOGICAL_OR: ROW(T, uint8_t, (x != 0) || (y != 0)); break;
 
-static void row_f32(int op, int64_t n, char *op_, const char *ap, int64_t sa, const char *bp, int64_t sb) {
+DK_CLONES static void row_f32(int op, int64_t n, char *op_, const char *ap, int64_t sa, const char *bp, int64_t sb) {
   switch (op) {
   case DK_ADD: ROW(float, float, x + y); break;
   case DK_SUB: ROW(float, float, x - y); break;
@@ -324,7 +334,7 @@ static inline double gelu_d(double x) { return 0.5 * x * (1.0 + erf(x * 0.707106
   case DK_ERF: UN_LOOP(T, erf##S(x)) break; \
   }
 
-static void un_range(void *vctx, int64_t b, int64_t e) {
+DK_CLONES static void un_range(void *vctx, int64_t b, int64_t e) {
   un_ctx *c = vctx;
   if (c->dtype == DK_F32 && c->op == DK_EXP) { dk_vexpf(e - b, (const float *)c->x + b, (float *)c->y + b); return; }
   if (c->dtype == DK_F32 && c->op == DK_SIGMOID) { dk_vsigmoidf(e - b, (const float *)c->x + b, (float *)c->y + b); return; }
@@ -356,7 +366,7 @@ void dk_axpy(int32_t dtype, int64_t n, double a, const void *x, void *y) {
 // ---------------------------------------------------------------- reductions
 // Sum of n floats: 16 float lanes over blocks of 256 (vectorisable without reassociation, a
 // fixed order), block totals accumulated in double. Accuracy like PyTorch's cascade sum.
-static double sum_f32(const float *p, int64_t n) {
+DK_CLONES static double sum_f32(const float *p, int64_t n) {
   double total = 0; int64_t i = 0;
   while (i + 256 <= n) {
     float acc[16] = {0};
@@ -376,7 +386,7 @@ typedef struct { int op, dtype; int64_t r, inner; const char *x; char *out; } re
   { const T *X = (const T *)c->x; for (int64_t o = b; o < e; o++) { const T *p = X + o * c->r; AT acc = INIT; \
       for (int64_t k = 0; k < c->r; k++) { AT v = (AT)p[k]; STEP; } FIN; } }
 
-static void red_range(void *vctx, int64_t b, int64_t e) {
+DK_CLONES static void red_range(void *vctx, int64_t b, int64_t e) {
   // range over `outer` index; inner handled inside
   red_ctx *c = vctx;
   int64_t r = c->r, inner = c->inner;
@@ -467,7 +477,7 @@ static void red_flat_sum(void *vctx, int64_t b, int64_t e) {
 
 // Column sums of one (r, inner) float matrix (a bias gradient over a large batch): the rows are
 // split among threads, each adding its block into its own double accumulators.
-static void red_cols_part(void *vctx, int64_t b, int64_t e) {
+DK_CLONES static void red_cols_part(void *vctx, int64_t b, int64_t e) {
   red_split *s = vctx; const float *X = (const float *)s->c->x; const int64_t r = s->c->r, inner = s->c->inner;
   for (int64_t k = b; k < e; k++) {
     double *acc = s->partial + k * inner;
