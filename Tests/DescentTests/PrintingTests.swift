@@ -143,3 +143,27 @@ extension Core {
     }
 }
 }
+
+extension Core {
+/// `print(optimizer)` and `print(model.stateDict())` show what PyTorch shows.
+@Suite struct OptimizerPrinting {
+    @Test func optimizersPrintTheirGroupsLikePyTorch() {
+        // PyTorch: torch.manual_seed(0); m = torch.nn.Linear(2, 1); str(O.<...>(m.parameters(), ...)) for each case
+        manualSeed(0)
+        let m = Linear(2, 1)
+        let p = m.parameters()
+        #expect("\(SGD(p, lr: 0.1, momentum: 0.9, nesterov: true))" == "SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n    foreach: None\n    fused: None\n    lr: 0.1\n    maximize: False\n    momentum: 0.9\n    nesterov: True\n    weight_decay: 0\n)")
+        #expect("\(Adam(p))" == "Adam (\nParameter Group 0\n    amsgrad: False\n    betas: (0.9, 0.999)\n    capturable: False\n    decoupled_weight_decay: False\n    differentiable: False\n    eps: 1e-08\n    foreach: None\n    fused: None\n    lr: 0.001\n    maximize: False\n    weight_decay: 0\n)")
+        #expect("\(AdamW(p, lr: 0.01, betas: (0.8, 0.99)))" == "AdamW (\nParameter Group 0\n    amsgrad: False\n    betas: (0.8, 0.99)\n    capturable: False\n    decoupled_weight_decay: True\n    differentiable: False\n    eps: 1e-08\n    foreach: None\n    fused: None\n    lr: 0.01\n    maximize: False\n    weight_decay: 0.01\n)")
+        #expect("\(RMSprop(p, centered: true))" == "RMSprop (\nParameter Group 0\n    alpha: 0.99\n    capturable: False\n    centered: True\n    differentiable: False\n    eps: 1e-08\n    foreach: None\n    lr: 0.01\n    maximize: False\n    momentum: 0\n    weight_decay: 0\n)")
+        #expect("\(Rprop(p))" == "Rprop (\nParameter Group 0\n    capturable: False\n    differentiable: False\n    etas: (0.5, 1.2)\n    foreach: None\n    lr: 0.01\n    maximize: False\n    step_sizes: (1e-06, 50)\n)")
+        #expect("\(NAdam(p))" == "NAdam (\nParameter Group 0\n    betas: (0.9, 0.999)\n    capturable: False\n    decoupled_weight_decay: False\n    differentiable: False\n    eps: 1e-08\n    foreach: None\n    lr: 0.002\n    maximize: False\n    momentum_decay: 0.004\n    weight_decay: 0\n)")
+        // PyTorch: o = O.SGD(m.parameters(), lr=0.1); O.lr_scheduler.StepLR(o, 2); str(o)   (a scheduler adds initial_lr)
+        let o = SGD(p, lr: 0.1)
+        _ = StepLR(o, stepSize: 2)
+        #expect("\(o)" == "SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n    foreach: None\n    fused: None\n    initial_lr: 0.1\n    lr: 0.1\n    maximize: False\n    momentum: 0\n    nesterov: False\n    weight_decay: 0\n)")
+        // PyTorch: str(m.state_dict())
+        #expect("\(m.stateDict())" == "OrderedDict([('weight', tensor([[-0.0053,  0.3793]])), ('bias', tensor([-0.5820]))])")
+    }
+}
+}

@@ -17,6 +17,8 @@ public final class ParamGroup {
 /// The base class of optimizers (PyTorch's `torch.optim.Optimizer`). Subclasses implement
 /// `update(_:group:state:)` for one parameter; state tensors live per parameter.
 open class Optimizer {
+    /// Set once a scheduler (other than ReduceLROnPlateau) drives it: PyTorch's groups then carry `initial_lr`.
+    var hasScheduler = false
     public var paramGroups: [ParamGroup]
     /// Per-parameter state (`exp_avg`, `momentum_buffer`, ...), keyed by parameter identity.
     var state: [ObjectIdentifier: ParamState] = [:]

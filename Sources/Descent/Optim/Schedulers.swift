@@ -29,6 +29,7 @@ open class LRScheduler {
     /// Sets up the scheduler and takes the initial step (epoch 0), as PyTorch's constructor does.
     public init(_ optimizer: Optimizer) {
         self.optimizer = optimizer
+        optimizer.hasScheduler = true
         lastEpoch = -1
         baseLRs = optimizer.paramGroups.map(\.initialLR)
         isInitial = true
