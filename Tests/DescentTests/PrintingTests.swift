@@ -167,3 +167,16 @@ extension Core {
     }
 }
 }
+
+extension Core {
+@Suite struct ModuleListPrinting {
+    @Test func repeatedModulesPrintOnceAsPyTorchDoes() {
+        // PyTorch: str(nn.ModuleList([nn.Linear(2,2), nn.Linear(2,2), nn.ReLU(), nn.Linear(2,2), nn.ReLU(), nn.ReLU(), nn.ReLU()]))
+        let l = ModuleList([Linear(2, 2), Linear(2, 2), ReLU(), Linear(2, 2), ReLU(), ReLU(), ReLU()])
+        #expect("\(l)" == "ModuleList(\n  (0-1): 2 x Linear(in_features=2, out_features=2, bias=True)\n  (2): ReLU()\n  (3): Linear(in_features=2, out_features=2, bias=True)\n  (4-6): 3 x ReLU()\n)")
+        // PyTorch: str(nn.ModuleList([])); str(nn.Sequential(nn.ReLU(), nn.ReLU()))  (Sequential does not merge)
+        #expect("\(ModuleList())" == "ModuleList()")
+        #expect("\(Sequential { ReLU(); ReLU() })" == "Sequential(\n  (0): ReLU()\n  (1): ReLU()\n)")
+    }
+}
+}

@@ -82,6 +82,17 @@ public final class ModuleList: Module, Sequence {
     public var count: Int { modules_.count }
     public func append(_ m: Module) { modules_.append(m) }
     public func makeIterator() -> IndexingIterator<[Module]> { modules_.makeIterator() }
+    /// PyTorch's ModuleList repr: a run of identical reprs prints once, as `(0-1): 2 x Block(...)`.
+    override func childReprs() -> [(String, String)] {
+        var out: [(String, String)] = []
+        var start = 0
+        let texts = modules_.map(\.description)
+        for i in texts.indices where i == texts.count - 1 || texts[i + 1] != texts[i] {
+            out.append(start == i ? ("\(i)", texts[i]) : ("\(start)-\(i)", "\(i - start + 1) x \(texts[i])"))
+            start = i + 1
+        }
+        return out
+    }
 }
 
 /// Flattens dims `startDim...endDim` (PyTorch's `nn.Flatten`, default from dim 1).

@@ -176,13 +176,16 @@ open class Module: CustomStringConvertible {
         if kids.isEmpty { return "\(typeName)(\(extra))" }
         var lines: [String] = []
         if !extra.isEmpty { lines.append(extra) }
-        for (n, c) in kids {
-            let body = c.description.split(separator: "\n", omittingEmptySubsequences: false)
+        for (n, text) in childReprs() {
+            let body = text.split(separator: "\n", omittingEmptySubsequences: false)
                 .enumerated().map { $0.offset == 0 ? String($0.element) : "  " + $0.element }.joined(separator: "\n")
             lines.append("(\(n)): \(body)")
         }
         return "\(typeName)(\n" + lines.map { "  " + $0 }.joined(separator: "\n") + "\n)"
     }
+
+    /// The children's labels and reprs as `description` lists them (ModuleList merges repeats).
+    func childReprs() -> [(String, String)] { namedChildren().map { ($0.0, $0.1.description) } }
 }
 
 /// Errors loading a state dict into a module or optimizer.
