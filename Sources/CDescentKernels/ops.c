@@ -15,6 +15,14 @@
 // contraction is off, so every version rounds exactly as the baseline does: element-wise results
 // are the same everywhere, and the reductions keep their explicit lane order.
 #pragma clang fp contract(off)
+// sqrt without errno, so that loops using it vectorise (correctly rounded, like sqrtf/sqrt)
+#if defined(__has_builtin) && __has_builtin(__builtin_elementwise_sqrt)
+#define DK_VSQRTf(x) __builtin_elementwise_sqrt(x)
+#define DK_VSQRT(x) __builtin_elementwise_sqrt(x)
+#else
+#define DK_VSQRTf(x) sqrtf(x)
+#define DK_VSQRT(x) sqrt(x)
+#endif
 #if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
 #define DK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
@@ -302,7 +310,7 @@ static inline double gelu_d(double x) { return 0.5 * x * (1.0 + erf(x * 0.707106
   case DK_NEG: UN_LOOP(T, -x) break; \
   case DK_EXP: UN_LOOP(T, exp##S(x)) break; \
   case DK_LOG: UN_LOOP(T, log##S(x)) break; \
-  case DK_SQRT: UN_LOOP(T, sqrt##S(x)) break; \
+  case DK_SQRT: UN_LOOP(T, DK_VSQRT##S(x)) break; \
   case DK_ABS: UN_LOOP(T, fabs##S(x)) break; \
   case DK_SIN: UN_LOOP(T, sin##S(x)) break; \
   case DK_COS: UN_LOOP(T, cos##S(x)) break; \
@@ -311,7 +319,7 @@ static inline double gelu_d(double x) { return 0.5 * x * (1.0 + erf(x * 0.707106
   case DK_RELU: UN_LOOP(T, x > ZERO ? x : (x != x ? x : ZERO)) break; \
   case DK_CLAMP: { T lo = (T)c->p1, hi = (T)c->p2; UN_LOOP(T, x != x ? x : (x < lo ? lo : (x > hi ? hi : x))) break; } \
   case DK_POWS: { T p = (T)c->p1; \
-      if (p == (T)2) UN_LOOP(T, x * x) else if (p == (T)0.5) UN_LOOP(T, sqrt##S(x)) \
+      if (p == (T)2) UN_LOOP(T, x * x) else if (p == (T)0.5) UN_LOOP(T, DK_VSQRT##S(x)) \
       else if (p == (T)1) UN_LOOP(T, x) else if (p == (T)3) UN_LOOP(T, x * x * x) \
       else if (p == (T)-1) UN_LOOP(T, ONE / x) else UN_LOOP(T, pow##S(x, p)) break; } \
   case DK_LEAKY_RELU: { T s = (T)c->p1; UN_LOOP(T, x > ZERO ? x : x * s) break; } \
@@ -320,7 +328,7 @@ static inline double gelu_d(double x) { return 0.5 * x * (1.0 + erf(x * 0.707106
   case DK_SILU: UN_LOOP(T, x / (ONE + exp##S(-x))) break; \
   case DK_LOG1P: UN_LOOP(T, log1p##S(x)) break; \
   case DK_EXPM1: UN_LOOP(T, expm1##S(x)) break; \
-  case DK_RSQRT: UN_LOOP(T, ONE / sqrt##S(x)) break; \
+  case DK_RSQRT: UN_LOOP(T, ONE / DK_VSQRT##S(x)) break; \
   case DK_SQUARE: UN_LOOP(T, x * x) break; \
   case DK_SIGN: UN_LOOP(T, (T)((x > ZERO) - (x < ZERO))) break; \
   case DK_RECIPROCAL: UN_LOOP(T, ONE / x) break; \
