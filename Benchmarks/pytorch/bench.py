@@ -55,3 +55,20 @@ if enabled("loader"):
 if enabled("conv2d"):
     torch.manual_seed(0); conv = torch.nn.Conv2d(1, 32, 3); x = torch.randn(64, 1, 28, 28)
     report("conv2d_64x1x28x28_32x3x3_fwd_bwd", bench(20, lambda: conv(x).sum().backward()))
+if enabled("mnist_mlp"):
+    # one epoch of the MNIST MLP lecture (784-256-256-10, Adam 1e-3, batch 100, shuffled)
+    import gzip, os, numpy as np
+    root = os.environ.get("DESCENT_MNIST", os.path.join(os.path.dirname(__file__), "../../../shared/data/mnist"))
+    def idx(name):
+        b = gzip.open(os.path.join(root, name)).read(); nd = b[3]
+        dims = [int.from_bytes(b[4+4*i:8+4*i], "big") for i in range(nd)]
+        return torch.tensor(np.frombuffer(b, dtype=np.uint8, offset=4+4*nd).reshape(dims).copy())
+    X = idx("train-images-idx3-ubyte.gz").float().div(255).reshape(-1, 784); Y = idx("train-labels-idx1-ubyte.gz").long()
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    dl = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, Y), batch_size=100, shuffle=True)
+    def epoch():
+        for xb, yb in dl:
+            l = torch.nn.functional.cross_entropy(net(xb), yb); opt.zero_grad(); l.backward(); opt.step()
+    report("mnist_mlp_784_256_256_10_adam_epoch", bench(1, epoch, reps=3))

@@ -1,6 +1,7 @@
 // Fused optimizer updates (see include/dk_optim.h). FMA only where PyTorch's vectorised kernels use it.
 #include "dk_optim.h"
 #include "dk_ops.h"
+#include "dk_parallel.h"
 #include <math.h>
 #include <stdlib.h>
 #pragma STDC FP_CONTRACT OFF
@@ -103,24 +104,68 @@ DK_OPT_CLONES void dk_adagrad_##SUF(int64_t n, T *p, const T *g, T *sum, double 
 DK_OPTIM_KERNELS(f32, float, fmaf, DK_SQRTF)
 DK_OPTIM_KERNELS(f64, double, fma, DK_SQRT)
 
-// Entry points taking the parameter dtype (DK_F32 or DK_F64).
+// Entry points taking the parameter dtype (DK_F32 or DK_F64). Large parameters are split over the
+// thread pool in chunks; each element's update is independent, so the result does not change.
+#define OPT_CHUNK 32768
+#define OPT_AT(ptr, i) ((ptr) ? (char *)(ptr) + (size_t)(i) * es : NULL)
+
+typedef struct {
+  int32_t dtype; int64_t n; void *p; const void *g; void *a, *b, *c;
+  double lr, x1, x2, x3, x4; int64_t step; int32_t f1, f2, f3;
+} opt_ctx;
+
+static void opt_chunks(opt_ctx *c, void (*fn)(void *, int64_t, int64_t)) {
+  const int64_t chunks = (c->n + OPT_CHUNK - 1) / OPT_CHUNK;
+  if (chunks <= 1) fn(c, 0, 1);
+  else dk_parallel_for(chunks, 1, fn, c);
+}
+#define OPT_RANGE \
+  const opt_ctx *c = vctx; const size_t es = c->dtype == DK_F64 ? 8 : 4; \
+  const int64_t i0 = b * OPT_CHUNK, i1 = e * OPT_CHUNK < c->n ? e * OPT_CHUNK : c->n, n = i1 - i0; \
+  void *p = OPT_AT(c->p, i0), *A = OPT_AT(c->a, i0), *B = OPT_AT(c->b, i0), *C = OPT_AT(c->c, i0); \
+  const void *g = OPT_AT(c->g, i0);
+
+static void sgd_range(void *vctx, int64_t b, int64_t e) {
+  OPT_RANGE (void)B; (void)C;
+  if (c->dtype == DK_F64) dk_sgd_f64(n, p, g, A, c->lr, c->x1, c->x2, c->x3, c->f1, c->f2, c->f3);
+  else dk_sgd_f32(n, p, g, A, c->lr, c->x1, c->x2, c->x3, c->f1, c->f2, c->f3);
+}
 void dk_sgd(int32_t dtype, int64_t n, void *p, const void *g, void *buf, double lr, double momentum, double dampening,
             double weightDecay, int32_t nesterov, int32_t firstStep, int32_t maximize) {
-  if (dtype == DK_F64) dk_sgd_f64(n, p, g, buf, lr, momentum, dampening, weightDecay, nesterov, firstStep, maximize);
-  else dk_sgd_f32(n, p, g, buf, lr, momentum, dampening, weightDecay, nesterov, firstStep, maximize);
+  opt_ctx c = {dtype, n, p, g, buf, NULL, NULL, lr, momentum, dampening, weightDecay, 0, 0, nesterov, firstStep, maximize};
+  opt_chunks(&c, sgd_range);
+}
+
+static void adam_range(void *vctx, int64_t b, int64_t e) {
+  OPT_RANGE
+  const int32_t amsgrad = c->f1 >> 1, decoupled = c->f1 & 1;
+  if (c->dtype == DK_F64) dk_adam_f64(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->step, amsgrad, decoupled, c->f2);
+  else dk_adam_f32(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->step, amsgrad, decoupled, c->f2);
 }
 void dk_adam(int32_t dtype, int64_t n, void *p, const void *g, void *m, void *v, void *vmax, double lr, double beta1,
              double beta2, double eps, double weightDecay, int64_t step, int32_t amsgrad, int32_t decoupled, int32_t maximize) {
-  if (dtype == DK_F64) dk_adam_f64(n, p, g, m, v, vmax, lr, beta1, beta2, eps, weightDecay, step, amsgrad, decoupled, maximize);
-  else dk_adam_f32(n, p, g, m, v, vmax, lr, beta1, beta2, eps, weightDecay, step, amsgrad, decoupled, maximize);
+  opt_ctx c = {dtype, n, p, g, m, v, vmax, lr, beta1, beta2, eps, weightDecay, step, (amsgrad ? 2 : 0) | (decoupled ? 1 : 0), maximize, 0};
+  opt_chunks(&c, adam_range);
+}
+
+static void rmsprop_range(void *vctx, int64_t b, int64_t e) {
+  OPT_RANGE
+  if (c->dtype == DK_F64) dk_rmsprop_f64(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->f1);
+  else dk_rmsprop_f32(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->f1);
 }
 void dk_rmsprop(int32_t dtype, int64_t n, void *p, const void *g, void *sq, void *gavg, void *buf, double lr, double alpha,
                 double eps, double weightDecay, double momentum, int32_t maximize) {
-  if (dtype == DK_F64) dk_rmsprop_f64(n, p, g, sq, gavg, buf, lr, alpha, eps, weightDecay, momentum, maximize);
-  else dk_rmsprop_f32(n, p, g, sq, gavg, buf, lr, alpha, eps, weightDecay, momentum, maximize);
+  opt_ctx c = {dtype, n, p, g, sq, gavg, buf, lr, alpha, eps, weightDecay, momentum, 0, maximize, 0, 0};
+  opt_chunks(&c, rmsprop_range);
+}
+
+static void adagrad_range(void *vctx, int64_t b, int64_t e) {
+  OPT_RANGE (void)B; (void)C;
+  if (c->dtype == DK_F64) dk_adagrad_f64(n, p, g, A, c->lr, c->x1, c->x2, c->f1);
+  else dk_adagrad_f32(n, p, g, A, c->lr, c->x1, c->x2, c->f1);
 }
 void dk_adagrad(int32_t dtype, int64_t n, void *p, const void *g, void *sum, double clr, double eps, double weightDecay,
                 int32_t maximize) {
-  if (dtype == DK_F64) dk_adagrad_f64(n, p, g, sum, clr, eps, weightDecay, maximize);
-  else dk_adagrad_f32(n, p, g, sum, clr, eps, weightDecay, maximize);
+  opt_ctx c = {dtype, n, p, g, sum, NULL, NULL, clr, eps, weightDecay, 0, 0, 0, maximize, 0, 0};
+  opt_chunks(&c, adagrad_range);
 }

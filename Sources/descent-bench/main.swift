@@ -118,3 +118,19 @@ if enabled("conv2d") {
     let conv = Conv2d(1, 32, kernelSize: 3), x = Tensor.randn(64, 1, 28, 28)
     report("conv2d_64x1x28x28_32x3x3_fwd_bwd", bench(20) { conv(x).sum().backward() })
 }
+if enabled("mnist_mlp") {
+    // one epoch of the MNIST MLP lecture (784-256-256-10, Adam 1e-3, batch 100, shuffled)
+    let root = ProcessInfo.processInfo.environment["DESCENT_MNIST"] ?? "../shared/data/mnist"
+    if let train = try? MNIST(root: root, train: true) {
+        let x = (train.data.float() / 255).reshape(-1, 784), y = train.targets
+        manualSeed(0)
+        let net = Sequential { Linear(784, 256); ReLU(); Linear(256, 256); ReLU(); Linear(256, 10) }
+        let opt = Adam(net.parameters(), lr: 1e-3)
+        let dl = DataLoader(TensorDataset(x, y), batchSize: 100, shuffle: true)
+        report("mnist_mlp_784_256_256_10_adam_epoch", bench(1, reps: 3) {
+            for (xb, yb) in dl { let l = crossEntropy(net(xb), yb); opt.zeroGrad(); l.backward(); opt.step() }
+        })
+    } else {
+        print("# mnist_mlp skipped: no MNIST at \(root) (set DESCENT_MNIST)")
+    }
+}

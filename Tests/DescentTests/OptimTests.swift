@@ -325,6 +325,31 @@ extension Core {
         }
     }
 
+    @Test func largeParametersAreUpdatedInThreadedChunksWithTheSameBits() {
+        // Math: each element's update is independent, so a 100,003-element parameter (updated in
+        // threaded chunks) must end bit-equal to the same values held as four small parameters.
+        manualSeed(7)
+        let n = 100_003, parts = [30_000, 30_000, 30_000, 10_003]
+        let values = Tensor.randn(n), grads = Tensor.randn(n)
+        let makers: [([Parameter]) -> Optimizer] = [
+            { SGD($0, lr: 0.1, momentum: 0.9, nesterov: true) }, { Adam($0, lr: 0.01) }, { AdamW($0, lr: 0.01, amsgrad: true) },
+            { RMSprop($0, lr: 0.01, momentum: 0.5, centered: true) }, { Adagrad($0, lr: 0.1) }]
+        for make in makers {
+            let big = Parameter(values.clone())
+            var start = 0
+            var small: [Parameter] = []
+            for c in parts { small.append(Parameter(values[start..<(start + c)].clone())); start += c }
+            let o1 = make([big]), o2 = make(small)
+            for _ in 0..<3 {
+                big.grad = grads.clone()
+                start = 0
+                for (i, c) in parts.enumerated() { small[i].grad = grads[start..<(start + c)].clone(); start += c }
+                o1.step(); o2.step()
+            }
+            #expect(big.toArray(Float.self) == small.flatMap { $0.toArray(Float.self) }, "\(type(of: o1))")
+        }
+    }
+
     @Test func stepWithAClosure() {
         manualSeed(0)
         let m = Linear(3, 2)

@@ -191,7 +191,7 @@ enum Op {
         case .logSoftmax(let d): return [softmaxBackward(g, s[0], dim: d, isLog: true)]
         case .mm:
             let (a, b) = (s[0], s[1])
-            return [needs(0) ? g.mm(b.t()) : nil, needs(1) ? a.t().mm(g) : nil]
+            return [needs(0) ? g.mm(b.t()) : nil, needs(1) ? mat2Grad(g, a, b) : nil]
         case .bmm:
             let (a, b) = (s[0], s[1])
             return [needs(0) ? g.bmm(b.transpose(1, 2)) : nil, needs(1) ? a.transpose(1, 2).bmm(g) : nil]
@@ -200,7 +200,7 @@ enum Op {
             let (a, b) = (s[0], s[1])
             let gb = needs(0) ? sumToShape(beta == 1 ? g : g * beta, biasShape) : nil
             let ga = needs(1) ? (alpha == 1 ? g.mm(b.t()) : g.mm(b.t()) * alpha) : nil
-            let gw = needs(2) ? (alpha == 1 ? a.t().mm(g) : a.t().mm(g) * alpha) : nil
+            let gw = needs(2) ? (alpha == 1 ? mat2Grad(g, a, b) : mat2Grad(g, a, b) * alpha) : nil
             return [gb, ga, gw]
         case .view(let inShape): return [g.reshape(inShape)]
         case .expand(let inShape): return [sumToShape(g, inShape)]
@@ -262,4 +262,15 @@ func expandReduced(_ g: Tensor, inShape: [Int], dims: [Int]?, keepDim: Bool) -> 
 extension Tensor {
     /// Elementwise error function.
     public func erf() -> Tensor { unary(Int32(DK_ERF), 0, 0, .erf, save: .input) }
+}
+
+/// The gradient of `mat2` in `mat1.mm(mat2)`: aᵀ·g, laid out like mat2 (PyTorch's
+/// `mm_mat2_backward`). When mat2 is a transposed matrix (a Linear layer's `weight.t()`), the
+/// product is computed as (gᵀ·a)ᵀ, so the weight's own gradient comes out contiguous. Not for few
+/// outputs over a very long batch (784→32 on 12,665 rows): that GEMM shape is much faster as aᵀ·g,
+/// and transposing the small result costs less.
+func mat2Grad(_ g: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+    let transposed = b.rank == 2 && b.strides[0] == 1 && b.strides[1] == b.shape[0] && b.shape[0] > 1
+    if transposed && (g.shape[1] >= 64 || a.shape[0] <= 4096) { return g.t().mm(a).t() }
+    return a.t().mm(g)
 }
