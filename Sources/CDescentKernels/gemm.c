@@ -57,16 +57,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define DK_X86 1
+#include "dk_target.h"
+#if DK_X86
 #include <immintrin.h>
-#define DK_T_AVX2 __attribute__((target("avx2,fma")))
-#define DK_T_AVX512 __attribute__((target("avx512f,avx2,fma")))
-#else
-#define DK_X86 0
 #endif
-
-#define DK_INLINE static inline __attribute__((always_inline))
 #define DK_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define DK_MAX(a, b) ((a) > (b) ? (a) : (b))
 

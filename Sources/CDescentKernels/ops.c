@@ -15,19 +15,7 @@
 // contraction is off, so every version rounds exactly as the baseline does: element-wise results
 // are the same everywhere, and the reductions keep their explicit lane order.
 #pragma clang fp contract(off)
-// sqrt without errno, so that loops using it vectorise (correctly rounded, like sqrtf/sqrt)
-#if defined(__has_builtin) && __has_builtin(__builtin_elementwise_sqrt)
-#define DK_VSQRTf(x) __builtin_elementwise_sqrt(x)
-#define DK_VSQRT(x) __builtin_elementwise_sqrt(x)
-#else
-#define DK_VSQRTf(x) sqrtf(x)
-#define DK_VSQRT(x) sqrt(x)
-#endif
-#if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
-#define DK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define DK_CLONES
-#endif
+#include "dk_target.h"
 
 // ---------------------------------------------------------------- fill, cast
 void dk_fill(int32_t dtype, void *p, int64_t n, double v) {

@@ -9,15 +9,11 @@
 
 // Machines with FMA get versions where fmaf is one instruction and the loops are vectorised
 // (target_clones); every version rounds identically (fmaf is exact, contraction is off).
-#if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
-#define DK_OPT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define DK_OPT_CLONES
-#endif
+#include "dk_target.h"
 // Each update is written once over the element type T and instantiated for float32 and float64;
 // scalars (lr, betas, ...) are rounded to T once, as PyTorch rounds Python floats to the tensor dtype.
 #define DK_OPTIM_KERNELS(SUF, T, FMA, SQRT) \
-DK_OPT_CLONES void dk_sgd_##SUF(int64_t n, T *p, const T *g, T *buf, double lr, double momentum, double dampening, \
+DK_CLONES_FMA void dk_sgd_##SUF(int64_t n, T *p, const T *g, T *buf, double lr, double momentum, double dampening, \
                 double weightDecay, int32_t nesterov, int32_t firstStep, int32_t maximize) { \
   T wd = (T)weightDecay, mo = (T)momentum, dm = (T)(1.0 - dampening), nlr = (T)(-lr); \
   for (int64_t i = 0; i < n; i++) { \
@@ -32,7 +28,7 @@ DK_OPT_CLONES void dk_sgd_##SUF(int64_t n, T *p, const T *g, T *buf, double lr, 
   } \
 } \
  \
-DK_OPT_CLONES void dk_adam_##SUF(int64_t n, T *p, const T *g, T *m, T *v, T *vmax, double lr, double beta1, \
+DK_CLONES_FMA void dk_adam_##SUF(int64_t n, T *p, const T *g, T *m, T *v, T *vmax, double lr, double beta1, \
                  double beta2, double eps, double weightDecay, int64_t step, int32_t amsgrad, int32_t decoupled, int32_t maximize) { \
   double bc1 = 1.0 - pow(beta1, (double)step); \
   double bc2 = 1.0 - pow(beta2, (double)step); \
@@ -68,7 +64,7 @@ DK_OPT_CLONES void dk_adam_##SUF(int64_t n, T *p, const T *g, T *m, T *v, T *vma
   } \
 } \
  \
-DK_OPT_CLONES void dk_rmsprop_##SUF(int64_t n, T *p, const T *g, T *sq, T *gavg, T *buf, double lr, double alpha, \
+DK_CLONES_FMA void dk_rmsprop_##SUF(int64_t n, T *p, const T *g, T *sq, T *gavg, T *buf, double lr, double alpha, \
                     double eps, double weightDecay, double momentum, int32_t maximize) { \
   T a = (T)alpha, w = (T)(1.0 - alpha), e = (T)eps, wd = (T)weightDecay, mo = (T)momentum, l = (T)lr; \
   for (int64_t i = 0; i < n; i++) { \
@@ -83,7 +79,7 @@ DK_OPT_CLONES void dk_rmsprop_##SUF(int64_t n, T *p, const T *g, T *sq, T *gavg,
   } \
 } \
  \
-DK_OPT_CLONES void dk_adagrad_##SUF(int64_t n, T *p, const T *g, T *sum, double clr, double eps, double weightDecay, int32_t maximize) { \
+DK_CLONES_FMA void dk_adagrad_##SUF(int64_t n, T *p, const T *g, T *sum, double clr, double eps, double weightDecay, int32_t maximize) { \
   T c = (T)clr, e = (T)eps, wd = (T)weightDecay; \
   for (int64_t i = 0; i < n; i++) { \
     T gi = maximize ? -g[i] : g[i]; \
@@ -93,16 +89,8 @@ DK_OPT_CLONES void dk_adagrad_##SUF(int64_t n, T *p, const T *g, T *sum, double 
   } \
 }
 
-// sqrt without errno (so that the loops vectorise); correctly rounded like sqrtf/sqrt.
-#if defined(__has_builtin) && __has_builtin(__builtin_elementwise_sqrt)
-#define DK_SQRT(x) __builtin_elementwise_sqrt(x)
-#define DK_SQRTF(x) __builtin_elementwise_sqrt(x)
-#else
-#define DK_SQRT(x) sqrt(x)
-#define DK_SQRTF(x) sqrtf(x)
-#endif
-DK_OPTIM_KERNELS(f32, float, fmaf, DK_SQRTF)
-DK_OPTIM_KERNELS(f64, double, fma, DK_SQRT)
+DK_OPTIM_KERNELS(f32, float, fmaf, DK_VSQRTf)
+DK_OPTIM_KERNELS(f64, double, fma, DK_VSQRT)
 
 // Entry points taking the parameter dtype (DK_F32 or DK_F64). Large parameters are split over the
 // thread pool in chunks; each element's update is independent, so the result does not change.

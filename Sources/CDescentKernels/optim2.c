@@ -6,17 +6,7 @@
 // so the results do not depend on the optimisation level. Scalars that PyTorch computes in Python
 // (bias corrections, step sizes) are computed in double and rounded to float once, as PyTorch does.
 #include "dk_optim2.h"
-// sqrt without errno, so that the loops can vectorise (correctly rounded like sqrtf)
-#if defined(__has_builtin) && __has_builtin(__builtin_elementwise_sqrt)
-#define DK_SQRTF(x) __builtin_elementwise_sqrt(x)
-#else
-#define DK_SQRTF(x) sqrtf(x)
-#endif
-#if defined(__x86_64__) && defined(__clang__) && defined(__linux__)
-#define DK_OPT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define DK_OPT_CLONES
-#endif
+#include "dk_target.h"
 #include <math.h>
 #include <string.h>
 
@@ -31,7 +21,7 @@ static inline float maximum_f32(float a, float b) {
   return a > b ? a : b;
 }
 
-DK_OPT_CLONES void dk_adadelta_f32(int64_t n, float *p, const float *g, float *squareAvg, float *accDelta, double lr, double rho,
+DK_CLONES_FMA void dk_adadelta_f32(int64_t n, float *p, const float *g, float *squareAvg, float *accDelta, double lr, double rho,
                      double eps, double weightDecay, int32_t maximize) {
   const float r = (float)rho, w = (float)(1.0 - rho), e = (float)eps, wd = (float)weightDecay, nlr = (float)(-lr);
   for (int64_t i = 0; i < n; i++) {
@@ -39,15 +29,15 @@ DK_OPT_CLONES void dk_adadelta_f32(int64_t n, float *p, const float *g, float *s
     if (weightDecay != 0) gi = fmaf(wd, p[i], gi);               // grad.add(param, alpha=weight_decay)
     float sq = fmaf(w * gi, gi, squareAvg[i] * r);               // square_avg.mul_(rho).addcmul_(grad, grad, value=1-rho)
     squareAvg[i] = sq;
-    float stdv = DK_SQRTF(sq + e);                                   // square_avg.add(eps).sqrt_()
-    float delta = DK_SQRTF(accDelta[i] + e);                         // acc_delta.add(eps).sqrt_()
+    float stdv = DK_VSQRTf(sq + e);                                   // square_avg.add(eps).sqrt_()
+    float delta = DK_VSQRTf(accDelta[i] + e);                         // acc_delta.add(eps).sqrt_()
     delta = (delta / stdv) * gi;                                  // delta.div_(std).mul_(grad)
     accDelta[i] = fmaf(w * delta, delta, accDelta[i] * r);        // acc_delta.mul_(rho).addcmul_(delta, delta, value=1-rho)
     p[i] = fmaf(nlr, delta, p[i]);                                // param.add_(delta, alpha=-lr)
   }
 }
 
-DK_OPT_CLONES void dk_adamax_f32(int64_t n, float *p, const float *g, float *expAvg, float *expInf, double lr, double beta1,
+DK_CLONES_FMA void dk_adamax_f32(int64_t n, float *p, const float *g, float *expAvg, float *expInf, double lr, double beta1,
                    double beta2, double eps, double weightDecay, int64_t step, int32_t maximize) {
   const float w1 = (float)(1.0 - beta1), b2 = (float)beta2, e = (float)eps, wd = (float)weightDecay;
   const double clr = lr / (1.0 - pow(beta1, (double)step));
@@ -63,7 +53,7 @@ DK_OPT_CLONES void dk_adamax_f32(int64_t n, float *p, const float *g, float *exp
   }
 }
 
-DK_OPT_CLONES void dk_asgd_f32(int64_t n, float *p, const float *g, float *ax, float *eta, float *mu, double lr, double lambd,
+DK_CLONES_FMA void dk_asgd_f32(int64_t n, float *p, const float *g, float *ax, float *eta, float *mu, double lr, double lambd,
                  double alpha, double t0, double weightDecay, int64_t step, int32_t maximize) {
   const double etaValue = (double)*eta;
   const float decay = (float)(1.0 - lambd * etaValue), neta = (float)(-etaValue), wd = (float)weightDecay;
@@ -82,7 +72,7 @@ DK_OPT_CLONES void dk_asgd_f32(int64_t n, float *p, const float *g, float *ax, f
   *mu = (float)(1.0 / (s - t0 > 1.0 ? s - t0 : 1.0));
 }
 
-DK_OPT_CLONES void dk_rprop_f32(int64_t n, float *p, const float *g, float *prev, float *stepSize, double etaminus, double etaplus,
+DK_CLONES_FMA void dk_rprop_f32(int64_t n, float *p, const float *g, float *prev, float *stepSize, double etaminus, double etaplus,
                   double stepSizeMin, double stepSizeMax, int32_t maximize) {
   const float em = (float)etaminus, ep = (float)etaplus, lo = (float)stepSizeMin, hi = (float)stepSizeMax;
   for (int64_t i = 0; i < n; i++) {
@@ -102,7 +92,7 @@ DK_OPT_CLONES void dk_rprop_f32(int64_t n, float *p, const float *g, float *prev
   }
 }
 
-DK_OPT_CLONES void dk_nadam_f32(int64_t n, float *p, const float *g, float *expAvg, float *expAvgSq, float *muProduct, double lr,
+DK_CLONES_FMA void dk_nadam_f32(int64_t n, float *p, const float *g, float *expAvg, float *expAvgSq, float *muProduct, double lr,
                   double beta1, double beta2, double eps, double weightDecay, double momentumDecay, int64_t step,
                   int32_t decoupled, int32_t maximize) {
   const double s = (double)step;
@@ -126,14 +116,14 @@ DK_OPT_CLONES void dk_nadam_f32(int64_t n, float *p, const float *g, float *expA
     float m = lerp_f32(expAvg[i], gi, w1);                        // exp_avg.lerp_(grad, 1-beta1)
     float v = fmaf(w2 * gi, gi, expAvgSq[i] * b2);                // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1-beta2)
     expAvg[i] = m; expAvgSq[i] = v;
-    float den = DK_SQRTF(v / bc2f) + e;                              // exp_avg_sq.div(bc2).sqrt().add_(eps)
+    float den = DK_VSQRTf(v / bc2f) + e;                              // exp_avg_sq.div(bc2).sqrt().add_(eps)
     pi = pi + (c1 * gi) / den;                                    // param.addcdiv_(grad, denom, value=c1)
     pi = pi + (c2 * m) / den;                                     // param.addcdiv_(exp_avg, denom, value=c2)
     p[i] = pi;
   }
 }
 
-DK_OPT_CLONES void dk_radam_f32(int64_t n, float *p, const float *g, float *expAvg, float *expAvgSq, double lr, double beta1,
+DK_CLONES_FMA void dk_radam_f32(int64_t n, float *p, const float *g, float *expAvg, float *expAvgSq, double lr, double beta1,
                   double beta2, double eps, double weightDecay, int64_t step, int32_t decoupled, int32_t maximize) {
   const double s = (double)step;
   const double bc1 = 1.0 - pow(beta1, s), bc2 = 1.0 - pow(beta2, s);
@@ -156,14 +146,14 @@ DK_OPT_CLONES void dk_radam_f32(int64_t n, float *p, const float *g, float *expA
     expAvg[i] = m; expAvgSq[i] = v;
     float upd = (m / bc1f) * lrf;                                 // exp_avg / bias_correction1 * lr
     if (rectify) {
-      float adaptive = (1.0f / (DK_SQRTF(v) + e)) * sqrtBc2;         // bc2**0.5 / exp_avg_sq.sqrt().add_(eps)
+      float adaptive = (1.0f / (DK_VSQRTf(v) + e)) * sqrtBc2;         // bc2**0.5 / exp_avg_sq.sqrt().add_(eps)
       upd = (upd * adaptive) * rect;                              // ... * adaptive_lr * rect
     }
     p[i] = pi - upd;                                              // param.add_(..., alpha=-1.0)
   }
 }
 
-DK_OPT_CLONES void dk_sparse_adam_f32(int64_t n, float *p, const float *g, float *expAvg, float *expAvgSq, double lr, double beta1,
+DK_CLONES_FMA void dk_sparse_adam_f32(int64_t n, float *p, const float *g, float *expAvg, float *expAvgSq, double lr, double beta1,
                         double beta2, double eps, int64_t step, int32_t maximize) {
   const double s = (double)step;
   const double bc1 = 1.0 - pow(beta1, s), bc2 = 1.0 - pow(beta2, s);
@@ -178,7 +168,7 @@ DK_OPT_CLONES void dk_sparse_adam_f32(int64_t n, float *p, const float *g, float
     expAvg[i] = m0 + mu;
     expAvgSq[i] = v0 + vu;
     float numer = mu + m0;
-    float denom = DK_SQRTF(vu + v0) + e;
+    float denom = DK_VSQRTf(vu + v0) + e;
     p[i] = p[i] + nss * (numer / denom);                          // param.add_(-step_size * numer.div_(denom))
   }
 }

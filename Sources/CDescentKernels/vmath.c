@@ -9,14 +9,8 @@
 #include <math.h>
 #include <string.h>
 
-#define DK_INLINE static inline __attribute__((always_inline))
-#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
-#define DK_X86 1
-#define DK_T_AVX2 __attribute__((target("avx2,fma")))
-#define DK_T_AVX512 __attribute__((target("avx512f,avx2,fma")))
-#else
-#define DK_X86 0
-#endif
+#include "dk_target.h"
+#pragma clang fp contract(off)
 
 DK_INLINE float bits_f(int32_t i) { float f; memcpy(&f, &i, 4); return f; }
 
