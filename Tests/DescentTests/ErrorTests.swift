@@ -25,6 +25,27 @@ extension Core {
         #expect(stderr(target).contains("all elements of target should be between 0 and 1"))
     }
 
+    @Test func bceShapeMismatches() async {
+        let probs = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = binaryCrossEntropy(Tensor.rand(4, 1), Tensor.rand(4))
+        }
+        // PyTorch: err(lambda: F.binary_cross_entropy(torch.rand(4, 1), torch.rand(4)))
+        #expect(stderr(probs).contains("Using a target size (torch.Size([4])) that is different to the input size (torch.Size([4, 1])) is deprecated. Please ensure they have the same size."))
+        let logits = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = binaryCrossEntropyWithLogits(Tensor.randn(4, 1), Tensor.rand(4))
+        }
+        // PyTorch: err(lambda: F.binary_cross_entropy_with_logits(torch.randn(4, 1), torch.rand(4)))
+        #expect(stderr(logits).contains("Target size (torch.Size([4])) must be the same as input size (torch.Size([4, 1]))"))
+    }
+
+    @Test func crossEntropyFloatTargetsOfTheWrongShape() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = crossEntropy(Tensor.randn(4, 3), Tensor([0.0, 1, 2, 1]))
+        }
+        // PyTorch: err(lambda: F.cross_entropy(torch.randn(4, 3), torch.tensor([0.0, 1, 2, 1])))
+        #expect(stderr(result).contains("expected target dtype to be Long or Byte, but got Float"))
+    }
+
     @Test func broadcastingMismatch() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.zeros(2, 3) + Tensor.zeros(4)

@@ -269,6 +269,23 @@ extension Core {
         }
     }
 
+    @Test func regressionLossesBroadcastMismatchedShapesLikePyTorch() {
+        // PyTorch (warns "Using a target size (torch.Size([3])) that is different to the input size
+        // (torch.Size([3, 1]))...", then broadcasts to 3 x 3):
+        //   x = torch.tensor([[1.0], [2.0], [3.0]]); y = torch.tensor([1.0, 2.5, 2.0])
+        //   F.mse_loss(x, y), F.l1_loss(x, y), F.huber_loss(x, y), F.smooth_l1_loss(x, y)
+        let x = Tensor([[1.0], [2.0], [3.0]], requiresGrad: true), y = Tensor([1.0, 2.5, 2.0])
+        expectValues(mseLoss(x, y), [1.0833333730697632])
+        expectValues(l1Loss(x, y), [0.8333333134651184])
+        expectValues(huberLoss(x, y), [0.4722222089767456])
+        expectValues(smoothL1Loss(x, y), [0.4722222089767456])
+        // PyTorch: F.mse_loss(x, y).backward(); x.grad; F.mse_loss(x, y).grad_fn.name()
+        let l = mseLoss(x, y)
+        #expect(l.gradFn == "MseLossBackward0")
+        l.backward()
+        expectValues(x.grad!, [-0.5555555820465088, 0.1111111119389534, 0.7777777910232544])
+    }
+
     @Test func nllLossValuesAndGradients() {
         // PyTorch: LP = F.log_softmax(X, dim=1).detach()
         let lp = noGrad { ceX.logSoftmax(dim: 1) }

@@ -9,8 +9,17 @@ func reduce(_ l: Tensor, _ r: Reduction) -> Tensor {
 
 func checkSameShape(_ input: Tensor, _ target: Tensor, _ what: String) {
     if input.shape != target.shape {
-        fail("Using a target size (\(shapeString(target.shape))) that is different to the input size (\(shapeString(input.shape))) is deprecated. Please ensure they have the same size.")
+        fail("Using a target size (torch.Size(\(shapeString(target.shape)))) that is different to the input size (torch.Size(\(shapeString(input.shape)))) is deprecated. Please ensure they have the same size.")
     }
+}
+
+/// What PyTorch's regression losses (mse, l1, huber, smooth L1) do with differently shaped input and
+/// target: warn once, then broadcast both (a (N, 1) prediction against a (N,) target becomes N x N).
+func broadcastForLoss(_ input: Tensor, _ target: Tensor) -> (Tensor, Tensor) {
+    if input.shape == target.shape { return (input, target) }
+    warnOnce("Using a target size (torch.Size(\(shapeString(target.shape)))) that is different to the input size (torch.Size(\(shapeString(input.shape)))). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.")
+    let shape = broadcastShapes(input.shape, target.shape)
+    return (input.expand(shape), target.expand(shape))
 }
 
 /// Records a fused loss: `value` computed without recording, `grad` gives d(loss)/d(input) for a
@@ -35,7 +44,7 @@ func fusedLoss(_ name: String, input: Tensor, target: Tensor, reduction: Reducti
 
 /// Mean squared error (PyTorch's `F.mse_loss`).
 public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
-    checkSameShape(input, target, "mse")
+    let (input, target) = broadcastForLoss(input, target)
     return fusedLoss("MseLossBackward0", input: input, target: target, reduction: reduction,
                      perElement: { (input - target).pow(2) },
                      gradInput: { x, y in (x - y) * 2 }, gradTarget: { x, y in (y - x) * 2 })
@@ -43,7 +52,7 @@ public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .m
 
 /// Mean absolute error (PyTorch's `F.l1_loss`).
 public func l1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
-    checkSameShape(input, target, "l1")
+    let (input, target) = broadcastForLoss(input, target)
     return reduce((input - target).abs(), reduction)
 }
 
@@ -70,7 +79,9 @@ public func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor
 
 /// Binary cross-entropy on logits, computed stably (PyTorch's `F.binary_cross_entropy_with_logits`).
 public func binaryCrossEntropyWithLogits(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, posWeight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
-    checkSameShape(input, target, "bce")
+    if input.shape != target.shape {
+        fail("Target size (torch.Size(\(shapeString(target.shape)))) must be the same as input size (torch.Size(\(shapeString(input.shape))))")
+    }
     if let out = fusedBCE(input, target, weight: weight, posWeight: posWeight, logits: true, reduction: reduction) { return out }
     let w = weight, pw = posWeight
     return fusedLoss("BinaryCrossEntropyWithLogitsBackward0", input: input, target: target, reduction: reduction,
@@ -226,7 +237,10 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = ni
     let c = input.shape[classDim]
     if target.dtype.isFloatingPoint {
         let logp = input.logSoftmax(dim: classDim)
-        if target.shape != input.shape { fail("Expected target size \(shapeString(input.shape)), got \(shapeString(target.shape))") }
+        if target.shape != input.shape {
+            // PyTorch then reads the target as class indices and rejects its dtype
+            fail("expected target dtype to be Long or Byte, but got \(target.dtype == .float64 ? "Double" : "Float")")
+        }
         var y = target
         if labelSmoothing > 0 { y = y * (1 - labelSmoothing) + labelSmoothing / Double(c) }
         var l = logp * y
@@ -270,7 +284,7 @@ public func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = ni
 
 /// Huber loss (PyTorch's `F.huber_loss`).
 public func huberLoss(_ input: Tensor, _ target: Tensor, delta: Double = 1, reduction: Reduction = .mean) -> Tensor {
-    checkSameShape(input, target, "huber")
+    let (input, target) = broadcastForLoss(input, target)
     return fusedLoss("HuberLossBackward0", input: input, target: target, reduction: reduction,
         perElement: {
             let d = (input - target).abs()
@@ -282,7 +296,7 @@ public func huberLoss(_ input: Tensor, _ target: Tensor, delta: Double = 1, redu
 
 /// Smooth L1 loss (PyTorch's `F.smooth_l1_loss`).
 public func smoothL1Loss(_ input: Tensor, _ target: Tensor, beta: Double = 1, reduction: Reduction = .mean) -> Tensor {
-    checkSameShape(input, target, "smooth_l1")
+    let (input, target) = broadcastForLoss(input, target)
     if beta == 0 { return l1Loss(input, target, reduction: reduction) }
     return fusedLoss("SmoothL1LossBackward0", input: input, target: target, reduction: reduction,
         perElement: {

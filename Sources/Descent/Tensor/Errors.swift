@@ -9,6 +9,16 @@ func fail(_ message: @autoclosure () -> String, file: StaticString = #file, line
     fatalError(m, file: file, line: line)
 }
 
+nonisolated(unsafe) private var warned = Set<String>()
+
+/// Prints a PyTorch-style `UserWarning` to standard error, once per distinct message (Python's
+/// default warning filter shows a warning once per place).
+func warnOnce(_ message: String) {
+    if warned.insert(message).inserted {
+        FileHandle.standardError.write(("UserWarning: " + message + "\n").data(using: .utf8)!)
+    }
+}
+
 /// Wraps a possibly negative dim into `0..<rank`, failing like PyTorch when it is out of range.
 @inline(__always)
 func normalizeDim(_ dim: Int, _ rank: Int) -> Int {
