@@ -75,6 +75,32 @@ extension Core {
 @Suite struct NNTests {
     // MARK: Linear
 
+    /// PyTorch: class M(nn.Module): lin = nn.Linear(2, 1); self.register_buffer('count', torch.zeros(1));
+    ///          forward: self.count += 1; return self.lin(x)
+    final class Counting: Module {
+        let lin = Linear(2, 1)
+        let count = Tensor.zeros(1)
+        override init() { super.init(); registerBuffer("count", count) }
+        override func forward(_ x: Tensor) -> Tensor { noGrad { _ = count.add_(Tensor.onesLike(count)) }; return lin(x) }
+    }
+
+    @Test func registeredBuffersAreSavedLoadedAndCastButAreNotParameters() throws {
+        let m = Counting()
+        _ = m(Tensor.ones(1, 2)); _ = m(Tensor.ones(1, 2))
+        // PyTorch: list(m.state_dict().keys()); m.count; [n for n, _ in m.named_buffers()]; len(list(m.parameters()))
+        #expect(m.stateDict().keys == ["count", "lin.weight", "lin.bias"])
+        #expect(m.count.toArray(Float.self) == [2])
+        #expect(m.namedBuffers().map(\.0) == ["count"] && m.parameters().count == 2)
+        #expect(m.buffer("count") === m.count)
+        // loading writes into the same tensor
+        let other = Counting()
+        try other.loadStateDict(m.stateDict())
+        #expect(other.count.toArray(Float.self) == [2])
+        // PyTorch: m.double().count.dtype -> torch.float64
+        m.double()
+        #expect(m.count.dtype == .float64)
+    }
+
     @Test func moduleDoubleAndFloatCastParametersAndBuffersInPlace() {
         // PyTorch: m = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).double(); dtypes of parameters and buffers
         manualSeed(0)

@@ -49,8 +49,21 @@ open class Module: CustomStringConvertible {
         }
         return out
     }
-    /// Non-trainable state saved in the state dict (PyTorch's buffers, e.g. BatchNorm's running mean).
-    open func namedDirectBuffers() -> [(String, Tensor)] { [] }
+    /// Non-trainable state saved in the state dict (PyTorch's buffers, e.g. BatchNorm's running mean):
+    /// by default, what `registerBuffer` registered.
+    open func namedDirectBuffers() -> [(String, Tensor)] { registeredBuffers }
+
+    private var registeredBuffers: [(String, Tensor)] = []
+    /// Registers `tensor` as a buffer named `name` (PyTorch's `register_buffer`): saved in the state
+    /// dict, loaded in place, cast by `to(dtype:)`, but not a parameter. Keep the tensor in a property
+    /// to use it; registering the same name again replaces it.
+    public func registerBuffer(_ name: String, _ tensor: Tensor) {
+        if name.isEmpty || name.contains(".") { fail("buffer name can't contain \".\" or be empty, got \"\(name)\"") }
+        if let i = registeredBuffers.firstIndex(where: { $0.0 == name }) { registeredBuffers[i].1 = tensor }
+        else { registeredBuffers.append((name, tensor)) }
+    }
+    /// The registered buffer named `name` (PyTorch's `module.get_buffer` / attribute access).
+    public func buffer(_ name: String) -> Tensor? { registeredBuffers.first { $0.0 == name }?.1 }
 
     func forEachProperty(_ body: (String, Any) -> Void) {
         var mirror: Mirror? = Mirror(reflecting: self)
