@@ -62,6 +62,18 @@
 #include <immintrin.h>
 #endif
 #define DK_MIN(a, b) ((a) < (b) ? (a) : (b))
+/* Turns C = A B into C^T = B^T A^T in place of the entry points' arguments (M, N, A, B and the
+ * strides): A' = B^T (rsa' = csb, csa' = rsb), B' = A^T, C' = C^T. */
+#define DK_TRANSPOSE_PROBLEM(T)                                                 \
+    do {                                                                        \
+        int64_t t_;                                                             \
+        const T *p_;                                                            \
+        t_ = M; M = N; N = t_;                                                  \
+        p_ = A; A = B; B = p_;                                                  \
+        t_ = rsa; rsa = csb; csb = t_;                                          \
+        t_ = csa; csa = rsb; rsb = t_;                                          \
+        t_ = rsc; rsc = csc; csc = t_;                                          \
+    } while (0)
 #define DK_MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* Problems with M*N*K at or below DK_TINY run a scalar loop; up to DK_SMALL
@@ -1381,13 +1393,7 @@ void dk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
     }
     /* Make C's rows contiguous where possible: C^T = B^T A^T. */
     if (csc != 1 && rsc == 1) {
-        int64_t t;
-        const float *p;
-        t = M; M = N; N = t;
-        p = A; A = B; B = p;
-        t = rsa; rsa = csb; csb = t;   /* A' = B^T: rsa' = csb, csa' = rsb */
-        t = csa; csa = rsb; rsb = t;   /* B' = A^T: rsb' = csa, csb' = rsa */
-        t = rsc; rsc = csc; csc = t;
+        DK_TRANSPOSE_PROBLEM(float);
     }
     const double work = (double)M * (double)N * (double)K;
 #ifdef DK_GEMM_TUNING
@@ -1412,13 +1418,7 @@ void dk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
      * columns would be mostly padding, so compute C^T = B^T A^T instead, writing C through its
      * transposed strides. The products and their order are the same, so the result is too. */
     if (N <= arch_for(level)->NR / 2 && M >= arch_for(level)->NR && K >= 16) {
-        int64_t t;
-        const float *p;
-        t = M; M = N; N = t;
-        p = A; A = B; B = p;
-        t = rsa; rsa = csb; csb = t;
-        t = csa; csa = rsb; rsb = t;
-        t = rsc; rsc = csc; csc = t;
+        DK_TRANSPOSE_PROBLEM(float);
     }
     if (work <= small_lim) {
         sgemm_blocked(arch_for(level), M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc,
@@ -1493,13 +1493,7 @@ void dk_dgemm(int64_t M, int64_t N, int64_t K, double alpha,
         return;
     }
     if (csc != 1 && rsc == 1) {
-        int64_t t;
-        const double *p;
-        t = M; M = N; N = t;
-        p = A; A = B; B = p;
-        t = rsa; rsa = csb; csb = t;
-        t = csa; csa = rsb; rsb = t;
-        t = rsc; rsc = csc; csc = t;
+        DK_TRANSPOSE_PROBLEM(double);
     }
     dk_dg_job job = {N, K, alpha, beta, A, rsa, csa, B, rsb, csb, C, rsc, csc};
     const double work = (double)M * (double)N * (double)K;

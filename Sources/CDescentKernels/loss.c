@@ -66,14 +66,19 @@ void dk_bce_bwd(int32_t dtype, int64_t n, const void *x, const void *y, const vo
   if (dtype == DK_F32) BCE_BWD(float) else BCE_BWD(double)
 }
 
-static inline double sig_d(double v) { return 1.0 / (1.0 + exp(-v)); }
-static inline float sig_f(float v) { float o; dk_vsigmoidf(1, &v, &o); return o; }
-static inline float nexpabs_f(float v) { float a = -fabsf(v), o; dk_vexpf_sleef(1, &a, &o); return o; }
-static inline double nexpabs_d(double v) { return exp(-fabs(v)); }
+// exp(-|x|) and sigmoid(x) are computed for the whole array first (float: the vectorised SLEEF
+// expf of vmath.c, as PyTorch's vectorised kernels), then the loop combines them.
+static void nexpabs_f(int64_t n, const float *x, float *out) {
+  for (int64_t i = 0; i < n; i++) out[i] = -fabsf(x[i]);
+  dk_vexpf_sleef(n, out, out);
+}
+static void nexpabs_d(int64_t n, const double *x, double *out) { for (int64_t i = 0; i < n; i++) out[i] = exp(-fabs(x[i])); }
+static void sig_d(int64_t n, const double *x, double *out) { for (int64_t i = 0; i < n; i++) out[i] = 1.0 / (1.0 + exp(-x[i])); }
 
 #define BCEL_FWD(T, NEXPABS, LOG1P) { const T *X = x, *Y = y, *W = w, *P = pw; T *L = loss; \
+  NEXPABS(n, X, L); \
   for (int64_t i = 0; i < n; i++) { T xi = X[i], yi = Y[i]; \
-    T ls = (xi < (T)0 ? xi : (T)0) - LOG1P(NEXPABS(xi)); \
+    T ls = (xi < (T)0 ? xi : (T)0) - LOG1P(L[i]); \
     if (P) ls = ls * ((P[i] - (T)1) * yi + (T)1); \
     T l = ((T)1 - yi) * xi - ls; L[i] = W ? l * W[i] : l; } }
 
@@ -82,11 +87,12 @@ void dk_bce_logits_fwd(int32_t dtype, int64_t n, const void *x, const void *y, c
 }
 
 #define BCEL_BWD(T, SIG) { const T *X = x, *Y = y, *W = w, *P = pw, *U = up; T *G = gx; const T dv = (T)divisor; \
-  for (int64_t i = 0; i < n; i++) { T s = SIG(X[i]), yi = Y[i], g; \
+  SIG(n, X, G); \
+  for (int64_t i = 0; i < n; i++) { T s = G[i], yi = Y[i], g; \
     if (P) { T t = P[i] * yi; g = (t + (T)1 - yi) * s - t; } else g = s - yi; \
     g = g * U[i * upStride]; if (W) g = g * W[i]; G[i] = divisor != 1 ? g / dv : g; } }
 
 void dk_bce_logits_bwd(int32_t dtype, int64_t n, const void *x, const void *y, const void *w, const void *pw,
                        const void *up, int64_t upStride, double divisor, void *gx) {
-  if (dtype == DK_F32) BCEL_BWD(float, sig_f) else BCEL_BWD(double, sig_d)
+  if (dtype == DK_F32) BCEL_BWD(float, dk_vsigmoidf) else BCEL_BWD(double, sig_d)
 }

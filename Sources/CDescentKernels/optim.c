@@ -13,7 +13,7 @@
 // Each update is written once over the element type T and instantiated for float32 and float64;
 // scalars (lr, betas, ...) are rounded to T once, as PyTorch rounds Python floats to the tensor dtype.
 #define DK_OPTIM_KERNELS(SUF, T, FMA, SQRT) \
-DK_CLONES_FMA void dk_sgd_##SUF(int64_t n, T *p, const T *g, T *buf, double lr, double momentum, double dampening, \
+DK_CLONES_FMA static void dk_sgd_##SUF(int64_t n, T *p, const T *g, T *buf, double lr, double momentum, double dampening, \
                 double weightDecay, int32_t nesterov, int32_t firstStep, int32_t maximize) { \
   T wd = (T)weightDecay, mo = (T)momentum, dm = (T)(1.0 - dampening), nlr = (T)(-lr); \
   for (int64_t i = 0; i < n; i++) { \
@@ -28,7 +28,7 @@ DK_CLONES_FMA void dk_sgd_##SUF(int64_t n, T *p, const T *g, T *buf, double lr, 
   } \
 } \
  \
-DK_CLONES_FMA void dk_adam_##SUF(int64_t n, T *p, const T *g, T *m, T *v, T *vmax, double lr, double beta1, \
+DK_CLONES_FMA static void dk_adam_##SUF(int64_t n, T *p, const T *g, T *m, T *v, T *vmax, double lr, double beta1, \
                  double beta2, double eps, double weightDecay, int64_t step, int32_t amsgrad, int32_t decoupled, int32_t maximize) { \
   double bc1 = 1.0 - pow(beta1, (double)step); \
   double bc2 = 1.0 - pow(beta2, (double)step); \
@@ -64,7 +64,7 @@ DK_CLONES_FMA void dk_adam_##SUF(int64_t n, T *p, const T *g, T *m, T *v, T *vma
   } \
 } \
  \
-DK_CLONES_FMA void dk_rmsprop_##SUF(int64_t n, T *p, const T *g, T *sq, T *gavg, T *buf, double lr, double alpha, \
+DK_CLONES_FMA static void dk_rmsprop_##SUF(int64_t n, T *p, const T *g, T *sq, T *gavg, T *buf, double lr, double alpha, \
                     double eps, double weightDecay, double momentum, int32_t maximize) { \
   T a = (T)alpha, w = (T)(1.0 - alpha), e = (T)eps, wd = (T)weightDecay, mo = (T)momentum, l = (T)lr; \
   for (int64_t i = 0; i < n; i++) { \
@@ -79,7 +79,7 @@ DK_CLONES_FMA void dk_rmsprop_##SUF(int64_t n, T *p, const T *g, T *sq, T *gavg,
   } \
 } \
  \
-DK_CLONES_FMA void dk_adagrad_##SUF(int64_t n, T *p, const T *g, T *sum, double clr, double eps, double weightDecay, int32_t maximize) { \
+DK_CLONES_FMA static void dk_adagrad_##SUF(int64_t n, T *p, const T *g, T *sum, double clr, double eps, double weightDecay, int32_t maximize) { \
   T c = (T)clr, e = (T)eps, wd = (T)weightDecay; \
   for (int64_t i = 0; i < n; i++) { \
     T gi = maximize ? -g[i] : g[i]; \

@@ -63,7 +63,7 @@ private func groupKeys(_ name: String) -> [GroupKey] {
 }
 
 /// A Double as Python prints a float (shortest round-trip digits; Swift's and Python's agree).
-func pythonFloat(_ v: Double) -> String {
+private func pythonFloat(_ v: Double) -> String {
     if v.isNaN { return "nan" }
     if v.isInfinite { return v < 0 ? "-inf" : "inf" }
     return "\(v)"

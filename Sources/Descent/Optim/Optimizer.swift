@@ -118,10 +118,6 @@ open class Optimizer {
     }
 }
 
-func requireFloat32(_ p: Tensor, _ name: String) {
-    if p.dtype != .float32 { fail("\(name): this optimizer's fused kernel supports float32 parameters, got \(p.dtype)") }
-}
-
 /// SGD, Adam/AdamW, RMSprop and Adagrad have float32 and float64 kernels.
 func requireFloat(_ p: Tensor, _ grad: Tensor, _ name: String) {
     if p.dtype != .float32 && p.dtype != .float64 { fail("\(name): parameters must be float32 or float64, got \(p.dtype)") }
