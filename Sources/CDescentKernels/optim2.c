@@ -1,176 +1,70 @@
 #pragma STDC FP_CONTRACT OFF
 #pragma clang fp contract(off)
-// More fused optimizer updates (see include/dk_optim2.h). Each loop body is the element-wise chain of
-// PyTorch's single-tensor implementation with every intermediate rounded to float32 where PyTorch
-// rounds it; fmaf appears exactly where PyTorch's CPU kernels fuse (add/sub with alpha, addcmul, lerp),
-// so the results do not depend on the optimisation level. Scalars that PyTorch computes in Python
-// (bias corrections, step sizes) are computed in double and rounded to float once, as PyTorch does.
+// More fused optimizer updates (see include/dk_optim2.h): the element-wise updates are written once in
+// optim2_kernels.h and instantiated for float32 and float64 here; fmaf/fma appear exactly where PyTorch's
+// CPU kernels fuse, so the results do not depend on the optimisation level. Then the L-BFGS helpers.
 #include "dk_optim2.h"
+#include "dk_ops.h"
 #include "dk_target.h"
 #include <math.h>
 #include <string.h>
 
-/// PyTorch's lerp for a float32 tensor and a scalar weight.
-static inline float lerp_f32(float self, float end, float w) {
-  return fabsf(w) < 0.5f ? fmaf(w, end - self, self) : fmaf(self - end, 1.0f - w, end);
-}
-/// torch.maximum (NaN propagates).
-static inline float maximum_f32(float a, float b) {
-  if (a != a) return a;
-  if (b != b) return b;
-  return a > b ? a : b;
-}
+#define T float
+#define SUF f32
+#define FMA fmaf
+#define SQRT DK_VSQRTf
+#define FABS fabsf
+#include "optim2_kernels.h"
+#undef T
+#undef SUF
+#undef FMA
+#undef SQRT
+#undef FABS
+#define T double
+#define SUF f64
+#define FMA fma
+#define SQRT DK_VSQRT
+#define FABS fabs
+#include "optim2_kernels.h"
+#undef T
+#undef SUF
+#undef FMA
+#undef SQRT
+#undef FABS
 
-DK_CLONES_FMA void dk_adadelta_f32(int64_t n, float *p, const float *g, float *squareAvg, float *accDelta, double lr, double rho,
-                     double eps, double weightDecay, int32_t maximize) {
-  const float r = (float)rho, w = (float)(1.0 - rho), e = (float)eps, wd = (float)weightDecay, nlr = (float)(-lr);
-  for (int64_t i = 0; i < n; i++) {
-    float gi = maximize ? -g[i] : g[i];
-    if (weightDecay != 0) gi = fmaf(wd, p[i], gi);               // grad.add(param, alpha=weight_decay)
-    float sq = fmaf(w * gi, gi, squareAvg[i] * r);               // square_avg.mul_(rho).addcmul_(grad, grad, value=1-rho)
-    squareAvg[i] = sq;
-    float stdv = DK_VSQRTf(sq + e);                                   // square_avg.add(eps).sqrt_()
-    float delta = DK_VSQRTf(accDelta[i] + e);                         // acc_delta.add(eps).sqrt_()
-    delta = (delta / stdv) * gi;                                  // delta.div_(std).mul_(grad)
-    accDelta[i] = fmaf(w * delta, delta, accDelta[i] * r);        // acc_delta.mul_(rho).addcmul_(delta, delta, value=1-rho)
-    p[i] = fmaf(nlr, delta, p[i]);                                // param.add_(delta, alpha=-lr)
-  }
-}
+// Entry points taking the parameter's dtype (DK_F32 or DK_F64); state buffers share it.
+#define O2_DISPATCH(name, ...) \
+  do { if (dtype == DK_F64) name##_f64(__VA_ARGS__); else name##_f32(__VA_ARGS__); } while (0)
 
-DK_CLONES_FMA void dk_adamax_f32(int64_t n, float *p, const float *g, float *expAvg, float *expInf, double lr, double beta1,
-                   double beta2, double eps, double weightDecay, int64_t step, int32_t maximize) {
-  const float w1 = (float)(1.0 - beta1), b2 = (float)beta2, e = (float)eps, wd = (float)weightDecay;
-  const double clr = lr / (1.0 - pow(beta1, (double)step));
-  const float nclr = (float)(-clr);
-  for (int64_t i = 0; i < n; i++) {
-    float gi = maximize ? -g[i] : g[i];
-    if (weightDecay != 0) gi = fmaf(wd, p[i], gi);
-    float m = lerp_f32(expAvg[i], gi, w1);                        // exp_avg.lerp_(grad, 1-beta1)
-    expAvg[i] = m;
-    float u = maximum_f32(expInf[i] * b2, fabsf(gi) + e);          // maximum(exp_inf.mul_(beta2), grad.abs().add_(eps))
-    expInf[i] = u;
-    p[i] = p[i] + (nclr * m) / u;                                 // param.addcdiv_(exp_avg, exp_inf, value=-clr)
-  }
+void dk_adadelta(int32_t dtype, int64_t n, void *p, const void *g, void *squareAvg, void *accDelta, double lr, double rho,
+                 double eps, double weightDecay, int32_t maximize) {
+  O2_DISPATCH(adadelta, n, p, g, squareAvg, accDelta, lr, rho, eps, weightDecay, maximize);
 }
-
-DK_CLONES_FMA void dk_asgd_f32(int64_t n, float *p, const float *g, float *ax, float *eta, float *mu, double lr, double lambd,
-                 double alpha, double t0, double weightDecay, int64_t step, int32_t maximize) {
-  const double etaValue = (double)*eta;
-  const float decay = (float)(1.0 - lambd * etaValue), neta = (float)(-etaValue), wd = (float)weightDecay;
-  const float m = *mu;
-  for (int64_t i = 0; i < n; i++) {
-    float gi = maximize ? -g[i] : g[i];
-    if (weightDecay != 0) gi = fmaf(wd, p[i], gi);
-    float pi = p[i] * decay;                                      // param.mul_(1 - lambd*eta)
-    pi = fmaf(neta, gi, pi);                                      // param.add_(grad, alpha=-eta)
-    p[i] = pi;
-    if (m != 1.0f) ax[i] = ax[i] + (pi - ax[i]) * m;              // ax.add_(param.sub(ax).mul_(mu))
-    else ax[i] = pi;                                              // ax.copy_(param)
-  }
-  const double s = (double)step;
-  *eta = (float)(lr / pow(1.0 + lambd * lr * s, alpha));
-  *mu = (float)(1.0 / (s - t0 > 1.0 ? s - t0 : 1.0));
+void dk_adamax(int32_t dtype, int64_t n, void *p, const void *g, void *expAvg, void *expInf, double lr, double beta1,
+               double beta2, double eps, double weightDecay, int64_t step, int32_t maximize) {
+  O2_DISPATCH(adamax, n, p, g, expAvg, expInf, lr, beta1, beta2, eps, weightDecay, step, maximize);
 }
-
-DK_CLONES_FMA void dk_rprop_f32(int64_t n, float *p, const float *g, float *prev, float *stepSize, double etaminus, double etaplus,
-                  double stepSizeMin, double stepSizeMax, int32_t maximize) {
-  const float em = (float)etaminus, ep = (float)etaplus, lo = (float)stepSizeMin, hi = (float)stepSizeMax;
-  for (int64_t i = 0; i < n; i++) {
-    float gi = maximize ? -g[i] : g[i];
-    float prod = gi * prev[i];                                    // grad.mul(prev).sign()
-    float s = (float)((0 < prod) - (prod < 0));                   // (torch.sign: 0 for 0 and NaN)
-    if (s > 0) s = ep;                                            // sign[sign.gt(0)] = etaplus
-    if (s < 0) s = em;                                            // sign[sign.lt(0)] = etaminus
-    if (s == 0) s = 1.0f;                                         // sign[sign.eq(0)] = 1
-    float ss = stepSize[i] * s;                                   // step_size.mul_(sign).clamp_(min, max)
-    if (!(ss != ss)) { ss = ss < lo ? lo : ss; ss = ss > hi ? hi : ss; }
-    stepSize[i] = ss;
-    if (s == em) gi = 0;                                          // grad[sign.eq(etaminus)] = 0
-    float sg = (float)((0 < gi) - (gi < 0));
-    p[i] = fmaf(-sg, ss, p[i]);                                   // param.addcmul_(grad.sign(), step_size, value=-1)
-    prev[i] = gi;                                                 // prev.copy_(grad)
-  }
+void dk_asgd(int32_t dtype, int64_t n, void *p, const void *g, void *ax, float *eta, float *mu, double lr, double lambd,
+             double alpha, double t0, double weightDecay, int64_t step, int32_t maximize) {
+  O2_DISPATCH(asgd, n, p, g, ax, eta, mu, lr, lambd, alpha, t0, weightDecay, step, maximize);
 }
-
-DK_CLONES_FMA void dk_nadam_f32(int64_t n, float *p, const float *g, float *expAvg, float *expAvgSq, float *muProduct, double lr,
-                  double beta1, double beta2, double eps, double weightDecay, double momentumDecay, int64_t step,
-                  int32_t decoupled, int32_t maximize) {
-  const double s = (double)step;
-  const double bc2 = 1.0 - pow(beta2, s);
-  const double mu = beta1 * (1.0 - 0.5 * pow(0.96, s * momentumDecay));
-  const double muNext = beta1 * (1.0 - 0.5 * pow(0.96, (s + 1.0) * momentumDecay));
-  const float muProd = *muProduct * (float)mu;                    // mu_product *= mu (a float32 tensor)
-  *muProduct = muProd;
-  const double muProductNext = (double)muProd * muNext;
-  const float c1 = (float)(-lr * (1.0 - mu) / (1.0 - (double)muProd));
-  const float c2 = (float)((-lr * muNext) / (1.0 - muProductNext));
-  const float w1 = (float)(1.0 - beta1), b2 = (float)beta2, w2 = (float)(1.0 - beta2), e = (float)eps;
-  const float wd = (float)weightDecay, decay = (float)(1.0 - lr * weightDecay), bc2f = (float)bc2;
-  for (int64_t i = 0; i < n; i++) {
-    float gi = maximize ? -g[i] : g[i];
-    float pi = p[i];
-    if (weightDecay != 0) {
-      if (decoupled) pi = pi * decay;                             // param.mul_(1 - lr*weight_decay)
-      else gi = fmaf(wd, pi, gi);                                 // grad.add(param, alpha=weight_decay)
-    }
-    float m = lerp_f32(expAvg[i], gi, w1);                        // exp_avg.lerp_(grad, 1-beta1)
-    float v = fmaf(w2 * gi, gi, expAvgSq[i] * b2);                // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1-beta2)
-    expAvg[i] = m; expAvgSq[i] = v;
-    float den = DK_VSQRTf(v / bc2f) + e;                              // exp_avg_sq.div(bc2).sqrt().add_(eps)
-    pi = pi + (c1 * gi) / den;                                    // param.addcdiv_(grad, denom, value=c1)
-    pi = pi + (c2 * m) / den;                                     // param.addcdiv_(exp_avg, denom, value=c2)
-    p[i] = pi;
-  }
+void dk_rprop(int32_t dtype, int64_t n, void *p, const void *g, void *prev, void *stepSize, double etaminus, double etaplus,
+              double stepSizeMin, double stepSizeMax, int32_t maximize) {
+  O2_DISPATCH(rprop, n, p, g, prev, stepSize, etaminus, etaplus, stepSizeMin, stepSizeMax, maximize);
 }
-
-DK_CLONES_FMA void dk_radam_f32(int64_t n, float *p, const float *g, float *expAvg, float *expAvgSq, double lr, double beta1,
-                  double beta2, double eps, double weightDecay, int64_t step, int32_t decoupled, int32_t maximize) {
-  const double s = (double)step;
-  const double bc1 = 1.0 - pow(beta1, s), bc2 = 1.0 - pow(beta2, s);
-  const double rhoInf = 2.0 / (1.0 - beta2) - 1.0;
-  const double rhoT = rhoInf - 2.0 * s * pow(beta2, s) / bc2;
-  const int rectify = rhoT > 5.0;
-  const float rect = rectify ? (float)pow((rhoT - 4.0) * (rhoT - 2.0) * rhoInf / ((rhoInf - 4.0) * (rhoInf - 2.0) * rhoT), 0.5) : 1.0f;
-  const float sqrtBc2 = (float)pow(bc2, 0.5);
-  const float w1 = (float)(1.0 - beta1), b2 = (float)beta2, w2 = (float)(1.0 - beta2), e = (float)eps;
-  const float wd = (float)weightDecay, decay = (float)(1.0 - lr * weightDecay), bc1f = (float)bc1, lrf = (float)lr;
-  for (int64_t i = 0; i < n; i++) {
-    float gi = maximize ? -g[i] : g[i];
-    float pi = p[i];
-    if (weightDecay != 0) {
-      if (decoupled) pi = pi * decay;
-      else gi = fmaf(wd, pi, gi);
-    }
-    float m = lerp_f32(expAvg[i], gi, w1);
-    float v = fmaf(w2 * gi, gi, expAvgSq[i] * b2);
-    expAvg[i] = m; expAvgSq[i] = v;
-    float upd = (m / bc1f) * lrf;                                 // exp_avg / bias_correction1 * lr
-    if (rectify) {
-      float adaptive = (1.0f / (DK_VSQRTf(v) + e)) * sqrtBc2;         // bc2**0.5 / exp_avg_sq.sqrt().add_(eps)
-      upd = (upd * adaptive) * rect;                              // ... * adaptive_lr * rect
-    }
-    p[i] = pi - upd;                                              // param.add_(..., alpha=-1.0)
-  }
+void dk_nadam(int32_t dtype, int64_t n, void *p, const void *g, void *expAvg, void *expAvgSq, float *muProduct, double lr,
+              double beta1, double beta2, double eps, double weightDecay, double momentumDecay, int64_t step,
+              int32_t decoupled, int32_t maximize) {
+  O2_DISPATCH(nadam, n, p, g, expAvg, expAvgSq, muProduct, lr, beta1, beta2, eps, weightDecay, momentumDecay, step,
+              decoupled, maximize);
 }
-
-DK_CLONES_FMA void dk_sparse_adam_f32(int64_t n, float *p, const float *g, float *expAvg, float *expAvgSq, double lr, double beta1,
-                        double beta2, double eps, int64_t step, int32_t maximize) {
-  const double s = (double)step;
-  const double bc1 = 1.0 - pow(beta1, s), bc2 = 1.0 - pow(beta2, s);
-  const float nss = (float)(-(lr * sqrt(bc2) / bc1));
-  const float w1 = (float)(1.0 - beta1), w2 = (float)(1.0 - beta2), e = (float)eps;
-  for (int64_t i = 0; i < n; i++) {
-    float gi = maximize ? -g[i] : g[i];
-    if (gi == 0) continue;                                        // not an entry of the sparse gradient
-    float m0 = expAvg[i], v0 = expAvgSq[i];
-    float mu = (gi - m0) * w1;                                    // grad_values.sub(old_exp_avg_values).mul_(1-beta1)
-    float vu = (gi * gi - v0) * w2;                               // grad_values.pow(2).sub_(old).mul_(1-beta2)
-    expAvg[i] = m0 + mu;
-    expAvgSq[i] = v0 + vu;
-    float numer = mu + m0;
-    float denom = DK_VSQRTf(vu + v0) + e;
-    p[i] = p[i] + nss * (numer / denom);                          // param.add_(-step_size * numer.div_(denom))
-  }
+void dk_radam(int32_t dtype, int64_t n, void *p, const void *g, void *expAvg, void *expAvgSq, double lr, double beta1,
+              double beta2, double eps, double weightDecay, int64_t step, int32_t decoupled, int32_t maximize) {
+  O2_DISPATCH(radam, n, p, g, expAvg, expAvgSq, lr, beta1, beta2, eps, weightDecay, step, decoupled, maximize);
+}
+void dk_sparse_adam(int32_t dtype, int64_t n, void *p, const void *g, void *expAvg, void *expAvgSq, double lr, double beta1,
+                    double beta2, double eps, int64_t step, int32_t maximize) {
+  O2_DISPATCH(sparse_adam, n, p, g, expAvg, expAvgSq, lr, beta1, beta2, eps, step, maximize);
 }
 
 // ---- L-BFGS helpers ----

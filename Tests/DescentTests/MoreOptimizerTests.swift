@@ -565,4 +565,70 @@ extension Core {
         #expect(throws: StateDictError.self) { try ASGD(Linear(3, 2).parameters()).loadStateDict(bad) }
     }
 }
+
+    @Test func float64ParametersFollowPyTorchInFloat64() {
+        // PyTorch: traj in float64 (X, Y and nn.Linear(3, 2) .double(), after torch.manual_seed(0)), 8 steps;
+        // with sparse=True the even steps use XS and the gradients are made sparse (SparseAdam).
+        // State tensors take the parameter's dtype; ASGD's eta/mu, NAdam's mu_product stay float32, as in PyTorch.
+        let x64 = X.double(), xs64 = XS.double(), y64 = Y.double()
+        let cases64: [(String, ([Parameter]) -> Optimizer, [Double], [Double], [Double])] = [
+            // PyTorch: traj(lambda p: O.Adadelta(p, lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.1), steps=8)  [state dtypes: step=torch.float32, square_avg=torch.float64, acc_delta=torch.float64]
+            ("adadelta", { Adadelta($0, lr: 0.5, rho: 0.8, eps: 1e-5, weightDecay: 0.1) },
+             [0.026025434482154323, 0.27825044710097496, -0.44379946775715, -0.3937028442994901, -0.19131858098475493, 0.12344159714018464],
+             [0.018801489484849956, 0.4859598274102741],
+             [1.9072804125049754, 1.8868280247898754, 1.8655406849799723, 1.8438009155827828, 1.8217983134503082, 1.7996456214741736, 1.7774170406515422, 1.7551646437692234]),
+            // PyTorch: traj(lambda p: O.Adamax(p, lr=0.1, weight_decay=0.05), steps=8)  [state dtypes: step=torch.float32, exp_avg=torch.float64, exp_inf=torch.float64]
+            ("adamax", { Adamax($0, lr: 0.1, weightDecay: 0.05) },
+             [0.3166642168671911, -0.2979213499514021, 0.09969009456939476, 0.11851968101031796, 0.23110834824608195, -0.42696016936657505],
+             [0.22787851917121457, 0.34190060141913603],
+             [1.9072804125049754, 1.3950181062065088, 1.0432989118432372, 0.7939581885612681, 0.614313449935862, 0.4860386396063402, 0.39595364832343244, 0.33498685912541204]),
+            // PyTorch: traj(lambda p: O.ASGD(p, lr=0.1, t0=2, weight_decay=0.01), steps=8)  [state dtypes: step=torch.float32, eta=torch.float32, mu=torch.float32, ax=torch.float64]
+            ("asgd", { ASGD($0, lr: 0.1, t0: 2, weightDecay: 0.01) },
+             [0.17472353430774237, -0.08514921318203941, 0.061566825876837136, -0.016015360708048872, -0.023843212488571467, -0.4993232074567947],
+             [0.1279944037508153, 0.4705794473168808],
+             [1.9072804125049754, 1.375696761835861, 1.0248835543264578, 0.7908704511088559, 0.6327172569987114, 0.5241376224958331, 0.4481912796989048, 0.39391475101640416]),
+            // PyTorch: traj(lambda p: O.Rprop(p, lr=0.05), steps=8)  [state dtypes: step=torch.float32, prev=torch.float64, step_size=torch.float64]
+            ("rprop", { Rprop($0, lr: 0.05) },
+             [0.24247748233675956, -0.3360793627597808, 0.1706098653175353, 0.40005963889335616, 0.21191902948665614, -0.6701335146782301],
+             [0.16192085538864134, 0.3445269371528626],
+             [1.9072804125049754, 1.633974256852246, 1.3513488700655285, 1.0701579712003118, 0.8045457066292274, 0.5579825561482277, 0.38400008523238716, 0.3096791557385619]),
+            // PyTorch: traj(lambda p: O.NAdam(p, lr=0.05, weight_decay=0.1, decoupled_weight_decay=True), steps=8)  [state dtypes: step=torch.float32, mu_product=torch.float32, exp_avg=torch.float64, exp_avg_sq=torch.float64]
+            ("nadam", { NAdam($0, lr: 0.05, weightDecay: 0.1, decoupledWeightDecay: true) },
+             [0.21656076542408095, 0.008511446852089278, -0.17376935547145367, -0.1298200952497219, 0.04615655015626833, -0.1357758706721918],
+             [0.17795866328134843, 0.48486751467100186],
+             [1.9072804125049754, 1.6125803610048575, 1.4288206082105956, 1.278028893824354, 1.1446823971114073, 1.023850788535752, 0.9137195427284429, 0.8136376515424177]),
+            // PyTorch: traj(lambda p: O.RAdam(p, lr=0.1, betas=(0.9, 0.9)), steps=8)  [state dtypes: step=torch.float32, exp_avg=torch.float64, exp_avg_sq=torch.float64]
+            ("radam", { RAdam($0, lr: 0.1, betas: (0.9, 0.9)) },
+             [0.20996642066107074, -0.1286891537878661, 0.11380022520676464, 0.01823738804357563, 0.07646404251105195, -0.5381074077307652],
+             [0.1994975739101279, 0.5003627296445026],
+             [1.9072804125049754, 1.3769542574145546, 0.9930587662876604, 0.7238483264453465, 0.5424047537748898, 0.4262834457827226, 0.3926974993629315, 0.35710109577266025]),
+            // PyTorch: traj(lambda p: O.SparseAdam(p, lr=0.1), steps=8, sparse=True)  [state dtypes: exp_avg=torch.float64, exp_avg_sq=torch.float64]
+            ("sparse_adam", { SparseAdam($0, lr: 0.1) },
+             [0.3245306225466728, 0.0020116943715252217, 0.2728174824253078, 0.2829916455141698, 0.042002045900957734, -0.5912494611889563],
+             [0.16641790509994775, 0.31227846628186195],
+             [1.5466539782404896, 1.5238517613574527, 0.9462832169686212, 0.9250925787025985, 0.589908316637393, 0.5328141100444076, 0.35635115446913956, 0.3038495268163274]),
+        ]
+        for (name, make, weight, bias, losses) in cases64 {
+            manualSeed(0)
+            let m = Linear(3, 2).double()
+            let opt = make(m.parameters())
+            var got: [Double] = []
+            for i in 0..<8 {
+                let loss = mseLoss(m(name == "sparse_adam" && i % 2 == 0 ? xs64 : x64), y64)
+                got.append(loss.item())
+                loss.backward(); opt.step(); opt.zeroGrad()
+            }
+            for (a, b) in zip(got, losses) { #expect(abs(a - b) <= 1e-12 * max(1, abs(b)), "\(name) loss") }
+            for (a, b) in zip(m.weight.toArray(Double.self), weight) { #expect(abs(a - b) <= 1e-12, "\(name) weight") }
+            for (a, b) in zip(m.bias!.toArray(Double.self), bias) { #expect(abs(a - b) <= 1e-12, "\(name) bias") }
+            #expect(m.weight.dtype == .float64, "\(name)")
+        }
+        // NAdam's mu_product is float32 even for float64 parameters (PyTorch: _get_scalar_dtype()).
+        manualSeed(0)
+        let m = Linear(3, 2).double()
+        let nadam = NAdam(m.parameters())
+        mseLoss(m(x64), y64).backward(); nadam.step()
+        let sd = nadam.stateDict()
+        #expect(sd["state.0.mu_product"]!.dtype == .float32 && sd["state.0.exp_avg"]!.dtype == .float64)
+    }
 }

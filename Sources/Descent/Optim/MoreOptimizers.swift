@@ -18,16 +18,16 @@ extension Optimizer {
         paramGroups = groups
     }
 
-    /// A float32 state tensor the size of `p` (created filled with `value` on first use). A tensor loaded
+    /// A state tensor the size and dtype of `p` (created filled with `value` on first use). A tensor loaded
     /// from a state dict is checked first, so a kernel never runs over a buffer of the wrong size or type.
     func floatState(_ st: ParamState, _ name: String, like p: Tensor, fill value: Double = 0, _ optimizer: String) -> Tensor {
         if let b = st.tensors[name] {
-            if b.dtype != .float32 || b.count != p.count || !b.isContiguous || b.device != .cpu {
-                fail("\(optimizer): state '\(name)' is a \(b.dtype) tensor of shape \(shapeString(b.shape)) on \(b.device), expected float32 \(shapeString(p.shape)) on cpu")
+            if b.dtype != p.dtype || b.count != p.count || !b.isContiguous || b.device != .cpu {
+                fail("\(optimizer): state '\(name)' is a \(b.dtype) tensor of shape \(shapeString(b.shape)) on \(b.device), expected \(p.dtype) \(shapeString(p.shape)) on cpu")
             }
             return b
         }
-        let b = Tensor.full(p.shape, value, dtype: .float32)
+        let b = Tensor.full(p.shape, value, dtype: p.dtype)
         st.tensors[name] = b
         return b
     }
@@ -67,11 +67,9 @@ extension Optimizer {
     }
 }
 
-/// Checks what the fused float32 CPU kernels need.
+/// Checks what the fused CPU kernels need (float32 or float64 parameters, gradients of the same dtype).
 private func checkKernelOperands(_ p: Tensor, _ grad: Tensor, _ name: String) {
-    if p.dtype != .float32 || grad.dtype != .float32 {
-        fail("\(name): this optimizer's fused kernel supports float32 parameters, got \(p.dtype) (gradient \(grad.dtype))")
-    }
+    requireFloat(p, grad, name)
     if p.device != .cpu { fail("\(name): this optimizer's fused kernel runs on cpu, got a parameter on \(p.device)") }
     if !p.isContiguous { fail("\(name): parameters must be contiguous") }
 }
@@ -104,7 +102,7 @@ public final class Adadelta: Optimizer {
         checkKernelOperands(p, grad, "Adadelta")
         let o = group.options
         let sq = floatState(state, "square_avg", like: p, "Adadelta"), acc = floatState(state, "acc_delta", like: p, "Adadelta")
-        dk_adadelta_f32(Int64(p.count), p.pointer(Float.self), grad.pointer(Float.self), sq.pointer(Float.self), acc.pointer(Float.self),
+        dk_adadelta(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, sq.rawPointer, acc.rawPointer,
                         group.lr, o["rho"]!, o["eps"]!, o["weight_decay"]!, o["maximize"]! != 0 ? 1 : 0)
     }
 }
@@ -127,7 +125,7 @@ public final class Adamax: Optimizer {
         checkKernelOperands(p, grad, "Adamax")
         let o = group.options
         let m = floatState(state, "exp_avg", like: p, "Adamax"), u = floatState(state, "exp_inf", like: p, "Adamax")
-        dk_adamax_f32(Int64(p.count), p.pointer(Float.self), grad.pointer(Float.self), m.pointer(Float.self), u.pointer(Float.self),
+        dk_adamax(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, m.rawPointer, u.rawPointer,
                       group.lr, o["betas.0"]!, o["betas.1"]!, o["eps"]!, o["weight_decay"]!, Int64(state.step), o["maximize"]! != 0 ? 1 : 0)
     }
 }
@@ -152,7 +150,7 @@ public final class ASGD: Optimizer {
         let o = group.options
         let eta = scalarState(state, "eta", initial: group.lr, "ASGD"), mu = scalarState(state, "mu", initial: 1, "ASGD")
         let ax = floatState(state, "ax", like: p, "ASGD")
-        dk_asgd_f32(Int64(p.count), p.pointer(Float.self), grad.pointer(Float.self), ax.pointer(Float.self), eta.pointer(Float.self),
+        dk_asgd(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, ax.rawPointer, eta.pointer(Float.self),
                     mu.pointer(Float.self), group.lr, o["lambd"]!, o["alpha"]!, o["t0"]!, o["weight_decay"]!, Int64(state.step),
                     o["maximize"]! != 0 ? 1 : 0)
     }
@@ -182,7 +180,7 @@ public final class Rprop: Optimizer {
         let o = group.options
         let prev = floatState(state, "prev", like: p, "Rprop")
         let stepSize = floatState(state, "step_size", like: p, fill: group.lr, "Rprop")
-        dk_rprop_f32(Int64(p.count), p.pointer(Float.self), grad.pointer(Float.self), prev.pointer(Float.self), stepSize.pointer(Float.self),
+        dk_rprop(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, prev.rawPointer, stepSize.rawPointer,
                      o["etas.0"]!, o["etas.1"]!, o["step_sizes.0"]!, o["step_sizes.1"]!, o["maximize"]! != 0 ? 1 : 0)
     }
 }
@@ -210,7 +208,7 @@ public final class NAdam: Optimizer {
         let o = group.options
         let muProduct = scalarState(state, "mu_product", initial: 1, "NAdam")
         let m = floatState(state, "exp_avg", like: p, "NAdam"), v = floatState(state, "exp_avg_sq", like: p, "NAdam")
-        dk_nadam_f32(Int64(p.count), p.pointer(Float.self), grad.pointer(Float.self), m.pointer(Float.self), v.pointer(Float.self),
+        dk_nadam(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, m.rawPointer, v.rawPointer,
                      muProduct.pointer(Float.self), group.lr, o["betas.0"]!, o["betas.1"]!, o["eps"]!, o["weight_decay"]!,
                      o["momentum_decay"]!, Int64(state.step), o["decoupled_weight_decay"]! != 0 ? 1 : 0, o["maximize"]! != 0 ? 1 : 0)
     }
@@ -239,7 +237,7 @@ public final class RAdam: Optimizer {
         checkKernelOperands(p, grad, "RAdam")
         let o = group.options
         let m = floatState(state, "exp_avg", like: p, "RAdam"), v = floatState(state, "exp_avg_sq", like: p, "RAdam")
-        dk_radam_f32(Int64(p.count), p.pointer(Float.self), grad.pointer(Float.self), m.pointer(Float.self), v.pointer(Float.self),
+        dk_radam(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, m.rawPointer, v.rawPointer,
                      group.lr, o["betas.0"]!, o["betas.1"]!, o["eps"]!, o["weight_decay"]!, Int64(state.step),
                      o["decoupled_weight_decay"]! != 0 ? 1 : 0, o["maximize"]! != 0 ? 1 : 0)
     }
@@ -272,7 +270,7 @@ public final class SparseAdam: Optimizer {
         checkKernelOperands(p, grad, "SparseAdam")
         let o = group.options
         let m = floatState(state, "exp_avg", like: p, "SparseAdam"), v = floatState(state, "exp_avg_sq", like: p, "SparseAdam")
-        dk_sparse_adam_f32(Int64(p.count), p.pointer(Float.self), grad.pointer(Float.self), m.pointer(Float.self), v.pointer(Float.self),
+        dk_sparse_adam(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, m.rawPointer, v.rawPointer,
                            group.lr, o["betas.0"]!, o["betas.1"]!, o["eps"]!, Int64(state.step), o["maximize"]! != 0 ? 1 : 0)
     }
 }

@@ -118,7 +118,7 @@ open class Optimizer {
     }
 }
 
-/// SGD, Adam/AdamW, RMSprop and Adagrad have float32 and float64 kernels.
+/// Every optimizer but L-BFGS (float32 only) has float32 and float64 kernels.
 func requireFloat(_ p: Tensor, _ grad: Tensor, _ name: String) {
     if p.dtype != .float32 && p.dtype != .float64 { fail("\(name): parameters must be float32 or float64, got \(p.dtype)") }
     if grad.dtype != p.dtype { fail("\(name): the gradient's dtype \(grad.dtype) differs from the parameter's \(p.dtype)") }
