@@ -11,11 +11,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.28.0"),
     ],
     targets: [
         .target(name: "CDescentKernels"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "Descent", dependencies: ["CDescentKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Resources/digits.csv.gz")]),
+        .target(name: "Descent", dependencies: ["CDescentKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+                                                .product(name: "SwiftProtobuf", package: "swift-protobuf")], resources: [.copy("Resources/digits.csv.gz")]),
         .executableTarget(name: "descent", dependencies: ["Descent", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "descent-bench", dependencies: ["Descent"]),
         .testTarget(name: "DescentTests", dependencies: ["Descent"]),

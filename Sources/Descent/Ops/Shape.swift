@@ -94,6 +94,14 @@ extension Tensor {
         if wantsGrad(self) { out.recorded(.permute(d), inputs: [self]) }
         return out
     }
+    /// Moves dim `source` to position `destination`, keeping the others in order (PyTorch's `movedim`).
+    public func movedim(_ source: Int, _ destination: Int) -> Tensor {
+        let s = normalizeDim(source, rank), d = normalizeDim(destination, rank)
+        var order = Array(0..<rank)
+        order.remove(at: s)
+        order.insert(s, at: d)
+        return permute(order)
+    }
     /// Swaps two dims.
     public func transpose(_ dim0: Int, _ dim1: Int) -> Tensor {
         let a = normalizeDim(dim0, rank), b = normalizeDim(dim1, rank)

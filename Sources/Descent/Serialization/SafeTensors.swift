@@ -349,6 +349,23 @@ private func errnoString(_ e: Int32 = errno) -> String { String(cString: strerro
 
 /// Writes `plan` to a temporary file next to `path`, syncs it, and renames it over `path`.
 private func writeAtomically(_ plan: SafetensorsPlan, to path: String) throws {
+    try writeFileAtomically(path) { writeAll in
+        try plan.prefix.withUnsafeBytes { try writeAll($0.baseAddress!, $0.count) }
+        for t in plan.tensors where t.count > 0 { try writeAll(t.rawPointer, t.count * t.dtype.itemSize) }
+    }
+}
+
+/// Writes `data` to `path` atomically (temporary file in the same folder, fsync, rename).
+func writeFileAtomically(_ path: String, data: Data) throws {
+    try writeFileAtomically(path) { writeAll in
+        try data.withUnsafeBytes { if $0.count > 0 { try writeAll($0.baseAddress!, $0.count) } }
+    }
+}
+
+/// Creates a temporary file next to `path`, lets `body` write it through `writeAll`, syncs it and
+/// renames it over `path`, so `path` holds either its previous content or the complete new one.
+/// Failures throw `SerializationError.writeFailed`; the temporary file is removed.
+func writeFileAtomically(_ path: String, _ body: ((UnsafeRawPointer, Int) throws -> Void) throws -> Void) throws {
     let url = URL(fileURLWithPath: path)
     let dir = url.deletingLastPathComponent().path
     let tmp = (dir.hasSuffix("/") ? dir : dir + "/") + "." + url.lastPathComponent + ".tmp-" + UUID().uuidString
@@ -373,8 +390,7 @@ private func writeAtomically(_ plan: SafetensorsPlan, to path: String) throws {
             done += r
         }
     }
-    try plan.prefix.withUnsafeBytes { try writeAll($0.baseAddress!, $0.count) }
-    for t in plan.tensors where t.count > 0 { try writeAll(t.rawPointer, t.count * t.dtype.itemSize) }
+    try body(writeAll)
     if fsync(fd) != 0 { throw SerializationError.writeFailed(path: path, reason: "fsync: \(errnoString())") }
     closed = true
     if close(fd) != 0 { throw SerializationError.writeFailed(path: path, reason: "close: \(errnoString())") }

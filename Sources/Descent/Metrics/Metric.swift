@@ -1,0 +1,110 @@
+/// The base class of metrics (torchmetrics' `Metric`): `update` accumulates a batch, `compute` reads
+/// the metric over everything since the last `reset`, and calling the metric (`metric(preds, target)`,
+/// torchmetrics' `forward`) accumulates a batch and returns the metric on that batch alone.
+///
+/// A metric is a `Module` without parameters, so a model holding one prints it as PyTorch does
+/// (`(trainAcc): MulticlassAccuracy()`); like torchmetrics' states, its counts are not in the state dict.
+/// Subclasses describe their state as a vector of sums (`stateSize`, `batchState`), which is what
+/// makes `update` a plain addition and `forward` exact.
+open class Metric: Module {
+    /// The accumulated sums.
+    public private(set) var state: [Double]
+    /// How many batches were accumulated since the last reset.
+    public private(set) var updateCount = 0
+
+    /// A metric whose state is `stateSize` sums.
+    public init(stateSize: Int) {
+        state = [Double](repeating: 0, count: stateSize)
+        super.init()
+    }
+
+    /// The sums one batch adds to the state. Subclasses override.
+    open func batchState(_ preds: Tensor, _ target: Tensor) -> [Double] {
+        fail("\(typeName).batchState(_:_:) is not implemented")
+    }
+    /// The metric from a state. Subclasses override.
+    open func compute(from state: [Double]) -> Tensor {
+        fail("\(typeName).compute(from:) is not implemented")
+    }
+
+    /// Adds a batch to the state.
+    open func update(_ preds: Tensor, _ target: Tensor) {
+        add(batchState(preds, target))
+    }
+    /// The metric over every batch since the last `reset()`.
+    open func compute() -> Tensor {
+        if updateCount == 0 {
+            warnOnce("The ``compute`` method of metric \(typeName) was called before the ``update`` method which may lead to errors, as metric states have not yet been updated.")
+        }
+        return compute(from: state)
+    }
+    /// Clears the state.
+    open func reset() {
+        for i in state.indices { state[i] = 0 }
+        updateCount = 0
+    }
+    /// Adds a batch to the state and returns the metric on this batch alone (torchmetrics' `forward`).
+    public func callAsFunction(_ preds: Tensor, _ target: Tensor) -> Tensor {
+        let s = batchState(preds, target)
+        add(s)
+        return compute(from: s)
+    }
+
+    func add(_ s: [Double]) {
+        if s.count != state.count { fail("\(typeName): a batch state of \(s.count) values for a state of \(state.count)") }
+        for i in state.indices { state[i] += s[i] }
+        updateCount += 1
+    }
+}
+
+/// The mean of the values given to `update` (torchmetrics' `MeanMetric`), optionally weighted.
+public final class MeanMetric: Metric {
+    public init() { super.init(stateSize: 2) }
+    /// Adds every element of `value` with weight `weight`.
+    public func update(_ value: Tensor, weight: Double = 1) {
+        let v = value.toDoubles()
+        add([v.reduce(0, +) * weight, Double(v.count) * weight])
+    }
+    /// Adds `value` with weight `weight`.
+    public func update(_ value: Double, weight: Double = 1) { add([value * weight, weight]) }
+    /// `update(value, weight)` with a tensor of weights of the same shape.
+    public override func batchState(_ preds: Tensor, _ target: Tensor) -> [Double] {
+        let v = preds.toDoubles(), w = target.count == 1 ? [Double](repeating: target.item(), count: v.count) : target.toDoubles()
+        if w.count != v.count { fail("MeanMetric: \(v.count) values but \(w.count) weights") }
+        return [zip(v, w).reduce(0) { $0 + $1.0 * $1.1 }, w.reduce(0, +)]
+    }
+    public override func compute(from s: [Double]) -> Tensor { Tensor(Float(s[0] / s[1])) }
+}
+
+// MARK: - Regression
+
+/// Mean squared error (torchmetrics' `MeanSquaredError`); `squared: false` gives its square root.
+public final class MeanSquaredError: Metric {
+    public let squared: Bool
+    public init(squared: Bool = true) { self.squared = squared; super.init(stateSize: 2) }
+    public override func batchState(_ preds: Tensor, _ target: Tensor) -> [Double] {
+        let (p, t) = regressionPair(preds, target, typeName)
+        return [zip(p, t).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }, Double(p.count)]
+    }
+    public override func compute(from s: [Double]) -> Tensor {
+        let mse = s[0] / s[1]
+        return Tensor(Float(squared ? mse : mse.squareRoot()))
+    }
+}
+
+/// Mean absolute error (torchmetrics' `MeanAbsoluteError`).
+public final class MeanAbsoluteError: Metric {
+    public init() { super.init(stateSize: 2) }
+    public override func batchState(_ preds: Tensor, _ target: Tensor) -> [Double] {
+        let (p, t) = regressionPair(preds, target, typeName)
+        return [zip(p, t).reduce(0) { $0 + Swift.abs($1.0 - $1.1) }, Double(p.count)]
+    }
+    public override func compute(from s: [Double]) -> Tensor { Tensor(Float(s[0] / s[1])) }
+}
+
+func regressionPair(_ preds: Tensor, _ target: Tensor, _ name: String) -> ([Double], [Double]) {
+    if preds.shape != target.shape {
+        fail("Predictions and targets are expected to have the same shape, but got \(shapeString(preds.shape)) and \(shapeString(target.shape)).")
+    }
+    return (preds.detach().toDoubles(), target.detach().toDoubles())
+}

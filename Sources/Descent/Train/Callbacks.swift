@@ -1,0 +1,177 @@
+import Foundation
+
+/// Hooks into a `Trainer`'s loops (Lightning's `Callback`): subclass and override what you need.
+/// `module` is the model being trained.
+open class Callback {
+    public init() {}
+    open func onFitStart(_ trainer: Trainer, _ module: Module) throws {}
+    open func onFitEnd(_ trainer: Trainer, _ module: Module) throws {}
+    open func onTrainEpochStart(_ trainer: Trainer, _ module: Module) throws {}
+    /// After the epoch's training batches, its validation and the module's `onTrainEpochEnd`.
+    open func onTrainEpochEnd(_ trainer: Trainer, _ module: Module) throws {}
+    open func onTrainBatchEnd(_ trainer: Trainer, _ module: Module, loss: Tensor, batchIndex: Int) throws {}
+    open func onValidationEpochStart(_ trainer: Trainer, _ module: Module) throws {}
+    open func onValidationEpochEnd(_ trainer: Trainer, _ module: Module) throws {}
+    /// After a validation run, once its epoch metrics are in `trainer.callbackMetrics`.
+    open func onValidationEnd(_ trainer: Trainer, _ module: Module) throws {}
+    open func onTestEpochEnd(_ trainer: Trainer, _ module: Module) throws {}
+}
+
+/// Whether a smaller or a larger monitored value is better.
+public enum MonitorMode: String, Sendable { case min, max }
+
+/// Saves checkpoints while training (Lightning's `ModelCheckpoint`): after each validation (or each
+/// epoch when there is none), keeps the `saveTopK` best by `monitor` (or the latest when `monitor`
+/// is nil). A checkpoint is a safetensors file holding the model's state dict under its own names,
+/// the optimizer's state under `optimizer_states.0.`, and `epoch` / `global_step` in the metadata;
+/// `loadFromCheckpoint` and `Trainer.fit(..., ckptPath:)` read it back. Writes are atomic.
+public final class ModelCheckpoint: Callback {
+    public let monitor: String?
+    public let mode: MonitorMode
+    public let saveTopK: Int
+    public let saveLast: Bool
+    public let everyNEpochs: Int
+    /// The folder (default: `<logger's logDir>/checkpoints`, or `<defaultRootDir>/checkpoints`).
+    public private(set) var dirpath: String?
+    /// The file name template (default `"epoch={epoch}-step={step}"`); `{name}` and `{name:.2f}` take
+    /// `epoch`, `step` or a logged metric and are written `name=value`.
+    public let filename: String?
+    /// The best checkpoint so far ("" before the first save).
+    public private(set) var bestModelPath = ""
+    /// Its monitored value.
+    public private(set) var bestModelScore: Double?
+    /// The latest checkpoint written (`last.ckpt` with `saveLast`).
+    public private(set) var lastModelPath = ""
+    /// The kept checkpoints and their scores.
+    public private(set) var bestKModels: [String: Double] = [:]
+
+    public init(dirpath: String? = nil, filename: String? = nil, monitor: String? = nil, mode: MonitorMode = .min,
+                saveTopK: Int = 1, saveLast: Bool = false, everyNEpochs: Int = 1) {
+        if saveTopK < -1 { fail("Invalid value for save_top_k=\(saveTopK). Must be >= -1") }
+        self.dirpath = dirpath; self.filename = filename; self.monitor = monitor; self.mode = mode
+        self.saveTopK = saveTopK; self.saveLast = saveLast; self.everyNEpochs = everyNEpochs
+    }
+
+    var savedThisEpoch = -1
+
+    public override func onFitStart(_ trainer: Trainer, _ module: Module) throws {
+        if dirpath == nil { dirpath = trainer.logDir + "/checkpoints" }
+    }
+    public override func onValidationEnd(_ trainer: Trainer, _ module: Module) throws {
+        if trainer.sanityChecking { return }
+        try save(trainer, module)
+    }
+    public override func onTrainEpochEnd(_ trainer: Trainer, _ module: Module) throws {
+        if trainer.ranValidationThisEpoch { return }
+        try save(trainer, module)
+    }
+
+    func better(_ a: Double, than b: Double) -> Bool { mode == .min ? a < b : a > b }
+
+    func save(_ trainer: Trainer, _ module: Module) throws {
+        guard saveTopK != 0 || saveLast, (trainer.currentEpoch + 1) % everyNEpochs == 0, savedThisEpoch != trainer.currentEpoch else { return }
+        savedThisEpoch = trainer.currentEpoch
+        let dir = dirpath ?? trainer.logDir + "/checkpoints"
+        try makeDirectory(dir)
+        let name = formatName(trainer)
+        if saveTopK != 0 {
+            if let m = monitor {
+                guard let score = trainer.callbackMetrics[m] else {
+                    fail("`ModelCheckpoint(monitor='\(m)')` could not find the monitored key in the returned metrics: \(trainer.callbackMetrics.keys.sorted()). HINT: Did you call `log('\(m)', value)` in the `LightningModule`?")
+                }
+                let path = dir + "/" + name + ".ckpt"
+                let worst = bestKModels.max { better($0.value, than: $1.value) }
+                if saveTopK == -1 || bestKModels.count < saveTopK || (worst.map { better(score, than: $0.value) } ?? true) {
+                    try trainer.saveCheckpoint(path, module)
+                    bestKModels[path] = score
+                    if saveTopK != -1 && bestKModels.count > saveTopK, let w = worst, w.key != path {
+                        bestKModels[w.key] = nil
+                        try? FileManager.default.removeItem(atPath: w.key)
+                    }
+                    let best = bestKModels.min { better($0.value, than: $1.value) }!
+                    bestModelPath = best.key; bestModelScore = best.value
+                }
+            } else {
+                // no monitor: keep the latest
+                let path = dir + "/" + name + ".ckpt"
+                try trainer.saveCheckpoint(path, module)
+                if saveTopK != -1 {
+                    for old in bestKModels.keys where old != path { try? FileManager.default.removeItem(atPath: old) }
+                    bestKModels = [:]
+                }
+                bestKModels[path] = 0
+                bestModelPath = path
+            }
+        }
+        if saveLast {
+            lastModelPath = dir + "/last.ckpt"
+            try trainer.saveCheckpoint(lastModelPath, module)
+        }
+    }
+
+    /// `epoch={epoch}-step={step}` with the values filled in (Lightning's auto-inserted metric names).
+    func formatName(_ trainer: Trainer) -> String {
+        let template = filename ?? "{epoch}-{step}"
+        var out = "", i = template.startIndex
+        while i < template.endIndex {
+            if template[i] == "{", let close = template[i...].firstIndex(of: "}") {
+                let spec = template[template.index(after: i)..<close]
+                let parts = spec.split(separator: ":", maxSplits: 1)
+                let key = String(parts.first ?? "")
+                let value: Double? = key == "epoch" ? Double(trainer.currentEpoch) : key == "step" ? Double(trainer.globalStep)
+                    : trainer.callbackMetrics[key]
+                var text = value.map { pythonNumber($0, integral: key == "epoch" || key == "step") } ?? "nan"
+                if parts.count == 2, let v = value, parts[1].hasPrefix("."), parts[1].hasSuffix("f"), let digits = Int(parts[1].dropFirst().dropLast()) {
+                    text = String(format: "%.\(digits)f", v)
+                }
+                out += key + "=" + text
+                i = template.index(after: close)
+            } else {
+                out.append(template[i]); i = template.index(after: i)
+            }
+        }
+        return out
+    }
+}
+
+/// Stops training when a monitored metric stops improving (Lightning's `EarlyStopping`): after
+/// `patience` validation runs without an improvement of more than `minDelta`.
+public final class EarlyStopping: Callback {
+    public let monitor: String
+    public let minDelta: Double
+    public let patience: Int
+    public let mode: MonitorMode
+    public let stoppingThreshold: Double?
+    public let divergenceThreshold: Double?
+    public let checkFinite: Bool
+    /// Validation runs since the last improvement.
+    public private(set) var waitCount = 0
+    public private(set) var bestScore: Double
+    /// The epoch at which training was stopped (0 if it was not).
+    public private(set) var stoppedEpoch = 0
+
+    public init(monitor: String, minDelta: Double = 0, patience: Int = 3, mode: MonitorMode = .min,
+                checkFinite: Bool = true, stoppingThreshold: Double? = nil, divergenceThreshold: Double? = nil) {
+        self.monitor = monitor; self.minDelta = Swift.abs(minDelta); self.patience = patience; self.mode = mode
+        self.checkFinite = checkFinite; self.stoppingThreshold = stoppingThreshold; self.divergenceThreshold = divergenceThreshold
+        bestScore = mode == .min ? .infinity : -.infinity
+    }
+
+    public override func onValidationEnd(_ trainer: Trainer, _ module: Module) throws {
+        if trainer.sanityChecking { return }
+        guard let current = trainer.callbackMetrics[monitor] else {
+            fail("Early stopping conditioned on metric `\(monitor)` which is not available. Pass in or modify your `EarlyStopping` callback to use any of the following: `\(trainer.callbackMetrics.keys.sorted().joined(separator: "`, `"))`")
+        }
+        var stop = false
+        if checkFinite && !current.isFinite { stop = true }
+        else if let s = stoppingThreshold, mode == .min ? current < s : current > s { stop = true }
+        else if let d = divergenceThreshold, mode == .min ? current > d : current < d { stop = true }
+        else if mode == .min ? current + minDelta < bestScore : current - minDelta > bestScore {
+            bestScore = current; waitCount = 0
+        } else {
+            waitCount += 1
+            if waitCount >= patience { stop = true }
+        }
+        if stop { stoppedEpoch = trainer.currentEpoch; trainer.shouldStop = true }
+    }
+}

@@ -1,0 +1,470 @@
+import Foundation
+
+/// Runs the training, validation and test loops of a `TrainingModule` (Lightning's `Trainer`):
+/// per epoch, every training batch (forward in `trainingStep`, backward, optimizer step), then the
+/// validation batches in eval mode without gradients, the epoch hooks, callbacks (checkpoints, early
+/// stopping), and the metrics logged with `log(...)` sent to the loggers.
+///
+/// ```swift
+/// let trainer = Trainer(maxEpochs: 3, callbacks: [ModelCheckpoint(monitor: "valid_acc", mode: .max)],
+///                       logger: TensorBoardLogger(saveDir: "logs"))
+/// try trainer.fit(model, dataModule: data)
+/// let results = try trainer.test(model, dataModule: data)   // ["test_acc": 0.97...]
+/// ```
+public final class Trainer {
+    public let maxEpochs: Int
+    public let maxSteps: Int
+    public let minEpochs: Int
+    public var callbacks: [Callback]
+    public let loggers: [ExperimentLogger]
+    public let enableProgressBar: Bool
+    public let enableModelSummary: Bool
+    public let logEveryNSteps: Int
+    public let numSanityValSteps: Int
+    public let checkValEveryNEpoch: Int
+    public let limitTrainBatches: Int?
+    public let limitValBatches: Int?
+    public let limitTestBatches: Int?
+    public let accumulateGradBatches: Int
+    public let gradientClipVal: Double?
+    public let gradientClipAlgorithm: String
+    public let defaultRootDir: String
+
+    /// The epoch being run (0-based); after `fit`, the number of epochs run.
+    public private(set) var currentEpoch = 0
+    /// Optimizer steps taken.
+    public private(set) var globalStep = 0
+    /// Set to stop training at the end of the current epoch (EarlyStopping does).
+    public var shouldStop = false
+    /// The latest value of every logged metric (epoch means for epoch-level ones).
+    public private(set) var callbackMetrics: [String: Double] = [:]
+    /// The metrics logged with `progressBar: true`, as the progress bar shows them.
+    public private(set) var progressBarMetrics: [String: Double] = [:]
+    /// What was last sent to the loggers.
+    public private(set) var loggedMetrics: [String: Double] = [:]
+    /// The optimizer `configureOptimizers()` returned.
+    public private(set) var optimizer: Optimizer?
+    /// The learning-rate scheduler `configureLRScheduler` returned.
+    public private(set) var lrScheduler: LRScheduler?
+    /// True while the pre-training validation sanity check runs.
+    public private(set) var sanityChecking = false
+    var ranValidationThisEpoch = false
+
+    /// `maxEpochs` defaults to 1000 when neither it nor `maxSteps` is given, as in Lightning.
+    /// `logger` (or `loggers`) gets the metrics; without any, a `CSVLogger` in `defaultRootDir` does
+    /// (pass `loggers: []` for none). A `ModelCheckpoint` saving the latest epoch is added when
+    /// `enableCheckpointing` and no checkpoint callback is given.
+    public init(maxEpochs: Int? = nil, maxSteps: Int = -1, minEpochs: Int = 0, callbacks: [Callback] = [],
+                logger: ExperimentLogger? = nil, loggers: [ExperimentLogger]? = nil,
+                enableCheckpointing: Bool = true, enableProgressBar: Bool = true, enableModelSummary: Bool = true,
+                logEveryNSteps: Int = 50, numSanityValSteps: Int = 2, checkValEveryNEpoch: Int = 1,
+                limitTrainBatches: Int? = nil, limitValBatches: Int? = nil, limitTestBatches: Int? = nil,
+                accumulateGradBatches: Int = 1, gradientClipVal: Double? = nil, gradientClipAlgorithm: String = "norm",
+                defaultRootDir: String? = nil) {
+        if accumulateGradBatches < 1 { fail("`Trainer(accumulate_grad_batches=\(accumulateGradBatches))` must be a positive integer") }
+        if gradientClipAlgorithm != "norm" && gradientClipAlgorithm != "value" {
+            fail("`gradient_clip_algorithm` \(gradientClipAlgorithm) is invalid. Allowed algorithms: ['value', 'norm']")
+        }
+        self.maxEpochs = maxEpochs ?? (maxSteps == -1 ? 1000 : Int.max)
+        self.maxSteps = maxSteps; self.minEpochs = minEpochs
+        self.enableProgressBar = enableProgressBar; self.enableModelSummary = enableModelSummary
+        self.logEveryNSteps = logEveryNSteps; self.numSanityValSteps = numSanityValSteps
+        self.checkValEveryNEpoch = checkValEveryNEpoch
+        self.limitTrainBatches = limitTrainBatches; self.limitValBatches = limitValBatches; self.limitTestBatches = limitTestBatches
+        self.accumulateGradBatches = accumulateGradBatches
+        self.gradientClipVal = gradientClipVal; self.gradientClipAlgorithm = gradientClipAlgorithm
+        let root = defaultRootDir ?? FileManager.default.currentDirectoryPath
+        self.defaultRootDir = root
+        if let l = loggers { self.loggers = l }
+        else if let l = logger { self.loggers = [l] }
+        else { self.loggers = [CSVLogger(saveDir: root)] }
+        var cbs = callbacks
+        if enableCheckpointing && !cbs.contains(where: { $0 is ModelCheckpoint }) { cbs.append(ModelCheckpoint()) }
+        self.callbacks = cbs
+    }
+
+    /// The first logger.
+    public var logger: ExperimentLogger? { loggers.first }
+    /// Where checkpoints go by default: the first logger's `logDir`, else `defaultRootDir`.
+    public var logDir: String { loggers.first?.logDir ?? defaultRootDir }
+    /// The first `ModelCheckpoint` callback.
+    public var checkpointCallback: ModelCheckpoint? { callbacks.lazy.compactMap { $0 as? ModelCheckpoint }.first }
+
+    // MARK: - Attaching to modules (for `log`)
+
+    nonisolated(unsafe) private static var attachedTrainers: [ObjectIdentifier: Trainer] = [:]
+    static func attached(to module: Module) -> Trainer? { attachedTrainers[ObjectIdentifier(module)] }
+    private func attach(_ m: Module) { Trainer.attachedTrainers[ObjectIdentifier(m)] = self }
+    private func detach(_ m: Module) { Trainer.attachedTrainers[ObjectIdentifier(m)] = nil }
+
+    // MARK: - Logged values
+
+    enum Phase { case trainStep, trainEpochEnd, validation, test, other }
+    private var phase = Phase.other
+    private var currentBatchSize = 1
+
+    /// Lightning accumulates `value * batchSize` and the batch sizes in float32 tensors and reports their quotient.
+    struct Accumulator { var sum: Float = 0, weight: Float = 0, onStep = false, onEpoch = false, progressBar = false, logger = true }
+    /// Epoch accumulators of the loop being run.
+    private var epochValues: [String: Accumulator] = [:]
+    private var stepValues: [String: (value: Double, logger: Bool)] = [:]
+
+    func record(_ name: String, _ value: Double, progressBar: Bool, logger: Bool, onStep: Bool?, onEpoch: Bool?, batchSize: Int?) {
+        let inStep = phase == .trainStep
+        let step = onStep ?? inStep
+        let epoch = onEpoch ?? !inStep
+        if !inStep && phase != .validation && phase != .test && step {
+            fail("You can't `self.log(\(name), ..., on_step=True)` in an epoch-end hook: only on_step=False is allowed there")
+        }
+        let both = step && epoch
+        if step {
+            let key = both ? name + "_step" : name
+            stepValues[key] = (value, logger)
+            callbackMetrics[key] = value
+            if progressBar { progressBarMetrics[key] = value }
+        }
+        if epoch {
+            let key = both ? name + "_epoch" : name
+            let w = (phase == .trainEpochEnd || phase == .other ? 1 : (batchSize ?? currentBatchSize))
+            var a = epochValues[key] ?? Accumulator()
+            a.sum += Float(value) * Float(w); a.weight += Float(w); a.onEpoch = true; a.progressBar = progressBar; a.logger = logger
+            epochValues[key] = a
+        }
+    }
+
+    /// Moves the epoch means into `callbackMetrics` and returns those meant for the loggers.
+    private func closeEpoch() -> [String: Double] {
+        var out: [String: Double] = [:]
+        for (k, a) in epochValues where a.weight > 0 {
+            let v = Double(a.sum / a.weight)
+            callbackMetrics[k] = v
+            if a.progressBar { progressBarMetrics[k] = v }
+            if a.logger { out[k] = v }
+        }
+        epochValues = [:]
+        return out
+    }
+
+    private func sendToLoggers(_ metrics: [String: Double], step: Int) throws {
+        guard !metrics.isEmpty else { return }
+        var m = metrics
+        m["epoch"] = Double(currentEpoch)
+        for (k, v) in m { loggedMetrics[k] = v }
+        for l in loggers { try l.logMetrics(m, step: step) }
+    }
+
+    /// The batch size Lightning would infer: the first dim of the first tensor in the batch.
+    private func inferBatchSize(_ batch: Any) -> Int {
+        if let t = batch as? Tensor { return t.shape.first ?? 1 }
+        if let ts = batch as? [Tensor], let t = ts.first { return t.shape.first ?? 1 }
+        for child in Mirror(reflecting: batch).children {
+            if let t = child.value as? Tensor { return t.shape.first ?? 1 }
+        }
+        return 1
+    }
+
+    // MARK: - fit
+
+    /// Trains `model` on `dataModule`'s data (validating each epoch when it has validation data).
+    /// With `ckptPath`, resumes from a checkpoint written by `ModelCheckpoint`.
+    public func fit<M: TrainingModule, D: DataModule>(_ model: M, dataModule: D, ckptPath: String? = nil) throws
+    where D.TrainSet.Batch == M.Batch, D.ValSet.Batch == M.Batch {
+        try dataModule.prepareData()
+        try dataModule.setup(stage: .fit)
+        let val: DataLoader<D.ValSet>? = D.ValSet.self is any EmptyDataset.Type ? nil : dataModule.valDataLoader()
+        try run(model, train: dataModule.trainDataLoader(), val: val, ckptPath: ckptPath)
+        try dataModule.teardown(stage: .fit)
+    }
+
+    /// Trains `model` on `trainDataLoaders`, validating on `valDataLoaders` each epoch.
+    public func fit<M: TrainingModule, T: Dataset, V: Dataset>(_ model: M, trainDataLoaders: DataLoader<T>, valDataLoaders: DataLoader<V>,
+                                                                ckptPath: String? = nil) throws
+    where T.Batch == M.Batch, V.Batch == M.Batch {
+        try run(model, train: trainDataLoaders, val: valDataLoaders, ckptPath: ckptPath)
+    }
+
+    /// Trains `model` on `trainDataLoaders` without validation.
+    public func fit<M: TrainingModule, T: Dataset>(_ model: M, trainDataLoaders: DataLoader<T>, ckptPath: String? = nil) throws
+    where T.Batch == M.Batch {
+        try run(model, train: trainDataLoaders, val: nil as DataLoader<NoDataset<M.Batch>>?, ckptPath: ckptPath)
+    }
+
+    private func run<M: TrainingModule, T: Dataset, V: Dataset>(_ model: M, train: DataLoader<T>, val: DataLoader<V>?, ckptPath: String?) throws
+    where T.Batch == M.Batch, V.Batch == M.Batch {
+        attach(model)
+        defer { detach(model) }
+        let opt = model.configureOptimizers()
+        optimizer = opt
+        lrScheduler = model.configureLRScheduler(opt)
+        shouldStop = false
+        var startEpoch = 0
+        if let path = ckptPath {
+            let meta = try safetensorsMetadata(from: path)
+            let sd = try load(from: path)
+            try model.loadStateDict(StateDict(sd.filter { !$0.0.hasPrefix(checkpointOptimizerPrefix) }))
+            let optState = StateDict(sd.filter { $0.0.hasPrefix(checkpointOptimizerPrefix) }.map { (String($0.0.dropFirst(checkpointOptimizerPrefix.count)), $0.1) })
+            try opt.loadStateDict(optState)
+            startEpoch = (Int(meta["epoch"] ?? "") ?? -1) + 1
+            globalStep = Int(meta["global_step"] ?? "") ?? 0
+        }
+        if enableModelSummary { FileHandle.standardError.write(Data((modelSummary(model) + "\n").utf8)) }
+        for c in callbacks { try c.onFitStart(self, model) }
+        model.onFitStart()
+
+        if let v = val, numSanityValSteps > 0 {
+            sanityChecking = true
+            _ = try validate(model, v, limit: numSanityValSteps)
+            sanityChecking = false
+            callbackMetrics = [:]; progressBarMetrics = [:]
+        }
+
+        var status = "success"
+        defer { for l in loggers { try? l.finalize(status: status) } }
+        do {
+            currentEpoch = startEpoch
+            while currentEpoch < maxEpochs && !(shouldStop && currentEpoch >= minEpochs) && !(maxSteps >= 0 && globalStep >= maxSteps) {
+                try trainEpoch(model, train, opt)
+                ranValidationThisEpoch = false
+                if let v = val, (currentEpoch + 1) % checkValEveryNEpoch == 0 {
+                    let logged = try validate(model, v, limit: limitValBatches)
+                    try sendToLoggers(logged, step: Swift.max(globalStep - 1, 0))
+                    ranValidationThisEpoch = true
+                    for c in callbacks { try c.onValidationEnd(self, model) }
+                }
+                phase = .trainEpochEnd
+                model.onTrainEpochEnd()
+                phase = .other
+                try sendToLoggers(closeEpoch(), step: Swift.max(globalStep - 1, 0))
+                for c in callbacks { try c.onTrainEpochEnd(self, model) }
+                if let s = lrScheduler {
+                    if let p = s as? ReduceLROnPlateau {
+                        guard let m = callbackMetrics[model.lrSchedulerMonitor] else {
+                            fail("ReduceLROnPlateau conditioned on metric \(model.lrSchedulerMonitor) which is not available. Available metrics are: \(callbackMetrics.keys.sorted())")
+                        }
+                        p.step(metric: m)
+                    } else {
+                        s.step()
+                    }
+                }
+                if enableProgressBar { printProgress(done: true, batches: train.count, batch: train.count) }
+                currentEpoch += 1
+            }
+        } catch {
+            status = "failed"
+            throw error
+        }
+        for c in callbacks { try c.onFitEnd(self, model) }
+        model.onFitEnd()
+    }
+
+    private func trainEpoch<M: TrainingModule, T: Dataset>(_ model: M, _ loader: DataLoader<T>, _ opt: Optimizer) throws where T.Batch == M.Batch {
+        model.train()
+        for c in callbacks { try c.onTrainEpochStart(self, model) }
+        model.onTrainEpochStart()
+        let limit = limitTrainBatches ?? Int.max
+        let total = Swift.min(loader.count, limit)
+        var i = 0
+        var pending = 0
+        for batch in loader {
+            if i >= limit || (maxSteps >= 0 && globalStep >= maxSteps) { break }
+            currentBatchSize = inferBatchSize(batch)
+            phase = .trainStep
+            let loss = model.trainingStep(batch, batchIndex: i)
+            phase = .other
+            (accumulateGradBatches > 1 ? loss / Double(accumulateGradBatches) : loss).backward()
+            pending += 1
+            if pending == accumulateGradBatches || i + 1 == total {
+                if let c = gradientClipVal {
+                    if gradientClipAlgorithm == "value" { clipGradValue_(model.parameters(), clipValue: c) }
+                    else { clipGradNorm_(model.parameters(), maxNorm: c) }
+                }
+                opt.step()
+                opt.zeroGrad()
+                pending = 0
+                globalStep += 1
+                if globalStep % logEveryNSteps == 0 || shouldStop {
+                    let out = stepValues.filter { $0.value.logger }.mapValues(\.value)
+                    try sendToLoggers(out, step: globalStep - 1)
+                }
+            }
+            for c in callbacks { try c.onTrainBatchEnd(self, model, loss: loss, batchIndex: i) }
+            i += 1
+            if enableProgressBar && (i % 20 == 0) { printProgress(done: false, batches: total, batch: i) }
+        }
+    }
+
+    /// Runs the validation loop; returns the epoch metrics for the loggers.
+    private func validate<M: TrainingModule, V: Dataset>(_ model: M, _ loader: DataLoader<V>, limit: Int?) throws -> [String: Double] where V.Batch == M.Batch {
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { model.train(wasTraining) }
+        // the epoch accumulators of the training loop are kept aside
+        let trainValues = epochValues
+        epochValues = [:]
+        defer { epochValues.merge(trainValues) { a, _ in a } }
+        for c in callbacks { try c.onValidationEpochStart(self, model) }
+        phase = .validation
+        model.onValidationEpochStart()
+        try noGrad {
+            var i = 0
+            for batch in loader {
+                if let l = limit, i >= l { break }
+                currentBatchSize = inferBatchSize(batch)
+                phase = .validation
+                _ = model.validationStep(batch, batchIndex: i)
+                i += 1
+            }
+            phase = .validation
+            model.onValidationEpochEnd()
+            for c in callbacks { try c.onValidationEpochEnd(self, model) }
+        }
+        phase = .other
+        return closeEpoch()
+    }
+
+    // MARK: - validate / test
+
+    /// Runs one validation epoch on `dataModule`'s validation data; returns the logged epoch metrics.
+    @discardableResult
+    public func validate<M: TrainingModule, D: DataModule>(_ model: M, dataModule: D) throws -> [String: Double] where D.ValSet.Batch == M.Batch {
+        try dataModule.setup(stage: .validate)
+        if D.ValSet.self is any EmptyDataset.Type { fail("No `val_dataloader()` method defined to run `Trainer.validate`.") }
+        attach(model)
+        defer { detach(model) }
+        let out = try validate(model, dataModule.valDataLoader(), limit: limitValBatches)
+        try sendToLoggers(out, step: globalStep)
+        for l in loggers { try l.save() }
+        return out
+    }
+
+    /// Runs the test loop on `dataModule`'s test data and returns the metrics logged during it
+    /// (Lightning returns them as `[{name: value}]`; here, one dictionary). Prints them as a table.
+    @discardableResult
+    public func test<M: TrainingModule, D: DataModule>(_ model: M, dataModule: D, verbose: Bool = true) throws -> [String: Double]
+    where D.TestSet.Batch == M.Batch {
+        try dataModule.prepareData()
+        try dataModule.setup(stage: .test)
+        if D.TestSet.self is any EmptyDataset.Type { fail("No `test_dataloader()` method defined to run `Trainer.test`.") }
+        let out = try test(model, dataLoaders: dataModule.testDataLoader(), verbose: verbose)
+        try dataModule.teardown(stage: .test)
+        return out
+    }
+
+    /// Runs the test loop on `dataLoaders` and returns the metrics logged during it.
+    @discardableResult
+    public func test<M: TrainingModule, T: Dataset>(_ model: M, dataLoaders: DataLoader<T>, verbose: Bool = true) throws -> [String: Double]
+    where T.Batch == M.Batch {
+        attach(model)
+        defer { detach(model) }
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { model.train(wasTraining) }
+        let saved = epochValues
+        epochValues = [:]
+        defer { epochValues = saved }
+        phase = .test
+        model.onTestEpochStart()
+        noGrad {
+            var i = 0
+            for batch in dataLoaders {
+                if let l = limitTestBatches, i >= l { break }
+                currentBatchSize = inferBatchSize(batch)
+                phase = .test
+                _ = model.testStep(batch, batchIndex: i)
+                i += 1
+            }
+            phase = .test
+            model.onTestEpochEnd()
+        }
+        phase = .other
+        for c in callbacks { try c.onTestEpochEnd(self, model) }
+        let out = closeEpoch()
+        try sendToLoggers(out, step: globalStep)
+        for l in loggers { try l.save() }
+        if verbose { print(resultsTable(out, stage: "test")) }
+        return out
+    }
+
+    // MARK: - Checkpoints
+
+    /// Writes `module`'s weights, the optimizer's state, the epoch and the global step to `path`
+    /// (safetensors, atomically).
+    public func saveCheckpoint(_ path: String, _ module: Module) throws {
+        var sd = module.stateDict()
+        if let o = optimizer { for (k, v) in o.stateDict() { sd[checkpointOptimizerPrefix + k] = v } }
+        try save(sd, to: path, metadata: ["epoch": String(currentEpoch), "global_step": String(globalStep), "format": "descent-checkpoint"])
+    }
+
+    // MARK: - Printing
+
+    private var epochStart = Date()
+    private func printProgress(done: Bool, batches: Int, batch: Int) {
+        if batch <= 20 && !done { epochStart = Date() }
+        let metrics = progressBarMetrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.3f", $0.value))" }
+        let pct = batches > 0 ? 100 * batch / batches : 100
+        let width = 10, filled = batches > 0 ? width * batch / batches : width
+        let bar = String(repeating: "█", count: filled) + String(repeating: " ", count: width - filled)
+        let elapsed = Date().timeIntervalSince(epochStart)
+        let rate = elapsed > 0 ? Double(batch) / elapsed : 0
+        var line = "\rEpoch \(currentEpoch): \(String(format: "%3d", pct))%|\(bar)| \(batch)/\(batches) [\(String(format: "%.1f", rate))it/s"
+        if !metrics.isEmpty { line += ", " + metrics.joined(separator: ", ") }
+        line += "]" + (done ? "\n" : "")
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// Lightning's plain-text results table (its output without the `rich` package, 120 columns).
+    public func resultsTable(_ results: [String: Double], stage: String) -> String {
+        guard !results.isEmpty else { return "" }
+        let names = results.keys.sorted()
+        let header = "DataLoader 0"
+        let width = Swift.min(Swift.max(names.map(\.count).max() ?? 0, header.count, 25), 60)
+        func center(_ s: String) -> String {
+            let pad = Swift.max(width - s.count, 0)
+            return String(repeating: " ", count: pad / 2) + s + String(repeating: " ", count: pad - pad / 2)
+        }
+        func row(_ a: String, _ b: String) -> String {
+            var r = center(a) + center(b)
+            while r.hasSuffix(" ") { r.removeLast() }
+            return r
+        }
+        let bar = String(repeating: "─", count: 120)
+        var lines = [bar, row(stage.prefix(1).uppercased() + stage.dropFirst() + " metric", header), bar]
+        for n in names { lines.append(row(n, "\(results[n]!)")) }
+        lines.append(bar)
+        return lines.joined(separator: "\n")
+    }
+
+    /// Lightning's model summary: the direct children with their types and parameter counts.
+    func modelSummary(_ model: Module) -> String {
+        let kids = model.namedChildren()
+        func fmt(_ n: Int) -> String {
+            if n < 1000 { return "\(n)" }
+            let units = ["K", "M", "B", "T"]
+            var v = Double(n), i = -1
+            while v >= 1000 && i < units.count - 1 { v /= 1000; i += 1 }
+            return String(format: "%.1f %@", v, units[i])
+        }
+        let rows = kids.enumerated().map { (i, kv) -> [String] in
+            let params = kv.1.parameters().reduce(0) { $0 + $1.count }
+            return ["\(i)", kv.0, kv.1.typeName, fmt(params), kv.1.isTraining ? "train" : "eval"]
+        }
+        let headers = ["", "Name", "Type", "Params", "Mode"]
+        var widths = headers.map(\.count)
+        for r in rows { for (j, c) in r.enumerated() { widths[j] = Swift.max(widths[j], c.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: " | ")
+        }
+        let headerLine = line(headers)
+        var out = [headerLine, String(repeating: "-", count: headerLine.count)]
+        out += rows.map(line)
+        let all = model.parameters()
+        let trainable = all.filter(\.requiresGrad).reduce(0) { $0 + $1.count }
+        let total = all.reduce(0) { $0 + $1.count }
+        out.append(String(repeating: "-", count: headerLine.count))
+        out.append(fmt(trainable).padding(toLength: 10, withPad: " ", startingAt: 0) + "Trainable params")
+        out.append(fmt(total - trainable).padding(toLength: 10, withPad: " ", startingAt: 0) + "Non-trainable params")
+        out.append(fmt(total).padding(toLength: 10, withPad: " ", startingAt: 0) + "Total params")
+        out.append(String(format: "%-10.3f", Double(all.reduce(0) { $0 + $1.count * $1.dtype.itemSize }) / 1e6) + "Total estimated model params size (MB)")
+        return out.joined(separator: "\n")
+    }
+}

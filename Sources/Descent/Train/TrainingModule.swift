@@ -1,0 +1,149 @@
+import Foundation
+
+/// Which part of the workflow a `DataModule.setup(stage:)` call prepares (Lightning's `stage`).
+public enum Stage: String, Sendable {
+    case fit, validate, test, predict
+}
+
+/// A model that knows how to train itself (Lightning's `LightningModule`): a `Module` subclass
+/// that adopts this protocol supplies `trainingStep` and `configureOptimizers`, and may supply
+/// `validationStep`, `testStep` and the epoch hooks; a `Trainer` runs the loops.
+///
+/// ```swift
+/// final class Classifier: Module, TrainingModule {
+///     let net = Sequential { Flatten(); Linear(784, 10) }
+///     override func forward(_ x: Tensor) -> Tensor { net(x) }
+///     func trainingStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor {
+///         let loss = crossEntropy(self(batch.0), batch.1)
+///         log("train_loss", loss)
+///         return loss
+///     }
+///     func configureOptimizers() -> Optimizer { Adam(parameters(), lr: 1e-3) }
+/// }
+/// ```
+public protocol TrainingModule: Module {
+    /// What the data loaders yield (an `(input, target)` pair by default).
+    associatedtype Batch = (Tensor, Tensor)
+    /// The loss of one training batch; the trainer calls `backward()` on it and steps the optimizer.
+    func trainingStep(_ batch: Batch, batchIndex: Int) -> Tensor
+    /// One validation batch (run in eval mode without gradients); log metrics here. Default: nothing.
+    func validationStep(_ batch: Batch, batchIndex: Int) -> Tensor?
+    /// One test batch (eval mode, no gradients). Default: nothing.
+    func testStep(_ batch: Batch, batchIndex: Int) -> Tensor?
+    /// The optimizer to train with.
+    func configureOptimizers() -> Optimizer
+    /// A learning-rate scheduler for `optimizer`, stepped once per epoch (after validation). Default: none.
+    /// A `ReduceLROnPlateau` is stepped with the metric named by `lrSchedulerMonitor`.
+    func configureLRScheduler(_ optimizer: Optimizer) -> LRScheduler?
+    /// The metric a `ReduceLROnPlateau` watches (Lightning's `"monitor"`). Default: `"val_loss"`.
+    var lrSchedulerMonitor: String { get }
+
+    func onFitStart()
+    func onFitEnd()
+    func onTrainEpochStart()
+    func onTrainEpochEnd()
+    func onValidationEpochStart()
+    func onValidationEpochEnd()
+    func onTestEpochStart()
+    func onTestEpochEnd()
+}
+
+extension TrainingModule {
+    public func validationStep(_ batch: Batch, batchIndex: Int) -> Tensor? { nil }
+    public func testStep(_ batch: Batch, batchIndex: Int) -> Tensor? { nil }
+    public func configureLRScheduler(_ optimizer: Optimizer) -> LRScheduler? { nil }
+    public var lrSchedulerMonitor: String { "val_loss" }
+    public func onFitStart() {}
+    public func onFitEnd() {}
+    public func onTrainEpochStart() {}
+    public func onTrainEpochEnd() {}
+    public func onValidationEpochStart() {}
+    public func onValidationEpochEnd() {}
+    public func onTestEpochStart() {}
+    public func onTestEpochEnd() {}
+
+    /// The trainer running this module, while one is (Lightning's `self.trainer`).
+    public var trainer: Trainer? { Trainer.attached(to: self) }
+
+    /// Logs a scalar (Lightning's `self.log`). In `trainingStep` it is logged every step by default
+    /// (`onStep`), elsewhere once per epoch (`onEpoch`) as the mean over the epoch's batches weighted
+    /// by batch size; with both, the names get `_step` / `_epoch` suffixes. `progressBar` shows it in
+    /// the progress bar; `logger: false` keeps it out of the loggers (it still reaches callbacks).
+    public func log(_ name: String, _ value: Tensor, progressBar: Bool = false, logger: Bool = true,
+                    onStep: Bool? = nil, onEpoch: Bool? = nil, batchSize: Int? = nil) {
+        if value.count != 1 {
+            fail("`self.log(\(name), \(value))` was called, but the tensor must have a single element. You can try doing `self.log(\(name), \(value).mean())`")
+        }
+        log(name, value.detach().item(), progressBar: progressBar, logger: logger, onStep: onStep, onEpoch: onEpoch, batchSize: batchSize)
+    }
+
+    /// Logs a number (see `log(_:_:progressBar:logger:onStep:onEpoch:batchSize:)`).
+    public func log(_ name: String, _ value: Double, progressBar: Bool = false, logger: Bool = true,
+                    onStep: Bool? = nil, onEpoch: Bool? = nil, batchSize: Int? = nil) {
+        guard let t = trainer else {
+            warnOnce("You are trying to `self.log()` but the `self.trainer` reference is not registered on the model yet. This is most likely because the model hasn't been passed to the `Trainer`")
+            return
+        }
+        t.record(name, value, progressBar: progressBar, logger: logger, onStep: onStep, onEpoch: onEpoch, batchSize: batchSize)
+    }
+
+    /// Logs several values at once (Lightning's `self.log_dict`).
+    public func logDict(_ values: [String: Tensor], progressBar: Bool = false, logger: Bool = true,
+                        onStep: Bool? = nil, onEpoch: Bool? = nil, batchSize: Int? = nil) {
+        for (k, v) in values.sorted(by: { $0.key < $1.key }) {
+            log(k, v, progressBar: progressBar, logger: logger, onStep: onStep, onEpoch: onEpoch, batchSize: batchSize)
+        }
+    }
+
+    /// Loads the model weights of a checkpoint written by `ModelCheckpoint` (Lightning's
+    /// `load_from_checkpoint`, on an instance you made).
+    public func loadFromCheckpoint(_ path: String, strict: Bool = true) throws {
+        let sd = try Descent.load(from: path)
+        try loadStateDict(StateDict(sd.filter { !$0.0.hasPrefix(checkpointOptimizerPrefix) }), strict: strict)
+    }
+}
+
+let checkpointOptimizerPrefix = "optimizer_states.0."
+
+/// Where a `Trainer` gets its data (Lightning's `LightningDataModule`): download or check files in
+/// `prepareData`, build datasets in `setup(stage:)`, and hand out loaders. `valDataLoader` and
+/// `testDataLoader` are optional: leave them out and the trainer skips validation / cannot test.
+public protocol DataModule: AnyObject {
+    associatedtype TrainSet: Dataset
+    associatedtype ValSet: Dataset = NoDataset<TrainSet.Batch>
+    associatedtype TestSet: Dataset = NoDataset<TrainSet.Batch>
+    /// Downloads or checks data (called once, before `setup`). Default: nothing.
+    func prepareData() throws
+    /// Builds the datasets for `stage`. Default: nothing.
+    func setup(stage: Stage) throws
+    /// Cleans up after `stage`. Default: nothing.
+    func teardown(stage: Stage) throws
+    func trainDataLoader() -> DataLoader<TrainSet>
+    func valDataLoader() -> DataLoader<ValSet>
+    func testDataLoader() -> DataLoader<TestSet>
+}
+
+extension DataModule {
+    public func prepareData() throws {}
+    public func setup(stage: Stage) throws {}
+    public func teardown(stage: Stage) throws {}
+}
+extension DataModule where ValSet: EmptyDataset {
+    /// No validation data.
+    public func valDataLoader() -> DataLoader<ValSet> { DataLoader(ValSet()) }
+}
+extension DataModule where TestSet: EmptyDataset {
+    /// No test data.
+    public func testDataLoader() -> DataLoader<TestSet> { DataLoader(TestSet()) }
+}
+
+/// A dataset type that stands for "no data" (a `DataModule` without a validation or test split).
+public protocol EmptyDataset: Dataset { init() }
+
+/// The empty dataset of a `DataModule` that has no validation or test split.
+public struct NoDataset<Batch>: EmptyDataset {
+    public init() {}
+    public var count: Int { 0 }
+    public subscript(index: Int) -> Batch { fail("NoDataset has no samples") }
+    public func batch(_ indices: [Int]) -> Batch { fail("NoDataset has no samples") }
+}

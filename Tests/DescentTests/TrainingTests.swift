@@ -1,0 +1,314 @@
+import Foundation
+import Testing
+import Descent
+
+// Metrics (torchmetrics 1.9.0), the Trainer (Lightning 2.6 semantics), loggers and checkpoints.
+
+@Suite struct MetricsTests {
+    // torchmetrics:
+    //   torch.manual_seed(0); logits = torch.randn(12, 4); target = torch.tensor([0,1,2,3,0,1,2,0,1,0,0,1])
+    //   preds = logits.argmax(1)
+    //   [cls(task="multiclass", num_classes=5, average=avg)(preds, target) for avg in micro/macro/weighted/none]
+    static let target = Tensor([0, 1, 2, 3, 0, 1, 2, 0, 1, 0, 0, 1])
+    static func logits() -> Tensor { manualSeed(0); return Tensor.randn(12, 4) }
+
+    @Test func multiclassScoresMatchTorchmetrics() {
+        let preds = Self.logits().argmax(dim: 1)
+        let expected: [(String, (MetricAverage) -> StatScoresMetric, [Double], [Double])] = [
+            ("accuracy", { Accuracy(task: .multiclass(numClasses: 5), average: $0) },
+             [0.1666666716337204, 0.1875, 0.1666666716337204], [0.0, 0.25, 0.5, 0.0, 0.0]),
+            ("precision", { Precision(task: .multiclass(numClasses: 5), average: $0) },
+             [0.1666666716337204, 0.1458333432674408, 0.1388888955116272], [0.0, 0.25, 0.3333333432674408, 0.0, 0.0]),
+            ("recall", { Recall(task: .multiclass(numClasses: 5), average: $0) },
+             [0.1666666716337204, 0.1875, 0.1666666716337204], [0.0, 0.25, 0.5, 0.0, 0.0]),
+            ("f1", { F1Score(task: .multiclass(numClasses: 5), average: $0) },
+             [0.1666666716337204, 0.16249999403953552, 0.15000000596046448], [0.0, 0.25, 0.4000000059604645, 0.0, 0.0]),
+        ]
+        for (name, make, scalars, perClass) in expected {
+            for (avg, v) in zip([MetricAverage.micro, .macro, .weighted], scalars) {
+                let got = make(avg)(preds, Self.target)
+                #expect(got.dtype == .float32 && got.shape == [], "\(name) \(avg)")
+                #expect(Float(got.item()) == Float(v), "\(name) \(avg): \(got.item()) vs \(v)")
+            }
+            #expect(make(.none)(preds, Self.target).toArray(Float.self) == perClass.map { Float($0) }, "\(name) none")
+        }
+    }
+
+    @Test func logitsTopKIgnoreIndexAndConfusionMatrix() {
+        let logits = Self.logits()
+        // torchmetrics: Accuracy(task="multiclass", num_classes=4, average="macro")(logits, target) -> 0.1875
+        #expect(Accuracy(task: .multiclass(numClasses: 4), average: .macro)(logits, Self.target).item() == 0.1875)
+        // top_k=2 -> 0.4166666567325592; ignore_index=0 -> 0.2857142984867096
+        #expect(Float(Accuracy(task: .multiclass(numClasses: 4), topK: 2)(logits, Self.target).item()) == Float(0.4166666567325592))
+        #expect(Float(Accuracy(task: .multiclass(numClasses: 4), ignoreIndex: 0)(logits, Self.target).item()) == Float(0.2857142984867096))
+        // ConfusionMatrix(task="multiclass", num_classes=4)(logits, target)
+        let cm = ConfusionMatrix(task: .multiclass(numClasses: 4))(logits, Self.target)
+        #expect(cm.dtype == .int64 && cm.shape == [4, 4])
+        #expect(cm.toArray(Int.self) == [0, 2, 2, 1, 1, 1, 0, 2, 1, 0, 1, 0, 0, 1, 0, 0])
+    }
+
+    @Test func binaryAndMultilabel() {
+        let bt = Tensor([0, 1, 1, 1, 0])
+        // Accuracy(task="binary")(tensor([0.2, 0.7, 3.0, -1.0, 0.5]), bt) -> 0.4 (values outside [0, 1] are logits: sigmoid first)
+        #expect(Float(Accuracy(task: .binary)(Tensor([0.2, 0.7, 3.0, -1.0, 0.5]), bt).item()) == Float(0.4000000059604645))
+        // probabilities [0.2, 0.7, 0.9, 0.1, 0.5] (0.5 is not above the threshold):
+        // Accuracy 0.8, Precision 1.0, Recall 0.6666666865348816, F1 0.8, ConfusionMatrix [[2, 0], [1, 2]]
+        let bp = Tensor([0.2, 0.7, 0.9, 0.1, 0.5])
+        #expect(Float(Accuracy(task: .binary)(bp, bt).item()) == Float(0.8))
+        #expect(Precision(task: .binary)(bp, bt).item() == 1)
+        #expect(Float(Recall(task: .binary)(bp, bt).item()) == Float(0.6666666865348816))
+        #expect(Float(F1Score(task: .binary)(bp, bt).item()) == Float(0.8))
+        #expect(ConfusionMatrix(task: .binary)(bp, bt).toArray(Int.self) == [2, 0, 1, 2])
+        // Accuracy(task="multilabel", num_labels=3)(ml, mt) -> 0.75; F1Score(...) -> 0.7692307829856873
+        let ml = Tensor([[0.9, 0.2, 0.6], [0.1, 0.8, 0.4], [0.7, 0.3, 0.2], [0.4, 0.6, 0.9]])
+        let mt = Tensor([[1, 0, 1], [0, 1, 1], [1, 1, 0], [0, 0, 1]])
+        #expect(Accuracy(task: .multilabel(numLabels: 3))(ml, mt).item() == 0.75)
+        #expect(Float(F1Score(task: .multilabel(numLabels: 3))(ml, mt).item()) == Float(0.7692307829856873))
+    }
+
+    @Test func forwardReturnsTheBatchValueAndAccumulates() {
+        let logits = Self.logits()
+        let acc = Accuracy(task: .multiclass(numClasses: 4))
+        // torchmetrics: a(logits[:5], target[:5]) -> 0.2, a(logits[5:], target[5:]) -> 0.1428571492433548, a.compute() -> 0.1666666716337204
+        #expect(Float(acc(logits[0..<5], Self.target[0..<5]).item()) == Float(0.2))
+        #expect(Float(acc(logits[5..<12], Self.target[5..<12]).item()) == Float(0.1428571492433548))
+        #expect(Float(acc.compute().item()) == Float(0.1666666716337204))
+        acc.reset()
+        acc.update(logits[0..<5], Self.target[0..<5])
+        #expect(Float(acc.compute().item()) == Float(0.2))
+    }
+
+    @Test func regressionAndMean() {
+        let p = Tensor([1.0, 2.0, 4.0]), t = Tensor([1.5, 2.5, 2.0])
+        // MeanSquaredError()(p, t) -> 1.5; squared=False -> 1.2247449159622192; MeanAbsoluteError -> 1.0
+        #expect(MeanSquaredError()(p, t).item() == 1.5)
+        #expect(Float(MeanSquaredError(squared: false)(p, t).item()) == Float(1.2247449159622192))
+        #expect(MeanAbsoluteError()(p, t).item() == 1.0)
+        let m = MeanMetric()
+        m.update(Tensor([1.0, 2.0])); m.update(6.0, weight: 2)
+        #expect(m.compute().item() == 3.75)   // (1 + 2 + 12) / (1 + 1 + 2)
+    }
+
+    @Test func metricsPrintLikeTorchmetricsAndStayOutOfTheStateDict() {
+        // print(Accuracy(task="multilabel", num_labels=3), Accuracy(task="binary"), F1Score(task="multiclass", num_classes=3),
+        //       ConfusionMatrix(task="multiclass", num_classes=3))
+        #expect("\(Accuracy(task: .multilabel(numLabels: 3)))" == "MultilabelAccuracy()")
+        #expect("\(Accuracy(task: .binary))" == "BinaryAccuracy()")
+        #expect("\(F1Score(task: .multiclass(numClasses: 3)))" == "MulticlassF1Score()")
+        #expect("\(ConfusionMatrix(task: .multiclass(numClasses: 3)))" == "MulticlassConfusionMatrix()")
+        final class Holder: Module { let acc = Accuracy(task: .multiclass(numClasses: 10)); let l = Linear(2, 2) }
+        // print(M()) with acc = Accuracy(task="multiclass", num_classes=10), l = nn.Linear(2, 2); state_dict keys: l.weight, l.bias
+        #expect("\(Holder())" == "Holder(\n  (acc): MulticlassAccuracy()\n  (l): Linear(in_features=2, out_features=2, bias=True)\n)")
+        #expect(Holder().stateDict().keys == ["l.weight", "l.bias"])
+    }
+}
+
+// MARK: - Trainer
+
+/// y = x·[1, -2, 0.5] + 0.3 on 10 rows for training, 6 for validation.
+private func regressionData(_ n: Int, seed: UInt64) -> (Tensor, Tensor) {
+    manualSeed(seed)
+    let x = Tensor.randn(n, 3)
+    let y = x.matmul(Tensor([[1.0], [-2.0], [0.5]])) + 0.3
+    return (x, y)
+}
+
+private final class TinyRegressor: Module, TrainingModule {
+    let lin = Linear(3, 1)
+    var valLosses: [(Double, Int)] = []
+    override func forward(_ x: Tensor) -> Tensor { lin(x) }
+    func trainingStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor {
+        let loss = mseLoss(self(batch.0), batch.1)
+        log("train_loss", loss)
+        return loss
+    }
+    func validationStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor? {
+        let loss = mseLoss(self(batch.0), batch.1)
+        valLosses.append((loss.item(), batch.0.shape[0]))
+        log("val_loss", loss, progressBar: true)
+        return loss
+    }
+    func testStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor? {
+        log("test_loss", mseLoss(self(batch.0), batch.1))
+        return nil
+    }
+    func configureOptimizers() -> Optimizer { SGD(parameters(), lr: 0.1) }
+}
+
+private final class RegressionData: DataModule {
+    let train = regressionData(10, seed: 1), val = regressionData(6, seed: 2)
+    var setupStages: [Stage] = []
+    func setup(stage: Stage) throws { setupStages.append(stage) }
+    func trainDataLoader() -> DataLoader<TensorDataset<(Tensor, Tensor)>> { DataLoader(TensorDataset(train.0, train.1), batchSize: 4) }
+    func valDataLoader() -> DataLoader<TensorDataset<(Tensor, Tensor)>> { DataLoader(TensorDataset(val.0, val.1), batchSize: 4) }
+    func testDataLoader() -> DataLoader<TensorDataset<(Tensor, Tensor)>> { DataLoader(TensorDataset(val.0, val.1), batchSize: 5) }
+}
+
+private final class TrainOnly: DataModule {
+    let train = regressionData(10, seed: 1)
+    func trainDataLoader() -> DataLoader<TensorDataset<(Tensor, Tensor)>> { DataLoader(TensorDataset(train.0, train.1), batchSize: 4) }
+}
+
+private func tempDir() -> String {
+    let d = NSTemporaryDirectory() + "descent-train-" + UUID().uuidString
+    try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
+/// The plain loop the Trainer must reproduce: `epochs` epochs of SGD(0.1) over the training batches.
+private func manualWeights(epochs: Int) -> [Float] {
+    manualSeed(0)
+    let m = TinyRegressor()
+    let opt = SGD(m.parameters(), lr: 0.1)
+    let data = RegressionData()
+    for _ in 0..<epochs {
+        for (x, y) in data.trainDataLoader() {
+            let loss = mseLoss(m(x), y)
+            loss.backward(); opt.step(); opt.zeroGrad()
+        }
+    }
+    return m.lin.weight.toArray(Float.self) + m.lin.bias!.toArray(Float.self)
+}
+
+@Suite(.serialized) struct TrainerTests {
+    @Test func fitMatchesThePlainLoopAndLogsLikeLightning() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        manualSeed(0)
+        let model = TinyRegressor()
+        let data = RegressionData()
+        let csv = CSVLogger(saveDir: dir), tb = TensorBoardLogger(saveDir: dir)
+        let ckpt = ModelCheckpoint(monitor: "val_loss", mode: .min, saveTopK: 1)
+        let trainer = Trainer(maxEpochs: 3, callbacks: [ckpt], loggers: [csv, tb], enableProgressBar: false,
+                              enableModelSummary: false, logEveryNSteps: 2)
+        try trainer.fit(model, dataModule: data)
+        #expect(data.setupStages == [.fit])
+
+        // Same weights, bit for bit, as the plain loop (validation and logging change nothing).
+        #expect(model.lin.weight.toArray(Float.self) + model.lin.bias!.toArray(Float.self) == manualWeights(epochs: 3))
+        #expect(trainer.globalStep == 9 && trainer.currentEpoch == 3)   // 3 batches of 4, 4, 2 rows per epoch
+
+        // The sanity check ran 2 validation batches first, then 2 batches (4 + 2 rows) per epoch. The epoch's
+        // val_loss is Lightning's float32 mean weighted by batch size.
+        #expect(model.valLosses.count == 2 + 3 * 2)
+        let last = model.valLosses.suffix(2)
+        let mean = last.reduce(Float(0)) { $0 + Float($1.0) * Float($1.1) } / Float(last.reduce(0) { $0 + $1.1 })
+        #expect(trainer.callbackMetrics["val_loss"] == Double(mean))
+        #expect(trainer.progressBarMetrics.keys.sorted() == ["val_loss"])
+
+        // CSV: train_loss every 2 optimizer steps (steps 1, 3, 5, 7), val_loss at the end of each epoch (steps 2, 5, 8).
+        let text = try String(contentsOfFile: dir + "/lightning_logs/version_0/metrics.csv", encoding: .utf8)
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "epoch,step,train_loss,val_loss")
+        let cells = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(cells.map { $0[1] } == ["1", "2", "3", "5", "5", "7", "8"])
+        #expect(cells.map { $0[0] } == ["0", "0", "1", "1", "1", "2", "2"])
+        #expect(cells.filter { !$0[3].isEmpty }.map { $0[1] } == ["2", "5", "8"])
+        #expect(Double(cells.last![3]) == Double(mean))
+
+        // TensorBoard: both loggers found no version yet, so they share version_0 (as Lightning's do); CRCs and protos check out.
+        #expect(tb.version == 0 && csv.version == 0)
+        #expect(tb.eventFilePath == nil && tb.eventFilePaths.count == 1)   // closed by finalize at the end of fit
+        let events = try TensorBoardFormat.readScalars(tb.eventFilePaths[0])
+        #expect(events.fileVersion == "brain.Event:2")
+        #expect(events.scalars.filter { $0.tag == "train_loss" }.map(\.step) == [1, 3, 5, 7])
+        #expect(events.scalars.filter { $0.tag == "val_loss" }.map(\.step) == [2, 5, 8])
+        #expect(events.scalars.last { $0.tag == "val_loss" }!.value == mean)
+
+        // One checkpoint kept, the best by val_loss; it restores the weights it was saved with.
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/lightning_logs/version_0/checkpoints")
+        #expect(files.count == 1 && ckpt.bestModelPath.hasSuffix(files[0]))
+        #expect(ckpt.bestModelScore == trainer.callbackMetrics["val_loss"])   // val_loss fell every epoch
+        #expect(files[0] == "epoch=2-step=9.ckpt")
+        let restored = TinyRegressor()
+        try restored.loadFromCheckpoint(ckpt.bestModelPath)
+        #expect(restored.lin.weight.toArray(Float.self) == model.lin.weight.toArray(Float.self))
+    }
+
+    @Test func resumingFromACheckpointContinuesTheRun() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        manualSeed(0)
+        let model = TinyRegressor()
+        let ckpt = ModelCheckpoint(saveLast: true)
+        try Trainer(maxEpochs: 2, callbacks: [ckpt], loggers: [], enableProgressBar: false, enableModelSummary: false,
+                    defaultRootDir: dir).fit(model, dataModule: RegressionData())
+        #expect(ckpt.lastModelPath == dir + "/checkpoints/last.ckpt")
+        let meta = try safetensorsMetadata(from: ckpt.lastModelPath)
+        #expect(meta["epoch"] == "1" && meta["global_step"] == "6")
+        let again = TinyRegressor()
+        let trainer = Trainer(maxEpochs: 4, loggers: [], enableCheckpointing: false, enableProgressBar: false, enableModelSummary: false)
+        try trainer.fit(again, dataModule: RegressionData(), ckptPath: ckpt.lastModelPath)
+        #expect(trainer.globalStep == 12)
+        #expect(again.lin.weight.toArray(Float.self) + again.lin.bias!.toArray(Float.self) == manualWeights(epochs: 4))
+    }
+
+    @Test func earlyStoppingTestAndNoValidation() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        manualSeed(0)
+        let model = TinyRegressor()
+        // val_loss falls every epoch, so in max mode the second validation is no improvement: stop after 2 epochs.
+        let stop = EarlyStopping(monitor: "val_loss", patience: 1, mode: .max)
+        let trainer = Trainer(maxEpochs: 10, callbacks: [stop], loggers: [], enableCheckpointing: false,
+                              enableProgressBar: false, enableModelSummary: false)
+        try trainer.fit(model, dataModule: RegressionData())
+        #expect(trainer.currentEpoch == 2 && stop.stoppedEpoch == 1 && trainer.shouldStop)
+
+        // test: the mean of the batch losses weighted by batch size (5 + 1 rows).
+        let data = RegressionData()
+        let results = try trainer.test(model, dataModule: data, verbose: false)
+        #expect(data.setupStages == [.test])
+        let (x, y) = data.val
+        let l1 = Float(noGrad { mseLoss(model(x[0..<5]), y[0..<5]) }.item()), l2 = Float(noGrad { mseLoss(model(x[5..<6]), y[5..<6]) }.item())
+        #expect(results == ["test_loss": Double((l1 * 5 + l2 * 1) / 6)])
+
+        // A data module without validation data: fit runs no validation.
+        manualSeed(0)
+        let plain = TinyRegressor()
+        try Trainer(maxEpochs: 3, loggers: [], enableCheckpointing: false, enableProgressBar: false, enableModelSummary: false)
+            .fit(plain, dataModule: TrainOnly())
+        #expect(plain.valLosses.isEmpty)
+        #expect(plain.lin.weight.toArray(Float.self) + plain.lin.bias!.toArray(Float.self) == manualWeights(epochs: 3))
+    }
+
+    @Test func resultsTableIsLightningsPlainText() {
+        // Lightning 2.6 without `rich`: _EvaluationLoop._print_results([{"test_acc": 0.9283000230789185}], "test")
+        let t = Trainer(loggers: [], enableCheckpointing: false).resultsTable(["test_acc": 0.9283000230789185], stage: "test")
+        let bar = String(repeating: "─", count: 120)
+        #expect(t == [bar, "       Test metric             DataLoader 0", bar, "        test_acc            0.9283000230789185", bar].joined(separator: "\n"))
+    }
+}
+
+@Suite struct TensorBoardFormatTests {
+    @Test func crc32cAndMasking() {
+        // CRC-32C check value (RFC 3720 / iSCSI): crc32c("123456789") = 0xE3069283
+        #expect(TensorBoardFormat.crc32c(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(TensorBoardFormat.crc32c([]) == 0)
+        // TFRecord mask: ((c >> 15) | (c << 17)) + 0xa282ead8, as in tensorboard's crc32c.masked_crc32c
+        let c: UInt32 = 0xE306_9283
+        #expect(TensorBoardFormat.maskedCRC32C(Array("123456789".utf8)) == ((c >> 15) | (c << 17)) &+ 0xA282_EAD8)
+    }
+
+    @Test func corruptEventFilesAreRejected() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tb = TensorBoardLogger(saveDir: dir, version: 7)
+        try tb.logMetrics(["loss": 0.5, "acc": 0.25], step: 3)
+        try tb.finalize(status: "success")
+        #expect(tb.logDir == dir + "/lightning_logs/version_7")
+        #expect(FileManager.default.fileExists(atPath: tb.logDir + "/hparams.yaml"))
+        let names = try FileManager.default.contentsOfDirectory(atPath: tb.logDir)
+        #expect(tb.eventFilePath == nil)   // finalize closed it
+        let path = tb.logDir + "/" + names.first { $0.hasPrefix("events.out.tfevents.") }!
+        let good = try TensorBoardFormat.readScalars(path)
+        #expect(good.scalars.map(\.tag) == ["acc", "loss"] && good.scalars.map(\.value) == [0.25, 0.5] && good.scalars.allSatisfy { $0.step == 3 })
+        var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
+        // a flipped data byte fails the data CRC; a cut file fails the framing
+        bytes[bytes.count - 6] ^= 0x40
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(throws: SerializationError.self) { try TensorBoardFormat.readScalars(path) }
+        try Data(bytes.prefix(bytes.count - 3)).write(to: URL(fileURLWithPath: path))
+        #expect(throws: SerializationError.self) { try TensorBoardFormat.readScalars(path) }
+    }
+}
