@@ -4,6 +4,7 @@ import Descent
 
 // Metrics (torchmetrics 1.9.0), the Trainer (Lightning 2.6 semantics), loggers and checkpoints.
 
+extension Core {
 @Suite struct MetricsTests {
     // torchmetrics:
     //   torch.manual_seed(0); logits = torch.randn(12, 4); target = torch.tensor([0,1,2,3,0,1,2,0,1,0,0,1])
@@ -103,6 +104,8 @@ import Descent
     }
 }
 
+}
+
 // MARK: - Trainer
 
 /// y = x·[1, -2, 0.5] + 0.3 on 10 rows for training, 6 for validation.
@@ -170,7 +173,8 @@ private func manualWeights(epochs: Int) -> [Float] {
     return m.lin.weight.toArray(Float.self) + m.lin.bias!.toArray(Float.self)
 }
 
-@Suite(.serialized) struct TrainerTests {
+extension Core {
+@Suite struct TrainerTests {
     @Test func fitMatchesThePlainLoopAndLogsLikeLightning() throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -280,6 +284,9 @@ private func manualWeights(epochs: Int) -> [Float] {
     }
 }
 
+}
+
+extension Core {
 @Suite struct TensorBoardFormatTests {
     @Test func crc32cAndMasking() {
         // CRC-32C check value (RFC 3720 / iSCSI): crc32c("123456789") = 0xE3069283
@@ -311,4 +318,5 @@ private func manualWeights(epochs: Int) -> [Float] {
         try Data(bytes.prefix(bytes.count - 3)).write(to: URL(fileURLWithPath: path))
         #expect(throws: SerializationError.self) { try TensorBoardFormat.readScalars(path) }
     }
+}
 }
