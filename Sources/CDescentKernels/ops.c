@@ -142,6 +142,12 @@ typedef struct {
     else { for (int64_t i = 0; i < n; i++) { T x = A[i * sa], y = B[i * sb]; O[i] = (OT)(EXPR); } } \
   } while (0)
 
+/* PyTorch's remainder: fmod, moved into b's sign. */
+#define REM_F(T, FM) do { T m_ = FM(x, y); if (m_ != 0 && ((y < 0) != (m_ < 0))) m_ += y; r_ = m_; } while (0)
+static inline float rem_f32(float x, float y) { float r_; REM_F(float, fmodf); return r_; }
+static inline double rem_f64(double x, double y) { double r_; REM_F(double, fmod); return r_; }
+#define REM_I(x, y) ((y) == 0 ? 0 : (((x) % (y) != 0 && (((x) % (y) < 0) != ((y) < 0))) ? (x) % (y) + (y) : (x) % (y)))
+
 #define CMP_CASES(T) \
   case DK_EQ: ROW(T, uint8_t, x == y); break; case DK_NE: ROW(T, uint8_t, x != y); break; \
   case DK_LT: ROW(T, uint8_t, x < y); break;  case DK_LE: ROW(T, uint8_t, x <= y); break; \
@@ -161,6 +167,8 @@ DK_CLONES static void row_f32(int op, int64_t n, char *op_, const char *ap, int6
   case DK_RELU_BWD: ROW(float, float, y > 0 ? x : 0.0f); break;
   case DK_SIGMOID_BWD: ROW(float, float, x * ((1.0f - y) * y)); break;
   case DK_TANH_BWD: ROW(float, float, x * (1.0f - y * y)); break;
+  case DK_FMOD: ROW(float, float, fmodf(x, y)); break;
+  case DK_REMAINDER: ROW(float, float, rem_f32(x, y)); break;
   CMP_CASES(float)
   }
 }
@@ -176,6 +184,8 @@ static void row_f64(int op, int64_t n, char *op_, const char *ap, int64_t sa, co
   case DK_RELU_BWD: ROW(double, double, y > 0 ? x : 0.0); break;
   case DK_SIGMOID_BWD: ROW(double, double, x * ((1.0 - y) * y)); break;
   case DK_TANH_BWD: ROW(double, double, x * (1.0 - y * y)); break;
+  case DK_FMOD: ROW(double, double, fmod(x, y)); break;
+  case DK_REMAINDER: ROW(double, double, rem_f64(x, y)); break;
   CMP_CASES(double)
   }
 }
@@ -189,6 +199,8 @@ static void row_i64(int op, int64_t n, char *op_, const char *ap, int64_t sa, co
   case DK_POW: ROW(int64_t, int64_t, ipow(x, y)); break;
   case DK_MAXIMUM: ROW(int64_t, int64_t, x > y ? x : y); break;
   case DK_MINIMUM: ROW(int64_t, int64_t, x < y ? x : y); break;
+  case DK_FMOD: ROW(int64_t, int64_t, y == 0 ? 0 : x % y); break;
+  case DK_REMAINDER: ROW(int64_t, int64_t, REM_I(x, y)); break;
   CMP_CASES(int64_t)
   }
 }
@@ -200,6 +212,8 @@ static void row_i32(int op, int64_t n, char *op_, const char *ap, int64_t sa, co
   case DK_DIV: ROW(int32_t, int32_t, y == 0 ? 0 : x / y); break;
   case DK_MAXIMUM: ROW(int32_t, int32_t, x > y ? x : y); break;
   case DK_MINIMUM: ROW(int32_t, int32_t, x < y ? x : y); break;
+  case DK_FMOD: ROW(int32_t, int32_t, y == 0 ? 0 : x % y); break;
+  case DK_REMAINDER: ROW(int32_t, int32_t, REM_I(x, y)); break;
   CMP_CASES(int32_t)
   }
 }
@@ -210,6 +224,7 @@ static void row_u8(int op, int64_t n, char *op_, const char *ap, int64_t sa, con
   case DK_MUL: if (isBool) ROW(uint8_t, uint8_t, x & y); else ROW(uint8_t, uint8_t, x * y); break;
   case DK_MAXIMUM: ROW(uint8_t, uint8_t, x > y ? x : y); break;
   case DK_MINIMUM: ROW(uint8_t, uint8_t, x < y ? x : y); break;
+  case DK_FMOD: case DK_REMAINDER: ROW(uint8_t, uint8_t, y == 0 ? 0 : x % y); break;
   CMP_CASES(uint8_t)
   }
 }
@@ -323,6 +338,7 @@ static inline double gelu_d(double x) { return 0.5 * x * (1.0 + erf(x * 0.707106
   case DK_FLOOR: UN_LOOP(T, floor##S(x)) break; \
   case DK_CEIL: UN_LOOP(T, ceil##S(x)) break; \
   case DK_ROUND: UN_LOOP(T, nearbyint##S(x)) break; \
+  case DK_TRUNC: UN_LOOP(T, trunc##S(x)) break; \
   case DK_AFFINE: { T m = (T)c->p1, a = (T)c->p2; UN_LOOP(T, x * m + a) break; } \
   case DK_RSUB_SCALAR: { T s = (T)c->p1; UN_LOOP(T, s - x) break; } \
   case DK_LOG_SIGMOID: UN_LOOP(T, (x < ZERO ? x : ZERO) - log1p##S(exp##S(-fabs##S(x)))) break; \

@@ -403,30 +403,30 @@ extension Core {
         partial["2.bias"] = nil
         partial["extra.weight"] = Tensor.zeros(1)
         #expect(partial.keys == ["0.weight", "0.bias", "2.weight", "extra.weight"])
-        #expect(throws: StateDictError.keyMismatch(missing: ["2.bias"], unexpected: ["extra.weight"])) {
-            try b.loadStateDict(partial)
-        }
-        do {
-            try b.loadStateDict(partial)
-        } catch {
-            #expect("\(error)".contains("Missing key(s): \"2.bias\""))
-            #expect("\(error)".contains("Unexpected key(s): \"extra.weight\""))
-        }
-        // Non-strict: the matching keys load, the others are ignored.
+        // PyTorch (b = nn.Sequential(nn.Linear(2,3), nn.ReLU(), nn.Linear(3,1)), the same partial dict):
+        //   str(e) of b.load_state_dict(sd); b.load_state_dict(sd, strict=False)
+        func message(_ body: () throws -> Void) -> String { do { try body(); return "" } catch { return "\(error)" } }
+        #expect(message { try b.loadStateDict(partial) }
+                == "Error(s) in loading state_dict for Sequential:\n\tMissing key(s) in state_dict: \"2.bias\". \n\tUnexpected key(s) in state_dict: \"extra.weight\". ")
+        // Non-strict: the matching keys load, the others are ignored and returned.
         noGrad { _ = partial["0.bias"]!.fill_(-3) }
-        try b.loadStateDict(partial, strict: false)
+        let keys = try b.loadStateDict(partial, strict: false)
         #expect(values(b.parameters()[1]) == [-3, -3, -3])
+        #expect("\(keys)" == "_IncompatibleKeys(missing_keys=['2.bias'], unexpected_keys=['extra.weight'])")
+        #expect(keys.missingKeys == ["2.bias"] && keys.unexpectedKeys == ["extra.weight"])
+        #expect("\(try b.loadStateDict(b.stateDict()))" == "<All keys matched successfully>")
 
-        // Shape mismatch throws, strict or not.
+        // Shape mismatches throw, strict or not, listing every one; nothing is copied.
         let wide = Sequential { Linear(2, 4); ReLU(); Linear(4, 1) }
-        #expect(throws: StateDictError.shapeMismatch(key: "0.weight", expected: [3, 2], got: [4, 2])) {
-            try b.loadStateDict(wide.stateDict())
-        }
-        #expect(throws: StateDictError.self) { try b.loadStateDict(wide.stateDict(), strict: false) }
-        let msg = "\(StateDictError.shapeMismatch(key: "0.weight", expected: [3, 2], got: [4, 2]))"
-        // PyTorch: "size mismatch for 0.weight: copying a param with shape torch.Size([4, 2]) from checkpoint, the shape in current model is torch.Size([3, 2])."
-        #expect(msg.contains("size mismatch for 0.weight"))
-        #expect(msg.contains("[4, 2]") && msg.contains("[3, 2]"))
+        let beforeLoad = values(b.parameters()[0])
+        let sizes = "size mismatch for 0.weight: copying a param with shape torch.Size([4, 2]) from checkpoint, the shape in current model is torch.Size([3, 2]).\n\tsize mismatch for 0.bias: copying a param with shape torch.Size([4]) from checkpoint, the shape in current model is torch.Size([3]).\n\tsize mismatch for 2.weight: copying a param with shape torch.Size([1, 4]) from checkpoint, the shape in current model is torch.Size([1, 3])."
+        #expect(message { try b.loadStateDict(wide.stateDict()) } == "Error(s) in loading state_dict for Sequential:\n\t" + sizes)
+        #expect(message { try b.loadStateDict(wide.stateDict(), strict: false) } == "Error(s) in loading state_dict for Sequential:\n\t" + sizes)
+        var wideMissing = wide.stateDict()
+        wideMissing["2.bias"] = nil
+        #expect(message { try b.loadStateDict(wideMissing) }
+                == "Error(s) in loading state_dict for Sequential:\n\tMissing key(s) in state_dict: \"2.bias\". \n\t" + sizes)
+        #expect(values(b.parameters()[0]) == beforeLoad)
     }
 
     // MARK: NoisyLinear (lecture 06)

@@ -184,19 +184,21 @@ extension Core {
 
             // Missing keys.
             let deeper = Sequential(Linear(3, 4), ReLU(), Linear(4, 2), ReLU(), Linear(2, 1))
-            #expect(stateDictError { try deeper.load(from: small) } == .keyMismatch(missing: ["4.weight", "4.bias"], unexpected: []))
+            #expect(stateDictError { try deeper.load(from: small) } == .loadFailed(module: "Sequential", missing: ["4.weight", "4.bias"], unexpected: [], sizeMismatches: []))
             #expect(stateDictError { try Sequential(Linear(3, 4), ReLU(), Linear(4, 2)).load(from: partial) }
-                    == .keyMismatch(missing: ["2.bias"], unexpected: []))
+                    == .loadFailed(module: "Sequential", missing: ["2.bias"], unexpected: [], sizeMismatches: []))
             // Unexpected keys (in the file's order), and strict: false accepting them.
             let target = Sequential(Linear(3, 4), ReLU(), Linear(4, 2))
-            #expect(stateDictError { try target.load(from: big) } == .keyMismatch(missing: [], unexpected: ["4.bias", "4.weight"]))
-            try target.load(from: big, strict: false)
+            #expect(stateDictError { try target.load(from: big) } == .loadFailed(module: "Sequential", missing: [], unexpected: ["4.bias", "4.weight"], sizeMismatches: []))
+            #expect(try target.load(from: big, strict: false) == IncompatibleKeys(missingKeys: [], unexpectedKeys: ["4.bias", "4.weight"]))
             let bigSD = try load(from: big)
             #expect(f32Bits(target.stateDict()["0.weight"]!) == f32Bits(bigSD["0.weight"]!))
             // Shapes must match even without strict.
             let wider = Sequential(Linear(3, 5), ReLU(), Linear(5, 2))
-            #expect(stateDictError { try wider.load(from: small) } == .shapeMismatch(key: "0.weight", expected: [5, 3], got: [4, 3]))
-            #expect(stateDictError { try wider.load(from: small, strict: false) } == .shapeMismatch(key: "0.weight", expected: [5, 3], got: [4, 3]))
+            let sizes: [StateDictError.SizeMismatch] = [.init(key: "0.weight", expected: [5, 3], got: [4, 3]), .init(key: "0.bias", expected: [5], got: [4]),
+                                                        .init(key: "2.weight", expected: [2, 5], got: [2, 4])]
+            #expect(stateDictError { try wider.load(from: small) } == .loadFailed(module: "Sequential", missing: [], unexpected: [], sizeMismatches: sizes))
+            #expect(stateDictError { try wider.load(from: small, strict: false) } == .loadFailed(module: "Sequential", missing: [], unexpected: [], sizeMismatches: sizes))
         }
     }
 

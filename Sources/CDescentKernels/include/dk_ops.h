@@ -17,6 +17,8 @@ enum {
   DK_SIGMOID_BWD,  // a * b * (1 - b) (b = sigmoid output)
   DK_TANH_BWD,     // a * (1 - b*b)   (b = tanh output)
   DK_LOGICAL_AND, DK_LOGICAL_OR,
+  DK_FMOD,         // C fmod: the sign of a (integers: a % b, 0 when b is 0)
+  DK_REMAINDER,    // Python's %: the sign of b (fmod, plus b when the signs differ)
 };
 
 /// Unary float ops on contiguous data (x and y may alias). p1, p2 are op parameters.
@@ -34,6 +36,7 @@ enum {
   DK_LOG_SIGMOID, // log(sigmoid(x)), stable
   DK_SOFTPLUS,    // log1p(exp(x)), stable
   DK_ERF,
+  DK_TRUNC,       // round toward zero
 };
 
 /// Reductions over the middle axis of an (outer, r, inner) contiguous block; out is (outer, inner).

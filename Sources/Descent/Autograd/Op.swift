@@ -5,7 +5,7 @@ import CDescentKernels
 /// derivative rule, written with public tensor ops so that every backend gets gradients for free.
 enum Op {
     case add([Int], [Int]), sub([Int], [Int]), rsub([Int]), mul, div, neg
-    case pow(Double), powTensor, maximum, minimum, whereOp([Int], [Int])
+    case pow(Double), powTensor, maximum, minimum, whereOp([Int], [Int]), fmod, remainder
     case exp, log, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu, leakyRelu(Double), elu(Double), gelu, silu
     case log1p, expm1, reciprocal, logSigmoid, softplus, clamp(Double, Double), erf
     case zeroGrad(String)
@@ -36,6 +36,8 @@ enum Op {
         case .maximum: return "MaximumBackward0"
         case .minimum: return "MinimumBackward0"
         case .whereOp: return "WhereBackward0"
+        case .fmod: return "FmodBackward1"
+        case .remainder: return "RemainderBackward1"
         case .exp: return "ExpBackward0"
         case .log: return "LogBackward0"
         case .sqrt: return "SqrtBackward0"
@@ -117,6 +119,11 @@ enum Op {
             let isMax: Bool = { if case .maximum = self { return true } else { return false } }()
             let wa = (isMax ? (a .> b) : (a .< b)).to(dtype: g.dtype) + (a .== b).to(dtype: g.dtype) * 0.5
             return [needs(0) ? sumToShape(g * wa, a.shape) : nil, needs(1) ? sumToShape(g * (1 - wa), b.shape) : nil]
+        case .fmod, .remainder:
+            // d/da = 1; d/db = -trunc(a / b) (fmod) or -floor(a / b) (remainder), as PyTorch's derivatives.yaml
+            let (a, b) = (s[0], s[1])
+            let q: Tensor = { if case .fmod = self { return (a / b).trunc() } else { return (a / b).floor() } }()
+            return [needs(0) ? sumToShape(g, a.shape) : nil, needs(1) ? sumToShape(-g * q, b.shape) : nil]
         case .whereOp(let a, let b):
             let c = s[0]
             let z = Tensor.zeros([], dtype: g.dtype)

@@ -177,7 +177,7 @@ private func rowsView(_ x: Tensor) -> (rows: Tensor, back: (Tensor) -> Tensor) {
 /// NLL on log-probabilities, or (fusedLogits) softmax + NLL on logits in one node whose backward is
 /// softmax(x) - onehot: PyTorch's `nll_loss` / `cross_entropy` with class-index targets.
 func nllCore(_ input: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: Int, reduction: Reduction, fusedLogits: Bool) -> Tensor {
-    if target.dtype != .int64 { fail("expected scalar type Long but found \(target.dtype)") }
+    if target.dtype != .int64 { fail("expected scalar type Long but found \(target.dtype.scalarTypeName)") }
     if !input.dtype.isFloatingPoint { fail("nll_loss expects a floating point input, got \(input.dtype)") }
     let batch = input.rank == 1 ? 1 : input.shape[0]
     let tb = target.rank == 0 ? 1 : target.shape[0]
@@ -318,14 +318,21 @@ private func divScalar(_ t: Tensor, _ d: Double) -> Tensor {
 
 /// KL divergence with log-probability input (PyTorch's `F.kl_div`); `batchmean` divides by the batch size.
 public func klDiv(_ input: Tensor, _ target: Tensor, reduction: KLReduction = .mean, logTarget: Bool = false) -> Tensor {
-    let l: Tensor = logTarget ? target.exp() * (target - input)
-        : `where`(target .> 0, target * (target.clamp(min: 1e-45).log() - input), Tensor.zerosLike(input) * input)
+    // PyTorch: target.exp() * (target - input), or xlogy(target, target) - target * input
+    let l: Tensor = logTarget ? target.exp() * (target - input) : xlogy(target, target) - target * input
     switch reduction {
     case .mean: return l.mean()
     case .sum: return l.sum()
     case .none: return l
     case .batchMean: return l.sum() / Double(input.rank == 0 ? 1 : input.shape[0])
     }
+}
+/// x * log(y), 0 where x is 0 (PyTorch's `torch.xlogy`); differentiable in both, with PyTorch's
+/// gradients (d/dx = log y, 0 where x = 0 and y <= 0).
+public func xlogy(_ x: Tensor, _ y: Tensor) -> Tensor {
+    // log of 1 where x == 0 and y <= 0, so that neither the value nor a gradient is NaN there
+    let safeY = `where`((x .== 0) .&& (y .<= 0), Tensor.onesLike(y), y)
+    return x * safeY.log()
 }
 /// KL divergence's reductions, including PyTorch's `batchmean`.
 public enum KLReduction: Sendable { case mean, sum, none, batchMean }

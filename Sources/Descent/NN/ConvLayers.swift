@@ -128,11 +128,13 @@ public final class MaxPool2d: Module {
         super.init()
     }
     /// (height, width) windows; `stride` nil means `kernelSize`.
-    public init(_ kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
-                dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) {
+    /// Padding and dilation left out print as PyTorch's defaults do (`padding=0, dilation=1`).
+    public init(_ kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int)? = nil,
+                dilation: (Int, Int)? = nil, ceilMode: Bool = false) {
         kernel = WrittenSize(kernelSize)
         strideSize = WrittenSize(stride ?? kernelSize)
-        pad = WrittenSize(padding); dil = WrittenSize(dilation); self.ceilMode = ceilMode
+        pad = padding.map { WrittenSize($0) } ?? WrittenSize(0); dil = dilation.map { WrittenSize($0) } ?? WrittenSize(1)
+        self.ceilMode = ceilMode
         super.init()
     }
     /// Square windows; `stride` nil means `kernelSize` (PyTorch's keyword form).
@@ -140,8 +142,8 @@ public final class MaxPool2d: Module {
         self.init(kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
     }
     /// (height, width) windows (PyTorch's keyword form).
-    public convenience init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
-                            dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) {
+    public convenience init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int)? = nil,
+                            dilation: (Int, Int)? = nil, ceilMode: Bool = false) {
         self.init(kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
     }
 
@@ -171,9 +173,9 @@ public final class AvgPool2d: Module {
         super.init()
     }
     /// (height, width) windows; `stride` nil means `kernelSize`.
-    public init(_ kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0), ceilMode: Bool = false,
+    public init(_ kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int)? = nil, ceilMode: Bool = false,
                 countIncludePad: Bool = true, divisorOverride: Int? = nil) {
-        kernel = WrittenSize(kernelSize); strideSize = WrittenSize(stride ?? kernelSize); pad = WrittenSize(padding)
+        kernel = WrittenSize(kernelSize); strideSize = WrittenSize(stride ?? kernelSize); pad = padding.map { WrittenSize($0) } ?? WrittenSize(0)
         self.ceilMode = ceilMode; self.countIncludePad = countIncludePad; self.divisorOverride = divisorOverride
         super.init()
     }
@@ -183,7 +185,7 @@ public final class AvgPool2d: Module {
         self.init(kernelSize, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad, divisorOverride: divisorOverride)
     }
     /// (height, width) windows (PyTorch's keyword form).
-    public convenience init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0), ceilMode: Bool = false,
+    public convenience init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int)? = nil, ceilMode: Bool = false,
                             countIncludePad: Bool = true, divisorOverride: Int? = nil) {
         self.init(kernelSize, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad, divisorOverride: divisorOverride)
     }

@@ -149,9 +149,15 @@ public final class Tanh: Module { public override init() { super.init() }; publi
 public final class SiLU: Module { public override init() { super.init() }; public override func forward(_ x: Tensor) -> Tensor { x.silu() } }
 /// Exact GELU.
 public final class GELU: Module {
-    public override init() { super.init() }
-    public override func forward(_ x: Tensor) -> Tensor { x.gelu() }
-    public override func extraRepr() -> String { "approximate='none'" }
+    /// `"none"` (exact, with erf) or `"tanh"` (PyTorch's tanh approximation).
+    public let approximate: String
+    public init(approximate: String = "none") {
+        if approximate != "none" && approximate != "tanh" { fail("approximate argument must be either none or tanh.") }
+        self.approximate = approximate
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { x.gelu(approximate: approximate) }
+    public override func extraRepr() -> String { "approximate='\(approximate)'" }
 }
 /// x > 0 ? x : negativeSlope * x.
 public final class LeakyReLU: Module {

@@ -159,24 +159,29 @@ open class Module: CustomStringConvertible {
         }
         return d
     }
-    /// Copies values from `stateDict` into this module's parameters and buffers. With `strict`,
-    /// missing or unexpected keys are an error; shapes must always match.
-    public func loadStateDict(_ stateDict: StateDict, strict: Bool = true) throws {
+    /// Copies values from `stateDict` into this module's parameters and buffers (PyTorch's
+    /// `load_state_dict`). With `strict`, missing or unexpected keys are an error; shapes must always
+    /// match. Returns the keys that did not match (PyTorch's `_IncompatibleKeys`). On an error nothing
+    /// is copied, and the error lists every problem as PyTorch's message does.
+    @discardableResult
+    public func loadStateDict(_ stateDict: StateDict, strict: Bool = true) throws -> IncompatibleKeys {
         let own = self.stateDict()
         let missing = own.keys.filter { stateDict[$0] == nil }
         let unexpected = stateDict.keys.filter { own[$0] == nil }
-        if strict && (!missing.isEmpty || !unexpected.isEmpty) {
-            throw StateDictError.keyMismatch(missing: missing, unexpected: unexpected)
-        }
-        // check every shape first, so that a failed load changes nothing
+        var mismatches: [StateDictError.SizeMismatch] = []
         for k in own.keys {
             guard let src = stateDict[k], let dst = own[k] else { continue }
-            if src.shape != dst.shape { throw StateDictError.shapeMismatch(key: k, expected: dst.shape, got: src.shape) }
+            if src.shape != dst.shape { mismatches.append(.init(key: k, expected: dst.shape, got: src.shape)) }
+        }
+        if !mismatches.isEmpty || (strict && (!missing.isEmpty || !unexpected.isEmpty)) {
+            throw StateDictError.loadFailed(module: typeName, missing: strict ? missing : [], unexpected: strict ? unexpected : [],
+                                            sizeMismatches: mismatches)
         }
         for k in own.keys {
             guard let src = stateDict[k], let dst = own[k] else { continue }
             noGrad { _ = dst.copy_(src) }
         }
+        return IncompatibleKeys(missingKeys: missing, unexpectedKeys: unexpected)
     }
 
     /// Extra text inside the parentheses of the repr (PyTorch's `extra_repr`).
@@ -201,17 +206,55 @@ open class Module: CustomStringConvertible {
     func childReprs() -> [(String, String)] { namedChildren().map { ($0.0, $0.1.description) } }
 }
 
+/// The keys a non-strict `loadStateDict` could not match (PyTorch's `_IncompatibleKeys`).
+public struct IncompatibleKeys: Equatable, CustomStringConvertible, Sendable {
+    /// Keys the module has and the state dict lacks.
+    public let missingKeys: [String]
+    /// Keys the state dict has and the module lacks.
+    public let unexpectedKeys: [String]
+    public init(missingKeys: [String], unexpectedKeys: [String]) { self.missingKeys = missingKeys; self.unexpectedKeys = unexpectedKeys }
+    public var description: String {
+        if missingKeys.isEmpty && unexpectedKeys.isEmpty { return "<All keys matched successfully>" }
+        func list(_ a: [String]) -> String { "[" + a.map { "'\($0)'" }.joined(separator: ", ") + "]" }
+        return "_IncompatibleKeys(missing_keys=\(list(missingKeys)), unexpected_keys=\(list(unexpectedKeys)))"
+    }
+}
+
 /// Errors loading a state dict into a module or optimizer.
 public enum StateDictError: Error, CustomStringConvertible, Equatable {
+    /// A tensor whose shape differs from the one it would replace.
+    public struct SizeMismatch: Equatable, Sendable {
+        public let key: String
+        public let expected: [Int]
+        public let got: [Int]
+        public init(key: String, expected: [Int], got: [Int]) { self.key = key; self.expected = expected; self.got = got }
+    }
+    /// Loading into a module failed: PyTorch's `Error(s) in loading state_dict for <Module>:` with one
+    /// line per problem (missing and unexpected keys only in strict mode).
+    case loadFailed(module: String, missing: [String], unexpected: [String], sizeMismatches: [SizeMismatch])
     case keyMismatch(missing: [String], unexpected: [String])
     case shapeMismatch(key: String, expected: [Int], got: [Int])
     case invalid(String)
     public var description: String {
+        func quoted(_ a: [String]) -> String { a.map { "\"\($0)\"" }.joined(separator: ", ") }
+        func size(_ s: [Int]) -> String { "torch.Size(\(shapeString(s)))" }
+        func mismatch(_ k: String, _ e: [Int], _ g: [Int]) -> String {
+            "size mismatch for \(k): copying a param with shape \(size(g)) from checkpoint, the shape in current model is \(size(e))."
+        }
         switch self {
+        case .loadFailed(let module, let m, let u, let sizes):
+            var lines: [String] = []
+            if !m.isEmpty { lines.append("Missing key(s) in state_dict: \(quoted(m)). ") }
+            if !u.isEmpty { lines.append("Unexpected key(s) in state_dict: \(quoted(u)). ") }
+            lines += sizes.map { mismatch($0.key, $0.expected, $0.got) }
+            return "Error(s) in loading state_dict for \(module):\n\t" + lines.joined(separator: "\n\t")
         case .keyMismatch(let m, let u):
-            return "Error(s) in loading state_dict: Missing key(s): \(m.map { "\"\($0)\"" }.joined(separator: ", ")). Unexpected key(s): \(u.map { "\"\($0)\"" }.joined(separator: ", "))."
+            var lines: [String] = []
+            if !m.isEmpty { lines.append("Missing key(s) in state_dict: \(quoted(m)). ") }
+            if !u.isEmpty { lines.append("Unexpected key(s) in state_dict: \(quoted(u)). ") }
+            return "Error(s) in loading state_dict:\n\t" + lines.joined(separator: "\n\t")
         case .shapeMismatch(let k, let e, let g):
-            return "size mismatch for \(k): copying a param with shape \(shapeString(g)) from checkpoint, the shape in current model is \(shapeString(e))."
+            return mismatch(k, e, g)
         case .invalid(let s): return s
         }
     }

@@ -18,7 +18,7 @@ private func legacyTypeName(_ d: DType) -> String {
 }
 
 private func checkFloatCPU(_ t: Tensor, _ op: String) {
-    if !t.dtype.isFloatingPoint { fail("\"\(op)\" not implemented for '\(t.dtype == .int64 ? "Long" : t.dtype.description)'") }
+    if !t.dtype.isFloatingPoint { fail("\"\(op)\" not implemented for '\(t.dtype.scalarTypeName)'") }
     if t.device.isCUDA { fail("\(op): CUDA tensors are not supported yet (\(CUDA.unavailableReason ?? "CPU only"))") }
 }
 
@@ -108,7 +108,7 @@ func conv2dImpl(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: (Int
             fail("Given weight of size \(shapeString(weight.shape)), expected bias to be 1-dimensional with \(oc) elements, but got bias of size \(shapeString(b.shape)) instead")
         }
         if b.dtype != input.dtype {
-            fail("Input type (\(input.dtype == .float32 ? "float" : "double")) and bias type (\(b.dtype == .float32 ? "float" : b.dtype == .float64 ? "double" : b.dtype.description)) should be the same")
+            fail("Input type (\(input.dtype == .float32 ? "float" : "double")) and bias type (\(b.dtype == .float32 ? "float" : b.dtype == .float64 ? "double" : b.dtype.name)) should be the same")
         }
     }
     let ekh = dilation.0 * (kh - 1) + 1, ekw = dilation.1 * (kw - 1) + 1

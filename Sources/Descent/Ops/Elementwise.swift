@@ -26,6 +26,8 @@ extension Tensor {
             case Int(DK_POW): out.recorded(.powTensor, inputs: [a, b], saved: [a, b, out])
             case Int(DK_MAXIMUM): out.recorded(.maximum, inputs: [a, b], saved: [a, b])
             case Int(DK_MINIMUM): out.recorded(.minimum, inputs: [a, b], saved: [a, b])
+            case Int(DK_FMOD): out.recorded(.fmod, inputs: [a, b], saved: [a, b])
+            case Int(DK_REMAINDER): out.recorded(.remainder, inputs: [a, b], saved: [a, b])
             default: break
             }
         }
@@ -99,6 +101,19 @@ extension Tensor {
     public func maximum(_ other: Tensor) -> Tensor { Tensor.arith(self, other, Int32(DK_MAXIMUM)) }
     /// Elementwise minimum (PyTorch's `torch.minimum`).
     public func minimum(_ other: Tensor) -> Tensor { Tensor.arith(self, other, Int32(DK_MINIMUM)) }
+    /// Python's modulus, with the sign of the divisor (PyTorch's `torch.remainder`, the `%` operator).
+    @_disfavoredOverload public func remainder(_ other: Tensor) -> Tensor { Tensor.arith(self, other, Int32(DK_REMAINDER)) }
+    /// `remainder` by a number.
+    public func remainder(_ other: Double) -> Tensor { remainder(Tensor.wrap(other)) }
+    /// C's fmod, with the sign of the dividend (PyTorch's `torch.fmod`).
+    @_disfavoredOverload public func fmod(_ other: Tensor) -> Tensor { Tensor.arith(self, other, Int32(DK_FMOD)) }
+    /// `fmod` by a number.
+    public func fmod(_ other: Double) -> Tensor { fmod(Tensor.wrap(other)) }
+    /// `a % b`: PyTorch's `remainder` (the sign of `b`).
+    public static func % (a: Tensor, b: Tensor) -> Tensor { a.remainder(b) }
+    @_disfavoredOverload public static func % (a: Tensor, b: Double) -> Tensor { a.remainder(wrap(b)) }
+    public static func % (a: Tensor, b: Int) -> Tensor { a.remainder(wrap(b)) }
+    public static func % (a: Double, b: Tensor) -> Tensor { wrap(a).remainder(b) }
 }
 
 // MARK: - Comparisons (bool results)
@@ -203,6 +218,18 @@ extension Tensor {
     public func elu(alpha: Double = 1) -> Tensor { unary(Int32(DK_ELU), alpha, 0, .elu(alpha), save: .input) }
     /// Elementwise exact GELU, x * Φ(x).
     public func gelu() -> Tensor { unary(Int32(DK_GELU), 0, 0, .gelu, save: .input) }
+    /// GELU, exact (`"none"`) or with PyTorch's tanh approximation (`"tanh"`):
+    /// 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))), in PyTorch's order of operations.
+    public func gelu(approximate: String) -> Tensor {
+        switch approximate {
+        case "none": return gelu()
+        case "tanh":
+            let beta = 2.0.squareRoot() * (2 / Double.pi.squareRoot()) * 0.5   // M_SQRT2 * M_2_SQRTPI * 0.5
+            let inner = (self + self * self * self * 0.044715) * beta
+            return self * 0.5 * (inner.tanh() + 1)
+        default: fail("approximate argument must be either none or tanh.")
+        }
+    }
     /// Elementwise x * sigmoid(x).
     public func silu() -> Tensor { unary(Int32(DK_SILU), 0, 0, .silu, save: .input) }
     /// Elementwise log(1 + x).
@@ -219,6 +246,8 @@ extension Tensor {
     public func floor() -> Tensor { unary(Int32(DK_FLOOR), 0, 0, .zeroGrad("FloorBackward0"), save: .nothing) }
     /// Elementwise ceiling.
     public func ceil() -> Tensor { unary(Int32(DK_CEIL), 0, 0, .zeroGrad("CeilBackward0"), save: .nothing) }
+    /// Elementwise rounding toward zero.
+    public func trunc() -> Tensor { unary(Int32(DK_TRUNC), 0, 0, .zeroGrad("TruncBackward0"), save: .nothing) }
     /// Elementwise rounding half to even.
     public func round() -> Tensor { unary(Int32(DK_ROUND), 0, 0, .zeroGrad("RoundBackward0"), save: .nothing) }
     /// Elementwise log(sigmoid(x)), computed stably.
@@ -269,7 +298,7 @@ public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { a.maximum(b) }
 public func minimum(_ a: Tensor, _ b: Tensor) -> Tensor { a.minimum(b) }
 public func leakyRelu(_ x: Tensor, negativeSlope: Double = 0.01) -> Tensor { x.leakyRelu(negativeSlope: negativeSlope) }
 public func elu(_ x: Tensor, alpha: Double = 1) -> Tensor { x.elu(alpha: alpha) }
-public func gelu(_ x: Tensor) -> Tensor { x.gelu() }
+public func gelu(_ x: Tensor, approximate: String = "none") -> Tensor { x.gelu(approximate: approximate) }
 public func silu(_ x: Tensor) -> Tensor { x.silu() }
 public func softmax(_ x: Tensor, dim: Int) -> Tensor { x.softmax(dim: dim) }
 public func logSoftmax(_ x: Tensor, dim: Int) -> Tensor { x.logSoftmax(dim: dim) }

@@ -16,8 +16,8 @@ func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double = 1, beta: Dou
 
 func checkMatmulTypes(_ a: Tensor, _ b: Tensor) {
     checkSameDevice(a, b)
-    if a.dtype != b.dtype { fail("expected m1 and m2 to have the same dtype, but got: \(a.dtype) != \(b.dtype)") }
-    if !a.dtype.isFloatingPoint { fail("\"addmm_impl_cpu_\" not implemented for '\(a.dtype == .int64 ? "Long" : a.dtype.description)'") }
+    if a.dtype != b.dtype { fail("expected m1 and m2 to have the same dtype, but got: \(a.dtype.scalarTypeName.lowercased()) != \(b.dtype.scalarTypeName.lowercased())") }
+    if !a.dtype.isFloatingPoint { fail("\"addmm_impl_cpu_\" not implemented for '\(a.dtype.scalarTypeName)'") }
 }
 
 extension Tensor {

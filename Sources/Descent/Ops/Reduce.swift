@@ -55,7 +55,7 @@ extension Tensor {
 
     func checkMeanType(_ name: String) {
         if !dtype.isFloatingPoint {
-            fail("\(name)(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(dtype == .int64 ? "Long" : dtype.description.capitalized)")
+            fail("\(name)(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: \(dtype.scalarTypeName)")
         }
     }
     /// Mean of all elements.

@@ -83,7 +83,7 @@ extension Optimizer: CustomStringConvertible {
         let name = String(describing: type(of: self))
         var out = "\(name) ("
         for (i, g) in paramGroups.enumerated() {
-            out += "\nParameter Group \(i)"
+            out += (i > 0 ? "\n" : "") + "\nParameter Group \(i)"   // PyTorch: a blank line between groups
             var lines: [(String, String)] = []
             for k in groupKeys(name) {
                 var text = k.defaultRepr

@@ -8,13 +8,9 @@ import CDescentKernels
 
 extension Optimizer {
     /// Takes over `groups` after a designated initialiser has set up one group holding all their
-    /// parameters: each group gets that group's learning rate and options where it has none of its own.
+    /// parameters: each group gets the defaults for what it does not set itself.
     func adoptGroups(_ groups: [ParamGroup]) {
-        let template = paramGroups[0]
-        for g in groups {
-            if g.lr.isNaN { g.lr = template.lr; g.initialLR = template.lr }
-            for (k, v) in template.options where g.options[k] == nil { g.options[k] = v }
-        }
+        for g in groups { fillDefaults(g) }
         paramGroups = groups
     }
 

@@ -28,13 +28,35 @@ open class Optimizer {
         var tensors: [String: Tensor] = [:]
     }
 
+    /// The hyper-parameters a group gets when it does not set them (PyTorch's `defaults`, without `lr`).
+    public let defaults: [String: Double]
+    /// The learning rate a group gets when it does not set one.
+    public let defaultLR: Double
+
     public init(groups: [ParamGroup], defaults: [String: Double], lr: Double) {
-        for g in groups {
-            if g.lr.isNaN { g.lr = lr; g.initialLR = lr }
-            for (k, v) in defaults where g.options[k] == nil { g.options[k] = v }
-        }
+        self.defaults = defaults
+        self.defaultLR = lr
+        paramGroups = []
+        for g in groups { fillDefaults(g) }
         paramGroups = groups
         if groups.allSatisfy({ $0.params.isEmpty }) { fail("optimizer got an empty parameter list") }
+    }
+
+    /// Adds a parameter group (PyTorch's `add_param_group`): options it does not set take the
+    /// optimizer's defaults. A parameter may belong to one group only.
+    public func addParamGroup(_ group: ParamGroup) {
+        let existing = Set(paramGroups.flatMap { $0.params.map(ObjectIdentifier.init) })
+        if group.params.contains(where: { existing.contains(ObjectIdentifier($0)) }) {
+            fail("some parameters appear in more than one parameter group")
+        }
+        fillDefaults(group)
+        paramGroups.append(group)
+    }
+
+    /// Gives `group` the default learning rate and options it does not set itself.
+    func fillDefaults(_ group: ParamGroup) {
+        if group.lr.isNaN { group.lr = defaultLR; group.initialLR = defaultLR }
+        for (k, v) in defaults where group.options[k] == nil { group.options[k] = v }
     }
 
     /// Updates every parameter that has a gradient.

@@ -204,8 +204,10 @@ extension Module {
         try Descent.save(stateDict(), to: path, metadata: metadata)
     }
     /// Loads a safetensors file into this module's parameters and buffers (`loadStateDict`): with
-    /// `strict`, missing or unexpected keys throw `StateDictError.keyMismatch`; shapes must match.
-    public func load(from path: String, strict: Bool = true) throws {
+    /// `strict`, missing or unexpected keys throw `StateDictError.loadFailed`; shapes must match.
+    /// Returns the keys that did not match.
+    @discardableResult
+    public func load(from path: String, strict: Bool = true) throws -> IncompatibleKeys {
         try loadStateDict(Descent.load(from: path), strict: strict)
     }
 }

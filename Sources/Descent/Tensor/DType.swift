@@ -1,6 +1,7 @@
 import CDescentKernels
 
-/// The element type of a tensor (PyTorch's `torch.dtype`). Prints as its name: `float32`, `int64`, ...
+/// The element type of a tensor (PyTorch's `torch.dtype`). Prints as PyTorch prints a dtype:
+/// `torch.float32`, `torch.int64`, ...; `name` is the bare name.
 public enum DType: Int32, CustomStringConvertible, Sendable, CaseIterable {
     case float32 = 0, float64 = 1, int64 = 2, uint8 = 3, bool = 4, int32 = 5
 
@@ -14,7 +15,9 @@ public enum DType: Int32, CustomStringConvertible, Sendable, CaseIterable {
     }
     /// True for `float32` and `float64`.
     public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
-    public var description: String {
+    public var description: String { "torch." + name }
+    /// The dtype's name without the `torch.` prefix (`float32`).
+    public var name: String {
         switch self {
         case .float32: return "float32"
         case .float64: return "float64"
@@ -22,6 +25,17 @@ public enum DType: Int32, CustomStringConvertible, Sendable, CaseIterable {
         case .int32: return "int32"
         case .uint8: return "uint8"
         case .bool: return "bool"
+        }
+    }
+    /// PyTorch's scalar type name in messages such as "expected scalar type Long but found Float".
+    var scalarTypeName: String {
+        switch self {
+        case .float32: return "Float"
+        case .float64: return "Double"
+        case .int64: return "Long"
+        case .int32: return "Int"
+        case .uint8: return "Byte"
+        case .bool: return "Bool"
         }
     }
     /// PyTorch's promotion category: bool < integer < floating.

@@ -1,0 +1,90 @@
+import Testing
+import Descent
+
+// Small behaviours found by comparing unseen programs with PyTorch 2.13; each expected value is
+// what the PyTorch snippet beside it printed.
+
+extension Core {
+@Suite struct ParityTests {
+    @Test func remainderAndFmod() {
+        let a = Tensor([-7.5, -3.0, -1.25, 0.0, 2.5, 5.0, 7.75])
+        // PyTorch: (a % 3).tolist(), (a % -2.5).tolist(), torch.fmod(a, 3).tolist(), torch.fmod(a, -2.5).tolist()
+        #expect(floatBits(values(a % 3)) == floatBits([1.5, -0.0, 1.75, 0.0, 2.5, 2.0, 1.75]))
+        #expect(floatBits(values(a % -2.5)) == floatBits([-0.0, -0.5, -1.25, 0.0, 0.0, 0.0, -2.25]))
+        #expect(floatBits(values(a.fmod(3))) == floatBits([-1.5, -0.0, -1.25, 0.0, 2.5, 2.0, 1.75]))
+        #expect(floatBits(values(a.fmod(-2.5))) == floatBits([-0.0, -0.5, -1.25, 0.0, 0.0, 0.0, 0.25]))
+        // ai = torch.tensor([-7, -3, 0, 5, 8]): ai % 3, torch.fmod(ai, 3), ai % -3
+        let ai = Tensor([-7, -3, 0, 5, 8])
+        #expect((ai % 3).dtype == .int64 && (ai % 3).toArray(Int.self) == [2, 0, 0, 2, 2])
+        #expect(ai.fmod(3).toArray(Int.self) == [-1, 0, 0, 2, 2])
+        #expect((ai % -3).toArray(Int.self) == [-1, 0, 0, -1, -1])
+        // x = [2.5, -1.25], y = [0.75, 2.0] (both require grad): remainder -> [0.25, 0.75], RemainderBackward1,
+        // x.grad [1, 1], y.grad [-3, 1]; fmod -> [0.25, -1.25], FmodBackward1, y.grad [-3, 0]
+        let x = Tensor([2.5, -1.25], requiresGrad: true), y = Tensor([0.75, 2.0], requiresGrad: true)
+        let r = x.remainder(y)
+        #expect(values(r) == [0.25, 0.75] && r.gradFn == "RemainderBackward1")
+        r.sum().backward()
+        #expect(values(x.grad!) == [1, 1] && values(y.grad!) == [-3, 1])
+        x.grad = nil; y.grad = nil
+        let f = x.fmod(y)
+        #expect(values(f) == [0.25, -1.25] && f.gradFn == "FmodBackward1")
+        f.sum().backward()
+        #expect(values(y.grad!) == [-3, 0])
+    }
+
+    @Test func geluTanhApproximation() {
+        // PyTorch: g = torch.tensor([-3.0, -1.0, -0.5, 0.0, 0.3, 1.0, 2.5], requires_grad=True)
+        //          o = F.gelu(g, approximate="tanh"); o.sum().backward()
+        let g = Tensor([-3.0, -1.0, -0.5, 0.0, 0.3, 1.0, 2.5], requiresGrad: true)
+        let o = GELU(approximate: "tanh")(g)
+        expectValues(o, [-0.0036374330520629883, -0.15880799293518066, -0.1542859971523285, 0.0, 0.18537093698978424,
+                         0.8411920070648193, 2.4849157333374023], atol: 1e-7, rtol: 2e-6)
+        o.sum().backward()
+        expectValues(g.grad!, [-0.011584296822547913, -0.08296409249305725, 0.1326301097869873, 0.5, 0.7322955131530762,
+                               1.0829640626907349, 1.0379517078399658], atol: 1e-7, rtol: 2e-6)
+        // print(nn.GELU("tanh"), nn.GELU())
+        #expect("\(GELU(approximate: "tanh"))" == "GELU(approximate='tanh')" && "\(GELU())" == "GELU(approximate='none')")
+    }
+
+    @Test func klDivWithZeroTargets() {
+        // PyTorch: lp = [[-1.2, -0.4, -2.0, -0.9], [-0.3, -1.5, -0.7, -2.2]] (requires grad)
+        //          t = [[0.5, 0.5, 0.0, 0.0], [0.25, 0.0, 0.75, 0.0]]; l = nn.KLDivLoss(reduction="none")(lp, t); l.sum().backward()
+        //   l: [[0.2534, -0.1466, 0.0000, 0.0000], [-0.2716, 0.0000, 0.3092, 0.0000]], grad_fn=<SubBackward0>
+        //   grad: [[-0.5, -0.5, -0.0, -0.0], [-0.25, -0.0, -0.75, -0.0]]
+        let lp = Tensor([[-1.2, -0.4, -2.0, -0.9], [-0.3, -1.5, -0.7, -2.2]], requiresGrad: true)
+        let t = Tensor([[0.5, 0.5, 0.0, 0.0], [0.25, 0.0, 0.75, 0.0]])
+        let l = KLDivLoss(reduction: .none)(lp, t)
+        #expect(l.gradFn == "SubBackward0")
+        let v = values(l)
+        #expect([2, 3, 5, 7].allSatisfy { v[$0] == 0 && v[$0].sign == .plus })   // +0, not -0
+        expectValues(l, [0.2534, -0.1466, 0, 0, -0.2716, 0, 0.3092, 0], atol: 1e-4, rtol: 0)
+        l.sum().backward()
+        let gv = values(lp.grad!)
+        #expect(gv == [-0.5, -0.5, 0, 0, -0.25, 0, -0.75, 0] && [2, 3, 5, 7].allSatisfy { gv[$0].sign == .minus })
+    }
+
+    @Test func addParamGroupAndTwoGroupPrint() {
+        let a = Parameter(Tensor.zeros(2)), b = Parameter(Tensor.zeros(3))
+        let opt = SGD([a], lr: 0.1, momentum: 0.9)
+        opt.addParamGroup(ParamGroup(params: [b], lr: 0.01))
+        // PyTorch: opt = SGD([p0], lr=0.1, momentum=0.9); opt.add_param_group({'params': [p1], 'lr': 0.01}); print(opt)
+        let keys = "    dampening: 0\n    differentiable: False\n    foreach: None\n    fused: None\n"
+        let tail = "    maximize: False\n    momentum: 0.9\n    nesterov: False\n    weight_decay: 0"
+        #expect("\(opt)" == "SGD (\nParameter Group 0\n" + keys + "    lr: 0.1\n" + tail + "\n\nParameter Group 1\n" + keys + "    lr: 0.01\n" + tail + "\n)")
+        // the new group steps with the defaults it did not set (momentum 0.9)
+        a.grad = Tensor.ones(2); b.grad = Tensor.ones(3)
+        opt.step(); opt.step()
+        #expect(values(b) == [Double(Float(-0.01) + Float(-0.019))].flatMap { [$0, $0, $0] })
+    }
+
+    @Test func poolReprsAndDTypeNames() {
+        // PyTorch: print(nn.MaxPool2d((2,3)), nn.AvgPool2d((2,3)), nn.MaxPool2d((2,3), padding=(1,1)))
+        #expect("\(MaxPool2d((2, 3)))" == "MaxPool2d(kernel_size=(2, 3), stride=(2, 3), padding=0, dilation=1, ceil_mode=False)")
+        #expect("\(AvgPool2d((2, 3)))" == "AvgPool2d(kernel_size=(2, 3), stride=(2, 3), padding=0)")
+        #expect("\(MaxPool2d((2, 3), padding: (1, 1)))" == "MaxPool2d(kernel_size=(2, 3), stride=(2, 3), padding=(1, 1), dilation=1, ceil_mode=False)")
+        // print(torch.float32, torch.int64); tensor reprs keep their dtype suffix
+        #expect("\(Tensor([1.0]).dtype) \(Tensor([1]).dtype)" == "torch.float32 torch.int64")
+        #expect("\(Tensor([1.5], dtype: .float64))" == "tensor([1.5000], dtype=torch.float64)")
+    }
+}
+}
