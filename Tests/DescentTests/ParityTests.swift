@@ -82,8 +82,8 @@ extension Core {
         #expect("\(MaxPool2d((2, 3)))" == "MaxPool2d(kernel_size=(2, 3), stride=(2, 3), padding=0, dilation=1, ceil_mode=False)")
         #expect("\(AvgPool2d((2, 3)))" == "AvgPool2d(kernel_size=(2, 3), stride=(2, 3), padding=0)")
         #expect("\(MaxPool2d((2, 3), padding: (1, 1)))" == "MaxPool2d(kernel_size=(2, 3), stride=(2, 3), padding=(1, 1), dilation=1, ceil_mode=False)")
-        // print(torch.float32, torch.int64); tensor reprs keep their dtype suffix
-        #expect("\(Tensor([1.0]).dtype) \(Tensor([1]).dtype)" == "torch.float32 torch.int64")
+        // dtypes print bare (lecture 03's contract); tensor reprs carry PyTorch's suffix
+        #expect("\(Tensor([1.0]).dtype) \(Tensor([1]).dtype)" == "float32 int64")
         #expect("\(Tensor([1.5], dtype: .float64))" == "tensor([1.5000], dtype=torch.float64)")
     }
 }

@@ -76,13 +76,13 @@ extension Core {
     }
 
     @Test func dtypeNamesPrint() {
-        // PyTorch: print(torch.float32, torch.float64, torch.int64) -> torch.float32 torch.float64 torch.int64
-        #expect("\(DType.float32)" == "torch.float32")
-        #expect("\(DType.float64)" == "torch.float64")
-        #expect("\(DType.int64)" == "torch.int64")
+        // The bare names lecture 03's PyTorch twin prints for `print(train.data.dtype)` ("uint8", "int64").
+        #expect("\(DType.float32)" == "float32")
+        #expect("\(DType.float64)" == "float64")
+        #expect("\(DType.int64)" == "int64")
         #expect(DType.float32.name == "float32")
-        #expect("\(DType.uint8)" == "torch.uint8")
-        #expect("\(DType.bool)" == "torch.bool")
+        #expect("\(DType.uint8)" == "uint8")
+        #expect("\(DType.bool)" == "bool")
         #expect("\(Device.cpu)" == "cpu" && "\(Device.cuda(0))" == "cuda:0" && Tensor.zeros(1).device == .cpu)
         #expect(DType.float32.itemSize == 4 && DType.int64.itemSize == 8 && DType.uint8.itemSize == 1)
     }

@@ -1,7 +1,7 @@
 import CDescentKernels
 
-/// The element type of a tensor (PyTorch's `torch.dtype`). Prints as PyTorch prints a dtype:
-/// `torch.float32`, `torch.int64`, ...; `name` is the bare name.
+/// The element type of a tensor (PyTorch's `torch.dtype`). Prints as its bare name (`float32`,
+/// `uint8`), as the lecture programs expect (PyTorch's own `print(x.dtype)` adds `torch.`).
 public enum DType: Int32, CustomStringConvertible, Sendable, CaseIterable {
     case float32 = 0, float64 = 1, int64 = 2, uint8 = 3, bool = 4, int32 = 5
 
@@ -15,8 +15,8 @@ public enum DType: Int32, CustomStringConvertible, Sendable, CaseIterable {
     }
     /// True for `float32` and `float64`.
     public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
-    public var description: String { "torch." + name }
-    /// The dtype's name without the `torch.` prefix (`float32`).
+    public var description: String { name }
+    /// The dtype's name (`float32`).
     public var name: String {
         switch self {
         case .float32: return "float32"

@@ -3,7 +3,7 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
     public var description: String {
         let kind: PrintElementKind = dtype.isFloatingPoint ? .floating : (dtype == .bool ? .boolean : .integer)
         let values = noGrad { toArray(Double.self) }
-        let dtypeSuffix: String? = (dtype == .float32 || dtype == .int64 || dtype == .bool) ? nil : "\(dtype)"
+        let dtypeSuffix: String? = (dtype == .float32 || dtype == .int64 || dtype == .bool) ? nil : "torch.\(dtype)"
         let prefix = self is Parameter ? "Parameter containing:\n" : ""
         return prefix + formatTensor(values: values, shape: shape, kind: kind, dtypeSuffix: dtypeSuffix,
                             deviceSuffix: device == .cpu ? nil : device.description,
