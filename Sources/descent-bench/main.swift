@@ -134,3 +134,68 @@ if enabled("mnist_mlp") {
         print("# mnist_mlp skipped: no MNIST at \(root) (set DESCENT_MNIST)")
     }
 }
+
+// MARK: - Lecture 04 with the Trainer (run on request: `descent-bench trainer`; PyTorch side:
+// Benchmarks/pytorch/lightning_mnist_mlp.py, which Benchmarks/run.sh runs for this prefix)
+
+final class BenchMLP: Module, TrainingModule {
+    let trainAcc = Accuracy(task: .multiclass(numClasses: 10))
+    let validAcc = Accuracy(task: .multiclass(numClasses: 10))
+    let testAcc = Accuracy(task: .multiclass(numClasses: 10))
+    let model = Sequential { Flatten(); Linear(784, 32); ReLU(); Linear(32, 16); ReLU(); Linear(16, 10) }
+    override func forward(_ x: Tensor) -> Tensor { model(x) }
+    func trainingStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor {
+        let logits = self(batch.0), loss = crossEntropy(logits, batch.1)
+        trainAcc.update(logits.argmax(dim: 1), batch.1)
+        log("train_loss", loss, progressBar: true)
+        return loss
+    }
+    func onTrainEpochEnd() { log("train_acc", trainAcc.compute()); trainAcc.reset() }
+    func validationStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor? {
+        let logits = self(batch.0), loss = crossEntropy(logits, batch.1)
+        validAcc.update(logits.argmax(dim: 1), batch.1)
+        log("valid_loss", loss, progressBar: true)
+        return loss
+    }
+    func onValidationEpochEnd() { log("valid_acc", validAcc.compute(), progressBar: true); validAcc.reset() }
+    func testStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor? {
+        let logits = self(batch.0)
+        testAcc.update(logits.argmax(dim: 1), batch.1)
+        log("test_acc", testAcc.compute(), progressBar: true)
+        return nil
+    }
+    func configureOptimizers() -> Optimizer { Adam(parameters(), lr: 0.001) }
+}
+
+final class BenchMnistData: DataModule {
+    let root: String
+    var train: Subset<MNIST>!, val: Subset<MNIST>!, test: MNIST!
+    init(root: String) { self.root = root }
+    func setup(stage: Stage) throws {
+        let parts = randomSplit(try MNIST(root: root, train: true), [55000, 5000], generator: Generator(seed: 1))
+        (train, val) = (parts[0], parts[1])
+        test = try MNIST(root: root, train: false)
+    }
+    func trainDataLoader() -> DataLoader<Subset<MNIST>> { DataLoader(train, batchSize: 64, numWorkers: 2) }
+    func valDataLoader() -> DataLoader<Subset<MNIST>> { DataLoader(val, batchSize: 64) }
+    func testDataLoader() -> DataLoader<MNIST> { DataLoader(test, batchSize: 64) }
+}
+
+if let o = only, o.hasPrefix("trainer") {
+    let env = ProcessInfo.processInfo.environment
+    let root = env["DESCENT_MNIST"] ?? "../shared/data/mnist"
+    let epochs = Int(env["EPOCHS"] ?? "1") ?? 1
+    let logs = NSTemporaryDirectory() + "descent-bench-logs-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: logs) }
+    manualSeed(1)
+    let model = BenchMLP(), dm = BenchMnistData(root: root)
+    let trainer = Trainer(maxEpochs: epochs, callbacks: [ModelCheckpoint(monitor: "valid_acc", mode: .max, saveTopK: 1)],
+                          logger: TensorBoardLogger(saveDir: logs), enableProgressBar: false, enableModelSummary: false)
+    let t0 = now()
+    do { try trainer.fit(model, dataModule: dm) } catch { print("# trainer bench failed: \(error)"); exit(1) }
+    let t1 = now()
+    let results = (try? trainer.test(model, dataModule: dm, verbose: false)) ?? [:]
+    let t2 = now()
+    report("trainer_mnist_mlp_fit_\(epochs)_epochs", t1 - t0, "valid_acc \(trainer.callbackMetrics["valid_acc"] ?? .nan)")
+    report("trainer_mnist_mlp_test", t2 - t1, "test_acc \(results["test_acc"] ?? .nan)")
+}

@@ -246,7 +246,7 @@ public final class Trainer {
                         s.step()
                     }
                 }
-                if enableProgressBar { printProgress(done: true, batches: train.count, batch: train.count) }
+                if enableProgressBar { printProgress(done: true, batches: Swift.min(train.count, limitTrainBatches ?? Int.max), batch: Swift.min(train.count, limitTrainBatches ?? Int.max)) }
                 currentEpoch += 1
             }
         } catch {
@@ -259,6 +259,7 @@ public final class Trainer {
 
     private func trainEpoch<M: TrainingModule, T: Dataset>(_ model: M, _ loader: DataLoader<T>, _ opt: Optimizer) throws where T.Batch == M.Batch {
         model.train()
+        epochStart = Date()
         for c in callbacks { try c.onTrainEpochStart(self, model) }
         model.onTrainEpochStart()
         let limit = limitTrainBatches ?? Int.max
@@ -398,15 +399,17 @@ public final class Trainer {
     // MARK: - Printing
 
     private var epochStart = Date()
+    /// One tqdm-style line on stderr: `Epoch 0:  46%|████      | 400/860 [00:02<00:02, 190.55it/s, val_loss=0.246]`.
     private func printProgress(done: Bool, batches: Int, batch: Int) {
-        if batch <= 20 && !done { epochStart = Date() }
         let metrics = progressBarMetrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.3f", $0.value))" }
         let pct = batches > 0 ? 100 * batch / batches : 100
         let width = 10, filled = batches > 0 ? width * batch / batches : width
         let bar = String(repeating: "█", count: filled) + String(repeating: " ", count: width - filled)
         let elapsed = Date().timeIntervalSince(epochStart)
         let rate = elapsed > 0 ? Double(batch) / elapsed : 0
-        var line = "\rEpoch \(currentEpoch): \(String(format: "%3d", pct))%|\(bar)| \(batch)/\(batches) [\(String(format: "%.1f", rate))it/s"
+        let remaining = rate > 0 ? Double(batches - batch) / rate : 0
+        func clock(_ t: Double) -> String { let s = Int(t.rounded()); return String(format: "%02d:%02d", s / 60, s % 60) }
+        var line = "\rEpoch \(currentEpoch): \(String(format: "%3d", pct))%|\(bar)| \(batch)/\(batches) [\(clock(elapsed))<\(clock(remaining)), \(String(format: "%.2f", rate))it/s"
         if !metrics.isEmpty { line += ", " + metrics.joined(separator: ", ") }
         line += "]" + (done ? "\n" : "")
         FileHandle.standardError.write(Data(line.utf8))
