@@ -320,3 +320,139 @@ extension Core {
     }
 }
 }
+
+// MARK: - Lightning's logging semantics, on a problem run through Lightning 2.6
+
+/// Lightning's scenario: 12 training rows (batches of 4), 6 validation rows (4 + 2), Linear(2, 1) from
+/// weight [[0.1, -0.2]], bias 0.05, SGD 0.1; logs with every on_step/on_epoch combination and one in
+/// the epoch-end hook. PyTorch side (lightning 2.6.6):
+///   def data(n, off): x_i = [(i+off)/10, ((i+off)%3)/3], y_i = [2*x0 - x1 + 0.5] (float32 tensors of Python floats)
+///   training_step: log("train_loss", l); log("tl", l, on_step=True, on_epoch=True); log("te", l, on_step=False, on_epoch=True)
+///   validation_step: log("val_loss", l); log("vs", l, on_step=True, on_epoch=True)
+///   on_train_epoch_end: log("hook_metric", float(10 - current_epoch))
+private final class LightningScenario: Module, TrainingModule {
+    let lin = Linear(2, 1)
+    override init() {
+        super.init()
+        try! lin.loadStateDict(StateDict([("weight", Tensor([[Float(0.1), Float(-0.2)]])), ("bias", Tensor([Float(0.05)]))]))
+    }
+    override func forward(_ x: Tensor) -> Tensor { lin(x) }
+    func trainingStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor {
+        let loss = mseLoss(self(batch.0), batch.1)
+        log("train_loss", loss); log("tl", loss, onStep: true, onEpoch: true); log("te", loss, onStep: false, onEpoch: true)
+        return loss
+    }
+    func validationStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor? {
+        let loss = mseLoss(self(batch.0), batch.1)
+        log("val_loss", loss); log("vs", loss, onStep: true, onEpoch: true)
+        return loss
+    }
+    func onTrainEpochEnd() { log("hook_metric", Double(10 - trainer!.currentEpoch)) }
+    func configureOptimizers() -> Optimizer { SGD(parameters(), lr: 0.1) }
+}
+
+private func scenarioData(_ n: Int, _ off: Int, batchSize: Int) -> DataLoader<TensorDataset<(Tensor, Tensor)>> {
+    var xs: [[Double]] = [], ys: [[Double]] = []
+    for i in 0..<n {
+        let a = Double(i + off) / 10, b = Double((i + off) % 3) / 3
+        xs.append([a, b]); ys.append([2 * a - b + 0.5])
+    }
+    return DataLoader(TensorDataset(Tensor(xs).float(), Tensor(ys).float()), batchSize: batchSize)
+}
+
+extension Core {
+@Suite struct LightningSemanticsTests {
+    @Test func validationEveryTwoEpochsLogsAndCheckpointsLikeLightning() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Lightning: ModelCheckpoint(filename="{epoch}-{step}-{val_loss:.3f}", monitor="val_loss", save_top_k=-1);
+        //   Trainer(max_epochs=4, logger=CSVLogger(out), log_every_n_steps=1, num_sanity_val_steps=0, check_val_every_n_epoch=2)
+        let model = LightningScenario()
+        let ckpt = ModelCheckpoint(filename: "{epoch}-{step}-{val_loss:.3f}", monitor: "val_loss", saveTopK: -1)
+        let trainer = Trainer(maxEpochs: 4, callbacks: [ckpt], logger: CSVLogger(saveDir: dir), enableProgressBar: false,
+                              enableModelSummary: false, logEveryNSteps: 1, numSanityValSteps: 0, checkValEveryNEpoch: 2)
+        try trainer.fit(model, trainDataLoaders: scenarioData(12, 0, batchSize: 4), valDataLoaders: scenarioData(6, 12, batchSize: 4))
+        #expect(trainer.currentEpoch == 4 && trainer.globalStep == 12)
+        // Lightning's metrics.csv, byte for byte: step rows, validation step rows (own counter, no epoch),
+        // validation epoch rows, and one row for the training epoch means with what the hook logged.
+        let expected = [
+            "epoch,hook_metric,step,te,tl_epoch,tl_step,train_loss,val_loss,vs_epoch,vs_step",
+            "0,,0,,,0.36757218837738037,0.36757218837738037,,,",
+            "0,,1,,,1.3275266885757446,1.3275266885757446,,,",
+            "0,,2,,,2.103703498840332,2.103703498840332,,,",
+            "0,10.0,2,1.2662674188613892,1.2662674188613892,,,,,",
+            "1,,3,,,0.12391870468854904,0.12391870468854904,,,",
+            "1,,4,,,0.23900291323661804,0.23900291323661804,,,",
+            "1,,5,,,0.663406491279602,0.663406491279602,,,",
+            ",,0,,,,,,,1.3730895519256592",
+            ",,1,,,,,,,1.6086547374725342",
+            "1,,5,,,,,1.4516111612319946,1.4516111612319946,",
+            "1,9.0,5,0.342109352350235,0.342109352350235,,,,,",
+            "2,,6,,,0.2601436674594879,0.2601436674594879,,,",
+            "2,,7,,,0.11021240800619125,0.11021240800619125,,,",
+            "2,,8,,,0.3498862385749817,0.3498862385749817,,,",
+            "2,8.0,8,0.24008077383041382,0.24008077383041382,,,,,",
+            "3,,9,,,0.30673134326934814,0.30673134326934814,,,",
+            "3,,10,,,0.0905933603644371,0.0905933603644371,,,",
+            "3,,11,,,0.25286656618118286,0.25286656618118286,,,",
+            ",,2,,,,,,,0.8068954348564148",
+            ",,3,,,,,,,0.8910248279571533",
+            "3,,11,,,,,0.8349385261535645,0.8349385261535645,",
+            "3,7.0,11,0.21673043072223663,0.21673043072223663,,,,,",
+        ]
+        // The same rows and cells; numbers to float32 rounding (four training losses differ in their last bit:
+        // the weight gradient of a 4-row batch is summed in another order).
+        let csv = try String(contentsOfFile: dir + "/lightning_logs/version_0/metrics.csv", encoding: .utf8)
+        let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let want = expected.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.count == want.count && rows.first == want.first)
+        for (r, w) in zip(rows, want) {
+            #expect(r.count == w.count)
+            for (a, b) in zip(r, w) {
+                if let x = Double(a), let y = Double(b) { #expect(abs(x - y) <= 2e-7 * max(1, abs(y)), "\(a) vs \(b)") }
+                else { #expect(a == b) }
+            }
+        }
+        // best_k_models: epoch=1-step=6-val_loss=1.452.ckpt and epoch=3-step=12-val_loss=0.835.ckpt
+        #expect(ckpt.bestKModels.keys.map { ($0 as NSString).lastPathComponent }.sorted()
+                == ["epoch=1-step=6-val_loss=1.452.ckpt", "epoch=3-step=12-val_loss=0.835.ckpt"])
+        #expect(ckpt.bestModelPath.hasSuffix("epoch=3-step=12-val_loss=0.835.ckpt"))
+        // callback_metrics: the plain name of an on_step + on_epoch metric holds its epoch value (tl = te = 0.216730)
+        #expect(trainer.callbackMetrics["tl"] == trainer.callbackMetrics["tl_epoch"] && trainer.callbackMetrics["tl"] == trainer.callbackMetrics["te"])
+        #expect(trainer.callbackMetrics["vs_step"] == nil && trainer.callbackMetrics["hook_metric"] == 7)
+    }
+
+    @Test func callbacksMonitorWhatTheEpochHookLogged() throws {
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Lightning: EarlyStopping(monitor="hook_metric", patience=1, mode="max"), ModelCheckpoint(monitor="hook_metric", mode="max"),
+        //   Trainer(max_epochs=4) -> stopped_epoch 1, current_epoch 2, global_step 6, best epoch=0-step=3.ckpt with score 10.0,
+        //   weights ['0.711722', '0.022052'] ['0.850736']
+        let model = LightningScenario()
+        let stop = EarlyStopping(monitor: "hook_metric", patience: 1, mode: .max)
+        let ckpt = ModelCheckpoint(monitor: "hook_metric", mode: .max)
+        let trainer = Trainer(maxEpochs: 4, callbacks: [stop, ckpt], logger: CSVLogger(saveDir: dir), enableProgressBar: false,
+                              enableModelSummary: false, logEveryNSteps: 1)
+        try trainer.fit(model, trainDataLoaders: scenarioData(12, 0, batchSize: 4), valDataLoaders: scenarioData(6, 12, batchSize: 4))
+        #expect(stop.stoppedEpoch == 1 && trainer.currentEpoch == 2 && trainer.globalStep == 6)
+        #expect(ckpt.bestModelPath.hasSuffix("epoch=0-step=3.ckpt") && ckpt.bestModelScore == 10)
+        expectValues(model.lin.weight, [0.711722, 0.022052], atol: 1e-6, rtol: 0)
+        expectValues(model.lin.bias!, [0.850736], atol: 1e-6, rtol: 0)
+    }
+
+    @Test func metricExtras() {
+        // torchmetrics: ConfusionMatrix(task="multilabel", num_labels=3)(ml, mt).flatten()
+        let ml = Tensor([[0.9, 0.2, 0.6], [0.1, 0.8, 0.4], [0.7, 0.3, 0.2], [0.4, 0.6, 0.9]])
+        let mt = Tensor([[1, 0, 1], [0, 1, 1], [1, 1, 0], [0, 0, 1]])
+        let cm = ConfusionMatrix(task: .multilabel(numLabels: 3))(ml, mt)
+        #expect(cm.shape == [3, 2, 2] && cm.toArray(Int.self) == [2, 0, 0, 2, 1, 1, 1, 1, 1, 0, 1, 2])
+        // ConfusionMatrix(task="multiclass", num_classes=3, normalize="true")(p, t).flatten()
+        let t = Tensor([0, 1, 2, 0, 1, 2, 0, 0]), p = Tensor([0, 2, 2, 1, 1, 2, 0, 2])
+        #expect(ConfusionMatrix(task: .multiclass(numClasses: 3), normalize: "true")(p, t).toArray(Float.self) == [0.5, 0.25, 0.25, 0.0, 0.5, 0.5, 0.0, 0.0, 1.0])
+        // MeanMetric()(tensor([1., nan, 3.])) -> 2.0 (NaN dropped with a warning)
+        let m = MeanMetric()
+        m.update(Tensor([1.0, .nan, 3.0]))
+        #expect(m.compute().item() == 2)
+    }
+}
+}

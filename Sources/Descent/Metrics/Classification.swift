@@ -1,5 +1,6 @@
 /// What a classification metric classifies (torchmetrics' `task` with `num_classes` / `num_labels`).
 public enum ClassificationTask: Sendable, Equatable {
+    var isMultilabel: Bool { if case .multilabel = self { return true } else { return false } }
     /// One probability or logit (or a 0/1 label) per sample.
     case binary
     /// One of `numClasses` classes per sample: logits/probabilities (N, C, ...) or class indices (N, ...).
@@ -45,7 +46,7 @@ open class StatScoresMetric: Metric {
         super.init(stateSize: 4 * classes)
     }
 
-    var isMultilabel: Bool { if case .multilabel = task { return true } else { return false } }
+    var isMultilabel: Bool { task.isMultilabel }
 
     var taskPrefix: String {
         switch task { case .binary: "Binary"; case .multiclass: "Multiclass"; case .multilabel: "Multilabel" }
@@ -194,44 +195,83 @@ public final class F1Score: StatScoresMetric {
     public override func compute(from s: [Double]) -> Tensor { reduce(s) { tp, fp, _, fn in 2 * tp / (2 * tp + fp + fn) } }
 }
 
-/// The confusion matrix (torchmetrics' `ConfusionMatrix`): rows are targets, columns predictions,
-/// an int64 (C, C) tensor (2 x 2 for `.binary`).
+/// The confusion matrix (torchmetrics' `ConfusionMatrix`): rows are targets, columns predictions;
+/// an int64 (C, C) tensor for `.multiclass`, (2, 2) for `.binary` and (L, 2, 2) for `.multilabel`
+/// ([[tn, fp], [fn, tp]] per label). `normalize` is torchmetrics': `"true"` (over each row),
+/// `"pred"` (over each column), `"all"`, or nil / `"none"`; normalized matrices are float32.
 public final class ConfusionMatrix: Metric {
     public let task: ClassificationTask
+    public let normalize: String?
     /// The binary counts come from an Accuracy kept out of the module tree (it is not a child).
     private struct Hidden { let scores: StatScoresMetric }
     private let hidden: Hidden
     var scores: StatScoresMetric { hidden.scores }
     let classes: Int
-    public init(task: ClassificationTask, threshold: Double = 0.5, ignoreIndex: Int? = nil) {
-        if case .multilabel = task { fail("ConfusionMatrix: the multilabel task is not supported; use one binary matrix per label") }
+    public init(task: ClassificationTask, threshold: Double = 0.5, ignoreIndex: Int? = nil, normalize: String? = nil) {
+        if let n = normalize, !["true", "pred", "all", "none"].contains(n) {
+            fail("Argument `normalize` needs to one of the following: ('true', 'pred', 'all', 'none', None)")
+        }
         self.task = task
-        hidden = Hidden(scores: Accuracy(task: task, threshold: threshold, ignoreIndex: ignoreIndex))
-        classes = { if case .multiclass(let c) = task { return c } else { return 2 } }()
-        super.init(stateSize: classes * classes)
+        self.normalize = normalize == "none" ? nil : normalize
+        hidden = Hidden(scores: Accuracy(task: task, threshold: threshold, average: .none, ignoreIndex: ignoreIndex))
+        switch task {
+        case .multiclass(let c): classes = c
+        case .binary: classes = 2
+        case .multilabel(let l): classes = l
+        }
+        super.init(stateSize: task.isMultilabel ? 4 * classes : classes * classes)
     }
-    override var typeName: String { (task == .binary ? "Binary" : "Multiclass") + "ConfusionMatrix" }
+    override var typeName: String {
+        switch task { case .binary: "BinaryConfusionMatrix"; case .multiclass: "MulticlassConfusionMatrix"; case .multilabel: "MultilabelConfusionMatrix" }
+    }
     public override func batchState(_ preds: Tensor, _ target: Tensor) -> [Double] {
-        var m = [Double](repeating: 0, count: classes * classes)
-        if task == .binary {
+        switch task {
+        case .binary:
             let s = scores.batchState(preds, target)   // [tp, fp, tn, fn]
-            m = [s[2], s[1], s[3], s[0]]                 // [[tn, fp], [fn, tp]]
+            return [s[2], s[1], s[3], s[0]]            // [[tn, fp], [fn, tp]]
+        case .multilabel:
+            let s = scores.batchState(preds, target)   // [tp, fp, tn, fn] per label
+            var m: [Double] = []
+            for l in 0..<classes {
+                let k = 4 * l
+                m += [s[k + 2], s[k + 1], s[k + 3], s[k]]
+            }
+            return m
+        case .multiclass:
+            var m = [Double](repeating: 0, count: classes * classes)
+            let preds = preds.detach(), target = target.detach()
+            let labels = preds.dtype.isFloatingPoint && preds.rank == target.rank + 1
+                ? (preds.rank > 2 ? preds.movedim(1, -1).reshape(-1, classes) : preds).argmax(dim: 1).toArray(Int.self)
+                : preds.toArray(Int.self)
+            let t = target.toArray(Int.self)
+            if labels.count != t.count { fail("ConfusionMatrix: \(labels.count) predictions for \(t.count) targets") }
+            for (p, y) in zip(labels, t) {
+                if let ig = scores.ignoreIndex, y == ig { continue }
+                if y < 0 || y >= classes || p < 0 || p >= classes { fail("ConfusionMatrix: class index out of range [0, \(classes)): target \(y), prediction \(p)") }
+                m[y * classes + p] += 1
+            }
             return m
         }
-        let preds = preds.detach(), target = target.detach()
-        let labels = preds.dtype.isFloatingPoint && preds.rank == target.rank + 1
-            ? (preds.rank > 2 ? preds.movedim(1, -1).reshape(-1, classes) : preds).argmax(dim: 1).toArray(Int.self)
-            : preds.toArray(Int.self)
-        let t = target.toArray(Int.self)
-        if labels.count != t.count { fail("ConfusionMatrix: \(labels.count) predictions for \(t.count) targets") }
-        for (p, y) in zip(labels, t) {
-            if let ig = scores.ignoreIndex, y == ig { continue }
-            if y < 0 || y >= classes || p < 0 || p >= classes { fail("ConfusionMatrix: class index out of range [0, \(classes)): target \(y), prediction \(p)") }
-            m[y * classes + p] += 1
-        }
-        return m
     }
     public override func compute(from s: [Double]) -> Tensor {
-        Tensor(flat: s.map { Int64($0) }, shape: [classes, classes])
+        let n = task.isMultilabel ? 2 : classes
+        let shape = task.isMultilabel ? [classes, 2, 2] : [classes, classes]
+        guard let mode = normalize else { return Tensor(flat: s.map { Int64($0) }, shape: shape) }
+        // float32 quotients, 0 where the sum is 0 (torchmetrics' _safe_divide)
+        var out = [Float](repeating: 0, count: s.count)
+        for base in stride(from: 0, to: s.count, by: n * n) {
+            for r in 0..<n {
+                for c in 0..<n {
+                    let denom: Double
+                    switch mode {
+                    case "true": denom = (0..<n).reduce(0) { $0 + s[base + r * n + $1] }
+                    case "pred": denom = (0..<n).reduce(0) { $0 + s[base + $1 * n + c] }
+                    default: denom = s[base..<(base + n * n)].reduce(0, +)
+                    }
+                    out[base + r * n + c] = denom == 0 ? 0 : Float(s[base + r * n + c]) / Float(denom)
+                }
+            }
+        }
+        return Tensor(flat: out, shape: shape)
     }
 }

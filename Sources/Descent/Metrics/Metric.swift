@@ -58,20 +58,31 @@ open class Metric: Module {
 }
 
 /// The mean of the values given to `update` (torchmetrics' `MeanMetric`), optionally weighted.
+/// NaN values are dropped with a warning (torchmetrics' default `nan_strategy="warn"`).
 public final class MeanMetric: Metric {
     public init() { super.init(stateSize: 2) }
     /// Adds every element of `value` with weight `weight`.
     public func update(_ value: Tensor, weight: Double = 1) {
-        let v = value.toDoubles()
-        add([v.reduce(0, +) * weight, Double(v.count) * weight])
+        add(weightedSums(value.detach().toDoubles(), [Double](repeating: weight, count: value.count)))
     }
+    /// Adds every element of `value` with the weight at the same place in `weight` (broadcast from a scalar).
+    public func update(_ value: Tensor, weight: Tensor) { add(batchState(value, weight)) }
     /// Adds `value` with weight `weight`.
-    public func update(_ value: Double, weight: Double = 1) { add([value * weight, weight]) }
-    /// `update(value, weight)` with a tensor of weights of the same shape.
+    public func update(_ value: Double, weight: Double = 1) { add(weightedSums([value], [weight])) }
+    /// `update(value, weight:)` with a tensor of weights of the same shape (or a scalar).
     public override func batchState(_ preds: Tensor, _ target: Tensor) -> [Double] {
-        let v = preds.toDoubles(), w = target.count == 1 ? [Double](repeating: target.item(), count: v.count) : target.toDoubles()
+        let v = preds.detach().toDoubles()
+        let w = target.count == 1 ? [Double](repeating: target.item(), count: v.count) : target.detach().toDoubles()
         if w.count != v.count { fail("MeanMetric: \(v.count) values but \(w.count) weights") }
-        return [zip(v, w).reduce(0) { $0 + $1.0 * $1.1 }, w.reduce(0, +)]
+        return weightedSums(v, w)
+    }
+    private func weightedSums(_ v: [Double], _ w: [Double]) -> [Double] {
+        var sum = 0.0, total = 0.0
+        for (x, wx) in zip(v, w) {
+            if x.isNaN || wx.isNaN { warnOnce("Encountered `nan` values in tensor. Will be removed."); continue }
+            sum += x * wx; total += wx
+        }
+        return [sum, total]
     }
     public override func compute(from s: [Double]) -> Tensor { Tensor(Float(s[0] / s[1])) }
 }

@@ -15,6 +15,9 @@ open class Callback {
     /// After a validation run, once its epoch metrics are in `trainer.callbackMetrics`.
     open func onValidationEnd(_ trainer: Trainer, _ module: Module) throws {}
     open func onTestEpochEnd(_ trainer: Trainer, _ module: Module) throws {}
+    /// Monitoring callbacks (ModelCheckpoint, EarlyStopping) get `onTrainEpochEnd` after the module's
+    /// own hook, the others before it, as in Lightning.
+    var isMonitoring: Bool { false }
 }
 
 /// Whether a smaller or a larger monitored value is better.
@@ -42,8 +45,9 @@ public final class ModelCheckpoint: Callback {
     public private(set) var bestModelScore: Double?
     /// The latest checkpoint written (`last.ckpt` with `saveLast`).
     public private(set) var lastModelPath = ""
-    /// The kept checkpoints and their scores.
-    public private(set) var bestKModels: [String: Double] = [:]
+    /// The kept checkpoints and their scores (empty without `monitor`, as Lightning's).
+    public var bestKModels: [String: Double] { monitor == nil ? [:] : kept }
+    private var kept: [String: Double] = [:]
 
     public init(dirpath: String? = nil, filename: String? = nil, monitor: String? = nil, mode: MonitorMode = .min,
                 saveTopK: Int = 1, saveLast: Bool = false, everyNEpochs: Int = 1) {
@@ -57,12 +61,14 @@ public final class ModelCheckpoint: Callback {
     public override func onFitStart(_ trainer: Trainer, _ module: Module) throws {
         if dirpath == nil { dirpath = trainer.logDir + "/checkpoints" }
     }
+    override var isMonitoring: Bool { true }
+    /// After validation only when validation does not run every epoch (then at the epoch's end).
     public override func onValidationEnd(_ trainer: Trainer, _ module: Module) throws {
-        if trainer.sanityChecking { return }
+        if trainer.sanityChecking || trainer.checksOnTrainEpochEnd { return }
         try save(trainer, module)
     }
     public override func onTrainEpochEnd(_ trainer: Trainer, _ module: Module) throws {
-        if trainer.ranValidationThisEpoch { return }
+        if !trainer.checksOnTrainEpochEnd { return }
         try save(trainer, module)
     }
 
@@ -80,15 +86,15 @@ public final class ModelCheckpoint: Callback {
                     fail("`ModelCheckpoint(monitor='\(m)')` could not find the monitored key in the returned metrics: \(trainer.callbackMetrics.keys.sorted()). HINT: Did you call `log('\(m)', value)` in the `LightningModule`?")
                 }
                 let path = dir + "/" + name + ".ckpt"
-                let worst = bestKModels.max { better($0.value, than: $1.value) }
-                if saveTopK == -1 || bestKModels.count < saveTopK || (worst.map { better(score, than: $0.value) } ?? true) {
+                let worst = kept.max { better($0.value, than: $1.value) }
+                if saveTopK == -1 || kept.count < saveTopK || (worst.map { better(score, than: $0.value) } ?? true) {
                     try trainer.saveCheckpoint(path, module)
-                    bestKModels[path] = score
-                    if saveTopK != -1 && bestKModels.count > saveTopK, let w = worst, w.key != path {
-                        bestKModels[w.key] = nil
+                    kept[path] = score
+                    if saveTopK != -1 && kept.count > saveTopK, let w = worst, w.key != path {
+                        kept[w.key] = nil
                         try? FileManager.default.removeItem(atPath: w.key)
                     }
-                    let best = bestKModels.min { better($0.value, than: $1.value) }!
+                    let best = kept.min { better($0.value, than: $1.value) }!
                     bestModelPath = best.key; bestModelScore = best.value
                 }
             } else {
@@ -96,10 +102,10 @@ public final class ModelCheckpoint: Callback {
                 let path = dir + "/" + name + ".ckpt"
                 try trainer.saveCheckpoint(path, module)
                 if saveTopK != -1 {
-                    for old in bestKModels.keys where old != path { try? FileManager.default.removeItem(atPath: old) }
-                    bestKModels = [:]
+                    for old in kept.keys where old != path { try? FileManager.default.removeItem(atPath: old) }
+                    kept = [:]
                 }
-                bestKModels[path] = 0
+                kept[path] = 0
                 bestModelPath = path
             }
         }
@@ -157,8 +163,16 @@ public final class EarlyStopping: Callback {
         bestScore = mode == .min ? .infinity : -.infinity
     }
 
+    override var isMonitoring: Bool { true }
     public override func onValidationEnd(_ trainer: Trainer, _ module: Module) throws {
-        if trainer.sanityChecking { return }
+        if trainer.sanityChecking || trainer.checksOnTrainEpochEnd { return }
+        try check(trainer)
+    }
+    /// When validation runs every epoch (or never), the check comes after the module's `onTrainEpochEnd`.
+    public override func onTrainEpochEnd(_ trainer: Trainer, _ module: Module) throws {
+        if trainer.checksOnTrainEpochEnd { try check(trainer) }
+    }
+    func check(_ trainer: Trainer) throws {
         guard let current = trainer.callbackMetrics[monitor] else {
             fail("Early stopping conditioned on metric `\(monitor)` which is not available. Pass in or modify your `EarlyStopping` callback to use any of the following: `\(trainer.callbackMetrics.keys.sorted().joined(separator: "`, `"))`")
         }

@@ -48,10 +48,9 @@ public final class Trainer {
     public private(set) var lrScheduler: LRScheduler?
     /// True while the pre-training validation sanity check runs.
     public private(set) var sanityChecking = false
-    var ranValidationThisEpoch = false
 
     /// `maxEpochs` defaults to 1000 when neither it nor `maxSteps` is given, as in Lightning.
-    /// `logger` (or `loggers`) gets the metrics; without any, a `CSVLogger` in `defaultRootDir` does
+    /// `logger` (or `loggers`) gets the metrics; without any, a `TensorBoardLogger` in `defaultRootDir` does
     /// (pass `loggers: []` for none). A `ModelCheckpoint` saving the latest epoch is added when
     /// `enableCheckpointing` and no checkpoint callback is given.
     public init(maxEpochs: Int? = nil, maxSteps: Int = -1, minEpochs: Int = 0, callbacks: [Callback] = [],
@@ -77,7 +76,7 @@ public final class Trainer {
         self.defaultRootDir = root
         if let l = loggers { self.loggers = l }
         else if let l = logger { self.loggers = [l] }
-        else { self.loggers = [CSVLogger(saveDir: root)] }
+        else { self.loggers = [TensorBoardLogger(saveDir: root)] }
         var cbs = callbacks
         if enableCheckpointing && !cbs.contains(where: { $0 is ModelCheckpoint }) { cbs.append(ModelCheckpoint()) }
         self.callbacks = cbs
@@ -99,45 +98,60 @@ public final class Trainer {
 
     // MARK: - Logged values
 
-    enum Phase { case trainStep, trainEpochEnd, validation, test, other }
+    enum Phase { case trainStep, trainEpochEnd, validationStep, validationEpochEnd, testStep, testEpochEnd, other }
     private var phase = Phase.other
     private var currentBatchSize = 1
+    /// Step-level validation/test values go to the loggers at once, numbered by these counters (Lightning's).
+    private var validationStepCount = 0, testStepCount = 0
 
     /// Lightning accumulates `value * batchSize` and the batch sizes in float32 tensors and reports their quotient.
-    struct Accumulator { var sum: Float = 0, weight: Float = 0, onStep = false, onEpoch = false, progressBar = false, logger = true }
+    struct Accumulator { var sum: Float = 0, weight: Float = 0, progressBar = false, logger = true, baseName = "" }
     /// Epoch accumulators of the loop being run.
     private var epochValues: [String: Accumulator] = [:]
     private var stepValues: [String: (value: Double, logger: Bool)] = [:]
 
     func record(_ name: String, _ value: Double, progressBar: Bool, logger: Bool, onStep: Bool?, onEpoch: Bool?, batchSize: Int?) {
-        let inStep = phase == .trainStep
-        let step = onStep ?? inStep
-        let epoch = onEpoch ?? !inStep
-        if !inStep && phase != .validation && phase != .test && step {
+        let inTrainStep = phase == .trainStep
+        let inEvalStep = phase == .validationStep || phase == .testStep
+        let step = onStep ?? inTrainStep
+        let epoch = onEpoch ?? !inTrainStep
+        if step && !inTrainStep && !inEvalStep {
             fail("You can't `self.log(\(name), ..., on_step=True)` in an epoch-end hook: only on_step=False is allowed there")
         }
         let both = step && epoch
         if step {
             let key = both ? name + "_step" : name
-            stepValues[key] = (value, logger)
-            callbackMetrics[key] = value
-            if progressBar { progressBarMetrics[key] = value }
+            if inTrainStep {
+                stepValues[key] = (value, logger)
+                callbackMetrics[key] = value
+                if both { callbackMetrics[name] = value }   // the plain name holds the step value until the epoch ends
+                if logger { loggedMetrics[key] = value }
+                if progressBar { progressBarMetrics[key] = value }
+            } else if !sanityChecking && logger {
+                // Lightning writes an evaluation step value at once, at the loop's own batch counter, without `epoch`.
+                let counter = phase == .validationStep ? validationStepCount : testStepCount
+                loggedMetrics[key] = value
+                for l in loggers { try? l.logMetrics([key: value], step: counter) }
+            }
         }
         if epoch {
             let key = both ? name + "_epoch" : name
-            let w = (phase == .trainEpochEnd || phase == .other ? 1 : (batchSize ?? currentBatchSize))
+            let w = inTrainStep || inEvalStep ? (batchSize ?? currentBatchSize) : 1
             var a = epochValues[key] ?? Accumulator()
-            a.sum += Float(value) * Float(w); a.weight += Float(w); a.onEpoch = true; a.progressBar = progressBar; a.logger = logger
+            a.sum += Float(value) * Float(w); a.weight += Float(w); a.progressBar = progressBar; a.logger = logger
+            a.baseName = both ? name : ""
             epochValues[key] = a
         }
     }
 
-    /// Moves the epoch means into `callbackMetrics` and returns those meant for the loggers.
+    /// Moves the epoch means into `callbackMetrics` (a metric logged per step and per epoch also under
+    /// its own name, as Lightning does) and returns those meant for the loggers.
     private func closeEpoch() -> [String: Double] {
         var out: [String: Double] = [:]
         for (k, a) in epochValues where a.weight > 0 {
             let v = Double(a.sum / a.weight)
             callbackMetrics[k] = v
+            if !a.baseName.isEmpty { callbackMetrics[a.baseName] = v }
             if a.progressBar { progressBarMetrics[k] = v }
             if a.logger { out[k] = v }
         }
@@ -147,11 +161,18 @@ public final class Trainer {
 
     private func sendToLoggers(_ metrics: [String: Double], step: Int) throws {
         guard !metrics.isEmpty else { return }
+        for (k, v) in metrics { loggedMetrics[k] = v }
         var m = metrics
         m["epoch"] = Double(currentEpoch)
-        for (k, v) in m { loggedMetrics[k] = v }
         for l in loggers { try l.logMetrics(m, step: step) }
     }
+
+    /// Whether ModelCheckpoint and EarlyStopping act at the end of the training epoch (after the
+    /// module's `onTrainEpochEnd`) rather than after validation: when validation runs every epoch or
+    /// not at all, as Lightning decides.
+    public var checksOnTrainEpochEnd: Bool { checkValEveryNEpoch == 1 || !hasValidation }
+    /// Whether the current fit has validation data.
+    public private(set) var hasValidation = false
 
     /// The batch size Lightning would infer: the first dim of the first tensor in the batch.
     private func inferBatchSize(_ batch: Any) -> Int {
@@ -207,6 +228,8 @@ public final class Trainer {
             startEpoch = (Int(meta["epoch"] ?? "") ?? -1) + 1
             globalStep = Int(meta["global_step"] ?? "") ?? 0
         }
+        hasValidation = val != nil
+        callbackMetrics = [:]; progressBarMetrics = [:]; loggedMetrics = [:]
         if enableModelSummary { FileHandle.standardError.write(Data((modelSummary(model) + "\n").utf8)) }
         for c in callbacks { try c.onFitStart(self, model) }
         model.onFitStart()
@@ -214,6 +237,7 @@ public final class Trainer {
         if let v = val, numSanityValSteps > 0 {
             sanityChecking = true
             _ = try validate(model, v, limit: numSanityValSteps)
+            for c in callbacks { try c.onValidationEnd(self, model) }
             sanityChecking = false
             callbackMetrics = [:]; progressBarMetrics = [:]
         }
@@ -223,19 +247,25 @@ public final class Trainer {
         do {
             currentEpoch = startEpoch
             while currentEpoch < maxEpochs && !(shouldStop && currentEpoch >= minEpochs) && !(maxSteps >= 0 && globalStep >= maxSteps) {
-                try trainEpoch(model, train, opt)
-                ranValidationThisEpoch = false
-                if let v = val, (currentEpoch + 1) % checkValEveryNEpoch == 0 {
+                let completed = try trainEpoch(model, train, opt)
+                // an epoch cut short by maxSteps is not validated (Lightning's)
+                if let v = val, completed, (currentEpoch + 1) % checkValEveryNEpoch == 0 {
                     let logged = try validate(model, v, limit: limitValBatches)
                     try sendToLoggers(logged, step: Swift.max(globalStep - 1, 0))
-                    ranValidationThisEpoch = true
                     for c in callbacks { try c.onValidationEnd(self, model) }
                 }
+                // Lightning's order: callbacks, the module's hook, then the monitoring callbacks
+                // (ModelCheckpoint, EarlyStopping), which see what the module logged there.
+                // The training loop's epoch means are in callbackMetrics before any onTrainEpochEnd; what the
+                // module logs in its hook joins them, and the loggers get one row for both.
+                var epochMetrics = closeEpoch()
+                for c in callbacks where !c.isMonitoring { try c.onTrainEpochEnd(self, model) }
                 phase = .trainEpochEnd
                 model.onTrainEpochEnd()
                 phase = .other
-                try sendToLoggers(closeEpoch(), step: Swift.max(globalStep - 1, 0))
-                for c in callbacks { try c.onTrainEpochEnd(self, model) }
+                epochMetrics.merge(closeEpoch()) { $1 }
+                for c in callbacks where c.isMonitoring { try c.onTrainEpochEnd(self, model) }
+                try sendToLoggers(epochMetrics, step: Swift.max(globalStep - 1, 0))
                 if let s = lrScheduler {
                     if let p = s as? ReduceLROnPlateau {
                         guard let m = callbackMetrics[model.lrSchedulerMonitor] else {
@@ -257,7 +287,8 @@ public final class Trainer {
         model.onFitEnd()
     }
 
-    private func trainEpoch<M: TrainingModule, T: Dataset>(_ model: M, _ loader: DataLoader<T>, _ opt: Optimizer) throws where T.Batch == M.Batch {
+    /// One training epoch; false when `maxSteps` ended it before its last batch.
+    private func trainEpoch<M: TrainingModule, T: Dataset>(_ model: M, _ loader: DataLoader<T>, _ opt: Optimizer) throws -> Bool where T.Batch == M.Batch {
         model.train()
         epochStart = Date()
         for c in callbacks { try c.onTrainEpochStart(self, model) }
@@ -267,7 +298,8 @@ public final class Trainer {
         var i = 0
         var pending = 0
         for batch in loader {
-            if i >= limit || (maxSteps >= 0 && globalStep >= maxSteps) { break }
+            if i >= limit { break }
+            if maxSteps >= 0 && globalStep >= maxSteps { return false }
             currentBatchSize = inferBatchSize(batch)
             phase = .trainStep
             let loss = model.trainingStep(batch, batchIndex: i)
@@ -292,6 +324,7 @@ public final class Trainer {
             i += 1
             if enableProgressBar && (i % 20 == 0) { printProgress(done: false, batches: total, batch: i) }
         }
+        return !(maxSteps >= 0 && globalStep >= maxSteps && i < total)
     }
 
     /// Runs the validation loop; returns the epoch metrics for the loggers.
@@ -304,20 +337,21 @@ public final class Trainer {
         epochValues = [:]
         defer { epochValues.merge(trainValues) { a, _ in a } }
         for c in callbacks { try c.onValidationEpochStart(self, model) }
-        phase = .validation
+        phase = .validationEpochEnd
         model.onValidationEpochStart()
         try noGrad {
             var i = 0
             for batch in loader {
                 if let l = limit, i >= l { break }
                 currentBatchSize = inferBatchSize(batch)
-                phase = .validation
+                phase = .validationStep
                 _ = model.validationStep(batch, batchIndex: i)
+                if !sanityChecking { validationStepCount += 1 }
                 i += 1
             }
-            phase = .validation
+            phase = .validationEpochEnd
+            for c in callbacks { try c.onValidationEpochEnd(self, model) }   // callbacks first, as Lightning
             model.onValidationEpochEnd()
-            for c in callbacks { try c.onValidationEpochEnd(self, model) }
         }
         phase = .other
         return closeEpoch()
@@ -332,6 +366,8 @@ public final class Trainer {
         if D.ValSet.self is any EmptyDataset.Type { fail("No `val_dataloader()` method defined to run `Trainer.validate`.") }
         attach(model)
         defer { detach(model) }
+        callbackMetrics = [:]; progressBarMetrics = [:]; loggedMetrics = [:]
+        validationStepCount = 0
         let out = try validate(model, dataModule.valDataLoader(), limit: limitValBatches)
         try sendToLoggers(out, step: globalStep)
         for l in loggers { try l.save() }
@@ -363,22 +399,25 @@ public final class Trainer {
         let saved = epochValues
         epochValues = [:]
         defer { epochValues = saved }
-        phase = .test
+        callbackMetrics = [:]; progressBarMetrics = [:]; loggedMetrics = [:]
+        testStepCount = 0
+        phase = .testEpochEnd
         model.onTestEpochStart()
-        noGrad {
+        try noGrad {
             var i = 0
             for batch in dataLoaders {
                 if let l = limitTestBatches, i >= l { break }
                 currentBatchSize = inferBatchSize(batch)
-                phase = .test
+                phase = .testStep
                 _ = model.testStep(batch, batchIndex: i)
+                testStepCount += 1
                 i += 1
             }
-            phase = .test
+            phase = .testEpochEnd
+            for c in callbacks { try c.onTestEpochEnd(self, model) }   // callbacks first, as Lightning
             model.onTestEpochEnd()
         }
         phase = .other
-        for c in callbacks { try c.onTestEpochEnd(self, model) }
         let out = closeEpoch()
         try sendToLoggers(out, step: globalStep)
         for l in loggers { try l.save() }
