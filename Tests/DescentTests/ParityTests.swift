@@ -88,3 +88,60 @@ extension Core {
     }
 }
 }
+
+extension Core {
+@Suite struct HigherOrderGradTests {
+    @Test func gradOfGradMatchesPyTorch() {
+        // PyTorch: x = tensor([0.5, -1.0, 2.0], requires_grad=True)
+        //   (g,) = torch.autograd.grad((x**3).sum(), x, create_graph=True); (h,) = torch.autograd.grad(g.sum(), x)
+        //   g [0.75, 3.0, 12.0] (MulBackward0), h [3.0, -6.0, 12.0]
+        let x = Tensor([0.5, -1.0, 2.0], requiresGrad: true)
+        let g = grad(x.pow(3).sum(), [x], createGraph: true)[0]
+        #expect(values(g) == [0.75, 3, 12] && g.gradFn == "MulBackward0")
+        #expect(values(grad(g.sum(), [x])[0]) == [3, -6, 12])
+        #expect(x.grad == nil)   // grad() leaves .grad alone
+    }
+
+    @Test func secondDerivativesOfSavedOutputsAndFusedKernels() {
+        // PyTorch: x = tensor([0.3, -0.7, 1.2], requires_grad=True); for f: (g,) = grad(f(x).sum(), x, create_graph=True);
+        //          (h,) = grad(g.sum(), x)   (softmax / log_softmax weighted by [1, 2, 3])
+        let w = Tensor([1.0, 2.0, 3.0])
+        let cases: [(String, (Tensor) -> Tensor, [Double], [Double])] = [
+            ("tanh", { $0.tanh() }, [0.9151369333267212, 0.6347395777702332, 0.30501994490623474], [-0.53318190574646, 0.7672322988510132, -0.5085625648498535]),
+            ("sigmoid", { $0.sigmoid() }, [0.24445831775665283, 0.2217128723859787, 0.17789441347122192], [-0.03639617934823036, 0.07457878440618515, -0.09553813189268112]),
+            ("exp", { $0.exp() }, [1.3498588800430298, 0.49658530950546265, 3.3201169967651367], [1.3498588800430298, 0.49658530950546265, 3.3201169967651367]),
+            ("softmax", { $0.softmax(dim: 0) * w }, [-0.36090242862701416, -0.036653343588113785, 0.39755597710609436], [0, 0, 0]),
+            ("logsoftmax", { $0.logSoftmax(dim: 0) * w }, [-0.5676099061965942, 1.4233086109161377, -0.8556983470916748], [0, 0, 0]),
+            ("relu", { $0.relu() * $0 }, [0.6000000238418579, 0.0, 2.4000000953674316], [2.0, 0.0, 2.0]),
+        ]
+        for (name, f, first, second) in cases {
+            let x = Tensor([0.3, -0.7, 1.2], requiresGrad: true)
+            let g = grad(f(x).sum(), [x], createGraph: true)[0]
+            #expect(zip(values(g), first).allSatisfy { abs($0 - $1) <= 1e-6 }, "\(name) first: \(values(g))")
+            let h = grad(g.sum(), [x])[0]
+            #expect(zip(values(h), second).allSatisfy { abs($0 - $1) <= 1e-6 }, "\(name) second: \(values(h))")
+        }
+    }
+
+    @Test func intermediateInputsUnusedInputsAndCreateGraphBackward() {
+        // PyTorch: x = tensor([1., 2.], requires_grad=True); z = x * 2; grad((z * z).sum(), z) -> [4., 8.]; x.grad None
+        let x = Tensor([1.0, 2.0], requiresGrad: true)
+        let z = x * 2
+        #expect(values(grad((z * z).sum(), [z])[0]) == [4, 8] && x.grad == nil)
+        // allow_unused: zeros for an input the output does not use
+        let a = Tensor([1.0, 2.0], requiresGrad: true)
+        let r = grad((x * 2).sum(), [x, a], allowUnused: true)
+        #expect(values(r[0]) == [2, 2] && values(r[1]) == [0, 0])
+        // w = tensor([0.5, -0.25], requires_grad=True); (w ** 3).sum().backward(create_graph=True)
+        //   w.grad [0.75, 0.1875] (requires grad); gp = (w.grad ** 2).sum() = 0.59765625; w.grad = None; gp.backward() -> [4.5, -0.5625]
+        let w = Tensor([0.5, -0.25], requiresGrad: true)
+        w.pow(3).sum().backward(createGraph: true)
+        #expect(values(w.grad!) == [0.75, 0.1875] && w.grad!.requiresGrad)
+        let gp = w.grad!.pow(2).sum()
+        #expect(gp.item() == 0.59765625)
+        w.grad = nil
+        gp.backward()
+        #expect(values(w.grad!) == [4.5, -0.5625])
+    }
+}
+}

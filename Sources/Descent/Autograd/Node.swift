@@ -15,6 +15,8 @@ final class Node {
     var savedWereFreed = false
     let hadSaved: Bool
     var retainedOutput: WeakTensor?
+    /// Indices of `saved` that hold this node's own output (stored without the node, to avoid a cycle).
+    var outputSaved: [Int] = []
     // engine bookkeeping
     var pendingGrad: Tensor?
     var dependencies = 0
@@ -45,8 +47,10 @@ extension Tensor {
         // A saved output must not point back at its own node (a retain cycle that would leak every
         // graph that is never backpropagated): save an alias of the same storage without the node.
         var saved = saved
-        for i in saved.indices where saved[i] === self { saved[i] = detach() }
+        var outputSaved: [Int] = []
+        for i in saved.indices where saved[i] === self { saved[i] = detach(); outputSaved.append(i) }
         node = Node(op: op, saved: saved, edges: inputs.map(edge))
+        node!.outputSaved = outputSaved
         requiresGradFlag = true
         return self
     }
@@ -59,14 +63,22 @@ extension Tensor {
     }
 
     /// Backward with an explicit upstream gradient of this tensor's shape (PyTorch's `backward(gradient)`).
-    public func backward(gradient: Tensor, retainGraph: Bool = false) {
+    /// With `createGraph`, the gradients are themselves recorded, so they can be differentiated again.
+    public func backward(gradient: Tensor, retainGraph: Bool? = nil, createGraph: Bool = false) {
         if !requiresGradFlag {
             fail("element 0 of tensors does not require grad and does not have a grad_fn")
         }
         if gradient.shape != shape {
             fail("Mismatch in shape: grad_output[0] has a shape of \(shapeString(gradient.shape)) and output[0] has a shape of \(shapeString(shape)).")
         }
-        noGrad { runBackward(root: self, gradient: gradient, retainGraph: retainGraph) }
+        let retain = retainGraph ?? createGraph
+        if createGraph { enableGrad { runBackward(root: self, gradient: gradient, retainGraph: retain, createGraph: true) } }
+        else { noGrad { runBackward(root: self, gradient: gradient, retainGraph: retain) } }
+    }
+    /// `backward()` of a scalar with `createGraph` (higher-order gradients).
+    public func backward(retainGraph: Bool? = nil, createGraph: Bool) {
+        if count != 1 { fail("grad can be implicitly created only for scalar outputs") }
+        backward(gradient: Tensor.onesLike(self), retainGraph: retainGraph, createGraph: createGraph)
     }
 
     /// A tensor sharing storage with this one but cut from the graph (PyTorch's `detach()`).
@@ -77,20 +89,72 @@ extension Tensor {
     @discardableResult public func detach_() -> Tensor { node = nil; requiresGradFlag = false; return self }
 }
 
-func accumulateGrad(into leaf: Tensor, _ g: Tensor) {
+func accumulateGrad(into leaf: Tensor, _ g: Tensor, createGraph: Bool = false) {
     var g = g
     if g.shape != leaf.shape { g = sumToShape(g, leaf.shape) }
     if g.dtype != leaf.dtype { g = g.to(dtype: leaf.dtype) }
-    if let existing = leaf.grad {
+    if createGraph {
+        leaf.grad = leaf.grad.map { $0 + g } ?? g   // keep the graph of the gradient
+    } else if let existing = leaf.grad {
         existing.addInPlaceRaw(g)
     } else {
         leaf.grad = g.clone()   // a fresh buffer: later accumulation is in place
     }
 }
 
-private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool) {
+/// Gradients of `outputs` with respect to `inputs` (PyTorch's `torch.autograd.grad`): leaves or
+/// intermediate tensors, without touching any `.grad`. `gradOutputs` defaults to ones for scalar
+/// outputs. With `createGraph` the results are recorded and can be differentiated again (the graph
+/// is then kept unless `retainGraph: false`). An input the outputs do not depend on is an error
+/// unless `allowUnused`, which gives zeros for it (PyTorch's `materialize_grads=True`).
+public func grad(_ outputs: [Tensor], _ inputs: [Tensor], gradOutputs: [Tensor]? = nil, retainGraph: Bool? = nil,
+                 createGraph: Bool = false, allowUnused: Bool = false) -> [Tensor] {
+    if let go = gradOutputs, go.count != outputs.count {
+        fail("grad requires one grad_output per output: got \(go.count) for \(outputs.count) outputs")
+    }
+    for (i, t) in inputs.enumerated() where !t.requiresGradFlag {
+        fail("One of the differentiated Tensors does not require grad (input \(i))")
+    }
+    let retain = retainGraph ?? createGraph
+    var targets: [ObjectIdentifier: Int] = [:]
+    for (i, t) in inputs.enumerated() { targets[ObjectIdentifier(t.node.map { $0 as AnyObject } ?? t)] = i }
+    var results = [Tensor?](repeating: nil, count: inputs.count)
+    func run() {
+        for (k, out) in outputs.enumerated() {
+            if !out.requiresGradFlag { fail("element \(k) of tensors does not require grad and does not have a grad_fn") }
+            let g = gradOutputs?[k] ?? {
+                if out.count != 1 { fail("grad can be implicitly created only for scalar outputs") }
+                return Tensor.onesLike(out)
+            }()
+            runBackward(root: out, gradient: g, retainGraph: retain || k < outputs.count - 1, createGraph: createGraph) { key, grad in
+                guard let i = targets[key] else { return }
+                results[i] = results[i].map { $0 + grad } ?? grad
+            }
+        }
+    }
+    if createGraph { enableGrad(run) } else { noGrad(run) }
+    return results.enumerated().map { i, r in
+        if let r { return r.shape == inputs[i].shape ? r : sumToShape(r, inputs[i].shape) }
+        if !allowUnused {
+            fail("The differentiated Tensor at index \(i) appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.")
+        }
+        return Tensor.zerosLike(inputs[i])
+    }
+}
+
+/// `grad` of one output.
+public func grad(_ output: Tensor, _ inputs: [Tensor], gradOutput: Tensor? = nil, retainGraph: Bool? = nil,
+                 createGraph: Bool = false, allowUnused: Bool = false) -> [Tensor] {
+    grad([output], inputs, gradOutputs: gradOutput.map { [$0] }, retainGraph: retainGraph, createGraph: createGraph, allowUnused: allowUnused)
+}
+
+/// The engine. Without `capture`, gradients reaching leaves accumulate into their `.grad`; with it,
+/// `capture(key, grad)` receives the full gradient of every leaf (key: the tensor) and of every
+/// intermediate tensor (key: its node) instead, and no `.grad` changes (`grad(_:_:)`).
+private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool, createGraph: Bool = false,
+                         capture: ((ObjectIdentifier, Tensor) -> Void)? = nil) {
     guard let rootNode = root.node else {
-        accumulateGrad(into: root, gradient)
+        if let capture { capture(ObjectIdentifier(root), gradient) } else { accumulateGrad(into: root, gradient, createGraph: createGraph) }
         return
     }
     // Count, for each node, how many edges from other reachable nodes point at it.
@@ -114,10 +178,32 @@ private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool) {
         if n.savedWereFreed && n.hadSaved {
             fail("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.")
         }
-        if let r = n.retainedOutput?.tensor {
+        capture?(ObjectIdentifier(n), g)
+        if capture == nil, let r = n.retainedOutput?.tensor {
             if let existing = r.grad { r.grad = existing + g } else { r.grad = g.clone() }
         }
-        let grads = n.op.backward(g, saved: n.saved, edges: n.edges)
+        var saved = n.saved
+        if createGraph {
+            // a saved output takes part in the new graph as the output itself (attached to this node)
+            for i in n.outputSaved where i < saved.count {
+                let alias = saved[i].detach()
+                alias.node = n
+                alias.requiresGradFlag = true
+                saved[i] = alias
+            }
+        }
+        let grads = n.op.backward(g, saved: saved, edges: n.edges)
+        if createGraph {
+            // Every derivative is linear in g, so a result that lost g's graph came from a kernel without a
+            // differentiable backward; the fused kernels (.custom: convolution, batch norm, losses) also
+            // depend on their saved inputs.
+            var tracked = g.requiresGradFlag
+            if case .custom = n.op, saved.contains(where: { $0.requiresGradFlag }) { tracked = true }
+            if case .zeroGrad = n.op { tracked = false }
+            if tracked && grads.contains(where: { $0.map { !$0.requiresGradFlag } ?? false }) {
+                fail("double backward (create_graph=True) through \(n.name) is not supported yet")
+            }
+        }
         if !retainGraph { n.saved.removeAll(); n.savedWereFreed = true }
         for (i, e) in n.edges.enumerated() {
             guard i < grads.count, let gi = grads[i] else {
@@ -126,7 +212,8 @@ private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool) {
             }
             switch e {
             case .none: break
-            case .leaf(let t): accumulateGrad(into: t, gi)
+            case .leaf(let t):
+                if let capture { capture(ObjectIdentifier(t), gi) } else { accumulateGrad(into: t, gi, createGraph: createGraph) }
             case .node(let m):
                 if let p = m.pendingGrad { m.pendingGrad = p + gi } else { m.pendingGrad = gi }
                 m.dependencies -= 1

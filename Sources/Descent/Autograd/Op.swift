@@ -135,9 +135,16 @@ enum Op {
         case .abs: return [g * s[0].sign()]
         case .sin: return [g * s[0].cos()]
         case .cos: return [-g * s[0].sin()]
-        case .tanh: return [binaryKernel(g, s[0], op: Int32(DK_TANH_BWD), compute: g.dtype, output: g.dtype)]
-        case .sigmoid: return [binaryKernel(g, s[0], op: Int32(DK_SIGMOID_BWD), compute: g.dtype, output: g.dtype)]
-        case .relu: return [binaryKernel(g, s[0], op: Int32(DK_RELU_BWD), compute: g.dtype, output: g.dtype)]
+        // fused kernels; recorded ops instead when the gradient itself is being differentiated (create_graph)
+        case .tanh:
+            if recording(g, s[0]) { return [g * (1 - s[0] * s[0])] }
+            return [binaryKernel(g, s[0], op: Int32(DK_TANH_BWD), compute: g.dtype, output: g.dtype)]
+        case .sigmoid:
+            if recording(g, s[0]) { return [g * ((1 - s[0]) * s[0])] }
+            return [binaryKernel(g, s[0], op: Int32(DK_SIGMOID_BWD), compute: g.dtype, output: g.dtype)]
+        case .relu:
+            if recording(g, s[0]) { return [g * (s[0] .> 0).to(dtype: g.dtype)] }
+            return [binaryKernel(g, s[0], op: Int32(DK_RELU_BWD), compute: g.dtype, output: g.dtype)]
         case .leakyRelu(let slope):
             return [g * Descent.where(s[0] .> 0, Tensor.onesLike(g), Tensor.fullLike(g, slope))]
         case .elu(let alpha):
@@ -194,8 +201,12 @@ enum Op {
             let gg = keepDim ? g : unsqueezeDims(g, dims)
             let o = keepDim ? out : unsqueezeDims(out, dims)
             return [gg * (x - o).exp()]
-        case .softmax(let d): return [softmaxBackward(g, s[0], dim: d, isLog: false)]
-        case .logSoftmax(let d): return [softmaxBackward(g, s[0], dim: d, isLog: true)]
+        case .softmax(let d):
+            if recording(g, s[0]) { let gy = g * s[0]; return [gy - s[0] * gy.sum(dim: d, keepDim: true)] }
+            return [softmaxBackward(g, s[0], dim: d, isLog: false)]
+        case .logSoftmax(let d):
+            if recording(g, s[0]) { return [g - s[0].exp() * g.sum(dim: d, keepDim: true)] }
+            return [softmaxBackward(g, s[0], dim: d, isLog: true)]
         case .mm:
             let (a, b) = (s[0], s[1])
             return [needs(0) ? g.mm(b.t()) : nil, needs(1) ? mat2Grad(g, a, b) : nil]
@@ -246,6 +257,9 @@ enum Op {
 }
 
 /// The derivative rule of an op defined outside Op.swift (a loss or fused layer).
+/// True while a backward pass records its own graph (create_graph) and `a` or `b` is part of it.
+@inline(__always) func recording(_ a: Tensor, _ b: Tensor) -> Bool { gradEnabled && (a.requiresGradFlag || b.requiresGradFlag) }
+
 struct CustomBackward {
     let name: String
     /// (upstream gradient, saved tensors, which inputs need a gradient) -> one gradient per input.
