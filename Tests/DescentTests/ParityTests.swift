@@ -145,3 +145,23 @@ extension Core {
     }
 }
 }
+
+extension Core {
+@Suite struct OptimizerStateDictPrintTests {
+    @Test func optimizerStateDictsPrintLikePyTorch() {
+        // PyTorch: p = [nn.Parameter(torch.tensor([1.0, 2.0]))]; o = O.Adam(p, lr=0.1); p[0].grad = torch.tensor([0.5, -0.5])
+        //          o.step(); print(o.state_dict()); then O.SGD(p, lr=0.1, momentum=0.9) one step; O.SGD(p, lr=0.1) no step
+        let p = Parameter(Tensor([1.0, 2.0]))
+        p.grad = Tensor([0.5, -0.5])
+        let adam = Adam([p], lr: 0.1)
+        adam.step()
+        #expect("\(adam.stateDict())" == "{'state': {0: {'step': tensor(1.), 'exp_avg': tensor([ 0.0500, -0.0500]), 'exp_avg_sq': tensor([0.0003, 0.0003])}}, 'param_groups': [{'lr': 0.1, 'betas': (0.9, 0.999), 'eps': 1e-08, 'weight_decay': 0, 'amsgrad': False, 'maximize': False, 'foreach': None, 'capturable': False, 'differentiable': False, 'fused': None, 'decoupled_weight_decay': False, 'params': [0]}]}")
+        let sgd = SGD([p], lr: 0.1, momentum: 0.9)
+        sgd.step()
+        #expect("\(sgd.stateDict())" == "{'state': {0: {'momentum_buffer': tensor([ 0.5000, -0.5000])}}, 'param_groups': [{'lr': 0.1, 'momentum': 0.9, 'dampening': 0, 'weight_decay': 0, 'nesterov': False, 'maximize': False, 'foreach': None, 'differentiable': False, 'fused': None, 'params': [0]}]}")
+        #expect("\(SGD([p], lr: 0.1).stateDict())" == "{'state': {}, 'param_groups': [{'lr': 0.1, 'momentum': 0, 'dampening': 0, 'weight_decay': 0, 'nesterov': False, 'maximize': False, 'foreach': None, 'differentiable': False, 'fused': None, 'params': [0]}]}")
+        // a model's state dict keeps PyTorch's OrderedDict form
+        #expect("\(Linear(1, 1).stateDict())".hasPrefix("OrderedDict([('weight', "))
+    }
+}
+}

@@ -263,6 +263,8 @@ public enum StateDictError: Error, CustomStringConvertible, Equatable {
 /// Named tensors in insertion order (PyTorch's `OrderedDict` state dict).
 public struct StateDict: Sequence {
     public private(set) var keys: [String] = []
+    /// Set by `Optimizer.stateDict()`: prints in PyTorch's optimizer state-dict form.
+    var optimizerPrint: (name: String, hasScheduler: Bool)?
     private var storage: [String: Tensor] = [:]
     public init() {}
     public init(_ pairs: [(String, Tensor)]) { for (k, v) in pairs { self[k] = v } }

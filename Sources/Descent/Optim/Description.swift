@@ -77,6 +77,63 @@ private func repr(_ v: Double, default d: String) -> String {
     return pythonFloat(v)
 }
 
+/// One parameter group's entries as PyTorch shows them, in `groupKeys` order, from its learning
+/// rate and options (`option(name)`); `initial_lr` last when a scheduler set it.
+private func groupEntries(_ name: String, lr: Double, initialLR: Double?, option: (String) -> Double?) -> [(String, String)] {
+    var lines: [(String, String)] = []
+    for k in groupKeys(name) {
+        var text = k.defaultRepr
+        if k.source == "lr" {
+            text = repr(lr, default: k.defaultRepr)
+        } else if let src = k.source, k.defaultRepr.hasPrefix("(") {
+            let parts = k.defaultRepr.dropFirst().dropLast().split(separator: ", ").map(String.init)
+            if let a = option(src + ".0"), let b = option(src + ".1"), parts.count == 2 {
+                text = "(\(repr(a, default: parts[0])), \(repr(b, default: parts[1])))"
+            }
+        } else if let src = k.source, let v = option(src) {
+            text = repr(v, default: k.defaultRepr)
+        }
+        lines.append((k.key, text))
+    }
+    if let i = initialLR, i == i { lines.append(("initial_lr", pythonFloat(i))) }
+    return lines
+}
+
+/// The order of a group's keys in PyTorch's `state_dict()` (the constructor's `defaults` order).
+private func constructorOrder(_ name: String) -> [String] {
+    switch name {
+    case "SGD": return ["lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "foreach", "differentiable", "fused"]
+    case "Adam", "AdamW": return ["lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "foreach", "capturable", "differentiable", "fused", "decoupled_weight_decay"]
+    case "RMSprop": return ["lr", "momentum", "alpha", "eps", "centered", "weight_decay", "capturable", "foreach", "maximize", "differentiable"]
+    case "Adagrad": return ["lr", "lr_decay", "eps", "weight_decay", "initial_accumulator_value", "foreach", "maximize", "differentiable", "fused"]
+    case "Adadelta": return ["lr", "rho", "eps", "weight_decay", "maximize", "capturable", "foreach", "differentiable"]
+    case "Adamax": return ["lr", "betas", "eps", "weight_decay", "foreach", "maximize", "differentiable", "capturable"]
+    case "ASGD": return ["lr", "lambd", "alpha", "t0", "weight_decay", "foreach", "maximize", "differentiable", "capturable"]
+    case "Rprop": return ["lr", "etas", "step_sizes", "foreach", "maximize", "differentiable", "capturable"]
+    case "NAdam": return ["lr", "betas", "eps", "weight_decay", "momentum_decay", "decoupled_weight_decay", "maximize", "foreach", "capturable", "differentiable"]
+    case "RAdam": return ["lr", "betas", "eps", "weight_decay", "maximize", "foreach", "capturable", "decoupled_weight_decay", "differentiable"]
+    case "SparseAdam": return ["lr", "betas", "eps", "maximize"]
+    case "LBFGS": return ["lr", "max_iter", "max_eval", "tolerance_grad", "tolerance_change", "history_size", "line_search_fn"]
+    default: return []
+    }
+}
+
+/// The order of a parameter's state entries in PyTorch (SGD keeps no `step`).
+private func stateOrder(_ name: String) -> [String] {
+    switch name {
+    case "SGD": return ["momentum_buffer"]
+    case "Adam", "AdamW", "RAdam", "SparseAdam": return ["step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
+    case "RMSprop": return ["step", "square_avg", "momentum_buffer", "grad_avg"]
+    case "Adagrad": return ["step", "sum"]
+    case "Adadelta": return ["step", "square_avg", "acc_delta"]
+    case "Adamax": return ["step", "exp_avg", "exp_inf"]
+    case "ASGD": return ["step", "eta", "mu", "ax"]
+    case "Rprop": return ["step", "prev", "step_size"]
+    case "NAdam": return ["step", "mu_product", "exp_avg", "exp_avg_sq"]
+    default: return []   // L-BFGS: the state dict's own order
+    }
+}
+
 extension Optimizer: CustomStringConvertible {
     /// Prints like PyTorch's `print(optimizer)`: each parameter group's settings, sorted by name.
     public var description: String {
@@ -84,31 +141,53 @@ extension Optimizer: CustomStringConvertible {
         var out = "\(name) ("
         for (i, g) in paramGroups.enumerated() {
             out += (i > 0 ? "\n" : "") + "\nParameter Group \(i)"   // PyTorch: a blank line between groups
-            var lines: [(String, String)] = []
-            for k in groupKeys(name) {
-                var text = k.defaultRepr
-                if k.source == "lr" {
-                    text = repr(g.lr, default: k.defaultRepr)
-                } else if let src = k.source, k.defaultRepr.hasPrefix("(") {
-                    let parts = k.defaultRepr.dropFirst().dropLast().split(separator: ", ").map(String.init)
-                    if let a = g.options[src + ".0"], let b = g.options[src + ".1"], parts.count == 2 {
-                        text = "(\(repr(a, default: parts[0])), \(repr(b, default: parts[1])))"
-                    }
-                } else if let src = k.source, let v = g.options[src] {
-                    text = repr(v, default: k.defaultRepr)
-                }
-                lines.append((k.key, text))
-            }
-            if g.initialLR == g.initialLR && hasScheduler { lines.append(("initial_lr", pythonFloat(g.initialLR))) }
+            let lines = groupEntries(name, lr: g.lr, initialLR: hasScheduler ? g.initialLR : nil) { g.options[$0] }
             for (k, v) in lines.sorted(by: { $0.0 < $1.0 }) { out += "\n    \(k): \(v)" }
         }
         return out + "\n)"
     }
 }
 
+/// `print(optimizer.stateDict())` as PyTorch prints `optimizer.state_dict()`:
+/// `{'state': {0: {'step': tensor(1.), 'exp_avg': ...}}, 'param_groups': [{'lr': 0.001, ..., 'params': [0, 1]}]}`.
+func optimizerStateDescription(_ d: StateDict, _ name: String, hasScheduler: Bool) -> String {
+    func value(_ key: String) -> Double? { d[key].map { $0.item() } }
+    var states: [String] = []
+    var index = 0
+    var groups: [String] = []
+    var gi = 0
+    while let lr = value("param_groups.\(gi).lr") {
+        let params = d["param_groups.\(gi).params"]?.toArray(Int.self) ?? []
+        let entries = groupEntries(name, lr: lr, initialLR: hasScheduler ? value("param_groups.\(gi).initial_lr") : nil) { value("param_groups.\(gi).\($0)") }
+        let byKey = Dictionary(entries, uniquingKeysWith: { a, _ in a })
+        var parts = constructorOrder(name).compactMap { k in byKey[k].map { "'\(k)': \($0)" } }
+        if let i = byKey["initial_lr"] { parts.append("'initial_lr': \(i)") }
+        parts.append("'params': [" + params.map(String.init).joined(separator: ", ") + "]")
+        groups.append("{" + parts.joined(separator: ", ") + "}")
+        index = max(index, (params.max() ?? -1) + 1)
+        gi += 1
+    }
+    for i in 0..<index {
+        let prefix = "state.\(i)."
+        let keys = d.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+        if keys.isEmpty { continue }
+        let order = stateOrder(name)
+        let ordered = order.isEmpty ? keys : order.filter { keys.contains($0) }
+        let entries = ordered.map { k -> String in
+            let t = d[prefix + k]!
+            let shown = k == "step" ? Tensor(Float(t.item())) : t   // PyTorch keeps steps as float32 scalars
+            return "'\(k)': \(shown)"
+        }
+        states.append("\(i): {" + entries.joined(separator: ", ") + "}")
+    }
+    return "{'state': {" + states.joined(separator: ", ") + "}, 'param_groups': [" + groups.joined(separator: ", ") + "]}"
+}
+
 extension StateDict: CustomStringConvertible {
-    /// Prints like PyTorch's `print(model.state_dict())`: `OrderedDict([('weight', tensor(...)), ...])`.
+    /// Prints like PyTorch's `print(model.state_dict())`: `OrderedDict([('weight', tensor(...)), ...])`; an
+    /// optimizer's state dict prints as PyTorch's nested `{'state': ..., 'param_groups': [...]}`.
     public var description: String {
-        "OrderedDict([" + keys.map { "('\($0)', \(self[$0]!))" }.joined(separator: ", ") + "])"
+        if let o = optimizerPrint { return optimizerStateDescription(self, o.name, hasScheduler: o.hasScheduler) }
+        return "OrderedDict([" + keys.map { "('\($0)', \(self[$0]!))" }.joined(separator: ", ") + "])"
     }
 }

@@ -106,6 +106,7 @@ open class Optimizer {
             d["param_groups.\(gi).lr"] = Tensor(g.lr, dtype: .float64)
             d["param_groups.\(gi).initial_lr"] = Tensor(g.initialLR, dtype: .float64)
             for (k, v) in g.options.sorted(by: { $0.key < $1.key }) { d["param_groups.\(gi).\(k)"] = Tensor(v, dtype: .float64) }
+            d["param_groups.\(gi).params"] = Tensor(flat: (index..<(index + g.params.count)).map { Int64($0) }, shape: [g.params.count])
             for p in g.params {
                 if let st = state[ObjectIdentifier(p)] {
                     d["state.\(index).step"] = Tensor(Double(st.step), dtype: .float64)
@@ -114,6 +115,7 @@ open class Optimizer {
                 index += 1
             }
         }
+        d.optimizerPrint = (String(describing: type(of: self)), hasScheduler)
         return d
     }
     /// Restores what `stateDict()` saved (the same parameters in the same order).
