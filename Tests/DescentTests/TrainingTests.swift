@@ -456,3 +456,47 @@ extension Core {
     }
 }
 }
+
+private final class MetricLogging: Module, TrainingModule {
+    let lin = Linear(3, 2)
+    let acc = Accuracy(task: .multiclass(numClasses: 2)), vacc = Accuracy(task: .multiclass(numClasses: 2))
+    override func forward(_ x: Tensor) -> Tensor { lin(x) }
+    func trainingStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor {
+        let logits = self(batch.0)
+        _ = acc(logits, batch.1)
+        log("train_acc", acc, onStep: true, onEpoch: true)
+        return crossEntropy(logits, batch.1)
+    }
+    func validationStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor? {
+        _ = vacc(self(batch.0), batch.1)
+        log("val_acc", vacc)
+        return nil
+    }
+    func configureOptimizers() -> Optimizer { SGD(parameters(), lr: 0.5) }
+}
+
+extension Core {
+@Suite struct MetricObjectLoggingTests {
+    @Test func loggingMetricObjectsComputesAndResetsPerEpoch() throws {
+        // Lightning 2.6: torch.manual_seed(0); x = torch.randn(40, 3); y = (x[:, 0] + 0.5 * x[:, 1] > 0).long(); M() with
+        //   Linear(3, 2) and Accuracy metrics; training_step: s.acc(logits, y); s.log("train_acc", s.acc, on_step=True, on_epoch=True)
+        //   validation_step: s.vacc(logits, y); s.log("val_acc", s.vacc); SGD lr 0.5, batch 8, val = first 16 rows,
+        //   Trainer(max_epochs=2, logger=False, enable_checkpointing=False, num_sanity_val_steps=0)
+        //   callback_metrics: train_acc 0.949999988079071, train_acc_epoch 0.949999988079071, train_acc_step 0.875, val_acc 1.0
+        //   weight [-0.785844087600708, -0.14396356046199799, 0.17588183283805847, 1.168992042541504, 0.6410490274429321, 0.30761271715164185]
+        manualSeed(0)
+        let x = Tensor.randn(40, 3)
+        let y = ((x[.all, 0] + x[.all, 1] * 0.5) .> 0).long()
+        let model = MetricLogging()
+        let trainer = Trainer(maxEpochs: 2, loggers: [], enableCheckpointing: false, enableProgressBar: false,
+                              enableModelSummary: false, numSanityValSteps: 0)
+        try trainer.fit(model, trainDataLoaders: DataLoader(TensorDataset(x, y), batchSize: 8),
+                        valDataLoaders: DataLoader(TensorDataset(x[0..<16], y[0..<16]), batchSize: 8))
+        #expect(trainer.callbackMetrics == ["train_acc": Double(Float(0.95)), "train_acc_epoch": Double(Float(0.95)),
+                                            "train_acc_step": 0.875, "val_acc": 1.0])
+        expectValues(model.lin.weight, [-0.785844087600708, -0.14396356046199799, 0.17588183283805847, 1.168992042541504,
+                                        0.6410490274429321, 0.30761271715164185], atol: 1e-6, rtol: 1e-6)
+        #expect(model.acc.updateCount == 0)   // reset by the trainer at the epoch's end
+    }
+}
+}

@@ -11,6 +11,8 @@ open class Metric: Module {
     public private(set) var state: [Double]
     /// How many batches were accumulated since the last reset.
     public private(set) var updateCount = 0
+    /// The value the last call (`metric(preds, target)`) returned: the metric on that batch.
+    public private(set) var lastBatchValue: Tensor?
 
     /// A metric whose state is `stateSize` sums.
     public init(stateSize: Int) {
@@ -47,7 +49,9 @@ open class Metric: Module {
     public func callAsFunction(_ preds: Tensor, _ target: Tensor) -> Tensor {
         let s = batchState(preds, target)
         add(s)
-        return compute(from: s)
+        let v = compute(from: s)
+        lastBatchValue = v
+        return v
     }
 
     func add(_ s: [Double]) {

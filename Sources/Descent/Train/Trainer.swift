@@ -144,6 +144,30 @@ public final class Trainer {
         }
     }
 
+    /// Metric objects logged for the epoch: computed (then reset) when it closes.
+    private var epochMetricObjects: [String: (metric: Metric, progressBar: Bool, logger: Bool, baseName: String)] = [:]
+
+    func record(_ name: String, _ metric: Metric, progressBar: Bool, logger: Bool, onStep: Bool?, onEpoch: Bool?) {
+        let inTrainStep = phase == .trainStep
+        let step = onStep ?? inTrainStep
+        let epoch = onEpoch ?? !inTrainStep
+        if step, let v = metric.lastBatchValue {
+            record(name, v.item(), progressBar: progressBar, logger: logger, onStep: true, onEpoch: false, batchSize: nil)
+            if epoch { callbackMetrics[name + "_step"] = v.item(); callbackMetrics[name] = nil }
+        }
+        if epoch {
+            let key = step ? name + "_epoch" : name
+            epochMetricObjects[key] = (metric, progressBar, logger, step ? name : "")
+        }
+        if step && epoch, let v = metric.lastBatchValue {   // the step value goes under `name_step`
+            let x = v.item()
+            if let sv = stepValues.removeValue(forKey: name) { stepValues[name + "_step"] = sv }
+            if loggedMetrics.removeValue(forKey: name) != nil { loggedMetrics[name + "_step"] = x }
+            if progressBarMetrics.removeValue(forKey: name) != nil { progressBarMetrics[name + "_step"] = x }
+            callbackMetrics[name] = x
+        }
+    }
+
     /// Moves the epoch means into `callbackMetrics` (a metric logged per step and per epoch also under
     /// its own name, as Lightning does) and returns those meant for the loggers.
     private func closeEpoch() -> [String: Double] {
@@ -156,6 +180,15 @@ public final class Trainer {
             if a.logger { out[k] = v }
         }
         epochValues = [:]
+        for (k, m) in epochMetricObjects {
+            let v = m.metric.compute().item()
+            m.metric.reset()
+            callbackMetrics[k] = v
+            if !m.baseName.isEmpty { callbackMetrics[m.baseName] = v }
+            if m.progressBar { progressBarMetrics[k] = v }
+            if m.logger { out[k] = v }
+        }
+        epochMetricObjects = [:]
         return out
     }
 
@@ -333,9 +366,9 @@ public final class Trainer {
         model.eval()
         defer { model.train(wasTraining) }
         // the epoch accumulators of the training loop are kept aside
-        let trainValues = epochValues
-        epochValues = [:]
-        defer { epochValues.merge(trainValues) { a, _ in a } }
+        let trainValues = epochValues, trainMetrics = epochMetricObjects
+        epochValues = [:]; epochMetricObjects = [:]
+        defer { epochValues.merge(trainValues) { a, _ in a }; epochMetricObjects.merge(trainMetrics) { a, _ in a } }
         for c in callbacks { try c.onValidationEpochStart(self, model) }
         phase = .validationEpochEnd
         model.onValidationEpochStart()
@@ -396,9 +429,9 @@ public final class Trainer {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
-        let saved = epochValues
-        epochValues = [:]
-        defer { epochValues = saved }
+        let saved = epochValues, savedMetrics = epochMetricObjects
+        epochValues = [:]; epochMetricObjects = [:]
+        defer { epochValues = saved; epochMetricObjects = savedMetrics }
         callbackMetrics = [:]; progressBarMetrics = [:]; loggedMetrics = [:]
         testStepCount = 0
         phase = .testEpochEnd

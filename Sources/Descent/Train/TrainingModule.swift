@@ -87,6 +87,18 @@ extension TrainingModule {
         t.record(name, value, progressBar: progressBar, logger: logger, onStep: onStep, onEpoch: onEpoch, batchSize: batchSize)
     }
 
+    /// Logs a metric object (Lightning's `self.log("acc", self.acc)`): per step, the value of its last
+    /// call (`metric(preds, target)`); per epoch, `compute()` over the epoch, after which the trainer
+    /// resets it.
+    public func log(_ name: String, _ metric: Metric, progressBar: Bool = false, logger: Bool = true,
+                    onStep: Bool? = nil, onEpoch: Bool? = nil) {
+        guard let t = trainer else {
+            warnOnce("You are trying to `self.log()` but the `self.trainer` reference is not registered on the model yet. This is most likely because the model hasn't been passed to the `Trainer`")
+            return
+        }
+        t.record(name, metric, progressBar: progressBar, logger: logger, onStep: onStep, onEpoch: onEpoch)
+    }
+
     /// Logs several values at once (Lightning's `self.log_dict`).
     public func logDict(_ values: [String: Tensor], progressBar: Bool = false, logger: Bool = true,
                         onStep: Bool? = nil, onEpoch: Bool? = nil, batchSize: Int? = nil) {
