@@ -165,3 +165,43 @@ extension Core {
     }
 }
 }
+
+extension Core {
+@Suite struct InPlaceAndNormFixTests {
+    @Test func integerInPlaceOpsAndPow() {
+        // PyTorch: torch.arange(3).add_(torch.tensor([1, 1, 1]), alpha=2) -> tensor([2, 3, 4])
+        let j = Tensor.arange(3)
+        j.add_(Tensor([1, 1, 1]), alpha: 2)
+        #expect(j.dtype == .int64 && j.toArray(Int.self) == [2, 3, 4])
+        // i = torch.arange(4); i.mul_(3) -> tensor([0, 3, 6, 9])
+        let i = Tensor.arange(4)
+        i.mul_(3)
+        #expect(i.dtype == .int64 && i.toArray(Int.self) == [0, 3, 6, 9])
+        // z = torch.arange(0., 6.).reshape(2, 3); z.t().mul_(2.0) works on the strided view; z[:, 0].mul_(10)
+        let z = Tensor.arange(0.0, 6.0).reshape(2, 3)
+        z.t().mul_(2.0)
+        z[.all, 0].mul_(10)
+        #expect(values(z) == [0, 2, 4, 60, 8, 10])
+        // torch.tensor([2, 3]).pow(0.5) -> tensor([1.4142, 1.7321]) (float32); .pow(2) stays int64
+        let p = Tensor([2, 3]).pow(0.5)
+        #expect(p.dtype == .float32 && p.toArray(Float.self) == [Float(2).squareRoot(), Float(3).squareRoot()])
+        #expect(Tensor([2, 3]).pow(2).toArray(Int.self) == [4, 9])
+    }
+
+    @Test func normGradientIsZeroAtZero() {
+        // PyTorch: x = torch.zeros(3, requires_grad=True); x.norm().backward(); x.grad -> tensor([0., 0., 0.]),
+        //          grad_fn LinalgVectorNormBackward0
+        let x = Tensor.zeros(3, requiresGrad: true)
+        let n = x.norm()
+        #expect(n.gradFn == "LinalgVectorNormBackward0")
+        n.backward()
+        #expect(values(x.grad!) == [0, 0, 0])
+        // y = torch.tensor([[3., 4.], [0., 0.]], requires_grad=True); y.norm(dim=1).sum().backward() -> [[0.6, 0.8], [0., 0.]]
+        let y = Tensor([[3.0, 4.0], [0.0, 0.0]], requiresGrad: true)
+        let ny = y.norm(dim: 1)
+        #expect(values(ny) == [5, 0])
+        ny.sum().backward()
+        #expect(floatBits(values(y.grad!)) == floatBits([0.6, 0.8, 0, 0]))
+    }
+}
+}

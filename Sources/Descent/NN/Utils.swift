@@ -8,7 +8,19 @@ extension Tensor {
         let dims: [Int]? = dim.map { [$0] }
         func total(_ t: Tensor) -> Tensor { dims.map { t.sum(dims: $0, keepDim: keepDim) } ?? t.sum() }
         switch p {
-        case 2: return total(self * self).sqrt()
+        case 2:
+            // PyTorch's backward: x * (grad / norm), 0 where the norm is 0 (not the NaN of sqrt's derivative at 0)
+            let n = noGrad { total(self * self).sqrt() }
+            if wantsGrad(self) {
+                let keep = keepDim
+                n.recorded(.custom(CustomBackward(name: "LinalgVectorNormBackward0") { g, s, _ in
+                    let (x, norm) = (s[0], s[1])
+                    var scale = `where`(norm .== 0, Tensor.zeros([], dtype: g.dtype), g / norm)
+                    if let d = dims, !keep { scale = scale.unsqueeze(d[0]) }
+                    return [x * scale]
+                }), inputs: [self], saved: [self, n])
+            }
+            return n
         case 1: return total(abs())
         case .infinity:
             if let d = dim { return abs().max(dim: d, keepDim: keepDim).values }

@@ -62,7 +62,7 @@ extension Tensor {
     /// self += other (broadcast), without recording; `other` converted to self's dtype.
     func addInPlaceRaw(_ other: Tensor, alpha: Double = 1) {
         var o = other.dtype == dtype ? other : other.to(dtype: dtype)
-        if alpha != 1 { o = o * alpha }
+        if alpha != 1 { o = (o * alpha).to(dtype: dtype) }   // (an integer tensor times a Double is float32)
         if o.shape == shape && isContiguous && o.isContiguous && dtype.isFloatingPoint {
             dk_axpy(dtype.code, Int64(count), 1, o.rawPointer, rawPointer)
             return
@@ -98,17 +98,37 @@ extension Tensor {
     /// Fills with zeros in place.
     @discardableResult public func zero_() -> Tensor { fill_(0) }
     /// self += alpha * other, in place (PyTorch's `add_`).
-    @discardableResult public func add_(_ other: Tensor, alpha: Double = 1) -> Tensor { checkInPlace(); addInPlaceRaw(other, alpha: alpha); return self }
-    /// self *= value, in place (PyTorch's `mul_`).
+    @discardableResult public func add_(_ other: Tensor, alpha: Double = 1) -> Tensor {
+        checkInPlace()
+        checkInPlaceResultType(other)
+        if !dtype.isFloatingPoint && alpha != alpha.rounded() {
+            fail("For integral input tensors, argument alpha must not be a floating point number.")
+        }
+        addInPlaceRaw(other, alpha: alpha)
+        return self
+    }
+    /// self *= value, in place (PyTorch's `mul_`); a Double on an integer tensor is PyTorch's cast error.
     @discardableResult public func mul_(_ value: Double) -> Tensor {
         checkInPlace()
-        let c = contiguousOrFail()
-        dk_unary(Int32(DK_AFFINE), dtype.code, Int64(count), c.rawPointer, c.rawPointer, value, 0)
+        if !dtype.isFloatingPoint { fail("result type Float can't be cast to the desired output type \(dtype.scalarTypeName)") }
+        if !isContiguous { return mul_(Tensor.wrap(value)) }
+        dk_unary(Int32(DK_AFFINE), dtype.code, Int64(count), rawPointer, rawPointer, value, 0)
         return self
+    }
+    /// self *= value, in place; integer tensors stay integers (PyTorch's `x.mul_(3)`).
+    @discardableResult public func mul_(_ value: Int) -> Tensor {
+        dtype.isFloatingPoint ? mul_(Double(value)) : mul_(Tensor.wrap(value))
+    }
+    /// PyTorch refuses an in-place op whose result type (floating) does not fit self's (integer).
+    func checkInPlaceResultType(_ other: Tensor) {
+        if !dtype.isFloatingPoint && other.dtype.isFloatingPoint {
+            fail("result type Float can't be cast to the desired output type \(dtype.scalarTypeName)")
+        }
     }
     /// self = other * self elementwise, in place.
     @discardableResult public func mul_(_ other: Tensor) -> Tensor {
         checkInPlace()
+        checkInPlaceResultType(other)
         let r = noGrad { self * other }
         copyStrided(from: r.to(dtype: dtype), into: self)
         return self

@@ -91,7 +91,9 @@ extension Tensor {
     /// Elementwise power with a scalar exponent.
     public func pow(_ exponent: Double) -> Tensor {
         if !dtype.isFloatingPoint {
-            return Tensor.arith(self, Tensor.wrap(Int(exponent)), Int32(DK_POW))
+            // an integral exponent keeps the integer dtype; a fractional one gives float32, as in PyTorch
+            if exponent == exponent.rounded() && Swift.abs(exponent) < 1e18 { return Tensor.arith(self, Tensor.wrap(Int(exponent)), Int32(DK_POW)) }
+            return to(dtype: .float32).pow(exponent)
         }
         return unary(Int32(DK_POWS), exponent, 0, .pow(exponent), save: .input)
     }

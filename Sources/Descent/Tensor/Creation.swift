@@ -57,7 +57,10 @@ extension Tensor {
         var values: [Double] = []
         let shape = data.descentFlatten(into: &values)
         self.init(values: values, shape: shape, dtype: dtype ?? T.descentDefaultDType)
-        if requiresGrad { self.requiresGrad = true }
+        if requiresGrad {
+            if !self.dtype.isFloatingPoint { fail("Only Tensors of floating point and complex dtype can require gradients") }
+            self.requiresGrad = true
+        }
     }
 
     /// A contiguous tensor holding `values` (row-major) converted to `dtype`.
