@@ -205,3 +205,42 @@ extension Core {
     }
 }
 }
+
+extension Core {
+@Suite struct MultiTensorIndexTests {
+    @Test func severalIndexTensorsAndGather() {
+        // PyTorch: x = torch.arange(12.).reshape(2, 6); x[torch.tensor([0, 1]), torch.tensor([1, 5])] -> [1., 11.]
+        let x = Tensor.arange(0.0, 12.0).reshape(2, 6)
+        #expect(values(x[Tensor([0, 1]), Tensor([1, 5])]) == [1, 11])
+        // torch.manual_seed(0); lp = torch.randn(4, 3).log_softmax(1).requires_grad_(); y = tensor([2, 0, 1, 2])
+        // l = -lp[torch.arange(4), y].mean(); l.backward() -> 1.373875617980957, grad -0.25 at (i, y_i)
+        manualSeed(0)
+        let lp = Tensor.randn(4, 3).logSoftmax(dim: 1).requiresGrad_()
+        let y = Tensor([2, 0, 1, 2])
+        let l = -lp[Tensor.arange(4), y].mean()
+        #expect(Float(l.item()) == Float(1.373875617980957) && l.gradFn == "NegBackward0")
+        l.backward()
+        #expect(values(lp.grad!) == [0, 0, -0.25, -0.25, 0, 0, 0, -0.25, 0, 0, 0, -0.25])
+        // a = torch.arange(24.).reshape(2, 3, 4): a[:, tensor([0, 2]), tensor([1, 3])] -> [[1, 11], [13, 23]];
+        // a[tensor([1, 0]), :, tensor([3, 0])] -> [[15, 19, 23], [0, 4, 8]] (separated: the picked dim goes first);
+        // a[tensor([[0], [1]]), tensor([0, 2])].shape -> [2, 2, 4]
+        let a = Tensor.arange(0.0, 24.0).reshape(2, 3, 4)
+        #expect(values(a[.all, Tensor([0, 2]), Tensor([1, 3])]) == [1, 11, 13, 23])
+        let sep = a[Tensor([1, 0]), .all, Tensor([3, 0])]
+        #expect(sep.shape == [2, 3] && values(sep) == [15, 19, 23, 0, 4, 8])
+        #expect(a[Tensor([[0], [1]]), Tensor([0, 2])].shape == [2, 2, 4])
+        // g = [[1, 2, 3], [4, 5, 6]] (requires grad); g.gather(1, [[2, 0], [1, 1]]) -> [[3, 1], [5, 5]]; grad [[1, 0, 1], [0, 2, 0]]
+        let g = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requiresGrad: true)
+        let o = g.gather(dim: 1, index: Tensor([[2, 0], [1, 1]]))
+        #expect(values(o) == [3, 1, 5, 5])
+        o.sum().backward()
+        #expect(values(g.grad!) == [1, 0, 1, 0, 2, 0])
+        // p = torch.zeros(3, 3); p[torch.arange(3), tensor([2, 0, 1])] = 1; then -= 0.5
+        let p = Tensor.zeros(3, 3)
+        p[Tensor.arange(3), Tensor([2, 0, 1])] = Tensor(1.0)
+        #expect(values(p) == [0, 0, 1, 1, 0, 0, 0, 1, 0])
+        p[Tensor.arange(3), Tensor([2, 0, 1])] = p[Tensor.arange(3), Tensor([2, 0, 1])] - 0.5
+        #expect(values(p) == [0, 0, 0.5, 0.5, 0, 0, 0, 0.5, 0])
+    }
+}
+}

@@ -58,9 +58,9 @@ extension Tensor {
     }
 
     /// Resolves items into per-dim basic indices plus at most one advanced (tensor) index and its dim in the view.
-    func resolve(_ items: [TensorIndexItem]) -> (basic: [BasicIndex], advanced: (Tensor, Int)?) {
+    func resolve(_ items: [TensorIndexItem]) -> (basic: [BasicIndex], advanced: [(Tensor, Int)]) {
         var basic: [BasicIndex] = []
-        var advanced: (Tensor, Int)? = nil
+        var advanced: [(Tensor, Int)] = []
         let consuming = items.reduce(0) { n, it in
             switch it {
             case .newDim, .rest: return n
@@ -96,8 +96,7 @@ extension Tensor {
                 let remaining = rank - dim - (consuming - basicConsumedAfter(items, it))
                 for _ in 0..<Swift.max(remaining, 0) { basic.append(.range(0, shape[dim], 1)); dim += 1; outDim += 1 }
             case .tensor(let t):
-                if advanced != nil { fail("indexing with more than one tensor is not supported") }
-                advanced = (t, outDim)
+                advanced.append((t, outDim))
                 let k = t.dtype == .bool ? Swift.max(t.rank, 1) : 1
                 for _ in 0..<k { basic.append(.range(0, shape[dim], 1)); dim += 1; outDim += 1 }
             }
@@ -143,8 +142,59 @@ extension Tensor {
                 : (basic.contains { if case .insert = $0 { return true } else { return false } } ? "UnsqueezeBackward0" : "SliceBackward0")
             v.recorded(.basicIndex(name, inShape: shape, basic), inputs: [self])
         }
-        if let (t, d) = adv { v = v.advancedIndex(t, dim: d) }
+        if adv.count == 1 { v = v.advancedIndex(adv[0].0, dim: adv[0].1) }
+        else if adv.count > 1 { v = v.multiTensorIndex(adv) }
         return v
+    }
+
+    /// Several integer index tensors (PyTorch's `x[idx0, idx1]`): they broadcast together; the picked
+    /// entries replace their dims, in place when the indexed dims are adjacent, else in front.
+    func multiTensorIndex(_ adv: [(Tensor, Int)]) -> Tensor {
+        for (t, _) in adv where t.dtype == .bool || t.dtype == .uint8 {
+            fail("indexing with a mask together with other index tensors is not supported")
+        }
+        let dims = adv.map { $0.1 }
+        let adjacent = zip(dims, dims.dropFirst()).allSatisfy { $1 == $0 + 1 }
+        var x = self
+        var first = dims[0]
+        if !adjacent {   // the advanced dims go first
+            let rest = (0..<rank).filter { !dims.contains($0) }
+            x = permute(dims + rest)
+            first = 0
+        }
+        var bshape: [Int] = []
+        for (t, _) in adv { bshape = bshape.isEmpty ? t.shape : broadcastShapes(bshape, t.shape) }
+        // one linear index into the flattened indexed dims
+        var linear: Tensor? = nil
+        for (k, (t, d)) in adv.enumerated() {
+            let n = shape[d]
+            var idx = (t.dtype == .int64 ? t : t.to(dtype: .int64)).expand(bshape).contiguous()
+            let vals = idx.toArray(Int.self)
+            if let bad = vals.first(where: { $0 < -n || $0 >= n }) { fail("index \(bad) is out of bounds for dimension \(d) with size \(n)") }
+            if vals.contains(where: { $0 < 0 }) { idx = Descent.where(idx .< 0, idx + n, idx) }
+            let stride = adv[(k + 1)...].reduce(1) { $0 * shape[$1.1] }
+            let term = stride == 1 ? idx : idx * stride
+            linear = linear.map { $0 + term } ?? term
+        }
+        let flat = x.flatten(startDim: first, endDim: first + adv.count - 1)
+        return flat.advancedIndex(linear!, dim: first)
+    }
+
+    /// Values along `dim` picked by `index` (PyTorch's `gather`): out[i][j] = self[i][index[i][j]] for dim 1;
+    /// `index` has self's rank and sizes no larger than self's in the other dims.
+    public func gather(dim: Int, index: Tensor) -> Tensor {
+        let d = normalizeDim(dim, rank)
+        if index.rank != rank { fail("Index tensor must have the same number of dimensions as input tensor") }
+        for k in 0..<rank where k != d && index.shape[k] > shape[k] {
+            fail("Size does not match at dimension \(k) expected index \(shapeString(index.shape)) to be no larger than self \(shapeString(shape)) apart from dimension \(d)")
+        }
+        var items: [TensorIndexItem] = []
+        for k in 0..<rank {
+            if k == d { items.append(.tensor(index)); continue }
+            var s = [Int](repeating: 1, count: rank); s[k] = index.shape[k]
+            items.append(.tensor(Tensor.arange(index.shape[k]).reshape(s)))
+        }
+        return self[items]
     }
 
     /// Picks entries along `dim` with an int64 tensor, or masks dims `dim..<dim+mask.rank` with a bool tensor.
@@ -203,7 +253,32 @@ extension Tensor {
         checkInPlace()
         let (basic, adv) = resolve(items)
         let v = basicView(basic)
-        if let (t, d) = adv {
+        if adv.count > 1 {
+            // several index tensors: the same linear index as reading, written one entry at a time
+            let dims = adv.map { $0.1 }
+            guard zip(dims, dims.dropFirst()).allSatisfy({ $1 == $0 + 1 }), v.isContiguous || v.rank == dims.count else {
+                fail("assignment through several index tensors needs adjacent indexed dims of a contiguous tensor")
+            }
+            var bshape: [Int] = []
+            for (t, _) in adv { bshape = bshape.isEmpty ? t.shape : broadcastShapes(bshape, t.shape) }
+            let cols = adv.map { (t, _) in t.to(dtype: .int64).expand(bshape).contiguous().toArray(Int.self) }
+            let vv = value.to(dtype: dtype).expand(bshape + Array(v.shape[(dims.last! + 1)...])).contiguous()
+            let lead = Array(0..<dims[0])
+            if !lead.isEmpty { fail("assignment through several index tensors must index the leading dims") }
+            for j in 0..<(cols.first?.count ?? 0) {
+                var target = v
+                for (k, c) in cols.enumerated() {
+                    let n = v.shape[dims[k]]
+                    let i = c[j] < 0 ? c[j] + n : c[j]
+                    if i < 0 || i >= n { fail("index \(c[j]) is out of bounds for dimension \(dims[k]) with size \(n)") }
+                    target = target.basicView([.select(i)])
+                }
+                let src = vv.reshape(-1, Swift.max(target.count, 1)).basicView([.select(j)]).reshape(target.shape)
+                copyStrided(from: src, into: target)
+            }
+            return
+        }
+        if let (t, d) = adv.first {
             if t.dtype == .bool {
                 // masked assignment: write through a where() over the view
                 let m = t.rank < v.rank - d ? t.reshape(t.shape + [Int](repeating: 1, count: v.rank - d - t.rank)) : t
