@@ -244,3 +244,13 @@ extension Core {
     }
 }
 }
+
+extension Core {
+@Suite struct MaskNotTests {
+    @Test func tildeNegatesMasks() {
+        // PyTorch: ~(torch.tensor([1., -2., 3.]) > 0) -> tensor([False,  True, False])
+        let m = ~(Tensor([1.0, -2.0, 3.0]) .> 0)
+        #expect(m.dtype == .bool && m.toArray(Bool.self) == [false, true, false])
+    }
+}
+}

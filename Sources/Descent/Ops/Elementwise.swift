@@ -152,6 +152,11 @@ extension Tensor {
     public static func .|| (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_LOGICAL_OR)) }
     /// Elementwise logical not.
     public func logicalNot() -> Tensor { self .== Tensor.scalar(0, dtype: dtype) }
+    /// `~mask`: logical not of a bool tensor (PyTorch's `~` on masks; other dtypes are not supported).
+    public static prefix func ~ (x: Tensor) -> Tensor {
+        if x.dtype != .bool { fail("~ (bitwise_not) is only supported for bool tensors here, got \(x.dtype)") }
+        return x.logicalNot()
+    }
     /// `true` when both tensors have the same shape and elements (PyTorch's `torch.equal`).
     public func equal(_ other: Tensor) -> Bool {
         shape == other.shape && (self .== other).all().item() != 0
