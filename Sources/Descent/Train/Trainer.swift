@@ -362,29 +362,46 @@ public final class Trainer {
 
     /// Runs the validation loop; returns the epoch metrics for the loggers.
     private func validate<M: TrainingModule, V: Dataset>(_ model: M, _ loader: DataLoader<V>, limit: Int?) throws -> [String: Double] where V.Batch == M.Batch {
+        try evaluationLoop(model, loader, limit: limit, stepPhase: .validationStep, endPhase: .validationEpochEnd,
+                           start: {
+                               for c in callbacks { try c.onValidationEpochStart(self, model) }
+                               model.onValidationEpochStart()
+                           },
+                           step: { batch, i in
+                               _ = model.validationStep(batch, batchIndex: i)
+                               if !sanityChecking { validationStepCount += 1 }
+                           },
+                           end: {
+                               for c in callbacks { try c.onValidationEpochEnd(self, model) }   // callbacks first, as Lightning
+                               model.onValidationEpochEnd()
+                           })
+    }
+
+    /// The loop validation and test share: eval mode, no gradients, the training loop's epoch accumulators
+    /// set aside, `step` per batch (at most `limit`), `end` at the end; returns the epoch metrics.
+    private func evaluationLoop<M: TrainingModule, D: Dataset>(
+        _ model: M, _ loader: DataLoader<D>, limit: Int?, stepPhase: Phase, endPhase: Phase,
+        start: () throws -> Void, step: (D.Batch, Int) -> Void, end: () throws -> Void
+    ) throws -> [String: Double] where D.Batch == M.Batch {
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
-        // the epoch accumulators of the training loop are kept aside
-        let trainValues = epochValues, trainMetrics = epochMetricObjects
+        let outerValues = epochValues, outerMetrics = epochMetricObjects
         epochValues = [:]; epochMetricObjects = [:]
-        defer { epochValues.merge(trainValues) { a, _ in a }; epochMetricObjects.merge(trainMetrics) { a, _ in a } }
-        for c in callbacks { try c.onValidationEpochStart(self, model) }
-        phase = .validationEpochEnd
-        model.onValidationEpochStart()
+        defer { epochValues.merge(outerValues) { a, _ in a }; epochMetricObjects.merge(outerMetrics) { a, _ in a } }
+        phase = endPhase
+        try start()
         try noGrad {
             var i = 0
             for batch in loader {
                 if let l = limit, i >= l { break }
                 currentBatchSize = inferBatchSize(batch)
-                phase = .validationStep
-                _ = model.validationStep(batch, batchIndex: i)
-                if !sanityChecking { validationStepCount += 1 }
+                phase = stepPhase
+                step(batch, i)
                 i += 1
             }
-            phase = .validationEpochEnd
-            for c in callbacks { try c.onValidationEpochEnd(self, model) }   // callbacks first, as Lightning
-            model.onValidationEpochEnd()
+            phase = endPhase
+            try end()
         }
         phase = .other
         return closeEpoch()
@@ -426,32 +443,18 @@ public final class Trainer {
     where T.Batch == M.Batch {
         attach(model)
         defer { detach(model) }
-        let wasTraining = model.isTraining
-        model.eval()
-        defer { model.train(wasTraining) }
-        let saved = epochValues, savedMetrics = epochMetricObjects
-        epochValues = [:]; epochMetricObjects = [:]
-        defer { epochValues = saved; epochMetricObjects = savedMetrics }
         callbackMetrics = [:]; progressBarMetrics = [:]; loggedMetrics = [:]
         testStepCount = 0
-        phase = .testEpochEnd
-        model.onTestEpochStart()
-        try noGrad {
-            var i = 0
-            for batch in dataLoaders {
-                if let l = limitTestBatches, i >= l { break }
-                currentBatchSize = inferBatchSize(batch)
-                phase = .testStep
-                _ = model.testStep(batch, batchIndex: i)
-                testStepCount += 1
-                i += 1
-            }
-            phase = .testEpochEnd
-            for c in callbacks { try c.onTestEpochEnd(self, model) }   // callbacks first, as Lightning
-            model.onTestEpochEnd()
-        }
-        phase = .other
-        let out = closeEpoch()
+        let out = try evaluationLoop(model, dataLoaders, limit: limitTestBatches, stepPhase: .testStep, endPhase: .testEpochEnd,
+                                     start: { model.onTestEpochStart() },
+                                     step: { batch, i in
+                                         _ = model.testStep(batch, batchIndex: i)
+                                         testStepCount += 1
+                                     },
+                                     end: {
+                                         for c in callbacks { try c.onTestEpochEnd(self, model) }   // callbacks first, as Lightning
+                                         model.onTestEpochEnd()
+                                     })
         try sendToLoggers(out, step: globalStep)
         for l in loggers { try l.save() }
         if verbose { print(resultsTable(out, stage: "test")) }
