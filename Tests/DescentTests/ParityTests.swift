@@ -254,3 +254,13 @@ extension Core {
     }
 }
 }
+
+extension Core {
+@Suite struct IntegerReluTests {
+    @Test func reluKeepsIntegers() {
+        // PyTorch: torch.tensor([1, -4]).relu() -> tensor([1, 0])
+        let r = Tensor([1, -4]).relu()
+        #expect(r.dtype == .int64 && r.toArray(Int.self) == [1, 0])
+    }
+}
+}

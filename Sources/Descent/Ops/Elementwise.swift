@@ -216,7 +216,12 @@ extension Tensor {
     /// Elementwise logistic sigmoid 1 / (1 + e^-x).
     public func sigmoid() -> Tensor { unary(Int32(DK_SIGMOID), 0, 0, .sigmoid, save: .output) }
     /// Elementwise max(x, 0).
-    public func relu() -> Tensor { unary(Int32(DK_RELU), 0, 0, .relu, save: .output) }
+    public func relu() -> Tensor {
+        if !dtype.isFloatingPoint && dtype != .bool {   // integer tensors stay integers, as in PyTorch
+            return Descent.where(self .> 0, self, Tensor.scalar(0, dtype: dtype))
+        }
+        return unary(Int32(DK_RELU), 0, 0, .relu, save: .output)
+    }
     /// Elementwise x > 0 ? x : slope * x.
     public func leakyRelu(negativeSlope: Double = 0.01) -> Tensor {
         unary(Int32(DK_LEAKY_RELU), negativeSlope, 0, .leakyRelu(negativeSlope), save: .input)
