@@ -641,3 +641,19 @@ int64_t dk_count_nonzero_u8(const uint8_t *p, int64_t n) {
 void dk_nonzero_u8(const uint8_t *p, int64_t n, int64_t *out) {
   int64_t c = 0; for (int64_t i = 0; i < n; i++) if (p[i]) out[c++] = i;
 }
+
+#define CUMSUM_LOOP(T, ACC) \
+  for (int64_t o = 0; o < outer; o++) \
+    for (int64_t k = 0; k < inner; k++) { \
+      const T *xs = (const T *)x + o * n * inner + k; T *ys = (T *)y + o * n * inner + k; \
+      ACC acc = 0; \
+      for (int64_t t = 0; t < n; t++) { \
+        int64_t i = reverse ? n - 1 - t : t; \
+        acc += (ACC)xs[i * inner]; ys[i * inner] = (T)acc; \
+      } \
+    }
+void dk_cumsum(int32_t dtype, int64_t outer, int64_t n, int64_t inner, const void *x, void *y, int32_t reverse) {
+  if (dtype == DK_F32) { CUMSUM_LOOP(float, double) }
+  else if (dtype == DK_F64) { CUMSUM_LOOP(double, double) }
+  else { CUMSUM_LOOP(int64_t, int64_t) }
+}

@@ -264,3 +264,25 @@ extension Core {
     }
 }
 }
+
+extension Core {
+@Suite struct CumsumTests {
+    @Test func cumsumValuesAndGradient() {
+        // PyTorch: x = torch.tensor([[0.1, 0.2, 0.3], [1.0, -2.0, 3.5]], requires_grad=True); c = x.cumsum(1)
+        //   c -> [[0.10000000149011612, 0.30000001192092896, 0.6000000238418579], [1.0, -1.0, 2.5]], CumsumBackward0
+        //   (c * [[1, 2, 3], [4, 5, 6]]).sum().backward() -> x.grad [[6, 5, 3], [15, 11, 6]]
+        //   x.cumsum(0) -> [[0.1, 0.2, 0.3], [1.100000023841858, -1.7999999523162842, 3.799999952316284]]
+        //   torch.tensor([1, 2, 3]).cumsum(0) -> [1, 3, 6]; a bool tensor's cumsum is int64
+        let x = Tensor([[0.1, 0.2, 0.3], [1.0, -2.0, 3.5]], requiresGrad: true)
+        let c = x.cumsum(dim: 1)
+        #expect(floatBits(values(c)) == floatBits([0.10000000149011612, 0.30000001192092896, 0.6000000238418579, 1.0, -1.0, 2.5]))
+        #expect(c.gradFn == "CumsumBackward0")
+        (c * Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])).sum().backward()
+        #expect(values(x.grad!) == [6, 5, 3, 15, 11, 6])
+        #expect(floatBits(values(x.cumsum(dim: 0))) == floatBits([0.10000000149011612, 0.20000000298023224, 0.30000001192092896,
+                                                                 1.100000023841858, -1.7999999523162842, 3.799999952316284]))
+        #expect(Tensor([1, 2, 3]).cumsum(dim: 0).toArray(Int.self) == [1, 3, 6])
+        #expect(Tensor([true, false, true]).cumsum(dim: 0).dtype == .int64)
+    }
+}
+}

@@ -68,6 +68,10 @@ void dk_softmax_bwd(int32_t dtype, int32_t isLog, int64_t outer, int64_t r, int6
 void dk_index_select(int64_t elemSize, int64_t outer, int64_t dimSize, int64_t inner,
                      const void *src, const int64_t *idx, int64_t nIdx, void *out);
 /// dst (outer, dimSize, inner) += src (outer, nIdx, inner) scattered at idx (float types).
+/// Cumulative sums along the middle dim of a contiguous (outer, n, inner) array, accumulated in double for
+/// float types (PyTorch's CPU cumsum) and written in the array's dtype (DK_F32, DK_F64 or DK_I64);
+/// `reverse` sums from the end (the backward of cumsum).
+void dk_cumsum(int32_t dtype, int64_t outer, int64_t n, int64_t inner, const void *x, void *y, int32_t reverse);
 void dk_index_add(int32_t dtype, int64_t outer, int64_t dimSize, int64_t inner,
                   void *dst, const int64_t *idx, int64_t nIdx, const void *src);
 /// out[i] = cond[i] ? a[i] : b[i], all contiguous.

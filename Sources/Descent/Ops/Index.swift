@@ -180,6 +180,25 @@ extension Tensor {
         return flat.advancedIndex(linear!, dim: first)
     }
 
+    /// Running sums along `dim` (PyTorch's `cumsum`); integer and bool tensors sum as int64.
+    public func cumsum(dim: Int) -> Tensor {
+        let d = normalizeDim(dim, Swift.max(rank, 1))
+        let x = (dtype.isFloatingPoint || dtype == .int64 ? self : to(dtype: .int64)).contiguous()
+        let out = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
+        let outer = rank == 0 ? 1 : shape[..<d].reduce(1, *), n = rank == 0 ? 1 : shape[d], inner = rank == 0 ? 1 : shape[(d + 1)...].reduce(1, *)
+        dk_cumsum(x.dtype.code, Int64(outer), Int64(n), Int64(inner), x.rawPointer, out.rawPointer, 0)
+        if wantsGrad(self) && dtype.isFloatingPoint {
+            out.recorded(.custom(CustomBackward(name: "CumsumBackward0") { g, _, _ in
+                // the gradient of a running sum: running sums of g from the end
+                let gc = g.contiguous()
+                let r = Tensor(uninitializedShape: gc.shape, dtype: gc.dtype)
+                dk_cumsum(gc.dtype.code, Int64(outer), Int64(n), Int64(inner), gc.rawPointer, r.rawPointer, 1)
+                return [r]
+            }), inputs: [self])
+        }
+        return out
+    }
+
     /// Values along `dim` picked by `index` (PyTorch's `gather`): out[i][j] = self[i][index[i][j]] for dim 1;
     /// `index` has self's rank and sizes no larger than self's in the other dims.
     public func gather(dim: Int, index: Tensor) -> Tensor {
