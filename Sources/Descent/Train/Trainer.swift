@@ -255,9 +255,9 @@ public final class Trainer {
         if let path = ckptPath {
             let meta = try safetensorsMetadata(from: path)
             let sd = try load(from: path)
-            try model.loadStateDict(StateDict(sd.filter { !$0.0.hasPrefix(checkpointOptimizerPrefix) }))
-            let optState = StateDict(sd.filter { $0.0.hasPrefix(checkpointOptimizerPrefix) }.map { (String($0.0.dropFirst(checkpointOptimizerPrefix.count)), $0.1) })
-            try opt.loadStateDict(optState)
+            let parts = splitCheckpoint(sd)
+            try model.loadStateDict(parts.model)
+            try opt.loadStateDict(parts.optimizer)
             startEpoch = (Int(meta["epoch"] ?? "") ?? -1) + 1
             globalStep = Int(meta["global_step"] ?? "") ?? 0
         }

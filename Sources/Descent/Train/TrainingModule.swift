@@ -110,12 +110,21 @@ extension TrainingModule {
     /// Loads the model weights of a checkpoint written by `ModelCheckpoint` (Lightning's
     /// `load_from_checkpoint`, on an instance you made).
     public func loadFromCheckpoint(_ path: String, strict: Bool = true) throws {
-        let sd = try Descent.load(from: path)
-        try loadStateDict(StateDict(sd.filter { !$0.0.hasPrefix(checkpointOptimizerPrefix) }), strict: strict)
+        try loadStateDict(splitCheckpoint(Descent.load(from: path)).model, strict: strict)
     }
 }
 
 let checkpointOptimizerPrefix = "optimizer_states.0."
+
+/// A checkpoint's model weights and its optimizer state (keys without the `optimizer_states.0.` prefix).
+func splitCheckpoint(_ sd: StateDict) -> (model: StateDict, optimizer: StateDict) {
+    var model = StateDict(), optimizer = StateDict()
+    for (k, v) in sd {
+        if k.hasPrefix(checkpointOptimizerPrefix) { optimizer[String(k.dropFirst(checkpointOptimizerPrefix.count))] = v }
+        else { model[k] = v }
+    }
+    return (model, optimizer)
+}
 
 /// Where a `Trainer` gets its data (Lightning's `LightningDataModule`): download or check files in
 /// `prepareData`, build datasets in `setup(stage:)`, and hand out loaders. `valDataLoader` and
