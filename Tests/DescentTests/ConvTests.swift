@@ -68,10 +68,6 @@ private func checkConvCase(_ conv: () -> Conv2d, input shape: [Int], outShape: [
     if let gb = gb { expectFingerprint(c.bias!.grad!, gb, atol: atol, sourceLocation: sourceLocation) }
 }
 
-/// What a child process wrote to stderr.
-private func childStderr(_ result: ExitTest.Result?) -> String {
-    String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-}
 
 extension Core {
 @Suite struct ConvTests {
@@ -503,7 +499,7 @@ extension Core {
             _ = conv2d(Tensor.zeros(2, 3, 5, 5), Tensor.zeros(4, 2, 3, 3))
         }
         // F.conv2d(torch.randn(2,3,5,5), torch.randn(4,2,3,3))
-        #expect(childStderr(r).contains("Given groups=1, weight of size [4, 2, 3, 3], expected input[2, 3, 5, 5] to have 2 channels, but got 3 channels instead"))
+        #expect(stderr(r).contains("Given groups=1, weight of size [4, 2, 3, 3], expected input[2, 3, 5, 5] to have 2 channels, but got 3 channels instead"))
     }
 
     @Test func conv2dInputRank() async {
@@ -511,7 +507,7 @@ extension Core {
             _ = Conv2d(3, 4, kernelSize: 3)(Tensor.zeros(2, 3))
         }
         // F.conv2d(torch.randn(2,3), torch.randn(4,3,3,3))
-        #expect(childStderr(r).contains("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [2, 3]"))
+        #expect(stderr(r).contains("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [2, 3]"))
     }
 
     @Test func conv2dKernelLargerThanInput() async {
@@ -519,7 +515,7 @@ extension Core {
             _ = conv2d(Tensor.zeros(2, 3, 4, 4), Tensor.zeros(4, 3, 3, 3), dilation: 2)
         }
         // F.conv2d(torch.randn(2,3,4,4), torch.randn(4,3,3,3), dilation=2)
-        #expect(childStderr(r).contains("Calculated padded input size per channel: (4 x 4). Kernel size: (5 x 5). Kernel size can't be greater than actual input size"))
+        #expect(stderr(r).contains("Calculated padded input size per channel: (4 x 4). Kernel size: (5 x 5). Kernel size can't be greater than actual input size"))
     }
 
     @Test func conv2dGroupsAndBiasErrors() async {
@@ -527,17 +523,17 @@ extension Core {
             _ = Conv2d(3, 4, kernelSize: 3, groups: 2)
         }
         // nn.Conv2d(3,4,3,groups=2) -> ValueError
-        #expect(childStderr(g).contains("in_channels must be divisible by groups"))
+        #expect(stderr(g).contains("in_channels must be divisible by groups"))
         let w = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = conv2d(Tensor.zeros(2, 4, 5, 5), Tensor.zeros(3, 2, 3, 3), groups: 2)
         }
         // F.conv2d(torch.randn(2,4,5,5), torch.randn(3,2,3,3), groups=2)
-        #expect(childStderr(w).contains("Given groups=2, expected weight to be divisible by 2 at dimension 0, but got weight of size [[3, 2, 3, 3]] instead"))
+        #expect(stderr(w).contains("Given groups=2, expected weight to be divisible by 2 at dimension 0, but got weight of size [[3, 2, 3, 3]] instead"))
         let b = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = conv2d(Tensor.zeros(2, 3, 5, 5), Tensor.zeros(4, 3, 3, 3), Tensor.zeros(3))
         }
         // F.conv2d(torch.randn(2,3,5,5), torch.randn(4,3,3,3), torch.randn(3))
-        #expect(childStderr(b).contains("Given weight of size [4, 3, 3, 3], expected bias to be 1-dimensional with 4 elements, but got bias of size [3] instead"))
+        #expect(stderr(b).contains("Given weight of size [4, 3, 3, 3], expected bias to be 1-dimensional with 4 elements, but got bias of size [3] instead"))
     }
 
     @Test func conv2dSamePaddingWithStride() async {
@@ -545,7 +541,7 @@ extension Core {
             _ = conv2d(Tensor.zeros(1, 2, 5, 5), Tensor.zeros(3, 2, 3, 3), stride: 2, padding: .same)
         }
         // F.conv2d(torch.randn(1,2,5,5), torch.randn(3,2,3,3), padding='same', stride=2)
-        #expect(childStderr(r).contains("padding='same' is not supported for strided convolutions"))
+        #expect(stderr(r).contains("padding='same' is not supported for strided convolutions"))
     }
 
     @Test func poolingErrors() async {
@@ -553,17 +549,17 @@ extension Core {
             _ = maxPool2d(Tensor.zeros(2, 3, 5, 5), kernelSize: 2, padding: 2)
         }
         // F.max_pool2d(torch.randn(2,3,5,5), 2, padding=2)
-        #expect(childStderr(p).contains("pad should be at most half of effective kernel size, but got pad=2, kernel_size=2 and dilation=1"))
+        #expect(stderr(p).contains("pad should be at most half of effective kernel size, but got pad=2, kernel_size=2 and dilation=1"))
         let s = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = MaxPool2d(3)(Tensor.zeros(2, 3, 1, 1))
         }
         // F.max_pool2d(torch.randn(2,3,1,1), 3)
-        #expect(childStderr(s).contains("Given input size: (3x1x1). Calculated output size: (3x0x0). Output size is too small"))
+        #expect(stderr(s).contains("Given input size: (3x1x1). Calculated output size: (3x0x0). Output size is too small"))
         let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = AvgPool2d(2)(Tensor.zeros(3, 5))
         }
         // F.max_pool2d(torch.randn(3,5), 2)
-        #expect(childStderr(r).contains("non-empty 3D or 4D (batch mode) tensor expected for input"))
+        #expect(stderr(r).contains("non-empty 3D or 4D (batch mode) tensor expected for input"))
     }
 
     @Test func batchNormErrors() async {
@@ -571,22 +567,22 @@ extension Core {
             _ = BatchNorm2d(3)(Tensor.zeros(2, 3, 4))
         }
         // nn.BatchNorm2d(3)(torch.randn(2,3,4)) -> ValueError
-        #expect(childStderr(d).contains("expected 4D input (got 3D input)"))
+        #expect(stderr(d).contains("expected 4D input (got 3D input)"))
         let d1 = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = BatchNorm1d(3)(Tensor.zeros(2, 3, 4, 4))
         }
         // nn.BatchNorm1d(3)(torch.randn(2,3,4,4)) -> ValueError
-        #expect(childStderr(d1).contains("expected 2D or 3D input (got 4D input)"))
+        #expect(stderr(d1).contains("expected 2D or 3D input (got 4D input)"))
         let c = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = BatchNorm2d(3)(Tensor.zeros(2, 4, 3, 3))
         }
         // nn.BatchNorm2d(3)(torch.randn(2,4,3,3))
-        #expect(childStderr(c).contains("running_mean should contain 4 elements not 3"))
+        #expect(stderr(c).contains("running_mean should contain 4 elements not 3"))
         let one = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = BatchNorm1d(3)(Tensor.zeros(1, 3))
         }
         // nn.BatchNorm1d(3)(torch.randn(1,3)) -> ValueError: ... got input size torch.Size([1, 3])
-        #expect(childStderr(one).contains("Expected more than 1 value per channel when training, got input size [1, 3]"))
+        #expect(stderr(one).contains("Expected more than 1 value per channel when training, got input size [1, 3]"))
     }
 }
 }

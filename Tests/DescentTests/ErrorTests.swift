@@ -109,7 +109,3 @@ extension Core {
 }
 }
 
-/// What a child process wrote to stderr.
-private func stderr(_ result: ExitTest.Result?) -> String {
-    String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-}

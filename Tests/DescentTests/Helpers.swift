@@ -119,3 +119,8 @@ func bitHash(_ t: Tensor) -> UInt64 {
     for v in bits { h ^= v; h = h &* 0x100000001b3 }
     return h
 }
+
+/// What a child process wrote to stderr.
+func stderr(_ result: ExitTest.Result?) -> String {
+    String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+}

@@ -9,3 +9,4 @@
 #include "dk_optim2.h"
 #include "dk_conv.h"
 #include "dk_vmath.h"
+#include "dk_index.h"

@@ -199,23 +199,6 @@ extension Tensor {
         return out
     }
 
-    /// Values along `dim` picked by `index` (PyTorch's `gather`): out[i][j] = self[i][index[i][j]] for dim 1;
-    /// `index` has self's rank and sizes no larger than self's in the other dims.
-    public func gather(dim: Int, index: Tensor) -> Tensor {
-        let d = normalizeDim(dim, rank)
-        if index.rank != rank { fail("Index tensor must have the same number of dimensions as input tensor") }
-        for k in 0..<rank where k != d && index.shape[k] > shape[k] {
-            fail("Size does not match at dimension \(k) expected index \(shapeString(index.shape)) to be no larger than self \(shapeString(shape)) apart from dimension \(d)")
-        }
-        var items: [TensorIndexItem] = []
-        for k in 0..<rank {
-            if k == d { items.append(.tensor(index)); continue }
-            var s = [Int](repeating: 1, count: rank); s[k] = index.shape[k]
-            items.append(.tensor(Tensor.arange(index.shape[k]).reshape(s)))
-        }
-        return self[items]
-    }
-
     /// Picks entries along `dim` with an int64 tensor, or masks dims `dim..<dim+mask.rank` with a bool tensor.
     func advancedIndex(_ t: Tensor, dim: Int) -> Tensor {
         checkSameDevice(self, t)

@@ -145,6 +145,9 @@ extension Tensor {
 
     /// Values `start, start+step, ...` below `end` (PyTorch's `torch.arange`). Integer arguments give int64.
     public static func arange(_ end: Int) -> Tensor { arange(0, end, 1) }
+    /// `0, 1, ...` below a fractional `end`, as float32 (PyTorch's `arange(6.0)`).
+    @_disfavoredOverload
+    public static func arange(_ end: Double, dtype: DType = .float32) -> Tensor { arange(0, end, 1, dtype: dtype) }
     public static func arange(_ start: Int, _ end: Int, _ step: Int = 1, dtype: DType = .int64) -> Tensor {
         if step == 0 { fail("step must be nonzero") }
         let n = Swift.max(0, (end - start + step - (step > 0 ? 1 : -1)) / step)

@@ -1,0 +1,195 @@
+import CDescentKernels
+
+// Sorting and gather/scatter along a dim (PyTorch's sort, argsort, topk, gather, scatter, scatter_add).
+
+extension Tensor {
+    /// The (outer, n, inner) split of a contiguous tensor around `d` (a 0-dim tensor is one row of one).
+    fileprivate func splitAround(_ d: Int) -> (Int, Int, Int) {
+        if rank == 0 { return (1, 1, 1) }
+        return (shape[..<d].reduce(1, *), shape[d], shape[(d + 1)...].reduce(1, *))
+    }
+
+    /// Sorted values and their original positions along `dim` (PyTorch's `sort`). The sort is stable:
+    /// equal values keep their order, in both directions; NaN sorts above every number.
+    public func sort(dim: Int = -1, descending: Bool = false, stable: Bool = false) -> (values: Tensor, indices: Tensor) {
+        let d = normalizeDim(dim, rank)
+        let x = contiguous()
+        let (outer, n, inner) = x.splitAround(d)
+        let values = Tensor(uninitializedShape: shape, dtype: dtype)
+        let indices = Tensor(uninitializedShape: shape, dtype: .int64)
+        dk_sort(dtype.code, Int64(outer), Int64(n), Int64(inner), x.rawPointer, values.rawPointer, indices.pointer(Int64.self), descending ? 1 : 0)
+        if wantsGrad(self) { values.recorded(Tensor.scatterBackOp("SortBackward0", inShape: shape, dim: d), inputs: [self], saved: [indices]) }
+        return (values, indices)
+    }
+
+    /// The positions that sort `dim` (PyTorch's `argsort`).
+    public func argsort(dim: Int = -1, descending: Bool = false, stable: Bool = false) -> Tensor {
+        noGrad { sort(dim: dim, descending: descending).indices }
+    }
+
+    /// The `k` largest (or smallest) entries along `dim` and their positions (PyTorch's `topk`).
+    /// Values match PyTorch's; among equal values the earlier position comes first here, where
+    /// PyTorch's selection algorithm may order ties differently.
+    public func topk(_ k: Int, dim: Int = -1, largest: Bool = true, sorted: Bool = true) -> (values: Tensor, indices: Tensor) {
+        let d = normalizeDim(dim, rank)
+        let n = rank == 0 ? 1 : shape[d]
+        if k < 0 || k > n { fail("selected index k out of range") }
+        let (v, i) = noGrad { sort(dim: d, descending: largest) }
+        var items = [TensorIndexItem](repeating: .everything, count: d)
+        items.append(.range(0, k, 1))
+        let values = rank == 0 ? v : v[items].contiguous()
+        let indices = rank == 0 ? i : i[items].contiguous()
+        if wantsGrad(self) { values.recorded(Tensor.scatterBackOp("TopkBackward0", inShape: shape, dim: d), inputs: [self], saved: [indices]) }
+        return (values, indices)
+    }
+
+    /// The gradient rule of an op whose output picks input entries at saved `indices` along `dim`:
+    /// zeros with the gradient added at those positions.
+    static func scatterBackOp(_ name: String, inShape: [Int], dim: Int) -> Op {
+        .custom(CustomBackward(name: name) { g, s, _ in
+            [Tensor.zeros(inShape, dtype: g.dtype).scatterAdd(dim: dim, index: s[0], src: g)]
+        })
+    }
+
+    /// Checks an index for gather/scatter and returns it contiguous.
+    fileprivate func checkedIndex(_ index: Tensor, dim d: Int, op: String) -> Tensor {
+        if index.dtype != .int64 { fail("\(op)(): Expected dtype int64 for index") }
+        if index.rank != rank && !(index.rank <= 1 && rank <= 1) {
+            fail("Index tensor must have the same number of dimensions as \(op == "gather" ? "input" : "self") tensor")
+        }
+        let idx = index.contiguous()
+        let n = rank == 0 ? 1 : shape[d]
+        let p = idx.pointer(Int64.self)
+        for j in 0..<idx.count where p[j] < 0 || p[j] >= Int64(n) {
+            fail("index \(p[j]) is out of bounds for dimension \(d) with size \(n)")
+        }
+        return idx
+    }
+
+    /// Values along `dim` picked by `index` (PyTorch's `gather`): out[i][j] = self[i][index[i][j]] for dim 1;
+    /// `index` has self's rank and sizes no larger than self's in the other dims.
+    public func gather(dim: Int, index: Tensor) -> Tensor {
+        let d = normalizeDim(dim, rank)
+        for k in 0..<Swift.min(rank, index.rank) where k != d && index.shape[k] > shape[k] {
+            fail("Size does not match at dimension \(k) expected index \(shapeString(index.shape)) to be no larger than self \(shapeString(shape)) apart from dimension \(d)")
+        }
+        let idx = checkedIndex(index, dim: d, op: "gather")
+        let out = Tensor(uninitializedShape: idx.shape, dtype: dtype)
+        if idx.count > 0 {
+            let ishape = idx.rank == 0 ? [1] : idx.shape
+            let xs = rank == 0 ? [1] : strides
+            ishape.withUnsafeBufferPointer { sh in xs.withUnsafeBufferPointer { st in
+                dk_gather_dim(Int64(dtype.itemSize), Int32(ishape.count), i64(sh), Int32(d), rawPointer, i64(st), idx.pointer(Int64.self), out.rawPointer)
+            } }
+        }
+        if wantsGrad(self) { out.recorded(Tensor.scatterBackOp("GatherBackward0", inShape: shape, dim: d), inputs: [self], saved: [idx]) }
+        return out
+    }
+
+    /// Writes `src` (or a scalar when `src` is 0-dim) into `target` at `index` along `d`; mode 0 sets, 1 adds.
+    fileprivate static func scatterKernel(_ target: Tensor, dim d: Int, index idx: Tensor, src: Tensor, mode: Int32) {
+        if idx.count == 0 { return }
+        let ishape = idx.rank == 0 ? [1] : idx.shape
+        let ys = target.rank == 0 ? [1] : target.strides
+        let ss = src.rank == 0 ? [Int](repeating: 0, count: ishape.count) : src.strides
+        ishape.withUnsafeBufferPointer { sh in ys.withUnsafeBufferPointer { yst in ss.withUnsafeBufferPointer { sst in
+            dk_scatter_dim(target.dtype.code, mode, Int32(ishape.count), i64(sh), Int32(d), target.rawPointer, i64(yst), idx.pointer(Int64.self), src.rawPointer, i64(sst))
+        } } }
+    }
+
+    fileprivate func checkScatterShapes(_ index: Tensor, _ src: Tensor?, dim d: Int) {
+        for k in 0..<Swift.min(rank, index.rank) {
+            let tooBigForSelf = k != d && index.shape[k] > shape[k]
+            let tooBigForSrc = src.map { $0.rank == index.rank && index.shape[k] > $0.shape[k] } ?? false
+            if tooBigForSelf || tooBigForSrc {
+                let srcPart = src.map { " and to be smaller size than src \(shapeString($0.shape))" } ?? ""
+                fail("Expected index \(shapeString(index.shape)) to be smaller than self \(shapeString(shape)) apart from dimension \(d)\(srcPart)")
+            }
+        }
+        if let s = src, s.dtype != dtype {
+            fail("scatter(): Expected self.dtype to be equal to src.dtype")
+        }
+    }
+
+    /// A copy with `src`'s entries written at `index` along `dim` (PyTorch's `scatter`):
+    /// out[i][index[i][j]] = src[i][j] for dim 1.
+    public func scatter(dim: Int, index: Tensor, src: Tensor) -> Tensor {
+        let d = normalizeDim(dim, rank)
+        checkScatterShapes(index, src, dim: d)
+        let idx = checkedIndex(index, dim: d, op: "scatter")
+        let out = noGrad { clone() }
+        Tensor.scatterKernel(out, dim: d, index: idx, src: src, mode: 0)
+        if wantsGrad(self, src) {
+            out.recorded(.custom(CustomBackward(name: "ScatterBackward0") { g, s, needs in
+                [needs[0] ? g.scatter(dim: d, index: s[0], value: 0) : nil, needs[1] ? g.gather(dim: d, index: s[0]) : nil]
+            }), inputs: [self, src], saved: [idx])
+        }
+        return out
+    }
+
+    /// A copy with `value` written at `index` along `dim` (PyTorch's `scatter(dim, index, value)`).
+    public func scatter(dim: Int, index: Tensor, value: Double) -> Tensor {
+        let d = normalizeDim(dim, rank)
+        checkScatterShapes(index, nil, dim: d)
+        let idx = checkedIndex(index, dim: d, op: "scatter")
+        let out = noGrad { clone() }
+        Tensor.scatterKernel(out, dim: d, index: idx, src: Tensor.scalar(value, dtype: dtype), mode: 0)
+        if wantsGrad(self) {
+            out.recorded(.custom(CustomBackward(name: "ScatterBackward1") { g, s, _ in
+                [g.scatter(dim: d, index: s[0], value: 0)]
+            }), inputs: [self], saved: [idx])
+        }
+        return out
+    }
+
+    /// A copy with `src`'s entries added at `index` along `dim` (PyTorch's `scatter_add`).
+    public func scatterAdd(dim: Int, index: Tensor, src: Tensor) -> Tensor {
+        let d = normalizeDim(dim, rank)
+        checkScatterShapes(index, src, dim: d)
+        let idx = checkedIndex(index, dim: d, op: "scatter_add")
+        let out = noGrad { clone() }
+        Tensor.scatterKernel(out, dim: d, index: idx, src: src, mode: 1)
+        if wantsGrad(self, src) {
+            out.recorded(.custom(CustomBackward(name: "ScatterAddBackward0") { g, s, needs in
+                [needs[0] ? g : nil, needs[1] ? g.gather(dim: d, index: s[0]) : nil]
+            }), inputs: [self, src], saved: [idx])
+        }
+        return out
+    }
+
+    /// In-place `scatter` (PyTorch's `scatter_`).
+    @discardableResult public func scatter_(dim: Int, index: Tensor, src: Tensor) -> Tensor {
+        checkInPlace()
+        let d = normalizeDim(dim, rank)
+        checkScatterShapes(index, src, dim: d)
+        Tensor.scatterKernel(self, dim: d, index: checkedIndex(index, dim: d, op: "scatter"), src: src, mode: 0)
+        return self
+    }
+    /// In-place `scatter` of one value (PyTorch's `scatter_(dim, index, value)`).
+    @discardableResult public func scatter_(dim: Int, index: Tensor, value: Double) -> Tensor {
+        checkInPlace()
+        let d = normalizeDim(dim, rank)
+        checkScatterShapes(index, nil, dim: d)
+        Tensor.scatterKernel(self, dim: d, index: checkedIndex(index, dim: d, op: "scatter"), src: Tensor.scalar(value, dtype: dtype), mode: 0)
+        return self
+    }
+    /// In-place `scatterAdd` (PyTorch's `scatter_add_`).
+    @discardableResult public func scatterAdd_(dim: Int, index: Tensor, src: Tensor) -> Tensor {
+        checkInPlace()
+        let d = normalizeDim(dim, rank)
+        checkScatterShapes(index, src, dim: d)
+        Tensor.scatterKernel(self, dim: d, index: checkedIndex(index, dim: d, op: "scatter_add"), src: src, mode: 1)
+        return self
+    }
+}
+
+/// `torch.sort` as a free function.
+public func sort(_ x: Tensor, dim: Int = -1, descending: Bool = false) -> (values: Tensor, indices: Tensor) { x.sort(dim: dim, descending: descending) }
+/// `torch.argsort` as a free function.
+public func argsort(_ x: Tensor, dim: Int = -1, descending: Bool = false) -> Tensor { x.argsort(dim: dim, descending: descending) }
+/// `torch.topk` as a free function.
+public func topk(_ x: Tensor, _ k: Int, dim: Int = -1, largest: Bool = true, sorted: Bool = true) -> (values: Tensor, indices: Tensor) {
+    x.topk(k, dim: dim, largest: largest, sorted: sorted)
+}
+/// `torch.gather` as a free function.
+public func gather(_ x: Tensor, dim: Int, index: Tensor) -> Tensor { x.gather(dim: dim, index: index) }
