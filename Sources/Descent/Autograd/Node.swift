@@ -11,6 +11,8 @@ enum Edge {
 final class Node {
     let op: Op
     var saved: [Tensor]
+    /// The version of each saved tensor's storage when it was saved.
+    var savedVersions: [Int]
     let edges: [Edge]
     var savedWereFreed = false
     let hadSaved: Bool
@@ -24,6 +26,7 @@ final class Node {
     init(op: Op, saved: [Tensor], edges: [Edge]) {
         self.op = op
         self.saved = saved
+        self.savedVersions = saved.isEmpty ? [] : saved.map { $0.storage.version }
         self.edges = edges
         self.hadSaved = !saved.isEmpty
     }
@@ -183,6 +186,12 @@ private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool, crea
             if let existing = r.grad { r.grad = existing + g } else { r.grad = g.clone() }
         }
         var saved = n.saved
+        for (i, t) in saved.enumerated() where i < n.savedVersions.count && t.storage.version != n.savedVersions[i] {
+            let producer = n.outputSaved.contains(i) ? n.name : t.node?.name
+            // PyTorch names the producer without its "Backward0" suffix here ("output 0 of Tanh")
+            let which = producer.map { ", which is output 0 of \(withoutBackwardSuffix($0))," } ?? ""
+            fail("one of the variables needed for gradient computation has been modified by an inplace operation: [\(t.dtype.legacyTypeName) \(shapeString(t.shape))]\(which) is at version \(t.storage.version); expected version \(n.savedVersions[i]) instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+        }
         if createGraph {
             // a saved output takes part in the new graph as the output itself (attached to this node)
             for i in n.outputSaved where i < saved.count {
@@ -222,4 +231,11 @@ private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool, crea
         }
     }
     for n in all { n.dependencies = 0; n.pendingGrad = nil }
+}
+
+/// "TanhBackward0" -> "Tanh" (how PyTorch names a saved value's producer in its version-mismatch error).
+func withoutBackwardSuffix(_ name: String) -> String {
+    var t = Substring(name)
+    while let c = t.last, c.isNumber { t = t.dropLast() }
+    return t.hasSuffix("Backward") ? String(t.dropLast(8)) : name
 }

@@ -23,6 +23,14 @@ enum Op {
     /// An op defined outside this file (losses, fused layers): its own name and rule.
     case custom(CustomBackward)
 
+    /// Whether the op's output is a view sharing its input's memory.
+    var isView: Bool {
+        switch self {
+        case .view, .expand, .squeeze, .unsqueeze, .permute, .transpose, .tOp, .basicIndex, .squeezeDims: return true
+        default: return false
+        }
+    }
+
     var name: String {
         switch self {
         case .add: return "AddBackward0"

@@ -50,13 +50,48 @@ extension Tensor {
 // MARK: - In-place operations (used by optimizers and initialisers; they do not record gradients)
 
 extension Tensor {
-    func checkInPlace() {
+    /// Whether an in-place op on this tensor, with these operands, must be recorded by autograd:
+    /// grad mode is on and this tensor belongs to a graph or an operand requires grad.
+    func inPlaceIsTracked(_ operands: [Tensor]) -> Bool {
         if gradEnabled && requiresGradFlag && node == nil {
             fail("a leaf Variable that requires grad is being used in an in-place operation.")
         }
-        if gradEnabled && node != nil {
-            fail("in-place operations on tensors that are part of the autograd graph are not supported; use the out-of-place form")
+        return gradEnabled && (node != nil || operands.contains { $0.requiresGradFlag })
+    }
+
+    /// Runs an in-place op as PyTorch does. Untracked (see `inPlaceIsTracked`), `raw` writes into this
+    /// tensor's memory. Tracked, `compute` builds the new value out of place from a copy of the old one
+    /// that keeps its history (and serves the op's own backward); the value is written back and its
+    /// history replaces this tensor's, so later ops and `backward()` see the in-place op. Either way the
+    /// storage's version goes up, so backward refuses values saved before they were overwritten.
+    @discardableResult
+    func applyInPlace(_ operands: [Tensor] = [], raw: () -> Void, compute: (Tensor) -> Tensor) -> Tensor {
+        if !inPlaceIsTracked(operands) {
+            raw()
+            storage.version += 1
+            return self
         }
+        if let n = node, n.op.isView {
+            fail("a view of a tensor that is part of the autograd graph is being modified by an in-place operation (\(n.name)); modify the tensor it views, or use the out-of-place form")
+        }
+        let old = noGrad { clone() }
+        old.node = node
+        old.requiresGradFlag = requiresGradFlag
+        let r = compute(old)
+        if r.shape != shape {
+            fail("output with shape \(shapeString(shape)) doesn't match the broadcast shape \(shapeString(r.shape))")
+        }
+        noGrad { copyStrided(from: r.dtype == dtype ? r : r.to(dtype: dtype), into: self) }
+        storage.version += 1
+        if let n = r.node {
+            // an op that saved its output (relu_, sigmoid_, exp_) saved this tensor, as in PyTorch: a later
+            // in-place write to it makes that backward fail instead of using the overwritten values
+            let alias = detach()
+            for i in n.outputSaved where i < n.saved.count { n.saved[i] = alias; n.savedVersions[i] = storage.version }
+        }
+        node = r.node
+        requiresGradFlag = r.requiresGradFlag
+        return self
     }
 
     /// self += other (broadcast), without recording; `other` converted to self's dtype.
@@ -81,38 +116,99 @@ extension Tensor {
 
     /// Copies `src` (broadcast, converted) into this tensor's memory (PyTorch's `copy_`).
     @discardableResult public func copy_(_ src: Tensor) -> Tensor {
-        checkInPlace()
         checkSameDevice(self, src)
         _ = broadcastShapes(src.shape, shape)
-        let s = src.dtype == dtype ? src : noGrad { src.to(dtype: dtype) }
-        copyStrided(from: s, into: self)
-        return self
+        return applyInPlace([src], raw: {
+            let s = src.dtype == dtype ? src : noGrad { src.to(dtype: dtype) }
+            copyStrided(from: s, into: self)
+        }, compute: { old in
+            // PyTorch's CopyBackwards: no gradient to the old value, the (summed) gradient to src
+            let out = noGrad { src.to(dtype: old.dtype).expand(old.shape).contiguous() }
+            if wantsGrad(old, src) {
+                let srcShape = src.shape
+                out.recorded(.custom(CustomBackward(name: "CopyBackwards") { g, _, needs in
+                    [needs[0] ? Tensor.zerosLike(g) : nil, needs[1] ? sumToShape(g, srcShape) : nil]
+                }), inputs: [old, src])
+            }
+            return out
+        })
     }
     /// Fills with `value` in place.
     @discardableResult public func fill_(_ value: Double) -> Tensor {
-        checkInPlace()
-        if isContiguous { dk_fill(dtype.code, rawPointer, Int64(count), value) }
-        else { copyStrided(from: Tensor.full([], value, dtype: dtype), into: self) }
-        return self
+        applyInPlace(raw: {
+            if isContiguous { dk_fill(dtype.code, rawPointer, Int64(count), value) }
+            else { copyStrided(from: Tensor.full([], value, dtype: dtype), into: self) }
+        }, compute: { old in
+            let out = Tensor.full(old.shape, value, dtype: old.dtype)
+            if wantsGrad(old) { out.recorded(.zeroGrad("FillBackward0"), inputs: [old]) }
+            return out
+        })
     }
     /// Fills with zeros in place.
     @discardableResult public func zero_() -> Tensor { fill_(0) }
     /// self += alpha * other, in place (PyTorch's `add_`).
     @discardableResult public func add_(_ other: Tensor, alpha: Double = 1) -> Tensor {
-        checkInPlace()
         checkInPlaceResultType(other)
         if !dtype.isFloatingPoint && alpha != alpha.rounded() {
             fail("For integral input tensors, argument alpha must not be a floating point number.")
         }
-        addInPlaceRaw(other, alpha: alpha)
-        return self
+        return applyInPlace([other], raw: { addInPlaceRaw(other, alpha: alpha) },
+                            compute: { old in alpha == 1 ? old + other : old + other * alpha })
+    }
+    /// self += value, in place.
+    @discardableResult public func add_(_ value: Double) -> Tensor { add_(Tensor.wrap(value)) }
+    /// self -= alpha * other, in place (PyTorch's `sub_`).
+    @discardableResult public func sub_(_ other: Tensor, alpha: Double = 1) -> Tensor {
+        checkInPlaceResultType(other)
+        return applyInPlace([other], raw: { addInPlaceRaw(other, alpha: -alpha) },
+                            compute: { old in alpha == 1 ? old - other : old - other * alpha })
+    }
+    /// self -= value, in place.
+    @discardableResult public func sub_(_ value: Double) -> Tensor { sub_(Tensor.wrap(value)) }
+    /// self /= other elementwise, in place (PyTorch's `div_`; integer tensors refuse, as in PyTorch).
+    @discardableResult public func div_(_ other: Tensor) -> Tensor {
+        if !dtype.isFloatingPoint { fail("result type Float can't be cast to the desired output type \(dtype.scalarTypeName)") }
+        return applyInPlace([other], raw: { copyStrided(from: noGrad { (self / other).to(dtype: dtype) }, into: self) },
+                            compute: { old in old / other })
+    }
+    /// self /= value, in place.
+    @discardableResult public func div_(_ value: Double) -> Tensor { div_(Tensor.wrap(value)) }
+    /// Clamps in place (PyTorch's `clamp_`).
+    @discardableResult public func clamp_(min: Double? = nil, max: Double? = nil) -> Tensor {
+        applyInPlace(raw: { copyStrided(from: noGrad { clamp(min: min, max: max) }, into: self) },
+                     compute: { old in old.clamp(min: min, max: max) })
+    }
+    /// ReLU in place (PyTorch's `relu_`).
+    @discardableResult public func relu_() -> Tensor {
+        applyInPlace(raw: { copyStrided(from: noGrad { relu() }, into: self) }, compute: { old in old.relu() })
+    }
+    /// Sigmoid in place (PyTorch's `sigmoid_`).
+    @discardableResult public func sigmoid_() -> Tensor {
+        applyInPlace(raw: { copyStrided(from: noGrad { sigmoid() }, into: self) }, compute: { old in old.sigmoid() })
+    }
+    /// Tanh in place (PyTorch's `tanh_`).
+    @discardableResult public func tanh_() -> Tensor {
+        applyInPlace(raw: { copyStrided(from: noGrad { tanh() }, into: self) }, compute: { old in old.tanh() })
+    }
+    /// Exponential in place (PyTorch's `exp_`).
+    @discardableResult public func exp_() -> Tensor {
+        applyInPlace(raw: { copyStrided(from: noGrad { exp() }, into: self) }, compute: { old in old.exp() })
+    }
+    /// Negation in place (PyTorch's `neg_`).
+    @discardableResult public func neg_() -> Tensor {
+        applyInPlace(raw: { copyStrided(from: noGrad { -self }, into: self) }, compute: { old in -old })
+    }
+    /// `value` where `mask` is true, in place (PyTorch's `masked_fill_`).
+    @discardableResult public func maskedFill_(_ mask: Tensor, _ value: Double) -> Tensor {
+        applyInPlace(raw: { copyStrided(from: noGrad { maskedFill(mask, value) }, into: self) },
+                     compute: { old in old.maskedFill(mask, value) })
     }
     /// self *= value, in place (PyTorch's `mul_`); a Double on an integer tensor is PyTorch's cast error.
     @discardableResult public func mul_(_ value: Double) -> Tensor {
-        checkInPlace()
         if !dtype.isFloatingPoint { fail("result type Float can't be cast to the desired output type \(dtype.scalarTypeName)") }
-        if !isContiguous { return mul_(Tensor.wrap(value)) }
+        if !isContiguous || inPlaceIsTracked([]) { return mul_(Tensor.wrap(value)) }
         dk_unary(Int32(DK_AFFINE), dtype.code, Int64(count), rawPointer, rawPointer, value, 0)
+        storage.version += 1
         return self
     }
     /// self *= value, in place; integer tensors stay integers (PyTorch's `x.mul_(3)`).
@@ -127,11 +223,11 @@ extension Tensor {
     }
     /// self = other * self elementwise, in place.
     @discardableResult public func mul_(_ other: Tensor) -> Tensor {
-        checkInPlace()
         checkInPlaceResultType(other)
-        let r = noGrad { self * other }
-        copyStrided(from: r.to(dtype: dtype), into: self)
-        return self
+        return applyInPlace([other], raw: {
+            let r = noGrad { self * other }
+            copyStrided(from: r.to(dtype: dtype), into: self)
+        }, compute: { old in old * other })
     }
     func contiguousOrFail() -> Tensor {
         if !isContiguous { fail("in-place operation needs a contiguous tensor here") }

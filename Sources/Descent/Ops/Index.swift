@@ -250,9 +250,28 @@ extension Tensor {
         return out
     }
 
-    /// Writes `value` (broadcast) into the indexed region (PyTorch's `x[...] = value`).
+    /// Writes `value` (broadcast) into the indexed region (PyTorch's `x[...] = value`). On a tensor of
+    /// an autograd graph the write is recorded (PyTorch's `CopySlices` / `IndexPutBackward0`): the region's
+    /// gradient goes to `value`, the rest to the old value.
     func assign(_ items: [TensorIndexItem], _ value: Tensor) {
-        checkInPlace()
+        applyInPlace([value], raw: { assignRaw(items, value) }, compute: { old in
+            let out = noGrad { old.clone() }
+            out.assignRaw(items, value)
+            if wantsGrad(old, value) {
+                let advanced = items.contains { if case .tensor = $0 { return true } else { return false } }
+                let valueShape = value.shape
+                let keep = Tensor.ones(old.shape, dtype: old.dtype)
+                keep.assignRaw(items, Tensor.zeros([], dtype: old.dtype))
+                out.recorded(.custom(CustomBackward(name: advanced ? "IndexPutBackward0" : "CopySlices") { g, _, needs in
+                    [needs[0] ? g * keep : nil, needs[1] ? sumToShape(g[items], valueShape) : nil]
+                }), inputs: [old, value])
+            }
+            return out
+        })
+    }
+
+    /// The write itself, without autograd.
+    func assignRaw(_ items: [TensorIndexItem], _ value: Tensor) {
         let (basic, adv) = resolve(items)
         let v = basicView(basic)
         if adv.count > 1 {

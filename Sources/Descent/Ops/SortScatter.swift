@@ -159,27 +159,27 @@ extension Tensor {
 
     /// In-place `scatter` (PyTorch's `scatter_`).
     @discardableResult public func scatter_(dim: Int, index: Tensor, src: Tensor) -> Tensor {
-        checkInPlace()
         let d = normalizeDim(dim, rank)
         checkScatterShapes(index, src, dim: d)
-        Tensor.scatterKernel(self, dim: d, index: checkedIndex(index, dim: d, op: "scatter"), src: src, mode: 0)
-        return self
+        return applyInPlace([src], raw: {
+            Tensor.scatterKernel(self, dim: d, index: checkedIndex(index, dim: d, op: "scatter"), src: src, mode: 0)
+        }, compute: { old in old.scatter(dim: d, index: index, src: src) })
     }
     /// In-place `scatter` of one value (PyTorch's `scatter_(dim, index, value)`).
     @discardableResult public func scatter_(dim: Int, index: Tensor, value: Double) -> Tensor {
-        checkInPlace()
         let d = normalizeDim(dim, rank)
         checkScatterShapes(index, nil, dim: d)
-        Tensor.scatterKernel(self, dim: d, index: checkedIndex(index, dim: d, op: "scatter"), src: Tensor.scalar(value, dtype: dtype), mode: 0)
-        return self
+        return applyInPlace(raw: {
+            Tensor.scatterKernel(self, dim: d, index: checkedIndex(index, dim: d, op: "scatter"), src: Tensor.scalar(value, dtype: dtype), mode: 0)
+        }, compute: { old in old.scatter(dim: d, index: index, value: value) })
     }
     /// In-place `scatterAdd` (PyTorch's `scatter_add_`).
     @discardableResult public func scatterAdd_(dim: Int, index: Tensor, src: Tensor) -> Tensor {
-        checkInPlace()
         let d = normalizeDim(dim, rank)
         checkScatterShapes(index, src, dim: d)
-        Tensor.scatterKernel(self, dim: d, index: checkedIndex(index, dim: d, op: "scatter_add"), src: src, mode: 1)
-        return self
+        return applyInPlace([src], raw: {
+            Tensor.scatterKernel(self, dim: d, index: checkedIndex(index, dim: d, op: "scatter_add"), src: src, mode: 1)
+        }, compute: { old in old.scatterAdd(dim: d, index: index, src: src) })
     }
 }
 

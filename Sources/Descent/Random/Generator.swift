@@ -128,6 +128,7 @@ extension Tensor {
         if gradEnabled && requiresGradFlag && node == nil {
             fail("a leaf Variable that requires grad is being used in an in-place operation.")
         }
+        storage.version += 1
         if isContiguous {
             body(g, rawPointer, Int64(count))
         } else {

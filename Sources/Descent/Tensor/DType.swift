@@ -38,6 +38,8 @@ public enum DType: Int32, CustomStringConvertible, Sendable, CaseIterable {
         case .bool: return "Bool"
         }
     }
+    /// PyTorch's legacy tensor type name in messages (`torch.FloatTensor`).
+    var legacyTypeName: String { "torch.\(scalarTypeName)Tensor" }
     /// PyTorch's promotion category: bool < integer < floating.
     var category: Int { self == .bool ? 0 : (isFloatingPoint ? 2 : 1) }
 

@@ -6,6 +6,9 @@ final class Storage {
     let base: UnsafeMutableRawPointer
     let byteCount: Int
     let device: Device
+    /// Bumped by every in-place write through the public API (PyTorch's version counter, shared by views),
+    /// so that backward can refuse saved values that were overwritten after they were saved.
+    var version = 0
 
     init(byteCount: Int, device: Device = .cpu) {
         precondition(device == .cpu, "Storage on \(device) is not supported by this build")
