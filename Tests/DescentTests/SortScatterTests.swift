@@ -179,4 +179,29 @@ extension Core {
         #expect(stderr(mask).contains("masked_fill_ only supports boolean masks"))
     }
 }
+
+/// Nested `tolist()` and views that change nothing but still record, as in PyTorch.
+@Suite struct ListsAndNoOpViews {
+    @Test func tolistNestsLikePython() {
+        // PyTorch: print(torch.tensor([[0.1, 2], [3, 4.5]]).tolist()) -> [[0.10000000149011612, 2.0], [3.0, 4.5]]
+        #expect("\(Tensor([[0.1, 2], [3, 4.5]]).tolist())" == "[[0.10000000149011612, 2.0], [3.0, 4.5]]")
+        // PyTorch: torch.tensor([[1, 2, 3]]).tolist(), torch.tensor(2.5).tolist(), torch.zeros(2, 0).tolist()
+        #expect("\(Tensor([[1, 2, 3]]).tolist())" == "[[1, 2, 3]]")
+        #expect((Tensor(2.5).tolist() as? Double) == 2.5)
+        #expect("\(Tensor.zeros(2, 0).tolist())" == "[[], []]")
+    }
+
+    @Test func noOpViewsOfGraphTensorsRecord() {
+        // PyTorch: x = torch.tensor([1.0, 2.0], requires_grad=True)
+        //          x.squeeze().grad_fn, x.t().grad_fn, x.expand(2).grad_fn, x.squeeze(0).grad_fn
+        let x = Tensor([1.0, 2.0], requiresGrad: true)
+        #expect(x.squeeze().gradFn == "SqueezeBackward0")
+        #expect(x.t().gradFn == "TBackward0")
+        #expect(x.expand(2).gradFn == "ExpandBackward0")
+        #expect(x.squeeze(dim: 0).gradFn == "SqueezeBackward1")
+        let y = x.squeeze() * 3
+        y.sum().backward()
+        expectValues(x.grad!, [3, 3])
+    }
+}
 }

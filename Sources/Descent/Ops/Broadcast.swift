@@ -29,7 +29,7 @@ extension Tensor {
 
     /// A view of this tensor broadcast to `shape` (PyTorch's `expand`), recording ExpandBackward0.
     public func expand(_ shape: [Int]) -> Tensor {
-        if shape == self.shape { return self }
+        if shape == self.shape && !wantsGrad(self) { return self }
         var target = shape
         let off = shape.count - self.shape.count
         if off < 0 { fail("expand: the number of sizes provided (\(shape.count)) must be greater or equal to the number of dimensions in the tensor (\(self.shape.count))") }

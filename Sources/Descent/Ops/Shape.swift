@@ -61,13 +61,13 @@ extension Tensor {
     public func squeeze(dim: Int? = nil) -> Tensor {
         var keep: [Int] = []
         if let d = dim {
-            if rank == 0 { return self }
+            if rank == 0 && !wantsGrad(self) { return self }
             let d2 = normalizeDim(d, rank)
             keep = (0..<rank).filter { $0 != d2 || shape[$0] != 1 }
         } else {
             keep = (0..<rank).filter { shape[$0] != 1 }
         }
-        if keep.count == rank { return self }
+        if keep.count == rank && !wantsGrad(self) { return self }   // (a graph tensor gets its own view, as in PyTorch)
         let out = Tensor(storage: storage, shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset, dtype: dtype)
         if wantsGrad(self) { out.recorded(.squeeze(inShape: shape, dim: dim), inputs: [self]) }
         return out
@@ -114,7 +114,10 @@ extension Tensor {
     /// Transposes a 2-D tensor (0-D and 1-D are returned as they are), like PyTorch's `t()`.
     public func t() -> Tensor {
         if rank > 2 { fail("t() expects a tensor with <= 2 dimensions, but self is \(rank)D") }
-        if rank < 2 { return self }
+        if rank < 2 {
+            if !wantsGrad(self) { return self }
+            return Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype).recorded(.tOp, inputs: [self])
+        }
         let out = Tensor(storage: storage, shape: [shape[1], shape[0]], strides: [strides[1], strides[0]], offset: offset, dtype: dtype)
         if wantsGrad(self) { out.recorded(.tOp, inputs: [self]) }
         return out

@@ -195,4 +195,24 @@ extension Tensor {
 
     /// All elements in row-major order as Doubles.
     public func toDoubles() -> [Double] { toArray(Double.self) }
+
+    /// The elements as nested Swift arrays, one level per dim (PyTorch's `tolist()`): `Double` for
+    /// float tensors, `Int` for integer ones, `Bool` for bool; a 0-dim tensor gives the bare value.
+    /// `print(x.tolist())` prints what Python prints, except `true`/`false` for bools.
+    public func tolist() -> Any {
+        let flat: [Any]
+        switch dtype {
+        case .float32, .float64: flat = toArray(Double.self)
+        case .bool: flat = toArray(Bool.self)
+        default: flat = toArray(Int.self)
+        }
+        if rank == 0 { return flat[0] }
+        func nest(_ dim: Int, _ start: Int) -> [Any] {
+            let n = shape[dim]
+            if dim == rank - 1 { return Array(flat[start..<(start + n)]) }
+            let block = shape[(dim + 1)...].reduce(1, *)
+            return (0..<n).map { nest(dim + 1, start + $0 * block) as Any }
+        }
+        return nest(0, 0)
+    }
 }
