@@ -17,6 +17,7 @@
 #include "dk_rng.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if (defined(__x86_64__) || defined(__i386__)) && !defined(DK_RNG_NO_DISPATCH)
@@ -409,3 +410,41 @@ void dk_bernoulli_tensor_f32(dk_generator *g, float *out, const float *p, int64_
 void dk_bernoulli_tensor_f64(dk_generator *g, double *out, const double *p, int64_t n) {
   for (int64_t i = 0; i < n; i++) out[i] = dk_u53(g) < p[i] ? 1.0 : 0.0;
 }
+
+/* ------------------------------------------------------------------ exponential and multinomial */
+
+static inline double uniform53(dk_generator *g) {
+  return (double)(dk_gen_random64(g) & ((1ULL << 53) - 1)) * 0x1p-53;
+}
+
+void dk_exponential_f32(dk_generator *g, float *out, int64_t n, double lambda) {
+  for (int64_t i = 0; i < n; i++) out[i] = (float)(-1.0 / lambda * log1p(-uniform53(g)));
+}
+void dk_exponential_f64(dk_generator *g, double *out, int64_t n, double lambda) {
+  for (int64_t i = 0; i < n; i++) out[i] = -1.0 / lambda * log1p(-uniform53(g));
+}
+
+#define MULTINOMIAL_BODY(T) { \
+  T *cum = malloc(sizeof(T) * (size_t)(cats > 0 ? cats : 1)); \
+  if (!cum) return 4; \
+  for (int64_t r = 0; r < rows; r++) { \
+    const T *row = p + r * cats; T sum = 0; \
+    for (int64_t j = 0; j < cats; j++) { \
+      T v = row[j]; \
+      if (!(v >= 0)) { free(cum); return 1; } \
+      if (!isfinite(v)) { free(cum); return 2; } \
+      sum += v; cum[j] = sum; } \
+    if (!(sum > 0)) { free(cum); return 3; } \
+    for (int64_t j = 0; j < cats; j++) cum[j] /= sum; \
+    for (int64_t s = 0; s < samples; s++) { \
+      double u = uniform53(g); \
+      cum[cats - 1] = 1; \
+      int64_t lo = 0, hi = cats; \
+      while (hi - lo > 0) { int64_t mid = lo + (hi - lo) / 2; if (cum[mid] < u) lo = mid + 1; else hi = mid; } \
+      out[r * samples + s] = lo; } } \
+  free(cum); return 0; }
+
+int dk_multinomial_replacement_f32(dk_generator *g, const float *p, int64_t rows, int64_t cats, int64_t samples, int64_t *out)
+MULTINOMIAL_BODY(float)
+int dk_multinomial_replacement_f64(dk_generator *g, const double *p, int64_t rows, int64_t cats, int64_t samples, int64_t *out)
+MULTINOMIAL_BODY(double)

@@ -89,4 +89,16 @@ void dk_bernoulli_tensor_f64(dk_generator *g, double *out, const double *p, int6
 }
 #endif
 
+/// Exponential(lambda) draws, -1/lambda * log1p(-u) with u from one random64() (53 bits) each, computed
+/// in double and rounded to the element type (PyTorch's CPU `exponential_`).
+void dk_exponential_f32(dk_generator *g, float *out, int64_t n, double lambda);
+void dk_exponential_f64(dk_generator *g, double *out, int64_t n, double lambda);
+
+/// PyTorch's CPU `multinomial(..., replacement=True)` with more than one sample: for each of `rows`
+/// rows of `cats` probabilities (contiguous; sums and the normalised running sums in the element
+/// type), `samples` draws of a 53-bit uniform double located by binary search. Returns 0, or
+/// 1 (an entry < 0), 2 (an infinite or NaN entry), 3 (a row summing to <= 0).
+int dk_multinomial_replacement_f32(dk_generator *g, const float *p, int64_t rows, int64_t cats, int64_t samples, int64_t *out);
+int dk_multinomial_replacement_f64(dk_generator *g, const double *p, int64_t rows, int64_t cats, int64_t samples, int64_t *out);
+
 #endif

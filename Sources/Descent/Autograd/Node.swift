@@ -85,6 +85,12 @@ extension Tensor {
     }
 
     /// A tensor sharing storage with this one but cut from the graph (PyTorch's `detach()`).
+    /// The same memory without history (PyTorch's `.data`); assigning copies the new values into
+    /// this tensor's memory without recording, as `p.data = ...` does in PyTorch.
+    public var data: Tensor {
+        get { detach() }
+        set { noGrad { copyStrided(from: newValue.dtype == dtype ? newValue.expand(shape) : newValue.to(dtype: dtype).expand(shape), into: self) } }
+    }
     public func detach() -> Tensor {
         Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype)
     }

@@ -111,6 +111,54 @@ extension Tensor {
             else { dk_bernoulli_f32(g, ptr.assumingMemoryBound(to: Float.self), n, p) }
         }
     }
+    /// Fills in place with Exponential(`lambd`) draws (PyTorch's `exponential_`, same numbers for the same seed).
+    @discardableResult public func exponential_(_ lambd: Double = 1, generator: Generator? = nil) -> Tensor {
+        if !(lambd > 0) { fail("exponential_ expects lambda > 0.0, but found lambda=\(lambd)") }
+        return fillRandom(generator) { g, ptr, n in
+            if dtype == .float64 { dk_exponential_f64(g, ptr.assumingMemoryBound(to: Double.self), n, lambd) }
+            else { dk_exponential_f32(g, ptr.assumingMemoryBound(to: Float.self), n, lambd) }
+        }
+    }
+
+    /// Draws `numSamples` category indices from each row of (unnormalised) probabilities (PyTorch's
+    /// `multinomial`): int64, shape `[numSamples]` or `[rows, numSamples]`, the same indices as PyTorch
+    /// for the same seed. Without replacement (and for one sample) it is PyTorch's exponential race,
+    /// argmax/topk of p / Exp(1); with replacement, binary search in the normalised running sums.
+    public func multinomial(_ numSamples: Int, replacement: Bool = false, generator: Generator? = nil) -> Tensor {
+        if rank < 1 || rank > 2 { fail("prob_dist must be 1 or 2 dim") }
+        if !dtype.isFloatingPoint { fail("multinomial only supports floating-point dtypes for input, got: \(dtype.scalarTypeName)") }
+        if numSamples <= 0 { fail("cannot sample n_sample <= 0 samples") }
+        let cats = shape[rank - 1]
+        if !replacement && numSamples > cats { fail("cannot sample n_sample > prob_dist.size(-1) samples without replacement") }
+        if cats > 1 << 24 { fail("number of categories cannot exceed 2^24") }
+        return noGrad {
+            let p = contiguous()
+            if !replacement || numSamples == 1 {
+                let finite = (p.max() .< Double.infinity).item() != 0 && (p.min() .>= 0).item() != 0
+                if !finite { fail("probability tensor contains either `inf`, `nan` or element < 0") }
+                let sums = rank == 1 ? p.sum().reshape(1) : p.sum(dim: 1)
+                if (sums .== 0).any().item() != 0 { fail("invalid multinomial distribution (sum of probabilities <= 0)") }
+                let q = Tensor.empty(shape, dtype: dtype).exponential_(1, generator: generator)
+                let race = p / q
+                if numSamples == 1 { return race.argmax(dim: -1, keepDim: true) }
+                return race.topk(numSamples, dim: -1).indices
+            }
+            let rows = rank == 1 ? 1 : shape[0]
+            let out = Tensor.empty(rank == 1 ? [numSamples] : [rows, numSamples], dtype: .int64)
+            let g = (generator ?? defaultGenerator).state
+            let status = dtype == .float64
+                ? dk_multinomial_replacement_f64(g, p.pointer(Double.self), Int64(rows), Int64(cats), Int64(numSamples), out.pointer(Int64.self))
+                : dk_multinomial_replacement_f32(g, p.pointer(Float.self), Int64(rows), Int64(cats), Int64(numSamples), out.pointer(Int64.self))
+            switch status {
+            case 0: return out
+            case 1: fail("invalid multinomial distribution (encountering probability entry < 0)")
+            case 2: fail("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
+            case 3: fail("invalid multinomial distribution (sum of probabilities <= 0)")
+            default: fail("multinomial: out of memory")
+            }
+        }
+    }
+
     /// Samples 0/1 with the probabilities in this tensor (PyTorch's `torch.bernoulli(probs)`).
     public func bernoulli(generator: Generator? = nil) -> Tensor {
         let p = contiguous()
@@ -147,4 +195,9 @@ extension Tensor {
 /// Normal samples with the given mean and std (PyTorch's `torch.normal(mean, std, size)`).
 public func normal(_ mean: Double, _ std: Double, _ shape: [Int], generator: Generator? = nil) -> Tensor {
     Tensor.empty(shape).normal_(mean, std, generator: generator)
+}
+
+/// `torch.multinomial` as a free function.
+public func multinomial(_ input: Tensor, _ numSamples: Int, replacement: Bool = false, generator: Generator? = nil) -> Tensor {
+    input.multinomial(numSamples, replacement: replacement, generator: generator)
 }

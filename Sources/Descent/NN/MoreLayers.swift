@@ -1,0 +1,135 @@
+import CDescentKernels
+
+/// A lookup table of `numEmbeddings` vectors of size `embeddingDim` (PyTorch's `nn.Embedding`):
+/// the weight is drawn from N(0, 1) as PyTorch does, and the row `paddingIdx` (if any) is zero and
+/// receives no gradient.
+public final class Embedding: Module {
+    public let numEmbeddings: Int
+    public let embeddingDim: Int
+    /// The row that stays zero and gets no gradient (normalised to a non-negative index), or nil.
+    public let paddingIdx: Int?
+    /// The table, shaped (numEmbeddings, embeddingDim).
+    public var weight: Parameter
+
+    public init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIdx: Int? = nil) {
+        if let p = paddingIdx, p >= numEmbeddings || p < -numEmbeddings {
+            fail("Padding_idx must be within num_embeddings")
+        }
+        self.numEmbeddings = numEmbeddings
+        self.embeddingDim = embeddingDim
+        self.paddingIdx = paddingIdx.map { $0 < 0 ? $0 + numEmbeddings : $0 }
+        weight = Parameter(Tensor.empty(numEmbeddings, embeddingDim))
+        super.init()
+        resetParameters()
+    }
+    /// A table initialised from `embeddings` (PyTorch's `Embedding.from_pretrained`; frozen by default).
+    public static func fromPretrained(_ embeddings: Tensor, freeze: Bool = true, paddingIdx: Int? = nil) -> Embedding {
+        if embeddings.rank != 2 { fail("Embeddings parameter is expected to be 2-dimensional") }
+        let e = Embedding(embeddings.shape[0], embeddings.shape[1], paddingIdx: paddingIdx)
+        noGrad { e.weight.copy_(embeddings) }
+        e.weight.requiresGrad = !freeze
+        return e
+    }
+    /// Re-draws the table from N(0, 1) and zeroes the padding row, as PyTorch's `reset_parameters`.
+    public func resetParameters() {
+        normal_(weight)
+        if let p = paddingIdx { noGrad { weight[p].fill_(0) } }
+    }
+    public override func forward(_ x: Tensor) -> Tensor { embedding(x, weight, paddingIdx: paddingIdx) }
+    public override func extraRepr() -> String {
+        "\(numEmbeddings), \(embeddingDim)" + (paddingIdx.map { ", padding_idx=\($0)" } ?? "")
+    }
+}
+
+/// Rows of `weight` at the integer `indices` (PyTorch's `F.embedding`): shape `indices.shape + [dim]`.
+public func embedding(_ indices: Tensor, _ weight: Tensor, paddingIdx: Int? = nil) -> Tensor {
+    if indices.dtype != .int64 && indices.dtype != .int32 {
+        fail("Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got \(indices.dtype.legacyTypeName) instead (while checking arguments for embedding)")
+    }
+    if weight.rank != 2 { fail("'weight' must be 2-D") }
+    let n = weight.shape[0], d = weight.shape[1]
+    let idx = indices.to(dtype: .int64).contiguous()
+    let p = idx.pointer(Int64.self)
+    for i in 0..<idx.count where p[i] < 0 || p[i] >= Int64(n) { fail("index out of range in self") }
+    let flat = idx.rank == 1 ? idx : idx.reshape(-1)
+    let out = noGrad { weight.indexSelect(dim: 0, flat).reshape(indices.shape + [d]) }
+    if wantsGrad(weight) {
+        let pad = paddingIdx.map { $0 < 0 ? $0 + n : $0 }
+        out.recorded(.custom(CustomBackward(name: "EmbeddingBackward0") { g, s, _ in
+            // the rows' gradients summed into a zero table; the padding row gets none
+            let gw = Tensor.zeros([n, d], dtype: g.dtype)
+            let gc = g.reshape(-1, d).contiguous()
+            dk_index_add(g.dtype.code, 1, Int64(n), Int64(d), gw.rawPointer, s[0].pointer(Int64.self), Int64(s[0].count), gc.rawPointer)
+            if let pad = pad { noGrad { gw[pad].fill_(0) } }
+            return [gw]
+        }), inputs: [weight], saved: [flat])
+    }
+    return out
+}
+
+/// Normalises over the last dims given by `normalizedShape`, then scales and shifts per element
+/// (PyTorch's `nn.LayerNorm`: eps 1e-5, weight ones, bias zeros, biased variance).
+public final class LayerNorm: Module {
+    public let normalizedShape: [Int]
+    public let eps: Double
+    public let elementwiseAffine: Bool
+    /// The scale, shaped `normalizedShape`, or nil without `elementwiseAffine`.
+    public var weight: Parameter?
+    /// The shift, shaped `normalizedShape`, or nil.
+    public var bias: Parameter?
+
+    public init(_ normalizedShape: [Int], eps: Double = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true) {
+        self.normalizedShape = normalizedShape
+        self.eps = eps
+        self.elementwiseAffine = elementwiseAffine
+        weight = elementwiseAffine ? Parameter(Tensor.ones(normalizedShape)) : nil
+        self.bias = elementwiseAffine && bias ? Parameter(Tensor.zeros(normalizedShape)) : nil
+        super.init()
+    }
+    public convenience init(_ normalizedShape: Int, eps: Double = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true) {
+        self.init([normalizedShape], eps: eps, elementwiseAffine: elementwiseAffine, bias: bias)
+    }
+    public override func forward(_ x: Tensor) -> Tensor { layerNorm(x, normalizedShape, weight: weight, bias: bias, eps: eps) }
+    public override func extraRepr() -> String {
+        let shape = "(" + normalizedShape.map(String.init).joined(separator: ", ") + (normalizedShape.count == 1 ? ",)" : ")")
+        return "\(shape), eps=\(formatPyFloat(eps)), elementwise_affine=\(elementwiseAffine ? "True" : "False"), bias=\(bias != nil ? "True" : "False")"
+    }
+}
+
+/// PyTorch's `F.layer_norm`: (x - mean) / sqrt(var + eps) over the trailing `normalizedShape` dims, then * weight + bias.
+public func layerNorm(_ x: Tensor, _ normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
+    let k = normalizedShape.count
+    if k == 0 || k > x.rank || Array(x.shape[(x.rank - k)...]) != normalizedShape {
+        fail("Given normalized_shape=\(shapeString(normalizedShape)), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size\(shapeString(x.shape))")
+    }
+    let dims = Array((x.rank - k)..<x.rank)
+    let batchDims = Array(0..<(x.rank - k))
+    let (y, xhat, rstd) = noGrad { () -> (Tensor, Tensor, Tensor) in
+        let centered = x - x.mean(dims: dims, keepDim: true)
+        let rstd = ((centered * centered).mean(dims: dims, keepDim: true) + eps).rsqrt()
+        let xhat = centered * rstd
+        var y = xhat
+        if let w = weight { y = y * w }
+        if let b = bias { y = y + b }
+        return (y, xhat, rstd)
+    }
+    var inputs = [x], saved = [xhat, rstd]
+    if let w = weight { inputs.append(w); saved.append(w) }
+    if let b = bias { inputs.append(b) }
+    if inputs.contains(where: wantsGrad) {
+        let hasWeight = weight != nil, hasBias = bias != nil
+        y.recorded(.custom(CustomBackward(name: "NativeLayerNormBackward0") { g, s, needs in
+            let (xhat, rstd) = (s[0], s[1])
+            let gx = hasWeight ? g * s[2] : g
+            var grads: [Tensor?] = []
+            if needs[0] {
+                let m1 = gx.mean(dims: dims, keepDim: true), m2 = (gx * xhat).mean(dims: dims, keepDim: true)
+                grads.append(rstd * (gx - m1 - xhat * m2))
+            } else { grads.append(nil) }
+            if hasWeight { grads.append(needs[1] ? (batchDims.isEmpty ? g * xhat : (g * xhat).sum(dims: batchDims)) : nil) }
+            if hasBias { grads.append(needs[hasWeight ? 2 : 1] ? (batchDims.isEmpty ? g : g.sum(dims: batchDims)) : nil) }
+            return grads
+        }), inputs: inputs, saved: saved)
+    }
+    return y
+}
