@@ -276,6 +276,35 @@ extension Core {
         #expect(plain.lin.weight.toArray(Float.self) + plain.lin.bias!.toArray(Float.self) == manualWeights(epochs: 3))
     }
 
+    @Test func predictRunsForwardInEvalModeWithoutGradients() throws {
+        // Lightning's default predict_step is the model's forward on the batch; here on (inputs, targets)
+        // batches, forward of the inputs. A Dropout layer shows that predict runs in eval mode.
+        final class WithDropout: Module, TrainingModule {
+            let lin = Linear(3, 2), drop = Dropout(0.5)
+            override func forward(_ x: Tensor) -> Tensor { drop(lin(x)) }
+            func trainingStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor { mseLoss(self(batch.0).sum(dim: 1, keepDim: true), batch.1) }
+            func configureOptimizers() -> Optimizer { SGD(parameters(), lr: 0.1) }
+        }
+        final class PredictData: DataModule {
+            let data = regressionData(10, seed: 3)
+            func trainDataLoader() -> DataLoader<TensorDataset<(Tensor, Tensor)>> { DataLoader(TensorDataset(data.0, data.1), batchSize: 4) }
+            func predictDataLoader() -> DataLoader<TensorDataset<(Tensor, Tensor)>> { DataLoader(TensorDataset(data.0, data.1), batchSize: 4) }
+        }
+        manualSeed(0)
+        let model = WithDropout()
+        let data = PredictData()
+        let trainer = Trainer(loggers: [], enableProgressBar: false, enableModelSummary: false)
+        let out = try trainer.predict(model, dataModule: data)
+        #expect(out.map(\.shape) == [[4, 2], [4, 2], [2, 2]])
+        #expect(out.allSatisfy { !$0.requiresGrad })
+        #expect(model.isTraining)   // restored afterwards
+        let expected = noGrad { model.lin(data.data.0) }   // dropout off: the linear layer alone
+        #expect(concat(out).toArray(Float.self) == expected.toArray(Float.self))
+        let limited = try Trainer(loggers: [], enableProgressBar: false, enableModelSummary: false, limitPredictBatches: 2)
+            .predict(model, dataLoaders: data.predictDataLoader())
+        #expect(limited.count == 2)
+    }
+
     @Test func resultsTableIsLightningsPlainText() {
         // Lightning 2.6 without `rich`: _EvaluationLoop._print_results([{"test_acc": 0.9283000230789185}], "test")
         let t = Trainer(loggers: [], enableCheckpointing: false).resultsTable(["test_acc": 0.9283000230789185], stage: "test")

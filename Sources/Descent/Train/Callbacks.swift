@@ -15,6 +15,8 @@ open class Callback {
     /// After a validation run, once its epoch metrics are in `trainer.callbackMetrics`.
     open func onValidationEnd(_ trainer: Trainer, _ module: Module) throws {}
     open func onTestEpochEnd(_ trainer: Trainer, _ module: Module) throws {}
+    open func onPredictStart(_ trainer: Trainer, _ module: Module) throws {}
+    open func onPredictEnd(_ trainer: Trainer, _ module: Module) throws {}
     /// Monitoring callbacks (ModelCheckpoint, EarlyStopping) get `onTrainEpochEnd` after the module's
     /// own hook, the others before it, as in Lightning.
     var isMonitoring: Bool { false }

@@ -25,6 +25,8 @@ public final class Trainer {
     public let limitTrainBatches: Int?
     public let limitValBatches: Int?
     public let limitTestBatches: Int?
+    /// At most this many batches in `predict` (nil: all).
+    public let limitPredictBatches: Int?
     public let accumulateGradBatches: Int
     public let gradientClipVal: Double?
     public let gradientClipAlgorithm: String
@@ -58,7 +60,7 @@ public final class Trainer {
                 enableCheckpointing: Bool = true, enableProgressBar: Bool = true, enableModelSummary: Bool = true,
                 logEveryNSteps: Int = 50, numSanityValSteps: Int = 2, checkValEveryNEpoch: Int = 1,
                 limitTrainBatches: Int? = nil, limitValBatches: Int? = nil, limitTestBatches: Int? = nil,
-                accumulateGradBatches: Int = 1, gradientClipVal: Double? = nil, gradientClipAlgorithm: String = "norm",
+                limitPredictBatches: Int? = nil, accumulateGradBatches: Int = 1, gradientClipVal: Double? = nil, gradientClipAlgorithm: String = "norm",
                 defaultRootDir: String? = nil) {
         if accumulateGradBatches < 1 { fail("`Trainer(accumulate_grad_batches=\(accumulateGradBatches))` must be a positive integer") }
         if gradientClipAlgorithm != "norm" && gradientClipAlgorithm != "value" {
@@ -70,6 +72,7 @@ public final class Trainer {
         self.logEveryNSteps = logEveryNSteps; self.numSanityValSteps = numSanityValSteps
         self.checkValEveryNEpoch = checkValEveryNEpoch
         self.limitTrainBatches = limitTrainBatches; self.limitValBatches = limitValBatches; self.limitTestBatches = limitTestBatches
+        self.limitPredictBatches = limitPredictBatches
         self.accumulateGradBatches = accumulateGradBatches
         self.gradientClipVal = gradientClipVal; self.gradientClipAlgorithm = gradientClipAlgorithm
         let root = defaultRootDir ?? FileManager.default.currentDirectoryPath
@@ -461,6 +464,43 @@ public final class Trainer {
         return out
     }
 
+    // MARK: - predict
+
+    /// Runs `predictStep` over `dataLoaders` in eval mode without gradients and returns the outputs,
+    /// one per batch (Lightning's `trainer.predict`). Nothing is logged.
+    public func predict<M: TrainingModule, T: Dataset>(_ model: M, dataLoaders: DataLoader<T>) throws -> [Tensor] where T.Batch == M.Batch {
+        attach(model)
+        defer { detach(model) }
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { model.train(wasTraining) }
+        for c in callbacks { try c.onPredictStart(self, model) }
+        var out: [Tensor] = []
+        let total = limitPredictBatches.map { Swift.min($0, dataLoaders.count) } ?? dataLoaders.count
+        epochStart = Date()
+        noGrad {
+            var i = 0
+            for batch in dataLoaders {
+                if let l = limitPredictBatches, i >= l { break }
+                out.append(model.predictStep(batch, batchIndex: i))
+                i += 1
+                if enableProgressBar { printProgress(done: i == total, batches: total, batch: i, label: "Predicting") }
+            }
+        }
+        for c in callbacks { try c.onPredictEnd(self, model) }
+        return out
+    }
+
+    /// Predicts on `dataModule`'s `predictDataLoader()` (after `prepareData` and `setup(stage: .predict)`).
+    public func predict<M: TrainingModule, D: DataModule>(_ model: M, dataModule: D) throws -> [Tensor] where D.PredictSet.Batch == M.Batch {
+        try dataModule.prepareData()
+        try dataModule.setup(stage: .predict)
+        if D.PredictSet.self is any EmptyDataset.Type { fail("No `predict_dataloader()` method defined to run `Trainer.predict`.") }
+        let out = try predict(model, dataLoaders: dataModule.predictDataLoader())
+        try dataModule.teardown(stage: .predict)
+        return out
+    }
+
     // MARK: - Checkpoints
 
     /// Writes `module`'s weights, the optimizer's state, the epoch and the global step to `path`
@@ -475,7 +515,7 @@ public final class Trainer {
 
     private var epochStart = Date()
     /// One tqdm-style line on stderr: `Epoch 0:  46%|████      | 400/860 [00:02<00:02, 190.55it/s, val_loss=0.246]`.
-    private func printProgress(done: Bool, batches: Int, batch: Int) {
+    private func printProgress(done: Bool, batches: Int, batch: Int, label: String? = nil) {
         let metrics = progressBarMetrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.3f", $0.value))" }
         let pct = batches > 0 ? 100 * batch / batches : 100
         let width = 10, filled = batches > 0 ? width * batch / batches : width
@@ -484,7 +524,7 @@ public final class Trainer {
         let rate = elapsed > 0 ? Double(batch) / elapsed : 0
         let remaining = rate > 0 ? Double(batches - batch) / rate : 0
         func clock(_ t: Double) -> String { let s = Int(t.rounded()); return String(format: "%02d:%02d", s / 60, s % 60) }
-        var line = "\rEpoch \(currentEpoch): \(String(format: "%3d", pct))%|\(bar)| \(batch)/\(batches) [\(clock(elapsed))<\(clock(remaining)), \(String(format: "%.2f", rate))it/s"
+        var line = "\r\(label ?? "Epoch \(currentEpoch)"): \(String(format: "%3d", pct))%|\(bar)| \(batch)/\(batches) [\(clock(elapsed))<\(clock(remaining)), \(String(format: "%.2f", rate))it/s"
         if !metrics.isEmpty { line += ", " + metrics.joined(separator: ", ") }
         line += "]" + (done ? "\n" : "")
         FileHandle.standardError.write(Data(line.utf8))

@@ -30,6 +30,10 @@ public protocol TrainingModule: Module {
     func validationStep(_ batch: Batch, batchIndex: Int) -> Tensor?
     /// One test batch (eval mode, no gradients). Default: nothing.
     func testStep(_ batch: Batch, batchIndex: Int) -> Tensor?
+    /// One batch of `Trainer.predict` (Lightning's `predict_step`): the model's output for the batch.
+    /// Default: `forward` of the inputs (of the whole batch when it is a tensor, of its first element
+    /// when it is an (inputs, targets) pair).
+    func predictStep(_ batch: Batch, batchIndex: Int) -> Tensor
     /// The optimizer to train with.
     func configureOptimizers() -> Optimizer
     /// A learning-rate scheduler for `optimizer`, stepped once per epoch (after validation). Default: none.
@@ -51,6 +55,11 @@ public protocol TrainingModule: Module {
 extension TrainingModule {
     public func validationStep(_ batch: Batch, batchIndex: Int) -> Tensor? { nil }
     public func testStep(_ batch: Batch, batchIndex: Int) -> Tensor? { nil }
+    public func predictStep(_ batch: Batch, batchIndex: Int) -> Tensor {
+        if let x = batch as? Tensor { return forward(x) }
+        if let (x, _) = batch as? (Tensor, Tensor) { return forward(x) }
+        fail("`predict_step` must be implemented to be used with the Lightning Trainer (batches of \(Batch.self))")
+    }
     public func configureLRScheduler(_ optimizer: Optimizer) -> LRScheduler? { nil }
     public var lrSchedulerMonitor: String { "val_loss" }
     public func onFitStart() {}
@@ -133,6 +142,7 @@ public protocol DataModule: AnyObject {
     associatedtype TrainSet: Dataset
     associatedtype ValSet: Dataset = NoDataset<TrainSet.Batch>
     associatedtype TestSet: Dataset = NoDataset<TrainSet.Batch>
+    associatedtype PredictSet: Dataset = NoDataset<TrainSet.Batch>
     /// Downloads or checks data (called once, before `setup`). Default: nothing.
     func prepareData() throws
     /// Builds the datasets for `stage`. Default: nothing.
@@ -142,6 +152,8 @@ public protocol DataModule: AnyObject {
     func trainDataLoader() -> DataLoader<TrainSet>
     func valDataLoader() -> DataLoader<ValSet>
     func testDataLoader() -> DataLoader<TestSet>
+    /// The loader `Trainer.predict(_:dataModule:)` runs on (optional).
+    func predictDataLoader() -> DataLoader<PredictSet>
 }
 
 extension DataModule {
@@ -156,6 +168,10 @@ extension DataModule where ValSet: EmptyDataset {
 extension DataModule where TestSet: EmptyDataset {
     /// No test data.
     public func testDataLoader() -> DataLoader<TestSet> { DataLoader(TestSet()) }
+}
+extension DataModule where PredictSet: EmptyDataset {
+    /// No prediction data.
+    public func predictDataLoader() -> DataLoader<PredictSet> { DataLoader(PredictSet()) }
 }
 
 /// A dataset type that stands for "no data" (a `DataModule` without a validation or test split).
