@@ -376,27 +376,7 @@ void dk_axpy(int32_t dtype, int64_t n, double a, const void *x, void *y) {
 }
 
 // ---------------------------------------------------------------- reductions
-// Sum of n floats: 16 float lanes over blocks of 256 (vectorisable without reassociation, a
-// fixed order), block totals accumulated in double. Accuracy like PyTorch's cascade sum.
-DK_CLONES static double sum_f32(const float *p, int64_t n) {
-  double total = 0; int64_t i = 0;
-  while (i + 256 <= n) {
-    float acc[16] = {0};
-    for (int64_t k = 0; k < 256; k += 16)
-      for (int j = 0; j < 16; j++) acc[j] += p[i + k + j];
-    double t = 0; for (int j = 0; j < 16; j++) t += acc[j];
-    total += t; i += 256;
-  }
-  double t = 0; for (; i < n; i++) t += p[i];
-  return total + t;
-}
-
 typedef struct { int op, dtype; int64_t r, inner; const char *x; char *out; } red_ctx;
-
-// Pairwise-free but accurate: float32 sums accumulate in double.
-#define RED_INNER1(T, AT, INIT, STEP, FIN) \
-  { const T *X = (const T *)c->x; for (int64_t o = b; o < e; o++) { const T *p = X + o * c->r; AT acc = INIT; \
-      for (int64_t k = 0; k < c->r; k++) { AT v = (AT)p[k]; STEP; } FIN; } }
 
 DK_CLONES static void red_range(void *vctx, int64_t b, int64_t e) {
   // range over `outer` index; inner handled inside
@@ -408,7 +388,6 @@ DK_CLONES static void red_range(void *vctx, int64_t b, int64_t e) {
       for (int64_t o = b; o < e; o++) {
         const float *p = X + o * r;
         switch (c->op) {
-        case DK_RSUM: O[o] = (float)sum_f32(p, r); break;
         case DK_RPROD: { double s = 1; for (int64_t k = 0; k < r; k++) s *= p[k]; O[o] = (float)s; break; }
         case DK_RMAX: { float m = -INFINITY; for (int64_t k = 0; k < r; k++) { float v = p[k]; if (v != v) { m = v; break; } if (v > m) m = v; } O[o] = m; break; }
         case DK_RMIN: { float m = INFINITY; for (int64_t k = 0; k < r; k++) { float v = p[k]; if (v != v) { m = v; break; } if (v < m) m = v; } O[o] = m; break; }
@@ -478,51 +457,10 @@ DK_CLONES static void red_range(void *vctx, int64_t b, int64_t e) {
   }
 }
 
-typedef struct { red_ctx *c; int64_t chunk; double *partial; } red_split;
-static void red_flat_sum(void *vctx, int64_t b, int64_t e) {
-  red_split *s = vctx; const float *X = (const float *)s->c->x;
-  for (int64_t k = b; k < e; k++) {
-    int64_t st = k * s->chunk, n = s->c->r - st; if (n > s->chunk) n = s->chunk;
-    s->partial[k] = sum_f32(X + st, n);
-  }
-}
-
-// Column sums of one (r, inner) float matrix (a bias gradient over a large batch): the rows are
-// split among threads, each adding its block into its own double accumulators.
-DK_CLONES static void red_cols_part(void *vctx, int64_t b, int64_t e) {
-  red_split *s = vctx; const float *X = (const float *)s->c->x; const int64_t r = s->c->r, inner = s->c->inner;
-  for (int64_t k = b; k < e; k++) {
-    double *acc = s->partial + k * inner;
-    for (int64_t i = 0; i < inner; i++) acc[i] = 0.0;
-    const int64_t r0 = k * s->chunk, r1 = r0 + s->chunk < r ? r0 + s->chunk : r;
-    for (int64_t j = r0; j < r1; j++) { const float *p = X + j * inner; for (int64_t i = 0; i < inner; i++) acc[i] += p[i]; }
-  }
-}
-
 void dk_reduce(int32_t op, int32_t dtype, int64_t outer, int64_t r, int64_t inner, const void *x, void *out) {
+  if (op == DK_RSUM && (dtype == DK_F32 || dtype == DK_F64)) { dk_sum_float(dtype, outer, r, inner, x, out); return; }
   red_ctx c = {op, dtype, r, inner, x, out};
   int64_t total = outer * r * inner;
-  const int64_t nt = dk_num_threads();
-  if (dtype == DK_F32 && op == DK_RSUM && outer == 1 && inner > 1 && inner <= 4096 && total >= 2 * DK_GRAIN && nt > 1) {
-    red_split s = {&c, (r + nt - 1) / nt, NULL};
-    const int64_t parts = (r + s.chunk - 1) / s.chunk;
-    s.partial = malloc(sizeof(double) * (size_t)(parts * inner));
-    if (s.partial) {
-      dk_parallel_for(parts, 1, red_cols_part, &s);
-      float *O = (float *)out;
-      for (int64_t i = 0; i < inner; i++) { double t = 0; for (int64_t k = 0; k < parts; k++) t += s.partial[k * inner + i]; O[i] = (float)t; }
-      free(s.partial);
-      return;
-    }
-  }
-  if (dtype == DK_F32 && op == DK_RSUM && outer == 1 && inner == 1 && r >= 4 * DK_GRAIN) {
-    red_split s = {&c, 65536, NULL};
-    int64_t chunks = (r + s.chunk - 1) / s.chunk;
-    s.partial = malloc(sizeof(double) * (size_t)chunks);
-    dk_parallel_for(chunks, 1, red_flat_sum, &s);
-    double t = 0; for (int64_t k = 0; k < chunks; k++) t += s.partial[k];
-    free(s.partial); *(float *)out = (float)t; return;
-  }
   if (total < DK_GRAIN * 2 || outer == 1) red_range(&c, 0, outer);
   else dk_parallel_for(outer, (DK_GRAIN * 2 + r * inner - 1) / (r * inner), red_range, &c);
 }

@@ -181,11 +181,10 @@ extension Core {
         expectValues(big.exp().sum(), [3362154.5], rtol: 1e-5)
         // PyTorch: s2 = big.sin().abs().sum()
         expectValues(big.sin().abs().sum(), [66004.4375], rtol: 1e-5)
-        // column sums with cancellation: compared with the float64 sum (PyTorch's float32 sum is off by 1e-4 here)
-        // PyTorch: m = (big.reshape(-1, 1)[:100000].reshape(400, 250) + torch.linspace(0, 1, 250)).double().sum(0)[[0, 1, 249]]
+        // column sums with cancellation, PyTorch's float32 result to the bit (the float64 sums are -6.04787872, -4.39346232, 405.90388203)
+        // PyTorch: m = (big.reshape(-1, 1)[:100000].reshape(400, 250) + torch.linspace(0, 1, 250)).sum(0)[[0, 1, 249]]
         let m = (big.reshape(-1, 1)[..<100000].reshape(400, 250) + Tensor.linspace(0, 1, count: 250)).sum(dim: 0)
-        // PyTorch: m
-        expectValues(m[Tensor([0, 1, 249])], [-6.047878720215522, -4.393462315201759, 405.90388202667236], atol: 5e-5, rtol: 1e-6)
+        #expect(floatBits(m[Tensor([0, 1, 249])]) == floatBits([-6.0479736328125, -4.3935546875, 405.90386962890625]))
     }
 
     @Test func clampMaximumMinimumWhere() {

@@ -64,17 +64,17 @@ extension Core {
         #expect(e[0].isNaN && e[1] == .infinity && e[2] == 0 && e[3] == .infinity && e[4] == 0 && e[5] == 1)
     }
 
-    @Test func columnSumsOfALargeBatchAreExact() {
-        // Math: the threaded column sum (rows split among threads, double accumulators) of a
-        // (5001, 33) matrix equals the double sum of each column rounded once to float.
+    @Test func sumsAreBitForBitPyTorchs() {
+        // PyTorch sums float32 in float32 with its cascade (8-lane vectors, levels of 16+ elements) and,
+        // above 32768 elements, in two halves on two threads; Descent reproduces it bit for bit.
+        // PyTorch: torch.manual_seed(3); x = torch.randn(5001, 33); x.sum(0)[[0, 1, 16, 32]], x.sum(), x.sum(1)[[0, 5000]]
         manualSeed(3)
         let x = Tensor.randn(5001, 33)
-        let v = x.toArray(Float.self), s = x.sum(dim: 0).toArray(Float.self)
-        for i in 0..<33 {
-            var t = 0.0
-            for j in 0..<5001 { t += Double(v[j * 33 + i]) }
-            #expect(s[i] == Float(t))
-        }
+        #expect(floatBits(x.sum(dim: 0)[Tensor([0, 1, 16, 32])]) == floatBits([92.15377807617188, -158.3825225830078, 75.54386901855469, 42.20514678955078]))
+        #expect(floatBits(x.sum()) == floatBits([504.7363586425781]))
+        #expect(floatBits(x.sum(dim: 1)[Tensor([0, 5000])]) == floatBits([8.996682167053223, -2.2416481971740723]))
+        // PyTorch: torch.tensor([16777216.] + [1.] * 15).sum() -> 16777230.0 (eight lanes, then the lanes in order)
+        #expect(Tensor([16777216.0] + [Double](repeating: 1, count: 15)).sum().item() == 16777230)
         // and as the bias gradient of a Linear layer over that batch
         let lin = Linear(33, 2)
         lin(x).sum().backward()

@@ -56,6 +56,9 @@ void dk_binary(int32_t op, int32_t dtype, int32_t ndim, const int64_t *shape, vo
 void dk_unary(int32_t op, int32_t dtype, int64_t n, const void *x, void *y, double p1, double p2);
 /// Reduces (outer, r, inner) -> (outer, inner). float32 sums accumulate in double. int64/bool sums write int64.
 void dk_reduce(int32_t op, int32_t dtype, int64_t outer, int64_t r, int64_t inner, const void *x, void *out);
+/// Sum over the middle axis of a contiguous (outer, r, inner) float32/float64 array, bit for bit as
+/// PyTorch's CPU sum on an AVX-512 machine with dk_num_threads() threads (sum.c). dk_reduce uses it.
+void dk_sum_float(int32_t dtype, int64_t outer, int64_t r, int64_t inner, const void *x, void *out);
 /// Arg-reduction (op DK_RMAX or DK_RMIN): first index of the extreme along r (NaN wins, like PyTorch). val may be NULL.
 void dk_arg_reduce(int32_t op, int32_t dtype, int64_t outer, int64_t r, int64_t inner, const void *x,
                    int64_t *idx, void *val);
