@@ -310,3 +310,50 @@ extension Core {
     }
 }
 }
+
+extension Core {
+/// Where PyTorch's printed optimizers and state dicts depend on who set a setting.
+@Suite struct GroupPrinting {
+    @Test func ownSettingsComeFirstAndOneCycleAddsItsKeys() {
+        let a = Parameter(Tensor.ones(2)), b = Parameter(Tensor.ones(3))
+        // PyTorch: opt = torch.optim.SGD([{'params': [a], 'lr': 0.01}, {'params': [b], 'weight_decay': 0.1}], lr=0.1, momentum=0.9)
+        //          opt.state_dict()['param_groups']
+        let opt = SGD(groups: [ParamGroup(params: [a], lr: 0.01), ParamGroup(params: [b], options: ["weight_decay": 0.1])], lr: 0.1, momentum: 0.9)
+        #expect("\(opt.stateDict())" == "{'state': {}, 'param_groups': [{'lr': 0.01, 'momentum': 0.9, 'dampening': 0, 'weight_decay': 0, 'nesterov': False, 'maximize': False, 'foreach': None, 'differentiable': False, 'fused': None, 'params': [0]}, {'weight_decay': 0.1, 'lr': 0.1, 'momentum': 0.9, 'dampening': 0, 'nesterov': False, 'maximize': False, 'foreach': None, 'differentiable': False, 'fused': None, 'params': [1]}]}")
+        // PyTorch: opt2 = torch.optim.SGD([a], lr=0.1, momentum=0.9); sch = OneCycleLR(opt2, max_lr=1.0, total_steps=10); print(opt2)
+        let opt2 = SGD([a], lr: 0.1, momentum: 0.9)
+        _ = OneCycleLR(opt2, maxLR: 1.0, totalSteps: 10)
+        #expect("\(opt2)" == """
+            SGD (
+            Parameter Group 0
+                base_momentum: 0.85
+                dampening: 0
+                differentiable: False
+                foreach: None
+                fused: None
+                initial_lr: 0.04
+                lr: 0.040000000000000036
+                max_lr: 1.0
+                max_momentum: 0.95
+                maximize: False
+                min_lr: 4e-06
+                momentum: 0.95
+                nesterov: False
+                weight_decay: 0
+            )
+            """)
+        // PyTorch: opt2.state_dict()['param_groups']
+        #expect("\(opt2.stateDict())".hasSuffix("'fused': None, 'initial_lr': 0.04, 'max_lr': 1.0, 'min_lr': 4e-06, 'max_momentum': 0.95, 'base_momentum': 0.85, 'params': [0]}]}"))
+    }
+
+    @Test func lossWeightsAreBuffers() {
+        // PyTorch: torch.nn.CrossEntropyLoss(weight=torch.tensor([1., 2.])).state_dict()
+        #expect("\(CrossEntropyLoss(weight: Tensor([1.0, 2.0])).stateDict())" == "OrderedDict([('weight', tensor([1., 2.]))])")
+        // PyTorch: torch.nn.BCEWithLogitsLoss(weight=torch.tensor([1., 2.]), pos_weight=torch.tensor([3.])).state_dict()
+        #expect("\(BCEWithLogitsLoss(weight: Tensor([1.0, 2.0]), posWeight: Tensor([3.0])).stateDict())" == "OrderedDict([('weight', tensor([1., 2.])), ('pos_weight', tensor([3.]))])")
+        #expect(CrossEntropyLoss().stateDict().keys.isEmpty)
+        let l = CrossEntropyLoss(weight: Tensor([1.0, 2.0])).double()
+        #expect(l.weight!.dtype == .float64)
+    }
+}
+}

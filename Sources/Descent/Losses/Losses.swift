@@ -353,15 +353,25 @@ public final class L1Loss: Module {
 }
 /// `binaryCrossEntropy` as a module (PyTorch's `nn.BCELoss`: probabilities in).
 public final class BCELoss: Module {
-    public let reduction: Reduction, weight: Tensor?
-    public init(weight: Tensor? = nil, reduction: Reduction = .mean) { self.weight = weight; self.reduction = reduction; super.init() }
+    public let reduction: Reduction
+    /// The per-element rescaling weight, a buffer as in PyTorch (saved in the state dict, cast by `to(dtype:)`).
+    public var weight: Tensor? { buffer("weight") }
+    public init(weight: Tensor? = nil, reduction: Reduction = .mean) {
+        self.reduction = reduction; super.init()
+        if let w = weight { registerBuffer("weight", w) }
+    }
     public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { binaryCrossEntropy(input, target, weight: weight, reduction: reduction) }
 }
 /// `binaryCrossEntropyWithLogits` as a module (PyTorch's `nn.BCEWithLogitsLoss`: logits in).
 public final class BCEWithLogitsLoss: Module {
-    public let reduction: Reduction, weight: Tensor?, posWeight: Tensor?
+    public let reduction: Reduction
+    /// The per-element weight and the positive-class weight, buffers as in PyTorch (`weight`, `pos_weight`).
+    public var weight: Tensor? { buffer("weight") }
+    public var posWeight: Tensor? { buffer("pos_weight") }
     public init(weight: Tensor? = nil, reduction: Reduction = .mean, posWeight: Tensor? = nil) {
-        self.weight = weight; self.reduction = reduction; self.posWeight = posWeight; super.init()
+        self.reduction = reduction; super.init()
+        if let w = weight { registerBuffer("weight", w) }
+        if let p = posWeight { registerBuffer("pos_weight", p) }
     }
     public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor {
         binaryCrossEntropyWithLogits(input, target, weight: weight, posWeight: posWeight, reduction: reduction)
@@ -369,9 +379,12 @@ public final class BCEWithLogitsLoss: Module {
 }
 /// `crossEntropy` as a module (PyTorch's `nn.CrossEntropyLoss`: logits in, indices or probabilities as targets).
 public final class CrossEntropyLoss: Module {
-    public let weight: Tensor?, ignoreIndex: Int, reduction: Reduction, labelSmoothing: Double
+    public let ignoreIndex: Int, reduction: Reduction, labelSmoothing: Double
+    /// The per-class weight, a buffer as in PyTorch (saved in the state dict, cast by `to(dtype:)`).
+    public var weight: Tensor? { buffer("weight") }
     public init(weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean, labelSmoothing: Double = 0) {
-        self.weight = weight; self.ignoreIndex = ignoreIndex; self.reduction = reduction; self.labelSmoothing = labelSmoothing; super.init()
+        self.ignoreIndex = ignoreIndex; self.reduction = reduction; self.labelSmoothing = labelSmoothing; super.init()
+        if let w = weight { registerBuffer("weight", w) }
     }
     public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor {
         crossEntropy(input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction, labelSmoothing: labelSmoothing)
@@ -379,9 +392,12 @@ public final class CrossEntropyLoss: Module {
 }
 /// `nllLoss` as a module.
 public final class NLLLoss: Module {
-    public let weight: Tensor?, ignoreIndex: Int, reduction: Reduction
+    public let ignoreIndex: Int, reduction: Reduction
+    /// The per-class weight, a buffer as in PyTorch.
+    public var weight: Tensor? { buffer("weight") }
     public init(weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean) {
-        self.weight = weight; self.ignoreIndex = ignoreIndex; self.reduction = reduction; super.init()
+        self.ignoreIndex = ignoreIndex; self.reduction = reduction; super.init()
+        if let w = weight { registerBuffer("weight", w) }
     }
     public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { nllLoss(input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction) }
 }

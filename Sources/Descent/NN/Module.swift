@@ -264,7 +264,7 @@ public enum StateDictError: Error, CustomStringConvertible, Equatable {
 public struct StateDict: Sequence {
     public private(set) var keys: [String] = []
     /// Set by `Optimizer.stateDict()`: prints in PyTorch's optimizer state-dict form.
-    var optimizerPrint: (name: String, hasScheduler: Bool)?
+    var optimizerPrint: (name: String, hasScheduler: Bool, explicitKeys: [Set<String>])?
     private var storage: [String: Tensor] = [:]
     public init() {}
     public init(_ pairs: [(String, Tensor)]) { for (k, v) in pairs { self[k] = v } }

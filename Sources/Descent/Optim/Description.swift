@@ -96,6 +96,8 @@ private func groupEntries(_ name: String, lr: Double, initialLR: Double?, option
         lines.append((k.key, text))
     }
     if let i = initialLR, i == i { lines.append(("initial_lr", pythonFloat(i))) }
+    // OneCycleLR's own entries, in the order it adds them
+    for k in ["max_lr", "min_lr", "max_momentum", "base_momentum"] { if let v = option(k) { lines.append((k, pythonFloat(v))) } }
     return lines
 }
 
@@ -150,7 +152,7 @@ extension Optimizer: CustomStringConvertible {
 
 /// `print(optimizer.stateDict())` as PyTorch prints `optimizer.state_dict()`:
 /// `{'state': {0: {'step': tensor(1.), 'exp_avg': ...}}, 'param_groups': [{'lr': 0.001, ..., 'params': [0, 1]}]}`.
-func optimizerStateDescription(_ d: StateDict, _ name: String, hasScheduler: Bool) -> String {
+func optimizerStateDescription(_ d: StateDict, _ name: String, hasScheduler: Bool, explicitKeys: [Set<String>] = []) -> String {
     func value(_ key: String) -> Double? { d[key].map { $0.item() } }
     var states: [String] = []
     var index = 0
@@ -160,8 +162,11 @@ func optimizerStateDescription(_ d: StateDict, _ name: String, hasScheduler: Boo
         let params = d["param_groups.\(gi).params"]?.toArray(Int.self) ?? []
         let entries = groupEntries(name, lr: lr, initialLR: hasScheduler ? value("param_groups.\(gi).initial_lr") : nil) { value("param_groups.\(gi).\($0)") }
         let byKey = Dictionary(entries, uniquingKeysWith: { a, _ in a })
-        var parts = constructorOrder(name).compactMap { k in byKey[k].map { "'\(k)': \($0)" } }
-        if let i = byKey["initial_lr"] { parts.append("'initial_lr': \(i)") }
+        // the group's own settings first (PyTorch fills the defaults in after them), then the defaults
+        let own = gi < explicitKeys.count ? explicitKeys[gi] : []
+        let order = constructorOrder(name).filter { own.contains($0) } + constructorOrder(name).filter { !own.contains($0) }
+        var parts = order.compactMap { k in byKey[k].map { "'\(k)': \($0)" } }
+        for k in ["initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"] { if let v = byKey[k] { parts.append("'\(k)': \(v)") } }
         parts.append("'params': [" + params.map(String.init).joined(separator: ", ") + "]")
         groups.append("{" + parts.joined(separator: ", ") + "}")
         index = max(index, (params.max() ?? -1) + 1)
@@ -187,7 +192,7 @@ extension StateDict: CustomStringConvertible {
     /// Prints like PyTorch's `print(model.state_dict())`: `OrderedDict([('weight', tensor(...)), ...])`; an
     /// optimizer's state dict prints as PyTorch's nested `{'state': ..., 'param_groups': [...]}`.
     public var description: String {
-        if let o = optimizerPrint { return optimizerStateDescription(self, o.name, hasScheduler: o.hasScheduler) }
+        if let o = optimizerPrint { return optimizerStateDescription(self, o.name, hasScheduler: o.hasScheduler, explicitKeys: o.explicitKeys) }
         return "OrderedDict([" + keys.map { "('\($0)', \(self[$0]!))" }.joined(separator: ", ") + "])"
     }
 }

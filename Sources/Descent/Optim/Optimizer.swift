@@ -9,6 +9,8 @@ public final class ParamGroup {
     public var initialLR: Double
     /// Other hyper-parameters by PyTorch's names (`momentum`, `weight_decay`, `betas.0`, ...).
     public var options: [String: Double]
+    /// The settings the group was given itself (PyTorch lists them first in `state_dict()`).
+    var explicitKeys: Set<String> = []
     public init(params: [Parameter], lr: Double? = nil, options: [String: Double] = [:]) {
         self.params = params; self.lr = lr ?? .nan; self.initialLR = lr ?? .nan; self.options = options
     }
@@ -55,6 +57,8 @@ open class Optimizer {
 
     /// Gives `group` the default learning rate and options it does not set itself.
     func fillDefaults(_ group: ParamGroup) {
+        group.explicitKeys = Set(group.options.keys.map { String($0.split(separator: ".")[0]) })
+        if !group.lr.isNaN { group.explicitKeys.insert("lr") }
         if group.lr.isNaN { group.lr = defaultLR; group.initialLR = defaultLR }
         for (k, v) in defaults where group.options[k] == nil { group.options[k] = v }
     }
@@ -115,7 +119,7 @@ open class Optimizer {
                 index += 1
             }
         }
-        d.optimizerPrint = (String(describing: type(of: self)), hasScheduler)
+        d.optimizerPrint = (String(describing: type(of: self)), hasScheduler, paramGroups.map(\.explicitKeys))
         return d
     }
     /// Restores what `stateDict()` saved (the same parameters in the same order).
