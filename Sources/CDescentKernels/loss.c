@@ -38,7 +38,7 @@ static void vexp_d(int64_t n, const double *x, double *y) { for (int64_t i = 0; 
 
 void dk_ce_bwd(int32_t dtype, int64_t M, int64_t C, const void *logp, const int64_t *target, const double *rowW,
                const void *up, int64_t upStride, double scale, void *gx) {
-  if (dtype == DK_F32) CE_BWD(float, dk_vexpf) else CE_BWD(double, vexp_d)
+  if (dtype == DK_F32) CE_BWD(float, dk_vexpf_sleef) else CE_BWD(double, vexp_d)
 }
 
 // ------------------------------------------------------------------ binary cross-entropy

@@ -508,8 +508,11 @@ static void sm_f32(void *v, int64_t b, int64_t e) {
       const float *p = X + o * r; float *q = Y + o * r;
       float m = -INFINITY; for (int64_t k = 0; k < r; k++) if (p[k] > m) m = p[k];
       if (m == -INFINITY) m = 0;
-      const float s = dk_vexpf_shift_sum(r, p, m, q);
-      if (c->isLog) { const float ls = logf(s); for (int64_t k = 0; k < r; k++) q[k] = p[k] - m - ls; }
+      // PyTorch's _vec_(log_)softmax_lastdim: SLEEF exp of x - max, its vectorised sum, SLEEF log
+      for (int64_t k = 0; k < r; k++) q[k] = p[k] - m;
+      dk_vexpf_sleef(r, q, q);
+      const float s = dk_sum16_tree(q, NULL, r);
+      if (c->isLog) { const float ls = dk_logf_sleef(s); for (int64_t k = 0; k < r; k++) q[k] = (p[k] - m) - ls; }
       else { const float inv = 1.0f / s; for (int64_t k = 0; k < r; k++) q[k] *= inv; }
     }
     return;
@@ -534,7 +537,25 @@ void dk_softmax(int32_t dtype, int32_t isLog, int64_t outer, int64_t r, int64_t 
     else { for (int64_t k = 0; k < r; k++) s += G[base + k * inner] * Y[base + k * inner]; \
       for (int64_t k = 0; k < r; k++) GX[base + k * inner] = Y[base + k * inner] * (G[base + k * inner] - s); } } }
 
-static void smb_f32(void *v, int64_t b, int64_t e) { sm_ctx *c = v; SMB_BODY(float, expf) }
+static void smb_f32(void *v, int64_t b, int64_t e) {
+  sm_ctx *c = v;
+  if (c->inner == 1) {   // PyTorch's _vec_(log_)softmax_backward: its vectorised sums, SLEEF exp
+    const float *Y = (const float *)c->x, *G = (const float *)c->gy; float *GX = (float *)c->y; const int64_t r = c->r;
+    for (int64_t o = b; o < e; o++) {
+      const float *y = Y + o * r, *g = G + o * r; float *gx = GX + o * r;
+      if (c->isLog) {
+        const float s = dk_sum16_tree(g, NULL, r);
+        dk_vexpf_sleef(r, y, gx);
+        for (int64_t k = 0; k < r; k++) gx[k] = g[k] - gx[k] * s;
+      } else {
+        const float s = dk_sum16_tree(g, y, r);
+        for (int64_t k = 0; k < r; k++) gx[k] = (g[k] - s) * y[k];
+      }
+    }
+    return;
+  }
+  SMB_BODY(float, expf)
+}
 static void smb_f64(void *v, int64_t b, int64_t e) { sm_ctx *c = v; SMB_BODY(double, exp) }
 
 void dk_softmax_bwd(int32_t dtype, int32_t isLog, int64_t outer, int64_t r, int64_t inner,

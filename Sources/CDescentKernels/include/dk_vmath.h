@@ -9,6 +9,11 @@ void dk_vexpf(int64_t n, const float *x, float *y);
 float dk_vexpf_shift_sum(int64_t n, const float *x, float shift, float *y);
 /// y[i] = e^x[i] by SLEEF's 1-ulp algorithm, the one inside PyTorch's vectorised sigmoid and logsigmoid.
 void dk_vexpf_sleef(int64_t n, const float *x, float *y);
+/// ln(x) by SLEEF's 1-ulp algorithm (PyTorch's vectorised log), bit for bit.
+float dk_logf_sleef(float x);
+/// PyTorch's vectorised sum of a[i] (b NULL) or a[i]*b[i] (vec::map_reduce_all with 16 float lanes:
+/// a running sum below 16 elements, else 16 lane sums combined as a tree). Used by softmax.
+float dk_sum16_tree(const float *a, const float *b, int64_t n);
 /// y[i] = 1 / (1 + e^-x[i]) (PyTorch's sigmoid formula).
 void dk_vsigmoidf(int64_t n, const float *x, float *y);
 #endif

@@ -176,6 +176,32 @@ private func rowsView(_ x: Tensor) -> (rows: Tensor, back: (Tensor) -> Tensor) {
 
 /// NLL on log-probabilities, or (fusedLogits) softmax + NLL on logits in one node whose backward is
 /// softmax(x) - onehot: PyTorch's `nll_loss` / `cross_entropy` with class-index targets.
+/// The loss and weight totals of PyTorch's `nll_loss_out_frame`: row losses added into level 0 of an
+/// 8-level cascade (16 rows per level) in the element type, skipping ignored rows; the levels are
+/// then added in order. Returns them as Doubles (exact conversions of `T` values).
+func nllCascade<T: BinaryFloatingPoint>(_ rowLoss: [T], _ rowW: [Double], _ targets: [Int], ignoreIndex: Int, weighted: Bool) -> (Double, Double) {
+    let levels = 8
+    let batch = rowLoss.count
+    let ceilLog2 = batch <= 2 ? 1 : 64 - (batch - 1).leadingZeroBitCount
+    let power = Swift.max(4, ceilLog2 / levels)
+    let mask = (1 << power) - 1
+    var loss = [T](repeating: 0, count: levels), wsum = [T](repeating: 0, count: levels)
+    var ignored = 0
+    for b in 0..<batch {
+        if targets[b] == ignoreIndex { ignored += 1; continue }
+        loss[0] += rowLoss[b]
+        if weighted { wsum[0] += T(rowW[b]) }
+        for j in 0..<(levels - 1) {
+            if b & (mask << (j * power)) != 0 { break }
+            wsum[j + 1] += wsum[j]; loss[j + 1] += loss[j]
+            wsum[j] = 0; loss[j] = 0
+        }
+    }
+    var total: T = 0, weightTotal: T = 0
+    for j in 0..<levels { total += loss[j]; weightTotal += wsum[j] }
+    return (Double(total), weighted ? Double(weightTotal) : Double(T(batch - ignored)))
+}
+
 func nllCore(_ input: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: Int, reduction: Reduction, fusedLogits: Bool) -> Tensor {
     if target.dtype != .int64 { fail("expected scalar type Long but found \(target.dtype.scalarTypeName)") }
     if !input.dtype.isFloatingPoint { fail("nll_loss expects a floating point input, got \(input.dtype)") }
@@ -198,6 +224,15 @@ func nllCore(_ input: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: In
     if bad >= 0 { fail("Target \(t.toArray(Int64.self)[Int(bad)]) is out of bounds.") }
     let wsum = rowW.reduce(0, +)
     let out: Tensor = noGrad {
+        if reduction != .none && input.rank <= 2 {
+            // PyTorch's nll_loss_out_frame: an 8-level cascade over the rows, in the input's precision
+            let targets = t.toArray(Int.self)
+            let (total, weightTotal) = input.dtype == .float32
+                ? nllCascade(rowLoss.toArray(Float.self), rowW, targets, ignoreIndex: ignoreIndex, weighted: weight != nil)
+                : nllCascade(rowLoss.toArray(Double.self), rowW, targets, ignoreIndex: ignoreIndex, weighted: weight != nil)
+            return Tensor.scalar(reduction == .mean ? (input.dtype == .float32 ? Double(Float(total) / Float(weightTotal)) : total / weightTotal) : total,
+                                 dtype: input.dtype)
+        }
         switch reduction {
         case .none: return rowLoss.reshape(target.shape)
         case .sum: return rowLoss.sum()
