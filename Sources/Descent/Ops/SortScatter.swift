@@ -113,19 +113,7 @@ extension Tensor {
 
     /// A copy with `src`'s entries written at `index` along `dim` (PyTorch's `scatter`):
     /// out[i][index[i][j]] = src[i][j] for dim 1.
-    public func scatter(dim: Int, index: Tensor, src: Tensor) -> Tensor {
-        let d = normalizeDim(dim, rank)
-        checkScatterShapes(index, src, dim: d)
-        let idx = checkedIndex(index, dim: d, op: "scatter")
-        let out = noGrad { clone() }
-        Tensor.scatterKernel(out, dim: d, index: idx, src: src, mode: 0)
-        if wantsGrad(self, src) {
-            out.recorded(.custom(CustomBackward(name: "ScatterBackward0") { g, s, needs in
-                [needs[0] ? g.scatter(dim: d, index: s[0], value: 0) : nil, needs[1] ? g.gather(dim: d, index: s[0]) : nil]
-            }), inputs: [self, src], saved: [idx])
-        }
-        return out
-    }
+    public func scatter(dim: Int, index: Tensor, src: Tensor) -> Tensor { scatterCopy(normalizeDim(dim, rank), index, src, add: false) }
 
     /// A copy with `value` written at `index` along `dim` (PyTorch's `scatter(dim, index, value)`).
     public func scatter(dim: Int, index: Tensor, value: Double) -> Tensor {
@@ -143,15 +131,17 @@ extension Tensor {
     }
 
     /// A copy with `src`'s entries added at `index` along `dim` (PyTorch's `scatter_add`).
-    public func scatterAdd(dim: Int, index: Tensor, src: Tensor) -> Tensor {
-        let d = normalizeDim(dim, rank)
+    public func scatterAdd(dim: Int, index: Tensor, src: Tensor) -> Tensor { scatterCopy(normalizeDim(dim, rank), index, src, add: true) }
+
+    /// `scatter` / `scatterAdd` out of place, with PyTorch's gradients (the overwritten entries get none).
+    private func scatterCopy(_ d: Int, _ index: Tensor, _ src: Tensor, add: Bool) -> Tensor {
         checkScatterShapes(index, src, dim: d)
-        let idx = checkedIndex(index, dim: d, op: "scatter_add")
+        let idx = checkedIndex(index, dim: d, op: add ? "scatter_add" : "scatter")
         let out = noGrad { clone() }
-        Tensor.scatterKernel(out, dim: d, index: idx, src: src, mode: 1)
+        Tensor.scatterKernel(out, dim: d, index: idx, src: src, mode: add ? 1 : 0)
         if wantsGrad(self, src) {
-            out.recorded(.custom(CustomBackward(name: "ScatterAddBackward0") { g, s, needs in
-                [needs[0] ? g : nil, needs[1] ? g.gather(dim: d, index: s[0]) : nil]
+            out.recorded(.custom(CustomBackward(name: add ? "ScatterAddBackward0" : "ScatterBackward0") { g, s, needs in
+                [needs[0] ? (add ? g : g.scatter(dim: d, index: s[0], value: 0)) : nil, needs[1] ? g.gather(dim: d, index: s[0]) : nil]
             }), inputs: [self, src], saved: [idx])
         }
         return out
