@@ -547,6 +547,8 @@ extension Core {
 
         // PyTorch: nn.init.calculate_gain(...) for linear, sigmoid, tanh, relu, selu, leaky_relu, leaky_relu(0.2)
         #expect(calculateGain("linear") == 1 && calculateGain("sigmoid") == 1)
+        // PyTorch: nn.init.calculate_gain('conv_transpose2d') -> 1
+        #expect(calculateGain("conv_transpose2d") == 1 && calculateGain("conv1d") == 1)
         #expect(Swift.abs(calculateGain("tanh") - 1.6666666666666667) < 1e-15)
         #expect(Swift.abs(calculateGain("relu") - 1.4142135623730951) < 1e-15)
         #expect(calculateGain("selu") == 0.75)

@@ -12,7 +12,7 @@ func fans(_ t: Tensor) -> (fanIn: Int, fanOut: Int) {
 /// The recommended gain for a nonlinearity (PyTorch's `calculate_gain`).
 public func calculateGain(_ nonlinearity: String, param: Double? = nil) -> Double {
     switch nonlinearity {
-    case "linear", "conv1d", "conv2d", "conv3d", "sigmoid": return 1
+    case "linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid": return 1
     case "tanh": return 5.0 / 3
     case "relu": return 2.0.squareRoot()
     case "leaky_relu": let s = param ?? 0.01; return (2.0 / (1 + s * s)).squareRoot()
