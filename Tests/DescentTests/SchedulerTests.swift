@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Descent
 
@@ -344,6 +345,24 @@ extension Core {
             """)
         // PyTorch: opt2.state_dict()['param_groups']
         #expect("\(opt2.stateDict())".hasSuffix("'fused': None, 'initial_lr': 0.04, 'max_lr': 1.0, 'min_lr': 4e-06, 'max_momentum': 0.95, 'base_momentum': 0.85, 'params': [0]}]}"))
+    }
+
+    @Test func lambdaAndLinearWarmupTrajectories() {
+        let p = Parameter(Tensor.ones(1))
+        func run(_ opt: SGD, _ s: LRScheduler, _ n: Int) -> [Double] {
+            var l = s.getLastLR()
+            for _ in 0..<n { opt.step(); s.step(); l += s.getLastLR() }
+            return l
+        }
+        // PyTorch: o = SGD([p], lr=0.1); s = LinearLR(o, start_factor=0.25, total_iters=4); get_last_lr() after 0..6 steps
+        let o1 = SGD([p], lr: 0.1)
+        #expect(run(o1, LinearLR(o1, startFactor: 0.25, totalIters: 4), 6) == [0.025, 0.043750000000000004, 0.06250000000000001, 0.08125000000000002, 0.10000000000000002, 0.10000000000000002, 0.10000000000000002])
+        // PyTorch: s = LinearLR(o) (start 1/3, 5 iterations)
+        let o2 = SGD([p], lr: 0.1)
+        #expect(run(o2, LinearLR(o2), 6) == [0.03333333333333333, 0.04666666666666667, 0.060000000000000005, 0.07333333333333335, 0.08666666666666668, 0.1, 0.1])
+        // PyTorch: s = LambdaLR(o, lambda e: 0.95 ** e)
+        let o3 = SGD([p], lr: 0.1)
+        #expect(run(o3, LambdaLR(o3, lrLambda: { Foundation.pow(0.95, Double($0)) }), 4) == [0.1, 0.095, 0.09025, 0.0857375, 0.081450625])
     }
 
     @Test func lossWeightsAreBuffers() {

@@ -93,6 +93,45 @@ open class LRScheduler {
     }
 }
 
+/// Sets each group's learning rate to its initial one times `lrLambda(epoch)` (PyTorch's `LambdaLR`).
+public final class LambdaLR: LRScheduler {
+    let lambdas: [(Int) -> Double]
+    /// One function for every group.
+    public convenience init(_ optimizer: Optimizer, lrLambda: @escaping (Int) -> Double) {
+        self.init(optimizer, lrLambdas: Array(repeating: lrLambda, count: optimizer.paramGroups.count))
+    }
+    /// One function per group.
+    public init(_ optimizer: Optimizer, lrLambdas: [(Int) -> Double]) {
+        if lrLambdas.count != optimizer.paramGroups.count {
+            fail("Expected \(optimizer.paramGroups.count) lr_lambdas, but got \(lrLambdas.count)")
+        }
+        lambdas = lrLambdas
+        super.init(optimizer)
+    }
+    public override func getLR() -> [Double] { zip(baseLRs, lambdas).map { $0 * $1(lastEpoch) } }
+}
+
+/// Scales the learning rate linearly from `startFactor` to `endFactor` over `totalIters` epochs, then
+/// keeps it (PyTorch's `LinearLR`, a warm-up; its chainable formula).
+public final class LinearLR: LRScheduler {
+    public let startFactor: Double, endFactor: Double, totalIters: Int
+    public init(_ optimizer: Optimizer, startFactor: Double = 1.0 / 3, endFactor: Double = 1.0, totalIters: Int = 5) {
+        if startFactor > 1 || startFactor <= 0 {
+            fail("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
+        }
+        if endFactor > 1 || endFactor < 0 { fail("Ending multiplicative factor expected to be between 0 and 1.") }
+        self.startFactor = startFactor; self.endFactor = endFactor; self.totalIters = totalIters
+        super.init(optimizer)
+    }
+    public override func getLR() -> [Double] {
+        let groups = optimizer.paramGroups
+        if lastEpoch == 0 { return groups.map { $0.lr * startFactor } }
+        if lastEpoch > totalIters { return groups.map(\.lr) }
+        let f = 1.0 + (endFactor - startFactor) / (Double(totalIters) * startFactor + Double(lastEpoch - 1) * (endFactor - startFactor))
+        return groups.map { $0.lr * f }
+    }
+}
+
 /// Multiplies the learning rate by `gamma` every `stepSize` epochs (PyTorch's `StepLR`).
 public final class StepLR: LRScheduler {
     public var stepSize: Int
