@@ -74,6 +74,22 @@ extension Core {
         #expect(w.isLeaf && w.requiresGrad && w.data.gradFn == nil && !w.data.requiresGrad)
     }
 
+    @Test func adaptiveAveragePooling() {
+        // PyTorch: m = nn.AdaptiveAvgPool2d((2, 3)); x = torch.arange(70.).reshape(1, 2, 5, 7).requires_grad_()
+        //          y = m(x); (y * torch.arange(12.).reshape(1, 2, 2, 3)).sum().backward(); y, x.grad[0, 0, 2]; nn.AdaptiveAvgPool2d(1)(x)
+        let m = AdaptiveAvgPool2d((2, 3))
+        #expect("\(m)" == "AdaptiveAvgPool2d(output_size=(2, 3))" && "\(AdaptiveAvgPool2d(1))" == "AdaptiveAvgPool2d(output_size=1)")
+        #expect("\(AdaptiveAvgPool2d((nil, 2)))" == "AdaptiveAvgPool2d(output_size=(None, 2))")
+        let x = Tensor.arange(70.0).reshape(1, 2, 5, 7).requiresGrad_()
+        let y = m(x)
+        #expect(y.gradFn == "AdaptiveAvgPool2DBackward0" && y.shape == [1, 2, 2, 3])
+        expectValues(y, [8, 10, 12, 22, 24, 26, 43, 45, 47, 57, 59, 61])
+        (y * Tensor.arange(12.0).reshape(1, 2, 2, 3)).sum().backward()
+        // the middle row of the first plane belongs to both output rows
+        #expect(floatBits(x.grad![0, 0, 2]) == floatBits([0.3333333432674408, 0.3333333432674408, 0.8888888955116272, 0.5555555820465088, 1.3333332538604736, 0.7777777314186096, 0.7777777314186096]))
+        expectValues(AdaptiveAvgPool2d(1)(x), [17, 52], shape: [1, 2, 1, 1])
+    }
+
     @Test func samplingMisuseStops() async {
         let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor([0.5, 0.5]).multinomial(3)

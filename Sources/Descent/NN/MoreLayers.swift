@@ -133,3 +133,66 @@ public func layerNorm(_ x: Tensor, _ normalizedShape: [Int], weight: Tensor? = n
     }
     return y
 }
+
+/// Average pooling to a fixed output size whatever the input's (PyTorch's `nn.AdaptiveAvgPool2d`):
+/// output cell (i, j) averages rows floor(i·H/OH) ..< ceil((i+1)·H/OH) and likewise columns. A nil
+/// size keeps that input dim.
+public final class AdaptiveAvgPool2d: Module {
+    public let outputSize: (Int?, Int?)
+    let written: String
+    /// The same size for both dims (`AdaptiveAvgPool2d(1)` for global average pooling).
+    public init(_ outputSize: Int) { self.outputSize = (outputSize, outputSize); written = "\(outputSize)"; super.init() }
+    /// An (height, width) size; nil keeps the input's.
+    public init(_ outputSize: (Int?, Int?)) {
+        self.outputSize = outputSize
+        written = "(\(outputSize.0.map(String.init) ?? "None"), \(outputSize.1.map(String.init) ?? "None"))"
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { adaptiveAvgPool2d(x, outputSize) }
+    public override func extraRepr() -> String { "output_size=\(written)" }
+}
+
+/// PyTorch's `F.adaptive_avg_pool2d` on (N, C, H, W) or (C, H, W) float inputs.
+public func adaptiveAvgPool2d(_ x: Tensor, _ outputSize: (Int?, Int?)) -> Tensor {
+    if x.rank != 3 && x.rank != 4 { fail("adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got \(shapeString(x.shape))") }
+    if !x.dtype.isFloatingPoint { fail("adaptive_avg_pool2d: expected a floating point input") }
+    let h = x.shape[x.rank - 2], w = x.shape[x.rank - 1]
+    let oh = outputSize.0 ?? h, ow = outputSize.1 ?? w
+    let planes = x.count / Swift.max(h * w, 1)
+    let outShape = Array(x.shape[..<(x.rank - 2)]) + [oh, ow]
+    let xc = x.contiguous()
+    func start(_ i: Int, _ o: Int, _ n: Int) -> Int { (i * n) / o }
+    func end(_ i: Int, _ o: Int, _ n: Int) -> Int { ((i + 1) * n + o - 1) / o }
+    func run<T: BinaryFloatingPoint>(_: T.Type, _ src: Tensor, _ dst: Tensor, backward: Bool) {
+        let s = src.pointer(T.self), d = dst.pointer(T.self)
+        for p in 0..<planes {
+            for i in 0..<oh {
+                let h0 = start(i, oh, h), h1 = end(i, oh, h)
+                for j in 0..<ow {
+                    let w0 = start(j, ow, w), w1 = end(j, ow, w)
+                    let kh = T(h1 - h0), kw = T(w1 - w0)
+                    if backward {   // grad_input += grad_output / kh / kw
+                        let delta = s[p * oh * ow + i * ow + j] / kh / kw
+                        for a in h0..<h1 { for b in w0..<w1 { d[p * h * w + a * w + b] += delta } }
+                    } else {        // sum in order, then / kh / kw
+                        var sum: T = 0
+                        for a in h0..<h1 { for b in w0..<w1 { sum += s[p * h * w + a * w + b] } }
+                        d[p * oh * ow + i * ow + j] = sum / kh / kw
+                    }
+                }
+            }
+        }
+    }
+    let out = Tensor(uninitializedShape: outShape, dtype: x.dtype)
+    if x.dtype == .float64 { run(Double.self, xc, out, backward: false) } else { run(Float.self, xc, out, backward: false) }
+    if wantsGrad(x) {
+        let inShape = x.shape
+        out.recorded(.custom(CustomBackward(name: "AdaptiveAvgPool2DBackward0") { g, _, _ in
+            let gc = g.contiguous()
+            let gx = Tensor.zeros(inShape, dtype: g.dtype)
+            if g.dtype == .float64 { run(Double.self, gc, gx, backward: true) } else { run(Float.self, gc, gx, backward: true) }
+            return [gx]
+        }), inputs: [x])
+    }
+    return out
+}
