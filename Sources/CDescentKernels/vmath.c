@@ -67,17 +67,6 @@ DK_INLINE float expf_cr(float x) {
   ATTR static void exp_##SUF(int64_t n, const float *x, float *y) {                        \
     for (int64_t i = 0; i < n; i++) y[i] = expf_cr(x[i]);                                  \
   }                                                                                        \
-  ATTR static float exps_##SUF(int64_t n, const float *x, float shift, float *y) {         \
-    float acc[16] = {0};                                                                   \
-    int64_t i = 0;                                                                         \
-    for (; i + 16 <= n; i += 16)                                                           \
-      for (int j = 0; j < 16; j++) { float v = expf_cr(x[i + j] - shift); y[i + j] = v; acc[j] += v; } \
-    float s = 0.0f;                                                                        \
-    for (; i < n; i++) { float v = expf_cr(x[i] - shift); y[i] = v; s += v; }              \
-    for (int j = 0; j < 8; j++) acc[j] += acc[j + 8];                                      \
-    for (int j = 0; j < 4; j++) acc[j] += acc[j + 4];                                      \
-    return s + ((acc[0] + acc[2]) + (acc[1] + acc[3]));                                    \
-  }                                                                                        \
   ATTR static void exq_##SUF(int64_t n, const float *x, float *y) {                        \
     for (int64_t i = 0; i < n; i++) y[i] = expf1(x[i]);                                    \
   }                                                                                        \
@@ -96,14 +85,8 @@ DK_VLOOPS(avx512, DK_T_AVX512)
 // without AVX2 use libm's expf instead; elsewhere (arm64) the portable loops have a native FMA.
 #if DK_X86
 static void exp_libm(int64_t n, const float *x, float *y) { for (int64_t i = 0; i < n; i++) y[i] = expf(x[i]); }
-static float exps_libm(int64_t n, const float *x, float shift, float *y) {
-  float s = 0.0f;
-  for (int64_t i = 0; i < n; i++) { y[i] = expf(x[i] - shift); s += y[i]; }
-  return s;
-}
 static void sig_libm(int64_t n, const float *x, float *y) { for (int64_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + expf(-x[i])); }
 #define exp_base exp_libm
-#define exps_base exps_libm
 #define sig_base sig_libm
 #define exq_base exp_libm
 #endif
@@ -115,15 +98,6 @@ void dk_vexpf(int64_t n, const float *x, float *y) {
   if (level == 1) { exp_avx2(n, x, y); return; }
 #endif
   exp_base(n, x, y);
-}
-
-float dk_vexpf_shift_sum(int64_t n, const float *x, float shift, float *y) {
-#if DK_X86
-  const int level = dk_gemm_kernel_level();
-  if (level >= 2) return exps_avx512(n, x, shift, y);
-  if (level == 1) return exps_avx2(n, x, shift, y);
-#endif
-  return exps_base(n, x, shift, y);
 }
 
 void dk_vexpf_sleef(int64_t n, const float *x, float *y) {

@@ -5,8 +5,6 @@
 #include <stdint.h>
 /// y[i] = e^x[i] for n floats (x and y may be the same array); at most 1 ulp from the exact value.
 void dk_vexpf(int64_t n, const float *x, float *y);
-/// y[i] = e^(x[i] - shift); returns the sum of the y[i] (accumulated in float, 16 lanes).
-float dk_vexpf_shift_sum(int64_t n, const float *x, float shift, float *y);
 /// y[i] = e^x[i] by SLEEF's 1-ulp algorithm, the one inside PyTorch's vectorised sigmoid and logsigmoid.
 void dk_vexpf_sleef(int64_t n, const float *x, float *y);
 /// ln(x) by SLEEF's 1-ulp algorithm (PyTorch's vectorised log), bit for bit.

@@ -148,13 +148,7 @@ extension Tensor {
     }
 
     /// In-place `scatter` (PyTorch's `scatter_`).
-    @discardableResult public func scatter_(dim: Int, index: Tensor, src: Tensor) -> Tensor {
-        let d = normalizeDim(dim, rank)
-        checkScatterShapes(index, src, dim: d)
-        return applyInPlace([src], raw: {
-            Tensor.scatterKernel(self, dim: d, index: checkedIndex(index, dim: d, op: "scatter"), src: src, mode: 0)
-        }, compute: { old in old.scatter(dim: d, index: index, src: src) })
-    }
+    @discardableResult public func scatter_(dim: Int, index: Tensor, src: Tensor) -> Tensor { scatterInPlace(normalizeDim(dim, rank), index, src, add: false) }
     /// In-place `scatter` of one value (PyTorch's `scatter_(dim, index, value)`).
     @discardableResult public func scatter_(dim: Int, index: Tensor, value: Double) -> Tensor {
         let d = normalizeDim(dim, rank)
@@ -164,12 +158,14 @@ extension Tensor {
         }, compute: { old in old.scatter(dim: d, index: index, value: value) })
     }
     /// In-place `scatterAdd` (PyTorch's `scatter_add_`).
-    @discardableResult public func scatterAdd_(dim: Int, index: Tensor, src: Tensor) -> Tensor {
-        let d = normalizeDim(dim, rank)
+    @discardableResult public func scatterAdd_(dim: Int, index: Tensor, src: Tensor) -> Tensor { scatterInPlace(normalizeDim(dim, rank), index, src, add: true) }
+
+    /// `scatter_` / `scatterAdd_`: written in place, or recorded through `scatterCopy` on a graph tensor.
+    private func scatterInPlace(_ d: Int, _ index: Tensor, _ src: Tensor, add: Bool) -> Tensor {
         checkScatterShapes(index, src, dim: d)
         return applyInPlace([src], raw: {
-            Tensor.scatterKernel(self, dim: d, index: checkedIndex(index, dim: d, op: "scatter_add"), src: src, mode: 1)
-        }, compute: { old in old.scatterAdd(dim: d, index: index, src: src) })
+            Tensor.scatterKernel(self, dim: d, index: checkedIndex(index, dim: d, op: add ? "scatter_add" : "scatter"), src: src, mode: add ? 1 : 0)
+        }, compute: { old in old.scatterCopy(d, index, src, add: add) })
     }
 }
 
