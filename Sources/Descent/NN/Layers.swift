@@ -39,25 +39,108 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) -> Tens
 }
 
 /// Applies its layers in order (PyTorch's `nn.Sequential`); build it with a result builder
-/// (`Sequential { Linear(1, 2); ReLU() }`) or from an array. `net[0]` is the first layer.
+/// (`Sequential { Linear(1, 2); ReLU() }`), from an array, or with names
+/// (`Sequential(named: ["fc1": Linear(2, 3), "act": ReLU()])`, PyTorch's `OrderedDict` form).
+/// `net[0]` is the first layer; `net["fc1"]` the layer named "fc1".
 public final class Sequential: Module {
     public private(set) var layers: [Module]
-    public init(_ layers: [Module]) { self.layers = layers; super.init() }
+    /// The layers' names: "0", "1", ... unless given.
+    public private(set) var names: [String]
+    public init(_ layers: [Module]) {
+        self.layers = layers
+        names = layers.indices.map(String.init)
+        super.init()
+    }
     public convenience init(_ layers: Module...) { self.init(layers) }
     public convenience init(@ModuleBuilder _ build: () -> [Module]) { self.init(build()) }
+    /// Named layers in the literal's order (PyTorch's `nn.Sequential(OrderedDict(...))`).
+    public convenience init(named layers: KeyValuePairs<String, Module>) { self.init(named: layers.map { ($0.key, $0.value) }) }
+    /// Named layers in order; names must be unique, non-empty and free of ".".
+    public init(named layers: [(String, Module)]) {
+        for (i, (n, _)) in layers.enumerated() {
+            checkModuleName(n)
+            if layers[..<i].contains(where: { $0.0 == n }) { fail("Sequential: duplicate module name \"\(n)\"") }
+        }
+        self.layers = layers.map(\.1)
+        names = layers.map(\.0)
+        super.init()
+    }
     public override func forward(_ x: Tensor) -> Tensor {
         var h = x
         for l in layers { h = l(h) }
         return h
     }
-    public override func namedChildren() -> [(String, Module)] { layers.enumerated().map { ("\($0.offset)", $0.element) } }
+    public override func namedChildren() -> [(String, Module)] { Array(zip(names, layers)) }
     public override func namedDirectParameters() -> [(String, Parameter)] { [] }
-    /// The layer at `index`.
-    public subscript(index: Int) -> Module { layers[index] }
+    /// The layer at `index` (negative counts from the end, as in Python).
+    public subscript(index: Int) -> Module {
+        let i = index < 0 ? index + layers.count : index
+        if i < 0 || i >= layers.count { fail("index \(index) is out of range") }
+        return layers[i]
+    }
+    /// The layer named `name` (PyTorch's attribute access `net.fc1`).
+    public subscript(name: String) -> Module {
+        guard let i = names.firstIndex(of: name) else { fail("'Sequential' object has no attribute '\(name)'") }
+        return layers[i]
+    }
+    /// A new Sequential of the layers in `range` (PyTorch's `net[1:3]`), keeping their names.
+    public subscript(range: Range<Int>) -> Sequential { Sequential(named: Array(zip(names[range], layers[range]))) }
     /// Number of layers.
     public var count: Int { layers.count }
-    /// Appends a layer.
-    public func append(_ m: Module) { layers.append(m) }
+    /// Appends a layer, named by its index as PyTorch's `append` does.
+    public func append(_ m: Module) { names.append(String(layers.count)); layers.append(m) }
+}
+
+/// Stops unless `name` can name a submodule (PyTorch's `add_module` checks).
+func checkModuleName(_ name: String) {
+    if name.isEmpty { fail("module name can't be empty string \"\"") }
+    if name.contains(".") { fail("module name can't contain \".\", got: \(name)") }
+}
+
+/// Submodules by name in insertion order (PyTorch's `nn.ModuleDict`).
+public final class ModuleDict: Module, Sequence {
+    private var entries: [(String, Module)] = []
+    /// An empty dict.
+    public override init() { super.init() }
+    /// The literal's pairs in order (`ModuleDict(["conv": Conv2d(1, 8, 3), "pool": MaxPool2d(2)])`).
+    public convenience init(_ modules: KeyValuePairs<String, Module>) { self.init(modules.map { ($0.key, $0.value) }) }
+    /// The pairs in order; a repeated key replaces the earlier module in its place, as in PyTorch.
+    public convenience init(_ modules: [(String, Module)]) {
+        self.init()
+        for (k, m) in modules { self[k] = m }
+    }
+    public override func namedChildren() -> [(String, Module)] { entries }
+    public override func namedDirectParameters() -> [(String, Parameter)] { [] }
+    /// The module under `key`; assigning adds or replaces it (nil removes it, like `pop`).
+    public subscript(key: String) -> Module? {
+        get { entries.first { $0.0 == key }?.1 }
+        set {
+            if let m = newValue {
+                checkModuleName(key)
+                if let i = entries.firstIndex(where: { $0.0 == key }) { entries[i].1 = m } else { entries.append((key, m)) }
+            } else {
+                entries.removeAll { $0.0 == key }
+            }
+        }
+    }
+    /// The keys in order.
+    public var keys: [String] { entries.map(\.0) }
+    /// The modules in order.
+    public var values: [Module] { entries.map(\.1) }
+    /// Number of entries.
+    public var count: Int { entries.count }
+    /// Whether `key` is present (Python's `key in d`).
+    public func contains(_ key: String) -> Bool { entries.contains { $0.0 == key } }
+    /// Removes and returns the module under `key` (PyTorch's `pop`).
+    @discardableResult public func pop(_ key: String) -> Module {
+        guard let m = self[key] else { fail("KeyError: '\(key)'") }
+        self[key] = nil
+        return m
+    }
+    /// Adds or replaces the given pairs (PyTorch's `update`).
+    public func update(_ modules: [(String, Module)]) { for (k, m) in modules { self[k] = m } }
+    /// Iterates (key, module) pairs in order (PyTorch's `items()`).
+    public func makeIterator() -> IndexingIterator<[(String, Module)]> { entries.makeIterator() }
 }
 
 /// Builds `[Module]` from a block of module expressions.
