@@ -67,9 +67,7 @@ public final class Conv2d: Module {
 
     private init(_ inChannels: Int, _ outChannels: Int, kernel kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int),
                  mode: ConvPadding?, dilation: (Int, Int), groups: Int, bias: Bool) {
-        if groups <= 0 { fail("groups must be a positive integer") }
-        if inChannels % groups != 0 { fail("in_channels must be divisible by groups") }
-        if outChannels % groups != 0 { fail("out_channels must be divisible by groups") }
+        checkConvChannels(inChannels, outChannels, groups)
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize
@@ -85,14 +83,7 @@ public final class Conv2d: Module {
     }
 
     /// Re-draws the weights as PyTorch's `reset_parameters` does.
-    public func resetParameters() {
-        kaimingUniform_(weight, a: 5.0.squareRoot())
-        if let b = bias {
-            let fanIn = weight.shape[1] * kernelSize.0 * kernelSize.1
-            let bound = fanIn > 0 ? 1 / Double(fanIn).squareRoot() : 0
-            uniform_(b, -bound, bound)
-        }
-    }
+    public func resetParameters() { resetConvParameters(weight, bias) }
 
     public override func forward(_ x: Tensor) -> Tensor {
         if let mode = paddingMode { return conv2d(x, weight, bias, stride: stride, padding: mode, dilation: dilation, groups: groups) }
@@ -107,6 +98,142 @@ public final class Conv2d: Module {
         if groups != 1 { s += ", groups=\(groups)" }
         if bias == nil { s += ", bias=False" }
         return s
+    }
+}
+
+/// A 1-D convolution layer (PyTorch's `nn.Conv1d`) over (N, C, L) or unbatched (C, L) inputs,
+/// initialised as PyTorch does (kaiming-uniform weight with a = √5, then a uniform bias in ±1/√fanIn).
+public final class Conv1d: Module {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelSize: Int
+    public let stride: Int
+    /// The zero padding on each side (the left side for `.same` with an odd total).
+    public let padding: Int
+    /// PyTorch's string padding (`padding="same"` / `"valid"`), or nil when given as a number.
+    public let paddingMode: ConvPadding?
+    public let dilation: Int
+    public let groups: Int
+    /// The filters, shaped (outChannels, inChannels / groups, kernelSize).
+    public var weight: Parameter
+    /// The bias, shaped (outChannels), or nil.
+    public var bias: Parameter?
+
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true) {
+        self.init(inChannels, outChannels, kernelSize, stride, padding, nil, dilation, groups, bias)
+    }
+    /// A convolution with PyTorch's `padding="same"` or `"valid"`.
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding,
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true) {
+        if padding == .same && stride != 1 { fail("padding='same' is not supported for strided convolutions") }
+        self.init(inChannels, outChannels, kernelSize, stride, padding == .same ? dilation * (kernelSize - 1) / 2 : 0, padding,
+                  dilation, groups, bias)
+    }
+    private init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: Int, _ stride: Int, _ padding: Int, _ mode: ConvPadding?,
+                 _ dilation: Int, _ groups: Int, _ bias: Bool) {
+        checkConvChannels(inChannels, outChannels, groups)
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        self.paddingMode = mode
+        self.dilation = dilation
+        self.groups = groups
+        weight = Parameter(Tensor.empty(outChannels, inChannels / groups, kernelSize))
+        self.bias = bias ? Parameter(Tensor.empty(outChannels)) : nil
+        super.init()
+        resetParameters()
+    }
+    /// Re-draws the weights as PyTorch's `reset_parameters` does.
+    public func resetParameters() { resetConvParameters(weight, bias) }
+    public override func forward(_ x: Tensor) -> Tensor {
+        if let mode = paddingMode { return conv1d(x, weight, bias, stride: stride, padding: mode, dilation: dilation, groups: groups) }
+        return conv1d(x, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+    public override func extraRepr() -> String {
+        var s = "\(inChannels), \(outChannels), kernel_size=(\(kernelSize),), stride=(\(stride),)"
+        if let mode = paddingMode { s += ", padding=\(mode.rawValue)" }
+        else if padding != 0 { s += ", padding=(\(padding),)" }
+        if dilation != 1 { s += ", dilation=(\(dilation),)" }
+        if groups != 1 { s += ", groups=\(groups)" }
+        if bias == nil { s += ", bias=False" }
+        return s
+    }
+}
+
+/// A 2-D transposed convolution layer (PyTorch's `nn.ConvTranspose2d`, "deconvolution"): weight
+/// (inChannels, outChannels / groups, kH, kW), initialised as PyTorch does.
+public final class ConvTranspose2d: Module {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelSize: (Int, Int)
+    public let stride: (Int, Int)
+    public let padding: (Int, Int)
+    /// Extra rows/columns added to one side of the output (less than the stride or the dilation).
+    public let outputPadding: (Int, Int)
+    public let groups: Int
+    public let dilation: (Int, Int)
+    /// The filters, shaped (inChannels, outChannels / groups, kH, kW).
+    public var weight: Parameter
+    /// The bias, shaped (outChannels), or nil.
+    public var bias: Parameter?
+
+    /// A transposed convolution with square kernels and equal settings in both dims.
+    public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                            outputPadding: Int = 0, groups: Int = 1, bias: Bool = true, dilation: Int = 1) {
+        self.init(inChannels, outChannels, kernelSize: (kernelSize, kernelSize), stride: (stride, stride), padding: (padding, padding),
+                  outputPadding: (outputPadding, outputPadding), groups: groups, bias: bias, dilation: (dilation, dilation))
+    }
+    /// A transposed convolution with (height, width) settings.
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                outputPadding: (Int, Int) = (0, 0), groups: Int = 1, bias: Bool = true, dilation: (Int, Int) = (1, 1)) {
+        checkConvChannels(inChannels, outChannels, groups)
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        self.outputPadding = outputPadding
+        self.groups = groups
+        self.dilation = dilation
+        weight = Parameter(Tensor.empty(inChannels, outChannels / groups, kernelSize.0, kernelSize.1))
+        self.bias = bias ? Parameter(Tensor.empty(outChannels)) : nil
+        super.init()
+        resetParameters()
+    }
+    /// Re-draws the weights as PyTorch's `reset_parameters` does.
+    public func resetParameters() { resetConvParameters(weight, bias) }
+    public override func forward(_ x: Tensor) -> Tensor {
+        convTranspose2d(x, weight, bias, stride: stride, padding: padding, outputPadding: outputPadding, groups: groups, dilation: dilation)
+    }
+    public override func extraRepr() -> String {
+        var s = "\(inChannels), \(outChannels), kernel_size=\(pairRepr(kernelSize)), stride=\(pairRepr(stride))"
+        if padding != (0, 0) { s += ", padding=\(pairRepr(padding))" }
+        if dilation != (1, 1) { s += ", dilation=\(pairRepr(dilation))" }
+        if outputPadding != (0, 0) { s += ", output_padding=\(pairRepr(outputPadding))" }
+        if groups != 1 { s += ", groups=\(groups)" }
+        if bias == nil { s += ", bias=False" }
+        return s
+    }
+}
+
+/// PyTorch's `_ConvNd` checks on channels and groups.
+func checkConvChannels(_ inChannels: Int, _ outChannels: Int, _ groups: Int) {
+    if groups <= 0 { fail("groups must be a positive integer") }
+    if inChannels % groups != 0 { fail("in_channels must be divisible by groups") }
+    if outChannels % groups != 0 { fail("out_channels must be divisible by groups") }
+}
+
+/// PyTorch's `_ConvNd.reset_parameters`: kaiming-uniform (a = √5) weight, then a bias uniform in
+/// ±1/√fanIn, fanIn = weight.shape[1] × the kernel's elements.
+func resetConvParameters(_ weight: Tensor, _ bias: Tensor?) {
+    kaimingUniform_(weight, a: 5.0.squareRoot())
+    if let b = bias {
+        let fanIn = weight.shape.dropFirst().reduce(1, *)
+        let bound = fanIn > 0 ? 1 / Double(fanIn).squareRoot() : 0
+        uniform_(b, -bound, bound)
     }
 }
 

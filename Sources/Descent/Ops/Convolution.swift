@@ -67,35 +67,47 @@ enum PaddingSpec { case explicit(Int, Int), same }
 
 func conv2dImpl(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: (Int, Int), padding spec: PaddingSpec,
                 dilation: (Int, Int), groups: Int) -> Tensor {
-    if input.rank != 3 && input.rank != 4 {
-        fail("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: \(shapeString(input.shape))")
+    convImpl(input, weight, bias, dims: 2, stride: stride, padding: spec, dilation: dilation, groups: groups)
+}
+
+/// A convolution over `dims` (1 or 2) spatial dims. 1-D runs as 2-D with height 1: its stride,
+/// padding and dilation pairs are (1, s), (0, p) and (1, d), and `.explicit` padding gives (0, p).
+func convImpl(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, dims: Int, stride: (Int, Int), padding spec: PaddingSpec,
+              dilation: (Int, Int), groups: Int) -> Tensor {
+    let name = "conv\(dims)d"
+    if input.rank != dims + 1 && input.rank != dims + 2 {
+        fail("Expected \(dims + 1)D (unbatched) or \(dims + 2)D (batched) input to \(name), but got input of size: \(shapeString(input.shape))")
     }
-    if input.rank == 3 {
+    if input.rank == dims + 1 {
         // PyTorch runs an unbatched input as a batch of one and squeezes the result (SqueezeBackward1).
-        return conv2dImpl(input.unsqueeze(0), weight, bias, stride: stride, padding: spec, dilation: dilation, groups: groups).squeeze(dim: 0)
+        return convImpl(input.unsqueeze(0), weight, bias, dims: dims, stride: stride, padding: spec, dilation: dilation,
+                        groups: groups).squeeze(dim: 0)
     }
     checkSameDevice(input, weight)
     if input.dtype != weight.dtype {
         fail("Input type (\(legacyTypeName(input.dtype))) and weight type (\(legacyTypeName(weight.dtype))) should be the same or input should be a MKLDNN tensor and weight is a dense tensor")
     }
-    checkFloatCPU(input, "conv2d")
-    if weight.rank != 4 {
-        fail("conv2d: expected a 4-D weight (out_channels, in_channels/groups, kH, kW), but got weight of size \(shapeString(weight.shape))")
+    checkFloatCPU(input, name)
+    if weight.rank != dims + 2 {
+        let spatial = dims == 2 ? "kH, kW" : "kW"
+        fail("\(name): expected a \(dims + 2)-D weight (out_channels, in_channels/groups, \(spatial)), but got weight of size \(shapeString(weight.shape))")
     }
     if stride.0 <= 0 || stride.1 <= 0 { fail("non-positive stride is not supported") }
+    let kh = dims == 2 ? weight.shape[2] : 1, kw = weight.shape[dims + 1]
     let padding: (Int, Int)
     switch spec {
     case .explicit(let ph, let pw): padding = (ph, pw)
     case .same:
         if stride != (1, 1) { fail("padding='same' is not supported for strided convolutions") }
         // the top/left padding; the output keeps the input's size, so any extra bottom/right row is implicit
-        padding = (dilation.0 * (weight.shape[2] - 1) / 2, dilation.1 * (weight.shape[3] - 1) / 2)
+        padding = (dilation.0 * (kh - 1) / 2, dilation.1 * (kw - 1) / 2)
     }
     if padding.0 < 0 || padding.1 < 0 { fail("negative padding is not supported") }
     if dilation.0 <= 0 || dilation.1 <= 0 { fail("non-positive dilation is not supported") }
     if groups <= 0 { fail("non-positive groups is not supported") }
-    let (n, c, h, w) = batchedShape(input)
-    let oc = weight.shape[0], kh = weight.shape[2], kw = weight.shape[3]
+    let n = input.shape[0], c = input.shape[1]
+    let h = dims == 2 ? input.shape[2] : 1, w = input.shape[dims + 1]
+    let oc = weight.shape[0]
     if oc % groups != 0 {
         fail("Given groups=\(groups), expected weight to be divisible by \(groups) at dimension 0, but got weight of size [\(shapeString(weight.shape))] instead")
     }
@@ -118,36 +130,30 @@ func conv2dImpl(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: (Int
         (oh, ow) = (h, w)
     } else {
         if ph < ekh || pw < ekw {
-            fail("Calculated padded input size per channel: (\(ph) x \(pw)). Kernel size: (\(ekh) x \(ekw)). Kernel size can't be greater than actual input size")
+            let sizes = dims == 2 ? ("(\(ph) x \(pw))", "(\(ekh) x \(ekw))") : ("(\(pw))", "(\(ekw))")
+            fail("Calculated padded input size per channel: \(sizes.0). Kernel size: \(sizes.1). Kernel size can't be greater than actual input size")
         }
         (oh, ow) = ((ph - ekh) / stride.0 + 1, (pw - ekw) / stride.1 + 1)
     }
-
-    var g = dk_window2d()
-    g.N = Int64(n); g.C = Int64(c); g.H = Int64(h); g.W = Int64(w)
-    g.OC = Int64(oc); g.OH = Int64(oh); g.OW = Int64(ow)
-    g.KH = Int64(kh); g.KW = Int64(kw); g.SH = Int64(stride.0); g.SW = Int64(stride.1)
-    g.PH = Int64(padding.0); g.PW = Int64(padding.1); g.DH = Int64(dilation.0); g.DW = Int64(dilation.1)
-    g.groups = Int64(groups)
-
+    let g = windowGeometry(n: n, c: c, h: h, w: w, oc: oc, oh: oh, ow: ow, kernel: (kh, kw), stride: stride, padding: padding,
+                           dilation: dilation, groups: groups)
+    let outShape = dims == 2 ? [n, oc, oh, ow] : [n, oc, ow]
     let x = input.contiguous(), wt = weight.contiguous(), b = bias?.contiguous()
-    let out = Tensor(uninitializedShape: [n, oc, oh, ow], dtype: input.dtype)
+    let out = Tensor(uninitializedShape: outShape, dtype: input.dtype)
     let dtype = input.dtype.code
-    withUnsafePointer(to: &g) { gp in
+    withUnsafePointer(to: g) { gp in
         dk_conv2d_forward(dtype, gp, x.rawPointer, wt.rawPointer, b.map { UnsafeRawPointer($0.rawPointer) }, out.rawPointer)
     }
     let recordsBias = bias.map { $0.requiresGradFlag } ?? false
     if gradEnabled && (input.requiresGradFlag || weight.requiresGradFlag || recordsBias) {
-        let geometry = g
         let inShape = input.shape, wShape = weight.shape
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
         out.recorded(.custom(CustomBackward(name: "ConvolutionBackward0") { grad, s, needs in
-            var geo = geometry
             let gy = grad.dtype == s[0].dtype ? grad.contiguous() : grad.to(dtype: s[0].dtype).contiguous()
             let gx = needs[0] ? Tensor(uninitializedShape: inShape, dtype: gy.dtype) : nil
             let gw = needs[1] ? Tensor(uninitializedShape: wShape, dtype: gy.dtype) : nil
             let gb = needs.count > 2 && needs[2] ? Tensor(uninitializedShape: [wShape[0]], dtype: gy.dtype) : nil
-            withUnsafePointer(to: &geo) { gp in
+            withUnsafePointer(to: g) { gp in
                 dk_conv2d_backward(gy.dtype.code, gp, s[0].rawPointer, s[1].rawPointer, gy.rawPointer,
                                    gx?.rawPointer, gw?.rawPointer, gb?.rawPointer)
             }
@@ -155,6 +161,127 @@ func conv2dImpl(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: (Int
         }), inputs: inputs, saved: [x, wt])
     }
     return out
+}
+
+/// The C kernels' description of a window op.
+func windowGeometry(n: Int, c: Int, h: Int, w: Int, oc: Int, oh: Int, ow: Int, kernel: (Int, Int), stride: (Int, Int),
+                    padding: (Int, Int), dilation: (Int, Int), groups: Int) -> dk_window2d {
+    var g = dk_window2d()
+    g.N = Int64(n); g.C = Int64(c); g.H = Int64(h); g.W = Int64(w)
+    g.OC = Int64(oc); g.OH = Int64(oh); g.OW = Int64(ow)
+    g.KH = Int64(kernel.0); g.KW = Int64(kernel.1); g.SH = Int64(stride.0); g.SW = Int64(stride.1)
+    g.PH = Int64(padding.0); g.PW = Int64(padding.1); g.DH = Int64(dilation.0); g.DW = Int64(dilation.1)
+    g.groups = Int64(groups)
+    return g
+}
+
+/// 1-D convolution of `input` (N, C, L) — or unbatched (C, L) — with `weight` (outChannels,
+/// C/groups, k) plus an optional `bias` (outChannels) (PyTorch's `F.conv1d`).
+public func conv1d(_ input: Tensor, _ weight: Tensor, _ bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                   dilation: Int = 1, groups: Int = 1) -> Tensor {
+    convImpl(input, weight, bias, dims: 1, stride: (1, stride), padding: .explicit(0, padding), dilation: (1, dilation), groups: groups)
+}
+
+/// 1-D convolution with PyTorch's `padding="valid"` or `padding="same"`.
+public func conv1d(_ input: Tensor, _ weight: Tensor, _ bias: Tensor? = nil, stride: Int = 1, padding: ConvPadding,
+                   dilation: Int = 1, groups: Int = 1) -> Tensor {
+    convImpl(input, weight, bias, dims: 1, stride: (1, stride), padding: padding == .same ? .same : .explicit(0, 0),
+             dilation: (1, dilation), groups: groups)
+}
+
+/// 2-D transposed convolution (PyTorch's `F.conv_transpose2d`, the gradient of `conv2d` with
+/// respect to its input): `input` (N, inChannels, H, W) or unbatched, `weight` (inChannels,
+/// outChannels/groups, kH, kW), output (N, outChannels, (H-1)·stride - 2·padding +
+/// dilation·(kH-1) + outputPadding + 1, ...).
+@_disfavoredOverload
+public func convTranspose2d(_ input: Tensor, _ weight: Tensor, _ bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                            padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), groups: Int = 1,
+                            dilation: (Int, Int) = (1, 1)) -> Tensor {
+    if input.rank != 3 && input.rank != 4 {
+        fail("Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got input of size: \(shapeString(input.shape))")
+    }
+    if input.rank == 3 {
+        return convTranspose2d(input.unsqueeze(0), weight, bias, stride: stride, padding: padding, outputPadding: outputPadding,
+                               groups: groups, dilation: dilation).squeeze(dim: 0)
+    }
+    checkSameDevice(input, weight)
+    if input.dtype != weight.dtype {
+        fail("Input type (\(legacyTypeName(input.dtype))) and weight type (\(legacyTypeName(weight.dtype))) should be the same or input should be a MKLDNN tensor and weight is a dense tensor")
+    }
+    checkFloatCPU(input, "conv_transpose2d")
+    if weight.rank != 4 {
+        fail("conv_transpose2d: expected a 4-D weight (in_channels, out_channels/groups, kH, kW), but got weight of size \(shapeString(weight.shape))")
+    }
+    if stride.0 <= 0 || stride.1 <= 0 { fail("non-positive stride is not supported") }
+    if padding.0 < 0 || padding.1 < 0 { fail("negative padding is not supported") }
+    if dilation.0 <= 0 || dilation.1 <= 0 { fail("non-positive dilation is not supported") }
+    if groups <= 0 { fail("non-positive groups is not supported") }
+    if outputPadding.0 < 0 || outputPadding.1 < 0 || (outputPadding.0 >= stride.0 && outputPadding.0 >= dilation.0)
+        || (outputPadding.1 >= stride.1 && outputPadding.1 >= dilation.1) {
+        fail("output padding must be smaller than either stride or dilation, but got output_padding_height: \(outputPadding.0) output_padding_width: \(outputPadding.1) stride_height: \(stride.0) stride_width: \(stride.1) dilation_height: \(dilation.0) dilation_width: \(dilation.1)")
+    }
+    let n = input.shape[0], cin = input.shape[1], h = input.shape[2], w = input.shape[3]
+    let kh = weight.shape[2], kw = weight.shape[3], cout = weight.shape[1] * groups
+    if cin != weight.shape[0] {
+        fail("Given transposed=1, weight of size \(shapeString(weight.shape)), expected input\(shapeString(input.shape)) to have \(weight.shape[0]) channels, but got \(cin) channels instead")
+    }
+    if cin % groups != 0 {
+        fail("Given groups=\(groups), expected weight to be divisible by \(groups) at dimension 0, but got weight of size [\(shapeString(weight.shape))] instead")
+    }
+    if let b = bias {
+        checkSameDevice(input, b)
+        if b.rank != 1 || b.shape[0] != cout {
+            fail("Given transposed=1, weight of size \(shapeString(weight.shape)), expected bias to be 1-dimensional with \(cout) elements, but got bias of size \(shapeString(b.shape)) instead")
+        }
+        if b.dtype != input.dtype { fail("Input type (\(input.dtype.name)) and bias type (\(b.dtype.name)) should be the same") }
+    }
+    let oh = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
+    let ow = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kw - 1) + outputPadding.1 + 1
+    if oh <= 0 || ow <= 0 {
+        fail("Given input size per channel: (\(h) x \(w)). Calculated output size per channel: (\(oh) x \(ow)). Output size is too small")
+    }
+    // The convolution whose input gradient this is: input (N, cout, oh, ow) -> output (N, cin, h, w).
+    let g = windowGeometry(n: n, c: cout, h: oh, w: ow, oc: cin, oh: h, ow: w, kernel: (kh, kw), stride: stride, padding: padding,
+                           dilation: dilation, groups: groups)
+    let x = input.contiguous(), wt = weight.contiguous()
+    let out = Tensor(uninitializedShape: [n, cout, oh, ow], dtype: input.dtype)
+    withUnsafePointer(to: g) { gp in
+        dk_conv2d_backward(input.dtype.code, gp, nil, wt.rawPointer, x.rawPointer, out.rawPointer, nil, nil)
+    }
+    if let b = bias {
+        noGrad { _ = out.add_(b.detach().reshape(1, cout, 1, 1)) }
+    }
+    let recordsBias = bias.map { $0.requiresGradFlag } ?? false
+    if gradEnabled && (input.requiresGradFlag || weight.requiresGradFlag || recordsBias) {
+        let inShape = input.shape, wShape = weight.shape
+        let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
+        out.recorded(.custom(CustomBackward(name: "ConvolutionBackward0") { grad, s, needs in
+            let gy = grad.dtype == s[0].dtype ? grad.contiguous() : grad.to(dtype: s[0].dtype).contiguous()
+            var gx: Tensor?, gw: Tensor?, gb: Tensor?
+            withUnsafePointer(to: g) { gp in
+                if needs[0] {
+                    let t = Tensor(uninitializedShape: inShape, dtype: gy.dtype)
+                    dk_conv2d_forward(gy.dtype.code, gp, gy.rawPointer, s[1].rawPointer, nil, t.rawPointer)
+                    gx = t
+                }
+                if needs[1] {
+                    let t = Tensor(uninitializedShape: wShape, dtype: gy.dtype)
+                    dk_conv2d_backward(gy.dtype.code, gp, gy.rawPointer, s[1].rawPointer, s[0].rawPointer, nil, t.rawPointer, nil)
+                    gw = t
+                }
+            }
+            if needs.count > 2 && needs[2] { gb = noGrad { gy.sum(dims: [0, 2, 3]) } }
+            return needs.count > 2 ? [gx, gw, gb] : [gx, gw]
+        }), inputs: inputs, saved: [x, wt])
+    }
+    return out
+}
+
+/// 2-D transposed convolution with the same stride, padding, output padding and dilation in both dims.
+public func convTranspose2d(_ input: Tensor, _ weight: Tensor, _ bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                            outputPadding: Int = 0, groups: Int = 1, dilation: Int = 1) -> Tensor {
+    convTranspose2d(input, weight, bias, stride: (stride, stride), padding: (padding, padding),
+                    outputPadding: (outputPadding, outputPadding), groups: groups, dilation: (dilation, dilation))
 }
 
 // MARK: - Pooling
@@ -191,12 +318,8 @@ private func poolGeometry(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), p
     if oh < 1 || ow < 1 {
         fail("Given input size: (\(c)x\(h)x\(w)). Calculated output size: (\(c)x\(oh)x\(ow)). Output size is too small")
     }
-    var g = dk_window2d()
-    g.N = Int64(n); g.C = Int64(c); g.H = Int64(h); g.W = Int64(w)
-    g.OC = Int64(c); g.OH = Int64(oh); g.OW = Int64(ow)
-    g.KH = Int64(kernel.0); g.KW = Int64(kernel.1); g.SH = Int64(stride.0); g.SW = Int64(stride.1)
-    g.PH = Int64(padding.0); g.PW = Int64(padding.1); g.DH = Int64(dilation.0); g.DW = Int64(dilation.1)
-    g.groups = 1
+    let g = windowGeometry(n: n, c: c, h: h, w: w, oc: c, oh: oh, ow: ow, kernel: kernel, stride: stride, padding: padding,
+                           dilation: dilation, groups: 1)
     let shape = x.rank == 4 ? [n, c, oh, ow] : [c, oh, ow]
     return (g, shape)
 }
