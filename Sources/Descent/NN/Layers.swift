@@ -196,10 +196,7 @@ public final class Identity: Module {
 /// (PyTorch's `nn.Dropout`, with PyTorch's non-MKL random stream, which torch 2.13 x86 also uses).
 public final class Dropout: Module {
     public let p: Double
-    public init(_ p: Double = 0.5) {
-        if p < 0 || p > 1 { fail("dropout probability has to be between 0 and 1, but got \(p)") }
-        self.p = p; super.init()
-    }
+    public init(_ p: Double = 0.5) { checkDropoutP(p); self.p = p; super.init() }
     public convenience init(p: Double) { self.init(p) }
     public override func forward(_ x: Tensor) -> Tensor { dropout(x, p: p, training: isTraining) }
     public override func extraRepr() -> String { "p=\(formatPyFloat(p)), inplace=False" }

@@ -196,3 +196,130 @@ public func adaptiveAvgPool2d(_ x: Tensor, _ outputSize: (Int?, Int?)) -> Tensor
     }
     return out
 }
+
+/// Normalises each sample over groups of channels (PyTorch's `nn.GroupNorm`): the C channels of
+/// an (N, C, *) input form `numGroups` groups, each normalised with its own mean and biased
+/// variance, then scaled and shifted per channel (weight ones, bias zeros).
+public final class GroupNorm: Module {
+    public let numGroups: Int
+    public let numChannels: Int
+    public let eps: Double
+    public let affine: Bool
+    /// The per-channel scale, or nil without `affine`.
+    public var weight: Parameter?
+    /// The per-channel shift, or nil without `affine`.
+    public var bias: Parameter?
+
+    /// `bias: false` leaves out the shift (PyTorch 2.x's `bias` argument).
+    public init(_ numGroups: Int, _ numChannels: Int, eps: Double = 1e-5, affine: Bool = true, bias: Bool = true) {
+        if numGroups <= 0 || numChannels % numGroups != 0 { fail("num_channels must be divisible by num_groups") }
+        self.numGroups = numGroups
+        self.numChannels = numChannels
+        self.eps = eps
+        self.affine = affine
+        weight = affine ? Parameter(Tensor.ones(numChannels)) : nil
+        self.bias = affine && bias ? Parameter(Tensor.zeros(numChannels)) : nil
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { groupNorm(x, numGroups: numGroups, weight: weight, bias: bias, eps: eps) }
+    public override func extraRepr() -> String { "\(numGroups), \(numChannels), eps=\(formatPyFloat(eps)), affine=\(affine ? "True" : "False"), bias=\(bias != nil ? "True" : "False")" }
+}
+
+/// PyTorch's `F.group_norm`: x (N, C, *) normalised over each of `numGroups` channel groups,
+/// then * weight[c] + bias[c].
+public func groupNorm(_ x: Tensor, numGroups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
+    if x.rank < 2 { fail("Expected at least 2 dimensions for input tensor but received \(x.rank)") }
+    let n = x.shape[0], c = x.shape[1]
+    if numGroups <= 0 || c % numGroups != 0 {
+        fail("Expected number of channels in input to be divisible by num_groups, but got input of shape \(shapeString(x.shape)) and num_groups=\(numGroups)")
+    }
+    for (name, t) in [("weight", weight), ("bias", bias)] {
+        if let t = t, t.rank != 1 || t.shape[0] != c {
+            fail("Expected \(name) to be a vector of size equal to the number of channels in input, but got \(name) of shape \(shapeString(t.shape)) and input of shape \(shapeString(x.shape))")
+        }
+    }
+    if !x.dtype.isFloatingPoint { fail("\"group_norm\" not implemented for '\(x.dtype.scalarTypeName)'") }
+    let channelShape = [1, c] + Array(repeating: 1, count: x.rank - 2)
+    let otherDims = [0] + Array(2..<x.rank)
+    let (y, xhat, rstd) = noGrad { () -> (Tensor, Tensor, Tensor) in
+        let xr = x.reshape(n, numGroups, -1)
+        let centered = xr - xr.mean(dim: 2, keepDim: true)
+        let rstd = ((centered * centered).mean(dim: 2, keepDim: true) + eps).rsqrt()
+        let xhat = (centered * rstd).reshape(x.shape)
+        var y = xhat
+        if let w = weight { y = y * w.reshape(channelShape) }
+        if let b = bias { y = y + b.reshape(channelShape) }
+        return (y, xhat, rstd)
+    }
+    var inputs = [x], saved = [xhat, rstd]
+    if let w = weight { inputs.append(w); saved.append(w) }
+    if let b = bias { inputs.append(b) }
+    if inputs.contains(where: wantsGrad) {
+        let hasWeight = weight != nil, hasBias = bias != nil, shape = x.shape
+        y.recorded(.custom(CustomBackward(name: "NativeGroupNormBackward0") { g, s, needs in
+            let (xhat, rstd) = (s[0], s[1])
+            var grads: [Tensor?] = []
+            if needs[0] {
+                let gx = (hasWeight ? g * s[2].reshape(channelShape) : g).reshape(n, numGroups, -1)
+                let xh = xhat.reshape(n, numGroups, -1)
+                let m1 = gx.mean(dim: 2, keepDim: true), m2 = (gx * xh).mean(dim: 2, keepDim: true)
+                grads.append((rstd * (gx - m1 - xh * m2)).reshape(shape))
+            } else { grads.append(nil) }
+            if hasWeight { grads.append(needs[1] ? (g * xhat).sum(dims: otherDims) : nil) }
+            if hasBias { grads.append(needs[hasWeight ? 2 : 1] ? g.sum(dims: otherDims) : nil) }
+            return grads
+        }), inputs: inputs, saved: saved)
+    }
+    return y
+}
+
+/// Zeroes whole channels with probability `p` while training and scales the rest by 1/(1-p)
+/// (PyTorch's `nn.Dropout1d`, for (N, C, L) or (C, L) inputs).
+public final class Dropout1d: Module {
+    public let p: Double
+    public init(_ p: Double = 0.5) { checkDropoutP(p); self.p = p; super.init() }
+    public convenience init(p: Double) { self.init(p) }
+    public override func forward(_ x: Tensor) -> Tensor { dropout1d(x, p: p, training: isTraining) }
+    public override func extraRepr() -> String { "p=\(formatPyFloat(p)), inplace=False" }
+}
+
+/// Zeroes whole channels (2-D feature maps) with probability `p` while training and scales the
+/// rest by 1/(1-p) (PyTorch's `nn.Dropout2d`, for (N, C, H, W) inputs).
+public final class Dropout2d: Module {
+    public let p: Double
+    public init(_ p: Double = 0.5) { checkDropoutP(p); self.p = p; super.init() }
+    public convenience init(p: Double) { self.init(p) }
+    public override func forward(_ x: Tensor) -> Tensor { dropout2d(x, p: p, training: isTraining) }
+    public override func extraRepr() -> String { "p=\(formatPyFloat(p)), inplace=False" }
+}
+
+func checkDropoutP(_ p: Double) {
+    if p < 0 || p > 1 { fail("dropout probability has to be between 0 and 1, but got \(p)") }
+}
+
+/// PyTorch's `F.dropout1d`: one Bernoulli(1 - p) draw per (sample, channel) of an (N, C, L) or (C, L) input.
+public func dropout1d(_ x: Tensor, p: Double = 0.5, training: Bool = true) -> Tensor {
+    checkDropoutP(p)
+    if x.rank != 2 && x.rank != 3 {
+        fail("dropout1d: Expected 2D or 3D input, but received a \(x.rank)D input. Note that dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    }
+    if x.rank == 2 { return featureDropout(x.unsqueeze(0), p: p, training: training).squeeze(dim: 0) }
+    return featureDropout(x, p: p, training: training)
+}
+
+/// PyTorch's `F.dropout2d`: one Bernoulli(1 - p) draw per (sample, channel); a 3-D input is taken
+/// as (N, C, L), as PyTorch still does (with a warning there).
+public func dropout2d(_ x: Tensor, p: Double = 0.5, training: Bool = true) -> Tensor {
+    checkDropoutP(p)
+    if x.rank < 2 { fail("Feature dropout requires at least 2 dimensions in the input") }
+    return featureDropout(x, p: p, training: training)
+}
+
+/// x * noise, noise (N, C, 1, ...) ~ Bernoulli(1 - p) / (1 - p) (PyTorch's `_dropout_impl` with feature_dropout).
+func featureDropout(_ x: Tensor, p: Double, training: Bool) -> Tensor {
+    if !training || p == 0 { return x }
+    if p == 1 { return x * 0 }
+    let noiseShape = [x.shape[0], x.shape[1]] + Array(repeating: 1, count: x.rank - 2)
+    let noise = noGrad { Tensor.empty(noiseShape, dtype: x.dtype).bernoulli_(1 - p) / Tensor.scalar(1 - p, dtype: x.dtype) }
+    return x * noise
+}
