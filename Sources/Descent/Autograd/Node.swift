@@ -21,6 +21,8 @@ final class Node {
     var outputSaved: [Int] = []
     // engine bookkeeping
     var pendingGrad: Tensor?
+    /// Whether `pendingGrad` is a buffer the engine allocated itself (so slices may add into it in place).
+    var pendingOwned = false
     var dependencies = 0
 
     init(op: Op, saved: [Tensor], edges: [Edge]) {
@@ -207,6 +209,16 @@ private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool, crea
                 saved[i] = alias
             }
         }
+        // A slice (x[i], split, chunk) whose input already has a gradient buffer of its own adds into the
+        // sliced region of that buffer, instead of making an input-sized zero tensor per slice: taking
+        // all L steps of a sequence apart then costs O(L) rather than O(L²).
+        if !createGraph, case .basicIndex(_, let inShape, let basic) = n.op, case .node(let m) = n.edges[0],
+           m.pendingOwned, let p = m.pendingGrad, p.shape == inShape, p.dtype == g.dtype {
+            _ = p.basicView(basic).add_(g)
+            m.dependencies -= 1
+            if m.dependencies == 0 { ready.append(m) }
+            continue
+        }
         let grads = n.op.backward(g, saved: saved, edges: n.edges)
         if createGraph {
             // Every derivative is linear in g, so a result that lost g's graph came from a kernel without a
@@ -230,13 +242,19 @@ private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool, crea
             case .leaf(let t):
                 if let capture { capture(ObjectIdentifier(t), gi) } else { accumulateGrad(into: t, gi, createGraph: createGraph) }
             case .node(let m):
-                if let p = m.pendingGrad { m.pendingGrad = p + gi } else { m.pendingGrad = gi }
+                if let p = m.pendingGrad {
+                    if m.pendingOwned { _ = p.add_(gi) } else { m.pendingGrad = p + gi; m.pendingOwned = !createGraph }
+                } else {
+                    m.pendingGrad = gi
+                    // a slice's backward returns a fresh input-sized buffer that nothing else holds
+                    if case .basicIndex = n.op, !createGraph { m.pendingOwned = true } else { m.pendingOwned = false }
+                }
                 m.dependencies -= 1
                 if m.dependencies == 0 { ready.append(m) }
             }
         }
     }
-    for n in all { n.dependencies = 0; n.pendingGrad = nil }
+    for n in all { n.dependencies = 0; n.pendingGrad = nil; n.pendingOwned = false }
 }
 
 /// "TanhBackward0" -> "Tanh" (how PyTorch names a saved value's producer in its version-mismatch error).
