@@ -55,6 +55,14 @@ if enabled("loader"):
 if enabled("conv2d"):
     torch.manual_seed(0); conv = torch.nn.Conv2d(1, 32, 3); x = torch.randn(64, 1, 28, 28)
     report("conv2d_64x1x28x28_32x3x3_fwd_bwd", bench(20, lambda: conv(x).sum().backward()))
+if enabled("lstm"):
+    # an MNIST-rows LSTM classifier step: 28 steps of 28 features, batch 64, hidden 128, then a linear head
+    torch.manual_seed(0); lstm = torch.nn.LSTM(28, 128, batch_first=True); head = torch.nn.Linear(128, 10)
+    x = torch.randn(64, 28, 28); y = torch.randint(0, 10, (64,))
+    opt = torch.optim.Adam(list(lstm.parameters()) + list(head.parameters())); lf = torch.nn.CrossEntropyLoss()
+    def step():
+        out, _ = lstm(x); l = lf(head(out[:, -1]), y); l.backward(); opt.step(); opt.zero_grad()
+    report("lstm_28x28_b64_h128_train_step", bench(10, step, reps=3))
 if enabled("mnist_mlp"):
     # one epoch of the MNIST MLP lecture (784-256-256-10, Adam 1e-3, batch 100, shuffled)
     import gzip, os, numpy as np

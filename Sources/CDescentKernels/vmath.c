@@ -63,6 +63,47 @@ DK_INLINE float expf_cr(float x) {
   return x != x ? x : u;
 }
 
+/* tanh(x) by SLEEF's 1-ulp tanhf (its double-float e^|x| kernel expk2f, then (e - 1/e)/(e + 1/e)).
+ * PyTorch's x86 builds compute torch.tanh with MKL's VML, whose bits we cannot reproduce; this agrees
+ * with it on 99.4% of inputs (glibc's tanhf on 87%), the rest by 1 ulp. */
+typedef struct { float x, y; } dk_tf2;
+DK_INLINE dk_tf2 tf_add2_f(dk_tf2 x, float y) { float s = x.x + y, v = s - x.x; float t = (x.x - (s - v)) + (y - v); dk_tf2 r = {s, t + x.y}; return r; }
+DK_INLINE dk_tf2 tf_add2(dk_tf2 x, dk_tf2 y) { float s = x.x + y.x, v = s - x.x; float t = (x.x - (s - v)) + (y.x - v); dk_tf2 r = {s, t + (x.y + y.y)}; return r; }
+DK_INLINE dk_tf2 tf_add_ff2(float x, dk_tf2 y) { float s = x + y.x; dk_tf2 r = {s, ((x - s) + y.x) + y.y}; return r; }
+DK_INLINE dk_tf2 tf_mul_f(dk_tf2 x, float y) { float s = x.x * y; dk_tf2 r = {s, __builtin_fmaf(x.y, y, __builtin_fmaf(x.x, y, -s))}; return r; }
+DK_INLINE dk_tf2 tf_mul(dk_tf2 x, dk_tf2 y) { float s = x.x * y.x; dk_tf2 r = {s, __builtin_fmaf(x.x, y.y, __builtin_fmaf(x.y, y.x, __builtin_fmaf(x.x, y.x, -s)))}; return r; }
+DK_INLINE dk_tf2 tf_squ(dk_tf2 x) { float s = x.x * x.x; dk_tf2 r = {s, __builtin_fmaf(x.x + x.x, x.y, __builtin_fmaf(x.x, x.x, -s))}; return r; }
+DK_INLINE dk_tf2 tf_div(dk_tf2 n, dk_tf2 d) {
+  float t = 1.0f / d.x, s = n.x * t, u = __builtin_fmaf(t, n.x, -s);
+  float v = __builtin_fmaf(-d.y, t, __builtin_fmaf(-d.x, t, 1.0f));
+  dk_tf2 r = {s, __builtin_fmaf(s, v, __builtin_fmaf(n.y, t, u))}; return r;
+}
+DK_INLINE float tanhf1(float x) {
+  const float a = fminf(fabsf(x), 19.0f);                           // NaN -> 19 (fixed below)
+  const float qf = __builtin_rintf(a * 1.442695040888963407359924681001892137f);
+  const int32_t q = (int32_t)qf;
+  dk_tf2 s = {a, 0.0f};
+  s = tf_add2_f(s, qf * -0.693145751953125f);
+  s = tf_add2_f(s, qf * -1.428606765330187045e-06f);
+  float u = 0.1980960224e-3f;
+  u = __builtin_fmaf(u, s.x, 0.1394256484e-2f);
+  u = __builtin_fmaf(u, s.x, 0.8333456703e-2f);
+  u = __builtin_fmaf(u, s.x, 0.4166637361e-1f);
+  dk_tf2 t = tf_add2_f(tf_mul_f(s, u), 0.166666659414234244790680580464e+0f);
+  t = tf_add2_f(tf_mul(s, t), 0.5f);
+  t = tf_add2(s, tf_mul(tf_squ(s), t));
+  t = tf_add_ff2(1.0f, t);
+  const int32_t q1 = q >> 1, q2 = q - q1;
+  const float sc = bits_f((q1 + 0x7f) << 23), sc2 = bits_f((q2 + 0x7f) << 23);
+  const dk_tf2 e = {t.x * sc * sc2, t.y * sc * sc2};
+  const dk_tf2 r = tf_div((dk_tf2){1.0f, 0.0f}, e);
+  const dk_tf2 d = tf_div(tf_add2(e, (dk_tf2){-r.x, -r.y}), tf_add2(e, r));
+  float y = d.x + d.y;
+  y = (fabsf(x) > 18.714973875f || y != y) ? 1.0f : y;
+  y = copysignf(y, x);
+  return x != x ? x : y;
+}
+
 #define DK_VLOOPS(SUF, ATTR)                                                               \
   ATTR static void exp_##SUF(int64_t n, const float *x, float *y) {                        \
     for (int64_t i = 0; i < n; i++) y[i] = expf_cr(x[i]);                                  \
@@ -72,6 +113,9 @@ DK_INLINE float expf_cr(float x) {
   }                                                                                        \
   ATTR static void sig_##SUF(int64_t n, const float *x, float *y) {                        \
     for (int64_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + expf1(0.0f - x[i]));             \
+  }                                                                                        \
+  ATTR static void tanh_##SUF(int64_t n, const float *x, float *y) {                       \
+    for (int64_t i = 0; i < n; i++) y[i] = tanhf1(x[i]);                                   \
   }
 
 #if !DK_X86
@@ -88,6 +132,8 @@ static void exp_libm(int64_t n, const float *x, float *y) { for (int64_t i = 0; 
 static void sig_libm(int64_t n, const float *x, float *y) { for (int64_t i = 0; i < n; i++) y[i] = 1.0f / (1.0f + expf(-x[i])); }
 #define exp_base exp_libm
 #define sig_base sig_libm
+static void tanh_libm(int64_t n, const float *x, float *y) { for (int64_t i = 0; i < n; i++) y[i] = tanhf(x[i]); }
+#define tanh_base tanh_libm
 #define exq_base exp_libm
 #endif
 
@@ -107,6 +153,15 @@ void dk_vexpf_sleef(int64_t n, const float *x, float *y) {
   if (level == 1) { exq_avx2(n, x, y); return; }
 #endif
   exq_base(n, x, y);
+}
+
+void dk_vtanhf(int64_t n, const float *x, float *y) {
+#if DK_X86
+  const int level = dk_gemm_kernel_level();
+  if (level >= 2) { tanh_avx512(n, x, y); return; }
+  if (level == 1) { tanh_avx2(n, x, y); return; }
+#endif
+  tanh_base(n, x, y);
 }
 
 void dk_vsigmoidf(int64_t n, const float *x, float *y) {

@@ -118,6 +118,18 @@ if enabled("conv2d") {
     let conv = Conv2d(1, 32, kernelSize: 3), x = Tensor.randn(64, 1, 28, 28)
     report("conv2d_64x1x28x28_32x3x3_fwd_bwd", bench(20) { conv(x).sum().backward() })
 }
+if enabled("lstm") {
+    // an MNIST-rows LSTM classifier step: 28 steps of 28 features, batch 64, hidden 128, then a linear head
+    manualSeed(0)
+    let lstm = LSTM(28, 128, batchFirst: true), head = Linear(128, 10)
+    let x = Tensor.randn(64, 28, 28), y = Tensor.randint(0, 10, [64])
+    let params = lstm.parameters() + head.parameters()
+    let opt = Adam(params), lossFn = CrossEntropyLoss()
+    report("lstm_28x28_b64_h128_train_step", bench(10, reps: 3) {
+        let (out, _) = lstm(x)
+        let l = lossFn(head(out[.all, -1]), y); l.backward(); opt.step(); opt.zeroGrad()
+    })
+}
 if enabled("mnist_mlp") {
     // one epoch of the MNIST MLP lecture (784-256-256-10, Adam 1e-3, batch 100, shuffled)
     let root = ProcessInfo.processInfo.environment["DESCENT_MNIST"] ?? "../shared/data/mnist"

@@ -12,6 +12,8 @@ float dk_logf_sleef(float x);
 /// PyTorch's vectorised sum of a[i] (b NULL) or a[i]*b[i] (vec::map_reduce_all with 16 float lanes:
 /// a running sum below 16 elements, else 16 lane sums combined as a tree). Used by softmax.
 float dk_sum16_tree(const float *a, const float *b, int64_t n);
+/// y[i] = tanh(x[i]) by SLEEF's 1-ulp algorithm (vectorised; within 1 ulp of PyTorch's MKL tanh).
+void dk_vtanhf(int64_t n, const float *x, float *y);
 /// y[i] = 1 / (1 + e^-x[i]) (PyTorch's sigmoid formula).
 void dk_vsigmoidf(int64_t n, const float *x, float *y);
 #endif

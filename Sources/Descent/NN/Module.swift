@@ -25,7 +25,9 @@ open class Module: CustomStringConvertible {
     open func forward(_ x: Tensor) -> Tensor {
         fail("Module [\(typeName)] is missing the required \"forward\" function")
     }
-    /// Runs `forward`.
+    /// Runs `forward`. (Disfavoured so that a layer's own form wins where both fit: `lstm(x)` is
+    /// PyTorch's (output, (h_n, c_n)) tuple, `let y: Tensor = lstm(x)` the output alone.)
+    @_disfavoredOverload
     public func callAsFunction(_ x: Tensor) -> Tensor { forward(x) }
 
     var typeName: String { String(describing: type(of: self)) }
