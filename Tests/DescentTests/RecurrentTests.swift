@@ -90,6 +90,8 @@ extension Core {
         gradCheck({ gru($0[0], $0[1]).0 }, inputs: [r64(2, 4, 2, seed: 7), r64(2, 2, 3, seed: 8)])
         let rnn = RNN(2, 3).double()
         gradCheck({ rnn($0[0], $0[1]).1 }, inputs: [r64(5, 2, seed: 9), r64(1, 3, seed: 10)])
+        let reluRNN = RNN(3, 2, numLayers: 2, nonlinearity: "relu", bidirectional: true).double()
+        gradCheck({ reluRNN($0[0], $0[1]).0 }, inputs: [r64(3, 2, 3, seed: 13), r64(4, 2, 2, seed: 14)])
         let cell = GRUCell(3, 2).double()
         gradCheck({ cell($0[0], $0[1]) }, inputs: [r64(2, 3, seed: 11), r64(2, 2, seed: 12)])
     }

@@ -36,6 +36,115 @@ func recurrentStep(_ mode: RNNMode, xw: Tensor, h: Tensor, c: Tensor?, wHh: Tens
     }
 }
 
+/// One layer and direction of a recurrence over a whole sequence as a single autograd node (as
+/// PyTorch's fused CPU kernels are): the input projection of all steps is one product, each step one
+/// addmm and its gate math, and backpropagation through time computes the weight gradients of all
+/// steps in one product each. `x` is (L, N, I); returns the outputs (L, N, H) in time order, h_n and
+/// (LSTM) c_n. The forward values are those of the step formulas in `recurrentStep`.
+func fusedRecurrentLayer(_ mode: RNNMode, x: Tensor, h0: Tensor, c0: Tensor?, wIh: Tensor, wHh: Tensor, bIh: Tensor?, bHh: Tensor?,
+                         reverse: Bool) -> (Tensor, Tensor, Tensor?) {
+    let seqLen = x.shape[0], n = x.shape[1], inSize = x.shape[2], hidden = wHh.shape[1]
+    let x2 = x.detach().reshape(seqLen * n, inSize)
+    let wIhD = wIh.detach(), wHhD = wHh.detach()
+    // what backward needs, by processing step s (time t = reverse ? L-1-s : s)
+    var acts: [[Tensor]] = [], cells: [Tensor] = [], hPrev: [Tensor] = []
+    var hs = [Tensor]()
+    let y = noGrad { () -> Tensor in
+        let xw = linear(x2, wIhD, bIh?.detach())
+        var h = h0.detach(), c = c0?.detach()
+        hs = [Tensor](repeating: h, count: seqLen)
+        for step in 0..<seqLen {
+            let t = reverse ? seqLen - 1 - step : step
+            let xt = xw[(t * n)..<(t * n + n)]
+            hPrev.append(h)
+            let hw = linear(h, wHhD, bHh?.detach())
+            switch mode {
+            case .rnnTanh: h = (hw + xt).tanh()
+            case .rnnRelu: h = (hw + xt).relu()
+            case .lstm:
+                let gates = (hw + xt).chunk(4, dim: 1)
+                let i = gates[0].sigmoid(), f = gates[1].sigmoid(), g = gates[2].tanh(), o = gates[3].sigmoid()
+                let c2 = f * c! + i * g
+                h = o * c2.tanh()
+                c = c2
+                acts.append([i, f, g, o])
+                cells.append(c2)
+            case .gru:
+                let xg = xt.chunk(3, dim: 1), hg = hw.chunk(3, dim: 1)
+                let r = (hg[0] + xg[0]).sigmoid(), z = (hg[1] + xg[1]).sigmoid()
+                let nn = (xg[2] + hg[2] * r).tanh()
+                h = (h - nn) * z + nn
+                acts.append([r, z, nn, hg[2]])
+            }
+            hs[t] = h
+        }
+        // the outputs in time order, then the final cell state (LSTM) or hidden state
+        return stack(hs + [mode == .lstm ? c! : h], dim: 0)
+    }
+    var inputs = [x, h0]
+    if let c0 = c0 { inputs.append(c0) }
+    inputs += [wIh, wHh]
+    if let b = bIh { inputs.append(b) }
+    if let b = bHh { inputs.append(b) }
+    if inputs.contains(where: wantsGrad) {
+        let c0D = c0?.detach(), hasBias = bIh != nil
+        let name = mode == .lstm ? "MkldnnRnnLayerBackward0" : "RnnLayerBackward0"
+        y.recorded(.custom(CustomBackward(name: name) { gY, _, needs in
+            let gy = gY.contiguous()
+            var dh = mode == .lstm ? Tensor.zeros([n, hidden], dtype: gy.dtype) : gy[seqLen]
+            var dc: Tensor? = mode == .lstm ? gy[seqLen] : nil
+            var dXW = [Tensor](repeating: dh, count: seqLen), dHW = [Tensor](repeating: dh, count: seqLen)
+            for step in (0..<seqLen).reversed() {
+                let t = reverse ? seqLen - 1 - step : step
+                let dht = gy[t] + dh
+                switch mode {
+                case .rnnTanh, .rnnRelu:
+                    let ht = hs[t]
+                    let da = mode == .rnnTanh ? dht * (1 - ht * ht) : dht * (ht .> 0).to(dtype: dht.dtype)
+                    dXW[t] = da; dHW[t] = da
+                    dh = da.mm(wHhD)
+                case .lstm:
+                    let a = acts[step], (i, f, g, o) = (a[0], a[1], a[2], a[3])
+                    let cPrev = step == 0 ? c0D! : cells[step - 1]
+                    let tc = cells[step].tanh()
+                    let dct = dc! + dht * o * (1 - tc * tc)
+                    let gates = concat([dct * g * i * (1 - i), dct * cPrev * f * (1 - f), dct * i * (1 - g * g), dht * tc * o * (1 - o)], dim: 1)
+                    dc = dct * f
+                    dXW[t] = gates; dHW[t] = gates
+                    dh = gates.mm(wHhD)
+                case .gru:
+                    let a = acts[step], (r, z, nn, hn) = (a[0], a[1], a[2], a[3])
+                    let dz = dht * (hPrev[step] - nn)
+                    let dan = dht * (1 - z) * (1 - nn * nn)
+                    let dar = dan * hn * r * (1 - r), daz = dz * z * (1 - z)
+                    dXW[t] = concat([dar, daz, dan], dim: 1)
+                    dHW[t] = concat([dar, daz, dan * r], dim: 1)
+                    dh = dht * z + dHW[t].mm(wHhD)
+                }
+            }
+            let gX = stack(dXW, dim: 0).reshape(seqLen * n, -1)
+            let gH = mode == .gru ? stack(dHW, dim: 0).reshape(seqLen * n, -1) : gX
+            var grads: [Tensor?] = []
+            grads.append(needs[0] ? gX.mm(wIhD).reshape(seqLen, n, inSize) : nil)
+            grads.append(needs[1] ? dh : nil)
+            var k = 2
+            if mode == .lstm { grads.append(needs[k] ? dc : nil); k += 1 }
+            grads.append(needs[k] ? gX.t().mm(x2) : nil)
+            if needs[k + 1] {
+                let prev = stack((0..<seqLen).map { t in hPrev[reverse ? seqLen - 1 - t : t] }, dim: 0).reshape(seqLen * n, hidden)
+                grads.append(gH.t().mm(prev))
+            } else { grads.append(nil) }
+            if hasBias {
+                grads.append(needs[k + 2] ? gX.sum(dim: 0) : nil)
+                grads.append(needs[k + 3] ? gH.sum(dim: 0) : nil)
+            }
+            return grads
+        }), inputs: inputs)
+    }
+    let hLast = mode == .lstm ? y[reverse ? 0 : seqLen - 1] : y[seqLen]
+    return (y[0..<seqLen], hLast, mode == .lstm ? y[seqLen] : nil)
+}
+
 /// The common machinery of `RNN`, `LSTM` and `GRU` (PyTorch's `nn.RNNBase`).
 open class RNNBase: Module {
     public let mode: RNNMode
@@ -116,6 +225,7 @@ open class RNNBase: Module {
         // seq-first (L, N, in)
         var x = batched ? (batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1)
         let seqLen = x.shape[0], n = x.shape[1]
+        if seqLen == 0 { fail("Expected sequence length to be larger than 0 in RNN") }
         let stateShape = [numLayers * dirs, n, hiddenSize]
         func prepare(_ s: Tensor?, _ what: String) -> Tensor {
             guard let s = s else { return Tensor.zeros(stateShape, dtype: input.dtype) }
@@ -134,31 +244,20 @@ open class RNNBase: Module {
         let h0 = prepare(hx, "hx"), c0 = mode == .lstm ? prepare(cx, "cx") : nil
         var hN: [Tensor] = [], cN: [Tensor] = []
         for layer in 0..<numLayers {
-            let inSize = x.shape[2]
-            let flatX = x.reshape(seqLen * n, inSize)
-            var outputs: [[Tensor]] = []
+            var outputs: [Tensor] = []
             for d in 0..<dirs {
                 let k = layer * dirs + d
                 let per = bias ? 4 : 2
                 let w = flatWeights[(k * per)..<(k * per + per)].map(\.1)
                 let (wIh, wHh) = (w[0], w[1])
                 let bIh: Tensor? = bias ? w[2] : nil, bHh: Tensor? = bias ? w[3] : nil
-                // the input projection of all steps in one product, then a row block per step
-                let xw = linear(flatX, wIh, bIh)
-                var h = h0[k], c = c0?[k]
-                var hs = [Tensor](repeating: h, count: seqLen)
-                for step in 0..<seqLen {
-                    let t = d == 0 ? step : seqLen - 1 - step
-                    let xt = xw[(t * n)..<(t * n + n)]
-                    (h, c) = recurrentStep(mode, xw: xt, h: h, c: c, wHh: wHh, bHh: bHh)
-                    hs[t] = h
-                }
-                outputs.append(hs)
-                hN.append(h)
-                if let c = c { cN.append(c) }
+                let (o, hLast, cLast) = fusedRecurrentLayer(mode, x: x, h0: h0[k], c0: c0?[k], wIh: wIh, wHh: wHh, bIh: bIh, bHh: bHh,
+                                                            reverse: d == 1)
+                outputs.append(o)
+                hN.append(hLast)
+                if let c = cLast { cN.append(c) }
             }
-            let steps = (0..<seqLen).map { t in dirs == 1 ? outputs[0][t] : concat([outputs[0][t], outputs[1][t]], dim: 1) }
-            x = seqLen > 0 ? stack(steps, dim: 0) : Tensor.zeros([0, n, hiddenSize * dirs], dtype: input.dtype)
+            x = dirs == 1 ? outputs[0] : concat(outputs, dim: 2)
             if dropout > 0 && isTraining && layer < numLayers - 1 { x = Descent.dropout(x, p: dropout, training: true) }
         }
         var output = x
