@@ -10,3 +10,4 @@
 #include "dk_conv.h"
 #include "dk_vmath.h"
 #include "dk_index.h"
+#include "dk_rnn.h"

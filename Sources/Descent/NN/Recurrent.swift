@@ -1,3 +1,4 @@
+import CDescentKernels
 import Foundation
 
 // Recurrent layers (PyTorch's `nn.RNN`, `nn.LSTM`, `nn.GRU` and their cells). Parameters, their
@@ -47,28 +48,32 @@ func fusedRecurrentLayer(_ mode: RNNMode, x: Tensor, h0: Tensor, c0: Tensor?, wI
     let x2 = x.detach().reshape(seqLen * n, inSize)
     let wIhD = wIh.detach(), wHhD = wHh.detach()
     // what backward needs, by processing step s (time t = reverse ? L-1-s : s)
-    var acts: [[Tensor]] = [], cells: [Tensor] = [], hPrev: [Tensor] = []
+    var acts: [[Tensor]] = [], hPrev: [Tensor] = []
     var hs = [Tensor]()
     let y = noGrad { () -> Tensor in
         let xw = linear(x2, wIhD, bIh?.detach())
+        let wHhT = wHhD.t().contiguous(), bHhD = bHh?.detach()   // row-major B: the steps' products need no packing
         var h = h0.detach(), c = c0?.detach()
         hs = [Tensor](repeating: h, count: seqLen)
         for step in 0..<seqLen {
             let t = reverse ? seqLen - 1 - step : step
             let xt = xw[(t * n)..<(t * n + n)]
             hPrev.append(h)
-            let hw = linear(h, wHhD, bHh?.detach())
+            let hw = bHhD.map { addmm($0, h, wHhT) } ?? h.mm(wHhT)
             switch mode {
             case .rnnTanh: h = (hw + xt).tanh()
             case .rnnRelu: h = (hw + xt).relu()
             case .lstm:
-                let gates = (hw + xt).chunk(4, dim: 1)
-                let i = gates[0].sigmoid(), f = gates[1].sigmoid(), g = gates[2].tanh(), o = gates[3].sigmoid()
-                let c2 = f * c! + i * g
-                h = o * c2.tanh()
+                // the cell's pointwise math in one pass (the ops of `recurrentStep`, same order and rounding)
+                let dt = x.dtype
+                let act = Tensor(uninitializedShape: [n, 4 * hidden], dtype: dt), c2 = Tensor(uninitializedShape: [n, hidden], dtype: dt)
+                let tc = Tensor(uninitializedShape: [n, hidden], dtype: dt), h2 = Tensor(uninitializedShape: [n, hidden], dtype: dt)
+                let xtc = xt.contiguous(), cPrev = c!.contiguous()
+                dk_lstm_cell_forward(dt.code, Int64(n), Int64(hidden), hw.contiguous().rawPointer, xtc.rawPointer, cPrev.rawPointer,
+                                     act.rawPointer, c2.rawPointer, tc.rawPointer, h2.rawPointer)
+                h = h2
                 c = c2
-                acts.append([i, f, g, o])
-                cells.append(c2)
+                acts.append([act, tc, cPrev])
             case .gru:
                 let xg = xt.chunk(3, dim: 1), hg = hw.chunk(3, dim: 1)
                 let r = (hg[0] + xg[0]).sigmoid(), z = (hg[1] + xg[1]).sigmoid()
@@ -87,7 +92,7 @@ func fusedRecurrentLayer(_ mode: RNNMode, x: Tensor, h0: Tensor, c0: Tensor?, wI
     if let b = bIh { inputs.append(b) }
     if let b = bHh { inputs.append(b) }
     if inputs.contains(where: wantsGrad) {
-        let c0D = c0?.detach(), hasBias = bIh != nil
+        let hasBias = bIh != nil
         let name = mode == .lstm ? "MkldnnRnnLayerBackward0" : "RnnLayerBackward0"
         y.recorded(.custom(CustomBackward(name: name) { gY, _, needs in
             let gy = gY.contiguous()
@@ -104,12 +109,12 @@ func fusedRecurrentLayer(_ mode: RNNMode, x: Tensor, h0: Tensor, c0: Tensor?, wI
                     dXW[t] = da; dHW[t] = da
                     dh = da.mm(wHhD)
                 case .lstm:
-                    let a = acts[step], (i, f, g, o) = (a[0], a[1], a[2], a[3])
-                    let cPrev = step == 0 ? c0D! : cells[step - 1]
-                    let tc = cells[step].tanh()
-                    let dct = dc! + dht * o * (1 - tc * tc)
-                    let gates = concat([dct * g * i * (1 - i), dct * cPrev * f * (1 - f), dct * i * (1 - g * g), dht * tc * o * (1 - o)], dim: 1)
-                    dc = dct * f
+                    let a = acts[step]
+                    let gates = Tensor(uninitializedShape: [n, 4 * hidden], dtype: gy.dtype)
+                    let dhc = dht.contiguous(), dcNext = dc!.contiguous().clone()
+                    dk_lstm_cell_backward(gy.dtype.code, Int64(n), Int64(hidden), a[0].rawPointer, a[1].rawPointer, a[2].rawPointer,
+                                          dhc.rawPointer, dcNext.rawPointer, gates.rawPointer)
+                    dc = dcNext
                     dXW[t] = gates; dHW[t] = gates
                     dh = gates.mm(wHhD)
                 case .gru:
