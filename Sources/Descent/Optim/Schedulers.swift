@@ -56,6 +56,19 @@ open class LRScheduler {
         lastLR = optimizer.paramGroups.map(\.lr)
     }
 
+    /// Jumps to `epoch` and sets the learning rates from the closed form where the scheduler has one
+    /// (PyTorch's deprecated `step(epoch)`, which `SequentialLR` uses at its milestones).
+    open func step(epoch: Int) {
+        stepCount += 1
+        lastEpoch = epoch
+        let values = closedFormLR() ?? getLR()
+        for (g, lr) in zip(optimizer.paramGroups, values) { g.lr = lr }
+        lastLR = optimizer.paramGroups.map(\.lr)
+    }
+    /// The learning rates for `lastEpoch` computed from `baseLRs` alone (PyTorch's `_get_closed_form_lr`),
+    /// or nil where the scheduler has no closed form.
+    open func closedFormLR() -> [Double]? { nil }
+
     /// The learning rates the last `step()` set, one per group (PyTorch's `get_last_lr()`).
     public func getLastLR() -> [Double] { lastLR }
 
@@ -130,6 +143,9 @@ public final class LinearLR: LRScheduler {
         let f = 1.0 + (endFactor - startFactor) / (Double(totalIters) * startFactor + Double(lastEpoch - 1) * (endFactor - startFactor))
         return groups.map { $0.lr * f }
     }
+    public override func closedFormLR() -> [Double]? {
+        baseLRs.map { $0 * (startFactor + (endFactor - startFactor) * Double(Swift.min(totalIters, lastEpoch)) / Double(totalIters)) }
+    }
 }
 
 /// Multiplies the learning rate by `gamma` every `stepSize` epochs (PyTorch's `StepLR`).
@@ -145,6 +161,9 @@ public final class StepLR: LRScheduler {
         let groups = optimizer.paramGroups
         if lastEpoch == 0 || lastEpoch % stepSize != 0 { return groups.map(\.lr) }
         return groups.map { $0.lr * gamma }
+    }
+    public override func closedFormLR() -> [Double]? {
+        baseLRs.map { $0 * pow(gamma, Double(floorDiv(lastEpoch, stepSize))) }
     }
     public override func stateDict() -> StateDict {
         var d = super.stateDict()
@@ -173,6 +192,10 @@ public final class MultiStepLR: LRScheduler {
         if hits == 0 { return groups.map(\.lr) }
         return groups.map { $0.lr * pow(gamma, Double(hits)) }
     }
+    public override func closedFormLR() -> [Double]? {
+        let passed = milestones.filter { $0 <= lastEpoch }.count   // Python's bisect_right
+        return baseLRs.map { $0 * pow(gamma, Double(passed)) }
+    }
     public override func stateDict() -> StateDict {
         var d = super.stateDict()
         d["milestones"] = vectorTensor(milestones.map(Double.init)); d["gamma"] = scalarTensor(gamma)
@@ -196,6 +219,7 @@ public final class ExponentialLR: LRScheduler {
         if isInitial { return groups.map(\.lr) }
         return groups.map { $0.lr * gamma }
     }
+    public override func closedFormLR() -> [Double]? { baseLRs.map { $0 * pow(gamma, Double(lastEpoch)) } }
     public override func stateDict() -> StateDict {
         var d = super.stateDict()
         d["gamma"] = scalarTensor(gamma)
@@ -230,6 +254,9 @@ public final class CosineAnnealingLR: LRScheduler {
         }
         let ratio = (1 + cos(Double.pi * e / T)) / (1 + cos(Double.pi * (e - 1) / T))
         return groups.map { ratio * ($0.lr - etaMin) + etaMin }
+    }
+    public override func closedFormLR() -> [Double]? {
+        baseLRs.map { etaMin + ($0 - etaMin) * (1 + cos(Double.pi * Double(lastEpoch) / Double(tMax))) / 2 }
     }
     public override func stateDict() -> StateDict {
         var d = super.stateDict()
@@ -462,5 +489,115 @@ public final class ReduceLROnPlateau: LRScheduler {
         eps = try scalar(d, "eps")
         mode = try scalar(d, "mode_is_max") != 0 ? .max : .min
         thresholdMode = try scalar(d, "threshold_mode_is_abs") != 0 ? .abs : .rel
+    }
+}
+
+/// Python's floor division of integers.
+func floorDiv(_ a: Int, _ b: Int) -> Int { let q = a / b; return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q }
+
+/// Runs `schedulers` one after another, switching at the `milestones` epochs (PyTorch's `SequentialLR`,
+/// e.g. a `LinearLR` warm-up then `CosineAnnealingLR`). At a milestone the next scheduler starts from
+/// epoch 0 with its closed form, as in PyTorch.
+public final class SequentialLR: LRScheduler {
+    public let schedulers: [LRScheduler]
+    public let milestones: [Int]
+    public init(_ optimizer: Optimizer, schedulers: [LRScheduler], milestones: [Int]) {
+        if schedulers.isEmpty { fail("SequentialLR expects at least one scheduler") }
+        for (i, s) in schedulers.enumerated() where s.optimizer !== optimizer {
+            fail("SequentialLR expects all schedulers to belong to the same optimizer, but got scheduler \(type(of: s)) at index \(i) has \(s.optimizer), which is different from \(type(of: optimizer)).")
+        }
+        if milestones.count != schedulers.count - 1 {
+            fail("Sequential Schedulers expects number of schedulers provided to be one more than the number of milestone points, but got number of schedulers \(schedulers.count) and the number of milestones to be equal to \(milestones.count)")
+        }
+        self.schedulers = schedulers
+        self.milestones = milestones
+        super.init(noInitialStep: optimizer)
+        optimizer.hasScheduler = true
+        // back to the initial learning rates; undo the schedulers' own initial steps; start the first
+        for g in optimizer.paramGroups { g.lr = g.initialLR }
+        for s in schedulers { SequentialLR.undo(s) }
+        schedulers[0].stepCount = 0
+        schedulers[0].isInitial = true
+        schedulers[0].step()
+        schedulers[0].isInitial = false
+        lastLR = schedulers[0].getLastLR()
+    }
+    static func undo(_ s: LRScheduler) {
+        if let seq = s as? SequentialLR { seq.schedulers.forEach(undo) } else { s.lastEpoch -= 1 }
+    }
+    public override func step() {
+        lastEpoch += 1
+        let idx = milestones.filter { $0 <= lastEpoch }.count   // Python's bisect_right
+        let s = schedulers[idx]
+        if idx > 0 && milestones[idx - 1] == lastEpoch { s.step(epoch: 0) } else { s.step() }
+        lastLR = s.getLastLR()
+    }
+}
+
+/// Cosine annealing with warm restarts (PyTorch's `CosineAnnealingWarmRestarts`, SGDR): the learning rate
+/// follows `etaMin + (base - etaMin)(1 + cos(π·tCur/tI))/2`, restarting every `tI` epochs, the period
+/// growing by `tMult` after each restart. `step(epoch:)` takes fractional epochs, as PyTorch's does.
+public final class CosineAnnealingWarmRestarts: LRScheduler {
+    public let t0: Int
+    public let tMult: Int
+    public let etaMin: Double
+    /// The current period (PyTorch's `T_i`).
+    public private(set) var tI: Int
+    /// Epochs since the last restart (PyTorch's `T_cur`).
+    public private(set) var tCur: Double
+    public init(_ optimizer: Optimizer, t0: Int, tMult: Int = 1, etaMin: Double = 0) {
+        if t0 <= 0 { fail("Expected positive integer T_0, but got \(t0)") }
+        if tMult < 1 { fail("Expected integer T_mult >= 1, but got \(tMult)") }
+        self.t0 = t0; self.tMult = tMult; self.etaMin = etaMin
+        tI = t0; tCur = -1
+        super.init(optimizer)
+    }
+    public override func getLR() -> [Double] {
+        baseLRs.map { etaMin + ($0 - etaMin) * (1 + cos(Double.pi * tCur / Double(tI))) / 2 }
+    }
+    // PyTorch's overridden step() never counts `_step_count` (its state dict keeps 0); neither do these.
+    public override func step() {
+        if lastEpoch < 0 { step(epoch: 0.0); return }
+        tCur += 1
+        if tCur >= Double(tI) {
+            tCur = tCur.truncatingRemainder(dividingBy: Double(tI))
+            tI *= tMult
+        }
+        lastEpoch += 1
+        apply()
+    }
+    public override func step(epoch: Int) { step(epoch: Double(epoch)) }
+    /// Jumps to a (possibly fractional) epoch, as PyTorch's `step(epoch + i / iters)`.
+    public func step(epoch: Double) {
+        if epoch < 0 { fail("Expected non-negative epoch, but got \(epoch)") }
+        if epoch >= Double(t0) {
+            if tMult == 1 {
+                tCur = epoch.truncatingRemainder(dividingBy: Double(t0))
+            } else {
+                let n = Int(Foundation.log(epoch / Double(t0) * Double(tMult - 1) + 1) / Foundation.log(Double(tMult)))
+                let pw = pow(Double(tMult), Double(n))
+                tCur = epoch - Double(t0) * (pw - 1) / Double(tMult - 1)
+                tI = t0 * Int(pw)
+            }
+        } else {
+            tI = t0
+            tCur = epoch
+        }
+        lastEpoch = Int(epoch.rounded(.down))
+        apply()
+    }
+    private func apply() {
+        for (g, lr) in zip(optimizer.paramGroups, getLR()) { g.lr = lr }
+        lastLR = optimizer.paramGroups.map(\.lr)
+    }
+    public override func stateDict() -> StateDict {
+        var d = super.stateDict()
+        d["T_0"] = scalarTensor(Double(t0)); d["T_i"] = scalarTensor(Double(tI)); d["T_mult"] = scalarTensor(Double(tMult))
+        d["eta_min"] = scalarTensor(etaMin); d["T_cur"] = scalarTensor(tCur)
+        return d
+    }
+    public override func loadStateDict(_ d: StateDict) throws {
+        try super.loadStateDict(d)
+        tI = Int(try scalar(d, "T_i")); tCur = try scalar(d, "T_cur")
     }
 }
