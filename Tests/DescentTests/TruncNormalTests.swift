@@ -36,3 +36,20 @@ extension Core {
     }
 }
 }
+
+extension Core {
+@Suite struct OrthogonalInitTests {
+    /// PyTorch: torch.manual_seed(0); w = torch.empty(3, 5); torch.nn.init.orthogonal_(w)
+    ///   w = torch.empty(4, 2, 1); torch.nn.init.orthogonal_(w, gain=2.0); torch.rand(1)
+    @Test func orthogonalMatchesPyTorch() {
+        manualSeed(0)
+        let w = orthogonal_(Tensor.empty(3, 5))
+        expectValues(w, [0.5222306251525879, -0.09944058954715729, -0.7383733987808228, 0.19263656437397003, -0.3675355315208435, -0.5364793539047241, 0.2105625420808792, -0.14289414882659912, -0.35876867175102234, -0.7202220559120178, -0.440916508436203, 0.06626057624816895, -0.04565519466996193, 0.8897528648376465, -0.08635801076889038], shape: [3, 5], atol: 1e-6)
+        // rows orthonormal: W Wᵀ = I
+        expectValues(w.matmul(w.t()), [1, 0, 0, 0, 1, 0, 0, 0, 1], atol: 1e-6)
+        let v = orthogonal_(Tensor.empty(4, 2, 1), gain: 2)
+        expectValues(v, [0.11500763893127441, -0.7966901063919067, 0.3497195243835449, -1.2770681381225586, -1.4144831895828247, 0.6975764632225037, 1.3651765584945679, 1.1170361042022705], shape: [4, 2, 1], atol: 2e-6)
+        expectValues(Tensor.rand(1), [0.2782524824142456], atol: 0, rtol: 0)
+    }
+}
+}

@@ -62,3 +62,72 @@ public enum FanMode: Sendable { case fanIn, fanOut }
     let fan = mode == .fanIn ? fi : fo
     return normal_(t, mean: 0, std: calculateGain(nonlinearity, param: a) / Double(fan).squareRoot(), generator: generator)
 }
+
+/// Fills a (semi-)orthogonal matrix, as PyTorch's `nn.init.orthogonal_` does: N(0, 1) draws shaped
+/// (rows, numel / rows), transposed when wider than tall, Q of their QR decomposition with R's diagonal
+/// made positive, times `gain`. The QR runs in double precision (PyTorch calls LAPACK in the tensor's
+/// precision), so float32 results agree with PyTorch's to float32 rounding.
+@discardableResult public func orthogonal_(_ t: Tensor, gain: Double = 1, generator: Generator? = nil) -> Tensor {
+    if t.rank < 2 { fail("Only tensors with 2 or more dimensions are supported") }
+    if t.count == 0 { return t }
+    let rows = t.shape[0], cols = t.count / rows
+    return noGrad {
+        let flat = Tensor.empty([rows, cols], dtype: t.dtype).normal_(0, 1, generator: generator)
+        let a = rows < cols ? flat.t() : flat
+        let m = a.shape[0], n = a.shape[1]
+        var q = householderQ(a.toDoubles(), rows: m, cols: n, strides: (n, 1))
+        if rows < cols {   // back to (rows, cols): q is (cols, rows) row-major, transpose it
+            var tq = [Double](repeating: 0, count: q.count)
+            for i in 0..<m { for j in 0..<n { tq[j * m + i] = q[i * n + j] } }
+            q = tq
+        }
+        let qt = Tensor(flat: q, shape: [rows, cols]).to(dtype: t.dtype)
+        t.copy_(qt.reshape(t.shape))
+        return t.mul_(gain)
+    }
+}
+
+/// The m×n (m ≥ n) orthonormal factor Q of A = QR with R's diagonal non-negative, by Householder
+/// reflections in double precision. `a` holds A's elements at `i * strides.0 + j * strides.1`.
+func householderQ(_ a: [Double], rows m: Int, cols n: Int, strides: (Int, Int)) -> [Double] {
+    var r = [Double](repeating: 0, count: m * n)          // working copy, row-major
+    for i in 0..<m { for j in 0..<n { r[i * n + j] = a[i * strides.0 + j * strides.1] } }
+    var vs: [[Double]] = [], diagSign = [Double](repeating: 1, count: n)
+    for k in 0..<n {
+        var norm = 0.0
+        for i in k..<m { norm += r[i * n + k] * r[i * n + k] }
+        norm = norm.squareRoot()
+        var v = [Double](repeating: 0, count: m - k)
+        for i in k..<m { v[i - k] = r[i * n + k] }
+        let alpha = v[0] >= 0 ? -norm : norm                // reflect onto -sign(x0)·|x| e1
+        v[0] -= alpha
+        let vn = v.reduce(0) { $0 + $1 * $1 }
+        if vn > 0 {
+            for j in k..<n {
+                var s = 0.0
+                for i in k..<m { s += v[i - k] * r[i * n + j] }
+                let f = 2 * s / vn
+                for i in k..<m { r[i * n + j] -= f * v[i - k] }
+            }
+        }
+        vs.append(v)
+        diagSign[k] = r[k * n + k] < 0 ? -1 : 1
+    }
+    // Q = H0 H1 ... H(n-1) applied to the first n columns of the identity
+    var q = [Double](repeating: 0, count: m * n)
+    for i in 0..<n { q[i * n + i] = 1 }
+    for k in stride(from: n - 1, through: 0, by: -1) {
+        let v = vs[k]
+        let vn = v.reduce(0) { $0 + $1 * $1 }
+        if vn == 0 { continue }
+        for j in 0..<n {
+            var s = 0.0
+            for i in k..<m { s += v[i - k] * q[i * n + j] }
+            let f = 2 * s / vn
+            for i in k..<m { q[i * n + j] -= f * v[i - k] }
+        }
+    }
+    // make R's diagonal positive: flip the matching columns of Q
+    for j in 0..<n where diagSign[j] < 0 { for i in 0..<m { q[i * n + j] = -q[i * n + j] } }
+    return q
+}
