@@ -83,11 +83,7 @@ func convImpl(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, dims: Int, str
         return convImpl(input.unsqueeze(0), weight, bias, dims: dims, stride: stride, padding: spec, dilation: dilation,
                         groups: groups).squeeze(dim: 0)
     }
-    checkSameDevice(input, weight)
-    if input.dtype != weight.dtype {
-        fail("Input type (\(legacyTypeName(input.dtype))) and weight type (\(legacyTypeName(weight.dtype))) should be the same or input should be a MKLDNN tensor and weight is a dense tensor")
-    }
-    checkFloatCPU(input, name)
+    checkConvOperands(input, weight, name)
     if weight.rank != dims + 2 {
         let spatial = dims == 2 ? "kH, kW" : "kW"
         fail("\(name): expected a \(dims + 2)-D weight (out_channels, in_channels/groups, \(spatial)), but got weight of size \(shapeString(weight.shape))")
@@ -163,6 +159,15 @@ func convImpl(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, dims: Int, str
     return out
 }
 
+/// Device, dtype and float checks shared by the convolutions, with PyTorch's messages.
+private func checkConvOperands(_ input: Tensor, _ weight: Tensor, _ name: String) {
+    checkSameDevice(input, weight)
+    if input.dtype != weight.dtype {
+        fail("Input type (\(legacyTypeName(input.dtype))) and weight type (\(legacyTypeName(weight.dtype))) should be the same or input should be a MKLDNN tensor and weight is a dense tensor")
+    }
+    checkFloatCPU(input, name)
+}
+
 /// The C kernels' description of a window op.
 func windowGeometry(n: Int, c: Int, h: Int, w: Int, oc: Int, oh: Int, ow: Int, kernel: (Int, Int), stride: (Int, Int),
                     padding: (Int, Int), dilation: (Int, Int), groups: Int) -> dk_window2d {
@@ -204,11 +209,7 @@ public func convTranspose2d(_ input: Tensor, _ weight: Tensor, _ bias: Tensor? =
         return convTranspose2d(input.unsqueeze(0), weight, bias, stride: stride, padding: padding, outputPadding: outputPadding,
                                groups: groups, dilation: dilation).squeeze(dim: 0)
     }
-    checkSameDevice(input, weight)
-    if input.dtype != weight.dtype {
-        fail("Input type (\(legacyTypeName(input.dtype))) and weight type (\(legacyTypeName(weight.dtype))) should be the same or input should be a MKLDNN tensor and weight is a dense tensor")
-    }
-    checkFloatCPU(input, "conv_transpose2d")
+    checkConvOperands(input, weight, "conv_transpose2d")
     if weight.rank != 4 {
         fail("conv_transpose2d: expected a 4-D weight (in_channels, out_channels/groups, kH, kW), but got weight of size \(shapeString(weight.shape))")
     }
