@@ -59,6 +59,25 @@ extension Core {
                         "0.09924038765061041 18 1.0", "0.0986522435289912 54 4.0"])
     }
 
+    /// PyTorch: o = mk(); s = ConstantLR(o, factor=0.5, total_iters=3)
+    ///   o = mk(1.0); s = ChainedScheduler([ConstantLR(o, factor=0.1, total_iters=2), ExponentialLR(o, gamma=0.9)])
+    ///   o = mk(1.0); s = SequentialLR(o, [ConstantLR(o, factor=0.1, total_iters=2), ExponentialLR(o, gamma=0.9)], milestones=[3])
+    @Test func constantAndChained() {
+        func run(_ o: SGD, _ s: LRScheduler, _ n: Int) -> [Double] {
+            var seq = [s.getLastLR()[0]]
+            for _ in 0..<n { o.step(); s.step(); seq.append(s.getLastLR()[0]) }
+            return seq
+        }
+        let o1 = sgd()
+        #expect(run(o1, ConstantLR(o1, factor: 0.5, totalIters: 3), 5) == [0.05, 0.05, 0.05, 0.1, 0.1, 0.1])
+        let o2 = sgd(1.0)
+        let chain = ChainedScheduler([ConstantLR(o2, factor: 0.1, totalIters: 2), ExponentialLR(o2, gamma: 0.9)])
+        #expect(run(o2, chain, 5) == [0.1, 0.09000000000000001, 0.8100000000000002, 0.7290000000000002, 0.6561000000000002, 0.5904900000000002])
+        let o3 = sgd(1.0)
+        let seq = SequentialLR(o3, schedulers: [ConstantLR(o3, factor: 0.1, totalIters: 2), ExponentialLR(o3, gamma: 0.9)], milestones: [3])
+        #expect(run(o3, seq, 6) == [0.1, 0.1, 1.0, 1.0, 0.9, 0.81, 0.7290000000000001])
+    }
+
     /// PyTorch: SequentialLR(o, [LinearLR(o)], milestones=[2]) -> ValueError: Sequential Schedulers expects number of
     /// schedulers provided to be one more than the number of milestone points, but got number of schedulers 1 and the
     /// number of milestones to be equal to 1

@@ -523,7 +523,9 @@ public final class SequentialLR: LRScheduler {
         lastLR = schedulers[0].getLastLR()
     }
     static func undo(_ s: LRScheduler) {
-        if let seq = s as? SequentialLR { seq.schedulers.forEach(undo) } else { s.lastEpoch -= 1 }
+        if let seq = s as? SequentialLR { seq.schedulers.forEach(undo) }
+        else if let chain = s as? ChainedScheduler { chain.schedulers.forEach(undo) }
+        else { s.lastEpoch -= 1 }
     }
     public override func step() {
         lastEpoch += 1
@@ -599,5 +601,43 @@ public final class CosineAnnealingWarmRestarts: LRScheduler {
     public override func loadStateDict(_ d: StateDict) throws {
         try super.loadStateDict(d)
         tI = Int(try scalar(d, "T_i")); tCur = try scalar(d, "T_cur")
+    }
+}
+
+/// Multiplies the learning rate by `factor` until epoch `totalIters`, then restores it (PyTorch's `ConstantLR`).
+public final class ConstantLR: LRScheduler {
+    public let factor: Double, totalIters: Int
+    public init(_ optimizer: Optimizer, factor: Double = 1.0 / 3, totalIters: Int = 5) {
+        if factor > 1 || factor < 0 { fail("Constant multiplicative factor expected to be between 0 and 1.") }
+        self.factor = factor; self.totalIters = totalIters
+        super.init(optimizer)
+    }
+    public override func getLR() -> [Double] {
+        let groups = optimizer.paramGroups
+        if lastEpoch == 0 { return groups.map { $0.lr * factor } }
+        if lastEpoch != totalIters { return groups.map(\.lr) }
+        return groups.map { $0.lr * (1.0 / factor) }
+    }
+    public override func closedFormLR() -> [Double]? {
+        baseLRs.map { $0 * (factor + (lastEpoch >= totalIters ? 1 : 0) * (1 - factor)) }
+    }
+}
+
+/// Steps several schedulers together each epoch, their effects multiplying (PyTorch's `ChainedScheduler`).
+public final class ChainedScheduler: LRScheduler {
+    public let schedulers: [LRScheduler]
+    public init(_ schedulers: [LRScheduler], optimizer: Optimizer? = nil) {
+        guard let first = schedulers.first else { fail("ChainedScheduler expects at least one scheduler") }
+        let opt = optimizer ?? first.optimizer
+        for (i, s) in schedulers.enumerated() where s.optimizer !== opt {
+            fail("ChainedScheduler expects all schedulers to belong to the same optimizer, but got scheduler \(type(of: s)) at index \(i) has \(s.optimizer), which is different from \(type(of: opt)).")
+        }
+        self.schedulers = schedulers
+        super.init(noInitialStep: opt)
+        lastLR = schedulers.last!.optimizer.paramGroups.map(\.lr)
+    }
+    public override func step() {
+        for s in schedulers { s.step() }
+        lastLR = schedulers.last!.optimizer.paramGroups.map(\.lr)
     }
 }
