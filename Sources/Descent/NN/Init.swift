@@ -75,7 +75,7 @@ public enum FanMode: Sendable { case fanIn, fanOut }
         let flat = Tensor.empty([rows, cols], dtype: t.dtype).normal_(0, 1, generator: generator)
         let a = rows < cols ? flat.t() : flat
         let m = a.shape[0], n = a.shape[1]
-        var q = householderQ(a.toDoubles(), rows: m, cols: n, strides: (n, 1))
+        var q = householderQ(a.toDoubles(), rows: m, cols: n)
         if rows < cols {   // back to (rows, cols): q is (cols, rows) row-major, transpose it
             var tq = [Double](repeating: 0, count: q.count)
             for i in 0..<m { for j in 0..<n { tq[j * m + i] = q[i * n + j] } }
@@ -88,10 +88,9 @@ public enum FanMode: Sendable { case fanIn, fanOut }
 }
 
 /// The m×n (m ≥ n) orthonormal factor Q of A = QR with R's diagonal non-negative, by Householder
-/// reflections in double precision. `a` holds A's elements at `i * strides.0 + j * strides.1`.
-func householderQ(_ a: [Double], rows m: Int, cols n: Int, strides: (Int, Int)) -> [Double] {
-    var r = [Double](repeating: 0, count: m * n)          // working copy, row-major
-    for i in 0..<m { for j in 0..<n { r[i * n + j] = a[i * strides.0 + j * strides.1] } }
+/// reflections in double precision; `a` is A row-major.
+func householderQ(_ a: [Double], rows m: Int, cols n: Int) -> [Double] {
+    var r = a                                             // working copy, row-major
     var vs: [[Double]] = [], diagSign = [Double](repeating: 1, count: n)
     for k in 0..<n {
         var norm = 0.0

@@ -192,14 +192,19 @@ public final class Identity: Module {
     public override func forward(_ x: Tensor) -> Tensor { x }
 }
 
-/// Zeroes each element with probability `p` while training and scales the rest by 1/(1-p)
-/// (PyTorch's `nn.Dropout`, with PyTorch's non-MKL random stream, which torch 2.13 x86 also uses).
-public final class Dropout: Module {
+/// The common part of the dropout layers (PyTorch's `_DropoutNd`): the probability, checked, and the repr.
+open class DropoutBase: Module {
+    /// The probability of zeroing an element (or a channel).
     public let p: Double
     public init(_ p: Double = 0.5) { checkDropoutP(p); self.p = p; super.init() }
     public convenience init(p: Double) { self.init(p) }
+    open override func extraRepr() -> String { "p=\(formatPyFloat(p)), inplace=False" }
+}
+
+/// Zeroes each element with probability `p` while training and scales the rest by 1/(1-p)
+/// (PyTorch's `nn.Dropout`, with PyTorch's non-MKL random stream, which torch 2.13 x86 also uses).
+public final class Dropout: DropoutBase {
     public override func forward(_ x: Tensor) -> Tensor { dropout(x, p: p, training: isTraining) }
-    public override func extraRepr() -> String { "p=\(formatPyFloat(p)), inplace=False" }
 }
 
 /// PyTorch's `F.dropout`: x * (mask / (1 - p)) with mask ~ Bernoulli(1 - p).

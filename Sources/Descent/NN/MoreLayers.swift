@@ -275,22 +275,14 @@ public func groupNorm(_ x: Tensor, numGroups: Int, weight: Tensor? = nil, bias: 
 
 /// Zeroes whole channels with probability `p` while training and scales the rest by 1/(1-p)
 /// (PyTorch's `nn.Dropout1d`, for (N, C, L) or (C, L) inputs).
-public final class Dropout1d: Module {
-    public let p: Double
-    public init(_ p: Double = 0.5) { checkDropoutP(p); self.p = p; super.init() }
-    public convenience init(p: Double) { self.init(p) }
+public final class Dropout1d: DropoutBase {
     public override func forward(_ x: Tensor) -> Tensor { dropout1d(x, p: p, training: isTraining) }
-    public override func extraRepr() -> String { "p=\(formatPyFloat(p)), inplace=False" }
 }
 
 /// Zeroes whole channels (2-D feature maps) with probability `p` while training and scales the
 /// rest by 1/(1-p) (PyTorch's `nn.Dropout2d`, for (N, C, H, W) inputs).
-public final class Dropout2d: Module {
-    public let p: Double
-    public init(_ p: Double = 0.5) { checkDropoutP(p); self.p = p; super.init() }
-    public convenience init(p: Double) { self.init(p) }
+public final class Dropout2d: DropoutBase {
     public override func forward(_ x: Tensor) -> Tensor { dropout2d(x, p: p, training: isTraining) }
-    public override func extraRepr() -> String { "p=\(formatPyFloat(p)), inplace=False" }
 }
 
 func checkDropoutP(_ p: Double) {

@@ -51,9 +51,7 @@ open class LRScheduler {
     open func step() {
         stepCount += 1
         lastEpoch += 1
-        let values = getLR()
-        for (g, lr) in zip(optimizer.paramGroups, values) { g.lr = lr }
-        lastLR = optimizer.paramGroups.map(\.lr)
+        setLRs(getLR())
     }
 
     /// Jumps to `epoch` and sets the learning rates from the closed form where the scheduler has one
@@ -61,7 +59,10 @@ open class LRScheduler {
     open func step(epoch: Int) {
         stepCount += 1
         lastEpoch = epoch
-        let values = closedFormLR() ?? getLR()
+        setLRs(closedFormLR() ?? getLR())
+    }
+    /// Sets the groups' learning rates and records them as the last ones.
+    func setLRs(_ values: [Double]) {
         for (g, lr) in zip(optimizer.paramGroups, values) { g.lr = lr }
         lastLR = optimizer.paramGroups.map(\.lr)
     }
@@ -193,7 +194,7 @@ public final class MultiStepLR: LRScheduler {
         return groups.map { $0.lr * pow(gamma, Double(hits)) }
     }
     public override func closedFormLR() -> [Double]? {
-        let passed = milestones.filter { $0 <= lastEpoch }.count   // Python's bisect_right
+        let passed = bisectRight(milestones, lastEpoch)
         return baseLRs.map { $0 * pow(gamma, Double(passed)) }
     }
     public override func stateDict() -> StateDict {
@@ -492,6 +493,9 @@ public final class ReduceLROnPlateau: LRScheduler {
     }
 }
 
+/// Python's `bisect_right` on sorted values: how many are <= x.
+func bisectRight(_ sorted: [Int], _ x: Int) -> Int { sorted.filter { $0 <= x }.count }
+
 /// Python's floor division of integers.
 func floorDiv(_ a: Int, _ b: Int) -> Int { let q = a / b; return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q }
 
@@ -529,7 +533,7 @@ public final class SequentialLR: LRScheduler {
     }
     public override func step() {
         lastEpoch += 1
-        let idx = milestones.filter { $0 <= lastEpoch }.count   // Python's bisect_right
+        let idx = bisectRight(milestones, lastEpoch)
         let s = schedulers[idx]
         if idx > 0 && milestones[idx - 1] == lastEpoch { s.step(epoch: 0) } else { s.step() }
         lastLR = s.getLastLR()
@@ -566,7 +570,7 @@ public final class CosineAnnealingWarmRestarts: LRScheduler {
             tI *= tMult
         }
         lastEpoch += 1
-        apply()
+        setLRs(getLR())
     }
     public override func step(epoch: Int) { step(epoch: Double(epoch)) }
     /// Jumps to a (possibly fractional) epoch, as PyTorch's `step(epoch + i / iters)`.
@@ -586,11 +590,7 @@ public final class CosineAnnealingWarmRestarts: LRScheduler {
             tCur = epoch
         }
         lastEpoch = Int(epoch.rounded(.down))
-        apply()
-    }
-    private func apply() {
-        for (g, lr) in zip(optimizer.paramGroups, getLR()) { g.lr = lr }
-        lastLR = optimizer.paramGroups.map(\.lr)
+        setLRs(getLR())
     }
     public override func stateDict() -> StateDict {
         var d = super.stateDict()
