@@ -1,5 +1,3 @@
-import CDescentKernels
-
 /// Every differentiable operation, as a value: its metadata (shapes, dims, scalars) lives in the
 /// case; saved tensors live in the node. `name` is PyTorch's `grad_fn` name and `backward` is the
 /// derivative rule, written with public tensor ops so that every backend gets gradients for free.
@@ -16,7 +14,7 @@ enum Op {
     case softmax(dim: Int), logSoftmax(dim: Int)
     case mm, bmm, dot, addmm(biasShape: [Int], beta: Double, alpha: Double)
     case view(inShape: [Int]), expand(inShape: [Int]), squeeze(inShape: [Int], dim: Int?), unsqueeze(dim: Int)
-    case permute([Int]), transpose(Int, Int), clone, toCopy(DType)
+    case permute([Int]), transpose(Int, Int), clone, toCopy(DType), toCopyDevice(Device)
     case tOp, unsafeView(inShape: [Int]), squeezeDims(inShape: [Int]), mv
     case basicIndex(String, inShape: [Int], [BasicIndex]), indexSelect(String, inShape: [Int], dim: Int)
     case cat(dim: Int, sizes: [Int]), stack(dim: Int)
@@ -92,7 +90,7 @@ enum Op {
         case .squeezeDims: return "SqueezeBackward4"
         case .mv: return "MvBackward0"
         case .clone: return "CloneBackward0"
-        case .toCopy: return "ToCopyBackward0"
+        case .toCopy, .toCopyDevice: return "ToCopyBackward0"
         case .basicIndex(let n, _, _): return n
         case .indexSelect(let n, _, _): return n
         case .cat: return "CatBackward0"
@@ -146,13 +144,13 @@ enum Op {
         // fused kernels; recorded ops instead when the gradient itself is being differentiated (create_graph)
         case .tanh:
             if recording(g, s[0]) { return [g * (1 - s[0] * s[0])] }
-            return [binaryKernel(g, s[0], op: Int32(DK_TANH_BWD), compute: g.dtype, output: g.dtype)]
+            return [binaryKernel(g, s[0], op: .tanhBackward, compute: g.dtype, output: g.dtype)]
         case .sigmoid:
             if recording(g, s[0]) { return [g * ((1 - s[0]) * s[0])] }
-            return [binaryKernel(g, s[0], op: Int32(DK_SIGMOID_BWD), compute: g.dtype, output: g.dtype)]
+            return [binaryKernel(g, s[0], op: .sigmoidBackward, compute: g.dtype, output: g.dtype)]
         case .relu:
             if recording(g, s[0]) { return [g * (s[0] .> 0).to(dtype: g.dtype)] }
-            return [binaryKernel(g, s[0], op: Int32(DK_RELU_BWD), compute: g.dtype, output: g.dtype)]
+            return [binaryKernel(g, s[0], op: .reluBackward, compute: g.dtype, output: g.dtype)]
         case .leakyRelu(let slope):
             return [g * Descent.where(s[0] .> 0, Tensor.onesLike(g), Tensor.fullLike(g, slope))]
         case .elu(let alpha):
@@ -190,7 +188,7 @@ enum Op {
             let idx = keepDim ? s[0] : s[0].unsqueeze(dim)
             let gg = keepDim ? g : g.unsqueeze(dim)
             var rshape = [Int](repeating: 1, count: inShape.count); rshape[dim] = inShape[dim]
-            let ar = Tensor.arange(0, inShape[dim]).reshape(rshape)
+            let ar = Tensor.arange(0, inShape[dim]).reshape(rshape).to(g.device)
             let mask = (ar .== idx).to(dtype: g.dtype)
             return [mask * gg]
         case .variance(let dims, let correction, let keepDim):
@@ -242,15 +240,16 @@ enum Op {
         case .mv: return [needs(0) ? g.outer(s[1]) : nil, needs(1) ? s[0].t().matmul(g) : nil]
         case .clone: return [g]
         case .toCopy(let src): return [g.to(dtype: src)]
+        case .toCopyDevice(let src): return [g.to(src)]
         case .basicIndex(_, let inShape, let basic):
-            let z = Tensor.zeros(inShape, dtype: g.dtype)
+            let z = Tensor.zeros(inShape, dtype: g.dtype, device: g.device)
             copyStrided(from: g, into: z.basicView(basic))
             return [z]
         case .indexSelect(_, let inShape, let dim):
-            let z = Tensor.zeros(inShape, dtype: g.dtype)
+            let z = Tensor.zeros(inShape, dtype: g.dtype, device: g.device)
             let gc = g.contiguous()
             let outer = inShape[..<dim].reduce(1, *), inner = inShape[(dim + 1)...].reduce(1, *)
-            dk_index_add(g.dtype.code, Int64(outer), Int64(inShape[dim]), Int64(inner), z.rawPointer, s[0].pointer(Int64.self), Int64(s[0].count), gc.rawPointer)
+            Kernels.indexAdd(z, outer, inShape[dim], inner, s[0], gc)
             return [z]
         case .cat(let dim, let sizes):
             var start = 0
@@ -290,7 +289,7 @@ func expandReduced(_ g: Tensor, inShape: [Int], dims: [Int]?, keepDim: Bool) -> 
 
 extension Tensor {
     /// Elementwise error function.
-    public func erf() -> Tensor { unary(Int32(DK_ERF), 0, 0, .erf, save: .input) }
+    public func erf() -> Tensor { unary(.erf, 0, 0, .erf, save: .input) }
 }
 
 /// The gradient of `mat2` in `mat1.mm(mat2)`: aᵀ·g, laid out like mat2 (PyTorch's

@@ -1,4 +1,3 @@
-import CZlib
 import Foundation
 
 /// Errors reading dataset files. Each names the file.
@@ -24,32 +23,6 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Reads a whole file, inflating it when it is gzip (zlib's gzread reads plain files as they are).
-/// A gzip stream that fails its CRC check or ends early is an error.
-func readMaybeGzip(_ path: String) throws -> [UInt8] {
-    guard FileManager.default.fileExists(atPath: path) else { throw DatasetError.unreadable(path: path, reason: "no such file") }
-    guard let f = gzopen(path, "rb") else { throw DatasetError.unreadable(path: path, reason: "cannot open") }
-    defer { gzclose(f) }
-    var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { gzread(f, $0.baseAddress, UInt32($0.count)) }
-        if n < 0 {
-            var err: Int32 = 0
-            let msg = gzerror(f, &err).map { String(cString: $0) } ?? "inflate error"
-            throw DatasetError.unreadable(path: path, reason: "corrupt gzip data (\(msg))")
-        }
-        if n == 0 { break }
-        out.append(contentsOf: chunk[0..<Int(n)])
-    }
-    // gzread returns 0 at a premature end of a gzip member; gzerror tells
-    var err: Int32 = 0
-    let msg = gzerror(f, &err)
-    if err != Z_OK && err != Z_STREAM_END {
-        throw DatasetError.unreadable(path: path, reason: "corrupt gzip data (\(msg.map { String(cString: $0) } ?? "error \(err)"))")
-    }
-    return out
-}
 
 /// Parses an IDX file (big-endian magic 0x0000 08 nd, nd uint32 sizes, uint8 data) into a uint8 tensor.
 func readIDX(_ path: String, expectedMagic: UInt32) throws -> Tensor {
@@ -70,7 +43,7 @@ func readIDX(_ path: String, expectedMagic: UInt32) throws -> Tensor {
     let start = 4 + 4 * nd
     if b.count - start != n { throw DatasetError.truncated(path: path, expectedBytes: n, gotBytes: b.count - start) }
     let t = Tensor.empty(dims, dtype: .uint8)
-    b.withUnsafeBytes { t.rawPointer.copyMemory(from: $0.baseAddress! + start, byteCount: n) }
+    Kernels.copyBytesFromHost(b, start: start, into: t)
     return t
 }
 

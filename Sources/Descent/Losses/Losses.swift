@@ -1,4 +1,3 @@
-import CDescentKernels
 
 /// How a loss combines per-element values (PyTorch's `reduction=`).
 public enum Reduction: Sendable { case mean, sum, none }
@@ -123,31 +122,17 @@ private func fusedBCE(_ input: Tensor, _ target: Tensor, weight: Tensor?, posWei
     let shape = input.shape, n = input.count
     let x = input.contiguous(), y = target.contiguous()
     let w = weight.map { $0.expand(shape).contiguous() }, pw = posWeight.map { $0.expand(shape).contiguous() }
-    let l = Tensor(uninitializedShape: shape, dtype: dtype)
-    if logits {
-        dk_bce_logits_fwd(dtype.code, Int64(n), x.rawPointer, y.rawPointer, w?.rawPointer, pw?.rawPointer, l.rawPointer)
-    } else {
-        switch dk_bce_fwd(dtype.code, Int64(n), x.rawPointer, y.rawPointer, w?.rawPointer, l.rawPointer) {
-        case 1: fail("all elements of input should be between 0 and 1")
-        case 2: fail("all elements of target should be between 0 and 1")
-        default: break
-        }
-    }
+    let l = Tensor(uninitializedShape: shape, dtype: dtype, device: input.device)
+    Kernels.bceForward(logits: logits, x, y, weight: w, posWeight: pw, out: l)
     let out = noGrad { reduce(l, reduction) }
     if wantsGrad(input) {
         let divisor = reduction == .mean ? Double(Swift.max(n, 1)) : 1
         let name = logits ? "BinaryCrossEntropyWithLogitsBackward0" : "BinaryCrossEntropyBackward0"
         out.recorded(.custom(CustomBackward(name: name) { g, s, _ in
             let up = (reduction == .none ? g.expand(shape) : g).to(dtype: dtype).contiguous()
-            let stride: Int64 = reduction == .none ? 1 : 0
-            let gx = Tensor(uninitializedShape: shape, dtype: dtype)
-            if logits {
-                dk_bce_logits_bwd(dtype.code, Int64(n), s[0].rawPointer, s[1].rawPointer, w?.rawPointer, pw?.rawPointer,
-                                  up.rawPointer, stride, divisor, gx.rawPointer)
-            } else {
-                dk_bce_bwd(dtype.code, Int64(n), s[0].rawPointer, s[1].rawPointer, w?.rawPointer, up.rawPointer, stride,
-                           divisor, gx.rawPointer)
-            }
+            let gx = Tensor(uninitializedShape: shape, dtype: dtype, device: up.device)
+            Kernels.bceBackward(logits: logits, s[0], s[1], weight: w, posWeight: pw, upstream: up, upstreamIsElementwise: reduction == .none,
+                                divisor: divisor, gx: gx)
             return [gx]
         }), inputs: [input], saved: [x, y])
     }
@@ -176,32 +161,6 @@ private func rowsView(_ x: Tensor) -> (rows: Tensor, back: (Tensor) -> Tensor) {
 
 /// NLL on log-probabilities, or (fusedLogits) softmax + NLL on logits in one node whose backward is
 /// softmax(x) - onehot: PyTorch's `nll_loss` / `cross_entropy` with class-index targets.
-/// The loss and weight totals of PyTorch's `nll_loss_out_frame`: row losses added into level 0 of an
-/// 8-level cascade (16 rows per level) in the element type, skipping ignored rows; the levels are
-/// then added in order. Returns them as Doubles (exact conversions of `T` values).
-func nllCascade<T: BinaryFloatingPoint>(_ rowLoss: [T], _ rowW: [Double], _ targets: [Int], ignoreIndex: Int, weighted: Bool) -> (Double, Double) {
-    let levels = 8
-    let batch = rowLoss.count
-    let ceilLog2 = batch <= 2 ? 1 : 64 - (batch - 1).leadingZeroBitCount
-    let power = Swift.max(4, ceilLog2 / levels)
-    let mask = (1 << power) - 1
-    var loss = [T](repeating: 0, count: levels), wsum = [T](repeating: 0, count: levels)
-    var ignored = 0
-    for b in 0..<batch {
-        if targets[b] == ignoreIndex { ignored += 1; continue }
-        loss[0] += rowLoss[b]
-        if weighted { wsum[0] += T(rowW[b]) }
-        for j in 0..<(levels - 1) {
-            if b & (mask << (j * power)) != 0 { break }
-            wsum[j + 1] += wsum[j]; loss[j + 1] += loss[j]
-            wsum[j] = 0; loss[j] = 0
-        }
-    }
-    var total: T = 0, weightTotal: T = 0
-    for j in 0..<levels { total += loss[j]; weightTotal += wsum[j] }
-    return (Double(total), weighted ? Double(weightTotal) : Double(T(batch - ignored)))
-}
-
 func nllCore(_ input: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: Int, reduction: Reduction, fusedLogits: Bool) -> Tensor {
     if target.dtype != .int64 { fail("expected scalar type Long but found \(target.dtype.scalarTypeName)") }
     if !input.dtype.isFloatingPoint { fail("nll_loss expects a floating point input, got \(input.dtype)") }
@@ -216,31 +175,23 @@ func nllCore(_ input: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: In
     let t = target.reshape(-1).contiguous()
     if t.count != m { fail("Expected target size \(shapeString([m])), got \(shapeString(target.shape))") }
     let w = weight.map { $0.to(dtype: input.dtype).contiguous() }
-    let rowLoss = Tensor(uninitializedShape: [m], dtype: input.dtype)
-    var rowW = [Double](repeating: 0, count: m)
-    let bad = rowW.withUnsafeMutableBufferPointer { rw in
-        dk_nll_fwd(input.dtype.code, Int64(m), Int64(c), rows.rawPointer, t.pointer(Int64.self), w?.rawPointer, Int64(ignoreIndex), rowLoss.rawPointer, rw.baseAddress)
-    }
-    if bad >= 0 { fail("Target \(t.toArray(Int64.self)[Int(bad)]) is out of bounds.") }
-    let wsum = rowW.reduce(0, +)
+    checkSameDevice(input, target)
+    let rowLoss = Tensor(uninitializedShape: [m], dtype: input.dtype, device: input.device)
+    // each row's class weight (0 for ignored rows), in double
+    let rowW = Tensor(uninitializedShape: [m], dtype: .float64, device: input.device)
+    Kernels.nllForward(rows, t, weight: w, ignoreIndex: ignoreIndex, rowLoss: rowLoss, rowWeight: rowW)
     let out: Tensor = noGrad {
         if reduction != .none && input.rank <= 2 {
             // PyTorch's nll_loss_out_frame: an 8-level cascade over the rows, in the input's precision
-            let targets = t.toArray(Int.self)
-            let (total, weightTotal) = input.dtype == .float32
-                ? nllCascade(rowLoss.toArray(Float.self), rowW, targets, ignoreIndex: ignoreIndex, weighted: weight != nil)
-                : nllCascade(rowLoss.toArray(Double.self), rowW, targets, ignoreIndex: ignoreIndex, weighted: weight != nil)
-            return Tensor.scalar(reduction == .mean ? (input.dtype == .float32 ? Double(Float(total) / Float(weightTotal)) : total / weightTotal) : total,
-                                 dtype: input.dtype)
+            return Kernels.nllReduce(rowLoss, rowWeight: rowW, t, ignoreIndex: ignoreIndex, weighted: weight != nil, mean: reduction == .mean)
         }
         switch reduction {
         case .none: return rowLoss.reshape(target.shape)
         case .sum: return rowLoss.sum()
-        case .mean: return rowLoss.sum() / Tensor.scalar(wsum, dtype: input.dtype)
+        case .mean: return rowLoss.sum() / rowW.sum().to(dtype: input.dtype)
         }
     }
     if wantsGrad(input) {
-        let scale = reduction == .mean ? 1 / wsum : 1
         let dtype = input.dtype
         // PyTorch's node: NllLoss2DBackward0 for inputs of rank 3 and more, except that an
         // unreduced loss over a rank-3 or rank-5+ input is reshaped last (ViewBackward0).
@@ -248,17 +199,11 @@ func nllCore(_ input: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: In
             : (reduction == .none && input.rank != 4 ? "ViewBackward0" : "NllLoss2DBackward0")
         out.recorded(.custom(CustomBackward(name: name) { g, saved, _ in
             let up = g.to(dtype: dtype).contiguous()
-            let gx = Tensor(uninitializedShape: [m, c], dtype: dtype)
-            let upStride: Int64 = reduction == .none ? 1 : 0
-            rowW.withUnsafeBufferPointer { rw in
-                if fusedLogits {
-                    dk_ce_bwd(dtype.code, Int64(m), Int64(c), saved[0].rawPointer, saved[1].pointer(Int64.self), rw.baseAddress, up.rawPointer, upStride, scale, gx.rawPointer)
-                } else {
-                    dk_nll_bwd(dtype.code, Int64(m), Int64(c), saved[1].pointer(Int64.self), rw.baseAddress, up.rawPointer, upStride, scale, gx.rawPointer)
-                }
-            }
+            let gx = Tensor(uninitializedShape: [m, c], dtype: dtype, device: up.device)
+            Kernels.nllBackward(fromLogits: fusedLogits, logProbs: saved[0], saved[1], rowWeight: saved[2], upstream: up,
+                                upstreamIsElementwise: reduction == .none, mean: reduction == .mean, gx: gx)
             return [back(gx)]
-        }), inputs: [input], saved: [rows, t])
+        }), inputs: [input], saved: [rows, t, rowW])
     }
     return out
 }

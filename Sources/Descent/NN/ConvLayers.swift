@@ -37,36 +37,36 @@ public final class Conv2d: Module {
 
     /// A convolution with square kernels and equal stride/padding/dilation in both dims.
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                            dilation: Int = 1, groups: Int = 1, bias: Bool = true) {
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, device: Device = .cpu) {
         self.init(inChannels, outChannels, kernel: (kernelSize, kernelSize), stride: (stride, stride), padding: (padding, padding),
-                  mode: nil, dilation: (dilation, dilation), groups: groups, bias: bias)
+                  mode: nil, dilation: (dilation, dilation), groups: groups, bias: bias, device: device)
     }
 
     /// A convolution with (height, width) kernel size, stride, padding and dilation.
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-                            padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true) {
+                            padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true, device: Device = .cpu) {
         self.init(inChannels, outChannels, kernel: kernelSize, stride: stride, padding: padding, mode: nil,
-                  dilation: dilation, groups: groups, bias: bias)
+                  dilation: dilation, groups: groups, bias: bias, device: device)
     }
 
     /// A convolution with square kernels and PyTorch's `padding="same"` or `"valid"`.
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding,
-                            dilation: Int = 1, groups: Int = 1, bias: Bool = true) {
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, device: Device = .cpu) {
         self.init(inChannels, outChannels, kernelSize: (kernelSize, kernelSize), stride: (stride, stride), padding: padding,
-                  dilation: (dilation, dilation), groups: groups, bias: bias)
+                  dilation: (dilation, dilation), groups: groups, bias: bias, device: device)
     }
 
     /// A convolution with (height, width) sizes and PyTorch's `padding="same"` or `"valid"`.
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-                            padding: ConvPadding, dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true) {
+                            padding: ConvPadding, dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true, device: Device = .cpu) {
         if padding == .same && stride != (1, 1) { fail("padding='same' is not supported for strided convolutions") }
         let pads = padding == .same ? (dilation.0 * (kernelSize.0 - 1) / 2, dilation.1 * (kernelSize.1 - 1) / 2) : (0, 0)
         self.init(inChannels, outChannels, kernel: kernelSize, stride: stride, padding: pads, mode: padding,
-                  dilation: dilation, groups: groups, bias: bias)
+                  dilation: dilation, groups: groups, bias: bias, device: device)
     }
 
     private init(_ inChannels: Int, _ outChannels: Int, kernel kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int),
-                 mode: ConvPadding?, dilation: (Int, Int), groups: Int, bias: Bool) {
+                 mode: ConvPadding?, dilation: (Int, Int), groups: Int, bias: Bool, device: Device) {
         checkConvChannels(inChannels, outChannels, groups)
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -76,8 +76,8 @@ public final class Conv2d: Module {
         self.paddingMode = mode
         self.dilation = dilation
         self.groups = groups
-        weight = Parameter(Tensor.empty(outChannels, inChannels / groups, kernelSize.0, kernelSize.1))
-        self.bias = bias ? Parameter(Tensor.empty(outChannels)) : nil
+        weight = Parameter(Tensor.empty([outChannels, inChannels / groups, kernelSize.0, kernelSize.1], device: device))
+        self.bias = bias ? Parameter(Tensor.empty([outChannels], device: device)) : nil
         super.init()
         resetParameters()
     }
@@ -120,18 +120,18 @@ public final class Conv1d: Module {
     public var bias: Parameter?
 
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                            dilation: Int = 1, groups: Int = 1, bias: Bool = true) {
-        self.init(inChannels, outChannels, kernelSize, stride, padding, nil, dilation, groups, bias)
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, device: Device = .cpu) {
+        self.init(inChannels, outChannels, kernelSize, stride, padding, nil, dilation, groups, bias, device: device)
     }
     /// A convolution with PyTorch's `padding="same"` or `"valid"`.
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding,
-                            dilation: Int = 1, groups: Int = 1, bias: Bool = true) {
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, device: Device = .cpu) {
         if padding == .same && stride != 1 { fail("padding='same' is not supported for strided convolutions") }
         self.init(inChannels, outChannels, kernelSize, stride, padding == .same ? dilation * (kernelSize - 1) / 2 : 0, padding,
-                  dilation, groups, bias)
+                  dilation, groups, bias, device: device)
     }
     private init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: Int, _ stride: Int, _ padding: Int, _ mode: ConvPadding?,
-                 _ dilation: Int, _ groups: Int, _ bias: Bool) {
+                 _ dilation: Int, _ groups: Int, _ bias: Bool, device: Device) {
         checkConvChannels(inChannels, outChannels, groups)
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -141,8 +141,8 @@ public final class Conv1d: Module {
         self.paddingMode = mode
         self.dilation = dilation
         self.groups = groups
-        weight = Parameter(Tensor.empty(outChannels, inChannels / groups, kernelSize))
-        self.bias = bias ? Parameter(Tensor.empty(outChannels)) : nil
+        weight = Parameter(Tensor.empty([outChannels, inChannels / groups, kernelSize], device: device))
+        self.bias = bias ? Parameter(Tensor.empty([outChannels], device: device)) : nil
         super.init()
         resetParameters()
     }
@@ -182,13 +182,13 @@ public final class ConvTranspose2d: Module {
 
     /// A transposed convolution with square kernels and equal settings in both dims.
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                            outputPadding: Int = 0, groups: Int = 1, bias: Bool = true, dilation: Int = 1) {
+                            outputPadding: Int = 0, groups: Int = 1, bias: Bool = true, dilation: Int = 1, device: Device = .cpu) {
         self.init(inChannels, outChannels, kernelSize: (kernelSize, kernelSize), stride: (stride, stride), padding: (padding, padding),
-                  outputPadding: (outputPadding, outputPadding), groups: groups, bias: bias, dilation: (dilation, dilation))
+                  outputPadding: (outputPadding, outputPadding), groups: groups, bias: bias, dilation: (dilation, dilation), device: device)
     }
     /// A transposed convolution with (height, width) settings.
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
-                outputPadding: (Int, Int) = (0, 0), groups: Int = 1, bias: Bool = true, dilation: (Int, Int) = (1, 1)) {
+                outputPadding: (Int, Int) = (0, 0), groups: Int = 1, bias: Bool = true, dilation: (Int, Int) = (1, 1), device: Device = .cpu) {
         checkConvChannels(inChannels, outChannels, groups)
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -198,8 +198,8 @@ public final class ConvTranspose2d: Module {
         self.outputPadding = outputPadding
         self.groups = groups
         self.dilation = dilation
-        weight = Parameter(Tensor.empty(inChannels, outChannels / groups, kernelSize.0, kernelSize.1))
-        self.bias = bias ? Parameter(Tensor.empty(outChannels)) : nil
+        weight = Parameter(Tensor.empty([inChannels, outChannels / groups, kernelSize.0, kernelSize.1], device: device))
+        self.bias = bias ? Parameter(Tensor.empty([outChannels], device: device)) : nil
         super.init()
         resetParameters()
     }
@@ -344,17 +344,17 @@ open class BatchNormBase: Module {
     public let numBatchesTracked: Tensor?
 
     public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
-                trackRunningStats: Bool = true, bias: Bool = true) {
+                trackRunningStats: Bool = true, bias: Bool = true, device: Device = .cpu) {
         self.numFeatures = numFeatures
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
         self.trackRunningStats = trackRunningStats
-        weight = affine ? Parameter(Tensor.ones(numFeatures)) : nil
-        self.bias = affine && bias ? Parameter(Tensor.zeros(numFeatures)) : nil
-        runningMean = trackRunningStats ? Tensor.zeros(numFeatures) : nil
-        runningVar = trackRunningStats ? Tensor.ones(numFeatures) : nil
-        numBatchesTracked = trackRunningStats ? Tensor.zeros([], dtype: .int64) : nil
+        weight = affine ? Parameter(Tensor.ones([numFeatures], device: device)) : nil
+        self.bias = affine && bias ? Parameter(Tensor.zeros([numFeatures], device: device)) : nil
+        runningMean = trackRunningStats ? Tensor.zeros([numFeatures], device: device) : nil
+        runningVar = trackRunningStats ? Tensor.ones([numFeatures], device: device) : nil
+        numBatchesTracked = trackRunningStats ? Tensor.zeros([], dtype: .int64, device: device) : nil
         super.init()
     }
 
@@ -372,9 +372,8 @@ open class BatchNormBase: Module {
         checkInputDim(x)
         var factor = momentum ?? 0
         if isTraining, let nbt = numBatchesTracked {
-            let seen = nbt.item() + 1
-            noGrad { _ = nbt.fill_(seen) }
-            if momentum == nil { factor = 1 / seen }
+            noGrad { _ = nbt.add_(Tensor.wrap(1)) }   // PyTorch's num_batches_tracked.add_(1)
+            if momentum == nil { factor = 1 / nbt.item() }
         }
         let useBatchStats = isTraining || (runningMean == nil && runningVar == nil)
         let track = !isTraining || trackRunningStats

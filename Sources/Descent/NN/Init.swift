@@ -72,7 +72,7 @@ public enum FanMode: Sendable { case fanIn, fanOut }
     if t.count == 0 { return t }
     let rows = t.shape[0], cols = t.count / rows
     return noGrad {
-        let flat = Tensor.empty([rows, cols], dtype: t.dtype).normal_(0, 1, generator: generator)
+        let flat = Tensor.empty([rows, cols], dtype: t.dtype, device: t.device).normal_(0, 1, generator: generator)
         let a = rows < cols ? flat.t() : flat
         let m = a.shape[0], n = a.shape[1]
         var q = householderQ(a.toDoubles(), rows: m, cols: n)

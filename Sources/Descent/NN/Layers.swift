@@ -10,11 +10,12 @@ public final class Linear: Module {
     /// The bias, shaped (outFeatures), or nil.
     public var bias: Parameter?
 
-    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true) {
+    /// A layer whose parameters live on `device` (`.meta`: shapes only, nothing allocated or drawn).
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, device: Device = .cpu) {
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
-        weight = Parameter(Tensor.empty(outFeatures, inFeatures))
-        self.bias = bias ? Parameter(Tensor.empty(outFeatures)) : nil
+        weight = Parameter(Tensor.empty(outFeatures, inFeatures, device: device))
+        self.bias = bias ? Parameter(Tensor.empty(outFeatures, device: device)) : nil
         super.init()
         resetParameters()
     }
@@ -211,7 +212,7 @@ public final class Dropout: DropoutBase {
 public func dropout(_ x: Tensor, p: Double = 0.5, training: Bool = true) -> Tensor {
     if !training || p == 0 { return x }
     if p == 1 { return x * 0 }
-    let mask = Tensor.empty(x.shape, dtype: x.dtype).bernoulli_(1 - p)
+    let mask = Tensor.empty(x.shape, dtype: x.dtype, device: x.device).bernoulli_(1 - p)
     let scaled = noGrad { mask / Tensor.scalar(1 - p, dtype: x.dtype) }
     return x * scaled
 }

@@ -124,9 +124,31 @@ open class Module: CustomStringConvertible {
         }
     }
 
-    /// Moves the module's parameters to `device` in place and returns self (PyTorch's `module.to`).
+    /// Moves the module's parameters (and their gradients) and buffers to `device` in place and
+    /// returns self (PyTorch's `module.to`): the parameter objects stay the same, so an optimizer built
+    /// before still holds them. A module on the meta device has no values to move: use `toEmpty(device:)`.
     @discardableResult public func to(_ device: Device) -> Self {
-        if device.isCUDA { fail("Cannot move a module to \(device): \(CUDA.unavailableReason ?? "CUDA is not available")") }
+        _ = device.backend   // a device this build cannot use stops here, before anything moves
+        let tensors = parameters() as [Tensor] + namedBuffers().map { $0.1 }
+        if tensors.contains(where: { $0.device == .meta }) && device != .meta {
+            fail("Cannot copy out of meta tensor; no data! Please use torch.nn.Module.to_empty() instead of torch.nn.Module.to() when moving module from meta to a different device.")
+        }
+        noGrad {
+            for p in parameters() where p.device != device {
+                p.replaceData(with: p.detach().to(device))
+                if let g = p.grad { p.grad = g.to(device) }
+            }
+            for (_, b) in namedBuffers() where b.device != device { b.replaceData(with: b.to(device)) }
+        }
+        return self
+    }
+    /// Gives every parameter and buffer new, uninitialised memory on `device`, keeping shapes and dtypes
+    /// (PyTorch's `module.to_empty(device=...)`): how a model built on the meta device is materialised.
+    @discardableResult public func toEmpty(device: Device) -> Self {
+        noGrad {
+            for p in parameters() { p.replaceData(with: Tensor.empty(p.shape, dtype: p.dtype, device: device)); p.grad = nil }
+            for (_, b) in namedBuffers() { b.replaceData(with: Tensor.empty(b.shape, dtype: b.dtype, device: device)) }
+        }
         return self
     }
 

@@ -1,4 +1,3 @@
-import CDescentKernels
 
 /// A lookup table of `numEmbeddings` vectors of size `embeddingDim` (PyTorch's `nn.Embedding`):
 /// the weight is drawn from N(0, 1) as PyTorch does, and the row `paddingIdx` (if any) is zero and
@@ -11,14 +10,14 @@ public final class Embedding: Module {
     /// The table, shaped (numEmbeddings, embeddingDim).
     public var weight: Parameter
 
-    public init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIdx: Int? = nil) {
+    public init(_ numEmbeddings: Int, _ embeddingDim: Int, paddingIdx: Int? = nil, device: Device = .cpu) {
         if let p = paddingIdx, p >= numEmbeddings || p < -numEmbeddings {
             fail("Padding_idx must be within num_embeddings")
         }
         self.numEmbeddings = numEmbeddings
         self.embeddingDim = embeddingDim
         self.paddingIdx = paddingIdx.map { $0 < 0 ? $0 + numEmbeddings : $0 }
-        weight = Parameter(Tensor.empty(numEmbeddings, embeddingDim))
+        weight = Parameter(Tensor.empty([numEmbeddings, embeddingDim], device: device))
         super.init()
         resetParameters()
     }
@@ -48,18 +47,18 @@ public func embedding(_ indices: Tensor, _ weight: Tensor, paddingIdx: Int? = ni
     }
     if weight.rank != 2 { fail("'weight' must be 2-D") }
     let n = weight.shape[0], d = weight.shape[1]
-    let idx = indices.to(dtype: .int64).contiguous()
-    let p = idx.pointer(Int64.self)
-    for i in 0..<idx.count where p[i] < 0 || p[i] >= Int64(n) { fail("index out of range in self") }
+    checkSameDevice(weight, indices)
+    let idx = Kernels.checkedIndices(indices.to(dtype: .int64).contiguous(), size: n, dim: 0, wrapNegative: false,
+                                     message: "index out of range in self")
     let flat = idx.rank == 1 ? idx : idx.reshape(-1)
     let out = noGrad { weight.indexSelect(dim: 0, flat).reshape(indices.shape + [d]) }
     if wantsGrad(weight) {
         let pad = paddingIdx.map { $0 < 0 ? $0 + n : $0 }
         out.recorded(.custom(CustomBackward(name: "EmbeddingBackward0") { g, s, _ in
             // the rows' gradients summed into a zero table; the padding row gets none
-            let gw = Tensor.zeros([n, d], dtype: g.dtype)
+            let gw = Tensor.zeros([n, d], dtype: g.dtype, device: g.device)
             let gc = g.reshape(-1, d).contiguous()
-            dk_index_add(g.dtype.code, 1, Int64(n), Int64(d), gw.rawPointer, s[0].pointer(Int64.self), Int64(s[0].count), gc.rawPointer)
+            Kernels.indexAdd(gw, 1, n, d, s[0], gc)
             if let pad = pad { noGrad { gw[pad].fill_(0) } }
             return [gw]
         }), inputs: [weight], saved: [flat])
@@ -78,16 +77,16 @@ public final class LayerNorm: Module {
     /// The shift, shaped `normalizedShape`, or nil.
     public var bias: Parameter?
 
-    public init(_ normalizedShape: [Int], eps: Double = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true) {
+    public init(_ normalizedShape: [Int], eps: Double = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true, device: Device = .cpu) {
         self.normalizedShape = normalizedShape
         self.eps = eps
         self.elementwiseAffine = elementwiseAffine
-        weight = elementwiseAffine ? Parameter(Tensor.ones(normalizedShape)) : nil
-        self.bias = elementwiseAffine && bias ? Parameter(Tensor.zeros(normalizedShape)) : nil
+        weight = elementwiseAffine ? Parameter(Tensor.ones(normalizedShape, device: device)) : nil
+        self.bias = elementwiseAffine && bias ? Parameter(Tensor.zeros(normalizedShape, device: device)) : nil
         super.init()
     }
-    public convenience init(_ normalizedShape: Int, eps: Double = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true) {
-        self.init([normalizedShape], eps: eps, elementwiseAffine: elementwiseAffine, bias: bias)
+    public convenience init(_ normalizedShape: Int, eps: Double = 1e-5, elementwiseAffine: Bool = true, bias: Bool = true, device: Device = .cpu) {
+        self.init([normalizedShape], eps: eps, elementwiseAffine: elementwiseAffine, bias: bias, device: device)
     }
     public override func forward(_ x: Tensor) -> Tensor { layerNorm(x, normalizedShape, weight: weight, bias: bias, eps: eps) }
     public override func extraRepr() -> String {
@@ -161,36 +160,14 @@ public func adaptiveAvgPool2d(_ x: Tensor, _ outputSize: (Int?, Int?)) -> Tensor
     let planes = x.count / Swift.max(h * w, 1)
     let outShape = Array(x.shape[..<(x.rank - 2)]) + [oh, ow]
     let xc = x.contiguous()
-    func start(_ i: Int, _ o: Int, _ n: Int) -> Int { (i * n) / o }
-    func end(_ i: Int, _ o: Int, _ n: Int) -> Int { ((i + 1) * n + o - 1) / o }
-    func run<T: BinaryFloatingPoint>(_: T.Type, _ src: Tensor, _ dst: Tensor, backward: Bool) {
-        let s = src.pointer(T.self), d = dst.pointer(T.self)
-        for p in 0..<planes {
-            for i in 0..<oh {
-                let h0 = start(i, oh, h), h1 = end(i, oh, h)
-                for j in 0..<ow {
-                    let w0 = start(j, ow, w), w1 = end(j, ow, w)
-                    let kh = T(h1 - h0), kw = T(w1 - w0)
-                    if backward {   // grad_input += grad_output / kh / kw
-                        let delta = s[p * oh * ow + i * ow + j] / kh / kw
-                        for a in h0..<h1 { for b in w0..<w1 { d[p * h * w + a * w + b] += delta } }
-                    } else {        // sum in order, then / kh / kw
-                        var sum: T = 0
-                        for a in h0..<h1 { for b in w0..<w1 { sum += s[p * h * w + a * w + b] } }
-                        d[p * oh * ow + i * ow + j] = sum / kh / kw
-                    }
-                }
-            }
-        }
-    }
-    let out = Tensor(uninitializedShape: outShape, dtype: x.dtype)
-    if x.dtype == .float64 { run(Double.self, xc, out, backward: false) } else { run(Float.self, xc, out, backward: false) }
+    let out = Tensor(uninitializedShape: outShape, dtype: x.dtype, device: x.device)
+    Kernels.adaptiveAvgPool2d(xc, planes: planes, h: h, w: w, oh: oh, ow: ow, out: out, backward: false)
     if wantsGrad(x) {
         let inShape = x.shape
         out.recorded(.custom(CustomBackward(name: "AdaptiveAvgPool2DBackward0") { g, _, _ in
             let gc = g.contiguous()
-            let gx = Tensor.zeros(inShape, dtype: g.dtype)
-            if g.dtype == .float64 { run(Double.self, gc, gx, backward: true) } else { run(Float.self, gc, gx, backward: true) }
+            let gx = Tensor.zeros(inShape, dtype: g.dtype, device: g.device)
+            Kernels.adaptiveAvgPool2d(gc, planes: planes, h: h, w: w, oh: oh, ow: ow, out: gx, backward: true)
             return [gx]
         }), inputs: [x])
     }
@@ -211,14 +188,14 @@ public final class GroupNorm: Module {
     public var bias: Parameter?
 
     /// `bias: false` leaves out the shift (PyTorch 2.x's `bias` argument).
-    public init(_ numGroups: Int, _ numChannels: Int, eps: Double = 1e-5, affine: Bool = true, bias: Bool = true) {
+    public init(_ numGroups: Int, _ numChannels: Int, eps: Double = 1e-5, affine: Bool = true, bias: Bool = true, device: Device = .cpu) {
         if numGroups <= 0 || numChannels % numGroups != 0 { fail("num_channels must be divisible by num_groups") }
         self.numGroups = numGroups
         self.numChannels = numChannels
         self.eps = eps
         self.affine = affine
-        weight = affine ? Parameter(Tensor.ones(numChannels)) : nil
-        self.bias = affine && bias ? Parameter(Tensor.zeros(numChannels)) : nil
+        weight = affine ? Parameter(Tensor.ones([numChannels], device: device)) : nil
+        self.bias = affine && bias ? Parameter(Tensor.zeros([numChannels], device: device)) : nil
         super.init()
     }
     public override func forward(_ x: Tensor) -> Tensor { groupNorm(x, numGroups: numGroups, weight: weight, bias: bias, eps: eps) }
@@ -312,6 +289,6 @@ func featureDropout(_ x: Tensor, p: Double, training: Bool) -> Tensor {
     if !training || p == 0 { return x }
     if p == 1 { return x * 0 }
     let noiseShape = [x.shape[0], x.shape[1]] + Array(repeating: 1, count: x.rank - 2)
-    let noise = noGrad { Tensor.empty(noiseShape, dtype: x.dtype).bernoulli_(1 - p) / Tensor.scalar(1 - p, dtype: x.dtype) }
+    let noise = noGrad { Tensor.empty(noiseShape, dtype: x.dtype, device: x.device).bernoulli_(1 - p) / Tensor.scalar(1 - p, dtype: x.dtype) }
     return x * noise
 }

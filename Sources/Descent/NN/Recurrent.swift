@@ -1,4 +1,3 @@
-import CDescentKernels
 import Foundation
 
 // Recurrent layers (PyTorch's `nn.RNN`, `nn.LSTM`, `nn.GRU` and their cells). Parameters, their
@@ -66,11 +65,11 @@ func fusedRecurrentLayer(_ mode: RNNMode, x: Tensor, h0: Tensor, c0: Tensor?, wI
             case .lstm:
                 // the cell's pointwise math in one pass (the ops of `recurrentStep`, same order and rounding)
                 let dt = x.dtype
-                let act = Tensor(uninitializedShape: [n, 4 * hidden], dtype: dt), c2 = Tensor(uninitializedShape: [n, hidden], dtype: dt)
-                let tc = Tensor(uninitializedShape: [n, hidden], dtype: dt), h2 = Tensor(uninitializedShape: [n, hidden], dtype: dt)
+                let dev = x.device
+                let act = Tensor(uninitializedShape: [n, 4 * hidden], dtype: dt, device: dev), c2 = Tensor(uninitializedShape: [n, hidden], dtype: dt, device: dev)
+                let tc = Tensor(uninitializedShape: [n, hidden], dtype: dt, device: dev), h2 = Tensor(uninitializedShape: [n, hidden], dtype: dt, device: dev)
                 let xtc = xt.contiguous(), cPrev = c!.contiguous()
-                dk_lstm_cell_forward(dt.code, Int64(n), Int64(hidden), hw.contiguous().rawPointer, xtc.rawPointer, cPrev.rawPointer,
-                                     act.rawPointer, c2.rawPointer, tc.rawPointer, h2.rawPointer)
+                Kernels.lstmCellForward(hw.contiguous(), xtc, cPrev, activations: act, c: c2, tanhC: tc, h: h2)
                 h = h2
                 c = c2
                 acts.append([act, tc, cPrev])
@@ -96,7 +95,7 @@ func fusedRecurrentLayer(_ mode: RNNMode, x: Tensor, h0: Tensor, c0: Tensor?, wI
         let name = mode == .lstm ? "MkldnnRnnLayerBackward0" : "RnnLayerBackward0"
         y.recorded(.custom(CustomBackward(name: name) { gY, _, needs in
             let gy = gY.contiguous()
-            var dh = mode == .lstm ? Tensor.zeros([n, hidden], dtype: gy.dtype) : gy[seqLen]
+            var dh = mode == .lstm ? Tensor.zeros([n, hidden], dtype: gy.dtype, device: gy.device) : gy[seqLen]
             var dc: Tensor? = mode == .lstm ? gy[seqLen] : nil
             var dXW = [Tensor](repeating: dh, count: seqLen), dHW = [Tensor](repeating: dh, count: seqLen)
             for step in (0..<seqLen).reversed() {
@@ -110,10 +109,9 @@ func fusedRecurrentLayer(_ mode: RNNMode, x: Tensor, h0: Tensor, c0: Tensor?, wI
                     dh = da.mm(wHhD)
                 case .lstm:
                     let a = acts[step]
-                    let gates = Tensor(uninitializedShape: [n, 4 * hidden], dtype: gy.dtype)
+                    let gates = Tensor(uninitializedShape: [n, 4 * hidden], dtype: gy.dtype, device: gy.device)
                     let dhc = dht.contiguous(), dcNext = dc!.contiguous().clone()
-                    dk_lstm_cell_backward(gy.dtype.code, Int64(n), Int64(hidden), a[0].rawPointer, a[1].rawPointer, a[2].rawPointer,
-                                          dhc.rawPointer, dcNext.rawPointer, gates.rawPointer)
+                    Kernels.lstmCellBackward(activations: a[0], tanhC: a[1], cPrev: a[2], dh: dhc, dc: dcNext, gates: gates)
                     dc = dcNext
                     dXW[t] = gates; dHW[t] = gates
                     dh = gates.mm(wHhD)
@@ -168,7 +166,7 @@ open class RNNBase: Module {
     public private(set) var flatWeights: [(String, Parameter)] = []
 
     public init(mode: RNNMode, _ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, bias: Bool = true,
-                batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false) {
+                batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false, device: Device = .cpu) {
         if dropout < 0 || dropout > 1 {
             fail("dropout should be a number in range [0, 1] representing the probability of an element being zeroed")
         }
@@ -188,11 +186,11 @@ open class RNNBase: Module {
             for d in 0..<dirs {
                 let sfx = "_l\(layer)" + (d == 1 ? "_reverse" : "")
                 let inSize = layer == 0 ? inputSize : hiddenSize * dirs
-                flatWeights.append(("weight_ih" + sfx, Parameter(Tensor.empty(gate, inSize))))
-                flatWeights.append(("weight_hh" + sfx, Parameter(Tensor.empty(gate, hiddenSize))))
+                flatWeights.append(("weight_ih" + sfx, Parameter(Tensor.empty([gate, inSize], device: device))))
+                flatWeights.append(("weight_hh" + sfx, Parameter(Tensor.empty([gate, hiddenSize], device: device))))
                 if bias {
-                    flatWeights.append(("bias_ih" + sfx, Parameter(Tensor.empty(gate))))
-                    flatWeights.append(("bias_hh" + sfx, Parameter(Tensor.empty(gate))))
+                    flatWeights.append(("bias_ih" + sfx, Parameter(Tensor.empty([gate], device: device))))
+                    flatWeights.append(("bias_hh" + sfx, Parameter(Tensor.empty([gate], device: device))))
                 }
             }
         }
@@ -233,7 +231,7 @@ open class RNNBase: Module {
         if seqLen == 0 { fail("Expected sequence length to be larger than 0 in RNN") }
         let stateShape = [numLayers * dirs, n, hiddenSize]
         func prepare(_ s: Tensor?, _ what: String) -> Tensor {
-            guard let s = s else { return Tensor.zeros(stateShape, dtype: input.dtype) }
+            guard let s = s else { return Tensor.zeros(stateShape, dtype: input.dtype, device: input.device) }
             if batched && s.rank != 3 {
                 fail("For batched 3-D input, \(what) should also be 3-D but got \(s.rank)-D tensor")
             }
@@ -294,7 +292,7 @@ open class RNNBase: Module {
 public final class RNN: RNNBase {
     public let nonlinearity: String
     public init(_ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, nonlinearity: String = "tanh", bias: Bool = true,
-                batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false) {
+                batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false, device: Device = .cpu) {
         let mode: RNNMode
         switch nonlinearity {
         case "tanh": mode = .rnnTanh
@@ -303,7 +301,7 @@ public final class RNN: RNNBase {
         }
         self.nonlinearity = nonlinearity
         super.init(mode: mode, inputSize, hiddenSize, numLayers: numLayers, bias: bias, batchFirst: batchFirst,
-                   dropout: dropout, bidirectional: bidirectional)
+                   dropout: dropout, bidirectional: bidirectional, device: device)
     }
     /// (output, h_n) from the initial hidden state `hx` ((numLayers·directions, N, hiddenSize); zeros when nil).
     public func callAsFunction(_ input: Tensor, _ hx: Tensor?) -> (Tensor, Tensor) {
@@ -318,9 +316,9 @@ public final class RNN: RNNBase {
 /// `lstm(x)` returns (output, (h_n, c_n)).
 public final class LSTM: RNNBase {
     public init(_ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
-                dropout: Double = 0, bidirectional: Bool = false) {
+                dropout: Double = 0, bidirectional: Bool = false, device: Device = .cpu) {
         super.init(mode: .lstm, inputSize, hiddenSize, numLayers: numLayers, bias: bias, batchFirst: batchFirst,
-                   dropout: dropout, bidirectional: bidirectional)
+                   dropout: dropout, bidirectional: bidirectional, device: device)
     }
     /// (output, (h_n, c_n)) from the initial states (h_0, c_0) (zeros when nil).
     public func callAsFunction(_ input: Tensor, _ state: (Tensor, Tensor)?) -> (Tensor, (Tensor, Tensor)) {
@@ -334,9 +332,9 @@ public final class LSTM: RNNBase {
 /// A gated recurrent unit layer (PyTorch's `nn.GRU`, gates r, z, n). `gru(x)` returns (output, h_n).
 public final class GRU: RNNBase {
     public init(_ inputSize: Int, _ hiddenSize: Int, numLayers: Int = 1, bias: Bool = true, batchFirst: Bool = false,
-                dropout: Double = 0, bidirectional: Bool = false) {
+                dropout: Double = 0, bidirectional: Bool = false, device: Device = .cpu) {
         super.init(mode: .gru, inputSize, hiddenSize, numLayers: numLayers, bias: bias, batchFirst: batchFirst,
-                   dropout: dropout, bidirectional: bidirectional)
+                   dropout: dropout, bidirectional: bidirectional, device: device)
     }
     /// (output, h_n) from the initial hidden state `hx` (zeros when nil).
     public func callAsFunction(_ input: Tensor, _ hx: Tensor?) -> (Tensor, Tensor) {
@@ -362,15 +360,15 @@ open class RNNCellBase: Module {
     public var biasIh: Parameter?
     public var biasHh: Parameter?
 
-    init(mode: RNNMode, _ inputSize: Int, _ hiddenSize: Int, bias: Bool) {
+    init(mode: RNNMode, _ inputSize: Int, _ hiddenSize: Int, bias: Bool, device: Device) {
         self.mode = mode
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         let gate = mode.gates * hiddenSize
-        weightIh = Parameter(Tensor.empty(gate, inputSize))
-        weightHh = Parameter(Tensor.empty(gate, hiddenSize))
-        biasIh = bias ? Parameter(Tensor.empty(gate)) : nil
-        biasHh = bias ? Parameter(Tensor.empty(gate)) : nil
+        weightIh = Parameter(Tensor.empty([gate, inputSize], device: device))
+        weightHh = Parameter(Tensor.empty([gate, hiddenSize], device: device))
+        biasIh = bias ? Parameter(Tensor.empty([gate], device: device)) : nil
+        biasHh = bias ? Parameter(Tensor.empty([gate], device: device)) : nil
         super.init()
         resetParameters()
     }
@@ -397,7 +395,7 @@ open class RNNCellBase: Module {
         let batched = input.rank == 2
         let x = batched ? input : input.unsqueeze(0)
         func state(_ s: Tensor?) -> Tensor {
-            guard let s = s else { return Tensor.zeros([x.shape[0], hiddenSize], dtype: input.dtype) }
+            guard let s = s else { return Tensor.zeros([x.shape[0], hiddenSize], dtype: input.dtype, device: input.device) }
             let st = batched ? s : s.unsqueeze(0)
             if st.shape != [x.shape[0], hiddenSize] {
                 fail("hidden has inconsistent size: expected \(shapeString([x.shape[0], hiddenSize])), got \(shapeString(s.shape))")
@@ -419,14 +417,14 @@ open class RNNCellBase: Module {
 
 /// One Elman RNN step (PyTorch's `nn.RNNCell`): `cell(x)` or `cell(x, h)` gives h'.
 public final class RNNCell: RNNCellBase {
-    public init(_ inputSize: Int, _ hiddenSize: Int, bias: Bool = true, nonlinearity: String = "tanh") {
+    public init(_ inputSize: Int, _ hiddenSize: Int, bias: Bool = true, nonlinearity: String = "tanh", device: Device = .cpu) {
         let mode: RNNMode
         switch nonlinearity {
         case "tanh": mode = .rnnTanh
         case "relu": mode = .rnnRelu
         default: fail("Unknown nonlinearity: \(nonlinearity)")
         }
-        super.init(mode: mode, inputSize, hiddenSize, bias: bias)
+        super.init(mode: mode, inputSize, hiddenSize, bias: bias, device: device)
     }
     public override func forward(_ x: Tensor) -> Tensor { step(x, nil, nil).0 }
     /// h' from the hidden state `hx`.
@@ -435,7 +433,9 @@ public final class RNNCell: RNNCellBase {
 
 /// One GRU step (PyTorch's `nn.GRUCell`): `cell(x)` or `cell(x, h)` gives h'.
 public final class GRUCell: RNNCellBase {
-    public init(_ inputSize: Int, _ hiddenSize: Int, bias: Bool = true) { super.init(mode: .gru, inputSize, hiddenSize, bias: bias) }
+    public init(_ inputSize: Int, _ hiddenSize: Int, bias: Bool = true, device: Device = .cpu) {
+        super.init(mode: .gru, inputSize, hiddenSize, bias: bias, device: device)
+    }
     public override func forward(_ x: Tensor) -> Tensor { step(x, nil, nil).0 }
     /// h' from the hidden state `hx`.
     public func callAsFunction(_ input: Tensor, _ hx: Tensor?) -> Tensor { step(input, hx, nil).0 }
@@ -443,7 +443,9 @@ public final class GRUCell: RNNCellBase {
 
 /// One LSTM step (PyTorch's `nn.LSTMCell`): `cell(x, (h, c))` gives (h', c').
 public final class LSTMCell: RNNCellBase {
-    public init(_ inputSize: Int, _ hiddenSize: Int, bias: Bool = true) { super.init(mode: .lstm, inputSize, hiddenSize, bias: bias) }
+    public init(_ inputSize: Int, _ hiddenSize: Int, bias: Bool = true, device: Device = .cpu) {
+        super.init(mode: .lstm, inputSize, hiddenSize, bias: bias, device: device)
+    }
     /// h' only, from zero states (for `Sequential`).
     public override func forward(_ x: Tensor) -> Tensor { step(x, nil, nil).0 }
     /// (h', c') from the states (h, c) (zeros when nil).

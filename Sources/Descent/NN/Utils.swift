@@ -1,5 +1,3 @@
-import CDescentKernels
-
 extension Tensor {
     /// The vector p-norm over all elements, or over `dim` (PyTorch's `x.norm(p, dim)` /
     /// `torch.linalg.vector_norm`): p = 2 (default), 1, `.infinity`, 0 (count of nonzeros) or any other p.

@@ -1,5 +1,3 @@
-import CDescentKernels
-
 /// PyTorch's broadcasting of two shapes, failing with its message when they are incompatible.
 func broadcastShapes(_ a: [Int], _ b: [Int]) -> [Int] {
     if a == b { return a }
@@ -84,34 +82,34 @@ func resultType(_ a: Tensor, _ b: Tensor) -> DType {
     return r!
 }
 
+/// Stops with PyTorch's message when two operands live on different devices. A 0-dim CPU tensor
+/// (a Swift number in `x * 2`, or `torch.tensor(2.0)`) may meet a tensor on any device, as in PyTorch.
 @inline(__always)
 func checkSameDevice(_ a: Tensor, _ b: Tensor) {
-    if a.device != b.device {
-        fail("Expected all tensors to be on the same device, but found at least two devices, \(a.device) and \(b.device)!")
+    if a.device != b.device && !(a.rank == 0 && a.device == .cpu) && !(b.rank == 0 && b.device == .cpu) {
+        mixedDevices(a.device, b.device)
     }
+}
+@inline(never) func mixedDevices(_ a: Device, _ b: Device) -> Never {
+    // PyTorch words it differently when one side is the meta device
+    if a == .meta || b == .meta { fail("Tensor on device \(a == .meta ? b : a) is not on the expected device meta!") }
+    fail("Expected all tensors to be on the same device, but found at least two devices, \(a) and \(b)!")
+}
+/// The device of an op's result: the operands' shared device, or that of the one that is not a 0-dim CPU tensor.
+@inline(__always)
+func resultDevice(_ a: Tensor, _ b: Tensor) -> Device {
+    a.device == b.device || a.rank == 0 && a.device == .cpu ? b.device : a.device
 }
 
 /// Runs a binary kernel: broadcasts, converts both operands to `compute`, writes a new tensor.
-func binaryKernel(_ a: Tensor, _ b: Tensor, op: Int32, compute: DType, output: DType) -> Tensor {
+func binaryKernel(_ a: Tensor, _ b: Tensor, op: BinaryOp, compute: DType, output: DType) -> Tensor {
     checkSameDevice(a, b)
     let a2 = a.dtype == compute ? a : a.promoted(to: compute)
     let b2 = b.dtype == compute ? b : b.promoted(to: compute)
     let shape = a.shape == b.shape ? a.shape : broadcastShapes(a.shape, b.shape)
-    let out = Tensor(uninitializedShape: shape, dtype: output)
+    let out = Tensor(uninitializedShape: shape, dtype: output, device: resultDevice(a, b))
     let sa = a2.shape == shape ? a2.strides : a2.broadcastStrides(to: shape)
     let sb = b2.shape == shape ? b2.strides : b2.broadcastStrides(to: shape)
-    shape.withUnsafeBufferPointer { sh in
-        sa.withUnsafeBufferPointer { pa in
-            sb.withUnsafeBufferPointer { pb in
-                dk_binary(op, compute.code, Int32(shape.count), i64(sh), out.rawPointer, a2.rawPointer, i64(pa), b2.rawPointer, i64(pb))
-            }
-        }
-    }
+    Kernels.binary(op, compute: compute, out: out, a2, sa, b2, sb)
     return out
-}
-
-/// Views a buffer of Swift `Int` (64-bit on every platform Descent supports) as C `int64_t`.
-@inline(__always)
-func i64(_ p: UnsafeBufferPointer<Int>) -> UnsafePointer<Int64>? {
-    p.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: Int64.self) }
 }

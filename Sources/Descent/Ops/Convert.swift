@@ -1,12 +1,10 @@
-import CDescentKernels
-
 extension Tensor {
     /// A copy converted to `dtype` (self when it already has it), PyTorch's `to(dtype)`.
     public func to(dtype: DType) -> Tensor {
         if dtype == self.dtype { return self }
         let x = contiguous()
-        let out = Tensor(uninitializedShape: shape, dtype: dtype)
-        dk_cast(self.dtype.code, x.rawPointer, dtype.code, out.rawPointer, Int64(count))
+        let out = Tensor(uninitializedShape: shape, dtype: dtype, device: device)
+        Kernels.cast(x, out: out)
         if wantsGrad(self) && dtype.isFloatingPoint { out.recorded(.toCopy(self.dtype), inputs: [self]) }
         return out
     }
@@ -14,18 +12,21 @@ extension Tensor {
     /// takes part with its exact double value, as a Python float does in PyTorch.
     func promoted(to dtype: DType) -> Tensor {
         if dtype == self.dtype { return self }
-        if let d = literalDouble, isWrappedNumber, !requiresGradFlag, Float(d) == pointer(Float.self).pointee {
+        if let d = literalDouble, isWrappedNumber, !requiresGradFlag, Float(d) == Float(item()) {
             return Tensor.scalar(d, dtype: dtype)
         }
         return to(dtype: dtype)
     }
-    /// This tensor on `device` (self when already there). Tensors are copied; modules move in place.
+    /// This tensor on `device` (self when already there). Tensors are copied, recording
+    /// `ToCopyBackward0`; modules move in place. `.to(.meta)` keeps the shape and dtype and drops the
+    /// values; nothing can be copied out of the meta device (PyTorch's "Cannot copy out of meta tensor").
     public func to(_ device: Device) -> Tensor {
         if device == self.device { return self }
-        if device.isCUDA {
-            fail("Cannot move a tensor to \(device): \(CUDA.unavailableReason ?? "CUDA is not available")")
-        }
-        return self
+        let x = contiguous()
+        let out = Tensor(uninitializedShape: shape, dtype: dtype, device: device)
+        Kernels.transfer(x, to: out)
+        if wantsGrad(self) { out.recorded(.toCopyDevice(self.device), inputs: [self]) }
+        return out
     }
     /// Same as `to(dtype:)` then `to(_ device:)`.
     public func to(_ device: Device, dtype: DType) -> Tensor { to(dtype: dtype).to(device) }
@@ -99,19 +100,16 @@ extension Tensor {
         var o = other.dtype == dtype ? other : other.to(dtype: dtype)
         if alpha != 1 { o = (o * alpha).to(dtype: dtype) }   // (an integer tensor times a Double is float32)
         if o.shape == shape && isContiguous && o.isContiguous && dtype.isFloatingPoint {
-            dk_axpy(dtype.code, Int64(count), 1, o.rawPointer, rawPointer)
+            Kernels.axpy(1, o, self)
             return
         }
-        let sa = strides, sb = o.broadcastStrides(to: shape)
-        shape.withUnsafeBufferPointer { sh in sa.withUnsafeBufferPointer { pa in sb.withUnsafeBufferPointer { pb in
-            // out must be contiguous for dk_binary; compute into a temporary when self is a strided view
-            if isContiguous {
-                dk_binary(Int32(DK_ADD), dtype.code, Int32(shape.count), i64(sh), rawPointer, rawPointer, i64(pa), o.rawPointer, i64(pb))
-            } else {
-                let tmp = noGrad { self + o }
-                copyStrided(from: tmp, into: self)
-            }
-        } } }
+        // the binary kernel writes a contiguous output; compute into a temporary when self is a strided view
+        if isContiguous {
+            Kernels.binary(.add, compute: dtype, out: self, self, strides, o, o.broadcastStrides(to: shape))
+        } else {
+            let tmp = noGrad { self + o }
+            copyStrided(from: tmp, into: self)
+        }
     }
 
     /// Copies `src` (broadcast, converted) into this tensor's memory (PyTorch's `copy_`).
@@ -136,10 +134,10 @@ extension Tensor {
     /// Fills with `value` in place.
     @discardableResult public func fill_(_ value: Double) -> Tensor {
         applyInPlace(raw: {
-            if isContiguous { dk_fill(dtype.code, rawPointer, Int64(count), value) }
+            if isContiguous { Kernels.fill(self, value) }
             else { copyStrided(from: Tensor.full([], value, dtype: dtype), into: self) }
         }, compute: { old in
-            let out = Tensor.full(old.shape, value, dtype: old.dtype)
+            let out = Tensor.full(old.shape, value, dtype: old.dtype, device: old.device)
             if wantsGrad(old) { out.recorded(.zeroGrad("FillBackward0"), inputs: [old]) }
             return out
         })
@@ -207,7 +205,7 @@ extension Tensor {
     @discardableResult public func mul_(_ value: Double) -> Tensor {
         if !dtype.isFloatingPoint { fail("result type Float can't be cast to the desired output type \(dtype.scalarTypeName)") }
         if !isContiguous || inPlaceIsTracked([]) { return mul_(Tensor.wrap(value)) }
-        dk_unary(Int32(DK_AFFINE), dtype.code, Int64(count), rawPointer, rawPointer, value, 0)
+        Kernels.unary(.affine, self, out: self, value, 0)
         storage.version += 1
         return self
     }

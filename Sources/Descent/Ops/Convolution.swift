@@ -1,5 +1,3 @@
-import CDescentKernels
-
 // 2-D convolution, max/average pooling and batch normalisation (PyTorch's `F.conv2d`,
 // `F.max_pool2d`, `F.avg_pool2d`, `F.batch_norm`) on float32/float64 CPU tensors. Forward and
 // backward are C kernels (Sources/CDescentKernels/conv.c: im2col + GEMM, window loops, fused
@@ -135,24 +133,18 @@ func convImpl(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, dims: Int, str
                            dilation: dilation, groups: groups)
     let outShape = dims == 2 ? [n, oc, oh, ow] : [n, oc, ow]
     let x = input.contiguous(), wt = weight.contiguous(), b = bias?.contiguous()
-    let out = Tensor(uninitializedShape: outShape, dtype: input.dtype)
-    let dtype = input.dtype.code
-    withUnsafePointer(to: g) { gp in
-        dk_conv2d_forward(dtype, gp, x.rawPointer, wt.rawPointer, b.map { UnsafeRawPointer($0.rawPointer) }, out.rawPointer)
-    }
+    let out = Tensor(uninitializedShape: outShape, dtype: input.dtype, device: input.device)
+    Kernels.conv2dForward(g, x, wt, b, out: out)
     let recordsBias = bias.map { $0.requiresGradFlag } ?? false
     if gradEnabled && (input.requiresGradFlag || weight.requiresGradFlag || recordsBias) {
         let inShape = input.shape, wShape = weight.shape
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
         out.recorded(.custom(CustomBackward(name: "ConvolutionBackward0") { grad, s, needs in
             let gy = grad.dtype == s[0].dtype ? grad.contiguous() : grad.to(dtype: s[0].dtype).contiguous()
-            let gx = needs[0] ? Tensor(uninitializedShape: inShape, dtype: gy.dtype) : nil
-            let gw = needs[1] ? Tensor(uninitializedShape: wShape, dtype: gy.dtype) : nil
-            let gb = needs.count > 2 && needs[2] ? Tensor(uninitializedShape: [wShape[0]], dtype: gy.dtype) : nil
-            withUnsafePointer(to: g) { gp in
-                dk_conv2d_backward(gy.dtype.code, gp, s[0].rawPointer, s[1].rawPointer, gy.rawPointer,
-                                   gx?.rawPointer, gw?.rawPointer, gb?.rawPointer)
-            }
+            let gx = needs[0] ? Tensor(uninitializedShape: inShape, dtype: gy.dtype, device: gy.device) : nil
+            let gw = needs[1] ? Tensor(uninitializedShape: wShape, dtype: gy.dtype, device: gy.device) : nil
+            let gb = needs.count > 2 && needs[2] ? Tensor(uninitializedShape: [wShape[0]], dtype: gy.dtype, device: gy.device) : nil
+            Kernels.conv2dBackward(g, x: s[0], w: s[1], gy: gy, gx: gx, gw: gw, gb: gb)
             return needs.count > 2 ? [gx, gw, gb] : [gx, gw]
         }), inputs: inputs, saved: [x, wt])
     }
@@ -168,16 +160,11 @@ private func checkConvOperands(_ input: Tensor, _ weight: Tensor, _ name: String
     checkFloatCPU(input, name)
 }
 
-/// The C kernels' description of a window op.
+/// The kernels' description of a window op.
 func windowGeometry(n: Int, c: Int, h: Int, w: Int, oc: Int, oh: Int, ow: Int, kernel: (Int, Int), stride: (Int, Int),
-                    padding: (Int, Int), dilation: (Int, Int), groups: Int) -> dk_window2d {
-    var g = dk_window2d()
-    g.N = Int64(n); g.C = Int64(c); g.H = Int64(h); g.W = Int64(w)
-    g.OC = Int64(oc); g.OH = Int64(oh); g.OW = Int64(ow)
-    g.KH = Int64(kernel.0); g.KW = Int64(kernel.1); g.SH = Int64(stride.0); g.SW = Int64(stride.1)
-    g.PH = Int64(padding.0); g.PW = Int64(padding.1); g.DH = Int64(dilation.0); g.DW = Int64(dilation.1)
-    g.groups = Int64(groups)
-    return g
+                    padding: (Int, Int), dilation: (Int, Int), groups: Int) -> Window2D {
+    Window2D(n: n, c: c, h: h, w: w, oc: oc, oh: oh, ow: ow, kh: kernel.0, kw: kernel.1, sh: stride.0, sw: stride.1,
+             ph: padding.0, pw: padding.1, dh: dilation.0, dw: dilation.1, groups: groups)
 }
 
 /// 1-D convolution of `input` (N, C, L) — or unbatched (C, L) — with `weight` (outChannels,
@@ -245,10 +232,8 @@ public func convTranspose2d(_ input: Tensor, _ weight: Tensor, _ bias: Tensor? =
     let g = windowGeometry(n: n, c: cout, h: oh, w: ow, oc: cin, oh: h, ow: w, kernel: (kh, kw), stride: stride, padding: padding,
                            dilation: dilation, groups: groups)
     let x = input.contiguous(), wt = weight.contiguous()
-    let out = Tensor(uninitializedShape: [n, cout, oh, ow], dtype: input.dtype)
-    withUnsafePointer(to: g) { gp in
-        dk_conv2d_backward(input.dtype.code, gp, nil, wt.rawPointer, x.rawPointer, out.rawPointer, nil, nil)
-    }
+    let out = Tensor(uninitializedShape: [n, cout, oh, ow], dtype: input.dtype, device: input.device)
+    Kernels.conv2dBackward(g, x: nil, w: wt, gy: x, gx: out, gw: nil, gb: nil)
     if let b = bias {
         noGrad { _ = out.add_(b.detach().reshape(1, cout, 1, 1)) }
     }
@@ -259,17 +244,15 @@ public func convTranspose2d(_ input: Tensor, _ weight: Tensor, _ bias: Tensor? =
         out.recorded(.custom(CustomBackward(name: "ConvolutionBackward0") { grad, s, needs in
             let gy = grad.dtype == s[0].dtype ? grad.contiguous() : grad.to(dtype: s[0].dtype).contiguous()
             var gx: Tensor?, gw: Tensor?, gb: Tensor?
-            withUnsafePointer(to: g) { gp in
-                if needs[0] {
-                    let t = Tensor(uninitializedShape: inShape, dtype: gy.dtype)
-                    dk_conv2d_forward(gy.dtype.code, gp, gy.rawPointer, s[1].rawPointer, nil, t.rawPointer)
-                    gx = t
-                }
-                if needs[1] {
-                    let t = Tensor(uninitializedShape: wShape, dtype: gy.dtype)
-                    dk_conv2d_backward(gy.dtype.code, gp, gy.rawPointer, s[1].rawPointer, s[0].rawPointer, nil, t.rawPointer, nil)
-                    gw = t
-                }
+            if needs[0] {
+                let t = Tensor(uninitializedShape: inShape, dtype: gy.dtype, device: gy.device)
+                Kernels.conv2dForward(g, gy, s[1], nil, out: t)
+                gx = t
+            }
+            if needs[1] {
+                let t = Tensor(uninitializedShape: wShape, dtype: gy.dtype, device: gy.device)
+                Kernels.conv2dBackward(g, x: gy, w: s[1], gy: s[0], gx: nil, gw: t, gb: nil)
+                gw = t
             }
             if needs.count > 2 && needs[2] { gb = noGrad { gy.sum(dims: [0, 2, 3]) } }
             return needs.count > 2 ? [gx, gw, gb] : [gx, gw]
@@ -297,7 +280,7 @@ private func poolOutputSize(_ size: Int, kernel: Int, pad: Int, stride: Int, dil
 
 /// Validates a pooling call and returns its geometry and output shape.
 private func poolGeometry(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int),
-                          dilation: (Int, Int), ceilMode: Bool) -> (dk_window2d, [Int]) {
+                          dilation: (Int, Int), ceilMode: Bool) -> (Window2D, [Int]) {
     if (x.rank != 3 && x.rank != 4) || x.shape.dropFirst(x.rank - 3).contains(0) {
         fail("non-empty 3D or 4D (batch mode) tensor expected for input")
     }
@@ -329,18 +312,17 @@ private func poolGeometry(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), p
 /// return_indices=True)`). `stride` nil means `kernelSize`.
 public func maxPool2dWithIndices(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                                  dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) -> (Tensor, Tensor) {
-    var (g, shape) = poolGeometry(input, kernel: kernelSize, stride: stride ?? kernelSize, padding: padding, dilation: dilation, ceilMode: ceilMode)
+    let (g, shape) = poolGeometry(input, kernel: kernelSize, stride: stride ?? kernelSize, padding: padding, dilation: dilation, ceilMode: ceilMode)
     let x = input.contiguous()
-    let out = Tensor(uninitializedShape: shape, dtype: input.dtype)
-    let idx = Tensor(uninitializedShape: shape, dtype: .int64)
-    withUnsafePointer(to: &g) { gp in dk_max_pool2d_forward(x.dtype.code, gp, x.rawPointer, out.rawPointer, idx.pointer(Int64.self)) }
+    let out = Tensor(uninitializedShape: shape, dtype: input.dtype, device: input.device)
+    let idx = Tensor(uninitializedShape: shape, dtype: .int64, device: input.device)
+    Kernels.maxPool2dForward(g, x, out: out, indices: idx)
     if wantsGrad(input) {
         let geometry = g, inShape = input.shape, dt = input.dtype
         out.recorded(.custom(CustomBackward(name: "MaxPool2DWithIndicesBackward0") { grad, s, _ in
-            var geo = geometry
             let gy = grad.dtype == dt ? grad.contiguous() : grad.to(dtype: dt).contiguous()
-            let gx = Tensor(uninitializedShape: inShape, dtype: gy.dtype)
-            withUnsafePointer(to: &geo) { gp in dk_max_pool2d_backward(gy.dtype.code, gp, gy.rawPointer, s[0].pointer(Int64.self), gx.rawPointer) }
+            let gx = Tensor(uninitializedShape: inShape, dtype: gy.dtype, device: gy.device)
+            Kernels.maxPool2dBackward(geometry, gy, indices: s[0], gx: gx)
             return [gx]
         }), inputs: [input], saved: [idx])
     }
@@ -363,19 +345,18 @@ public func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
 /// `countIncludePad` the zero padding counts in the divisor; `divisorOverride` replaces it.
 public func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                       ceilMode: Bool = false, countIncludePad: Bool = true, divisorOverride: Int? = nil) -> Tensor {
-    var (g, shape) = poolGeometry(input, kernel: kernelSize, stride: stride ?? kernelSize, padding: padding, dilation: (1, 1), ceilMode: ceilMode)
+    let (g, shape) = poolGeometry(input, kernel: kernelSize, stride: stride ?? kernelSize, padding: padding, dilation: (1, 1), ceilMode: ceilMode)
     if let d = divisorOverride, d == 0 { fail("divisor must be not zero") }
     let x = input.contiguous()
-    let out = Tensor(uninitializedShape: shape, dtype: input.dtype)
-    let include: Int32 = countIncludePad ? 1 : 0, divisor = Int64(divisorOverride ?? 0)
-    withUnsafePointer(to: &g) { gp in dk_avg_pool2d_forward(x.dtype.code, gp, include, divisor, x.rawPointer, out.rawPointer) }
+    let out = Tensor(uninitializedShape: shape, dtype: input.dtype, device: input.device)
+    let divisor = divisorOverride ?? 0
+    Kernels.avgPool2dForward(g, countIncludePad: countIncludePad, divisor: divisor, x, out: out)
     if wantsGrad(input) {
         let geometry = g, inShape = input.shape, dt = input.dtype
         out.recorded(.custom(CustomBackward(name: "AvgPool2DBackward0") { grad, _, _ in
-            var geo = geometry
             let gy = grad.dtype == dt ? grad.contiguous() : grad.to(dtype: dt).contiguous()
-            let gx = Tensor(uninitializedShape: inShape, dtype: dt)
-            withUnsafePointer(to: &geo) { gp in dk_avg_pool2d_backward(dt.code, gp, include, divisor, gy.rawPointer, gx.rawPointer) }
+            let gx = Tensor(uninitializedShape: inShape, dtype: dt, device: gy.device)
+            Kernels.avgPool2dBackward(geometry, countIncludePad: countIncludePad, divisor: divisor, gy, gx: gx)
             return [gx]
         }), inputs: [input])
     }
@@ -414,59 +395,9 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
     }
     let dt = input.dtype
     let x = input.contiguous()
-    // per-channel statistics, in double
-    var mean = [Double](repeating: 0, count: c), invstd = [Double](repeating: 0, count: c)
-    if training {
-        var variance = [Double](repeating: 0, count: c)
-        mean.withUnsafeMutableBufferPointer { m in
-            variance.withUnsafeMutableBufferPointer { v in
-                dk_batch_norm_stats(dt.code, Int64(n), Int64(c), Int64(l), x.rawPointer, m.baseAddress, v.baseAddress)
-            }
-        }
-        for i in 0..<c { invstd[i] = 1 / (variance[i] + eps).squareRoot() }
-        let count = Double(n * l)
-        if let rm = runningMean {
-            let old = rm.toDoubles()
-            let new = (0..<c).map { momentum * mean[$0] + (1 - momentum) * old[$0] }
-            noGrad { _ = rm.copy_(Tensor(values: new, shape: rm.shape, dtype: rm.dtype)) }
-        }
-        if let rv = runningVar {
-            let old = rv.toDoubles()
-            let new = (0..<c).map { momentum * variance[$0] * count / (count - 1) + (1 - momentum) * old[$0] }
-            noGrad { _ = rv.copy_(Tensor(values: new, shape: rv.shape, dtype: rv.dtype)) }
-        }
-    } else {
-        mean = runningMean!.toDoubles()
-        let v = runningVar!.toDoubles()
-        for i in 0..<c { invstd[i] = 1 / (v[i] + eps).squareRoot() }
-    }
-    // y = x * alpha + beta with alpha = invstd * weight, beta = bias - mean * alpha, in the input's precision
-    let w = weight?.toDoubles(), b = bias?.toDoubles()
-    let meanT = Tensor(values: mean, shape: [c], dtype: dt), invstdT = Tensor(values: invstd, shape: [c], dtype: dt)
-    let alpha: Tensor, beta: Tensor
-    if dt == .float32 {
-        // PyTorch forms alpha and beta in float from the float-rounded mean and invstd
-        let m = meanT.toArray(Float.self), s = invstdT.toArray(Float.self)
-        var a = [Float](repeating: 0, count: c), bb = [Float](repeating: 0, count: c)
-        for i in 0..<c {
-            let wi: Float = w.map { Float($0[i]) } ?? 1
-            let bi: Float = b.map { Float($0[i]) } ?? 0
-            a[i] = s[i] * wi
-            bb[i] = bi - m[i] * a[i]
-        }
-        alpha = Tensor(flat: a, shape: [c]); beta = Tensor(flat: bb, shape: [c])
-    } else {
-        var a = [Double](repeating: 0, count: c), bb = [Double](repeating: 0, count: c)
-        for i in 0..<c {
-            let wi: Double = w?[i] ?? 1
-            let bi: Double = b?[i] ?? 0
-            a[i] = invstd[i] * wi
-            bb[i] = bi - mean[i] * a[i]
-        }
-        alpha = Tensor(flat: a, shape: [c]); beta = Tensor(flat: bb, shape: [c])
-    }
-    let out = Tensor(uninitializedShape: input.shape, dtype: dt)
-    dk_batch_norm_apply(dt.code, Int64(n), Int64(c), Int64(l), x.rawPointer, alpha.rawPointer, beta.rawPointer, out.rawPointer)
+    let out = Tensor(uninitializedShape: input.shape, dtype: dt, device: input.device)
+    let (meanT, invstdT) = Kernels.batchNormForward(x, n: n, c: c, l: l, runningMean: runningMean, runningVar: runningVar,
+                                                    weight: weight, bias: bias, training: training, momentum: momentum, eps: eps, out: out)
 
     let wantsW = weight.map { $0.requiresGradFlag } ?? false, wantsB = bias.map { $0.requiresGradFlag } ?? false
     if gradEnabled && (input.requiresGradFlag || wantsW || wantsB) {
@@ -477,12 +408,11 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
         let saved = [x, meanT, invstdT] + (weight.map { [$0.contiguous()] } ?? [])
         out.recorded(.custom(CustomBackward(name: "NativeBatchNormBackward0") { grad, s, needs in
             let gy = grad.dtype == dt ? grad.contiguous() : grad.to(dtype: dt).contiguous()
-            let gx = needs[0] ? Tensor(uninitializedShape: shape, dtype: dt) : nil
-            let gw = hasW && needs[1] ? Tensor(uninitializedShape: [c], dtype: dt) : nil
-            let gb = hasB && needs[hasW ? 2 : 1] ? Tensor(uninitializedShape: [c], dtype: dt) : nil
-            dk_batch_norm_backward(dt.code, training ? 1 : 0, Int64(n), Int64(c), Int64(l), s[0].rawPointer, gy.rawPointer,
-                                   s[1].rawPointer, s[2].rawPointer, hasW ? UnsafeRawPointer(s[3].rawPointer) : nil,
-                                   gx?.rawPointer, gw?.rawPointer, gb?.rawPointer)
+            let gx = needs[0] ? Tensor(uninitializedShape: shape, dtype: dt, device: gy.device) : nil
+            let gw = hasW && needs[1] ? Tensor(uninitializedShape: [c], dtype: dt, device: gy.device) : nil
+            let gb = hasB && needs[hasW ? 2 : 1] ? Tensor(uninitializedShape: [c], dtype: dt, device: gy.device) : nil
+            Kernels.batchNormBackward(training: training, n: n, c: c, l: l, x: s[0], gy: gy, mean: s[1], invstd: s[2],
+                                      weight: hasW ? s[3] : nil, gx: gx, gw: gw, gb: gb)
             var r: [Tensor?] = [gx]
             if hasW { r.append(gw) }
             if hasB { r.append(gb) }

@@ -1,33 +1,31 @@
-import CDescentKernels
-
 // MARK: - Binary arithmetic
 
 extension Tensor {
-    static func arith(_ a: Tensor, _ b: Tensor, _ op: Int32) -> Tensor {
+    static func arith(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) -> Tensor {
         // A Swift number on the left (a wrapped 0-dim tensor, e.g. the literal in `1 - x`, `2 / x`):
         // PyTorch's `__rsub__` (RsubBackward1) and `__rtruediv__` (reciprocal() * number, MulBackward0).
         if a.isWrappedNumber && !b.isWrappedNumber {
-            if op == Int32(DK_SUB) { return rsub(b, a) }
-            if op == Int32(DK_DIV) { return b.reciprocal() * a }
+            if op == .sub { return rsub(b, a) }
+            if op == .div { return b.reciprocal() * a }
         }
         var t = resultType(a, b)
-        if op == Int32(DK_DIV) && !t.isFloatingPoint { t = .float32 }   // true division, like PyTorch
-        if t == .bool && (op == Int32(DK_SUB)) {
+        if op == .div && !t.isFloatingPoint { t = .float32 }   // true division, like PyTorch
+        if t == .bool && (op == .sub) {
             fail("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
         }
         let out = binaryKernel(a, b, op: op, compute: t, output: t)
         if wantsGrad(a, b) {
             if !t.isFloatingPoint { return out }
-            switch Int(op) {
-            case Int(DK_ADD): out.recorded(.add(a.shape, b.shape), inputs: [a, b])
-            case Int(DK_SUB): out.recorded(.sub(a.shape, b.shape), inputs: [a, b])
-            case Int(DK_MUL): out.recorded(.mul, inputs: [a, b], saved: [a, b])
-            case Int(DK_DIV): out.recorded(.div, inputs: [a, b], saved: [a, b])
-            case Int(DK_POW): out.recorded(.powTensor, inputs: [a, b], saved: [a, b, out])
-            case Int(DK_MAXIMUM): out.recorded(.maximum, inputs: [a, b], saved: [a, b])
-            case Int(DK_MINIMUM): out.recorded(.minimum, inputs: [a, b], saved: [a, b])
-            case Int(DK_FMOD): out.recorded(.fmod, inputs: [a, b], saved: [a, b])
-            case Int(DK_REMAINDER): out.recorded(.remainder, inputs: [a, b], saved: [a, b])
+            switch op {
+            case .add: out.recorded(.add(a.shape, b.shape), inputs: [a, b])
+            case .sub: out.recorded(.sub(a.shape, b.shape), inputs: [a, b])
+            case .mul: out.recorded(.mul, inputs: [a, b], saved: [a, b])
+            case .div: out.recorded(.div, inputs: [a, b], saved: [a, b])
+            case .pow: out.recorded(.powTensor, inputs: [a, b], saved: [a, b, out])
+            case .maximum: out.recorded(.maximum, inputs: [a, b], saved: [a, b])
+            case .minimum: out.recorded(.minimum, inputs: [a, b], saved: [a, b])
+            case .fmod: out.recorded(.fmod, inputs: [a, b], saved: [a, b])
+            case .remainder: out.recorded(.remainder, inputs: [a, b], saved: [a, b])
             default: break
             }
         }
@@ -35,13 +33,13 @@ extension Tensor {
     }
 
     /// Elementwise `a + b` with broadcasting.
-    public static func + (a: Tensor, b: Tensor) -> Tensor { arith(a, b, Int32(DK_ADD)) }
+    public static func + (a: Tensor, b: Tensor) -> Tensor { arith(a, b, .add) }
     /// Elementwise `a - b` with broadcasting.
-    public static func - (a: Tensor, b: Tensor) -> Tensor { arith(a, b, Int32(DK_SUB)) }
+    public static func - (a: Tensor, b: Tensor) -> Tensor { arith(a, b, .sub) }
     /// Elementwise `a * b` with broadcasting.
-    public static func * (a: Tensor, b: Tensor) -> Tensor { arith(a, b, Int32(DK_MUL)) }
+    public static func * (a: Tensor, b: Tensor) -> Tensor { arith(a, b, .mul) }
     /// Elementwise true division with broadcasting (integers divide to float32, as in PyTorch).
-    public static func / (a: Tensor, b: Tensor) -> Tensor { arith(a, b, Int32(DK_DIV)) }
+    public static func / (a: Tensor, b: Tensor) -> Tensor { arith(a, b, .div) }
 
     @_disfavoredOverload public static func + (a: Tensor, b: Double) -> Tensor { a + wrap(b) }
     public static func + (a: Double, b: Tensor) -> Tensor { wrap(a) + b }
@@ -80,7 +78,7 @@ extension Tensor {
     /// `scalar - t` (PyTorch's `rsub`, grad_fn RsubBackward1).
     static func rsub(_ t: Tensor, _ s: Tensor) -> Tensor {
         let dt = resultType(t, s)
-        let out = binaryKernel(s, t, op: Int32(DK_SUB), compute: dt, output: dt)
+        let out = binaryKernel(s, t, op: .sub, compute: dt, output: dt)
         if wantsGrad(t) && dt.isFloatingPoint { out.recorded(.rsub(t.shape), inputs: [t]) }
         return out
     }
@@ -92,23 +90,23 @@ extension Tensor {
     public func pow(_ exponent: Double) -> Tensor {
         if !dtype.isFloatingPoint {
             // an integral exponent keeps the integer dtype; a fractional one gives float32, as in PyTorch
-            if exponent == exponent.rounded() && Swift.abs(exponent) < 1e18 { return Tensor.arith(self, Tensor.wrap(Int(exponent)), Int32(DK_POW)) }
+            if exponent == exponent.rounded() && Swift.abs(exponent) < 1e18 { return Tensor.arith(self, Tensor.wrap(Int(exponent)), .pow) }
             return to(dtype: .float32).pow(exponent)
         }
-        return unary(Int32(DK_POWS), exponent, 0, .pow(exponent), save: .input)
+        return unary(.powScalar, exponent, 0, .pow(exponent), save: .input)
     }
     /// Elementwise power with a tensor exponent (broadcasting).
-    @_disfavoredOverload public func pow(_ exponent: Tensor) -> Tensor { Tensor.arith(self, exponent, Int32(DK_POW)) }
+    @_disfavoredOverload public func pow(_ exponent: Tensor) -> Tensor { Tensor.arith(self, exponent, .pow) }
     /// Elementwise maximum (PyTorch's `torch.maximum`).
-    public func maximum(_ other: Tensor) -> Tensor { Tensor.arith(self, other, Int32(DK_MAXIMUM)) }
+    public func maximum(_ other: Tensor) -> Tensor { Tensor.arith(self, other, .maximum) }
     /// Elementwise minimum (PyTorch's `torch.minimum`).
-    public func minimum(_ other: Tensor) -> Tensor { Tensor.arith(self, other, Int32(DK_MINIMUM)) }
+    public func minimum(_ other: Tensor) -> Tensor { Tensor.arith(self, other, .minimum) }
     /// Python's modulus, with the sign of the divisor (PyTorch's `torch.remainder`, the `%` operator).
-    @_disfavoredOverload public func remainder(_ other: Tensor) -> Tensor { Tensor.arith(self, other, Int32(DK_REMAINDER)) }
+    @_disfavoredOverload public func remainder(_ other: Tensor) -> Tensor { Tensor.arith(self, other, .remainder) }
     /// `remainder` by a number.
     public func remainder(_ other: Double) -> Tensor { remainder(Tensor.wrap(other)) }
     /// C's fmod, with the sign of the dividend (PyTorch's `torch.fmod`).
-    @_disfavoredOverload public func fmod(_ other: Tensor) -> Tensor { Tensor.arith(self, other, Int32(DK_FMOD)) }
+    @_disfavoredOverload public func fmod(_ other: Tensor) -> Tensor { Tensor.arith(self, other, .fmod) }
     /// `fmod` by a number.
     public func fmod(_ other: Double) -> Tensor { fmod(Tensor.wrap(other)) }
     /// `a % b`: PyTorch's `remainder` (the sign of `b`).
@@ -124,32 +122,32 @@ infix operator .&& : LogicalConjunctionPrecedence
 infix operator .|| : LogicalDisjunctionPrecedence
 
 extension Tensor {
-    static func compare(_ a: Tensor, _ b: Tensor, _ op: Int32) -> Tensor {
+    static func compare(_ a: Tensor, _ b: Tensor, _ op: BinaryOp) -> Tensor {
         let t = resultType(a, b)
         return binaryKernel(a, b, op: op, compute: t, output: .bool)
     }
-    public static func .== (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_EQ)) }
-    public static func .!= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_NE)) }
-    public static func .< (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_LT)) }
-    public static func .<= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_LE)) }
-    public static func .> (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_GT)) }
-    public static func .>= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_GE)) }
-    @_disfavoredOverload public static func .== (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_EQ)) }
-    @_disfavoredOverload public static func .!= (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_NE)) }
-    @_disfavoredOverload public static func .< (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_LT)) }
-    @_disfavoredOverload public static func .<= (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_LE)) }
-    @_disfavoredOverload public static func .> (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_GT)) }
-    @_disfavoredOverload public static func .>= (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), Int32(DK_GE)) }
-    @_disfavoredOverload public static func .== (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_EQ)) }
-    @_disfavoredOverload public static func .!= (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_NE)) }
-    @_disfavoredOverload public static func .< (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_LT)) }
-    @_disfavoredOverload public static func .<= (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_LE)) }
-    @_disfavoredOverload public static func .> (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_GT)) }
-    @_disfavoredOverload public static func .>= (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), Int32(DK_GE)) }
+    public static func .== (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .eq) }
+    public static func .!= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .ne) }
+    public static func .< (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .lt) }
+    public static func .<= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .le) }
+    public static func .> (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .gt) }
+    public static func .>= (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .ge) }
+    @_disfavoredOverload public static func .== (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), .eq) }
+    @_disfavoredOverload public static func .!= (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), .ne) }
+    @_disfavoredOverload public static func .< (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), .lt) }
+    @_disfavoredOverload public static func .<= (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), .le) }
+    @_disfavoredOverload public static func .> (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), .gt) }
+    @_disfavoredOverload public static func .>= (a: Tensor, b: Double) -> Tensor { compare(a, wrap(b), .ge) }
+    @_disfavoredOverload public static func .== (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), .eq) }
+    @_disfavoredOverload public static func .!= (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), .ne) }
+    @_disfavoredOverload public static func .< (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), .lt) }
+    @_disfavoredOverload public static func .<= (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), .le) }
+    @_disfavoredOverload public static func .> (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), .gt) }
+    @_disfavoredOverload public static func .>= (a: Tensor, b: Int) -> Tensor { compare(a, wrap(b), .ge) }
     /// Elementwise logical and of two tensors (nonzero = true).
-    public static func .&& (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_LOGICAL_AND)) }
+    public static func .&& (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .logicalAnd) }
     /// Elementwise logical or of two tensors.
-    public static func .|| (a: Tensor, b: Tensor) -> Tensor { compare(a, b, Int32(DK_LOGICAL_OR)) }
+    public static func .|| (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .logicalOr) }
     /// Elementwise logical not.
     public func logicalNot() -> Tensor { self .== Tensor.scalar(0, dtype: dtype) }
     /// `~mask`: logical not of a bool tensor (PyTorch's `~` on masks; other dtypes are not supported).
@@ -174,14 +172,14 @@ extension Tensor {
 enum UnarySave { case nothing, input, output }
 
 extension Tensor {
-    func unary(_ op: Int32, _ p1: Double, _ p2: Double, _ gop: Op?, save: UnarySave) -> Tensor {
-        if !dtype.isFloatingPoint && !(dtype == .int64 && [DK_NEG, DK_ABS, DK_SIGN, DK_SQUARE, DK_CLAMP].map(Int32.init).contains(op)) {
+    func unary(_ op: UnaryOp, _ p1: Double, _ p2: Double, _ gop: Op?, save: UnarySave) -> Tensor {
+        if !dtype.isFloatingPoint && !(dtype == .int64 && (op == .neg || op == .abs || op == .sign || op == .square || op == .clamp)) {
             // integer inputs of float functions compute in float32, as PyTorch does for exp/log/sqrt/...
             return self.to(dtype: .float32).unary(op, p1, p2, gop, save: save)
         }
         let x = contiguous()
-        let out = Tensor(uninitializedShape: shape, dtype: dtype)
-        dk_unary(op, dtype.code, Int64(count), x.rawPointer, out.rawPointer, p1, p2)
+        let out = Tensor(uninitializedShape: shape, dtype: dtype, device: device)
+        Kernels.unary(op, x, out: out, p1, p2)
         if let gop = gop, wantsGrad(self), dtype.isFloatingPoint {
             switch save {
             case .nothing: out.recorded(gop, inputs: [self])
@@ -195,41 +193,41 @@ extension Tensor {
     /// Elementwise negation.
     public func neg() -> Tensor {
         if dtype == .bool { fail("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.") }
-        return unary(Int32(DK_NEG), 0, 0, .neg, save: .nothing)
+        return unary(.neg, 0, 0, .neg, save: .nothing)
     }
     /// Elementwise e^x.
-    public func exp() -> Tensor { unary(Int32(DK_EXP), 0, 0, .exp, save: .output) }
+    public func exp() -> Tensor { unary(.exp, 0, 0, .exp, save: .output) }
     /// Elementwise natural logarithm.
-    public func log() -> Tensor { unary(Int32(DK_LOG), 0, 0, .log, save: .input) }
+    public func log() -> Tensor { unary(.log, 0, 0, .log, save: .input) }
     /// Elementwise square root.
-    public func sqrt() -> Tensor { unary(Int32(DK_SQRT), 0, 0, .sqrt, save: .output) }
+    public func sqrt() -> Tensor { unary(.sqrt, 0, 0, .sqrt, save: .output) }
     /// Elementwise 1/sqrt(x).
-    public func rsqrt() -> Tensor { unary(Int32(DK_RSQRT), 0, 0, .rsqrt, save: .output) }
+    public func rsqrt() -> Tensor { unary(.rsqrt, 0, 0, .rsqrt, save: .output) }
     /// Elementwise absolute value.
-    public func abs() -> Tensor { unary(Int32(DK_ABS), 0, 0, .abs, save: .input) }
+    public func abs() -> Tensor { unary(.abs, 0, 0, .abs, save: .input) }
     /// Elementwise sine.
-    public func sin() -> Tensor { unary(Int32(DK_SIN), 0, 0, .sin, save: .input) }
+    public func sin() -> Tensor { unary(.sin, 0, 0, .sin, save: .input) }
     /// Elementwise cosine.
-    public func cos() -> Tensor { unary(Int32(DK_COS), 0, 0, .cos, save: .input) }
+    public func cos() -> Tensor { unary(.cos, 0, 0, .cos, save: .input) }
     /// Elementwise hyperbolic tangent.
-    public func tanh() -> Tensor { unary(Int32(DK_TANH), 0, 0, .tanh, save: .output) }
+    public func tanh() -> Tensor { unary(.tanh, 0, 0, .tanh, save: .output) }
     /// Elementwise logistic sigmoid 1 / (1 + e^-x).
-    public func sigmoid() -> Tensor { unary(Int32(DK_SIGMOID), 0, 0, .sigmoid, save: .output) }
+    public func sigmoid() -> Tensor { unary(.sigmoid, 0, 0, .sigmoid, save: .output) }
     /// Elementwise max(x, 0).
     public func relu() -> Tensor {
         if !dtype.isFloatingPoint && dtype != .bool {   // integer tensors stay integers, as in PyTorch
             return Descent.where(self .> 0, self, Tensor.scalar(0, dtype: dtype))
         }
-        return unary(Int32(DK_RELU), 0, 0, .relu, save: .output)
+        return unary(.relu, 0, 0, .relu, save: .output)
     }
     /// Elementwise x > 0 ? x : slope * x.
     public func leakyRelu(negativeSlope: Double = 0.01) -> Tensor {
-        unary(Int32(DK_LEAKY_RELU), negativeSlope, 0, .leakyRelu(negativeSlope), save: .input)
+        unary(.leakyRelu, negativeSlope, 0, .leakyRelu(negativeSlope), save: .input)
     }
     /// Elementwise x > 0 ? x : alpha * (e^x - 1).
-    public func elu(alpha: Double = 1) -> Tensor { unary(Int32(DK_ELU), alpha, 0, .elu(alpha), save: .input) }
+    public func elu(alpha: Double = 1) -> Tensor { unary(.elu, alpha, 0, .elu(alpha), save: .input) }
     /// Elementwise exact GELU, x * Φ(x).
-    public func gelu() -> Tensor { unary(Int32(DK_GELU), 0, 0, .gelu, save: .input) }
+    public func gelu() -> Tensor { unary(.gelu, 0, 0, .gelu, save: .input) }
     /// GELU, exact (`"none"`) or with PyTorch's tanh approximation (`"tanh"`):
     /// 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))), in PyTorch's order of operations.
     public func gelu(approximate: String) -> Tensor {
@@ -243,34 +241,34 @@ extension Tensor {
         }
     }
     /// Elementwise x * sigmoid(x).
-    public func silu() -> Tensor { unary(Int32(DK_SILU), 0, 0, .silu, save: .input) }
+    public func silu() -> Tensor { unary(.silu, 0, 0, .silu, save: .input) }
     /// Elementwise log(1 + x).
-    public func log1p() -> Tensor { unary(Int32(DK_LOG1P), 0, 0, .log1p, save: .input) }
+    public func log1p() -> Tensor { unary(.log1p, 0, 0, .log1p, save: .input) }
     /// Elementwise e^x - 1.
-    public func expm1() -> Tensor { unary(Int32(DK_EXPM1), 0, 0, .expm1, save: .output) }
+    public func expm1() -> Tensor { unary(.expm1, 0, 0, .expm1, save: .output) }
     /// Elementwise x².
     public func square() -> Tensor { pow(2) }
     /// Elementwise sign (-1, 0, 1).
-    public func sign() -> Tensor { unary(Int32(DK_SIGN), 0, 0, .zeroGrad("SignBackward0"), save: .nothing) }
+    public func sign() -> Tensor { unary(.sign, 0, 0, .zeroGrad("SignBackward0"), save: .nothing) }
     /// Elementwise 1/x.
-    public func reciprocal() -> Tensor { unary(Int32(DK_RECIPROCAL), 0, 0, .reciprocal, save: .output) }
+    public func reciprocal() -> Tensor { unary(.reciprocal, 0, 0, .reciprocal, save: .output) }
     /// Elementwise floor.
-    public func floor() -> Tensor { unary(Int32(DK_FLOOR), 0, 0, .zeroGrad("FloorBackward0"), save: .nothing) }
+    public func floor() -> Tensor { unary(.floor, 0, 0, .zeroGrad("FloorBackward0"), save: .nothing) }
     /// Elementwise ceiling.
-    public func ceil() -> Tensor { unary(Int32(DK_CEIL), 0, 0, .zeroGrad("CeilBackward0"), save: .nothing) }
+    public func ceil() -> Tensor { unary(.ceil, 0, 0, .zeroGrad("CeilBackward0"), save: .nothing) }
     /// Elementwise rounding toward zero.
-    public func trunc() -> Tensor { unary(Int32(DK_TRUNC), 0, 0, .zeroGrad("TruncBackward0"), save: .nothing) }
+    public func trunc() -> Tensor { unary(.trunc, 0, 0, .zeroGrad("TruncBackward0"), save: .nothing) }
     /// Elementwise rounding half to even.
-    public func round() -> Tensor { unary(Int32(DK_ROUND), 0, 0, .zeroGrad("RoundBackward0"), save: .nothing) }
+    public func round() -> Tensor { unary(.round, 0, 0, .zeroGrad("RoundBackward0"), save: .nothing) }
     /// Elementwise log(sigmoid(x)), computed stably.
-    public func logSigmoid() -> Tensor { unary(Int32(DK_LOG_SIGMOID), 0, 0, .logSigmoid, save: .input) }
+    public func logSigmoid() -> Tensor { unary(.logSigmoid, 0, 0, .logSigmoid, save: .input) }
     /// Elementwise log(1 + e^x), computed stably.
-    public func softplus() -> Tensor { unary(Int32(DK_SOFTPLUS), 0, 0, .softplus, save: .input) }
+    public func softplus() -> Tensor { unary(.softplus, 0, 0, .softplus, save: .input) }
     /// Clamps every element into [min, max] (PyTorch's `clamp`).
     public func clamp(min: Double? = nil, max: Double? = nil) -> Tensor {
         if min == nil && max == nil { fail("torch.clamp: At least one of 'min' or 'max' must not be None") }
         let lo = min ?? -Double.infinity, hi = max ?? Double.infinity
-        return unary(Int32(DK_CLAMP), lo, hi, .clamp(lo, hi), save: .input)
+        return unary(.clamp, lo, hi, .clamp(lo, hi), save: .input)
     }
     /// Same as `clamp`.
     public func clip(min: Double? = nil, max: Double? = nil) -> Tensor { clamp(min: min, max: max) }
@@ -285,8 +283,8 @@ public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     let c = noGrad { condition.expand(shape).contiguous() }
     let a2 = noGrad { a.promoted(to: t).expand(shape).contiguous() }
     let b2 = noGrad { b.promoted(to: t).expand(shape).contiguous() }
-    let out = Tensor(uninitializedShape: shape, dtype: t)
-    dk_where(Int64(t.itemSize), Int64(out.count), c.pointer(UInt8.self), a2.rawPointer, b2.rawPointer, out.rawPointer)
+    let out = Tensor(uninitializedShape: shape, dtype: t, device: resultDevice(condition, resultDevice(a, b) == a.device ? a : b))
+    Kernels.select(c, a2, b2, out: out)
     if wantsGrad(a, b) && t.isFloatingPoint { out.recorded(.whereOp(a.shape, b.shape), inputs: [a, b], saved: [c]) }
     return out
 }

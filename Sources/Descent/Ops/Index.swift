@@ -1,5 +1,3 @@
-import CDescentKernels
-
 /// One item of a subscript: an integer, a range, `.all`, `.stride(by:)`, a tensor of indices or a mask.
 public protocol TensorIndex {
     var tensorIndexItem: TensorIndexItem { get }
@@ -184,15 +182,15 @@ extension Tensor {
     public func cumsum(dim: Int) -> Tensor {
         let d = normalizeDim(dim, Swift.max(rank, 1))
         let x = (dtype.isFloatingPoint || dtype == .int64 ? self : to(dtype: .int64)).contiguous()
-        let out = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
+        let out = Tensor(uninitializedShape: x.shape, dtype: x.dtype, device: device)
         let outer = rank == 0 ? 1 : shape[..<d].reduce(1, *), n = rank == 0 ? 1 : shape[d], inner = rank == 0 ? 1 : shape[(d + 1)...].reduce(1, *)
-        dk_cumsum(x.dtype.code, Int64(outer), Int64(n), Int64(inner), x.rawPointer, out.rawPointer, 0)
+        Kernels.cumsum(x, outer, n, inner, out: out, reverse: false)
         if wantsGrad(self) && dtype.isFloatingPoint {
             out.recorded(.custom(CustomBackward(name: "CumsumBackward0") { g, _, _ in
                 // the gradient of a running sum: running sums of g from the end
                 let gc = g.contiguous()
-                let r = Tensor(uninitializedShape: gc.shape, dtype: gc.dtype)
-                dk_cumsum(gc.dtype.code, Int64(outer), Int64(n), Int64(inner), gc.rawPointer, r.rawPointer, 1)
+                let r = Tensor(uninitializedShape: gc.shape, dtype: gc.dtype, device: gc.device)
+                Kernels.cumsum(gc, outer, n, inner, out: r, reverse: true)
                 return [r]
             }), inputs: [self])
         }
@@ -207,11 +205,7 @@ extension Tensor {
             for i in 0..<t.rank where t.shape[i] != shape[dim + i] {
                 fail("The shape of the mask \(shapeString(t.shape)) at index \(i) does not match the shape of the indexed tensor \(shapeString(shape)) at index \(dim + i)")
             }
-            let m = t.contiguous()
-            let n = m.count
-            let cnt = Int(dk_count_nonzero_u8(m.pointer(UInt8.self), Int64(n)))
-            let idx = Tensor(uninitializedShape: [cnt], dtype: .int64)
-            dk_nonzero_u8(m.pointer(UInt8.self), Int64(n), idx.pointer(Int64.self))
+            let idx = Kernels.nonzeroPositions(t.contiguous())
             let flat = k == 1 ? self : self.flatten(startDim: dim, endDim: dim + k - 1)
             return flat.indexSelect(dim: dim, idx, gradFnName: "IndexBackward0")
         }
@@ -228,24 +222,12 @@ extension Tensor {
     func indexSelect(dim: Int, _ indices: Tensor, gradFnName: String) -> Tensor {
         let d = normalizeDim(dim, rank)
         let n = shape[d]
-        var idx = indices.contiguous()
-        let p = idx.pointer(Int64.self)
-        var needsFix = false
-        for i in 0..<idx.count {
-            let v = p[i]
-            if v < -Int64(n) || v >= Int64(n) { fail("index \(v) is out of bounds for dimension \(d) with size \(n)") }
-            if v < 0 { needsFix = true }
-        }
-        if needsFix {
-            idx = idx.clone()
-            let q = idx.pointer(Int64.self)
-            for i in 0..<idx.count where q[i] < 0 { q[i] += Int64(n) }
-        }
+        let idx = Kernels.checkedIndices(indices.contiguous(), size: n, dim: d, wrapNegative: true)
         let x = contiguous()
         let outer = shape[..<d].reduce(1, *), inner = shape[(d + 1)...].reduce(1, *)
         var s = shape; s[d] = idx.count
-        let out = Tensor(uninitializedShape: s, dtype: dtype)
-        dk_index_select(Int64(dtype.itemSize), Int64(outer), Int64(n), Int64(inner), x.rawPointer, idx.pointer(Int64.self), Int64(idx.count), out.rawPointer)
+        let out = Tensor(uninitializedShape: s, dtype: dtype, device: device)
+        Kernels.indexSelect(x, outer, n, inner, idx, out: out)
         if wantsGrad(self) { out.recorded(.indexSelect(gradFnName, inShape: shape, dim: d), inputs: [self], saved: [idx]) }
         return out
     }
@@ -260,7 +242,7 @@ extension Tensor {
             if wantsGrad(old, value) {
                 let advanced = items.contains { if case .tensor = $0 { return true } else { return false } }
                 let valueShape = value.shape
-                let keep = Tensor.ones(old.shape, dtype: old.dtype)
+                let keep = Tensor.ones(old.shape, dtype: old.dtype, device: old.device)
                 keep.assignRaw(items, Tensor.zeros([], dtype: old.dtype))
                 out.recorded(.custom(CustomBackward(name: advanced ? "IndexPutBackward0" : "CopySlices") { g, _, needs in
                     [needs[0] ? g * keep : nil, needs[1] ? sumToShape(g[items], valueShape) : nil]

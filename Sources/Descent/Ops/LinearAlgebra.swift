@@ -1,17 +1,7 @@
-import CDescentKernels
-
 /// C = alpha * A·B + beta * C on 2-D views with any strides (no copies for transposed operands).
+@inline(__always)
 func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double = 1, beta: Double = 0) {
-    let m = a.shape[0], k = a.shape[1], n = b.shape[1]
-    if a.dtype == .float32 {
-        dk_sgemm(Int64(m), Int64(n), Int64(k), Float(alpha), a.pointer(Float.self), Int64(a.strides[0]), Int64(a.strides[1]),
-                 b.pointer(Float.self), Int64(b.strides[0]), Int64(b.strides[1]), Float(beta),
-                 c.pointer(Float.self), Int64(c.strides[0]), Int64(c.strides[1]))
-    } else {
-        dk_dgemm(Int64(m), Int64(n), Int64(k), alpha, a.pointer(Double.self), Int64(a.strides[0]), Int64(a.strides[1]),
-                 b.pointer(Double.self), Int64(b.strides[0]), Int64(b.strides[1]), beta,
-                 c.pointer(Double.self), Int64(c.strides[0]), Int64(c.strides[1]))
-    }
+    Kernels.gemm(a, b, into: c, alpha: alpha, beta: beta)
 }
 
 func checkMatmulTypes(_ a: Tensor, _ b: Tensor) {
@@ -29,7 +19,7 @@ extension Tensor {
             fail("mat1 and mat2 shapes cannot be multiplied (\(shape[0])x\(shape[1]) and \(other.shape[0])x\(other.shape[1]))")
         }
         checkMatmulTypes(self, other)
-        let out = Tensor(uninitializedShape: [shape[0], other.shape[1]], dtype: dtype)
+        let out = Tensor(uninitializedShape: [shape[0], other.shape[1]], dtype: dtype, device: device)
         gemm(self, other, into: out)
         if wantsGrad(self, other) { out.recorded(.mm, inputs: [self, other], saved: [self, other]) }
         return out
@@ -42,7 +32,7 @@ extension Tensor {
             fail("Expected size for first two dimensions of batch2 tensor to be: [\(shape[0]), \(shape[2])] but got: [\(other.shape[0]), \(other.shape[1])].")
         }
         checkMatmulTypes(self, other)
-        let out = Tensor(uninitializedShape: [shape[0], shape[1], other.shape[2]], dtype: dtype)
+        let out = Tensor(uninitializedShape: [shape[0], shape[1], other.shape[2]], dtype: dtype, device: device)
         for i in 0..<shape[0] {
             let a = Tensor(storage: storage, shape: [shape[1], shape[2]], strides: [strides[1], strides[2]], offset: offset + i * strides[0], dtype: dtype)
             let b = Tensor(storage: other.storage, shape: [other.shape[1], other.shape[2]], strides: [other.strides[1], other.strides[2]], offset: other.offset + i * other.strides[0], dtype: dtype)
@@ -128,11 +118,11 @@ public func addmm(_ input: Tensor, _ mat1: Tensor, _ mat2: Tensor, beta: Double 
     }
     checkMatmulTypes(mat1, mat2); checkSameDevice(input, mat1)
     let shape = [mat1.shape[0], mat2.shape[1]]
-    let out = Tensor(uninitializedShape: shape, dtype: mat1.dtype)
+    let out = Tensor(uninitializedShape: shape, dtype: mat1.dtype, device: mat1.device)
     let bias = input.dtype == mat1.dtype ? input : noGrad { input.to(dtype: mat1.dtype) }
     _ = broadcastShapes(bias.shape, shape)
     copyStrided(from: bias, into: out)
-    if beta != 1 { dk_unary(Int32(DK_AFFINE), out.dtype.code, Int64(out.count), out.rawPointer, out.rawPointer, beta, 0) }
+    if beta != 1 { Kernels.unary(.affine, out, out: out, beta, 0) }
     gemm(mat1, mat2, into: out, alpha: alpha, beta: 1)
     if gradEnabled && (input.requiresGradFlag || mat1.requiresGradFlag || mat2.requiresGradFlag) {
         out.recorded(.addmm(biasShape: input.shape, beta: beta, alpha: alpha), inputs: [input, mat1, mat2], saved: [mat1, mat2])

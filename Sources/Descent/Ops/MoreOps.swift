@@ -1,6 +1,4 @@
 import Foundation
-import CDescentKernels
-
 // flip, prod, masked_fill, tril/triu, repeat, division with a rounding mode and the isnan family.
 
 extension Tensor {
@@ -12,7 +10,7 @@ extension Tensor {
         if Set(ds).count != ds.count { fail("dims has duplicates, original flip dims size=\(ds.count), but unique flip dims size=\(Set(ds).count)") }
         var out = noGrad { () -> Tensor in
             var r = self
-            for d in ds where rank > 0 { r = r.indexSelect(dim: d, Tensor.arange(shape[d] - 1, -1, -1)) }
+            for d in ds where rank > 0 { r = r.indexSelect(dim: d, Tensor.arange(shape[d] - 1, -1, -1).to(device)) }
             return r.isContiguous && r.storage !== storage ? r : r.contiguous().clone()
         }
         if rank == 0 { out = noGrad { clone() } }
@@ -24,7 +22,7 @@ extension Tensor {
 
     /// Product of all entries (PyTorch's `prod`); integers multiply as int64.
     public func prod() -> Tensor {
-        let out = reduceDims(Int32(DK_RPROD), dims: nil, keepDim: false, outType: sumType)
+        let out = reduceDims(ReduceOp.prod, dims: nil, keepDim: false, outType: sumType)
         if wantsGrad(self) {
             out.recorded(.custom(CustomBackward(name: "ProdBackward0") { g, s, _ in
                 [Tensor.prodBackward(g.reshape(-1).expand([s[0].count]), s[0].reshape(-1), s[1].reshape(-1), dim: 0).reshape(s[0].shape)]
@@ -35,7 +33,7 @@ extension Tensor {
     /// Product over `dim` (PyTorch's `prod(dim, keepdim)`).
     public func prod(dim: Int, keepDim: Bool = false) -> Tensor {
         let d = normalizeDim(dim, rank)
-        let out = reduceDims(Int32(DK_RPROD), dims: [d], keepDim: keepDim, outType: sumType)
+        let out = reduceDims(ReduceOp.prod, dims: [d], keepDim: keepDim, outType: sumType)
         if wantsGrad(self) {
             out.recorded(.custom(CustomBackward(name: "ProdBackward1") { g, s, _ in
                 let gk = keepDim || s[0].rank == 0 ? g : g.unsqueeze(d)
@@ -53,7 +51,7 @@ extension Tensor {
         if !zeros { return g * (result / x) }
         let n = x.shape[dim]
         var onesShape = x.shape; onesShape[dim] = 1
-        let one = Tensor.ones(onesShape, dtype: x.dtype)
+        let one = Tensor.ones(onesShape, dtype: x.dtype, device: x.device)
         let left = concat([one, x.narrow(dim: dim, start: 0, length: n - 1)], dim: dim).cumprod(dim: dim)
         let rev = x.flip(dims: [dim])
         let right = concat([one, rev.narrow(dim: dim, start: 0, length: n - 1)], dim: dim).cumprod(dim: dim).flip(dims: [dim])
@@ -64,9 +62,9 @@ extension Tensor {
     public func cumprod(dim: Int) -> Tensor {
         let d = normalizeDim(dim, Swift.max(rank, 1))
         let x = (dtype.isFloatingPoint || dtype == .int64 ? self : to(dtype: .int64)).contiguous()
-        let out = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
+        let out = Tensor(uninitializedShape: x.shape, dtype: x.dtype, device: device)
         let outer = rank == 0 ? 1 : shape[..<d].reduce(1, *), n = rank == 0 ? 1 : shape[d], inner = rank == 0 ? 1 : shape[(d + 1)...].reduce(1, *)
-        dk_cumprod(x.dtype.code, Int64(outer), Int64(n), Int64(inner), x.rawPointer, out.rawPointer)
+        Kernels.cumprod(x, outer, n, inner, out: out)
         if wantsGrad(self) && dtype.isFloatingPoint {
             let scalar = rank == 0
             out.recorded(.custom(CustomBackward(name: "CumprodBackward0") { g, s, _ in
@@ -82,7 +80,7 @@ extension Tensor {
                     let before = i == 0 ? nil : x.narrow(dim: d, start: 0, length: i).prod(dim: d, keepDim: true)
                     let after = x.narrow(dim: d, start: i, length: n - i)
                     var ones = after.shape; ones[d] = 1
-                    let excl = concat([Tensor.ones(ones, dtype: x.dtype), after.narrow(dim: d, start: 1, length: n - i - 1)], dim: d).cumprod(dim: d)
+                    let excl = concat([Tensor.ones(ones, dtype: x.dtype, device: x.device), after.narrow(dim: d, start: 1, length: n - i - 1)], dim: d).cumprod(dim: d)
                     let terms = before.map { excl * $0 } ?? excl
                     parts.append((terms * g.narrow(dim: d, start: i, length: n - i)).sum(dim: d, keepDim: true))
                 }
@@ -119,7 +117,7 @@ extension Tensor {
     private func triangle(_ k: Int, lower: Bool) -> Tensor {
         if rank < 2 { fail("\(lower ? "tril" : "triu"): input tensor must have at least 2 dimensions") }
         let r = shape[rank - 2], c = shape[rank - 1]
-        let diff = Tensor.arange(c).reshape(1, c) - Tensor.arange(r).reshape(r, 1)   // col - row
+        let diff = (Tensor.arange(c).reshape(1, c) - Tensor.arange(r).reshape(r, 1)).to(device)   // col - row
         let keep = lower ? diff .<= k : diff .>= k
         let out = noGrad { `where`(keep, self, Tensor.zeros([], dtype: dtype)) }
         if wantsGrad(self) {
@@ -210,12 +208,12 @@ extension Tensor {
     public func isnan() -> Tensor { noGrad { self .!= self } }
     /// True where the entry is +inf or -inf (PyTorch's `isinf`).
     public func isinf() -> Tensor {
-        if !dtype.isFloatingPoint { return Tensor.zeros(shape, dtype: .bool) }
+        if !dtype.isFloatingPoint { return Tensor.zeros(shape, dtype: .bool, device: device) }
         return noGrad { abs() .== Double.infinity }
     }
     /// True where the entry is neither NaN nor infinite (PyTorch's `isfinite`).
     public func isfinite() -> Tensor {
-        if !dtype.isFloatingPoint { return Tensor.ones(shape, dtype: .bool) }
+        if !dtype.isFloatingPoint { return Tensor.ones(shape, dtype: .bool, device: device) }
         return noGrad { (self .== self) .&& (abs() .!= Double.infinity) }
     }
     /// Replaces NaN with `nan`, +inf with `posinf` and -inf with `neginf` (PyTorch's `nan_to_num`;
@@ -236,14 +234,8 @@ extension Tensor {
     public func erfinv() -> Tensor {
         if !dtype.isFloatingPoint { return to(dtype: .float32).erfinv() }
         let x = contiguous()
-        let out = Tensor(uninitializedShape: shape, dtype: dtype)
-        if dtype == .float64 {
-            let s = x.pointer(Double.self), d = out.pointer(Double.self)
-            for i in 0..<count { d[i] = erfinvScalar(s[i]) }
-        } else {
-            let s = x.pointer(Float.self), d = out.pointer(Float.self)
-            for i in 0..<count { d[i] = erfinvScalar(s[i]) }
-        }
+        let out = Tensor(uninitializedShape: shape, dtype: dtype, device: device)
+        Kernels.erfinv(x, out: out)
         if wantsGrad(self) {
             // d/dy erfinv(y) = sqrt(pi)/2 * exp(erfinv(y)^2)
             out.recorded(.custom(CustomBackward(name: "ErfinvBackward0") { g, s, _ in
@@ -269,7 +261,7 @@ extension Tensor {
                 while true {
                     let mask = (result .< lo) .|| (result .> hi)
                     if mask.any().item() == 0 { break }
-                    result = Descent.where(mask, Tensor.empty(shape, dtype: dtype).normal_(mean, std, generator: generator), result)
+                    result = Descent.where(mask, Tensor.empty(shape, dtype: dtype, device: device).normal_(mean, std, generator: generator), result)
                 }
                 if result !== self { copy_(result) }
                 return self
@@ -279,14 +271,14 @@ extension Tensor {
             func logPdf(_ c: Tensor) -> Tensor { let z = (c - mean) / std; return z * z * -0.5 - logPeak }
             uniform_(a, b, generator: generator)
             var candidates = logPdf(self)
-            var pending = Tensor.empty(shape, dtype: dtype).uniform_(generator: generator).log() .> candidates
+            var pending = Tensor.empty(shape, dtype: dtype, device: device).uniform_(generator: generator).log() .> candidates
             if pending.any().item() == 0 { return self }
             var result = self.clone()
             while true {
-                let proposal = Tensor.empty(shape, dtype: dtype).uniform_(a, b, generator: generator)
+                let proposal = Tensor.empty(shape, dtype: dtype, device: device).uniform_(a, b, generator: generator)
                 result = Descent.where(pending, proposal, result)
                 candidates = logPdf(proposal)
-                pending = Descent.where(pending, Tensor.empty(shape, dtype: dtype).uniform_(generator: generator).log() .> candidates, pending)
+                pending = Descent.where(pending, Tensor.empty(shape, dtype: dtype, device: device).uniform_(generator: generator).log() .> candidates, pending)
                 if pending.any().item() == 0 { break }
             }
             return copy_(result)
@@ -294,36 +286,6 @@ extension Tensor {
     }
 }
 
-/// PyTorch's `calc_erfinv` in `T`'s precision.
-func erfinvScalar<T: BinaryFloatingPoint>(_ y: T) -> T {
-    let a: [T] = [0.886226899, -1.645349621, 0.914624893, -0.140543331]
-    let b: [T] = [-2.118377725, 1.442710462, -0.329097515, 0.012229801]
-    let c: [T] = [-1.970840454, -1.624906493, 3.429567803, 1.641345311]
-    let d: [T] = [3.543889200, 1.637067800]
-    let ya = Swift.abs(y)
-    if ya > 1 || y.isNaN { return .nan }
-    if ya == 1 { return y > 0 ? .infinity : -.infinity }
-    var x: T
-    if ya <= T(0.7) {
-        let z = y * y
-        let num = ((a[3] * z + a[2]) * z + a[1]) * z + a[0]
-        let dem = (((b[3] * z + b[2]) * z + b[1]) * z + b[0]) * z + 1
-        x = y * num / dem
-    } else {
-        let z = sqrtT(-logT((1 - ya) / 2))
-        let num = ((c[3] * z + c[2]) * z + c[1]) * z + c[0]
-        let dem = (d[1] * z + d[0]) * z + 1
-        x = (y < 0 ? -num : num) / dem
-    }
-    let k = 2 / T(Double.pi.squareRoot())
-    x = x - (erfT(x) - y) / (k * expT(-x * x))
-    x = x - (erfT(x) - y) / (k * expT(-x * x))
-    return x
-}
-private func erfT<T: BinaryFloatingPoint>(_ x: T) -> T { T.self == Float.self ? T(erff(Float(x))) : T(Foundation.erf(Double(x))) }
-private func expT<T: BinaryFloatingPoint>(_ x: T) -> T { T.self == Float.self ? T(expf(Float(x))) : T(Foundation.exp(Double(x))) }
-private func logT<T: BinaryFloatingPoint>(_ x: T) -> T { T.self == Float.self ? T(logf(Float(x))) : T(Foundation.log(Double(x))) }
-private func sqrtT<T: BinaryFloatingPoint>(_ x: T) -> T { x.squareRoot() }
 
 /// Fills `t` in place from a truncated normal distribution (PyTorch's `nn.init.trunc_normal_`).
 @discardableResult public func truncNormal_(_ t: Tensor, mean: Double = 0, std: Double = 1, a: Double = -2, b: Double = 2,

@@ -1,29 +1,27 @@
-import CDescentKernels
-
 extension Tensor {
     /// Reduces along one dim with keepDim semantics; the input is made contiguous.
-    func reduceDim(_ op: Int32, _ d: Int, outType: DType) -> Tensor {
+    func reduceDim(_ op: ReduceOp, _ d: Int, outType: DType) -> Tensor {
         let x = contiguous()
         let outer = shape[..<d].reduce(1, *), r = shape[d], inner = shape[(d + 1)...].reduce(1, *)
         var s = shape; s[d] = 1
-        let out = Tensor(uninitializedShape: s, dtype: outType)
+        let out = Tensor(uninitializedShape: s, dtype: outType, device: device)
         if r == 0 {
-            if op == Int32(DK_RSUM) { dk_fill(outType.code, out.rawPointer, Int64(out.count), 0) ; return out }
+            if op == ReduceOp.sum { Kernels.fill(out, 0); return out }
             fail("max(): Expected reduction dim \(d) to have non-zero size.")
         }
-        dk_reduce(op, dtype.code, Int64(outer), Int64(r), Int64(inner), x.rawPointer, out.rawPointer)
+        Kernels.reduce(op, x, outer, r, inner, out: out)
         return out
     }
 
-    func reduceDims(_ op: Int32, dims: [Int]?, keepDim: Bool, outType: DType) -> Tensor {
+    func reduceDims(_ op: ReduceOp, dims: [Int]?, keepDim: Bool, outType: DType) -> Tensor {
         if dims == nil || rank == 0 {
             let x = contiguous()
-            let out = Tensor(uninitializedShape: keepDim ? [Int](repeating: 1, count: rank) : [], dtype: outType)
+            let out = Tensor(uninitializedShape: keepDim ? [Int](repeating: 1, count: rank) : [], dtype: outType, device: device)
             if x.count == 0 {
-                if op == Int32(DK_RSUM) { dk_fill(outType.code, out.rawPointer, 1, 0); return out }
+                if op == ReduceOp.sum { Kernels.fill(out, 0); return out }
                 fail("max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.")
             }
-            dk_reduce(op, dtype.code, 1, Int64(x.count), 1, x.rawPointer, out.rawPointer)
+            Kernels.reduce(op, x, 1, x.count, 1, out: out)
             return out
         }
         let ds = Array(Set(dims!.map { normalizeDim($0, rank) })).sorted(by: >)
@@ -40,7 +38,7 @@ extension Tensor {
 
     /// Sum of all elements (a 0-dim tensor).
     public func sum() -> Tensor {
-        let out = reduceDims(Int32(DK_RSUM), dims: nil, keepDim: false, outType: sumType)
+        let out = reduceDims(ReduceOp.sum, dims: nil, keepDim: false, outType: sumType)
         if wantsGrad(self) { out.recorded(.sum(inShape: shape, dims: nil, keepDim: false), inputs: [self]) }
         return out
     }
@@ -48,7 +46,7 @@ extension Tensor {
     public func sum(dim: Int, keepDim: Bool = false) -> Tensor { sum(dims: [dim], keepDim: keepDim) }
     /// Sum over `dims`.
     public func sum(dims: [Int], keepDim: Bool = false) -> Tensor {
-        let out = reduceDims(Int32(DK_RSUM), dims: dims, keepDim: keepDim, outType: sumType)
+        let out = reduceDims(ReduceOp.sum, dims: dims, keepDim: keepDim, outType: sumType)
         if wantsGrad(self) { out.recorded(.sum(inShape: shape, dims: dims.map { normalizeDim($0, rank) }, keepDim: keepDim), inputs: [self]) }
         return out
     }
@@ -80,44 +78,44 @@ extension Tensor {
 
     /// The largest element (0-dim).
     public func max() -> Tensor {
-        let out = reduceDims(Int32(DK_RMAX), dims: nil, keepDim: false, outType: dtype)
+        let out = reduceDims(ReduceOp.max, dims: nil, keepDim: false, outType: dtype)
         if wantsGrad(self) { out.recorded(.extremumAll("MaxBackward1"), inputs: [self], saved: [self, out]) }
         return out
     }
     /// The smallest element (0-dim).
     public func min() -> Tensor {
-        let out = reduceDims(Int32(DK_RMIN), dims: nil, keepDim: false, outType: dtype)
+        let out = reduceDims(ReduceOp.min, dims: nil, keepDim: false, outType: dtype)
         if wantsGrad(self) { out.recorded(.extremumAll("MinBackward1"), inputs: [self], saved: [self, out]) }
         return out
     }
 
-    func argReduce(_ op: Int32, dim: Int, keepDim: Bool) -> (values: Tensor, indices: Tensor) {
+    func argReduce(_ op: ReduceOp, dim: Int, keepDim: Bool) -> (values: Tensor, indices: Tensor) {
         let d = normalizeDim(dim, rank)
         let x = contiguous()
         let outer = shape[..<d].reduce(1, *), r = rank == 0 ? 1 : shape[d], inner = rank == 0 ? 1 : shape[(d + 1)...].reduce(1, *)
         if r == 0 { fail("max(): Expected reduction dim \(d) to have non-zero size.") }
         var s = shape
         if rank > 0 { if keepDim { s[d] = 1 } else { s.remove(at: d) } }
-        let vals = Tensor(uninitializedShape: s, dtype: dtype)
-        let idx = Tensor(uninitializedShape: s, dtype: .int64)
-        dk_arg_reduce(op, dtype.code, Int64(outer), Int64(r), Int64(inner), x.rawPointer, idx.pointer(Int64.self), vals.rawPointer)
+        let vals = Tensor(uninitializedShape: s, dtype: dtype, device: device)
+        let idx = Tensor(uninitializedShape: s, dtype: .int64, device: device)
+        Kernels.argReduce(op, x, outer, r, inner, indices: idx, values: vals)
         if wantsGrad(self) {
-            vals.recorded(.extremumDim(op == Int32(DK_RMAX) ? "MaxBackward0" : "MinBackward0", inShape: shape, dim: d, keepDim: keepDim), inputs: [self], saved: [idx])
+            vals.recorded(.extremumDim(op == ReduceOp.max ? "MaxBackward0" : "MinBackward0", inShape: shape, dim: d, keepDim: keepDim), inputs: [self], saved: [idx])
         }
         return (vals, idx)
     }
     /// Largest values along `dim` and their indices (PyTorch's `max(dim)`).
-    public func max(dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) { argReduce(Int32(DK_RMAX), dim: dim, keepDim: keepDim) }
+    public func max(dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) { argReduce(ReduceOp.max, dim: dim, keepDim: keepDim) }
     /// Smallest values along `dim` and their indices.
-    public func min(dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) { argReduce(Int32(DK_RMIN), dim: dim, keepDim: keepDim) }
+    public func min(dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) { argReduce(ReduceOp.min, dim: dim, keepDim: keepDim) }
     /// Index of the largest element along `dim` (first one on ties), int64.
-    public func argmax(dim: Int, keepDim: Bool = false) -> Tensor { noGrad { argReduce(Int32(DK_RMAX), dim: dim, keepDim: keepDim).indices } }
+    public func argmax(dim: Int, keepDim: Bool = false) -> Tensor { noGrad { argReduce(ReduceOp.max, dim: dim, keepDim: keepDim).indices } }
     /// Index of the smallest element along `dim`, int64.
-    public func argmin(dim: Int, keepDim: Bool = false) -> Tensor { noGrad { argReduce(Int32(DK_RMIN), dim: dim, keepDim: keepDim).indices } }
+    public func argmin(dim: Int, keepDim: Bool = false) -> Tensor { noGrad { argReduce(ReduceOp.min, dim: dim, keepDim: keepDim).indices } }
     /// Flat index of the largest element.
-    public func argmax() -> Tensor { noGrad { reshape(-1).argReduce(Int32(DK_RMAX), dim: 0, keepDim: false).indices } }
+    public func argmax() -> Tensor { noGrad { reshape(-1).argReduce(ReduceOp.max, dim: 0, keepDim: false).indices } }
     /// Flat index of the smallest element.
-    public func argmin() -> Tensor { noGrad { reshape(-1).argReduce(Int32(DK_RMIN), dim: 0, keepDim: false).indices } }
+    public func argmin() -> Tensor { noGrad { reshape(-1).argReduce(ReduceOp.min, dim: 0, keepDim: false).indices } }
 
     /// Variance with Bessel's correction by default (PyTorch's `var`, `correction` = 1).
     public func variance(dims: [Int]? = nil, correction: Int = 1, keepDim: Bool = false) -> Tensor {
@@ -166,9 +164,9 @@ extension Tensor {
     }
 
     /// `true` if any element is nonzero (bool 0-dim).
-    public func any() -> Tensor { reduceDims(Int32(DK_RANY), dims: nil, keepDim: false, outType: .bool) }
+    public func any() -> Tensor { reduceDims(ReduceOp.any, dims: nil, keepDim: false, outType: .bool) }
     /// `true` if all elements are nonzero (bool 0-dim).
-    public func all() -> Tensor { reduceDims(Int32(DK_RALL), dims: nil, keepDim: false, outType: .bool) }
+    public func all() -> Tensor { reduceDims(ReduceOp.all, dims: nil, keepDim: false, outType: .bool) }
 
     /// Softmax along `dim`.
     public func softmax(dim: Int) -> Tensor { softmaxImpl(dim: dim, isLog: false) }
@@ -180,8 +178,8 @@ extension Tensor {
         let d = normalizeDim(dim, rank)
         let x = contiguous()
         let outer = rank == 0 ? 1 : shape[..<d].reduce(1, *), r = rank == 0 ? 1 : shape[d], inner = rank == 0 ? 1 : shape[(d + 1)...].reduce(1, *)
-        let out = Tensor(uninitializedShape: shape, dtype: dtype)
-        if count > 0 { dk_softmax(dtype.code, isLog ? 1 : 0, Int64(outer), Int64(r), Int64(inner), x.rawPointer, out.rawPointer) }
+        let out = Tensor(uninitializedShape: shape, dtype: dtype, device: device)
+        if count > 0 { Kernels.softmax(x, isLog: isLog, outer, r, inner, out: out) }
         if wantsGrad(self) { out.recorded(isLog ? .logSoftmax(dim: d) : .softmax(dim: d), inputs: [self], saved: [out]) }
         return out
     }
@@ -192,7 +190,7 @@ func softmaxBackward(_ g: Tensor, _ y: Tensor, dim: Int, isLog: Bool) -> Tensor 
     let gc = g.contiguous()
     let shape = y.shape
     let outer = shape[..<dim].reduce(1, *), r = shape.isEmpty ? 1 : shape[dim], inner = shape.isEmpty ? 1 : shape[(dim + 1)...].reduce(1, *)
-    let out = Tensor(uninitializedShape: shape, dtype: y.dtype)
-    dk_softmax_bwd(y.dtype.code, isLog ? 1 : 0, Int64(outer), Int64(r), Int64(inner), y.rawPointer, gc.rawPointer, out.rawPointer)
+    let out = Tensor(uninitializedShape: shape, dtype: y.dtype, device: y.device)
+    Kernels.softmaxBackward(y, gc, isLog: isLog, outer, r, inner, out: out)
     return out
 }

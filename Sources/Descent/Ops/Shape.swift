@@ -1,5 +1,3 @@
-import CDescentKernels
-
 extension Tensor {
     func inferShape(_ shape: [Int]) -> [Int] {
         var out = shape
@@ -130,14 +128,14 @@ extension Tensor {
     /// A contiguous tensor with the same values (self when already contiguous).
     public func contiguous() -> Tensor {
         if isContiguous { return self }
-        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        let out = Tensor(uninitializedShape: shape, dtype: dtype, device: device)
         copyStrided(from: self, into: out)
         if wantsGrad(self) { out.recorded(.clone, inputs: [self]) }
         return out
     }
     /// A copy in new memory (PyTorch's `clone`).
     public func clone() -> Tensor {
-        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        let out = Tensor(uninitializedShape: shape, dtype: dtype, device: device)
         copyStrided(from: self, into: out)
         if wantsGrad(self) { out.recorded(.clone, inputs: [self]) }
         return out
@@ -170,14 +168,7 @@ extension Tensor {
 /// Copies `src` (any strides, broadcast to dst's shape) into `dst` (any strides). Same dtype required.
 func copyStrided(from src: Tensor, into dst: Tensor) {
     let shape = dst.shape
-    let ss = src.shape == shape ? src.strides : src.broadcastStrides(to: shape)
-    shape.withUnsafeBufferPointer { sh in
-        dst.strides.withUnsafeBufferPointer { ds in
-            ss.withUnsafeBufferPointer { sp in
-                dk_copy_strided(Int64(dst.dtype.itemSize), Int32(shape.count), i64(sh), dst.rawPointer, i64(ds), src.rawPointer, i64(sp))
-            }
-        }
-    }
+    Kernels.copyStrided(src, srcStrides: src.shape == shape ? src.strides : src.broadcastStrides(to: shape), into: dst)
 }
 
 /// Joins tensors along an existing dim (PyTorch's `torch.cat` / `torch.concat`).
@@ -196,7 +187,8 @@ public func concat(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
         total += t.shape[d]
     }
     shape[d] = total
-    let out = Tensor(uninitializedShape: shape, dtype: dt)
+    for t in tensors.dropFirst() { checkSameDevice(first, t) }
+    let out = Tensor(uninitializedShape: shape, dtype: dt, device: first.device)
     var start = 0
     for t in tensors {
         let len = t.shape[d]

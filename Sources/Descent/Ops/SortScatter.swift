@@ -1,5 +1,3 @@
-import CDescentKernels
-
 // Sorting and gather/scatter along a dim (PyTorch's sort, argsort, topk, gather, scatter, scatter_add).
 
 extension Tensor {
@@ -15,9 +13,9 @@ extension Tensor {
         let d = normalizeDim(dim, rank)
         let x = contiguous()
         let (outer, n, inner) = x.splitAround(d)
-        let values = Tensor(uninitializedShape: shape, dtype: dtype)
-        let indices = Tensor(uninitializedShape: shape, dtype: .int64)
-        dk_sort(dtype.code, Int64(outer), Int64(n), Int64(inner), x.rawPointer, values.rawPointer, indices.pointer(Int64.self), descending ? 1 : 0)
+        let values = Tensor(uninitializedShape: shape, dtype: dtype, device: device)
+        let indices = Tensor(uninitializedShape: shape, dtype: .int64, device: device)
+        Kernels.sort(x, outer, n, inner, values: values, indices: indices, descending: descending)
         if wantsGrad(self) { values.recorded(Tensor.scatterBackOp("SortBackward0", inShape: shape, dim: d), inputs: [self], saved: [indices]) }
         return (values, indices)
     }
@@ -47,7 +45,7 @@ extension Tensor {
     /// zeros with the gradient added at those positions.
     static func scatterBackOp(_ name: String, inShape: [Int], dim: Int) -> Op {
         .custom(CustomBackward(name: name) { g, s, _ in
-            [Tensor.zeros(inShape, dtype: g.dtype).scatterAdd(dim: dim, index: s[0], src: g)]
+            [Tensor.zeros(inShape, dtype: g.dtype, device: g.device).scatterAdd(dim: dim, index: s[0], src: g)]
         })
     }
 
@@ -57,13 +55,8 @@ extension Tensor {
         if index.rank != rank && !(index.rank <= 1 && rank <= 1) {
             fail("Index tensor must have the same number of dimensions as \(op == "gather" ? "input" : "self") tensor")
         }
-        let idx = index.contiguous()
-        let n = rank == 0 ? 1 : shape[d]
-        let p = idx.pointer(Int64.self)
-        for j in 0..<idx.count where p[j] < 0 || p[j] >= Int64(n) {
-            fail("index \(p[j]) is out of bounds for dimension \(d) with size \(n)")
-        }
-        return idx
+        checkSameDevice(self, index)
+        return Kernels.checkedIndices(index.contiguous(), size: rank == 0 ? 1 : shape[d], dim: d, wrapNegative: false)
     }
 
     /// Values along `dim` picked by `index` (PyTorch's `gather`): out[i][j] = self[i][index[i][j]] for dim 1;
@@ -74,14 +67,8 @@ extension Tensor {
             fail("Size does not match at dimension \(k) expected index \(shapeString(index.shape)) to be no larger than self \(shapeString(shape)) apart from dimension \(d)")
         }
         let idx = checkedIndex(index, dim: d, op: "gather")
-        let out = Tensor(uninitializedShape: idx.shape, dtype: dtype)
-        if idx.count > 0 {
-            let ishape = idx.rank == 0 ? [1] : idx.shape
-            let xs = rank == 0 ? [1] : strides
-            ishape.withUnsafeBufferPointer { sh in xs.withUnsafeBufferPointer { st in
-                dk_gather_dim(Int64(dtype.itemSize), Int32(ishape.count), i64(sh), Int32(d), rawPointer, i64(st), idx.pointer(Int64.self), out.rawPointer)
-            } }
-        }
+        let out = Tensor(uninitializedShape: idx.shape, dtype: dtype, device: device)
+        if idx.count > 0 { Kernels.gather(self, dim: d, idx, out: out) }
         if wantsGrad(self) { out.recorded(Tensor.scatterBackOp("GatherBackward0", inShape: shape, dim: d), inputs: [self], saved: [idx]) }
         return out
     }
@@ -89,12 +76,7 @@ extension Tensor {
     /// Writes `src` (or a scalar when `src` is 0-dim) into `target` at `index` along `d`; mode 0 sets, 1 adds.
     fileprivate static func scatterKernel(_ target: Tensor, dim d: Int, index idx: Tensor, src: Tensor, mode: Int32) {
         if idx.count == 0 { return }
-        let ishape = idx.rank == 0 ? [1] : idx.shape
-        let ys = target.rank == 0 ? [1] : target.strides
-        let ss = src.rank == 0 ? [Int](repeating: 0, count: ishape.count) : src.strides
-        ishape.withUnsafeBufferPointer { sh in ys.withUnsafeBufferPointer { yst in ss.withUnsafeBufferPointer { sst in
-            dk_scatter_dim(target.dtype.code, mode, Int32(ishape.count), i64(sh), Int32(d), target.rawPointer, i64(yst), idx.pointer(Int64.self), src.rawPointer, i64(sst))
-        } } }
+        Kernels.scatter(target, dim: d, idx, src, add: mode == 1)
     }
 
     fileprivate func checkScatterShapes(_ index: Tensor, _ src: Tensor?, dim d: Int) {

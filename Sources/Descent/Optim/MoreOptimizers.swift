@@ -1,4 +1,3 @@
-import CDescentKernels
 
 // Adadelta, Adamax, ASGD, Rprop, NAdam, RAdam, SparseAdam and LBFGS (PyTorch's names, defaults and
 // update order; each update is one fused C kernel in CDescentKernels/optim2.c), and parameter-group
@@ -18,12 +17,12 @@ extension Optimizer {
     /// from a state dict is checked first, so a kernel never runs over a buffer of the wrong size or type.
     func floatState(_ st: ParamState, _ name: String, like p: Tensor, fill value: Double = 0, _ optimizer: String) -> Tensor {
         if let b = st.tensors[name] {
-            if b.dtype != p.dtype || b.count != p.count || !b.isContiguous || b.device != .cpu {
-                fail("\(optimizer): state '\(name)' is a \(b.dtype) tensor of shape \(shapeString(b.shape)) on \(b.device), expected \(p.dtype) \(shapeString(p.shape)) on cpu")
+            if b.dtype != p.dtype || b.count != p.count || !b.isContiguous || b.device != p.device {
+                fail("\(optimizer): state '\(name)' is a \(b.dtype) tensor of shape \(shapeString(b.shape)) on \(b.device), expected \(p.dtype) \(shapeString(p.shape)) on \(p.device)")
             }
             return b
         }
-        let b = Tensor.full(p.shape, value, dtype: p.dtype)
+        let b = Tensor.full(p.shape, value, dtype: p.dtype, device: p.device)
         st.tensors[name] = b
         return b
     }
@@ -66,7 +65,7 @@ extension Optimizer {
 /// Checks what the fused CPU kernels need (float32 or float64 parameters, gradients of the same dtype).
 private func checkKernelOperands(_ p: Tensor, _ grad: Tensor, _ name: String) {
     requireFloat(p, grad, name)
-    if p.device != .cpu { fail("\(name): this optimizer's fused kernel runs on cpu, got a parameter on \(p.device)") }
+    checkSameDevice(p, grad)
     if !p.isContiguous { fail("\(name): parameters must be contiguous") }
 }
 
@@ -98,8 +97,8 @@ public final class Adadelta: Optimizer {
         checkKernelOperands(p, grad, "Adadelta")
         let o = group.options
         let sq = floatState(state, "square_avg", like: p, "Adadelta"), acc = floatState(state, "acc_delta", like: p, "Adadelta")
-        dk_adadelta(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, sq.rawPointer, acc.rawPointer,
-                        group.lr, o["rho"]!, o["eps"]!, o["weight_decay"]!, o["maximize"]! != 0 ? 1 : 0)
+        Kernels.optimizerStep(.adadelta(squareAvg: sq, accDelta: acc, lr: group.lr, rho: o["rho"]!, eps: o["eps"]!,
+                                        weightDecay: o["weight_decay"]!, maximize: o["maximize"]! != 0), param: p, grad: grad)
     }
 }
 
@@ -121,8 +120,8 @@ public final class Adamax: Optimizer {
         checkKernelOperands(p, grad, "Adamax")
         let o = group.options
         let m = floatState(state, "exp_avg", like: p, "Adamax"), u = floatState(state, "exp_inf", like: p, "Adamax")
-        dk_adamax(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, m.rawPointer, u.rawPointer,
-                      group.lr, o["betas.0"]!, o["betas.1"]!, o["eps"]!, o["weight_decay"]!, Int64(state.step), o["maximize"]! != 0 ? 1 : 0)
+        Kernels.optimizerStep(.adamax(expAvg: m, expInf: u, lr: group.lr, beta1: o["betas.0"]!, beta2: o["betas.1"]!, eps: o["eps"]!,
+                                      weightDecay: o["weight_decay"]!, step: state.step, maximize: o["maximize"]! != 0), param: p, grad: grad)
     }
 }
 
@@ -146,9 +145,8 @@ public final class ASGD: Optimizer {
         let o = group.options
         let eta = scalarState(state, "eta", initial: group.lr, "ASGD"), mu = scalarState(state, "mu", initial: 1, "ASGD")
         let ax = floatState(state, "ax", like: p, "ASGD")
-        dk_asgd(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, ax.rawPointer, eta.pointer(Float.self),
-                    mu.pointer(Float.self), group.lr, o["lambd"]!, o["alpha"]!, o["t0"]!, o["weight_decay"]!, Int64(state.step),
-                    o["maximize"]! != 0 ? 1 : 0)
+        Kernels.optimizerStep(.asgd(ax: ax, eta: eta, mu: mu, lr: group.lr, lambd: o["lambd"]!, alpha: o["alpha"]!, t0: o["t0"]!,
+                                    weightDecay: o["weight_decay"]!, step: state.step, maximize: o["maximize"]! != 0), param: p, grad: grad)
     }
     public override func loadStateDict(_ d: StateDict) throws {
         try loadStateDict(d, scalarState: ["eta", "mu"]) { try super.loadStateDict($0) }
@@ -176,8 +174,9 @@ public final class Rprop: Optimizer {
         let o = group.options
         let prev = floatState(state, "prev", like: p, "Rprop")
         let stepSize = floatState(state, "step_size", like: p, fill: group.lr, "Rprop")
-        dk_rprop(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, prev.rawPointer, stepSize.rawPointer,
-                     o["etas.0"]!, o["etas.1"]!, o["step_sizes.0"]!, o["step_sizes.1"]!, o["maximize"]! != 0 ? 1 : 0)
+        Kernels.optimizerStep(.rprop(prev: prev, stepSize: stepSize, etaMinus: o["etas.0"]!, etaPlus: o["etas.1"]!,
+                                     stepSizeMin: o["step_sizes.0"]!, stepSizeMax: o["step_sizes.1"]!, maximize: o["maximize"]! != 0),
+                              param: p, grad: grad)
     }
 }
 
@@ -204,9 +203,9 @@ public final class NAdam: Optimizer {
         let o = group.options
         let muProduct = scalarState(state, "mu_product", initial: 1, "NAdam")
         let m = floatState(state, "exp_avg", like: p, "NAdam"), v = floatState(state, "exp_avg_sq", like: p, "NAdam")
-        dk_nadam(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, m.rawPointer, v.rawPointer,
-                     muProduct.pointer(Float.self), group.lr, o["betas.0"]!, o["betas.1"]!, o["eps"]!, o["weight_decay"]!,
-                     o["momentum_decay"]!, Int64(state.step), o["decoupled_weight_decay"]! != 0 ? 1 : 0, o["maximize"]! != 0 ? 1 : 0)
+        Kernels.optimizerStep(.nadam(expAvg: m, expAvgSq: v, muProduct: muProduct, lr: group.lr, beta1: o["betas.0"]!, beta2: o["betas.1"]!,
+                                     eps: o["eps"]!, weightDecay: o["weight_decay"]!, momentumDecay: o["momentum_decay"]!, step: state.step,
+                                     decoupledWeightDecay: o["decoupled_weight_decay"]! != 0, maximize: o["maximize"]! != 0), param: p, grad: grad)
     }
     public override func loadStateDict(_ d: StateDict) throws {
         try loadStateDict(d, scalarState: ["mu_product"]) { try super.loadStateDict($0) }
@@ -233,9 +232,9 @@ public final class RAdam: Optimizer {
         checkKernelOperands(p, grad, "RAdam")
         let o = group.options
         let m = floatState(state, "exp_avg", like: p, "RAdam"), v = floatState(state, "exp_avg_sq", like: p, "RAdam")
-        dk_radam(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, m.rawPointer, v.rawPointer,
-                     group.lr, o["betas.0"]!, o["betas.1"]!, o["eps"]!, o["weight_decay"]!, Int64(state.step),
-                     o["decoupled_weight_decay"]! != 0 ? 1 : 0, o["maximize"]! != 0 ? 1 : 0)
+        Kernels.optimizerStep(.radam(expAvg: m, expAvgSq: v, lr: group.lr, beta1: o["betas.0"]!, beta2: o["betas.1"]!, eps: o["eps"]!,
+                                     weightDecay: o["weight_decay"]!, step: state.step,
+                                     decoupledWeightDecay: o["decoupled_weight_decay"]! != 0, maximize: o["maximize"]! != 0), param: p, grad: grad)
     }
 }
 
@@ -266,8 +265,8 @@ public final class SparseAdam: Optimizer {
         checkKernelOperands(p, grad, "SparseAdam")
         let o = group.options
         let m = floatState(state, "exp_avg", like: p, "SparseAdam"), v = floatState(state, "exp_avg_sq", like: p, "SparseAdam")
-        dk_sparse_adam(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, m.rawPointer, v.rawPointer,
-                           group.lr, o["betas.0"]!, o["betas.1"]!, o["eps"]!, Int64(state.step), o["maximize"]! != 0 ? 1 : 0)
+        Kernels.optimizerStep(.sparseAdam(expAvg: m, expAvgSq: v, lr: group.lr, beta1: o["betas.0"]!, beta2: o["betas.1"]!, eps: o["eps"]!,
+                                          step: state.step, maximize: o["maximize"]! != 0), param: p, grad: grad)
     }
 }
 
@@ -412,16 +411,14 @@ public final class LBFGS: Optimizer {
     }
 
     private func gatherFlatGrad() -> [Float] {
-        var flat = [Float](repeating: 0, count: numel)
-        var offset = 0
-        flat.withUnsafeMutableBufferPointer { buf in
-            for p in params {
-                if let g = p.grad {
-                    if g.dtype != .float32 || g.count != p.count { fail("LBFGS: gradient of shape \(shapeString(g.shape)) and dtype \(g.dtype) for a float32 parameter of shape \(shapeString(p.shape))") }
-                    let c = g.isContiguous ? g : g.contiguous()
-                    (buf.baseAddress! + offset).update(from: c.pointer(Float.self), count: p.count)
-                }
-                offset += p.count
+        var flat: [Float] = []
+        flat.reserveCapacity(numel)
+        for p in params {
+            if let g = p.grad {
+                if g.dtype != .float32 || g.count != p.count { fail("LBFGS: gradient of shape \(shapeString(g.shape)) and dtype \(g.dtype) for a float32 parameter of shape \(shapeString(p.shape))") }
+                flat += g.toArray(Float.self)
+            } else {
+                flat += [Float](repeating: 0, count: p.count)
             }
         }
         return flat
@@ -429,29 +426,20 @@ public final class LBFGS: Optimizer {
     /// p += t * d, parameter by parameter (PyTorch's `_add_grad`).
     private func addGrad(_ step: TorchScalar, _ dir: [Float]) {
         var offset = 0
-        dir.withUnsafeBufferPointer { buf in
-            for p in params {
-                dk_lbfgs_axpy_f32(Int64(p.count), step.f, buf.baseAddress! + offset, p.pointer(Float.self))
-                offset += p.count
-            }
+        for p in params {
+            Kernels.addScaledFromHost(step.f, dir, offset: offset, into: p)
+            offset += p.count
         }
     }
     private func cloneParams() -> [Float] {
-        var flat = [Float](repeating: 0, count: numel)
-        var offset = 0
-        flat.withUnsafeMutableBufferPointer { buf in
-            for p in params { (buf.baseAddress! + offset).update(from: p.pointer(Float.self), count: p.count); offset += p.count }
-        }
-        return flat
+        params.flatMap { $0.toArray(Float.self) }
     }
     private func setParams(_ flat: [Float]) {
         var offset = 0
-        flat.withUnsafeBufferPointer { buf in
-            for p in params { p.pointer(Float.self).update(from: buf.baseAddress! + offset, count: p.count); offset += p.count }
-        }
+        for p in params { Kernels.copyFromHost(flat, offset: offset, into: p); offset += p.count }
     }
-    private func dot(_ x: [Float], _ y: [Float]) -> Float { dk_lbfgs_dot_f32(Int64(x.count), x, y) }
-    private func maxAbs(_ x: [Float], scale: Float = 1) -> Float { dk_lbfgs_max_abs_f32(Int64(x.count), x, scale) }
+    private func dot(_ x: [Float], _ y: [Float]) -> Float { HostVectors.dot(x, y) }
+    private func maxAbs(_ x: [Float], scale: Float = 1) -> Float { HostVectors.maxAbs(x, scale: scale) }
 
     private func evaluate(_ closure: () -> Tensor) -> Double { enableGrad { closure() }.item() }
     /// Loss and flat gradient at x + t d; the parameters are put back to x (PyTorch's `_directional_evaluate`).
@@ -520,8 +508,8 @@ public final class LBFGS: Optimizer {
                 hDiag = .py(1)
             } else {
                 var y = [Float](repeating: 0, count: n), s = [Float](repeating: 0, count: n)
-                dk_lbfgs_sub_f32(Int64(n), flatGrad, prevFlatGrad!, &y)
-                dk_lbfgs_scale_f32(Int64(n), d, t.f, &s)
+                HostVectors.sub(flatGrad, prevFlatGrad!, into: &y)
+                HostVectors.scale(d, t.f, into: &s)
                 let ys = TorchScalar.tensor(dot(y, s))
                 if ys > .py(1e-10) {
                     pushHistory(y, s, 1 / ys.f, capacity: historySize)
@@ -529,14 +517,14 @@ public final class LBFGS: Optimizer {
                 }
                 var al = [Float](repeating: 0, count: Swift.max(historyCount, 1))
                 var dir = [Float](repeating: 0, count: n)
-                dk_lbfgs_direction_f32(Int64(n), Int64(historyCount), Int64(Swift.max(historyCapacity, 1)), Int64(historyHead),
-                                       oldDirs, oldStps, ro, &al, flatGrad, hDiag.f, &dir)
+                HostVectors.lbfgsDirection(count: historyCount, capacity: Swift.max(historyCapacity, 1), head: historyHead,
+                                           oldDirs: oldDirs, oldSteps: oldStps, ro: ro, al: &al, grad: flatGrad, hDiag: hDiag.f, into: &dir)
                 d = dir
             }
             prevFlatGrad = flatGrad
             prevLoss = loss
             if nIter == 1 {
-                t = pyMin(.py(1), .py(1) / .tensor(dk_lbfgs_sum_abs_f32(Int64(n), flatGrad))) * .py(lr)
+                t = pyMin(.py(1), .py(1) / .tensor(HostVectors.sumAbs(flatGrad))) * .py(lr)
             } else {
                 t = .py(lr)
             }
@@ -657,9 +645,7 @@ public final class LBFGS: Optimizer {
     // MARK: State dict
 
     private func floatTensor(_ values: [Float], shape: [Int]) -> Tensor {
-        let t = Tensor.zeros(shape, dtype: .float32)
-        if !values.isEmpty { t.pointer(Float.self).update(from: values, count: values.count) }
-        return t
+        Tensor(flat: values, shape: shape)
     }
     private func floats(_ t: Tensor) -> [Float] { t.toArray(Float.self) }
 

@@ -1,4 +1,3 @@
-import CDescentKernels
 
 /// A group of parameters sharing hyper-parameters (PyTorch's `param_groups` entries).
 public final class ParamGroup {
@@ -96,7 +95,7 @@ open class Optimizer {
 
     func buffer(_ st: ParamState, _ name: String, like p: Tensor) -> Tensor {
         if let b = st.tensors[name] { return b }
-        let b = Tensor.zeros(p.shape, dtype: p.dtype)
+        let b = Tensor.zeros(p.shape, dtype: p.dtype, device: p.device)
         st.tensors[name] = b
         return b
     }
@@ -170,8 +169,8 @@ public final class SGD: Optimizer {
         let mom = o["momentum"]!
         let first = state.tensors["momentum_buffer"] == nil
         let buf = mom != 0 ? buffer(state, "momentum_buffer", like: p) : nil
-        dk_sgd(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, buf?.rawPointer,
-                   group.lr, mom, o["dampening"]!, o["weight_decay"]!, o["nesterov"]! != 0 ? 1 : 0, first ? 1 : 0, o["maximize"]! != 0 ? 1 : 0)
+        Kernels.optimizerStep(.sgd(momentumBuffer: buf, lr: group.lr, momentum: mom, dampening: o["dampening"]!, weightDecay: o["weight_decay"]!,
+                                   nesterov: o["nesterov"]! != 0, firstStep: first, maximize: o["maximize"]! != 0), param: p, grad: grad)
     }
 }
 
@@ -195,8 +194,9 @@ public class Adam: Optimizer {
         let ams = o["amsgrad"]! != 0
         let m = buffer(state, "exp_avg", like: p), v = buffer(state, "exp_avg_sq", like: p)
         let vmax = ams ? buffer(state, "max_exp_avg_sq", like: p) : nil
-        dk_adam(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, m.rawPointer, v.rawPointer, vmax?.rawPointer, group.lr, o["betas.0"]!, o["betas.1"]!, o["eps"]!, o["weight_decay"]!,
-                    Int64(state.step), ams ? 1 : 0, decoupled ? 1 : 0, o["maximize"]! != 0 ? 1 : 0)
+        Kernels.optimizerStep(.adam(expAvg: m, expAvgSq: v, maxExpAvgSq: vmax, lr: group.lr, beta1: o["betas.0"]!, beta2: o["betas.1"]!, eps: o["eps"]!,
+                                    weightDecay: o["weight_decay"]!, step: state.step, decoupledWeightDecay: decoupled, maximize: o["maximize"]! != 0),
+                              param: p, grad: grad)
     }
 }
 
@@ -221,7 +221,8 @@ public final class RMSprop: Optimizer {
         let sq = buffer(state, "square_avg", like: p)
         let ga = o["centered"]! != 0 ? buffer(state, "grad_avg", like: p) : nil
         let buf = o["momentum"]! > 0 ? buffer(state, "momentum_buffer", like: p) : nil
-        dk_rmsprop(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, sq.rawPointer, ga?.rawPointer, buf?.rawPointer, group.lr, o["alpha"]!, o["eps"]!, o["weight_decay"]!, o["momentum"]!, o["maximize"]! != 0 ? 1 : 0)
+        Kernels.optimizerStep(.rmsprop(squareAvg: sq, gradAvg: ga, momentumBuffer: buf, lr: group.lr, alpha: o["alpha"]!, eps: o["eps"]!,
+                                       weightDecay: o["weight_decay"]!, momentum: o["momentum"]!, maximize: o["maximize"]! != 0), param: p, grad: grad)
     }
 }
 
@@ -235,9 +236,9 @@ public final class Adagrad: Optimizer {
     override func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) {
         requireFloat(p, grad, "Adagrad")
         let o = group.options
-        if state.tensors["sum"] == nil { state.tensors["sum"] = Tensor.full(p.shape, o["initial_accumulator_value"]!, dtype: p.dtype) }
+        if state.tensors["sum"] == nil { state.tensors["sum"] = Tensor.full(p.shape, o["initial_accumulator_value"]!, dtype: p.dtype, device: p.device) }
         let clr = group.lr / (1 + Double(state.step - 1) * o["lr_decay"]!)
-        dk_adagrad(p.dtype.code, Int64(p.count), p.rawPointer, grad.rawPointer, state.tensors["sum"]!.rawPointer,
-                       clr, o["eps"]!, o["weight_decay"]!, o["maximize"]! != 0 ? 1 : 0)
+        Kernels.optimizerStep(.adagrad(sum: state.tensors["sum"]!, clr: clr, eps: o["eps"]!, weightDecay: o["weight_decay"]!,
+                                       maximize: o["maximize"]! != 0), param: p, grad: grad)
     }
 }

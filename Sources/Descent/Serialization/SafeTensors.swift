@@ -193,7 +193,7 @@ public func serializeSafetensors(_ stateDict: StateDict, metadata: [String: Stri
     var out = Data(capacity: plan.totalBytes)
     out.append(contentsOf: plan.prefix)
     for t in plan.tensors where t.count > 0 {
-        out.append(UnsafeBufferPointer(start: t.rawPointer.assumingMemoryBound(to: UInt8.self), count: t.count * t.dtype.itemSize))
+        Kernels.withHostBytes(t) { out.append(contentsOf: $0) }
     }
     return out
 }
@@ -353,7 +353,7 @@ private func errnoString(_ e: Int32 = errno) -> String { String(cString: strerro
 private func writeAtomically(_ plan: SafetensorsPlan, to path: String) throws {
     try writeFileAtomically(path) { writeAll in
         try plan.prefix.withUnsafeBytes { try writeAll($0.baseAddress!, $0.count) }
-        for t in plan.tensors where t.count > 0 { try writeAll(t.rawPointer, t.count * t.dtype.itemSize) }
+        for t in plan.tensors where t.count > 0 { try Kernels.withHostBytes(t) { try writeAll($0.baseAddress!, $0.count) } }
     }
 }
 
@@ -631,15 +631,16 @@ private func readSafetensors(_ src: ByteSource) throws -> (stateDict: StateDict,
     var d = StateDict()
     for e in header.entries {
         let dtype = e.dtype.descentDType!
-        let t = Tensor(uninitializedShape: e.shape, dtype: dtype)
+        let t = Tensor(uninitializedShape: e.shape, dtype: dtype, device: .cpu)
         let n = e.end - e.begin
         let at = header.dataStart + e.begin
         if n > 0 {
             if SafetensorsDType(dtype) == e.dtype {
-                try src.read(into: t.rawPointer, at: at, count: n)
-                if dtype == .bool {   // any nonzero byte is true; store it as 1
-                    let p = t.pointer(UInt8.self)
-                    for i in 0..<t.count where p[i] > 1 { p[i] = 1 }
+                try Kernels.fillFromHost(t) { buf in
+                    try src.read(into: buf.baseAddress!, at: at, count: n)
+                    if dtype == .bool {   // any nonzero byte is true; store it as 1
+                        for i in 0..<buf.count where buf[i] > 1 { buf[i] = 1 }
+                    }
                 }
             } else {
                 let raw = try src.bytes(at: at, count: n)
@@ -653,26 +654,28 @@ private func readSafetensors(_ src: ByteSource) throws -> (stateDict: StateDict,
 
 /// Converts little-endian values of a narrower safetensors dtype into `t` (float32, int32 or int64).
 private func widen(_ raw: [UInt8], _ dtype: SafetensorsDType, into t: Tensor) {
-    let count = t.count
+    Kernels.fillFromHost(t) { widen(raw, dtype, count: t.count, into: $0) }
+}
+private func widen(_ raw: [UInt8], _ dtype: SafetensorsDType, count: Int, into buf: UnsafeMutableRawBufferPointer) {
     func u16(_ i: Int) -> UInt16 { UInt16(raw[2 * i]) | UInt16(raw[2 * i + 1]) << 8 }
     switch dtype {
     case .F16:
-        let p = t.pointer(Float.self)
+        let p = buf.bindMemory(to: Float.self)
         for i in 0..<count { p[i] = halfToFloat(u16(i)) }
     case .BF16:
-        let p = t.pointer(Float.self)
+        let p = buf.bindMemory(to: Float.self)
         for i in 0..<count { p[i] = Float(bitPattern: UInt32(u16(i)) << 16) }
     case .I8:
-        let p = t.pointer(Int32.self)
+        let p = buf.bindMemory(to: Int32.self)
         for i in 0..<count { p[i] = Int32(Int8(bitPattern: raw[i])) }
     case .I16:
-        let p = t.pointer(Int32.self)
+        let p = buf.bindMemory(to: Int32.self)
         for i in 0..<count { p[i] = Int32(Int16(bitPattern: u16(i))) }
     case .U16:
-        let p = t.pointer(Int32.self)
+        let p = buf.bindMemory(to: Int32.self)
         for i in 0..<count { p[i] = Int32(u16(i)) }
     case .U32:
-        let p = t.pointer(Int64.self)
+        let p = buf.bindMemory(to: Int64.self)
         for i in 0..<count {
             let v = UInt32(raw[4 * i]) | UInt32(raw[4 * i + 1]) << 8 | UInt32(raw[4 * i + 2]) << 16 | UInt32(raw[4 * i + 3]) << 24
             p[i] = Int64(v)

@@ -1,5 +1,3 @@
-import CDescentKernels
-
 /// Values that can initialise a tensor: Swift scalars and arrays of them, nested to any depth.
 public protocol TensorData {
     /// Appends the values in row-major order and returns the shape.
@@ -64,30 +62,26 @@ extension Tensor {
     }
 
     /// A contiguous tensor holding `values` (row-major) converted to `dtype`.
-    convenience init(values: [Double], shape: [Int], dtype: DType) {
-        self.init(uninitializedShape: shape, dtype: dtype)
-        values.withUnsafeBufferPointer { b in
-            if let base = b.baseAddress { dk_cast(DType.float64.code, base, dtype.code, rawPointer, Int64(values.count)) }
-        }
+    convenience init(values: [Double], shape: [Int], dtype: DType, device: Device = .cpu) {
+        self.init(uninitializedShape: shape, dtype: dtype, device: device)
+        Kernels.copyFromHost(values, into: self)
     }
 
     /// A tensor from a flat buffer of Swift values and a shape.
     public convenience init<T: TensorScalar>(flat values: [T], shape: [Int]) {
         let n = shape.reduce(1, *)
         if n != values.count { fail("shape \(shapeString(shape)) is invalid for input of size \(values.count)") }
-        self.init(uninitializedShape: shape, dtype: T.dtype)
+        self.init(uninitializedShape: shape, dtype: T.dtype, device: .cpu)
         if T.self == Int.self || T.self == Bool.self {
             for (i, v) in values.enumerated() { setElement(flatIndex: i, v.descentDouble) }
         } else {
-            values.withUnsafeBytes { b in
-                if let base = b.baseAddress { rawPointer.copyMemory(from: base, byteCount: b.count) }
-            }
+            Kernels.copyBytesFromHost(values.withUnsafeBytes { Array($0) }, start: 0, into: self)
         }
     }
 
     /// A 0-dim tensor for a Swift scalar in an expression (a PyTorch "wrapped number").
     static func scalar(_ v: Double, dtype: DType) -> Tensor {
-        let t = Tensor(uninitializedShape: [], dtype: dtype)
+        let t = Tensor(uninitializedShape: [], dtype: dtype, device: .cpu)
         t.setElement(flatIndex: 0, v)
         t.isWrappedNumber = true
         return t
@@ -97,45 +91,37 @@ extension Tensor {
         var rem = flatIndex, off = offset
         var i = shape.count - 1
         while i >= 0 { off += (rem % shape[i]) * strides[i]; rem /= shape[i]; i -= 1 }
-        let p = storage.base
-        switch dtype {
-        case .float32: p.assumingMemoryBound(to: Float.self)[off] = Float(v)
-        case .float64: p.assumingMemoryBound(to: Double.self)[off] = v
-        case .int64: p.assumingMemoryBound(to: Int64.self)[off] = Int64(v)
-        case .int32: p.assumingMemoryBound(to: Int32.self)[off] = Int32(v)
-        case .uint8: p.assumingMemoryBound(to: UInt8.self)[off] = UInt8(truncatingIfNeeded: Int(v))
-        case .bool: p.assumingMemoryBound(to: UInt8.self)[off] = v != 0 ? 1 : 0
-        }
+        Kernels.writeElement(self, storageOffset: off, v)
     }
 
     // MARK: Factories
 
-    /// A tensor with uninitialised values (PyTorch's `torch.empty`).
-    public static func empty(_ shape: Int..., dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor { empty(shape, dtype: dtype, requiresGrad: requiresGrad) }
-    public static func empty(_ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
-        Tensor(uninitializedShape: shape, dtype: dtype).requiringGrad(requiresGrad)
+    /// A tensor with uninitialised values (PyTorch's `torch.empty`); `device: .meta` allocates nothing.
+    public static func empty(_ shape: Int..., dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { empty(shape, dtype: dtype, device: device, requiresGrad: requiresGrad) }
+    public static func empty(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
+        Tensor(uninitializedShape: shape, dtype: dtype, device: device).requiringGrad(requiresGrad)
     }
     /// A tensor filled with `value`.
-    public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
-        let t = Tensor(uninitializedShape: shape, dtype: dtype)
-        dk_fill(dtype.code, t.rawPointer, Int64(t.count), value)
+    public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
+        let t = Tensor(uninitializedShape: shape, dtype: dtype, device: device)
+        Kernels.fill(t, value)
         return t.requiringGrad(requiresGrad)
     }
-    public static func full(_ shape: Int..., value: Double, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor { full(shape, value, dtype: dtype, requiresGrad: requiresGrad) }
+    public static func full(_ shape: Int..., value: Double, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, value, dtype: dtype, device: device, requiresGrad: requiresGrad) }
     /// A tensor of zeros.
-    public static func zeros(_ shape: Int..., dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor { full(shape, 0, dtype: dtype, requiresGrad: requiresGrad) }
-    public static func zeros(_ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor { full(shape, 0, dtype: dtype, requiresGrad: requiresGrad) }
+    public static func zeros(_ shape: Int..., dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, 0, dtype: dtype, device: device, requiresGrad: requiresGrad) }
+    public static func zeros(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, 0, dtype: dtype, device: device, requiresGrad: requiresGrad) }
     /// A tensor of ones.
-    public static func ones(_ shape: Int..., dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor { full(shape, 1, dtype: dtype, requiresGrad: requiresGrad) }
-    public static func ones(_ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor { full(shape, 1, dtype: dtype, requiresGrad: requiresGrad) }
-    /// Zeros with the shape and dtype of `t`.
-    public static func zerosLike(_ t: Tensor, dtype: DType? = nil, requiresGrad: Bool = false) -> Tensor { full(t.shape, 0, dtype: dtype ?? t.dtype, requiresGrad: requiresGrad) }
-    /// Ones with the shape and dtype of `t`.
-    public static func onesLike(_ t: Tensor, dtype: DType? = nil, requiresGrad: Bool = false) -> Tensor { full(t.shape, 1, dtype: dtype ?? t.dtype, requiresGrad: requiresGrad) }
-    /// `value` with the shape and dtype of `t`.
-    public static func fullLike(_ t: Tensor, _ value: Double, dtype: DType? = nil, requiresGrad: Bool = false) -> Tensor { full(t.shape, value, dtype: dtype ?? t.dtype, requiresGrad: requiresGrad) }
-    /// Uninitialised with the shape and dtype of `t`.
-    public static func emptyLike(_ t: Tensor, dtype: DType? = nil, requiresGrad: Bool = false) -> Tensor { empty(t.shape, dtype: dtype ?? t.dtype, requiresGrad: requiresGrad) }
+    public static func ones(_ shape: Int..., dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, 1, dtype: dtype, device: device, requiresGrad: requiresGrad) }
+    public static func ones(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, 1, dtype: dtype, device: device, requiresGrad: requiresGrad) }
+    /// Zeros with the shape, dtype and device of `t`.
+    public static func zerosLike(_ t: Tensor, dtype: DType? = nil, requiresGrad: Bool = false) -> Tensor { full(t.shape, 0, dtype: dtype ?? t.dtype, device: t.device, requiresGrad: requiresGrad) }
+    /// Ones with the shape, dtype and device of `t`.
+    public static func onesLike(_ t: Tensor, dtype: DType? = nil, requiresGrad: Bool = false) -> Tensor { full(t.shape, 1, dtype: dtype ?? t.dtype, device: t.device, requiresGrad: requiresGrad) }
+    /// `value` with the shape, dtype and device of `t`.
+    public static func fullLike(_ t: Tensor, _ value: Double, dtype: DType? = nil, requiresGrad: Bool = false) -> Tensor { full(t.shape, value, dtype: dtype ?? t.dtype, device: t.device, requiresGrad: requiresGrad) }
+    /// Uninitialised with the shape, dtype and device of `t`.
+    public static func emptyLike(_ t: Tensor, dtype: DType? = nil, requiresGrad: Bool = false) -> Tensor { empty(t.shape, dtype: dtype ?? t.dtype, device: t.device, requiresGrad: requiresGrad) }
 
     /// Sets `requiresGrad` when asked (the factories' `requires_grad=True`); PyTorch's error for non-float dtypes.
     func requiringGrad(_ flag: Bool) -> Tensor {
@@ -165,7 +151,7 @@ extension Tensor {
     }
     private static func linspaceValues(_ start: Double, _ end: Double, count: Int, dtype: DType) -> Tensor {
         if count < 0 { fail("number of steps must be non-negative") }
-        let t = Tensor(uninitializedShape: [count], dtype: dtype)
+        let t = Tensor(uninitializedShape: [count], dtype: dtype, device: .cpu)
         if count == 0 { return t }
         if count == 1 { t.setElement(flatIndex: 0, start); return t }
         let half = count / 2
@@ -174,8 +160,8 @@ extension Tensor {
             // from end; each value is one fused multiply-add (start + step*i, end - step*(steps-1-i)).
             let s = Float(start), e = Float(end)
             let step = (e - s) / Float(count - 1)
-            let p = t.pointer(Float.self)
-            for i in 0..<count { p[i] = i < half ? s.addingProduct(step, Float(i)) : e.addingProduct(-step, Float(count - i - 1)) }
+            // (each value is exact in float, so writing it through a double changes nothing)
+            for i in 0..<count { t.setElement(flatIndex: i, Double(i < half ? s.addingProduct(step, Float(i)) : e.addingProduct(-step, Float(count - i - 1)))) }
         } else {
             let step = (end - start) / Double(count - 1)
             for i in 0..<count { t.setElement(flatIndex: i, i < half ? start.addingProduct(step, Double(i)) : end.addingProduct(-step, Double(count - i - 1))) }
@@ -197,11 +183,10 @@ public func oneHot(_ t: Tensor, numClasses: Int? = nil) -> Tensor {
     if t.dtype != .int64 { fail("one_hot is only applicable to index tensor of type LongTensor.") }
     let idx = t.contiguous().toArray(Int64.self)
     let k = numClasses ?? Int((idx.max() ?? -1) + 1)
-    let out = Tensor.zeros(t.shape + [k], dtype: .int64)
-    let p = out.pointer(Int64.self)
+    var values = [Double](repeating: 0, count: idx.count * k)
     for (i, c) in idx.enumerated() {
         if c < 0 || Int(c) >= k { fail("Class values must be smaller than num_classes.") }
-        p[i * k + Int(c)] = 1
+        values[i * k + Int(c)] = 1
     }
-    return out
+    return Tensor(values: values, shape: t.shape + [k], dtype: .int64)
 }

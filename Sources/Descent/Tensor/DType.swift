@@ -1,5 +1,3 @@
-import CDescentKernels
-
 /// The element type of a tensor (PyTorch's `torch.dtype`). Prints as its bare name (`float32`,
 /// `uint8`), as the lecture programs expect (PyTorch's own `print(x.dtype)` adds `torch.`).
 public enum DType: Int32, CustomStringConvertible, Sendable, CaseIterable {

@@ -138,6 +138,16 @@ func formatTensor(
                        lineWidth: options.lineWidth)
 }
 
+/// How PyTorch prints a tensor without values (the meta device): `tensor(..., device='meta',
+/// size=(2, 3))`, then the dtype unless float32, then `requires_grad=True` or `grad_fn=<...>`.
+func formatValuelessTensor(shape: [Int], dtypeName: String, device: String, requiresGrad: Bool, gradFnName: String?,
+                           options: TensorPrintOptions = tensorPrintOptions) -> String {
+    var suffixes = ["device='\(device)'", "size=" + pythonTupleString(shape)]
+    if dtypeName != "torch.float32" { suffixes.append("dtype=" + dtypeName) }
+    if let gradFn = gradFnName { suffixes.append("grad_fn=<\(gradFn)>") } else if requiresGrad { suffixes.append("requires_grad=True") }
+    return addSuffixes("tensor(...", suffixes: suffixes, indent: "tensor(".utf8.count, lineWidth: options.lineWidth)
+}
+
 // MARK: - Suffixes
 
 /// PyTorch's `_add_suffixes` (dense tensors never force a newline).

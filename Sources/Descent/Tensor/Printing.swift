@@ -1,10 +1,14 @@
 extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
     /// The tensor as PyTorch prints it: `tensor([[0.0000],\n        [0.1000]], requires_grad=True)`.
     public var description: String {
+        let prefix = self is Parameter ? "Parameter containing:\n" : ""
+        if device.isMeta {
+            return prefix + formatValuelessTensor(shape: shape, dtypeName: "torch.\(dtype)", device: device.description,
+                                                  requiresGrad: requiresGradFlag && node == nil, gradFnName: node?.name)
+        }
         let kind: PrintElementKind = dtype.isFloatingPoint ? .floating : (dtype == .bool ? .boolean : .integer)
         let values = noGrad { toArray(Double.self) }
         let dtypeSuffix: String? = (dtype == .float32 || dtype == .int64 || dtype == .bool) ? nil : "torch.\(dtype)"
-        let prefix = self is Parameter ? "Parameter containing:\n" : ""
         return prefix + formatTensor(values: values, shape: shape, kind: kind, dtypeSuffix: dtypeSuffix,
                             deviceSuffix: device == .cpu ? nil : device.description,
                             requiresGrad: requiresGradFlag && node == nil, gradFnName: node?.name)

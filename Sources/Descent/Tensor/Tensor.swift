@@ -1,5 +1,3 @@
-import CDescentKernels
-
 /// An n-dimensional array on a device, with reverse-mode automatic differentiation
 /// (PyTorch's `torch.Tensor`). Tensors are reference types, as in PyTorch: views share storage,
 /// and `grad` is set on the same object that `backward()` reaches.
@@ -42,7 +40,7 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     }
 
     /// A new contiguous tensor with uninitialised memory.
-    init(uninitializedShape shape: [Int], dtype: DType, device: Device = .cpu) {
+    init(uninitializedShape shape: [Int], dtype: DType, device: Device) {
         var n = 1
         for s in shape {
             if s < 0 { fail("Trying to create tensor with negative dimension \(s): \(shapeString(shape))") }
@@ -60,7 +58,7 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     public required init(integerLiteral value: Int) {
         storage = Storage(byteCount: 8)
         shape = []; strides = []; offset = 0; dtype = .int64
-        storage.base.assumingMemoryBound(to: Int64.self).pointee = Int64(value)
+        Kernels.writeElement(self, storageOffset: 0, Double(value))
         isWrappedNumber = true
     }
     /// A floating literal in a tensor expression (`x * 0.5`) or `Tensor(2.5)`: a 0-dim float32
@@ -69,7 +67,7 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     public required init(floatLiteral value: Double) {
         storage = Storage(byteCount: 4)
         shape = []; strides = []; offset = 0; dtype = .float32
-        storage.base.assumingMemoryBound(to: Float.self).pointee = Float(value)
+        Kernels.writeElement(self, storageOffset: 0, value)
         isWrappedNumber = true
         literalDouble = value
     }
@@ -136,12 +134,6 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
         return true
     }
 
-    @inline(__always) var rawPointer: UnsafeMutableRawPointer {
-        storage.base + offset * dtype.itemSize
-    }
-    @inline(__always) func pointer<T>(_: T.Type) -> UnsafeMutablePointer<T> {
-        rawPointer.assumingMemoryBound(to: T.self)
-    }
 }
 
 /// A weak reference to a tensor (for retained gradients of non-leaves).
@@ -167,30 +159,19 @@ extension Tensor {
             rem /= s
             i -= 1
         }
-        let p = storage.base
-        switch dtype {
-        case .float32: return Double(p.assumingMemoryBound(to: Float.self)[off])
-        case .float64: return p.assumingMemoryBound(to: Double.self)[off]
-        case .int64: return Double(p.assumingMemoryBound(to: Int64.self)[off])
-        case .int32: return Double(p.assumingMemoryBound(to: Int32.self)[off])
-        case .uint8, .bool: return Double(p.assumingMemoryBound(to: UInt8.self)[off])
-        }
+        return Kernels.readElement(self, storageOffset: off)
     }
 
     /// All elements in row-major order, converted to `T` (PyTorch's `tolist()` flattened).
     public func toArray<T: TensorScalar>(_: T.Type) -> [T] {
         let t = self.to(dtype: T.dtype).contiguous()
-        let n = t.count
         if T.self == Int.self {
-            let p = t.pointer(Int64.self)
-            return (0..<n).map { unsafeBitCast(Int(p[$0]), to: T.self) }
+            return Kernels.elements(t, as: Int64.self).map { unsafeBitCast(Int($0), to: T.self) }
         }
         if T.self == Bool.self {
-            let p = t.pointer(UInt8.self)
-            return (0..<n).map { unsafeBitCast(p[$0] != 0, to: T.self) }
+            return Kernels.elements(t, as: UInt8.self).map { unsafeBitCast($0 != 0, to: T.self) }
         }
-        let p = t.pointer(T.self)
-        return Array(UnsafeBufferPointer(start: p, count: n))
+        return Kernels.elements(t, as: T.self)
     }
 
     /// All elements in row-major order as Doubles.

@@ -1,16 +1,24 @@
-/// Where a tensor's memory lives: `.cpu` or `.cuda(index)`. Prints as PyTorch does (`cpu`, `cuda:0`).
+/// Where a tensor's memory lives: `.cpu`, `.meta` (shapes and dtypes only, no memory) or
+/// `.cuda(index)`. Prints as PyTorch does (`cpu`, `meta`, `cuda:0`).
 public enum Device: Equatable, Hashable, CustomStringConvertible, Sendable {
     case cpu
     case cuda(Int)
+    /// PyTorch's `meta` device: tensors carry a shape and a dtype but no memory, and every op only
+    /// computes its output's shape and dtype (and raises the same shape errors as on the CPU). Use it
+    /// to count the parameters or check the shapes of a model too big to allocate.
+    case meta
 
     public var description: String {
         switch self {
         case .cpu: return "cpu"
+        case .meta: return "meta"
         case .cuda(let i): return "cuda:\(i)"
         }
     }
     /// `true` for CUDA devices.
     public var isCUDA: Bool { if case .cuda = self { return true } else { return false } }
+    /// `true` for the meta device (PyTorch's `tensor.is_meta`).
+    public var isMeta: Bool { self == .meta }
 }
 
 /// The CUDA runtime, as far as this build knows it.

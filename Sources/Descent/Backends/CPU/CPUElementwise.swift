@@ -1,0 +1,156 @@
+import CDescentKernels
+
+// The CPU backend's elementwise, reduction, indexing, matmul and host-copy kernels: thin calls
+// into the C kernels with the tensors' host addresses.
+
+extension CPUBackend {
+    @inline(__always)
+    static func binary(_ op: BinaryOp, compute: DType, out: Tensor, _ a: Tensor, _ sa: [Int], _ b: Tensor, _ sb: [Int]) {
+        let shape = out.shape
+        shape.withUnsafeBufferPointer { sh in
+            sa.withUnsafeBufferPointer { pa in
+                sb.withUnsafeBufferPointer { pb in
+                    dk_binary(op.rawValue, compute.code, Int32(shape.count), i64(sh), out.rawPointer, a.rawPointer, i64(pa), b.rawPointer, i64(pb))
+                }
+            }
+        }
+    }
+    @inline(__always)
+    static func unary(_ op: UnaryOp, _ x: Tensor, out: Tensor, _ p1: Double, _ p2: Double) {
+        dk_unary(op.rawValue, out.dtype.code, Int64(out.count), x.rawPointer, out.rawPointer, p1, p2)
+    }
+    static func fill(_ t: Tensor, _ value: Double) { dk_fill(t.dtype.code, t.rawPointer, Int64(t.count), value) }
+    static func cast(_ x: Tensor, out: Tensor) { dk_cast(x.dtype.code, x.rawPointer, out.dtype.code, out.rawPointer, Int64(out.count)) }
+    static func copyStrided(_ src: Tensor, srcStrides: [Int], into dst: Tensor) {
+        let shape = dst.shape
+        shape.withUnsafeBufferPointer { sh in
+            dst.strides.withUnsafeBufferPointer { ds in
+                srcStrides.withUnsafeBufferPointer { sp in
+                    dk_copy_strided(Int64(dst.dtype.itemSize), Int32(shape.count), i64(sh), dst.rawPointer, i64(ds), src.rawPointer, i64(sp))
+                }
+            }
+        }
+    }
+    static func select(_ cond: Tensor, _ a: Tensor, _ b: Tensor, out: Tensor) {
+        dk_where(Int64(out.dtype.itemSize), Int64(out.count), cond.pointer(UInt8.self), a.rawPointer, b.rawPointer, out.rawPointer)
+    }
+    static func axpy(_ alpha: Double, _ x: Tensor, _ y: Tensor) { dk_axpy(y.dtype.code, Int64(y.count), alpha, x.rawPointer, y.rawPointer) }
+
+    static func reduce(_ op: ReduceOp, _ x: Tensor, _ outer: Int, _ r: Int, _ inner: Int, out: Tensor) {
+        dk_reduce(op.rawValue, x.dtype.code, Int64(outer), Int64(r), Int64(inner), x.rawPointer, out.rawPointer)
+    }
+    static func argReduce(_ op: ReduceOp, _ x: Tensor, _ outer: Int, _ r: Int, _ inner: Int, indices: Tensor, values: Tensor) {
+        dk_arg_reduce(op.rawValue, x.dtype.code, Int64(outer), Int64(r), Int64(inner), x.rawPointer, indices.pointer(Int64.self), values.rawPointer)
+    }
+    static func softmax(_ x: Tensor, isLog: Bool, _ outer: Int, _ r: Int, _ inner: Int, out: Tensor) {
+        dk_softmax(x.dtype.code, isLog ? 1 : 0, Int64(outer), Int64(r), Int64(inner), x.rawPointer, out.rawPointer)
+    }
+    static func softmaxBackward(_ y: Tensor, _ gy: Tensor, isLog: Bool, _ outer: Int, _ r: Int, _ inner: Int, out: Tensor) {
+        dk_softmax_bwd(y.dtype.code, isLog ? 1 : 0, Int64(outer), Int64(r), Int64(inner), y.rawPointer, gy.rawPointer, out.rawPointer)
+    }
+    static func cumsum(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, out: Tensor, reverse: Bool) {
+        dk_cumsum(x.dtype.code, Int64(outer), Int64(n), Int64(inner), x.rawPointer, out.rawPointer, reverse ? 1 : 0)
+    }
+    static func cumprod(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, out: Tensor) {
+        dk_cumprod(x.dtype.code, Int64(outer), Int64(n), Int64(inner), x.rawPointer, out.rawPointer)
+    }
+    static func sort(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, values: Tensor, indices: Tensor, descending: Bool) {
+        dk_sort(x.dtype.code, Int64(outer), Int64(n), Int64(inner), x.rawPointer, values.rawPointer, indices.pointer(Int64.self), descending ? 1 : 0)
+    }
+
+    static func checkedIndices(_ idx: Tensor, size: Int, dim: Int, wrapNegative: Bool, message: String?) -> Tensor {
+        let p = idx.pointer(Int64.self)
+        let lo = wrapNegative ? -Int64(size) : 0
+        var hasNegative = false
+        for i in 0..<idx.count {
+            let v = p[i]
+            if v < lo || v >= Int64(size) { fail(message ?? "index \(v) is out of bounds for dimension \(dim) with size \(size)") }
+            if v < 0 { hasNegative = true }
+        }
+        if !hasNegative { return idx }
+        let fixed = noGrad { idx.clone() }
+        let q = fixed.pointer(Int64.self)
+        for i in 0..<fixed.count where q[i] < 0 { q[i] += Int64(size) }
+        return fixed
+    }
+    static func indexSelect(_ x: Tensor, _ outer: Int, _ size: Int, _ inner: Int, _ idx: Tensor, out: Tensor) {
+        dk_index_select(Int64(x.dtype.itemSize), Int64(outer), Int64(size), Int64(inner), x.rawPointer, idx.pointer(Int64.self), Int64(idx.count), out.rawPointer)
+    }
+    static func indexAdd(_ dst: Tensor, _ outer: Int, _ size: Int, _ inner: Int, _ idx: Tensor, _ src: Tensor) {
+        dk_index_add(dst.dtype.code, Int64(outer), Int64(size), Int64(inner), dst.rawPointer, idx.pointer(Int64.self), Int64(idx.count), src.rawPointer)
+    }
+    static func nonzeroPositions(_ mask: Tensor) -> Tensor {
+        let n = Int64(mask.count)
+        let cnt = Int(dk_count_nonzero_u8(mask.pointer(UInt8.self), n))
+        let idx = Tensor(uninitializedShape: [cnt], dtype: .int64, device: mask.device)
+        dk_nonzero_u8(mask.pointer(UInt8.self), n, idx.pointer(Int64.self))
+        return idx
+    }
+    static func gather(_ x: Tensor, dim: Int, _ idx: Tensor, out: Tensor) {
+        let ishape = idx.rank == 0 ? [1] : idx.shape
+        let xs = x.rank == 0 ? [1] : x.strides
+        ishape.withUnsafeBufferPointer { sh in xs.withUnsafeBufferPointer { st in
+            dk_gather_dim(Int64(x.dtype.itemSize), Int32(ishape.count), i64(sh), Int32(dim), x.rawPointer, i64(st), idx.pointer(Int64.self), out.rawPointer)
+        } }
+    }
+    static func scatter(_ target: Tensor, dim: Int, _ idx: Tensor, _ src: Tensor, add: Bool) {
+        let ishape = idx.rank == 0 ? [1] : idx.shape
+        let ys = target.rank == 0 ? [1] : target.strides
+        let ss = src.rank == 0 ? [Int](repeating: 0, count: ishape.count) : src.strides
+        ishape.withUnsafeBufferPointer { sh in ys.withUnsafeBufferPointer { yst in ss.withUnsafeBufferPointer { sst in
+            dk_scatter_dim(target.dtype.code, add ? 1 : 0, Int32(ishape.count), i64(sh), Int32(dim), target.rawPointer, i64(yst), idx.pointer(Int64.self), src.rawPointer, i64(sst))
+        } } }
+    }
+
+    static func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double, beta: Double) {
+        let m = a.shape[0], k = a.shape[1], n = b.shape[1]
+        if a.dtype == .float32 {
+            dk_sgemm(Int64(m), Int64(n), Int64(k), Float(alpha), a.pointer(Float.self), Int64(a.strides[0]), Int64(a.strides[1]),
+                     b.pointer(Float.self), Int64(b.strides[0]), Int64(b.strides[1]), Float(beta),
+                     c.pointer(Float.self), Int64(c.strides[0]), Int64(c.strides[1]))
+        } else {
+            dk_dgemm(Int64(m), Int64(n), Int64(k), alpha, a.pointer(Double.self), Int64(a.strides[0]), Int64(a.strides[1]),
+                     b.pointer(Double.self), Int64(b.strides[0]), Int64(b.strides[1]), beta,
+                     c.pointer(Double.self), Int64(c.strides[0]), Int64(c.strides[1]))
+        }
+    }
+
+    static func readElement(_ t: Tensor, storageOffset off: Int) -> Double {
+        let p = t.storage.hostBase
+        switch t.dtype {
+        case .float32: return Double(p.assumingMemoryBound(to: Float.self)[off])
+        case .float64: return p.assumingMemoryBound(to: Double.self)[off]
+        case .int64: return Double(p.assumingMemoryBound(to: Int64.self)[off])
+        case .int32: return Double(p.assumingMemoryBound(to: Int32.self)[off])
+        case .uint8, .bool: return Double(p.assumingMemoryBound(to: UInt8.self)[off])
+        }
+    }
+    static func writeElement(_ t: Tensor, storageOffset off: Int, _ v: Double) {
+        let p = t.storage.hostBase
+        switch t.dtype {
+        case .float32: p.assumingMemoryBound(to: Float.self)[off] = Float(v)
+        case .float64: p.assumingMemoryBound(to: Double.self)[off] = v
+        case .int64: p.assumingMemoryBound(to: Int64.self)[off] = Int64(v)
+        case .int32: p.assumingMemoryBound(to: Int32.self)[off] = Int32(v)
+        case .uint8: p.assumingMemoryBound(to: UInt8.self)[off] = UInt8(truncatingIfNeeded: Int(v))
+        case .bool: p.assumingMemoryBound(to: UInt8.self)[off] = v != 0 ? 1 : 0
+        }
+    }
+    static func copyFromHost(_ values: [Double], into t: Tensor) {
+        values.withUnsafeBufferPointer { b in
+            if let base = b.baseAddress { dk_cast(DType.float64.code, base, t.dtype.code, t.rawPointer, Int64(values.count)) }
+        }
+    }
+    static func copyBytesFromHost(_ bytes: [UInt8], start: Int, into t: Tensor) {
+        let n = t.count * t.dtype.itemSize
+        precondition(start >= 0 && start + n <= bytes.count)
+        bytes.withUnsafeBytes { b in if n > 0 { t.rawPointer.copyMemory(from: b.baseAddress! + start, byteCount: n) } }
+    }
+    static func bytes(of t: Tensor) -> [UInt8] {
+        Array(UnsafeRawBufferPointer(start: t.rawPointer, count: t.count * t.dtype.itemSize))
+    }
+    static func elements<T>(_ t: Tensor, as _: T.Type) -> [T] {
+        precondition(MemoryLayout<T>.stride == t.dtype.itemSize)
+        return Array(UnsafeBufferPointer(start: t.rawPointer.assumingMemoryBound(to: T.self), count: t.count))
+    }
+}

@@ -1,0 +1,479 @@
+// The kernel entries every op reaches memory through. Each entry picks the backend of its output's
+// device with one `switch` (no existentials, no look-ups), so the CPU path costs one predictable
+// branch. The meta device has no memory: its entries do nothing, and the op above has already
+// computed the output's shape and dtype and raised any shape error. Adding a device = a case in
+// `BackendID`, its folder here, and one line in each `switch` below (the compiler lists them all).
+
+/// Elementwise binary kernels (the CPU kernels' codes, in the same order).
+enum BinaryOp: Int32 {
+    case add = 0, sub, mul, div, pow, maximum, minimum
+    case eq, ne, lt, le, gt, ge
+    /// Fused gradient helpers: a = upstream gradient, b = the saved value.
+    case reluBackward, sigmoidBackward, tanhBackward
+    case logicalAnd, logicalOr, fmod, remainder
+}
+
+/// Elementwise unary kernels with up to two scalar parameters.
+enum UnaryOp: Int32 {
+    case neg = 0, exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu
+    case clamp, powScalar, leakyRelu, elu, gelu, silu
+    case log1p, expm1, rsqrt, square, sign, reciprocal, floor, ceil, round
+    case affine, rsubScalar, logSigmoid, softplus, erf, trunc
+}
+
+/// Reductions over the middle axis of an (outer, r, inner) block.
+enum ReduceOp: Int32 { case sum = 0, max, min, prod, any, all }
+
+/// A 2-D sliding-window geometry (convolutions and pooling).
+struct Window2D {
+    var n = 0, c = 0, h = 0, w = 0
+    var oc = 0, oh = 0, ow = 0
+    var kh = 0, kw = 0, sh = 0, sw = 0, ph = 0, pw = 0, dh = 1, dw = 1
+    var groups = 1
+}
+
+/// One fused optimizer update of a parameter, as a value: which rule, its state tensors (same shape,
+/// dtype and device as the parameter; ASGD's `eta`/`mu` and NAdam's `muProduct` are 0-dim float32
+/// tensors the kernel updates) and its hyperparameters, in PyTorch's names.
+enum OptimizerUpdate {
+    case sgd(momentumBuffer: Tensor?, lr: Double, momentum: Double, dampening: Double, weightDecay: Double, nesterov: Bool,
+             firstStep: Bool, maximize: Bool)
+    /// AMSGrad when `maxExpAvgSq` is given; AdamW's decoupled weight decay when `decoupledWeightDecay`.
+    case adam(expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?, lr: Double, beta1: Double, beta2: Double, eps: Double,
+              weightDecay: Double, step: Int, decoupledWeightDecay: Bool, maximize: Bool)
+    case rmsprop(squareAvg: Tensor, gradAvg: Tensor?, momentumBuffer: Tensor?, lr: Double, alpha: Double, eps: Double,
+                 weightDecay: Double, momentum: Double, maximize: Bool)
+    /// `clr` is the step's decayed learning rate.
+    case adagrad(sum: Tensor, clr: Double, eps: Double, weightDecay: Double, maximize: Bool)
+    case adadelta(squareAvg: Tensor, accDelta: Tensor, lr: Double, rho: Double, eps: Double, weightDecay: Double, maximize: Bool)
+    case adamax(expAvg: Tensor, expInf: Tensor, lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double,
+                step: Int, maximize: Bool)
+    case asgd(ax: Tensor, eta: Tensor, mu: Tensor, lr: Double, lambd: Double, alpha: Double, t0: Double, weightDecay: Double,
+              step: Int, maximize: Bool)
+    case rprop(prev: Tensor, stepSize: Tensor, etaMinus: Double, etaPlus: Double, stepSizeMin: Double, stepSizeMax: Double,
+               maximize: Bool)
+    case nadam(expAvg: Tensor, expAvgSq: Tensor, muProduct: Tensor, lr: Double, beta1: Double, beta2: Double, eps: Double,
+               weightDecay: Double, momentumDecay: Double, step: Int, decoupledWeightDecay: Bool, maximize: Bool)
+    case radam(expAvg: Tensor, expAvgSq: Tensor, lr: Double, beta1: Double, beta2: Double, eps: Double, weightDecay: Double,
+               step: Int, decoupledWeightDecay: Bool, maximize: Bool)
+    case sparseAdam(expAvg: Tensor, expAvgSq: Tensor, lr: Double, beta1: Double, beta2: Double, eps: Double, step: Int, maximize: Bool)
+}
+
+/// What a random kernel draws, as a value (PyTorch's CPU transformations of its mt19937 stream).
+enum RandomDraw {
+    case uniform(from: Double, to: Double)
+    /// Box-Muller in PyTorch's blocks of 16, or one element at a time (`elementwise`, its path for strided tensors).
+    case normal(mean: Double, std: Double, elementwise: Bool)
+    case bernoulli(Double)
+    case exponential(Double)
+    /// int64 uniform in [low, high).
+    case integers(low: Int, high: Int)
+    /// A permutation of 0..<n (int64).
+    case permutation
+    /// 0/1 with the contiguous per-element `probabilities`.
+    case bernoulliTensor(probabilities: Tensor)
+    /// Category indices (int64) drawn with replacement from each row of the contiguous `probabilities`.
+    case categorical(probabilities: Tensor)
+}
+
+enum Kernels {
+    // MARK: elementwise
+
+    /// out = a op b, computed in `compute`; `sa`/`sb` read a and b broadcast to out's shape (out contiguous).
+    @inline(__always)
+    static func binary(_ op: BinaryOp, compute: DType, out: Tensor, _ a: Tensor, _ sa: [Int], _ b: Tensor, _ sb: [Int]) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.binary(op, compute: compute, out: out, a, sa, b, sb)
+        case .meta: break
+        }
+    }
+    /// out = op(x) elementwise over contiguous x and out (which may be the same tensor).
+    @inline(__always)
+    static func unary(_ op: UnaryOp, _ x: Tensor, out: Tensor, _ p1: Double = 0, _ p2: Double = 0) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.unary(op, x, out: out, p1, p2)
+        case .meta: break
+        }
+    }
+    /// Fills the contiguous tensor `t` with `value`.
+    static func fill(_ t: Tensor, _ value: Double) {
+        switch t.device.backend {
+        case .cpu: CPUBackend.fill(t, value)
+        case .meta: break
+        }
+    }
+    /// Converts the contiguous `x` into the contiguous `out` (same count, out's dtype).
+    static func cast(_ x: Tensor, out: Tensor) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.cast(x, out: out)
+        case .meta: break
+        }
+    }
+    /// Copies `src` read with `srcStrides` (broadcast to dst's shape) into `dst` with its own strides.
+    static func copyStrided(_ src: Tensor, srcStrides: [Int], into dst: Tensor) {
+        switch dst.device.backend {
+        case .cpu: CPUBackend.copyStrided(src, srcStrides: srcStrides, into: dst)
+        case .meta: break
+        }
+    }
+    /// out = cond ? a : b over contiguous tensors of one shape.
+    static func select(_ cond: Tensor, _ a: Tensor, _ b: Tensor, out: Tensor) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.select(cond, a, b, out: out)
+        case .meta: break
+        }
+    }
+    /// out = erfinv(x) over contiguous float tensors.
+    static func erfinv(_ x: Tensor, out: Tensor) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.erfinv(x, out: out)
+        case .meta: break
+        }
+    }
+    /// y += alpha * x over contiguous float tensors of one count.
+    static func axpy(_ alpha: Double, _ x: Tensor, _ y: Tensor) {
+        switch y.device.backend {
+        case .cpu: CPUBackend.axpy(alpha, x, y)
+        case .meta: break
+        }
+    }
+
+    // MARK: reductions and scans over (outer, r, inner) blocks of contiguous tensors
+
+    static func reduce(_ op: ReduceOp, _ x: Tensor, _ outer: Int, _ r: Int, _ inner: Int, out: Tensor) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.reduce(op, x, outer, r, inner, out: out)
+        case .meta: break
+        }
+    }
+    /// First index of the extreme (max or min) along r, and its value.
+    static func argReduce(_ op: ReduceOp, _ x: Tensor, _ outer: Int, _ r: Int, _ inner: Int, indices: Tensor, values: Tensor) {
+        switch values.device.backend {
+        case .cpu: CPUBackend.argReduce(op, x, outer, r, inner, indices: indices, values: values)
+        case .meta: break
+        }
+    }
+    static func softmax(_ x: Tensor, isLog: Bool, _ outer: Int, _ r: Int, _ inner: Int, out: Tensor) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.softmax(x, isLog: isLog, outer, r, inner, out: out)
+        case .meta: break
+        }
+    }
+    /// The gradient of softmax (or log-softmax) from its output y and the upstream gradient gy.
+    static func softmaxBackward(_ y: Tensor, _ gy: Tensor, isLog: Bool, _ outer: Int, _ r: Int, _ inner: Int, out: Tensor) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.softmaxBackward(y, gy, isLog: isLog, outer, r, inner, out: out)
+        case .meta: break
+        }
+    }
+    static func cumsum(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, out: Tensor, reverse: Bool) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.cumsum(x, outer, n, inner, out: out, reverse: reverse)
+        case .meta: break
+        }
+    }
+    static func cumprod(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, out: Tensor) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.cumprod(x, outer, n, inner, out: out)
+        case .meta: break
+        }
+    }
+    /// Stable sort along n; NaN above every number.
+    static func sort(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, values: Tensor, indices: Tensor, descending: Bool) {
+        switch values.device.backend {
+        case .cpu: CPUBackend.sort(x, outer, n, inner, values: values, indices: indices, descending: descending)
+        case .meta: break
+        }
+    }
+
+    // MARK: indexing
+
+    /// The int64 `idx` with every entry checked against `size` (PyTorch's out-of-bounds message) and
+    /// negative entries wrapped (a copy when any is negative); on the meta device, `idx` as it is.
+    static func checkedIndices(_ idx: Tensor, size: Int, dim: Int, wrapNegative: Bool, message: String? = nil) -> Tensor {
+        switch idx.device.backend {
+        case .cpu: return CPUBackend.checkedIndices(idx, size: size, dim: dim, wrapNegative: wrapNegative, message: message)
+        case .meta: return idx
+        }
+    }
+    /// out (outer, nIdx, inner) = x (outer, size, inner) at idx along the middle axis.
+    static func indexSelect(_ x: Tensor, _ outer: Int, _ size: Int, _ inner: Int, _ idx: Tensor, out: Tensor) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.indexSelect(x, outer, size, inner, idx, out: out)
+        case .meta: break
+        }
+    }
+    /// dst (outer, size, inner) += src (outer, nIdx, inner) at idx along the middle axis.
+    static func indexAdd(_ dst: Tensor, _ outer: Int, _ size: Int, _ inner: Int, _ idx: Tensor, _ src: Tensor) {
+        switch dst.device.backend {
+        case .cpu: CPUBackend.indexAdd(dst, outer, size, inner, idx, src)
+        case .meta: break
+        }
+    }
+    /// The flat positions of the nonzero entries of a contiguous bool tensor (data-dependent: the
+    /// meta device cannot say how many, as in PyTorch).
+    static func nonzeroPositions(_ mask: Tensor) -> Tensor {
+        switch mask.device.backend {
+        case .cpu: return CPUBackend.nonzeroPositions(mask)
+        case .meta: fail("nonzero is not supported on the meta device: its output's shape depends on the data")
+        }
+    }
+    /// out[..i..] = x[..idx[..i..] along dim..] (PyTorch's gather), idx contiguous and in range.
+    static func gather(_ x: Tensor, dim: Int, _ idx: Tensor, out: Tensor) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.gather(x, dim: dim, idx, out: out)
+        case .meta: break
+        }
+    }
+    /// target[..idx..] = src (or += when `add`), src of idx's shape or 0-dim (a scalar).
+    static func scatter(_ target: Tensor, dim: Int, _ idx: Tensor, _ src: Tensor, add: Bool) {
+        switch target.device.backend {
+        case .cpu: CPUBackend.scatter(target, dim: dim, idx, src, add: add)
+        case .meta: break
+        }
+    }
+
+    // MARK: linear algebra
+
+    /// c = alpha * a·b + beta * c on 2-D views with any strides (float32 or float64).
+    static func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double, beta: Double) {
+        switch c.device.backend {
+        case .cpu: CPUBackend.gemm(a, b, into: c, alpha: alpha, beta: beta)
+        case .meta: break
+        }
+    }
+
+    // MARK: between devices and the host (printing, item(), tolist(), files)
+
+    /// Copies the contiguous `src` into the contiguous `dst` of the same shape and dtype on another device.
+    static func transfer(_ src: Tensor, to dst: Tensor) {
+        switch (src.device.backend, dst.device.backend) {
+        case (.cpu, .cpu): CPUBackend.cast(src, out: dst)
+        case (_, .meta): break
+        case (.meta, _): fail("Cannot copy out of meta tensor; no data!")
+        }
+    }
+
+    /// One element at a storage offset, as a Double (fails on a device without host-readable memory).
+    static func readElement(_ t: Tensor, storageOffset: Int) -> Double {
+        switch t.device.backend {
+        case .cpu: return CPUBackend.readElement(t, storageOffset: storageOffset)
+        case .meta: noHostMemory(.meta)
+        }
+    }
+    static func writeElement(_ t: Tensor, storageOffset: Int, _ v: Double) {
+        switch t.device.backend {
+        case .cpu: CPUBackend.writeElement(t, storageOffset: storageOffset, v)
+        case .meta: break
+        }
+    }
+    /// Fills a contiguous tensor from Swift doubles (converted to its dtype).
+    static func copyFromHost(_ values: [Double], into t: Tensor) {
+        switch t.device.backend {
+        case .cpu: CPUBackend.copyFromHost(values, into: t)
+        case .meta: break
+        }
+    }
+    /// Fills a contiguous tensor with the raw bytes `bytes[start..<start + t.nbytes]` (its dtype's layout).
+    static func copyBytesFromHost(_ bytes: [UInt8], start: Int, into t: Tensor) {
+        switch t.device.backend {
+        case .cpu: CPUBackend.copyBytesFromHost(bytes, start: start, into: t)
+        case .meta: break
+        }
+    }
+    /// The raw bytes of a contiguous tensor.
+    static func bytes(of t: Tensor) -> [UInt8] {
+        switch t.device.backend {
+        case .cpu: return CPUBackend.bytes(of: t)
+        case .meta: noHostMemory(.meta)
+        }
+    }
+    /// The elements of a contiguous tensor whose dtype has `T`'s layout, as a Swift array.
+    static func elements<T>(_ t: Tensor, as _: T.Type) -> [T] {
+        switch t.device.backend {
+        case .cpu: return CPUBackend.elements(t, as: T.self)
+        case .meta: noHostMemory(.meta)
+        }
+    }
+
+    // MARK: convolution, pooling, batch norm (contiguous operands; geometry in `Window2D`)
+
+    static func conv2dForward(_ g: Window2D, _ x: Tensor, _ w: Tensor, _ b: Tensor?, out: Tensor) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.conv2dForward(g, x, w, b, out: out)
+        case .meta: break
+        }
+    }
+    /// The gradients of a convolution (any of gx, gw, gb); with x nil and only gx, the transposed convolution of gy.
+    static func conv2dBackward(_ g: Window2D, x: Tensor?, w: Tensor, gy: Tensor, gx: Tensor?, gw: Tensor?, gb: Tensor?) {
+        switch gy.device.backend {
+        case .cpu: CPUBackend.conv2dBackward(g, x: x, w: w, gy: gy, gx: gx, gw: gw, gb: gb)
+        case .meta: break
+        }
+    }
+    static func maxPool2dForward(_ g: Window2D, _ x: Tensor, out: Tensor, indices: Tensor) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.maxPool2dForward(g, x, out: out, indices: indices)
+        case .meta: break
+        }
+    }
+    static func maxPool2dBackward(_ g: Window2D, _ gy: Tensor, indices: Tensor, gx: Tensor) {
+        switch gx.device.backend {
+        case .cpu: CPUBackend.maxPool2dBackward(g, gy, indices: indices, gx: gx)
+        case .meta: break
+        }
+    }
+    static func avgPool2dForward(_ g: Window2D, countIncludePad: Bool, divisor: Int, _ x: Tensor, out: Tensor) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.avgPool2dForward(g, countIncludePad: countIncludePad, divisor: divisor, x, out: out)
+        case .meta: break
+        }
+    }
+    static func avgPool2dBackward(_ g: Window2D, countIncludePad: Bool, divisor: Int, _ gy: Tensor, gx: Tensor) {
+        switch gx.device.backend {
+        case .cpu: CPUBackend.avgPool2dBackward(g, countIncludePad: countIncludePad, divisor: divisor, gy, gx: gx)
+        case .meta: break
+        }
+    }
+    /// Batch-norm forward into `out`, updating the running statistics when training; returns the
+    /// per-channel mean and 1/std that backward needs.
+    static func batchNormForward(_ x: Tensor, n: Int, c: Int, l: Int, runningMean: Tensor?, runningVar: Tensor?,
+                                 weight: Tensor?, bias: Tensor?, training: Bool, momentum: Double, eps: Double,
+                                 out: Tensor) -> (mean: Tensor, invstd: Tensor) {
+        switch out.device.backend {
+        case .cpu:
+            return CPUBackend.batchNormForward(x, n: n, c: c, l: l, runningMean: runningMean, runningVar: runningVar, weight: weight,
+                                               bias: bias, training: training, momentum: momentum, eps: eps, out: out)
+        case .meta:
+            return (Tensor.empty([c], dtype: x.dtype, device: .meta), Tensor.empty([c], dtype: x.dtype, device: .meta))
+        }
+    }
+    static func batchNormBackward(training: Bool, n: Int, c: Int, l: Int, x: Tensor, gy: Tensor, mean: Tensor, invstd: Tensor,
+                                  weight: Tensor?, gx: Tensor?, gw: Tensor?, gb: Tensor?) {
+        switch gy.device.backend {
+        case .cpu: CPUBackend.batchNormBackward(training: training, n: n, c: c, l: l, x: x, gy: gy, mean: mean, invstd: invstd,
+                                                weight: weight, gx: gx, gw: gw, gb: gb)
+        case .meta: break
+        }
+    }
+
+    // MARK: losses (contiguous operands)
+
+    /// Elementwise binary cross-entropy (on probabilities, or on logits) into `out`.
+    static func bceForward(logits: Bool, _ x: Tensor, _ y: Tensor, weight: Tensor?, posWeight: Tensor?, out: Tensor) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.bceForward(logits: logits, x, y, weight: weight, posWeight: posWeight, out: out)
+        case .meta: break
+        }
+    }
+    /// d/dx of the BCE, with the upstream gradient elementwise or one value, divided by `divisor`.
+    static func bceBackward(logits: Bool, _ x: Tensor, _ y: Tensor, weight: Tensor?, posWeight: Tensor?, upstream: Tensor,
+                            upstreamIsElementwise: Bool, divisor: Double, gx: Tensor) {
+        switch gx.device.backend {
+        case .cpu: CPUBackend.bceBackward(logits: logits, x, y, weight: weight, posWeight: posWeight, upstream: upstream,
+                                          upstreamIsElementwise: upstreamIsElementwise, divisor: divisor, gx: gx)
+        case .meta: break
+        }
+    }
+    /// Per-row NLL of (M, C) log-probabilities at int64 targets, and each row's weight (0 when ignored).
+    static func nllForward(_ rows: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: Int, rowLoss: Tensor, rowWeight: Tensor) {
+        switch rowLoss.device.backend {
+        case .cpu: CPUBackend.nllForward(rows, target, weight: weight, ignoreIndex: ignoreIndex, rowLoss: rowLoss, rowWeight: rowWeight)
+        case .meta: break
+        }
+    }
+    /// The summed (or weight-averaged) NLL as a 0-dim tensor, in PyTorch's order of additions.
+    static func nllReduce(_ rowLoss: Tensor, rowWeight: Tensor, _ target: Tensor, ignoreIndex: Int, weighted: Bool, mean: Bool) -> Tensor {
+        switch rowLoss.device.backend {
+        case .cpu: return CPUBackend.nllReduce(rowLoss, rowWeight: rowWeight, target, ignoreIndex: ignoreIndex, weighted: weighted, mean: mean)
+        case .meta: return Tensor.empty([], dtype: rowLoss.dtype, device: .meta)
+        }
+    }
+    /// d/d(log-probs) of the NLL, or d/d(logits) of the fused softmax + NLL when `fromLogits`.
+    static func nllBackward(fromLogits: Bool, logProbs: Tensor, _ target: Tensor, rowWeight: Tensor, upstream: Tensor,
+                            upstreamIsElementwise: Bool, mean: Bool, gx: Tensor) {
+        switch gx.device.backend {
+        case .cpu: CPUBackend.nllBackward(fromLogits: fromLogits, logProbs: logProbs, target, rowWeight: rowWeight, upstream: upstream,
+                                          upstreamIsElementwise: upstreamIsElementwise, mean: mean, gx: gx)
+        case .meta: break
+        }
+    }
+
+    // MARK: nn layers
+
+    /// One LSTM step's pointwise math: gates from hw + xw, the new cell state, tanh of it and the new hidden state.
+    static func lstmCellForward(_ hw: Tensor, _ xw: Tensor, _ cPrev: Tensor, activations: Tensor, c: Tensor, tanhC: Tensor, h: Tensor) {
+        switch h.device.backend {
+        case .cpu: CPUBackend.lstmCellForward(hw, xw, cPrev, activations: activations, c: c, tanhC: tanhC, h: h)
+        case .meta: break
+        }
+    }
+    /// The gradient of one LSTM step's pre-activations; `dc` is overwritten with the gradient for cPrev.
+    static func lstmCellBackward(activations: Tensor, tanhC: Tensor, cPrev: Tensor, dh: Tensor, dc: Tensor, gates: Tensor) {
+        switch gates.device.backend {
+        case .cpu: CPUBackend.lstmCellBackward(activations: activations, tanhC: tanhC, cPrev: cPrev, dh: dh, dc: dc, gates: gates)
+        case .meta: break
+        }
+    }
+    /// Adaptive average pooling of `planes` (h, w) planes to (oh, ow), or (backward) its gradient added into `out`.
+    static func adaptiveAvgPool2d(_ x: Tensor, planes: Int, h: Int, w: Int, oh: Int, ow: Int, out: Tensor, backward: Bool) {
+        switch out.device.backend {
+        case .cpu:
+            if x.dtype == .float64 { CPUBackend.adaptiveAvgPool2d(Double.self, x, out, planes: planes, h: h, w: w, oh: oh, ow: ow, backward: backward) }
+            else { CPUBackend.adaptiveAvgPool2d(Float.self, x, out, planes: planes, h: h, w: w, oh: oh, ow: ow, backward: backward) }
+        case .meta: break
+        }
+    }
+
+    // MARK: optimizers
+
+    /// Applies one fused update to the contiguous parameter `param` with gradient `grad`, in place.
+    static func optimizerStep(_ update: OptimizerUpdate, param: Tensor, grad: Tensor) {
+        switch param.device.backend {
+        case .cpu: CPUBackend.optimizerStep(update, param: param, grad: grad)
+        case .meta: break
+        }
+    }
+    /// param += alpha * flat[offset ..< offset + param.count] (float32).
+    static func addScaledFromHost(_ alpha: Float, _ flat: [Float], offset: Int, into param: Tensor) {
+        switch param.device.backend {
+        case .cpu: CPUBackend.addScaledFromHost(alpha, flat, offset: offset, into: param)
+        case .meta: break
+        }
+    }
+    /// param = flat[offset ..< offset + param.count] (float32).
+    static func copyFromHost(_ flat: [Float], offset: Int, into param: Tensor) {
+        switch param.device.backend {
+        case .cpu: CPUBackend.copyFromHost(flat, offset: offset, into: param)
+        case .meta: break
+        }
+    }
+
+    // MARK: random numbers
+
+    /// Fills the contiguous `t` with draws from the CPU generator `generator`. On the meta device nothing
+    /// is drawn and the generator does not advance, as in PyTorch.
+    static func random(_ draw: RandomDraw, into t: Tensor, generator: CPUGeneratorEngine) {
+        switch t.device.backend {
+        case .cpu: CPUBackend.random(draw, into: t, generator: generator)
+        case .meta: break
+        }
+    }
+
+    // MARK: host bytes (files)
+
+    /// Calls `body` with the raw bytes of the contiguous `t` in host memory (the tensor's own memory on the CPU).
+    static func withHostBytes<R>(_ t: Tensor, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch t.device.backend {
+        case .cpu: return try body(UnsafeRawBufferPointer(start: t.rawPointer, count: t.count * t.dtype.itemSize))
+        case .meta: fail("Cannot copy out of meta tensor; no data!")
+        }
+    }
+    /// Calls `body` to write the raw bytes of the contiguous `t` (its dtype's layout) from the host.
+    static func fillFromHost(_ t: Tensor, _ body: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+        switch t.device.backend {
+        case .cpu: try body(UnsafeMutableRawBufferPointer(start: t.rawPointer, count: t.count * t.dtype.itemSize))
+        case .meta: break
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/// A reference-counted buffer on a device, tagged by the backend that owns its memory: host
+/// memory from the CPU backend's caching allocator, or nothing at all on the meta device. Only
+/// the backends (this folder) read or write the memory; everything above goes through `Kernels`.
+final class Storage {
+    /// What holds the bytes: the backend's handle on them.
+    enum Memory {
+        /// Host memory from the CPU backend's caching allocator.
+        case host(UnsafeMutableRawPointer)
+        /// No memory (the meta device).
+        case none
+    }
+    let memory: Memory
+    let byteCount: Int
+    let device: Device
+    /// Bumped by every in-place write through the public API (PyTorch's version counter, shared by views),
+    /// so that backward can refuse saved values that were overwritten after they were saved.
+    var version = 0
+
+    init(byteCount: Int, device: Device = .cpu) {
+        self.byteCount = byteCount
+        self.device = device
+        switch device.backend {
+        case .cpu: memory = .host(CPUBackend.allocate(byteCount))
+        case .meta: memory = .none
+        }
+    }
+    deinit {
+        if case .host(let p) = memory { CPUBackend.free(p, byteCount) }
+    }
+
+    /// The host memory of a CPU storage (the CPU backend's view of it).
+    @inline(__always) var hostBase: UnsafeMutableRawPointer {
+        if case .host(let p) = memory { return p }
+        noHostMemory(device)
+    }
+}
+
+/// The backends of this build, chosen at run time from a tensor's device by a `switch` (no
+/// existentials, no table look-ups): adding a device adds a case here, and the compiler then
+/// points at every kernel entry in `Kernels` that must learn it.
+enum BackendID { case cpu, meta }
+
+extension Device {
+    /// The backend that runs ops on this device.
+    @inline(__always) var backend: BackendID {
+        switch self {
+        case .cpu: return .cpu
+        case .meta: return .meta
+        case .cuda: fail("Cannot use \(self): \(CUDA.unavailableReason ?? "CUDA is not available")")
+        }
+    }
+}
+
+/// PyTorch's error for reading the values of a tensor that has none.
+@inline(never)
+func noHostMemory(_ device: Device) -> Never {
+    if device == .meta { fail("Tensor.item() cannot be called on meta tensors") }
+    fail("the values of a tensor on \(device) cannot be read on the host")
+}
