@@ -612,3 +612,70 @@ extension Core {
     }
 }
 }
+
+extension Core {
+/// Mixed subscripts apply their parts left to right, as PyTorch's indexing does.
+@Suite struct SubscriptGradFns {
+    /// The grad_fn names from `t` down its first inputs to the leaf (PyTorch's walk of next_functions[0][0]).
+    func chain(_ t: Tensor) -> String {
+        var names: [String] = []
+        var f = t.gradFunction
+        while let g = f { names.append(g.name); f = g.nextFunctions.first ?? nil }
+        return names.joined(separator: " -> ")
+    }
+
+    @Test func partsApplyLeftToRightAndFullSlicesAreSkipped() {
+        // torch.manual_seed(0); w = torch.randn(3,4,5, requires_grad=True); v = torch.randn(4,6, requires_grad=True)
+        // chain(t): names of t.grad_fn, then next_functions[0][0] repeatedly, as printed by PyTorch 2.13
+        let w = Tensor.randn([3, 4, 5], requiresGrad: true), v = Tensor.randn([4, 6], requiresGrad: true)
+        let idx = Tensor([0, 2])
+        let cases: [(Tensor, String, [Int])] = [
+            (w[0, 0..<4], "SelectBackward0 -> AccumulateGrad", [4, 5]),
+            (w[0..<2, 1], "SelectBackward0 -> SliceBackward0 -> AccumulateGrad", [2, 5]),
+            (w[.all, 0], "SelectBackward0 -> AccumulateGrad", [3, 5]),
+            (w[1, .all, 0..<2], "SliceBackward0 -> SelectBackward0 -> AccumulateGrad", [4, 2]),
+            (w[0..<2], "SliceBackward0 -> AccumulateGrad", [2, 4, 5]),
+            (w[.ellipsis, 1], "SelectBackward0 -> AccumulateGrad", [3, 4]),
+            (w[1, 2, 3], "SelectBackward0 -> SelectBackward0 -> SelectBackward0 -> AccumulateGrad", []),
+            (w[.all, 1..<3, 2], "SelectBackward0 -> SliceBackward0 -> AccumulateGrad", [3, 2]),
+            (w[.newAxis, 0], "SelectBackward0 -> UnsqueezeBackward0 -> AccumulateGrad", [1, 4, 5]),
+            (w[0, .newAxis], "UnsqueezeBackward0 -> SelectBackward0 -> AccumulateGrad", [1, 4, 5]),
+            (w[.stride(by: 2), 1], "SelectBackward0 -> SliceBackward0 -> AccumulateGrad", [2, 5]),
+            (w[idx, 1], "IndexBackward0 -> SelectBackward0 -> AccumulateGrad", [2, 5]),
+            (w[1, idx], "IndexBackward0 -> SelectBackward0 -> AccumulateGrad", [2, 5]),
+            (w[idx], "IndexBackward0 -> AccumulateGrad", [2, 4, 5]),
+            (w[idx, 0..<3], "IndexBackward0 -> SliceBackward0 -> AccumulateGrad", [2, 3, 5]),
+            (w[0, 0..<100], "SelectBackward0 -> AccumulateGrad", [4, 5]),
+            (w[0, (-4)...], "SliceBackward0 -> SelectBackward0 -> AccumulateGrad", [4, 5]),
+            (w[0..<3, 1], "SelectBackward0 -> AccumulateGrad", [3, 5]),
+            (w[.all], "SliceBackward0 -> AccumulateGrad", [3, 4, 5]),
+            (w[.ellipsis], "AliasBackward0 -> AccumulateGrad", [3, 4, 5]),
+            (w[.all, .all, .all], "AliasBackward0 -> AccumulateGrad", [3, 4, 5]),
+            (w[1, .ellipsis, 2], "SelectBackward0 -> SelectBackward0 -> AccumulateGrad", [4]),
+            (w[1..<2, 2..<3], "SliceBackward0 -> SliceBackward0 -> AccumulateGrad", [1, 1, 5]),
+            (v[0, 0..<4], "SliceBackward0 -> SelectBackward0 -> AccumulateGrad", [4]),
+            (v[1..<3, 2], "SelectBackward0 -> SliceBackward0 -> AccumulateGrad", [2]),
+            (v[2], "SelectBackward0 -> AccumulateGrad", [6]),
+        ]
+        for (t, expected, shape) in cases {
+            #expect(chain(t) == expected)
+            #expect(t.shape == shape)
+        }
+    }
+
+    @Test func theStepsCarryTheGradientBack() {
+        // w[0:2, 1] then w[1, :, 0:2]: each entry picked gets its upstream gradient, the rest zero
+        let w = Tensor.arange(0.0, 60.0).reshape(3, 4, 5).requiresGrad_()
+        (w[0..<2, 1] * 2).sum().backward()
+        let g = w.grad!
+        #expect(g[0, 1].toDoubles() == [2, 2, 2, 2, 2] && g[1, 1].toDoubles() == [2, 2, 2, 2, 2])
+        #expect(g.sum().item() == 20)
+        w.grad = nil
+        let y = w[1, .all, 0..<2]
+        (y * y).sum().backward()
+        // d/dw of sum(w[1, :, 0:2]^2) = 2 w there
+        #expect(w.grad![1, .all, 0..<2].equal(y.detach() * 2))
+        #expect(w.grad!.sum().item() == (y.detach() * 2).sum().item())
+    }
+}
+}

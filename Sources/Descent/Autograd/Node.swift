@@ -35,6 +35,33 @@ final class Node {
     var name: String { op.name }
 }
 
+/// A node of the autograd graph as PyTorch shows it (`tensor.grad_fn`, `grad_fn.next_functions`):
+/// its name and, per input, the function the gradient flows to next (`AccumulateGrad` for a leaf,
+/// nil for an input that needs no gradient).
+public struct GradFunction: CustomStringConvertible {
+    /// PyTorch's name: `AddmmBackward0`, ..., or `AccumulateGrad`.
+    public let name: String
+    private let edges: [Edge]
+    init(node: Node) { name = node.name; edges = node.edges }
+    private init(leafNamed name: String) { self.name = name; edges = [] }
+    /// The next function of each input (PyTorch's `next_functions`).
+    public var nextFunctions: [GradFunction?] {
+        edges.map { e in
+            switch e {
+            case .none: return nil
+            case .leaf: return GradFunction(leafNamed: "AccumulateGrad")
+            case .node(let n): return GradFunction(node: n)
+            }
+        }
+    }
+    public var description: String { "<\(name)>" }
+}
+
+extension Tensor {
+    /// The autograd node that produced this tensor, with its inputs' next functions (PyTorch's `grad_fn`).
+    public var gradFunction: GradFunction? { node.map(GradFunction.init(node:)) }
+}
+
 @inline(__always)
 func edge(_ t: Tensor) -> Edge {
     if !t.requiresGradFlag { return .none }

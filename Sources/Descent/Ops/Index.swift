@@ -55,9 +55,13 @@ extension Tensor {
         set { assign(items, newValue) }
     }
 
-    /// Resolves items into per-dim basic indices plus at most one advanced (tensor) index and its dim in the view.
-    func resolve(_ items: [TensorIndexItem]) -> (basic: [BasicIndex], advanced: [(Tensor, Int)]) {
+    /// Resolves items into per-dim basic indices plus the advanced (tensor) indices and their dims in the
+    /// view. `fullSlice` marks the basic entries that keep a whole dim and that PyTorch does not record:
+    /// ellipsis and tensor placeholders, and, in a subscript of several items, slices written with start
+    /// 0 (or none), step 1 and an end at or past the size (its `applySlice` shortcut).
+    func resolve(_ items: [TensorIndexItem]) -> (basic: [BasicIndex], advanced: [(Tensor, Int)], fullSlice: [Bool]) {
         var basic: [BasicIndex] = []
+        var fullSlice: [Bool] = []
         var advanced: [(Tensor, Int)] = []
         let consuming = items.reduce(0) { n, it in
             switch it {
@@ -74,7 +78,7 @@ extension Tensor {
             case .index(let i):
                 let n = shape[dim]
                 if i < -n || i >= n { fail("index \(i) is out of bounds for dimension \(dim) with size \(n)") }
-                basic.append(.select(i < 0 ? i + n : i)); dim += 1
+                basic.append(.select(i < 0 ? i + n : i)); fullSlice.append(false); dim += 1
             case .range(let s, let e, let step):
                 if step <= 0 { fail("step must be greater than zero") }
                 let n = shape[dim]
@@ -86,20 +90,21 @@ extension Tensor {
                 let start = clampBound(s, 0), end = clampBound(e, n)
                 let cnt = end > start ? (end - start + step - 1) / step : 0
                 basic.append(.range(start, cnt, step)); dim += 1; outDim += 1
+                fullSlice.append(items.count > 1 && (s ?? 0) == 0 && step == 1 && (e ?? Int.max) >= n)
             case .everything:
-                basic.append(.range(0, shape[dim], 1)); dim += 1; outDim += 1
+                basic.append(.range(0, shape[dim], 1)); fullSlice.append(items.count > 1); dim += 1; outDim += 1
             case .newDim:
-                basic.append(.insert); outDim += 1
+                basic.append(.insert); fullSlice.append(false); outDim += 1
             case .rest:
                 let remaining = rank - dim - (consuming - basicConsumedAfter(items, it))
-                for _ in 0..<Swift.max(remaining, 0) { basic.append(.range(0, shape[dim], 1)); dim += 1; outDim += 1 }
+                for _ in 0..<Swift.max(remaining, 0) { basic.append(.range(0, shape[dim], 1)); fullSlice.append(true); dim += 1; outDim += 1 }
             case .tensor(let t):
                 advanced.append((t, outDim))
                 let k = t.dtype == .bool ? Swift.max(t.rank, 1) : 1
-                for _ in 0..<k { basic.append(.range(0, shape[dim], 1)); dim += 1; outDim += 1 }
+                for _ in 0..<k { basic.append(.range(0, shape[dim], 1)); fullSlice.append(true); dim += 1; outDim += 1 }
             }
         }
-        return (basic, advanced)
+        return (basic, advanced, fullSlice)
     }
     private func basicConsumedAfter(_ items: [TensorIndexItem], _ e: TensorIndexItem) -> Int {
         // dims consumed by the items before the ellipsis
@@ -133,15 +138,52 @@ extension Tensor {
     }
 
     func index(_ items: [TensorIndexItem]) -> Tensor {
-        let (basic, adv) = resolve(items)
-        var v = basicView(basic)
-        if wantsGrad(self) {
-            let name = basic.contains { if case .select = $0 { return true } else { return false } } ? "SelectBackward0"
-                : (basic.contains { if case .insert = $0 { return true } else { return false } } ? "UnsqueezeBackward0" : "SliceBackward0")
-            v.recorded(.basicIndex(name, inShape: shape, basic), inputs: [self])
-        }
+        let (basic, adv, fullSlice) = resolve(items)
+        var v = wantsGrad(self) ? recordedBasicIndex(basic, skip: fullSlice, aliasWhenEmpty: adv.isEmpty) : basicView(basic)
         if adv.count == 1 { v = v.advancedIndex(adv[0].0, dim: adv[0].1) }
         else if adv.count > 1 { v = v.multiTensorIndex(adv) }
+        return v
+    }
+
+    /// The basic part of a subscript on a graph tensor, applied left to right as PyTorch does: each
+    /// integer records `SelectBackward0`, each slice `SliceBackward0`, each new axis
+    /// `UnsqueezeBackward0`. In a subscript of several items a slice that keeps its whole dim
+    /// (start 0 as written, step 1, end at or past the size: `:`, `...`, `0..<n`) is skipped, as
+    /// PyTorch's `applySlice` skips it; when nothing is left the view records `AliasBackward0`.
+    /// A lone slice (`x[0..<3]`, `x[.all]`) always records `SliceBackward0`.
+    private func recordedBasicIndex(_ basic: [BasicIndex], skip: [Bool], aliasWhenEmpty: Bool) -> Tensor {
+        var v: Tensor = self
+        var outDim = 0   // where the next entry applies in the view built so far
+        var recordedAny = false
+        for (k, b) in basic.enumerated() {
+            if skip[k] { outDim += 1; continue }
+            var prefix = [BasicIndex]()
+            for d in 0..<outDim { prefix.append(.range(0, v.shape[d], 1)) }
+            let step = prefix + [b]
+            let name: String
+            switch b {
+            case .select: name = "SelectBackward0"
+            case .range: name = "SliceBackward0"; outDim += 1
+            case .insert: name = "UnsqueezeBackward0"; outDim += 1
+            }
+            let next = v.basicView(step)
+            next.recorded(.basicIndex(name, inShape: v.shape, step), inputs: [v])
+            v = next
+            recordedAny = true
+        }
+        if !recordedAny && aliasWhenEmpty {
+            let alias = basicView([])
+            alias.recorded(.basicIndex("AliasBackward0", inShape: shape, []), inputs: [self])
+            return alias
+        }
+        return v
+    }
+
+    /// The subscript as one recorded view (`SliceBackward0`), as `narrow` records it.
+    func sliceAsOneNode(_ items: [TensorIndexItem]) -> Tensor {
+        let (basic, _, _) = resolve(items)
+        let v = basicView(basic)
+        if wantsGrad(self) { v.recorded(.basicIndex("SliceBackward0", inShape: shape, basic), inputs: [self]) }
         return v
     }
 
@@ -166,10 +208,8 @@ extension Tensor {
         var linear: Tensor? = nil
         for (k, (t, d)) in adv.enumerated() {
             let n = shape[d]
-            var idx = (t.dtype == .int64 ? t : t.to(dtype: .int64)).expand(bshape).contiguous()
-            let vals = idx.toArray(Int.self)
-            if let bad = vals.first(where: { $0 < -n || $0 >= n }) { fail("index \(bad) is out of bounds for dimension \(d) with size \(n)") }
-            if vals.contains(where: { $0 < 0 }) { idx = Descent.where(idx .< 0, idx + n, idx) }
+            let idx = Kernels.checkedIndices((t.dtype == .int64 ? t : t.to(dtype: .int64)).expand(bshape).contiguous(),
+                                             size: n, dim: d, wrapNegative: true)
             let stride = adv[(k + 1)...].reduce(1) { $0 * shape[$1.1] }
             let term = stride == 1 ? idx : idx * stride
             linear = linear.map { $0 + term } ?? term
@@ -254,7 +294,7 @@ extension Tensor {
 
     /// The write itself, without autograd.
     func assignRaw(_ items: [TensorIndexItem], _ value: Tensor) {
-        let (basic, adv) = resolve(items)
+        let (basic, adv, _) = resolve(items)
         let v = basicView(basic)
         if adv.count > 1 {
             // several index tensors: the same linear index as reading, written one entry at a time

@@ -161,7 +161,7 @@ extension Tensor {
         let d = normalizeDim(dim, rank)
         var items = [TensorIndexItem](repeating: .everything, count: d)
         items.append(.range(start, start + length, 1))
-        return self[items]
+        return sliceAsOneNode(items)
     }
 }
 
