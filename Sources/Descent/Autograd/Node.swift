@@ -249,10 +249,10 @@ private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool, crea
         let grads = n.op.backward(g, saved: saved, edges: n.edges)
         if createGraph {
             // Every derivative is linear in g, so a result that lost g's graph came from a kernel without a
-            // differentiable backward; the fused kernels (.custom: convolution, batch norm, losses) also
-            // depend on their saved inputs.
+            // differentiable backward; the fused ops (convolution, batch norm, losses, ...) also depend on
+            // their saved inputs.
             var tracked = g.requiresGradFlag
-            if case .custom = n.op, saved.contains(where: { $0.requiresGradFlag }) { tracked = true }
+            if n.op.rulesUseSavedInputs, saved.contains(where: { $0.requiresGradFlag }) { tracked = true }
             if case .zeroGrad = n.op { tracked = false }
             if tracked && grads.contains(where: { $0.map { !$0.requiresGradFlag } ?? false }) {
                 fail("double backward (create_graph=True) through \(n.name) is not supported yet")

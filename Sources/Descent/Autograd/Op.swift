@@ -18,13 +18,49 @@ enum Op {
     case tOp, unsafeView(inShape: [Int]), squeezeDims(inShape: [Int]), mv
     case basicIndex(String, inShape: [Int], [BasicIndex]), indexSelect(String, inShape: [Int], dim: Int)
     case cat(dim: Int, sizes: [Int]), stack(dim: Int)
-    /// An op defined outside this file (losses, fused layers): its own name and rule.
-    case custom(CustomBackward)
+    // The cases below keep their longer rules beside their forward, in `extension Op` of the op's file
+    // (Ops/Convolution.swift, Normalization.swift, Recurrence.swift, LossFunctions.swift, ...).
+    case flip([Int]), prod, prodDim(dim: Int, keepDim: Bool), cumprod(dim: Int, count: Int, scalar: Bool)
+    case maskedFill(inShape: [Int]), triangle(lower: Bool, diagonal: Int), repeatTiles(expanded: [Int], inShape: [Int])
+    case roundingDiv([Int], [Int]), erfinv
+    case convolution(Window2D, inShape: [Int], wShape: [Int]), convTranspose2d(Window2D, inShape: [Int], wShape: [Int])
+    case maxPool2d(Window2D, inShape: [Int], dtype: DType)
+    case avgPool2d(Window2D, countIncludePad: Bool, divisor: Int, inShape: [Int], dtype: DType)
+    case batchNorm(BatchNormShape)
+    case copyInto(srcShape: [Int]), cumsum(outer: Int, count: Int, inner: Int)
+    /// A write into a region (`x[items] = value`); saves a mask that is 0 inside the region.
+    case indexPut(advanced: Bool, items: [TensorIndexItem], valueShape: [Int])
+    /// An output that picks input entries at saved int64 indices along `dim` (sort, topk, gather).
+    case pickAlong(String, inShape: [Int], dim: Int)
+    case scatterValue(dim: Int), scatterSource(add: Bool, dim: Int), vectorNorm2(dims: [Int]?, keepDim: Bool)
+    case activation(PointwiseActivation), prelu(reduceDims: [Int], wShape: [Int])
+    case embedding(rows: Int, width: Int, paddingIdx: Int?)
+    case layerNorm(dims: [Int], batchDims: [Int], hasWeight: Bool, hasBias: Bool), groupNorm(GroupNormShape)
+    case adaptiveAvgPool2d(planes: Int, h: Int, w: Int, oh: Int, ow: Int, inShape: [Int])
+    case recurrentLayer(RecurrentLayerContext)
+    case elementwiseLoss(ElementwiseLoss, reduction: Reduction, count: Int), divScalar(Double)
+    /// The fused BCE kernels; saves input, target, then the weight and positive-class weight that are given.
+    case fusedBinaryCrossEntropy(logits: Bool, reduction: Reduction, divisor: Double, hasWeight: Bool, hasPosWeight: Bool)
+    /// NLL on log-probabilities (or fused softmax + NLL on logits); saves rows, targets and row weights.
+    case nll(String, fromLogits: Bool, reduction: Reduction, rows: Int, classes: Int, back: RowsLayout)
 
     /// Whether the op's output is a view sharing its input's memory.
     var isView: Bool {
         switch self {
         case .view, .expand, .squeeze, .unsqueeze, .permute, .transpose, .tOp, .basicIndex, .squeezeDims: return true
+        default: return false
+        }
+    }
+
+    /// Whether the rule also differentiates through saved inputs (the ops whose rules sit beside their
+    /// forward): under create_graph their gradients must then be recorded too.
+    var rulesUseSavedInputs: Bool {
+        switch self {
+        case .flip, .prod, .prodDim, .cumprod, .maskedFill, .triangle, .repeatTiles, .roundingDiv, .erfinv,
+             .convolution, .convTranspose2d, .maxPool2d, .avgPool2d, .batchNorm, .copyInto, .cumsum, .indexPut,
+             .pickAlong, .scatterValue, .scatterSource, .vectorNorm2, .activation, .prelu, .embedding, .layerNorm,
+             .groupNorm, .adaptiveAvgPool2d, .recurrentLayer, .elementwiseLoss, .divScalar, .fusedBinaryCrossEntropy, .nll:
+            return true
         default: return false
         }
     }
@@ -95,13 +131,44 @@ enum Op {
         case .indexSelect(let n, _, _): return n
         case .cat: return "CatBackward0"
         case .stack: return "StackBackward0"
-        case .custom(let c): return c.name
+        case .flip: return "FlipBackward0"
+        case .prod: return "ProdBackward0"
+        case .prodDim: return "ProdBackward1"
+        case .cumprod: return "CumprodBackward0"
+        case .maskedFill: return "MaskedFillBackward0"
+        case .triangle(let lower, _): return lower ? "TrilBackward0" : "TriuBackward0"
+        case .repeatTiles: return "RepeatBackward0"
+        case .roundingDiv: return "DivBackward2"
+        case .erfinv: return "ErfinvBackward0"
+        case .convolution, .convTranspose2d: return "ConvolutionBackward0"
+        case .maxPool2d: return "MaxPool2DWithIndicesBackward0"
+        case .avgPool2d: return "AvgPool2DBackward0"
+        case .batchNorm: return "NativeBatchNormBackward0"
+        case .copyInto: return "CopyBackwards"
+        case .cumsum: return "CumsumBackward0"
+        case .indexPut(let advanced, _, _): return advanced ? "IndexPutBackward0" : "CopySlices"
+        case .pickAlong(let n, _, _): return n
+        case .scatterValue: return "ScatterBackward1"
+        case .scatterSource(let add, _): return add ? "ScatterAddBackward0" : "ScatterBackward0"
+        case .vectorNorm2: return "LinalgVectorNormBackward0"
+        case .activation(let a): return a.gradFnName
+        case .prelu: return "PreluKernelBackward0"
+        case .embedding: return "EmbeddingBackward0"
+        case .layerNorm: return "NativeLayerNormBackward0"
+        case .groupNorm: return "NativeGroupNormBackward0"
+        case .adaptiveAvgPool2d: return "AdaptiveAvgPool2DBackward0"
+        case .recurrentLayer(let c): return c.mode == .lstm ? "MkldnnRnnLayerBackward0" : "RnnLayerBackward0"
+        case .elementwiseLoss(let k, _, _): return k.gradFnName
+        case .divScalar: return "DivBackward1"
+        case .fusedBinaryCrossEntropy(let logits, _, _, _, _): return logits ? "BinaryCrossEntropyWithLogitsBackward0" : "BinaryCrossEntropyBackward0"
+        case .nll(let name, _, _, _, _, _): return name
         }
     }
 
     /// Gradients for each input edge, given the gradient `g` of the output.
     func backward(_ g: Tensor, saved s: [Tensor], edges: [Edge]) -> [Tensor?] {
         func needs(_ i: Int) -> Bool { if case .none = edges[i] { return false } else { return true } }
+        func allNeeds() -> [Bool] { edges.indices.map(needs) }
         switch self {
         case .add(let a, let b): return [sumToShape(g, a), sumToShape(g, b)]
         case .sub(let a, let b): return [sumToShape(g, a), needs(1) ? sumToShape(-g, b) : nil]
@@ -258,20 +325,69 @@ enum Op {
             return out
         case .stack(let dim):
             return (0..<g.shape[dim]).map { g[Array(repeating: TensorIndexItem.all, count: dim) + [.index($0)]] }
-        case .custom(let c): return c.backward(g, s, edges.map { if case .none = $0 { return false } else { return true } })
+        case .flip(let dims): return [g.flip(dims: dims)]
+        case .prod:
+            return [Tensor.prodBackward(g.reshape(-1).expand([s[0].count]), s[0].reshape(-1), s[1].reshape(-1), dim: 0).reshape(s[0].shape)]
+        case .prodDim(let d, let keepDim):
+            let gk = keepDim || s[0].rank == 0 ? g : g.unsqueeze(d)
+            let ok = keepDim || s[0].rank == 0 ? s[1] : s[1].unsqueeze(d)
+            return [Tensor.prodBackward(gk.expand(s[0].shape), s[0], ok.expand(s[0].shape), dim: d)]
+        case .cumprod(let d, let n, let scalar): return Op.cumprodBackward(g, s, dim: d, count: n, scalar: scalar)
+        case .maskedFill(let inShape): return [sumToShape(Descent.where(s[0], Tensor.zeros([], dtype: g.dtype), g), inShape)]
+        case .triangle(let lower, let k): return [lower ? g.tril(k) : g.triu(k)]
+        case .repeatTiles(let expanded, let inShape):
+            return [g.reshape(expanded).sum(dims: Array(Swift.stride(from: 0, to: expanded.count, by: 2))).reshape(inShape)]
+        case .roundingDiv(let sa, let sb):
+            return [needs(0) ? sumToShape(Tensor.zerosLike(g), sa) : nil, needs(1) ? sumToShape(Tensor.zerosLike(g), sb) : nil]
+        case .erfinv: return [g * (s[0] * s[0]).exp() * Tensor.wrap(Double.pi.squareRoot() / 2)]   // (a Double, not a Float)
+        case let .convolution(geo, inShape, wShape): return Op.convolutionBackward(geo, inShape: inShape, wShape: wShape, g, s, allNeeds())
+        case let .convTranspose2d(geo, inShape, wShape): return Op.convTranspose2dBackward(geo, inShape: inShape, wShape: wShape, g, s, allNeeds())
+        case let .maxPool2d(geo, inShape, dt): return Op.maxPool2dBackward(geo, inShape: inShape, dt: dt, g, s)
+        case let .avgPool2d(geo, include, divisor, inShape, dt):
+            return Op.avgPool2dBackward(geo, countIncludePad: include, divisor: divisor, inShape: inShape, dt: dt, g)
+        case .batchNorm(let b): return Op.batchNormBackward(b, g, s, allNeeds())
+        case .copyInto(let srcShape): return [needs(0) ? Tensor.zerosLike(g) : nil, needs(1) ? sumToShape(g, srcShape) : nil]
+        case let .cumsum(outer, n, inner):
+            // the gradient of a running sum: running sums of g from the end
+            let gc = g.contiguous()
+            let r = Tensor(uninitializedShape: gc.shape, dtype: gc.dtype, device: gc.device)
+            Kernels.cumsum(gc, outer, n, inner, out: r, reverse: true)
+            return [r]
+        case let .indexPut(_, items, valueShape): return [needs(0) ? g * s[0] : nil, needs(1) ? sumToShape(g[items], valueShape) : nil]
+        case let .pickAlong(_, inShape, dim): return [Tensor.zeros(inShape, dtype: g.dtype, device: g.device).scatterAdd(dim: dim, index: s[0], src: g)]
+        case .scatterValue(let d): return [g.scatter(dim: d, index: s[0], value: 0)]
+        case let .scatterSource(add, d):
+            return [needs(0) ? (add ? g : g.scatter(dim: d, index: s[0], value: 0)) : nil, needs(1) ? g.gather(dim: d, index: s[0]) : nil]
+        case let .vectorNorm2(dims, keep):
+            let (x, norm) = (s[0], s[1])
+            var scale = Descent.where(norm .== 0, Tensor.zeros([], dtype: g.dtype), g / norm)
+            if let d = dims, !keep { scale = scale.unsqueeze(d[0]) }
+            return [x * scale]
+        case .activation(let a): return [g * a.slope(s[0])]
+        case let .prelu(reduceDims, wShape): return Op.preluBackward(reduceDims: reduceDims, wShape: wShape, g, s, allNeeds())
+        case let .embedding(n, d, pad): return Op.embeddingBackward(rows: n, width: d, paddingIdx: pad, g, s)
+        case let .layerNorm(dims, batchDims, hasW, hasB):
+            return Op.layerNormBackward(dims: dims, batchDims: batchDims, hasWeight: hasW, hasBias: hasB, g, s, allNeeds())
+        case .groupNorm(let b): return Op.groupNormBackward(b, g, s, allNeeds())
+        case let .adaptiveAvgPool2d(planes, h, w, oh, ow, inShape):
+            return Op.adaptiveAvgPool2dBackward(planes: planes, h: h, w: w, oh: oh, ow: ow, inShape: inShape, g)
+        case .recurrentLayer(let c): return Op.recurrentLayerBackward(c, g, allNeeds())
+        case let .elementwiseLoss(kind, reduction, count):
+            let (x, y) = (s[0], s[1])
+            let up: Tensor = reduction == .mean ? g / Double(count) : g
+            return [needs(0) ? kind.gradInput(x, y) * up : nil, needs(1) ? kind.gradTarget(x, y) * up : nil]
+        case .divScalar(let d): return [g / d]
+        case let .fusedBinaryCrossEntropy(logits, reduction, divisor, hasW, hasPW):
+            return Op.fusedBinaryCrossEntropyBackward(logits: logits, reduction: reduction, divisor: divisor, hasWeight: hasW, hasPosWeight: hasPW, g, s)
+        case let .nll(_, fromLogits, reduction, m, c, back):
+            return Op.nllBackward(fromLogits: fromLogits, reduction: reduction, rows: m, classes: c, back: back, g, s)
         }
     }
 }
 
-/// The derivative rule of an op defined outside Op.swift (a loss or fused layer).
 /// True while a backward pass records its own graph (create_graph) and `a` or `b` is part of it.
 @inline(__always) func recording(_ a: Tensor, _ b: Tensor) -> Bool { gradEnabled && (a.requiresGradFlag || b.requiresGradFlag) }
 
-struct CustomBackward {
-    let name: String
-    /// (upstream gradient, saved tensors, which inputs need a gradient) -> one gradient per input.
-    let backward: (Tensor, [Tensor], [Bool]) -> [Tensor?]
-}
 
 func unsqueezeDims(_ g: Tensor, _ dims: [Int]) -> Tensor {
     var r = g

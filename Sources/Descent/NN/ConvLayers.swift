@@ -412,3 +412,21 @@ public final class BatchNorm2d: BatchNormBase {
         if x.rank != 4 { fail("expected 4D input (got \(x.rank)D input)") }
     }
 }
+
+/// Average pooling to a fixed output size whatever the input's (PyTorch's `nn.AdaptiveAvgPool2d`):
+/// output cell (i, j) averages rows floor(i·H/OH) ..< ceil((i+1)·H/OH) and likewise columns. A nil
+/// size keeps that input dim.
+public final class AdaptiveAvgPool2d: Module {
+    public let outputSize: (Int?, Int?)
+    let written: String
+    /// The same size for both dims (`AdaptiveAvgPool2d(1)` for global average pooling).
+    public init(_ outputSize: Int) { self.outputSize = (outputSize, outputSize); written = "\(outputSize)"; super.init() }
+    /// An (height, width) size; nil keeps the input's.
+    public init(_ outputSize: (Int?, Int?)) {
+        self.outputSize = outputSize
+        written = "(\(outputSize.0.map(String.init) ?? "None"), \(outputSize.1.map(String.init) ?? "None"))"
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { adaptiveAvgPool2d(x, outputSize) }
+    public override func extraRepr() -> String { "output_size=\(written)" }
+}

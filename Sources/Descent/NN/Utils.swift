@@ -10,13 +10,7 @@ extension Tensor {
             // PyTorch's backward: x * (grad / norm), 0 where the norm is 0 (not the NaN of sqrt's derivative at 0)
             let n = noGrad { total(self * self).sqrt() }
             if wantsGrad(self) {
-                let keep = keepDim
-                n.recorded(.custom(CustomBackward(name: "LinalgVectorNormBackward0") { g, s, _ in
-                    let (x, norm) = (s[0], s[1])
-                    var scale = `where`(norm .== 0, Tensor.zeros([], dtype: g.dtype), g / norm)
-                    if let d = dims, !keep { scale = scale.unsqueeze(d[0]) }
-                    return [x * scale]
-                }), inputs: [self], saved: [self, n])
+                n.recorded(.vectorNorm2(dims: dims, keepDim: keepDim), inputs: [self], saved: [self, n])
             }
             return n
         case 1: return total(abs())

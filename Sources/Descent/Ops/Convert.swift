@@ -124,9 +124,7 @@ extension Tensor {
             let out = noGrad { src.to(dtype: old.dtype).expand(old.shape).contiguous() }
             if wantsGrad(old, src) {
                 let srcShape = src.shape
-                out.recorded(.custom(CustomBackward(name: "CopyBackwards") { g, _, needs in
-                    [needs[0] ? Tensor.zerosLike(g) : nil, needs[1] ? sumToShape(g, srcShape) : nil]
-                }), inputs: [old, src])
+                out.recorded(.copyInto(srcShape: srcShape), inputs: [old, src])
             }
             return out
         })

@@ -139,14 +139,7 @@ func convImpl(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, dims: Int, str
     if gradEnabled && (input.requiresGradFlag || weight.requiresGradFlag || recordsBias) {
         let inShape = input.shape, wShape = weight.shape
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
-        out.recorded(.custom(CustomBackward(name: "ConvolutionBackward0") { grad, s, needs in
-            let gy = grad.dtype == s[0].dtype ? grad.contiguous() : grad.to(dtype: s[0].dtype).contiguous()
-            let gx = needs[0] ? Tensor(uninitializedShape: inShape, dtype: gy.dtype, device: gy.device) : nil
-            let gw = needs[1] ? Tensor(uninitializedShape: wShape, dtype: gy.dtype, device: gy.device) : nil
-            let gb = needs.count > 2 && needs[2] ? Tensor(uninitializedShape: [wShape[0]], dtype: gy.dtype, device: gy.device) : nil
-            Kernels.conv2dBackward(g, x: s[0], w: s[1], gy: gy, gx: gx, gw: gw, gb: gb)
-            return needs.count > 2 ? [gx, gw, gb] : [gx, gw]
-        }), inputs: inputs, saved: [x, wt])
+        out.recorded(.convolution(g, inShape: inShape, wShape: wShape), inputs: inputs, saved: [x, wt])
     }
     return out
 }
@@ -241,22 +234,7 @@ public func convTranspose2d(_ input: Tensor, _ weight: Tensor, _ bias: Tensor? =
     if gradEnabled && (input.requiresGradFlag || weight.requiresGradFlag || recordsBias) {
         let inShape = input.shape, wShape = weight.shape
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
-        out.recorded(.custom(CustomBackward(name: "ConvolutionBackward0") { grad, s, needs in
-            let gy = grad.dtype == s[0].dtype ? grad.contiguous() : grad.to(dtype: s[0].dtype).contiguous()
-            var gx: Tensor?, gw: Tensor?, gb: Tensor?
-            if needs[0] {
-                let t = Tensor(uninitializedShape: inShape, dtype: gy.dtype, device: gy.device)
-                Kernels.conv2dForward(g, gy, s[1], nil, out: t)
-                gx = t
-            }
-            if needs[1] {
-                let t = Tensor(uninitializedShape: wShape, dtype: gy.dtype, device: gy.device)
-                Kernels.conv2dBackward(g, x: gy, w: s[1], gy: s[0], gx: nil, gw: t, gb: nil)
-                gw = t
-            }
-            if needs.count > 2 && needs[2] { gb = noGrad { gy.sum(dims: [0, 2, 3]) } }
-            return needs.count > 2 ? [gx, gw, gb] : [gx, gw]
-        }), inputs: inputs, saved: [x, wt])
+        out.recorded(.convTranspose2d(g, inShape: inShape, wShape: wShape), inputs: inputs, saved: [x, wt])
     }
     return out
 }
@@ -319,12 +297,7 @@ public func maxPool2dWithIndices(_ input: Tensor, kernelSize: (Int, Int), stride
     Kernels.maxPool2dForward(g, x, out: out, indices: idx)
     if wantsGrad(input) {
         let geometry = g, inShape = input.shape, dt = input.dtype
-        out.recorded(.custom(CustomBackward(name: "MaxPool2DWithIndicesBackward0") { grad, s, _ in
-            let gy = grad.dtype == dt ? grad.contiguous() : grad.to(dtype: dt).contiguous()
-            let gx = Tensor(uninitializedShape: inShape, dtype: gy.dtype, device: gy.device)
-            Kernels.maxPool2dBackward(geometry, gy, indices: s[0], gx: gx)
-            return [gx]
-        }), inputs: [input], saved: [idx])
+        out.recorded(.maxPool2d(geometry, inShape: inShape, dtype: dt), inputs: [input], saved: [idx])
     }
     return (out, idx)
 }
@@ -353,12 +326,7 @@ public func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
     Kernels.avgPool2dForward(g, countIncludePad: countIncludePad, divisor: divisor, x, out: out)
     if wantsGrad(input) {
         let geometry = g, inShape = input.shape, dt = input.dtype
-        out.recorded(.custom(CustomBackward(name: "AvgPool2DBackward0") { grad, _, _ in
-            let gy = grad.dtype == dt ? grad.contiguous() : grad.to(dtype: dt).contiguous()
-            let gx = Tensor(uninitializedShape: inShape, dtype: dt, device: gy.device)
-            Kernels.avgPool2dBackward(geometry, countIncludePad: countIncludePad, divisor: divisor, gy, gx: gx)
-            return [gx]
-        }), inputs: [input])
+        out.recorded(.avgPool2d(geometry, countIncludePad: countIncludePad, divisor: divisor, inShape: inShape, dtype: dt), inputs: [input])
     }
     return out
 }
@@ -406,18 +374,94 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
         if let bt = bias { inputs.append(bt) }
         let hasW = weight != nil, hasB = bias != nil, shape = input.shape
         let saved = [x, meanT, invstdT] + (weight.map { [$0.contiguous()] } ?? [])
-        out.recorded(.custom(CustomBackward(name: "NativeBatchNormBackward0") { grad, s, needs in
-            let gy = grad.dtype == dt ? grad.contiguous() : grad.to(dtype: dt).contiguous()
-            let gx = needs[0] ? Tensor(uninitializedShape: shape, dtype: dt, device: gy.device) : nil
-            let gw = hasW && needs[1] ? Tensor(uninitializedShape: [c], dtype: dt, device: gy.device) : nil
-            let gb = hasB && needs[hasW ? 2 : 1] ? Tensor(uninitializedShape: [c], dtype: dt, device: gy.device) : nil
-            Kernels.batchNormBackward(training: training, n: n, c: c, l: l, x: s[0], gy: gy, mean: s[1], invstd: s[2],
-                                      weight: hasW ? s[3] : nil, gx: gx, gw: gw, gb: gb)
-            var r: [Tensor?] = [gx]
-            if hasW { r.append(gw) }
-            if hasB { r.append(gb) }
-            return r
-        }), inputs: inputs, saved: saved)
+        out.recorded(.batchNorm(BatchNormShape(training: training, n: n, c: c, l: l, hasWeight: hasW, hasBias: hasB, shape: shape, dtype: dt)), inputs: inputs, saved: saved)
     }
     return out
+}
+
+/// PyTorch's `F.adaptive_avg_pool2d` on (N, C, H, W) or (C, H, W) float inputs.
+public func adaptiveAvgPool2d(_ x: Tensor, _ outputSize: (Int?, Int?)) -> Tensor {
+    if x.rank != 3 && x.rank != 4 { fail("adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got \(shapeString(x.shape))") }
+    if !x.dtype.isFloatingPoint { fail("adaptive_avg_pool2d: expected a floating point input") }
+    let h = x.shape[x.rank - 2], w = x.shape[x.rank - 1]
+    let oh = outputSize.0 ?? h, ow = outputSize.1 ?? w
+    let planes = x.count / Swift.max(h * w, 1)
+    let outShape = Array(x.shape[..<(x.rank - 2)]) + [oh, ow]
+    let xc = x.contiguous()
+    let out = Tensor(uninitializedShape: outShape, dtype: x.dtype, device: x.device)
+    Kernels.adaptiveAvgPool2d(xc, planes: planes, h: h, w: w, oh: oh, ow: ow, out: out, backward: false)
+    if wantsGrad(x) {
+        let inShape = x.shape
+        out.recorded(.adaptiveAvgPool2d(planes: planes, h: h, w: w, oh: oh, ow: ow, inShape: inShape), inputs: [x])
+    }
+    return out
+}
+
+/// What batch norm's backward needs besides its saved tensors.
+struct BatchNormShape {
+    let training: Bool
+    let n: Int, c: Int, l: Int
+    let hasWeight: Bool, hasBias: Bool
+    let shape: [Int]
+    let dtype: DType
+}
+
+// The backward rules of the ops above (their `Op` cases dispatch here).
+extension Op {
+    /// AdaptiveAvgPool2DBackward0: each output cell's gradient spread evenly over its window.
+    static func adaptiveAvgPool2dBackward(planes: Int, h: Int, w: Int, oh: Int, ow: Int, inShape: [Int], _ g: Tensor) -> [Tensor?] {
+        let gc = g.contiguous()
+        let gx = Tensor.zeros(inShape, dtype: g.dtype, device: g.device)
+        Kernels.adaptiveAvgPool2d(gc, planes: planes, h: h, w: w, oh: oh, ow: ow, out: gx, backward: true)
+        return [gx]
+    }
+    static func convolutionBackward(_ g: Window2D, inShape: [Int], wShape: [Int], _ grad: Tensor, _ s: [Tensor], _ needs: [Bool]) -> [Tensor?] {
+        let gy = grad.dtype == s[0].dtype ? grad.contiguous() : grad.to(dtype: s[0].dtype).contiguous()
+        let gx = needs[0] ? Tensor(uninitializedShape: inShape, dtype: gy.dtype, device: gy.device) : nil
+        let gw = needs[1] ? Tensor(uninitializedShape: wShape, dtype: gy.dtype, device: gy.device) : nil
+        let gb = needs.count > 2 && needs[2] ? Tensor(uninitializedShape: [wShape[0]], dtype: gy.dtype, device: gy.device) : nil
+        Kernels.conv2dBackward(g, x: s[0], w: s[1], gy: gy, gx: gx, gw: gw, gb: gb)
+        return needs.count > 2 ? [gx, gw, gb] : [gx, gw]
+    }
+    static func convTranspose2dBackward(_ g: Window2D, inShape: [Int], wShape: [Int], _ grad: Tensor, _ s: [Tensor], _ needs: [Bool]) -> [Tensor?] {
+        let gy = grad.dtype == s[0].dtype ? grad.contiguous() : grad.to(dtype: s[0].dtype).contiguous()
+        var gx: Tensor?, gw: Tensor?, gb: Tensor?
+        if needs[0] {
+            let t = Tensor(uninitializedShape: inShape, dtype: gy.dtype, device: gy.device)
+            Kernels.conv2dForward(g, gy, s[1], nil, out: t)
+            gx = t
+        }
+        if needs[1] {
+            let t = Tensor(uninitializedShape: wShape, dtype: gy.dtype, device: gy.device)
+            Kernels.conv2dBackward(g, x: gy, w: s[1], gy: s[0], gx: nil, gw: t, gb: nil)
+            gw = t
+        }
+        if needs.count > 2 && needs[2] { gb = noGrad { gy.sum(dims: [0, 2, 3]) } }
+        return needs.count > 2 ? [gx, gw, gb] : [gx, gw]
+    }
+    static func maxPool2dBackward(_ geometry: Window2D, inShape: [Int], dt: DType, _ grad: Tensor, _ s: [Tensor]) -> [Tensor?] {
+        let gy = grad.dtype == dt ? grad.contiguous() : grad.to(dtype: dt).contiguous()
+        let gx = Tensor(uninitializedShape: inShape, dtype: gy.dtype, device: gy.device)
+        Kernels.maxPool2dBackward(geometry, gy, indices: s[0], gx: gx)
+        return [gx]
+    }
+    static func avgPool2dBackward(_ geometry: Window2D, countIncludePad: Bool, divisor: Int, inShape: [Int], dt: DType, _ grad: Tensor) -> [Tensor?] {
+        let gy = grad.dtype == dt ? grad.contiguous() : grad.to(dtype: dt).contiguous()
+        let gx = Tensor(uninitializedShape: inShape, dtype: dt, device: gy.device)
+        Kernels.avgPool2dBackward(geometry, countIncludePad: countIncludePad, divisor: divisor, gy, gx: gx)
+        return [gx]
+    }
+    static func batchNormBackward(_ b: BatchNormShape, _ grad: Tensor, _ s: [Tensor], _ needs: [Bool]) -> [Tensor?] {
+        let (training, n, c, l, hasW, hasB, shape, dt) = (b.training, b.n, b.c, b.l, b.hasWeight, b.hasBias, b.shape, b.dtype)
+        let gy = grad.dtype == dt ? grad.contiguous() : grad.to(dtype: dt).contiguous()
+        let gx = needs[0] ? Tensor(uninitializedShape: shape, dtype: dt, device: gy.device) : nil
+        let gw = hasW && needs[1] ? Tensor(uninitializedShape: [c], dtype: dt, device: gy.device) : nil
+        let gb = hasB && needs[hasW ? 2 : 1] ? Tensor(uninitializedShape: [c], dtype: dt, device: gy.device) : nil
+        Kernels.batchNormBackward(training: training, n: n, c: c, l: l, x: s[0], gy: gy, mean: s[1], invstd: s[2],
+                                  weight: hasW ? s[3] : nil, gx: gx, gw: gw, gb: gb)
+        var r: [Tensor?] = [gx]
+        if hasW { r.append(gw) }
+        if hasB { r.append(gb) }
+        return r
+    }
 }

@@ -226,13 +226,7 @@ extension Tensor {
         let outer = rank == 0 ? 1 : shape[..<d].reduce(1, *), n = rank == 0 ? 1 : shape[d], inner = rank == 0 ? 1 : shape[(d + 1)...].reduce(1, *)
         Kernels.cumsum(x, outer, n, inner, out: out, reverse: false)
         if wantsGrad(self) && dtype.isFloatingPoint {
-            out.recorded(.custom(CustomBackward(name: "CumsumBackward0") { g, _, _ in
-                // the gradient of a running sum: running sums of g from the end
-                let gc = g.contiguous()
-                let r = Tensor(uninitializedShape: gc.shape, dtype: gc.dtype, device: gc.device)
-                Kernels.cumsum(gc, outer, n, inner, out: r, reverse: true)
-                return [r]
-            }), inputs: [self])
+            out.recorded(.cumsum(outer: outer, count: n, inner: inner), inputs: [self])
         }
         return out
     }
@@ -284,9 +278,7 @@ extension Tensor {
                 let valueShape = value.shape
                 let keep = Tensor.ones(old.shape, dtype: old.dtype, device: old.device)
                 keep.assignRaw(items, Tensor.zeros([], dtype: old.dtype))
-                out.recorded(.custom(CustomBackward(name: advanced ? "IndexPutBackward0" : "CopySlices") { g, _, needs in
-                    [needs[0] ? g * keep : nil, needs[1] ? sumToShape(g[items], valueShape) : nil]
-                }), inputs: [old, value])
+                out.recorded(.indexPut(advanced: advanced, items: items, valueShape: valueShape), inputs: [old, value], saved: [keep])
             }
             return out
         })
@@ -345,5 +337,35 @@ extension Tensor {
         _ = broadcastShapes(value.shape, v.shape)
         let s = value.dtype == dtype ? value : value.to(dtype: dtype)
         copyStrided(from: s, into: v)
+    }
+}
+
+/// Rows of `weight` at the integer `indices` (PyTorch's `F.embedding`): shape `indices.shape + [dim]`.
+public func embedding(_ indices: Tensor, _ weight: Tensor, paddingIdx: Int? = nil) -> Tensor {
+    if indices.dtype != .int64 && indices.dtype != .int32 {
+        fail("Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got \(indices.dtype.legacyTypeName) instead (while checking arguments for embedding)")
+    }
+    if weight.rank != 2 { fail("'weight' must be 2-D") }
+    let n = weight.shape[0], d = weight.shape[1]
+    checkSameDevice(weight, indices)
+    let idx = Kernels.checkedIndices(indices.to(dtype: .int64).contiguous(), size: n, dim: 0, wrapNegative: false,
+                                     message: "index out of range in self")
+    let flat = idx.rank == 1 ? idx : idx.reshape(-1)
+    let out = noGrad { weight.indexSelect(dim: 0, flat).reshape(indices.shape + [d]) }
+    if wantsGrad(weight) {
+        let pad = paddingIdx.map { $0 < 0 ? $0 + n : $0 }
+        out.recorded(.embedding(rows: n, width: d, paddingIdx: pad), inputs: [weight], saved: [flat])
+    }
+    return out
+}
+
+extension Op {
+    /// EmbeddingBackward0: the rows' gradients summed into a zero table; the padding row gets none.
+    static func embeddingBackward(rows n: Int, width d: Int, paddingIdx pad: Int?, _ g: Tensor, _ s: [Tensor]) -> [Tensor?] {
+        let gw = Tensor.zeros([n, d], dtype: g.dtype, device: g.device)
+        let gc = g.reshape(-1, d).contiguous()
+        Kernels.indexAdd(gw, 1, n, d, s[0], gc)
+        if let pad = pad { noGrad { gw[pad].fill_(0) } }
+        return [gw]
     }
 }

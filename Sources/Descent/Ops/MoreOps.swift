@@ -15,7 +15,7 @@ extension Tensor {
         }
         if rank == 0 { out = noGrad { clone() } }
         if wantsGrad(self) {
-            out.recorded(.custom(CustomBackward(name: "FlipBackward0") { g, _, _ in [g.flip(dims: ds)] }), inputs: [self])
+            out.recorded(.flip(ds), inputs: [self])
         }
         return out
     }
@@ -24,9 +24,7 @@ extension Tensor {
     public func prod() -> Tensor {
         let out = reduceDims(ReduceOp.prod, dims: nil, keepDim: false, outType: sumType)
         if wantsGrad(self) {
-            out.recorded(.custom(CustomBackward(name: "ProdBackward0") { g, s, _ in
-                [Tensor.prodBackward(g.reshape(-1).expand([s[0].count]), s[0].reshape(-1), s[1].reshape(-1), dim: 0).reshape(s[0].shape)]
-            }), inputs: [self], saved: [self, out])
+            out.recorded(.prod, inputs: [self], saved: [self, out])
         }
         return out
     }
@@ -35,11 +33,7 @@ extension Tensor {
         let d = normalizeDim(dim, rank)
         let out = reduceDims(ReduceOp.prod, dims: [d], keepDim: keepDim, outType: sumType)
         if wantsGrad(self) {
-            out.recorded(.custom(CustomBackward(name: "ProdBackward1") { g, s, _ in
-                let gk = keepDim || s[0].rank == 0 ? g : g.unsqueeze(d)
-                let ok = keepDim || s[0].rank == 0 ? s[1] : s[1].unsqueeze(d)
-                return [Tensor.prodBackward(gk.expand(s[0].shape), s[0], ok.expand(s[0].shape), dim: d)]
-            }), inputs: [self], saved: [self, out])
+            out.recorded(.prodDim(dim: d, keepDim: keepDim), inputs: [self], saved: [self, out])
         }
         return out
     }
@@ -67,25 +61,7 @@ extension Tensor {
         Kernels.cumprod(x, outer, n, inner, out: out)
         if wantsGrad(self) && dtype.isFloatingPoint {
             let scalar = rank == 0
-            out.recorded(.custom(CustomBackward(name: "CumprodBackward0") { g, s, _ in
-                let (x, y) = (s[0], s[1])
-                if scalar { return [g] }
-                if noGrad({ (x .== 0).any().item() == 0 }) {
-                    // sum_{j >= i} g_j y_j / x_i: reverse running sums of g*y, divided by x
-                    return [(g * y).flip(dims: [d]).cumsum(dim: d).flip(dims: [d]) / x]
-                }
-                // with zeros: sum_{j >= i} g_j prod_{k <= j, k != i} x_k, one position at a time
-                var parts: [Tensor] = []
-                for i in 0..<n {
-                    let before = i == 0 ? nil : x.narrow(dim: d, start: 0, length: i).prod(dim: d, keepDim: true)
-                    let after = x.narrow(dim: d, start: i, length: n - i)
-                    var ones = after.shape; ones[d] = 1
-                    let excl = concat([Tensor.ones(ones, dtype: x.dtype, device: x.device), after.narrow(dim: d, start: 1, length: n - i - 1)], dim: d).cumprod(dim: d)
-                    let terms = before.map { excl * $0 } ?? excl
-                    parts.append((terms * g.narrow(dim: d, start: i, length: n - i)).sum(dim: d, keepDim: true))
-                }
-                return [concat(parts, dim: d)]
-            }), inputs: [self], saved: [self, out])
+            out.recorded(.cumprod(dim: d, count: n, scalar: scalar), inputs: [self], saved: [self, out])
         }
         return out
     }
@@ -96,9 +72,7 @@ extension Tensor {
         let out = noGrad { `where`(mask, Tensor.scalar(value, dtype: dtype), self) }
         if wantsGrad(self) {
             let inShape = shape
-            out.recorded(.custom(CustomBackward(name: "MaskedFillBackward0") { g, s, _ in
-                [sumToShape(`where`(s[0], Tensor.zeros([], dtype: g.dtype), g), inShape)]
-            }), inputs: [self], saved: [mask])
+            out.recorded(.maskedFill(inShape: inShape), inputs: [self], saved: [mask])
         }
         return out
     }
@@ -121,9 +95,7 @@ extension Tensor {
         let keep = lower ? diff .<= k : diff .>= k
         let out = noGrad { `where`(keep, self, Tensor.zeros([], dtype: dtype)) }
         if wantsGrad(self) {
-            out.recorded(.custom(CustomBackward(name: lower ? "TrilBackward0" : "TriuBackward0") { g, _, _ in
-                [lower ? g.tril(k) : g.triu(k)]
-            }), inputs: [self])
+            out.recorded(.triangle(lower: lower, diagonal: k), inputs: [self])
         }
         return out
     }
@@ -141,9 +113,7 @@ extension Tensor {
         let out = noGrad { reshape(inter).expand(expanded).contiguous().reshape(final) }
         if wantsGrad(self) {
             let inShape = shape
-            out.recorded(.custom(CustomBackward(name: "RepeatBackward0") { g, _, _ in
-                [g.reshape(expanded).sum(dims: Array(Swift.stride(from: 0, to: expanded.count, by: 2))).reshape(inShape)]
-            }), inputs: [self])
+            out.recorded(.repeatTiles(expanded: expanded, inShape: inShape), inputs: [self])
         }
         return out
     }
@@ -185,9 +155,7 @@ extension Tensor {
         }
         if wantsGrad(self, other) && t.isFloatingPoint {
             let (sa, sb) = (shape, other.shape)
-            out.recorded(.custom(CustomBackward(name: "DivBackward2") { g, _, needs in
-                [needs[0] ? sumToShape(Tensor.zerosLike(g), sa) : nil, needs[1] ? sumToShape(Tensor.zerosLike(g), sb) : nil]
-            }), inputs: [self, other])
+            out.recorded(.roundingDiv(sa, sb), inputs: [self, other])
         }
         return out
     }
@@ -238,9 +206,7 @@ extension Tensor {
         Kernels.erfinv(x, out: out)
         if wantsGrad(self) {
             // d/dy erfinv(y) = sqrt(pi)/2 * exp(erfinv(y)^2)
-            out.recorded(.custom(CustomBackward(name: "ErfinvBackward0") { g, s, _ in
-                [g * (s[0] * s[0]).exp() * (Double.pi.squareRoot() / 2)]
-            }), inputs: [self], saved: [out])
+            out.recorded(.erfinv, inputs: [self], saved: [out])
         }
         return out
     }
@@ -307,3 +273,27 @@ public func isnan(_ x: Tensor) -> Tensor { x.isnan() }
 public func isinf(_ x: Tensor) -> Tensor { x.isinf() }
 /// `torch.isfinite` as a free function.
 public func isfinite(_ x: Tensor) -> Tensor { x.isfinite() }
+
+extension Op {
+    /// CumprodBackward0: without zeros, reverse running sums of g·y divided by x; with zeros, the
+    /// products of the other entries one position at a time.
+    static func cumprodBackward(_ g: Tensor, _ s: [Tensor], dim d: Int, count n: Int, scalar: Bool) -> [Tensor?] {
+        let (x, y) = (s[0], s[1])
+        if scalar { return [g] }
+        if noGrad({ (x .== 0).any().item() == 0 }) {
+            // sum_{j >= i} g_j y_j / x_i: reverse running sums of g*y, divided by x
+            return [(g * y).flip(dims: [d]).cumsum(dim: d).flip(dims: [d]) / x]
+        }
+        // with zeros: sum_{j >= i} g_j prod_{k <= j, k != i} x_k, one position at a time
+        var parts: [Tensor] = []
+        for i in 0..<n {
+            let before = i == 0 ? nil : x.narrow(dim: d, start: 0, length: i).prod(dim: d, keepDim: true)
+            let after = x.narrow(dim: d, start: i, length: n - i)
+            var ones = after.shape; ones[d] = 1
+            let excl = concat([Tensor.ones(ones, dtype: x.dtype, device: x.device), after.narrow(dim: d, start: 1, length: n - i - 1)], dim: d).cumprod(dim: d)
+            let terms = before.map { excl * $0 } ?? excl
+            parts.append((terms * g.narrow(dim: d, start: i, length: n - i)).sum(dim: d, keepDim: true))
+        }
+        return [concat(parts, dim: d)]
+    }
+}

@@ -43,11 +43,7 @@ extension Tensor {
 
     /// The gradient rule of an op whose output picks input entries at saved `indices` along `dim`:
     /// zeros with the gradient added at those positions.
-    static func scatterBackOp(_ name: String, inShape: [Int], dim: Int) -> Op {
-        .custom(CustomBackward(name: name) { g, s, _ in
-            [Tensor.zeros(inShape, dtype: g.dtype, device: g.device).scatterAdd(dim: dim, index: s[0], src: g)]
-        })
-    }
+    static func scatterBackOp(_ name: String, inShape: [Int], dim: Int) -> Op { .pickAlong(name, inShape: inShape, dim: dim) }
 
     /// Checks an index for gather/scatter and returns it contiguous.
     fileprivate func checkedIndex(_ index: Tensor, dim d: Int, op: String) -> Tensor {
@@ -105,9 +101,7 @@ extension Tensor {
         let out = noGrad { clone() }
         Tensor.scatterKernel(out, dim: d, index: idx, src: Tensor.scalar(value, dtype: dtype), mode: 0)
         if wantsGrad(self) {
-            out.recorded(.custom(CustomBackward(name: "ScatterBackward1") { g, s, _ in
-                [g.scatter(dim: d, index: s[0], value: 0)]
-            }), inputs: [self], saved: [idx])
+            out.recorded(.scatterValue(dim: d), inputs: [self], saved: [idx])
         }
         return out
     }
@@ -122,9 +116,7 @@ extension Tensor {
         let out = noGrad { clone() }
         Tensor.scatterKernel(out, dim: d, index: idx, src: src, mode: add ? 1 : 0)
         if wantsGrad(self, src) {
-            out.recorded(.custom(CustomBackward(name: add ? "ScatterAddBackward0" : "ScatterBackward0") { g, s, needs in
-                [needs[0] ? (add ? g : g.scatter(dim: d, index: s[0], value: 0)) : nil, needs[1] ? g.gather(dim: d, index: s[0]) : nil]
-            }), inputs: [self, src], saved: [idx])
+            out.recorded(.scatterSource(add: add, dim: d), inputs: [self, src], saved: [idx])
         }
         return out
     }
