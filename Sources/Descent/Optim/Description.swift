@@ -1,65 +1,88 @@
 // How optimizers and state dicts print: as PyTorch's `print(optimizer)` and `print(state_dict)`.
 
-/// PyTorch's entries of one optimizer's parameter group, sorted by key, with their default reprs.
-/// `source` names the option holding the value (nil: a constant of PyTorch's that Descent does not vary).
-private struct GroupKey {
-    let key: String, source: String?, defaultRepr: String
-    init(_ key: String, _ source: String? = nil, _ defaultRepr: String) { self.key = key; self.source = source; self.defaultRepr = defaultRepr }
+/// What PyTorch shows of one optimizer beyond its typed settings (whose names, kinds and defaults
+/// come from `settings`): the entries Descent does not vary, the order of its `defaults` in
+/// `state_dict()`, and the order of a parameter's state entries (empty: the state dict's own order).
+private struct PyTorchLayout {
+    let settings: any OptimizerSettings.Type
+    let constants: [(String, String)]
+    let order: [String]
+    let stateOrder: [String]
 }
 
-private let commonFlags = [GroupKey("differentiable", nil, "False"), GroupKey("foreach", nil, "None")]
-
-private func groupKeys(_ name: String) -> [GroupKey] {
-    let adamLike = [GroupKey("betas", "betas", "(0.9, 0.999)"), GroupKey("capturable", nil, "False")]
+private func layout(_ name: String) -> PyTorchLayout? {
+    let flags = [("differentiable", "False"), ("foreach", "None")]
     switch name {
     case "SGD":
-        return [GroupKey("dampening", "dampening", "0"), GroupKey("fused", nil, "None"), GroupKey("lr", "lr", "0.001"),
-                GroupKey("maximize", "maximize", "False"), GroupKey("momentum", "momentum", "0"),
-                GroupKey("nesterov", "nesterov", "False"), GroupKey("weight_decay", "weight_decay", "0")] + commonFlags
+        return PyTorchLayout(settings: SGD.Settings.self, constants: [("fused", "None")] + flags,
+                             order: ["lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "foreach", "differentiable", "fused"],
+                             stateOrder: ["momentum_buffer"])
     case "Adam", "AdamW":
-        return [GroupKey("amsgrad", "amsgrad", "False"), GroupKey("decoupled_weight_decay", nil, name == "AdamW" ? "True" : "False"),
-                GroupKey("eps", "eps", "1e-08"), GroupKey("fused", nil, "None"), GroupKey("lr", "lr", "0.001"),
-                GroupKey("maximize", "maximize", "False"), GroupKey("weight_decay", "weight_decay", name == "AdamW" ? "0.01" : "0")]
-            + adamLike + commonFlags
+        return PyTorchLayout(settings: Adam.Settings.self,
+                             constants: [("decoupled_weight_decay", name == "AdamW" ? "True" : "False"), ("fused", "None"), ("capturable", "False")] + flags,
+                             order: ["lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "foreach", "capturable", "differentiable", "fused", "decoupled_weight_decay"],
+                             stateOrder: ["step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"])
     case "RMSprop":
-        return [GroupKey("alpha", "alpha", "0.99"), GroupKey("capturable", nil, "False"), GroupKey("centered", "centered", "False"),
-                GroupKey("eps", "eps", "1e-08"), GroupKey("lr", "lr", "0.01"), GroupKey("maximize", "maximize", "False"),
-                GroupKey("momentum", "momentum", "0"), GroupKey("weight_decay", "weight_decay", "0")] + commonFlags
+        return PyTorchLayout(settings: RMSprop.Settings.self, constants: [("capturable", "False")] + flags,
+                             order: ["lr", "momentum", "alpha", "eps", "centered", "weight_decay", "capturable", "foreach", "maximize", "differentiable"],
+                             stateOrder: ["step", "square_avg", "momentum_buffer", "grad_avg"])
     case "Adagrad":
-        return [GroupKey("eps", "eps", "1e-10"), GroupKey("fused", nil, "None"),
-                GroupKey("initial_accumulator_value", "initial_accumulator_value", "0"), GroupKey("lr", "lr", "0.01"),
-                GroupKey("lr_decay", "lr_decay", "0"), GroupKey("maximize", "maximize", "False"),
-                GroupKey("weight_decay", "weight_decay", "0")] + commonFlags
+        return PyTorchLayout(settings: Adagrad.Settings.self, constants: [("fused", "None")] + flags,
+                             order: ["lr", "lr_decay", "eps", "weight_decay", "initial_accumulator_value", "foreach", "maximize", "differentiable", "fused"],
+                             stateOrder: ["step", "sum"])
     case "Adadelta":
-        return [GroupKey("capturable", nil, "False"), GroupKey("eps", "eps", "1e-06"), GroupKey("lr", "lr", "1.0"),
-                GroupKey("maximize", "maximize", "False"), GroupKey("rho", "rho", "0.9"), GroupKey("weight_decay", "weight_decay", "0")]
-            + commonFlags
+        return PyTorchLayout(settings: Adadelta.Settings.self, constants: [("capturable", "False")] + flags,
+                             order: ["lr", "rho", "eps", "weight_decay", "maximize", "capturable", "foreach", "differentiable"],
+                             stateOrder: ["step", "square_avg", "acc_delta"])
     case "Adamax":
-        return [GroupKey("eps", "eps", "1e-08"), GroupKey("lr", "lr", "0.002"), GroupKey("maximize", "maximize", "False"),
-                GroupKey("weight_decay", "weight_decay", "0")] + adamLike + commonFlags
+        return PyTorchLayout(settings: Adamax.Settings.self, constants: [("capturable", "False")] + flags,
+                             order: ["lr", "betas", "eps", "weight_decay", "foreach", "maximize", "differentiable", "capturable"],
+                             stateOrder: ["step", "exp_avg", "exp_inf"])
     case "ASGD":
-        return [GroupKey("alpha", "alpha", "0.75"), GroupKey("capturable", nil, "False"), GroupKey("lambd", "lambd", "0.0001"),
-                GroupKey("lr", "lr", "0.01"), GroupKey("maximize", "maximize", "False"), GroupKey("t0", "t0", "1000000.0"),
-                GroupKey("weight_decay", "weight_decay", "0")] + commonFlags
+        return PyTorchLayout(settings: ASGD.Settings.self, constants: [("capturable", "False")] + flags,
+                             order: ["lr", "lambd", "alpha", "t0", "weight_decay", "foreach", "maximize", "differentiable", "capturable"],
+                             stateOrder: ["step", "eta", "mu", "ax"])
     case "Rprop":
-        return [GroupKey("capturable", nil, "False"), GroupKey("etas", "etas", "(0.5, 1.2)"), GroupKey("lr", "lr", "0.01"),
-                GroupKey("maximize", "maximize", "False"), GroupKey("step_sizes", "step_sizes", "(1e-06, 50)")] + commonFlags
-    case "NAdam", "RAdam":
-        var keys = [GroupKey("decoupled_weight_decay", "decoupled_weight_decay", "False"), GroupKey("eps", "eps", "1e-08"),
-                    GroupKey("lr", "lr", name == "NAdam" ? "0.002" : "0.001"), GroupKey("maximize", "maximize", "False"),
-                    GroupKey("weight_decay", "weight_decay", "0")] + adamLike + commonFlags
-        if name == "NAdam" { keys.append(GroupKey("momentum_decay", "momentum_decay", "0.004")) }
-        return keys
+        return PyTorchLayout(settings: Rprop.Settings.self, constants: [("capturable", "False")] + flags,
+                             order: ["lr", "etas", "step_sizes", "foreach", "maximize", "differentiable", "capturable"],
+                             stateOrder: ["step", "prev", "step_size"])
+    case "NAdam":
+        return PyTorchLayout(settings: NAdam.Settings.self, constants: [("capturable", "False")] + flags,
+                             order: ["lr", "betas", "eps", "weight_decay", "momentum_decay", "decoupled_weight_decay", "maximize", "foreach", "capturable", "differentiable"],
+                             stateOrder: ["step", "mu_product", "exp_avg", "exp_avg_sq"])
+    case "RAdam":
+        return PyTorchLayout(settings: RAdam.Settings.self, constants: [("capturable", "False")] + flags,
+                             order: ["lr", "betas", "eps", "weight_decay", "maximize", "foreach", "capturable", "decoupled_weight_decay", "differentiable"],
+                             stateOrder: ["step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"])
     case "SparseAdam":
-        return [GroupKey("betas", "betas", "(0.9, 0.999)"), GroupKey("eps", "eps", "1e-08"), GroupKey("lr", "lr", "0.001"),
-                GroupKey("maximize", "maximize", "False")]
+        return PyTorchLayout(settings: SparseAdam.Settings.self, constants: [], order: ["lr", "betas", "eps", "maximize"],
+                             stateOrder: ["step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"])
     case "LBFGS":
-        return [GroupKey("history_size", "history_size", "100"), GroupKey("line_search_fn", nil, "None"), GroupKey("lr", "lr", "1"),
-                GroupKey("max_eval", "max_eval", "25"), GroupKey("max_iter", "max_iter", "20"),
-                GroupKey("tolerance_change", "tolerance_change", "1e-09"), GroupKey("tolerance_grad", "tolerance_grad", "1e-07")]
+        return PyTorchLayout(settings: LBFGS.Settings.self, constants: [("line_search_fn", "None")],
+                             order: ["lr", "max_iter", "max_eval", "tolerance_grad", "tolerance_change", "history_size", "line_search_fn"],
+                             stateOrder: [])
     default:
-        return []
+        return nil
     }
+}
+
+/// The layout of an optimizer Descent does not know (one written by a user): its settings in their
+/// own order, nothing else.
+private func layout<S: OptimizerSettings>(of settings: S) -> PyTorchLayout {
+    var order = ["lr"]
+    for f in S.fields { let base = baseName(f.name); if !order.contains(base) { order.append(base) } }
+    return PyTorchLayout(settings: S.self, constants: [], order: order, stateOrder: [])
+}
+
+/// `betas` for `betas.0`: the name PyTorch shows a tuple's halves under.
+private func baseName(_ name: String) -> String { String(name.split(separator: ".")[0]) }
+
+/// One setting as `groupEntries` needs it: PyTorch's name, kind and default, and whether the default is a Python int.
+private struct FieldInfo { let name: String, kind: OptimizerSettingKind, defaultValue: Double, pythonInt: Bool }
+
+private func fieldInfo<S: OptimizerSettings>(_ settings: S.Type) -> (lr: Double, lrIsInt: Bool, fields: [FieldInfo]) {
+    let ints = S.pythonIntDefaults
+    return (S.defaultLR, ints.contains("lr"), S.fieldInfo.map { FieldInfo(name: $0.name, kind: $0.kind, defaultValue: $0.default, pythonInt: ints.contains($0.name)) })
 }
 
 /// A Double as Python prints a float (shortest round-trip digits; Swift's and Python's agree).
@@ -69,31 +92,32 @@ private func pythonFloat(_ v: Double) -> String {
     return "\(v)"
 }
 
-/// A value as PyTorch would show it: the default's own text when the value is the default (PyTorch
-/// keeps the int `0` of a default), else a Python float, or True/False for flags.
-private func repr(_ v: Double, default d: String) -> String {
-    if d == "True" || d == "False" { return v != 0 ? "True" : "False" }
-    if let dv = Double(d), dv == v { return d }
-    return pythonFloat(v)
+/// A setting as PyTorch would show it: True/False for flags, an int for ints and for a default that
+/// PyTorch writes as an int (PyTorch keeps the int `0` of a default), else a Python float.
+private func repr(_ v: Double, _ f: FieldInfo) -> String {
+    switch f.kind {
+    case .flag: return v != 0 ? "True" : "False"
+    case .integer: return v == v.rounded() && Swift.abs(v) < 1e15 ? "\(Int(v))" : pythonFloat(v)
+    case .real: return f.pythonInt && v == f.defaultValue ? "\(Int(v))" : pythonFloat(v)
+    }
 }
 
-/// One parameter group's entries as PyTorch shows them, in `groupKeys` order, from its learning
-/// rate and options (`option(name)`); `initial_lr` last when a scheduler set it.
-private func groupEntries(_ name: String, lr: Double, initialLR: Double?, option: (String) -> Double?) -> [(String, String)] {
+/// One parameter group's entries as PyTorch shows them (unsorted), from its learning rate and settings
+/// (`option(name)`, PyTorch's names); `initial_lr` and OneCycleLR's entries last when present.
+private func groupEntries(_ layout: PyTorchLayout?, lr: Double, initialLR: Double?, option: (String) -> Double?) -> [(String, String)] {
     var lines: [(String, String)] = []
-    for k in groupKeys(name) {
-        var text = k.defaultRepr
-        if k.source == "lr" {
-            text = repr(lr, default: k.defaultRepr)
-        } else if let src = k.source, k.defaultRepr.hasPrefix("(") {
-            let parts = k.defaultRepr.dropFirst().dropLast().split(separator: ", ").map(String.init)
-            if let a = option(src + ".0"), let b = option(src + ".1"), parts.count == 2 {
-                text = "(\(repr(a, default: parts[0])), \(repr(b, default: parts[1])))"
-            }
-        } else if let src = k.source, let v = option(src) {
-            text = repr(v, default: k.defaultRepr)
+    if let layout {
+        let info = fieldInfo(layout.settings)
+        lines.append(("lr", info.lrIsInt && lr == info.lr ? "\(Int(lr))" : pythonFloat(lr)))
+        var done: Set<String> = []
+        for f in info.fields where !done.contains(baseName(f.name)) {
+            let base = baseName(f.name)
+            done.insert(base)
+            let parts = info.fields.filter { baseName($0.name) == base }
+            let texts = parts.map { repr(option($0.name) ?? $0.defaultValue, $0) }
+            lines.append((base, parts.count > 1 || f.name != base ? "(" + texts.joined(separator: ", ") + ")" : texts[0]))
         }
-        lines.append((k.key, text))
+        lines += layout.constants
     }
     if let i = initialLR, i == i { lines.append(("initial_lr", pythonFloat(i))) }
     // OneCycleLR's own entries, in the order it adds them
@@ -101,49 +125,16 @@ private func groupEntries(_ name: String, lr: Double, initialLR: Double?, option
     return lines
 }
 
-/// The order of a group's keys in PyTorch's `state_dict()` (the constructor's `defaults` order).
-private func constructorOrder(_ name: String) -> [String] {
-    switch name {
-    case "SGD": return ["lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "foreach", "differentiable", "fused"]
-    case "Adam", "AdamW": return ["lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "foreach", "capturable", "differentiable", "fused", "decoupled_weight_decay"]
-    case "RMSprop": return ["lr", "momentum", "alpha", "eps", "centered", "weight_decay", "capturable", "foreach", "maximize", "differentiable"]
-    case "Adagrad": return ["lr", "lr_decay", "eps", "weight_decay", "initial_accumulator_value", "foreach", "maximize", "differentiable", "fused"]
-    case "Adadelta": return ["lr", "rho", "eps", "weight_decay", "maximize", "capturable", "foreach", "differentiable"]
-    case "Adamax": return ["lr", "betas", "eps", "weight_decay", "foreach", "maximize", "differentiable", "capturable"]
-    case "ASGD": return ["lr", "lambd", "alpha", "t0", "weight_decay", "foreach", "maximize", "differentiable", "capturable"]
-    case "Rprop": return ["lr", "etas", "step_sizes", "foreach", "maximize", "differentiable", "capturable"]
-    case "NAdam": return ["lr", "betas", "eps", "weight_decay", "momentum_decay", "decoupled_weight_decay", "maximize", "foreach", "capturable", "differentiable"]
-    case "RAdam": return ["lr", "betas", "eps", "weight_decay", "maximize", "foreach", "capturable", "decoupled_weight_decay", "differentiable"]
-    case "SparseAdam": return ["lr", "betas", "eps", "maximize"]
-    case "LBFGS": return ["lr", "max_iter", "max_eval", "tolerance_grad", "tolerance_change", "history_size", "line_search_fn"]
-    default: return []
-    }
-}
-
-/// The order of a parameter's state entries in PyTorch (SGD keeps no `step`).
-private func stateOrder(_ name: String) -> [String] {
-    switch name {
-    case "SGD": return ["momentum_buffer"]
-    case "Adam", "AdamW", "RAdam", "SparseAdam": return ["step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
-    case "RMSprop": return ["step", "square_avg", "momentum_buffer", "grad_avg"]
-    case "Adagrad": return ["step", "sum"]
-    case "Adadelta": return ["step", "square_avg", "acc_delta"]
-    case "Adamax": return ["step", "exp_avg", "exp_inf"]
-    case "ASGD": return ["step", "eta", "mu", "ax"]
-    case "Rprop": return ["step", "prev", "step_size"]
-    case "NAdam": return ["step", "mu_product", "exp_avg", "exp_avg_sq"]
-    default: return []   // L-BFGS: the state dict's own order
-    }
-}
-
 extension Optimizer: CustomStringConvertible {
     /// Prints like PyTorch's `print(optimizer)`: each parameter group's settings, sorted by name.
     public var description: String {
         let name = String(describing: type(of: self))
+        let shape: PyTorchLayout
+        if let known = layout(name) { shape = known } else { shape = layout(of: defaultSettings) }
         var out = "\(name) ("
         for (i, g) in paramGroups.enumerated() {
             out += (i > 0 ? "\n" : "") + "\nParameter Group \(i)"   // PyTorch: a blank line between groups
-            let lines = groupEntries(name, lr: g.lr, initialLR: hasScheduler ? g.initialLR : nil) { g.options[$0] }
+            let lines = groupEntries(shape, lr: g.lr, initialLR: hasScheduler ? g.initialLR : nil) { g.options[$0] }
             for (k, v) in lines.sorted(by: { $0.0 < $1.0 }) { out += "\n    \(k): \(v)" }
         }
         return out + "\n)"
@@ -154,17 +145,19 @@ extension Optimizer: CustomStringConvertible {
 /// `{'state': {0: {'step': tensor(1.), 'exp_avg': ...}}, 'param_groups': [{'lr': 0.001, ..., 'params': [0, 1]}]}`.
 func optimizerStateDescription(_ d: StateDict, _ name: String, hasScheduler: Bool, explicitKeys: [Set<String>] = []) -> String {
     func value(_ key: String) -> Double? { d[key].map { $0.item() } }
+    let shape = layout(name)
     var states: [String] = []
     var index = 0
     var groups: [String] = []
     var gi = 0
     while let lr = value("param_groups.\(gi).lr") {
         let params = d["param_groups.\(gi).params"]?.toArray(Int.self) ?? []
-        let entries = groupEntries(name, lr: lr, initialLR: hasScheduler ? value("param_groups.\(gi).initial_lr") : nil) { value("param_groups.\(gi).\($0)") }
+        let entries = groupEntries(shape, lr: lr, initialLR: hasScheduler ? value("param_groups.\(gi).initial_lr") : nil) { value("param_groups.\(gi).\($0)") }
         let byKey = Dictionary(entries, uniquingKeysWith: { a, _ in a })
         // the group's own settings first (PyTorch fills the defaults in after them), then the defaults
         let own = gi < explicitKeys.count ? explicitKeys[gi] : []
-        let order = constructorOrder(name).filter { own.contains($0) } + constructorOrder(name).filter { !own.contains($0) }
+        let constructorOrder = shape?.order ?? []
+        let order = constructorOrder.filter { own.contains($0) } + constructorOrder.filter { !own.contains($0) }
         var parts = order.compactMap { k in byKey[k].map { "'\(k)': \($0)" } }
         for k in ["initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"] { if let v = byKey[k] { parts.append("'\(k)': \(v)") } }
         parts.append("'params': [" + params.map(String.init).joined(separator: ", ") + "]")
@@ -176,10 +169,10 @@ func optimizerStateDescription(_ d: StateDict, _ name: String, hasScheduler: Boo
         let prefix = "state.\(i)."
         let keys = d.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
         if keys.isEmpty { continue }
-        let order = stateOrder(name)
+        let order = shape?.stateOrder ?? []
         let ordered = order.isEmpty ? keys : order.filter { keys.contains($0) }
-        let entries = ordered.map { k -> String in
-            let t = d[prefix + k]!
+        let entries = ordered.compactMap { k -> String? in
+            guard let t = d[prefix + k] else { return nil }
             let shown = k == "step" ? Tensor(Float(t.item())) : t   // PyTorch keeps steps as float32 scalars
             return "'\(k)': \(shown)"
         }

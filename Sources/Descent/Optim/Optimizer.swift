@@ -1,3 +1,75 @@
+// The base of every optimizer (PyTorch's `torch.optim.Optimizer`): parameter groups with typed settings,
+// per-parameter state, `step()` calling the overridable per-parameter `update`, and state dicts.
+
+// MARK: - Typed settings
+
+/// How PyTorch holds a setting: a float, a bool flag or an int.
+public enum OptimizerSettingKind: Sendable { case real, flag, integer }
+
+/// One of an optimizer's settings under PyTorch's name (`"momentum"`, `"betas.0"`), and where it lives
+/// in the typed settings: state dicts, printing and schedulers reach settings through these.
+public struct OptimizerSetting<Settings> {
+    /// PyTorch's name; the halves of a tuple such as `betas` are `"betas.0"` and `"betas.1"`.
+    public let name: String
+    /// How PyTorch holds (and prints) the value.
+    public let kind: OptimizerSettingKind
+    let read: (Settings) -> Double
+    let write: (inout Settings, Double) -> Void
+
+    /// A floating-point setting.
+    public static func real(_ name: String, _ path: WritableKeyPath<Settings, Double>) -> Self {
+        Self(name: name, kind: .real, read: { $0[keyPath: path] }, write: { $0[keyPath: path] = $1 })
+    }
+    /// A flag (PyTorch's bools; 1 or 0 in state dicts).
+    public static func flag(_ name: String, _ path: WritableKeyPath<Settings, Bool>) -> Self {
+        Self(name: name, kind: .flag, read: { $0[keyPath: path] ? 1 : 0 }, write: { $0[keyPath: path] = $1 != 0 })
+    }
+    /// An integer setting (L-BFGS's `max_iter`, ...).
+    public static func integer(_ name: String, _ path: WritableKeyPath<Settings, Int>) -> Self {
+        Self(name: name, kind: .integer, read: { Double($0[keyPath: path]) }, write: { settings, v in
+            guard let i = Int(exactly: v) else { fail("setting '\(name)' must be an integer, got \(v)") }
+            settings[keyPath: path] = i
+        })
+    }
+}
+
+/// An optimizer's hyper-parameters for one parameter group, as typed values (`SGD.Settings`,
+/// `Adam.Settings`, ...); `init()` gives PyTorch's defaults, and `fields` names each setting as PyTorch does.
+public protocol OptimizerSettings {
+    /// The settings with PyTorch's defaults.
+    init()
+    /// PyTorch's default learning rate for this optimizer.
+    static var defaultLR: Double { get }
+    /// Every setting under PyTorch's name, in the order of PyTorch's `defaults`.
+    static var fields: [OptimizerSetting<Self>] { get }
+    /// The names (`"lr"` included) whose PyTorch default is a Python int, which PyTorch prints as `0`, not `0.0`.
+    static var pythonIntDefaults: Set<String> { get }
+}
+
+extension OptimizerSettings {
+    public static var pythonIntDefaults: Set<String> { [] }
+    /// The setting PyTorch calls `name`, or nil if there is none.
+    public func value(named name: String) -> Double? {
+        Self.fields.first { $0.name == name }.map { $0.read(self) }
+    }
+    /// Sets the setting PyTorch calls `name`; returns false (changing nothing) if there is none.
+    @discardableResult public mutating func setValue(_ value: Double, named name: String) -> Bool {
+        guard let f = Self.fields.first(where: { $0.name == name }) else { return false }
+        f.write(&self, value)
+        return true
+    }
+    /// Every setting by PyTorch's name.
+    public var values: [String: Double] {
+        Dictionary(uniqueKeysWithValues: Self.fields.map { ($0.name, $0.read(self)) })
+    }
+    /// PyTorch's names, kinds and defaults, in `fields` order.
+    static var fieldInfo: [(name: String, kind: OptimizerSettingKind, default: Double)] {
+        let d = Self()
+        return fields.map { ($0.name, $0.kind, $0.read(d)) }
+    }
+}
+
+// MARK: - Parameter groups and state
 
 /// A group of parameters sharing hyper-parameters (PyTorch's `param_groups` entries).
 public final class ParamGroup {
@@ -6,70 +78,152 @@ public final class ParamGroup {
     public var lr: Double
     /// The learning rate the group started with (PyTorch's `initial_lr`).
     public var initialLR: Double
-    /// Other hyper-parameters by PyTorch's names (`momentum`, `weight_decay`, `betas.0`, ...).
-    public var options: [String: Double]
+    /// The group's hyper-parameters, typed by the optimizer that holds it (nil until an optimizer takes the group).
+    public internal(set) var settings: (any OptimizerSettings)?
+    /// The settings the group was created with, by PyTorch's names; the optimizer fills in the rest.
+    private var ownSettings: [String: Double]
     /// The settings the group was given itself (PyTorch lists them first in `state_dict()`).
     var explicitKeys: Set<String> = []
+    /// The entries OneCycleLR adds to each group (PyTorch's `max_lr`, `min_lr`, `max_momentum`, `base_momentum`).
+    var maxLR: Double?, minLR: Double?, maxMomentum: Double?, baseMomentum: Double?
+
+    /// A group with its own learning rate and settings by PyTorch's names (`["momentum": 0.5]`,
+    /// `["betas.0": 0.8]`), as PyTorch's `{'params': ..., 'lr': ..., 'momentum': ...}`.
     public init(params: [Parameter], lr: Double? = nil, options: [String: Double] = [:]) {
-        self.params = params; self.lr = lr ?? .nan; self.initialLR = lr ?? .nan; self.options = options
+        self.params = params; self.lr = lr ?? .nan; self.initialLR = lr ?? .nan; self.ownSettings = options
+    }
+
+    /// The group's settings as the optimizer's typed settings (`group[Adam.Settings.self].eps`).
+    public subscript<S: OptimizerSettings>(_ settingsType: S.Type) -> S {
+        get {
+            guard let s = settings as? S else {
+                fail("the parameter group holds \(settings.map { "\(type(of: $0))" } ?? "no") settings, not \(S.self) (has an optimizer taken it?)")
+            }
+            return s
+        }
+        set { settings = newValue }
+    }
+
+    /// The settings by PyTorch's names (`"momentum"`, `"betas.0"`, ...) and OneCycleLR's entries: a view of
+    /// the typed settings, kept for code written against PyTorch's dictionaries.
+    public var options: [String: Double] {
+        get {
+            var o = settings?.values ?? ownSettings
+            for (k, v) in oneCycleEntries { o[k] = v }
+            return o
+        }
+        set {
+            for (k, v) in newValue where options[k] != v { setOption(k, v) }
+        }
+    }
+
+    private var oneCycleEntries: [(String, Double)] {
+        [("max_lr", maxLR), ("min_lr", minLR), ("max_momentum", maxMomentum), ("base_momentum", baseMomentum)]
+            .compactMap { k, v in v.map { (k, $0) } }
+    }
+
+    /// Sets the setting or OneCycleLR entry PyTorch calls `name`.
+    func setOption(_ name: String, _ value: Double) {
+        switch name {
+        case "max_lr": maxLR = value
+        case "min_lr": minLR = value
+        case "max_momentum": maxMomentum = value
+        case "base_momentum": baseMomentum = value
+        default:
+            if settings == nil { ownSettings[name] = value; return }
+            if settings?.setValue(value, named: name) != true { fail("the parameter group has no setting '\(name)'") }
+        }
+    }
+
+    /// Takes the optimizer's `defaults` for what the group does not set itself, and `lr` if it has none.
+    func adopt(defaults: any OptimizerSettings, lr: Double, optimizer: String) {
+        explicitKeys = Set(ownSettings.keys.map { String($0.split(separator: ".")[0]) })
+        if !self.lr.isNaN { explicitKeys.insert("lr") }
+        if self.lr.isNaN { self.lr = lr; initialLR = lr }
+        var s = defaults
+        for (k, v) in ownSettings.sorted(by: { $0.key < $1.key }) where !s.setValue(v, named: k) {
+            fail("\(optimizer) has no setting '\(k)' (its settings: \(type(of: s).fieldNames.joined(separator: ", ")))")
+        }
+        settings = s
     }
 }
 
-/// The base class of optimizers (PyTorch's `torch.optim.Optimizer`). Subclasses implement
-/// `update(_:group:state:)` for one parameter; state tensors live per parameter.
+extension OptimizerSettings {
+    static var fieldNames: [String] { fields.map(\.name) }
+}
+
+/// One parameter's optimizer state (PyTorch's `optimizer.state[p]`): its step count and named tensors.
+public final class ParamState {
+    /// The steps taken for this parameter (PyTorch's `state['step']`); `step()` counts it before `update`.
+    public var step: Int = 0
+    /// The state tensors by PyTorch's names (`exp_avg`, `momentum_buffer`, ...).
+    public var tensors: [String: Tensor] = [:]
+    public init() {}
+    /// The state tensor `name`, if there is one.
+    public subscript(name: String) -> Tensor? {
+        get { tensors[name] }
+        set { tensors[name] = newValue }
+    }
+    /// The state tensor `name`, created as zeros shaped like `p` on first use (PyTorch's `torch.zeros_like(p)`).
+    public func zeros(_ name: String, like p: Tensor) -> Tensor {
+        if let b = tensors[name] { return b }
+        let b = Tensor.zeros(p.shape, dtype: p.dtype, device: p.device)
+        tensors[name] = b
+        return b
+    }
+}
+
+// MARK: - Optimizer
+
+/// The base class of optimizers (PyTorch's `torch.optim.Optimizer`). A subclass gives its typed settings
+/// to `init(groups:lr:defaults:)` and overrides `update(_:grad:group:state:)`, the step of one parameter.
 open class Optimizer {
     /// Set once a scheduler (other than ReduceLROnPlateau) drives it: PyTorch's groups then carry `initial_lr`.
     var hasScheduler = false
     public var paramGroups: [ParamGroup]
     /// Per-parameter state (`exp_avg`, `momentum_buffer`, ...), keyed by parameter identity.
-    var state: [ObjectIdentifier: ParamState] = [:]
+    var states: [ObjectIdentifier: ParamState] = [:]
 
-    final class ParamState {
-        var step: Int = 0
-        var tensors: [String: Tensor] = [:]
-    }
-
-    /// The hyper-parameters a group gets when it does not set them (PyTorch's `defaults`, without `lr`).
-    public let defaults: [String: Double]
+    /// The settings a group gets for what it does not set itself (PyTorch's `defaults`, without `lr`).
+    public let defaultSettings: any OptimizerSettings
     /// The learning rate a group gets when it does not set one.
     public let defaultLR: Double
+    /// `defaultSettings` by PyTorch's names.
+    public var defaults: [String: Double] { defaultSettings.values }
 
-    public init(groups: [ParamGroup], defaults: [String: Double], lr: Double) {
-        self.defaults = defaults
-        self.defaultLR = lr
+    /// An optimizer over `groups`; each group takes `lr` and `defaults` for what it does not set itself.
+    public init<Settings: OptimizerSettings>(groups: [ParamGroup], lr: Double, defaults: Settings) {
+        defaultSettings = defaults
+        defaultLR = lr
         paramGroups = []
-        for g in groups { fillDefaults(g) }
+        let name = String(describing: type(of: self))
+        for g in groups { g.adopt(defaults: defaults, lr: lr, optimizer: name) }
         paramGroups = groups
         if groups.allSatisfy({ $0.params.isEmpty }) { fail("optimizer got an empty parameter list") }
     }
 
-    /// Adds a parameter group (PyTorch's `add_param_group`): options it does not set take the
+    /// Adds a parameter group (PyTorch's `add_param_group`): settings it does not set take the
     /// optimizer's defaults. A parameter may belong to one group only.
     public func addParamGroup(_ group: ParamGroup) {
         let existing = Set(paramGroups.flatMap { $0.params.map(ObjectIdentifier.init) })
         if group.params.contains(where: { existing.contains(ObjectIdentifier($0)) }) {
             fail("some parameters appear in more than one parameter group")
         }
-        fillDefaults(group)
+        group.adopt(defaults: defaultSettings, lr: defaultLR, optimizer: String(describing: type(of: self)))
         paramGroups.append(group)
     }
 
-    /// Gives `group` the default learning rate and options it does not set itself.
-    func fillDefaults(_ group: ParamGroup) {
-        group.explicitKeys = Set(group.options.keys.map { String($0.split(separator: ".")[0]) })
-        if !group.lr.isNaN { group.explicitKeys.insert("lr") }
-        if group.lr.isNaN { group.lr = defaultLR; group.initialLR = defaultLR }
-        for (k, v) in defaults where group.options[k] == nil { group.options[k] = v }
-    }
+    /// The state of `p` (PyTorch's `optimizer.state[p]`), nil before its first step.
+    public func state(for p: Parameter) -> ParamState? { states[ObjectIdentifier(p)] }
 
-    /// Updates every parameter that has a gradient.
+    /// Updates every parameter that has a gradient: counts its step, then calls `update`.
     open func step() {
         noGrad {
             for group in paramGroups {
                 for p in group.params {
                     guard let g = p.grad else { continue }
                     let key = ObjectIdentifier(p)
-                    let st = state[key] ?? { let s = ParamState(); state[key] = s; return s }()
+                    let st = states[key] ?? { let s = ParamState(); states[key] = s; return s }()
                     st.step += 1
                     update(p, grad: g.isContiguous ? g : g.contiguous(), group: group, state: st)
                 }
@@ -83,8 +237,11 @@ open class Optimizer {
         return loss
     }
 
-    /// One parameter's update. Subclasses override.
-    func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) { fail("step() is not implemented") }
+    /// One parameter's update, without gradient tracking: `grad` is contiguous, `state.step` already
+    /// counts this step, and `group[Settings.self]` gives the typed settings. Subclasses override it.
+    open func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) {
+        fail("\(type(of: self)) does not implement update(_:grad:group:state:)")
+    }
 
     /// Clears gradients (PyTorch's `zero_grad(set_to_none=True)`).
     public func zeroGrad(setToNil: Bool = true) {
@@ -93,16 +250,9 @@ open class Optimizer {
         } }
     }
 
-    func buffer(_ st: ParamState, _ name: String, like p: Tensor) -> Tensor {
-        if let b = st.tensors[name] { return b }
-        let b = Tensor.zeros(p.shape, dtype: p.dtype, device: p.device)
-        st.tensors[name] = b
-        return b
-    }
-
     /// Per-parameter state by PyTorch's names (`state.<index>.<name>`, `state.<index>.step`) and the
-    /// groups' hyper-parameters (`param_groups.<i>.lr`, ...), for checkpoints.
-    public func stateDict() -> StateDict {
+    /// groups' hyper-parameters (`param_groups.<i>.lr`, `param_groups.<i>.betas.0`, ...), for checkpoints.
+    open func stateDict() -> StateDict {
         var d = StateDict()
         var index = 0
         for (gi, g) in paramGroups.enumerated() {
@@ -111,7 +261,7 @@ open class Optimizer {
             for (k, v) in g.options.sorted(by: { $0.key < $1.key }) { d["param_groups.\(gi).\(k)"] = Tensor(v, dtype: .float64) }
             d["param_groups.\(gi).params"] = Tensor(flat: (index..<(index + g.params.count)).map { Int64($0) }, shape: [g.params.count])
             for p in g.params {
-                if let st = state[ObjectIdentifier(p)] {
+                if let st = states[ObjectIdentifier(p)] {
                     d["state.\(index).step"] = Tensor(Double(st.step), dtype: .float64)
                     for (k, t) in st.tensors.sorted(by: { $0.key < $1.key }) { d["state.\(index).\(k)"] = t }
                 }
@@ -122,12 +272,12 @@ open class Optimizer {
         return d
     }
     /// Restores what `stateDict()` saved (the same parameters in the same order).
-    public func loadStateDict(_ d: StateDict) throws {
+    open func loadStateDict(_ d: StateDict) throws {
         var index = 0
         for (gi, g) in paramGroups.enumerated() {
             if let lr = d["param_groups.\(gi).lr"] { g.lr = lr.item() }
             if let lr = d["param_groups.\(gi).initial_lr"] { g.initialLR = lr.item() }
-            for k in g.options.keys { if let v = d["param_groups.\(gi).\(k)"] { g.options[k] = v.item() } }
+            for k in g.options.keys { if let v = d["param_groups.\(gi).\(k)"] { g.setOption(k, v.item()) } }
             for p in g.params {
                 if let s = d["state.\(index).step"] {
                     let st = ParamState()
@@ -137,10 +287,62 @@ open class Optimizer {
                         if t.shape != p.shape { throw StateDictError.shapeMismatch(key: k, expected: p.shape, got: t.shape) }
                         st.tensors[String(k.dropFirst(prefix.count))] = t.clone()
                     }
-                    state[ObjectIdentifier(p)] = st
+                    states[ObjectIdentifier(p)] = st
                 }
                 index += 1
             }
+        }
+    }
+}
+
+// MARK: - What the built-in optimizers share
+
+extension Optimizer {
+    /// A state tensor the size and dtype of `p` (created filled with `value` on first use). A tensor loaded
+    /// from a state dict is checked first, so a kernel never runs over a buffer of the wrong size or type.
+    func floatState(_ st: ParamState, _ name: String, like p: Tensor, fill value: Double = 0, _ optimizer: String) -> Tensor {
+        if let b = st.tensors[name] {
+            if b.dtype != p.dtype || b.count != p.count || !b.isContiguous || b.device != p.device {
+                fail("\(optimizer): state '\(name)' is a \(b.dtype) tensor of shape \(shapeString(b.shape)) on \(b.device), expected \(p.dtype) \(shapeString(p.shape)) on \(p.device)")
+            }
+            return b
+        }
+        let b = Tensor.full(p.shape, value, dtype: p.dtype, device: p.device)
+        st.tensors[name] = b
+        return b
+    }
+
+    /// A 0-dim float32 state scalar (PyTorch keeps ASGD's `eta`/`mu` and NAdam's `mu_product` as such).
+    func scalarState(_ st: ParamState, _ name: String, initial: Double, _ optimizer: String) -> Tensor {
+        if let b = st.tensors[name] {
+            if b.dtype != .float32 || b.count != 1 || b.device != .cpu {
+                fail("\(optimizer): state '\(name)' is a \(b.dtype) tensor of shape \(shapeString(b.shape)), expected a float32 scalar")
+            }
+            return b
+        }
+        let b = Tensor.full([], initial, dtype: .float32)
+        st.tensors[name] = b
+        return b
+    }
+
+    /// `loadStateDict` for optimizers with 0-dim per-parameter state (`names`): the base class checks every
+    /// state tensor against its parameter's shape, so those are split off, then restored after it.
+    func loadStateDict(_ d: StateDict, scalarState names: Set<String>, base: (StateDict) throws -> Void) throws {
+        var rest = StateDict()
+        var scalars: [(index: Int, name: String, value: Double)] = []
+        for (k, t) in d {
+            let parts = k.split(separator: ".", maxSplits: 2)
+            if parts.count == 3, parts[0] == "state", let i = Int(parts[1]), names.contains(String(parts[2])) {
+                if t.count != 1 { throw StateDictError.shapeMismatch(key: k, expected: [], got: t.shape) }
+                scalars.append((i, String(parts[2]), t.item()))
+            } else {
+                rest[k] = t
+            }
+        }
+        try base(rest)
+        let params = paramGroups.flatMap(\.params)
+        for s in scalars where s.index < params.count {
+            if let st = states[ObjectIdentifier(params[s.index])] { st.tensors[s.name] = Tensor.full([], s.value, dtype: .float32) }
         }
     }
 }
@@ -151,94 +353,17 @@ func requireFloat(_ p: Tensor, _ grad: Tensor, _ name: String) {
     if grad.dtype != p.dtype { fail("\(name): the gradient's dtype \(grad.dtype) differs from the parameter's \(p.dtype)") }
 }
 
-/// Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (PyTorch's `optim.SGD`, lr 0.001 default).
-public final class SGD: Optimizer {
-    public init(_ params: [Parameter], lr: Double = 0.001, momentum: Double = 0, dampening: Double = 0,
-                weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false) {
-        if nesterov && (momentum <= 0 || dampening != 0) { fail("Nesterov momentum requires a momentum and zero dampening") }
-        super.init(groups: [ParamGroup(params: params)], defaults: ["momentum": momentum, "dampening": dampening,
-                   "weight_decay": weightDecay, "nesterov": nesterov ? 1 : 0, "maximize": maximize ? 1 : 0], lr: lr)
-    }
-    public init(groups: [ParamGroup], lr: Double = 0.001, momentum: Double = 0, dampening: Double = 0, weightDecay: Double = 0, nesterov: Bool = false) {
-        super.init(groups: groups, defaults: ["momentum": momentum, "dampening": dampening, "weight_decay": weightDecay,
-                   "nesterov": nesterov ? 1 : 0, "maximize": 0], lr: lr)
-    }
-    override func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) {
-        requireFloat(p, grad, "SGD")
-        let o = group.options
-        let mom = o["momentum"]!
-        let first = state.tensors["momentum_buffer"] == nil
-        let buf = mom != 0 ? buffer(state, "momentum_buffer", like: p) : nil
-        Kernels.optimizerStep(.sgd(momentumBuffer: buf, lr: group.lr, momentum: mom, dampening: o["dampening"]!, weightDecay: o["weight_decay"]!,
-                                   nesterov: o["nesterov"]! != 0, firstStep: first, maximize: o["maximize"]! != 0), param: p, grad: grad)
-    }
+/// Checks what the fused CPU kernels need (float32 or float64 parameters, gradients of the same dtype).
+func checkKernelOperands(_ p: Tensor, _ grad: Tensor, _ name: String) {
+    requireFloat(p, grad, name)
+    checkSameDevice(p, grad)
+    if !p.isContiguous { fail("\(name): parameters must be contiguous") }
 }
 
-/// Adam (PyTorch's `optim.Adam`: lr 0.001, betas (0.9, 0.999), eps 1e-8, optional amsgrad).
-public class Adam: Optimizer {
-    let decoupled: Bool
-    public init(_ params: [Parameter], lr: Double = 0.001, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
-                weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false) {
-        decoupled = false
-        super.init(groups: [ParamGroup(params: params)], defaults: ["betas.0": betas.0, "betas.1": betas.1, "eps": eps,
-                   "weight_decay": weightDecay, "amsgrad": amsgrad ? 1 : 0, "maximize": maximize ? 1 : 0], lr: lr)
-    }
-    init(params: [Parameter], lr: Double, betas: (Double, Double), eps: Double, weightDecay: Double, amsgrad: Bool, maximize: Bool, decoupled: Bool) {
-        self.decoupled = decoupled
-        super.init(groups: [ParamGroup(params: params)], defaults: ["betas.0": betas.0, "betas.1": betas.1, "eps": eps,
-                   "weight_decay": weightDecay, "amsgrad": amsgrad ? 1 : 0, "maximize": maximize ? 1 : 0], lr: lr)
-    }
-    override func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) {
-        requireFloat(p, grad, decoupled ? "AdamW" : "Adam")
-        let o = group.options
-        let ams = o["amsgrad"]! != 0
-        let m = buffer(state, "exp_avg", like: p), v = buffer(state, "exp_avg_sq", like: p)
-        let vmax = ams ? buffer(state, "max_exp_avg_sq", like: p) : nil
-        Kernels.optimizerStep(.adam(expAvg: m, expAvgSq: v, maxExpAvgSq: vmax, lr: group.lr, beta1: o["betas.0"]!, beta2: o["betas.1"]!, eps: o["eps"]!,
-                                    weightDecay: o["weight_decay"]!, step: state.step, decoupledWeightDecay: decoupled, maximize: o["maximize"]! != 0),
-                              param: p, grad: grad)
-    }
-}
-
-/// Adam with decoupled weight decay (PyTorch's `optim.AdamW`: weight decay 0.01 default).
-public final class AdamW: Adam {
-    public override init(_ params: [Parameter], lr: Double = 0.001, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
-                weightDecay: Double = 0.01, amsgrad: Bool = false, maximize: Bool = false) {
-        super.init(params: params, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize, decoupled: true)
-    }
-}
-
-/// RMSprop (PyTorch's `optim.RMSprop`: lr 0.01, alpha 0.99, eps 1e-8, optional momentum and centering).
-public final class RMSprop: Optimizer {
-    public init(_ params: [Parameter], lr: Double = 0.01, alpha: Double = 0.99, eps: Double = 1e-8, weightDecay: Double = 0,
-                momentum: Double = 0, centered: Bool = false, maximize: Bool = false) {
-        super.init(groups: [ParamGroup(params: params)], defaults: ["alpha": alpha, "eps": eps, "weight_decay": weightDecay,
-                   "momentum": momentum, "centered": centered ? 1 : 0, "maximize": maximize ? 1 : 0], lr: lr)
-    }
-    override func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) {
-        requireFloat(p, grad, "RMSprop")
-        let o = group.options
-        let sq = buffer(state, "square_avg", like: p)
-        let ga = o["centered"]! != 0 ? buffer(state, "grad_avg", like: p) : nil
-        let buf = o["momentum"]! > 0 ? buffer(state, "momentum_buffer", like: p) : nil
-        Kernels.optimizerStep(.rmsprop(squareAvg: sq, gradAvg: ga, momentumBuffer: buf, lr: group.lr, alpha: o["alpha"]!, eps: o["eps"]!,
-                                       weightDecay: o["weight_decay"]!, momentum: o["momentum"]!, maximize: o["maximize"]! != 0), param: p, grad: grad)
-    }
-}
-
-/// Adagrad (PyTorch's `optim.Adagrad`: lr 0.01, lr decay, eps 1e-10).
-public final class Adagrad: Optimizer {
-    public init(_ params: [Parameter], lr: Double = 0.01, lrDecay: Double = 0, weightDecay: Double = 0,
-                initialAccumulatorValue: Double = 0, eps: Double = 1e-10, maximize: Bool = false) {
-        super.init(groups: [ParamGroup(params: params)], defaults: ["lr_decay": lrDecay, "weight_decay": weightDecay,
-                   "initial_accumulator_value": initialAccumulatorValue, "eps": eps, "maximize": maximize ? 1 : 0], lr: lr)
-    }
-    override func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) {
-        requireFloat(p, grad, "Adagrad")
-        let o = group.options
-        if state.tensors["sum"] == nil { state.tensors["sum"] = Tensor.full(p.shape, o["initial_accumulator_value"]!, dtype: p.dtype, device: p.device) }
-        let clr = group.lr / (1 + Double(state.step - 1) * o["lr_decay"]!)
-        Kernels.optimizerStep(.adagrad(sum: state.tensors["sum"]!, clr: clr, eps: o["eps"]!, weightDecay: o["weight_decay"]!,
-                                       maximize: o["maximize"]! != 0), param: p, grad: grad)
-    }
+func checkLR(_ lr: Double) { if !(lr >= 0) { fail("Invalid learning rate: \(lr)") } }
+func checkEps(_ eps: Double) { if !(eps >= 0) { fail("Invalid epsilon value: \(eps)") } }
+func checkWeightDecay(_ wd: Double) { if !(wd >= 0) { fail("Invalid weight_decay value: \(wd)") } }
+func checkBetas(_ betas: (Double, Double)) {
+    if !(betas.0 >= 0 && betas.0 < 1) { fail("Invalid beta parameter at index 0: \(betas.0)") }
+    if !(betas.1 >= 0 && betas.1 < 1) { fail("Invalid beta parameter at index 1: \(betas.1)") }
 }

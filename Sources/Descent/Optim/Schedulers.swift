@@ -277,13 +277,17 @@ public final class CosineAnnealingLR: LRScheduler {
 /// Step it after every batch; it holds `totalSteps` (or `epochs * stepsPerEpoch`) steps.
 public final class OneCycleLR: LRScheduler {
     public enum AnnealStrategy: String, Sendable { case cos, linear }
-    struct Phase { var endStep: Double; var startLR, endLR, startMomentum, endMomentum: String }
+    /// The group entries a phase anneals between (PyTorch's `initial_lr`, `max_lr`, `min_lr`, `max_momentum`, `base_momentum`).
+    enum Point { case initialLR, maxLR, minLR, maxMomentum, baseMomentum }
+    struct Phase { var endStep: Double; var startLR, endLR, startMomentum, endMomentum: Point }
 
     public let totalSteps: Int
     public let annealStrategy: AnnealStrategy
     public let cycleMomentum: Bool
     /// Whether the momentum being cycled is beta1 (`betas.0`) rather than `momentum`.
     public let useBeta1: Bool
+    /// PyTorch's name of the setting being cycled.
+    private var momentumName: String { useBeta1 ? "betas.0" : "momentum" }
     let phases: [Phase]
 
     /// `maxLR` per group (one value for all groups, or one per group).
@@ -304,12 +308,12 @@ public final class OneCycleLR: LRScheduler {
         }
         let total = Double(self.totalSteps)
         if threePhase {
-            phases = [Phase(endStep: pctStart * total - 1, startLR: "initial_lr", endLR: "max_lr", startMomentum: "max_momentum", endMomentum: "base_momentum"),
-                      Phase(endStep: 2 * pctStart * total - 2, startLR: "max_lr", endLR: "initial_lr", startMomentum: "base_momentum", endMomentum: "max_momentum"),
-                      Phase(endStep: total - 1, startLR: "initial_lr", endLR: "min_lr", startMomentum: "max_momentum", endMomentum: "max_momentum")]
+            phases = [Phase(endStep: pctStart * total - 1, startLR: .initialLR, endLR: .maxLR, startMomentum: .maxMomentum, endMomentum: .baseMomentum),
+                      Phase(endStep: 2 * pctStart * total - 2, startLR: .maxLR, endLR: .initialLR, startMomentum: .baseMomentum, endMomentum: .maxMomentum),
+                      Phase(endStep: total - 1, startLR: .initialLR, endLR: .minLR, startMomentum: .maxMomentum, endMomentum: .maxMomentum)]
         } else {
-            phases = [Phase(endStep: pctStart * total - 1, startLR: "initial_lr", endLR: "max_lr", startMomentum: "max_momentum", endMomentum: "base_momentum"),
-                      Phase(endStep: total - 1, startLR: "max_lr", endLR: "min_lr", startMomentum: "base_momentum", endMomentum: "max_momentum")]
+            phases = [Phase(endStep: pctStart * total - 1, startLR: .initialLR, endLR: .maxLR, startMomentum: .maxMomentum, endMomentum: .baseMomentum),
+                      Phase(endStep: total - 1, startLR: .maxLR, endLR: .minLR, startMomentum: .baseMomentum, endMomentum: .maxMomentum)]
         }
         if !(pctStart >= 0 && pctStart <= 1) { fail("Expected float between 0 and 1 pct_start, but got \(pctStart)") }
         self.annealStrategy = annealStrategy
@@ -317,18 +321,18 @@ public final class OneCycleLR: LRScheduler {
         for (i, g) in groups.enumerated() {
             let m = maxLR.count == 1 ? maxLR[0] : maxLR[i]
             g.initialLR = m / divFactor
-            g.options["max_lr"] = m
-            g.options["min_lr"] = g.initialLR / finalDivFactor
+            g.maxLR = m
+            g.minLR = g.initialLR / finalDivFactor
         }
         self.cycleMomentum = cycleMomentum
-        let options = groups.first?.options ?? [:]
-        useBeta1 = options["betas.0"] != nil
+        let settings = groups.first?.settings
+        useBeta1 = settings?.value(named: "betas.0") != nil
         if cycleMomentum {
-            if options["momentum"] == nil && !useBeta1 { fail("optimizer must support momentum or beta1 with `cycle_momentum` option enabled") }
+            if settings?.value(named: "momentum") == nil && !useBeta1 { fail("optimizer must support momentum or beta1 with `cycle_momentum` option enabled") }
             for g in groups {
-                g.options[useBeta1 ? "betas.0" : "momentum"] = maxMomentum
-                g.options["max_momentum"] = maxMomentum
-                g.options["base_momentum"] = baseMomentum
+                g.setOption(useBeta1 ? "betas.0" : "momentum", maxMomentum)
+                g.maxMomentum = maxMomentum
+                g.baseMomentum = baseMomentum
             }
         }
         super.init(optimizer)
@@ -349,7 +353,18 @@ public final class OneCycleLR: LRScheduler {
         case .linear: return (end - start) * pct + start
         }
     }
-    private func value(_ g: ParamGroup, _ key: String) -> Double { key == "initial_lr" ? g.initialLR : g.options[key]! }
+    private func value(_ g: ParamGroup, _ point: Point) -> Double {
+        let v: Double?
+        switch point {
+        case .initialLR: v = g.initialLR
+        case .maxLR: v = g.maxLR
+        case .minLR: v = g.minLR
+        case .maxMomentum: v = g.maxMomentum
+        case .baseMomentum: v = g.baseMomentum
+        }
+        guard let v else { fail("OneCycleLR: a parameter group lost its \(point) (was it added after the scheduler?)") }
+        return v
+    }
 
     public override func getLR() -> [Double] {
         let stepNum = Double(lastEpoch)
@@ -368,7 +383,7 @@ public final class OneCycleLR: LRScheduler {
                 startStep = phase.endStep
             }
             lrs.append(lr)
-            if cycleMomentum { g.options[useBeta1 ? "betas.0" : "momentum"] = momentum }
+            if cycleMomentum { g.setOption(momentumName, momentum) }
         }
         return lrs
     }

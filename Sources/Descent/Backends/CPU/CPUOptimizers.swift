@@ -1,6 +1,6 @@
 import CDescentKernels
 
-// The CPU backend's fused optimizer updates (optim.c, optim2.c) and the host vector math of LBFGS.
+// The CPU backend's fused optimizer updates (optim.c) and the host vector math of LBFGS (lbfgs.c).
 
 extension CPUBackend {
     static func optimizerStep(_ u: OptimizerUpdate, param p: Tensor, grad g: Tensor) {
