@@ -141,8 +141,94 @@ private let cases: [Case] = [
              losses: [1.9072803258895874, 1.4490233659744263, 1.2023539543151855, 1.0406105518341064, 0.9243448376655579]),
 ]
 
+/// Two parameter groups: the weight with its own learning rate, the bias with the default learning
+/// rate and one option of its own; PyTorch's parameters after 5 steps.
+private struct GroupCase {
+    let name: String
+    let make: ([ParamGroup]) -> Optimizer
+    let weightLR: Double, biasOptions: [String: Double], lrs: [Double]
+    let weight: [Double], bias: [Double]
+    init(_ name: String, _ make: @escaping ([ParamGroup]) -> Optimizer, weightLR: Double, biasOptions: [String: Double], lrs: [Double],
+         weight: [Double], bias: [Double]) {
+        self.name = name; self.make = make; self.weightLR = weightLR; self.biasOptions = biasOptions; self.lrs = lrs
+        self.weight = weight; self.bias = bias
+    }
+}
+
+// PyTorch:
+//   def groups(make, wlr, bias_opts, sparse=False):
+//       torch.manual_seed(0); m = nn.Linear(3, 2)
+//       opt = make([{"params": [m.weight], "lr": wlr}, {"params": [m.bias], **bias_opts}])
+//       5 steps as in traj (grads made sparse with .to_sparse() for SparseAdam)
+private let groupCases: [GroupCase] = [
+        // PyTorch: opt = O.SGD(g, lr=0.01, momentum=0.9) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'momentum': 0.5}}]
+        GroupCase("SGD", { SGD(groups: $0, lr: 0.01, momentum: 0.9) }, weightLR: 0.1, biasOptions: ["momentum": 0.5], lrs: [0.1, 0.01],
+                  weight: [0.35036468505859375, -0.40366125106811523, 0.5485618114471436, 0.34361952543258667, 0.19766174256801605, -1.070255160331726],
+                  bias: [0.00847281701862812, 0.46077823638916016]),
+        // PyTorch: opt = O.Adam(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'betas': (0.5, 0.9)}}]
+        GroupCase("Adam", { Adam(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["betas.0": 0.5, "betas.1": 0.9], lrs: [0.1, 0.01],
+                  weight: [0.45985037088394165, -0.1742444634437561, 0.00852368026971817, 0.056431032717227936, 0.23433712124824524, -0.3267120122909546],
+                  bias: [0.029989929869771004, 0.4738824963569641]),
+        // PyTorch: opt = O.AdamW(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'weight_decay': 0.5}}]
+        GroupCase("AdamW", { AdamW(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["weight_decay": 0.5], lrs: [0.1, 0.01],
+                  weight: [0.45879822969436646, -0.174727201461792, 0.00978931039571762, 0.05766346678137779, 0.23454397916793823, -0.326447457075119],
+                  bias: [0.03506769239902496, 0.4772717356681824]),
+        // PyTorch: opt = O.RMSprop(g, lr=0.001) with g = [{"params": [m.weight], "lr": 0.01}, {"params": [m.bias], **{'alpha': 0.9}}]
+        GroupCase("RMSprop", { RMSprop(groups: $0, lr: 0.001) }, weightLR: 0.01, biasOptions: ["alpha": 0.9], lrs: [0.01, 0.001],
+                  weight: [0.27322083711624146, 0.018989231437444687, -0.18416692316532135, -0.1356154978275299, 0.04215068370103836, -0.13386858999729156],
+                  bias: [-0.002163900062441826, 0.4632579982280731]),
+        // PyTorch: opt = O.Adagrad(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'lr_decay': 0.1}}]
+        GroupCase("Adagrad", { Adagrad(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["lr_decay": 0.1], lrs: [0.1, 0.01],
+                  weight: [0.26777011156082153, 0.019755173474550247, -0.1855454444885254, -0.13775712251663208, 0.040538571774959564, -0.13278815150260925],
+                  bias: [0.012936905026435852, 0.47294721007347107]),
+        // PyTorch: opt = O.Adadelta(g) with g = [{"params": [m.weight], "lr": 0.5}, {"params": [m.bias], **{'rho': 0.5}}]
+        GroupCase("Adadelta", { Adadelta(groups: $0) }, weightLR: 0.5, biasOptions: ["rho": 0.5], lrs: [0.5, 1.0],
+                  weight: [0.003811982460319996, 0.301518976688385, -0.4669942855834961, -0.4167163670063019, -0.2141977995634079, 0.14662961661815643],
+                  bias: [-0.002645488129928708, 0.46652114391326904]),
+        // PyTorch: opt = O.Adamax(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'eps': 0.001}}]
+        GroupCase("Adamax", { Adamax(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["eps": 1e-3], lrs: [0.1, 0.01],
+                  weight: [0.38456904888153076, -0.11350946128368378, -0.0526852160692215, -0.008074231445789337, 0.15470191836357117, -0.2632373571395874],
+                  bias: [0.027676351368427277, 0.48378244042396545]),
+        // PyTorch: opt = O.ASGD(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'t0': 2}}]
+        GroupCase("ASGD", { ASGD(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["t0": 2], lrs: [0.1, 0.01],
+                  weight: [0.12543043494224548, 0.01156213041394949, -0.04436749592423439, -0.10932023078203201, -0.0314483605325222, -0.3619855046272278],
+                  bias: [0.0013111340813338757, 0.4623855948448181]),
+        // PyTorch: opt = O.Rprop(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.05}, {"params": [m.bias], **{'etas': (0.4, 1.1)}}]
+        GroupCase("Rprop", { Rprop(groups: $0, lr: 0.01) }, weightLR: 0.05, biasOptions: ["etas.0": 0.4, "etas.1": 1.1], lrs: [0.05, 0.01],
+                  weight: [0.36775749921798706, -0.06236419826745987, -0.10310530662536621, -0.05281457304954529, 0.14971105754375458, -0.21725930273532867],
+                  bias: [0.049611859023571014, 0.5041849613189697]),
+        // PyTorch: opt = O.NAdam(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'momentum_decay': 0.01}}]
+        GroupCase("NAdam", { NAdam(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["momentum_decay": 0.01], lrs: [0.1, 0.01],
+                  weight: [0.32797837257385254, -0.04909985885024071, -0.11693783104419708, -0.07009811699390411, 0.09625963866710663, -0.20069870352745056],
+                  bias: [0.022029394283890724, 0.47308778762817383]),
+        // PyTorch: opt = O.RAdam(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'betas': (0.8, 0.99)}}]
+        GroupCase("RAdam", { RAdam(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["betas.0": 0.8, "betas.1": 0.99], lrs: [0.1, 0.01],
+                  weight: [0.12087218463420868, -0.036402516067028046, 0.03014061599969864, -0.06575065851211548, 0.02313975989818573, -0.45188379287719727],
+                  bias: [0.00181411555968225, 0.4642030596733093]),
+        // PyTorch: opt = O.SparseAdam(g, lr=0.01) with g = [{"params": [m.weight], "lr": 0.1}, {"params": [m.bias], **{'betas': (0.5, 0.9)}}]; grads .to_sparse()
+        GroupCase("SparseAdam", { SparseAdam(groups: $0, lr: 0.01) }, weightLR: 0.1, biasOptions: ["betas.0": 0.5, "betas.1": 0.9], lrs: [0.1, 0.01],
+                  weight: [0.4598500430583954, -0.17424428462982178, 0.008523553609848022, 0.05643085390329361, 0.2343369424343109, -0.3267119228839874],
+                  bias: [0.0299899410456419, 0.4738824963569641]),
+]
+
 extension Core {
 @Suite struct OptimTests {
+    @Test(arguments: groupCases.map(\.name))
+    func parameterGroupsWithTheirOwnLearningRatesAndOptions(_ name: String) {
+        let c = groupCases.first { $0.name == name }!
+        manualSeed(0)
+        let m = Linear(3, 2)
+        let opt = c.make([ParamGroup(params: [m.weight], lr: c.weightLR), ParamGroup(params: [m.bias!], options: c.biasOptions)])
+        #expect(opt.paramGroups.map(\.lr) == c.lrs)
+        #expect(opt.paramGroups.map(\.initialLR) == c.lrs)
+        for (k, v) in c.biasOptions { #expect(opt.paramGroups[1].options[k] == v) }
+        // The weight group keeps the optimizer's defaults for the options the bias group overrides.
+        for k in c.biasOptions.keys { #expect(opt.paramGroups[0].options[k] != nil && opt.paramGroups[0].options[k] != c.biasOptions[k]) }
+        train(m, opt, steps: 5)
+        expectValues(m.weight, c.weight, atol: 1e-7, rtol: 2e-6)
+        expectValues(m.bias!, c.bias, atol: 1e-7, rtol: 2e-6)
+    }
+
     @Test(arguments: cases.map(\.name))
     func trajectoryMatchesPyTorch(_ name: String) {
         let c = cases.first { $0.name == name }!
