@@ -6,7 +6,7 @@
 #include "dk_rng.h"
 #include "dk_optim.h"
 #include "dk_loss.h"
-#include "dk_optim2.h"
+#include "dk_lbfgs.h"
 #include "dk_conv.h"
 #include "dk_vmath.h"
 #include "dk_index.h"

@@ -1,26 +1,27 @@
-// The element-wise optimizer updates of optim2.c, written once over the element type and included
-// twice (no include guard): with T float / SUF f32 and with T double / SUF f64. Each loop body is
+// The element-wise updates of Adadelta, Adamax, ASGD, Rprop, NAdam, RAdam and SparseAdam (optim.c),
+// written once over the element type and included twice (no include guard): with T float / SUF f32
+// and with T double / SUF f64. Each loop body is
 // the chain of PyTorch's single-tensor implementation with every intermediate rounded to T where
 // PyTorch rounds it; FMA appears exactly where PyTorch's CPU kernels fuse (add/sub with alpha,
 // addcmul, lerp). Python scalars (lr, betas, bias corrections) are computed in double and rounded
 // to T once, as PyTorch rounds a Python float to the tensor's dtype.
 //   needs: T, SUF, FMA (fmaf/fma), SQRT (DK_VSQRTf/DK_VSQRT), FABS (fabsf/fabs)
-#define O2_CAT_(a, b) a##_##b
-#define O2_CAT(a, b) O2_CAT_(a, b)
-#define O2(name) O2_CAT(name, SUF)
+#define OPTK_CAT_(a, b) a##_##b
+#define OPTK_CAT(a, b) OPTK_CAT_(a, b)
+#define OPTK(name) OPTK_CAT(name, SUF)
 
 /// PyTorch's lerp with a scalar weight.
-static inline T O2(lerp)(T self, T end, T w) {
+static inline T OPTK(lerp)(T self, T end, T w) {
   return FABS(w) < (T)0.5 ? FMA(w, end - self, self) : FMA(self - end, (T)1 - w, end);
 }
 /// torch.maximum (NaN propagates).
-static inline T O2(maximum)(T a, T b) {
+static inline T OPTK(maximum)(T a, T b) {
   if (a != a) return a;
   if (b != b) return b;
   return a > b ? a : b;
 }
 
-DK_CLONES_FMA static void O2(adadelta)(int64_t n, T *p, const T *g, T *squareAvg, T *accDelta, double lr, double rho,
+DK_CLONES_FMA static void OPTK(adadelta)(int64_t n, T *p, const T *g, T *squareAvg, T *accDelta, double lr, double rho,
                                        double eps, double weightDecay, int32_t maximize) {
   const T r = (T)rho, w = (T)(1.0 - rho), e = (T)eps, wd = (T)weightDecay, nlr = (T)(-lr);
   for (int64_t i = 0; i < n; i++) {
@@ -36,23 +37,23 @@ DK_CLONES_FMA static void O2(adadelta)(int64_t n, T *p, const T *g, T *squareAvg
   }
 }
 
-DK_CLONES_FMA static void O2(adamax)(int64_t n, T *p, const T *g, T *expAvg, T *expInf, double lr, double beta1,
+DK_CLONES_FMA static void OPTK(adamax)(int64_t n, T *p, const T *g, T *expAvg, T *expInf, double lr, double beta1,
                                      double beta2, double eps, double weightDecay, int64_t step, int32_t maximize) {
   const T w1 = (T)(1.0 - beta1), b2 = (T)beta2, e = (T)eps, wd = (T)weightDecay;
   const T nclr = (T)(-(lr / (1.0 - pow(beta1, (double)step))));
   for (int64_t i = 0; i < n; i++) {
     T gi = maximize ? -g[i] : g[i];
     if (weightDecay != 0) gi = FMA(wd, p[i], gi);
-    T m = O2(lerp)(expAvg[i], gi, w1);                          // exp_avg.lerp_(grad, 1-beta1)
+    T m = OPTK(lerp)(expAvg[i], gi, w1);                          // exp_avg.lerp_(grad, 1-beta1)
     expAvg[i] = m;
-    T u = O2(maximum)(expInf[i] * b2, FABS(gi) + e);            // maximum(exp_inf.mul_(beta2), grad.abs().add_(eps))
+    T u = OPTK(maximum)(expInf[i] * b2, FABS(gi) + e);            // maximum(exp_inf.mul_(beta2), grad.abs().add_(eps))
     expInf[i] = u;
     p[i] = p[i] + (nclr * m) / u;                               // param.addcdiv_(exp_avg, exp_inf, value=-clr)
   }
 }
 
 /* eta and mu are float32 0-dim tensors whatever the parameter's dtype, as in PyTorch (_get_scalar_dtype()). */
-DK_CLONES_FMA static void O2(asgd)(int64_t n, T *p, const T *g, T *ax, float *eta, float *mu, double lr, double lambd,
+DK_CLONES_FMA static void OPTK(asgd)(int64_t n, T *p, const T *g, T *ax, float *eta, float *mu, double lr, double lambd,
                                    double alpha, double t0, double weightDecay, int64_t step, int32_t maximize) {
   const double etaValue = (double)*eta;
   const T decay = (T)(1.0 - lambd * etaValue), neta = (T)(-etaValue), wd = (T)weightDecay;
@@ -71,7 +72,7 @@ DK_CLONES_FMA static void O2(asgd)(int64_t n, T *p, const T *g, T *ax, float *et
   *mu = (float)(1.0 / (s - t0 > 1.0 ? s - t0 : 1.0));
 }
 
-DK_CLONES_FMA static void O2(rprop)(int64_t n, T *p, const T *g, T *prev, T *stepSize, double etaminus, double etaplus,
+DK_CLONES_FMA static void OPTK(rprop)(int64_t n, T *p, const T *g, T *prev, T *stepSize, double etaminus, double etaplus,
                                     double stepSizeMin, double stepSizeMax, int32_t maximize) {
   const T em = (T)etaminus, ep = (T)etaplus, lo = (T)stepSizeMin, hi = (T)stepSizeMax;
   for (int64_t i = 0; i < n; i++) {
@@ -92,7 +93,7 @@ DK_CLONES_FMA static void O2(rprop)(int64_t n, T *p, const T *g, T *prev, T *ste
 }
 
 /* mu_product is a float32 0-dim tensor whatever the parameter's dtype, as in PyTorch. */
-DK_CLONES_FMA static void O2(nadam)(int64_t n, T *p, const T *g, T *expAvg, T *expAvgSq, float *muProduct, double lr,
+DK_CLONES_FMA static void OPTK(nadam)(int64_t n, T *p, const T *g, T *expAvg, T *expAvgSq, float *muProduct, double lr,
                                     double beta1, double beta2, double eps, double weightDecay, double momentumDecay,
                                     int64_t step, int32_t decoupled, int32_t maximize) {
   const double s = (double)step;
@@ -113,7 +114,7 @@ DK_CLONES_FMA static void O2(nadam)(int64_t n, T *p, const T *g, T *expAvg, T *e
       if (decoupled) pi = pi * decay;                           // param.mul_(1 - lr*weight_decay)
       else gi = FMA(wd, pi, gi);                                // grad.add(param, alpha=weight_decay)
     }
-    T m = O2(lerp)(expAvg[i], gi, w1);                          // exp_avg.lerp_(grad, 1-beta1)
+    T m = OPTK(lerp)(expAvg[i], gi, w1);                          // exp_avg.lerp_(grad, 1-beta1)
     T v = FMA(w2 * gi, gi, expAvgSq[i] * b2);                   // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1-beta2)
     expAvg[i] = m; expAvgSq[i] = v;
     T den = SQRT(v / bc2t) + e;                                 // exp_avg_sq.div(bc2).sqrt().add_(eps)
@@ -123,7 +124,7 @@ DK_CLONES_FMA static void O2(nadam)(int64_t n, T *p, const T *g, T *expAvg, T *e
   }
 }
 
-DK_CLONES_FMA static void O2(radam)(int64_t n, T *p, const T *g, T *expAvg, T *expAvgSq, double lr, double beta1,
+DK_CLONES_FMA static void OPTK(radam)(int64_t n, T *p, const T *g, T *expAvg, T *expAvgSq, double lr, double beta1,
                                     double beta2, double eps, double weightDecay, int64_t step, int32_t decoupled, int32_t maximize) {
   const double s = (double)step;
   const double bc1 = 1.0 - pow(beta1, s), bc2 = 1.0 - pow(beta2, s);
@@ -141,7 +142,7 @@ DK_CLONES_FMA static void O2(radam)(int64_t n, T *p, const T *g, T *expAvg, T *e
       if (decoupled) pi = pi * decay;
       else gi = FMA(wd, pi, gi);
     }
-    T m = O2(lerp)(expAvg[i], gi, w1);
+    T m = OPTK(lerp)(expAvg[i], gi, w1);
     T v = FMA(w2 * gi, gi, expAvgSq[i] * b2);
     expAvg[i] = m; expAvgSq[i] = v;
     T upd = (m / bc1t) * lrt;                                   // exp_avg / bias_correction1 * lr
@@ -153,7 +154,7 @@ DK_CLONES_FMA static void O2(radam)(int64_t n, T *p, const T *g, T *expAvg, T *e
   }
 }
 
-DK_CLONES_FMA static void O2(sparse_adam)(int64_t n, T *p, const T *g, T *expAvg, T *expAvgSq, double lr, double beta1,
+DK_CLONES_FMA static void OPTK(sparse_adam)(int64_t n, T *p, const T *g, T *expAvg, T *expAvgSq, double lr, double beta1,
                                           double beta2, double eps, int64_t step, int32_t maximize) {
   const double s = (double)step;
   const double bc1 = 1.0 - pow(beta1, s), bc2 = 1.0 - pow(beta2, s);
@@ -173,6 +174,6 @@ DK_CLONES_FMA static void O2(sparse_adam)(int64_t n, T *p, const T *g, T *expAvg
   }
 }
 
-#undef O2
-#undef O2_CAT
-#undef O2_CAT_
+#undef OPTK
+#undef OPTK_CAT
+#undef OPTK_CAT_

@@ -1,73 +1,10 @@
+// The flat-vector helpers of L-BFGS (see include/dk_lbfgs.h): float32, with the summation orders and
+// roundings of PyTorch's CPU ops.
 #pragma STDC FP_CONTRACT OFF
 #pragma clang fp contract(off)
-// More fused optimizer updates (see include/dk_optim2.h): the element-wise updates are written once in
-// optim2_kernels.h and instantiated for float32 and float64 here; fmaf/fma appear exactly where PyTorch's
-// CPU kernels fuse, so the results do not depend on the optimisation level. Then the L-BFGS helpers.
-#include "dk_optim2.h"
-#include "dk_ops.h"
-#include "dk_target.h"
+#include "dk_lbfgs.h"
 #include <math.h>
 #include <string.h>
-
-#define T float
-#define SUF f32
-#define FMA fmaf
-#define SQRT DK_VSQRTf
-#define FABS fabsf
-#include "optim2_kernels.h"
-#undef T
-#undef SUF
-#undef FMA
-#undef SQRT
-#undef FABS
-#define T double
-#define SUF f64
-#define FMA fma
-#define SQRT DK_VSQRT
-#define FABS fabs
-#include "optim2_kernels.h"
-#undef T
-#undef SUF
-#undef FMA
-#undef SQRT
-#undef FABS
-
-// Entry points taking the parameter's dtype (DK_F32 or DK_F64); state buffers share it.
-#define O2_DISPATCH(name, ...) \
-  do { if (dtype == DK_F64) name##_f64(__VA_ARGS__); else name##_f32(__VA_ARGS__); } while (0)
-
-void dk_adadelta(int32_t dtype, int64_t n, void *p, const void *g, void *squareAvg, void *accDelta, double lr, double rho,
-                 double eps, double weightDecay, int32_t maximize) {
-  O2_DISPATCH(adadelta, n, p, g, squareAvg, accDelta, lr, rho, eps, weightDecay, maximize);
-}
-void dk_adamax(int32_t dtype, int64_t n, void *p, const void *g, void *expAvg, void *expInf, double lr, double beta1,
-               double beta2, double eps, double weightDecay, int64_t step, int32_t maximize) {
-  O2_DISPATCH(adamax, n, p, g, expAvg, expInf, lr, beta1, beta2, eps, weightDecay, step, maximize);
-}
-void dk_asgd(int32_t dtype, int64_t n, void *p, const void *g, void *ax, float *eta, float *mu, double lr, double lambd,
-             double alpha, double t0, double weightDecay, int64_t step, int32_t maximize) {
-  O2_DISPATCH(asgd, n, p, g, ax, eta, mu, lr, lambd, alpha, t0, weightDecay, step, maximize);
-}
-void dk_rprop(int32_t dtype, int64_t n, void *p, const void *g, void *prev, void *stepSize, double etaminus, double etaplus,
-              double stepSizeMin, double stepSizeMax, int32_t maximize) {
-  O2_DISPATCH(rprop, n, p, g, prev, stepSize, etaminus, etaplus, stepSizeMin, stepSizeMax, maximize);
-}
-void dk_nadam(int32_t dtype, int64_t n, void *p, const void *g, void *expAvg, void *expAvgSq, float *muProduct, double lr,
-              double beta1, double beta2, double eps, double weightDecay, double momentumDecay, int64_t step,
-              int32_t decoupled, int32_t maximize) {
-  O2_DISPATCH(nadam, n, p, g, expAvg, expAvgSq, muProduct, lr, beta1, beta2, eps, weightDecay, momentumDecay, step,
-              decoupled, maximize);
-}
-void dk_radam(int32_t dtype, int64_t n, void *p, const void *g, void *expAvg, void *expAvgSq, double lr, double beta1,
-              double beta2, double eps, double weightDecay, int64_t step, int32_t decoupled, int32_t maximize) {
-  O2_DISPATCH(radam, n, p, g, expAvg, expAvgSq, lr, beta1, beta2, eps, weightDecay, step, decoupled, maximize);
-}
-void dk_sparse_adam(int32_t dtype, int64_t n, void *p, const void *g, void *expAvg, void *expAvgSq, double lr, double beta1,
-                    double beta2, double eps, int64_t step, int32_t maximize) {
-  O2_DISPATCH(sparse_adam, n, p, g, expAvg, expAvgSq, lr, beta1, beta2, eps, step, maximize);
-}
-
-// ---- L-BFGS helpers ----
 
 float dk_lbfgs_dot_f32(int64_t n, const float *x, const float *y) {
   float acc[4] = {0, 0, 0, 0};
