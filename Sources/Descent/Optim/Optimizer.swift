@@ -113,7 +113,8 @@ public final class ParamGroup {
             return o
         }
         set {
-            for (k, v) in newValue where options[k] != v { setOption(k, v) }
+            let current = self.options
+            for (k, v) in newValue where current[k] != v { setOption(k, v) }
         }
     }
 
