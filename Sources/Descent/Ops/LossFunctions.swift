@@ -213,7 +213,6 @@ func nllCore(_ input: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: In
         }
     }
     if wantsGrad(input) {
-        let dtype = input.dtype
         // PyTorch's node: NllLoss2DBackward0 for inputs of rank 3 and more, except that an
         // unreduced loss over a rank-3 or rank-5+ input is reshaped last (ViewBackward0).
         let name = input.rank < 3 ? "NllLossBackward0"
