@@ -193,7 +193,7 @@ enum Kernels {
     static func checkedIndices(_ idx: Tensor, size: Int, dim: Int, wrapNegative: Bool, message: String? = nil) -> Tensor {
         switch idx.device.backend {
         case .cpu: return CPUBackend.checkedIndices(idx, size: size, dim: dim, wrapNegative: wrapNegative, message: message)
-        case .meta: return idx
+        case .meta: return MetaBackend.checkedIndices(idx)
         }
     }
     /// out (outer, nIdx, inner) = x (outer, size, inner) at idx along the middle axis.
@@ -215,7 +215,7 @@ enum Kernels {
     static func nonzeroPositions(_ mask: Tensor) -> Tensor {
         switch mask.device.backend {
         case .cpu: return CPUBackend.nonzeroPositions(mask)
-        case .meta: fail("nonzero is not supported on the meta device: its output's shape depends on the data")
+        case .meta: MetaBackend.nonzeroPositions()
         }
     }
     /// out[..i..] = x[..idx[..i..] along dim..] (PyTorch's gather), idx contiguous and in range.
@@ -250,7 +250,7 @@ enum Kernels {
         switch (src.device.backend, dst.device.backend) {
         case (.cpu, .cpu): CPUBackend.cast(src, out: dst)
         case (_, .meta): break
-        case (.meta, _): fail("Cannot copy out of meta tensor; no data!")
+        case (.meta, _): MetaBackend.copyOut()
         }
     }
 
@@ -258,7 +258,7 @@ enum Kernels {
     static func readElement(_ t: Tensor, storageOffset: Int) -> Double {
         switch t.device.backend {
         case .cpu: return CPUBackend.readElement(t, storageOffset: storageOffset)
-        case .meta: noHostMemory(.meta)
+        case .meta: MetaBackend.readValues()
         }
     }
     static func writeElement(_ t: Tensor, storageOffset: Int, _ v: Double) {
@@ -285,14 +285,14 @@ enum Kernels {
     static func bytes(of t: Tensor) -> [UInt8] {
         switch t.device.backend {
         case .cpu: return CPUBackend.bytes(of: t)
-        case .meta: noHostMemory(.meta)
+        case .meta: MetaBackend.readValues()
         }
     }
     /// The elements of a contiguous tensor whose dtype has `T`'s layout, as a Swift array.
     static func elements<T>(_ t: Tensor, as _: T.Type) -> [T] {
         switch t.device.backend {
         case .cpu: return CPUBackend.elements(t, as: T.self)
-        case .meta: noHostMemory(.meta)
+        case .meta: MetaBackend.readValues()
         }
     }
 
@@ -344,8 +344,7 @@ enum Kernels {
         case .cpu:
             return CPUBackend.batchNormForward(x, n: n, c: c, l: l, runningMean: runningMean, runningVar: runningVar, weight: weight,
                                                bias: bias, training: training, momentum: momentum, eps: eps, out: out)
-        case .meta:
-            return (Tensor.empty([c], dtype: x.dtype, device: .meta), Tensor.empty([c], dtype: x.dtype, device: .meta))
+        case .meta: return MetaBackend.batchNormStatistics(channels: c, dtype: x.dtype)
         }
     }
     static func batchNormBackward(training: Bool, n: Int, c: Int, l: Int, x: Tensor, gy: Tensor, mean: Tensor, invstd: Tensor,
@@ -386,7 +385,7 @@ enum Kernels {
     static func nllReduce(_ rowLoss: Tensor, rowWeight: Tensor, _ target: Tensor, ignoreIndex: Int, weighted: Bool, mean: Bool) -> Tensor {
         switch rowLoss.device.backend {
         case .cpu: return CPUBackend.nllReduce(rowLoss, rowWeight: rowWeight, target, ignoreIndex: ignoreIndex, weighted: weighted, mean: mean)
-        case .meta: return Tensor.empty([], dtype: rowLoss.dtype, device: .meta)
+        case .meta: return MetaBackend.scalar(dtype: rowLoss.dtype)
         }
     }
     /// d/d(log-probs) of the NLL, or d/d(logits) of the fused softmax + NLL when `fromLogits`.
@@ -466,7 +465,7 @@ enum Kernels {
     static func withHostBytes<R>(_ t: Tensor, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         switch t.device.backend {
         case .cpu: return try body(UnsafeRawBufferPointer(start: t.rawPointer, count: t.count * t.dtype.itemSize))
-        case .meta: fail("Cannot copy out of meta tensor; no data!")
+        case .meta: MetaBackend.copyOut()
         }
     }
     /// Calls `body` to write the raw bytes of the contiguous `t` (its dtype's layout) from the host.

@@ -130,3 +130,53 @@ func householderQ(_ a: [Double], rows m: Int, cols n: Int) -> [Double] {
     for j in 0..<n where diagSign[j] < 0 { for i in 0..<m { q[i * n + j] = -q[i * n + j] } }
     return q
 }
+
+extension Tensor {
+    /// Fills in place with values from N(mean, std²) truncated to [a, b], drawn as PyTorch 2.13's
+    /// `nn.init.trunc_normal_` draws them: when [a, b] holds more than 30% of the mass, normal draws
+    /// with the out-of-range ones redrawn (whole-tensor rounds); otherwise uniform proposals on [a, b]
+    /// accepted with probability pdf/peak. The same generator calls in the same order, so the values
+    /// are PyTorch's for the same seed.
+    @discardableResult
+    public func truncNormal_(mean: Double = 0, std: Double = 1, a: Double = -2, b: Double = 2, generator: Generator? = nil) -> Tensor {
+        func cdf(_ x: Double) -> Double { (1 + Foundation.erf(x / 2.0.squareRoot())) / 2 }
+        return noGrad {
+            let p = cdf((b - mean) / std) - cdf((a - mean) / std)
+            if p > 0.3 {
+                // the bounds as the tensor's dtype rounds them
+                let lo = Tensor.scalar(a, dtype: dtype).item(), hi = Tensor.scalar(b, dtype: dtype).item()
+                var result = normal_(mean, std, generator: generator)
+                while true {
+                    let mask = (result .< lo) .|| (result .> hi)
+                    if mask.any().item() == 0 { break }
+                    result = Descent.where(mask, Tensor.empty(shape, dtype: dtype, device: device).normal_(mean, std, generator: generator), result)
+                }
+                if result !== self { copy_(result) }
+                return self
+            }
+            let mode = Swift.max(a, Swift.min(mean, b))
+            let logPeak = -0.5 * ((mode - mean) / std) * ((mode - mean) / std)
+            func logPdf(_ c: Tensor) -> Tensor { let z = (c - mean) / std; return z * z * -0.5 - logPeak }
+            uniform_(a, b, generator: generator)
+            var candidates = logPdf(self)
+            var pending = Tensor.empty(shape, dtype: dtype, device: device).uniform_(generator: generator).log() .> candidates
+            if pending.any().item() == 0 { return self }
+            var result = self.clone()
+            while true {
+                let proposal = Tensor.empty(shape, dtype: dtype, device: device).uniform_(a, b, generator: generator)
+                result = Descent.where(pending, proposal, result)
+                candidates = logPdf(proposal)
+                pending = Descent.where(pending, Tensor.empty(shape, dtype: dtype, device: device).uniform_(generator: generator).log() .> candidates, pending)
+                if pending.any().item() == 0 { break }
+            }
+            return copy_(result)
+        }
+    }
+}
+
+
+/// Fills `t` in place from a truncated normal distribution (PyTorch's `nn.init.trunc_normal_`).
+@discardableResult public func truncNormal_(_ t: Tensor, mean: Double = 0, std: Double = 1, a: Double = -2, b: Double = 2,
+                                            generator: Generator? = nil) -> Tensor {
+    t.truncNormal_(mean: mean, std: std, a: a, b: b, generator: generator)
+}

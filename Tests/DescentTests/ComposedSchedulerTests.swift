@@ -14,7 +14,7 @@ import Descent
 private func sgd(_ lr: Double = 0.1) -> SGD { SGD([Parameter(Tensor.zeros(1))], lr: lr) }
 
 extension Core {
-@Suite struct MoreSchedulerTests {
+@Suite struct ComposedSchedulerTests {
     @Test func sequentialWarmupThenCosine() {
         let o = sgd()
         let s = SequentialLR(o, schedulers: [LinearLR(o, startFactor: 0.25, totalIters: 3), CosineAnnealingLR(o, tMax: 5, etaMin: 0.01)],

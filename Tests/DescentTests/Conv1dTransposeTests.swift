@@ -6,7 +6,7 @@ import Descent
 // checks against finite differences in float64.
 
 extension Core {
-@Suite struct MoreConvTests {
+@Suite struct Conv1dAndTransposedConvTests {
     /// PyTorch: torch.manual_seed(0); c = nn.Conv1d(2, 3, 3, stride=2, padding=1)
     ///   x = torch.arange(14.).reshape(1,2,7).sub(6).div(4).requires_grad_(); y = c(x)
     ///   w = torch.linspace(-1,1,y.numel()).reshape(y.shape); (y*w).sum().backward()
