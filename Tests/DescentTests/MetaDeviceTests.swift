@@ -120,6 +120,15 @@ extension Core {
         let p = Tensor.randn([3, 1], device: .meta, requiresGrad: true).sigmoid()
         #expect(BCELoss()(p, Tensor.empty([3, 1], device: .meta)).description == "tensor(..., device='meta', size=(), grad_fn=<BinaryCrossEntropyBackward0>)")
         #expect(MSELoss()(p, Tensor.empty([3, 1], device: .meta)).gradFn == "MseLossBackward0")
+        // the rest of the lectures' modules: Flatten, Sigmoid, Softmax, BCEWithLogitsLoss
+        let net = Sequential { Flatten(); Linear(64, 10, device: .meta); Sigmoid() }
+        let z = net(Tensor.randn([5, 1, 8, 8], device: .meta))
+        #expect(z.shape == [5, 10] && z.gradFn == "SigmoidBackward0" && z.device == .meta)
+        #expect(Softmax(dim: 1)(z).gradFn == "SoftmaxBackward0")
+        // z = torch.randn(5,10, device='meta', requires_grad=True)
+        // print(repr(F.binary_cross_entropy_with_logits(z, torch.empty(5,10, device='meta'))))  (wrapped at 80 columns)
+        #expect(BCEWithLogitsLoss()(z, Tensor.empty([5, 10], device: .meta)).description
+                == "tensor(..., device='meta', size=(),\n       grad_fn=<BinaryCrossEntropyWithLogitsBackward0>)")
     }
 
     @Test func movingToMetaRecordsACopy() {
