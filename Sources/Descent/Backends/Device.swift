@@ -21,16 +21,22 @@ public enum Device: Equatable, Hashable, CustomStringConvertible, Sendable {
     public var isMeta: Bool { self == .meta }
 }
 
-/// The CUDA runtime, as far as this build knows it.
+/// The CUDA runtime, as far as this build knows it. The driver is loaded at run time (`dlopen` of
+/// `libcuda.so.1`); without it, or without a device, `isAvailable()` is `false` and
+/// `unavailableReason` says which.
 public enum CUDA {
-    /// Whether a CUDA device can be used. The CUDA backend is not part of this build yet: always `false`.
+    /// Whether a CUDA device can be used. The CUDA kernels are not part of this build yet: always `false`.
     public static func isAvailable() -> Bool { false }
-    /// Why CUDA is unavailable, or `nil` when it is available.
+    /// Why CUDA is unavailable, or `nil` when it is available: no driver library, not a driver, a driver
+    /// too old, no device, or (with a working driver and GPU) no CUDA kernels in this build yet.
     public static var unavailableReason: String? {
-        "this build of Descent has no CUDA backend yet (CPU only)"
+        switch CUDADriver.shared {
+        case .failure(let why): return why.description
+        case .success(let d): return CUDAUnavailable.noKernels(devices: d.deviceCount).description
+        }
     }
-    /// Number of visible CUDA devices.
-    public static func deviceCount() -> Int { 0 }
+    /// Number of CUDA devices the driver sees (0 without a driver).
+    public static func deviceCount() -> Int { (try? CUDADriver.shared.get())?.deviceCount ?? 0 }
     /// Waits for all queued GPU work. A no-op without CUDA.
     public static func synchronize() {}
 }

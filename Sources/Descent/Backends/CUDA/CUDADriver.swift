@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+// The CUDA driver, loaded at run time with `dlopen` (no CUDA headers or libraries are needed to
+// build Descent). This is the first of the CUDA backend's three parts (driver, compiler, launcher):
+// it finds `libcuda.so.1`, checks its version and counts the devices, and says exactly why CUDA
+// cannot be used when it cannot. The kernels and the allocator build on it (issue #12).
+
+/// Why CUDA cannot be used on this machine.
+enum CUDAUnavailable: Error, CustomStringConvertible {
+    /// `dlopen` found no driver library (no NVIDIA driver installed).
+    case noDriverLibrary(path: String, dlerror: String)
+    /// The library loaded but lacks a driver entry point.
+    case missingSymbol(path: String, symbol: String)
+    /// The driver is older than the CUDA 12.0 API this backend uses.
+    case driverTooOld(version: Int32)
+    /// `cuInit` failed (a driver without a usable GPU, or a container without the device files).
+    case initFailed(code: Int32, name: String)
+    /// The driver works but sees no device.
+    case noDevice
+    /// The driver works and sees devices, but this build has no CUDA kernels yet.
+    case noKernels(devices: Int)
+
+    var description: String {
+        switch self {
+        case let .noDriverLibrary(path, err):
+            return "no NVIDIA driver library: dlopen(\"\(path)\") failed (\(err)); install the NVIDIA driver to use a GPU"
+        case let .missingSymbol(path, symbol): return "\(path) is not a CUDA driver library: it has no \(symbol)"
+        case let .driverTooOld(v): return "the NVIDIA driver supports CUDA \(v / 1000).\(v % 1000 / 10); Descent needs CUDA 12.0 or newer (update the driver)"
+        case let .initFailed(code, name): return "cuInit failed with \(name) (\(code)): the driver found no usable GPU"
+        case .noDevice: return "the NVIDIA driver sees no CUDA device"
+        case let .noKernels(n): return "the NVIDIA driver sees \(n) CUDA device\(n == 1 ? "" : "s"), but this build of Descent has no CUDA kernels yet"
+        }
+    }
+}
+
+/// The driver's entry points this backend uses so far, bound once.
+final class CUDADriver: @unchecked Sendable {
+    typealias CUresult = Int32
+    let path: String
+    let driverVersion: Int32
+    let deviceCount: Int
+    private let handle: UnsafeMutableRawPointer
+
+    /// The library name, or the path in `DESCENT_CUDA_DRIVER` (to test a machine without a GPU, or a driver elsewhere).
+    static var libraryPath: String { ProcessInfo.processInfo.environment["DESCENT_CUDA_DRIVER"] ?? "libcuda.so.1" }
+
+    /// The driver, loaded at first use, or why it cannot be.
+    static let shared: Result<CUDADriver, CUDAUnavailable> = Result { try CUDADriver(path: libraryPath) }.mapError { $0 as! CUDAUnavailable }
+
+    private init(path: String) throws {
+        self.path = path
+        guard let h = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            throw CUDAUnavailable.noDriverLibrary(path: path, dlerror: dlerror().map { String(cString: $0) } ?? "unknown error")
+        }
+        handle = h
+        func symbol<T>(_ name: String, as _: T.Type) throws -> T {
+            guard let p = dlsym(h, name) else { throw CUDAUnavailable.missingSymbol(path: path, symbol: name) }
+            return unsafeBitCast(p, to: T.self)
+        }
+        let cuInit = try symbol("cuInit", as: (@convention(c) (UInt32) -> CUresult).self)
+        let cuDriverGetVersion = try symbol("cuDriverGetVersion", as: (@convention(c) (UnsafeMutablePointer<Int32>) -> CUresult).self)
+        let cuDeviceGetCount = try symbol("cuDeviceGetCount", as: (@convention(c) (UnsafeMutablePointer<Int32>) -> CUresult).self)
+        let cuGetErrorName = try symbol("cuGetErrorName", as: (@convention(c) (CUresult, UnsafeMutablePointer<UnsafePointer<CChar>?>) -> CUresult).self)
+        func name(_ code: CUresult) -> String {
+            var p: UnsafePointer<CChar>? = nil
+            return cuGetErrorName(code, &p) == 0 && p != nil ? String(cString: p!) : "CUDA error"
+        }
+        var version: Int32 = 0
+        _ = cuDriverGetVersion(&version)
+        driverVersion = version
+        if version < 12000 { throw CUDAUnavailable.driverTooOld(version: version) }
+        let rc = cuInit(0)
+        if rc != 0 { throw CUDAUnavailable.initFailed(code: rc, name: name(rc)) }
+        var n: Int32 = 0
+        let rc2 = cuDeviceGetCount(&n)
+        if rc2 != 0 { throw CUDAUnavailable.initFailed(code: rc2, name: name(rc2)) }
+        deviceCount = Int(n)
+        if n == 0 { throw CUDAUnavailable.noDevice }
+    }
+}
