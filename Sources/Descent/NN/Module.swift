@@ -259,6 +259,9 @@ public enum StateDictError: Error, CustomStringConvertible, Equatable {
     case keyMismatch(missing: [String], unexpected: [String])
     case shapeMismatch(key: String, expected: [Int], got: [Int])
     case invalid(String)
+    /// A value that cannot be used (a count that is negative, not an integer or out of range, NaN, a
+    /// tensor of the wrong dtype), with the key it was found under.
+    case invalidValue(key: String, value: String, reason: String)
     public var description: String {
         func quoted(_ a: [String]) -> String { a.map { "\"\($0)\"" }.joined(separator: ", ") }
         func size(_ s: [Int]) -> String { "torch.Size(\(shapeString(s)))" }
@@ -280,6 +283,20 @@ public enum StateDictError: Error, CustomStringConvertible, Equatable {
         case .shapeMismatch(let k, let e, let g):
             return mismatch(k, e, g)
         case .invalid(let s): return s
+        case .invalidValue(let k, let v, let reason): return "invalid value for \(k) in state_dict: \(v) (\(reason))"
+        }
+    }
+
+    /// The same error with `prefix` in front of every key it names (a nested state dict's keys).
+    public func prefixed(_ prefix: String) -> StateDictError {
+        switch self {
+        case .loadFailed(let module, let m, let u, let sizes):
+            return .loadFailed(module: module, missing: m.map { prefix + $0 }, unexpected: u.map { prefix + $0 },
+                               sizeMismatches: sizes.map { SizeMismatch(key: prefix + $0.key, expected: $0.expected, got: $0.got) })
+        case .keyMismatch(let m, let u): return .keyMismatch(missing: m.map { prefix + $0 }, unexpected: u.map { prefix + $0 })
+        case .shapeMismatch(let k, let e, let g): return .shapeMismatch(key: prefix + k, expected: e, got: g)
+        case .invalid: return self
+        case .invalidValue(let k, let v, let r): return .invalidValue(key: prefix + k, value: v, reason: r)
         }
     }
 }

@@ -393,8 +393,13 @@ public final class LBFGS: Optimizer {
             if v.shape != expected { throw StateDictError.shapeMismatch(key: key, expected: expected, got: v.shape) }
             return floats(v)
         }
-        funcEvals = Int(sd["state.0.func_evals"]?.item() ?? 0)
-        nIter = Int(sd["state.0.n_iter"]?.item() ?? 0)
+        func count(_ key: String) throws -> Int {
+            guard let t = sd[key] else { return 0 }
+            if t.count != 1 || t.dtype == .bool { throw StateDictError.shapeMismatch(key: key, expected: [], got: t.shape) }
+            return try checkedInteger(t.item(), key: key)
+        }
+        funcEvals = try count("state.0.func_evals")
+        nIter = try count("state.0.n_iter")
         historyCount = 0; historyHead = 0; oldDirs = []; oldStps = []; ro = []
         historyCapacity = paramGroups[0][Settings.self].historySize
         prevFlatGrad = nil; prevLoss = nil

@@ -272,8 +272,12 @@ open class Optimizer {
         d.optimizerPrint = (String(describing: type(of: self)), hasScheduler, paramGroups.map(\.explicitKeys))
         return d
     }
-    /// Restores what `stateDict()` saved (the same parameters in the same order).
+    /// Restores what `stateDict()` saved (the same parameters in the same order). The numbers are
+    /// checked before anything changes: a learning rate that is NaN, infinite or negative, a `step` that
+    /// is not a non-negative integer, or a setting that is not a one-element number throws
+    /// `StateDictError.invalidValue` (or `.shapeMismatch`) naming the key.
     open func loadStateDict(_ d: StateDict) throws {
+        try Optimizer.checkStateNumbers(d)
         var index = 0
         for (gi, g) in paramGroups.enumerated() {
             if let lr = d["param_groups.\(gi).lr"] { g.lr = lr.item() }
@@ -282,7 +286,7 @@ open class Optimizer {
             for p in g.params {
                 if let s = d["state.\(index).step"] {
                     let st = ParamState()
-                    st.step = Int(s.item())
+                    st.step = try checkedInteger(s.item(), key: "state.\(index).step")
                     let prefix = "state.\(index)."
                     for (k, t) in d where k.hasPrefix(prefix) && k != prefix + "step" {
                         if t.shape != p.shape { throw StateDictError.shapeMismatch(key: k, expected: p.shape, got: t.shape) }
@@ -292,6 +296,24 @@ open class Optimizer {
                 }
                 index += 1
             }
+        }
+    }
+}
+
+extension Optimizer {
+    /// Checks the scalar entries of an optimizer state dict: `param_groups.<i>.<setting>` must be one
+    /// number (`lr` and `initial_lr` finite and non-negative), `state.<i>.step` a count.
+    static func checkStateNumbers(_ d: StateDict) throws {
+        for (k, t) in d {
+            let parts = k.split(separator: ".")
+            let isGroupSetting = parts.count >= 3 && parts[0] == "param_groups" && parts[2] != "params"
+            let isStep = parts.count == 3 && parts[0] == "state" && parts[2] == "step"
+            guard isGroupSetting || isStep else { continue }
+            if t.dtype == .bool { throw StateDictError.invalidValue(key: k, value: "\(t)", reason: "expected a number, got a bool tensor") }
+            if t.count != 1 { throw StateDictError.shapeMismatch(key: k, expected: [], got: t.shape) }
+            let v: Double = t.item()
+            if isStep { _ = try checkedInteger(v, key: k) }
+            else if parts.count == 3 && (parts[2] == "lr" || parts[2] == "initial_lr") { _ = try checkedNumber(v, key: k, min: 0) }
         }
     }
 }

@@ -83,28 +83,96 @@ open class LRScheduler {
         d["_last_lr"] = vectorTensor(lastLR)
         return d
     }
-    /// Restores what `stateDict()` saved.
-    open func loadStateDict(_ d: StateDict) throws {
-        lastEpoch = Int(try scalar(d, "last_epoch"))
-        stepCount = Int(try scalar(d, "_step_count"))
-        baseLRs = try vector(d, "base_lrs", count: optimizer.paramGroups.count)
-        lastLR = try vector(d, "_last_lr", count: optimizer.paramGroups.count)
+    /// Restores what `stateDict()` saved. Every value is checked first: a missing key, a tensor of the
+    /// wrong shape or dtype, or a value out of range (a negative or non-integral count, NaN, an infinite
+    /// learning rate) throws a `StateDictError` naming the key, and the scheduler is left as it was.
+    open func loadStateDict(_ d: StateDict) throws { applyBase(try readBase(d)) }
+
+    /// The base fields of a state dict, checked.
+    func readBase(_ d: StateDict) throws -> (lastEpoch: Int, stepCount: Int, baseLRs: [Double], lastLR: [Double]) {
+        (try int(d, "last_epoch", min: -1), try int(d, "_step_count"), try lrs(d, "base_lrs"), try lrs(d, "_last_lr"))
+    }
+    func applyBase(_ b: (lastEpoch: Int, stepCount: Int, baseLRs: [Double], lastLR: [Double])) {
+        lastEpoch = b.lastEpoch; stepCount = b.stepCount; baseLRs = b.baseLRs; lastLR = b.lastLR
     }
 
     func scalarTensor(_ v: Double) -> Tensor { Tensor(v, dtype: .float64) }
     func vectorTensor(_ v: [Double]) -> Tensor { Tensor(flat: v, shape: [v.count]) }
+    /// A one-element numeric tensor's value (NaN and infinities included: callers check the range).
     func scalar(_ d: StateDict, _ key: String) throws -> Double {
         guard let t = d[key] else { throw StateDictError.keyMismatch(missing: [key], unexpected: []) }
+        if t.dtype == .bool { throw StateDictError.invalidValue(key: key, value: "\(t)", reason: "expected a number, got a bool tensor") }
         if t.count != 1 { throw StateDictError.shapeMismatch(key: key, expected: [], got: t.shape) }
         return t.item()
     }
+    /// A one-dimensional numeric tensor's values (`count` of them when given).
     func vector(_ d: StateDict, _ key: String, count: Int? = nil) throws -> [Double] {
         guard let t = d[key] else { throw StateDictError.keyMismatch(missing: [key], unexpected: []) }
+        if t.dtype == .bool { throw StateDictError.invalidValue(key: key, value: "\(t)", reason: "expected numbers, got a bool tensor") }
         if t.shape.count != 1 || (count != nil && t.count != count!) {
             throw StateDictError.shapeMismatch(key: key, expected: [count ?? t.count], got: t.shape)
         }
         return t.toDoubles()
     }
+    /// An integer field in `min...max` (stored as a float64 tensor, as PyTorch's ints are numbers).
+    func int(_ d: StateDict, _ key: String, min: Int = 0, max: Int = maxStateInteger) throws -> Int {
+        try checkedInteger(scalar(d, key), key: key, min: min, max: max)
+    }
+    /// A finite number field (infinities allowed with `infinite`; NaN never).
+    func double(_ d: StateDict, _ key: String, infinite: Bool = false, min: Double = -.infinity, max: Double = .infinity) throws -> Double {
+        try checkedNumber(scalar(d, key), key: key, infinite: infinite, min: min, max: max)
+    }
+    /// One finite, non-negative learning rate per parameter group.
+    func lrs(_ d: StateDict, _ key: String) throws -> [Double] {
+        let v = try vector(d, key, count: optimizer.paramGroups.count)
+        for x in v { _ = try checkedNumber(x, key: key, min: 0) }
+        return v
+    }
+}
+
+/// The largest count a state dict or checkpoint may hold: 2^53, the largest integer every smaller one
+/// of which a float64 holds exactly. A run cannot reach it, so counters read back can always be incremented.
+public let maxStateInteger = 1 << 53
+
+/// `value` as an Int when it is integral and in `min...max`; else `StateDictError.invalidValue` naming `key`.
+func checkedInteger(_ value: Double, key: String, min: Int = 0, max: Int = maxStateInteger) throws -> Int {
+    guard value.isFinite, value.rounded(.towardZero) == value else {
+        throw StateDictError.invalidValue(key: key, value: pythonRepr(value), reason: "expected an integer")
+    }
+    // compare as Doubles first: Int(value) would trap beyond Int's range
+    guard value >= Double(min), value <= Double(max), Int(value) >= min, Int(value) <= max else {
+        throw StateDictError.invalidValue(key: key, value: pythonRepr(value), reason: "expected an integer in \(min)...\(max)")
+    }
+    return Int(value)
+}
+
+/// `value` when it is a number in `min...max` (NaN never; infinities only with `infinite`).
+func checkedNumber(_ value: Double, key: String, infinite: Bool = false, min: Double = -.infinity, max: Double = .infinity) throws -> Double {
+    if value.isNaN { throw StateDictError.invalidValue(key: key, value: "nan", reason: "expected a number") }
+    if value.isInfinite && !infinite { throw StateDictError.invalidValue(key: key, value: pythonRepr(value), reason: "expected a finite number") }
+    if value < min || value > max {
+        throw StateDictError.invalidValue(key: key, value: pythonRepr(value), reason: "expected a number in [\(pythonRepr(min)), \(pythonRepr(max))]")
+    }
+    return value
+}
+
+/// Python's `repr` of a float (`nan`, `inf`, `0.5`, `3.0`).
+func pythonRepr(_ v: Double) -> String {
+    if v.isNaN { return "nan" }
+    if v.isInfinite { return v < 0 ? "-inf" : "inf" }
+    return "\(v)"
+}
+
+/// The entries of `d` under `prefix`, without it (a nested scheduler's state).
+func subStateDict(_ d: StateDict, prefix: String) -> StateDict {
+    var out = StateDict()
+    for (k, v) in d where k.hasPrefix(prefix) { out[String(k.dropFirst(prefix.count))] = v }
+    return out
+}
+
+/// Runs `body`, putting `prefix` in front of the key any `StateDictError` it throws names.
+func prefixingKeys<T>(_ prefix: String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as StateDictError { throw e.prefixed(prefix) }
 }
 
 /// Sets each group's learning rate to its initial one times `lrLambda(epoch)` (PyTorch's `LambdaLR`).
@@ -128,7 +196,7 @@ public final class LambdaLR: LRScheduler {
 /// Scales the learning rate linearly from `startFactor` to `endFactor` over `totalIters` epochs, then
 /// keeps it (PyTorch's `LinearLR`, a warm-up; its chainable formula).
 public final class LinearLR: LRScheduler {
-    public let startFactor: Double, endFactor: Double, totalIters: Int
+    public private(set) var startFactor: Double, endFactor: Double, totalIters: Int
     public init(_ optimizer: Optimizer, startFactor: Double = 1.0 / 3, endFactor: Double = 1.0, totalIters: Int = 5) {
         if startFactor > 1 || startFactor <= 0 {
             fail("Starting multiplicative factor expected to be greater than 0 and less or equal to 1.")
@@ -146,6 +214,19 @@ public final class LinearLR: LRScheduler {
     }
     public override func closedFormLR() -> [Double]? {
         baseLRs.map { $0 * (startFactor + (endFactor - startFactor) * Double(Swift.min(totalIters, lastEpoch)) / Double(totalIters)) }
+    }
+    /// The base state plus `start_factor`, `end_factor` and `total_iters`, as PyTorch's.
+    public override func stateDict() -> StateDict {
+        var d = super.stateDict()
+        d["start_factor"] = scalarTensor(startFactor); d["end_factor"] = scalarTensor(endFactor)
+        d["total_iters"] = scalarTensor(Double(totalIters))
+        return d
+    }
+    public override func loadStateDict(_ d: StateDict) throws {
+        let s = try double(d, "start_factor", min: .leastNonzeroMagnitude, max: 1), e = try double(d, "end_factor", min: 0, max: 1)
+        let n = try int(d, "total_iters")
+        try super.loadStateDict(d)
+        startFactor = s; endFactor = e; totalIters = n
     }
 }
 
@@ -172,8 +253,9 @@ public final class StepLR: LRScheduler {
         return d
     }
     public override func loadStateDict(_ d: StateDict) throws {
+        let n = try int(d, "step_size", min: 1), g = try double(d, "gamma")
         try super.loadStateDict(d)
-        stepSize = Int(try scalar(d, "step_size")); gamma = try scalar(d, "gamma")
+        stepSize = n; gamma = g
     }
 }
 
@@ -203,8 +285,9 @@ public final class MultiStepLR: LRScheduler {
         return d
     }
     public override func loadStateDict(_ d: StateDict) throws {
+        let m = try vector(d, "milestones").map { try checkedInteger($0, key: "milestones") }, g = try double(d, "gamma")
         try super.loadStateDict(d)
-        milestones = try vector(d, "milestones").map { Int($0) }; gamma = try scalar(d, "gamma")
+        milestones = m.sorted(); gamma = g
     }
 }
 
@@ -227,8 +310,9 @@ public final class ExponentialLR: LRScheduler {
         return d
     }
     public override func loadStateDict(_ d: StateDict) throws {
+        let g = try double(d, "gamma")
         try super.loadStateDict(d)
-        gamma = try scalar(d, "gamma")
+        gamma = g
     }
 }
 
@@ -265,8 +349,9 @@ public final class CosineAnnealingLR: LRScheduler {
         return d
     }
     public override func loadStateDict(_ d: StateDict) throws {
+        let t = try int(d, "T_max", min: 1), m = try double(d, "eta_min")
         try super.loadStateDict(d)
-        tMax = Int(try scalar(d, "T_max")); etaMin = try scalar(d, "eta_min")
+        tMax = t; etaMin = m
     }
 }
 
@@ -364,6 +449,24 @@ public final class OneCycleLR: LRScheduler {
         }
         guard let v else { fail("OneCycleLR: a parameter group lost its \(point) (was it added after the scheduler?)") }
         return v
+    }
+
+    /// The base state plus `total_steps`. The phases and the groups' `max_lr`/`min_lr` (kept in the
+    /// optimizer's state dict, as PyTorch keeps them) follow from the constructor's arguments.
+    public override func stateDict() -> StateDict {
+        var d = super.stateDict()
+        d["total_steps"] = scalarTensor(Double(totalSteps))
+        return d
+    }
+    /// Restores a state saved by a scheduler built with the same `totalSteps`; `last_epoch` may not pass it.
+    public override func loadStateDict(_ d: StateDict) throws {
+        let t = try int(d, "total_steps", min: 1)
+        if t != totalSteps {
+            throw StateDictError.invalidValue(key: "total_steps", value: "\(t)", reason: "this scheduler was built with total_steps=\(totalSteps)")
+        }
+        let e = try int(d, "last_epoch", min: -1, max: totalSteps)
+        try super.loadStateDict(d)
+        lastEpoch = e
     }
 
     public override func getLR() -> [Double] {
@@ -491,20 +594,19 @@ public final class ReduceLROnPlateau: LRScheduler {
         d["threshold_mode_is_abs"] = scalarTensor(thresholdMode == .abs ? 1 : 0)
         return d
     }
+    /// Restores what `stateDict()` saved, every value checked first (`best` may be ±inf, never NaN).
     public override func loadStateDict(_ d: StateDict) throws {
-        lastEpoch = Int(try scalar(d, "last_epoch"))
-        lastLR = try vector(d, "_last_lr", count: optimizer.paramGroups.count)
-        best = try scalar(d, "best")
-        numBadEpochs = Int(try scalar(d, "num_bad_epochs"))
-        cooldownCounter = Int(try scalar(d, "cooldown_counter"))
-        factor = try scalar(d, "factor")
-        patience = Int(try scalar(d, "patience"))
-        threshold = try scalar(d, "threshold")
-        cooldown = Int(try scalar(d, "cooldown"))
-        minLRs = try vector(d, "min_lrs")
-        eps = try scalar(d, "eps")
-        mode = try scalar(d, "mode_is_max") != 0 ? .max : .min
-        thresholdMode = try scalar(d, "threshold_mode_is_abs") != 0 ? .abs : .rel
+        let e = try int(d, "last_epoch"), l = try lrs(d, "_last_lr")
+        let b = try double(d, "best", infinite: true)
+        let bad = try int(d, "num_bad_epochs"), counter = try int(d, "cooldown_counter")
+        let f = try double(d, "factor", min: 0), p = try int(d, "patience"), t = try double(d, "threshold")
+        let c = try int(d, "cooldown"), m = try lrs(d, "min_lrs"), ep = try double(d, "eps", min: 0)
+        let isMax = try int(d, "mode_is_max", max: 1), isAbs = try int(d, "threshold_mode_is_abs", max: 1)
+        if f >= 1 { throw StateDictError.invalidValue(key: "factor", value: pythonRepr(f), reason: "expected a number < 1.0") }
+        lastEpoch = e; lastLR = l; best = b; numBadEpochs = bad; cooldownCounter = counter
+        factor = f; patience = p; threshold = t; cooldown = c; minLRs = m; eps = ep
+        mode = isMax == 1 ? .max : .min
+        thresholdMode = isAbs == 1 ? .abs : .rel
     }
 }
 
@@ -519,7 +621,7 @@ func floorDiv(_ a: Int, _ b: Int) -> Int { let q = a / b; return (a % b != 0 && 
 /// epoch 0 with its closed form, as in PyTorch.
 public final class SequentialLR: LRScheduler {
     public let schedulers: [LRScheduler]
-    public let milestones: [Int]
+    public private(set) var milestones: [Int]
     public init(_ optimizer: Optimizer, schedulers: [LRScheduler], milestones: [Int]) {
         if schedulers.isEmpty { fail("SequentialLR expects at least one scheduler") }
         for (i, s) in schedulers.enumerated() where s.optimizer !== optimizer {
@@ -553,15 +655,45 @@ public final class SequentialLR: LRScheduler {
         if idx > 0 && milestones[idx - 1] == lastEpoch { s.step(epoch: 0) } else { s.step() }
         lastLR = s.getLastLR()
     }
+    /// The base state, `_milestones`, and each scheduler's state under `_schedulers.<i>.` (PyTorch's
+    /// `_schedulers` list of state dicts).
+    public override func stateDict() -> StateDict {
+        var d = super.stateDict()
+        d["_milestones"] = vectorTensor(milestones.map(Double.init))
+        for (i, s) in schedulers.enumerated() { for (k, v) in s.stateDict() { d["_schedulers.\(i).\(k)"] = v } }
+        return d
+    }
+    public override func loadStateDict(_ d: StateDict) throws {
+        let m = try vector(d, "_milestones", count: schedulers.count - 1).map { try checkedInteger($0, key: "_milestones") }
+        let base = try readBase(d)
+        try loadNested(d, schedulers)
+        applyBase(base)
+        milestones = m
+    }
+}
+
+/// Loads each of `schedulers` from its `_schedulers.<i>.` entries of `d`, checking them all before changing any.
+func loadNested(_ d: StateDict, _ schedulers: [LRScheduler]) throws {
+    // a copy of every state first, so that a bad entry in the last one leaves the first ones untouched
+    let saved = schedulers.map { $0.stateDict() }
+    do {
+        for (i, s) in schedulers.enumerated() {
+            let prefix = "_schedulers.\(i)."
+            try prefixingKeys(prefix) { try s.loadStateDict(subStateDict(d, prefix: prefix)) }
+        }
+    } catch {
+        for (s, st) in zip(schedulers, saved) { try? s.loadStateDict(st) }
+        throw error
+    }
 }
 
 /// Cosine annealing with warm restarts (PyTorch's `CosineAnnealingWarmRestarts`, SGDR): the learning rate
 /// follows `etaMin + (base - etaMin)(1 + cos(π·tCur/tI))/2`, restarting every `tI` epochs, the period
 /// growing by `tMult` after each restart. `step(epoch:)` takes fractional epochs, as PyTorch's does.
 public final class CosineAnnealingWarmRestarts: LRScheduler {
-    public let t0: Int
-    public let tMult: Int
-    public let etaMin: Double
+    public private(set) var t0: Int
+    public private(set) var tMult: Int
+    public private(set) var etaMin: Double
     /// The current period (PyTorch's `T_i`).
     public private(set) var tI: Int
     /// Epochs since the last restart (PyTorch's `T_cur`).
@@ -614,14 +746,17 @@ public final class CosineAnnealingWarmRestarts: LRScheduler {
         return d
     }
     public override func loadStateDict(_ d: StateDict) throws {
+        let t = try int(d, "T_0", min: 1), m = try int(d, "T_mult", min: 1), i = try int(d, "T_i", min: 1)
+        let e = try double(d, "eta_min"), c = try double(d, "T_cur", min: -1)
+        if c >= Double(i) { throw StateDictError.invalidValue(key: "T_cur", value: pythonRepr(c), reason: "expected a number below T_i=\(i)") }
         try super.loadStateDict(d)
-        tI = Int(try scalar(d, "T_i")); tCur = try scalar(d, "T_cur")
+        t0 = t; tMult = m; tI = i; etaMin = e; tCur = c
     }
 }
 
 /// Multiplies the learning rate by `factor` until epoch `totalIters`, then restores it (PyTorch's `ConstantLR`).
 public final class ConstantLR: LRScheduler {
-    public let factor: Double, totalIters: Int
+    public private(set) var factor: Double, totalIters: Int
     public init(_ optimizer: Optimizer, factor: Double = 1.0 / 3, totalIters: Int = 5) {
         if factor > 1 || factor < 0 { fail("Constant multiplicative factor expected to be between 0 and 1.") }
         self.factor = factor; self.totalIters = totalIters
@@ -635,6 +770,17 @@ public final class ConstantLR: LRScheduler {
     }
     public override func closedFormLR() -> [Double]? {
         baseLRs.map { $0 * (factor + (lastEpoch >= totalIters ? 1 : 0) * (1 - factor)) }
+    }
+    /// The base state plus `factor` and `total_iters`, as PyTorch's.
+    public override func stateDict() -> StateDict {
+        var d = super.stateDict()
+        d["factor"] = scalarTensor(factor); d["total_iters"] = scalarTensor(Double(totalIters))
+        return d
+    }
+    public override func loadStateDict(_ d: StateDict) throws {
+        let f = try double(d, "factor", min: 0, max: 1), n = try int(d, "total_iters")
+        try super.loadStateDict(d)
+        factor = f; totalIters = n
     }
 }
 
@@ -654,5 +800,16 @@ public final class ChainedScheduler: LRScheduler {
     public override func step() {
         for s in schedulers { s.step() }
         lastLR = schedulers.last!.optimizer.paramGroups.map(\.lr)
+    }
+    /// The base state and each scheduler's state under `_schedulers.<i>.` (PyTorch's `_schedulers`).
+    public override func stateDict() -> StateDict {
+        var d = super.stateDict()
+        for (i, s) in schedulers.enumerated() { for (k, v) in s.stateDict() { d["_schedulers.\(i).\(k)"] = v } }
+        return d
+    }
+    public override func loadStateDict(_ d: StateDict) throws {
+        let base = try readBase(d)
+        try loadNested(d, schedulers)
+        applyBase(base)
     }
 }

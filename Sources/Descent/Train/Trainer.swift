@@ -256,13 +256,9 @@ public final class Trainer {
         shouldStop = false
         var startEpoch = 0
         if let path = ckptPath {
-            let meta = try safetensorsMetadata(from: path)
-            let sd = try load(from: path)
-            let parts = splitCheckpoint(sd)
-            try model.loadStateDict(parts.model)
-            try opt.loadStateDict(parts.optimizer)
-            startEpoch = (Int(meta["epoch"] ?? "") ?? -1) + 1
-            globalStep = Int(meta["global_step"] ?? "") ?? 0
+            let (epoch, step) = try restore(from: path, model, opt)
+            startEpoch = epoch + 1
+            globalStep = step
         }
         hasValidation = val != nil
         callbackMetrics = [:]; progressBarMetrics = [:]; loggedMetrics = [:]
@@ -284,6 +280,9 @@ public final class Trainer {
             currentEpoch = startEpoch
             while currentEpoch < maxEpochs && !(shouldStop && currentEpoch >= minEpochs) && !(maxSteps >= 0 && globalStep >= maxSteps) {
                 let completed = try trainEpoch(model, train, opt)
+                // Lightning steps "epoch" schedulers after the epoch's last batch, before validation and the
+                // epoch-end hooks (so the checkpoint written there holds the stepped state).
+                if completed, let s = lrScheduler, !(s is ReduceLROnPlateau) { s.step() }
                 // an epoch cut short by maxSteps is not validated (Lightning's)
                 if let v = val, completed, (currentEpoch + 1) % checkValEveryNEpoch == 0 {
                     let logged = try validate(model, v, limit: limitValBatches)
@@ -300,18 +299,16 @@ public final class Trainer {
                 model.onTrainEpochEnd()
                 phase = .other
                 epochMetrics.merge(closeEpoch()) { $1 }
+                // ReduceLROnPlateau sees what the module logged in its hook; stepped before the checkpoint is
+                // written (Lightning: after, and not restored on resume), so that resuming is exact.
+                if let p = lrScheduler as? ReduceLROnPlateau {
+                    guard let m = callbackMetrics[model.lrSchedulerMonitor] else {
+                        fail("ReduceLROnPlateau conditioned on metric \(model.lrSchedulerMonitor) which is not available. Available metrics are: \(callbackMetrics.keys.sorted())")
+                    }
+                    p.step(metric: m)
+                }
                 for c in callbacks where c.isMonitoring { try c.onTrainEpochEnd(self, model) }
                 try sendToLoggers(epochMetrics, step: Swift.max(globalStep - 1, 0))
-                if let s = lrScheduler {
-                    if let p = s as? ReduceLROnPlateau {
-                        guard let m = callbackMetrics[model.lrSchedulerMonitor] else {
-                            fail("ReduceLROnPlateau conditioned on metric \(model.lrSchedulerMonitor) which is not available. Available metrics are: \(callbackMetrics.keys.sorted())")
-                        }
-                        p.step(metric: m)
-                    } else {
-                        s.step()
-                    }
-                }
                 if enableProgressBar { printProgress(done: true, batches: Swift.min(train.count, limitTrainBatches ?? Int.max), batch: Swift.min(train.count, limitTrainBatches ?? Int.max)) }
                 currentEpoch += 1
             }
@@ -503,12 +500,38 @@ public final class Trainer {
 
     // MARK: - Checkpoints
 
-    /// Writes `module`'s weights, the optimizer's state, the epoch and the global step to `path`
+    /// Writes `module`'s weights, the optimizer's state (under `optimizer_states.0.`), the LR scheduler's
+    /// (under `lr_schedulers.0.`, Lightning's `lr_schedulers`), the epoch and the global step to `path`
     /// (safetensors, atomically).
     public func saveCheckpoint(_ path: String, _ module: Module) throws {
         var sd = module.stateDict()
         if let o = optimizer { for (k, v) in o.stateDict() { sd[checkpointOptimizerPrefix + k] = v } }
-        try save(sd, to: path, metadata: ["epoch": String(currentEpoch), "global_step": String(globalStep), "format": "descent-checkpoint"])
+        if let s = lrScheduler { for (k, v) in s.stateDict() { sd[checkpointSchedulerPrefix + k] = v } }
+        try save(sd, to: path, metadata: ["epoch": String(currentEpoch), "global_step": String(globalStep), "format": Trainer.checkpointFormat])
+    }
+
+    /// The `format` entry of a checkpoint's metadata.
+    static let checkpointFormat = "descent-checkpoint"
+
+    /// Loads a checkpoint into `model`, `opt` and the LR scheduler; returns its epoch and global step.
+    /// The metadata is checked before anything is loaded.
+    private func restore(from path: String, _ model: Module, _ opt: Optimizer) throws -> (epoch: Int, globalStep: Int) {
+        let meta = try safetensorsMetadata(from: path)
+        guard let format = meta["format"] else { throw CheckpointError.missingField(path: path, field: "format") }
+        if format != Trainer.checkpointFormat {
+            throw CheckpointError.invalidField(path: path, field: "format", value: format, reason: "expected \(Trainer.checkpointFormat)")
+        }
+        let epoch = try CheckpointError.count(meta, "epoch", path: path)
+        let step = try CheckpointError.count(meta, "global_step", path: path)
+        let parts = splitCheckpoint(try load(from: path))
+        try model.loadStateDict(parts.model)
+        try CheckpointError.naming(path: path, prefix: checkpointOptimizerPrefix) { try opt.loadStateDict(parts.optimizer) }
+        if let s = lrScheduler {
+            // Lightning: "Trying to restore learning rate scheduler state but checkpoint contains only the model."
+            if parts.scheduler.count == 0 { throw CheckpointError.missingField(path: path, field: "lr_schedulers") }
+            try CheckpointError.naming(path: path, prefix: checkpointSchedulerPrefix) { try s.loadStateDict(parts.scheduler) }
+        }
+        return (epoch, step)
     }
 
     // MARK: - Printing
@@ -584,5 +607,49 @@ public final class Trainer {
         out.append(fmt(total).padding(toLength: 10, withPad: " ", startingAt: 0) + "Total params")
         out.append(String(format: "%-10.3f", Double(all.reduce(0) { $0 + $1.count * $1.dtype.itemSize }) / 1e6) + "Total estimated model params size (MB)")
         return out.joined(separator: "\n")
+    }
+}
+
+/// A Trainer checkpoint that cannot be resumed from (`Trainer.fit(..., ckptPath:)`): a field missing or
+/// holding a value that cannot be right. `field` is a metadata entry (`epoch`, `global_step`, `format`) or a
+/// tensor's name in the file (`lr_schedulers.0.last_epoch`, `optimizer_states.0.state.0.step`).
+public enum CheckpointError: Error, CustomStringConvertible, Equatable {
+    case missingField(path: String, field: String)
+    case invalidField(path: String, field: String, value: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .missingField(let p, let f): return "\(p): the checkpoint has no \(f)"
+        case .invalidField(let p, let f, let v, let r): return "\(p): invalid \(f) in the checkpoint: \(v) (\(r))"
+        }
+    }
+
+    /// A metadata count: decimal digits only, in 0...`maxStateInteger` (so that it can be incremented).
+    static func count(_ meta: [String: String], _ field: String, path: String) throws -> Int {
+        guard let text = meta[field] else { throw CheckpointError.missingField(path: path, field: field) }
+        let shown = text.count > 40 ? String(text.prefix(40)) + "..." : text
+        let digits = text.hasPrefix("-") ? text.utf8.dropFirst() : text.utf8[...]
+        guard !digits.isEmpty, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            throw CheckpointError.invalidField(path: path, field: field, value: shown, reason: "expected an integer")
+        }
+        guard !text.hasPrefix("-"), let v = Int(text), v <= maxStateInteger else {
+            throw CheckpointError.invalidField(path: path, field: field, value: shown, reason: "expected an integer in 0...\(maxStateInteger)")
+        }
+        return v
+    }
+
+    /// Runs `body`, turning a `StateDictError` about a key into a `CheckpointError` about `prefix + key`.
+    static func naming(path: String, prefix: String, _ body: () throws -> Void) throws {
+        do { try body() } catch let e as StateDictError {
+            switch e.prefixed(prefix) {
+            case .keyMismatch(let missing, _) where !missing.isEmpty:
+                throw CheckpointError.missingField(path: path, field: missing[0])
+            case .shapeMismatch(let k, let expected, let got):
+                throw CheckpointError.invalidField(path: path, field: k, value: "a tensor of shape \(got)", reason: "expected shape \(expected)")
+            case .invalidValue(let k, let v, let r):
+                throw CheckpointError.invalidField(path: path, field: k, value: v, reason: r)
+            default: throw e
+            }
+        }
     }
 }

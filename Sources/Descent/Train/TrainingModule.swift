@@ -36,8 +36,11 @@ public protocol TrainingModule: Module {
     func predictStep(_ batch: Batch, batchIndex: Int) -> Tensor
     /// The optimizer to train with.
     func configureOptimizers() -> Optimizer
-    /// A learning-rate scheduler for `optimizer`, stepped once per epoch (after validation). Default: none.
-    /// A `ReduceLROnPlateau` is stepped with the metric named by `lrSchedulerMonitor`.
+    /// A learning-rate scheduler for `optimizer`, stepped once per epoch, as Lightning's `"interval": "epoch"`:
+    /// after the epoch's last training batch (before validation). A `ReduceLROnPlateau` is stepped at the
+    /// end of the epoch with the metric named by `lrSchedulerMonitor`, after the module's `onTrainEpochEnd`
+    /// and before the checkpoint is written (Lightning steps it after, so a resumed run loses that step;
+    /// here checkpoints hold it and resuming is exact). Default: none.
     func configureLRScheduler(_ optimizer: Optimizer) -> LRScheduler?
     /// The metric a `ReduceLROnPlateau` watches (Lightning's `"monitor"`). Default: `"val_loss"`.
     var lrSchedulerMonitor: String { get }
@@ -124,15 +127,18 @@ extension TrainingModule {
 }
 
 let checkpointOptimizerPrefix = "optimizer_states.0."
+let checkpointSchedulerPrefix = "lr_schedulers.0."
 
-/// A checkpoint's model weights and its optimizer state (keys without the `optimizer_states.0.` prefix).
-func splitCheckpoint(_ sd: StateDict) -> (model: StateDict, optimizer: StateDict) {
-    var model = StateDict(), optimizer = StateDict()
+/// A checkpoint's model weights, its optimizer state and its LR scheduler state (keys without the
+/// `optimizer_states.0.` / `lr_schedulers.0.` prefixes).
+func splitCheckpoint(_ sd: StateDict) -> (model: StateDict, optimizer: StateDict, scheduler: StateDict) {
+    var model = StateDict(), optimizer = StateDict(), scheduler = StateDict()
     for (k, v) in sd {
         if k.hasPrefix(checkpointOptimizerPrefix) { optimizer[String(k.dropFirst(checkpointOptimizerPrefix.count))] = v }
+        else if k.hasPrefix(checkpointSchedulerPrefix) { scheduler[String(k.dropFirst(checkpointSchedulerPrefix.count))] = v }
         else { model[k] = v }
     }
-    return (model, optimizer)
+    return (model, optimizer, scheduler)
 }
 
 /// Where a `Trainer` gets its data (Lightning's `LightningDataModule`): download or check files in
