@@ -268,5 +268,27 @@ extension Core {
         p["best"] = Tensor(Double.nan, dtype: .float64)
         #expect(throws: StateDictError.invalidValue(key: "best", value: "nan", reason: "expected a number")) { try plateau.loadStateDict(p) }
     }
+
+    // MARK: - Temporary files
+
+    /// `.<name>.tmp-<UUID>` files left by killed writers go when the folder next gets a checkpoint; one a
+    /// live writer holds (locked) stays, and so does everything else.
+    @Test func staleTemporaryFilesAreRemovedOnTheNextSave() throws {
+        let dir = scratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let stale = [".last.ckpt.tmp-\(UUID().uuidString)", ".epoch=0-step=3.ckpt.tmp-\(UUID().uuidString)"]
+        let kept = [".last.ckpt.tmp-notauuid", "notes.tmp-\(UUID().uuidString)", ".hidden", "a.ckpt"]
+        for n in stale + kept { #expect(FileManager.default.createFile(atPath: dir + "/" + n, contents: Data("x".utf8))) }
+        let live = dir + "/.last.ckpt.tmp-\(UUID().uuidString)"
+        #expect(FileManager.default.createFile(atPath: live, contents: Data("x".utf8)))
+        let fd = open(live, O_RDONLY)
+        #expect(fd >= 0 && flock(fd, LOCK_EX) == 0)
+        defer { close(fd) }
+        manualSeed(0)
+        let ckpt = ModelCheckpoint(dirpath: dir, saveTopK: 0, saveLast: true)
+        try quietTrainer(1, [ckpt], checkpointing: true).fit(Scheduled { _ in nil }, dataModule: Data3())
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
+        #expect(files == Set(kept + ["last.ckpt", (live as NSString).lastPathComponent]))
+    }
 }
 }

@@ -357,6 +357,31 @@ private func writeAtomically(_ plan: SafetensorsPlan, to path: String) throws {
     }
 }
 
+/// Removes the temporary files that interrupted atomic writes left in `dir` (`.<name>.tmp-<UUID>`, as
+/// `writeFileAtomically` names them) and that no live writer holds locked. Best effort: what cannot be
+/// removed stays. Other files are never touched.
+func removeStaleTemporaryFiles(in dir: String) {
+    let folder = dir.isEmpty ? "." : dir
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+    for name in names where isAtomicWriteTemporaryName(name) {
+        let path = folder + "/" + name
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        if fd < 0 { continue }
+        defer { _ = close(fd) }
+        var st = stat(), now = stat()
+        // a writer holds its file locked until it renames it; the lock is released when a process dies
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0, fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG,
+              lstat(path, &now) == 0, now.st_ino == st.st_ino, now.st_dev == st.st_dev else { continue }
+        _ = unlink(path)
+    }
+}
+
+/// Whether `name` is `.<something>.tmp-<UUID>`.
+func isAtomicWriteTemporaryName(_ name: String) -> Bool {
+    guard name.hasPrefix("."), let r = name.range(of: ".tmp-", options: .backwards), r.lowerBound > name.index(after: name.startIndex) else { return false }
+    return UUID(uuidString: String(name[r.upperBound...])) != nil
+}
+
 /// Writes `data` to `path` atomically (temporary file in the same folder, fsync, rename).
 func writeFileAtomically(_ path: String, data: Data) throws {
     try writeFileAtomically(path) { writeAll in
@@ -370,16 +395,28 @@ func writeFileAtomically(_ path: String, data: Data) throws {
 func writeFileAtomically(_ path: String, _ body: ((UnsafeRawPointer, Int) throws -> Void) throws -> Void) throws {
     let url = URL(fileURLWithPath: path)
     let dir = url.deletingLastPathComponent().path
-    let tmp = (dir.hasSuffix("/") ? dir : dir + "/") + "." + url.lastPathComponent + ".tmp-" + UUID().uuidString
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-    if fd < 0 {
-        throw SerializationError.writeFailed(path: path, reason: "cannot create a temporary file in \(dir): \(errnoString())")
+    var tmp = "", fd: Int32 = -1
+    // The temporary file stays locked (flock) until it is renamed, so that `removeStaleTemporaryFiles`
+    // tells a live write from one a killed process left behind. A cleaner may take the file between its
+    // creation and the lock: then it is unlinked by the time the lock is ours, and a new name is tried.
+    for _ in 0..<8 {
+        tmp = (dir.hasSuffix("/") ? dir : dir + "/") + "." + url.lastPathComponent + ".tmp-" + UUID().uuidString
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        if fd < 0 {
+            throw SerializationError.writeFailed(path: path, reason: "cannot create a temporary file in \(dir): \(errnoString())")
+        }
+        var st = stat()
+        if flock(fd, LOCK_EX) == 0 && fstat(fd, &st) == 0 && st.st_nlink > 0 { break }
+        _ = close(fd); _ = unlink(tmp); fd = -1
     }
+    if fd < 0 { throw SerializationError.writeFailed(path: path, reason: "cannot lock a temporary file in \(dir)") }
     var closed = false
     var renamed = false
+    var lockHolder: Int32 = -1   // a duplicate of fd that keeps the lock between close(fd) and rename
     defer {
         if !closed { _ = close(fd) }
         if !renamed { _ = unlink(tmp) }
+        if lockHolder >= 0 { _ = close(lockHolder) }
     }
     func writeAll(_ p: UnsafeRawPointer, _ count: Int) throws {
         var done = 0
@@ -394,6 +431,7 @@ func writeFileAtomically(_ path: String, _ body: ((UnsafeRawPointer, Int) throws
     }
     try body(writeAll)
     if fsync(fd) != 0 { throw SerializationError.writeFailed(path: path, reason: "fsync: \(errnoString())") }
+    lockHolder = dup(fd)
     closed = true
     if close(fd) != 0 { throw SerializationError.writeFailed(path: path, reason: "close: \(errnoString())") }
     if rename(tmp, path) != 0 { throw SerializationError.writeFailed(path: path, reason: errnoString()) }

@@ -502,11 +502,13 @@ public final class Trainer {
 
     /// Writes `module`'s weights, the optimizer's state (under `optimizer_states.0.`), the LR scheduler's
     /// (under `lr_schedulers.0.`, Lightning's `lr_schedulers`), the epoch and the global step to `path`
-    /// (safetensors, atomically).
+    /// (safetensors, atomically). Temporary files that interrupted writes left in the folder (`.<name>.tmp-<UUID>`
+    /// that no live writer holds) are removed first.
     public func saveCheckpoint(_ path: String, _ module: Module) throws {
         var sd = module.stateDict()
         if let o = optimizer { for (k, v) in o.stateDict() { sd[checkpointOptimizerPrefix + k] = v } }
         if let s = lrScheduler { for (k, v) in s.stateDict() { sd[checkpointSchedulerPrefix + k] = v } }
+        removeStaleTemporaryFiles(in: (path as NSString).deletingLastPathComponent)
         try save(sd, to: path, metadata: ["epoch": String(currentEpoch), "global_step": String(globalStep), "format": Trainer.checkpointFormat])
     }
 
