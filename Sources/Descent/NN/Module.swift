@@ -302,13 +302,17 @@ public enum StateDictError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Named tensors in insertion order (PyTorch's `OrderedDict` state dict).
-public struct StateDict: Sequence {
+public struct StateDict: Sequence, ExpressibleByDictionaryLiteral {
     public private(set) var keys: [String] = []
     /// Set by `Optimizer.stateDict()`: prints in PyTorch's optimizer state-dict form.
     var optimizerPrint: (name: String, hasScheduler: Bool, explicitKeys: [Set<String>])?
     private var storage: [String: Tensor] = [:]
     public init() {}
     public init(_ pairs: [(String, Tensor)]) { for (k, v) in pairs { self[k] = v } }
+    /// `["w": w, "b": b]`, in the literal's order (so `save(["w": w], to: path)` works as `save_file` does).
+    public init(dictionaryLiteral elements: (String, Tensor)...) { for (k, v) in elements { self[k] = v } }
+    /// The entries of a dictionary, ordered by key.
+    public init(_ dictionary: [String: Tensor]) { for k in dictionary.keys.sorted() { self[k] = dictionary[k] } }
     public subscript(key: String) -> Tensor? {
         get { storage[key] }
         set {

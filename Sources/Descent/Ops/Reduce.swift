@@ -141,6 +141,22 @@ extension Tensor {
         return out
     }
     public func std(dim: Int, correction: Int = 1, keepDim: Bool = false) -> Tensor { std(dims: [dim], correction: correction, keepDim: keepDim) }
+    /// Variance, with Bessel's correction when `unbiased` (PyTorch's `var(unbiased=...)`: `correction` 1 or 0).
+    public func variance(dims: [Int]? = nil, unbiased: Bool, keepDim: Bool = false) -> Tensor {
+        variance(dims: dims, correction: unbiased ? 1 : 0, keepDim: keepDim)
+    }
+    /// Variance over `dim` (PyTorch's `var(dim, unbiased=..., keepdim=...)`).
+    public func variance(dim: Int, unbiased: Bool, keepDim: Bool = false) -> Tensor {
+        variance(dims: [dim], correction: unbiased ? 1 : 0, keepDim: keepDim)
+    }
+    /// Standard deviation, with Bessel's correction when `unbiased` (PyTorch's `std(unbiased=...)`).
+    public func std(dims: [Int]? = nil, unbiased: Bool, keepDim: Bool = false) -> Tensor {
+        std(dims: dims, correction: unbiased ? 1 : 0, keepDim: keepDim)
+    }
+    /// Standard deviation over `dim` (PyTorch's `std(dim, unbiased=..., keepdim=...)`).
+    public func std(dim: Int, unbiased: Bool, keepDim: Bool = false) -> Tensor {
+        std(dims: [dim], correction: unbiased ? 1 : 0, keepDim: keepDim)
+    }
 
     /// log(sum(exp(x))) over `dims`, computed stably.
     public func logsumexp(dims: [Int], keepDim: Bool = false) -> Tensor {

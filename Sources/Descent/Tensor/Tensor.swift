@@ -91,6 +91,10 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     public func numel() -> Int { count }
     /// Size of one dimension (negative dims count from the end).
     public func size(_ dim: Int) -> Int { shape[normalizeDim(dim, rank)] }
+    /// The shape (PyTorch's `size()`, a `torch.Size`; here the `[Int]` that `shape` is).
+    public func size() -> [Int] { shape }
+    /// Number of dimensions (PyTorch's `ndim`).
+    public var ndim: Int { shape.count }
     /// The device whose memory holds this tensor.
     public var device: Device { storage.device }
     /// Whether gradients are tracked for this tensor.

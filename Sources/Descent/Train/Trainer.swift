@@ -52,11 +52,13 @@ public final class Trainer {
     public private(set) var sanityChecking = false
 
     /// `maxEpochs` defaults to 1000 when neither it nor `maxSteps` is given, as in Lightning.
-    /// `logger` (or `loggers`) gets the metrics; without any, a `TensorBoardLogger` in `defaultRootDir` does
-    /// (pass `loggers: []` for none). A `ModelCheckpoint` saving the latest epoch is added when
+    /// `logger` says where the metrics go, as Lightning's `logger=`: left out or `true`, a `TensorBoardLogger`
+    /// in `defaultRootDir` (which writes `lightning_logs/`); `false` or `nil`, nowhere (nothing is written);
+    /// `[tb, csv]`, to each of them; a single logger (the other initializer), to it. `loggers:` (an array
+    /// value), when given, wins. A `ModelCheckpoint` saving the latest epoch is added when
     /// `enableCheckpointing` and no checkpoint callback is given.
     public init(maxEpochs: Int? = nil, maxSteps: Int = -1, minEpochs: Int = 0, callbacks: [Callback] = [],
-                logger: ExperimentLogger? = nil, loggers: [ExperimentLogger]? = nil,
+                logger: LoggerChoice = true, loggers: [ExperimentLogger]? = nil,
                 enableCheckpointing: Bool = true, enableProgressBar: Bool = true, enableModelSummary: Bool = true,
                 logEveryNSteps: Int = 50, numSanityValSteps: Int = 2, checkValEveryNEpoch: Int = 1,
                 limitTrainBatches: Int? = nil, limitValBatches: Int? = nil, limitTestBatches: Int? = nil,
@@ -78,11 +80,27 @@ public final class Trainer {
         let root = defaultRootDir ?? FileManager.default.currentDirectoryPath
         self.defaultRootDir = root
         if let l = loggers { self.loggers = l }
-        else if let l = logger { self.loggers = [l] }
+        else if let l = logger.loggers { self.loggers = l }
         else { self.loggers = [TensorBoardLogger(saveDir: root)] }
         var cbs = callbacks
         if enableCheckpointing && !cbs.contains(where: { $0 is ModelCheckpoint }) { cbs.append(ModelCheckpoint()) }
         self.callbacks = cbs
+    }
+
+    /// A trainer that logs to `logger` only (Lightning's `Trainer(logger=tb)`); see the other initializer.
+    public convenience init(maxEpochs: Int? = nil, maxSteps: Int = -1, minEpochs: Int = 0, callbacks: [Callback] = [],
+                logger: ExperimentLogger, loggers: [ExperimentLogger]? = nil,
+                enableCheckpointing: Bool = true, enableProgressBar: Bool = true, enableModelSummary: Bool = true,
+                logEveryNSteps: Int = 50, numSanityValSteps: Int = 2, checkValEveryNEpoch: Int = 1,
+                limitTrainBatches: Int? = nil, limitValBatches: Int? = nil, limitTestBatches: Int? = nil,
+                limitPredictBatches: Int? = nil, accumulateGradBatches: Int = 1, gradientClipVal: Double? = nil, gradientClipAlgorithm: String = "norm",
+                defaultRootDir: String? = nil) {
+        self.init(maxEpochs: maxEpochs, maxSteps: maxSteps, minEpochs: minEpochs, callbacks: callbacks, logger: LoggerChoice([logger]),
+                  loggers: loggers, enableCheckpointing: enableCheckpointing, enableProgressBar: enableProgressBar,
+                  enableModelSummary: enableModelSummary, logEveryNSteps: logEveryNSteps, numSanityValSteps: numSanityValSteps,
+                  checkValEveryNEpoch: checkValEveryNEpoch, limitTrainBatches: limitTrainBatches, limitValBatches: limitValBatches,
+                  limitTestBatches: limitTestBatches, limitPredictBatches: limitPredictBatches, accumulateGradBatches: accumulateGradBatches,
+                  gradientClipVal: gradientClipVal, gradientClipAlgorithm: gradientClipAlgorithm, defaultRootDir: defaultRootDir)
     }
 
     /// The first logger.
@@ -424,6 +442,22 @@ public final class Trainer {
         return out
     }
 
+    /// Runs one validation epoch on `dataLoaders` (Lightning's `trainer.validate(model, dataloaders=...)`) and
+    /// returns the logged epoch metrics; with `verbose`, prints them as Lightning's "Validate metric" table.
+    @discardableResult
+    public func validate<M: TrainingModule, T: Dataset>(_ model: M, dataLoaders: DataLoader<T>, verbose: Bool = true) throws -> [String: Double]
+    where T.Batch == M.Batch {
+        attach(model)
+        defer { detach(model) }
+        callbackMetrics = [:]; progressBarMetrics = [:]; loggedMetrics = [:]
+        validationStepCount = 0
+        let out = try validate(model, dataLoaders, limit: limitValBatches)
+        try sendToLoggers(out, step: globalStep)
+        for l in loggers { try l.save() }
+        if verbose { print(resultsTable(out, stage: "validate")) }
+        return out
+    }
+
     /// Runs the test loop on `dataModule`'s test data and returns the metrics logged during it
     /// (Lightning returns them as `[{name: value}]`; here, one dictionary). Prints them as a table.
     @discardableResult
@@ -437,7 +471,8 @@ public final class Trainer {
         return out
     }
 
-    /// Runs the test loop on `dataLoaders` and returns the metrics logged during it.
+    /// Runs the test loop on `dataLoaders` and returns the metrics logged during it. A module without
+    /// `testStep` stops the program with Lightning's message, "No `test_step()` method defined to run `Trainer.test`.".
     @discardableResult
     public func test<M: TrainingModule, T: Dataset>(_ model: M, dataLoaders: DataLoader<T>, verbose: Bool = true) throws -> [String: Double]
     where T.Batch == M.Batch {
@@ -654,4 +689,21 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             }
         }
     }
+}
+
+/// What `Trainer(logger:)` takes (Lightning's `logger=` argument): `true` for the default `TensorBoardLogger`,
+/// `false` or `nil` for no logging at all, or an array literal of loggers (`[tb, csv]`). A single logger is
+/// passed as it is (`logger: tb`). Unlike Lightning, where `logger=None` is the default's placeholder and so
+/// means the default logger, `logger: nil` here means none: that is what it reads as in Swift.
+public struct LoggerChoice: ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByNilLiteral {
+    /// The loggers chosen; nil for the default one.
+    let loggers: [ExperimentLogger]?
+    /// These loggers (an empty array: none).
+    public init(_ loggers: [ExperimentLogger]) { self.loggers = loggers }
+    /// `true`: the default logger; `false`: none.
+    public init(booleanLiteral value: Bool) { loggers = value ? nil : [] }
+    /// `[tb, csv]`.
+    public init(arrayLiteral elements: ExperimentLogger...) { loggers = elements }
+    /// `nil`: no logger.
+    public init(nilLiteral: ()) { loggers = [] }
 }

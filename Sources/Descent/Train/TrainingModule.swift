@@ -28,7 +28,8 @@ public protocol TrainingModule: Module {
     func trainingStep(_ batch: Batch, batchIndex: Int) -> Tensor
     /// One validation batch (run in eval mode without gradients); log metrics here. Default: nothing.
     func validationStep(_ batch: Batch, batchIndex: Int) -> Tensor?
-    /// One test batch (eval mode, no gradients). Default: nothing.
+    /// One test batch (eval mode, no gradients). Default: none, and `Trainer.test` stops the program with
+    /// Lightning's message, "No `test_step()` method defined to run `Trainer.test`.".
     func testStep(_ batch: Batch, batchIndex: Int) -> Tensor?
     /// One batch of `Trainer.predict` (Lightning's `predict_step`): the model's output for the batch.
     /// Default: `forward` of the inputs (of the whole batch when it is a tensor, of its first element
@@ -57,7 +58,10 @@ public protocol TrainingModule: Module {
 
 extension TrainingModule {
     public func validationStep(_ batch: Batch, batchIndex: Int) -> Tensor? { nil }
-    public func testStep(_ batch: Batch, batchIndex: Int) -> Tensor? { nil }
+    /// Not defined: `Trainer.test` stops here with Lightning's message (its `MisconfigurationException`).
+    public func testStep(_ batch: Batch, batchIndex: Int) -> Tensor? {
+        fail("No `test_step()` method defined to run `Trainer.test`.")
+    }
     public func predictStep(_ batch: Batch, batchIndex: Int) -> Tensor {
         if let x = batch as? Tensor { return forward(x) }
         if let (x, _) = batch as? (Tensor, Tensor) { return forward(x) }
