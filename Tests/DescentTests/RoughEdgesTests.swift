@@ -101,6 +101,46 @@ extension Core {
         #expect(StateDict(["z": b, "a": w]).keys == ["a", "z"])
     }
 
+    /// Lightning 2.6, `EarlyStopping(monitor="score", verbose=True)` with scores 0.5, 0.4, nan, 0.3, 0.2 logged in
+    /// `on_train_epoch_end` (the script's log lines, and `stopping_reason`, `stopping_reason_message`, `stopped_epoch`):
+    ///   Metric score improved. New best score: 0.500
+    ///   Metric score improved by 0.100 >= min_delta = 0.0. New best score: 0.400
+    ///   Monitored metric score = nan is not finite. Previous best value was 0.400. Signaling Trainer to stop.
+    ///   EarlyStoppingReason.NON_FINITE_METRIC, stopped_epoch 2, current_epoch 3
+    @Test func earlyStoppingStopsOnNaNAndSaysWhy() throws {
+        let stop = EarlyStopping(monitor: "score", verbose: true)
+        let t = Trainer(maxEpochs: 5, callbacks: [stop], logger: false, enableCheckpointing: false, enableProgressBar: false,
+                        enableModelSummary: false)
+        try t.fit(Scored([0.5, 0.4, .nan, 0.3, 0.2]), trainDataLoaders: eightRows())
+        #expect(stop.stoppingReason == .nonFiniteMetric && stop.stoppedEpoch == 2 && t.currentEpoch == 3)
+        #expect(stop.stoppingReasonMessage == "Monitored metric score = nan is not finite. Previous best value was 0.400. Signaling Trainer to stop.")
+        // patience: Lightning's "Monitored metric score did not improve in the last 3 records. Best score: 0.500. Signaling Trainer to stop."
+        let p = EarlyStopping(monitor: "score")
+        try Trainer(maxEpochs: 9, callbacks: [p], logger: false, enableCheckpointing: false, enableProgressBar: false,
+                    enableModelSummary: false).fit(Scored([0.5, 0.6, 0.7, 0.8, 0.1]), trainDataLoaders: eightRows())
+        #expect(p.stoppingReason == .patienceExhausted && p.stoppedEpoch == 3)
+        #expect(p.stoppingReasonMessage == "Monitored metric score did not improve in the last 3 records. Best score: 0.500. Signaling Trainer to stop.")
+    }
+
+    /// Lightning 2.6, `ModelCheckpoint(monitor="score", save_top_k=2)` with scores 0.5, nan, 0.4: the NaN is kept as
+    /// inf and then replaced: best_k_models {epoch=0-step=2.ckpt: 0.5, epoch=2-step=6.ckpt: 0.4000000059604645},
+    /// best epoch=2-step=6.ckpt. With save_top_k=1 and scores nan, 0.7: {epoch=1-step=4.ckpt: 0.699999988079071}.
+    @Test func modelCheckpointNeverKeepsNaNAsBest() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ck = ModelCheckpoint(dirpath: dir + "/a", monitor: "score", saveTopK: 2)
+        try Trainer(maxEpochs: 3, callbacks: [ck], logger: false, enableProgressBar: false, enableModelSummary: false)
+            .fit(Scored([0.5, .nan, 0.4]), trainDataLoaders: eightRows())
+        #expect(ck.bestKModels == [dir + "/a/epoch=0-step=2.ckpt": 0.5, dir + "/a/epoch=2-step=6.ckpt": Double(Float(0.4))])
+        #expect(ck.bestModelPath == dir + "/a/epoch=2-step=6.ckpt" && ck.bestModelScore == Double(Float(0.4)))
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir + "/a")) == ["epoch=0-step=2.ckpt", "epoch=2-step=6.ckpt"])
+        let one = ModelCheckpoint(dirpath: dir + "/b", monitor: "score", saveTopK: 1)
+        try Trainer(maxEpochs: 2, callbacks: [one], logger: false, enableProgressBar: false, enableModelSummary: false)
+            .fit(Scored([.nan, 0.7]), trainDataLoaders: eightRows())
+        #expect(one.bestKModels == [dir + "/b/epoch=1-step=4.ckpt": Double(Float(0.7))])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/b") == ["epoch=1-step=4.ckpt"])
+    }
+
     /// `trainer.validate(model, dataloaders=...)` returns the validation epoch's metrics.
     @Test func validateOnDataLoaders() throws {
         manualSeed(0)

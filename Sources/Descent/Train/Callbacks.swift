@@ -84,9 +84,11 @@ public final class ModelCheckpoint: Callback {
         let name = formatName(trainer)
         if saveTopK != 0 {
             if let m = monitor {
-                guard let score = trainer.callbackMetrics[m] else {
+                guard let raw = trainer.callbackMetrics[m] else {
                     fail("`ModelCheckpoint(monitor='\(m)')` could not find the monitored key in the returned metrics: \(trainer.callbackMetrics.keys.sorted()). HINT: Did you call `log('\(m)', value)` in the `LightningModule`?")
                 }
+                // Lightning keeps a NaN score as the worst possible one (inf in min mode, -inf in max mode)
+                let score = raw.isNaN ? (mode == .min ? Double.infinity : -Double.infinity) : raw
                 let path = dir + "/" + name + ".ckpt"
                 let worst = kept.max { better($0.value, than: $1.value) }
                 if saveTopK == -1 || kept.count < saveTopK || (worst.map { better(score, than: $0.value) } ?? true) {
@@ -152,14 +154,24 @@ public final class EarlyStopping: Callback {
     public let stoppingThreshold: Double?
     public let divergenceThreshold: Double?
     public let checkFinite: Bool
+    /// Whether to print (on stderr) each improvement and the reason for stopping, as Lightning's `verbose=True`.
+    public let verbose: Bool
+    /// Why training was stopped (Lightning's `EarlyStoppingReason`).
+    public enum Reason: Int, Sendable { case notStopped = 0, stoppingThreshold, divergenceThreshold, patienceExhausted, nonFiniteMetric }
+    /// Why this callback stopped training (`.notStopped` while it has not).
+    public private(set) var stoppingReason = Reason.notStopped
+    /// Lightning's message for it (`Monitored metric val_loss = nan is not finite. ...`), nil while not stopped.
+    public private(set) var stoppingReasonMessage: String?
     /// Validation runs since the last improvement.
     public private(set) var waitCount = 0
     public private(set) var bestScore: Double
     /// The epoch at which training was stopped (0 if it was not).
     public private(set) var stoppedEpoch = 0
 
-    public init(monitor: String, minDelta: Double = 0, patience: Int = 3, mode: MonitorMode = .min,
+    /// Lightning's defaults: `patience` 3, `mode` min, `checkFinite` true (a NaN or infinite value stops training), `verbose` false.
+    public init(monitor: String, minDelta: Double = 0, patience: Int = 3, verbose: Bool = false, mode: MonitorMode = .min,
                 checkFinite: Bool = true, stoppingThreshold: Double? = nil, divergenceThreshold: Double? = nil) {
+        self.verbose = verbose
         self.monitor = monitor; self.minDelta = Swift.abs(minDelta); self.patience = patience; self.mode = mode
         self.checkFinite = checkFinite; self.stoppingThreshold = stoppingThreshold; self.divergenceThreshold = divergenceThreshold
         bestScore = mode == .min ? .infinity : -.infinity
@@ -179,15 +191,31 @@ public final class EarlyStopping: Callback {
             fail("Early stopping conditioned on metric `\(monitor)` which is not available. Pass in or modify your `EarlyStopping` callback to use any of the following: `\(trainer.callbackMetrics.keys.sorted().joined(separator: "`, `"))`")
         }
         var stop = false
-        if checkFinite && !current.isFinite { stop = true }
-        else if let s = stoppingThreshold, mode == .min ? current < s : current > s { stop = true }
-        else if let d = divergenceThreshold, mode == .min ? current > d : current < d { stop = true }
-        else if mode == .min ? current + minDelta < bestScore : current - minDelta > bestScore {
+        var reason: String?
+        let order = mode == .min ? "<" : ">"
+        func f3(_ v: Double) -> String { pythonRepr(v).contains("n") ? pythonRepr(v) : String(format: "%.3f", v) }
+        if checkFinite && !current.isFinite {
+            stop = true; stoppingReason = .nonFiniteMetric
+            reason = "Monitored metric \(monitor) = \(pythonRepr(current)) is not finite. Previous best value was \(f3(bestScore)). Signaling Trainer to stop."
+        } else if let s = stoppingThreshold, mode == .min ? current < s : current > s {
+            stop = true; stoppingReason = .stoppingThreshold
+            reason = "Stopping threshold reached: \(monitor) = \(pythonRepr(current)) \(order) \(pythonRepr(s)). Signaling Trainer to stop."
+        } else if let d = divergenceThreshold, mode == .min ? current > d : current < d {
+            stop = true; stoppingReason = .divergenceThreshold
+            reason = "Divergence threshold reached: \(monitor) = \(pythonRepr(current)) \(order) \(pythonRepr(d)). Signaling Trainer to stop."
+        } else if mode == .min ? current + minDelta < bestScore : current - minDelta > bestScore {
+            reason = bestScore.isFinite
+                ? "Metric \(monitor) improved by \(f3(Swift.abs(bestScore - current))) >= min_delta = \(pythonRepr(minDelta)). New best score: \(f3(current))"
+                : "Metric \(monitor) improved. New best score: \(f3(current))"
             bestScore = current; waitCount = 0
         } else {
             waitCount += 1
-            if waitCount >= patience { stop = true }
+            if waitCount >= patience {
+                stop = true; stoppingReason = .patienceExhausted
+                reason = "Monitored metric \(monitor) did not improve in the last \(waitCount) records. Best score: \(f3(bestScore)). Signaling Trainer to stop."
+            }
         }
-        if stop { stoppedEpoch = trainer.currentEpoch; trainer.shouldStop = true }
+        if stop { stoppedEpoch = trainer.currentEpoch; trainer.shouldStop = true; stoppingReasonMessage = reason }
+        if verbose, let r = reason { FileHandle.standardError.write(Data((r + "\n").utf8)) }
     }
 }
