@@ -679,3 +679,39 @@ extension Core {
     }
 }
 }
+
+extension Core {
+/// Anomaly mode (PyTorch's `torch.autograd.detect_anomaly()`).
+@Suite struct AnomalyDetection {
+    @Test func aNaNGradientStopsAtItsOpWithPyTorchsMessage() async {
+        // x = torch.tensor([0.0, 1.0], requires_grad=True)
+        // with torch.autograd.detect_anomaly(): (x.log() * 0).sum().backward()
+        //   -> UserWarning: Error detected in LogBackward0. Traceback of forward call that caused the error: ...
+        //   -> RuntimeError: Function 'LogBackward0' returned nan values in its 0th output.
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            detectAnomaly {
+                let x = Tensor([0.0, 1.0], requiresGrad: true)
+                (x.log() * 0).sum().backward()
+            }
+        }
+        let err = stderr(r)
+        #expect(err.contains("Function 'LogBackward0' returned nan values in its 0th output."))
+        #expect(err.contains("Error detected in LogBackward0. Traceback of forward call that caused the error:"))
+    }
+
+    @Test func withoutAnomalyModeTheNaNIsKeptAndTheModeIsScoped() {
+        // outside anomaly mode PyTorch returns the nan: x.grad -> tensor([nan, 0.])
+        let x = Tensor([0.0, 1.0], requiresGrad: true)
+        (x.log() * 0).sum().backward()
+        let g = x.grad!.toDoubles()
+        #expect(g[0].isNaN && g[1] == 0)
+        #expect(!isAnomalyEnabled())
+        detectAnomaly { #expect(isAnomalyEnabled()) }
+        #expect(!isAnomalyEnabled())
+        // a clean backward in anomaly mode is unchanged
+        let y = Tensor([2.0, 3.0], requiresGrad: true)
+        detectAnomaly { (y * y).sum().backward() }
+        #expect(y.grad!.toDoubles() == [4, 6])
+    }
+}
+}

@@ -78,7 +78,7 @@ extension Core {
             y.backward()
         }
         // PyTorch: x = torch.tensor([1.0, 2.0], requires_grad=True); y = (x * x).sum(); y.backward(); m5 = err(lambda: y.backward())
-        #expect(stderr(result).contains("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward."))
+        #expect(stderr(result).contains("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retainGraph: true (PyTorch's retain_graph=True) if you need to backward through the graph a second time or if you need to access saved tensors after calling backward."))
     }
 
     @Test func inPlaceOnALeafThatRequiresGrad() async {

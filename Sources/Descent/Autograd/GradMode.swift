@@ -35,3 +35,24 @@ public final class NoGradGuard {
     public func restore() { if !restored { gradEnabled = saved; restored = true } }
     deinit { restore() }
 }
+
+/// Whether backward checks every gradient for NaN and records where each op was created (PyTorch's
+/// anomaly mode). Slow: for finding the op that produced a NaN, not for training.
+nonisolated(unsafe) var anomalyDetectionEnabled = false
+
+/// Turns anomaly detection on or off until changed again (PyTorch's `torch.autograd.set_detect_anomaly`).
+public func setDetectAnomaly(_ enabled: Bool) { anomalyDetectionEnabled = enabled }
+/// Whether anomaly detection is on (PyTorch's `torch.is_anomaly_enabled()`).
+public func isAnomalyEnabled() -> Bool { anomalyDetectionEnabled }
+
+/// Runs `body` with anomaly detection on (PyTorch's `with torch.autograd.detect_anomaly():`): ops
+/// remember where they were created, and a backward whose op returns a NaN gradient stops with
+/// PyTorch's message (`Function 'LogBackward0' returned nan values in its 0th output.`) and the
+/// call stack of that op's forward.
+@discardableResult
+public func detectAnomaly<R>(_ body: () throws -> R) rethrows -> R {
+    let saved = anomalyDetectionEnabled
+    anomalyDetectionEnabled = true
+    defer { anomalyDetectionEnabled = saved }
+    return try body()
+}

@@ -1,3 +1,4 @@
+import Foundation
 /// An edge from a node to the input it differentiates into.
 enum Edge {
     case none            // the input does not require grad
@@ -24,6 +25,8 @@ final class Node {
     /// Whether `pendingGrad` is a buffer the engine allocated itself (so slices may add into it in place).
     var pendingOwned = false
     var dependencies = 0
+    /// Where the forward op was called (the call stack), kept only in anomaly mode.
+    var forwardTrace: [String]?
 
     init(op: Op, saved: [Tensor], edges: [Edge]) {
         self.op = op
@@ -83,6 +86,7 @@ extension Tensor {
         for i in saved.indices where saved[i] === self { saved[i] = detach(); outputSaved.append(i) }
         node = Node(op: op, saved: saved, edges: inputs.map(edge))
         node!.outputSaved = outputSaved
+        if anomalyDetectionEnabled { node!.forwardTrace = Thread.callStackSymbols }
         requiresGradFlag = true
         return self
     }
@@ -174,7 +178,7 @@ public func grad(_ outputs: [Tensor], _ inputs: [Tensor], gradOutputs: [Tensor]?
     return results.enumerated().map { i, r in
         if let r { return r.shape == inputs[i].shape ? r : sumToShape(r, inputs[i].shape) }
         if !allowUnused {
-            fail("The differentiated Tensor at index \(i) appears to not have been used in the graph. Set allow_unused=True if this is the desired behavior.")
+            fail("The differentiated Tensor at index \(i) appears to not have been used in the graph. Set allowUnused: true (PyTorch's allow_unused=True) if this is the desired behavior.")
         }
         return Tensor.zerosLike(inputs[i])
     }
@@ -214,7 +218,7 @@ private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool, crea
         guard let g = n.pendingGrad else { continue }
         n.pendingGrad = nil
         if n.savedWereFreed && n.hadSaved {
-            fail("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.")
+            fail("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retainGraph: true (PyTorch's retain_graph=True) if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.")
         }
         capture?(ObjectIdentifier(n), g)
         if capture == nil, let r = n.retainedOutput?.tensor {
@@ -225,7 +229,7 @@ private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool, crea
             let producer = n.outputSaved.contains(i) ? n.name : t.node?.name
             // PyTorch names the producer without its "Backward0" suffix here ("output 0 of Tanh")
             let which = producer.map { ", which is output 0 of \(withoutBackwardSuffix($0))," } ?? ""
-            fail("one of the variables needed for gradient computation has been modified by an inplace operation: [\(t.dtype.legacyTypeName) \(shapeString(t.shape))]\(which) is at version \(t.storage.version); expected version \(n.savedVersions[i]) instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+            fail("one of the variables needed for gradient computation has been modified by an inplace operation: [\(t.dtype.legacyTypeName) \(shapeString(t.shape))]\(which) is at version \(t.storage.version); expected version \(n.savedVersions[i]) instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with detectAnomaly { ... } or setDetectAnomaly(true) (PyTorch's torch.autograd.set_detect_anomaly).")
         }
         if createGraph {
             // a saved output takes part in the new graph as the output itself (attached to this node)
@@ -247,6 +251,7 @@ private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool, crea
             continue
         }
         let grads = n.op.backward(g, saved: saved, edges: n.edges)
+        if anomalyDetectionEnabled { checkForNaN(grads, of: n) }
         if createGraph {
             // Every derivative is linear in g, so a result that lost g's graph came from a kernel without a
             // differentiable backward; the fused ops (convolution, batch norm, losses, ...) also depend on
@@ -289,4 +294,17 @@ func withoutBackwardSuffix(_ name: String) -> String {
     var t = Substring(name)
     while let c = t.last, c.isNumber { t = t.dropLast() }
     return t.hasSuffix("Backward") ? String(t.dropLast(8)) : name
+}
+
+/// Anomaly mode's check after one node's backward: PyTorch's error for the first NaN gradient, after
+/// its warning with the call stack of the forward op that produced the node.
+private func checkForNaN(_ grads: [Tensor?], of n: Node) {
+    for (i, g) in grads.enumerated() {
+        guard let g = g, g.dtype.isFloatingPoint, g.device != .meta else { continue }
+        if noGrad({ g.isnan().any().item() }) != 0 {
+            let trace = n.forwardTrace.map { "\n" + $0.joined(separator: "\n") } ?? " (unknown: the forward ran outside anomaly mode)"
+            FileHandle.standardError.write(Data("UserWarning: Error detected in \(n.name). Traceback of forward call that caused the error:\(trace)\n".utf8))
+            fail("Function '\(n.name)' returned nan values in its \(i)th output.")
+        }
+    }
 }

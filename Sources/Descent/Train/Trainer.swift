@@ -31,6 +31,8 @@ public final class Trainer {
     public let gradientClipVal: Double?
     public let gradientClipAlgorithm: String
     public let defaultRootDir: String
+    /// Whether training runs in anomaly mode (Lightning's `Trainer(detect_anomaly=True)`; see `detectAnomaly { }`).
+    public let detectAnomaly: Bool
 
     /// The epoch being run (0-based); after `fit`, the number of epochs run.
     public private(set) var currentEpoch = 0
@@ -63,7 +65,7 @@ public final class Trainer {
                 logEveryNSteps: Int = 50, numSanityValSteps: Int = 2, checkValEveryNEpoch: Int = 1,
                 limitTrainBatches: Int? = nil, limitValBatches: Int? = nil, limitTestBatches: Int? = nil,
                 limitPredictBatches: Int? = nil, accumulateGradBatches: Int = 1, gradientClipVal: Double? = nil, gradientClipAlgorithm: String = "norm",
-                defaultRootDir: String? = nil) {
+                defaultRootDir: String? = nil, detectAnomaly: Bool = false) {
         if accumulateGradBatches < 1 { fail("`Trainer(accumulate_grad_batches=\(accumulateGradBatches))` must be a positive integer") }
         if gradientClipAlgorithm != "norm" && gradientClipAlgorithm != "value" {
             fail("`gradient_clip_algorithm` \(gradientClipAlgorithm) is invalid. Allowed algorithms: ['value', 'norm']")
@@ -79,6 +81,7 @@ public final class Trainer {
         self.gradientClipVal = gradientClipVal; self.gradientClipAlgorithm = gradientClipAlgorithm
         let root = defaultRootDir ?? FileManager.default.currentDirectoryPath
         self.defaultRootDir = root
+        self.detectAnomaly = detectAnomaly
         if let l = loggers { self.loggers = l }
         else if let l = logger.loggers { self.loggers = l }
         else { self.loggers = [TensorBoardLogger(saveDir: root)] }
@@ -94,13 +97,14 @@ public final class Trainer {
                 logEveryNSteps: Int = 50, numSanityValSteps: Int = 2, checkValEveryNEpoch: Int = 1,
                 limitTrainBatches: Int? = nil, limitValBatches: Int? = nil, limitTestBatches: Int? = nil,
                 limitPredictBatches: Int? = nil, accumulateGradBatches: Int = 1, gradientClipVal: Double? = nil, gradientClipAlgorithm: String = "norm",
-                defaultRootDir: String? = nil) {
+                defaultRootDir: String? = nil, detectAnomaly: Bool = false) {
         self.init(maxEpochs: maxEpochs, maxSteps: maxSteps, minEpochs: minEpochs, callbacks: callbacks, logger: LoggerChoice([logger]),
                   loggers: loggers, enableCheckpointing: enableCheckpointing, enableProgressBar: enableProgressBar,
                   enableModelSummary: enableModelSummary, logEveryNSteps: logEveryNSteps, numSanityValSteps: numSanityValSteps,
                   checkValEveryNEpoch: checkValEveryNEpoch, limitTrainBatches: limitTrainBatches, limitValBatches: limitValBatches,
                   limitTestBatches: limitTestBatches, limitPredictBatches: limitPredictBatches, accumulateGradBatches: accumulateGradBatches,
-                  gradientClipVal: gradientClipVal, gradientClipAlgorithm: gradientClipAlgorithm, defaultRootDir: defaultRootDir)
+                  gradientClipVal: gradientClipVal, gradientClipAlgorithm: gradientClipAlgorithm, defaultRootDir: defaultRootDir,
+                  detectAnomaly: detectAnomaly)
     }
 
     /// The first logger.
@@ -266,6 +270,9 @@ public final class Trainer {
 
     private func run<M: TrainingModule, T: Dataset, V: Dataset>(_ model: M, train: DataLoader<T>, val: DataLoader<V>?, ckptPath: String?) throws
     where T.Batch == M.Batch, V.Batch == M.Batch {
+        let savedAnomalyMode = isAnomalyEnabled()
+        if detectAnomaly { setDetectAnomaly(true) }
+        defer { setDetectAnomaly(savedAnomalyMode) }
         attach(model)
         defer { detach(model) }
         let opt = model.configureOptimizers()
