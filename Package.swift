@@ -20,7 +20,7 @@ let package = Package(
                                                 .product(name: "SwiftProtobuf", package: "swift-protobuf")], resources: [.copy("Resources/digits.csv.gz")]),
         .executableTarget(name: "descent", dependencies: ["Descent", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "descent-bench", dependencies: ["Descent"]),
-        .testTarget(name: "DescentTests", dependencies: ["Descent"]),
+        .testTarget(name: "DescentTests", dependencies: ["Descent", "CZlib"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,118 @@
+import Foundation
+
+/// A picture of one or more panels (matplotlib's `Figure`), written to SVG by `savefig(_:)`.
+///
+/// Sizes follow matplotlib: `figsize` is in inches and the picture is `figsize × dpi` pixels; line
+/// widths, marker and font sizes are in points (1/72 inch), so a figure keeps its look at any dpi.
+///
+/// ```swift
+/// let fig = Figure(figsize: (16, 4), dpi: 100)     // 1600 × 400 pixels
+/// let ax = fig.addSubplot(1, 3, 1)
+/// ax.plot(lossHist, lineWidth: 4)
+/// try fig.savefig("curves.svg")
+/// ```
+public final class Figure {
+    /// Width and height in inches.
+    public let figsize: (width: Double, height: Double)
+    /// Pixels per inch.
+    public let dpi: Double
+    /// The panels, in the order they were added (colour bars included).
+    public private(set) var axes: [Axes] = []
+    var suptitleText: String?
+
+    /// A figure `figsize` inches large at `dpi` pixels per inch (matplotlib's defaults: 6.4 × 4.8 in, 100 dpi).
+    public init(figsize: (Double, Double) = (6.4, 4.8), dpi: Double = 100) {
+        if !(figsize.0 > 0 && figsize.1 > 0 && dpi > 0) || !figsize.0.isFinite || !figsize.1.isFinite {
+            fail("figure size must be positive finite not (\(figsize.0), \(figsize.1)) at dpi \(dpi)")
+        }
+        self.figsize = (figsize.0, figsize.1)
+        self.dpi = dpi
+    }
+
+    /// The picture's width in pixels (`figsize.width × dpi`).
+    public var pixelWidth: Int { Int((figsize.width * dpi).rounded()) }
+    /// The picture's height in pixels (`figsize.height × dpi`).
+    public var pixelHeight: Int { Int((figsize.height * dpi).rounded()) }
+
+    /// Adds the `index`-th panel (1-based, row by row) of an `nrows × ncols` grid (matplotlib's
+    /// `add_subplot(nrows, ncols, index)`), with matplotlib's default margins and spacing.
+    @discardableResult
+    public func addSubplot(_ nrows: Int, _ ncols: Int, _ index: Int) -> Axes {
+        if nrows < 1 || ncols < 1 { fail("Number of rows and columns must be positive, not (\(nrows), \(ncols))") }
+        if index < 1 || index > nrows * ncols { fail("num must be an integer with 1 <= num <= \(nrows * ncols), not \(index)") }
+        let (left, right, bottom, top, wspace, hspace) = (0.125, 0.9, 0.11, 0.88, 0.2, 0.2)
+        let cellW = (right - left) / (Double(ncols) + wspace * Double(ncols - 1))
+        let cellH = (top - bottom) / (Double(nrows) + hspace * Double(nrows - 1))
+        let r = (index - 1) / ncols, c = (index - 1) % ncols
+        let x = left + Double(c) * cellW * (1 + wspace)
+        let y = top - Double(r + 1) * cellH - Double(r) * cellH * hspace
+        let ax = Axes(figure: self, position: (x, y, cellW, cellH))
+        axes.append(ax)
+        return ax
+    }
+
+    /// Adds a panel at `rect` = (left, bottom, width, height) in figure coordinates (0…1), as
+    /// matplotlib's `add_axes`.
+    @discardableResult
+    public func addAxes(_ rect: (Double, Double, Double, Double)) -> Axes {
+        let ax = Axes(figure: self, position: rect)
+        axes.append(ax)
+        return ax
+    }
+
+    /// A title centred above all panels (matplotlib's `suptitle`).
+    public func suptitle(_ title: String) { suptitleText = title }
+
+    /// Adds a colour bar for `image` to the right of its panel `ax` (default: the panel that shows
+    /// it), taking 15% of the panel's width as matplotlib's `colorbar` does. Returns the colour bar's panel.
+    @discardableResult
+    public func colorbar(_ image: AxesImage, ax: Axes? = nil) -> Axes {
+        guard let parent = ax ?? axes.first(where: { $0.artists.contains { if case .image(let i) = $0 { return i === image }; return false } }) else {
+            fail("Unable to determine Axes to steal space for Colorbar.")
+        }
+        guard image.cmap != nil else { fail("a colour bar needs a scalar image drawn with a colour map") }
+        let (fraction, pad, aspect) = (0.15, 0.05, 20.0)
+        let pb = parent.position
+        parent.position = (pb.x, pb.y, pb.w * (1 - fraction - pad), pb.h)
+        parent.anchor = (1, 0.5)
+        let slotX = pb.x + pb.w * (1 - fraction)
+        let slotW = pb.w * fraction
+        // the bar is 20 times as tall as wide (in pixels), at the left of its slot
+        let hPx = pb.h * Double(pixelHeight)
+        let wFrac = Swift.min(slotW, hPx / aspect / Double(pixelWidth))
+        let cax = Axes(figure: self, position: (slotX, pb.y, wFrac, pb.h))
+        cax.colorbarOf = image
+        cax.xLimits = (0, 1)
+        cax.yLimits = (image.vmin, image.vmax == image.vmin ? image.vmin + 1 : image.vmax)
+        axes.append(cax)
+        return cax
+    }
+
+    /// Writes the figure to `path` atomically (a temporary file in the same folder, then a rename).
+    /// The format comes from the extension: `.svg` writes clean SVG (text as text, a viewBox, an
+    /// embedded PNG only where an image is drawn). PNG output is not supported yet and throws
+    /// `PlotError.unsupportedFormat`, as does any other extension.
+    public func savefig(_ path: String) throws {
+        let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
+        guard ext == "svg" else { throw PlotError.unsupportedFormat(path: path, format: ext.isEmpty ? "(none)" : ext) }
+        do {
+            try writeFileAtomically(path, data: Data(renderSVG().utf8))
+        } catch let SerializationError.writeFailed(_, reason) {
+            throw PlotError.writeFailed(path: path, reason: reason)
+        }
+    }
+
+    /// The SVG text that `savefig` writes for an `.svg` path.
+    public func renderSVG() -> String {
+        var r = SVGRenderer(width: Double(pixelWidth), height: Double(pixelHeight), ptToPx: dpi / 72)
+        return r.render(self)
+    }
+}
+
+/// A figure with an `nrows × ncols` grid of panels (matplotlib's `plt.subplots`); the panels come
+/// row by row: `let (fig, axs) = subplots(1, 3, figsize: (16, 4))`.
+public func subplots(_ nrows: Int = 1, _ ncols: Int = 1, figsize: (Double, Double) = (6.4, 4.8), dpi: Double = 100) -> (Figure, [Axes]) {
+    let fig = Figure(figsize: figsize, dpi: dpi)
+    let axs = (1...(Swift.max(nrows, 1) * Swift.max(ncols, 1))).map { fig.addSubplot(nrows, ncols, $0) }
+    return (fig, axs)
+}
