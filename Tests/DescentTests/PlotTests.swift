@@ -352,6 +352,14 @@ func svgTexts(_ svg: String) -> [String] {
         #expect(t.suffix(3) == ["0", "1", "2"], "legend of the classes")
     }
 
+    @Test func withoutAnAxesTheCurrentFigureHoldsThePlot() {
+        // mlxtend's plot_decision_regions(X, y, clf) draws into plt.gca(): here the current figure, kept alive
+        let x: [[Double]] = [[-1, 0], [1, 0]]
+        let ax = plotDecisionRegions(x: x, y: [0, 1], gridSize: (4, 4)) { t in (t[0..., 0] .> 0.0).to(dtype: .float32) }
+        #expect(ax.figure != nil && ax.figure === Figure.current)
+        #expect(Figure.gcf() === ax.figure)
+    }
+
     @Test(.enabled(if: rsvgConvert != nil, "rsvg-convert is not installed (apt-get install librsvg2-bin)"))
     func decisionRegionsWithAClosureAndOneOutput() throws {
         // a single output thresholded at 0.5: class 1 where x0 > 0

@@ -51,7 +51,7 @@ private func plotDecisionRegions(x: some PlotMatrix, y: some PlotData, ax: Axes?
     }
     let n = shape[0]
     if labels.count != n { fail("x has \(n) rows but y has \(labels.count) labels") }
-    let ax = ax ?? Figure().addSubplot(1, 1, 1)
+    let ax = ax ?? Figure.gcf().addSubplot(1, 1, 1)   // (the current figure keeps it alive)
     let fig = ax.figure
     let x0s = stride(from: 0, to: xv.count, by: 2).map { xv[$0] }, x1s = stride(from: 1, to: xv.count, by: 2).map { xv[$0] }
     let pad = 1 / zoomFactor

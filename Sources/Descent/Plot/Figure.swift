@@ -21,6 +21,17 @@ public final class Figure {
     var suptitleText: String?
 
     /// A figure `figsize` inches large at `dpi` pixels per inch (matplotlib's defaults: 6.4 × 4.8 in, 100 dpi).
+    /// The figure that plotting calls without an `ax:` draw into (matplotlib's `plt.gcf()`): made on first
+    /// use, and kept alive here, since an `Axes` refers to its figure weakly.
+    nonisolated(unsafe) public static var current: Figure?
+    /// The current figure, made if there is none (matplotlib's `plt.gcf()`).
+    public static func gcf() -> Figure {
+        if let f = current { return f }
+        let f = Figure()
+        current = f
+        return f
+    }
+
     public init(figsize: (Double, Double) = (6.4, 4.8), dpi: Double = 100) {
         if !(figsize.0 > 0 && figsize.1 > 0 && dpi > 0) || !figsize.0.isFinite || !figsize.1.isFinite {
             fail("figure size must be positive finite not (\(figsize.0), \(figsize.1)) at dpi \(dpi)")
