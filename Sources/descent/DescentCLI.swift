@@ -7,7 +7,7 @@ struct DescentCLI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "descent",
         abstract: "Descent's example programs: a tour (default) and the MNIST lecture programs.",
-        subcommands: [Demo.self, MnistMLP.self, MnistBinary.self],
+        subcommands: [Demo.self, MnistMLP.self, MnistBinary.self, CUDAInfo.self],
         defaultSubcommand: Demo.self)
 }
 
@@ -88,5 +88,22 @@ struct MnistBinary: ParsableCommand {
         start = Date()
         for _ in 0..<100 { for (xb, yb) in dl { let l = lossFn(mini(xb), yb); l.backward(); opt.step(); opt.zeroGrad() } }
         print("batches of 2048, 100 epochs (\(100 * dl.count) updates): accuracy \(String(format: "%.4f", acc(mini))), \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
+    }
+}
+
+struct CUDAInfo: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cuda-info",
+        abstract: "What this machine offers the CUDA backend: the driver and its devices, and the kernels compiled with NVRTC (the GPU suite's first check).")
+    @Option(help: "GPU architectures to compile the kernels for, comma-separated.") var arch = "sm_80,sm_90"
+    @Flag(help: "Exit with an error when no CUDA device is found (on the GPU machine).") var requireGPU = false
+    func run() throws {
+        print("CUDA devices: \(CUDA.deviceCount())")
+        print("CUDA usable: \(CUDA.isAvailable())" + (CUDA.unavailableReason.map { " (\($0))" } ?? ""))
+        if CUDAKernelCheck.isAvailable {
+            for line in try CUDAKernelCheck.compileAll(architectures: arch.split(separator: ",").map(String.init)) { print("NVRTC: " + line) }
+        } else {
+            print("NVRTC: not found (set DESCENT_NVRTC to libnvrtc.so.12)")
+        }
+        if requireGPU && CUDA.deviceCount() == 0 { throw ExitCode(2) }
     }
 }

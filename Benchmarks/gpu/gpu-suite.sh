@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The GPU suite in one command, for a machine with an NVIDIA GPU and no Swift (the device machine):
+# it runs a statically linked `descent` built beforehand on a Swift machine with
+#   swift build -c release --static-swift-stdlib --product descent --scratch-path .build-static
+# (then carry .build-static/release/descent there). NVRTC comes from PyTorch's own wheels when
+# DESCENT_NVRTC is not set. Today it checks the driver, the devices and the kernels' compilation for
+# this GPU's architecture; the numeric checks against the CPU join it as the CUDA backend grows.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=${DESCENT_BIN:-.build-static/release/descent}
+[ -x "$bin" ] || { echo "no $bin: build it first (see the top of this script)"; exit 2; }
+if [ -z "${DESCENT_NVRTC:-}" ]; then
+  for py in python3 python; do
+    p=$($py -c 'import nvidia.cuda_nvrtc as m, os; print(os.path.join(list(m.__path__)[0], "lib", "libnvrtc.so.12"))' 2>/dev/null || true)
+    if [ -n "$p" ] && [ -f "$p" ]; then export DESCENT_NVRTC="$p"; break; fi
+  done
+fi
+command -v nvidia-smi > /dev/null && nvidia-smi -L || true
+arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d '.' || true)
+"$bin" cuda-info --require-gpu --arch "sm_80,sm_90${arch:+,sm_$arch}"
