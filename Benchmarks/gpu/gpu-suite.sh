@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The GPU suite in one command, for a machine with an NVIDIA GPU and no Swift (the device machine):
-# it runs a statically linked `descent` built beforehand on a Swift machine with
+# it runs a statically linked `descent` built beforehand on a Swift machine (libcurl4-openssl-dev
+# installed, for Foundation's networking) and shrunk to fit the device tool's 64 MiB carry limit:
 #   swift build -c release --static-swift-stdlib --product descent --scratch-path .build-static
-# (then carry .build-static/release/descent there). NVRTC comes from PyTorch's own wheels when
+#   strip -o .build-static/descent .build-static/release/descent && gzip -9 -f .build-static/descent
+# then carry .build-static/descent.gz there (~20 MB); this script unpacks it. NVRTC comes from PyTorch's own wheels when
 # DESCENT_NVRTC is not set. Today it checks the driver, the devices and the kernels' compilation for
 # this GPU's architecture; the numeric checks against the CPU join it as the CUDA backend grows.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bin=${DESCENT_BIN:-.build-static/release/descent}
+bin=${DESCENT_BIN:-.build-static/descent}
+if [ ! -x "$bin" ] && [ -f "$bin.gz" ]; then gunzip -c "$bin.gz" > "$bin" && chmod +x "$bin"; fi
 [ -x "$bin" ] || { echo "no $bin: build it first (see the top of this script)"; exit 2; }
 if [ -z "${DESCENT_NVRTC:-}" ]; then
   for py in python3 python; do
