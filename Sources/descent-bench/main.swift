@@ -107,6 +107,25 @@ if enabled("elementwise") {
     let te = bench(5, reps: 3) { _ = a.exp() }
     report("exp_10M", te)
 }
+if enabled("plot") {
+    // issue #14's speed check: a 100,000-point line, and a 500x500 decision grid (250,000 model calls in
+    // batches, the picture embedded as PNG), each rendered to SVG text
+    let ys: [Double] = (0..<100_000).map { Foundation.sin(Double($0) * 0.001) }
+    report("plot_line_100k_points_svg", bench(1, reps: 3) {
+        let fig = Figure(figsize: (8, 4), dpi: 100)
+        fig.addSubplot(1, 1, 1).plot(ys)
+        _ = fig.renderSVG()
+    })
+    manualSeed(0)
+    let net = Sequential { Linear(2, 16); ReLU(); Linear(16, 3) }
+    let pts = Tensor.randn(200, 2)
+    let labels = Tensor.randint(0, 3, [200])
+    report("plot_decision_regions_500x500_svg", bench(1, reps: 3) {
+        let fig = Figure(figsize: (5, 5), dpi: 100)
+        plotDecisionRegions(x: pts, y: labels, model: net, ax: fig.addSubplot(1, 1, 1), gridSize: (500, 500))
+        _ = fig.renderSVG()
+    })
+}
 if enabled("loader") {
     let x = Tensor.rand(60000, 784), y = Tensor.randint(0, 10, [60000])
     let dl = DataLoader(TensorDataset(x, y), batchSize: 64, shuffle: true)
