@@ -276,24 +276,16 @@ enum Kernels {
     }
     /// Fills a contiguous tensor with the raw bytes `bytes[start..<start + t.nbytes]` (its dtype's layout).
     static func copyBytesFromHost(_ bytes: [UInt8], start: Int, into t: Tensor) {
-        switch t.device.backend {
-        case .cpu: CPUBackend.copyBytesFromHost(bytes, start: start, into: t)
-        case .meta: break
-        }
-    }
-    /// The raw bytes of a contiguous tensor.
-    static func bytes(of t: Tensor) -> [UInt8] {
-        switch t.device.backend {
-        case .cpu: return CPUBackend.bytes(of: t)
-        case .meta: MetaBackend.readValues()
+        fillFromHost(t) { dst in
+            precondition(start >= 0 && start + dst.count <= bytes.count)
+            bytes.withUnsafeBytes { dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<(start + dst.count)])) }
         }
     }
     /// The elements of a contiguous tensor whose dtype has `T`'s layout, as a Swift array.
     static func elements<T>(_ t: Tensor, as _: T.Type) -> [T] {
-        switch t.device.backend {
-        case .cpu: return CPUBackend.elements(t, as: T.self)
-        case .meta: MetaBackend.readValues()
-        }
+        precondition(MemoryLayout<T>.stride == t.dtype.itemSize)
+        if t.device == .meta { MetaBackend.readValues() }
+        return withHostBytes(t) { Array(UnsafeBufferPointer(start: $0.baseAddress?.assumingMemoryBound(to: T.self), count: t.count)) }
     }
 
     // MARK: convolution, pooling, batch norm (contiguous operands; geometry in `Window2D`)

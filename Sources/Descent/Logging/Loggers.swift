@@ -55,9 +55,7 @@ func makeDirectory(_ path: String) throws {
 /// Python's `str()` of a logged number: integers as integers (epoch, step), floats in their shortest form.
 func pythonNumber(_ v: Double, integral: Bool) -> String {
     if integral, v.rounded() == v, Swift.abs(v) < 1e15 { return String(Int64(v)) }
-    if v.isNaN { return "nan" }
-    if v.isInfinite { return v < 0 ? "-inf" : "inf" }
-    return "\(v)"
+    return pythonRepr(v)
 }
 
 /// Writes metrics as TensorBoard scalars (Lightning's `TensorBoardLogger`): an event file

@@ -36,11 +36,7 @@ public final class Adagrad: Optimizer {
     public override func update(_ p: Parameter, grad: Tensor, group: ParamGroup, state: ParamState) {
         requireFloat(p, grad, "Adagrad")
         let s = group[Settings.self]
-        let sum = state["sum"] ?? {
-            let t = Tensor.full(p.shape, s.initialAccumulatorValue, dtype: p.dtype, device: p.device)
-            state["sum"] = t
-            return t
-        }()
+        let sum = state.full("sum", like: p, fill: s.initialAccumulatorValue)
         let clr = group.lr / (1 + Double(state.step - 1) * s.lrDecay)
         Kernels.optimizerStep(.adagrad(sum: sum, clr: clr, eps: s.eps, weightDecay: s.weightDecay, maximize: s.maximize), param: p, grad: grad)
     }

@@ -85,20 +85,14 @@ private func fieldInfo<S: OptimizerSettings>(_ settings: S.Type) -> (lr: Double,
     return (S.defaultLR, ints.contains("lr"), S.fieldInfo.map { FieldInfo(name: $0.name, kind: $0.kind, defaultValue: $0.default, pythonInt: ints.contains($0.name)) })
 }
 
-/// A Double as Python prints a float (shortest round-trip digits; Swift's and Python's agree).
-private func pythonFloat(_ v: Double) -> String {
-    if v.isNaN { return "nan" }
-    if v.isInfinite { return v < 0 ? "-inf" : "inf" }
-    return "\(v)"
-}
 
 /// A setting as PyTorch would show it: True/False for flags, an int for ints and for a default that
 /// PyTorch writes as an int (PyTorch keeps the int `0` of a default), else a Python float.
 private func repr(_ v: Double, _ f: FieldInfo) -> String {
     switch f.kind {
     case .flag: return v != 0 ? "True" : "False"
-    case .integer: return v == v.rounded() && Swift.abs(v) < 1e15 ? "\(Int(v))" : pythonFloat(v)
-    case .real: return f.pythonInt && v == f.defaultValue ? "\(Int(v))" : pythonFloat(v)
+    case .integer: return v == v.rounded() && Swift.abs(v) < 1e15 ? "\(Int(v))" : pythonRepr(v)
+    case .real: return f.pythonInt && v == f.defaultValue ? "\(Int(v))" : pythonRepr(v)
     }
 }
 
@@ -108,7 +102,7 @@ private func groupEntries(_ layout: PyTorchLayout?, lr: Double, initialLR: Doubl
     var lines: [(String, String)] = []
     if let layout {
         let info = fieldInfo(layout.settings)
-        lines.append(("lr", info.lrIsInt && lr == info.lr ? "\(Int(lr))" : pythonFloat(lr)))
+        lines.append(("lr", info.lrIsInt && lr == info.lr ? "\(Int(lr))" : pythonRepr(lr)))
         var done: Set<String> = []
         for f in info.fields where !done.contains(baseName(f.name)) {
             let base = baseName(f.name)
@@ -119,9 +113,9 @@ private func groupEntries(_ layout: PyTorchLayout?, lr: Double, initialLR: Doubl
         }
         lines += layout.constants
     }
-    if let i = initialLR, i == i { lines.append(("initial_lr", pythonFloat(i))) }
+    if let i = initialLR, i == i { lines.append(("initial_lr", pythonRepr(i))) }
     // OneCycleLR's own entries, in the order it adds them
-    for k in ["max_lr", "min_lr", "max_momentum", "base_momentum"] { if let v = option(k) { lines.append((k, pythonFloat(v))) } }
+    for k in ["max_lr", "min_lr", "max_momentum", "base_momentum"] { if let v = option(k) { lines.append((k, pythonRepr(v))) } }
     return lines
 }
 

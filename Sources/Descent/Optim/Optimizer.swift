@@ -166,9 +166,11 @@ public final class ParamState {
         set { tensors[name] = newValue }
     }
     /// The state tensor `name`, created as zeros shaped like `p` on first use (PyTorch's `torch.zeros_like(p)`).
-    public func zeros(_ name: String, like p: Tensor) -> Tensor {
+    public func zeros(_ name: String, like p: Tensor) -> Tensor { full(name, like: p, fill: 0) }
+    /// The state tensor `name`, created filled with `value` and shaped like `p` on first use (`torch.full_like(p, value)`).
+    public func full(_ name: String, like p: Tensor, fill value: Double) -> Tensor {
         if let b = tensors[name] { return b }
-        let b = Tensor.zeros(p.shape, dtype: p.dtype, device: p.device)
+        let b = Tensor.full(p.shape, value, dtype: p.dtype, device: p.device)
         tensors[name] = b
         return b
     }
@@ -330,9 +332,7 @@ extension Optimizer {
             }
             return b
         }
-        let b = Tensor.full(p.shape, value, dtype: p.dtype, device: p.device)
-        st.tensors[name] = b
-        return b
+        return st.full(name, like: p, fill: value)
     }
 
     /// A 0-dim float32 state scalar (PyTorch keeps ASGD's `eta`/`mu` and NAdam's `mu_product` as such).

@@ -93,7 +93,8 @@ private func plotDecisionRegions(x: some PlotMatrix, y: some PlotData, ax: Axes?
     }
 
     // classes: the sorted distinct labels; a predicted class takes its label's colour
-    let classValues = Array(Set(labels.map { Int($0.rounded()) })).sorted()
+    let labelInts = labels.map { Int($0.rounded()) }
+    let classValues = Array(Set(labelInts)).sorted()
     func colorIndex(_ c: Int) -> Int { classValues.firstIndex(of: c) ?? (c >= 0 ? c : 0) }
     var rgba = [UInt8](repeating: 0, count: cols * rows * 4)
     for p in 0..<(cols * rows) {
@@ -132,7 +133,7 @@ private func plotDecisionRegions(x: some PlotMatrix, y: some PlotData, ax: Axes?
 
     // the points, one colour and marker per class
     for (i, cv) in classValues.enumerated() {
-        let idx = labels.indices.filter { Int(labels[$0].rounded()) == cv }
+        let idx = labelInts.indices.filter { labelInts[$0] == cv }
         ax.scatter(idx.map { x0s[$0] }, idx.map { x1s[$0] }, color: decisionColors[i % decisionColors.count],
                    marker: decisionMarkers[i % decisionMarkers.count], alpha: 0.8, edgeColor: "#000000", label: "\(cv)")
     }

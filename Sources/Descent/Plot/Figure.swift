@@ -57,9 +57,7 @@ public final class Figure {
         let r = (index - 1) / ncols, c = (index - 1) % ncols
         let x = left + Double(c) * cellW * (1 + wspace)
         let y = top - Double(r + 1) * cellH - Double(r) * cellH * hspace
-        let ax = Axes(figure: self, position: (x, y, cellW, cellH))
-        axes.append(ax)
-        return ax
+        return addAxes((x, y, cellW, cellH))
     }
 
     /// Adds a panel at `rect` = (left, bottom, width, height) in figure coordinates (0…1), as

@@ -75,7 +75,7 @@ extension Tensor {
         if T.self == Int.self || T.self == Bool.self {
             for (i, v) in values.enumerated() { setElement(flatIndex: i, v.descentDouble) }
         } else {
-            Kernels.copyBytesFromHost(values.withUnsafeBytes { Array($0) }, start: 0, into: self)
+            Kernels.fillFromHost(self) { dst in values.withUnsafeBytes { dst.copyMemory(from: $0) } }
         }
     }
 

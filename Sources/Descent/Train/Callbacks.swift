@@ -193,7 +193,7 @@ public final class EarlyStopping: Callback {
         var stop = false
         var reason: String?
         let order = mode == .min ? "<" : ">"
-        func f3(_ v: Double) -> String { pythonRepr(v).contains("n") ? pythonRepr(v) : String(format: "%.3f", v) }
+        func f3(_ v: Double) -> String { v.isFinite ? String(format: "%.3f", v) : pythonRepr(v) }
         if checkFinite && !current.isFinite {
             stop = true; stoppingReason = .nonFiniteMetric
             reason = "Monitored metric \(monitor) = \(pythonRepr(current)) is not finite. Previous best value was \(f3(bestScore)). Signaling Trainer to stop."

@@ -242,6 +242,9 @@ public final class Trainer {
         return 1
     }
 
+    /// Clears the metrics of the last fit, validate or test run.
+    private func resetMetrics() { callbackMetrics = [:]; progressBarMetrics = [:]; loggedMetrics = [:] }
+
     // MARK: - fit
 
     /// Trains `model` on `dataModule`'s data (validating each epoch when it has validation data).
@@ -286,7 +289,7 @@ public final class Trainer {
             globalStep = step
         }
         hasValidation = val != nil
-        callbackMetrics = [:]; progressBarMetrics = [:]; loggedMetrics = [:]
+        resetMetrics()
         if enableModelSummary { FileHandle.standardError.write(Data((modelSummary(model) + "\n").utf8)) }
         for c in callbacks { try c.onFitStart(self, model) }
         model.onFitStart()
@@ -441,7 +444,7 @@ public final class Trainer {
         if D.ValSet.self is any EmptyDataset.Type { fail("No `val_dataloader()` method defined to run `Trainer.validate`.") }
         attach(model)
         defer { detach(model) }
-        callbackMetrics = [:]; progressBarMetrics = [:]; loggedMetrics = [:]
+        resetMetrics()
         validationStepCount = 0
         let out = try validate(model, dataModule.valDataLoader(), limit: limitValBatches)
         try sendToLoggers(out, step: globalStep)
@@ -456,7 +459,7 @@ public final class Trainer {
     where T.Batch == M.Batch {
         attach(model)
         defer { detach(model) }
-        callbackMetrics = [:]; progressBarMetrics = [:]; loggedMetrics = [:]
+        resetMetrics()
         validationStepCount = 0
         let out = try validate(model, dataLoaders, limit: limitValBatches)
         try sendToLoggers(out, step: globalStep)
@@ -485,7 +488,7 @@ public final class Trainer {
     where T.Batch == M.Batch {
         attach(model)
         defer { detach(model) }
-        callbackMetrics = [:]; progressBarMetrics = [:]; loggedMetrics = [:]
+        resetMetrics()
         testStepCount = 0
         let out = try evaluationLoop(model, dataLoaders, limit: limitTestBatches, stepPhase: .testStep, endPhase: .testEpochEnd,
                                      start: { model.onTestEpochStart() },

@@ -141,16 +141,4 @@ extension CPUBackend {
             if let base = b.baseAddress { dk_cast(DType.float64.code, base, t.dtype.code, t.rawPointer, Int64(values.count)) }
         }
     }
-    static func copyBytesFromHost(_ bytes: [UInt8], start: Int, into t: Tensor) {
-        let n = t.count * t.dtype.itemSize
-        precondition(start >= 0 && start + n <= bytes.count)
-        bytes.withUnsafeBytes { b in if n > 0 { t.rawPointer.copyMemory(from: b.baseAddress! + start, byteCount: n) } }
-    }
-    static func bytes(of t: Tensor) -> [UInt8] {
-        Array(UnsafeRawBufferPointer(start: t.rawPointer, count: t.count * t.dtype.itemSize))
-    }
-    static func elements<T>(_ t: Tensor, as _: T.Type) -> [T] {
-        precondition(MemoryLayout<T>.stride == t.dtype.itemSize)
-        return Array(UnsafeBufferPointer(start: t.rawPointer.assumingMemoryBound(to: T.self), count: t.count))
-    }
 }

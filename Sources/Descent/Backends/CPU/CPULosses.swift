@@ -31,11 +31,11 @@ extension CPUBackend {
         if bad >= 0 { fail("Target \(target.pointer(Int64.self)[Int(bad)]) is out of bounds.") }
     }
     static func nllReduce(_ rowLoss: Tensor, rowWeight: Tensor, _ target: Tensor, ignoreIndex: Int, weighted: Bool, mean: Bool) -> Tensor {
-        let rowW = elements(rowWeight, as: Double.self), targets = elements(target, as: Int64.self).map { Int($0) }
+        let rowW = Kernels.elements(rowWeight, as: Double.self), targets = Kernels.elements(target, as: Int64.self).map { Int($0) }
         let float = rowLoss.dtype == .float32
         let (total, weightTotal) = float
-            ? nllCascade(elements(rowLoss, as: Float.self), rowW, targets, ignoreIndex: ignoreIndex, weighted: weighted)
-            : nllCascade(elements(rowLoss, as: Double.self), rowW, targets, ignoreIndex: ignoreIndex, weighted: weighted)
+            ? nllCascade(Kernels.elements(rowLoss, as: Float.self), rowW, targets, ignoreIndex: ignoreIndex, weighted: weighted)
+            : nllCascade(Kernels.elements(rowLoss, as: Double.self), rowW, targets, ignoreIndex: ignoreIndex, weighted: weighted)
         return Tensor.scalar(mean ? (float ? Double(Float(total) / Float(weightTotal)) : total / weightTotal) : total, dtype: rowLoss.dtype)
     }
     static func nllBackward(fromLogits: Bool, logProbs: Tensor, _ target: Tensor, rowWeight: Tensor, upstream up: Tensor,

@@ -42,7 +42,6 @@ final class CUDADriver: @unchecked Sendable {
     let path: String
     let driverVersion: Int32
     let deviceCount: Int
-    private let handle: UnsafeMutableRawPointer
 
     /// The library name, or the path in `DESCENT_CUDA_DRIVER` (to test a machine without a GPU, or a driver elsewhere).
     static var libraryPath: String { ProcessInfo.processInfo.environment["DESCENT_CUDA_DRIVER"] ?? "libcuda.so.1" }
@@ -52,13 +51,15 @@ final class CUDADriver: @unchecked Sendable {
 
     private init(path: String) throws {
         self.path = path
-        guard let h = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            throw CUDAUnavailable.noDriverLibrary(path: path, dlerror: dlerror().map { String(cString: $0) } ?? "unknown error")
+        let lib: DynamicLibrary
+        switch DynamicLibrary.open(path) {
+        case .success(let l): lib = l
+        case .failure(let e):
+            if case let .notFound(_, err) = e { throw CUDAUnavailable.noDriverLibrary(path: path, dlerror: err) }
+            throw CUDAUnavailable.noDriverLibrary(path: path, dlerror: "\(e)")
         }
-        handle = h
-        func symbol<T>(_ name: String, as _: T.Type) throws -> T {
-            guard let p = dlsym(h, name) else { throw CUDAUnavailable.missingSymbol(path: path, symbol: name) }
-            return unsafeBitCast(p, to: T.self)
+        func symbol<T>(_ name: String, as t: T.Type) throws -> T {
+            do { return try lib.symbol(name, as: t) } catch { throw CUDAUnavailable.missingSymbol(path: path, symbol: name) }
         }
         let cuInit = try symbol("cuInit", as: (@convention(c) (UInt32) -> CUresult).self)
         let cuDriverGetVersion = try symbol("cuDriverGetVersion", as: (@convention(c) (UnsafeMutablePointer<Int32>) -> CUresult).self)

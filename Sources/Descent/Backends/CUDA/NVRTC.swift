@@ -38,12 +38,15 @@ final class NVRTC: @unchecked Sendable {
     static let shared: Result<NVRTC, NVRTCError> = Result { try NVRTC(path: libraryPath) }.mapError { $0 as! NVRTCError }
 
     private init(path: String) throws {
-        guard let h = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
-            throw NVRTCError.notFound(path: path, dlerror: dlerror().map { String(cString: $0) } ?? "unknown error")
+        let lib: DynamicLibrary
+        switch DynamicLibrary.open(path) {
+        case .success(let l): lib = l
+        case .failure(let e):
+            if case let .notFound(_, err) = e { throw NVRTCError.notFound(path: path, dlerror: err) }
+            throw NVRTCError.notFound(path: path, dlerror: "\(e)")
         }
-        func symbol<T>(_ name: String, as _: T.Type) throws -> T {
-            guard let p = dlsym(h, name) else { throw NVRTCError.missingSymbol(name) }
-            return unsafeBitCast(p, to: T.self)
+        func symbol<T>(_ name: String, as t: T.Type) throws -> T {
+            do { return try lib.symbol(name, as: t) } catch { throw NVRTCError.missingSymbol(name) }
         }
         createProgram = try symbol("nvrtcCreateProgram", as: type(of: createProgram))
         compileProgram = try symbol("nvrtcCompileProgram", as: type(of: compileProgram))
