@@ -110,6 +110,7 @@ extension Tensor {
         let retain = retainGraph ?? createGraph
         if createGraph { enableGrad { runBackward(root: self, gradient: gradient, retainGraph: retain, createGraph: true) } }
         else { noGrad { runBackward(root: self, gradient: gradient, retainGraph: retain) } }
+        runQueuedBackwardCallbacks()
     }
     /// `backward()` of a scalar with `createGraph` (higher-order gradients).
     public func backward(retainGraph: Bool? = nil, createGraph: Bool) {
@@ -141,6 +142,59 @@ func accumulateGrad(into leaf: Tensor, _ g: Tensor, createGraph: Bool = false) {
         existing.addInPlaceRaw(g)
     } else {
         leaf.grad = g.clone()   // a fresh buffer: later accumulation is in place
+    }
+}
+
+// MARK: hooks
+
+/// Undoes a `registerPostAccumulateGradHook` (PyTorch's `RemovableHandle`).
+public final class HookHandle {
+    private var removal: (() -> Void)?
+    init(_ removal: @escaping () -> Void) { self.removal = removal }
+    /// Removes the hook; later calls do nothing.
+    public func remove() { removal?(); removal = nil }
+}
+
+/// How many leaves have post-accumulate hooks: while zero, backward does no per-leaf bookkeeping.
+nonisolated(unsafe) private var hookedLeaves = 0
+nonisolated(unsafe) private var nextHookID = 0
+/// Callbacks to run once the current backward pass has finished (PyTorch's `queue_callback`).
+nonisolated(unsafe) private var queuedBackwardCallbacks: [() -> Void] = []
+
+extension Tensor {
+    /// Calls `hook(self)` each time a `backward()` has finished adding into this leaf's `.grad`: once per
+    /// backward, after every path's contribution (PyTorch's `register_post_accumulate_grad_hook`).
+    /// `autograd.grad(...)` does not call it. How `DistributedDataParallel` starts reducing a bucket of
+    /// gradients while backward goes on.
+    @discardableResult
+    public func registerPostAccumulateGradHook(_ hook: @escaping (Tensor) -> Void) -> HookHandle {
+        if node != nil { fail("post accumulate grad hooks cannot be registered on non-leaf tensors") }
+        if !requiresGradFlag { fail("cannot register a hook on a tensor that doesn't require gradient") }
+        nextHookID += 1
+        let id = nextHookID
+        if postAccumulateGradHooks == nil { postAccumulateGradHooks = []; hookedLeaves += 1 }
+        postAccumulateGradHooks!.append((id, hook))
+        return HookHandle { [weak self] in
+            guard let self, var hooks = self.postAccumulateGradHooks else { return }
+            hooks.removeAll { $0.id == id }
+            if hooks.isEmpty { self.postAccumulateGradHooks = nil; hookedLeaves -= 1 } else { self.postAccumulateGradHooks = hooks }
+        }
+    }
+    fileprivate func runPostAccumulateGradHooks() {
+        guard let hooks = postAccumulateGradHooks else { return }
+        for h in hooks { h.hook(self) }
+    }
+}
+
+/// Runs `callback` when the backward pass in progress finishes, after every gradient is accumulated
+/// (PyTorch's `Variable._execution_engine.queue_callback`); outside a backward pass, at the end of the next one.
+func queueBackwardCallback(_ callback: @escaping () -> Void) { queuedBackwardCallbacks.append(callback) }
+
+private func runQueuedBackwardCallbacks() {
+    while !queuedBackwardCallbacks.isEmpty {
+        let callbacks = queuedBackwardCallbacks
+        queuedBackwardCallbacks = []
+        for c in callbacks { c() }
     }
 }
 
@@ -196,9 +250,16 @@ public func grad(_ output: Tensor, _ inputs: [Tensor], gradOutput: Tensor? = nil
 private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool, createGraph: Bool = false,
                          capture: ((ObjectIdentifier, Tensor) -> Void)? = nil) {
     guard let rootNode = root.node else {
-        if let capture { capture(ObjectIdentifier(root), gradient) } else { accumulateGrad(into: root, gradient, createGraph: createGraph) }
+        if let capture { capture(ObjectIdentifier(root), gradient) } else {
+            accumulateGrad(into: root, gradient, createGraph: createGraph)
+            root.runPostAccumulateGradHooks()
+        }
         return
     }
+    // Leaves with post-accumulate hooks: how many edges reach each, so its hooks run after the last one.
+    let trackLeaves = capture == nil && hookedLeaves > 0
+    var leafEdges: [ObjectIdentifier: Int] = [:]
+    var leafReceived = Set<ObjectIdentifier>()
     // Count, for each node, how many edges from other reachable nodes point at it.
     var stack: [Node] = [rootNode]
     var visited = Set<ObjectIdentifier>([ObjectIdentifier(rootNode)])
@@ -209,8 +270,17 @@ private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool, crea
             if case .node(let m) = e {
                 m.dependencies += 1
                 if visited.insert(ObjectIdentifier(m)).inserted { stack.append(m) }
+            } else if trackLeaves, case .leaf(let t) = e, t.postAccumulateGradHooks != nil {
+                leafEdges[ObjectIdentifier(t), default: 0] += 1
             }
         }
+    }
+    /// One more edge into hooked leaf `t` is done (`k` were left): its hooks run after the last.
+    func leafArrived(_ t: Tensor, _ k: Int) {
+        if k == 1 {
+            leafEdges[ObjectIdentifier(t)] = nil
+            if leafReceived.contains(ObjectIdentifier(t)) { t.runPostAccumulateGradHooks() }
+        } else { leafEdges[ObjectIdentifier(t)] = k - 1 }
     }
     rootNode.pendingGrad = gradient
     var ready: [Node] = [rootNode]
@@ -267,12 +337,16 @@ private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool, crea
         for (i, e) in n.edges.enumerated() {
             guard i < grads.count, let gi = grads[i] else {
                 if case .node(let m) = e { m.dependencies -= 1; if m.dependencies == 0 { ready.append(m) } }
+                else if trackLeaves, case .leaf(let t) = e, let k = leafEdges[ObjectIdentifier(t)] { leafArrived(t, k) }
                 continue
             }
             switch e {
             case .none: break
             case .leaf(let t):
-                if let capture { capture(ObjectIdentifier(t), gi) } else { accumulateGrad(into: t, gi, createGraph: createGraph) }
+                if let capture { capture(ObjectIdentifier(t), gi) } else {
+                    accumulateGrad(into: t, gi, createGraph: createGraph)
+                    if trackLeaves, let k = leafEdges[ObjectIdentifier(t)] { leafReceived.insert(ObjectIdentifier(t)); leafArrived(t, k) }
+                }
             case .node(let m):
                 if let p = m.pendingGrad {
                     if m.pendingOwned { _ = p.add_(gi) } else { m.pendingGrad = p + gi; m.pendingOwned = !createGraph }

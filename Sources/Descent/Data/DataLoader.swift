@@ -4,6 +4,12 @@ import Foundation
 public protocol Sampler {
     /// The indices for one epoch; `generator` is the loader's (or the global) generator.
     func indices(count: Int, generator: Generator) -> [Int]
+    /// How many indices one epoch yields for a dataset of `datasetCount` samples (PyTorch's `len(sampler)`).
+    func length(datasetCount: Int) -> Int
+}
+extension Sampler {
+    /// One index per sample.
+    public func length(datasetCount: Int) -> Int { datasetCount }
 }
 /// 0, 1, 2, ... (PyTorch's `SequentialSampler`).
 public struct SequentialSampler: Sampler {
@@ -46,6 +52,8 @@ public struct WeightedRandomSampler: Sampler {
         }
         return out
     }
+    /// `numSamples`.
+    public func length(datasetCount: Int) -> Int { numSamples }
 }
 /// Groups a sampler's indices into batches (PyTorch's `BatchSampler`).
 public struct BatchSampler {
@@ -89,7 +97,7 @@ public struct DataLoader<D: Dataset>: Sequence {
 
     /// Number of batches per epoch.
     public var count: Int {
-        let n = dataset.count
+        let n = sampler.length(datasetCount: dataset.count)
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize
     }
 

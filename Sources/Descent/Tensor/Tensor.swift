@@ -23,6 +23,8 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     var retainsGradFlag = false
     /// The accumulated gradient, set by `backward()` on leaves that require grad.
     public var grad: Tensor?
+    /// Called with this leaf once `backward()` has added all of its gradient (see `registerPostAccumulateGradHook`).
+    var postAccumulateGradHooks: [(id: Int, hook: (Tensor) -> Void)]?
 
     /// Makes this tensor hold `t`'s data (same shape), in place: how `Module.to(dtype:)` casts a
     /// parameter without replacing the object that the module and its optimizer hold.
