@@ -157,6 +157,56 @@ case "kill":
         if step % 10 == 0 { out("step", "\(step)") }
     }
 
+case "trainer", "trainer-kill":
+    // Trainer(strategy: .ddp) on the embedded digits: every rank writes under its own folder, so the
+    // test can see that only rank 0 wrote. "trainer-kill": rank 1 dies in epoch 2.
+    let dir = CommandLine.arguments[2]
+    let kill = scenario == "trainer-kill"
+    final class Net: Module, TrainingModule {
+        let net = Sequential(Flatten(), Linear(64, 32), ReLU(), Linear(32, 10))
+        let valAcc = Accuracy(task: .multiclass(numClasses: 10))
+        override func forward(_ x: Tensor) -> Tensor { net(x) }
+        func trainingStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor {
+            let loss = crossEntropy(self(batch.0), batch.1)
+            log("train_loss", loss, onEpoch: true, syncDist: true)
+            log("local_loss", loss, onStep: false, onEpoch: true)
+            return loss
+        }
+        func validationStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor? {
+            valAcc(self(batch.0), batch.1)
+            log("val_acc", valAcc)
+            return nil
+        }
+        func configureOptimizers() -> Optimizer { SGD(parameters(), lr: 0.1) }
+    }
+    final class Killer: Callback {
+        override func onTrainBatchEnd(_ trainer: Trainer, _ module: Module, loss: Tensor, batchIndex: Int) throws {
+            if trainer.currentEpoch == 2 && batchIndex == 3 && trainer.globalRank == 1 { Glibc.kill(getpid(), SIGKILL) }
+        }
+    }
+    manualSeed(0)
+    let digits = try Digits()
+    let parts = randomSplit(digits, [1397, 400], generator: Generator(seed: 1))
+    try Distributed.initProcessGroup(backend: .mpi)
+    let rank = Distributed.rank
+    manualSeed(10 + rank)   // different initial weights: the trainer must broadcast rank 0's
+    let model = Net()
+    let mine = "\(dir)/rank\(rank)"
+    let trainer = Trainer(maxEpochs: 4, callbacks: [ModelCheckpoint(dirpath: mine + "/checkpoints", saveLast: true)] + (kill ? [Killer()] : []),
+                          logger: CSVLogger(saveDir: mine), enableProgressBar: false, enableModelSummary: false,
+                          numSanityValSteps: 0, strategy: .ddp, devices: 2)
+    try trainer.fit(model, trainDataLoaders: DataLoader(parts[0], batchSize: 32, shuffle: true),
+                    valDataLoaders: DataLoader(parts[1], batchSize: 50))
+    out("params", model.parameters().map(bits).joined(separator: ";"))
+    out("train_loss", "\(trainer.callbackMetrics["train_loss"]!)")
+    out("local_loss", "\(trainer.callbackMetrics["local_loss"]!)")
+    out("val_acc", "\(trainer.callbackMetrics["val_acc"]!)")
+    out("global_zero", "\(trainer.isGlobalZero) world=\(trainer.worldSize)")
+    // the whole validation set on this process alone: what the synced metric must equal
+    let x = stack((0..<parts[1].count).map { parts[1][$0].0 }), y = Tensor((0..<parts[1].count).map { parts[1][$0].1 })
+    let acc = noGrad { (model(x).argmax(dim: 1) .== y).to(dtype: .float64).mean().item() }
+    out("full_val_acc", "\(acc)")
+
 case "availability":
     // Where Open MPI is missing (DESCENT_MPI names a library that is not there)
     print("available=\(Distributed.isAvailable(.mpi))")

@@ -95,6 +95,18 @@ public struct DataLoader<D: Dataset>: Sequence {
         self.sampler = sampler ?? (shuffle ? RandomSampler() as Sampler : SequentialSampler())
     }
 
+    /// The same loader drawing its indices from `sampler`.
+    func with(sampler: Sampler) -> DataLoader {
+        DataLoader(dataset, batchSize: batchSize, shuffle: false, sampler: sampler, dropLast: dropLast, generator: generator,
+                   numWorkers: numWorkers, pinMemory: pinMemory, shuffleFlag: shuffle)
+    }
+    private init(_ dataset: D, batchSize: Int, shuffle: Bool, sampler: Sampler, dropLast: Bool, generator: Generator?,
+                 numWorkers: Int, pinMemory: Bool, shuffleFlag: Bool) {
+        self.dataset = dataset; self.batchSize = batchSize; self.shuffle = shuffleFlag; self.dropLast = dropLast
+        self.generator = generator; self.numWorkers = numWorkers; self.pinMemory = pinMemory
+        self.sampler = sampler
+    }
+
     /// Number of batches per epoch.
     public var count: Int {
         let n = sampler.length(datasetCount: dataset.count)

@@ -193,14 +193,14 @@ public final class DistributedDataParallel: Module {
         if params.isEmpty {
             fail("DistributedDataParallel is not needed when a module doesn't have any parameter that requires a gradient.")
         }
-        Self.synchronize(module.parameters().map { $0 as Tensor } + module.namedBuffers().map(\.1))
+        Distributed.broadcastFromRankZero(module.parameters().map { $0 as Tensor } + module.namedBuffers().map(\.1))
         reducer = GradientReducer(parameters: params, bucketCapMB: bucketCapMB, findUnusedParameters: findUnusedParameters)
         super.init()
     }
 
     /// Runs the wrapped module; in training with gradients on, prepares the reduction of the backward that follows.
     public override func forward(_ x: Tensor) -> Tensor {
-        if broadcastBuffers && Distributed.worldSize > 1 { Self.synchronize(module.namedBuffers().map(\.1)) }
+        if broadcastBuffers && Distributed.worldSize > 1 { Distributed.broadcastFromRankZero(module.namedBuffers().map(\.1)) }
         let y = module.forward(x)
         if isTraining && gradEnabled && requireSync { reducer.prepareForBackward(outputs: [y]) }
         return y
@@ -213,14 +213,5 @@ public final class DistributedDataParallel: Module {
         requireSync = false
         defer { requireSync = old }
         return try body()
-    }
-
-    /// Copies rank 0's values of `tensors` to every rank.
-    private static func synchronize(_ tensors: [Tensor]) {
-        guard Distributed.worldSize > 1 else { return }
-        for t in tensors {
-            if t.isContiguous { Distributed.broadcast(t.detach(), src: 0) }
-            else { let c = t.contiguous(); Distributed.broadcast(c, src: 0); noGrad { _ = t.copy_(c) } }
-        }
     }
 }

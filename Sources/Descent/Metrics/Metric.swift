@@ -33,10 +33,19 @@ open class Metric: Module {
     open func update(_ preds: Tensor, _ target: Tensor) {
         add(batchState(preds, target))
     }
-    /// The metric over every batch since the last `reset()`.
+    /// Whether `compute()` sums the state across the ranks of the default process group (torchmetrics'
+    /// `sync_on_compute`); the local state is left as it was. Every rank must then call `compute()`.
+    public var syncOnCompute = true
+
+    /// The metric over every batch since the last `reset()` (on every rank, in data-parallel training).
     open func compute() -> Tensor {
         if updateCount == 0 {
             warnOnce("The ``compute`` method of metric \(typeName) was called before the ``update`` method which may lead to errors, as metric states have not yet been updated.")
+        }
+        if syncOnCompute && Distributed.isInitialized && Distributed.worldSize > 1 {
+            let t = Tensor(state, dtype: .float64)
+            Distributed.allReduce(t, op: .sum)
+            return compute(from: t.toArray(Double.self))
         }
         return compute(from: state)
     }

@@ -80,7 +80,7 @@ public final class ModelCheckpoint: Callback {
         guard saveTopK != 0 || saveLast, (trainer.currentEpoch + 1) % everyNEpochs == 0, savedThisEpoch != trainer.currentEpoch else { return }
         savedThisEpoch = trainer.currentEpoch
         let dir = dirpath ?? trainer.logDir + "/checkpoints"
-        try makeDirectory(dir)
+        if trainer.isGlobalZero { try makeDirectory(dir) }
         let name = formatName(trainer)
         if saveTopK != 0 {
             if let m = monitor {
@@ -96,7 +96,7 @@ public final class ModelCheckpoint: Callback {
                     kept[path] = score
                     if saveTopK != -1 && kept.count > saveTopK, let w = worst, w.key != path {
                         kept[w.key] = nil
-                        try? FileManager.default.removeItem(atPath: w.key)
+                        if trainer.isGlobalZero { try? FileManager.default.removeItem(atPath: w.key) }
                     }
                     let best = kept.min { better($0.value, than: $1.value) }!
                     bestModelPath = best.key; bestModelScore = best.value
@@ -106,7 +106,7 @@ public final class ModelCheckpoint: Callback {
                 let path = dir + "/" + name + ".ckpt"
                 try trainer.saveCheckpoint(path, module)
                 if saveTopK != -1 {
-                    for old in kept.keys where old != path { try? FileManager.default.removeItem(atPath: old) }
+                    for old in kept.keys where old != path && trainer.isGlobalZero { try? FileManager.default.removeItem(atPath: old) }
                     kept = [:]
                 }
                 kept[path] = 0

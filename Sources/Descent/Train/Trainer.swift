@@ -33,6 +33,12 @@ public final class Trainer {
     public let defaultRootDir: String
     /// Whether training runs in anomaly mode (Lightning's `Trainer(detect_anomaly=True)`; see `detectAnomaly { }`).
     public let detectAnomaly: Bool
+    /// How training is spread over processes (Lightning's `strategy=`): `.auto` (one process) or `.ddp`.
+    public let strategy: Strategy
+    /// Processes per machine (Lightning's `devices=`); nil takes what the MPI launcher started.
+    public let devices: Int?
+    /// Machines (Lightning's `num_nodes=`).
+    public let numNodes: Int
 
     /// The epoch being run (0-based); after `fit`, the number of epochs run.
     public private(set) var currentEpoch = 0
@@ -50,10 +56,14 @@ public final class Trainer {
     public private(set) var optimizer: Optimizer?
     /// The learning-rate scheduler `configureLRScheduler` returned.
     public private(set) var lrScheduler: LRScheduler?
+    /// Averages gradients across ranks during `fit` with `strategy: .ddp`.
+    var reducer: GradientReducer?
     /// True while the pre-training validation sanity check runs.
     public private(set) var sanityChecking = false
 
     /// `maxEpochs` defaults to 1000 when neither it nor `maxSteps` is given, as in Lightning.
+    /// `strategy: .ddp` trains data-parallel over the processes an MPI launcher started
+    /// (`mpirun -np 2 ...`; `devices * numNodes` of them when given): see `Strategy`.
     /// `logger` says where the metrics go, as Lightning's `logger=`: left out or `true`, a `TensorBoardLogger`
     /// in `defaultRootDir` (which writes `lightning_logs/`); `false` or `nil`, nowhere (nothing is written);
     /// `[tb, csv]`, to each of them; a single logger (the other initializer), to it. `loggers:` (an array
@@ -65,7 +75,7 @@ public final class Trainer {
                 logEveryNSteps: Int = 50, numSanityValSteps: Int = 2, checkValEveryNEpoch: Int = 1,
                 limitTrainBatches: Int? = nil, limitValBatches: Int? = nil, limitTestBatches: Int? = nil,
                 limitPredictBatches: Int? = nil, accumulateGradBatches: Int = 1, gradientClipVal: Double? = nil, gradientClipAlgorithm: String = "norm",
-                defaultRootDir: String? = nil, detectAnomaly: Bool = false) {
+                defaultRootDir: String? = nil, detectAnomaly: Bool = false, strategy: Strategy = .auto, devices: Int? = nil, numNodes: Int = 1) {
         if accumulateGradBatches < 1 { fail("`Trainer(accumulate_grad_batches=\(accumulateGradBatches))` must be a positive integer") }
         if gradientClipAlgorithm != "norm" && gradientClipAlgorithm != "value" {
             fail("`gradient_clip_algorithm` \(gradientClipAlgorithm) is invalid. Allowed algorithms: ['value', 'norm']")
@@ -82,6 +92,9 @@ public final class Trainer {
         let root = defaultRootDir ?? FileManager.default.currentDirectoryPath
         self.defaultRootDir = root
         self.detectAnomaly = detectAnomaly
+        if let d = devices, d < 1 { fail("`Trainer(devices=\(d))` must be a positive number of devices") }
+        if numNodes < 1 { fail("`Trainer(num_nodes=\(numNodes))` must be a positive number of nodes") }
+        self.strategy = strategy; self.devices = devices; self.numNodes = numNodes
         if let l = loggers { self.loggers = l }
         else if let l = logger.loggers { self.loggers = l }
         else { self.loggers = [TensorBoardLogger(saveDir: root)] }
@@ -97,14 +110,14 @@ public final class Trainer {
                 logEveryNSteps: Int = 50, numSanityValSteps: Int = 2, checkValEveryNEpoch: Int = 1,
                 limitTrainBatches: Int? = nil, limitValBatches: Int? = nil, limitTestBatches: Int? = nil,
                 limitPredictBatches: Int? = nil, accumulateGradBatches: Int = 1, gradientClipVal: Double? = nil, gradientClipAlgorithm: String = "norm",
-                defaultRootDir: String? = nil, detectAnomaly: Bool = false) {
+                defaultRootDir: String? = nil, detectAnomaly: Bool = false, strategy: Strategy = .auto, devices: Int? = nil, numNodes: Int = 1) {
         self.init(maxEpochs: maxEpochs, maxSteps: maxSteps, minEpochs: minEpochs, callbacks: callbacks, logger: LoggerChoice([logger]),
                   loggers: loggers, enableCheckpointing: enableCheckpointing, enableProgressBar: enableProgressBar,
                   enableModelSummary: enableModelSummary, logEveryNSteps: logEveryNSteps, numSanityValSteps: numSanityValSteps,
                   checkValEveryNEpoch: checkValEveryNEpoch, limitTrainBatches: limitTrainBatches, limitValBatches: limitValBatches,
                   limitTestBatches: limitTestBatches, limitPredictBatches: limitPredictBatches, accumulateGradBatches: accumulateGradBatches,
                   gradientClipVal: gradientClipVal, gradientClipAlgorithm: gradientClipAlgorithm, defaultRootDir: defaultRootDir,
-                  detectAnomaly: detectAnomaly)
+                  detectAnomaly: detectAnomaly, strategy: strategy, devices: devices, numNodes: numNodes)
     }
 
     /// The first logger.
@@ -130,12 +143,13 @@ public final class Trainer {
     private var validationStepCount = 0, testStepCount = 0
 
     /// Lightning accumulates `value * batchSize` and the batch sizes in float32 tensors and reports their quotient.
-    struct Accumulator { var sum: Float = 0, weight: Float = 0, progressBar = false, logger = true, baseName = "" }
+    struct Accumulator { var sum: Float = 0, weight: Float = 0, progressBar = false, logger = true, baseName = "", syncDist = false }
     /// Epoch accumulators of the loop being run.
     private var epochValues: [String: Accumulator] = [:]
     private var stepValues: [String: (value: Double, logger: Bool)] = [:]
 
-    func record(_ name: String, _ value: Double, progressBar: Bool, logger: Bool, onStep: Bool?, onEpoch: Bool?, batchSize: Int?) {
+    func record(_ name: String, _ value: Double, progressBar: Bool, logger: Bool, onStep: Bool?, onEpoch: Bool?, batchSize: Int?,
+                syncDist: Bool = false) {
         let inTrainStep = phase == .trainStep
         let inEvalStep = phase == .validationStep || phase == .testStep
         let step = onStep ?? inTrainStep
@@ -145,6 +159,7 @@ public final class Trainer {
         }
         let both = step && epoch
         if step {
+            let value = syncDist ? averagedOverRanks(value) : value
             let key = both ? name + "_step" : name
             if inTrainStep {
                 stepValues[key] = (value, logger)
@@ -156,7 +171,7 @@ public final class Trainer {
                 // Lightning writes an evaluation step value at once, at the loop's own batch counter, without `epoch`.
                 let counter = phase == .validationStep ? validationStepCount : testStepCount
                 loggedMetrics[key] = value
-                for l in loggers { try? l.logMetrics([key: value], step: counter) }
+                if isGlobalZero { for l in loggers { try? l.logMetrics([key: value], step: counter) } }
             }
         }
         if epoch {
@@ -165,6 +180,7 @@ public final class Trainer {
             var a = epochValues[key] ?? Accumulator()
             a.sum += Float(value) * Float(w); a.weight += Float(w); a.progressBar = progressBar; a.logger = logger
             a.baseName = both ? name : ""
+            a.syncDist = syncDist
             epochValues[key] = a
         }
     }
@@ -197,15 +213,16 @@ public final class Trainer {
     /// its own name, as Lightning does) and returns those meant for the loggers.
     private func closeEpoch() -> [String: Double] {
         var out: [String: Double] = [:]
-        for (k, a) in epochValues where a.weight > 0 {
-            let v = Double(a.sum / a.weight)
+        // sorted: the ranks must reach the collectives of synced values in the same order
+        for (k, a) in epochValues.sorted(by: { $0.key < $1.key }) where a.weight > 0 {
+            let v = a.syncDist ? averagedOverRanks(Double(a.sum / a.weight)) : Double(a.sum / a.weight)
             callbackMetrics[k] = v
             if !a.baseName.isEmpty { callbackMetrics[a.baseName] = v }
             if a.progressBar { progressBarMetrics[k] = v }
             if a.logger { out[k] = v }
         }
         epochValues = [:]
-        for (k, m) in epochMetricObjects {
+        for (k, m) in epochMetricObjects.sorted(by: { $0.key < $1.key }) {
             let v = m.metric.compute().item()
             m.metric.reset()
             callbackMetrics[k] = v
@@ -220,6 +237,7 @@ public final class Trainer {
     private func sendToLoggers(_ metrics: [String: Double], step: Int) throws {
         guard !metrics.isEmpty else { return }
         for (k, v) in metrics { loggedMetrics[k] = v }
+        guard isGlobalZero else { return }
         var m = metrics
         m["epoch"] = Double(currentEpoch)
         for l in loggers { try l.logMetrics(m, step: step) }
@@ -276,6 +294,8 @@ public final class Trainer {
         let savedAnomalyMode = isAnomalyEnabled()
         if detectAnomaly { setDetectAnomaly(true) }
         defer { setDetectAnomaly(savedAnomalyMode) }
+        try setUpStrategy()
+        let train = distributed(train), val = val.map(distributed)
         attach(model)
         defer { detach(model) }
         let opt = model.configureOptimizers()
@@ -288,9 +308,16 @@ public final class Trainer {
             startEpoch = epoch + 1
             globalStep = step
         }
+        if isDistributed {
+            // every rank starts from rank 0's weights; gradients are averaged during backward
+            Distributed.broadcastFromRankZero(model.parameters().map { $0 as Tensor } + model.namedBuffers().map(\.1))
+            reducer = GradientReducer(parameters: model.parameters().filter(\.requiresGrad), bucketCapMB: strategy.bucketCapMB,
+                                      findUnusedParameters: strategy.findUnusedParameters)
+        }
+        defer { reducer = nil }
         hasValidation = val != nil
         resetMetrics()
-        if enableModelSummary { FileHandle.standardError.write(Data((modelSummary(model) + "\n").utf8)) }
+        if enableModelSummary && isGlobalZero { FileHandle.standardError.write(Data((modelSummary(model) + "\n").utf8)) }
         for c in callbacks { try c.onFitStart(self, model) }
         model.onFitStart()
 
@@ -303,7 +330,7 @@ public final class Trainer {
         }
 
         var status = "success"
-        defer { for l in loggers { try? l.finalize(status: status) } }
+        defer { if isGlobalZero { for l in loggers { try? l.finalize(status: status) } } }
         do {
             currentEpoch = startEpoch
             while currentEpoch < maxEpochs && !(shouldStop && currentEpoch >= minEpochs) && !(maxSteps >= 0 && globalStep >= maxSteps) {
@@ -336,6 +363,7 @@ public final class Trainer {
                     p.step(metric: m)
                 }
                 for c in callbacks where c.isMonitoring { try c.onTrainEpochEnd(self, model) }
+                shouldStop = anyRank(shouldStop)
                 try sendToLoggers(epochMetrics, step: Swift.max(globalStep - 1, 0))
                 if enableProgressBar { printProgress(done: true, batches: Swift.min(train.count, limitTrainBatches ?? Int.max), batch: Swift.min(train.count, limitTrainBatches ?? Int.max)) }
                 currentEpoch += 1
@@ -352,6 +380,7 @@ public final class Trainer {
     private func trainEpoch<M: TrainingModule, T: Dataset>(_ model: M, _ loader: DataLoader<T>, _ opt: Optimizer) throws -> Bool where T.Batch == M.Batch {
         model.train()
         epochStart = Date()
+        (loader.sampler as? DistributedSampler)?.setEpoch(currentEpoch)
         for c in callbacks { try c.onTrainEpochStart(self, model) }
         model.onTrainEpochStart()
         let limit = limitTrainBatches ?? Int.max
@@ -365,6 +394,8 @@ public final class Trainer {
             phase = .trainStep
             let loss = model.trainingStep(batch, batchIndex: i)
             phase = .other
+            // data-parallel: this backward averages the gradients unless it only accumulates
+            if let r = reducer, pending + 1 == accumulateGradBatches || i + 1 == total { r.prepareForBackward(outputs: [loss]) }
             (accumulateGradBatches > 1 ? loss / Double(accumulateGradBatches) : loss).backward()
             pending += 1
             if pending == accumulateGradBatches || i + 1 == total {
@@ -411,6 +442,7 @@ public final class Trainer {
         _ model: M, _ loader: DataLoader<D>, limit: Int?, stepPhase: Phase, endPhase: Phase,
         start: () throws -> Void, step: (D.Batch, Int) -> Void, end: () throws -> Void
     ) throws -> [String: Double] where D.Batch == M.Batch {
+        let loader = distributed(loader)
         let wasTraining = model.isTraining
         model.eval()
         defer { model.train(wasTraining) }
@@ -442,13 +474,14 @@ public final class Trainer {
     public func validate<M: TrainingModule, D: DataModule>(_ model: M, dataModule: D) throws -> [String: Double] where D.ValSet.Batch == M.Batch {
         try dataModule.setup(stage: .validate)
         if D.ValSet.self is any EmptyDataset.Type { fail("No `val_dataloader()` method defined to run `Trainer.validate`.") }
+        try setUpStrategy()
         attach(model)
         defer { detach(model) }
         resetMetrics()
         validationStepCount = 0
         let out = try validate(model, dataModule.valDataLoader(), limit: limitValBatches)
         try sendToLoggers(out, step: globalStep)
-        for l in loggers { try l.save() }
+        if isGlobalZero { for l in loggers { try l.save() } }
         return out
     }
 
@@ -457,14 +490,15 @@ public final class Trainer {
     @discardableResult
     public func validate<M: TrainingModule, T: Dataset>(_ model: M, dataLoaders: DataLoader<T>, verbose: Bool = true) throws -> [String: Double]
     where T.Batch == M.Batch {
+        try setUpStrategy()
         attach(model)
         defer { detach(model) }
         resetMetrics()
         validationStepCount = 0
         let out = try validate(model, dataLoaders, limit: limitValBatches)
         try sendToLoggers(out, step: globalStep)
-        for l in loggers { try l.save() }
-        if verbose { print(resultsTable(out, stage: "validate")) }
+        if isGlobalZero { for l in loggers { try l.save() } }
+        if verbose && isGlobalZero { print(resultsTable(out, stage: "validate")) }
         return out
     }
 
@@ -486,6 +520,7 @@ public final class Trainer {
     @discardableResult
     public func test<M: TrainingModule, T: Dataset>(_ model: M, dataLoaders: DataLoader<T>, verbose: Bool = true) throws -> [String: Double]
     where T.Batch == M.Batch {
+        try setUpStrategy()
         attach(model)
         defer { detach(model) }
         resetMetrics()
@@ -501,8 +536,8 @@ public final class Trainer {
                                          model.onTestEpochEnd()
                                      })
         try sendToLoggers(out, step: globalStep)
-        for l in loggers { try l.save() }
-        if verbose { print(resultsTable(out, stage: "test")) }
+        if isGlobalZero { for l in loggers { try l.save() } }
+        if verbose && isGlobalZero { print(resultsTable(out, stage: "test")) }
         return out
     }
 
@@ -549,7 +584,9 @@ public final class Trainer {
     /// (under `lr_schedulers.0.`, Lightning's `lr_schedulers`), the epoch and the global step to `path`
     /// (safetensors, atomically). Temporary files that interrupted writes left in the folder (`.<name>.tmp-<UUID>`
     /// that no live writer holds) are removed first.
+    /// In data-parallel training only rank 0 writes (the ranks hold the same weights).
     public func saveCheckpoint(_ path: String, _ module: Module) throws {
+        guard isGlobalZero else { return }
         var sd = module.stateDict()
         if let o = optimizer { for (k, v) in o.stateDict() { sd[checkpointOptimizerPrefix + k] = v } }
         if let s = lrScheduler { for (k, v) in s.stateDict() { sd[checkpointSchedulerPrefix + k] = v } }
@@ -586,6 +623,7 @@ public final class Trainer {
     private var epochStart = Date()
     /// One tqdm-style line on stderr: `Epoch 0:  46%|████      | 400/860 [00:02<00:02, 190.55it/s, val_loss=0.246]`.
     private func printProgress(done: Bool, batches: Int, batch: Int, label: String? = nil) {
+        guard isGlobalZero else { return }
         let metrics = progressBarMetrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.3f", $0.value))" }
         let pct = batches > 0 ? 100 * batch / batches : 100
         let width = 10, filled = batches > 0 ? width * batch / batches : width

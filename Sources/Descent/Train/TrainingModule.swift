@@ -85,27 +85,30 @@ extension TrainingModule {
     /// (`onStep`), elsewhere once per epoch (`onEpoch`) as the mean over the epoch's batches weighted
     /// by batch size; with both, the names get `_step` / `_epoch` suffixes. `progressBar` shows it in
     /// the progress bar; `logger: false` keeps it out of the loggers (it still reaches callbacks).
+    /// `syncDist` (data-parallel training) averages the value across ranks: a step value when it is
+    /// logged, an epoch value when the epoch closes (Lightning's `sync_dist=True`).
     public func log(_ name: String, _ value: Tensor, progressBar: Bool = false, logger: Bool = true,
-                    onStep: Bool? = nil, onEpoch: Bool? = nil, batchSize: Int? = nil) {
+                    onStep: Bool? = nil, onEpoch: Bool? = nil, batchSize: Int? = nil, syncDist: Bool = false) {
         if value.count != 1 {
             fail("`self.log(\(name), \(value))` was called, but the tensor must have a single element. You can try doing `self.log(\(name), \(value).mean())`")
         }
-        log(name, value.detach().item(), progressBar: progressBar, logger: logger, onStep: onStep, onEpoch: onEpoch, batchSize: batchSize)
+        log(name, value.detach().item(), progressBar: progressBar, logger: logger, onStep: onStep, onEpoch: onEpoch, batchSize: batchSize,
+            syncDist: syncDist)
     }
 
     /// Logs a number (see `log(_:_:progressBar:logger:onStep:onEpoch:batchSize:)`).
     public func log(_ name: String, _ value: Double, progressBar: Bool = false, logger: Bool = true,
-                    onStep: Bool? = nil, onEpoch: Bool? = nil, batchSize: Int? = nil) {
+                    onStep: Bool? = nil, onEpoch: Bool? = nil, batchSize: Int? = nil, syncDist: Bool = false) {
         guard let t = trainer else {
             warnOnce("You are trying to `self.log()` but the `self.trainer` reference is not registered on the model yet. This is most likely because the model hasn't been passed to the `Trainer`")
             return
         }
-        t.record(name, value, progressBar: progressBar, logger: logger, onStep: onStep, onEpoch: onEpoch, batchSize: batchSize)
+        t.record(name, value, progressBar: progressBar, logger: logger, onStep: onStep, onEpoch: onEpoch, batchSize: batchSize, syncDist: syncDist)
     }
 
     /// Logs a metric object (Lightning's `self.log("acc", self.acc)`): per step, the value of its last
     /// call (`metric(preds, target)`); per epoch, `compute()` over the epoch, after which the trainer
-    /// resets it.
+    /// resets it. In data-parallel training `compute()` sums the metric's state across ranks.
     public func log(_ name: String, _ metric: Metric, progressBar: Bool = false, logger: Bool = true,
                     onStep: Bool? = nil, onEpoch: Bool? = nil) {
         guard let t = trainer else {
@@ -117,9 +120,9 @@ extension TrainingModule {
 
     /// Logs several values at once (Lightning's `self.log_dict`).
     public func logDict(_ values: [String: Tensor], progressBar: Bool = false, logger: Bool = true,
-                        onStep: Bool? = nil, onEpoch: Bool? = nil, batchSize: Int? = nil) {
+                        onStep: Bool? = nil, onEpoch: Bool? = nil, batchSize: Int? = nil, syncDist: Bool = false) {
         for (k, v) in values.sorted(by: { $0.key < $1.key }) {
-            log(k, v, progressBar: progressBar, logger: logger, onStep: onStep, onEpoch: onEpoch, batchSize: batchSize)
+            log(k, v, progressBar: progressBar, logger: logger, onStep: onStep, onEpoch: onEpoch, batchSize: batchSize, syncDist: syncDist)
         }
     }
 
