@@ -26,6 +26,11 @@ func report(_ name: String, _ secs: Double, _ extra: String = "") {
 }
 func enabled(_ name: String) -> Bool { only == nil || name.hasPrefix(only!) }
 
+// the distributed benchmarks run alone, under mpirun (Benchmarks/distributed/run.sh)
+if only == "allreduce" { try allReduceBenchmark(); exit(0) }
+if only == "allreduce-overhead" { try collectiveOverhead(); exit(0) }
+if only == "ddp-mnist" { try ddpMNISTBenchmark(single: CommandLine.arguments.contains("--single")); exit(0) }
+
 print("# descent-bench, \(getNumThreads()) threads")
 for n in [512, 1024, 2048] where enabled("sgemm") {
     manualSeed(0)

@@ -1,55 +1,152 @@
 import Foundation
+import Synchronization
 
 /// A collective in flight (PyTorch's `Work`): `wait()` blocks until its result is in place. A
 /// synchronous collective returns one already waited for.
 public final class Work: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
+    /// Signalled by the communication thread; nil for a collective that ran on the calling thread.
+    private let done: DispatchSemaphore?
+    private let lock: NSLock?
     private var finished = false, waited = false
     private var failure: CommunicationError?
     /// Runs on the waiting thread once the engine is done (copies into output lists, `.average`'s division).
     private var completion: (() -> Void)?
-    private let group: ProcessGroup
-    let what: String
+    private let engine: CommunicationEngine
+    private let timeout: Double
+    private let name: String, sequence: Int, detail: CollectiveDetail
+    /// "[rank 0] allReduce #3 (4 float32 elements)", for messages.
+    var what: String { "[rank \(engine.rank)] \(name) #\(sequence) (\(detail.text))" }
 
-    init(group: ProcessGroup, what: String, completion: (() -> Void)?) {
-        self.group = group; self.what = what; self.completion = completion
+    /// What a synchronous collective that ran on the calling thread returns: done, nothing to wait for.
+    static let completed: Work = {
+        let w = Work(engine: SingleProcessEngine(), timeout: 1, queued: false, name: "done", sequence: 0, detail: CollectiveDetail(), completion: nil)
+        w.finished = true; w.waited = true
+        return w
+    }()
+
+    init(engine: CommunicationEngine, timeout: Double, queued: Bool, name: String, sequence: Int, detail: CollectiveDetail,
+         completion: (() -> Void)?) {
+        self.engine = engine; self.timeout = timeout
+        self.name = name; self.sequence = sequence; self.detail = detail; self.completion = completion
+        done = queued ? DispatchSemaphore(value: 0) : nil
+        lock = queued ? NSLock() : nil
     }
     func finish(_ error: CommunicationError?) {
-        lock.lock(); failure = error; finished = true; lock.unlock()
-        done.signal()
+        lock?.lock(); failure = error; finished = true; lock?.unlock()
+        done?.signal()
     }
     /// Whether the engine has finished (PyTorch's `is_completed()`).
-    public var isCompleted: Bool { lock.lock(); defer { lock.unlock() }; return finished }
+    public var isCompleted: Bool { lock?.lock(); defer { lock?.unlock() }; return finished }
 
     /// Blocks until the collective is done and its result is in the tensors (PyTorch's `wait()`).
     /// After the group's timeout the whole job stops (MPI_Abort), naming this rank and the
     /// collective, so that no rank waits forever on a peer that died or took another path.
     @discardableResult public func wait() -> Bool {
-        lock.lock()
-        if waited { lock.unlock(); return true }
-        lock.unlock()
-        if done.wait(timeout: .now() + group.timeout) == .timedOut {
-            group.stopJob("\(what) did not finish within \(formatSeconds(group.timeout)): a peer rank stopped, or took a different path through its collectives")
+        lock?.lock()
+        if waited { lock?.unlock(); return true }
+        lock?.unlock()
+        if let done, done.wait(timeout: .now() + timeout) == .timedOut {
+            stopJob(engine, "\(what) did not finish within \(formatSeconds(timeout)): a peer rank stopped, or took a different path through its collectives")
         }
-        lock.lock(); waited = true; let f = failure; lock.unlock()
-        if let f { group.stopJob("\(what): \(f)") }
+        lock?.lock(); waited = true; let f = failure; lock?.unlock()
+        if let f { stopJob(engine, "\(what): \(f)") }
         completion?()
         completion = nil
         return true
     }
 }
 
+/// One collective for an engine: a value, so a synchronous call allocates nothing to describe it.
+enum Collective {
+    case allReduce(Tensor, Distributed.ReduceOp)
+    case broadcast(Tensor, root: Int)
+    case allGather(Tensor, into: Tensor)
+    case reduceScatter(Tensor, into: Tensor, Distributed.ReduceOp)
+    case barrier
+
+    func run(on e: CommunicationEngine) throws(CommunicationError) {
+        switch self {
+        case let .allReduce(t, op): try e.allReduce(t, op)
+        case let .broadcast(t, root): try e.broadcast(t, root: root)
+        case let .allGather(t, out): try e.allGather(t, into: out)
+        case let .reduceScatter(t, out, op): try e.reduceScatter(t, into: out, op)
+        case .barrier: try e.barrier()
+        }
+    }
+    var detail: CollectiveDetail {
+        switch self {
+        case let .allReduce(t, _), let .allGather(t, _): return CollectiveDetail(count: t.count, dtype: t.dtype)
+        case let .broadcast(t, root): return CollectiveDetail(count: t.count, dtype: t.dtype, root: root)
+        case let .reduceScatter(_, out, _): return CollectiveDetail(count: out.count, dtype: out.dtype)
+        case .barrier: return CollectiveDetail()
+        }
+    }
+}
+
+/// What a collective moves, for messages: made into text only when one is printed.
+struct CollectiveDetail {
+    var count = 0
+    var dtype = DType.float32
+    var root: Int?
+    var text: String {
+        if count == 0 && root == nil { return "no data" }
+        return "\(count) \(dtype) elements" + (root.map { " from rank \($0)" } ?? "")
+    }
+}
+
+/// Stops every rank with `message` (a failed or timed-out collective).
+func stopJob(_ engine: CommunicationEngine, _ message: String) -> Never {
+    FileHandle.standardError.write(Data("Descent distributed error: \(message). Aborting the job.\n".utf8))
+    engine.abort(code: 1)
+}
+
+/// Watches the synchronous collective running on the calling thread: when the same one is still in
+/// flight after the timeout (the thread is blocked in it), the job stops. The calling thread only
+/// stores a sequence number; the watchdog keeps the clock.
+final class Watchdog: @unchecked Sendable {
+    let inflightSequence = Atomic<Int>(0)
+    /// The collective in flight, written before `inflightSequence` (read only to name it in the message).
+    nonisolated(unsafe) var inflightName = ""
+    nonisolated(unsafe) var inflightDetail = CollectiveDetail()
+    let stopped = Atomic<Bool>(false)
+    init(engine: CommunicationEngine, timeout: Double) {
+        let interval = Swift.min(1.0, timeout / 8)
+        let t = Thread { [self] in
+            var seen = 0, since: UInt64 = 0
+            while !stopped.load(ordering: .relaxed) {
+                Thread.sleep(forTimeInterval: interval)
+                let seq = inflightSequence.load(ordering: .acquiring)
+                let now = DispatchTime.now().uptimeNanoseconds
+                if seq == 0 || seq != seen { seen = seq; since = now; continue }
+                if Double(now - since) / 1e9 >= timeout {
+                    let what = "[rank \(engine.rank)] \(inflightName) #\(seq) (\(inflightDetail.text))"
+                    stopJob(engine, "\(what) did not finish within \(formatSeconds(timeout)): a peer rank stopped, or took a different path through its collectives")
+                }
+            }
+        }
+        t.name = "descent.distributed.watchdog"
+        t.start()
+    }
+}
+
 private func formatSeconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : "\(s) s" }
 
-/// A group of processes and the engine between them, with one communication thread that runs the
-/// collectives in the order they were called (the same order on every rank, as MPI requires).
+/// A group of processes and the engine between them. Collectives run in the order they were called
+/// (the same order on every rank, as MPI requires): an asynchronous one on the group's communication
+/// thread, a synchronous one on the calling thread when nothing is queued (no thread hand-off: a 4 KB
+/// all-reduce costs what MPI's own does), else after the queued ones, so the engine is never called
+/// from two threads at once (MPI_THREAD_SERIALIZED). A watchdog thread stops the job when a synchronous collective has not
+/// finished within the timeout; `Work.wait()` does the same for asynchronous ones.
 final class ProcessGroup: @unchecked Sendable {
     let engine: CommunicationEngine
     let backend: Distributed.Backend
     let timeout: Double
     private let queue = DispatchQueue(label: "descent.distributed", qos: .userInitiated)
     private var sequence = 0
+    /// Collectives handed to the communication thread and not finished. Only the thread that calls the
+    /// collectives adds to it, so when it reads 0 the communication thread is idle and the engine free.
+    private let queued = Atomic<Int>(0)
+    private var watchdog: Watchdog?
 
     init(engine: CommunicationEngine, backend: Distributed.Backend, timeout: Double) {
         self.engine = engine; self.backend = backend; self.timeout = timeout
@@ -57,26 +154,41 @@ final class ProcessGroup: @unchecked Sendable {
     var rank: Int { engine.rank }
     var worldSize: Int { engine.worldSize }
 
-    /// Queues `body` on the communication thread; `completion` runs on the thread that waits.
-    func submit(_ name: String, detail: String, asyncOp: Bool, completion: (() -> Void)? = nil,
-                _ body: @escaping (CommunicationEngine) throws(CommunicationError) -> Void) -> Work {
+    /// Runs `body` (on the communication thread when `asyncOp` or when collectives are queued);
+    /// `completion` runs on the thread that waits.
+    func submit(_ name: String, _ collective: Collective, asyncOp: Bool, completion: (() -> Void)? = nil) -> Work {
         sequence += 1
-        let work = Work(group: self, what: "[rank \(rank)] \(name) #\(sequence) (\(detail))", completion: completion)
         let engine = self.engine
-        queue.async {
-            do throws(CommunicationError) { try body(engine); work.finish(nil) } catch { work.finish(error) }
+        if !asyncOp && queued.load(ordering: .acquiring) == 0 {
+            let dog = watchdog ?? Watchdog(engine: engine, timeout: timeout)
+            watchdog = dog
+            dog.inflightName = name
+            dog.inflightDetail = collective.detail
+            dog.inflightSequence.store(sequence, ordering: .releasing)
+            do throws(CommunicationError) { try collective.run(on: engine) } catch {
+                stopJob(engine, "[rank \(rank)] \(name) #\(sequence) (\(collective.detail.text)): \(error)")
+            }
+            dog.inflightSequence.store(0, ordering: .releasing)
+            completion?()
+            return Work.completed
+        }
+        queued.add(1, ordering: .relaxed)
+        let work = Work(engine: engine, timeout: timeout, queued: true, name: name, sequence: sequence, detail: collective.detail, completion: completion)
+        queue.async { [self] in
+            var failure: CommunicationError?
+            do throws(CommunicationError) { try collective.run(on: engine) } catch { failure = error }
+            queued.subtract(1, ordering: .releasing)
+            work.finish(failure)
         }
         if !asyncOp { work.wait() }
         return work
     }
 
-    /// Stops every rank with `message` (a failed or timed-out collective).
-    func stopJob(_ message: String) -> Never {
-        FileHandle.standardError.write(Data("Descent distributed error: \(message). Aborting the job.\n".utf8))
-        engine.abort(code: 1)
+    /// Waits for everything queued so far and stops the watchdog.
+    func drain() {
+        queue.sync {}
+        watchdog?.stopped.store(true, ordering: .relaxed)
     }
-    /// Waits for everything queued so far.
-    func drain() { queue.sync {} }
 }
 
 /// Data-parallel training across processes (PyTorch's `torch.distributed`): a default process group
@@ -166,9 +278,7 @@ public enum Distributed {
         }
         let n = g.worldSize
         let completion: (() -> Void)? = op == .average && n > 1 ? { noGrad { _ = tensor.div_(Double(n)) } } : nil
-        return g.submit("allReduce", detail: describe(tensor), asyncOp: asyncOp, completion: completion) { e throws(CommunicationError) in
-            try e.allReduce(tensor, op == .average ? .sum : op)
-        }
+        return g.submit("allReduce", .allReduce(tensor, op == .average ? .sum : op), asyncOp: asyncOp, completion: completion)
     }
 
     /// Copies rank `src`'s `tensor` into `tensor` on every rank (PyTorch's `broadcast`).
@@ -177,9 +287,7 @@ public enum Distributed {
         let g = group
         check(tensor, "broadcast")
         checkRank(src, g, "src")
-        return g.submit("broadcast", detail: describe(tensor) + " from rank \(src)", asyncOp: asyncOp) { e throws(CommunicationError) in
-            try e.broadcast(tensor, root: src)
-        }
+        return g.submit("broadcast", .broadcast(tensor, root: src), asyncOp: asyncOp)
     }
 
     /// Fills `tensorList[r]` with rank r's `tensor` on every rank (PyTorch's `all_gather`).
@@ -195,9 +303,7 @@ public enum Distributed {
         }
         let flat = Tensor.empty([g.worldSize] + tensor.shape, dtype: tensor.dtype)
         let completion = { noGrad { for (i, t) in tensorList.enumerated() { t.copy_(flat[i]) } } }
-        return g.submit("allGather", detail: describe(tensor), asyncOp: asyncOp, completion: completion) { e throws(CommunicationError) in
-            try e.allGather(tensor, into: flat)
-        }
+        return g.submit("allGather", .allGather(tensor, into: flat), asyncOp: asyncOp, completion: completion)
     }
 
     /// Writes every rank's `input`, in rank order, into `output`: shape `[worldSize * n, ...]` (concatenated
@@ -209,9 +315,7 @@ public enum Distributed {
         if output.count != input.count * g.worldSize || output.dtype != input.dtype {
             fail("output tensor size must be equal to world_size times input tensor size (output \(output.dtype) \(shapeString(output.shape)), input \(input.dtype) \(shapeString(input.shape)), world size \(g.worldSize))")
         }
-        return g.submit("allGatherIntoTensor", detail: describe(input), asyncOp: asyncOp) { e throws(CommunicationError) in
-            try e.allGather(input, into: output)
-        }
+        return g.submit("allGatherIntoTensor", .allGather(input, into: output), asyncOp: asyncOp)
     }
 
     /// Reduces `inputList[r]` across ranks into rank r's `output` (PyTorch's `reduce_scatter`).
@@ -246,15 +350,13 @@ public enum Distributed {
         }
         let n = g.worldSize
         let completion: (() -> Void)? = op == .average && n > 1 ? { noGrad { _ = output.div_(Double(n)) } } : nil
-        return g.submit(name, detail: describe(output), asyncOp: asyncOp, completion: completion) { e throws(CommunicationError) in
-            try e.reduceScatter(input, into: output, op == .average ? .sum : op)
-        }
+        return g.submit(name, .reduceScatter(input, into: output, op == .average ? .sum : op), asyncOp: asyncOp, completion: completion)
     }
 
     /// Waits until every rank reaches this point (PyTorch's `barrier`).
     @discardableResult
     public static func barrier(asyncOp: Bool = false) -> Work {
-        group.submit("barrier", detail: "no data", asyncOp: asyncOp) { e throws(CommunicationError) in try e.barrier() }
+        group.submit("barrier", .barrier, asyncOp: asyncOp)
     }
 
     private static func check(_ t: Tensor, _ name: String) {
@@ -266,7 +368,6 @@ public enum Distributed {
     private static func checkRank(_ r: Int, _ g: ProcessGroup, _ what: String) {
         if r < 0 || r >= g.worldSize { fail("Invalid \(what) rank \(r): the world has ranks 0...\(g.worldSize - 1)") }
     }
-    private static func describe(_ t: Tensor) -> String { "\(t.count) \(t.dtype) elements" }
 }
 
 /// Why the distributed layer could not start.
