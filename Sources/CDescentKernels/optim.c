@@ -18,6 +18,16 @@
 DK_CLONES_FMA static void dk_sgd_##SUF(int64_t n, T *p, const T *g, T *buf, double lr, double momentum, double dampening, \
                 double weightDecay, int32_t nesterov, int32_t firstStep, int32_t maximize) { \
   T wd = (T)weightDecay, mo = (T)momentum, dm = (T)(1.0 - dampening), nlr = (T)(-lr); \
+  /* Branches on arguments that may be NULL are split by hand: if-converted, they become masked   \
+     AVX-512 loads from NULL + i that take a microcode assist per vector (30x slower). */          \
+  if (momentum == 0) { \
+    for (int64_t i = 0; i < n; i++) { \
+      T gi = maximize ? -g[i] : g[i]; \
+      if (weightDecay != 0) gi = FMA(p[i], wd, gi); \
+      p[i] = FMA(gi, nlr, p[i]); \
+    } \
+    return; \
+  } \
   for (int64_t i = 0; i < n; i++) { \
     T gi = maximize ? -g[i] : g[i]; \
     if (weightDecay != 0) gi = FMA(p[i], wd, gi); \
@@ -49,6 +59,21 @@ DK_CLONES_FMA static void dk_adam_##SUF(int64_t n, T *p, const T *g, T *m, T *v,
     } \
     return; \
   } \
+  if (!amsgrad) { /* vmax is NULL: no access to it at all (see dk_sgd) */ \
+    for (int64_t i = 0; i < n; i++) { \
+      T gi = maximize ? -g[i] : g[i]; \
+      T pi = p[i]; \
+      if (weightDecay != 0) { \
+        if (decoupled) pi = pi * decay; \
+        else gi = FMA(pi, wd, gi); \
+      } \
+      T mi = FMA(w1, gi - m[i], m[i]); \
+      T vi = FMA(w2 * gi, gi, v[i] * b2); \
+      m[i] = mi; v[i] = vi; \
+      p[i] = pi + ((-stepSize) * mi) / (SQRT(vi) / bc2s + e); \
+    } \
+    return; \
+  } \
   for (int64_t i = 0; i < n; i++) { \
     T gi = maximize ? -g[i] : g[i]; \
     T pi = p[i]; \
@@ -59,26 +84,34 @@ DK_CLONES_FMA static void dk_adam_##SUF(int64_t n, T *p, const T *g, T *m, T *v,
     T mi = FMA(w1, gi - m[i], m[i]);             /* exp_avg.lerp_(grad, 1 - beta1) */ \
     T vi = FMA(w2 * gi, gi, v[i] * b2);               /* exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2) */ \
     m[i] = mi; v[i] = vi; \
-    T den; \
-    if (amsgrad) { T vm = vmax[i] > vi ? vmax[i] : vi; vmax[i] = vm; den = SQRT(vm) / bc2s + e; } \
-    else den = SQRT(vi) / bc2s + e; \
-    p[i] = pi + ((-stepSize) * mi) / den;              /* param.addcdiv_(exp_avg, denom, value=-step_size) */ \
+    T vm = vmax[i] > vi ? vmax[i] : vi; vmax[i] = vm; \
+    p[i] = pi + ((-stepSize) * mi) / (SQRT(vm) / bc2s + e); /* param.addcdiv_(exp_avg, denom, value=-step_size) */ \
   } \
 } \
  \
+/* One loop body per (centered, momentum) pair, constant-folded: gavg and buf may be NULL, and an \
+   if-converted access to them would be a masked AVX-512 load from NULL + i (see dk_sgd). */ \
+static inline __attribute__((always_inline)) void dk_rmsprop_loop_##SUF(int64_t n, T *p, const T *g, T *sq, T *gavg, T *buf, \
+    T a, T w, T e, T wd, T mo, T l, int wdOn, int32_t maximize, const int centered, const int mom) { \
+  for (int64_t i = 0; i < n; i++) { \
+    T gi = maximize ? -g[i] : g[i]; \
+    if (wdOn) gi = FMA(p[i], wd, gi); \
+    T s = FMA(w * gi, gi, sq[i] * a); sq[i] = s; \
+    T avg; \
+    if (centered) { T ga = FMA(w, gi - gavg[i], gavg[i]); gavg[i] = ga; avg = SQRT(FMA(-ga, ga, s)) + e; } \
+    else avg = SQRT(s) + e; \
+    if (mom) { T b = buf[i] * mo + gi / avg; buf[i] = b; p[i] = FMA(b, -l, p[i]); } \
+    else p[i] = p[i] + ((-l) * gi) / avg; \
+  } \
+} \
 DK_CLONES_FMA static void dk_rmsprop_##SUF(int64_t n, T *p, const T *g, T *sq, T *gavg, T *buf, double lr, double alpha, \
                     double eps, double weightDecay, double momentum, int32_t maximize) { \
   T a = (T)alpha, w = (T)(1.0 - alpha), e = (T)eps, wd = (T)weightDecay, mo = (T)momentum, l = (T)lr; \
-  for (int64_t i = 0; i < n; i++) { \
-    T gi = maximize ? -g[i] : g[i]; \
-    if (weightDecay != 0) gi = FMA(p[i], wd, gi); \
-    T s = FMA(w * gi, gi, sq[i] * a); sq[i] = s; \
-    T avg; \
-    if (gavg) { T ga = FMA(w, gi - gavg[i], gavg[i]); gavg[i] = ga; avg = SQRT(FMA(-ga, ga, s)) + e; } \
-    else avg = SQRT(s) + e; \
-    if (buf) { T b = buf[i] * mo + gi / avg; buf[i] = b; p[i] = FMA(b, -l, p[i]); } \
-    else p[i] = p[i] + ((-l) * gi) / avg; \
-  } \
+  int wdOn = weightDecay != 0; \
+  if (gavg && buf) dk_rmsprop_loop_##SUF(n, p, g, sq, gavg, buf, a, w, e, wd, mo, l, wdOn, maximize, 1, 1); \
+  else if (gavg) dk_rmsprop_loop_##SUF(n, p, g, sq, gavg, buf, a, w, e, wd, mo, l, wdOn, maximize, 1, 0); \
+  else if (buf) dk_rmsprop_loop_##SUF(n, p, g, sq, gavg, buf, a, w, e, wd, mo, l, wdOn, maximize, 0, 1); \
+  else dk_rmsprop_loop_##SUF(n, p, g, sq, gavg, buf, a, w, e, wd, mo, l, wdOn, maximize, 0, 0); \
 } \
  \
 DK_CLONES_FMA static void dk_adagrad_##SUF(int64_t n, T *p, const T *g, T *sum, double clr, double eps, double weightDecay, int32_t maximize) { \

@@ -208,8 +208,10 @@ float dk_logf_sleef(float d) {
   return r;
 }
 
-float dk_sum16_tree(const float *a, const float *b, int64_t n) {
-#define TV(i) (b ? a[i] * b[i] : a[i])
+/* `prod` is a constant at each call below, so the loop has no branch on b: an if-converted access to
+   a NULL b would be a masked AVX-512 load from NULL + i, which takes a microcode assist per vector. */
+static inline __attribute__((always_inline)) float sum16_tree(const float *a, const float *b, int64_t n, const int prod) {
+#define TV(i) (prod ? a[i] * b[i] : a[i])
   if (n <= 0) return 0.0f;
   if (n < 16) { float s = TV(0); for (int64_t i = 1; i < n; i++) s = s + TV(i); return s; }
   float acc[16];
@@ -222,4 +224,7 @@ float dk_sum16_tree(const float *a, const float *b, int64_t n) {
   for (int i = 0; i < 8; i++) h[i] = acc[i] + acc[i + 8];
   for (int i = 0; i < 4; i++) q[i] = h[i] + h[i + 4];
   return (q[0] + q[2]) + (q[1] + q[3]);
+}
+float dk_sum16_tree(const float *a, const float *b, int64_t n) {
+  return b ? sum16_tree(a, b, n, 1) : sum16_tree(a, NULL, n, 0);
 }
