@@ -16,6 +16,9 @@ struct DataOptions: ParsableArguments {
     var data: String = ProcessInfo.processInfo.environment["DESCENT_MNIST"] ?? "../shared/data/mnist"
 }
 
+/// `--strategy ddp`: data-parallel over the processes `mpirun` started.
+enum StrategyOption: String, ExpressibleByArgument, CaseIterable { case auto, ddp }
+
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Tensors, autograd, and a classifier on the embedded 8x8 digits.")
     @Option(help: "Training epochs.") var epochs = 10
@@ -24,27 +27,35 @@ struct Demo: ParsableCommand {
 
 struct MnistMLP: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "mnist-mlp",
-        abstract: "Full MNIST, 784-256-256-10 ReLU MLP, Adam lr 0.001, shuffled batches (the lecture's homework).")
+        abstract: "Full MNIST, 784-256-256-10 ReLU MLP, Adam lr 0.001, shuffled batches (the lecture's homework).",
+        discussion: "With --strategy ddp under mpirun (`mpirun -np 2 descent mnist-mlp --strategy ddp`), each process trains on its share of every epoch (a DistributedSampler) with --batch-size samples per step, gradients averaged across processes; rank 0 prints.")
     @OptionGroup var data: DataOptions
     @Option(help: "Epochs.") var epochs = 15
-    @Option(help: "Batch size.") var batchSize = 100
+    @Option(help: "Batch size (per process with --strategy ddp).") var batchSize = 100
     @Option(help: "Stop after this many updates (0: no limit), for the lecture's 325-iteration variants.") var iterations = 0
     @Option(help: "Seed for manualSeed.") var seed = 1
+    @Option(help: "auto (one process) or ddp (data-parallel under mpirun).") var strategy = StrategyOption.auto
     func run() throws {
+        let ddp = strategy == .ddp
+        if ddp { try Distributed.initProcessGroup(backend: .mpi) }
+        let rank0 = !ddp || Distributed.rank == 0
         manualSeed(seed)
         let train = try MNIST(root: data.data, train: true)
         let test = try MNIST(root: data.data, train: false)
-        let model = Sequential {
+        let net = Sequential {
             Flatten()
             Linear(784, 256); ReLU()
             Linear(256, 256); ReLU()
             Linear(256, 10)
         }
+        let model: Module = ddp ? DistributedDataParallel(net) : net
         let optimizer = Adam(model.parameters(), lr: 0.001)
-        let loader = DataLoader(train, batchSize: batchSize, shuffle: true)
+        let sampler = ddp ? DistributedSampler(train, seed: seed) : nil
+        let loader = sampler.map { DataLoader(train, batchSize: batchSize, sampler: $0) } ?? DataLoader(train, batchSize: batchSize, shuffle: true)
         var updates = 0
         let start = Date()
         training: for epoch in 1...epochs {
+            sampler?.setEpoch(epoch - 1)
             model.train()
             var total = 0.0, seen = 0
             for (x, y) in loader {
@@ -56,38 +67,61 @@ struct MnistMLP: ParsableCommand {
                 updates += 1
                 if iterations > 0 && updates >= iterations { break }
             }
+            if ddp {   // the mean training loss over every process's samples
+                let t = Tensor([total, Double(seen)], dtype: .float64)
+                Distributed.allReduce(t)
+                (total, seen) = (t.toArray(Double.self)[0], Int(t.toArray(Double.self)[1]))
+            }
             model.eval()
-            print("epoch \(epoch): train loss \(String(format: "%.4f", total / Double(max(seen, 1)))), test accuracy \(String(format: "%.4f", accuracy(model, test))), \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+            if rank0 {
+                print("epoch \(epoch): train loss \(String(format: "%.4f", total / Double(max(seen, 1)))), test accuracy \(String(format: "%.4f", accuracy(net, test))), \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+            }
             if iterations > 0 && updates >= iterations { break training }
         }
-        print("updates: \(updates), test accuracy: \(String(format: "%.4f", accuracy(model, test)))")
+        if rank0 { print("updates: \(updates)\(ddp ? " per process, \(Distributed.worldSize) processes" : ""), test accuracy: \(String(format: "%.4f", accuracy(net, test)))") }
     }
 }
 
 struct MnistBinary: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "mnist-binary",
-        abstract: "MNIST digits 0 and 1, 784-32-1 sigmoid net with BCELoss and SGD: 700 full-batch updates versus 100 epochs of batches of 2048.")
+        abstract: "MNIST digits 0 and 1, 784-32-1 sigmoid net with BCELoss and SGD: 700 full-batch updates versus 100 epochs of batches of 2048.",
+        discussion: "With --strategy ddp under mpirun, each process takes every world-size-th row (the full batch) or its DistributedSampler share of each epoch in batches of 2048 / world size, and gradients are averaged across processes; rank 0 prints.")
     @OptionGroup var data: DataOptions
+    @Option(help: "auto (one process) or ddp (data-parallel under mpirun).") var strategy = StrategyOption.auto
     func run() throws {
+        let ddp = strategy == .ddp
+        if ddp { try Distributed.initProcessGroup(backend: .mpi) }
+        let world = ddp ? Distributed.worldSize : 1, rank = ddp ? Distributed.rank : 0
         let train = try MNIST(root: data.data, train: true)
         let x0 = train.data[train.targets .== 0], x1 = train.data[train.targets .== 1]
         let x = concat([x0, x1]).reshape(-1, 784).float() / 255
         let y = Tensor([Float](repeating: 0, count: x0.shape[0]) + [Float](repeating: 1, count: x1.shape[0])).reshape(-1, 1)
+        let mine = Tensor.arange(rank, x.shape[0], world)     // this process's rows of the full batch
+        let (xr, yr) = ddp ? (x[mine], y[mine]) : (x, y)
         func net() -> Sequential { Sequential { Linear(784, 32); ReLU(); Linear(32, 1); Sigmoid() } }
+        func wrap(_ m: Module) -> Module { ddp ? DistributedDataParallel(m) : m }
         func acc(_ m: Module) -> Double { noGrad { ((m(x) .> 0.5).float() .== y).float().mean().item() } }
+        func say(_ s: String) { if rank == 0 { print(s) } }
         manualSeed(1)
         let full = net(), lossFn = BCELoss()
-        var opt = SGD(full.parameters())
+        let fullModel = wrap(full)
+        var opt = SGD(fullModel.parameters())
         var start = Date()
-        for _ in 0..<700 { let l = lossFn(full(x), y); l.backward(); opt.step(); opt.zeroGrad() }
-        print("full batch, 700 updates: accuracy \(String(format: "%.4f", acc(full))), \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
+        for _ in 0..<700 { let l = lossFn(fullModel(xr), yr); l.backward(); opt.step(); opt.zeroGrad() }
+        say("full batch, 700 updates: accuracy \(String(format: "%.4f", acc(full))), \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
         manualSeed(1)
         let mini = net()
-        opt = SGD(mini.parameters())
-        let dl = DataLoader(TensorDataset(x, y), batchSize: 2048)
+        let miniModel = wrap(mini)
+        opt = SGD(miniModel.parameters())
+        let ds = TensorDataset(x, y)
+        let sampler = ddp ? DistributedSampler(ds, shuffle: false) : nil
+        let dl = sampler.map { DataLoader(ds, batchSize: 2048 / world, sampler: $0) } ?? DataLoader(ds, batchSize: 2048)
         start = Date()
-        for _ in 0..<100 { for (xb, yb) in dl { let l = lossFn(mini(xb), yb); l.backward(); opt.step(); opt.zeroGrad() } }
-        print("batches of 2048, 100 epochs (\(100 * dl.count) updates): accuracy \(String(format: "%.4f", acc(mini))), \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
+        for epoch in 0..<100 {
+            sampler?.setEpoch(epoch)
+            for (xb, yb) in dl { let l = lossFn(miniModel(xb), yb); l.backward(); opt.step(); opt.zeroGrad() }
+        }
+        say("batches of 2048, 100 epochs (\(100 * dl.count) updates): accuracy \(String(format: "%.4f", acc(mini))), \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
     }
 }
 
