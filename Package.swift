@@ -20,8 +20,8 @@ let package = Package(
                                                 .product(name: "SwiftProtobuf", package: "swift-protobuf")], resources: [.copy("Resources/digits.csv.gz")]),
         .executableTarget(name: "descent", dependencies: ["Descent", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "descent-bench", dependencies: ["Descent"]),
-        // programs the distributed tests start under mpirun
-        .executableTarget(name: "descent-distributed-checks", dependencies: ["Descent"]),
+        // programs the tests start as separate processes (under mpirun, or to kill them)
+        .executableTarget(name: "descent-checks", dependencies: ["Descent"]),
         .testTarget(name: "DescentTests", dependencies: ["Descent", "CZlib"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v5]

@@ -207,6 +207,48 @@ extension Core {
                 == "a.ckpt: invalid epoch in the checkpoint: -1 (expected an integer in 0...9007199254740992)")
     }
 
+    /// The fields an exact resume reads: generator states, the batch position, callback state.
+    @Test func badResumeFieldsThrowNamingTheField() throws {
+        let dir = scratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for value in ["", "not base64!", Data([1, 2, 3]).base64EncodedString()] {
+            let path = try damagedCheckpoint(dir) { _, meta in meta["rng_state.global"] = value }
+            guard case .invalidField(_, let f, _, _)? = resumeError(path) else { Issue.record("rng_state.global=\(value) was not rejected"); continue }
+            #expect(f == "rng_state.global")
+        }
+        // a mid-epoch position without the epoch's starting state, or not a count
+        let noStart = try damagedCheckpoint(dir) { _, meta in meta["batches_in_epoch"] = "3" }
+        #expect(resumeError(noStart) == .missingField(path: noStart, field: "rng_state.epoch_start.global"))
+        let badCount = try damagedCheckpoint(dir) { _, meta in meta["batches_in_epoch"] = "-2"; meta["rng_state.epoch_start.global"] = meta["rng_state.global"] }
+        guard case .invalidField(_, "batches_in_epoch", _, _)? = resumeError(badCount) else { Issue.record("batches_in_epoch=-2 was not rejected"); return }
+        // callback state that is not a JSON object of strings
+        let es = EarlyStopping(monitor: "val_loss")
+        let m = Scheduled { StepLR($0, stepSize: 1, gamma: 0.5) }
+        let withES = try damagedCheckpoint(dir) { _, meta in meta["callbacks.0.EarlyStopping"] = "[1, 2" }
+        do { try quietTrainer(3, [es]).fit(m, dataModule: Data3(), ckptPath: withES); Issue.record("bad callback state was not rejected") }
+        catch let e as CheckpointError { guard case .invalidField(_, "callbacks.0.EarlyStopping", _, _) = e else { Issue.record("\(e)"); return } }
+    }
+
+    /// EarlyStopping's wait count and best score, and ModelCheckpoint's best path, survive a resume.
+    @Test func callbackStateIsRestored() throws {
+        let dir = scratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        manualSeed(0)
+        let es1 = EarlyStopping(monitor: "val_loss", patience: 10)
+        let ck1 = ModelCheckpoint(dirpath: dir, monitor: "val_loss", saveLast: true)
+        try quietTrainer(2, [es1, ck1], checkpointing: true).fit(Scheduled { StepLR($0, stepSize: 1, gamma: 0.5) }, dataModule: Data3())
+        let es2 = EarlyStopping(monitor: "val_loss", patience: 10)
+        let ck2 = ModelCheckpoint(dirpath: dir, monitor: "val_loss", saveLast: true)
+        // resumed at epoch 2 with maxEpochs 2: nothing left to train, so the state is what was loaded
+        try quietTrainer(2, [es2, ck2], checkpointing: true).fit(Scheduled { StepLR($0, stepSize: 1, gamma: 0.5) }, dataModule: Data3(),
+                                                                 ckptPath: ck1.lastModelPath)
+        #expect(es2.bestScore == es1.bestScore && es2.bestScore.isFinite)
+        #expect(es2.waitCount == es1.waitCount)
+        #expect(ck2.bestModelPath == ck1.bestModelPath && !ck2.bestModelPath.isEmpty)
+        #expect(ck2.bestModelScore == ck1.bestModelScore)
+        #expect(ck2.bestKModels == ck1.bestKModels)
+    }
+
     @Test func badSchedulerAndOptimizerFieldsThrowNamingTheField() throws {
         let dir = scratchDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

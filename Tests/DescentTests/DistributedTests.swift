@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Descent
 
-/// Runs `descent-distributed-checks` (built beside this test bundle) under Open MPI's `mpirun` with
+/// Runs `descent-checks` (built beside this test bundle) under Open MPI's `mpirun` with
 /// real processes, and reads back what each rank printed.
 enum MPIRun {
     /// `mpirun`, or nil where Open MPI is not installed (CI installs it and sets DESCENT_REQUIRE_MPI=1,
@@ -11,7 +11,7 @@ enum MPIRun {
     static var required: Bool { ProcessInfo.processInfo.environment["DESCENT_REQUIRE_MPI"] == "1" }
     static var enabled: Bool {
         if mpirun == nil && required { Issue.record("DESCENT_REQUIRE_MPI=1 but mpirun is not installed") }
-        if checks == nil && required { Issue.record("DESCENT_REQUIRE_MPI=1 but descent-distributed-checks was not built") }
+        if checks == nil && required { Issue.record("DESCENT_REQUIRE_MPI=1 but descent-checks was not built") }
         return mpirun != nil && checks != nil
     }
     /// The checks program: in the folder of the test bundle (`.build/<config>/`).
@@ -20,7 +20,7 @@ enum MPIRun {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         dirs += ["release", "debug"].map { root.appendingPathComponent(".build/\($0)") }
         for d in dirs {
-            let p = d.appendingPathComponent("descent-distributed-checks").path
+            let p = d.appendingPathComponent("descent-checks").path
             if FileManager.default.isExecutableFile(atPath: p) { return p }
         }
         return nil
@@ -34,7 +34,7 @@ enum MPIRun {
         let ranks: [[String: String]]
     }
 
-    /// `mpirun -np n descent-distributed-checks scenario args...`, or the program alone when `n` is nil.
+    /// `mpirun -np n descent-checks scenario args...`, or the program alone when `n` is nil.
     static func run(_ scenario: String, np: Int?, args: [String] = [], env: [String: String] = [:], limit: Double = 120) throws -> Result {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("descent-mpi-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

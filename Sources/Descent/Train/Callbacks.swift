@@ -17,6 +17,10 @@ open class Callback {
     open func onTestEpochEnd(_ trainer: Trainer, _ module: Module) throws {}
     open func onPredictStart(_ trainer: Trainer, _ module: Module) throws {}
     open func onPredictEnd(_ trainer: Trainer, _ module: Module) throws {}
+    /// What the callback must remember across a resume (Lightning's `state_dict`), saved in checkpoints.
+    open func stateDict() -> [String: String] { [:] }
+    /// Restores what `stateDict()` returned, when training resumes from a checkpoint (Lightning's `load_state_dict`).
+    open func loadStateDict(_ state: [String: String]) throws {}
     /// Monitoring callbacks (ModelCheckpoint, EarlyStopping) get `onTrainEpochEnd` after the module's
     /// own hook, the others before it, as in Lightning.
     var isMonitoring: Bool { false }
@@ -36,6 +40,9 @@ public final class ModelCheckpoint: Callback {
     public let saveTopK: Int
     public let saveLast: Bool
     public let everyNEpochs: Int
+    /// Save after every this many optimizer steps, in the middle of epochs (Lightning's `every_n_train_steps`;
+    /// 0: off). When set, nothing is saved at the ends of epochs. A mid-epoch checkpoint resumes at its batch.
+    public let everyNTrainSteps: Int
     /// The folder (default: `<logger's logDir>/checkpoints`, or `<defaultRootDir>/checkpoints`).
     public private(set) var dirpath: String?
     /// The file name template (default `"epoch={epoch}-step={step}"`); `{name}` and `{name:.2f}` take
@@ -52,13 +59,35 @@ public final class ModelCheckpoint: Callback {
     private var kept: [String: Double] = [:]
 
     public init(dirpath: String? = nil, filename: String? = nil, monitor: String? = nil, mode: MonitorMode = .min,
-                saveTopK: Int = 1, saveLast: Bool = false, everyNEpochs: Int = 1) {
+                saveTopK: Int = 1, saveLast: Bool = false, everyNEpochs: Int = 1, everyNTrainSteps: Int = 0) {
         if saveTopK < -1 { fail("Invalid value for save_top_k=\(saveTopK). Must be >= -1") }
+        if everyNTrainSteps < 0 { fail("Invalid value for every_n_train_steps=\(everyNTrainSteps). Must be >= 0") }
         self.dirpath = dirpath; self.filename = filename; self.monitor = monitor; self.mode = mode
         self.saveTopK = saveTopK; self.saveLast = saveLast; self.everyNEpochs = everyNEpochs
+        self.everyNTrainSteps = everyNTrainSteps
     }
 
     var savedThisEpoch = -1
+    private var savedAtStep = -1
+
+    public override func onTrainBatchEnd(_ trainer: Trainer, _ module: Module, loss: Tensor, batchIndex: Int) throws {
+        guard everyNTrainSteps > 0, trainer.globalStep > 0, trainer.globalStep % everyNTrainSteps == 0, savedAtStep != trainer.globalStep else { return }
+        savedAtStep = trainer.globalStep
+        try save(trainer, module, midEpoch: true)
+    }
+
+    public override func stateDict() -> [String: String] {
+        var st = ["best_model_path": bestModelPath, "last_model_path": lastModelPath]
+        if let b = bestModelScore { st["best_model_score"] = "\(b)" }
+        if let data = try? JSONEncoder().encode(kept), let text = String(data: data, encoding: .utf8) { st["best_k_models"] = text }
+        return st
+    }
+    public override func loadStateDict(_ state: [String: String]) throws {
+        bestModelPath = state["best_model_path"] ?? ""
+        lastModelPath = state["last_model_path"] ?? ""
+        bestModelScore = state["best_model_score"].flatMap(Double.init)
+        if let text = state["best_k_models"], let k = try? JSONDecoder().decode([String: Double].self, from: Data(text.utf8)) { kept = k }
+    }
 
     public override func onFitStart(_ trainer: Trainer, _ module: Module) throws {
         if dirpath == nil { dirpath = trainer.logDir + "/checkpoints" }
@@ -76,9 +105,14 @@ public final class ModelCheckpoint: Callback {
 
     func better(_ a: Double, than b: Double) -> Bool { mode == .min ? a < b : a > b }
 
-    func save(_ trainer: Trainer, _ module: Module) throws {
-        guard saveTopK != 0 || saveLast, (trainer.currentEpoch + 1) % everyNEpochs == 0, savedThisEpoch != trainer.currentEpoch else { return }
-        savedThisEpoch = trainer.currentEpoch
+    func save(_ trainer: Trainer, _ module: Module, midEpoch: Bool = false) throws {
+        if midEpoch {
+            guard saveTopK != 0 || saveLast else { return }
+        } else {
+            guard everyNTrainSteps == 0, saveTopK != 0 || saveLast, (trainer.currentEpoch + 1) % everyNEpochs == 0,
+                  savedThisEpoch != trainer.currentEpoch else { return }
+            savedThisEpoch = trainer.currentEpoch
+        }
         let dir = dirpath ?? trainer.logDir + "/checkpoints"
         if trainer.isGlobalZero { try makeDirectory(dir) }
         let name = formatName(trainer)
@@ -178,6 +212,14 @@ public final class EarlyStopping: Callback {
     }
 
     override var isMonitoring: Bool { true }
+    public override func stateDict() -> [String: String] {
+        ["wait_count": "\(waitCount)", "stopped_epoch": "\(stoppedEpoch)", "best_score": "\(bestScore)", "patience": "\(patience)"]
+    }
+    public override func loadStateDict(_ state: [String: String]) throws {
+        waitCount = state["wait_count"].flatMap(Int.init) ?? waitCount
+        stoppedEpoch = state["stopped_epoch"].flatMap(Int.init) ?? stoppedEpoch
+        bestScore = state["best_score"].flatMap(Double.init) ?? bestScore
+    }
     public override func onValidationEnd(_ trainer: Trainer, _ module: Module) throws {
         if trainer.sanityChecking || trainer.checksOnTrainEpochEnd { return }
         try check(trainer)

@@ -58,6 +58,12 @@ public final class Trainer {
     public private(set) var lrScheduler: LRScheduler?
     /// Averages gradients across ranks during `fit` with `strategy: .ddp`.
     var reducer: GradientReducer?
+    /// The training loader's own generator (nil: it draws from the global one), saved in checkpoints.
+    var trainLoaderGenerator: Generator?
+    /// Batches trained in the running epoch (nil outside one), and the generators' states at its start:
+    /// what a mid-epoch checkpoint needs to resume at the next batch.
+    var batchesDoneInEpoch: Int?
+    var epochStartRNG: RNGStates?
     /// True while the pre-training validation sanity check runs.
     public private(set) var sanityChecking = false
 
@@ -303,11 +309,16 @@ public final class Trainer {
         lrScheduler = model.configureLRScheduler(opt)
         shouldStop = false
         var startEpoch = 0
+        trainLoaderGenerator = train.generator
+        var resume: ResumePoint?
         if let path = ckptPath {
-            let (epoch, step) = try restore(from: path, model, opt)
-            startEpoch = epoch + 1
-            globalStep = step
+            let point = try restore(from: path, model, opt)
+            // a mid-epoch checkpoint continues its epoch; an end-of-epoch one starts the next
+            startEpoch = point.batchesDone == nil ? point.epoch + 1 : point.epoch
+            globalStep = point.globalStep
+            resume = point
         }
+        defer { trainLoaderGenerator = nil; batchesDoneInEpoch = nil; epochStartRNG = nil }
         if isDistributed {
             // every rank starts from rank 0's weights; gradients are averaged during backward
             Distributed.broadcastFromRankZero(model.parameters().map { $0 as Tensor } + model.namedBuffers().map(\.1))
@@ -331,10 +342,15 @@ public final class Trainer {
 
         var status = "success"
         defer { if isGlobalZero { for l in loggers { try? l.finalize(status: status) } } }
+        // the random streams continue where the checkpoint left them (after the sanity check, which draws)
+        if let r = resume, r.batchesDone == nil, let rng = r.rng { applyRNG(rng) }
+        var midEpoch: (skip: Int, start: RNGStates, current: RNGStates?)?
+        if let r = resume, let k = r.batchesDone, let start = r.epochStart { midEpoch = (k, start, r.rng) }
         do {
             currentEpoch = startEpoch
             while currentEpoch < maxEpochs && !(shouldStop && currentEpoch >= minEpochs) && !(maxSteps >= 0 && globalStep >= maxSteps) {
-                let completed = try trainEpoch(model, train, opt)
+                let completed = try trainEpoch(model, train, opt, resume: midEpoch)
+                midEpoch = nil
                 // Lightning steps "epoch" schedulers after the epoch's last batch, before validation and the
                 // epoch-end hooks (so the checkpoint written there holds the stepped state).
                 if completed, let s = lrScheduler, !(s is ReduceLROnPlateau) { s.step() }
@@ -377,10 +393,17 @@ public final class Trainer {
     }
 
     /// One training epoch; false when `maxSteps` ended it before its last batch.
-    private func trainEpoch<M: TrainingModule, T: Dataset>(_ model: M, _ loader: DataLoader<T>, _ opt: Optimizer) throws -> Bool where T.Batch == M.Batch {
+    private func trainEpoch<M: TrainingModule, T: Dataset>(_ model: M, _ loader: DataLoader<T>, _ opt: Optimizer,
+                                                           resume: (skip: Int, start: RNGStates, current: RNGStates?)? = nil) throws -> Bool
+    where T.Batch == M.Batch {
         model.train()
         epochStart = Date()
         (loader.sampler as? DistributedSampler)?.setEpoch(currentEpoch)
+        // a mid-epoch resume draws the epoch's order again from the states the epoch started with
+        if let r = resume { applyRNG(r.start) }
+        epochStartRNG = RNGStates(global: defaultGenerator.getState(), loader: loader.generator?.getState())
+        batchesDoneInEpoch = 0
+        defer { batchesDoneInEpoch = nil }
         for c in callbacks { try c.onTrainEpochStart(self, model) }
         model.onTrainEpochStart()
         let limit = limitTrainBatches ?? Int.max
@@ -388,6 +411,13 @@ public final class Trainer {
         var i = 0
         var pending = 0
         for batch in loader {
+            if let r = resume, i < r.skip {
+                // batches the checkpointed run already trained on; then the streams as they were after them
+                i += 1
+                batchesDoneInEpoch = i
+                if i == r.skip, let c = r.current { applyRNG(c) }
+                continue
+            }
             if i >= limit { break }
             if maxSteps >= 0 && globalStep >= maxSteps { return false }
             currentBatchSize = inferBatchSize(batch)
@@ -412,6 +442,7 @@ public final class Trainer {
                     try sendToLoggers(out, step: globalStep - 1)
                 }
             }
+            batchesDoneInEpoch = i + 1
             for c in callbacks { try c.onTrainBatchEnd(self, model, loss: loss, batchIndex: i) }
             i += 1
             if enableProgressBar && (i % 20 == 0) { printProgress(done: false, batches: total, batch: i) }
@@ -591,7 +622,32 @@ public final class Trainer {
         if let o = optimizer { for (k, v) in o.stateDict() { sd[checkpointOptimizerPrefix + k] = v } }
         if let s = lrScheduler { for (k, v) in s.stateDict() { sd[checkpointSchedulerPrefix + k] = v } }
         removeStaleTemporaryFiles(in: (path as NSString).deletingLastPathComponent)
-        try save(sd, to: path, metadata: ["epoch": String(currentEpoch), "global_step": String(globalStep), "format": Trainer.checkpointFormat])
+        var meta = ["epoch": String(currentEpoch), "global_step": String(globalStep), "format": Trainer.checkpointFormat]
+        // what an exact resume needs: the random streams, where the epoch stands, the callbacks' state
+        meta["rng_state.global"] = Data(defaultGenerator.getState()).base64EncodedString()
+        if let g = trainLoaderGenerator { meta["rng_state.train_loader"] = Data(g.getState()).base64EncodedString() }
+        if let k = batchesDoneInEpoch, let start = epochStartRNG {
+            meta["batches_in_epoch"] = String(k)
+            meta["rng_state.epoch_start.global"] = Data(start.global).base64EncodedString()
+            if let l = start.loader { meta["rng_state.epoch_start.train_loader"] = Data(l).base64EncodedString() }
+        }
+        for (i, c) in callbacks.enumerated() {
+            let st = c.stateDict()
+            if !st.isEmpty, let data = try? JSONEncoder().encode(st) {
+                meta["callbacks.\(i).\(String(describing: type(of: c)))"] = String(decoding: data, as: UTF8.self)
+            }
+        }
+        try save(sd, to: path, metadata: meta)
+    }
+
+    /// Random-generator states: the global one and the training loader's own (if it has one).
+    struct RNGStates { var global: [UInt8]; var loader: [UInt8]? }
+    /// Where a checkpoint left training: the states to restore and, for a mid-epoch one, the batches done.
+    struct ResumePoint { var epoch: Int; var globalStep: Int; var rng: RNGStates?; var batchesDone: Int?; var epochStart: RNGStates? }
+
+    func applyRNG(_ r: RNGStates) {
+        defaultGenerator.setState(r.global)
+        if let l = r.loader { trainLoaderGenerator?.setState(l) }
     }
 
     /// The `format` entry of a checkpoint's metadata.
@@ -599,7 +655,7 @@ public final class Trainer {
 
     /// Loads a checkpoint into `model`, `opt` and the LR scheduler; returns its epoch and global step.
     /// The metadata is checked before anything is loaded.
-    private func restore(from path: String, _ model: Module, _ opt: Optimizer) throws -> (epoch: Int, globalStep: Int) {
+    private func restore(from path: String, _ model: Module, _ opt: Optimizer) throws -> ResumePoint {
         let meta = try safetensorsMetadata(from: path)
         guard let format = meta["format"] else { throw CheckpointError.missingField(path: path, field: "format") }
         if format != Trainer.checkpointFormat {
@@ -607,6 +663,23 @@ public final class Trainer {
         }
         let epoch = try CheckpointError.count(meta, "epoch", path: path)
         let step = try CheckpointError.count(meta, "global_step", path: path)
+        func rngField(_ key: String) throws -> [UInt8]? {
+            guard let text = meta[key] else { return nil }
+            guard let data = Data(base64Encoded: text), data.count == defaultGenerator.getState().count else {
+                throw CheckpointError.invalidField(path: path, field: key, value: String(text.prefix(40)),
+                                                   reason: "expected a base64 generator state of \(defaultGenerator.getState().count) bytes")
+            }
+            return Array(data)
+        }
+        var point = ResumePoint(epoch: epoch, globalStep: step)
+        if let g = try rngField("rng_state.global") { point.rng = RNGStates(global: g, loader: try rngField("rng_state.train_loader")) }
+        if meta["batches_in_epoch"] != nil {
+            point.batchesDone = try CheckpointError.count(meta, "batches_in_epoch", path: path)
+            guard let g = try rngField("rng_state.epoch_start.global") else {
+                throw CheckpointError.missingField(path: path, field: "rng_state.epoch_start.global")
+            }
+            point.epochStart = RNGStates(global: g, loader: try rngField("rng_state.epoch_start.train_loader"))
+        }
         let parts = splitCheckpoint(try load(from: path))
         try model.loadStateDict(parts.model)
         try CheckpointError.naming(path: path, prefix: checkpointOptimizerPrefix) { try opt.loadStateDict(parts.optimizer) }
@@ -615,7 +688,15 @@ public final class Trainer {
             if parts.scheduler.count == 0 { throw CheckpointError.missingField(path: path, field: "lr_schedulers") }
             try CheckpointError.naming(path: path, prefix: checkpointSchedulerPrefix) { try s.loadStateDict(parts.scheduler) }
         }
-        return (epoch, step)
+        for (i, c) in callbacks.enumerated() {
+            let key = "callbacks.\(i).\(String(describing: type(of: c)))"
+            guard let text = meta[key] else { continue }
+            guard let st = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) else {
+                throw CheckpointError.invalidField(path: path, field: key, value: String(text.prefix(40)), reason: "expected a JSON object of strings")
+            }
+            try c.loadStateDict(st)
+        }
+        return point
     }
 
     // MARK: - Printing

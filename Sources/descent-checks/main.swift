@@ -1,6 +1,7 @@
-// Programs that the distributed tests start under `mpirun` (Tests/DescentTests/DistributedTests.swift):
-// each prints what it computed, one `rank=R name=value` line per result, and the test compares
-// those lines with values worked out by hand or with a one-process run. Not a user-facing tool.
+// Programs that the tests start as separate processes: under `mpirun` (Tests/DescentTests/DistributedTests.swift)
+// or to be killed mid-training (ResumeTests.swift). Each prints what it computed, one `rank=R name=value` line
+// per result, and the test compares those lines with values worked out by hand or with another run.
+// Not a user-facing tool.
 import Descent
 import Foundation
 #if canImport(Glibc)
@@ -10,9 +11,10 @@ import Glibc
 /// Each rank's lines go to `$DESCENT_CHECK_OUT/rank<R>.txt` when that is set (mpirun would interleave long
 /// lines of several ranks on one stdout), else to stdout.
 func out(_ name: String, _ value: String) {
-    let line = "rank=\(Distributed.rank) \(name)=\(value)\n"
+    let rank = Distributed.isInitialized ? Distributed.rank : 0
+    let line = "rank=\(rank) \(name)=\(value)\n"
     if let dir = ProcessInfo.processInfo.environment["DESCENT_CHECK_OUT"] {
-        let path = "\(dir)/rank\(Distributed.rank).txt"
+        let path = "\(dir)/rank\(rank).txt"
         if let h = FileHandle(forWritingAtPath: path) { h.seekToEndOfFile(); h.write(Data(line.utf8)); h.closeFile() }
         else { FileManager.default.createFile(atPath: path, contents: Data(line.utf8)) }
     } else {
@@ -31,7 +33,7 @@ func bits(_ t: Tensor) -> String {
 
 let args = CommandLine.arguments.dropFirst()
 guard let scenario = args.first else {
-    print("usage: descent-distributed-checks collectives|ddp|ddp-reference|unused|unused-found|timeout|kill|availability")
+    print("usage: descent-checks collectives|ddp|ddp-reference|unused|unused-found|timeout|kill|availability")
     exit(2)
 }
 
@@ -206,6 +208,47 @@ case "trainer", "trainer-kill":
     let x = stack((0..<parts[1].count).map { parts[1][$0].0 }), y = Tensor((0..<parts[1].count).map { parts[1][$0].1 })
     let acc = noGrad { (model(x).argmax(dim: 1) .== y).to(dtype: .float64).mean().item() }
     out("full_val_acc", "\(acc)")
+
+case "resume":
+    // Trainer on the embedded digits with shuffling, dropout and a StepLR scheduler, checkpointing every
+    // 5 optimizer steps (mid-epoch). Arguments: folder, then "full", "kill:<step>" (SIGKILL itself right
+    // after that optimizer step) or "resume" (from folder/checkpoints/last.ckpt), optionally followed by
+    // "kill:<step>" again. Prints the final parameters' bits.
+    let dir = CommandLine.arguments[2]
+    let modes = Array(CommandLine.arguments.dropFirst(3))
+    let killAt = modes.first { $0.hasPrefix("kill:") }.flatMap { Int($0.dropFirst(5)) }
+    final class Net: Module, TrainingModule {
+        let net = Sequential(Flatten(), Linear(64, 48), ReLU(), Dropout(0.3), Linear(48, 10))
+        override func forward(_ x: Tensor) -> Tensor { net(x) }
+        func trainingStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor {
+            let loss = crossEntropy(self(batch.0), batch.1)
+            log("train_loss", loss)
+            return loss
+        }
+        func configureOptimizers() -> Optimizer { SGD(parameters(), lr: 0.2, momentum: 0.9) }
+        func configureLRScheduler(_ optimizer: Optimizer) -> LRScheduler? { StepLR(optimizer, stepSize: 1, gamma: 0.5) }
+    }
+    final class Killer: Callback {
+        let step: Int
+        init(step: Int) { self.step = step }
+        override func onTrainBatchEnd(_ trainer: Trainer, _ module: Module, loss: Tensor, batchIndex: Int) throws {
+            if trainer.globalStep == step { Glibc.kill(getpid(), SIGKILL) }
+        }
+    }
+    manualSeed(0)
+    let digits = try Digits()
+    let train = randomSplit(digits, [1397, 400], generator: Generator(seed: 1))[0]
+    manualSeed(5)
+    let model = Net()
+    // the checkpoint callback first: it saves before the killer fires at the same step
+    let trainer = Trainer(maxEpochs: 3, callbacks: [ModelCheckpoint(dirpath: dir + "/checkpoints", saveLast: true, everyNTrainSteps: 5)]
+                                                   + (killAt.map { [Killer(step: $0)] } ?? []),
+                          logger: false, enableProgressBar: false, enableModelSummary: false)
+    let loader = DataLoader(train, batchSize: 64, shuffle: true)
+    try trainer.fit(model, trainDataLoaders: loader, ckptPath: modes.first == "resume" ? dir + "/checkpoints/last.ckpt" : nil)
+    out("params", model.parameters().map(bits).joined(separator: ";"))
+    out("global_step", "\(trainer.globalStep)")
+    out("lr", "\(trainer.optimizer!.paramGroups[0].lr)")
 
 case "availability":
     // Where Open MPI is missing (DESCENT_MPI names a library that is not there)
