@@ -7,7 +7,7 @@ struct DescentCLI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "descent",
         abstract: "Descent's example programs: a tour (default) and the MNIST lecture programs.",
-        subcommands: [Demo.self, MnistMLP.self, MnistBinary.self, CUDAInfo.self],
+        subcommands: [Demo.self, MnistMLP.self, MnistBinary.self, Plot.self, CUDAInfo.self],
         defaultSubcommand: Demo.self)
 }
 
@@ -122,6 +122,34 @@ struct MnistBinary: ParsableCommand {
             for (xb, yb) in dl { let l = lossFn(miniModel(xb), yb); l.backward(); opt.step(); opt.zeroGrad() }
         }
         say("batches of 2048, 100 epochs (\(100 * dl.count) updates): accuracy \(String(format: "%.4f", acc(mini))), \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
+    }
+}
+
+struct Plot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draws the curves of a CSVLogger metrics file (lightning_logs/version_0/metrics.csv) as SVG, and in the terminal.")
+    @Argument(help: "The metrics.csv file.") var file: String
+    @Option(name: [.short, .customLong("output")], help: "The SVG to write (default: the CSV's name with .svg).") var output: String?
+    @Flag(help: "Also draw the curves in the terminal with braille characters.") var terminal = false
+    func run() throws {
+        let metrics: MetricsCSV
+        do { metrics = try MetricsCSV(path: file) } catch let e as MetricsCSVError {
+            FileHandle.standardError.write(Data("descent plot: \(e)\n".utf8))
+            throw ExitCode(1)
+        }
+        let out = output ?? (file.hasSuffix(".csv") ? String(file.dropLast(4)) : file) + ".svg"
+        try metrics.figure().savefig(out)
+        print("wrote \(out) (\(metrics.names.filter { !(metrics.points[$0]?.isEmpty ?? true) }.joined(separator: ", ")))")
+        if terminal {
+            let live = LivePlot(terminal: false)
+            // one value per epoch and metric (the last logged in that epoch), in epoch order
+            for epoch in Set(metrics.points.values.flatMap { $0.map(\.epoch) }).sorted() {
+                var row: [String: Double] = [:]
+                for (name, p) in metrics.points { if let v = p.last(where: { $0.epoch == epoch }) { row[name] = v.value } }
+                try live.update(row)
+            }
+            print(live.brailleText(), terminator: "")
+        }
     }
 }
 

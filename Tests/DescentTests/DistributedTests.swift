@@ -15,16 +15,18 @@ enum MPIRun {
         return mpirun != nil && checks != nil
     }
     /// The checks program: in the folder of the test bundle (`.build/<config>/`).
-    static let checks: String? = {
+    static let checks: String? = sibling("descent-checks")
+    /// An executable of this package built beside the test bundle (`.build/<config>/name`).
+    static func sibling(_ name: String) -> String? {
         var dirs = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         dirs += ["release", "debug"].map { root.appendingPathComponent(".build/\($0)") }
         for d in dirs {
-            let p = d.appendingPathComponent("descent-checks").path
+            let p = d.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: p) { return p }
         }
         return nil
-    }()
+    }
 
     struct Result {
         let status: Int32
