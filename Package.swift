@@ -22,6 +22,8 @@ let package = Package(
         .executableTarget(name: "descent-bench", dependencies: ["Descent"]),
         // programs the tests start as separate processes (under mpirun, or to kill them)
         .executableTarget(name: "descent-checks", dependencies: ["Descent"]),
+        // the fuzzing harness (Fuzz/run.sh builds it with -sanitize=fuzzer)
+        .executableTarget(name: "descent-fuzz", dependencies: ["Descent"]),
         .testTarget(name: "DescentTests", dependencies: ["Descent", "CZlib"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v5]

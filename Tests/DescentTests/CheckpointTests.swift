@@ -216,6 +216,16 @@ extension Core {
             guard case .invalidField(_, let f, _, _)? = resumeError(path) else { Issue.record("rng_state.global=\(value) was not rejected"); continue }
             #expect(f == "rng_state.global")
         }
+        // the right size, but mt19937's position outside its 624 words (found by the fuzzer: a draw read
+        // out of bounds): offsets 2496 (left) and 2500 (next) of the state
+        for (offset, value) in [(2496, Int32(0)), (2496, Int32(625)), (2500, Int32(-1)), (2500, Int32(100_000)), (2500, Int32(624))] {
+            let path = try damagedCheckpoint(dir) { _, meta in
+                var state = Array(Data(base64Encoded: meta["rng_state.global"]!)!)
+                withUnsafeBytes(of: value.littleEndian) { for k in 0..<4 { state[offset + k] = $0[k] } }
+                meta["rng_state.global"] = Data(state).base64EncodedString()
+            }
+            guard case .invalidField(_, "rng_state.global", _, _)? = resumeError(path) else { Issue.record("state with \(value) at \(offset) was not rejected"); continue }
+        }
         // a mid-epoch position without the epoch's starting state, or not a count
         let noStart = try damagedCheckpoint(dir) { _, meta in meta["batches_in_epoch"] = "3" }
         #expect(resumeError(noStart) == .missingField(path: noStart, field: "rng_state.epoch_start.global"))

@@ -23,8 +23,13 @@ public final class Generator {
 
     /// A snapshot of the generator's state (PyTorch's `get_state()`), restorable with `setState`.
     public func getState() -> [UInt8] { engine.stateBytes() }
-    /// Restores a snapshot taken with `getState()`.
-    public func setState(_ bytes: [UInt8]) { engine.setStateBytes(bytes) }
+    /// Restores a snapshot taken with `getState()`. A state that is not one stops the program.
+    public func setState(_ bytes: [UInt8]) {
+        if !Generator.isValidState(bytes) { fail("RNG state is wrong size or invalid (\(bytes.count) bytes)") }
+        engine.setStateBytes(bytes)
+    }
+    /// Whether `bytes` is a generator state `setState` accepts (the right size, a position within the state).
+    public static func isValidState(_ bytes: [UInt8]) -> Bool { CPUGeneratorEngine.isValidState(bytes) }
 }
 
 /// The global generator used when no `generator:` is given. Nondeterministic until `manualSeed`.

@@ -665,7 +665,7 @@ public final class Trainer {
         let step = try CheckpointError.count(meta, "global_step", path: path)
         func rngField(_ key: String) throws -> [UInt8]? {
             guard let text = meta[key] else { return nil }
-            guard let data = Data(base64Encoded: text), data.count == defaultGenerator.getState().count else {
+            guard let data = Data(base64Encoded: text), Generator.isValidState(Array(data)) else {
                 throw CheckpointError.invalidField(path: path, field: key, value: String(text.prefix(40)),
                                                    reason: "expected a base64 generator state of \(defaultGenerator.getState().count) bytes")
             }

@@ -16,8 +16,16 @@ final class CPUGeneratorEngine {
     func random64() -> UInt64 { dk_gen_random64(state) }
     func randomInt63() -> Int64 { Int64(dk_gen_random_int63(state)) }
     func stateBytes() -> [UInt8] { withUnsafeBytes(of: state.pointee) { Array($0) } }
+    /// Whether `bytes` is a state `setStateBytes` can take: the right size, and mt19937's position within
+    /// its 624 words (1 <= left <= 624, 0 <= next, left + next <= 625), so no draw reads outside them.
+    static func isValidState(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count == MemoryLayout<dk_generator>.size else { return false }
+        var g = dk_generator()
+        withUnsafeMutableBytes(of: &g) { $0.copyBytes(from: bytes) }
+        return g.left >= 1 && g.left <= 624 && g.next >= 0 && Int(g.left) + Int(g.next) <= 625
+    }
     func setStateBytes(_ bytes: [UInt8]) {
-        precondition(bytes.count == MemoryLayout<dk_generator>.size, "invalid generator state")
+        precondition(CPUGeneratorEngine.isValidState(bytes), "invalid generator state")
         bytes.withUnsafeBytes { b in UnsafeMutableRawPointer(state).copyMemory(from: b.baseAddress!, byteCount: b.count) }
     }
 }
