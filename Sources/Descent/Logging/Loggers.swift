@@ -233,9 +233,12 @@ func readTensorBoardScalars(_ path: String) throws -> (fileVersion: String?, sca
     while i < b.count {
         guard i + 12 <= b.count else { throw SerializationError.invalidHeader(path: path, reason: "truncated record header at byte \(i)") }
         let lenBytes = Array(b[i..<(i + 8)])
-        let len = Int((0..<8).reduce(UInt64(0)) { $0 | UInt64(lenBytes[$1]) << (8 * UInt64($1)) })
+        var length: UInt64 = 0
+        for k in 0..<8 { length |= UInt64(lenBytes[k]) << UInt64(8 * k) }
         if u32(i + 8) != maskedCRC32C(lenBytes) { throw SerializationError.invalidHeader(path: path, reason: "bad length CRC at byte \(i)") }
-        guard len >= 0, i + 12 + len + 4 <= b.count else { throw SerializationError.invalidHeader(path: path, reason: "truncated record at byte \(i)") }
+        guard length <= UInt64(b.count) else { throw SerializationError.invalidHeader(path: path, reason: "truncated record at byte \(i)") }
+        let len = Int(length)
+        guard i + 12 + len + 4 <= b.count else { throw SerializationError.invalidHeader(path: path, reason: "truncated record at byte \(i)") }
         let body = Array(b[(i + 12)..<(i + 12 + len)])
         if u32(i + 12 + len) != maskedCRC32C(body) { throw SerializationError.invalidHeader(path: path, reason: "bad data CRC at byte \(i)") }
         let e: TBEvent

@@ -143,7 +143,7 @@ extension Tensor {
         } else {
             // PyTorch's TensorIterator visits a non-contiguous tensor in memory order (dims sorted by
             // stride), so the draws are laid out that way, not in logical row-major order.
-            let perm = (0..<rank).sorted { strides[$0] != strides[$1] ? strides[$0] > strides[$1] : $0 < $1 }
+            let perm = (0..<rank).sorted { (a: Int, b: Int) -> Bool in strides[a] != strides[b] ? strides[a] > strides[b] : a < b }
             let inMemoryOrder = Tensor(storage: storage, shape: perm.map { shape[$0] }, strides: perm.map { strides[$0] }, offset: offset, dtype: dtype)
             let tmp = Tensor.empty(inMemoryOrder.shape, dtype: dtype, device: device)
             Kernels.random(draw, into: tmp, generator: g)
