@@ -40,6 +40,22 @@ DK_CLONES_FMA static void dk_sgd_##SUF(int64_t n, T *p, const T *g, T *buf, doub
   } \
 } \
  \
+static inline __attribute__((always_inline)) void dk_adam_loop_##SUF(int64_t n, T *p, const T *g, T *m, T *v, T *vmax, \
+    T stepSize, T bc2s, T w1, T b2, T w2, T e, T wd, T decay, int wdOn, int32_t decoupled, int32_t maximize, const int amsgrad) { \
+  for (int64_t i = 0; i < n; i++) { \
+    T gi = maximize ? -g[i] : g[i]; \
+    T pi = p[i]; \
+    if (wdOn) { \
+      if (decoupled) pi = pi * decay; \
+      else gi = FMA(pi, wd, gi); \
+    } \
+    T mi = FMA(w1, gi - m[i], m[i]);                  /* exp_avg.lerp_(grad, 1 - beta1) */ \
+    T vi = FMA(w2 * gi, gi, v[i] * b2);               /* exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2) */ \
+    m[i] = mi; v[i] = vi; \
+    if (amsgrad) { vi = vmax[i] > vi ? vmax[i] : vi; vmax[i] = vi; } \
+    p[i] = pi + ((-stepSize) * mi) / (SQRT(vi) / bc2s + e); /* param.addcdiv_(exp_avg, denom, value=-step_size) */ \
+  } \
+} \
 DK_CLONES_FMA static void dk_adam_##SUF(int64_t n, T *p, const T *g, T *m, T *v, T *vmax, double lr, double beta1, \
                  double beta2, double eps, double weightDecay, int64_t step, int32_t amsgrad, int32_t decoupled, int32_t maximize) { \
   double bc1 = 1.0 - pow(beta1, (double)step); \
@@ -59,34 +75,9 @@ DK_CLONES_FMA static void dk_adam_##SUF(int64_t n, T *p, const T *g, T *m, T *v,
     } \
     return; \
   } \
-  if (!amsgrad) { /* vmax is NULL: no access to it at all (see dk_sgd) */ \
-    for (int64_t i = 0; i < n; i++) { \
-      T gi = maximize ? -g[i] : g[i]; \
-      T pi = p[i]; \
-      if (weightDecay != 0) { \
-        if (decoupled) pi = pi * decay; \
-        else gi = FMA(pi, wd, gi); \
-      } \
-      T mi = FMA(w1, gi - m[i], m[i]); \
-      T vi = FMA(w2 * gi, gi, v[i] * b2); \
-      m[i] = mi; v[i] = vi; \
-      p[i] = pi + ((-stepSize) * mi) / (SQRT(vi) / bc2s + e); \
-    } \
-    return; \
-  } \
-  for (int64_t i = 0; i < n; i++) { \
-    T gi = maximize ? -g[i] : g[i]; \
-    T pi = p[i]; \
-    if (weightDecay != 0) { \
-      if (decoupled) pi = pi * decay; \
-      else gi = FMA(pi, wd, gi); \
-    } \
-    T mi = FMA(w1, gi - m[i], m[i]);             /* exp_avg.lerp_(grad, 1 - beta1) */ \
-    T vi = FMA(w2 * gi, gi, v[i] * b2);               /* exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2) */ \
-    m[i] = mi; v[i] = vi; \
-    T vm = vmax[i] > vi ? vmax[i] : vi; vmax[i] = vm; \
-    p[i] = pi + ((-stepSize) * mi) / (SQRT(vm) / bc2s + e); /* param.addcdiv_(exp_avg, denom, value=-step_size) */ \
-  } \
+  /* vmax is NULL without amsgrad: the flag is a constant in each call, so that loop never touches it (see dk_sgd) */ \
+  if (amsgrad) dk_adam_loop_##SUF(n, p, g, m, v, vmax, stepSize, bc2s, w1, b2, w2, e, wd, decay, weightDecay != 0, decoupled, maximize, 1); \
+  else dk_adam_loop_##SUF(n, p, g, m, v, vmax, stepSize, bc2s, w1, b2, w2, e, wd, decay, weightDecay != 0, decoupled, maximize, 0); \
 } \
  \
 /* One loop body per (centered, momentum) pair, constant-folded: gavg and buf may be NULL, and an \

@@ -16,7 +16,7 @@ func out(_ name: String, _ value: String) {
     if let dir = ProcessInfo.processInfo.environment["DESCENT_CHECK_OUT"] {
         let path = "\(dir)/rank\(rank).txt"
         if let h = FileHandle(forWritingAtPath: path) { h.seekToEndOfFile(); h.write(Data(line.utf8)); h.closeFile() }
-        else { FileManager.default.createFile(atPath: path, contents: Data(line.utf8)) }
+        else { _ = FileManager.default.createFile(atPath: path, contents: Data(line.utf8)) }
     } else {
         print(line, terminator: "")
         fflush(stdout)
@@ -175,7 +175,7 @@ case "trainer", "trainer-kill":
             return loss
         }
         func validationStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor? {
-            valAcc(self(batch.0), batch.1)
+            _ = valAcc(self(batch.0), batch.1)
             log("val_acc", valAcc)
             return nil
         }

@@ -38,7 +38,7 @@ public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePoi
             for t in FuzzTarget.allCases {
                 let dir = args[1] + "/" + t.rawValue
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                for s in try fuzzSeeds(t) { FileManager.default.createFile(atPath: dir + "/" + s.name, contents: Data(s.bytes)) }
+                for s in try fuzzSeeds(t) { _ = FileManager.default.createFile(atPath: dir + "/" + s.name, contents: Data(s.bytes)) }
             }
             return
         }

@@ -273,11 +273,7 @@ public enum Distributed {
     public static func allReduce(_ tensor: Tensor, op: ReduceOp = .sum, asyncOp: Bool = false) -> Work {
         let g = group
         check(tensor, "allReduce")
-        if op == .average && !tensor.dtype.isFloatingPoint {
-            fail("allReduce with ReduceOp.average needs a floating-point tensor, got \(tensor.dtype)")
-        }
-        let n = g.worldSize
-        let completion: (() -> Void)? = op == .average && n > 1 ? { noGrad { _ = tensor.div_(Double(n)) } } : nil
+        let completion = averaging(op, tensor, g, "allReduce")
         return g.submit("allReduce", .allReduce(tensor, op == .average ? .sum : op), asyncOp: asyncOp, completion: completion)
     }
 
@@ -295,12 +291,7 @@ public enum Distributed {
     public static func allGather(_ tensorList: [Tensor], _ tensor: Tensor, asyncOp: Bool = false) -> Work {
         let g = group
         check(tensor, "allGather")
-        if tensorList.count != g.worldSize {
-            fail("allGather: the output list has \(tensorList.count) tensors, expected one per rank (world size \(g.worldSize))")
-        }
-        for (i, t) in tensorList.enumerated() where t.shape != tensor.shape || t.dtype != tensor.dtype || t.device != tensor.device {
-            fail("allGather: output tensor \(i) is \(t.dtype) \(shapeString(t.shape)), expected \(tensor.dtype) \(shapeString(tensor.shape)) like the input")
-        }
+        checkList(tensorList, like: tensor, g, "allGather", "output", "input")
         let flat = Tensor.empty([g.worldSize] + tensor.shape, dtype: tensor.dtype)
         let completion = { noGrad { for (i, t) in tensorList.enumerated() { t.copy_(flat[i]) } } }
         return g.submit("allGather", .allGather(tensor, into: flat), asyncOp: asyncOp, completion: completion)
@@ -323,12 +314,7 @@ public enum Distributed {
     public static func reduceScatter(_ output: Tensor, _ inputList: [Tensor], op: ReduceOp = .sum, asyncOp: Bool = false) -> Work {
         let g = group
         check(output, "reduceScatter")
-        if inputList.count != g.worldSize {
-            fail("reduceScatter: the input list has \(inputList.count) tensors, expected one per rank (world size \(g.worldSize))")
-        }
-        for (i, t) in inputList.enumerated() where t.shape != output.shape || t.dtype != output.dtype || t.device != output.device {
-            fail("reduceScatter: input tensor \(i) is \(t.dtype) \(shapeString(t.shape)), expected \(output.dtype) \(shapeString(output.shape)) like the output")
-        }
+        checkList(inputList, like: output, g, "reduceScatter", "input", "output")
         let flat = noGrad { stack(inputList.map { $0.detach() }) }
         return reduceScatterTensor(output, flat, op: op, asyncOp: asyncOp, name: "reduceScatter")
     }
@@ -345,11 +331,7 @@ public enum Distributed {
         if input.count != output.count * g.worldSize || output.dtype != input.dtype {
             fail("input tensor must be the same size as output size times world size (input \(input.dtype) \(shapeString(input.shape)), output \(output.dtype) \(shapeString(output.shape)), world size \(g.worldSize))")
         }
-        if op == .average && !output.dtype.isFloatingPoint {
-            fail("\(name) with ReduceOp.average needs a floating-point tensor, got \(output.dtype)")
-        }
-        let n = g.worldSize
-        let completion: (() -> Void)? = op == .average && n > 1 ? { noGrad { _ = output.div_(Double(n)) } } : nil
+        let completion = averaging(op, output, g, name)
         return g.submit(name, .reduceScatter(input, into: output, op == .average ? .sum : op), asyncOp: asyncOp, completion: completion)
     }
 
@@ -364,6 +346,22 @@ public enum Distributed {
             fail("\(name): the MPI process group moves CPU tensors; got a tensor on \(t.device) (move it with .cpu())")
         }
         if !t.isContiguous { fail("\(name): Tensors must be contiguous") }
+    }
+    /// `.average` is a sum the waiting thread then divides by the world size (floating-point tensors only).
+    private static func averaging(_ op: ReduceOp, _ t: Tensor, _ g: ProcessGroup, _ name: String) -> (() -> Void)? {
+        guard op == .average else { return nil }
+        if !t.dtype.isFloatingPoint { fail("\(name) with ReduceOp.average needs a floating-point tensor, got \(t.dtype)") }
+        let n = g.worldSize
+        return n > 1 ? { noGrad { _ = t.div_(Double(n)) } } : nil
+    }
+    /// One tensor per rank, each shaped like `t`.
+    private static func checkList(_ list: [Tensor], like t: Tensor, _ g: ProcessGroup, _ name: String, _ listRole: String, _ role: String) {
+        if list.count != g.worldSize {
+            fail("\(name): the \(listRole) list has \(list.count) tensors, expected one per rank (world size \(g.worldSize))")
+        }
+        for (i, x) in list.enumerated() where x.shape != t.shape || x.dtype != t.dtype || x.device != t.device {
+            fail("\(name): \(listRole) tensor \(i) is \(x.dtype) \(shapeString(x.shape)), expected \(t.dtype) \(shapeString(t.shape)) like the \(role)")
+        }
     }
     private static func checkRank(_ r: Int, _ g: ProcessGroup, _ what: String) {
         if r < 0 || r >= g.worldSize { fail("Invalid \(what) rank \(r): the world has ranks 0...\(g.worldSize - 1)") }
