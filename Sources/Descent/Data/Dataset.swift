@@ -1,8 +1,19 @@
 /// A map-style dataset (PyTorch's `torch.utils.data.Dataset`): `count` samples addressed by index,
 /// and a way to collate several samples into one batch.
+///
+/// A custom dataset only needs `count` and a subscript. Its `Batch` is inferred as PyTorch's
+/// `default_collate` would build it: samples of `(Tensor, Tensor)` or `(Tensor, Int)` give a
+/// `(Tensor, Tensor)` batch (the labels stacked into an int64 tensor), and samples of a
+/// ``Collatable`` type (`Tensor`, `Int`, `Float`, `Double`) give that type's `Collated` batch.
+/// Any other sample type declares `func batch(_:)` (PyTorch's `collate_fn`).
 public protocol Dataset {
     associatedtype Sample
-    associatedtype Batch
+    // The default is what the pair extensions below collate to. Those extensions return `Batch`
+    // (not a concrete type) so that they never take part in inferring it: Swift 6.3 does not
+    // reliably discard a protocol-extension witness whose tuple same-type constraint fails, and a
+    // custom `(Tensor, Tensor)` dataset would otherwise stop with "ambiguous inference of
+    // associated type 'Batch'".
+    associatedtype Batch = (Tensor, Tensor)
     /// Number of samples.
     var count: Int { get }
     /// The sample at `index`.
@@ -11,17 +22,42 @@ public protocol Dataset {
     func batch(_ indices: [Int]) -> Batch
 }
 
-extension Dataset where Sample == Tensor, Batch == Tensor {
-    public func batch(_ indices: [Int]) -> Tensor { stack(indices.map { self[$0] }) }
+/// A sample type that the default collation knows how to batch (PyTorch's `default_collate` for
+/// one element): tensors are stacked along a new first dimension, numbers become a 1-D tensor.
+public protocol Collatable {
+    /// The type of a batch of these samples.
+    associatedtype Collated
+    /// Several samples as one batch.
+    static func collate(_ samples: [Self]) -> Collated
+}
+extension Tensor: Collatable {
+    /// `stack(samples)`.
+    public static func collate(_ samples: [Tensor]) -> Tensor { stack(samples) }
+}
+extension Int: Collatable {
+    /// An int64 tensor of the values.
+    public static func collate(_ samples: [Int]) -> Tensor { Tensor(samples) }
+}
+extension Float: Collatable {
+    /// A float32 tensor of the values.
+    public static func collate(_ samples: [Float]) -> Tensor { Tensor(samples) }
+}
+extension Double: Collatable {
+    /// A float64 tensor of the values (as `default_collate` makes of Python floats).
+    public static func collate(_ samples: [Double]) -> Tensor { Tensor(samples, dtype: .float64) }
+}
+
+extension Dataset where Sample: Collatable {
+    public func batch(_ indices: [Int]) -> Sample.Collated { Sample.collate(indices.map { self[$0] }) }
 }
 extension Dataset where Sample == (Tensor, Int), Batch == (Tensor, Tensor) {
-    public func batch(_ indices: [Int]) -> (Tensor, Tensor) {
+    public func batch(_ indices: [Int]) -> Batch {
         let s = indices.map { self[$0] }
         return (stack(s.map { $0.0 }), Tensor(s.map { $0.1 }))
     }
 }
 extension Dataset where Sample == (Tensor, Tensor), Batch == (Tensor, Tensor) {
-    public func batch(_ indices: [Int]) -> (Tensor, Tensor) {
+    public func batch(_ indices: [Int]) -> Batch {
         let s = indices.map { self[$0] }
         return (stack(s.map { $0.0 }), stack(s.map { $0.1 }))
     }
