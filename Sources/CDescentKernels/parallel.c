@@ -46,6 +46,8 @@
 #define DK_CHUNK_BITS 16
 #define DK_CHUNK_MASK ((uint64_t)((1u << DK_CHUNK_BITS) - 1))
 
+_Thread_local int dk_grad_disabled = 0;
+
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static _Atomic int g_nthreads = 1;  /* configured total, including caller */
 static int g_nworkers = 0;          /* workers spawned; guarded by g_busy */

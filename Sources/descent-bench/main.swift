@@ -114,13 +114,12 @@ if enabled("elementwise") {
 }
 if enabled("plot") {
     // issue #14's speed check: a 100,000-point line, and a 500x500 decision grid (250,000 model calls in
-    // batches, the picture embedded as PNG), each rendered to SVG text
+    // batches, the picture embedded as PNG), each rendered to SVG text and to a PNG file's bytes
     let ys: [Double] = (0..<100_000).map { Foundation.sin(Double($0) * 0.001) }
-    report("plot_line_100k_points_svg", bench(1, reps: 3) {
-        let fig = Figure(figsize: (8, 4), dpi: 100)
-        fig.addSubplot(1, 1, 1).plot(ys)
-        _ = fig.renderSVG()
-    })
+    let lineFigure = Figure(figsize: (8, 4), dpi: 100)
+    lineFigure.addSubplot(1, 1, 1).plot(ys)
+    report("plot_line_100k_points_svg", bench(1, reps: 3) { _ = lineFigure.renderSVG() })
+    report("plot_line_100k_points_png", bench(1, reps: 3) { _ = lineFigure.renderPNG() })
     manualSeed(0)
     let net = Sequential { Linear(2, 16); ReLU(); Linear(16, 3) }
     let pts = Tensor.randn(200, 2)
@@ -129,6 +128,11 @@ if enabled("plot") {
         let fig = Figure(figsize: (5, 5), dpi: 100)
         plotDecisionRegions(x: pts, y: labels, model: net, ax: fig.addSubplot(1, 1, 1), gridSize: (500, 500))
         _ = fig.renderSVG()
+    })
+    report("plot_decision_regions_500x500_png", bench(1, reps: 3) {
+        let fig = Figure(figsize: (5, 5), dpi: 100)
+        plotDecisionRegions(x: pts, y: labels, model: net, ax: fig.addSubplot(1, 1, 1), gridSize: (500, 500))
+        _ = fig.renderPNG()
     })
 }
 if enabled("loader") {

@@ -6,8 +6,8 @@ import Foundation
 struct DescentCLI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "descent",
-        abstract: "Descent's example programs: a tour (default) and the MNIST lecture programs.",
-        subcommands: [Demo.self, MnistMLP.self, MnistBinary.self, Plot.self, CUDAInfo.self],
+        abstract: "Descent's example programs: a tour (default), the MNIST and XOR lecture programs, and plots of training logs.",
+        subcommands: [Demo.self, MnistMLP.self, MnistBinary.self, MnistTrainer.self, XOR.self, Plot.self, CUDAInfo.self],
         defaultSubcommand: Demo.self)
 }
 
@@ -35,6 +35,7 @@ struct MnistMLP: ParsableCommand {
     @Option(help: "Stop after this many updates (0: no limit), for the lecture's 325-iteration variants.") var iterations = 0
     @Option(help: "Seed for manualSeed.") var seed = 1
     @Option(help: "auto (one process) or ddp (data-parallel under mpirun).") var strategy = StrategyOption.auto
+    @Option(help: "A picture of the first 10 training digits with their labels (.png or .svg; \"\" for none).") var digits = "mnist-digits.png"
     func run() throws {
         let ddp = strategy == .ddp
         if ddp { try Distributed.initProcessGroup(backend: .mpi) }
@@ -42,6 +43,7 @@ struct MnistMLP: ParsableCommand {
         manualSeed(seed)
         let train = try MNIST(root: data.data, train: true)
         let test = try MNIST(root: data.data, train: false)
+        if rank0 && !digits.isEmpty { try digitGrid(train, path: digits); print("wrote \(digits)") }
         let net = Sequential {
             Flatten()
             Linear(784, 256); ReLU()

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Descent
 
@@ -235,6 +236,38 @@ extension Core {
 }
 
 @Suite struct AutogradBehaviour {
+    /// Grad mode is per thread, as PyTorch's: a `noGrad` block on one thread leaves another thread
+    /// recording, and a new thread starts with recording on (torch.is_grad_enabled() in a
+    /// threading.Thread started inside `with torch.no_grad():` is True).
+    @Test func gradModeIsPerThread() {
+        let entered = DispatchSemaphore(value: 0), checked = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var otherThreadRecorded = false, otherThreadSawEnabled = false, insideStayedOff = false
+        Thread.detachNewThread {
+            noGrad {
+                entered.signal()
+                checked.wait()
+                insideStayedOff = !isGradEnabled()
+            }
+            done.signal()
+        }
+        entered.wait()
+        otherThreadSawEnabled = isGradEnabled()
+        let x = Tensor([1.0, 2.0], requiresGrad: true)
+        otherThreadRecorded = (x * x).sum().gradFn != nil
+        checked.signal()
+        done.wait()
+        #expect(otherThreadSawEnabled && otherThreadRecorded, "noGrad on another thread switched this one off")
+        #expect(insideStayedOff)
+        noGrad {
+            nonisolated(unsafe) var fresh = false
+            let t = Thread { fresh = isGradEnabled(); done.signal() }
+            t.start()
+            done.wait()
+            #expect(fresh, "a new thread starts recording")
+            #expect(!isGradEnabled())
+        }
+    }
+
     @Test func factoriesTakeRequiresGrad() {
         // PyTorch: str(torch.zeros(2, requires_grad=True)); str(torch.ones(2, 1, requires_grad=True))
         #expect("\(Tensor.zeros(2, requiresGrad: true))" == "tensor([0., 0.], requires_grad=True)")

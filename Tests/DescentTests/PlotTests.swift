@@ -95,21 +95,33 @@ func plotTempDir() -> String {
     return d
 }
 
-/// Saves `fig` as SVG, renders it with rsvg-convert and decodes the PNG. Keeps the files in
-/// $DESCENT_PLOT_OUT when that is set (to look at them).
-func renderFigure(_ fig: Figure, name: String) throws -> RGBAImage {
+/// Who turns a figure into pixels: librsvg's `rsvg-convert` drawing the SVG, or Descent's own
+/// `savefig("….png")`. Every pixel test runs with both (rsvg-convert where it is installed).
+enum Renderer: String, CustomTestStringConvertible, Sendable {
+    case rsvg, descent
+    static var available: [Renderer] { rsvgConvert != nil ? [.rsvg, .descent] : [.descent] }
+    var testDescription: String { self == .rsvg ? "SVG drawn by rsvg-convert" : "PNG written by savefig" }
+}
+
+/// Renders `fig` to RGBA: saves it as SVG and has rsvg-convert draw it, or saves it as PNG, then
+/// decodes the PNG. Keeps the files in $DESCENT_PLOT_OUT when that is set (to look at them).
+func renderFigure(_ fig: Figure, name: String, _ renderer: Renderer = .rsvg) throws -> RGBAImage {
     let dir = ProcessInfo.processInfo.environment["DESCENT_PLOT_OUT"] ?? plotTempDir()
-    let svg = dir + "/\(name).svg", png = dir + "/\(name).png"
-    try fig.savefig(svg)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: rsvgConvert!)
-    p.arguments = ["-o", png, svg]
-    let err = Pipe()
-    p.standardError = err
-    try p.run()
-    p.waitUntilExit()
-    let msg = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    guard p.terminationStatus == 0 else { throw PNGDecodeError.bad("rsvg-convert failed: \(msg)") }
+    let svg = dir + "/\(name).svg", png = dir + "/\(name)\(renderer == .rsvg ? "" : "-descent").png"
+    if renderer == .descent {
+        try fig.savefig(png)
+    } else {
+        try fig.savefig(svg)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: rsvgConvert!)
+        p.arguments = ["-o", png, svg]
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        p.waitUntilExit()
+        let msg = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        guard p.terminationStatus == 0 else { throw PNGDecodeError.bad("rsvg-convert failed: \(msg)") }
+    }
     let img = try decodePNG(Array(try Data(contentsOf: URL(fileURLWithPath: png))))
     #expect(img.width == fig.pixelWidth && img.height == fig.pixelHeight, "rendered size")
     return img
@@ -192,17 +204,21 @@ func svgTexts(_ svg: String) -> [String] {
         #expect(svg.contains("stroke-width=\"5.56\""), "4 points at 100 dpi")
     }
 
-    @Test func savefigIsAtomicAndRejectsPNG() throws {
+    @Test func savefigIsAtomicAndRejectsUnknownFormats() throws {
         let dir = plotTempDir()
         let fig = Figure(figsize: (2, 2))
         fig.addSubplot(1, 1, 1).plot([1, 2, 3])
         try fig.savefig(dir + "/a.svg")
         let text = try String(contentsOfFile: dir + "/a.svg", encoding: .utf8)
         #expect(text.hasPrefix("<?xml") && text.hasSuffix("</svg>\n"))
-        #expect(throws: PlotError.unsupportedFormat(path: dir + "/a.png", format: "png")) { try fig.savefig(dir + "/a.png") }
+        try fig.savefig(dir + "/a.png")
+        let png = try decodePNG(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/a.png"))))
+        #expect(png.width == 200 && png.height == 200)
+        #expect(throws: PlotError.unsupportedFormat(path: dir + "/a.jpg", format: "jpg")) { try fig.savefig(dir + "/a.jpg") }
         #expect(throws: PlotError.self) { try fig.savefig(dir + "/no/such/folder/a.svg") }
-        let left = try FileManager.default.contentsOfDirectory(atPath: dir)
-        #expect(left == ["a.svg"], "no temporary files left: \(left)")
+        #expect(throws: PlotError.self) { try fig.savefig(dir + "/no/such/folder/a.png") }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(left == ["a.png", "a.svg"], "no temporary files left: \(left)")
     }
 
     @Test func histCountsLikeNumpy() {
@@ -235,13 +251,13 @@ func svgTexts(_ svg: String) -> [String] {
 
     // MARK: Rendered pixels
 
-    @Test(.enabled(if: rsvgConvert != nil, "rsvg-convert is not installed (apt-get install librsvg2-bin)"))
-    func lineGoesThroughItsDataPoints() throws {
+    @Test(arguments: Renderer.available)
+    func lineGoesThroughItsDataPoints(_ renderer: Renderer) throws {
         let fig = Figure(figsize: (4, 3), dpi: 100)
         let ax = fig.addSubplot(1, 1, 1)
         let xs = [0.0, 1, 2, 3], ys = [0.0, 1, 0, 1]
         ax.plot(xs, ys, lineWidth: 3, color: "red")
-        let img = try renderFigure(fig, name: "line")
+        let img = try renderFigure(fig, name: "line", renderer)
         // autoscaled view: the data ± 5%
         let f = defaultFrame(fig)
         func px(_ x: Double, _ y: Double) -> (Double, Double) {
@@ -261,8 +277,8 @@ func svgTexts(_ svg: String) -> [String] {
         #expect(near(img[5, 5], (255, 255, 255), tol: 0))
     }
 
-    @Test(.enabled(if: rsvgConvert != nil, "rsvg-convert is not installed (apt-get install librsvg2-bin)"))
-    func imshowReproducesGrayLevels() throws {
+    @Test(arguments: Renderer.available)
+    func imshowReproducesGrayLevels(_ renderer: Renderer) throws {
         // a known 28×28 image, gray levels 0…255
         let values = (0..<28).map { i in (0..<28).map { j in Double((i * 37 + j * 11) % 256) } }
         var flat = values.flatMap { $0 }
@@ -272,7 +288,7 @@ func svgTexts(_ svg: String) -> [String] {
         ax.imshow(Tensor(flat: flat, shape: [28, 28]), cmap: .gray)
         let svg = fig.renderSVG()
         #expect(svg.components(separatedBy: "<image").count == 2, "one raster image")
-        let img = try renderFigure(fig, name: "imshow")
+        let img = try renderFigure(fig, name: "imshow", renderer)
         // equal aspect: the 310 × 308 box shrinks to 308 × 308, centred
         let f = defaultFrame(fig)
         let side = Swift.min(f.w, f.h), x0 = f.x + (f.w - side) / 2, y0 = f.y + (f.h - side) / 2
@@ -289,13 +305,13 @@ func svgTexts(_ svg: String) -> [String] {
         #expect(svgTexts(svg) == ["0", "5", "10", "15", "20", "25", "0", "5", "10", "15", "20", "25"])
     }
 
-    @Test(.enabled(if: rsvgConvert != nil, "rsvg-convert is not installed (apt-get install librsvg2-bin)"))
-    func imshowViridisWithColorbar() throws {
+    @Test(arguments: Renderer.available)
+    func imshowViridisWithColorbar(_ renderer: Renderer) throws {
         let fig = Figure(figsize: (5, 4), dpi: 100)
         let ax = fig.addSubplot(1, 1, 1)
         let im = ax.imshow([[0.0, 1.0], [2.0, 3.0]])
         fig.colorbar(im)
-        let img = try renderFigure(fig, name: "colorbar")
+        let img = try renderFigure(fig, name: "colorbar", renderer)
         // find the colour bar: the right quarter holds viridis's ends, yellow at the top, purple at the bottom
         var yellowY: [Int] = [], purpleY: [Int] = []
         for y in 0..<img.height {
@@ -308,8 +324,8 @@ func svgTexts(_ svg: String) -> [String] {
         if let y = yellowY.max(), let p = purpleY.min() { #expect(y < p, "yellow above purple") }
     }
 
-    @Test(.enabled(if: rsvgConvert != nil, "rsvg-convert is not installed (apt-get install librsvg2-bin)"))
-    func decisionRegionsShowThePredictedClass() throws {
+    @Test(arguments: Renderer.available)
+    func decisionRegionsShowThePredictedClass(_ renderer: Renderer) throws {
         // three classes from a fixed linear model: scores (x0, x1, -x0 - x1)
         let lin = Linear(2, 3)
         lin.weight = Parameter(Tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]]).to(dtype: .float32))
@@ -324,7 +340,7 @@ func svgTexts(_ svg: String) -> [String] {
         let fig = Figure(figsize: (5, 4), dpi: 100)
         let ax = fig.addSubplot(1, 1, 1)
         plotDecisionRegions(x: pts, y: labels, model: lin, ax: ax)
-        let img = try renderFigure(fig, name: "decision")
+        let img = try renderFigure(fig, name: "decision", renderer)
 
         let f = defaultFrame(fig)
         let xs = (0..<40).map { pv[2 * $0] }, ys = (0..<40).map { pv[2 * $0 + 1] }
@@ -352,6 +368,148 @@ func svgTexts(_ svg: String) -> [String] {
         #expect(t.suffix(3) == ["0", "1", "2"], "legend of the classes")
     }
 
+    /// Descent's PNG and librsvg's drawing of the same figure's SVG agree: shapes, text and images
+    /// land on the same pixels (anti-aliasing and glyph hinting differ a little at edges).
+    @Test(.enabled(if: rsvgConvert != nil, "rsvg-convert is not installed (apt-get install librsvg2-bin)"))
+    func pngMatchesLibrsvg() throws {
+        manualSeed(0)
+        let (fig, axs) = subplots(1, 3, figsize: (12, 3.5))
+        let xs = (0..<50).map { Double($0) / 10 }
+        axs[0].plot(xs, xs.map { Foundation.sin($0) }, lineWidth: 2, label: "sin")
+        axs[0].plot(xs, xs.map { Foundation.cos($0) }, label: "cos", lineStyle: "--")
+        axs[0].setTitle("Curves, −1 … 1"); axs[0].setXLabel("x₁ (µs)"); axs[0].setYLabel("y"); axs[0].legend(); axs[0].grid(true)
+        axs[1].scatter(Tensor.randn(60), Tensor.randn(60), color: "C1", marker: "^")
+        axs[1].setYScale(.log)
+        axs[1].plot([1, 2, 3], [1, 10, 100], marker: "o")
+        axs[2].imshow(Tensor.rand(8, 8), cmap: .viridis)
+        let ours = try renderFigure(fig, name: "compare", .descent)
+        let theirs = try renderFigure(fig, name: "compare", .rsvg)
+        var total = 0, far = 0
+        for y in 0..<ours.height {
+            for x in 0..<ours.width {
+                let a = ours[Double(x) + 0.5, Double(y) + 0.5], b = theirs[Double(x) + 0.5, Double(y) + 0.5]
+                let d = Swift.max(abs(a.0 - b.0), abs(a.1 - b.1), abs(a.2 - b.2))
+                total += d
+                if d > 96 { far += 1 }
+            }
+        }
+        let n = Double(ours.width * ours.height)
+        let mean = Double(total) / n, farShare = Double(far) / n
+        #expect(mean < 1.0, "mean largest-channel difference \(mean) levels")
+        #expect(farShare < 0.001, "\(far) pixels (\(farShare * 100)%) differ by more than 96 levels")
+    }
+
+    /// matplotlib's tight_layout: with long labels on a small 2×2 figure, the default margins cut
+    /// the outer labels off and the inner ones run into the next panel; after `tightLayout()` every
+    /// text lies inside the figure and no text crosses another panel's frame.
+    @Test func tightLayoutFitsLabelsInsideTheFigure() {
+        func make() -> Figure {
+            let (fig, axs) = subplots(2, 2, figsize: (5, 3.5))
+            for (k, ax) in axs.enumerated() {
+                ax.plot([0, 1000000.0, 2000000], [1, 3, 2])
+                ax.setTitle("Panel \(k + 1) with a long title")
+                ax.setXLabel("Training step (thousands)"); ax.setYLabel("Validation loss")
+            }
+            return fig
+        }
+        // text boxes (x0, y0, x1, y1) from the SVG: x, y baseline, size, anchor, rotation
+        func textBoxes(_ svg: String) -> [(Double, Double, Double, Double, String)] {
+            let re = try! NSRegularExpression(pattern: #"<text x="([-\d.]+)" y="([-\d.]+)" font-size="([\d.]+)"( text-anchor="(\w+)")?( transform="rotate)?[^>]*>([^<]*)"#)
+            let ns = svg as NSString
+            return re.matches(in: svg, range: NSRange(location: 0, length: ns.length)).map { m in
+                func g(_ i: Int) -> String? { m.range(at: i).location == NSNotFound ? nil : ns.substring(with: m.range(at: i)) }
+                let x = Double(g(1)!)!, y = Double(g(2)!)!, size = Double(g(3)!)!, text = g(7)!
+                let w = 0.5 * size * Double(text.count), anchor = g(5) ?? "start"  // DejaVu's mean advance is about 0.55 em
+                let shift = anchor == "middle" ? w / 2 : anchor == "end" ? w : 0
+                if g(6) != nil { return (x - 0.73 * size, y - w + shift, x + 0.24 * size, y + shift, text) }
+                return (x - shift, y - 0.73 * size, x - shift + w, y + 0.24 * size, text)
+            }
+        }
+        func frames(_ svg: String) -> [(Double, Double, Double, Double)] {
+            let re = try! NSRegularExpression(pattern: ##"<rect x="([-\d.]+)" y="([-\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="none" stroke="#000000""##)
+            let ns = svg as NSString
+            return re.matches(in: svg, range: NSRange(location: 0, length: ns.length)).map { m in
+                let v = (1...4).map { Double(ns.substring(with: m.range(at: $0)))! }
+                return (v[0], v[1], v[0] + v[2], v[1] + v[3])
+            }
+        }
+        func problems(_ fig: Figure) -> [String] {
+            let svg = fig.renderSVG()
+            let W = Double(fig.pixelWidth), H = Double(fig.pixelHeight)
+            var out: [String] = []
+            let fs = frames(svg)
+            #expect(fs.count == 4)
+            // leaving the figure: ink on the picture's outermost two pixels
+            let png = try! decodePNG(fig.renderPNG())
+            for y in 0..<png.height { for x in 0..<png.width where x < 2 || y < 2 || x >= png.width - 2 || y >= png.height - 2 {
+                let p = png[Double(x) + 0.5, Double(y) + 0.5]
+                if p.0 < 200 { out.append("ink at the edge, pixel (\(x), \(y))"); break }
+            } }
+            for t in textBoxes(svg) {
+                if t.0 < -W || t.3 > 2 * H { out.append("'\(t.4)' far outside the figure") }
+                let inside = fs.filter { t.0 < $0.2 && t.2 > $0.0 && t.1 < $0.3 && t.3 > $0.1 }
+                if !inside.isEmpty { out.append("'\(t.4)' crosses a panel") }
+            }
+            return out
+        }
+        #expect(!problems(make()).isEmpty, "the default layout clips or overlaps (else the test shows nothing)")
+        let fig = make()
+        fig.tightLayout()
+        if let dir = ProcessInfo.processInfo.environment["DESCENT_PLOT_OUT"] { try? fig.savefig(dir + "/tight.png"); try? make().savefig(dir + "/not-tight.png") }
+        #expect(problems(fig) == [])
+        // the panels still form a grid: equal sizes, aligned rows and columns
+        let fs = frames(fig.renderSVG())
+        #expect(abs((fs[0].2 - fs[0].0) - (fs[3].2 - fs[3].0)) < 0.01 && abs(fs[0].0 - fs[2].0) < 0.01 && abs(fs[0].1 - fs[1].1) < 0.01)
+    }
+
+    /// `scatter(x, y, c: values, cmap:)`: each point takes its value's colour, scaled between the
+    /// values' minimum and maximum (matplotlib: viridis(0) = #440154, viridis(1) = #fde725).
+    @Test(arguments: Renderer.available)
+    func scatterColoursByValue(_ renderer: Renderer) throws {
+        let fig = Figure(figsize: (4, 3), dpi: 100)
+        let ax = fig.addSubplot(1, 1, 1)
+        ax.scatter([0.0, 1, 2], [0.0, 1, 2], c: [10.0, 15, 20], cmap: .viridis, s: 400)
+        let img = try renderFigure(fig, name: "scatter-c", renderer)
+        let f = defaultFrame(fig)
+        func px(_ v: Double) -> (Double, Double) { (f.x + (v + 0.1) / 2.2 * f.w, f.y + f.h - (v + 0.1) / 2.2 * f.h) }
+        let (x0, y0) = px(0), (x2, y2) = px(2)
+        #expect(near(img[x0, y0], (0x44, 0x01, 0x54), tol: 3), "lowest value: \(img[x0, y0])")
+        #expect(near(img[x2, y2], (0xfd, 0xe7, 0x25), tol: 3), "highest value: \(img[x2, y2])")
+        let mid = Colormap.viridis(0.5)
+        let (x1, y1) = px(1)
+        #expect(near(img[x1, y1], (Int(mid.red * 255), Int(mid.green * 255), Int(mid.blue * 255)), tol: 3), "middle value")
+    }
+
+    /// `descent xor` (the XOR lecture program) writes its three-panel figure: 1600 × 400 pixels, loss
+    /// curves on the left, the decision regions' two class colours filling the right panel.
+    @Test(.enabled(if: MPIRun.sibling("descent") != nil, "build the CLI first: swift build -c release --product descent"))
+    func xorProgramWritesItsFigure() throws {
+        let dir = plotTempDir()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: MPIRun.sibling("descent")!)
+        p.arguments = ["xor", "--figure", dir + "/xor.png"]
+        p.standardOutput = Pipe()
+        try p.run(); p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let img = try decodePNG(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/xor.png"))))
+        #expect(img.width == 1600 && img.height == 400)
+        // the right panel (x 1100...1400): mlxtend's light blue and light orange fill most of it
+        var blue = 0, orange = 0
+        for y in stride(from: 60, to: 340, by: 4) { for x in stride(from: 1100, to: 1400, by: 4) {
+            let c = img[Double(x), Double(y)]
+            if c.2 > c.0 + 40 { blue += 1 } else if c.0 > c.2 + 40 { orange += 1 }
+        } }
+        #expect(blue > 500 && orange > 500, "class colours in the decision panel: \(blue) blue, \(orange) orange")
+        // the first panel has the two loss curves in C0 and C1 somewhere
+        var c0 = false, c1 = false
+        for y in 50..<350 { for x in 200..<560 {
+            let c = img[Double(x), Double(y)]
+            if near(c, (0x1f, 0x77, 0xb4), tol: 10) { c0 = true }
+            if near(c, (0xff, 0x7f, 0x0e), tol: 10) { c1 = true }
+        } }
+        #expect(c0 && c1, "the train and validation loss curves")
+    }
+
     @Test func withoutAnAxesTheCurrentFigureHoldsThePlot() {
         // mlxtend's plot_decision_regions(X, y, clf) draws into plt.gca(): here the current figure, kept alive
         let x: [[Double]] = [[-1, 0], [1, 0]]
@@ -360,8 +518,8 @@ func svgTexts(_ svg: String) -> [String] {
         #expect(Figure.gcf() === ax.figure)
     }
 
-    @Test(.enabled(if: rsvgConvert != nil, "rsvg-convert is not installed (apt-get install librsvg2-bin)"))
-    func decisionRegionsWithAClosureAndOneOutput() throws {
+    @Test(arguments: Renderer.available)
+    func decisionRegionsWithAClosureAndOneOutput(_ renderer: Renderer) throws {
         // a single output thresholded at 0.5: class 1 where x0 > 0
         let x: [[Double]] = [[-1, 0], [-0.5, 1], [0.5, -1], [1, 0.5]]
         let fig = Figure(figsize: (4, 4), dpi: 100)
@@ -369,7 +527,7 @@ func svgTexts(_ svg: String) -> [String] {
             (t[0..., 0] .> 0.0).to(dtype: .float32)
         }
         #expect(ax === fig.axes[0])
-        let img = try renderFigure(fig, name: "decision2")
+        let img = try renderFigure(fig, name: "decision2", renderer)
         let f = defaultFrame(fig)
         // view: x -2…2; at 1/8 and 7/8 of the width, low in the panel (away from points and legend)
         let left = img[f.x + f.w * 0.125, f.y + f.h * 0.8], right = img[f.x + f.w * 0.875, f.y + f.h * 0.8]
@@ -378,8 +536,8 @@ func svgTexts(_ svg: String) -> [String] {
         #expect(near(right, (255, 197, 147), tol: 3), "class 1: \(right)")
     }
 
-    @Test(.enabled(if: rsvgConvert != nil, "rsvg-convert is not installed (apt-get install librsvg2-bin)"))
-    func threePanelsLikeTheXORLecture() throws {
+    @Test(arguments: Renderer.available)
+    func threePanelsLikeTheXORLecture(_ renderer: Renderer) throws {
         // the lecture's figure: loss and accuracy curves, then the decision regions of an MLP
         manualSeed(1)
         let x = Tensor.rand(200, 2) * 2 - 1
@@ -400,7 +558,7 @@ func svgTexts(_ svg: String) -> [String] {
         let ax3 = fig.addSubplot(1, 3, 3)
         plotDecisionRegions(x: x, y: y, model: net, ax: ax3)
         ax3.setXLabel("x₁"); ax3.setYLabel("x₂")
-        let img = try renderFigure(fig, name: "xor-figure")
+        let img = try renderFigure(fig, name: "xor-figure", renderer)
         // the last train-loss point: C0, in the first panel
         let f = (x: 0.125 * 1600.0, w: 0.775 * 1600 / 3.4, y: 0.12 * 400.0, h: 0.77 * 400.0)
         let (lo, hi) = (loss.min()!, loss.max()! + 0.03)
@@ -410,8 +568,8 @@ func svgTexts(_ svg: String) -> [String] {
         #expect(near(img[u, v], (0x1f, 0x77, 0xb4), tol: 30), "last loss point: \(img[u, v])")
     }
 
-    @Test(.enabled(if: rsvgConvert != nil, "rsvg-convert is not installed (apt-get install librsvg2-bin)"))
-    func histogramLogScaleAndScatterMarkers() throws {
+    @Test(arguments: Renderer.available)
+    func histogramLogScaleAndScatterMarkers(_ renderer: Renderer) throws {
         let (fig, axs) = subplots(1, 3, figsize: (12, 3.5))
         let g = Generator(seed: 3)
         let data = Tensor.randn([2000], dtype: .float64, generator: g)
@@ -422,7 +580,7 @@ func svgTexts(_ svg: String) -> [String] {
         let markers: [Marker] = ["o", "s", "^", "v", "<", ">", "D", "x", "+", "*"]
         axs[2].scatter((0..<10).map(Double.init), (0..<10).map { Double($0 % 3) }, s: 80, colors: Color.tab10, markers: markers)
         axs[2].setTitle("markers"); axs[2].setXLim(-1, 10); axs[2].setYLim(-1, 3)
-        let img = try renderFigure(fig, name: "hist-log-scatter")
+        let img = try renderFigure(fig, name: "hist-log-scatter", renderer)
         // the tallest bar is C0 halfway up
         let i = counts.indices.max { counts[$0] < counts[$1] }!
         let W = 1200.0, H = 350.0

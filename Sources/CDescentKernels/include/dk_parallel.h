@@ -27,6 +27,12 @@ void dk_set_num_threads(int n);
 /// each other and never deadlock).
 void dk_parallel_for(int64_t n, int64_t grain, dk_range_fn fn, void *ctx);
 
+/* Autograd's grad mode, one per thread as in PyTorch (c10::GradMode is thread_local): a new thread
+ * starts with recording on. Swift has no thread-local storage of its own, so it lives here. */
+extern _Thread_local int dk_grad_disabled;
+static inline int dk_get_grad_disabled(void) { return dk_grad_disabled; }
+static inline void dk_set_grad_disabled(int disabled) { dk_grad_disabled = disabled; }
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,10 @@
-/// Whether operations record the autograd graph (PyTorch's grad mode). Global, like the
-/// process-wide default of PyTorch; set it from the thread that trains.
-nonisolated(unsafe) var gradEnabled = true
+/// Whether operations record the autograd graph (PyTorch's grad mode): per thread, as PyTorch's
+/// (`noGrad` on one thread does not stop another thread's training); a new thread starts with
+/// recording on. Kept in thread-local storage by the backend layer (`ThreadState`).
+var gradEnabled: Bool {
+    @inline(__always) get { ThreadState.gradEnabled }
+    @inline(__always) set { ThreadState.gradEnabled = newValue }
+}
 
 /// Whether autograd is recording (PyTorch's `torch.is_grad_enabled()`).
 public func isGradEnabled() -> Bool { gradEnabled }

@@ -42,10 +42,17 @@ public final class Axes {
     /// Images and bars stop autoscaling at their edges (matplotlib's sticky edges).
     var stickyX: [Double] = []
     var stickyY: [Double] = []
+    /// The grid cell of `addSubplot`/`subplots` (what `tightLayout` rearranges).
+    var gridSpec: (nrows: Int, ncols: Int, row: Int, col: Int)?
+    /// The panel's cell before a colour bar took part of it, in figure coordinates.
+    var slot: (x: Double, y: Double, w: Double, h: Double)
+    /// The colour bar drawn beside this panel, if any.
+    var colorbarAxes: Axes?
 
     init(figure: Figure, position: (Double, Double, Double, Double)) {
         self.figure = figure
         self.position = (position.0, position.1, position.2, position.3)
+        self.slot = self.position
     }
 
     func nextLineColor() -> Color { defer { lineCycle += 1 }; return Color.tab10[lineCycle % 10] }
@@ -112,6 +119,21 @@ public final class Axes {
                                 size: s, edgeColor: edgeColor, edgeWidth: edgeWidth, alpha: alpha, label: label)
         artists.append(.scatter(pc))
         return pc
+    }
+
+    /// Draws a marker at each point coloured by its value in `c` through `cmap` (matplotlib's
+    /// `scatter(x, y, c=values, cmap="viridis")`), scaled between `vmin` and `vmax` (default: the
+    /// values' minimum and maximum).
+    @discardableResult
+    public func scatter(_ x: some PlotData, _ y: some PlotData, c: some PlotData, cmap: Colormap = .viridis,
+                        vmin: Double? = nil, vmax: Double? = nil, s: Double = 36, marker: Marker = .circle,
+                        alpha: Double = 1, edgeColor: Color? = nil, edgeWidth: Double = 1, label: String? = nil) -> PathCollection {
+        let values = c.plotValues
+        let finite = values.filter(\.isFinite)
+        let lo = vmin ?? finite.min() ?? 0, hi = vmax ?? finite.max() ?? 1
+        let colors = values.map { v in cmap(hi > lo ? (v - lo) / (hi - lo) : 0) }
+        return scatter(x, y, s: s, colors: colors, marker: marker, alpha: alpha, edgeColor: edgeColor,
+                       edgeWidth: edgeWidth, label: label)
     }
 
     // MARK: Images

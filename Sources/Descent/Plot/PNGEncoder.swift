@@ -3,7 +3,7 @@ import Foundation
 
 /// Encodes 8-bit RGBA pixels (row-major, 4 bytes a pixel) as a PNG file: one IDAT chunk deflated
 /// by zlib's `compress2`, filter type 0 on every row, CRCs from zlib's `crc32`.
-func encodePNG(width: Int, height: Int, rgba: [UInt8]) -> [UInt8] {
+func encodePNG(width: Int, height: Int, rgba: [UInt8], dpi: Double? = nil) -> [UInt8] {
     precondition(rgba.count == width * height * 4)
     var raw = [UInt8](repeating: 0, count: height * (width * 4 + 1))
     for y in 0..<height {
@@ -27,6 +27,10 @@ func encodePNG(width: Int, height: Int, rgba: [UInt8]) -> [UInt8] {
         png += be32(Int(crc))
     }
     chunk("IHDR", be32(width) + be32(height) + [8, 6, 0, 0, 0])  // 8-bit RGBA, deflate, no interlace
+    if let dpi, dpi > 0 {  // pixels per metre, both axes, as matplotlib records its dpi
+        let ppm = Int((dpi / 0.0254).rounded())
+        chunk("pHYs", be32(ppm) + be32(ppm) + [1])
+    }
     chunk("IDAT", deflated)
     chunk("IEND", [])
     return png

@@ -55,7 +55,7 @@ public enum PlotError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .unsupportedFormat(path, format):
-            return "Format '\(format)' is not supported (supported formats: svg; png is not yet supported) while saving \(path)"
+            return "Format '\(format)' is not supported (supported formats: png, svg) while saving \(path)"
         case let .writeFailed(path, reason): return "cannot write \(path): \(reason)"
         }
     }
@@ -63,25 +63,13 @@ public enum PlotError: Error, CustomStringConvertible, Equatable {
 
 // MARK: - Text
 
-/// DejaVu Sans advance widths (font units, 2048 per em) of the characters U+0020…U+007E, read
-/// from DejaVuSans.ttf's `hmtx` table. matplotlib draws text in DejaVu Sans, and so do SVG renderers
-/// on most Linux machines, so layout uses these widths.
-private let dejaVuWidths: [UInt16] = [
-    651, 821, 942, 1716, 1303, 1946, 1597, 563, 799, 799, 1024, 1716, 651, 739, 651, 690, 1303, 1303, 1303, 1303,
-    1303, 1303, 1303, 1303, 1303, 1303, 690, 690, 1716, 1716, 1716, 1087, 2048, 1401, 1405, 1430, 1577, 1294, 1178,
-    1587, 1540, 604, 604, 1343, 1141, 1767, 1532, 1612, 1235, 1612, 1423, 1300, 1251, 1499, 1401, 2025, 1403, 1251,
-    1403, 799, 690, 799, 1716, 1024, 1024, 1255, 1300, 1126, 1300, 1260, 721, 1300, 1298, 569, 569, 1186, 569, 1995,
-    1298, 1253, 1300, 1300, 842, 1067, 803, 1298, 1212, 1675, 1212, 1212, 1075, 1303, 690, 1303, 1716]
-
-/// The width of `s` in DejaVu Sans at `size` (same unit as `size`).
+/// The width of `s` in DejaVu Sans at `size` (same unit as `size`), from the advances of the font
+/// embedded for PNG output (GlyphData.swift). matplotlib draws text in DejaVu Sans, and so do SVG
+/// renderers on most Linux machines, so layout uses these widths.
 func textWidth(_ s: String, size: Double) -> Double {
-    var units = 0
-    for u in s.unicodeScalars {
-        if u.value >= 32 && u.value < 127 { units += Int(dejaVuWidths[Int(u.value) - 32]) }
-        else if u.value == 0x2212 { units += 1716 }
-        else { units += 1300 }
-    }
-    return Double(units) / 2048 * size
+    var units = 0.0
+    for u in s.unicodeScalars { units += glyph(u).advance }
+    return units / 2048 * size
 }
 
 /// DejaVu Sans's cap height (the height of digits and capitals) as a fraction of the font size.

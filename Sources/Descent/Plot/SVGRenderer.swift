@@ -1,7 +1,13 @@
 import Foundation
 
 /// A rectangle in pixels, origin at the top left.
-struct PixelRect { var x, y, w, h: Double }
+struct PixelRect {
+    var x, y, w, h: Double
+    func union(_ o: PixelRect) -> PixelRect {
+        let x0 = Swift.min(x, o.x), y0 = Swift.min(y, o.y)
+        return PixelRect(x: x0, y: y0, w: Swift.max(x + w, o.x + o.w) - x0, h: Swift.max(y + h, o.y + o.h) - y0)
+    }
+}
 
 /// Maps data values on one axis to pixels (linear or log10).
 struct AxisMap {
@@ -36,6 +42,9 @@ struct SVGRenderer {
     let width: Double, height: Double, ptToPx: Double
     var out = ""
     var nextID = 0
+    /// Each panel's extent with its tick labels, axis labels and title (for `tightLayout`), in pixels.
+    var boxes: [ObjectIdentifier: PixelRect] = [:]
+    private var currentBox: PixelRect?
 
     static let fontFamily = "DejaVu Sans, Bitstream Vera Sans, Arial, Helvetica, sans-serif"
 
@@ -70,6 +79,15 @@ struct SVGRenderer {
     /// A line of text with its baseline at `y`; `rotate` turns it about (x, y) in degrees (clockwise).
     mutating func text(_ s: String, x: Double, y: Double, size: Double, anchor: String, rotate: Double? = nil,
                        superscript: String? = nil) {
+        if let box = currentBox {
+            var w = textWidth(s, size: size)
+            if let sup = superscript { w += textWidth(sup, size: size * 0.7) }
+            let x0 = anchor == "middle" ? x - w / 2 : anchor == "end" ? x - w : x
+            let up = (superscript != nil ? 1.05 : capHeight) * size, down = descentHeight * size
+            let r = rotate != nil ? PixelRect(x: x - up, y: y - (w - (x - x0)), w: up + down, h: w)
+                                  : PixelRect(x: x0, y: y - up, w: w, h: up + down)
+            currentBox = box.union(r)
+        }
         out += "<text x=\"\(svgNum(x))\" y=\"\(svgNum(y))\" font-size=\"\(svgNum(size))\""
         if anchor != "start" { out += " text-anchor=\"\(anchor)\"" }
         if let r = rotate { out += " transform=\"rotate(\(svgNum(r)) \(svgNum(x)) \(svgNum(y)))\"" }
@@ -212,6 +230,8 @@ struct SVGRenderer {
 
         out += "<g>\n"
         out += "<rect x=\"\(svgNum(frame.x))\" y=\"\(svgNum(frame.y))\" width=\"\(svgNum(frame.w))\" height=\"\(svgNum(frame.h))\" fill=\"#ffffff\"/>\n"
+        currentBox = frame
+        defer { boxes[ObjectIdentifier(ax)] = currentBox; currentBox = nil }
 
         let xt = ax.colorbarOf != nil ? TickSet() : ticks(ax, map: mx, vertical: false, length: frame.w, fontSize: fs)
         let yt = ticks(ax, map: my, vertical: true, length: frame.h, fontSize: fs)
