@@ -18,12 +18,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "Descent", dependencies: ["CDescentKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
                                                 .product(name: "SwiftProtobuf", package: "swift-protobuf")], resources: [.copy("Resources/digits.csv.gz")]),
-        .executableTarget(name: "descent", dependencies: ["Descent", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // the command line's definitions, shared by the `descent` program and the fuzzing harness
+        .target(name: "DescentCommands", dependencies: ["Descent", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "descent", dependencies: ["DescentCommands"]),
         .executableTarget(name: "descent-bench", dependencies: ["Descent"]),
         // programs the tests start as separate processes (under mpirun, or to kill them)
         .executableTarget(name: "descent-checks", dependencies: ["Descent"]),
         // the fuzzing harness (Fuzz/run.sh builds it with -sanitize=fuzzer)
-        .executableTarget(name: "descent-fuzz", dependencies: ["Descent"]),
+        .executableTarget(name: "descent-fuzz", dependencies: ["Descent", "DescentCommands"]),
         .testTarget(name: "DescentTests", dependencies: ["Descent", "CZlib"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v5]

@@ -2,9 +2,10 @@ import ArgumentParser
 import Descent
 import Foundation
 
-@main
-struct DescentCLI: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `descent` command line: a tour, the lecture programs, plots of training logs, CUDA information.
+public struct DescentCLI: ParsableCommand {
+    public init() {}
+    public static let configuration = CommandConfiguration(
         commandName: "descent",
         abstract: "Descent's example programs: a tour (default), the MNIST and XOR lecture programs, and plots of training logs.",
         subcommands: [Demo.self, MnistMLP.self, MnistBinary.self, MnistTrainer.self, XOR.self, Plot.self, CUDAInfo.self],
