@@ -1,0 +1,108 @@
+import Testing
+@_spi(Testing) import Descent
+
+// The CUDA caching allocator's bookkeeping, on the CPU against a fake device. Expected values follow
+// from PyTorch's CUDACachingAllocator constants (c10/cuda/CUDACachingAllocator.cpp: kMinBlockSize 512,
+// kSmallSize 1 MiB, kSmallBuffer 2 MiB, kLargeBuffer 20 MiB, kMinLargeAlloc 10 MiB, kRoundLarge 2 MiB).
+
+/// A device of `capacity` bytes that counts its allocations; addresses never overlap.
+final class FakeDevice: DeviceMemory {
+    let capacity: Int
+    var used = 0, allocations = 0, frees = 0
+    var sizes: [UInt64: Int] = [:]
+    var next: UInt64 = 1 << 32
+    init(capacity: Int = 1 << 40) { self.capacity = capacity }
+    func allocate(_ bytes: Int) -> UInt64? {
+        guard used + bytes <= capacity else { return nil }
+        used += bytes; allocations += 1
+        let a = next
+        next += UInt64(bytes) + 4096
+        sizes[a] = bytes
+        return a
+    }
+    func free(_ address: UInt64) { used -= sizes.removeValue(forKey: address)!; frees += 1 }
+}
+
+@Suite struct CachingAllocatorTests {
+    let MiB = 1 << 20
+
+    @Test func sizesRoundAsPyTorch() {
+        #expect(CachingAllocator.roundSize(1) == 512 && CachingAllocator.roundSize(512) == 512 && CachingAllocator.roundSize(513) == 1024)
+        #expect(CachingAllocator.segmentSize(512) == 2 * MiB)              // small pool
+        #expect(CachingAllocator.segmentSize(MiB) == 2 * MiB)
+        #expect(CachingAllocator.segmentSize(MiB + 512) == 20 * MiB)       // large, below 10 MiB
+        #expect(CachingAllocator.segmentSize(10 * MiB) == 10 * MiB)        // own segment, 2 MiB multiple
+        #expect(CachingAllocator.segmentSize(11 * MiB) == 12 * MiB)
+    }
+
+    @Test func smallRequestsShareOneSegment() throws {
+        let dev = FakeDevice(), a = CachingAllocator(device: dev)
+        let p = try a.allocate(1), q = try a.allocate(1000), r = try a.allocate(4096)
+        // 512 + 1024 + 4096 bytes, carved one after another from one 2 MiB segment
+        #expect(a.allocatedBytes == 512 + 1024 + 4096 && a.reservedBytes == 2 * MiB && dev.allocations == 1)
+        #expect(q == p + 512 && r == q + 1024)
+        a.free(q)
+        let s = try a.allocate(700)   // best fit: the freed 1024-byte hole, not the end of the segment
+        #expect(s == q)
+        for x in [p, r, s] { a.free(x) }
+        #expect(a.allocatedBytes == 0 && a.reservedBytes == 2 * MiB && a.peakAllocatedBytes == 512 + 1024 + 4096)
+        // the blocks merged back into one 2 MiB block: a 1 MiB request (still the small pool) fits it
+        _ = try a.allocate(MiB)
+        #expect(dev.allocations == 1)
+    }
+
+    @Test func aSteadyTrainingStepAllocatesNothingNew() throws {
+        let dev = FakeDevice(), a = CachingAllocator(device: dev)
+        // one "step": parameters stay, activations and gradients come and go, in the same sizes each time
+        let params = try [784 * 256 * 4, 256 * 4, 256 * 10 * 4, 40].map { try a.allocate($0) }
+        func step() throws {
+            var tmp: [UInt64] = []
+            for n in [64 * 784 * 4, 64 * 256 * 4, 64 * 256 * 4, 64 * 10 * 4, 4, 784 * 256 * 4, 256 * 4] { tmp.append(try a.allocate(n)) }
+            for x in tmp.reversed() { a.free(x) }
+        }
+        try step()
+        let afterFirst = dev.allocations
+        for _ in 0..<50 { try step() }
+        #expect(dev.allocations == afterFirst, "no device allocation after the first step")
+        #expect(a.allocatedBytes == [784 * 256 * 4, 256 * 4, 256 * 10 * 4, 512].reduce(0, +))
+        for p in params { a.free(p) }
+    }
+
+    @Test func largeBlocksSplitOnlyWhenTheRestIsOverOneMiB() throws {
+        let dev = FakeDevice(), a = CachingAllocator(device: dev)
+        let x = try a.allocate(5 * MiB)           // a 20 MiB segment; the 15 MiB rest stays cached
+        #expect(a.reservedBytes == 20 * MiB && a.allocatedBytes == 5 * MiB)
+        let y = try a.allocate(14 * MiB)          // served from that cached rest, not a new 14 MiB segment
+        #expect(dev.allocations == 1 && y == x + UInt64(5 * MiB))
+        // the last 1 MiB was not split off: 14 MiB + 1 MiB rest is not "over 1 MiB", so y holds 15 MiB
+        #expect(a.allocatedBytes == 20 * MiB)
+        a.free(x); a.free(y)
+        #expect(a.allocatedBytes == 0)
+    }
+
+    @Test func emptyCacheReleasesWhollyFreeSegments() throws {
+        let dev = FakeDevice(), a = CachingAllocator(device: dev)
+        let keep = try a.allocate(100)
+        let big = try a.allocate(12 * MiB)        // its own 12 MiB segment
+        #expect(a.reservedBytes == 14 * MiB)
+        a.free(big)
+        a.emptyCache()
+        #expect(a.reservedBytes == 2 * MiB && dev.frees == 1, "the small segment still holds a block")
+        a.free(keep)
+        a.emptyCache()
+        #expect(a.reservedBytes == 0 && dev.used == 0)
+    }
+
+    @Test func outOfMemoryReleasesTheCacheThenThrows() throws {
+        let dev = FakeDevice(capacity: 24 * MiB), a = CachingAllocator(device: dev)
+        let x = try a.allocate(12 * MiB)
+        a.free(x)                                  // cached: 12 MiB reserved, nothing allocated
+        let y = try a.allocate(22 * MiB)           // only fits once the cache is given back
+        #expect(a.reservedBytes == 22 * MiB && dev.frees == 1)
+        #expect(throws: DeviceOutOfMemory.self) { _ = try a.allocate(4 * MiB) }
+        do { _ = try a.allocate(4 * MiB) } catch let e as DeviceOutOfMemory {
+            #expect(e.description.hasPrefix("CUDA out of memory. Tried to allocate 4.00 MiB."))
+        }
+        a.free(y)
+    }
+}
