@@ -500,20 +500,14 @@ public final class Trainer {
 
     // MARK: - validate / test
 
-    /// Runs one validation epoch on `dataModule`'s validation data; returns the logged epoch metrics.
+    /// Runs one validation epoch on `dataModule`'s validation data; returns the logged epoch metrics
+    /// (with `verbose`, printed as Lightning's "Validate metric" table).
     @discardableResult
-    public func validate<M: TrainingModule, D: DataModule>(_ model: M, dataModule: D) throws -> [String: Double] where D.ValSet.Batch == M.Batch {
+    public func validate<M: TrainingModule, D: DataModule>(_ model: M, dataModule: D, verbose: Bool = true) throws -> [String: Double]
+    where D.ValSet.Batch == M.Batch {
         try dataModule.setup(stage: .validate)
         if D.ValSet.self is any EmptyDataset.Type { fail("No `val_dataloader()` method defined to run `Trainer.validate`.") }
-        try setUpStrategy()
-        attach(model)
-        defer { detach(model) }
-        resetMetrics()
-        validationStepCount = 0
-        let out = try validate(model, dataModule.valDataLoader(), limit: limitValBatches)
-        try sendToLoggers(out, step: globalStep)
-        if isGlobalZero { for l in loggers { try l.save() } }
-        return out
+        return try validate(model, dataLoaders: dataModule.valDataLoader(), verbose: verbose)
     }
 
     /// Runs one validation epoch on `dataLoaders` (Lightning's `trainer.validate(model, dataloaders=...)`) and
