@@ -53,13 +53,13 @@ extension Dataset where Sample: Collatable {
 extension Dataset where Sample == (Tensor, Int), Batch == (Tensor, Tensor) {
     public func batch(_ indices: [Int]) -> Batch {
         let s = indices.map { self[$0] }
-        return (stack(s.map { $0.0 }), Tensor(s.map { $0.1 }))
+        return (Tensor.collate(s.map { $0.0 }), Int.collate(s.map { $0.1 }))
     }
 }
 extension Dataset where Sample == (Tensor, Tensor), Batch == (Tensor, Tensor) {
     public func batch(_ indices: [Int]) -> Batch {
         let s = indices.map { self[$0] }
-        return (stack(s.map { $0.0 }), stack(s.map { $0.1 }))
+        return (Tensor.collate(s.map { $0.0 }), Tensor.collate(s.map { $0.1 }))
     }
 }
 

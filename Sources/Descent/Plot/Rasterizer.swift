@@ -234,13 +234,12 @@ func strokePolygons(_ subpaths: [(points: [RPoint], closed: Bool)], width: Doubl
             if let c = q.first, cap == .round { out.append(disc(c)) }
             return
         }
-        var firstDir = (0.0, 0.0), lastDir = (0.0, 0.0)
+        var firstDir = (0.0, 0.0)
         for i in 0..<(q.count - 1) {
             var a = q[i], b = q[i + 1]
             let len = hypot(b.x - a.x, b.y - a.y)
             let ux = (b.x - a.x) / len, uy = (b.y - a.y) / len
             if i == 0 { firstDir = (ux, uy) }
-            lastDir = (ux, uy)
             if cap == .square && !closed {
                 if i == 0 { a.x -= ux * r; a.y -= uy * r }
                 if i == q.count - 2 { b.x += ux * r; b.y += uy * r }
@@ -257,7 +256,6 @@ func strokePolygons(_ subpaths: [(points: [RPoint], closed: Bool)], width: Doubl
         } else if cap == .round {
             out.append(disc(q[0])); out.append(disc(q[q.count - 1]))
         }
-        _ = lastDir
     }
     for sp in subpaths {
         guard let pattern = dash, pattern.contains(where: { $0 > 0 }) else { strokeRun(sp.points, closed: sp.closed); continue }
@@ -373,14 +371,14 @@ func parsePathData(_ d: String) -> [(points: [RPoint], closed: Bool)] {
             let h = (r * r - chord * chord / 4).squareRoot()
             let sign: Double = (large != 0) == (sweep != 0) ? -1 : 1
             let cx = mx - sign * h * dy / chord, cy = my + sign * h * dx / chord
-            var a0 = atan2(s.y - cy, s.x - cx), a1 = atan2(e.y - cy, e.x - cx)
+            let a0 = atan2(s.y - cy, s.x - cx)
+            var a1 = atan2(e.y - cy, e.x - cx)
             if sweep != 0 { while a1 <= a0 { a1 += 2 * .pi } } else { while a1 >= a0 { a1 -= 2 * .pi } }
             let steps = Swift.max(4, Int(Swift.abs(a1 - a0) / (2 * .pi) * 32))
             for k in 1...steps {
                 let t = a0 + (a1 - a0) * Double(k) / Double(steps)
                 lineTo(k == steps ? e : RPoint(x: cx + r * cos(t), y: cy + r * sin(t)))
             }
-            _ = a0
         default:
             return subpaths  // an unknown command ends the path, as SVG renderers do
         }

@@ -84,6 +84,7 @@ struct SVGRenderer {
             if let sup = superscript { w += textWidth(sup, size: size * 0.7) }
             let x0 = anchor == "middle" ? x - w / 2 : anchor == "end" ? x - w : x
             let up = (superscript != nil ? 1.05 : capHeight) * size, down = descentHeight * size
+            // rotated text is the y label, turned -90°: it runs upwards from (x, y)
             let r = rotate != nil ? PixelRect(x: x - up, y: y - (w - (x - x0)), w: up + down, h: w)
                                   : PixelRect(x: x0, y: y - up, w: w, h: up + down)
             currentBox = box.union(r)
