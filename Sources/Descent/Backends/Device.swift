@@ -21,22 +21,60 @@ public enum Device: Equatable, Hashable, CustomStringConvertible, Sendable {
     public var isMeta: Bool { self == .meta }
 }
 
-/// The CUDA runtime, as far as this build knows it. The driver is loaded at run time (`dlopen` of
-/// `libcuda.so.1`); without it, or without a device, `isAvailable()` is `false` and
-/// `unavailableReason` says which.
+/// PyTorch's `torch.cuda`: whether a GPU can be used, how many there are, and their memory.
+/// The driver (`libcuda.so.1`) and NVRTC (`libnvrtc.so.12`) are loaded at run time with `dlopen`;
+/// without them, or without a device, `isAvailable()` is `false` and `unavailableReason` says which.
+/// `DESCENT_CUDA_RUNTIME=opencl` runs the CUDA backend on OpenCL instead (PoCL on the CPU): how the
+/// tests check the backend on machines without a GPU. Tensors there still print `cuda:0`.
 public enum CUDA {
-    /// Whether a CUDA device can be used. The CUDA kernels are not part of this build yet: always `false`.
-    public static func isAvailable() -> Bool { false }
-    /// Why CUDA is unavailable, or `nil` when it is available: no driver library, not a driver, a driver
-    /// too old, no device, or (with a working driver and GPU) no CUDA kernels in this build yet.
+    /// Whether a CUDA device can be used (`torch.cuda.is_available()`).
+    public static func isAvailable() -> Bool {
+        if case .success(let c) = GPURegistry.contexts { return !c.isEmpty }
+        return false
+    }
+    /// Why CUDA is unavailable, or `nil` when it is available: no driver library, not a driver, a
+    /// driver too old, no device, no NVRTC to compile the kernels, or a device that cannot be used.
     public static var unavailableReason: String? {
-        switch CUDADriver.shared {
+        switch GPURegistry.contexts {
         case .failure(let why): return why.description
-        case .success(let d): return CUDAUnavailable.noKernels(devices: d.deviceCount).description
+        case .success(let c): return c.isEmpty ? CUDAUnavailable.noDevice.description : nil
         }
     }
-    /// Number of CUDA devices the driver sees (0 without a driver).
-    public static func deviceCount() -> Int { (try? CUDADriver.shared.get())?.deviceCount ?? 0 }
-    /// Waits for all queued GPU work. A no-op without CUDA.
-    public static func synchronize() {}
+    /// Number of usable CUDA devices (`torch.cuda.device_count()`); with a driver but no NVRTC, the driver's count.
+    public static func deviceCount() -> Int {
+        if case .success(let c) = GPURegistry.contexts { return c.count }
+        return (try? CUDADriver.shared.get())?.deviceCount ?? 0
+    }
+    /// The device's name (`torch.cuda.get_device_name`), and what runs it.
+    public static func getDeviceName(_ device: Int = 0) -> String { "\(GPURegistry.context(device).runtime)" }
+    /// Waits for all queued GPU work (`torch.cuda.synchronize()`). A no-op without CUDA.
+    public static func synchronize() {
+        if case .success(let c) = GPURegistry.contexts { c.forEach { $0.runtime.synchronize() } }
+    }
+    /// Bytes held by tensors on `device` (`torch.cuda.memory_allocated`).
+    public static func memoryAllocated(_ device: Int = 0) -> Int { stats(device) { $0.allocatedBytes } }
+    /// The most bytes held by tensors since the start or `resetPeakMemoryStats` (`torch.cuda.max_memory_allocated`).
+    public static func maxMemoryAllocated(_ device: Int = 0) -> Int { stats(device) { $0.peakAllocatedBytes } }
+    /// Bytes the caching allocator holds from the device, in use or cached (`torch.cuda.memory_reserved`).
+    public static func memoryReserved(_ device: Int = 0) -> Int { stats(device) { $0.reservedBytes } }
+    /// Returns the cached, unused blocks to the device (`torch.cuda.empty_cache()`).
+    public static func emptyCache() {
+        if case .success(let c) = GPURegistry.contexts { c.forEach { $0.withAllocator { $0.emptyCache() } } }
+    }
+    /// Starts the peak count again from the bytes held now (`torch.cuda.reset_peak_memory_stats`).
+    public static func resetPeakMemoryStats(_ device: Int = 0) {
+        if case .success(let c) = GPURegistry.contexts, device < c.count { c[device].withAllocator { $0.resetPeak() } }
+    }
+    private static func stats(_ device: Int, _ f: (CachingAllocator) -> Int) -> Int {
+        if case .success(let c) = GPURegistry.contexts, device >= 0, device < c.count { return c[device].withAllocator(f) }
+        return 0
+    }
+    /// For the GPU suite: without a usable CUDA device, runs the CUDA backend on OpenCL (PoCL) in this
+    /// process; returns whether a GPU runtime is usable. Call before any GPU tensor exists.
+    @_spi(Testing) public static func useOpenCLWithoutGPU() -> Bool { GPURegistry.useOpenCLWithoutGPU() }
+    /// What runs `cuda:0`: "CUDA (NVIDIA H100 …, sm_90)" or "OpenCL (…)", or nil when nothing can.
+    @_spi(Testing) public static var runtimeDescription: String? {
+        if case .success(let c) = GPURegistry.contexts, let first = c.first { return "\(first.runtime)" }
+        return nil
+    }
 }

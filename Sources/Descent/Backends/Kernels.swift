@@ -84,6 +84,7 @@ enum Kernels {
     static func binary(_ op: BinaryOp, compute: DType, out: Tensor, _ a: Tensor, _ sa: [Int], _ b: Tensor, _ sb: [Int]) {
         switch out.device.backend {
         case .cpu: CPUBackend.binary(op, compute: compute, out: out, a, sa, b, sb)
+        case .cuda: CUDABackend.binary(op, compute: compute, out: out, a, sa, b, sb)
         case .meta: break
         }
     }
@@ -92,6 +93,7 @@ enum Kernels {
     static func unary(_ op: UnaryOp, _ x: Tensor, out: Tensor, _ p1: Double = 0, _ p2: Double = 0) {
         switch out.device.backend {
         case .cpu: CPUBackend.unary(op, x, out: out, p1, p2)
+        case .cuda: CUDABackend.unary(op, x, out: out, p1, p2)
         case .meta: break
         }
     }
@@ -99,6 +101,7 @@ enum Kernels {
     static func fill(_ t: Tensor, _ value: Double) {
         switch t.device.backend {
         case .cpu: CPUBackend.fill(t, value)
+        case .cuda: CUDABackend.fill(t, value)
         case .meta: break
         }
     }
@@ -106,6 +109,7 @@ enum Kernels {
     static func cast(_ x: Tensor, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.cast(x, out: out)
+        case .cuda: CUDABackend.cast(x, out: out)
         case .meta: break
         }
     }
@@ -113,6 +117,7 @@ enum Kernels {
     static func copyStrided(_ src: Tensor, srcStrides: [Int], into dst: Tensor) {
         switch dst.device.backend {
         case .cpu: CPUBackend.copyStrided(src, srcStrides: srcStrides, into: dst)
+        case .cuda: CUDABackend.copyStrided(src, srcStrides: srcStrides, into: dst)
         case .meta: break
         }
     }
@@ -120,6 +125,7 @@ enum Kernels {
     static func select(_ cond: Tensor, _ a: Tensor, _ b: Tensor, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.select(cond, a, b, out: out)
+        case .cuda: CUDABackend.select(cond, a, b, out: out)
         case .meta: break
         }
     }
@@ -127,6 +133,7 @@ enum Kernels {
     static func erfinv(_ x: Tensor, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.erfinv(x, out: out)
+        case .cuda: CUDABackend.onHost("erfinv", [x], written: [out]) { h in CPUBackend.erfinv(h(x)!, out: h(out)!) }
         case .meta: break
         }
     }
@@ -134,6 +141,7 @@ enum Kernels {
     static func axpy(_ alpha: Double, _ x: Tensor, _ y: Tensor) {
         switch y.device.backend {
         case .cpu: CPUBackend.axpy(alpha, x, y)
+        case .cuda: CUDABackend.axpy(alpha, x, y)
         case .meta: break
         }
     }
@@ -143,6 +151,7 @@ enum Kernels {
     static func reduce(_ op: ReduceOp, _ x: Tensor, _ outer: Int, _ r: Int, _ inner: Int, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.reduce(op, x, outer, r, inner, out: out)
+        case .cuda: CUDABackend.reduce(op, x, outer, r, inner, out: out)
         case .meta: break
         }
     }
@@ -150,12 +159,14 @@ enum Kernels {
     static func argReduce(_ op: ReduceOp, _ x: Tensor, _ outer: Int, _ r: Int, _ inner: Int, indices: Tensor, values: Tensor) {
         switch values.device.backend {
         case .cpu: CPUBackend.argReduce(op, x, outer, r, inner, indices: indices, values: values)
+        case .cuda: CUDABackend.argReduce(op, x, outer, r, inner, indices: indices, values: values)
         case .meta: break
         }
     }
     static func softmax(_ x: Tensor, isLog: Bool, _ outer: Int, _ r: Int, _ inner: Int, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.softmax(x, isLog: isLog, outer, r, inner, out: out)
+        case .cuda: CUDABackend.softmax(x, isLog: isLog, outer, r, inner, out: out)
         case .meta: break
         }
     }
@@ -163,18 +174,21 @@ enum Kernels {
     static func softmaxBackward(_ y: Tensor, _ gy: Tensor, isLog: Bool, _ outer: Int, _ r: Int, _ inner: Int, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.softmaxBackward(y, gy, isLog: isLog, outer, r, inner, out: out)
+        case .cuda: CUDABackend.softmaxBackward(y, gy, isLog: isLog, outer, r, inner, out: out)
         case .meta: break
         }
     }
     static func cumsum(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, out: Tensor, reverse: Bool) {
         switch out.device.backend {
         case .cpu: CPUBackend.cumsum(x, outer, n, inner, out: out, reverse: reverse)
+        case .cuda: CUDABackend.cumsum(x, outer, n, inner, out: out, reverse: reverse)
         case .meta: break
         }
     }
     static func cumprod(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.cumprod(x, outer, n, inner, out: out)
+        case .cuda: CUDABackend.cumprod(x, outer, n, inner, out: out)
         case .meta: break
         }
     }
@@ -182,6 +196,7 @@ enum Kernels {
     static func sort(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, values: Tensor, indices: Tensor, descending: Bool) {
         switch values.device.backend {
         case .cpu: CPUBackend.sort(x, outer, n, inner, values: values, indices: indices, descending: descending)
+        case .cuda: CUDABackend.onHost("sort", [x], written: [values, indices]) { h in CPUBackend.sort(h(x)!, outer, n, inner, values: h(values)!, indices: h(indices)!, descending: descending) }
         case .meta: break
         }
     }
@@ -193,6 +208,7 @@ enum Kernels {
     static func checkedIndices(_ idx: Tensor, size: Int, dim: Int, wrapNegative: Bool, message: String? = nil) -> Tensor {
         switch idx.device.backend {
         case .cpu: return CPUBackend.checkedIndices(idx, size: size, dim: dim, wrapNegative: wrapNegative, message: message)
+        case .cuda: return CUDABackend.checkedIndices(idx, size: size, dim: dim, wrapNegative: wrapNegative, message: message)
         case .meta: return MetaBackend.checkedIndices(idx)
         }
     }
@@ -200,6 +216,7 @@ enum Kernels {
     static func indexSelect(_ x: Tensor, _ outer: Int, _ size: Int, _ inner: Int, _ idx: Tensor, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.indexSelect(x, outer, size, inner, idx, out: out)
+        case .cuda: CUDABackend.indexSelect(x, outer, size, inner, idx, out: out)
         case .meta: break
         }
     }
@@ -207,6 +224,7 @@ enum Kernels {
     static func indexAdd(_ dst: Tensor, _ outer: Int, _ size: Int, _ inner: Int, _ idx: Tensor, _ src: Tensor) {
         switch dst.device.backend {
         case .cpu: CPUBackend.indexAdd(dst, outer, size, inner, idx, src)
+        case .cuda: CUDABackend.indexAdd(dst, outer, size, inner, idx, src)
         case .meta: break
         }
     }
@@ -215,6 +233,7 @@ enum Kernels {
     static func nonzeroPositions(_ mask: Tensor) -> Tensor {
         switch mask.device.backend {
         case .cpu: return CPUBackend.nonzeroPositions(mask)
+        case .cuda: return CUDABackend.nonzeroPositions(mask)
         case .meta: MetaBackend.nonzeroPositions()
         }
     }
@@ -222,6 +241,7 @@ enum Kernels {
     static func gather(_ x: Tensor, dim: Int, _ idx: Tensor, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.gather(x, dim: dim, idx, out: out)
+        case .cuda: CUDABackend.gather(x, dim: dim, idx, out: out)
         case .meta: break
         }
     }
@@ -229,6 +249,7 @@ enum Kernels {
     static func scatter(_ target: Tensor, dim: Int, _ idx: Tensor, _ src: Tensor, add: Bool) {
         switch target.device.backend {
         case .cpu: CPUBackend.scatter(target, dim: dim, idx, src, add: add)
+        case .cuda: CUDABackend.onHost("scatter", [target, idx, src], written: [target]) { h in CPUBackend.scatter(h(target)!, dim: dim, h(idx)!, h(src)!, add: add) }
         case .meta: break
         }
     }
@@ -239,6 +260,7 @@ enum Kernels {
     static func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double, beta: Double) {
         switch c.device.backend {
         case .cpu: CPUBackend.gemm(a, b, into: c, alpha: alpha, beta: beta)
+        case .cuda: CUDABackend.gemm(a, b, into: c, alpha: alpha, beta: beta)
         case .meta: break
         }
     }
@@ -251,6 +273,7 @@ enum Kernels {
         case (.cpu, .cpu): CPUBackend.cast(src, out: dst)
         case (_, .meta): break
         case (.meta, _): MetaBackend.copyOut()
+        case (.cuda, _), (_, .cuda): CUDABackend.transfer(src, to: dst)
         }
     }
 
@@ -258,12 +281,14 @@ enum Kernels {
     static func readElement(_ t: Tensor, storageOffset: Int) -> Double {
         switch t.device.backend {
         case .cpu: return CPUBackend.readElement(t, storageOffset: storageOffset)
+        case .cuda: return CUDABackend.readElement(t, storageOffset: storageOffset)
         case .meta: MetaBackend.readValues()
         }
     }
     static func writeElement(_ t: Tensor, storageOffset: Int, _ v: Double) {
         switch t.device.backend {
         case .cpu: CPUBackend.writeElement(t, storageOffset: storageOffset, v)
+        case .cuda: CUDABackend.writeElement(t, storageOffset: storageOffset, v)
         case .meta: break
         }
     }
@@ -271,6 +296,7 @@ enum Kernels {
     static func copyFromHost(_ values: [Double], into t: Tensor) {
         switch t.device.backend {
         case .cpu: CPUBackend.copyFromHost(values, into: t)
+        case .cuda: CUDABackend.copyFromHost(values, into: t)
         case .meta: break
         }
     }
@@ -293,6 +319,7 @@ enum Kernels {
     static func conv2dForward(_ g: Window2D, _ x: Tensor, _ w: Tensor, _ b: Tensor?, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.conv2dForward(g, x, w, b, out: out)
+        case .cuda: CUDABackend.onHost("conv2d", [x, w, b], written: [out]) { h in CPUBackend.conv2dForward(g, h(x)!, h(w)!, h(b), out: h(out)!) }
         case .meta: break
         }
     }
@@ -300,30 +327,35 @@ enum Kernels {
     static func conv2dBackward(_ g: Window2D, x: Tensor?, w: Tensor, gy: Tensor, gx: Tensor?, gw: Tensor?, gb: Tensor?) {
         switch gy.device.backend {
         case .cpu: CPUBackend.conv2dBackward(g, x: x, w: w, gy: gy, gx: gx, gw: gw, gb: gb)
+        case .cuda: CUDABackend.onHost("conv2dBackward", [x, w, gy], written: [gx, gw, gb]) { h in CPUBackend.conv2dBackward(g, x: h(x), w: h(w)!, gy: h(gy)!, gx: h(gx), gw: h(gw), gb: h(gb)) }
         case .meta: break
         }
     }
     static func maxPool2dForward(_ g: Window2D, _ x: Tensor, out: Tensor, indices: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.maxPool2dForward(g, x, out: out, indices: indices)
+        case .cuda: CUDABackend.onHost("maxPool2d", [x], written: [out, indices]) { h in CPUBackend.maxPool2dForward(g, h(x)!, out: h(out)!, indices: h(indices)!) }
         case .meta: break
         }
     }
     static func maxPool2dBackward(_ g: Window2D, _ gy: Tensor, indices: Tensor, gx: Tensor) {
         switch gx.device.backend {
         case .cpu: CPUBackend.maxPool2dBackward(g, gy, indices: indices, gx: gx)
+        case .cuda: CUDABackend.onHost("maxPool2dBackward", [gy, indices], written: [gx]) { h in CPUBackend.maxPool2dBackward(g, h(gy)!, indices: h(indices)!, gx: h(gx)!) }
         case .meta: break
         }
     }
     static func avgPool2dForward(_ g: Window2D, countIncludePad: Bool, divisor: Int, _ x: Tensor, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.avgPool2dForward(g, countIncludePad: countIncludePad, divisor: divisor, x, out: out)
+        case .cuda: CUDABackend.onHost("avgPool2d", [x], written: [out]) { h in CPUBackend.avgPool2dForward(g, countIncludePad: countIncludePad, divisor: divisor, h(x)!, out: h(out)!) }
         case .meta: break
         }
     }
     static func avgPool2dBackward(_ g: Window2D, countIncludePad: Bool, divisor: Int, _ gy: Tensor, gx: Tensor) {
         switch gx.device.backend {
         case .cpu: CPUBackend.avgPool2dBackward(g, countIncludePad: countIncludePad, divisor: divisor, gy, gx: gx)
+        case .cuda: CUDABackend.onHost("avgPool2dBackward", [gy], written: [gx]) { h in CPUBackend.avgPool2dBackward(g, countIncludePad: countIncludePad, divisor: divisor, h(gy)!, gx: h(gx)!) }
         case .meta: break
         }
     }
@@ -336,6 +368,12 @@ enum Kernels {
         case .cpu:
             return CPUBackend.batchNormForward(x, n: n, c: c, l: l, runningMean: runningMean, runningVar: runningVar, weight: weight,
                                                bias: bias, training: training, momentum: momentum, eps: eps, out: out)
+        case .cuda:
+            let stats = CUDABackend.onHost("batchNorm", [x, runningMean, runningVar, weight, bias], written: [out, runningMean, runningVar]) { h in
+                CPUBackend.batchNormForward(h(x)!, n: n, c: c, l: l, runningMean: h(runningMean), runningVar: h(runningVar), weight: h(weight),
+                                            bias: h(bias), training: training, momentum: momentum, eps: eps, out: h(out)!)
+            }
+            return (stats.0.to(out.device), stats.1.to(out.device))
         case .meta: return MetaBackend.batchNormStatistics(channels: c, dtype: x.dtype)
         }
     }
@@ -344,6 +382,11 @@ enum Kernels {
         switch gy.device.backend {
         case .cpu: CPUBackend.batchNormBackward(training: training, n: n, c: c, l: l, x: x, gy: gy, mean: mean, invstd: invstd,
                                                 weight: weight, gx: gx, gw: gw, gb: gb)
+        case .cuda:
+            CUDABackend.onHost("batchNormBackward", [x, gy, mean, invstd, weight], written: [gx, gw, gb]) { h in
+                CPUBackend.batchNormBackward(training: training, n: n, c: c, l: l, x: h(x)!, gy: h(gy)!, mean: h(mean)!, invstd: h(invstd)!,
+                                             weight: h(weight), gx: h(gx), gw: h(gw), gb: h(gb))
+            }
         case .meta: break
         }
     }
@@ -354,6 +397,7 @@ enum Kernels {
     static func bceForward(logits: Bool, _ x: Tensor, _ y: Tensor, weight: Tensor?, posWeight: Tensor?, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.bceForward(logits: logits, x, y, weight: weight, posWeight: posWeight, out: out)
+        case .cuda: CUDABackend.onHost("bce", [x, y, weight, posWeight], written: [out]) { h in CPUBackend.bceForward(logits: logits, h(x)!, h(y)!, weight: h(weight), posWeight: h(posWeight), out: h(out)!) }
         case .meta: break
         }
     }
@@ -363,6 +407,11 @@ enum Kernels {
         switch gx.device.backend {
         case .cpu: CPUBackend.bceBackward(logits: logits, x, y, weight: weight, posWeight: posWeight, upstream: upstream,
                                           upstreamIsElementwise: upstreamIsElementwise, divisor: divisor, gx: gx)
+        case .cuda:
+            CUDABackend.onHost("bceBackward", [x, y, weight, posWeight, upstream], written: [gx]) { h in
+                CPUBackend.bceBackward(logits: logits, h(x)!, h(y)!, weight: h(weight), posWeight: h(posWeight), upstream: h(upstream)!,
+                                       upstreamIsElementwise: upstreamIsElementwise, divisor: divisor, gx: h(gx)!)
+            }
         case .meta: break
         }
     }
@@ -370,6 +419,7 @@ enum Kernels {
     static func nllForward(_ rows: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: Int, rowLoss: Tensor, rowWeight: Tensor) {
         switch rowLoss.device.backend {
         case .cpu: CPUBackend.nllForward(rows, target, weight: weight, ignoreIndex: ignoreIndex, rowLoss: rowLoss, rowWeight: rowWeight)
+        case .cuda: CUDABackend.nllForward(rows, target, weight: weight, ignoreIndex: ignoreIndex, rowLoss: rowLoss, rowWeight: rowWeight)
         case .meta: break
         }
     }
@@ -377,6 +427,7 @@ enum Kernels {
     static func nllReduce(_ rowLoss: Tensor, rowWeight: Tensor, _ target: Tensor, ignoreIndex: Int, weighted: Bool, mean: Bool) -> Tensor {
         switch rowLoss.device.backend {
         case .cpu: return CPUBackend.nllReduce(rowLoss, rowWeight: rowWeight, target, ignoreIndex: ignoreIndex, weighted: weighted, mean: mean)
+        case .cuda: return CUDABackend.nllReduce(rowLoss, rowWeight: rowWeight, target, ignoreIndex: ignoreIndex, weighted: weighted, mean: mean)
         case .meta: return MetaBackend.scalar(dtype: rowLoss.dtype)
         }
     }
@@ -386,6 +437,9 @@ enum Kernels {
         switch gx.device.backend {
         case .cpu: CPUBackend.nllBackward(fromLogits: fromLogits, logProbs: logProbs, target, rowWeight: rowWeight, upstream: upstream,
                                           upstreamIsElementwise: upstreamIsElementwise, mean: mean, gx: gx)
+        case .cuda:
+            CUDABackend.nllBackward(fromLogits: fromLogits, logProbs: logProbs, target, rowWeight: rowWeight, upstream: upstream,
+                                    upstreamIsElementwise: upstreamIsElementwise, mean: mean, gx: gx)
         case .meta: break
         }
     }
@@ -396,6 +450,10 @@ enum Kernels {
     static func lstmCellForward(_ hw: Tensor, _ xw: Tensor, _ cPrev: Tensor, activations: Tensor, c: Tensor, tanhC: Tensor, h: Tensor) {
         switch h.device.backend {
         case .cpu: CPUBackend.lstmCellForward(hw, xw, cPrev, activations: activations, c: c, tanhC: tanhC, h: h)
+        case .cuda:
+            CUDABackend.onHost("lstmCell", [hw, xw, cPrev], written: [activations, c, tanhC, h]) { m in
+                CPUBackend.lstmCellForward(m(hw)!, m(xw)!, m(cPrev)!, activations: m(activations)!, c: m(c)!, tanhC: m(tanhC)!, h: m(h)!)
+            }
         case .meta: break
         }
     }
@@ -403,6 +461,10 @@ enum Kernels {
     static func lstmCellBackward(activations: Tensor, tanhC: Tensor, cPrev: Tensor, dh: Tensor, dc: Tensor, gates: Tensor) {
         switch gates.device.backend {
         case .cpu: CPUBackend.lstmCellBackward(activations: activations, tanhC: tanhC, cPrev: cPrev, dh: dh, dc: dc, gates: gates)
+        case .cuda:
+            CUDABackend.onHost("lstmCellBackward", [activations, tanhC, cPrev, dh, dc], written: [dc, gates]) { h in
+                CPUBackend.lstmCellBackward(activations: h(activations)!, tanhC: h(tanhC)!, cPrev: h(cPrev)!, dh: h(dh)!, dc: h(dc)!, gates: h(gates)!)
+            }
         case .meta: break
         }
     }
@@ -412,6 +474,10 @@ enum Kernels {
         case .cpu:
             if x.dtype == .float64 { CPUBackend.adaptiveAvgPool2d(Double.self, x, out, planes: planes, h: h, w: w, oh: oh, ow: ow, backward: backward) }
             else { CPUBackend.adaptiveAvgPool2d(Float.self, x, out, planes: planes, h: h, w: w, oh: oh, ow: ow, backward: backward) }
+        case .cuda:
+            CUDABackend.onHost("adaptiveAvgPool2d", [x], written: [out]) { m in
+                Kernels.adaptiveAvgPool2d(m(x)!, planes: planes, h: h, w: w, oh: oh, ow: ow, out: m(out)!, backward: backward)
+            }
         case .meta: break
         }
     }
@@ -422,6 +488,7 @@ enum Kernels {
     static func optimizerStep(_ update: OptimizerUpdate, param: Tensor, grad: Tensor) {
         switch param.device.backend {
         case .cpu: CPUBackend.optimizerStep(update, param: param, grad: grad)
+        case .cuda: CUDABackend.optimizerStep(update, param: param, grad: grad)
         case .meta: break
         }
     }
@@ -429,6 +496,7 @@ enum Kernels {
     static func addScaledFromHost(_ alpha: Float, _ flat: [Float], offset: Int, into param: Tensor) {
         switch param.device.backend {
         case .cpu: CPUBackend.addScaledFromHost(alpha, flat, offset: offset, into: param)
+        case .cuda: CUDABackend.onHost("addScaledFromHost", [param], written: [param]) { h in CPUBackend.addScaledFromHost(alpha, flat, offset: offset, into: h(param)!) }
         case .meta: break
         }
     }
@@ -436,6 +504,7 @@ enum Kernels {
     static func copyFromHost(_ flat: [Float], offset: Int, into param: Tensor) {
         switch param.device.backend {
         case .cpu: CPUBackend.copyFromHost(flat, offset: offset, into: param)
+        case .cuda: CUDABackend.onHost("copyFromHost", [param], written: [param]) { h in CPUBackend.copyFromHost(flat, offset: offset, into: h(param)!) }
         case .meta: break
         }
     }
@@ -447,6 +516,7 @@ enum Kernels {
     static func random(_ draw: RandomDraw, into t: Tensor, generator: CPUGeneratorEngine) {
         switch t.device.backend {
         case .cpu: CPUBackend.random(draw, into: t, generator: generator)
+        case .cuda: CUDABackend.onHost("random", [t] + draw.tensors, written: [t]) { h in CPUBackend.random(draw.mapTensors { h($0)! }, into: h(t)!, generator: generator) }
         case .meta: break
         }
     }
@@ -457,6 +527,7 @@ enum Kernels {
     static func withHostBytes<R>(_ t: Tensor, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         switch t.device.backend {
         case .cpu: return try body(UnsafeRawBufferPointer(start: t.rawPointer, count: t.count * t.dtype.itemSize))
+        case .cuda: return try CUDABackend.withHostBytes(t, body)
         case .meta: MetaBackend.copyOut()
         }
     }
@@ -464,6 +535,7 @@ enum Kernels {
     static func fillFromHost(_ t: Tensor, _ body: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
         switch t.device.backend {
         case .cpu: try body(UnsafeMutableRawBufferPointer(start: t.rawPointer, count: t.count * t.dtype.itemSize))
+        case .cuda: try CUDABackend.fillFromHost(t, body)
         case .meta: break
         }
     }

@@ -1,11 +1,14 @@
 /// A reference-counted buffer on a device, tagged by the backend that owns its memory: host
-/// memory from the CPU backend's caching allocator, or nothing at all on the meta device. Only
+/// memory from the CPU backend's caching allocator, device memory from a GPU's caching allocator,
+/// or nothing at all on the meta device. Only
 /// the backends (this folder) read or write the memory; everything above goes through `Kernels`.
 final class Storage {
     /// What holds the bytes: the backend's handle on them.
     enum Memory {
         /// Host memory from the CPU backend's caching allocator.
         case host(UnsafeMutableRawPointer)
+        /// Device memory from a GPU's caching allocator: its address in the runtime's address space.
+        case device(UInt64)
         /// No memory (the meta device).
         case none
     }
@@ -19,13 +22,24 @@ final class Storage {
     init(byteCount: Int, device: Device = .cpu) {
         self.byteCount = byteCount
         self.device = device
-        switch device.backend {
+        switch device {
         case .cpu: memory = .host(CPUBackend.allocate(byteCount))
         case .meta: memory = .none
+        case .cuda(let i): memory = .device(GPURegistry.context(i).allocate(byteCount))
         }
     }
     deinit {
-        if case .host(let p) = memory { CPUBackend.free(p, byteCount) }
+        switch memory {
+        case .host(let p): CPUBackend.free(p, byteCount)
+        case .device(let a): if case .cuda(let i) = device { GPURegistry.context(i).free(a) }
+        case .none: break
+        }
+    }
+
+    /// The device address of a GPU storage.
+    @inline(__always) var deviceAddress: UInt64 {
+        if case .device(let a) = memory { return a }
+        fatalError("a \(device) storage has no device memory")
     }
 
     /// The host memory of a CPU storage (the CPU backend's view of it).
@@ -38,7 +52,7 @@ final class Storage {
 /// The backends of this build, chosen at run time from a tensor's device by a `switch` (no
 /// existentials, no table look-ups): adding a device adds a case here, and the compiler then
 /// points at every kernel entry in `Kernels` that must learn it.
-enum BackendID { case cpu, meta }
+enum BackendID { case cpu, cuda, meta }
 
 extension Device {
     /// The backend that runs ops on this device.
@@ -46,8 +60,12 @@ extension Device {
         switch self {
         case .cpu: return .cpu
         case .meta: return .meta
-        case .cuda: fail("Cannot use \(self): \(CUDA.unavailableReason ?? "CUDA is not available")")
+        case .cuda: return .cuda
         }
+    }
+    /// Stops with the reason when this device cannot be used (before a module starts moving).
+    func checkUsable() {
+        if case .cuda(let i) = self { _ = GPURegistry.context(i) }
     }
 }
 

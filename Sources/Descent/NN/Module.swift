@@ -128,7 +128,7 @@ open class Module: CustomStringConvertible {
     /// returns self (PyTorch's `module.to`): the parameter objects stay the same, so an optimizer built
     /// before still holds them. A module on the meta device has no values to move: use `toEmpty(device:)`.
     @discardableResult public func to(_ device: Device) -> Self {
-        _ = device.backend   // a device this build cannot use stops here, before anything moves
+        device.checkUsable()   // a device this machine cannot use stops here, before anything moves
         let tensors = parameters() as [Tensor] + namedBuffers().map { $0.1 }
         if tensors.contains(where: { $0.device == .meta }) && device != .meta {
             fail("Cannot copy out of meta tensor; no data! Please use torch.nn.Module.to_empty() instead of torch.nn.Module.to() when moving module from meta to a different device.")

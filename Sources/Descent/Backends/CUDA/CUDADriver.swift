@@ -20,8 +20,12 @@ enum CUDAUnavailable: Error, CustomStringConvertible {
     case initFailed(code: Int32, name: String)
     /// The driver works but sees no device.
     case noDevice
-    /// The driver works and sees devices, but this build has no CUDA kernels yet.
-    case noKernels(devices: Int)
+    /// A device's context could not be made (the failing driver call).
+    case contextFailed(String)
+    /// NVRTC, which compiles the kernels for the device, cannot be loaded.
+    case noNVRTC(String)
+    /// The OpenCL runtime asked for by `DESCENT_CUDA_RUNTIME=opencl` cannot be used.
+    case noOpenCL(String)
 
     var description: String {
         switch self {
@@ -31,7 +35,9 @@ enum CUDAUnavailable: Error, CustomStringConvertible {
         case let .driverTooOld(v): return "the NVIDIA driver supports CUDA \(v / 1000).\(v % 1000 / 10); Descent needs CUDA 12.0 or newer (update the driver)"
         case let .initFailed(code, name): return "cuInit failed with \(name) (\(code)): the driver found no usable GPU"
         case .noDevice: return "the NVIDIA driver sees no CUDA device"
-        case let .noKernels(n): return "the NVIDIA driver sees \(n) CUDA device\(n == 1 ? "" : "s"), but this build of Descent has no CUDA kernels yet"
+        case let .contextFailed(why): return "the CUDA device cannot be used: \(why)"
+        case let .noNVRTC(why): return "the CUDA kernels cannot be compiled: \(why) (install NVRTC, e.g. `pip install nvidia-cuda-nvrtc-cu12`, and set DESCENT_NVRTC to its libnvrtc.so.12)"
+        case let .noOpenCL(why): return "DESCENT_CUDA_RUNTIME=opencl: OpenCL cannot be used: \(why)"
         }
     }
 }
@@ -40,7 +46,10 @@ enum CUDAUnavailable: Error, CustomStringConvertible {
 final class CUDADriver: @unchecked Sendable {
     typealias CUresult = Int32
     let path: String
+    let library: DynamicLibrary
     let driverVersion: Int32
+    /// The driver's name for an error code (`CUDA_ERROR_OUT_OF_MEMORY`).
+    let errorName: (CUresult) -> String
     let deviceCount: Int
 
     /// The library name, or the path in `DESCENT_CUDA_DRIVER` (to test a machine without a GPU, or a driver elsewhere).
@@ -69,6 +78,8 @@ final class CUDADriver: @unchecked Sendable {
             var p: UnsafePointer<CChar>? = nil
             return cuGetErrorName(code, &p) == 0 && p != nil ? String(cString: p!) : "CUDA error"
         }
+        library = lib
+        errorName = name
         var version: Int32 = 0
         _ = cuDriverGetVersion(&version)
         driverVersion = version

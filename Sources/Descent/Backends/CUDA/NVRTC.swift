@@ -97,7 +97,7 @@ public enum CUDAKernelCheck {
     public static func compileAll(architectures: [String] = ["sm_80", "sm_90"]) throws -> [String] {
         let nvrtc = try NVRTC.shared.get()
         var report: [String] = []
-        for (name, source, entries) in CUDAKernelSources.all {
+        for (name, source, entries) in KernelSource.all {
             for arch in architectures {
                 let (ptx, _) = try nvrtc.compile(source, name: name, arch: arch, warningsAreErrors: true)
                 let missing = entries.filter { !ptx.contains(".entry \($0)(") }
@@ -112,6 +112,18 @@ public enum CUDAKernelCheck {
     /// Compiles one CUDA C source for `arch` with NVRTC (warnings are errors); returns its PTX.
     public static func compile(_ source: String, name: String, arch: String) throws -> String {
         try NVRTC.shared.get().compile(source, name: name, arch: arch, warningsAreErrors: true).ptx
+    }
+    /// Builds every kernel source with the OpenCL runtime (PoCL in CI) and returns each build's log
+    /// (empty when clean). Needs `CUDA.useOpenCLWithoutGPU()` to have chosen OpenCL.
+    @_spi(Testing) public static func openCLBuildLogs() throws -> [String: String] {
+        guard case .success(let c) = GPURegistry.contexts, let rt = c.first?.runtime as? OpenCLRuntime else {
+            throw NVRTCError.notFound(path: OpenCLRuntime.libraryPath, dlerror: "the OpenCL runtime is not in use")
+        }
+        for (name, source, entries) in KernelSource.all {
+            let module = try rt.compile(source, name: name)
+            for e in entries { _ = try rt.function(module, e) }
+        }
+        return rt.buildLogs
     }
     /// Whether NVRTC can be loaded here.
     public static var isAvailable: Bool { (try? NVRTC.shared.get()) != nil }

@@ -1,0 +1,368 @@
+import Foundation
+
+// The CUDA backend's entries (`Kernels` calls them for tensors on `.cuda(i)`): GPU kernels from
+// `KernelSource`, launched on the device's runtime (the CUDA driver, or OpenCL in tests). The ops
+// that have no GPU kernel yet run their CPU kernel on host copies of the operands (`onHost`): they
+// give the same results, slowly; `CUDABackend.hostFallbacks` counts them and the README lists them.
+
+enum CUDABackend {
+    static let threads = 256
+
+    @inline(__always) static func context(_ t: Tensor) -> GPUContext {
+        guard case .cuda(let i) = t.device else { fatalError("\(t.device) is not a CUDA device") }
+        return GPURegistry.context(i)
+    }
+    /// A tensor as a kernel argument (its storage's address and its offset).
+    @inline(__always) static func arg(_ t: Tensor) -> KernelArg {
+        .tensor(address: t.storage.deviceAddress, elementOffset: t.offset, itemSize: t.dtype.itemSize)
+    }
+    @inline(__always) static func arg(_ t: Tensor?) -> KernelArg { t.map { arg($0) } ?? .null }
+    /// `t` on `device` (a 0-dim CPU operand of a GPU op is copied over, as PyTorch does with scalars).
+    @inline(__always) static func on(_ device: Device, _ t: Tensor) -> Tensor { t.device == device ? t : t.to(device) }
+
+    /// Launches `name` with one thread per element of `n` (grid-stride loops past 4,096 blocks).
+    static func launch(_ ctx: GPUContext, _ name: String, elements n: Int, _ args: [KernelArg]) {
+        guard n > 0 else { return }
+        let blocks = Swift.min((n + threads - 1) / threads, 4096)
+        ctx.runtime.launch(ctx.function(name), blocks: blocks, threads: threads, args)
+    }
+    /// Launches `name` with one block per output (grid-stride past 4,096 blocks).
+    static func launch(_ ctx: GPUContext, _ name: String, blocks n: Int, _ args: [KernelArg]) {
+        guard n > 0 else { return }
+        ctx.runtime.launch(ctx.function(name), blocks: Swift.min(n, 4096), threads: threads, args)
+    }
+
+    /// A shape and two stride lists as the kernels' `dk_shape`, after merging dimensions that are
+    /// contiguous in both (and dropping size-1 ones); stops past 8 dimensions that cannot merge.
+    static func shapeArg(_ shape: [Int], _ sa: [Int], _ sb: [Int]) -> KernelArg {
+        var n: [Int] = [], a: [Int] = [], b: [Int] = []
+        for d in shape.indices where shape[d] != 1 {
+            if let last = n.indices.last, a[last] == sa[d] * shape[d], b[last] == sb[d] * shape[d] {
+                n[last] *= shape[d]; a[last] = sa[d]; b[last] = sb[d]
+            } else { n.append(shape[d]); a.append(sa[d]); b.append(sb[d]) }
+        }
+        if n.isEmpty { n = [1]; a = [0]; b = [0] }
+        if n.count > 8 { fail("CUDA kernels take at most 8 dimensions after merging; got shape \(shape)") }
+        func pad(_ v: [Int]) -> [Int64] { v.map(Int64.init) + [Int64](repeating: 0, count: 8 - v.count) }
+        return .bytes([Int64(n.count)] + pad(n) + pad(a) + pad(b))
+    }
+
+    // MARK: host fallback
+
+    /// Counts the ops that ran on the host for want of a GPU kernel (for the GPU suite's report).
+    nonisolated(unsafe) static var hostFallbacks: [String: Int] = [:]
+    private static let fallbackLock = NSLock()
+
+    /// Runs a CPU kernel on host copies of GPU tensors: each distinct storage among `tensors` is
+    /// copied to the host whole (views keep their offsets and strides), `body` runs with `h(t)`
+    /// giving each tensor's host twin, and the storages of `written` are copied back.
+    static func onHost<R>(_ op: String, _ tensors: [Tensor?], written: [Tensor?], _ body: (_ h: (Tensor?) -> Tensor?) -> R) -> R {
+        fallbackLock.lock(); hostFallbacks[op, default: 0] += 1; fallbackLock.unlock()
+        var twins: [ObjectIdentifier: Storage] = [:]
+        for case let t? in tensors + written where t.device.isCUDA && twins[ObjectIdentifier(t.storage)] == nil {
+            let host = Storage(byteCount: t.storage.byteCount, device: .cpu)
+            context(t).runtime.download(from: t.storage.deviceAddress, bytes: t.storage.byteCount, to: host.hostBase)
+            twins[ObjectIdentifier(t.storage)] = host
+        }
+        func h(_ t: Tensor?) -> Tensor? {
+            guard let t, t.device.isCUDA, let s = twins[ObjectIdentifier(t.storage)] else { return t }
+            return Tensor(storage: s, shape: t.shape, strides: t.strides, offset: t.offset, dtype: t.dtype)
+        }
+        let result = body(h)
+        var done = Set<ObjectIdentifier>()
+        for case let t? in written where t.device.isCUDA && done.insert(ObjectIdentifier(t.storage)).inserted {
+            let s = twins[ObjectIdentifier(t.storage)]!
+            context(t).runtime.upload(s.hostBase, bytes: s.byteCount, to: t.storage.deviceAddress)
+        }
+        return result
+    }
+    /// A host tensor's copy on `device`.
+    static func toDevice(_ t: Tensor, _ device: Device) -> Tensor { t.device == device ? t : t.to(device) }
+
+    // MARK: elementwise
+
+    static func binary(_ op: BinaryOp, compute: DType, out: Tensor, _ a: Tensor, _ sa: [Int], _ b: Tensor, _ sb: [Int]) {
+        let ctx = context(out)
+        let a = on(out.device, a), b = on(out.device, b)
+        let isCompare = (op.rawValue >= BinaryOp.eq.rawValue && op.rawValue <= BinaryOp.ge.rawValue) || op == .logicalAnd || op == .logicalOr
+        let name = (isCompare ? "dk_compare_" : "dk_binary_") + KernelType.suffix(compute)
+        launch(ctx, name, elements: out.count, [.i32(op.rawValue), .i64(Int64(out.count)), shapeArg(out.shape, sa, sb), arg(out), arg(a), arg(b)])
+    }
+    static func unary(_ op: UnaryOp, _ x: Tensor, out: Tensor, _ p1: Double, _ p2: Double) {
+        switch out.dtype {
+        case .float32, .float64: break
+        case .int64, .int32:
+            guard [.neg, .abs, .sign, .square, .clamp].contains(op) else { fail("\(op) is not implemented for \(out.dtype) on CUDA") }
+        case .uint8, .bool: fail("\(op) is not implemented for \(out.dtype) on CUDA")
+        }
+        launch(context(out), "dk_unary_" + KernelType.suffix(out.dtype), elements: out.count,
+               [.i32(op.rawValue), .i64(Int64(out.count)), arg(x), arg(out), .f64(p1), .f64(p2)])
+    }
+    static func fill(_ t: Tensor, _ value: Double) {
+        launch(context(t), "dk_fill_" + KernelType.suffix(t.dtype), elements: t.count, [.i64(Int64(t.count)), arg(t), .f64(value)])
+    }
+    static func cast(_ x: Tensor, out: Tensor) {
+        let ctx = context(out)
+        if x.dtype == out.dtype {
+            let size = out.dtype.itemSize
+            ctx.runtime.copy(from: x.storage.deviceAddress + UInt64(x.offset * size), to: out.storage.deviceAddress + UInt64(out.offset * size),
+                             bytes: out.count * size)
+            return
+        }
+        launch(ctx, "dk_cast_\(KernelType.suffix(x.dtype))_\(KernelType.suffix(out.dtype))", elements: out.count,
+               [.i64(Int64(out.count)), arg(x), arg(out)])
+    }
+    static func copyStrided(_ src: Tensor, srcStrides: [Int], into dst: Tensor) {
+        let src = on(dst.device, src)
+        launch(context(dst), "dk_copy_strided_\(dst.dtype.itemSize)", elements: dst.count,
+               [.i64(Int64(dst.count)), shapeArg(dst.shape, dst.strides, srcStrides), arg(dst), arg(src)])
+    }
+    static func select(_ cond: Tensor, _ a: Tensor, _ b: Tensor, out: Tensor) {
+        launch(context(out), "dk_where_\(out.dtype.itemSize)", elements: out.count,
+               [.i64(Int64(out.count)), arg(cond), arg(a), arg(b), arg(out)])
+    }
+    static func axpy(_ alpha: Double, _ x: Tensor, _ y: Tensor) {
+        launch(context(y), "dk_axpy_" + KernelType.suffix(y.dtype), elements: y.count, [.i64(Int64(y.count)), .f64(alpha), arg(x), arg(y)])
+    }
+
+    // MARK: reductions
+
+    static func reduce(_ op: ReduceOp, _ x: Tensor, _ outer: Int, _ r: Int, _ inner: Int, out: Tensor) {
+        precondition(x.dtype == out.dtype, "CUDA reduce: \(x.dtype) into \(out.dtype)")
+        launch(context(out), "dk_reduce_" + KernelType.suffix(x.dtype), blocks: outer * inner,
+               [.i32(op.rawValue), .i64(Int64(outer)), .i64(Int64(r)), .i64(Int64(inner)), arg(x), arg(out)])
+    }
+    static func argReduce(_ op: ReduceOp, _ x: Tensor, _ outer: Int, _ r: Int, _ inner: Int, indices: Tensor, values: Tensor) {
+        launch(context(values), "dk_arg_reduce_" + KernelType.suffix(x.dtype), blocks: outer * inner,
+               [.i32(op.rawValue), .i64(Int64(outer)), .i64(Int64(r)), .i64(Int64(inner)), arg(x), arg(indices), arg(values)])
+    }
+    static func softmax(_ x: Tensor, isLog: Bool, _ outer: Int, _ r: Int, _ inner: Int, out: Tensor) {
+        launch(context(out), "dk_softmax_" + KernelType.suffix(x.dtype), blocks: outer * inner,
+               [.i32(isLog ? 1 : 0), .i64(Int64(outer)), .i64(Int64(r)), .i64(Int64(inner)), arg(x), arg(out)])
+    }
+    static func softmaxBackward(_ y: Tensor, _ gy: Tensor, isLog: Bool, _ outer: Int, _ r: Int, _ inner: Int, out: Tensor) {
+        launch(context(out), "dk_softmax_backward_" + KernelType.suffix(y.dtype), blocks: outer * inner,
+               [.i32(isLog ? 1 : 0), .i64(Int64(outer)), .i64(Int64(r)), .i64(Int64(inner)), arg(y), arg(gy), arg(out)])
+    }
+    static func cumsum(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, out: Tensor, reverse: Bool) {
+        launch(context(out), "dk_cumsum_" + KernelType.suffix(x.dtype), elements: outer * inner,
+               [.i64(Int64(outer)), .i64(Int64(n)), .i64(Int64(inner)), arg(x), arg(out), .i32(reverse ? 1 : 0)])
+    }
+    static func cumprod(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, out: Tensor) {
+        launch(context(out), "dk_cumprod_" + KernelType.suffix(x.dtype), elements: outer * inner,
+               [.i64(Int64(outer)), .i64(Int64(n)), .i64(Int64(inner)), arg(x), arg(out)])
+    }
+
+    // MARK: indexing
+
+    /// Checks the indices on the host (PyTorch checks them on the device and reports asynchronously).
+    static func checkedIndices(_ idx: Tensor, size: Int, dim: Int, wrapNegative: Bool, message: String?) -> Tensor {
+        let host = idx.to(.cpu)
+        let checked = CPUBackend.checkedIndices(host, size: size, dim: dim, wrapNegative: wrapNegative, message: message)
+        return checked === host ? idx : checked.to(idx.device)
+    }
+    static func indexSelect(_ x: Tensor, _ outer: Int, _ size: Int, _ inner: Int, _ idx: Tensor, out: Tensor) {
+        launch(context(out), "dk_index_select_" + KernelType.suffix(x.dtype), elements: out.count,
+               [.i64(Int64(outer)), .i64(Int64(size)), .i64(Int64(inner)), arg(x), arg(on(out.device, idx)), .i64(Int64(idx.count)), arg(out)])
+    }
+    static func indexAdd(_ dst: Tensor, _ outer: Int, _ size: Int, _ inner: Int, _ idx: Tensor, _ src: Tensor) {
+        launch(context(dst), "dk_index_add_" + KernelType.suffix(dst.dtype), elements: outer * inner,
+               [.i64(Int64(outer)), .i64(Int64(size)), .i64(Int64(inner)), arg(dst), arg(on(dst.device, idx)), .i64(Int64(idx.count)), arg(src)])
+    }
+    static func nonzeroPositions(_ mask: Tensor) -> Tensor {
+        CPUBackend.nonzeroPositions(mask.to(.cpu)).to(mask.device)
+    }
+    static func gather(_ x: Tensor, dim: Int, _ idx: Tensor, out: Tensor) {
+        let ishape = idx.rank == 0 ? [1] : idx.shape
+        let xs = x.rank == 0 ? [1] : x.strides
+        launch(context(out), "dk_gather_" + KernelType.suffix(x.dtype), elements: out.count,
+               [.i64(Int64(out.count)), rawShapeArg(ishape, xs), .i32(Int32(dim)), arg(x), arg(idx), arg(out)])
+    }
+    /// A shape and one stride list as `dk_shape`, dimension for dimension (gather needs `dim` kept).
+    static func rawShapeArg(_ shape: [Int], _ sa: [Int]) -> KernelArg {
+        if shape.count > 8 { fail("CUDA gather takes at most 8 dimensions; got shape \(shape)") }
+        func pad(_ v: [Int]) -> [Int64] { v.map(Int64.init) + [Int64](repeating: 0, count: 8 - v.count) }
+        return .bytes([Int64(shape.count)] + pad(shape) + pad(sa) + pad([]))
+    }
+
+    // MARK: linear algebra
+
+    static func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double, beta: Double) {
+        let m = a.shape[0], k = a.shape[1], n = b.shape[1]
+        let tiles = ((m + 15) / 16) * ((n + 15) / 16)
+        launch(context(c), "dk_gemm_" + KernelType.suffix(c.dtype), blocks: tiles,
+               [.i64(Int64(m)), .i64(Int64(n)), .i64(Int64(k)), .f64(alpha), arg(a), .i64(Int64(a.strides[0])), .i64(Int64(a.strides[1])),
+                arg(b), .i64(Int64(b.strides[0])), .i64(Int64(b.strides[1])), .f64(beta), arg(c), .i64(Int64(c.strides[0])), .i64(Int64(c.strides[1]))])
+    }
+
+    // MARK: between the host and the device
+
+    static func transfer(_ src: Tensor, to dst: Tensor) {
+        let bytes = src.count * src.dtype.itemSize
+        switch (src.device, dst.device) {
+        case (.cpu, .cuda):
+            context(dst).runtime.upload(src.rawPointer, bytes: bytes, to: dst.storage.deviceAddress + UInt64(dst.offset * dst.dtype.itemSize))
+        case (.cuda, .cpu):
+            context(src).runtime.download(from: src.storage.deviceAddress + UInt64(src.offset * src.dtype.itemSize), bytes: bytes, to: dst.rawPointer)
+        case (.cuda(let i), .cuda(let j)) where i == j:
+            cast(src, out: dst)
+        default:
+            let host = Tensor(uninitializedShape: src.shape, dtype: src.dtype, device: .cpu)
+            transfer(src, to: host)
+            transfer(host, to: dst)
+        }
+    }
+    /// Calls `body` with the bytes of the contiguous `t`, copied to the host (after all queued work).
+    static func withHostBytes<R>(_ t: Tensor, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let host = Tensor(uninitializedShape: t.shape, dtype: t.dtype, device: .cpu)
+        transfer(t, to: host)
+        return try body(UnsafeRawBufferPointer(start: host.rawPointer, count: t.count * t.dtype.itemSize))
+    }
+    /// Fills the contiguous `t` from host bytes written by `body`.
+    static func fillFromHost(_ t: Tensor, _ body: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+        let host = Tensor(uninitializedShape: t.shape, dtype: t.dtype, device: .cpu)
+        try body(UnsafeMutableRawBufferPointer(start: host.rawPointer, count: t.count * t.dtype.itemSize))
+        transfer(host, to: t)
+    }
+    static func readElement(_ t: Tensor, storageOffset: Int) -> Double {
+        let one = Tensor(storage: t.storage, shape: [], strides: [], offset: storageOffset, dtype: t.dtype)
+        let host = Tensor(uninitializedShape: [], dtype: t.dtype, device: .cpu)
+        transfer(one, to: host)
+        return CPUBackend.readElement(host, storageOffset: 0)
+    }
+    static func writeElement(_ t: Tensor, storageOffset: Int, _ v: Double) {
+        let host = Tensor(uninitializedShape: [], dtype: t.dtype, device: .cpu)
+        CPUBackend.writeElement(host, storageOffset: 0, v)
+        transfer(host, to: Tensor(storage: t.storage, shape: [], strides: [], offset: storageOffset, dtype: t.dtype))
+    }
+    static func copyFromHost(_ values: [Double], into t: Tensor) {
+        let host = Tensor(uninitializedShape: t.shape, dtype: t.dtype, device: .cpu)
+        CPUBackend.copyFromHost(values, into: host)
+        transfer(host, to: t)
+    }
+
+    // MARK: losses
+
+    static func nllForward(_ rows: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: Int, rowLoss: Tensor, rowWeight: Tensor) {
+        let ctx = context(rowLoss)
+        let m = rows.shape[0], c = rows.shape[1]
+        let bad = Tensor(uninitializedShape: [1], dtype: .int64, device: rowLoss.device)
+        fill(bad, 0)
+        launch(ctx, "dk_nll_forward_" + KernelType.suffix(rows.dtype), elements: m,
+               [.i64(Int64(m)), .i64(Int64(c)), arg(rows), arg(target), arg(weight), .i32(weight == nil ? 0 : 1), .i64(Int64(ignoreIndex)),
+                arg(rowLoss), arg(rowWeight), arg(bad)])
+        let row = Int(readElement(bad, storageOffset: bad.offset))
+        if row > 0 { fail("Target \(Int(readElement(target, storageOffset: target.offset + row - 1))) is out of bounds.") }
+    }
+    /// The summed (or weight-averaged) NLL, on the device: the total row loss over the total row weight.
+    static func nllReduce(_ rowLoss: Tensor, rowWeight: Tensor, _ target: Tensor, ignoreIndex: Int, weighted: Bool, mean: Bool) -> Tensor {
+        let total = Tensor(uninitializedShape: [], dtype: rowLoss.dtype, device: rowLoss.device)
+        reduce(.sum, rowLoss, 1, rowLoss.count, 1, out: total)
+        guard mean else { return total }
+        let weights = Tensor(uninitializedShape: [], dtype: .float64, device: rowLoss.device)
+        reduce(.sum, rowWeight, 1, rowWeight.count, 1, out: weights)
+        let w = Tensor(uninitializedShape: [], dtype: rowLoss.dtype, device: rowLoss.device)
+        cast(weights, out: w)
+        let out = Tensor(uninitializedShape: [], dtype: rowLoss.dtype, device: rowLoss.device)
+        binary(.div, compute: rowLoss.dtype, out: out, total, [], w, [])
+        return out
+    }
+    static func nllBackward(fromLogits: Bool, logProbs: Tensor, _ target: Tensor, rowWeight: Tensor, upstream: Tensor,
+                            upstreamIsElementwise: Bool, mean: Bool, gx: Tensor) {
+        let ctx = context(gx)
+        let m = gx.shape[0], c = gx.shape[1]
+        let wsum = Tensor(uninitializedShape: [], dtype: .float64, device: gx.device)
+        if mean { reduce(.sum, rowWeight, 1, rowWeight.count, 1, out: wsum) } else { fill(wsum, 1) }
+        launch(ctx, "dk_nll_backward_" + KernelType.suffix(gx.dtype), elements: m * c,
+               [.i32(fromLogits ? 1 : 0), .i64(Int64(m)), .i64(Int64(c)), arg(logProbs), arg(target), arg(rowWeight),
+                arg(on(gx.device, upstream)), .i64(upstreamIsElementwise ? 1 : 0), .i32(mean ? 1 : 0), arg(wsum), arg(gx)])
+    }
+
+    // MARK: optimizers
+
+    static func optimizerStep(_ update: OptimizerUpdate, param: Tensor, grad: Tensor) {
+        let ctx = context(param)
+        let n = Int64(param.count), s = KernelType.suffix(param.dtype)
+        switch update {
+        case let .sgd(buf, lr, momentum, dampening, wd, nesterov, first, maximize):
+            launch(ctx, "dk_sgd_" + s, elements: param.count,
+                   [.i64(n), arg(param), arg(grad), arg(buf), .f64(lr), .f64(momentum), .f64(dampening), .f64(wd),
+                    .i32(nesterov ? 1 : 0), .i32(first ? 1 : 0), .i32(maximize ? 1 : 0)])
+        case let .adam(m, v, vmax, lr, b1, b2, eps, wd, step, decoupled, maximize):
+            launch(ctx, "dk_adam_" + s, elements: param.count,
+                   [.i64(n), arg(param), arg(grad), arg(m), arg(v), arg(vmax), .i32(vmax == nil ? 0 : 1), .f64(lr), .f64(b1), .f64(b2),
+                    .f64(eps), .f64(wd), .i64(Int64(step)), .i32(decoupled ? 1 : 0), .i32(maximize ? 1 : 0)])
+        default:
+            onHost("optimizerStep", update.stateTensors + [param, grad], written: update.stateTensors + [param]) { h in
+                CPUBackend.optimizerStep(update.mapTensors { h($0)! }, param: h(param)!, grad: h(grad)!)
+            }
+        }
+    }
+}
+
+extension OptimizerUpdate {
+    /// The state tensors the update reads and writes.
+    var stateTensors: [Tensor] {
+        switch self {
+        case let .sgd(buf, _, _, _, _, _, _, _): return [buf].compactMap { $0 }
+        case let .adam(m, v, vmax, _, _, _, _, _, _, _, _): return [m, v] + [vmax].compactMap { $0 }
+        case let .rmsprop(sq, ga, buf, _, _, _, _, _, _): return [sq] + [ga, buf].compactMap { $0 }
+        case let .adagrad(sum, _, _, _, _): return [sum]
+        case let .adadelta(sq, acc, _, _, _, _, _): return [sq, acc]
+        case let .adamax(m, inf, _, _, _, _, _, _, _): return [m, inf]
+        case let .asgd(ax, eta, mu, _, _, _, _, _, _, _): return [ax, eta, mu]
+        case let .rprop(prev, step, _, _, _, _, _): return [prev, step]
+        case let .nadam(m, v, mu, _, _, _, _, _, _, _, _, _): return [m, v, mu]
+        case let .radam(m, v, _, _, _, _, _, _, _, _): return [m, v]
+        case let .sparseAdam(m, v, _, _, _, _, _, _): return [m, v]
+        }
+    }
+    /// The same update with each state tensor replaced by `f(tensor)`.
+    func mapTensors(_ f: (Tensor) -> Tensor) -> OptimizerUpdate {
+        switch self {
+        case let .sgd(buf, lr, mo, d, wd, n, first, mx):
+            return .sgd(momentumBuffer: buf.map(f), lr: lr, momentum: mo, dampening: d, weightDecay: wd, nesterov: n, firstStep: first, maximize: mx)
+        case let .adam(m, v, vmax, lr, b1, b2, eps, wd, step, dec, mx):
+            return .adam(expAvg: f(m), expAvgSq: f(v), maxExpAvgSq: vmax.map(f), lr: lr, beta1: b1, beta2: b2, eps: eps, weightDecay: wd,
+                         step: step, decoupledWeightDecay: dec, maximize: mx)
+        case let .rmsprop(sq, ga, buf, lr, alpha, eps, wd, mo, mx):
+            return .rmsprop(squareAvg: f(sq), gradAvg: ga.map(f), momentumBuffer: buf.map(f), lr: lr, alpha: alpha, eps: eps, weightDecay: wd,
+                            momentum: mo, maximize: mx)
+        case let .adagrad(sum, clr, eps, wd, mx): return .adagrad(sum: f(sum), clr: clr, eps: eps, weightDecay: wd, maximize: mx)
+        case let .adadelta(sq, acc, lr, rho, eps, wd, mx):
+            return .adadelta(squareAvg: f(sq), accDelta: f(acc), lr: lr, rho: rho, eps: eps, weightDecay: wd, maximize: mx)
+        case let .adamax(m, inf, lr, b1, b2, eps, wd, step, mx):
+            return .adamax(expAvg: f(m), expInf: f(inf), lr: lr, beta1: b1, beta2: b2, eps: eps, weightDecay: wd, step: step, maximize: mx)
+        case let .asgd(ax, eta, mu, lr, lambd, alpha, t0, wd, step, mx):
+            return .asgd(ax: f(ax), eta: f(eta), mu: f(mu), lr: lr, lambd: lambd, alpha: alpha, t0: t0, weightDecay: wd, step: step, maximize: mx)
+        case let .rprop(prev, st, em, ep, smin, smax, mx):
+            return .rprop(prev: f(prev), stepSize: f(st), etaMinus: em, etaPlus: ep, stepSizeMin: smin, stepSizeMax: smax, maximize: mx)
+        case let .nadam(m, v, mu, lr, b1, b2, eps, wd, md, step, dec, mx):
+            return .nadam(expAvg: f(m), expAvgSq: f(v), muProduct: f(mu), lr: lr, beta1: b1, beta2: b2, eps: eps, weightDecay: wd,
+                          momentumDecay: md, step: step, decoupledWeightDecay: dec, maximize: mx)
+        case let .radam(m, v, lr, b1, b2, eps, wd, step, dec, mx):
+            return .radam(expAvg: f(m), expAvgSq: f(v), lr: lr, beta1: b1, beta2: b2, eps: eps, weightDecay: wd, step: step,
+                          decoupledWeightDecay: dec, maximize: mx)
+        case let .sparseAdam(m, v, lr, b1, b2, eps, step, mx):
+            return .sparseAdam(expAvg: f(m), expAvgSq: f(v), lr: lr, beta1: b1, beta2: b2, eps: eps, step: step, maximize: mx)
+        }
+    }
+}
+
+extension RandomDraw {
+    /// The tensors the draw reads.
+    var tensors: [Tensor] {
+        switch self {
+        case .bernoulliTensor(let p), .categorical(let p): return [p]
+        default: return []
+        }
+    }
+    /// The same draw with its tensors replaced by `f(tensor)`.
+    func mapTensors(_ f: (Tensor) -> Tensor) -> RandomDraw {
+        switch self {
+        case .bernoulliTensor(let p): return .bernoulliTensor(probabilities: f(p))
+        case .categorical(let p): return .categorical(probabilities: f(p))
+        default: return self
+        }
+    }
+}

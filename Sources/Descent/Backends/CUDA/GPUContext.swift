@@ -1,0 +1,110 @@
+import Foundation
+
+/// One GPU as the backend uses it: its runtime, its caching allocator and its compiled kernels.
+final class GPUContext: @unchecked Sendable {
+    let runtime: GPURuntime
+    let allocator: CachingAllocator
+    private let lock = NSLock()
+    private var modules: [String: OpaquePointer] = [:]
+    private var functions: [String: GPUFunction] = [:]
+
+    init(runtime: GPURuntime) {
+        self.runtime = runtime
+        allocator = CachingAllocator(device: runtime)
+    }
+
+    /// The kernel `name`, compiling its source at first use.
+    func function(_ name: String) -> GPUFunction {
+        lock.lock(); defer { lock.unlock() }
+        if let f = functions[name] { return f }
+        guard let (sourceName, source) = KernelSource.source(of: name) else { fatalError("no GPU kernel named \(name)") }
+        do {
+            let module: OpaquePointer
+            if let m = modules[sourceName] { module = m } else {
+                module = try runtime.compile(source, name: sourceName)
+                modules[sourceName] = module
+            }
+            let f = try runtime.function(module, name)
+            functions[name] = f
+            return f
+        } catch {
+            fail("the GPU kernels \(sourceName) did not compile for \(runtime): \(error)")
+        }
+    }
+
+    /// `bytes` of device memory from the caching allocator (PyTorch's out-of-memory message when full).
+    func allocate(_ bytes: Int) -> UInt64 {
+        lock.lock(); defer { lock.unlock() }
+        do { return try allocator.allocate(bytes) } catch { fail("\(error)") }
+    }
+    func free(_ address: UInt64) {
+        lock.lock(); defer { lock.unlock() }
+        allocator.free(address)
+    }
+    /// The allocator's statistics and controls, under the lock.
+    func withAllocator<R>(_ body: (CachingAllocator) -> R) -> R {
+        lock.lock(); defer { lock.unlock() }
+        return body(allocator)
+    }
+}
+
+/// The GPUs of this process, found at first use: through the CUDA driver, or through OpenCL when
+/// `DESCENT_CUDA_RUNTIME=opencl` (or a test) asks for it.
+enum GPURegistry {
+    private static let lock = NSLock()
+    private nonisolated(unsafe) static var resolved: Result<[GPUContext], CUDAUnavailable>?
+    private nonisolated(unsafe) static var openCLWanted = ProcessInfo.processInfo.environment["DESCENT_CUDA_RUNTIME"] == "opencl"
+
+    static var contexts: Result<[GPUContext], CUDAUnavailable> {
+        lock.lock(); defer { lock.unlock() }
+        if let r = resolved { return r }
+        let r = resolve()
+        resolved = r
+        return r
+    }
+
+    private static func resolve() -> Result<[GPUContext], CUDAUnavailable> {
+        if openCLWanted {
+            do { return .success([GPUContext(runtime: try OpenCLRuntime())]) } catch { return .failure(error as! CUDAUnavailable) }
+        }
+        let driver: CUDADriver
+        switch CUDADriver.shared {
+        case .failure(let why): return .failure(why)
+        case .success(let d): driver = d
+        }
+        var runtimes: [CUDARuntime] = []
+        for i in 0..<driver.deviceCount {
+            do { runtimes.append(try CUDARuntime(driver: driver, ordinal: i)) }
+            catch let e as CUDAUnavailable { return .failure(e) }
+            catch { return .failure(.contextFailed("\(error)")) }
+        }
+        switch NVRTC.shared {
+        case .failure(let e): return .failure(.noNVRTC("\(e)"))
+        case .success(let nvrtc): runtimes.forEach { $0.nvrtc = nvrtc }
+        }
+        let out = runtimes.map { GPUContext(runtime: $0) }
+        return .success(out)
+    }
+
+    /// Switches this process to the OpenCL runtime when no CUDA device is usable; returns whether a
+    /// GPU runtime is usable afterwards. For the GPU suite's tests (call before any GPU tensor exists).
+    static func useOpenCLWithoutGPU() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        if case .success(let c)? = resolved, !c.isEmpty { return true }
+        if resolved == nil, !openCLWanted, case .success(let c) = resolve(), !c.isEmpty { resolved = .success(c); return true }
+        openCLWanted = true
+        resolved = resolve()
+        if case .success(let c) = resolved! { return !c.isEmpty }
+        return false
+    }
+
+    /// The context of `.cuda(index)`, or a stop with the reason CUDA cannot be used.
+    @inline(__always) static func context(_ index: Int) -> GPUContext {
+        switch contexts {
+        case .success(let c):
+            if index >= 0 && index < c.count { return c[index] }
+            fail("CUDA error: invalid device ordinal (cuda:\(index); this machine has \(c.count) CUDA device\(c.count == 1 ? "" : "s"))")
+        case .failure(let why): fail("Cannot use cuda:\(index): \(why)")
+        }
+    }
+}

@@ -1,0 +1,593 @@
+// The GPU backend's kernels, written once in the common subset of CUDA C++ and OpenCL C: a prelude
+// of macros (`DK_KERNEL`, `DK_GLOBAL`, `DK_SHARED`, `DK_SYNC`, thread and block ids) makes the same
+// text compile with NVRTC for an NVIDIA GPU and with an OpenCL compiler (PoCL on the CPU in tests
+// and CI, so real work-groups, local memory and barriers run on every commit). Type-generic bodies
+// use `T` and `SFX(name)` and are instantiated per dtype by `KernelSource.instantiate`, the C
+// preprocessor's way (no C++ templates: OpenCL C has none).
+//
+// Every tensor argument is a pair (pointer, element offset): `DK_ARG(T, x)` declares `x` and
+// `x_off`, and each kernel begins by advancing its pointers. OpenCL buffers cannot be offset on
+// the host, and CUDA pointers could be, so the pair serves both. Operation codes are those of the
+// CPU kernels (`BinaryOp`, `UnaryOp`, `ReduceOp`).
+
+/// One dtype a kernel body is instantiated for: its C type, name suffix and kind
+/// (0 floating point, 1 signed integer, 2 uint8, 3 bool).
+struct KernelType {
+    let c: String, suffix: String, kind: Int
+    static let f32 = KernelType(c: "float", suffix: "f32", kind: 0)
+    static let f64 = KernelType(c: "double", suffix: "f64", kind: 0)
+    static let i64 = KernelType(c: "dk_i64", suffix: "i64", kind: 1)
+    static let i32 = KernelType(c: "int", suffix: "i32", kind: 1)
+    static let u8 = KernelType(c: "dk_u8", suffix: "u8", kind: 2)
+    static let b8 = KernelType(c: "dk_u8", suffix: "b8", kind: 3)
+    static let floats = [f32, f64]
+    static let all = [f32, f64, i64, i32, u8, b8]
+    /// The suffix of a dtype's kernels.
+    static func suffix(_ d: DType) -> String {
+        switch d {
+        case .float32: return "f32"
+        case .float64: return "f64"
+        case .int64: return "i64"
+        case .int32: return "i32"
+        case .uint8: return "u8"
+        case .bool: return "b8"
+        }
+    }
+}
+
+enum KernelSource {
+    /// The macros that make one text both CUDA C++ and OpenCL C.
+    static let prelude = #"""
+    #ifdef __OPENCL_VERSION__
+    #pragma OPENCL EXTENSION cl_khr_fp64 : enable
+    typedef long dk_i64;
+    typedef uchar dk_u8;
+    typedef uint dk_u32;
+    typedef ulong dk_u64;
+    #define DK_KERNEL __kernel
+    #define DK_GLOBAL __global
+    #define DK_SHARED __local
+    #define DK_FN static inline
+    #define DK_SYNC() barrier(CLK_LOCAL_MEM_FENCE)
+    #define DK_TID ((dk_i64)get_local_id(0))
+    #define DK_BID ((dk_i64)get_group_id(0))
+    #define DK_BDIM ((dk_i64)get_local_size(0))
+    #define DK_GDIM ((dk_i64)get_num_groups(0))
+    #define DK_INFINITY INFINITY
+    #else
+    typedef long long dk_i64;
+    typedef unsigned char dk_u8;
+    typedef unsigned int dk_u32;
+    typedef unsigned long long dk_u64;
+    #define DK_KERNEL extern "C" __global__
+    #define DK_GLOBAL
+    #define DK_SHARED __shared__
+    #define DK_FN static __device__ inline
+    #define DK_SYNC() __syncthreads()
+    #define DK_TID ((dk_i64)threadIdx.x)
+    #define DK_BID ((dk_i64)blockIdx.x)
+    #define DK_BDIM ((dk_i64)blockDim.x)
+    #define DK_GDIM ((dk_i64)gridDim.x)
+    #define DK_INFINITY __int_as_float(0x7f800000)
+    #endif
+    #define DK_ARG(T, x) DK_GLOBAL T *x, dk_i64 x##_off
+    #define DK_LOOP(i, n) for (dk_i64 i = DK_BID * DK_BDIM + DK_TID; i < (n); i += DK_GDIM * DK_BDIM)
+    #define DK_BLOCK 256
+    #define DK_MAX_DIMS 8
+    /* A shape and two operands' strides (elements), passed by value. */
+    typedef struct { dk_i64 ndim; dk_i64 n[DK_MAX_DIMS]; dk_i64 sa[DK_MAX_DIMS]; dk_i64 sb[DK_MAX_DIMS]; } dk_shape;
+    """#
+
+    /// The offsets of flat element i in two operands (`dk_shape`'s strides), for the elementwise kernels.
+    static let offsets = #"""
+    DK_FN void dk_offsets(dk_i64 i, const dk_shape *s, dk_i64 *oa, dk_i64 *ob) {
+        dk_i64 a = 0, b = 0;
+        for (int d = (int)s->ndim - 1; d >= 0; --d) {
+            dk_i64 k = i % s->n[d];
+            i /= s->n[d];
+            a += k * s->sa[d];
+            b += k * s->sb[d];
+        }
+        *oa = a; *ob = b;
+    }
+
+    """#
+
+    /// `body` once per type, with `T`, `SFX(name)`, `DK_KIND` and `ACC` (the accumulator) defined.
+    static func instantiate(_ body: String, _ types: [KernelType]) -> String {
+        types.map { t in
+            let acc = t.kind == 0 ? t.c : (t.kind == 1 ? "dk_i64" : t.c)
+            return "\n#define T \(t.c)\n#define SFX(n) n##_\(t.suffix)\n#define DK_KIND \(t.kind)\n#define ACC \(acc)\n"
+                + body + "\n#undef T\n#undef SFX\n#undef DK_KIND\n#undef ACC\n"
+        }.joined()
+    }
+
+    // MARK: elementwise
+
+    static let binaryBody = #"""
+    DK_FN T SFX(dk_bin)(int op, T a, T b) {
+        switch (op) {
+    #if DK_KIND == 3
+        case 0: return (T)(a | b);
+        case 2: return (T)(a & b);
+    #else
+        case 0: return (T)(a + b);
+        case 2: return (T)(a * b);
+    #endif
+        case 1: return (T)(a - b);
+    #if DK_KIND == 0
+        case 3: return a / b;
+        case 4: return pow(a, b);
+        case 5: return (a != a || b != b) ? a + b : (a > b ? a : b);
+        case 6: return (a != a || b != b) ? a + b : (a < b ? a : b);
+        case 13: return b > (T)0 ? a : (T)0;
+        case 14: return a * (((T)1 - b) * b);
+        case 15: return a * ((T)1 - b * b);
+        case 18: return fmod(a, b);
+        case 19: { T r = fmod(a, b); return (r != (T)0 && ((r < (T)0) != (b < (T)0))) ? r + b : r; }
+    #else
+        case 3: return b == 0 ? (T)0 : (T)(a / b);
+        case 4: { T r = 1, x = a; dk_i64 e = (dk_i64)b; if (e < 0) return (T)(a == 1 ? 1 : 0); while (e) { if (e & 1) r = (T)(r * x); x = (T)(x * x); e >>= 1; } return r; }
+        case 5: return a > b ? a : b;
+        case 6: return a < b ? a : b;
+        case 18: return b == 0 ? (T)0 : (T)(a % b);
+    #if DK_KIND == 1
+        case 19: { if (b == 0) return (T)0; T r = (T)(a % b); return (r != 0 && ((r < 0) != (b < 0))) ? (T)(r + b) : r; }
+    #else
+        case 19: return b == 0 ? (T)0 : (T)(a % b);
+    #endif
+    #endif
+        default: return (T)0;
+        }
+    }
+    DK_FN dk_u8 SFX(dk_cmp)(int op, T a, T b) {
+        switch (op) {
+        case 7: return (dk_u8)(a == b);
+        case 8: return (dk_u8)(a != b);
+        case 9: return (dk_u8)(a < b);
+        case 10: return (dk_u8)(a <= b);
+        case 11: return (dk_u8)(a > b);
+        case 12: return (dk_u8)(a >= b);
+        case 16: return (dk_u8)((a != 0) && (b != 0));
+        case 17: return (dk_u8)((a != 0) || (b != 0));
+        default: return (dk_u8)0;
+        }
+    }
+    DK_KERNEL void SFX(dk_binary)(int op, dk_i64 n, dk_shape s, DK_ARG(T, out), DK_ARG(const T, a), DK_ARG(const T, b)) {
+        out += out_off; a += a_off; b += b_off;
+        DK_LOOP(i, n) { dk_i64 oa, ob; dk_offsets(i, &s, &oa, &ob); out[i] = SFX(dk_bin)(op, a[oa], b[ob]); }
+    }
+    DK_KERNEL void SFX(dk_compare)(int op, dk_i64 n, dk_shape s, DK_ARG(dk_u8, out), DK_ARG(const T, a), DK_ARG(const T, b)) {
+        out += out_off; a += a_off; b += b_off;
+        DK_LOOP(i, n) { dk_i64 oa, ob; dk_offsets(i, &s, &oa, &ob); out[i] = SFX(dk_cmp)(op, a[oa], b[ob]); }
+    }
+    DK_KERNEL void SFX(dk_fill)(dk_i64 n, DK_ARG(T, p), double v) {
+        p += p_off;
+    #if DK_KIND == 3
+        DK_LOOP(i, n) p[i] = (T)(v != 0);
+    #else
+        DK_LOOP(i, n) p[i] = (T)v;
+    #endif
+    }
+    """#
+
+    static let unaryFloatBody = #"""
+    DK_FN T SFX(dk_un)(int op, T x, T p1, T p2) {
+        switch (op) {
+        case 0: return -x;
+        case 1: return exp(x);
+        case 2: return log(x);
+        case 3: return sqrt(x);
+        case 4: return fabs(x);
+        case 5: return sin(x);
+        case 6: return cos(x);
+        case 7: return tanh(x);
+        case 8: return (T)1 / ((T)1 + exp(-x));
+        case 9: return x > (T)0 ? x : (x != x ? x : (T)0);
+        case 10: return x != x ? x : (x < p1 ? p1 : (x > p2 ? p2 : x));
+        case 11: return p1 == (T)2 ? x * x : (p1 == (T)1 ? x : (p1 == (T)0.5 ? sqrt(x) : (p1 == (T)3 ? x * x * x : (p1 == (T)-1 ? (T)1 / x : pow(x, p1)))));
+        case 12: return x > (T)0 ? x : x * p1;
+        case 13: return x > (T)0 ? x : p1 * expm1(x);
+        case 14: return (T)0.5 * x * ((T)1 + erf(x * (T)0.70710678118654752440));
+        case 15: return x / ((T)1 + exp(-x));
+        case 16: return log1p(x);
+        case 17: return expm1(x);
+        case 18: return (T)1 / sqrt(x);
+        case 19: return x * x;
+        case 20: return (T)((x > (T)0) - (x < (T)0));
+        case 21: return (T)1 / x;
+        case 22: return floor(x);
+        case 23: return ceil(x);
+        case 24: return rint(x);
+        case 25: return x * p1 + p2;
+        case 26: return p1 - x;
+        case 27: return (x < (T)0 ? x : (T)0) - log1p(exp(-fabs(x)));
+        case 28: return (x > (T)0 ? x : (T)0) + log1p(exp(-fabs(x)));
+        case 29: return erf(x);
+        case 30: return trunc(x);
+        default: return x;
+        }
+    }
+    DK_KERNEL void SFX(dk_unary)(int op, dk_i64 n, DK_ARG(const T, x), DK_ARG(T, y), double p1, double p2) {
+        x += x_off; y += y_off;
+        DK_LOOP(i, n) y[i] = SFX(dk_un)(op, x[i], (T)p1, (T)p2);
+    }
+    DK_KERNEL void SFX(dk_axpy)(dk_i64 n, double alpha, DK_ARG(const T, x), DK_ARG(T, y)) {
+        x += x_off; y += y_off;
+        T a = (T)alpha;
+        DK_LOOP(i, n) y[i] += a * x[i];
+    }
+    """#
+
+    /// Unary ops on integers: neg, abs, sign, square and clamp (the CPU backend's set).
+    static let unaryIntBody = #"""
+    DK_KERNEL void SFX(dk_unary)(int op, dk_i64 n, DK_ARG(const T, x), DK_ARG(T, y), double p1, double p2) {
+        x += x_off; y += y_off;
+        T lo = p1 < -9.2e18 ? (T)(-9223372036854775807LL - 1) : (T)p1, hi = p2 > 9.2e18 ? (T)9223372036854775807LL : (T)p2;
+        DK_LOOP(i, n) {
+            T v = x[i];
+            switch (op) {
+            case 0: v = (T)(-v); break;
+            case 4: v = v < 0 ? (T)(-v) : v; break;
+            case 20: v = (T)((v > 0) - (v < 0)); break;
+            case 19: v = (T)(v * v); break;
+            case 10: v = v < lo ? lo : (v > hi ? hi : v); break;
+            default: break;
+            }
+            y[i] = v;
+        }
+    }
+    """#
+
+    /// Strided copy (any layout, up to 8 dims after merging) and `where`, by element size.
+    static let copyBody = #"""
+    DK_KERNEL void SFX(dk_copy_strided)(dk_i64 n, dk_shape s, DK_ARG(T, dst), DK_ARG(const T, src)) {
+        dst += dst_off; src += src_off;
+        DK_LOOP(i, n) { dk_i64 od, os; dk_offsets(i, &s, &od, &os); dst[od] = src[os]; }
+    }
+    DK_KERNEL void SFX(dk_where)(dk_i64 n, DK_ARG(const dk_u8, c), DK_ARG(const T, a), DK_ARG(const T, b), DK_ARG(T, out)) {
+        c += c_off; a += a_off; b += b_off; out += out_off;
+        DK_LOOP(i, n) out[i] = c[i] ? a[i] : b[i];
+    }
+    """#
+
+    static var casts: String {
+        var s = ""
+        for from in KernelType.all {
+            for to in KernelType.all where from.suffix != to.suffix {
+                let conversion = to.kind == 3 ? "(dk_u8)(x[i] != 0)" : "(\(to.c))x[i]"
+                s += "DK_KERNEL void dk_cast_\(from.suffix)_\(to.suffix)(dk_i64 n, DK_ARG(const \(from.c), x), DK_ARG(\(to.c), y)) { x += x_off; y += y_off; DK_LOOP(i, n) y[i] = \(conversion); }\n"
+            }
+        }
+        return s
+    }
+
+    static var elementwise: String {
+        prelude + offsets + instantiate(binaryBody, KernelType.all) + instantiate(unaryFloatBody, KernelType.floats)
+            + instantiate(unaryIntBody, [.i64, .i32])
+            + instantiate(copyBody, [KernelType(c: "dk_u8", suffix: "1", kind: 2), KernelType(c: "dk_u32", suffix: "4", kind: 2),
+                                     KernelType(c: "dk_u64", suffix: "8", kind: 2)])
+            + casts
+    }
+
+    // MARK: reductions
+
+    /// One work-group per output of an (outer, r, inner) reduction (grid-stride over outputs), a
+    /// tree in local memory. Sums of floats accumulate in the element type, as PyTorch's CUDA sum.
+    static let reduceBody = #"""
+    DK_FN ACC SFX(dk_red_combine)(int op, ACC a, ACC b) {
+        switch (op) {
+        case 0: return a + b;
+    #if DK_KIND == 0
+        case 1: return (a != a || a > b) ? a : b;
+        case 2: return (a != a || a < b) ? a : b;
+    #else
+        case 1: return a > b ? a : b;
+        case 2: return a < b ? a : b;
+    #endif
+        case 3: return a * b;
+        case 4: return (ACC)((a != 0) || (b != 0));
+        case 5: return (ACC)((a != 0) && (b != 0));
+        default: return a;
+        }
+    }
+    DK_KERNEL void SFX(dk_reduce)(int op, dk_i64 outer, dk_i64 r, dk_i64 inner, DK_ARG(const T, x), DK_ARG(T, out)) {
+        DK_SHARED ACC part[DK_BLOCK];
+        x += x_off; out += out_off;
+        dk_i64 tid = DK_TID;
+        for (dk_i64 g = DK_BID; g < outer * inner; g += DK_GDIM) {
+            dk_i64 o = g / inner, k = g % inner;
+            ACC acc = (op == 0 || op == 4) ? (ACC)0 : (op == 3 || op == 5 ? (ACC)1 : (ACC)x[o * r * inner + k]);
+            for (dk_i64 j = tid; j < r; j += DK_BDIM) acc = SFX(dk_red_combine)(op, acc, (ACC)x[(o * r + j) * inner + k]);
+            part[tid] = acc;
+            DK_SYNC();
+            for (dk_i64 s = DK_BDIM / 2; s > 0; s >>= 1) {
+                if (tid < s) part[tid] = SFX(dk_red_combine)(op, part[tid], part[tid + s]);
+                DK_SYNC();
+            }
+            if (tid == 0) out[g] = (T)part[0];
+            DK_SYNC();
+        }
+    }
+    /* Whether (v, j) beats (best, bi) in an arg-max (op 1) or arg-min (op 2): NaN beats every number,
+       ties go to the lower index. */
+    DK_FN int SFX(dk_arg_better)(int op, T v, dk_i64 j, T best, dk_i64 bi) {
+    #if DK_KIND == 0
+        if (v != v) return best == best || j < bi;
+        if (best != best) return 0;
+    #endif
+        if (v == best) return j < bi;
+        return op == 1 ? v > best : v < best;
+    }
+    /* The first index of the max (op 1) or min (op 2) along r; NaN counts as the extreme. */
+    DK_KERNEL void SFX(dk_arg_reduce)(int op, dk_i64 outer, dk_i64 r, dk_i64 inner, DK_ARG(const T, x), DK_ARG(dk_i64, indices), DK_ARG(T, values)) {
+        DK_SHARED T pv[DK_BLOCK];
+        DK_SHARED dk_i64 pi[DK_BLOCK];
+        x += x_off; indices += indices_off; values += values_off;
+        dk_i64 tid = DK_TID;
+        for (dk_i64 g = DK_BID; g < outer * inner; g += DK_GDIM) {
+            dk_i64 o = g / inner, k = g % inner;
+            T best = x[o * r * inner + k];
+            dk_i64 bi = 0;
+            for (dk_i64 j = tid; j < r; j += DK_BDIM) {
+                T v = x[(o * r + j) * inner + k];
+                if (j == tid || SFX(dk_arg_better)(op, v, j, best, bi)) { best = v; bi = j; }
+            }
+            pv[tid] = best; pi[tid] = tid < r ? bi : r;
+            DK_SYNC();
+            for (dk_i64 s = DK_BDIM / 2; s > 0; s >>= 1) {
+                if (tid < s && pi[tid + s] < r && (pi[tid] >= r || SFX(dk_arg_better)(op, pv[tid + s], pi[tid + s], pv[tid], pi[tid]))) {
+                    pv[tid] = pv[tid + s]; pi[tid] = pi[tid + s];
+                }
+                DK_SYNC();
+            }
+            if (tid == 0) { values[g] = pv[0]; indices[g] = pi[0]; }
+            DK_SYNC();
+        }
+    }
+    /* Cumulative sum (optionally from the end) and product along the middle axis: one thread per line. */
+    DK_KERNEL void SFX(dk_cumsum)(dk_i64 outer, dk_i64 n, dk_i64 inner, DK_ARG(const T, x), DK_ARG(T, y), int reverse) {
+        x += x_off; y += y_off;
+        DK_LOOP(g, outer * inner) {
+            dk_i64 base = (g / inner) * n * inner + g % inner;
+            T acc = (T)0;
+            for (dk_i64 j = 0; j < n; j++) { dk_i64 p = base + (reverse ? n - 1 - j : j) * inner; acc += x[p]; y[p] = acc; }
+        }
+    }
+    DK_KERNEL void SFX(dk_cumprod)(dk_i64 outer, dk_i64 n, dk_i64 inner, DK_ARG(const T, x), DK_ARG(T, y)) {
+        x += x_off; y += y_off;
+        DK_LOOP(g, outer * inner) {
+            dk_i64 base = (g / inner) * n * inner + g % inner;
+            T acc = (T)1;
+            for (dk_i64 j = 0; j < n; j++) { acc *= x[base + j * inner]; y[base + j * inner] = acc; }
+        }
+    }
+    """#
+
+    /// Softmax and log-softmax along the middle axis, and their gradients.
+    static let softmaxBody = #"""
+    DK_KERNEL void SFX(dk_softmax)(int isLog, dk_i64 outer, dk_i64 r, dk_i64 inner, DK_ARG(const T, x), DK_ARG(T, y)) {
+        DK_SHARED T part[DK_BLOCK];
+        x += x_off; y += y_off;
+        dk_i64 tid = DK_TID;
+        for (dk_i64 g = DK_BID; g < outer * inner; g += DK_GDIM) {
+            dk_i64 base = (g / inner) * r * inner + g % inner;
+            T m = -(T)DK_INFINITY;
+            for (dk_i64 j = tid; j < r; j += DK_BDIM) { T v = x[base + j * inner]; m = (v > m || v != v) ? v : m; }
+            part[tid] = m;
+            DK_SYNC();
+            for (dk_i64 s = DK_BDIM / 2; s > 0; s >>= 1) {
+                if (tid < s) { T b = part[tid + s]; if (b > part[tid] || b != b) part[tid] = b; }
+                DK_SYNC();
+            }
+            m = part[0];
+            DK_SYNC();
+            T sum = (T)0;
+            for (dk_i64 j = tid; j < r; j += DK_BDIM) sum += exp(x[base + j * inner] - m);
+            part[tid] = sum;
+            DK_SYNC();
+            for (dk_i64 s = DK_BDIM / 2; s > 0; s >>= 1) {
+                if (tid < s) part[tid] += part[tid + s];
+                DK_SYNC();
+            }
+            sum = part[0];
+            DK_SYNC();
+            T logSum = log(sum);
+            for (dk_i64 j = tid; j < r; j += DK_BDIM) {
+                T v = x[base + j * inner] - m;
+                y[base + j * inner] = isLog ? v - logSum : exp(v) / sum;
+            }
+        }
+    }
+    DK_KERNEL void SFX(dk_softmax_backward)(int isLog, dk_i64 outer, dk_i64 r, dk_i64 inner, DK_ARG(const T, y), DK_ARG(const T, gy), DK_ARG(T, gx)) {
+        DK_SHARED T part[DK_BLOCK];
+        y += y_off; gy += gy_off; gx += gx_off;
+        dk_i64 tid = DK_TID;
+        for (dk_i64 g = DK_BID; g < outer * inner; g += DK_GDIM) {
+            dk_i64 base = (g / inner) * r * inner + g % inner;
+            T acc = (T)0;
+            for (dk_i64 j = tid; j < r; j += DK_BDIM) { dk_i64 p = base + j * inner; acc += isLog ? gy[p] : gy[p] * y[p]; }
+            part[tid] = acc;
+            DK_SYNC();
+            for (dk_i64 s = DK_BDIM / 2; s > 0; s >>= 1) {
+                if (tid < s) part[tid] += part[tid + s];
+                DK_SYNC();
+            }
+            T total = part[0];
+            DK_SYNC();
+            for (dk_i64 j = tid; j < r; j += DK_BDIM) {
+                dk_i64 p = base + j * inner;
+                gx[p] = isLog ? gy[p] - exp(y[p]) * total : y[p] * (gy[p] - total);
+            }
+        }
+    }
+    """#
+
+    static var reductions: String {
+        prelude + instantiate(reduceBody, KernelType.all) + instantiate(softmaxBody, KernelType.floats)
+    }
+
+    // MARK: matrix multiply and indexing
+
+    /// C = alpha * A·B + beta * C on strided 2-D views, in 16 × 16 tiles staged in local memory (the
+    /// OpenCL path, and CUDA's when cuBLAS is absent). beta = 0 never reads C (NaN-safe, as BLAS).
+    static let gemmBody = #"""
+    DK_KERNEL void SFX(dk_gemm)(dk_i64 m, dk_i64 n, dk_i64 k, double alpha, DK_ARG(const T, a), dk_i64 sa0, dk_i64 sa1,
+                                DK_ARG(const T, b), dk_i64 sb0, dk_i64 sb1, double beta, DK_ARG(T, c), dk_i64 sc0, dk_i64 sc1) {
+        DK_SHARED T ta[16][17];
+        DK_SHARED T tb[16][17];
+        a += a_off; b += b_off; c += c_off;
+        dk_i64 tilesN = (n + 15) / 16, tiles = ((m + 15) / 16) * tilesN;
+        int tx = (int)(DK_TID % 16), ty = (int)(DK_TID / 16);
+        for (dk_i64 t = DK_BID; t < tiles; t += DK_GDIM) {
+            dk_i64 row = (t / tilesN) * 16 + ty, col = (t % tilesN) * 16 + tx;
+            T acc = (T)0;
+            for (dk_i64 k0 = 0; k0 < k; k0 += 16) {
+                dk_i64 ka = k0 + tx, kb = k0 + ty;
+                ta[ty][tx] = (row < m && ka < k) ? a[row * sa0 + ka * sa1] : (T)0;
+                tb[ty][tx] = (kb < k && col < n) ? b[kb * sb0 + col * sb1] : (T)0;
+                DK_SYNC();
+                for (int q = 0; q < 16; q++) acc += ta[ty][q] * tb[q][tx];
+                DK_SYNC();
+            }
+            if (row < m && col < n) {
+                dk_i64 p = row * sc0 + col * sc1;
+                c[p] = beta == 0 ? (T)alpha * acc : (T)alpha * acc + (T)beta * c[p];
+            }
+        }
+    }
+    """#
+
+    /// Indexing along the middle axis of (outer, size, inner) blocks, and PyTorch's gather.
+    static let indexBody = #"""
+    /* out (outer, nIdx, inner) = x (outer, size, inner) at idx along the middle axis. */
+    DK_KERNEL void SFX(dk_index_select)(dk_i64 outer, dk_i64 size, dk_i64 inner, DK_ARG(const T, x), DK_ARG(const dk_i64, idx), dk_i64 nIdx, DK_ARG(T, out)) {
+        x += x_off; idx += idx_off; out += out_off;
+        DK_LOOP(i, outer * nIdx * inner) {
+            dk_i64 k = i % inner, j = (i / inner) % nIdx, o = i / (inner * nIdx);
+            out[i] = x[(o * size + idx[j]) * inner + k];
+        }
+    }
+    /* dst (outer, size, inner) += src (outer, nIdx, inner) at idx: one thread per (outer, inner)
+       column, walking idx in order (deterministic, no atomics; repeated indices add in order). */
+    DK_KERNEL void SFX(dk_index_add)(dk_i64 outer, dk_i64 size, dk_i64 inner, DK_ARG(T, dst), DK_ARG(const dk_i64, idx), dk_i64 nIdx, DK_ARG(const T, src)) {
+        dst += dst_off; idx += idx_off; src += src_off;
+        DK_LOOP(g, outer * inner) {
+            dk_i64 o = g / inner, k = g % inner;
+            for (dk_i64 j = 0; j < nIdx; j++) dst[(o * size + idx[j]) * inner + k] += src[(o * nIdx + j) * inner + k];
+        }
+    }
+    /* PyTorch's gather: out[..i..] = x[..idx[..i..] along dim..]; s.n is idx's shape, s.sa x's strides. */
+    DK_KERNEL void SFX(dk_gather)(dk_i64 n, dk_shape s, int dim, DK_ARG(const T, x), DK_ARG(const dk_i64, idx), DK_ARG(T, out)) {
+        x += x_off; idx += idx_off; out += out_off;
+        DK_LOOP(i, n) {
+            dk_i64 rem = i, off = 0;
+            for (int d = (int)s.ndim - 1; d >= 0; --d) {
+                dk_i64 q = rem % s.n[d];
+                rem /= s.n[d];
+                off += (d == dim ? idx[i] : q) * s.sa[d];
+            }
+            out[i] = x[off];
+        }
+    }
+    """#
+
+    static var indexing: String {
+        prelude + instantiate(gemmBody, KernelType.floats) + instantiate(indexBody, KernelType.all)
+    }
+
+    // MARK: losses and optimizers
+
+    static let lossBody = #"""
+    /* Per-row NLL: rowLoss = -w[t] * x[i, t], rowWeight = w[t] (0 when ignored); bad[0] = an out-of-range row + 1. */
+    DK_KERNEL void SFX(dk_nll_forward)(dk_i64 m, dk_i64 c, DK_ARG(const T, x), DK_ARG(const dk_i64, target), DK_ARG(const T, w), int hasWeight,
+                                       dk_i64 ignoreIndex, DK_ARG(T, rowLoss), DK_ARG(double, rowWeight), DK_ARG(dk_i64, bad)) {
+        x += x_off; target += target_off; w += w_off; rowLoss += rowLoss_off; rowWeight += rowWeight_off; bad += bad_off;
+        DK_LOOP(i, m) {
+            dk_i64 t = target[i];
+            if (t == ignoreIndex) { rowLoss[i] = (T)0; rowWeight[i] = 0; continue; }
+            if (t < 0 || t >= c) { rowLoss[i] = (T)0; rowWeight[i] = 0; bad[0] = i + 1; continue; }
+            T wt = hasWeight ? w[t] : (T)1;
+            rowWeight[i] = (double)wt;
+            rowLoss[i] = -wt * x[i * c + t];
+        }
+    }
+    /* d/dx of the NLL (fromLogits = 0) or of softmax + NLL from log-probabilities (fromLogits = 1);
+       wsum is the total row weight when the loss is a mean. */
+    DK_KERNEL void SFX(dk_nll_backward)(int fromLogits, dk_i64 m, dk_i64 c, DK_ARG(const T, logp), DK_ARG(const dk_i64, target),
+                                        DK_ARG(const double, rowWeight), DK_ARG(const T, up), dk_i64 upStride, int mean,
+                                        DK_ARG(const double, wsum), DK_ARG(T, gx)) {
+        logp += logp_off; target += target_off; rowWeight += rowWeight_off; up += up_off; wsum += wsum_off; gx += gx_off;
+        double scale = mean ? 1.0 / wsum[0] : 1.0;
+        DK_LOOP(i, m * c) {
+            dk_i64 row = i / c, col = i % c;
+            double rw = rowWeight[row];
+            if (rw == 0) { gx[i] = (T)0; continue; }
+            T kk = (T)(rw * (double)up[row * upStride] * scale);
+            if (fromLogits) gx[i] = kk * exp(logp[i]) - (col == target[row] ? kk : (T)0);
+            else gx[i] = col == target[row] ? (T)(-rw * (double)up[row * upStride] * scale) : (T)0;
+        }
+    }
+    """#
+
+    /// Fused optimizer updates, in PyTorch's order of operations (SGD with momentum, Adam/AdamW/AMSGrad).
+    static let optimizerBody = #"""
+    DK_KERNEL void SFX(dk_sgd)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, buf), double lr, double momentum, double dampening,
+                               double wd, int nesterov, int first, int maximize) {
+        p += p_off; g += g_off; buf += buf_off;
+        DK_LOOP(i, n) {
+            T d = maximize ? -g[i] : g[i];
+            if (wd != 0) d += (T)wd * p[i];
+            if (momentum != 0) {
+                T b = first ? d : (T)momentum * buf[i] + (T)(1 - dampening) * d;
+                buf[i] = b;
+                d = nesterov ? d + (T)momentum * b : b;
+            }
+            p[i] -= (T)lr * d;
+        }
+    }
+    DK_KERNEL void SFX(dk_adam)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, m), DK_ARG(T, v), DK_ARG(T, vmax), int amsgrad,
+                                double lr, double b1, double b2, double eps, double wd, dk_i64 step, int decoupled, int maximize) {
+        p += p_off; g += g_off; m += m_off; v += v_off; vmax += vmax_off;
+        double bc1 = 1 - pow(b1, (double)step), bc2 = 1 - pow(b2, (double)step);
+        T stepSize = (T)(lr / bc1), bc2Sqrt = (T)sqrt(bc2);
+        DK_LOOP(i, n) {
+            T gi = maximize ? -g[i] : g[i];
+            T pi = p[i];
+            if (wd != 0) { if (decoupled) pi *= (T)(1 - lr * wd); else gi += (T)wd * pi; }
+            T mi = m[i] + (gi - m[i]) * (T)(1 - b1);
+            T vi = v[i] * (T)b2 + gi * gi * (T)(1 - b2);
+            m[i] = mi; v[i] = vi;
+            T d = vi;
+            if (amsgrad) { d = vmax[i] > vi ? vmax[i] : vi; vmax[i] = d; }
+            T denom = sqrt(d) / bc2Sqrt + (T)eps;
+            p[i] = pi - stepSize * mi / denom;
+        }
+    }
+    """#
+
+    static var training: String { prelude + instantiate(lossBody + optimizerBody, KernelType.floats) }
+
+    /// Every source with its name and some of the kernels it must define (checked in its PTX).
+    static let all: [(name: String, source: String, entries: [String])] = {
+        [("elementwise", elementwise, ["dk_binary_f32", "dk_binary_i64", "dk_compare_b8", "dk_unary_f32", "dk_unary_f64", "dk_unary_i64",
+                                       "dk_fill_f32", "dk_copy_strided_4", "dk_where_8", "dk_cast_f32_i64", "dk_cast_u8_b8", "dk_axpy_f32"]),
+         ("reductions", reductions, ["dk_reduce_f32", "dk_reduce_b8", "dk_arg_reduce_f64", "dk_softmax_f32", "dk_softmax_backward_f64",
+                                     "dk_cumsum_f32", "dk_cumprod_f64"]),
+         ("indexing", indexing, ["dk_gemm_f32", "dk_gemm_f64", "dk_index_select_f32", "dk_index_add_i64", "dk_gather_b8"]),
+         ("training", training, ["dk_nll_forward_f32", "dk_nll_backward_f64", "dk_sgd_f32", "dk_adam_f64"])]
+    }()
+
+    /// The source (name and text) that defines the kernel `name`.
+    static func source(of kernel: String) -> (String, String)? {
+        let prefixes: [(String, String)] = [
+            ("dk_binary", "elementwise"), ("dk_compare", "elementwise"), ("dk_fill", "elementwise"), ("dk_unary", "elementwise"),
+            ("dk_axpy", "elementwise"), ("dk_copy_strided", "elementwise"), ("dk_where", "elementwise"), ("dk_cast", "elementwise"),
+            ("dk_reduce", "reductions"), ("dk_arg_reduce", "reductions"), ("dk_softmax", "reductions"), ("dk_cumsum", "reductions"),
+            ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"),
+            ("dk_nll", "training"), ("dk_sgd", "training"), ("dk_adam", "training"),
+        ]
+        guard let (_, name) = prefixes.first(where: { kernel.hasPrefix($0.0) }), let s = all.first(where: { $0.name == name }) else { return nil }
+        return (name, s.source)
+    }
+}

@@ -1,0 +1,196 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// The GPU backend on OpenCL, loaded with `dlopen` (`libOpenCL.so.1`, or the path in
+/// `DESCENT_OPENCL`). With PoCL's CPU device it runs the CUDA backend's kernels on the host, so the
+/// tests and CI check the backend without a GPU (`DESCENT_CUDA_RUNTIME=opencl`). OpenCL buffers
+/// have no addresses, so each allocation gets a range of a made-up flat address space; a kernel
+/// argument is then the buffer holding the address and the element offset inside it.
+final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
+    typealias Handle = OpaquePointer
+    private let lib: DynamicLibrary
+    private let platform: Handle, device: Handle, context: Handle, queue: Handle
+    let deviceName: String
+    private let lock = NSLock()
+
+    private let clCreateBuffer: @convention(c) (Handle?, UInt64, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?) -> Handle?
+    private let clReleaseMemObject: @convention(c) (Handle?) -> Int32
+    private let clEnqueueWriteBuffer: @convention(c) (Handle?, Handle?, UInt32, Int, Int, UnsafeRawPointer?, UInt32, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
+    private let clEnqueueReadBuffer: @convention(c) (Handle?, Handle?, UInt32, Int, Int, UnsafeMutableRawPointer?, UInt32, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
+    private let clEnqueueCopyBuffer: @convention(c) (Handle?, Handle?, Handle?, Int, Int, Int, UInt32, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
+    private let clCreateProgramWithSource: @convention(c) (Handle?, UInt32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int>?, UnsafeMutablePointer<Int32>?) -> Handle?
+    private let clBuildProgram: @convention(c) (Handle?, UInt32, UnsafePointer<Handle?>?, UnsafePointer<CChar>?, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
+    private let clGetProgramBuildInfo: @convention(c) (Handle?, Handle?, UInt32, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?) -> Int32
+    private let clCreateKernel: @convention(c) (Handle?, UnsafePointer<CChar>?, UnsafeMutablePointer<Int32>?) -> Handle?
+    private let clSetKernelArg: @convention(c) (Handle?, UInt32, Int, UnsafeRawPointer?) -> Int32
+    private let clEnqueueNDRangeKernel: @convention(c) (Handle?, Handle?, UInt32, UnsafePointer<Int>?, UnsafePointer<Int>?, UnsafePointer<Int>?, UInt32, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
+    private let clFinish: @convention(c) (Handle?) -> Int32
+
+    /// The buffers, by the first address of their range, in address order.
+    private var buffers: [(base: UInt64, size: Int, mem: Handle)] = []
+    private var nextAddress: UInt64 = 1 << 32
+    /// The compiler's output for each source built so far (warnings included).
+    private(set) var buildLogs: [String: String] = [:]
+
+    static var libraryPath: String { ProcessInfo.processInfo.environment["DESCENT_OPENCL"] ?? "libOpenCL.so.1" }
+
+    init() throws {
+        let path = Self.libraryPath
+        let library: DynamicLibrary
+        switch DynamicLibrary.open(path) {
+        case .success(let l): library = l
+        case .failure(let e):
+            if case let .notFound(_, err) = e { throw CUDAUnavailable.noOpenCL("dlopen(\"\(path)\") failed (\(err))") }
+            throw CUDAUnavailable.noOpenCL("\(e)")
+        }
+        func symbol<T>(_ name: String, as t: T.Type = T.self) throws -> T {
+            do { return try library.symbol(name, as: t) } catch { throw CUDAUnavailable.noOpenCL("\(path) has no \(name)") }
+        }
+        let clGetPlatformIDs = try symbol("clGetPlatformIDs", as: (@convention(c) (UInt32, UnsafeMutablePointer<Handle?>?, UnsafeMutablePointer<UInt32>?) -> Int32).self)
+        let clGetDeviceIDs = try symbol("clGetDeviceIDs", as: (@convention(c) (Handle?, UInt64, UInt32, UnsafeMutablePointer<Handle?>?, UnsafeMutablePointer<UInt32>?) -> Int32).self)
+        let clGetDeviceInfo = try symbol("clGetDeviceInfo", as: (@convention(c) (Handle?, UInt32, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?) -> Int32).self)
+        let clCreateContext = try symbol("clCreateContext", as: (@convention(c) (UnsafeRawPointer?, UInt32, UnsafePointer<Handle?>?, UnsafeRawPointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?) -> Handle?).self)
+        let clCreateCommandQueue = try symbol("clCreateCommandQueue", as: (@convention(c) (Handle?, Handle?, UInt64, UnsafeMutablePointer<Int32>?) -> Handle?).self)
+        clCreateBuffer = try symbol("clCreateBuffer")
+        clReleaseMemObject = try symbol("clReleaseMemObject")
+        clEnqueueWriteBuffer = try symbol("clEnqueueWriteBuffer")
+        clEnqueueReadBuffer = try symbol("clEnqueueReadBuffer")
+        clEnqueueCopyBuffer = try symbol("clEnqueueCopyBuffer")
+        clCreateProgramWithSource = try symbol("clCreateProgramWithSource")
+        clBuildProgram = try symbol("clBuildProgram")
+        clGetProgramBuildInfo = try symbol("clGetProgramBuildInfo")
+        clCreateKernel = try symbol("clCreateKernel")
+        clSetKernelArg = try symbol("clSetKernelArg")
+        clEnqueueNDRangeKernel = try symbol("clEnqueueNDRangeKernel")
+        clFinish = try symbol("clFinish")
+
+        var p: Handle? = nil, count: UInt32 = 0
+        let rc = clGetPlatformIDs(1, &p, &count)
+        guard rc == 0, count > 0, let platform = p else { throw CUDAUnavailable.noOpenCL("no OpenCL platform (clGetPlatformIDs returned \(rc); install pocl-opencl-icd)") }
+        var d: Handle? = nil, nd: UInt32 = 0
+        guard clGetDeviceIDs(platform, 0xFFFF_FFFF, 1, &d, &nd) == 0, nd > 0, let device = d else { throw CUDAUnavailable.noOpenCL("the OpenCL platform has no device") }
+        var nameBytes = [CChar](repeating: 0, count: 256)
+        _ = clGetDeviceInfo(device, 0x102B, 255, &nameBytes, nil)   // CL_DEVICE_NAME
+        deviceName = String(cString: nameBytes)
+        var err: Int32 = 0
+        var devices: [Handle?] = [device]
+        guard let ctx = clCreateContext(nil, 1, &devices, nil, nil, &err), err == 0 else { throw CUDAUnavailable.noOpenCL("clCreateContext failed (\(err))") }
+        guard let q = clCreateCommandQueue(ctx, device, 0, &err), err == 0 else { throw CUDAUnavailable.noOpenCL("clCreateCommandQueue failed (\(err))") }
+        self.platform = platform; self.device = device; context = ctx; queue = q; lib = library
+    }
+
+    var description: String { "OpenCL (\(deviceName))" }
+
+    private func check(_ rc: Int32, _ call: String) {
+        if rc != 0 { fail("\(GPUError(call: call, code: rc, name: "OpenCL error"))") }
+    }
+
+    // MARK: memory
+
+    func allocate(_ bytes: Int) -> UInt64? {
+        lock.lock(); defer { lock.unlock() }
+        var err: Int32 = 0
+        guard let mem = clCreateBuffer(context, 1, Swift.max(bytes, 1), nil, &err), err == 0 else { return nil }   // CL_MEM_READ_WRITE
+        let base = nextAddress
+        nextAddress += UInt64((Swift.max(bytes, 1) + 0xFFFF) & ~0xFFFF)
+        buffers.append((base, bytes, mem))
+        return base
+    }
+    func free(_ address: UInt64) {
+        lock.lock(); defer { lock.unlock() }
+        guard let i = buffers.firstIndex(where: { $0.base == address }) else { fatalError("OpenCL free of an unknown address") }
+        _ = clReleaseMemObject(buffers[i].mem)
+        buffers.remove(at: i)
+    }
+    /// The buffer holding `address` and the byte offset inside it.
+    private func resolve(_ address: UInt64) -> (Handle, Int) {
+        var lo = 0, hi = buffers.count
+        while lo < hi { let mid = (lo + hi) / 2; if buffers[mid].base <= address { lo = mid + 1 } else { hi = mid } }
+        precondition(lo > 0 && address < buffers[lo - 1].base + UInt64(Swift.max(buffers[lo - 1].size, 1)), "OpenCL address outside every buffer")
+        return (buffers[lo - 1].mem, Int(address - buffers[lo - 1].base))
+    }
+
+    func upload(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64) {
+        guard bytes > 0 else { return }
+        lock.lock(); defer { lock.unlock() }
+        let (mem, off) = resolve(address)
+        check(clEnqueueWriteBuffer(queue, mem, 1, off, bytes, src, 0, nil, nil), "clEnqueueWriteBuffer")
+    }
+    func download(from address: UInt64, bytes: Int, to dst: UnsafeMutableRawPointer) {
+        guard bytes > 0 else { return }
+        lock.lock(); defer { lock.unlock() }
+        let (mem, off) = resolve(address)
+        check(clEnqueueReadBuffer(queue, mem, 1, off, bytes, dst, 0, nil, nil), "clEnqueueReadBuffer")
+    }
+    func copy(from src: UInt64, to dst: UInt64, bytes: Int) {
+        guard bytes > 0 else { return }
+        lock.lock(); defer { lock.unlock() }
+        let (s, so) = resolve(src), (d, dOff) = resolve(dst)
+        check(clEnqueueCopyBuffer(queue, s, d, so, dOff, bytes, 0, nil, nil), "clEnqueueCopyBuffer")
+    }
+
+    // MARK: kernels
+
+    func compile(_ source: String, name: String) throws -> OpaquePointer {
+        lock.lock(); defer { lock.unlock() }
+        var err: Int32 = 0
+        let program: Handle? = source.withCString { s in
+            var strings: [UnsafePointer<CChar>?] = [s]
+            return clCreateProgramWithSource(context, 1, &strings, nil, &err)
+        }
+        guard let prog = program, err == 0 else { throw GPUError(call: "clCreateProgramWithSource (\(name))", code: err, name: "OpenCL error") }
+        var devices: [Handle?] = [device]
+        let rc = clBuildProgram(prog, 1, &devices, "-cl-std=CL1.2", nil, nil)
+        var size = 0
+        _ = clGetProgramBuildInfo(prog, device, 0x1183, 0, nil, &size)   // CL_PROGRAM_BUILD_LOG
+        var log = [CChar](repeating: 0, count: size + 1)
+        _ = clGetProgramBuildInfo(prog, device, 0x1183, size, &log, nil)
+        buildLogs[name] = String(cString: log).trimmingCharacters(in: .whitespacesAndNewlines)
+        if rc != 0 { throw NVRTCError.failed(call: "clBuildProgram (\(name))", code: rc, message: "OpenCL build error", log: buildLogs[name]!) }
+        return prog
+    }
+    func function(_ module: OpaquePointer, _ name: String) throws -> GPUFunction {
+        lock.lock(); defer { lock.unlock() }
+        var err: Int32 = 0
+        guard let kernel = clCreateKernel(module, name, &err), err == 0 else { throw GPUError(call: "clCreateKernel (\(name))", code: err, name: "no such kernel") }
+        return GPUFunction(handle: kernel)
+    }
+
+    func launch(_ function: GPUFunction, blocks: Int, threads: Int, _ args: [KernelArg]) {
+        lock.lock(); defer { lock.unlock() }
+        let k = function.handle
+        var index: UInt32 = 0
+        func set<T>(_ value: T) {
+            var v = value
+            check(clSetKernelArg(k, index, MemoryLayout<T>.size, &v), "clSetKernelArg (\(index))")
+            index += 1
+        }
+        for a in args {
+            switch a {
+            case .i32(let v): set(v)
+            case .i64(let v): set(v)
+            case .f64(let v): set(v)
+            case let .tensor(address, elementOffset, itemSize):
+                let (mem, off) = resolve(address)
+                set(Optional(mem))
+                set(Int64(off / itemSize + elementOffset))
+            case .null:
+                check(clSetKernelArg(k, index, MemoryLayout<Handle?>.size, nil), "clSetKernelArg (\(index))")
+                index += 1
+                set(Int64(0))
+            case .bytes(let words):
+                words.withUnsafeBytes { check(clSetKernelArg(k, index, $0.count, $0.baseAddress), "clSetKernelArg (\(index))") }
+                index += 1
+            }
+        }
+        var global = blocks * threads, local = threads
+        check(clEnqueueNDRangeKernel(queue, k, 1, nil, &global, &local, 0, nil, nil), "clEnqueueNDRangeKernel")
+    }
+
+    func synchronize() {
+        lock.lock(); defer { lock.unlock() }
+        _ = clFinish(queue)
+    }
+}
