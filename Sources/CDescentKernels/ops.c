@@ -30,12 +30,15 @@ void dk_fill(int32_t dtype, void *p, int64_t n, double v) {
 }
 
 #define CAST_LOOP(ST, DT) { const ST *s = src; DT *d = dst; for (int64_t i = 0; i < n; i++) d[i] = (DT)s[i]; }
+/* To uint8 through int64, as PyTorch's c10::convert: out-of-range values wrap (the direct float
+   conversion is undefined there, and vectorised code saturates instead). */
+#define CAST_TO_U8(ST) { const ST *s = src; uint8_t *d = dst; for (int64_t i = 0; i < n; i++) d[i] = (uint8_t)(int64_t)s[i]; }
 #define CAST_TO_BOOL(ST) { const ST *s = src; uint8_t *d = dst; for (int64_t i = 0; i < n; i++) d[i] = s[i] != 0; }
 #define CAST_FROM(ST) \
   switch (dstType) { \
   case DK_F32: CAST_LOOP(ST, float) break; case DK_F64: CAST_LOOP(ST, double) break; \
   case DK_I64: CAST_LOOP(ST, int64_t) break; case DK_I32: CAST_LOOP(ST, int32_t) break; \
-  case DK_U8: CAST_LOOP(ST, uint8_t) break; case DK_BOOL: CAST_TO_BOOL(ST) break; }
+  case DK_U8: CAST_TO_U8(ST) break; case DK_BOOL: CAST_TO_BOOL(ST) break; }
 
 void dk_cast(int32_t srcType, const void *src, int32_t dstType, void *dst, int64_t n) {
   switch (srcType) {

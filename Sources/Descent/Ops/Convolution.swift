@@ -15,9 +15,8 @@ private func legacyTypeName(_ d: DType) -> String {
     }
 }
 
-private func checkFloatCPU(_ t: Tensor, _ op: String) {
+private func checkFloat(_ t: Tensor, _ op: String) {
     if !t.dtype.isFloatingPoint { fail("\"\(op)\" not implemented for '\(t.dtype.scalarTypeName)'") }
-    if t.device.isCUDA { fail("\(op): CUDA tensors are not supported yet (\(CUDA.unavailableReason ?? "CPU only"))") }
 }
 
 /// The (N, C, H, W) geometry of a 3-D (unbatched) or 4-D input.
@@ -150,7 +149,7 @@ private func checkConvOperands(_ input: Tensor, _ weight: Tensor, _ name: String
     if input.dtype != weight.dtype {
         fail("Input type (\(legacyTypeName(input.dtype))) and weight type (\(legacyTypeName(weight.dtype))) should be the same or input should be a MKLDNN tensor and weight is a dense tensor")
     }
-    checkFloatCPU(input, name)
+    checkFloat(input, name)
 }
 
 /// The kernels' description of a window op.
@@ -262,7 +261,7 @@ private func poolGeometry(_ x: Tensor, kernel: (Int, Int), stride: (Int, Int), p
     if (x.rank != 3 && x.rank != 4) || x.shape.dropFirst(x.rank - 3).contains(0) {
         fail("non-empty 3D or 4D (batch mode) tensor expected for input")
     }
-    checkFloatCPU(x, "pool2d")
+    checkFloat(x, "pool2d")
     if kernel.0 <= 0 || kernel.1 <= 0 { fail("kernel size should be greater than zero, but got kH: \(kernel.0) kW: \(kernel.1)") }
     if stride.0 <= 0 || stride.1 <= 0 { fail("stride should not be zero") }
     if dilation.0 <= 0 || dilation.1 <= 0 {
@@ -347,7 +346,7 @@ public func avgPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padd
 public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil, bias: Tensor? = nil,
                       training: Bool = false, momentum: Double = 0.1, eps: Double = 1e-5) -> Tensor {
     if input.rank < 2 { fail("Dimension out of range (expected to be in range of [-1, 0], but got 1)") }
-    checkFloatCPU(input, "batch_norm")
+    checkFloat(input, "batch_norm")
     let n = input.shape[0], c = input.shape[1], l = input.shape.dropFirst(2).reduce(1, *)
     for (name, t) in [("running_mean", runningMean), ("running_var", runningVar), ("weight", weight), ("bias", bias)] {
         guard let t = t else { continue }

@@ -354,7 +354,7 @@ extension Tensor {
                 if mode == "floor" && (a[i] % b[i] != 0) && ((a[i] < 0) != (b[i] < 0)) { v -= 1 }
                 q[i] = v
             }
-            out = Tensor(flat: q, shape: shape).to(dtype: t)
+            out = Tensor(flat: q, shape: shape).to(dtype: t).to(resultDevice(self, other))
         }
         if wantsGrad(self, other) && t.isFloatingPoint {
             let (sa, sb) = (shape, other.shape)

@@ -118,8 +118,9 @@ enum CUDABackend {
                [.i64(Int64(dst.count)), shapeArg(dst.shape, dst.strides, srcStrides), arg(dst), arg(src)])
     }
     static func select(_ cond: Tensor, _ a: Tensor, _ b: Tensor, out: Tensor) {
+        let d = out.device
         launch(context(out), "dk_where_\(out.dtype.itemSize)", elements: out.count,
-               [.i64(Int64(out.count)), arg(cond), arg(a), arg(b), arg(out)])
+               [.i64(Int64(out.count)), arg(on(d, cond)), arg(on(d, a)), arg(on(d, b)), arg(out)])
     }
     static func axpy(_ alpha: Double, _ x: Tensor, _ y: Tensor) {
         launch(context(y), "dk_axpy_" + KernelType.suffix(y.dtype), elements: y.count, [.i64(Int64(y.count)), .f64(alpha), arg(x), arg(y)])
@@ -176,7 +177,7 @@ enum CUDABackend {
         let ishape = idx.rank == 0 ? [1] : idx.shape
         let xs = x.rank == 0 ? [1] : x.strides
         launch(context(out), "dk_gather_" + KernelType.suffix(x.dtype), elements: out.count,
-               [.i64(Int64(out.count)), rawShapeArg(ishape, xs), .i32(Int32(dim)), arg(x), arg(idx), arg(out)])
+               [.i64(Int64(out.count)), rawShapeArg(ishape, xs), .i32(Int32(dim)), arg(x), arg(on(out.device, idx)), arg(out)])
     }
     /// A shape and one stride list as `dk_shape`, dimension for dimension (gather needs `dim` kept).
     static func rawShapeArg(_ shape: [Int], _ sa: [Int]) -> KernelArg {

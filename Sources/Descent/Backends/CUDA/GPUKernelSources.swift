@@ -255,7 +255,8 @@ enum KernelSource {
         var s = ""
         for from in KernelType.all {
             for to in KernelType.all where from.suffix != to.suffix {
-                let conversion = to.kind == 3 ? "(dk_u8)(x[i] != 0)" : "(\(to.c))x[i]"
+                // to uint8 through int64, as PyTorch's conversion (out-of-range values wrap)
+                let conversion = to.kind == 3 ? "(dk_u8)(x[i] != 0)" : (to.kind == 2 ? "(dk_u8)(dk_i64)x[i]" : "(\(to.c))x[i]")
                 s += "DK_KERNEL void dk_cast_\(from.suffix)_\(to.suffix)(dk_i64 n, DK_ARG(const \(from.c), x), DK_ARG(\(to.c), y)) { x += x_off; y += y_off; DK_LOOP(i, n) y[i] = \(conversion); }\n"
             }
         }
