@@ -298,3 +298,114 @@ extension GPUSuiteTests {
         expectSameWithGrad([Tensor.randn([2, 7])], "layer norm") { layerNorm($0[0], [7]) }
     }
 }
+
+extension GPUSuiteTests {
+    /// A 3-4-2 MLP trained `steps` steps on `device` from the same start; returns its parameters on the CPU.
+    static func train(_ make: ([Parameter]) -> Optimizer, on device: Device, steps: Int = 4, lbfgs: Bool = false) -> [Tensor] {
+        manualSeed(11)
+        let net = Sequential { Linear(3, 4); Tanh(); Linear(4, 2) }
+        let x = Tensor.randn([8, 3]).to(device), y = Tensor.randn([8, 2]).to(device)
+        net.to(device)
+        let opt = make(net.parameters())
+        for _ in 0..<steps {
+            if lbfgs {
+                opt.step { opt.zeroGrad(); let l = mseLoss(net(x), y); l.backward(); return l }
+            } else {
+                opt.zeroGrad()
+                mseLoss(net(x), y).backward()
+                opt.step()
+            }
+        }
+        return net.parameters().map { $0.detach().cpu() }
+    }
+
+    @Test func everyOptimizerStepsAsOnTheCPU() {
+        let cases: [(String, ([Parameter]) -> Optimizer)] = [
+            ("SGD", { SGD($0, lr: 0.1) }), ("SGD momentum nesterov", { SGD($0, lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true) }),
+            ("Adam", { Adam($0, lr: 0.05) }), ("Adam amsgrad", { Adam($0, lr: 0.05, weightDecay: 0.1, amsgrad: true) }),
+            ("AdamW", { AdamW($0, lr: 0.05) }), ("RMSprop", { RMSprop($0, lr: 0.01, momentum: 0.5, centered: true) }),
+            ("Adagrad", { Adagrad($0, lr: 0.1) }), ("Adadelta", { Adadelta($0) }), ("Adamax", { Adamax($0, lr: 0.05) }),
+            ("ASGD", { ASGD($0, lr: 0.1) }), ("Rprop", { Rprop($0) }), ("NAdam", { NAdam($0, lr: 0.05) }),
+            ("RAdam", { RAdam($0, lr: 0.05) }),
+        ]
+        for (name, make) in cases {
+            let cpu = Self.train(make, on: .cpu), gpu = Self.train(make, on: Self.gpu)
+            for (g, c) in zip(gpu, cpu) { expectSame(g.to(Self.gpu), c, atol: 1e-5, rtol: 1e-4, name) }
+        }
+        // LBFGS: three inner iterations (twenty amplify the float32 rounding of a different summation order
+        // past any tolerance, as between two CPUs with different BLAS)
+        let cpu = Self.train({ LBFGS($0, lr: 0.5, maxIter: 3) }, on: .cpu, steps: 1, lbfgs: true), gpu = Self.train({ LBFGS($0, lr: 0.5, maxIter: 3) }, on: Self.gpu, steps: 1, lbfgs: true)
+        for (g, c) in zip(gpu, cpu) { expectSame(g.to(Self.gpu), c, atol: 1e-4, rtol: 1e-3, "LBFGS") }
+    }
+
+    /// Lecture 05's experiment, small: a 1-H-1 net, MSE and Adam, the loss of every step as on the CPU.
+    @Test func theLectureLoopTrainsAsOnTheCPU() {
+        func losses(_ device: Device) -> [Double] {
+            manualSeed(5)
+            let x = Tensor.linspace(0, 1, count: 100).reshape(-1, 1).to(device)
+            let y = (Tensor.randn(100).reshape(-1, 1) * 0.01).to(device)
+            let net = Sequential { Linear(1, 64); ReLU(); Linear(64, 1) }
+            net.to(device)
+            let lossFn = MSELoss(), optimizer = Adam(net.parameters())
+            var out: [Double] = []
+            for _ in 0..<30 {
+                let loss = lossFn(net(x), y)
+                loss.backward()
+                optimizer.step()
+                optimizer.zeroGrad()
+                out.append(loss.item())
+            }
+            CUDA.synchronize()
+            return out
+        }
+        let cpu = losses(.cpu), gpu = losses(Self.gpu)
+        #expect(cpu.count == 30 && cpu.last! < cpu.first!)
+        for (g, c) in zip(gpu, cpu) { #expect(abs(g - c) <= 1e-6 + 1e-4 * abs(c), "\(g) vs \(c)") }
+    }
+
+    @Test func modulesMoveInPlaceAndTheAllocatorCounts() {
+        let net = Linear(3, 2)
+        let weight = net.weight
+        let before = CUDA.memoryAllocated()
+        net.to(Self.gpu)
+        #expect(net.weight === weight && net.weight.device == Self.gpu && net.bias!.device == Self.gpu)
+        // two parameters of 24 and 8 bytes, each rounded to the allocator's 512-byte blocks
+        #expect(CUDA.memoryAllocated() - before == 1024)
+        #expect(CUDA.maxMemoryAllocated() >= CUDA.memoryAllocated() && CUDA.memoryReserved() >= CUDA.memoryAllocated())
+        do {
+            let big = Tensor.zeros([1000, 1000], device: Self.gpu)
+            #expect(CUDA.memoryAllocated() - before == 1024 + CachingAllocator.roundSize(4_000_000))
+            #expect(big.sum().item() == 0)
+        }
+        #expect(CUDA.memoryAllocated() - before == 1024)
+        CUDA.emptyCache()
+        #expect(CUDA.memoryReserved() >= CUDA.memoryAllocated())
+        net.to(.cpu)
+        #expect(net.weight === weight && net.weight.device == .cpu)
+        #expect(CUDA.memoryAllocated() == before)
+        // tensor.to returns a copy and leaves the original where it was
+        let t = Tensor([1.0, 2.0])
+        let g = t.to(Self.gpu)
+        #expect(t.device == .cpu && g.device == Self.gpu && g !== t && t.to(.cpu) === t)
+        // printing with autograd
+        let r = Tensor([1.0, 2.0]).to(Self.gpu)
+        r.requiresGrad = true
+        // print((torch.tensor([1.,2.], device='cuda', requires_grad=True) * 2))
+        #expect((r * 2).description == "tensor([2., 4.], device='cuda:0', grad_fn=<MulBackward0>)")
+    }
+
+    @Test func mixingDevicesStopsWithPyTorchsMessage() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            let net = Linear(1, 1)
+            _ = net(Tensor([[1.0]]).to(.cuda(0)))
+        }
+        #expect(stderr(r).contains("Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!")
+                || stderr(r).contains("Expected all tensors to be on the same device, but found at least two devices, cpu and cuda:0!"), "\(stderr(r))")
+        let bad = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            _ = Tensor([1.0]).to(.cuda(3))
+        }
+        #expect(stderr(bad).contains("invalid device ordinal"), "\(stderr(bad))")
+    }
+}

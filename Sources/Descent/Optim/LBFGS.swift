@@ -185,7 +185,7 @@ public final class LBFGS: Optimizer {
     public override func step(_ closure: () -> Tensor) -> Tensor {
         if paramGroups.count != 1 { fail("LBFGS doesn't support per-parameter options (parameter groups)") }
         for p in params {
-            if p.dtype != .float32 || p.device != .cpu || !p.isContiguous { fail("LBFGS: parameters must be contiguous float32 tensors on cpu") }
+            if p.dtype != .float32 || p.device.isMeta || !p.isContiguous { fail("LBFGS: parameters must be contiguous float32 tensors on cpu or cuda") }
         }
         let group = paramGroups[0], s = group[Settings.self]
         let lr = group.lr
