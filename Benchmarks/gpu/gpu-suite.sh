@@ -5,8 +5,10 @@
 #   swift build -c release --static-swift-stdlib --product descent --scratch-path .build-static
 #   strip -o .build-static/descent .build-static/release/descent && gzip -9 -f .build-static/descent
 # then carry .build-static/descent.gz there (~20 MB); this script unpacks it. NVRTC comes from PyTorch's own wheels when
-# DESCENT_NVRTC is not set. Today it checks the driver, the devices and the kernels' compilation for
-# this GPU's architecture; the numeric checks against the CPU join it as the CUDA backend grows.
+# DESCENT_NVRTC is not set. It checks the driver, the devices and the kernels' compilation for this
+# GPU's architecture, runs every GPU check against the CPU (`descent gpu-suite`, the same checks as
+# the tests' GPUSuiteTests) and lecture 05's timing table, then PyTorch's timing of the same
+# experiment on the same GPU (lecture05.py) for the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${DESCENT_BIN:-.build-static/descent}
@@ -21,3 +23,5 @@ fi
 command -v nvidia-smi > /dev/null && nvidia-smi -L || true
 arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d '.' || true)
 "$bin" cuda-info --require-gpu --arch "sm_80,sm_90${arch:+,sm_$arch}"
+"$bin" gpu-suite
+python3 Benchmarks/gpu/lecture05.py || true

@@ -1,0 +1,366 @@
+import Foundation
+@_spi(Testing) import Descent
+
+// The GPU suite's checks: every op family on `.cuda(0)` against the same op on the CPU, forward
+// and backward, the optimizers, the lecture loop, module moves and the allocator's counts. The
+// tests run them (on PoCL without a GPU: Tests/DescentTests/GPUSuiteTests.swift) and so does
+// `descent gpu-suite`, the statically linked binary that `Benchmarks/gpu/gpu-suite.sh` runs on a
+// GPU machine without Swift. Expected values are the CPU backend's, which matches PyTorch.
+
+/// Collects the outcome of a check's comparisons.
+public final class GPUCheckRecorder {
+    /// What failed, one line each.
+    public private(set) var failures: [String] = []
+    /// How many comparisons ran.
+    public private(set) var comparisons = 0
+    public init() {}
+
+    /// The largest difference relative to `atol + rtol * |cpu|` (≤ 1 passes; NaN matches NaN).
+    static func mismatch(_ gpu: Tensor, _ cpu: Tensor, atol: Double, rtol: Double) -> Double {
+        let a = gpu.cpu().toDoubles(), b = cpu.toDoubles()
+        guard a.count == b.count else { return .infinity }
+        var worst = 0.0
+        for (x, y) in zip(a, b) where !(x.isNaN && y.isNaN) && x != y { worst = Swift.max(worst, abs(x - y) / (atol + rtol * abs(y))) }
+        return worst
+    }
+    public func fail(_ message: String) { failures.append(message) }
+    public func expect(_ condition: Bool, _ what: String = "expectation") {
+        comparisons += 1
+        if !condition { fail(what) }
+    }
+    /// The GPU result equals the CPU one: on the GPU, same shape and dtype, values within tolerance.
+    public func same(_ gpu: Tensor, _ cpu: Tensor, atol: Double = 1e-5, rtol: Double = 1e-5, _ what: String = "") {
+        comparisons += 1
+        if gpu.device != GPUChecks.gpu { fail("\(what): on \(gpu.device)"); return }
+        if gpu.shape != cpu.shape || gpu.dtype != cpu.dtype { fail("\(what): \(gpu.shape) \(gpu.dtype) vs \(cpu.shape) \(cpu.dtype)"); return }
+        let m = Self.mismatch(gpu, cpu, atol: atol, rtol: rtol)
+        if !(m <= 1) { fail("\(what): off by \(m) tolerances\n gpu \(gpu.cpu())\n cpu \(cpu)") }
+    }
+    /// Runs `f` on CPU leaves and on GPU copies of them: the same outputs, and the same input
+    /// gradients of `(out * out).sum()`.
+    public func sameWithGrad(_ inputs: [Tensor], atol: Double = 1e-5, rtol: Double = 1e-4, _ what: String, _ f: ([Tensor]) -> Tensor) {
+        let cpu = inputs.map { t -> Tensor in let c = t.detach().clone(); c.requiresGrad = true; return c }
+        let gpu = inputs.map { t -> Tensor in let g = t.detach().to(GPUChecks.gpu); g.requiresGrad = true; return g }
+        let yc = f(cpu), yg = f(gpu)
+        same(yg, yc, atol: atol, rtol: rtol, what)
+        (yc * yc).sum().backward()
+        (yg * yg).sum().backward()
+        for (k, (c, g)) in zip(cpu, gpu).enumerated() {
+            guard let gc = c.grad else { continue }
+            guard let gg = g.grad else { fail("\(what): no gradient for GPU input \(k)"); continue }
+            same(gg, gc, atol: atol, rtol: rtol, "\(what) gradient \(k)")
+        }
+    }
+}
+
+/// The checks, by name.
+public enum GPUChecks {
+    /// The device checked: `cuda:0` (a GPU, or the OpenCL runtime standing in for one).
+    public static let gpu = Device.cuda(0)
+    /// Every check's name and body, in order.
+    public static let all: [(name: String, run: (GPUCheckRecorder) throws -> Void)] = [
+        ("everyBinaryOpBroadcastsAndReadsViews", everyBinaryOpBroadcastsAndReadsViews),
+        ("everyUnaryOpAndItsGradient", everyUnaryOpAndItsGradient),
+        ("castsCopiesAndViews", castsCopiesAndViews),
+        ("reductionsScansAndSoftmax", reductionsScansAndSoftmax),
+        ("matmulLinearAndBatches", matmulLinearAndBatches),
+        ("indexingEmbeddingAndGather", indexingEmbeddingAndGather),
+        ("lossesForwardAndBackward", lossesForwardAndBackward),
+        ("convolutionPoolingNormsAndRecurrentLayers", convolutionPoolingNormsAndRecurrentLayers),
+        ("everyOptimizerStepsAsOnTheCPU", everyOptimizerStepsAsOnTheCPU),
+        ("theLectureLoopTrainsAsOnTheCPU", theLectureLoopTrainsAsOnTheCPU),
+        ("modulesMoveInPlaceAndTheAllocatorCounts", modulesMoveInPlaceAndTheAllocatorCounts),
+    ]
+    /// The checks' names.
+    public static var names: [String] { all.map { $0.name } }
+    private static func ints(_ t: Tensor) -> [Int] { t.toArray(Int.self) }
+
+
+    static func everyBinaryOpBroadcastsAndReadsViews(_ r: GPUCheckRecorder) {
+        manualSeed(1)
+        for dtype in [DType.float32, .float64] {
+            let a = Tensor.randn([3, 1, 5]).to(dtype: dtype), b = Tensor.randn([4, 1]).to(dtype: dtype)
+            let p = Tensor.rand([3, 4, 5]).to(dtype: dtype) + 0.5
+            let ga = a.to(gpu), gb = b.to(gpu), gp = p.to(gpu)
+            let cases: [(String, (Tensor, Tensor) -> Tensor)] = [
+                ("add", { $0 + $1 }), ("sub", { $0 - $1 }), ("mul", { $0 * $1 }), ("div", { $0 / $1 }),
+                ("maximum", { $0.maximum($1) }), ("minimum", { $0.minimum($1) }), ("fmod", { $0.fmod($1) }),
+                ("remainder", { $0.remainder($1) }),
+                ("eq", { $0 .== $1 }), ("ne", { $0 .!= $1 }), ("lt", { $0 .< $1 }), ("le", { $0 .<= $1 }), ("gt", { $0 .> $1 }), ("ge", { $0 .>= $1 }),
+            ]
+            for (name, f) in cases {
+                r.same(f(ga, gb), f(a, b), "\(name) \(dtype)")
+                // a transposed and a narrowed (offset) operand
+                r.same(f(gp.transpose(0, 2), ga.transpose(0, 2)), f(p.transpose(0, 2), a.transpose(0, 2)), "\(name) \(dtype) views")
+                r.same(f(gp.narrow(dim: 1, start: 1, length: 2), ga), f(p.narrow(dim: 1, start: 1, length: 2), a), "\(name) \(dtype) offset")
+            }
+            r.same(gp.pow(ga), p.pow(a), rtol: 1e-4, "pow \(dtype)")
+            r.same(ga * 2.5 - 1, a * 2.5 - 1, "Swift numbers \(dtype)")
+        }
+        // integers and booleans
+        let i = Tensor([5, -7, 9, 0, 12]).to(dtype: .int64), j = Tensor([2, 3, -4, 5, 5]).to(dtype: .int64)
+        let gi = i.to(gpu), gj = j.to(gpu)
+        r.same(gi + gj, i + j, "int add"); r.same(gi * gj, i * j, "int mul"); r.same(gi - gj, i - j, "int sub")
+        r.same(gi.remainder(gj), i.remainder(j), "int remainder"); r.same(gi.fmod(gj), i.fmod(j), "int fmod")
+        r.same(gi.floorDivide(gj), i.floorDivide(j), "int floor divide"); r.same(gi / gj, i / j, "int true divide")
+        r.same(gi.maximum(gj), i.maximum(j), "int maximum"); r.same(gi .< gj, i .< j, "int lt")
+        let m = i .> 0, n = j .> 0
+        r.same(m.to(gpu) .&& n.to(gpu), m .&& n, "logical and")
+        r.same(m.to(gpu) + n.to(gpu), m + n, "bool add")
+        // a 0-dim CPU tensor next to a GPU tensor moves over, as in PyTorch
+        let f = Tensor.randn([2, 3])
+        r.same(f.to(gpu) + Tensor(3.0), f + Tensor(3.0), "0-dim CPU operand")
+    }
+
+    static func everyUnaryOpAndItsGradient(_ r: GPUCheckRecorder) {
+        manualSeed(2)
+        let x = Tensor.randn([6, 7]), pos = Tensor.rand([6, 7]) + 0.1
+        let cases: [(String, Tensor, (Tensor) -> Tensor)] = [
+            ("neg", x, { -$0 }), ("exp", x, { $0.exp() }), ("log", pos, { $0.log() }), ("sqrt", pos, { $0.sqrt() }),
+            ("abs", x, { $0.abs() }), ("sin", x, { $0.sin() }), ("cos", x, { $0.cos() }), ("tanh", x, { $0.tanh() }),
+            ("sigmoid", x, { $0.sigmoid() }), ("relu", x, { $0.relu() }), ("clamp", x, { $0.clamp(min: -0.5, max: 0.7) }),
+            ("pow 2.5", pos, { $0.pow(2.5) }), ("pow 2", x, { $0.pow(2) }), ("leakyRelu", x, { $0.leakyRelu(negativeSlope: 0.1) }),
+            ("elu", x, { $0.elu() }), ("gelu", x, { $0.gelu() }), ("silu", x, { $0.silu() }), ("log1p", pos, { $0.log1p() }),
+            ("expm1", x, { $0.expm1() }), ("rsqrt", pos, { $0.rsqrt() }), ("square", x, { $0.square() }), ("sign", x, { $0.sign() }),
+            ("reciprocal", pos, { $0.reciprocal() }), ("floor", x * 3, { $0.floor() }), ("ceil", x * 3, { $0.ceil() }),
+            ("round", x * 3, { $0.round() }), ("trunc", x * 3, { $0.trunc() }), ("logSigmoid", x, { $0.logSigmoid() }),
+            ("softplus", x, { $0.softplus() }), ("mish", x, { $0.mish() }), ("hardswish", x, { $0.hardswish() }),
+        ]
+        for (name, input, f) in cases { r.sameWithGrad([input], name) { f($0[0]) } }
+        r.same(x.to(gpu).erfinv(), x.erfinv(), "erfinv (host fallback)")
+        let i = Tensor([3, -4, 0]).to(dtype: .int64)
+        r.same(-i.to(gpu), -i, "int neg"); r.same(i.to(gpu).abs(), i.abs(), "int abs")
+        r.same(i.to(gpu).clamp(min: -1, max: 2), i.clamp(min: -1, max: 2), "int clamp")
+    }
+
+    static func castsCopiesAndViews(_ r: GPUCheckRecorder) {
+        manualSeed(3)
+        let x = Tensor.randn([4, 6]) * 5
+        let g = x.to(gpu)
+        for d in [DType.float64, .int64, .int32, .uint8, .bool] {
+            r.same(g.to(dtype: d), x.to(dtype: d), "cast to \(d)")
+            r.same(g.to(dtype: d).to(dtype: .float32), x.to(dtype: d).to(dtype: .float32), "cast from \(d)")
+        }
+        // torch.tensor([-3.7, -0.5, 2.5, 300.2, -200.0]).to(torch.uint8) -> [253, 0, 2, 44, 56] (through a wider integer)
+        let wraps = Tensor(Array(repeating: [-3.7, -0.5, 2.5, 300.2, -200.0], count: 8).flatMap { $0 })   // long enough for the CPU's vector loop
+        r.expect(ints(wraps.to(dtype: .uint8)) == Array(repeating: [253, 0, 2, 44, 56], count: 8).flatMap { $0 })
+        r.expect(ints(wraps.to(gpu).to(dtype: .uint8).cpu()) == Array(repeating: [253, 0, 2, 44, 56], count: 8).flatMap { $0 })
+        r.same(g.t().contiguous(), x.t().contiguous(), "transpose copy")
+        r.same(g.permute(1, 0).reshape(-1), x.permute(1, 0).reshape(-1), "permute reshape")
+        r.same(g.narrow(dim: 1, start: 2, length: 3).contiguous(), x.narrow(dim: 1, start: 2, length: 3).contiguous(), "narrow")
+        r.same(g[1], x[1], "select row")
+        r.same(g.expand(2, 4, 6).contiguous(), x.expand(2, 4, 6).contiguous(), "expand")
+        r.same(cat([g, g * 2], dim: 1), cat([x, x * 2], dim: 1), "cat")
+        r.same(g.flip(0), x.flip(0), "flip")
+        r.same(g.tril(), x.tril(), "tril")
+        let mask = x .> 0
+        r.same(`where`(mask.to(gpu), g, g * 0), `where`(mask, x, x * 0), "where")
+        r.same(g.maskedFill(mask.to(gpu), -1), x.maskedFill(mask, -1), "maskedFill")
+        // in place, through a view
+        let h = x.clone(), gh = h.to(gpu)
+        h.narrow(dim: 0, start: 1, length: 2).mul_(3); gh.narrow(dim: 0, start: 1, length: 2).mul_(3)
+        r.same(gh, h, "in place on a view")
+        r.expect(g[1, 2].item() == x[1, 2].item())
+        r.expect(g.toDoubles() == x.toDoubles())
+    }
+
+    static func reductionsScansAndSoftmax(_ r: GPUCheckRecorder) {
+        manualSeed(4)
+        let x = Tensor.randn([5, 300]), y = Tensor.randn([3, 4, 5])
+        let gx = x.to(gpu), gy = y.to(gpu)
+        r.same(gx.sum(), x.sum(), rtol: 1e-4, "sum all")
+        for d in 0..<3 {
+            r.same(gy.sum(dim: d), y.sum(dim: d), "sum \(d)")
+            r.same(gy.mean(dim: d, keepDim: true), y.mean(dim: d, keepDim: true), "mean \(d)")
+            r.same(gy.max(dim: d).values, y.max(dim: d).values, "max \(d)")
+            r.same(gy.max(dim: d).indices, y.max(dim: d).indices, "max indices \(d)")
+            r.same(gy.argmin(dim: d), y.argmin(dim: d), "argmin \(d)")
+            r.same(gy.prod(dim: d), y.prod(dim: d), "prod \(d)")
+            r.same(gy.cumsum(dim: d), y.cumsum(dim: d), "cumsum \(d)")
+            r.same(gy.cumprod(dim: d), y.cumprod(dim: d), "cumprod \(d)")
+            r.sameWithGrad([y], "softmax \(d)") { $0[0].softmax(dim: d) }
+            r.sameWithGrad([y], "logSoftmax \(d)") { $0[0].logSoftmax(dim: d) }
+        }
+        r.same(gx.max(dim: 1).values, x.max(dim: 1).values, "max over 300")
+        r.same(gx.argmax(dim: 1), x.argmax(dim: 1), "argmax over 300")
+        r.same(gx.std(dim: 1), x.std(dim: 1), rtol: 1e-4, "std")
+        r.same(gx.logsumexp(dim: 1), x.logsumexp(dim: 1), "logsumexp")
+        r.sameWithGrad([y], "sum and mean") { $0[0].sum(dim: 1) + $0[0].mean(dim: 1) }
+        r.sameWithGrad([y], "max gradient") { $0[0].max(dim: 2).values }
+        // NaN wins max and argmax, ties go to the first index
+        let t = Tensor([1, Double.nan, 3, 3]), gt = t.to(gpu)
+        r.same(gt.max(), t.max(), "NaN max"); r.same(gt.argmax(), t.argmax(), "NaN argmax")
+        let ties = Tensor([2, 5, 5, 1]).to(gpu)
+        r.expect(ties.argmax().item() == 1)
+        let b = (x .> 0).to(gpu)
+        r.expect(b.any().item() == 1 && b.all().item() == 0)
+        r.same(gx.sort(dim: 1).values, x.sort(dim: 1).values, "sort (host fallback)")
+        r.same(gx.topk(3, dim: 1).values, x.topk(3, dim: 1).values, "topk")
+    }
+
+    static func matmulLinearAndBatches(_ r: GPUCheckRecorder) {
+        manualSeed(5)
+        for (m, k, n) in [(7, 13, 5), (1, 1, 512), (64, 100, 33), (3, 300, 2)] {
+            let a = Tensor.randn([m, k]), b = Tensor.randn([k, n])
+            r.sameWithGrad([a, b], atol: 1e-4, "matmul \(m)x\(k)x\(n)") { $0[0].matmul($0[1]) }
+        }
+        let a = Tensor.randn([4, 6]).to(dtype: .float64), b = Tensor.randn([6, 3]).to(dtype: .float64)
+        r.same(a.t().contiguous().to(gpu).t().matmul(b.to(gpu)), a.matmul(b), "float64, transposed A")
+        let x = Tensor.randn([2, 3, 4]), w = Tensor.randn([2, 4, 5])
+        r.sameWithGrad([x, w], atol: 1e-4, "bmm") { $0[0].bmm($0[1]) }
+        r.sameWithGrad([x, Tensor.randn([4, 5])], atol: 1e-4, "batched matmul") { $0[0].matmul($0[1]) }
+        manualSeed(6)
+        let layer = Linear(4, 3)
+        let input = Tensor.randn([5, 4])
+        r.sameWithGrad([input, layer.weight, layer.bias!], "linear") { linear($0[0], $0[1], $0[2]) }
+    }
+
+    static func indexingEmbeddingAndGather(_ r: GPUCheckRecorder) {
+        manualSeed(7)
+        let table = Tensor.randn([10, 4]), idx = Tensor([3, 1, 3, 9, 0]).to(dtype: .int64)
+        r.sameWithGrad([table], "indexSelect with repeats") { $0[0].indexSelect(dim: 0, idx.to($0[0].device)) }
+        r.sameWithGrad([table], "embedding") { embedding(idx.reshape(1, 5).to($0[0].device), $0[0]) }
+        let x = Tensor.randn([3, 5]), g = Tensor([[0, 4], [2, 2], [1, 0]]).to(dtype: .int64)
+        r.sameWithGrad([x], "gather") { $0[0].gather(dim: 1, index: g.to($0[0].device)) }
+        r.same(x.to(gpu).scatter(dim: 1, index: g.to(gpu), value: 7), x.scatter(dim: 1, index: g, value: 7), "scatter")
+        r.same(x.to(gpu)[x.to(gpu) .> 0], x[x .> 0], "boolean mask")
+        let rows = Tensor([2, 0, 2]).to(dtype: .int64)
+        r.same(x.to(gpu)[rows.to(gpu)], x[rows], "integer index")
+        // out of range indices stop with PyTorch's message, checked on the host
+    }
+
+    static func lossesForwardAndBackward(_ r: GPUCheckRecorder) {
+        manualSeed(8)
+        let logits = Tensor.randn([6, 5]), target = Tensor([0, 4, 2, 2, 1, 3]).to(dtype: .int64)
+        let weight = Tensor([1, 2, 0.5, 1, 3])
+        func t(_ x: Tensor, _ like: Tensor) -> Tensor { x.to(like.device) }
+        r.sameWithGrad([logits], "cross entropy") { crossEntropy($0[0], t(target, $0[0])) }
+        r.sameWithGrad([logits], "cross entropy weighted, ignore") {
+            crossEntropy($0[0], t(target, $0[0]), weight: t(weight, $0[0]), ignoreIndex: 2)
+        }
+        r.sameWithGrad([logits], "cross entropy sum, smoothing") { crossEntropy($0[0], t(target, $0[0]), reduction: .sum, labelSmoothing: 0.1) }
+        r.sameWithGrad([logits], "nll none") { nllLoss($0[0].logSoftmax(dim: 1), t(target, $0[0]), reduction: .none) }
+        let y = Tensor.rand([6, 5])
+        r.sameWithGrad([logits], "mse") { mseLoss($0[0], t(y, $0[0])) }
+        r.sameWithGrad([logits], "bce with logits") { binaryCrossEntropyWithLogits($0[0], t(y, $0[0])) }
+        r.sameWithGrad([logits], "bce") { binaryCrossEntropy($0[0].sigmoid(), t(y, $0[0])) }
+        r.sameWithGrad([logits], "huber") { huberLoss($0[0], t(y, $0[0])) }
+    }
+
+    static func convolutionPoolingNormsAndRecurrentLayers(_ r: GPUCheckRecorder) throws {
+        manualSeed(9)
+        let conv = Conv2d(2, 3, kernelSize: 3, padding: 1), bn = BatchNorm2d(3)
+        let x = Tensor.randn([2, 2, 6, 6])
+        let cpuOut = maxPool2d(bn(conv(x)).relu(), kernelSize: (2, 2))
+        let gconv = Conv2d(2, 3, kernelSize: 3, padding: 1), gbn = BatchNorm2d(3)
+        try gconv.loadStateDict(conv.stateDict()); try gbn.loadStateDict(BatchNorm2d(3).stateDict())
+        gconv.to(gpu); gbn.to(gpu)
+        let gpuOut = maxPool2d(gbn(gconv(x.to(gpu))).relu(), kernelSize: (2, 2))
+        r.same(gpuOut, cpuOut, atol: 1e-5, "conv, batch norm, relu, max pool")
+        r.same(gbn.runningMean!, bn.runningMean!, "running mean")
+        cpuOut.sum().backward(); gpuOut.sum().backward()
+        r.same(gconv.weight.grad!, conv.weight.grad!, atol: 1e-4, "conv weight gradient")
+        r.sameWithGrad([x], atol: 1e-5, "avg and adaptive pools") { avgPool2d($0[0], kernelSize: (2, 2)) + adaptiveAvgPool2d($0[0], (3, 3)) }
+        manualSeed(10)
+        let lstm = LSTM(3, 4), seq = Tensor.randn([5, 2, 3])
+        let (yc, _) = lstm(seq)
+        lstm.to(gpu)
+        let (yg, _) = lstm(seq.to(gpu))
+        r.same(yg, yc, "LSTM")
+        r.sameWithGrad([Tensor.randn([2, 7])], "layer norm") { layerNorm($0[0], [7]) }
+    }
+    /// A 3-4-2 MLP trained `steps` steps on `device` from the same start; returns its parameters on the CPU.
+    static func train(_ make: ([Parameter]) -> Optimizer, on device: Device, steps: Int = 4, lbfgs: Bool = false) -> [Tensor] {
+        manualSeed(11)
+        let net = Sequential { Linear(3, 4); Tanh(); Linear(4, 2) }
+        let x = Tensor.randn([8, 3]).to(device), y = Tensor.randn([8, 2]).to(device)
+        net.to(device)
+        let opt = make(net.parameters())
+        for _ in 0..<steps {
+            if lbfgs {
+                opt.step { opt.zeroGrad(); let l = mseLoss(net(x), y); l.backward(); return l }
+            } else {
+                opt.zeroGrad()
+                mseLoss(net(x), y).backward()
+                opt.step()
+            }
+        }
+        return net.parameters().map { $0.detach().cpu() }
+    }
+
+    static func everyOptimizerStepsAsOnTheCPU(_ r: GPUCheckRecorder) {
+        let cases: [(String, ([Parameter]) -> Optimizer)] = [
+            ("SGD", { SGD($0, lr: 0.1) }), ("SGD momentum nesterov", { SGD($0, lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true) }),
+            ("Adam", { Adam($0, lr: 0.05) }), ("Adam amsgrad", { Adam($0, lr: 0.05, weightDecay: 0.1, amsgrad: true) }),
+            ("AdamW", { AdamW($0, lr: 0.05) }), ("RMSprop", { RMSprop($0, lr: 0.01, momentum: 0.5, centered: true) }),
+            ("Adagrad", { Adagrad($0, lr: 0.1) }), ("Adadelta", { Adadelta($0) }), ("Adamax", { Adamax($0, lr: 0.05) }),
+            ("ASGD", { ASGD($0, lr: 0.1) }), ("Rprop", { Rprop($0) }), ("NAdam", { NAdam($0, lr: 0.05) }),
+            ("RAdam", { RAdam($0, lr: 0.05) }),
+        ]
+        for (name, make) in cases {
+            let onCPU = train(make, on: .cpu), onGPU = train(make, on: gpu)
+            for (g, c) in zip(onGPU, onCPU) { r.same(g.to(gpu), c, atol: 1e-5, rtol: 1e-4, name) }
+        }
+        // LBFGS: three inner iterations (twenty amplify the float32 rounding of a different summation order
+        // past any tolerance, as between two CPUs with different BLAS)
+        let lbfgs: ([Parameter]) -> Optimizer = { LBFGS($0, lr: 0.5, maxIter: 3) }
+        let onCPU = train(lbfgs, on: .cpu, steps: 1, lbfgs: true), onGPU = train(lbfgs, on: gpu, steps: 1, lbfgs: true)
+        for (g, c) in zip(onGPU, onCPU) { r.same(g.to(gpu), c, atol: 1e-4, rtol: 1e-3, "LBFGS") }
+    }
+
+    /// Lecture 05's experiment, small: a 1-H-1 net, MSE and Adam, the loss of every step as on the CPU.
+    static func theLectureLoopTrainsAsOnTheCPU(_ r: GPUCheckRecorder) {
+        func losses(_ device: Device) -> [Double] {
+            manualSeed(5)
+            let x = Tensor.linspace(0, 1, count: 100).reshape(-1, 1).to(device)
+            let y = (Tensor.randn(100).reshape(-1, 1) * 0.01).to(device)
+            let net = Sequential { Linear(1, 64); ReLU(); Linear(64, 1) }
+            net.to(device)
+            let lossFn = MSELoss(), optimizer = Adam(net.parameters())
+            var out: [Double] = []
+            for _ in 0..<30 {
+                let loss = lossFn(net(x), y)
+                loss.backward()
+                optimizer.step()
+                optimizer.zeroGrad()
+                out.append(loss.item())
+            }
+            CUDA.synchronize()
+            return out
+        }
+        let cpu = losses(.cpu), gpu = losses(gpu)
+        r.expect(cpu.count == 30 && cpu.last! < cpu.first!)
+        for (g, c) in zip(gpu, cpu) { r.expect(abs(g - c) <= 1e-6 + 1e-4 * abs(c), "\(g) vs \(c)") }
+    }
+
+    static func modulesMoveInPlaceAndTheAllocatorCounts(_ r: GPUCheckRecorder) {
+        let net = Linear(3, 2)
+        let weight = net.weight
+        let before = CUDA.memoryAllocated()
+        net.to(gpu)
+        r.expect(net.weight === weight && net.weight.device == gpu && net.bias!.device == gpu)
+        // two parameters of 24 and 8 bytes, each rounded to the allocator's 512-byte blocks
+        r.expect(CUDA.memoryAllocated() - before == 1024)
+        r.expect(CUDA.maxMemoryAllocated() >= CUDA.memoryAllocated() && CUDA.memoryReserved() >= CUDA.memoryAllocated())
+        do {
+            let big = Tensor.zeros([1000, 1000], device: gpu)
+            r.expect(CUDA.memoryAllocated() - before == 1024 + CachingAllocator.roundSize(4_000_000))
+            r.expect(big.sum().item() == 0)
+        }
+        r.expect(CUDA.memoryAllocated() - before == 1024)
+        CUDA.emptyCache()
+        r.expect(CUDA.memoryReserved() >= CUDA.memoryAllocated())
+        net.to(.cpu)
+        r.expect(net.weight === weight && net.weight.device == .cpu)
+        r.expect(CUDA.memoryAllocated() == before)
+        // tensor.to returns a copy and leaves the original where it was
+        let t = Tensor([1.0, 2.0])
+        let g = t.to(gpu)
+        r.expect(t.device == .cpu && g.device == gpu && g !== t && t.to(.cpu) === t)
+        // printing with autograd
+        let v = Tensor([1.0, 2.0]).to(gpu)
+        v.requiresGrad = true
+        // print((torch.tensor([1.,2.], device='cuda', requires_grad=True) * 2))
+        r.expect((v * 2).description == "tensor([2., 4.], device='cuda:0', grad_fn=<MulBackward0>)")
+    }
+}
