@@ -1,3 +1,4 @@
+import ArgumentParser
 import Descent
 import Foundation
 
@@ -46,12 +47,26 @@ func runDemo(epochs: Int) throws {
 }
 
 /// Accuracy of `model` on a whole dataset, evaluated in batches without recording gradients.
-func accuracy<D: Dataset>(_ model: Module, _ ds: D, batchSize: Int = 1000) -> Double where D.Batch == (Tensor, Tensor) {
+func accuracy<D: Dataset>(_ model: Module, _ ds: D, batchSize: Int = 1000, device: Device = .cpu) -> Double where D.Batch == (Tensor, Tensor) {
     noGrad {
         var correct = 0.0
         for (x, y) in DataLoader(ds, batchSize: batchSize) {
-            correct += (model(x).argmax(dim: 1) .== y).float().sum().item()
+            correct += (model(x.to(device)).argmax(dim: 1) .== y.to(device)).float().sum().item()
         }
         return correct / Double(ds.count)
+    }
+}
+
+/// `--device cpu`, `cuda` or `cuda:N` on the command line.
+extension Device: @retroactive ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument {
+        case "cpu": self = .cpu
+        case "cuda", "gpu": self = .cuda(0)
+        case "meta": self = .meta
+        default:
+            guard argument.hasPrefix("cuda:"), let n = Int(argument.dropFirst(5)), n >= 0 else { return nil }
+            self = .cuda(n)
+        }
     }
 }

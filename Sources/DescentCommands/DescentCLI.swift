@@ -37,7 +37,9 @@ struct MnistMLP: ParsableCommand {
     @Option(help: "Seed for manualSeed.") var seed = 1
     @Option(help: "auto (one process) or ddp (data-parallel under mpirun).") var strategy = StrategyOption.auto
     @Option(help: "A picture of the first 10 training digits with their labels (.png or .svg; \"\" for none).") var digits = "mnist-digits.png"
+    @Option(help: "cpu, cuda or cuda:N.") var device = Device.cpu
     func run() throws {
+        device.checkUsableOrExit()
         let ddp = strategy == .ddp
         if ddp { try Distributed.initProcessGroup(backend: .mpi) }
         let rank0 = !ddp || Distributed.rank == 0
@@ -51,6 +53,7 @@ struct MnistMLP: ParsableCommand {
             Linear(256, 256); ReLU()
             Linear(256, 10)
         }
+        net.to(device)
         let model: Module = ddp ? DistributedDataParallel(net) : net
         let optimizer = Adam(model.parameters(), lr: 0.001)
         let sampler = ddp ? DistributedSampler(train, seed: seed) : nil
@@ -61,7 +64,8 @@ struct MnistMLP: ParsableCommand {
             sampler?.setEpoch(epoch - 1)
             model.train()
             var total = 0.0, seen = 0
-            for (x, y) in loader {
+            for (xb, yb) in loader {
+                let x = xb.to(device), y = yb.to(device)
                 let loss = crossEntropy(model(x), y)
                 loss.backward()
                 optimizer.step()
@@ -77,11 +81,11 @@ struct MnistMLP: ParsableCommand {
             }
             model.eval()
             if rank0 {
-                print("epoch \(epoch): train loss \(String(format: "%.4f", total / Double(max(seen, 1)))), test accuracy \(String(format: "%.4f", accuracy(net, test))), \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+                print("epoch \(epoch): train loss \(String(format: "%.4f", total / Double(max(seen, 1)))), test accuracy \(String(format: "%.4f", accuracy(net, test, device: device))), \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
             }
             if iterations > 0 && updates >= iterations { break training }
         }
-        if rank0 { print("updates: \(updates)\(ddp ? " per process, \(Distributed.worldSize) processes" : ""), test accuracy: \(String(format: "%.4f", accuracy(net, test)))") }
+        if rank0 { print("updates: \(updates)\(ddp ? " per process, \(Distributed.worldSize) processes" : ""), test accuracy: \(String(format: "%.4f", accuracy(net, test, device: device)))") }
     }
 }
 

@@ -82,14 +82,17 @@ struct MnistTrainer: ParsableCommand {
     @Option(help: "The curves to redraw after every epoch (.png or .svg).") var curves = "mnist-curves.png"
     @Option(help: "Where the CSV logs go.") var logs = "lightning_logs"
     @Flag(help: "Also draw the curves in the terminal (braille characters), redrawn in place.") var terminal = false
+    @Option(help: "cpu, gpu or auto (a CUDA GPU when there is one).") var accelerator = AcceleratorOption.auto
     func run() throws {
+        if accelerator != .cpu && accelerator != .auto { Device.cuda(0).checkUsableOrExit() }
         manualSeed(1)
         let all = try MNIST(root: data.data, train: true)
         let parts = randomSplit(all, [55000, 5000], generator: Generator(seed: 1))
         let test = try MNIST(root: data.data, train: false)
         let model = LectureMLP()
         let trainer = Trainer(maxEpochs: epochs, callbacks: [PlotCallback(path: curves, terminal: terminal)],
-                              logger: CSVLogger(saveDir: logs), enableProgressBar: false, enableModelSummary: false)
+                              logger: CSVLogger(saveDir: logs), enableProgressBar: false, enableModelSummary: false,
+                              accelerator: accelerator.value)
         try trainer.fit(model, trainDataLoaders: DataLoader(parts[0], batchSize: 64, shuffle: true),
                         valDataLoaders: DataLoader(parts[1], batchSize: 64))
         let results = try trainer.test(model, dataLoaders: DataLoader(test, batchSize: 64), verbose: false)
@@ -127,4 +130,20 @@ final class LectureMLP: Module, TrainingModule {
         return nil
     }
     func configureOptimizers() -> Optimizer { Adam(parameters(), lr: 0.001) }
+}
+
+/// `--accelerator` of the Trainer commands.
+enum AcceleratorOption: String, ExpressibleByArgument, CaseIterable {
+    case auto, cpu, gpu, cuda
+    var value: Accelerator { Accelerator(rawValue: rawValue)! }
+}
+
+extension Device {
+    /// Exits with the reason when this device cannot be used here (a CLI error, not a crash).
+    func checkUsableOrExit() {
+        if case .cuda = self, !CUDA.isAvailable() {
+            FileHandle.standardError.write(Data("Error: \(self) is not available: \(CUDA.unavailableReason ?? "unknown")\n".utf8))
+            Foundation.exit(2)
+        }
+    }
 }

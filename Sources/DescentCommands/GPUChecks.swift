@@ -70,6 +70,7 @@ public enum GPUChecks {
         ("everyOptimizerStepsAsOnTheCPU", everyOptimizerStepsAsOnTheCPU),
         ("theLectureLoopTrainsAsOnTheCPU", theLectureLoopTrainsAsOnTheCPU),
         ("modulesMoveInPlaceAndTheAllocatorCounts", modulesMoveInPlaceAndTheAllocatorCounts),
+        ("trainerAcceleratorTrainsOnTheGPU", trainerAcceleratorTrainsOnTheGPU),
     ]
     /// The checks' names.
     public static var names: [String] { all.map { $0.name } }
@@ -357,10 +358,54 @@ public enum GPUChecks {
         let t = Tensor([1.0, 2.0])
         let g = t.to(gpu)
         r.expect(t.device == .cpu && g.device == gpu && g !== t && t.to(.cpu) === t)
+        // copy_ crosses devices both ways, as in PyTorch
+        let host = Tensor.zeros([2, 2])
+        host.t().copy_(Tensor([[1.0, 2.0], [3.0, 4.0]]).to(gpu))
+        r.expect(host.toDoubles() == [1, 3, 2, 4], "copy_ from cuda into a cpu view: \(host.toDoubles())")
+        let dev = Tensor.zeros([2, 2], device: gpu)
+        dev.t().copy_(Tensor([[1.0, 2.0], [3.0, 4.0]]))
+        r.expect(dev.toDoubles() == [1, 3, 2, 4], "copy_ from cpu into a cuda view: \(dev.toDoubles())")
         // printing with autograd
         let v = Tensor([1.0, 2.0]).to(gpu)
         v.requiresGrad = true
         // print((torch.tensor([1.,2.], device='cuda', requires_grad=True) * 2))
         r.expect((v * 2).description == "tensor([2., 4.], device='cuda:0', grad_fn=<MulBackward0>)")
+    }
+}
+
+/// A small TrainingModule for the Trainer's accelerator check.
+final class AcceleratorCheckModel: Module, TrainingModule {
+    let net = Sequential { Linear(4, 8); ReLU(); Linear(8, 3) }
+    override func forward(_ x: Tensor) -> Tensor { net(x) }
+    func trainingStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor { crossEntropy(forward(batch.0), batch.1) }
+    func configureOptimizers() -> Optimizer { Adam(parameters(), lr: 0.01) }
+}
+
+/// A dataset of 32 random 4-vectors and their classes.
+struct AcceleratorCheckData: Dataset {
+    let x: Tensor, y: Tensor
+    init() { manualSeed(12); x = Tensor.randn([32, 4]); y = Tensor.randint(0, 3, [32]) }
+    var count: Int { 32 }
+    subscript(index: Int) -> (Tensor, Tensor) { (x[index], y[index]) }
+}
+
+extension GPUChecks {
+    /// `Trainer(accelerator: .gpu)` moves the model and every batch to cuda:0 and trains as on the CPU;
+    /// a CPU state dict loads into the GPU model.
+    static func trainerAcceleratorTrainsOnTheGPU(_ r: GPUCheckRecorder) throws {
+        func fit(_ accelerator: Accelerator) throws -> AcceleratorCheckModel {
+            manualSeed(13)
+            let model = AcceleratorCheckModel()
+            let trainer = Trainer(maxEpochs: 2, logger: false, enableCheckpointing: false, enableProgressBar: false,
+                                  enableModelSummary: false, accelerator: accelerator)
+            r.expect(trainer.rootDevice == (accelerator == .cpu ? .cpu : gpu), "rootDevice \(trainer.rootDevice)")
+            try trainer.fit(model, trainDataLoaders: DataLoader(AcceleratorCheckData(), batchSize: 8, shuffle: true))
+            return model
+        }
+        let cpu = try fit(.cpu), onGPU = try fit(.gpu)
+        r.expect(onGPU.net[0].parameters().allSatisfy { $0.device == gpu }, "parameters on the GPU")
+        for (g, c) in zip(onGPU.parameters(), cpu.parameters()) { r.same(g, c, atol: 1e-5, rtol: 1e-4, "Trainer on the GPU") }
+        try onGPU.loadStateDict(cpu.stateDict())
+        for (g, c) in zip(onGPU.parameters(), cpu.parameters()) { r.same(g, c, atol: 0, rtol: 0, "CPU state dict into GPU parameters") }
     }
 }

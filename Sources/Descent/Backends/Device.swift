@@ -72,6 +72,11 @@ public enum CUDA {
     /// For the GPU suite: without a usable CUDA device, runs the CUDA backend on OpenCL (PoCL) in this
     /// process; returns whether a GPU runtime is usable. Call before any GPU tensor exists.
     @_spi(Testing) public static func useOpenCLWithoutGPU() -> Bool { GPURegistry.useOpenCLWithoutGPU() }
+    /// Whether `cuda:0` is an NVIDIA GPU (not the OpenCL stand-in).
+    static var runtimeIsCUDA: Bool {
+        if case .success(let c) = GPURegistry.contexts, let first = c.first { return first.runtime is CUDARuntime }
+        return false
+    }
     /// How many times each op ran its CPU kernel on host copies for want of a GPU kernel.
     @_spi(Testing) public static var hostFallbacks: [String: Int] { CUDABackend.hostFallbacks }
     /// What runs `cuda:0`: "CUDA (NVIDIA H100 …, sm_90)" or "OpenCL (…)", or nil when nothing can.

@@ -116,6 +116,7 @@ enum Kernels {
     /// Copies `src` read with `srcStrides` (broadcast to dst's shape) into `dst` with its own strides.
     static func copyStrided(_ src: Tensor, srcStrides: [Int], into dst: Tensor) {
         switch dst.device.backend {
+        case .cpu where src.device.isCUDA: CUDABackend.copyStrided(src, srcStrides: srcStrides, into: dst)
         case .cpu: CPUBackend.copyStrided(src, srcStrides: srcStrides, into: dst)
         case .cuda: CUDABackend.copyStrided(src, srcStrides: srcStrides, into: dst)
         case .meta: break

@@ -114,14 +114,15 @@ extension Tensor {
 
     /// Copies `src` (broadcast, converted) into this tensor's memory (PyTorch's `copy_`).
     @discardableResult public func copy_(_ src: Tensor) -> Tensor {
-        checkSameDevice(self, src)
+        // copy_ crosses devices (a CPU state dict into CUDA parameters), as in PyTorch; nothing comes out of meta
+        if src.device == .meta || device == .meta { checkSameDevice(self, src) }
         _ = broadcastShapes(src.shape, shape)
         return applyInPlace([src], raw: {
             let s = src.dtype == dtype ? src : noGrad { src.to(dtype: dtype) }
             copyStrided(from: s, into: self)
         }, compute: { old in
             // PyTorch's CopyBackwards: no gradient to the old value, the (summed) gradient to src
-            let out = noGrad { src.to(dtype: old.dtype).expand(old.shape).contiguous() }
+            let out = noGrad { src.to(dtype: old.dtype).expand(old.shape).contiguous().to(old.device) }
             if wantsGrad(old, src) {
                 let srcShape = src.shape
                 out.recorded(.copyInto(srcShape: srcShape), inputs: [old, src])

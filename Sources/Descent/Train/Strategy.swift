@@ -83,3 +83,28 @@ extension Distributed {
         }
     }
 }
+
+/// Where the Trainer runs the model (Lightning's `accelerator=`).
+public enum Accelerator: String, Sendable {
+    /// A CUDA GPU when one is usable, else the CPU (Lightning's `"auto"`). The OpenCL stand-in that the
+    /// tests use is never chosen automatically: only an NVIDIA GPU is.
+    case auto
+    case cpu
+    /// CUDA device 0 (Lightning's `"gpu"`).
+    case gpu
+    /// The same as `.gpu` (Lightning's `"cuda"`).
+    case cuda
+
+    /// The device it stands for on this machine; stops with Lightning's message when a GPU is asked for and none is usable.
+    func device() -> Device {
+        switch self {
+        case .cpu: return .cpu
+        case .auto: return CUDA.isAvailable() && CUDA.runtimeIsCUDA ? .cuda(0) : .cpu
+        case .gpu, .cuda:
+            if !CUDA.isAvailable() {
+                fail("CUDAAccelerator can not run on your system since the accelerator is not available. The following accelerator(s) is available and can be passed into `accelerator` argument of `Trainer`: ['cpu']. (\(CUDA.unavailableReason ?? ""))")
+            }
+            return .cuda(0)
+        }
+    }
+}

@@ -37,6 +37,11 @@ public final class Trainer {
     public let strategy: Strategy
     /// Processes per machine (Lightning's `devices=`); nil takes what the MPI launcher started.
     public let devices: Int?
+    /// Where the model trains (Lightning's `accelerator=`): `.cpu`, `.gpu` (CUDA device 0), or
+    /// `.auto` (a CUDA GPU when one is usable, else the CPU).
+    public let accelerator: Accelerator
+    /// The device the model and every batch are moved to (Lightning's `trainer.strategy.root_device`).
+    public let rootDevice: Device
     /// Machines (Lightning's `num_nodes=`).
     public let numNodes: Int
 
@@ -81,7 +86,10 @@ public final class Trainer {
                 logEveryNSteps: Int = 50, numSanityValSteps: Int = 2, checkValEveryNEpoch: Int = 1,
                 limitTrainBatches: Int? = nil, limitValBatches: Int? = nil, limitTestBatches: Int? = nil,
                 limitPredictBatches: Int? = nil, accumulateGradBatches: Int = 1, gradientClipVal: Double? = nil, gradientClipAlgorithm: String = "norm",
-                defaultRootDir: String? = nil, detectAnomaly: Bool = false, strategy: Strategy = .auto, devices: Int? = nil, numNodes: Int = 1) {
+                defaultRootDir: String? = nil, detectAnomaly: Bool = false, accelerator: Accelerator = .auto, strategy: Strategy = .auto,
+                devices: Int? = nil, numNodes: Int = 1) {
+        self.accelerator = accelerator
+        rootDevice = accelerator.device()
         if accumulateGradBatches < 1 { fail("`Trainer(accumulate_grad_batches=\(accumulateGradBatches))` must be a positive integer") }
         if gradientClipAlgorithm != "norm" && gradientClipAlgorithm != "value" {
             fail("`gradient_clip_algorithm` \(gradientClipAlgorithm) is invalid. Allowed algorithms: ['value', 'norm']")
@@ -116,14 +124,15 @@ public final class Trainer {
                 logEveryNSteps: Int = 50, numSanityValSteps: Int = 2, checkValEveryNEpoch: Int = 1,
                 limitTrainBatches: Int? = nil, limitValBatches: Int? = nil, limitTestBatches: Int? = nil,
                 limitPredictBatches: Int? = nil, accumulateGradBatches: Int = 1, gradientClipVal: Double? = nil, gradientClipAlgorithm: String = "norm",
-                defaultRootDir: String? = nil, detectAnomaly: Bool = false, strategy: Strategy = .auto, devices: Int? = nil, numNodes: Int = 1) {
+                defaultRootDir: String? = nil, detectAnomaly: Bool = false, accelerator: Accelerator = .auto, strategy: Strategy = .auto,
+                devices: Int? = nil, numNodes: Int = 1) {
         self.init(maxEpochs: maxEpochs, maxSteps: maxSteps, minEpochs: minEpochs, callbacks: callbacks, logger: LoggerChoice([logger]),
                   loggers: loggers, enableCheckpointing: enableCheckpointing, enableProgressBar: enableProgressBar,
                   enableModelSummary: enableModelSummary, logEveryNSteps: logEveryNSteps, numSanityValSteps: numSanityValSteps,
                   checkValEveryNEpoch: checkValEveryNEpoch, limitTrainBatches: limitTrainBatches, limitValBatches: limitValBatches,
                   limitTestBatches: limitTestBatches, limitPredictBatches: limitPredictBatches, accumulateGradBatches: accumulateGradBatches,
                   gradientClipVal: gradientClipVal, gradientClipAlgorithm: gradientClipAlgorithm, defaultRootDir: defaultRootDir,
-                  detectAnomaly: detectAnomaly, strategy: strategy, devices: devices, numNodes: numNodes)
+                  detectAnomaly: detectAnomaly, accelerator: accelerator, strategy: strategy, devices: devices, numNodes: numNodes)
     }
 
     /// The first logger.
@@ -303,6 +312,7 @@ public final class Trainer {
         try setUpStrategy()
         let train = distributed(train), val = val.map(distributed)
         attach(model)
+        if rootDevice != .cpu { model.to(rootDevice) }
         defer { detach(model) }
         let opt = model.configureOptimizers()
         optimizer = opt
@@ -422,7 +432,7 @@ public final class Trainer {
             if maxSteps >= 0 && globalStep >= maxSteps { return false }
             currentBatchSize = inferBatchSize(batch)
             phase = .trainStep
-            let loss = model.trainingStep(batch, batchIndex: i)
+            let loss = model.trainingStep(rootDevice == .cpu ? batch : model.transferBatchToDevice(batch, device: rootDevice), batchIndex: i)
             phase = .other
             // data-parallel: this backward averages the gradients unless it only accumulates
             if let r = reducer, pending + 1 == accumulateGradBatches || i + 1 == total { r.prepareForBackward(outputs: [loss]) }
@@ -488,7 +498,7 @@ public final class Trainer {
                 if let l = limit, i >= l { break }
                 currentBatchSize = inferBatchSize(batch)
                 phase = stepPhase
-                step(batch, i)
+                step(rootDevice == .cpu ? batch : model.transferBatchToDevice(batch, device: rootDevice), i)
                 i += 1
             }
             phase = endPhase
@@ -517,6 +527,7 @@ public final class Trainer {
     where T.Batch == M.Batch {
         try setUpStrategy()
         attach(model)
+        if rootDevice != .cpu { model.to(rootDevice) }
         defer { detach(model) }
         resetMetrics()
         validationStepCount = 0
@@ -547,6 +558,7 @@ public final class Trainer {
     where T.Batch == M.Batch {
         try setUpStrategy()
         attach(model)
+        if rootDevice != .cpu { model.to(rootDevice) }
         defer { detach(model) }
         resetMetrics()
         testStepCount = 0
@@ -572,6 +584,7 @@ public final class Trainer {
     /// one per batch (Lightning's `trainer.predict`). Nothing is logged.
     public func predict<M: TrainingModule, T: Dataset>(_ model: M, dataLoaders: DataLoader<T>) throws -> [Tensor] where T.Batch == M.Batch {
         attach(model)
+        if rootDevice != .cpu { model.to(rootDevice) }
         defer { detach(model) }
         let wasTraining = model.isTraining
         model.eval()
@@ -584,7 +597,7 @@ public final class Trainer {
             var i = 0
             for batch in dataLoaders {
                 if let l = limitPredictBatches, i >= l { break }
-                out.append(model.predictStep(batch, batchIndex: i))
+                out.append(model.predictStep(rootDevice == .cpu ? batch : model.transferBatchToDevice(batch, device: rootDevice), batchIndex: i))
                 i += 1
                 if enableProgressBar { printProgress(done: i == total, batches: total, batch: i, label: "Predicting") }
             }

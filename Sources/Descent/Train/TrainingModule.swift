@@ -35,6 +35,10 @@ public protocol TrainingModule: Module {
     /// Default: `forward` of the inputs (of the whole batch when it is a tensor, of its first element
     /// when it is an (inputs, targets) pair).
     func predictStep(_ batch: Batch, batchIndex: Int) -> Tensor
+    /// The batch on the Trainer's device (Lightning's `transfer_batch_to_device`), called for every batch
+    /// when the Trainer runs on a GPU. Default: `moveDataToDevice` (tensors, pairs, triples and arrays of
+    /// tensors, and `DeviceTransferable` values).
+    func transferBatchToDevice(_ batch: Batch, device: Device) -> Batch
     /// The optimizer to train with.
     func configureOptimizers() -> Optimizer
     /// A learning-rate scheduler for `optimizer`, stepped once per epoch, as Lightning's `"interval": "epoch"`:
@@ -196,4 +200,28 @@ public struct NoDataset<Batch>: EmptyDataset {
     public var count: Int { 0 }
     public subscript(index: Int) -> Batch { fail("NoDataset has no samples") }
     public func batch(_ indices: [Int]) -> Batch { fail("NoDataset has no samples") }
+}
+
+extension TrainingModule {
+    public func transferBatchToDevice(_ batch: Batch, device: Device) -> Batch { moveDataToDevice(batch, device) }
+}
+
+/// A batch type of your own that the Trainer can move to its device.
+public protocol DeviceTransferable {
+    /// This value with its tensors on `device`.
+    func to(_ device: Device) -> Self
+}
+
+/// `data` with its tensors on `device` (Lightning's `move_data_to_device`): a tensor, a pair, triple or
+/// array of tensors, a (tensor, Int) pair, or a `DeviceTransferable`; anything else as it is.
+public func moveDataToDevice<B>(_ data: B, _ device: Device) -> B {
+    switch data {
+    case let t as Tensor: return t.to(device) as! B
+    case let (a, b) as (Tensor, Tensor): return (a.to(device), b.to(device)) as! B
+    case let (a, b, c) as (Tensor, Tensor, Tensor): return (a.to(device), b.to(device), c.to(device)) as! B
+    case let (a, n) as (Tensor, Int): return (a.to(device), n) as! B
+    case let ts as [Tensor]: return ts.map { $0.to(device) } as! B
+    case let d as DeviceTransferable: return d.to(device) as! B
+    default: return data
+    }
 }

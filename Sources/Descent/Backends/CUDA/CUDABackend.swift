@@ -113,7 +113,15 @@ enum CUDABackend {
                [.i64(Int64(out.count)), arg(x), arg(out)])
     }
     static func copyStrided(_ src: Tensor, srcStrides: [Int], into dst: Tensor) {
-        let src = on(dst.device, src)
+        if src.device != dst.device {
+            // a source on another device (a CPU state dict copied into CUDA parameters): gather it on its
+            // own device into dst's shape first, then move that and copy it into dst's layout
+            let gathered = Tensor(uninitializedShape: dst.shape, dtype: dst.dtype, device: src.device)
+            Kernels.copyStrided(src, srcStrides: srcStrides, into: gathered)
+            let moved = gathered.to(dst.device)
+            Kernels.copyStrided(moved, srcStrides: moved.strides, into: dst)
+            return
+        }
         launch(context(dst), "dk_copy_strided_\(dst.dtype.itemSize)", elements: dst.count,
                [.i64(Int64(dst.count)), shapeArg(dst.shape, dst.strides, srcStrides), arg(dst), arg(src)])
     }
