@@ -82,3 +82,73 @@ import Descent
         #expect(stderr(r).contains("count=2 ") && stderr(r).contains("is not a CUDA driver library: it has no cuDeviceGet"), "\(stderr(r))")
     }
 }
+
+/// The driver-API layer (`CUDARuntime`) against a fake driver whose device memory is host memory:
+/// context, `cuMemAlloc`/`cuMemFree` under the caching allocator and the three copies run for real,
+/// and a module that does not load is named by its call and error. Needs NVRTC (the kernels are
+/// compiled for the fake device's sm_90 before the driver refuses them); `.ci/run` provides it.
+@Suite struct CUDADriverAPI {
+    static func fakeHostMemoryDriver() -> String? {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("descent-fakecuda-host-\(getpid())")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let src = dir.appendingPathComponent("fake.c"), lib = dir.appendingPathComponent("libcuda.so.1")
+        let code = """
+        #include <stdlib.h>
+        #include <string.h>
+        typedef unsigned long long u64;
+        int cuDriverGetVersion(int *v) { *v = 12040; return 0; }
+        int cuInit(unsigned f) { return 0; }
+        int cuDeviceGetCount(int *n) { *n = 1; return 0; }
+        int cuGetErrorName(int e, const char **s) { *s = e == 218 ? "CUDA_ERROR_INVALID_PTX" : "CUDA_ERROR_UNKNOWN"; return 0; }
+        int cuDeviceGet(int *d, int o) { *d = o; return 0; }
+        int cuDeviceGetName(char *n, int len, int d) { strncpy(n, "Fake GPU", len); return 0; }
+        int cuDeviceGetAttribute(int *v, int a, int d) { *v = a == 75 ? 9 : 0; return 0; }
+        int cuDevicePrimaryCtxRetain(void **c, int d) { static int ctx; *c = &ctx; return 0; }
+        int cuCtxSetCurrent(void *c) { return 0; }
+        int cuMemAlloc_v2(u64 *p, size_t n) { void *m = malloc(n); if (!m) return 2; *p = (u64)m; return 0; }
+        int cuMemFree_v2(u64 p) { free((void *)p); return 0; }
+        int cuMemcpyHtoD_v2(u64 d, const void *s, size_t n) { memcpy((void *)d, s, n); return 0; }
+        int cuMemcpyDtoH_v2(void *d, u64 s, size_t n) { memcpy(d, (const void *)s, n); return 0; }
+        int cuMemcpyDtoD_v2(u64 d, u64 s, size_t n) { memcpy((void *)d, (const void *)s, n); return 0; }
+        int cuModuleLoadData(void **m, const void *image) { return 218; }
+        int cuModuleGetFunction(void **f, void *m, const char *name) { return 500; }
+        int cuLaunchKernel(void *f, unsigned a, unsigned b, unsigned c, unsigned d, unsigned e, unsigned g, unsigned s, void *st, void **p, void **x) { return 1; }
+        int cuCtxSynchronize(void) { return 0; }
+        """
+        guard (try? code.write(to: src, atomically: true, encoding: .utf8)) != nil else { return nil }
+        for cc in ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"] where FileManager.default.isExecutableFile(atPath: cc) {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: cc)
+            p.arguments = ["-shared", "-fPIC", "-o", lib.path, src.path]
+            guard (try? p.run()) != nil else { continue }
+            p.waitUntilExit()
+            if p.terminationStatus == 0 { return lib.path }
+        }
+        return nil
+    }
+    static var enabled: Bool {
+        CUDADriverLoading.hasCompiler && (CUDAKernelCheck.isAvailable || ProcessInfo.processInfo.environment["DESCENT_REQUIRE_NVRTC"] == "1")
+    }
+
+    @Test(.enabled(if: enabled, "needs a C compiler and NVRTC (DESCENT_NVRTC)")) func memoryAndCopiesGoThroughTheDriver() async {
+        let r = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            guard let fake = CUDADriverAPI.fakeHostMemoryDriver() else { exit(4) }
+            setenv("DESCENT_CUDA_DRIVER", fake, 1)
+            let t = Tensor([1.5, -2.5, 4]).to(.cuda(0))
+            let back = t.cpu().toDoubles()
+            let line = "available=\(CUDA.isAvailable()) name=\(CUDA.getDeviceName()) values=\(back) allocated=\(CUDA.memoryAllocated())"
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+        #expect(stderr(r) == "available=true name=CUDA (Fake GPU, sm_90) values=[1.5, -2.5, 4.0] allocated=512", "\(stderr(r))")
+    }
+
+    @Test(.enabled(if: enabled, "needs a C compiler and NVRTC (DESCENT_NVRTC)")) func aModuleTheDriverRefusesIsNamed() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            guard let fake = CUDADriverAPI.fakeHostMemoryDriver() else { exit(0) }
+            setenv("DESCENT_CUDA_DRIVER", fake, 1)
+            let t = Tensor([1.0, 2.0]).to(.cuda(0))
+            _ = t + t
+        }
+        #expect(stderr(r).contains("the GPU kernels elementwise did not compile for CUDA (Fake GPU, sm_90): cuModuleLoadData (elementwise) failed: CUDA_ERROR_INVALID_PTX (218)"), "\(stderr(r))")
+    }
+}
