@@ -70,3 +70,13 @@ extension Device: @retroactive ExpressibleByArgument {
         }
     }
 }
+
+extension Device {
+    /// Exits with the reason when this device cannot be used here (a CLI error, not a crash).
+    func checkUsableOrExit() {
+        if case .cuda = self, !CUDA.isAvailable() {
+            FileHandle.standardError.write(Data("Error: \(self) is not available: \(CUDA.unavailableReason ?? "unknown")\n".utf8))
+            Foundation.exit(2)
+        }
+    }
+}

@@ -9,15 +9,19 @@ import Descent
 @Suite struct CUDADriverLoading {
     /// Builds a fake `libcuda` whose entry points return the given values; nil when no C compiler is found.
     static func fakeDriver(version: Int32, initResult: Int32, devices: Int32) -> String? {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("descent-fakecuda-\(version)-\(initResult)-\(devices)-\(getpid())")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let src = dir.appendingPathComponent("fake.c"), lib = dir.appendingPathComponent("libcuda.so.1")
-        let code = """
+        buildFakeDriver(named: "\(version)-\(initResult)-\(devices)", """
         int cuDriverGetVersion(int *v) { *v = \(version); return 0; }
         int cuInit(unsigned flags) { return \(initResult); }
         int cuDeviceGetCount(int *n) { *n = \(devices); return 0; }
         int cuGetErrorName(int e, const char **s) { *s = e == 100 ? "CUDA_ERROR_NO_DEVICE" : "CUDA_ERROR_UNKNOWN"; return 0; }
-        """
+        """)
+    }
+
+    /// Compiles `code` into `libcuda.so.1` in a fresh temporary folder; nil when no C compiler is found.
+    static func buildFakeDriver(named name: String, _ code: String) -> String? {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("descent-fakecuda-\(name)-\(getpid())")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let src = dir.appendingPathComponent("fake.c"), lib = dir.appendingPathComponent("libcuda.so.1")
         guard (try? code.write(to: src, atomically: true, encoding: .utf8)) != nil else { return nil }
         for cc in ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"] where FileManager.default.isExecutableFile(atPath: cc) {
             let p = Process()
@@ -89,10 +93,7 @@ import Descent
 /// compiled for the fake device's sm_90 before the driver refuses them); `.ci/run` provides it.
 @Suite struct CUDADriverAPI {
     static func fakeHostMemoryDriver() -> String? {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("descent-fakecuda-host-\(getpid())")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let src = dir.appendingPathComponent("fake.c"), lib = dir.appendingPathComponent("libcuda.so.1")
-        let code = """
+        CUDADriverLoading.buildFakeDriver(named: "host", """
         #include <stdlib.h>
         #include <string.h>
         typedef unsigned long long u64;
@@ -114,17 +115,7 @@ import Descent
         int cuModuleGetFunction(void **f, void *m, const char *name) { return 500; }
         int cuLaunchKernel(void *f, unsigned a, unsigned b, unsigned c, unsigned d, unsigned e, unsigned g, unsigned s, void *st, void **p, void **x) { return 1; }
         int cuCtxSynchronize(void) { return 0; }
-        """
-        guard (try? code.write(to: src, atomically: true, encoding: .utf8)) != nil else { return nil }
-        for cc in ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"] where FileManager.default.isExecutableFile(atPath: cc) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: cc)
-            p.arguments = ["-shared", "-fPIC", "-o", lib.path, src.path]
-            guard (try? p.run()) != nil else { continue }
-            p.waitUntilExit()
-            if p.terminationStatus == 0 { return lib.path }
-        }
-        return nil
+        """)
     }
     static var enabled: Bool {
         CUDADriverLoading.hasCompiler && (CUDAKernelCheck.isAvailable || ProcessInfo.processInfo.environment["DESCENT_REQUIRE_NVRTC"] == "1")

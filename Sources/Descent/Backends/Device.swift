@@ -62,26 +62,15 @@ public enum CUDA {
         if case .success(let c) = GPURegistry.contexts { c.forEach { $0.withAllocator { $0.emptyCache() } } }
     }
     /// Starts the peak count again from the bytes held now (`torch.cuda.reset_peak_memory_stats`).
-    public static func resetPeakMemoryStats(_ device: Int = 0) {
-        if case .success(let c) = GPURegistry.contexts, device < c.count { c[device].withAllocator { $0.resetPeak() } }
-    }
-    private static func stats(_ device: Int, _ f: (CachingAllocator) -> Int) -> Int {
-        if case .success(let c) = GPURegistry.contexts, device >= 0, device < c.count { return c[device].withAllocator(f) }
-        return 0
-    }
+    public static func resetPeakMemoryStats(_ device: Int = 0) { GPURegistry.existing(device)?.withAllocator { $0.resetPeak() } }
+    private static func stats(_ device: Int, _ f: (CachingAllocator) -> Int) -> Int { GPURegistry.existing(device)?.withAllocator(f) ?? 0 }
     /// For the GPU suite: without a usable CUDA device, runs the CUDA backend on OpenCL (PoCL) in this
     /// process; returns whether a GPU runtime is usable. Call before any GPU tensor exists.
     @_spi(Testing) public static func useOpenCLWithoutGPU() -> Bool { GPURegistry.useOpenCLWithoutGPU() }
     /// Whether `cuda:0` is an NVIDIA GPU (not the OpenCL stand-in).
-    static var runtimeIsCUDA: Bool {
-        if case .success(let c) = GPURegistry.contexts, let first = c.first { return first.runtime is CUDARuntime }
-        return false
-    }
+    static var runtimeIsCUDA: Bool { GPURegistry.existing(0)?.runtime is CUDARuntime }
     /// How many times each op ran its CPU kernel on host copies for want of a GPU kernel.
     @_spi(Testing) public static var hostFallbacks: [String: Int] { CUDABackend.hostFallbacks }
     /// What runs `cuda:0`: "CUDA (NVIDIA H100 …, sm_90)" or "OpenCL (…)", or nil when nothing can.
-    @_spi(Testing) public static var runtimeDescription: String? {
-        if case .success(let c) = GPURegistry.contexts, let first = c.first { return "\(first.runtime)" }
-        return nil
-    }
+    @_spi(Testing) public static var runtimeDescription: String? { GPURegistry.existing(0).map { "\($0.runtime)" } }
 }

@@ -402,6 +402,11 @@ public final class Trainer {
         model.onFitEnd()
     }
 
+    /// The batch on `rootDevice` (the module's `transferBatchToDevice`; as it is on the CPU).
+    private func onRootDevice<M: TrainingModule>(_ batch: M.Batch, _ model: M) -> M.Batch {
+        rootDevice == .cpu ? batch : model.transferBatchToDevice(batch, device: rootDevice)
+    }
+
     /// One training epoch; false when `maxSteps` ended it before its last batch.
     private func trainEpoch<M: TrainingModule, T: Dataset>(_ model: M, _ loader: DataLoader<T>, _ opt: Optimizer,
                                                            resume: (skip: Int, start: RNGStates, current: RNGStates?)? = nil) throws -> Bool
@@ -432,7 +437,7 @@ public final class Trainer {
             if maxSteps >= 0 && globalStep >= maxSteps { return false }
             currentBatchSize = inferBatchSize(batch)
             phase = .trainStep
-            let loss = model.trainingStep(rootDevice == .cpu ? batch : model.transferBatchToDevice(batch, device: rootDevice), batchIndex: i)
+            let loss = model.trainingStep(onRootDevice(batch, model), batchIndex: i)
             phase = .other
             // data-parallel: this backward averages the gradients unless it only accumulates
             if let r = reducer, pending + 1 == accumulateGradBatches || i + 1 == total { r.prepareForBackward(outputs: [loss]) }
@@ -498,7 +503,7 @@ public final class Trainer {
                 if let l = limit, i >= l { break }
                 currentBatchSize = inferBatchSize(batch)
                 phase = stepPhase
-                step(rootDevice == .cpu ? batch : model.transferBatchToDevice(batch, device: rootDevice), i)
+                step(onRootDevice(batch, model), i)
                 i += 1
             }
             phase = endPhase
@@ -597,7 +602,7 @@ public final class Trainer {
             var i = 0
             for batch in dataLoaders {
                 if let l = limitPredictBatches, i >= l { break }
-                out.append(model.predictStep(rootDevice == .cpu ? batch : model.transferBatchToDevice(batch, device: rootDevice), batchIndex: i))
+                out.append(model.predictStep(onRootDevice(batch, model), batchIndex: i))
                 i += 1
                 if enableProgressBar { printProgress(done: i == total, batches: total, batch: i, label: "Predicting") }
             }

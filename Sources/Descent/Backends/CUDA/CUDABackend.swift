@@ -42,22 +42,27 @@ enum CUDABackend {
             } else { n.append(shape[d]); a.append(sa[d]); b.append(sb[d]) }
         }
         if n.isEmpty { n = [1]; a = [0]; b = [0] }
-        if n.count > 8 { fail("CUDA kernels take at most 8 dimensions after merging; got shape \(shape)") }
+        return rawShapeArg(n, a, b, original: shape)
+    }
+    /// A shape and its stride lists as `dk_shape`, dimension for dimension (gather needs `dim` kept).
+    static func rawShapeArg(_ shape: [Int], _ sa: [Int], _ sb: [Int] = [], original: [Int]? = nil) -> KernelArg {
+        if shape.count > 8 { fail("CUDA kernels take at most 8 dimensions (after merging contiguous ones); got shape \(original ?? shape)") }
         func pad(_ v: [Int]) -> [Int64] { v.map(Int64.init) + [Int64](repeating: 0, count: 8 - v.count) }
-        return .bytes([Int64(n.count)] + pad(n) + pad(a) + pad(b))
+        return .bytes([Int64(shape.count)] + pad(shape) + pad(sa) + pad(sb))
     }
 
     // MARK: host fallback
 
     /// Counts the ops that ran on the host for want of a GPU kernel (for the GPU suite's report).
-    nonisolated(unsafe) static var hostFallbacks: [String: Int] = [:]
+    static var hostFallbacks: [String: Int] { fallbackLock.lock(); defer { fallbackLock.unlock() }; return fallbackCounts }
+    private nonisolated(unsafe) static var fallbackCounts: [String: Int] = [:]
     private static let fallbackLock = NSLock()
 
     /// Runs a CPU kernel on host copies of GPU tensors: each distinct storage among `tensors` is
     /// copied to the host whole (views keep their offsets and strides), `body` runs with `h(t)`
     /// giving each tensor's host twin, and the storages of `written` are copied back.
     static func onHost<R>(_ op: String, _ tensors: [Tensor?], written: [Tensor?], _ body: (_ h: (Tensor?) -> Tensor?) -> R) -> R {
-        fallbackLock.lock(); hostFallbacks[op, default: 0] += 1; fallbackLock.unlock()
+        fallbackLock.lock(); fallbackCounts[op, default: 0] += 1; fallbackLock.unlock()
         var twins: [ObjectIdentifier: Storage] = [:]
         for case let t? in tensors + written where t.device.isCUDA && twins[ObjectIdentifier(t.storage)] == nil {
             let host = Storage(byteCount: t.storage.byteCount, device: .cpu)
@@ -76,8 +81,6 @@ enum CUDABackend {
         }
         return result
     }
-    /// A host tensor's copy on `device`.
-    static func toDevice(_ t: Tensor, _ device: Device) -> Tensor { t.device == device ? t : t.to(device) }
 
     // MARK: elementwise
 
@@ -186,12 +189,6 @@ enum CUDABackend {
         let xs = x.rank == 0 ? [1] : x.strides
         launch(context(out), "dk_gather_" + KernelType.suffix(x.dtype), elements: out.count,
                [.i64(Int64(out.count)), rawShapeArg(ishape, xs), .i32(Int32(dim)), arg(x), arg(on(out.device, idx)), arg(out)])
-    }
-    /// A shape and one stride list as `dk_shape`, dimension for dimension (gather needs `dim` kept).
-    static func rawShapeArg(_ shape: [Int], _ sa: [Int]) -> KernelArg {
-        if shape.count > 8 { fail("CUDA gather takes at most 8 dimensions; got shape \(shape)") }
-        func pad(_ v: [Int]) -> [Int64] { v.map(Int64.init) + [Int64](repeating: 0, count: 8 - v.count) }
-        return .bytes([Int64(shape.count)] + pad(shape) + pad(sa) + pad([]))
     }
 
     // MARK: linear algebra

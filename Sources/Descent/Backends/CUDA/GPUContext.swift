@@ -98,6 +98,11 @@ enum GPURegistry {
         return false
     }
 
+    /// The context of `.cuda(index)` when it exists (no stop: for statistics and reports).
+    static func existing(_ index: Int) -> GPUContext? {
+        if case .success(let c) = contexts, index >= 0, index < c.count { return c[index] }
+        return nil
+    }
     /// The context of `.cuda(index)`, or a stop with the reason CUDA cannot be used.
     @inline(__always) static func context(_ index: Int) -> GPUContext {
         switch contexts {

@@ -11,7 +11,7 @@ import Foundation
 final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     typealias Handle = OpaquePointer
     private let lib: DynamicLibrary
-    private let platform: Handle, device: Handle, context: Handle, queue: Handle
+    private let device: Handle, context: Handle, queue: Handle
     let deviceName: String
     private let lock = NSLock()
 
@@ -78,7 +78,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
         var devices: [Handle?] = [device]
         guard let ctx = clCreateContext(nil, 1, &devices, nil, nil, &err), err == 0 else { throw CUDAUnavailable.noOpenCL("clCreateContext failed (\(err))") }
         guard let q = clCreateCommandQueue(ctx, device, 0, &err), err == 0 else { throw CUDAUnavailable.noOpenCL("clCreateCommandQueue failed (\(err))") }
-        self.platform = platform; self.device = device; context = ctx; queue = q; lib = library
+        self.device = device; context = ctx; queue = q; lib = library
     }
 
     var description: String { "OpenCL (\(deviceName))" }
