@@ -58,7 +58,7 @@ func accuracy<D: Dataset>(_ model: Module, _ ds: D, batchSize: Int = 1000, devic
 }
 
 /// `--device cpu`, `cuda` or `cuda:N` on the command line.
-extension Device: @retroactive ExpressibleByArgument {
+extension Device: ExpressibleByArgument {
     public init?(argument: String) {
         switch argument {
         case "cpu": self = .cpu

@@ -71,6 +71,7 @@ public enum GPUChecks {
         ("theLectureLoopTrainsAsOnTheCPU", theLectureLoopTrainsAsOnTheCPU),
         ("modulesMoveInPlaceAndTheAllocatorCounts", modulesMoveInPlaceAndTheAllocatorCounts),
         ("trainerAcceleratorTrainsOnTheGPU", trainerAcceleratorTrainsOnTheGPU),
+        ("randomNumbersFollowPyTorchsPhiloxStream", randomNumbersFollowPyTorchsPhiloxStream),
     ]
     /// The checks' names.
     public static var names: [String] { all.map { $0.name } }
@@ -407,5 +408,69 @@ extension GPUChecks {
         for (g, c) in zip(onGPU.parameters(), cpu.parameters()) { r.same(g, c, atol: 1e-5, rtol: 1e-4, "Trainer on the GPU") }
         try onGPU.loadStateDict(cpu.stateDict())
         for (g, c) in zip(onGPU.parameters(), cpu.parameters()) { r.same(g, c, atol: 0, rtol: 0, "CPU state dict into GPU parameters") }
+    }
+
+    /// CUDA draws are PyTorch's: `manualSeed(0)` then `randn` prints what PyTorch printed on a GPU,
+    /// every draw equals the host twin of curand in PyTorch's layout (bit for bit where no
+    /// transcendental function is involved), several rounds per thread included, and the generator's
+    /// offset moves on as PyTorch's does.
+    static func randomNumbersFollowPyTorchsPhiloxStream(_ r: GPUCheckRecorder) {
+        manualSeed(0)
+        let a = Tensor.randn([8, 8], device: gpu), b = Tensor.randn([8, 8], device: gpu), bias = Tensor.randn([1, 8], device: gpu)
+        r.expect(PublishedTorchCUDA.matches(a.cpu().toDoubles(), PublishedTorchCUDA.a, significant: false), "randn(8, 8) after manualSeed(0): \(a.cpu())")
+        let fused = (a + 0.5 * b + bias).clamp(min: 0)
+        r.expect(PublishedTorchCUDA.matches(fused.cpu().toDoubles(), PublishedTorchCUDA.fused, significant: true), "the second and third draws: \(fused.cpu())")
+        r.expect(CUDA.getRNGState() == [0, 0, 0, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0], "three one-round draws move the offset to 12: \(CUDA.getRNGState())")
+
+        // sizes: one element short of a full grid, and enough for several rounds per thread
+        let grid = CUDA.philoxLaunch(elements: 1 << 40, unroll: 4).blocks * 256
+        let sizes = [5, grid - 1, Swift.min(grid * 4 * 2 + 37, 3_000_000)]
+        typealias Case = (String, PhiloxReference.Draw, DType, Bool, (Tensor) -> Void)
+        var cases: [Case] = []
+        for dtype in [DType.float32, .float64] {
+            cases += [("uniform_(-2, 3)", .uniform(from: -2, to: 3), dtype, true, { $0.uniform_(-2, 3) }),
+                      ("normal_(0.5, 2)", .normal(mean: 0.5, std: 2), dtype, false, { $0.normal_(0.5, 2) }),
+                      ("bernoulli_(0.3)", .bernoulli(0.3), dtype, true, { $0.bernoulli_(0.3) }),
+                      ("exponential_(1.5)", .exponential(1.5), dtype, false, { $0.exponential_(1.5) })]
+        }
+        for n in sizes {
+            for (name, draw, dtype, exact, fill) in cases {
+                CUDA.manualSeed(7)
+                let t = Tensor.empty([n], dtype: dtype, device: gpu)
+                fill(t)
+                let launch = CUDA.philoxLaunch(elements: n, unroll: dtype == .float64 ? 2 : 4)
+                let want = PhiloxReference.values(draw, n: n, double: dtype == .float64, seed: 7, offset: 0, blocks: launch.blocks)
+                compare(r, t.cpu().toDoubles(), want, exact: exact, tolerance: dtype == .float64 ? 1e-12 : 5e-5, "\(name) \(dtype) n=\(n)")
+                r.expect(CUDA.getRNGState()[8] == UInt8(launch.counterOffset), "\(name) \(dtype) n=\(n) moves the offset by \(launch.counterOffset)")
+            }
+            for (low, high) in [(-3, 10), (0, 1 << 40)] {
+                CUDA.manualSeed(7)
+                let t = Tensor.randint(low, high, [n], device: gpu)
+                let launch = CUDA.philoxLaunch(elements: n, unroll: high - low >= 1 << 28 ? 2 : 4)
+                let want = PhiloxReference.values(.randint(low: low, high: high), n: n, double: false, seed: 7, offset: 0, blocks: launch.blocks)
+                compare(r, t.cpu().toDoubles(), want, exact: true, tolerance: 0, "randint(\(low), \(high)) n=\(n)")
+            }
+        }
+        // a second draw starts where the first left off; an explicit CUDA generator draws the same stream
+        CUDA.manualSeed(9)
+        _ = Tensor.rand([3000], device: gpu)
+        let second = Tensor.rand([100], device: gpu)
+        let offset = CUDA.philoxLaunch(elements: 3000, unroll: 4).counterOffset
+        compare(r, second.cpu().toDoubles(), PhiloxReference.values(.uniform(from: 0, to: 1), n: 100, double: false, seed: 9, offset: offset, blocks: 1),
+                exact: true, tolerance: 0, "the second draw")
+        let g = Generator(device: gpu, seed: 9)
+        r.expect(Tensor.rand([3000], device: gpu, generator: g).cpu().toDoubles()
+                 == PhiloxReference.values(.uniform(from: 0, to: 1), n: 3000, double: false, seed: 9, offset: 0,
+                                           blocks: CUDA.philoxLaunch(elements: 3000, unroll: 4).blocks), "an explicit CUDA generator")
+        // a transposed tensor is filled in memory order, as PyTorch's TensorIterator visits it
+        CUDA.manualSeed(3)
+        let v = Tensor.empty([6, 4], device: gpu).t().uniform_()
+        compare(r, v.t().contiguous().cpu().toDoubles(), PhiloxReference.values(.uniform(from: 0, to: 1), n: 24, double: false, seed: 3, offset: 0, blocks: 1),
+                exact: true, tolerance: 0, "a transposed tensor")
+    }
+
+    private static func compare(_ r: GPUCheckRecorder, _ got: [Double], _ want: [Double], exact: Bool, tolerance: Double, _ what: String) {
+        let bad = zip(got, want).enumerated().first { _, p in exact ? p.0 != p.1 : !(abs(p.0 - p.1) <= tolerance * Swift.max(1, abs(p.1))) }
+        r.expect(got.count == want.count && bad == nil, "\(what): element \(bad?.offset ?? -1) is \(bad?.element.0 ?? .nan), the reference \(bad?.element.1 ?? .nan)")
     }
 }

@@ -35,7 +35,7 @@ extension GPUSuiteTests {
     @Test func kernelSourcesBuildWithOpenCLWithoutWarnings() throws {
         guard CUDA.runtimeDescription?.hasPrefix("OpenCL") == true else { return }   // on a GPU, NVRTC compiled them
         let logs = try CUDAKernelCheck.openCLBuildLogs()
-        #expect(logs.count == 4)
+        #expect(logs.count == 5)
         for (name, log) in logs { #expect(!log.contains("warning") && !log.contains("error"), "\(name):\n\(log)") }
     }
 }
@@ -62,5 +62,19 @@ extension GPUSuiteTests {
             _ = Tensor([1.0]).to(.cuda(3))
         }
         #expect(stderr(bad).contains("invalid device ordinal"), "\(stderr(bad))")
+    }
+
+    @Test func aGeneratorOfAnotherDeviceTypeStopsAsInPyTorch() async {
+        // torch.randn(3, device='cuda', generator=torch.Generator())
+        // RuntimeError: Expected a 'cuda' device type for generator but found 'cpu'
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            _ = Tensor.randn([3], device: .cuda(0), generator: Generator())
+        }
+        #expect(stderr(r).contains("Expected a 'cuda' device type for generator but found 'cpu'"), "\(stderr(r))")
+        let c = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.rand([3], generator: Generator(device: .cuda(0)))
+        }
+        #expect(stderr(c).contains("Expected a 'cpu' device type for generator but found 'cuda'"), "\(stderr(c))")
     }
 }

@@ -512,12 +512,13 @@ enum Kernels {
 
     // MARK: random numbers
 
-    /// Fills the contiguous `t` with draws from the CPU generator `generator`. On the meta device nothing
-    /// is drawn and the generator does not advance, as in PyTorch.
-    static func random(_ draw: RandomDraw, into t: Tensor, generator: CPUGeneratorEngine) {
+    /// Fills the contiguous `t` with draws from `generator` (or the default generator of t's device;
+    /// one of another device type stops). On the meta device nothing is drawn and no generator
+    /// advances, as in PyTorch.
+    static func random(_ draw: RandomDraw, into t: Tensor, generator: Generator?) {
         switch t.device.backend {
-        case .cpu: CPUBackend.random(draw, into: t, generator: generator)
-        case .cuda: CUDABackend.onHost("random", [t] + draw.tensors, written: [t]) { h in CPUBackend.random(draw.mapTensors { h($0)! }, into: h(t)!, generator: generator) }
+        case .cpu: CPUBackend.random(draw, into: t, generator: Generator.resolve(generator, for: t.device).engine)
+        case .cuda: CUDABackend.random(draw, into: t, generator: Generator.resolve(generator, for: t.device))
         case .meta: break
         }
     }

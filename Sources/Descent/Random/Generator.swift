@@ -1,17 +1,37 @@
-/// A random-number generator that reproduces PyTorch's CPU generator bit for bit (mt19937 and
-/// PyTorch's transformations; see RNG.md). `Generator()` starts from PyTorch's default seed.
+import Foundation
+
+/// A random-number generator. On the CPU (the default) it reproduces PyTorch's CPU generator bit for
+/// bit (mt19937 and PyTorch's transformations; see RNG.md). `Generator(device: .cuda(0))` is PyTorch's
+/// CUDA generator: a seed and a Philox offset, from which the GPU kernels draw PyTorch's Philox
+/// stream (see `CUDA.manualSeed`). `Generator()` starts from PyTorch's default seed.
 public final class Generator {
-    /// The CPU backend's mt19937 engine (the draws of every CPU random op come from it).
+    /// The device whose random numbers it draws (PyTorch's `generator.device`).
+    public let device: Device
+    /// The CPU backend's mt19937 engine (the draws of every CPU random op come from it). A CUDA
+    /// generator keeps one too, seeded alike, for the few draws that have no Philox kernel.
     let engine: CPUGeneratorEngine
+    /// A CUDA generator's position: PyTorch's `philox_offset_per_thread`, a multiple of 4.
+    var philoxOffset: UInt64 = 0
+    private let lock = NSLock()
 
     /// A generator seeded with `seed` (PyTorch's `torch.Generator().manual_seed(seed)`).
-    public init(seed: UInt64 = 67280421310721) { engine = CPUGeneratorEngine(seed: seed) }
+    public init(seed: UInt64 = 67280421310721) { device = .cpu; engine = CPUGeneratorEngine(seed: seed) }
     public convenience init(seed: Int) { self.init(seed: UInt64(bitPattern: Int64(seed))) }
+    /// A generator for `device` (PyTorch's `torch.Generator(device="cuda")`): `.cpu` or `.cuda(i)`.
+    public init(device: Device, seed: UInt64 = 67280421310721) {
+        if device == .meta { fail("Generator: the meta device has no random numbers; use .cpu or .cuda(i)") }
+        self.device = device
+        engine = CPUGeneratorEngine(seed: seed)
+    }
 
-    /// Re-seeds (PyTorch's `manual_seed`); returns self.
-    @discardableResult public func manualSeed(_ seed: Int) -> Generator { engine.seed(UInt64(bitPattern: Int64(seed))); return self }
+    /// Re-seeds (PyTorch's `manual_seed`); returns self. A CUDA generator starts its Philox offset again.
+    @discardableResult public func manualSeed(_ seed: Int) -> Generator { manualSeed(UInt64(bitPattern: Int64(seed))) }
     /// Re-seeds with a 64-bit seed; returns self.
-    @discardableResult public func manualSeed(_ seed: UInt64) -> Generator { engine.seed(seed); return self }
+    @discardableResult public func manualSeed(_ seed: UInt64) -> Generator {
+        lock.lock(); defer { lock.unlock() }
+        engine.seed(seed); philoxOffset = 0
+        return self
+    }
     /// The seed last set.
     public var initialSeed: UInt64 { engine.initialSeed }
     /// One 32-bit draw.
@@ -21,24 +41,61 @@ public final class Generator {
     /// `random64() % 2^63`, as PyTorch's `torch.empty((), dtype=torch.int64).random_()`.
     public func randomInt63() -> Int64 { engine.randomInt63() }
 
-    /// A snapshot of the generator's state (PyTorch's `get_state()`), restorable with `setState`.
-    public func getState() -> [UInt8] { engine.stateBytes() }
+    /// A snapshot of the generator's state (PyTorch's `get_state()`), restorable with `setState`. A
+    /// CUDA generator's is PyTorch's 16 bytes: the seed and the Philox offset, little-endian.
+    public func getState() -> [UInt8] {
+        lock.lock(); defer { lock.unlock() }
+        guard device.isCUDA else { return engine.stateBytes() }
+        let bytes = { (v: UInt64) in (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        return bytes(engine.initialSeed) + bytes(philoxOffset)
+    }
     /// Restores a snapshot taken with `getState()`. A state that is not one stops the program.
     public func setState(_ bytes: [UInt8]) {
+        lock.lock(); defer { lock.unlock() }
+        if device.isCUDA {
+            if bytes.count != 16 { fail("RNG state must be 16 bytes for a CUDA generator (got \(bytes.count))") }
+            let word = { (i: Int) in bytes[i..<i + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+            if word(8) % 4 != 0 { fail("offset must be a multiple of 4") }
+            engine.seed(word(0)); philoxOffset = word(8)
+            return
+        }
         if !Generator.isValidState(bytes) { fail("RNG state is wrong size or invalid (\(bytes.count) bytes)") }
         engine.setStateBytes(bytes)
     }
-    /// Whether `bytes` is a generator state `setState` accepts (the right size, a position within the state).
+    /// Whether `bytes` is a CPU generator state `setState` accepts (the right size, a position within the state).
     public static func isValidState(_ bytes: [UInt8]) -> Bool { CPUGeneratorEngine.isValidState(bytes) }
+
+    /// PyTorch's `philox_cuda_state(increment)`: the seed and the offset a kernel draws from, after
+    /// which the offset moves on by `increment` rounded up to a multiple of 4.
+    func philoxState(increment: UInt64) -> (seed: UInt64, offset: UInt64) {
+        lock.lock(); defer { lock.unlock() }
+        let offset = philoxOffset
+        philoxOffset &+= (increment + 3) / 4 * 4
+        return (engine.initialSeed, offset)
+    }
+
+    /// `generator`, or the default generator of `device`; stops, as PyTorch does, when a generator of
+    /// another device type is given.
+    static func resolve(_ generator: Generator?, for device: Device) -> Generator {
+        let wanted = device.isCUDA ? "cuda" : "cpu"
+        guard let g = generator else {
+            if case .cuda(let i) = device { return CUDA.defaultGenerator(i) }
+            return defaultGenerator
+        }
+        if g.device.isCUDA != device.isCUDA {
+            fail("Expected a '\(wanted)' device type for generator but found '\(g.device.isCUDA ? "cuda" : "cpu")'")
+        }
+        return g
+    }
 }
 
 /// The global generator used when no `generator:` is given. Nondeterministic until `manualSeed`.
 nonisolated(unsafe) public let defaultGenerator: Generator = Generator(seed: UInt64.random(in: 0...UInt64.max))
 
-/// Seeds the global generator (PyTorch's `torch.manual_seed`).
-public func manualSeed(_ seed: Int) { defaultGenerator.manualSeed(seed) }
-/// Seeds the global generator with a 64-bit seed.
-public func manualSeed(_ seed: UInt64) { defaultGenerator.manualSeed(seed) }
+/// Seeds the global generator and every CUDA device's (PyTorch's `torch.manual_seed`).
+public func manualSeed(_ seed: Int) { manualSeed(UInt64(bitPattern: Int64(seed))) }
+/// Seeds the global generator and every CUDA device's with a 64-bit seed.
+public func manualSeed(_ seed: UInt64) { defaultGenerator.manualSeed(seed); CUDA.manualSeedAll(seed) }
 /// The seed of the global generator (PyTorch's `torch.initial_seed`).
 public func initialSeed() -> UInt64 { defaultGenerator.initialSeed }
 
@@ -57,7 +114,7 @@ extension Tensor {
     public static func randint(_ low: Int, _ high: Int, _ shape: [Int], device: Device = .cpu, generator: Generator? = nil) -> Tensor {
         if high <= low { fail("random_ expects 'from' to be less than 'to', but got from=\(low) >= to=\(high)") }
         let t = Tensor.empty(shape, dtype: .int64, device: device)
-        Kernels.random(.integers(low: low, high: high), into: t, generator: (generator ?? defaultGenerator).engine)
+        Kernels.random(.integers(low: low, high: high), into: t, generator: generator)
         return t
     }
     public static func randint(_ low: Int, _ high: Int, _ shape: Int..., device: Device = .cpu, generator: Generator? = nil) -> Tensor { randint(low, high, shape, device: device, generator: generator) }
@@ -66,7 +123,7 @@ extension Tensor {
     /// A random permutation of 0..<n (PyTorch's `torch.randperm`), int64.
     public static func randperm(_ n: Int, device: Device = .cpu, generator: Generator? = nil) -> Tensor {
         let t = Tensor.empty([n], dtype: .int64, device: device)
-        Kernels.random(.permutation, into: t, generator: (generator ?? defaultGenerator).engine)
+        Kernels.random(.permutation, into: t, generator: generator)
         return t
     }
     /// Uniform samples shaped like `t` (its dtype and device).
@@ -118,7 +175,7 @@ extension Tensor {
             }
             let rows = rank == 1 ? 1 : shape[0]
             let out = Tensor.empty(rank == 1 ? [numSamples] : [rows, numSamples], dtype: .int64, device: device)
-            Kernels.random(.categorical(probabilities: p), into: out, generator: (generator ?? defaultGenerator).engine)
+            Kernels.random(.categorical(probabilities: p), into: out, generator: generator)
             return out
         }
     }
@@ -127,13 +184,13 @@ extension Tensor {
     public func bernoulli(generator: Generator? = nil) -> Tensor {
         if !dtype.isFloatingPoint { fail("bernoulli expects a floating point tensor of probabilities") }
         let out = Tensor.empty(shape, dtype: dtype, device: device)
-        Kernels.random(.bernoulliTensor(probabilities: contiguous()), into: out, generator: (generator ?? defaultGenerator).engine)
+        Kernels.random(.bernoulliTensor(probabilities: contiguous()), into: out, generator: generator)
         return out
     }
 
     private func fillRandom(_ generator: Generator?, _ draw: RandomDraw) -> Tensor {
         if !dtype.isFloatingPoint { fail("random fill expects a floating point tensor, got \(dtype)") }
-        let g = (generator ?? defaultGenerator).engine
+        let g = generator
         if gradEnabled && requiresGradFlag && node == nil {
             fail("a leaf Variable that requires grad is being used in an in-place operation.")
         }

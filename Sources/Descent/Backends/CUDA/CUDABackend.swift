@@ -284,6 +284,42 @@ enum CUDABackend {
                 arg(on(gx.device, upstream)), .i64(upstreamIsElementwise ? 1 : 0), .i32(mean ? 1 : 0), arg(wsum), arg(gx)])
     }
 
+    // MARK: random numbers
+
+    /// PyTorch's CUDA draws from the generator's Philox stream (uniform, normal, bernoulli(p),
+    /// exponential, randint); the others (randperm, bernoulli with a tensor of probabilities,
+    /// multinomial with replacement) run PyTorch's CPU algorithm on the host from the CUDA
+    /// generator's own mt19937, so they are reproducible but not PyTorch's CUDA numbers.
+    static func random(_ draw: RandomDraw, into t: Tensor, generator g: Generator) {
+        guard t.count > 0 else { return }
+        let ctx = context(t)
+        func launch(_ name: String, unroll: Int, _ args: (UInt64, UInt64) -> [KernelArg]) {
+            let policy = PhiloxLaunch(elements: t.count, unroll: unroll, multiprocessors: ctx.runtime.multiprocessorCount,
+                                      maxThreadsPerMultiprocessor: ctx.runtime.maxThreadsPerMultiprocessor)
+            let (seed, offset) = g.philoxState(increment: policy.counterOffset)
+            ctx.runtime.launch(ctx.function(name), blocks: policy.blocks, threads: PhiloxLaunch.threads, args(seed, offset))
+        }
+        func float(_ kind: Int32, _ a: Double, _ b: Double) {
+            launch("dk_philox_" + KernelType.suffix(t.dtype), unroll: t.dtype == .float64 ? 2 : 4) { seed, offset in
+                [.i32(kind), .i64(Int64(t.count)), .i64(Int64(bitPattern: seed)), .i64(Int64(bitPattern: offset)), .f64(a), .f64(b), arg(t)]
+            }
+        }
+        switch draw {
+        case let .uniform(from, to): float(0, from, to)
+        case let .normal(mean, std, _): float(1, mean, std)
+        case let .bernoulli(p): float(2, p, 0)
+        case let .exponential(lambd): float(3, lambd, 0)
+        case let .integers(low, high):
+            let range = UInt64(bitPattern: Int64(high)) &- UInt64(bitPattern: Int64(low))
+            launch("dk_philox_randint", unroll: range >= 1 << 28 ? 2 : 4) { seed, offset in
+                [.i64(Int64(t.count)), .i64(Int64(bitPattern: seed)), .i64(Int64(bitPattern: offset)), .i64(Int64(bitPattern: range)),
+                 .i64(Int64(low)), arg(t)]
+            }
+        case .permutation, .bernoulliTensor, .categorical:
+            onHost("random", [t] + draw.tensors, written: [t]) { h in CPUBackend.random(draw.mapTensors { h($0)! }, into: h(t)!, generator: g.engine) }
+        }
+    }
+
     // MARK: optimizers
 
     static func optimizerStep(_ update: OptimizerUpdate, param: Tensor, grad: Tensor) {

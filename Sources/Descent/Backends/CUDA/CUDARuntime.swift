@@ -13,6 +13,8 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     let ordinal: Int
     let deviceName: String
     let architecture: String
+    let multiprocessorCount: Int
+    let maxThreadsPerMultiprocessor: Int
     private let context: Handle
     /// The compiler, set by the registry once the device works.
     var nvrtc: NVRTC?
@@ -61,6 +63,10 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
         _ = cuDeviceGetAttribute(&major, 75, dev)   // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR
         _ = cuDeviceGetAttribute(&minor, 76, dev)   // ..._MINOR
         architecture = "sm_\(major)\(minor)"
+        var sms: Int32 = 0, threads: Int32 = 0
+        _ = cuDeviceGetAttribute(&sms, 16, dev)       // CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT
+        _ = cuDeviceGetAttribute(&threads, 39, dev)   // CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR
+        multiprocessorCount = Int(Swift.max(sms, 1)); maxThreadsPerMultiprocessor = Int(Swift.max(threads, 256))
         var ctx: Handle? = nil
         try Self.check(cuDevicePrimaryCtxRetain(&ctx, dev), "cuDevicePrimaryCtxRetain", driver.errorName)
         guard let c = ctx else { throw CUDAUnavailable.initFailed(code: -1, name: "no primary context") }

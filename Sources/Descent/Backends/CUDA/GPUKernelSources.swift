@@ -569,6 +569,150 @@ enum KernelSource {
 
     static var training: String { prelude + instantiate(lossBody + optimizerBody, KernelType.floats) }
 
+    // MARK: random numbers
+
+    /// PyTorch's CUDA random numbers: curand's Philox4x32-10 (`curand_init(seed, thread, offset)`,
+    /// then one `curand4` per round) laid out as PyTorch's `distribution_elementwise_grid_stride_kernel`
+    /// lays them: thread `idx` of the grid writes elements idx + k·stride (stride = blocks × 256) from
+    /// the k-th value of each of its draws, 4 floats (uniform4/normal4) or 2 doubles per draw.
+    static let philox = #"""
+    typedef struct { dk_u32 x, y, z, w; } dk_u4;
+    #ifdef __OPENCL_VERSION__
+    #define DK_SINCOSF(v, s, c) { *(s) = sin(v); *(c) = cos(v); }
+    #define DK_SINCOSPI(v, s, c) { *(s) = sinpi(v); *(c) = cospi(v); }
+    #define DK_LOGF(x) log(x)
+    #define DK_SQRTF(x) sqrt(x)
+    #define DK_FMAF(a, b, c) fma(a, b, c)
+    #else
+    #define DK_SINCOSF(v, s, c) __sincosf(v, s, c)
+    #define DK_SINCOSPI(v, s, c) sincospi(v, s, c)
+    #define DK_LOGF(x) logf(x)
+    #define DK_SQRTF(x) sqrtf(x)
+    #define DK_FMAF(a, b, c) fmaf(a, b, c)
+    #endif
+    /* Philox4x32-10 (Salmon et al. 2011), as curand_Philox4x32_10. */
+    DK_FN dk_u4 dk_philox(dk_u4 c, dk_u32 k0, dk_u32 k1) {
+        for (int r = 0; r < 10; ++r) {
+            if (r > 0) { k0 += 0x9E3779B9u; k1 += 0xBB67AE85u; }
+            dk_u64 p0 = (dk_u64)0xD2511F53u * c.x, p1 = (dk_u64)0xCD9E8D57u * c.z;
+            dk_u4 n;
+            n.x = (dk_u32)(p1 >> 32) ^ c.y ^ k0; n.y = (dk_u32)p1;
+            n.z = (dk_u32)(p0 >> 32) ^ c.w ^ k1; n.w = (dk_u32)p0;
+            c = n;
+        }
+        return c;
+    }
+    /* The call-th curand4 after curand_init(seed, subsequence, offset), for an offset that is a
+       multiple of 4 (PyTorch's always is): counter = (offset / 4 + call, subsequence). */
+    DK_FN dk_u4 dk_curand4(dk_u64 seed, dk_u64 subsequence, dk_u64 offset, dk_u64 call) {
+        dk_u64 lo = offset / 4 + call;
+        dk_u4 c;
+        c.x = (dk_u32)lo; c.y = (dk_u32)(lo >> 32); c.z = (dk_u32)subsequence; c.w = (dk_u32)(subsequence >> 32);
+        return dk_philox(c, (dk_u32)seed, (dk_u32)(seed >> 32));
+    }
+    /* curand's _curand_uniform: (0, 1]; the product is exact, so fused or not it rounds the same. */
+    DK_FN float dk_uniform_f(dk_u32 x) { return DK_FMAF((float)x, 2.3283064e-10f, 2.3283064e-10f / 2.0f); }
+    /* curand's _curand_uniform_double_hq: 53 bits from two words, (0, 1]. */
+    DK_FN double dk_uniform_d(dk_u32 x, dk_u32 y) {
+        dk_u64 z = (dk_u64)x ^ ((dk_u64)y << 21);
+        return (double)z * 1.1102230246251565e-16 + 1.1102230246251565e-16 / 2.0;
+    }
+    /* curand's _curand_box_muller on the device (nvcc fuses v's multiply-add, as PyTorch's build does). */
+    DK_FN void dk_box_muller_f(dk_u32 x, dk_u32 y, float *a, float *b) {
+        const float twoPiInv32 = 2.3283064e-10f * 6.2831855f;
+        float u = dk_uniform_f(x);
+        float v = DK_FMAF((float)y, twoPiInv32, twoPiInv32 / 2.0f);
+        float s = DK_SQRTF(-2.0f * DK_LOGF(u));
+        float sn, cs;
+        DK_SINCOSF(v, &sn, &cs);
+        *a = sn * s; *b = cs * s;
+    }
+    /* curand's _curand_box_muller_double. */
+    DK_FN void dk_box_muller_d(dk_u4 r, double *a, double *b) {
+        dk_u64 zx = (dk_u64)r.x ^ ((dk_u64)r.y << 21), zy = (dk_u64)r.z ^ ((dk_u64)r.w << 21);
+        double u = (double)zx * 1.1102230246251565e-16 + 1.1102230246251565e-16 / 2.0;
+        double v = (double)zy * (1.1102230246251565e-16 * 2.0) + 1.1102230246251565e-16;
+        double s = sqrt(-2.0 * log(u));
+        double sn, cs;
+        DK_SINCOSPI(v, &sn, &cs);
+        *a = sn * s; *b = cs * s;
+    }
+
+    /* int64 random_(from, to): val % range + base, one word per value below 2^28, else two. */
+    DK_KERNEL void dk_philox_randint(dk_i64 n, dk_i64 seed, dk_i64 offset, dk_i64 range, dk_i64 base, DK_ARG(dk_i64, out)) {
+        out += out_off;
+        dk_i64 idx = DK_BID * DK_BDIM + DK_TID, stride = DK_GDIM * DK_BDIM;
+        dk_u64 rg = (dk_u64)range;
+        int wide = rg >= ((dk_u64)1 << 28), unroll = wide ? 2 : 4;
+        dk_u64 call = 0;
+        for (dk_i64 li0 = idx; li0 < n; li0 += stride * unroll, ++call) {
+            dk_u4 r = dk_curand4((dk_u64)seed, (dk_u64)idx, (dk_u64)offset, call);
+            dk_u64 v[4];
+            if (wide) { v[0] = ((dk_u64)r.x << 32) | r.y; v[1] = ((dk_u64)r.z << 32) | r.w; }
+            else { v[0] = r.x; v[1] = r.y; v[2] = r.z; v[3] = r.w; }
+            for (int k = 0; k < unroll; ++k) {
+                dk_i64 li = li0 + stride * k;
+                if (li < n) out[li] = (dk_i64)(v[k] % rg + (dk_u64)base);
+            }
+        }
+    }
+
+    """#
+
+    /// The float and double draws: kind 0 uniform(a, b), 1 normal(mean a, std b), 2 bernoulli(p a),
+    /// 3 exponential(lambda a), with PyTorch's transformations in the accumulate type (float for float).
+    static let philoxBody = #"""
+    DK_KERNEL void SFX(dk_philox)(int kind, dk_i64 n, dk_i64 seed, dk_i64 offset, double a, double b, DK_ARG(T, out)) {
+        out += out_off;
+        dk_i64 idx = DK_BID * DK_BDIM + DK_TID, stride = DK_GDIM * DK_BDIM;
+    #if DK_DOUBLE
+        const int unroll = 2;
+        const double eps = 2.220446049250313e-16;
+        double from = a, to = b, range = to - from, mean = a, sd = b, p = a, lambd = a;
+    #else
+        const int unroll = 4;
+        const float eps = 1.1920929e-07f;
+        float from = (float)a, to = (float)b, range = to - from, mean = (float)a, sd = (float)b, p = (float)a, lambd = (float)a;
+    #endif
+        dk_u64 call = 0;
+        for (dk_i64 li0 = idx; li0 < n; li0 += stride * unroll, ++call) {
+            dk_u4 r = dk_curand4((dk_u64)seed, (dk_u64)idx, (dk_u64)offset, call);
+            T v[4];
+            if (kind == 1) {
+    #if DK_DOUBLE
+                dk_box_muller_d(r, &v[0], &v[1]);
+    #else
+                dk_box_muller_f(r.x, r.y, &v[0], &v[1]);
+                dk_box_muller_f(r.z, r.w, &v[2], &v[3]);
+    #endif
+            } else {
+    #if DK_DOUBLE
+                v[0] = dk_uniform_d(r.x, r.y); v[1] = dk_uniform_d(r.z, r.w);
+    #else
+                v[0] = dk_uniform_f(r.x); v[1] = dk_uniform_f(r.y); v[2] = dk_uniform_f(r.z); v[3] = dk_uniform_f(r.w);
+    #endif
+            }
+            for (int k = 0; k < unroll; ++k) {
+                dk_i64 li = li0 + stride * k;
+                if (li >= n) continue;
+                T x = v[k], y;
+                switch (kind) {
+                case 0: y = fma(x, range, from); y = y == to ? from : y; break;
+                case 1: y = fma(x, sd, mean); break;
+                case 2: y = x < p ? (T)1 : (T)0; break;
+                default: { T lg = x >= (T)1 - eps / 2 ? -eps / 2 : log(x); y = ((T)-1 / lambd) * lg; }
+                }
+                out[li] = y;
+            }
+        }
+    }
+    """#
+
+    static var random: String {
+        prelude + philox + "#define DK_DOUBLE 0\n" + instantiate(philoxBody, [.f32]) + "#undef DK_DOUBLE\n#define DK_DOUBLE 1\n"
+            + instantiate(philoxBody, [.f64]) + "#undef DK_DOUBLE\n"
+    }
+
     /// Every source with its name and some of the kernels it must define (checked in its PTX).
     static let all: [(name: String, source: String, entries: [String])] = {
         [("elementwise", elementwise, ["dk_binary_f32", "dk_binary_i64", "dk_compare_b8", "dk_unary_f32", "dk_unary_f64", "dk_unary_i64",
@@ -576,7 +720,8 @@ enum KernelSource {
          ("reductions", reductions, ["dk_reduce_f32", "dk_reduce_b8", "dk_arg_reduce_f64", "dk_softmax_f32", "dk_softmax_backward_f64",
                                      "dk_cumsum_f32", "dk_cumprod_f64"]),
          ("indexing", indexing, ["dk_gemm_f32", "dk_gemm_f64", "dk_index_select_f32", "dk_index_add_i64", "dk_gather_b8"]),
-         ("training", training, ["dk_nll_forward_f32", "dk_nll_backward_f64", "dk_sgd_f32", "dk_adam_f64"])]
+         ("training", training, ["dk_nll_forward_f32", "dk_nll_backward_f64", "dk_sgd_f32", "dk_adam_f64"]),
+         ("random", random, ["dk_philox_f32", "dk_philox_f64", "dk_philox_randint"])]
     }()
 
     /// The source (name and text) that defines the kernel `name`.
@@ -586,7 +731,7 @@ enum KernelSource {
             ("dk_axpy", "elementwise"), ("dk_copy_strided", "elementwise"), ("dk_where", "elementwise"), ("dk_cast", "elementwise"),
             ("dk_reduce", "reductions"), ("dk_arg_reduce", "reductions"), ("dk_softmax", "reductions"), ("dk_cumsum", "reductions"),
             ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"),
-            ("dk_nll", "training"), ("dk_sgd", "training"), ("dk_adam", "training"),
+            ("dk_nll", "training"), ("dk_sgd", "training"), ("dk_adam", "training"), ("dk_philox", "random"),
         ]
         guard let (_, name) = prefixes.first(where: { kernel.hasPrefix($0.0) }), let s = all.first(where: { $0.name == name }) else { return nil }
         return (name, s.source)

@@ -28,6 +28,10 @@ struct GPUFunction { let handle: OpaquePointer }
 protocol GPURuntime: AnyObject, DeviceMemory, CustomStringConvertible {
     /// What runs the kernels, for messages and the README ("CUDA 12.4, NVIDIA H100", "OpenCL (PoCL)").
     var description: String { get }
+    /// The device's multiprocessors (compute units): PyTorch sizes its random kernels' grids by them.
+    var multiprocessorCount: Int { get }
+    /// The most resident threads per multiprocessor (2,048 on an A100 or H100).
+    var maxThreadsPerMultiprocessor: Int { get }
     /// Copies host bytes to device memory at `address` (synchronously).
     func upload(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64)
     /// Copies device bytes at `address` to the host, after all queued work.

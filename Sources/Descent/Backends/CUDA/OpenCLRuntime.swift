@@ -74,6 +74,9 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
         var nameBytes = [CChar](repeating: 0, count: 256)
         _ = clGetDeviceInfo(device, 0x102B, 255, &nameBytes, nil)   // CL_DEVICE_NAME
         deviceName = String(cString: nameBytes)
+        var units: UInt32 = 0
+        _ = clGetDeviceInfo(device, 0x1002, 4, &units, nil)   // CL_DEVICE_MAX_COMPUTE_UNITS
+        multiprocessorCount = Int(Swift.max(units, 1))
         var err: Int32 = 0
         var devices: [Handle?] = [device]
         guard let ctx = clCreateContext(nil, 1, &devices, nil, nil, &err), err == 0 else { throw CUDAUnavailable.noOpenCL("clCreateContext failed (\(err))") }
@@ -82,6 +85,9 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     }
 
     var description: String { "OpenCL (\(deviceName))" }
+    /// The compute units stand for multiprocessors; 2,048 threads each, as on an A100 or H100.
+    let multiprocessorCount: Int
+    var maxThreadsPerMultiprocessor: Int { 2048 }
 
     private func check(_ rc: Int32, _ call: String) {
         if rc != 0 { fail("\(GPUError(call: call, code: rc, name: "OpenCL error"))") }
