@@ -451,6 +451,18 @@ extension GPUChecks {
                 compare(r, t.cpu().toDoubles(), want, exact: true, tolerance: 0, "randint(\(low), \(high)) n=\(n)")
             }
         }
+        // dropout's mask: PyTorch's fused kernel, 4 (float), 2 (even sizes, doubles) or 1 (odd sizes) elements a thread
+        for (n, dtype, vector) in [(grid * 8 + 8, DType.float32, 4), (grid * 8 + 6, .float32, 2), (grid * 8 + 5, .float32, 1), (4 * 5, .float64, 2),
+                                   (grid * 4 + 3, .float64, 1)] {
+            CUDA.manualSeed(11)
+            let x = Tensor.ones([n], dtype: dtype).to(gpu)
+            let y = dropout(x, p: 0.3)
+            let launch = CUDA.philoxLaunch(elements: n, unroll: 4)
+            let want = PhiloxReference.values(.dropout(keep: 0.7, vector: vector), n: n, double: dtype == .float64, seed: 11, offset: 0, blocks: launch.blocks)
+            compare(r, (y .!= 0).to(dtype: .float64).cpu().toDoubles(), want, exact: true, tolerance: 0, "dropout mask \(dtype) n=\(n) (\(vector) a thread)")
+            r.expect(y.cpu().toDoubles().allSatisfy { $0 == 0 || abs($0 - 1 / 0.7) < 1e-6 }, "dropout scales the kept elements by 1/(1-p)")
+            r.expect(CUDA.getRNGState()[8] == UInt8(launch.counterOffset), "dropout n=\(n) moves the offset by \(launch.counterOffset)")
+        }
         // a second draw starts where the first left off; an explicit CUDA generator draws the same stream
         CUDA.manualSeed(9)
         _ = Tensor.rand([3000], device: gpu)

@@ -68,13 +68,34 @@ public struct CurandPhilox {
 /// What PyTorch's CUDA random kernels write (`distribution_elementwise_grid_stride_kernel` with the
 /// transformations of its DistributionTemplates.h), computed on the host with `CurandPhilox`.
 public enum PhiloxReference {
-    public enum Draw { case uniform(from: Double, to: Double), normal(mean: Double, std: Double), bernoulli(Double), exponential(Double), randint(low: Int, high: Int) }
+    public enum Draw {
+        case uniform(from: Double, to: Double), normal(mean: Double, std: Double), bernoulli(Double), exponential(Double), randint(low: Int, high: Int)
+        /// native_dropout's keep mask, `vector` consecutive elements a thread (4, 2), or 1: the grid-stride layout of 4 floats.
+        case dropout(keep: Double, vector: Int)
+    }
 
     /// The `n` values a `blocks`-block launch writes for `draw` from (seed, offset); `double` for
     /// float64 tensors (two values per curand4 call instead of four floats).
     public static func values(_ draw: Draw, n: Int, double: Bool, seed: UInt64, offset: UInt64, blocks: Int) -> [Double] {
         var out = [Double](repeating: .nan, count: n)
         let stride = blocks * 256
+        if case let .dropout(keep, vector) = draw {
+            let kept = { (u: Float) -> Double in (double ? Double(u) < keep : u < Float(keep)) ? 1 : 0 }
+            for idx in 0..<stride {
+                var state = CurandPhilox(seed: seed, subsequence: UInt64(idx), offset: offset)
+                var li = idx * vector
+                while li < n {
+                    let u = state.next4().map(CurandPhilox.uniform)
+                    if vector > 1 {
+                        for k in 0..<vector { out[li + k] = kept(u[k]) }
+                    } else {
+                        for k in 0..<4 where li + stride * k < n { out[li + stride * k] = kept(u[k]) }
+                    }
+                    li += stride * (vector > 1 ? vector : 4)
+                }
+            }
+            return out
+        }
         var unroll = double ? 2 : 4
         if case let .randint(low, high) = draw, UInt64(bitPattern: Int64(high)) &- UInt64(bitPattern: Int64(low)) >= 1 << 28 { unroll = 2 }
         for idx in 0..<stride {

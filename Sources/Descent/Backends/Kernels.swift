@@ -65,6 +65,10 @@ enum RandomDraw {
     /// Box-Muller in PyTorch's blocks of 16, or one element at a time (`elementwise`, its path for strided tensors).
     case normal(mean: Double, std: Double, elementwise: Bool)
     case bernoulli(Double)
+    /// Dropout's keep mask: 1 with probability `keep`. On the CPU `bernoulli(keep)`, as PyTorch's CPU
+    /// dropout; on CUDA the layout of PyTorch's fused dropout kernel, `vector` consecutive elements a
+    /// thread (4 or 2 when x is contiguous, aligned and divisible; else 1, the grid-stride layout).
+    case dropoutMask(keep: Double, vector: Int)
     case exponential(Double)
     /// int64 uniform in [low, high).
     case integers(low: Int, high: Int)

@@ -208,11 +208,12 @@ public final class Dropout: DropoutBase {
     public override func forward(_ x: Tensor) -> Tensor { dropout(x, p: p, training: isTraining) }
 }
 
-/// PyTorch's `F.dropout`: x * (mask / (1 - p)) with mask ~ Bernoulli(1 - p).
+/// PyTorch's `F.dropout`: x * (mask / (1 - p)) with mask ~ Bernoulli(1 - p), drawn as PyTorch draws it
+/// on x's device (on CUDA, its fused dropout kernel's layout).
 public func dropout(_ x: Tensor, p: Double = 0.5, training: Bool = true) -> Tensor {
     if !training || p == 0 { return x }
     if p == 1 { return x * 0 }
-    let mask = Tensor.empty(x.shape, dtype: x.dtype, device: x.device).bernoulli_(1 - p)
+    let mask = x.dropoutMask(keep: 1 - p)
     let scaled = noGrad { mask / Tensor.scalar(1 - p, dtype: x.dtype) }
     return x * scaled
 }

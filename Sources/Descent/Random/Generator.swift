@@ -188,6 +188,22 @@ extension Tensor {
         return out
     }
 
+    /// Dropout's keep mask for this tensor: 1 with probability `keep`, in its dtype and on its device.
+    /// PyTorch's CPU dropout draws `bernoulli_(keep)`; on CUDA, `native_dropout`'s fused kernel,
+    /// whose layout depends on x's alignment and size (4 consecutive floats a thread, 2 doubles; 1
+    /// for odd sizes or non-contiguous x, where PyTorch's dense-but-permuted case is not followed).
+    func dropoutMask(keep: Double) -> Tensor {
+        let mask = Tensor.empty(shape, dtype: dtype, device: device)
+        var vector = 1
+        if device.isCUDA && isContiguous {
+            vector = dtype == .float64 ? 2 : 4
+            let address = storage.deviceAddress + UInt64(offset * dtype.itemSize)
+            while vector > 1 && (address % UInt64(vector * dtype.itemSize) != 0 || count % vector != 0) { vector /= 2 }
+        }
+        Kernels.random(.dropoutMask(keep: keep, vector: vector), into: mask, generator: nil)
+        return mask
+    }
+
     private func fillRandom(_ generator: Generator?, _ draw: RandomDraw) -> Tensor {
         if !dtype.isFloatingPoint { fail("random fill expects a floating point tensor, got \(dtype)") }
         let g = generator

@@ -42,7 +42,7 @@ extension CPUBackend {
             } else {
                 if elementwise { dk_normal_f32_serial(s, t.pointer(Float.self), n, mean, std) } else { dk_normal_f32(s, t.pointer(Float.self), n, mean, std) }
             }
-        case let .bernoulli(p):
+        case .bernoulli(let p), .dropoutMask(let p, _):
             if f64 { dk_bernoulli_f64(s, t.pointer(Double.self), n, p) } else { dk_bernoulli_f32(s, t.pointer(Float.self), n, p) }
         case let .exponential(lambd):
             if f64 { dk_exponential_f64(s, t.pointer(Double.self), n, lambd) } else { dk_exponential_f32(s, t.pointer(Float.self), n, lambd) }

@@ -299,8 +299,8 @@ enum CUDABackend {
             let (seed, offset) = g.philoxState(increment: policy.counterOffset)
             ctx.runtime.launch(ctx.function(name), blocks: policy.blocks, threads: PhiloxLaunch.threads, args(seed, offset))
         }
-        func float(_ kind: Int32, _ a: Double, _ b: Double) {
-            launch("dk_philox_" + KernelType.suffix(t.dtype), unroll: t.dtype == .float64 ? 2 : 4) { seed, offset in
+        func float(_ kind: Int32, _ a: Double, _ b: Double, unroll: Int? = nil) {
+            launch("dk_philox_" + KernelType.suffix(t.dtype), unroll: unroll ?? (t.dtype == .float64 ? 2 : 4)) { seed, offset in
                 [.i32(kind), .i64(Int64(t.count)), .i64(Int64(bitPattern: seed)), .i64(Int64(bitPattern: offset)), .f64(a), .f64(b), arg(t)]
             }
         }
@@ -309,6 +309,7 @@ enum CUDABackend {
         case let .normal(mean, std, _): float(1, mean, std)
         case let .bernoulli(p): float(2, p, 0)
         case let .exponential(lambd): float(3, lambd, 0)
+        case let .dropoutMask(keep, vector): float(4, keep, Double(vector), unroll: 4)   // PyTorch's UNROLL, whatever the vector width
         case let .integers(low, high):
             let range = UInt64(bitPattern: Int64(high)) &- UInt64(bitPattern: Int64(low))
             launch("dk_philox_randint", unroll: range >= 1 << 28 ? 2 : 4) { seed, offset in

@@ -660,7 +660,8 @@ enum KernelSource {
     """#
 
     /// The float and double draws: kind 0 uniform(a, b), 1 normal(mean a, std b), 2 bernoulli(p a),
-    /// 3 exponential(lambda a), with PyTorch's transformations in the accumulate type (float for float).
+    /// 3 exponential(lambda a), with PyTorch's transformations in the accumulate type (float for float);
+    /// kind 4 is native_dropout's keep mask (keep a, b elements a thread and round, see below).
     static let philoxBody = #"""
     DK_KERNEL void SFX(dk_philox)(int kind, dk_i64 n, dk_i64 seed, dk_i64 offset, double a, double b, DK_ARG(T, out)) {
         out += out_off;
@@ -675,7 +676,20 @@ enum KernelSource {
         float from = (float)a, to = (float)b, range = to - from, mean = (float)a, sd = (float)b, p = (float)a, lambd = (float)a;
     #endif
         dk_u64 call = 0;
-        for (dk_i64 li0 = idx; li0 < n; li0 += stride * unroll, ++call) {
+        if (kind == 4 && b > 1) {
+            /* fused_dropout_kernel_vec: thread idx keeps or drops vec consecutive elements a round, from
+               the first vec floats of one curand_uniform4, compared in the accumulate type */
+            int vec = (int)b;
+            for (dk_i64 li = idx * vec; li < n; li += stride * vec, ++call) {
+                dk_u4 r = dk_curand4((dk_u64)seed, (dk_u64)idx, (dk_u64)offset, call);
+                float u[4];
+                u[0] = dk_uniform_f(r.x); u[1] = dk_uniform_f(r.y); u[2] = dk_uniform_f(r.z); u[3] = dk_uniform_f(r.w);
+                for (int k = 0; k < vec; ++k) out[li + k] = (T)u[k] < p ? (T)1 : (T)0;
+            }
+            return;
+        }
+        int rounds4 = kind == 4 ? 4 : unroll;   /* fused_dropout_kernel draws floats for every dtype */
+        for (dk_i64 li0 = idx; li0 < n; li0 += stride * rounds4, ++call) {
             dk_u4 r = dk_curand4((dk_u64)seed, (dk_u64)idx, (dk_u64)offset, call);
             T v[4];
             if (kind == 1) {
@@ -685,6 +699,8 @@ enum KernelSource {
                 dk_box_muller_f(r.x, r.y, &v[0], &v[1]);
                 dk_box_muller_f(r.z, r.w, &v[2], &v[3]);
     #endif
+            } else if (kind == 4) {
+                v[0] = (T)dk_uniform_f(r.x); v[1] = (T)dk_uniform_f(r.y); v[2] = (T)dk_uniform_f(r.z); v[3] = (T)dk_uniform_f(r.w);
             } else {
     #if DK_DOUBLE
                 v[0] = dk_uniform_d(r.x, r.y); v[1] = dk_uniform_d(r.z, r.w);
@@ -692,14 +708,14 @@ enum KernelSource {
                 v[0] = dk_uniform_f(r.x); v[1] = dk_uniform_f(r.y); v[2] = dk_uniform_f(r.z); v[3] = dk_uniform_f(r.w);
     #endif
             }
-            for (int k = 0; k < unroll; ++k) {
+            for (int k = 0; k < rounds4; ++k) {
                 dk_i64 li = li0 + stride * k;
                 if (li >= n) continue;
                 T x = v[k], y;
                 switch (kind) {
                 case 0: y = fma(x, range, from); y = y == to ? from : y; break;
                 case 1: y = fma(x, sd, mean); break;
-                case 2: y = x < p ? (T)1 : (T)0; break;
+                case 2: case 4: y = x < p ? (T)1 : (T)0; break;
                 default: { T lg = x >= (T)1 - eps / 2 ? -eps / 2 : log(x); y = ((T)-1 / lambd) * lg; }
                 }
                 out[li] = y;
