@@ -5,7 +5,7 @@
 #   swift build -c release --static-swift-stdlib --product descent --scratch-path .build-static
 #   strip -o .build-static/descent .build-static/release/descent && gzip -9 -f .build-static/descent
 # then carry .build-static/descent.gz there (~20 MB); this script unpacks it. NVRTC comes from PyTorch's own wheels when
-# DESCENT_NVRTC is not set. It checks the driver, the devices and the kernels' compilation for this
+# DESCENT_NVRTC is not set, and so does cuBLAS when DESCENT_CUBLAS is not. It checks the driver, the devices and the kernels' compilation for this
 # GPU's architecture, runs every GPU check against the CPU (`descent gpu-suite`, the same checks as
 # the tests' GPUSuiteTests) and lecture 05's timing table, then PyTorch's timing of the same
 # experiment on the same GPU (lecture05.py) for the ratios.
@@ -18,6 +18,12 @@ if [ -z "${DESCENT_NVRTC:-}" ]; then
   for py in python3 python; do
     p=$($py -c 'import nvidia.cuda_nvrtc as m, os; print(os.path.join(list(m.__path__)[0], "lib", "libnvrtc.so.12"))' 2>/dev/null || true)
     if [ -n "$p" ] && [ -f "$p" ]; then export DESCENT_NVRTC="$p"; break; fi
+  done
+fi
+if [ -z "${DESCENT_CUBLAS:-}" ]; then
+  for py in python3 python; do
+    p=$($py -c 'import nvidia.cublas as m, os; print(os.path.join(list(m.__path__)[0], "lib", "libcublas.so.12"))' 2>/dev/null || true)
+    if [ -n "$p" ] && [ -f "$p" ]; then export DESCENT_CUBLAS="$p"; break; fi
   done
 fi
 command -v nvidia-smi > /dev/null && nvidia-smi -L || true

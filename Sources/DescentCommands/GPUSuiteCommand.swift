@@ -19,6 +19,7 @@ struct GPUSuite: ParsableCommand {
             throw ExitCode(2)
         }
         print("device: cuda:0 = \(CUDA.runtimeDescription ?? "?")")
+        if CUDA.runtimeDescription?.hasPrefix("CUDA") == true { print("matrix products: \(CUDA.blasDescription)") }
         var failed = 0
         for (name, check) in GPUChecks.all {
             let r = GPUCheckRecorder(), start = Date()

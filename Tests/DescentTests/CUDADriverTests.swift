@@ -142,4 +142,85 @@ import Descent
         }
         #expect(stderr(r).contains("the GPU kernels elementwise did not compile for CUDA (Fake GPU, sm_90): cuModuleLoadData (elementwise) failed: CUDA_ERROR_INVALID_PTX (218)"), "\(stderr(r))")
     }
+
+    /// A fake cuBLAS computing column-major products on the host (the fake driver's device memory is
+    /// host memory), which logs each call; a product with k = 7 fails as the real one can.
+    static func fakeCUBLAS() -> String? {
+        guard let path = CUDADriverLoading.buildFakeDriver(named: "cublas", """
+        #include <stdio.h>
+        typedef unsigned long long u64;
+        static int mode = -1;
+        int cublasCreate_v2(void **h) { static int handle; *h = &handle; return 0; }
+        int cublasSetMathMode(void *h, int m) { mode = m; return 0; }
+        #define GEMM(NAME, T) \\
+        int NAME(void *h, int ta, int tb, int m, int n, int k, const T *alpha, u64 pa, int lda, u64 pb, int ldb, const T *beta, u64 pc, int ldc) { \\
+            const T *A = (const T *)pa, *B = (const T *)pb; T *C = (T *)pc; \\
+            fprintf(stderr, "%s %c %c m=%d n=%d k=%d lda=%d ldb=%d ldc=%d mode=%d\\n", #NAME, ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, lda, ldb, ldc, mode); \\
+            if (k == 7) return 13; \\
+            for (int i = 0; i < m; ++i) for (int j = 0; j < n; ++j) { \\
+                double s = 0; \\
+                for (int p = 0; p < k; ++p) s += (double)(ta ? A[p + i * lda] : A[i + p * lda]) * (double)(tb ? B[j + p * ldb] : B[p + j * ldb]); \\
+                C[i + j * ldc] = (T)(*alpha * s + (*beta == 0 ? 0 : *beta * C[i + j * ldc])); \\
+            } \\
+            return 0; \\
+        }
+        GEMM(cublasSgemm_v2, float)
+        GEMM(cublasDgemm_v2, double)
+        """) else { return nil }
+        // the loader asks for libcublas.so.12 by its path: give the fake that name
+        let lib = (path as NSString).deletingLastPathComponent + "/libcublas.so.12"
+        try? FileManager.default.removeItem(atPath: lib)
+        try? FileManager.default.moveItem(atPath: path, toPath: lib)
+        return lib
+    }
+
+    @Test(.enabled(if: enabled, "needs a C compiler and NVRTC (DESCENT_NVRTC)")) func matrixProductsGoThroughCUBLAS() async {
+        let r = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            guard let fake = CUDADriverAPI.fakeHostMemoryDriver(), let blas = CUDADriverAPI.fakeCUBLAS() else { exit(4) }
+            setenv("DESCENT_CUDA_DRIVER", fake, 1)
+            setenv("DESCENT_CUBLAS", blas, 1)
+            let gpu = Device.cuda(0)
+            manualSeed(3)
+            var worst = 0.0
+            func check(_ x: Tensor, _ y: Tensor, _ gx: Tensor, _ gy: Tensor) {
+                worst = Swift.max(worst, (gx.matmul(gy).cpu() - x.matmul(y)).abs().max().item())
+            }
+            for dtype in [DType.float32, .float64] {
+                let a = Tensor.randn([3, 4]).to(dtype: dtype), b = Tensor.randn([4, 5]).to(dtype: dtype)
+                let ga = a.to(gpu), gb = b.to(gpu)
+                let gat = a.t().contiguous().to(gpu).t(), gbt = b.t().contiguous().to(gpu).t()   // transposed views on the device
+                check(a, b, ga, gb); check(a, b, gat, gb); check(a, b, ga, gbt); check(a, b, gat, gbt)
+                check(a.narrow(dim: 0, start: 1, length: 1), b, ga.narrow(dim: 0, start: 1, length: 1), gb)   // a row at an offset
+                let x = Tensor.randn([2, 3, 4]).to(dtype: dtype), y = Tensor.randn([2, 4, 2]).to(dtype: dtype)
+                check(x, y, x.to(gpu), y.to(gpu))   // bmm, one call per batch
+            }
+            CUDA.matmulAllowTF32 = true
+            _ = Tensor.randn([2, 2]).to(gpu).matmul(Tensor.randn([2, 2]).to(gpu))
+            _ = Tensor.randn([2, 2]).to(dtype: .float64).to(gpu).matmul(Tensor.randn([2, 2]).to(dtype: .float64).to(gpu))
+            FileHandle.standardError.write(Data("worst=\(worst) blas=\(CUDA.blasDescription.hasPrefix("cuBLAS"))\n".utf8))
+        }
+        let out = stderr(r)
+        #expect(out.contains("worst=") && out.contains("blas=true"), "\(out)")
+        let worst = Double(out.components(separatedBy: "worst=").last?.components(separatedBy: " ").first ?? "") ?? .infinity
+        #expect(worst < 1e-5, "\(out)")
+        // c = a·b row-major is cᵀ = bᵀ·aᵀ column-major: (m, n) swapped, a transposed view passes T with its column stride
+        #expect(out.contains("cublasSgemm_v2 N N m=5 n=3 k=4 lda=5 ldb=4 ldc=5 mode=0"), "\(out)")
+        #expect(out.contains("cublasSgemm_v2 N T m=5 n=3 k=4 lda=5 ldb=3 ldc=5 mode=0"), "\(out)")
+        #expect(out.contains("cublasSgemm_v2 T N m=5 n=3 k=4 lda=4 ldb=4 ldc=5 mode=0"), "\(out)")
+        #expect(out.contains("cublasDgemm_v2 T T m=5 n=3 k=4 lda=4 ldb=3 ldc=5 mode=0"), "\(out)")
+        #expect(out.contains("cublasSgemm_v2 N N m=5 n=1 k=4 lda=5 ldb=4 ldc=5 mode=0"), "\(out)")
+        // TF32 for float32 only when allowed (PyTorch's CUBLAS_TF32_TENSOR_OP_MATH = 3), never for float64
+        #expect(out.contains("cublasSgemm_v2 N N m=2 n=2 k=2 lda=2 ldb=2 ldc=2 mode=3"), "\(out)")
+        #expect(out.contains("cublasDgemm_v2 N N m=2 n=2 k=2 lda=2 ldb=2 ldc=2 mode=0"), "\(out)")
+    }
+
+    @Test(.enabled(if: enabled, "needs a C compiler and NVRTC (DESCENT_NVRTC)")) func aFailingCUBLASCallIsNamed() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            guard let fake = CUDADriverAPI.fakeHostMemoryDriver(), let blas = CUDADriverAPI.fakeCUBLAS() else { exit(0) }
+            setenv("DESCENT_CUDA_DRIVER", fake, 1)
+            setenv("DESCENT_CUBLAS", blas, 1)
+            _ = Tensor.randn([2, 7]).to(.cuda(0)).matmul(Tensor.randn([7, 3]).to(.cuda(0)))
+        }
+        #expect(stderr(r).contains("cuBLAS error: cublasSgemm_v2 failed: CUBLAS_STATUS_EXECUTION_FAILED (13) for m=3 n=2 k=7"), "\(stderr(r))")
+    }
 }

@@ -67,6 +67,17 @@ public enum CUDA {
     /// For the GPU suite: without a usable CUDA device, runs the CUDA backend on OpenCL (PoCL) in this
     /// process; returns whether a GPU runtime is usable. Call before any GPU tensor exists.
     @_spi(Testing) public static func useOpenCLWithoutGPU() -> Bool { GPURegistry.useOpenCLWithoutGPU() }
+    /// Whether float32 matrix products on CUDA may use TF32 tensor cores (PyTorch's
+    /// `torch.backends.cuda.matmul.allow_tf32`): `false` by default, as in PyTorch, so products keep
+    /// float32's precision; `true` trades about three decimal digits for speed on Ampere and later.
+    public nonisolated(unsafe) static var matmulAllowTF32 = false
+    /// What multiplies matrices on CUDA: "cuBLAS (path)", or why the backend's own kernel does.
+    public static var blasDescription: String {
+        switch CUBLAS.shared {
+        case .success(let b): return "cuBLAS (\(b.path))"
+        case .failure(let why): return "the backend's tiled kernel: \(why)"
+        }
+    }
     /// Whether `cuda:0` is an NVIDIA GPU (not the OpenCL stand-in).
     static var runtimeIsCUDA: Bool { GPURegistry.existing(0)?.runtime is CUDARuntime }
     /// How many times each op ran its CPU kernel on host copies for want of a GPU kernel.
@@ -74,3 +85,15 @@ public enum CUDA {
     /// What runs `cuda:0`: "CUDA (NVIDIA H100 …, sm_90)" or "OpenCL (…)", or nil when nothing can.
     @_spi(Testing) public static var runtimeDescription: String? { GPURegistry.existing(0).map { "\($0.runtime)" } }
 }
+
+/// PyTorch's `torch.set_float32_matmul_precision`: "highest" (the default) keeps float32 products in
+/// float32; "high" and "medium" let CUDA use TF32 (`CUDA.matmulAllowTF32`).
+public func setFloat32MatmulPrecision(_ precision: String) {
+    switch precision {
+    case "highest": CUDA.matmulAllowTF32 = false
+    case "high", "medium": CUDA.matmulAllowTF32 = true
+    default: fail("Invalid precision: \(precision). Valid options are 'highest', 'high', 'medium'")
+    }
+}
+/// The precision `setFloat32MatmulPrecision` set ("highest" or "high").
+public func getFloat32MatmulPrecision() -> String { CUDA.matmulAllowTF32 ? "high" : "highest" }

@@ -193,8 +193,17 @@ enum CUDABackend {
 
     // MARK: linear algebra
 
+    /// c = alpha·a·b + beta·c: cuBLAS when it is loaded (operands without a unit stride copied first),
+    /// else the tiled kernel, which takes any strides.
     static func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double, beta: Double) {
         let m = a.shape[0], k = a.shape[1], n = b.shape[1]
+        guard m > 0 && n > 0 else { return }
+        let ctx = context(c)
+        if ctx.runtime is CUDARuntime, case .success = CUBLAS.shared {
+            let unit = { (t: Tensor) in BLASGemm.layout(t.shape[0], t.shape[1], t.strides) != nil ? t : t.contiguous() }
+            if BLASGemm.layout(m, n, c.strides)?.trans == false, let g = BLASGemm(unit(a), unit(b), into: c, alpha: alpha, beta: beta),
+               ctx.runtime.blasGemm(g, tf32: CUDA.matmulAllowTF32) { return }
+        }
         let tiles = ((m + 15) / 16) * ((n + 15) / 16)
         launch(context(c), "dk_gemm_" + KernelType.suffix(c.dtype), blocks: tiles,
                [.i64(Int64(m)), .i64(Int64(n)), .i64(Int64(k)), .f64(alpha), arg(a), .i64(Int64(a.strides[0])), .i64(Int64(a.strides[1])),

@@ -26,6 +26,8 @@ enum CUDAUnavailable: Error, CustomStringConvertible {
     case noNVRTC(String)
     /// The OpenCL runtime asked for by `DESCENT_CUDA_RUNTIME=opencl` cannot be used.
     case noOpenCL(String)
+    /// cuBLAS cannot be loaded (matrix products then run on the backend's own kernel).
+    case noCUBLAS(String)
 
     var description: String {
         switch self {
@@ -38,6 +40,7 @@ enum CUDAUnavailable: Error, CustomStringConvertible {
         case let .contextFailed(why): return "the CUDA device cannot be used: \(why)"
         case let .noNVRTC(why): return "the CUDA kernels cannot be compiled: \(why) (install NVRTC, e.g. `pip install nvidia-cuda-nvrtc-cu12`, and set DESCENT_NVRTC to its libnvrtc.so.12)"
         case let .noOpenCL(why): return "DESCENT_CUDA_RUNTIME=opencl: OpenCL cannot be used: \(why)"
+        case let .noCUBLAS(why): return "cuBLAS cannot be used: \(why) (install it, e.g. `pip install nvidia-cublas-cu12`, and set DESCENT_CUBLAS to its libcublas.so.12)"
         }
     }
 }

@@ -148,4 +148,41 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     }
 
     func synchronize() { current(); check(cuCtxSynchronize(), "cuCtxSynchronize") }
+
+    // MARK: cuBLAS
+
+    /// This device's cuBLAS handle (created in its context at the first product) and its math mode.
+    private var blasHandle: CUBLAS.Handle?
+    private var blasMathMode: Int32 = -1
+    private let blasLock = NSLock()
+
+    func blasGemm(_ g: BLASGemm, tf32: Bool) -> Bool {
+        guard case .success(let blas) = CUBLAS.shared else { return false }
+        blasLock.lock(); defer { blasLock.unlock() }
+        current()
+        if blasHandle == nil {
+            var h: CUBLAS.Handle? = nil
+            let rc = blas.create(&h)
+            if rc != 0 { fail("cuBLAS error: cublasCreate_v2 failed: \(blas.name(rc)) (\(rc))") }
+            blasHandle = h
+        }
+        // PyTorch's handle setup: TF32 tensor-op math for float32 only when allowed, else the default math
+        let mode: Int32 = tf32 && !g.double ? 3 : 0   // CUBLAS_TF32_TENSOR_OP_MATH, CUBLAS_DEFAULT_MATH
+        if mode != blasMathMode {
+            let rc = blas.setMathMode(blasHandle, mode)
+            if rc != 0 { fail("cuBLAS error: cublasSetMathMode failed: \(blas.name(rc)) (\(rc))") }
+            blasMathMode = mode
+        }
+        let ta: Int32 = g.transA ? 1 : 0, tb: Int32 = g.transB ? 1 : 0   // CUBLAS_OP_T, CUBLAS_OP_N
+        let rc: Int32
+        if g.double {
+            var alpha = g.alpha, beta = g.beta
+            rc = blas.dgemm(blasHandle, ta, tb, Int32(g.m), Int32(g.n), Int32(g.k), &alpha, g.a, Int32(g.lda), g.b, Int32(g.ldb), &beta, g.c, Int32(g.ldc))
+        } else {
+            var alpha = Float(g.alpha), beta = Float(g.beta)
+            rc = blas.sgemm(blasHandle, ta, tb, Int32(g.m), Int32(g.n), Int32(g.k), &alpha, g.a, Int32(g.lda), g.b, Int32(g.ldb), &beta, g.c, Int32(g.ldc))
+        }
+        if rc != 0 { fail("cuBLAS error: \(g.double ? "cublasDgemm_v2" : "cublasSgemm_v2") failed: \(blas.name(rc)) (\(rc)) for m=\(g.m) n=\(g.n) k=\(g.k)") }
+        return true
+    }
 }

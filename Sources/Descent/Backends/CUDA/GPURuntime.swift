@@ -46,6 +46,9 @@ protocol GPURuntime: AnyObject, DeviceMemory, CustomStringConvertible {
     func launch(_ function: GPUFunction, blocks: Int, threads: Int, _ args: [KernelArg])
     /// Waits for all queued work.
     func synchronize()
+    /// Runs `gemm` with the vendor's BLAS in queue order; false when there is none (the backend's
+    /// own kernel multiplies instead). `tf32` lets float32 products use TF32 tensor cores.
+    func blasGemm(_ gemm: BLASGemm, tf32: Bool) -> Bool
 }
 
 /// Why a GPU call failed: the call and the runtime's error, PyTorch-style.

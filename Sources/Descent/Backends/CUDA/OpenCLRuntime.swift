@@ -88,6 +88,8 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     /// The compute units stand for multiprocessors; 2,048 threads each, as on an A100 or H100.
     let multiprocessorCount: Int
     var maxThreadsPerMultiprocessor: Int { 2048 }
+    /// No vendor BLAS here: the backend's tiled kernel multiplies.
+    func blasGemm(_ gemm: BLASGemm, tf32: Bool) -> Bool { false }
 
     private func check(_ rc: Int32, _ call: String) {
         if rc != 0 { fail("\(GPUError(call: call, code: rc, name: "OpenCL error"))") }
