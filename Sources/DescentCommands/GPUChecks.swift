@@ -67,6 +67,7 @@ public enum GPUChecks {
         ("indexingEmbeddingAndGather", indexingEmbeddingAndGather),
         ("lossesForwardAndBackward", lossesForwardAndBackward),
         ("convolutionPoolingNormsAndRecurrentLayers", convolutionPoolingNormsAndRecurrentLayers),
+        ("convolutionAndPoolingGeometries", convolutionAndPoolingGeometries),
         ("everyOptimizerStepsAsOnTheCPU", everyOptimizerStepsAsOnTheCPU),
         ("theLectureLoopTrainsAsOnTheCPU", theLectureLoopTrainsAsOnTheCPU),
         ("modulesMoveInPlaceAndTheAllocatorCounts", modulesMoveInPlaceAndTheAllocatorCounts),
@@ -271,6 +272,35 @@ public enum GPUChecks {
         r.same(yg, yc, "LSTM")
         r.sameWithGrad([Tensor.randn([2, 7])], "layer norm") { layerNorm($0[0], [7]) }
     }
+    /// Convolutions (strides, padding, dilation, groups, with and without bias, 1-D, transposed) and
+    /// pooling (padding, dilation, ceil mode, the divisor rules) in both float types, with gradients.
+    static func convolutionAndPoolingGeometries(_ r: GPUCheckRecorder) {
+        manualSeed(13)
+        for dtype in [DType.float32, .float64] {
+            let x = Tensor.randn([2, 4, 7, 9]).to(dtype: dtype)
+            let w = Tensor.randn([6, 2, 3, 2]).to(dtype: dtype), b = Tensor.randn([6]).to(dtype: dtype)
+            r.sameWithGrad([x, w, b], atol: 1e-4, "conv2d stride (2, 1) padding (1, 2) dilation (2, 1) groups 2 \(dtype)") {
+                conv2d($0[0], $0[1], $0[2], stride: (2, 1), padding: (1, 2), dilation: (2, 1), groups: 2)
+            }
+            r.sameWithGrad([x, Tensor.randn([5, 4, 1, 1]).to(dtype: dtype)], atol: 1e-4, "1x1 conv2d without bias \(dtype)") { conv2d($0[0], $0[1]) }
+            r.sameWithGrad([Tensor.randn([3, 2, 11]).to(dtype: dtype), Tensor.randn([4, 2, 3]).to(dtype: dtype)], atol: 1e-4, "conv1d stride 2 \(dtype)") {
+                conv1d($0[0], $0[1], stride: 2, padding: 1)
+            }
+            r.sameWithGrad([Tensor.randn([2, 4, 3, 3]).to(dtype: dtype), Tensor.randn([4, 3, 3, 3]).to(dtype: dtype)], atol: 1e-4,
+                           "convTranspose2d stride 2 \(dtype)") { convTranspose2d($0[0], $0[1], stride: (2, 2), padding: (1, 1), outputPadding: (1, 1)) }
+            r.sameWithGrad([x], "max pool padding, dilation, ceil mode \(dtype)") {
+                maxPool2d($0[0], kernelSize: (3, 2), stride: (2, 2), padding: (1, 1), dilation: (1, 2), ceilMode: true)
+            }
+            r.sameWithGrad([x], "avg pool padding, ceil mode, count_include_pad=False \(dtype)") {
+                avgPool2d($0[0], kernelSize: (3, 3), stride: (2, 2), padding: (1, 1), ceilMode: true, countIncludePad: false)
+            }
+            r.sameWithGrad([x], "avg pool divisor override \(dtype)") { avgPool2d($0[0], kernelSize: (2, 3), divisorOverride: 5) }
+        }
+        let before = CUDA.hostFallbacks
+        _ = maxPool2d(conv2d(Tensor.randn([1, 1, 5, 5]).to(gpu), Tensor.randn([2, 1, 3, 3]).to(gpu)), kernelSize: (2, 2))
+        r.expect(CUDA.hostFallbacks == before, "convolution and pooling run on the device, not on the host")
+    }
+
     /// A 3-4-2 MLP trained `steps` steps on `device` from the same start; returns its parameters on the CPU.
     static func train(_ make: ([Parameter]) -> Optimizer, on device: Device, steps: Int = 4, lbfgs: Bool = false) -> [Tensor] {
         manualSeed(11)

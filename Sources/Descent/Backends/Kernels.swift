@@ -324,7 +324,7 @@ enum Kernels {
     static func conv2dForward(_ g: Window2D, _ x: Tensor, _ w: Tensor, _ b: Tensor?, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.conv2dForward(g, x, w, b, out: out)
-        case .cuda: CUDABackend.onHost("conv2d", [x, w, b], written: [out]) { h in CPUBackend.conv2dForward(g, h(x)!, h(w)!, h(b), out: h(out)!) }
+        case .cuda: CUDABackend.conv2dForward(g, x, w, b, out: out)
         case .meta: break
         }
     }
@@ -332,35 +332,35 @@ enum Kernels {
     static func conv2dBackward(_ g: Window2D, x: Tensor?, w: Tensor, gy: Tensor, gx: Tensor?, gw: Tensor?, gb: Tensor?) {
         switch gy.device.backend {
         case .cpu: CPUBackend.conv2dBackward(g, x: x, w: w, gy: gy, gx: gx, gw: gw, gb: gb)
-        case .cuda: CUDABackend.onHost("conv2dBackward", [x, w, gy], written: [gx, gw, gb]) { h in CPUBackend.conv2dBackward(g, x: h(x), w: h(w)!, gy: h(gy)!, gx: h(gx), gw: h(gw), gb: h(gb)) }
+        case .cuda: CUDABackend.conv2dBackward(g, x: x, w: w, gy: gy, gx: gx, gw: gw, gb: gb)
         case .meta: break
         }
     }
     static func maxPool2dForward(_ g: Window2D, _ x: Tensor, out: Tensor, indices: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.maxPool2dForward(g, x, out: out, indices: indices)
-        case .cuda: CUDABackend.onHost("maxPool2d", [x], written: [out, indices]) { h in CPUBackend.maxPool2dForward(g, h(x)!, out: h(out)!, indices: h(indices)!) }
+        case .cuda: CUDABackend.maxPool2dForward(g, x, out: out, indices: indices)
         case .meta: break
         }
     }
     static func maxPool2dBackward(_ g: Window2D, _ gy: Tensor, indices: Tensor, gx: Tensor) {
         switch gx.device.backend {
         case .cpu: CPUBackend.maxPool2dBackward(g, gy, indices: indices, gx: gx)
-        case .cuda: CUDABackend.onHost("maxPool2dBackward", [gy, indices], written: [gx]) { h in CPUBackend.maxPool2dBackward(g, h(gy)!, indices: h(indices)!, gx: h(gx)!) }
+        case .cuda: CUDABackend.maxPool2dBackward(g, gy, indices: indices, gx: gx)
         case .meta: break
         }
     }
     static func avgPool2dForward(_ g: Window2D, countIncludePad: Bool, divisor: Int, _ x: Tensor, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.avgPool2dForward(g, countIncludePad: countIncludePad, divisor: divisor, x, out: out)
-        case .cuda: CUDABackend.onHost("avgPool2d", [x], written: [out]) { h in CPUBackend.avgPool2dForward(g, countIncludePad: countIncludePad, divisor: divisor, h(x)!, out: h(out)!) }
+        case .cuda: CUDABackend.avgPool2dForward(g, countIncludePad: countIncludePad, divisor: divisor, x, out: out)
         case .meta: break
         }
     }
     static func avgPool2dBackward(_ g: Window2D, countIncludePad: Bool, divisor: Int, _ gy: Tensor, gx: Tensor) {
         switch gx.device.backend {
         case .cpu: CPUBackend.avgPool2dBackward(g, countIncludePad: countIncludePad, divisor: divisor, gy, gx: gx)
-        case .cuda: CUDABackend.onHost("avgPool2dBackward", [gy], written: [gx]) { h in CPUBackend.avgPool2dBackward(g, countIncludePad: countIncludePad, divisor: divisor, h(gy)!, gx: h(gx)!) }
+        case .cuda: CUDABackend.avgPool2dBackward(g, countIncludePad: countIncludePad, divisor: divisor, gy, gx: gx)
         case .meta: break
         }
     }

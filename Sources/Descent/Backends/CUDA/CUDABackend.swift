@@ -210,6 +210,85 @@ enum CUDABackend {
                 arg(b), .i64(Int64(b.strides[0])), .i64(Int64(b.strides[1])), .f64(beta), arg(c), .i64(Int64(c.strides[0])), .i64(Int64(c.strides[1]))])
     }
 
+    // MARK: convolution and pooling (contiguous operands)
+
+    /// A view of `t`'s memory with the given shape, strides and extra offset (no copy).
+    private static func view(_ t: Tensor, _ shape: [Int], _ strides: [Int], offset: Int = 0) -> Tensor {
+        Tensor(storage: t.storage, shape: shape, strides: strides, offset: t.offset + offset, dtype: t.dtype)
+    }
+    private static func window(_ g: Window2D) -> KernelArg {
+        .bytes([g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow].map(Int64.init))
+    }
+    private static func im2col(_ ctx: GPUContext, _ g: Window2D, group: Int, _ x: Tensor, into cols: Tensor) {
+        let cg = g.c / g.groups
+        launch(ctx, "dk_im2col_" + KernelType.suffix(x.dtype), elements: cols.count,
+               [.i64(Int64(g.n)), .i64(Int64(g.c)), .i64(Int64(group * cg)), .i64(Int64(cg)), window(g), arg(x), arg(cols)])
+    }
+
+    /// Each group: cols (cg·kh·kw × n·oh·ow) from x, then out = w_g · cols, moved to (n, oc, oh, ow); then the bias.
+    static func conv2dForward(_ g: Window2D, _ x: Tensor, _ w: Tensor, _ b: Tensor?, out: Tensor) {
+        let ctx = context(out)
+        let cg = g.c / g.groups, ocg = g.oc / g.groups, k = cg * g.kh * g.kw, l = g.oh * g.ow
+        guard out.count > 0 else { return }
+        let cols = Tensor(uninitializedShape: [k, g.n * l], dtype: x.dtype, device: x.device)
+        let product = Tensor(uninitializedShape: [ocg, g.n * l], dtype: x.dtype, device: x.device)
+        for group in 0..<g.groups {
+            im2col(ctx, g, group: group, x, into: cols)
+            gemm(view(w, [ocg, k], [k, 1], offset: group * ocg * k), cols, into: product, alpha: 1, beta: 0)
+            copyStrided(product, srcStrides: [l, g.n * l, 1], into: view(out, [g.n, ocg, l], [g.oc * l, l, 1], offset: group * ocg * l))
+        }
+        if let b {
+            launch(ctx, "dk_channel_bias_" + KernelType.suffix(out.dtype), elements: out.count,
+                   [.i64(Int64(out.count)), .i64(Int64(g.oc)), .i64(Int64(l)), arg(b), arg(out)])
+        }
+    }
+    /// gw_g = gy_g · colsᵀ, cols' gradient = w_gᵀ · gy_g gathered back into gx (col2im), gb = gy summed over n and positions.
+    static func conv2dBackward(_ g: Window2D, x: Tensor?, w: Tensor, gy: Tensor, gx: Tensor?, gw: Tensor?, gb: Tensor?) {
+        let ctx = context(gy), s = KernelType.suffix(gy.dtype)
+        let cg = g.c / g.groups, ocg = g.oc / g.groups, k = cg * g.kh * g.kw, l = g.oh * g.ow
+        if l == 0 || g.oc == 0 || g.n == 0 {
+            for case let t? in [gx, gw, gb] { fill(t, 0) }
+            return
+        }
+        let gyGroup = Tensor(uninitializedShape: [ocg, g.n * l], dtype: gy.dtype, device: gy.device)
+        let cols = Tensor(uninitializedShape: [k, g.n * l], dtype: gy.dtype, device: gy.device)
+        for group in 0..<g.groups {
+            copyStrided(view(gy, [ocg, g.n, l], [l, g.oc * l, 1], offset: group * ocg * l), srcStrides: [l, g.oc * l, 1],
+                        into: view(gyGroup, [ocg, g.n, l], [g.n * l, l, 1]))
+            let wg = view(w, [ocg, k], [k, 1], offset: group * ocg * k)
+            if let gw, let x {
+                im2col(ctx, g, group: group, x, into: cols)
+                gemm(gyGroup, view(cols, [g.n * l, k], [1, g.n * l]), into: view(gw, [ocg, k], [k, 1], offset: group * ocg * k), alpha: 1, beta: 0)
+            }
+            if let gx {
+                gemm(view(wg, [k, ocg], [1, k]), gyGroup, into: cols, alpha: 1, beta: 0)
+                launch(ctx, "dk_col2im_" + s, elements: g.n * cg * g.h * g.w,
+                       [.i64(Int64(g.n)), .i64(Int64(g.c)), .i64(Int64(group * cg)), .i64(Int64(cg)), window(g), arg(cols), arg(gx)])
+            }
+        }
+        if let gb {
+            let perImage = Tensor(uninitializedShape: [g.n * g.oc], dtype: gy.dtype, device: gy.device)
+            reduce(.sum, gy, g.n * g.oc, l, 1, out: perImage)
+            reduce(.sum, perImage, 1, g.n, g.oc, out: gb)
+        }
+    }
+    static func maxPool2dForward(_ g: Window2D, _ x: Tensor, out: Tensor, indices: Tensor) {
+        launch(context(out), "dk_max_pool_forward_" + KernelType.suffix(x.dtype), elements: out.count,
+               [.i64(Int64(g.n * g.c)), window(g), arg(x), arg(out), arg(indices)])
+    }
+    static func maxPool2dBackward(_ g: Window2D, _ gy: Tensor, indices: Tensor, gx: Tensor) {
+        launch(context(gx), "dk_max_pool_backward_" + KernelType.suffix(gx.dtype), elements: g.n * g.c,
+               [.i64(Int64(g.n * g.c)), window(g), arg(gy), arg(indices), arg(gx)])
+    }
+    static func avgPool2dForward(_ g: Window2D, countIncludePad: Bool, divisor: Int, _ x: Tensor, out: Tensor) {
+        launch(context(out), "dk_avg_pool_forward_" + KernelType.suffix(x.dtype), elements: out.count,
+               [.i64(Int64(g.n * g.c)), window(g), .i32(countIncludePad ? 1 : 0), .i64(Int64(divisor)), arg(x), arg(out)])
+    }
+    static func avgPool2dBackward(_ g: Window2D, countIncludePad: Bool, divisor: Int, _ gy: Tensor, gx: Tensor) {
+        launch(context(gx), "dk_avg_pool_backward_" + KernelType.suffix(gx.dtype), elements: g.n * g.c,
+               [.i64(Int64(g.n * g.c)), window(g), .i32(countIncludePad ? 1 : 0), .i64(Int64(divisor)), arg(gy), arg(gx)])
+    }
+
     // MARK: between the host and the device
 
     static func transfer(_ src: Tensor, to dst: Tensor) {

@@ -569,6 +569,131 @@ enum KernelSource {
 
     static var training: String { prelude + instantiate(lossBody + optimizerBody, KernelType.floats) }
 
+    // MARK: convolution and pooling
+
+    /// Convolution as im2col + a matrix product (cuBLAS or the tiled kernel), its input gradient as a
+    /// deterministic col2im gather; max and average pooling as the CPU kernels compute them (one
+    /// thread per output for the forward passes, one per plane for the backward scatters, in the
+    /// CPU's order). `dk_window` is the geometry: h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow.
+    static let convBody = #"""
+    typedef struct { dk_i64 h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow; } SFX(dk_window);
+    /* cols[k][b][l], k = (ci * kh + ky) * kw + kx over channels c0 .. c0 + cg of x (b, c, h, w), l = oy * ow + ox. */
+    DK_KERNEL void SFX(dk_im2col)(dk_i64 n, dk_i64 c, dk_i64 c0, dk_i64 cg, SFX(dk_window) g, DK_ARG(const T, x), DK_ARG(T, cols)) {
+        x += x_off; cols += cols_off;
+        dk_i64 L = g.oh * g.ow;
+        DK_LOOP(i, cg * g.kh * g.kw * n * L) {
+            dk_i64 l = i % L, b = (i / L) % n, k = i / (L * n);
+            dk_i64 kx = k % g.kw, ky = (k / g.kw) % g.kh, ci = k / (g.kw * g.kh);
+            dk_i64 y = (l / g.ow) * g.sh - g.ph + ky * g.dh, xx = (l % g.ow) * g.sw - g.pw + kx * g.dw;
+            cols[i] = (y >= 0 && y < g.h && xx >= 0 && xx < g.w) ? x[((b * c + c0 + ci) * g.h + y) * g.w + xx] : (T)0;
+        }
+    }
+    /* gx[b][c0 + ci][y][x] = the sum of the cols entries im2col took from it. */
+    DK_KERNEL void SFX(dk_col2im)(dk_i64 n, dk_i64 c, dk_i64 c0, dk_i64 cg, SFX(dk_window) g, DK_ARG(const T, cols), DK_ARG(T, gx)) {
+        cols += cols_off; gx += gx_off;
+        dk_i64 L = g.oh * g.ow;
+        DK_LOOP(i, n * cg * g.h * g.w) {
+            dk_i64 xx = i % g.w, y = (i / g.w) % g.h, ci = (i / (g.w * g.h)) % cg, b = i / (g.w * g.h * cg);
+            ACC s = 0;
+            for (dk_i64 ky = 0; ky < g.kh; ++ky) {
+                dk_i64 ty = y + g.ph - ky * g.dh;
+                if (ty < 0 || ty % g.sh != 0 || ty / g.sh >= g.oh) continue;
+                for (dk_i64 kx = 0; kx < g.kw; ++kx) {
+                    dk_i64 tx = xx + g.pw - kx * g.dw;
+                    if (tx < 0 || tx % g.sw != 0 || tx / g.sw >= g.ow) continue;
+                    s += cols[(((ci * g.kh + ky) * g.kw + kx) * n + b) * L + (ty / g.sh) * g.ow + tx / g.sw];
+                }
+            }
+            gx[((b * c + c0 + ci) * g.h + y) * g.w + xx] = (T)s;
+        }
+    }
+    /* out (n, oc, l) += bias[oc] */
+    DK_KERNEL void SFX(dk_channel_bias)(dk_i64 total, dk_i64 oc, dk_i64 l, DK_ARG(const T, bias), DK_ARG(T, out)) {
+        bias += bias_off; out += out_off;
+        DK_LOOP(i, total) out[i] += bias[(i / l) % oc];
+    }
+    DK_KERNEL void SFX(dk_max_pool_forward)(dk_i64 planes, SFX(dk_window) g, DK_ARG(const T, x), DK_ARG(T, y), DK_ARG(dk_i64, ix)) {
+        x += x_off; y += y_off; ix += ix_off;
+        DK_LOOP(i, planes * g.oh * g.ow) {
+            dk_i64 p = i / (g.oh * g.ow), o = i % (g.oh * g.ow), oh = o / g.ow, ow = o % g.ow;
+            DK_GLOBAL const T *xp = x + p * g.h * g.w;
+            dk_i64 ih0 = oh * g.sh - g.ph, iw0 = ow * g.sw - g.pw;
+            dk_i64 ih1 = ih0 + (g.kh - 1) * g.dh + 1, iw1 = iw0 + (g.kw - 1) * g.dw + 1;
+            if (ih1 > g.h) ih1 = g.h;
+            if (iw1 > g.w) iw1 = g.w;
+            while (ih0 < 0) ih0 += g.dh;
+            while (iw0 < 0) iw0 += g.dw;
+            dk_i64 best = ih0 * g.w + iw0;
+            T m = -DK_INFINITY;
+            for (dk_i64 ih = ih0; ih < ih1; ih += g.dh)
+                for (dk_i64 iw = iw0; iw < iw1; iw += g.dw) {
+                    dk_i64 k = ih * g.w + iw;
+                    T v = xp[k];
+                    if (v > m || v != v) { m = v; best = k; }
+                }
+            y[i] = m; ix[i] = best;
+        }
+    }
+    DK_KERNEL void SFX(dk_max_pool_backward)(dk_i64 planes, SFX(dk_window) g, DK_ARG(const T, gy), DK_ARG(const dk_i64, ix), DK_ARG(T, gx)) {
+        gy += gy_off; ix += ix_off; gx += gx_off;
+        dk_i64 hw = g.h * g.w, ol = g.oh * g.ow;
+        DK_LOOP(p, planes) {
+            for (dk_i64 k = 0; k < hw; ++k) gx[p * hw + k] = (T)0;
+            for (dk_i64 o = 0; o < ol; ++o) {
+                dk_i64 k = ix[p * ol + o];
+                if (k >= 0 && k < hw) gx[p * hw + k] += gy[p * ol + o];
+            }
+        }
+    }
+    /* The clipped window of output (oh, ow) and its divisor, as PyTorch's cpu_avg_pool2d; 0 when empty. */
+    DK_FN int SFX(dk_avg_window)(SFX(dk_window) g, int countIncludePad, dk_i64 divisorOverride, dk_i64 oh, dk_i64 ow,
+                                 dk_i64 *h0, dk_i64 *h1, dk_i64 *w0, dk_i64 *w1, T *div) {
+        dk_i64 a = oh * g.sh - g.ph, b = ow * g.sw - g.pw;
+        dk_i64 e = a + g.kh < g.h + g.ph ? a + g.kh : g.h + g.ph, f = b + g.kw < g.w + g.pw ? b + g.kw : g.w + g.pw;
+        dk_i64 poolSize = (e - a) * (f - b);
+        if (a < 0) a = 0;
+        if (b < 0) b = 0;
+        if (e > g.h) e = g.h;
+        if (f > g.w) f = g.w;
+        *h0 = a; *h1 = e; *w0 = b; *w1 = f;
+        if (a >= e || b >= f) return 0;
+        *div = (T)(divisorOverride > 0 ? divisorOverride : (countIncludePad ? poolSize : (e - a) * (f - b)));
+        return 1;
+    }
+    DK_KERNEL void SFX(dk_avg_pool_forward)(dk_i64 planes, SFX(dk_window) g, int countIncludePad, dk_i64 divisorOverride,
+                                            DK_ARG(const T, x), DK_ARG(T, y)) {
+        x += x_off; y += y_off;
+        DK_LOOP(i, planes * g.oh * g.ow) {
+            dk_i64 p = i / (g.oh * g.ow), o = i % (g.oh * g.ow);
+            dk_i64 h0, h1, w0, w1;
+            T div = 1;
+            if (!SFX(dk_avg_window)(g, countIncludePad, divisorOverride, o / g.ow, o % g.ow, &h0, &h1, &w0, &w1, &div)) { y[i] = (T)0; continue; }
+            T s = 0;
+            for (dk_i64 ih = h0; ih < h1; ++ih)
+                for (dk_i64 iw = w0; iw < w1; ++iw) s += x[p * g.h * g.w + ih * g.w + iw];
+            y[i] = s / div;
+        }
+    }
+    DK_KERNEL void SFX(dk_avg_pool_backward)(dk_i64 planes, SFX(dk_window) g, int countIncludePad, dk_i64 divisorOverride,
+                                             DK_ARG(const T, gy), DK_ARG(T, gx)) {
+        gy += gy_off; gx += gx_off;
+        dk_i64 hw = g.h * g.w, ol = g.oh * g.ow;
+        DK_LOOP(p, planes) {
+            for (dk_i64 k = 0; k < hw; ++k) gx[p * hw + k] = (T)0;
+            for (dk_i64 o = 0; o < ol; ++o) {
+                dk_i64 h0, h1, w0, w1;
+                T div = 1;
+                if (!SFX(dk_avg_window)(g, countIncludePad, divisorOverride, o / g.ow, o % g.ow, &h0, &h1, &w0, &w1, &div)) continue;
+                T d = gy[p * ol + o] / div;
+                for (dk_i64 ih = h0; ih < h1; ++ih)
+                    for (dk_i64 iw = w0; iw < w1; ++iw) gx[p * hw + ih * g.w + iw] += d;
+            }
+        }
+    }
+    """#
+
+    static var conv: String { prelude + instantiate(convBody, KernelType.floats) }
+
     // MARK: random numbers
 
     /// PyTorch's CUDA random numbers: curand's Philox4x32-10 (`curand_init(seed, thread, offset)`,
@@ -737,7 +862,9 @@ enum KernelSource {
                                      "dk_cumsum_f32", "dk_cumprod_f64"]),
          ("indexing", indexing, ["dk_gemm_f32", "dk_gemm_f64", "dk_index_select_f32", "dk_index_add_i64", "dk_gather_b8"]),
          ("training", training, ["dk_nll_forward_f32", "dk_nll_backward_f64", "dk_sgd_f32", "dk_adam_f64"]),
-         ("random", random, ["dk_philox_f32", "dk_philox_f64", "dk_philox_randint"])]
+         ("random", random, ["dk_philox_f32", "dk_philox_f64", "dk_philox_randint"]),
+         ("conv", conv, ["dk_im2col_f32", "dk_col2im_f64", "dk_channel_bias_f32", "dk_max_pool_forward_f32", "dk_max_pool_backward_f64",
+                         "dk_avg_pool_forward_f32", "dk_avg_pool_backward_f64"])]
     }()
 
     /// The source (name and text) that defines the kernel `name`.
@@ -748,6 +875,7 @@ enum KernelSource {
             ("dk_reduce", "reductions"), ("dk_arg_reduce", "reductions"), ("dk_softmax", "reductions"), ("dk_cumsum", "reductions"),
             ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"),
             ("dk_nll", "training"), ("dk_sgd", "training"), ("dk_adam", "training"), ("dk_philox", "random"),
+            ("dk_im2col", "conv"), ("dk_col2im", "conv"), ("dk_channel_bias", "conv"), ("dk_max_pool", "conv"), ("dk_avg_pool", "conv"),
         ]
         guard let (_, name) = prefixes.first(where: { kernel.hasPrefix($0.0) }), let s = all.first(where: { $0.name == name }) else { return nil }
         return (name, s.source)

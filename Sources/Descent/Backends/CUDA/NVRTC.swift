@@ -115,6 +115,8 @@ public enum CUDAKernelCheck {
     }
     /// Builds every kernel source with the OpenCL runtime (PoCL in CI) and returns each build's log
     /// (empty when clean). Needs `CUDA.useOpenCLWithoutGPU()` to have chosen OpenCL.
+    /// The kernel sources' names, in build order.
+    public static var sourceNames: [String] { KernelSource.all.map { $0.name } }
     @_spi(Testing) public static func openCLBuildLogs() throws -> [String: String] {
         guard case .success(let c) = GPURegistry.contexts, let rt = c.first?.runtime as? OpenCLRuntime else {
             throw NVRTCError.notFound(path: OpenCLRuntime.libraryPath, dlerror: "the OpenCL runtime is not in use")
