@@ -247,6 +247,11 @@ public enum GPUChecks {
         r.sameWithGrad([logits], "mse") { mseLoss($0[0], t(y, $0[0])) }
         r.sameWithGrad([logits], "bce with logits") { binaryCrossEntropyWithLogits($0[0], t(y, $0[0])) }
         r.sameWithGrad([logits], "bce") { binaryCrossEntropy($0[0].sigmoid(), t(y, $0[0])) }
+        let w65 = Tensor.rand([6, 5]) + 0.5, pw = Tensor.rand([5]) * 3
+        r.sameWithGrad([logits], "bce with logits, weight, pos_weight, none") {
+            binaryCrossEntropyWithLogits($0[0], t(y, $0[0]), weight: t(w65, $0[0]), posWeight: t(pw, $0[0]), reduction: .none)
+        }
+        r.sameWithGrad([logits], "bce weighted sum") { binaryCrossEntropy($0[0].sigmoid(), t(y, $0[0]), weight: t(w65, $0[0]), reduction: .sum) }
         r.sameWithGrad([logits], "huber") { huberLoss($0[0], t(y, $0[0])) }
     }
 
@@ -325,7 +330,8 @@ public enum GPUChecks {
             ("SGD", { SGD($0, lr: 0.1) }), ("SGD momentum nesterov", { SGD($0, lr: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true) }),
             ("Adam", { Adam($0, lr: 0.05) }), ("Adam amsgrad", { Adam($0, lr: 0.05, weightDecay: 0.1, amsgrad: true) }),
             ("AdamW", { AdamW($0, lr: 0.05) }), ("RMSprop", { RMSprop($0, lr: 0.01, momentum: 0.5, centered: true) }),
-            ("Adagrad", { Adagrad($0, lr: 0.1) }), ("Adadelta", { Adadelta($0) }), ("Adamax", { Adamax($0, lr: 0.05) }),
+            ("Adagrad", { Adagrad($0, lr: 0.1) }), ("Adagrad decays, maximizes", { Adagrad($0, lr: 0.1, lrDecay: 0.01, weightDecay: 0.1, maximize: true) }),
+            ("RMSprop plain, weight decay", { RMSprop($0, lr: 0.01, weightDecay: 0.1) }), ("Adadelta", { Adadelta($0) }), ("Adamax", { Adamax($0, lr: 0.05) }),
             ("ASGD", { ASGD($0, lr: 0.1) }), ("Rprop", { Rprop($0) }), ("NAdam", { NAdam($0, lr: 0.05) }),
             ("RAdam", { RAdam($0, lr: 0.05) }),
         ]

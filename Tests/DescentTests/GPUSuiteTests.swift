@@ -64,6 +64,16 @@ extension GPUSuiteTests {
         #expect(stderr(bad).contains("invalid device ordinal"), "\(stderr(bad))")
     }
 
+    @Test func bceOnProbabilitiesOutsideZeroOneStopsOnTheGPU() async {
+        // F.binary_cross_entropy(torch.tensor([0.5, 1.5]).cuda(), torch.tensor([1., 0.]).cuda())
+        // RuntimeError: all elements of input should be between 0 and 1
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            _ = binaryCrossEntropy(Tensor([0.5, 1.5]).to(.cuda(0)), Tensor([1.0, 0.0]).to(.cuda(0)))
+        }
+        #expect(stderr(r).contains("all elements of input should be between 0 and 1"), "\(stderr(r))")
+    }
+
     @Test func aGeneratorOfAnotherDeviceTypeStopsAsInPyTorch() async {
         // torch.randn(3, device='cuda', generator=torch.Generator())
         // RuntimeError: Expected a 'cuda' device type for generator but found 'cpu'

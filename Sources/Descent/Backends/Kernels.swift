@@ -402,7 +402,7 @@ enum Kernels {
     static func bceForward(logits: Bool, _ x: Tensor, _ y: Tensor, weight: Tensor?, posWeight: Tensor?, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.bceForward(logits: logits, x, y, weight: weight, posWeight: posWeight, out: out)
-        case .cuda: CUDABackend.onHost("bce", [x, y, weight, posWeight], written: [out]) { h in CPUBackend.bceForward(logits: logits, h(x)!, h(y)!, weight: h(weight), posWeight: h(posWeight), out: h(out)!) }
+        case .cuda: CUDABackend.bceForward(logits: logits, x, y, weight: weight, posWeight: posWeight, out: out)
         case .meta: break
         }
     }
@@ -413,10 +413,8 @@ enum Kernels {
         case .cpu: CPUBackend.bceBackward(logits: logits, x, y, weight: weight, posWeight: posWeight, upstream: upstream,
                                           upstreamIsElementwise: upstreamIsElementwise, divisor: divisor, gx: gx)
         case .cuda:
-            CUDABackend.onHost("bceBackward", [x, y, weight, posWeight, upstream], written: [gx]) { h in
-                CPUBackend.bceBackward(logits: logits, h(x)!, h(y)!, weight: h(weight), posWeight: h(posWeight), upstream: h(upstream)!,
-                                       upstreamIsElementwise: upstreamIsElementwise, divisor: divisor, gx: h(gx)!)
-            }
+            CUDABackend.bceBackward(logits: logits, x, y, weight: weight, posWeight: posWeight, upstream: upstream,
+                                    upstreamIsElementwise: upstreamIsElementwise, divisor: divisor, gx: gx)
         case .meta: break
         }
     }

@@ -409,6 +409,25 @@ enum CUDABackend {
         }
     }
 
+    static func bceForward(logits: Bool, _ x: Tensor, _ y: Tensor, weight: Tensor?, posWeight: Tensor?, out: Tensor) {
+        let bad = Tensor(uninitializedShape: [1], dtype: .int32, device: out.device)
+        fill(bad, 0)
+        launch(context(out), "dk_bce_forward_" + KernelType.suffix(out.dtype), elements: out.count,
+               [.i32(logits ? 1 : 0), .i64(Int64(out.count)), arg(x), arg(y), arg(weight), .i32(weight == nil ? 0 : 1), arg(posWeight),
+                .i32(posWeight == nil ? 0 : 1), arg(out), arg(bad)])
+        switch Int(readElement(bad, storageOffset: bad.offset)) {
+        case 1: fail("all elements of input should be between 0 and 1")
+        case 2: fail("all elements of target should be between 0 and 1")
+        default: break
+        }
+    }
+    static func bceBackward(logits: Bool, _ x: Tensor, _ y: Tensor, weight: Tensor?, posWeight: Tensor?, upstream: Tensor,
+                            upstreamIsElementwise: Bool, divisor: Double, gx: Tensor) {
+        launch(context(gx), "dk_bce_backward_" + KernelType.suffix(gx.dtype), elements: gx.count,
+               [.i32(logits ? 1 : 0), .i64(Int64(gx.count)), arg(x), arg(y), arg(weight), .i32(weight == nil ? 0 : 1), arg(posWeight),
+                .i32(posWeight == nil ? 0 : 1), arg(on(gx.device, upstream)), .i64(upstreamIsElementwise ? 1 : 0), .f64(divisor), arg(gx)])
+    }
+
     // MARK: optimizers
 
     static func optimizerStep(_ update: OptimizerUpdate, param: Tensor, grad: Tensor) {
@@ -423,6 +442,13 @@ enum CUDABackend {
             launch(ctx, "dk_adam_" + s, elements: param.count,
                    [.i64(n), arg(param), arg(grad), arg(m), arg(v), arg(vmax), .i32(vmax == nil ? 0 : 1), .f64(lr), .f64(b1), .f64(b2),
                     .f64(eps), .f64(wd), .i64(Int64(step)), .i32(decoupled ? 1 : 0), .i32(maximize ? 1 : 0)])
+        case let .rmsprop(sq, gavg, buf, lr, alpha, eps, wd, momentum, maximize):
+            launch(ctx, "dk_rmsprop_" + s, elements: param.count,
+                   [.i64(n), arg(param), arg(grad), arg(sq), arg(gavg), arg(buf), .i32(gavg == nil ? 0 : 1), .i32(buf == nil ? 0 : 1),
+                    .f64(lr), .f64(alpha), .f64(eps), .f64(wd), .f64(momentum), .i32(maximize ? 1 : 0)])
+        case let .adagrad(sum, clr, eps, wd, maximize):
+            launch(ctx, "dk_adagrad_" + s, elements: param.count,
+                   [.i64(n), arg(param), arg(grad), arg(sum), .f64(clr), .f64(eps), .f64(wd), .i32(maximize ? 1 : 0)])
         default:
             onHost("optimizerStep", update.stateTensors + [param, grad], written: update.stateTensors + [param]) { h in
                 CPUBackend.optimizerStep(update.mapTensors { h($0)! }, param: h(param)!, grad: h(grad)!)

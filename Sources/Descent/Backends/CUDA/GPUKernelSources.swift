@@ -531,6 +531,49 @@ enum KernelSource {
     }
     """#
 
+    /// Binary cross-entropy on probabilities (bad[0] = 1 or 2 for an input or target outside [0, 1])
+    /// and on logits, forward and backward, in the CPU kernels' order of operations.
+    static let bceBody = #"""
+    DK_KERNEL void SFX(dk_bce_forward)(int logits, dk_i64 n, DK_ARG(const T, x), DK_ARG(const T, y), DK_ARG(const T, w), int hasW,
+                                       DK_ARG(const T, pw), int hasPW, DK_ARG(T, loss), DK_ARG(int, bad)) {
+        x += x_off; y += y_off; w += w_off; pw += pw_off; loss += loss_off; bad += bad_off;
+        DK_LOOP(i, n) {
+            T xi = x[i], yi = y[i], l;
+            if (logits) {
+                T ls = (xi < (T)0 ? xi : (T)0) - log1p(exp(-fabs(xi)));
+                if (hasPW) ls = ls * ((pw[i] - (T)1) * yi + (T)1);
+                l = ((T)1 - yi) * xi - ls;
+            } else {
+                if (!(xi >= (T)0 && xi <= (T)1)) bad[0] = 1;
+                else if (!(yi >= (T)0 && yi <= (T)1)) bad[0] = 2;
+                T a = log1p(-xi), b = log(xi);
+                a = a > (T)-100 ? a : (T)-100;
+                b = b > (T)-100 ? b : (T)-100;
+                l = (yi - (T)1) * a - yi * b;
+            }
+            loss[i] = hasW ? l * w[i] : l;
+        }
+    }
+    DK_KERNEL void SFX(dk_bce_backward)(int logits, dk_i64 n, DK_ARG(const T, x), DK_ARG(const T, y), DK_ARG(const T, w), int hasW,
+                                        DK_ARG(const T, pw), int hasPW, DK_ARG(const T, up), dk_i64 upStride, double divisor, DK_ARG(T, gx)) {
+        x += x_off; y += y_off; w += w_off; pw += pw_off; up += up_off; gx += gx_off;
+        DK_LOOP(i, n) {
+            T xi = x[i], yi = y[i], g;
+            if (logits) {
+                T s = (T)1 / ((T)1 + exp(-xi));
+                if (hasPW) { T t = pw[i] * yi; g = (t + (T)1 - yi) * s - t; } else g = s - yi;
+                g = g * up[i * upStride];
+            } else {
+                T d = ((T)1 - xi) * xi;
+                d = d > (T)1e-12 ? d : (T)1e-12;
+                g = up[i * upStride] * (xi - yi) / d;
+            }
+            if (hasW) g = g * w[i];
+            gx[i] = divisor != 1 ? g / (T)divisor : g;
+        }
+    }
+    """#
+
     /// Fused optimizer updates, in PyTorch's order of operations (SGD with momentum, Adam/AdamW/AMSGrad).
     static let optimizerBody = #"""
     DK_KERNEL void SFX(dk_sgd)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, buf), double lr, double momentum, double dampening,
@@ -567,7 +610,38 @@ enum KernelSource {
     }
     """#
 
-    static var training: String { prelude + instantiate(lossBody + optimizerBody, KernelType.floats) }
+    /// RMSprop (centered, with momentum) and Adagrad, in the CPU kernels' order of operations.
+    static let optimizerBody2 = #"""
+    DK_KERNEL void SFX(dk_rmsprop)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, sq), DK_ARG(T, gavg), DK_ARG(T, buf), int centered,
+                                   int mom, double lr, double alpha, double eps, double wd, double momentum, int maximize) {
+        p += p_off; g += g_off; sq += sq_off; gavg += gavg_off; buf += buf_off;
+        T a = (T)alpha, w = (T)(1.0 - alpha), e = (T)eps, l = (T)lr;
+        DK_LOOP(i, n) {
+            T gi = maximize ? -g[i] : g[i];
+            if (wd != 0) gi = fma(p[i], (T)wd, gi);
+            T s = fma(w * gi, gi, sq[i] * a);
+            sq[i] = s;
+            T avg;
+            if (centered) { T ga = fma(w, gi - gavg[i], gavg[i]); gavg[i] = ga; avg = sqrt(fma(-ga, ga, s)) + e; }
+            else avg = sqrt(s) + e;
+            if (mom) { T bb = buf[i] * (T)momentum + gi / avg; buf[i] = bb; p[i] = fma(bb, -l, p[i]); }
+            else p[i] = p[i] + ((-l) * gi) / avg;
+        }
+    }
+    DK_KERNEL void SFX(dk_adagrad)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, sum), double clr, double eps, double wd, int maximize) {
+        p += p_off; g += g_off; sum += sum_off;
+        T c = (T)clr, e = (T)eps;
+        DK_LOOP(i, n) {
+            T gi = maximize ? -g[i] : g[i];
+            if (wd != 0) gi = fma(p[i], (T)wd, gi);
+            T s = fma(gi, gi, sum[i]);
+            sum[i] = s;
+            p[i] = p[i] + ((-c) * gi) / (sqrt(s) + e);
+        }
+    }
+    """#
+
+    static var training: String { prelude + instantiate(lossBody + bceBody + optimizerBody + optimizerBody2, KernelType.floats) }
 
     // MARK: convolution and pooling
 
@@ -874,7 +948,7 @@ enum KernelSource {
             ("dk_axpy", "elementwise"), ("dk_copy_strided", "elementwise"), ("dk_where", "elementwise"), ("dk_cast", "elementwise"),
             ("dk_reduce", "reductions"), ("dk_arg_reduce", "reductions"), ("dk_softmax", "reductions"), ("dk_cumsum", "reductions"),
             ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"),
-            ("dk_nll", "training"), ("dk_sgd", "training"), ("dk_adam", "training"), ("dk_philox", "random"),
+            ("dk_nll", "training"), ("dk_bce", "training"), ("dk_sgd", "training"), ("dk_adam", "training"), ("dk_rmsprop", "training"), ("dk_adagrad", "training"), ("dk_philox", "random"),
             ("dk_im2col", "conv"), ("dk_col2im", "conv"), ("dk_channel_bias", "conv"), ("dk_max_pool", "conv"), ("dk_avg_pool", "conv"),
         ]
         guard let (_, name) = prefixes.first(where: { kernel.hasPrefix($0.0) }), let s = all.first(where: { $0.name == name }) else { return nil }
