@@ -301,9 +301,27 @@ public enum GPUChecks {
             }
             r.sameWithGrad([x], "avg pool divisor override \(dtype)") { avgPool2d($0[0], kernelSize: (2, 3), divisorOverride: 5) }
         }
+        // batch norm: training (batch statistics, running update) and eval, 4-D and 2-D, affine or not, both float types
+        for dtype in [DType.float32, .float64] {
+            for shape in [[3, 4, 5, 2], [7, 4]] {
+                let x = (Tensor.randn(shape) * 3 + 1).to(dtype: dtype), w = Tensor.randn([4]).to(dtype: dtype), b = Tensor.randn([4]).to(dtype: dtype)
+                let rm = Tensor.randn([4]).to(dtype: dtype), rv = (Tensor.rand([4]) + 0.5).to(dtype: dtype)
+                let grm = rm.to(gpu), grv = rv.to(gpu)
+                let stats = { (t: Tensor) -> (Tensor, Tensor) in t.device == gpu ? (grm, grv) : (rm, rv) }
+                r.sameWithGrad([x, w, b], atol: 1e-4, "batch norm training \(shape) \(dtype)") { t in
+                    batchNorm(t[0], runningMean: stats(t[0]).0, runningVar: stats(t[0]).1, weight: t[1], bias: t[2], training: true, momentum: 0.3)
+                }
+                r.same(grm, rm, "running mean \(shape) \(dtype)")
+                r.same(grv, rv, "running variance \(shape) \(dtype)")
+                r.sameWithGrad([x], atol: 1e-4, "batch norm eval, no affine \(shape) \(dtype)") { t in
+                    batchNorm(t[0], runningMean: stats(t[0]).0, runningVar: stats(t[0]).1)
+                }
+            }
+        }
         let before = CUDA.hostFallbacks
+        _ = batchNorm(Tensor.randn([2, 3, 2, 2]).to(gpu), runningMean: nil, runningVar: nil, training: true)
         _ = maxPool2d(conv2d(Tensor.randn([1, 1, 5, 5]).to(gpu), Tensor.randn([2, 1, 3, 3]).to(gpu)), kernelSize: (2, 2))
-        r.expect(CUDA.hostFallbacks == before, "convolution and pooling run on the device, not on the host")
+        r.expect(CUDA.hostFallbacks == before, "batch norm, convolution and pooling run on the device, not on the host")
     }
 
     /// A 3-4-2 MLP trained `steps` steps on `device` from the same start; returns its parameters on the CPU.

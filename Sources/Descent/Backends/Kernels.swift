@@ -374,11 +374,8 @@ enum Kernels {
             return CPUBackend.batchNormForward(x, n: n, c: c, l: l, runningMean: runningMean, runningVar: runningVar, weight: weight,
                                                bias: bias, training: training, momentum: momentum, eps: eps, out: out)
         case .cuda:
-            let stats = CUDABackend.onHost("batchNorm", [x, runningMean, runningVar, weight, bias], written: [out, runningMean, runningVar]) { h in
-                CPUBackend.batchNormForward(h(x)!, n: n, c: c, l: l, runningMean: h(runningMean), runningVar: h(runningVar), weight: h(weight),
-                                            bias: h(bias), training: training, momentum: momentum, eps: eps, out: h(out)!)
-            }
-            return (stats.0.to(out.device), stats.1.to(out.device))
+            return CUDABackend.batchNormForward(x, n: n, c: c, l: l, runningMean: runningMean, runningVar: runningVar, weight: weight,
+                                                bias: bias, training: training, momentum: momentum, eps: eps, out: out)
         case .meta: return MetaBackend.batchNormStatistics(channels: c, dtype: x.dtype)
         }
     }
@@ -388,10 +385,8 @@ enum Kernels {
         case .cpu: CPUBackend.batchNormBackward(training: training, n: n, c: c, l: l, x: x, gy: gy, mean: mean, invstd: invstd,
                                                 weight: weight, gx: gx, gw: gw, gb: gb)
         case .cuda:
-            CUDABackend.onHost("batchNormBackward", [x, gy, mean, invstd, weight], written: [gx, gw, gb]) { h in
-                CPUBackend.batchNormBackward(training: training, n: n, c: c, l: l, x: h(x)!, gy: h(gy)!, mean: h(mean)!, invstd: h(invstd)!,
-                                             weight: h(weight), gx: h(gx), gw: h(gw), gb: h(gb))
-            }
+            CUDABackend.batchNormBackward(training: training, n: n, c: c, l: l, x: x, gy: gy, mean: mean, invstd: invstd,
+                                          weight: weight, gx: gx, gw: gw, gb: gb)
         case .meta: break
         }
     }

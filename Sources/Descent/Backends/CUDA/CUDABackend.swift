@@ -289,6 +289,28 @@ enum CUDABackend {
                [.i64(Int64(g.n * g.c)), window(g), .i32(countIncludePad ? 1 : 0), .i64(Int64(divisor)), arg(gy), arg(gx)])
     }
 
+    /// Batch norm: per-channel statistics (one block a channel) and the running-statistics update, then y = x·alpha + beta.
+    static func batchNormForward(_ x: Tensor, n: Int, c: Int, l: Int, runningMean: Tensor?, runningVar: Tensor?,
+                                 weight: Tensor?, bias: Tensor?, training: Bool, momentum: Double, eps: Double,
+                                 out: Tensor) -> (mean: Tensor, invstd: Tensor) {
+        let ctx = context(out), s = KernelType.suffix(x.dtype)
+        let stats = (0..<4).map { _ in Tensor(uninitializedShape: [c], dtype: x.dtype, device: x.device) }
+        launch(ctx, "dk_bn_stats_" + s, blocks: c,
+               [.i32(training ? 1 : 0), .i64(Int64(n)), .i64(Int64(c)), .i64(Int64(l)), arg(x), arg(runningMean), arg(runningVar),
+                .i32(runningMean == nil ? 0 : 1), .f64(momentum), .f64(eps), arg(weight), .i32(weight == nil ? 0 : 1), arg(bias),
+                .i32(bias == nil ? 0 : 1), arg(stats[0]), arg(stats[1]), arg(stats[2]), arg(stats[3])])
+        launch(ctx, "dk_bn_apply_" + s, elements: out.count,
+               [.i64(Int64(out.count)), .i64(Int64(c)), .i64(Int64(l)), arg(x), arg(stats[2]), arg(stats[3]), arg(out)])
+        return (stats[0], stats[1])
+    }
+    static func batchNormBackward(training: Bool, n: Int, c: Int, l: Int, x: Tensor, gy: Tensor, mean: Tensor, invstd: Tensor,
+                                  weight: Tensor?, gx: Tensor?, gw: Tensor?, gb: Tensor?) {
+        launch(context(gy), "dk_bn_backward_" + KernelType.suffix(gy.dtype), blocks: c,
+               [.i32(training ? 1 : 0), .i64(Int64(n)), .i64(Int64(c)), .i64(Int64(l)), arg(x), arg(gy), arg(mean), arg(invstd),
+                arg(weight), .i32(weight == nil ? 0 : 1), arg(gx), .i32(gx == nil ? 0 : 1), arg(gw), .i32(gw == nil ? 0 : 1),
+                arg(gb), .i32(gb == nil ? 0 : 1)])
+    }
+
     // MARK: between the host and the device
 
     static func transfer(_ src: Tensor, to dst: Tensor) {

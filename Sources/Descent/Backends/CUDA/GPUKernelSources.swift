@@ -764,6 +764,90 @@ enum KernelSource {
             }
         }
     }
+
+    /* Batch norm over (n, c, l): one block a channel. Training: the batch mean (in double, rounded to T as
+       PyTorch does before the second pass), the biased variance, the running statistics' update (unbiased
+       variance); else the running statistics. Then alpha = invstd * w and beta = b - mean * alpha in T. */
+    DK_KERNEL void SFX(dk_bn_stats)(int training, dk_i64 n, dk_i64 c, dk_i64 l, DK_ARG(const T, x), DK_ARG(T, rmean), DK_ARG(T, rvar),
+                                    int hasRunning, double momentum, double eps, DK_ARG(const T, w), int hasW, DK_ARG(const T, b), int hasB,
+                                    DK_ARG(T, meanOut), DK_ARG(T, invstdOut), DK_ARG(T, alpha), DK_ARG(T, beta)) {
+        DK_SHARED double part[DK_BLOCK];
+        x += x_off; rmean += rmean_off; rvar += rvar_off; w += w_off; b += b_off;
+        meanOut += meanOut_off; invstdOut += invstdOut_off; alpha += alpha_off; beta += beta_off;
+        dk_i64 tid = DK_TID, m = n * l;
+        for (dk_i64 ch = DK_BID; ch < c; ch += DK_GDIM) {
+            double mean, invstd;
+            if (training) {
+                double s = 0;
+                for (dk_i64 j = tid; j < m; j += DK_BDIM) s += (double)x[((j / l) * c + ch) * l + j % l];
+                part[tid] = s;
+                DK_SYNC();
+                for (dk_i64 k = DK_BDIM / 2; k > 0; k >>= 1) { if (tid < k) part[tid] += part[tid + k]; DK_SYNC(); }
+                T meanT = (T)(part[0] / (double)m);
+                DK_SYNC();
+                double v = 0;
+                for (dk_i64 j = tid; j < m; j += DK_BDIM) { double d = (double)(x[((j / l) * c + ch) * l + j % l] - meanT); v += d * d; }
+                part[tid] = v;
+                DK_SYNC();
+                for (dk_i64 k = DK_BDIM / 2; k > 0; k >>= 1) { if (tid < k) part[tid] += part[tid + k]; DK_SYNC(); }
+                double var = part[0] / (double)m;
+                mean = (double)meanT;
+                invstd = 1.0 / sqrt(var + eps);
+                if (tid == 0 && hasRunning) {
+                    rmean[ch] = (T)(momentum * mean + (1 - momentum) * (double)rmean[ch]);
+                    rvar[ch] = (T)(momentum * var * (double)m / (double)(m - 1) + (1 - momentum) * (double)rvar[ch]);
+                }
+                DK_SYNC();
+            } else {
+                mean = (double)rmean[ch];
+                invstd = 1.0 / sqrt((double)rvar[ch] + eps);
+            }
+            if (tid == 0) {
+                T mt = (T)mean, st = (T)invstd, a = st * (hasW ? w[ch] : (T)1);
+                meanOut[ch] = mt; invstdOut[ch] = st;
+                alpha[ch] = a; beta[ch] = (hasB ? b[ch] : (T)0) - mt * a;
+            }
+        }
+    }
+    DK_KERNEL void SFX(dk_bn_apply)(dk_i64 total, dk_i64 c, dk_i64 l, DK_ARG(const T, x), DK_ARG(const T, alpha), DK_ARG(const T, beta), DK_ARG(T, y)) {
+        x += x_off; alpha += alpha_off; beta += beta_off; y += y_off;
+        DK_LOOP(i, total) { dk_i64 ch = (i / l) % c; y[i] = x[i] * alpha[ch] + beta[ch]; }
+    }
+    /* Batch-norm gradients, one block a channel: gb = sum(gy), gw = sum((x - mean) gy) * invstd, and gx. */
+    DK_KERNEL void SFX(dk_bn_backward)(int training, dk_i64 n, dk_i64 c, dk_i64 l, DK_ARG(const T, x), DK_ARG(const T, gy),
+                                       DK_ARG(const T, mean), DK_ARG(const T, invstd), DK_ARG(const T, w), int hasW,
+                                       DK_ARG(T, gx), int hasGX, DK_ARG(T, gw), int hasGW, DK_ARG(T, gb), int hasGB) {
+        DK_SHARED double ps[DK_BLOCK];
+        DK_SHARED double pd[DK_BLOCK];
+        x += x_off; gy += gy_off; mean += mean_off; invstd += invstd_off; w += w_off; gx += gx_off; gw += gw_off; gb += gb_off;
+        dk_i64 tid = DK_TID, m = n * l;
+        for (dk_i64 ch = DK_BID; ch < c; ch += DK_GDIM) {
+            T mu = mean[ch], is = invstd[ch], wt = hasW ? w[ch] : (T)1;
+            double s = 0, d = 0;
+            for (dk_i64 j = tid; j < m; j += DK_BDIM) {
+                dk_i64 at = ((j / l) * c + ch) * l + j % l;
+                s += (double)gy[at];
+                d += (double)(x[at] - mu) * (double)gy[at];
+            }
+            ps[tid] = s; pd[tid] = d;
+            DK_SYNC();
+            for (dk_i64 k = DK_BDIM / 2; k > 0; k >>= 1) { if (tid < k) { ps[tid] += ps[tid + k]; pd[tid] += pd[tid + k]; } DK_SYNC(); }
+            double sum = ps[0], dotp = pd[0];
+            if (tid == 0) {
+                if (hasGB) gb[ch] = (T)sum;
+                if (hasGW) gw[ch] = (T)(dotp * (double)is);
+            }
+            if (hasGX) {
+                T scale = is * wt, mt = (T)m;
+                T k = (T)dotp * is * is / mt, gmean = (T)sum / mt;
+                for (dk_i64 j = tid; j < m; j += DK_BDIM) {
+                    dk_i64 at = ((j / l) * c + ch) * l + j % l;
+                    gx[at] = training ? (gy[at] - gmean - (x[at] - mu) * k) * scale : gy[at] * scale;
+                }
+            }
+            DK_SYNC();
+        }
+    }
     """#
 
     static var conv: String { prelude + instantiate(convBody, KernelType.floats) }
@@ -949,7 +1033,7 @@ enum KernelSource {
             ("dk_reduce", "reductions"), ("dk_arg_reduce", "reductions"), ("dk_softmax", "reductions"), ("dk_cumsum", "reductions"),
             ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"),
             ("dk_nll", "training"), ("dk_bce", "training"), ("dk_sgd", "training"), ("dk_adam", "training"), ("dk_rmsprop", "training"), ("dk_adagrad", "training"), ("dk_philox", "random"),
-            ("dk_im2col", "conv"), ("dk_col2im", "conv"), ("dk_channel_bias", "conv"), ("dk_max_pool", "conv"), ("dk_avg_pool", "conv"),
+            ("dk_im2col", "conv"), ("dk_col2im", "conv"), ("dk_channel_bias", "conv"), ("dk_max_pool", "conv"), ("dk_avg_pool", "conv"), ("dk_bn", "conv"),
         ]
         guard let (_, name) = prefixes.first(where: { kernel.hasPrefix($0.0) }), let s = all.first(where: { $0.name == name }) else { return nil }
         return (name, s.source)
