@@ -47,6 +47,8 @@ private struct LineData: Dataset {
     }
 }
 
+// In `Core` (one test at a time): it seeds the global generator.
+extension Core {
 @Suite struct CustomDatasetTests {
     @Test func tensorPairsStack() {
         let (x, y) = Pairs().batch([3, 1])
@@ -89,4 +91,5 @@ private struct LineData: Dataset {
         #expect(abs(model.lin.weight.item() - 2) < 1e-3)
         #expect(abs(model.lin.bias!.item() - 1) < 1e-3)
     }
+}
 }

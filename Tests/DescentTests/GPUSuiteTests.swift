@@ -16,6 +16,9 @@ enum GPUSuite {
     static let gpu = Device.cuda(0)
 }
 
+// Inside `Core`, whose tests run one at a time: the checks seed the global generators (`manualSeed`
+// seeds the CUDA ones too) and read the CUDA generator's offset.
+extension Core {
 @Suite(.enabled(if: GPUSuite.enabled, "no CUDA device and no OpenCL runtime (install pocl-opencl-icd)"), .serialized)
 struct GPUSuiteTests {
     @Test func tensorsMoveAndPrintTheirDevice() {
@@ -29,8 +32,9 @@ struct GPUSuiteTests {
         #expect(CUDA.isAvailable() && CUDA.deviceCount() >= 1 && CUDA.unavailableReason == nil)
     }
 }
+}
 
-extension GPUSuiteTests {
+extension Core.GPUSuiteTests {
     /// The same sources build with OpenCL (PoCL's clang) without a warning, as they must with NVRTC.
     @Test func kernelSourcesBuildWithOpenCLWithoutWarnings() throws {
         guard CUDA.runtimeDescription?.hasPrefix("OpenCL") == true else { return }   // on a GPU, NVRTC compiled them
@@ -40,7 +44,7 @@ extension GPUSuiteTests {
     }
 }
 
-extension GPUSuiteTests {
+extension Core.GPUSuiteTests {
     /// Each of the GPU suite's checks (Sources/DescentCommands/GPUChecks.swift), on cuda:0 against the CPU.
     @Test(arguments: GPUChecks.names) func check(_ name: String) throws {
         let recorder = GPUCheckRecorder()

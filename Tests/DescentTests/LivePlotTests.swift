@@ -4,6 +4,8 @@ import Descent
 
 /// Live training curves (LivePlot, PlotCallback), their braille terminal form, and `descent plot` of a
 /// CSVLogger file.
+// In `Core` (one test at a time): it seeds the global generator.
+extension Core {
 @Suite struct LivePlotTests {
     static let csv = """
     epoch,step,train_loss,val_acc,val_loss
@@ -119,4 +121,5 @@ import Descent
         p.waitUntilExit()
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
+}
 }

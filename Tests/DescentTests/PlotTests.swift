@@ -146,6 +146,8 @@ func svgTexts(_ svg: String) -> [String] {
     }
 }
 
+// In `Core` (one test at a time): it seeds the global generator.
+extension Core {
 @Suite struct Plot {
     // MARK: SVG structure
 
@@ -593,4 +595,5 @@ func svgTexts(_ svg: String) -> [String] {
         #expect(near(img[u, v], (0x1f, 0x77, 0xb4), tol: 2), "bar colour \(img[u, v])")
     }
 
+}
 }
