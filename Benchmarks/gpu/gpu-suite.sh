@@ -30,4 +30,6 @@ command -v nvidia-smi > /dev/null && nvidia-smi -L || true
 arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d '.' || true)
 "$bin" cuda-info --require-gpu --arch "sm_80,sm_90${arch:+,sm_$arch}"
 "$bin" gpu-suite
+# PyTorch's own CUDA random numbers on this GPU against Descent's (Philox stream, layout, dropout masks)
+python3 Benchmarks/gpu/torch_random.py .build-static/torch-random && "$bin" torch-random-check .build-static/torch-random || true
 python3 Benchmarks/gpu/lecture05.py || true

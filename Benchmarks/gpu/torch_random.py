@@ -1,0 +1,54 @@
+"""PyTorch's CUDA random numbers for `descent torch-random-check` (run by gpu-suite.sh on a GPU machine).
+
+Writes DIR/manifest.txt, one draw per line: `name kind dtype n seed a b`, and DIR/<name>.bin, the
+values as little-endian float64. Each draw is `torch.manual_seed(seed)` then one call on cuda:0;
+`second` draws twice and keeps the second (the generator's offset after a first draw).
+"""
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+out = sys.argv[1] if len(sys.argv) > 1 else "torch-random"
+os.makedirs(out, exist_ok=True)
+props = torch.cuda.get_device_properties(0)
+big = props.multi_processor_count * (props.max_threads_per_multi_processor // 256) * 256 * 4 * 2 + 37
+cases = [
+    ("randn_small", "normal", "float32", 64, 0, 0.0, 1.0),
+    ("randn_big", "normal", "float32", big, 1, 0.5, 2.0),
+    ("rand_big", "uniform", "float32", big, 2, -2.0, 3.0),
+    ("randn_f64", "normal", "float64", big // 2 + 1, 3, 0.0, 1.0),
+    ("rand_f64", "uniform", "float64", big // 2 + 1, 4, 0.0, 1.0),
+    ("randint_small", "randint", "int64", big, 5, -3, 10),
+    ("randint_wide", "randint", "int64", big // 2, 6, 0, 2 ** 40),
+    ("bernoulli", "bernoulli", "float32", big, 7, 0.3, 0.0),
+    ("exponential", "exponential", "float32", big, 8, 1.5, 0.0),
+    ("dropout_vec4", "dropout", "float32", big - 37 + 8, 9, 0.3, 0.0),
+    ("dropout_vec2", "dropout", "float32", big - 37 + 6, 10, 0.3, 0.0),
+    ("dropout_vec1", "dropout", "float32", big, 11, 0.3, 0.0),
+    ("second", "second", "float32", 3000, 12, 0.0, 1.0),
+]
+dtypes = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
+with open(os.path.join(out, "manifest.txt"), "w") as manifest:
+    for name, kind, dtype, n, seed, a, b in cases:
+        torch.manual_seed(seed)
+        dt = dtypes[dtype]
+        if kind == "normal":
+            t = torch.empty(n, dtype=dt, device="cuda").normal_(a, b)
+        elif kind == "uniform":
+            t = torch.empty(n, dtype=dt, device="cuda").uniform_(a, b)
+        elif kind == "randint":
+            t = torch.randint(int(a), int(b), (n,), device="cuda")
+        elif kind == "bernoulli":
+            t = torch.empty(n, dtype=dt, device="cuda").bernoulli_(a)
+        elif kind == "exponential":
+            t = torch.empty(n, dtype=dt, device="cuda").exponential_(a)
+        elif kind == "dropout":
+            t = (F.dropout(torch.ones(n, dtype=dt, device="cuda"), a) != 0).to(dt)
+        else:
+            torch.rand(n, device="cuda")
+            t = torch.rand(100, device="cuda")
+        t.double().cpu().numpy().astype("<f8").tofile(os.path.join(out, name + ".bin"))
+        manifest.write(f"{name} {kind} {dtype} {n} {seed} {a!r} {b!r}\n")
+print(f"wrote {len(cases)} PyTorch CUDA draws to {out} ({props.name}, {props.multi_processor_count} SMs)")
