@@ -275,6 +275,18 @@ public enum GPUChecks {
         lstm.to(gpu)
         let (yg, _) = lstm(seq.to(gpu))
         r.same(yg, yc, "LSTM")
+        // the LSTM's gradients: two copies of one LSTM, one on each device, through a 2-layer stack and backward
+        manualSeed(11)
+        let lc = LSTM(3, 4, numLayers: 2), lg = LSTM(3, 4, numLayers: 2)
+        try lg.loadStateDict(lc.stateDict())
+        lg.to(gpu)
+        let xc = Tensor.randn([6, 2, 3]), xg = xc.to(gpu)
+        xc.requiresGrad = true; xg.requiresGrad = true
+        let (oc, _) = lc(xc), (og, _) = lg(xg)
+        r.same(og, oc, "2-layer LSTM")
+        (oc * oc).sum().backward(); (og * og).sum().backward()
+        r.same(xg.grad!, xc.grad!, atol: 1e-5, "LSTM input gradient")
+        for ((name, pc), (_, pg)) in zip(lc.namedParameters(), lg.namedParameters()) { r.same(pg.grad!, pc.grad!, atol: 1e-5, "LSTM \(name) gradient") }
         r.sameWithGrad([Tensor.randn([2, 7])], "layer norm") { layerNorm($0[0], [7]) }
     }
     /// Convolutions (strides, padding, dilation, groups, with and without bias, 1-D, transposed) and

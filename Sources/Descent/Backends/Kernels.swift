@@ -448,10 +448,7 @@ enum Kernels {
     static func lstmCellForward(_ hw: Tensor, _ xw: Tensor, _ cPrev: Tensor, activations: Tensor, c: Tensor, tanhC: Tensor, h: Tensor) {
         switch h.device.backend {
         case .cpu: CPUBackend.lstmCellForward(hw, xw, cPrev, activations: activations, c: c, tanhC: tanhC, h: h)
-        case .cuda:
-            CUDABackend.onHost("lstmCell", [hw, xw, cPrev], written: [activations, c, tanhC, h]) { m in
-                CPUBackend.lstmCellForward(m(hw)!, m(xw)!, m(cPrev)!, activations: m(activations)!, c: m(c)!, tanhC: m(tanhC)!, h: m(h)!)
-            }
+        case .cuda: CUDABackend.lstmCellForward(hw, xw, cPrev, activations: activations, c: c, tanhC: tanhC, h: h)
         case .meta: break
         }
     }
@@ -459,10 +456,7 @@ enum Kernels {
     static func lstmCellBackward(activations: Tensor, tanhC: Tensor, cPrev: Tensor, dh: Tensor, dc: Tensor, gates: Tensor) {
         switch gates.device.backend {
         case .cpu: CPUBackend.lstmCellBackward(activations: activations, tanhC: tanhC, cPrev: cPrev, dh: dh, dc: dc, gates: gates)
-        case .cuda:
-            CUDABackend.onHost("lstmCellBackward", [activations, tanhC, cPrev, dh, dc], written: [dc, gates]) { h in
-                CPUBackend.lstmCellBackward(activations: h(activations)!, tanhC: h(tanhC)!, cPrev: h(cPrev)!, dh: h(dh)!, dc: h(dc)!, gates: h(gates)!)
-            }
+        case .cuda: CUDABackend.lstmCellBackward(activations: activations, tanhC: tanhC, cPrev: cPrev, dh: dh, dc: dc, gates: gates)
         case .meta: break
         }
     }
@@ -472,10 +466,7 @@ enum Kernels {
         case .cpu:
             if x.dtype == .float64 { CPUBackend.adaptiveAvgPool2d(Double.self, x, out, planes: planes, h: h, w: w, oh: oh, ow: ow, backward: backward) }
             else { CPUBackend.adaptiveAvgPool2d(Float.self, x, out, planes: planes, h: h, w: w, oh: oh, ow: ow, backward: backward) }
-        case .cuda:
-            CUDABackend.onHost("adaptiveAvgPool2d", [x], written: [out]) { m in
-                Kernels.adaptiveAvgPool2d(m(x)!, planes: planes, h: h, w: w, oh: oh, ow: ow, out: m(out)!, backward: backward)
-            }
+        case .cuda: CUDABackend.adaptiveAvgPool2d(x, planes: planes, h: h, w: w, oh: oh, ow: ow, out: out, backward: backward)
         case .meta: break
         }
     }

@@ -289,6 +289,19 @@ enum CUDABackend {
                [.i64(Int64(g.n * g.c)), window(g), .i32(countIncludePad ? 1 : 0), .i64(Int64(divisor)), arg(gy), arg(gx)])
     }
 
+    static func adaptiveAvgPool2d(_ x: Tensor, planes: Int, h: Int, w: Int, oh: Int, ow: Int, out: Tensor, backward: Bool) {
+        launch(context(out), "dk_adaptive_avg_pool_" + KernelType.suffix(out.dtype), elements: backward ? planes : planes * oh * ow,
+               [.i32(backward ? 1 : 0), .i64(Int64(planes)), .i64(Int64(h)), .i64(Int64(w)), .i64(Int64(oh)), .i64(Int64(ow)), arg(x), arg(out)])
+    }
+    static func lstmCellForward(_ hw: Tensor, _ xw: Tensor, _ cPrev: Tensor, activations: Tensor, c: Tensor, tanhC: Tensor, h: Tensor) {
+        launch(context(h), "dk_lstm_forward_" + KernelType.suffix(h.dtype), elements: h.count,
+               [.i64(Int64(h.shape[0])), .i64(Int64(h.shape[1])), arg(hw), arg(xw), arg(cPrev), arg(activations), arg(c), arg(tanhC), arg(h)])
+    }
+    static func lstmCellBackward(activations: Tensor, tanhC: Tensor, cPrev: Tensor, dh: Tensor, dc: Tensor, gates: Tensor) {
+        launch(context(gates), "dk_lstm_backward_" + KernelType.suffix(gates.dtype), elements: dh.count,
+               [.i64(Int64(dh.shape[0])), .i64(Int64(dh.shape[1])), arg(activations), arg(tanhC), arg(cPrev), arg(dh), arg(dc), arg(gates)])
+    }
+
     /// Batch norm: per-channel statistics (one block a channel) and the running-statistics update, then y = x·alpha + beta.
     static func batchNormForward(_ x: Tensor, n: Int, c: Int, l: Int, runningMean: Tensor?, runningVar: Tensor?,
                                  weight: Tensor?, bias: Tensor?, training: Bool, momentum: Double, eps: Double,

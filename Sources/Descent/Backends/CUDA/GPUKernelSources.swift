@@ -848,6 +848,60 @@ enum KernelSource {
             DK_SYNC();
         }
     }
+    /* Adaptive average pooling of planes (h, w) to (oh, ow) with PyTorch's windows; backward: one thread a
+       plane, adding each output's share in the CPU's order. */
+    DK_FN dk_i64 SFX(dk_adaptive_start)(dk_i64 i, dk_i64 o, dk_i64 n) { return (i * n) / o; }
+    DK_FN dk_i64 SFX(dk_adaptive_end)(dk_i64 i, dk_i64 o, dk_i64 n) { return ((i + 1) * n + o - 1) / o; }
+    DK_KERNEL void SFX(dk_adaptive_avg_pool)(int backward, dk_i64 planes, dk_i64 h, dk_i64 w, dk_i64 oh, dk_i64 ow, DK_ARG(const T, src), DK_ARG(T, dst)) {
+        src += src_off; dst += dst_off;
+        if (!backward) {
+            DK_LOOP(q, planes * oh * ow) {
+                dk_i64 p = q / (oh * ow), i = (q / ow) % oh, j = q % ow;
+                dk_i64 h0 = SFX(dk_adaptive_start)(i, oh, h), h1 = SFX(dk_adaptive_end)(i, oh, h), w0 = SFX(dk_adaptive_start)(j, ow, w), w1 = SFX(dk_adaptive_end)(j, ow, w);
+                T s = 0;
+                for (dk_i64 a = h0; a < h1; ++a) for (dk_i64 b = w0; b < w1; ++b) s += src[p * h * w + a * w + b];
+                dst[q] = s / (T)(h1 - h0) / (T)(w1 - w0);
+            }
+        } else {
+            DK_LOOP(p, planes) {
+                for (dk_i64 i = 0; i < oh; ++i) for (dk_i64 j = 0; j < ow; ++j) {
+                    dk_i64 h0 = SFX(dk_adaptive_start)(i, oh, h), h1 = SFX(dk_adaptive_end)(i, oh, h), w0 = SFX(dk_adaptive_start)(j, ow, w), w1 = SFX(dk_adaptive_end)(j, ow, w);
+                    T delta = src[p * oh * ow + i * ow + j] / (T)(h1 - h0) / (T)(w1 - w0);
+                    for (dk_i64 a = h0; a < h1; ++a) for (dk_i64 b = w0; b < w1; ++b) dst[p * h * w + a * w + b] += delta;
+                }
+            }
+        }
+    }
+    /* One LSTM step's pointwise math for (n, hidden) rows: gates i, f, g, o from hw + xw, c, tanh(c), h. */
+    DK_KERNEL void SFX(dk_lstm_forward)(dk_i64 n, dk_i64 hd, DK_ARG(const T, hw), DK_ARG(const T, xw), DK_ARG(const T, cp),
+                                        DK_ARG(T, act), DK_ARG(T, c), DK_ARG(T, tc), DK_ARG(T, h)) {
+        hw += hw_off; xw += xw_off; cp += cp_off; act += act_off; c += c_off; tc += tc_off; h += h_off;
+        DK_LOOP(q, n * hd) {
+            dk_i64 r = q / hd, j = q % hd, base = r * 4 * hd;
+            T i = (T)1 / ((T)1 + exp(-(hw[base + j] + xw[base + j])));
+            T f = (T)1 / ((T)1 + exp(-(hw[base + hd + j] + xw[base + hd + j])));
+            T g = tanh(hw[base + 2 * hd + j] + xw[base + 2 * hd + j]);
+            T o = (T)1 / ((T)1 + exp(-(hw[base + 3 * hd + j] + xw[base + 3 * hd + j])));
+            act[base + j] = i; act[base + hd + j] = f; act[base + 2 * hd + j] = g; act[base + 3 * hd + j] = o;
+            T cc = f * cp[q] + i * g, t = tanh(cc);
+            c[q] = cc; tc[q] = t; h[q] = o * t;
+        }
+    }
+    /* Its gradient: the pre-activations' (gates), and dc replaced by the gradient for the previous c. */
+    DK_KERNEL void SFX(dk_lstm_backward)(dk_i64 n, dk_i64 hd, DK_ARG(const T, act), DK_ARG(const T, tc), DK_ARG(const T, cp),
+                                         DK_ARG(const T, dh), DK_ARG(T, dc), DK_ARG(T, dg)) {
+        act += act_off; tc += tc_off; cp += cp_off; dh += dh_off; dc += dc_off; dg += dg_off;
+        DK_LOOP(q, n * hd) {
+            dk_i64 r = q / hd, j = q % hd, base = r * 4 * hd;
+            T i = act[base + j], f = act[base + hd + j], g = act[base + 2 * hd + j], o = act[base + 3 * hd + j], t = tc[q];
+            T dct = dc[q] + dh[q] * o * ((T)1 - t * t);
+            dg[base + j] = dct * g * i * ((T)1 - i);
+            dg[base + hd + j] = dct * cp[q] * f * ((T)1 - f);
+            dg[base + 2 * hd + j] = dct * i * ((T)1 - g * g);
+            dg[base + 3 * hd + j] = dh[q] * t * o * ((T)1 - o);
+            dc[q] = dct * f;
+        }
+    }
     """#
 
     static var conv: String { prelude + instantiate(convBody, KernelType.floats) }
@@ -1033,7 +1087,7 @@ enum KernelSource {
             ("dk_reduce", "reductions"), ("dk_arg_reduce", "reductions"), ("dk_softmax", "reductions"), ("dk_cumsum", "reductions"),
             ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"),
             ("dk_nll", "training"), ("dk_bce", "training"), ("dk_sgd", "training"), ("dk_adam", "training"), ("dk_rmsprop", "training"), ("dk_adagrad", "training"), ("dk_philox", "random"),
-            ("dk_im2col", "conv"), ("dk_col2im", "conv"), ("dk_channel_bias", "conv"), ("dk_max_pool", "conv"), ("dk_avg_pool", "conv"), ("dk_bn", "conv"),
+            ("dk_im2col", "conv"), ("dk_col2im", "conv"), ("dk_channel_bias", "conv"), ("dk_max_pool", "conv"), ("dk_avg_pool", "conv"), ("dk_bn", "conv"), ("dk_adaptive_avg_pool", "conv"), ("dk_lstm", "conv"),
         ]
         guard let (_, name) = prefixes.first(where: { kernel.hasPrefix($0.0) }), let s = all.first(where: { $0.name == name }) else { return nil }
         return (name, s.source)
