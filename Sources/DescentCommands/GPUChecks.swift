@@ -364,6 +364,9 @@ public enum GPUChecks {
             ("RMSprop plain, weight decay", { RMSprop($0, lr: 0.01, weightDecay: 0.1) }), ("Adadelta", { Adadelta($0) }), ("Adamax", { Adamax($0, lr: 0.05) }),
             ("ASGD", { ASGD($0, lr: 0.1) }), ("Rprop", { Rprop($0) }), ("NAdam", { NAdam($0, lr: 0.05) }),
             ("RAdam", { RAdam($0, lr: 0.05) }),
+            ("ASGD t0 = 2, weight decay", { ASGD($0, lr: 0.1, t0: 2, weightDecay: 0.1) }), ("Adadelta weight decay, maximize", { Adadelta($0, lr: 0.5, weightDecay: 0.1, maximize: true) }),
+            ("Adamax weight decay", { Adamax($0, lr: 0.05, weightDecay: 0.1) }), ("NAdam decoupled", { NAdam($0, lr: 0.05, weightDecay: 0.1, decoupledWeightDecay: true) }),
+            ("RAdam decoupled", { RAdam($0, lr: 0.05, weightDecay: 0.1, decoupledWeightDecay: true) }), ("SparseAdam", { SparseAdam($0, lr: 0.05) }),
         ]
         for (name, make) in cases {
             let onCPU = train(make, on: .cpu), onGPU = train(make, on: gpu)

@@ -484,59 +484,38 @@ enum CUDABackend {
         case let .adagrad(sum, clr, eps, wd, maximize):
             launch(ctx, "dk_adagrad_" + s, elements: param.count,
                    [.i64(n), arg(param), arg(grad), arg(sum), .f64(clr), .f64(eps), .f64(wd), .i32(maximize ? 1 : 0)])
-        default:
-            onHost("optimizerStep", update.stateTensors + [param, grad], written: update.stateTensors + [param]) { h in
-                CPUBackend.optimizerStep(update.mapTensors { h($0)! }, param: h(param)!, grad: h(grad)!)
-            }
-        }
-    }
-}
-
-extension OptimizerUpdate {
-    /// The state tensors the update reads and writes.
-    var stateTensors: [Tensor] {
-        switch self {
-        case let .sgd(buf, _, _, _, _, _, _, _): return [buf].compactMap { $0 }
-        case let .adam(m, v, vmax, _, _, _, _, _, _, _, _): return [m, v] + [vmax].compactMap { $0 }
-        case let .rmsprop(sq, ga, buf, _, _, _, _, _, _): return [sq] + [ga, buf].compactMap { $0 }
-        case let .adagrad(sum, _, _, _, _): return [sum]
-        case let .adadelta(sq, acc, _, _, _, _, _): return [sq, acc]
-        case let .adamax(m, inf, _, _, _, _, _, _, _): return [m, inf]
-        case let .asgd(ax, eta, mu, _, _, _, _, _, _, _): return [ax, eta, mu]
-        case let .rprop(prev, step, _, _, _, _, _): return [prev, step]
-        case let .nadam(m, v, mu, _, _, _, _, _, _, _, _, _): return [m, v, mu]
-        case let .radam(m, v, _, _, _, _, _, _, _, _): return [m, v]
-        case let .sparseAdam(m, v, _, _, _, _, _, _): return [m, v]
-        }
-    }
-    /// The same update with each state tensor replaced by `f(tensor)`.
-    func mapTensors(_ f: (Tensor) -> Tensor) -> OptimizerUpdate {
-        switch self {
-        case let .sgd(buf, lr, mo, d, wd, n, first, mx):
-            return .sgd(momentumBuffer: buf.map(f), lr: lr, momentum: mo, dampening: d, weightDecay: wd, nesterov: n, firstStep: first, maximize: mx)
-        case let .adam(m, v, vmax, lr, b1, b2, eps, wd, step, dec, mx):
-            return .adam(expAvg: f(m), expAvgSq: f(v), maxExpAvgSq: vmax.map(f), lr: lr, beta1: b1, beta2: b2, eps: eps, weightDecay: wd,
-                         step: step, decoupledWeightDecay: dec, maximize: mx)
-        case let .rmsprop(sq, ga, buf, lr, alpha, eps, wd, mo, mx):
-            return .rmsprop(squareAvg: f(sq), gradAvg: ga.map(f), momentumBuffer: buf.map(f), lr: lr, alpha: alpha, eps: eps, weightDecay: wd,
-                            momentum: mo, maximize: mx)
-        case let .adagrad(sum, clr, eps, wd, mx): return .adagrad(sum: f(sum), clr: clr, eps: eps, weightDecay: wd, maximize: mx)
-        case let .adadelta(sq, acc, lr, rho, eps, wd, mx):
-            return .adadelta(squareAvg: f(sq), accDelta: f(acc), lr: lr, rho: rho, eps: eps, weightDecay: wd, maximize: mx)
-        case let .adamax(m, inf, lr, b1, b2, eps, wd, step, mx):
-            return .adamax(expAvg: f(m), expInf: f(inf), lr: lr, beta1: b1, beta2: b2, eps: eps, weightDecay: wd, step: step, maximize: mx)
-        case let .asgd(ax, eta, mu, lr, lambd, alpha, t0, wd, step, mx):
-            return .asgd(ax: f(ax), eta: f(eta), mu: f(mu), lr: lr, lambd: lambd, alpha: alpha, t0: t0, weightDecay: wd, step: step, maximize: mx)
-        case let .rprop(prev, st, em, ep, smin, smax, mx):
-            return .rprop(prev: f(prev), stepSize: f(st), etaMinus: em, etaPlus: ep, stepSizeMin: smin, stepSizeMax: smax, maximize: mx)
-        case let .nadam(m, v, mu, lr, b1, b2, eps, wd, md, step, dec, mx):
-            return .nadam(expAvg: f(m), expAvgSq: f(v), muProduct: f(mu), lr: lr, beta1: b1, beta2: b2, eps: eps, weightDecay: wd,
-                          momentumDecay: md, step: step, decoupledWeightDecay: dec, maximize: mx)
-        case let .radam(m, v, lr, b1, b2, eps, wd, step, dec, mx):
-            return .radam(expAvg: f(m), expAvgSq: f(v), lr: lr, beta1: b1, beta2: b2, eps: eps, weightDecay: wd, step: step,
-                          decoupledWeightDecay: dec, maximize: mx)
-        case let .sparseAdam(m, v, lr, b1, b2, eps, step, mx):
-            return .sparseAdam(expAvg: f(m), expAvgSq: f(v), lr: lr, beta1: b1, beta2: b2, eps: eps, step: step, maximize: mx)
+        case let .adadelta(sq, acc, lr, rho, eps, wd, maximize):
+            launch(ctx, "dk_adadelta_" + s, elements: param.count,
+                   [.i64(n), arg(param), arg(grad), arg(sq), arg(acc), .f64(lr), .f64(rho), .f64(eps), .f64(wd), .i32(maximize ? 1 : 0)])
+        case let .adamax(m, u, lr, b1, b2, eps, wd, step, maximize):
+            launch(ctx, "dk_adamax_" + s, elements: param.count,
+                   [.i64(n), arg(param), arg(grad), arg(m), arg(u), .f64(lr), .f64(b1), .f64(b2), .f64(eps), .f64(wd), .i64(Int64(step)),
+                    .i32(maximize ? 1 : 0)])
+        case let .asgd(ax, eta, mu, lr, lambd, alpha, t0, wd, step, maximize):
+            // eta and mu: float32 scalars on the CPU, updated after the step as the CPU kernel does
+            launch(ctx, "dk_asgd_" + s, elements: param.count,
+                   [.i64(n), arg(param), arg(grad), arg(ax), .f64(Kernels.readElement(eta, storageOffset: eta.offset)), .f64(Kernels.readElement(mu, storageOffset: mu.offset)), .f64(lambd), .f64(wd),
+                    .i32(maximize ? 1 : 0)])
+            let t = Double(step)
+            Kernels.writeElement(eta, storageOffset: eta.offset, Double(Float(lr / pow(1 + lambd * lr * t, alpha))))
+            Kernels.writeElement(mu, storageOffset: mu.offset, Double(Float(1 / Swift.max(t - t0, 1))))
+        case let .rprop(prev, stepSize, em, ep, smin, smax, maximize):
+            launch(ctx, "dk_rprop_" + s, elements: param.count,
+                   [.i64(n), arg(param), arg(grad), arg(prev), arg(stepSize), .f64(em), .f64(ep), .f64(smin), .f64(smax), .i32(maximize ? 1 : 0)])
+        case let .nadam(m, v, muProduct, lr, b1, b2, eps, wd, md, step, decoupled, maximize):
+            // mu_product: a float32 scalar on the CPU, multiplied by this step's mu in float first
+            let muProd = Float(Kernels.readElement(muProduct, storageOffset: muProduct.offset)) * Float(b1 * (1 - 0.5 * pow(0.96, Double(step) * md)))
+            Kernels.writeElement(muProduct, storageOffset: muProduct.offset, Double(muProd))
+            launch(ctx, "dk_nadam_" + s, elements: param.count,
+                   [.i64(n), arg(param), arg(grad), arg(m), arg(v), .f64(Double(muProd)), .f64(lr), .f64(b1), .f64(b2), .f64(eps), .f64(wd), .f64(md),
+                    .i64(Int64(step)), .i32(decoupled ? 1 : 0), .i32(maximize ? 1 : 0)])
+        case let .radam(m, v, lr, b1, b2, eps, wd, step, decoupled, maximize):
+            launch(ctx, "dk_radam_" + s, elements: param.count,
+                   [.i64(n), arg(param), arg(grad), arg(m), arg(v), .f64(lr), .f64(b1), .f64(b2), .f64(eps), .f64(wd), .i64(Int64(step)),
+                    .i32(decoupled ? 1 : 0), .i32(maximize ? 1 : 0)])
+        case let .sparseAdam(m, v, lr, b1, b2, eps, step, maximize):
+            launch(ctx, "dk_sparse_adam_" + s, elements: param.count,
+                   [.i64(n), arg(param), arg(grad), arg(m), arg(v), .f64(lr), .f64(b1), .f64(b2), .f64(eps), .i64(Int64(step)), .i32(maximize ? 1 : 0)])
         }
     }
 }

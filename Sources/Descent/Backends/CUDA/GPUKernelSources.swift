@@ -641,7 +641,136 @@ enum KernelSource {
     }
     """#
 
-    static var training: String { prelude + instantiate(lossBody + bceBody + optimizerBody + optimizerBody2, KernelType.floats) }
+    /// Adadelta, Adamax, ASGD, Rprop, NAdam, RAdam and SparseAdam: the CPU kernels' chains
+    /// (CDescentKernels/optim_kernels.h), one thread an element. ASGD's eta and mu and NAdam's mu
+    /// product are float32 CPU scalars (as PyTorch keeps them): the host updates them, the kernels
+    /// take their values.
+    static let optimizerBody3 = #"""
+    DK_FN T SFX(dk_lerp)(T self, T end, T w) { return fabs(w) < (T)0.5 ? fma(w, end - self, self) : fma(self - end, (T)1 - w, end); }
+    DK_FN T SFX(dk_maximum)(T a, T b) { if (a != a) return a; if (b != b) return b; return a > b ? a : b; }
+    DK_KERNEL void SFX(dk_adadelta)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, sqa), DK_ARG(T, acc), double lr, double rho,
+                                    double eps, double wd, int maximize) {
+        p += p_off; g += g_off; sqa += sqa_off; acc += acc_off;
+        T r = (T)rho, w = (T)(1.0 - rho), e = (T)eps, nlr = (T)(-lr);
+        DK_LOOP(i, n) {
+            T gi = maximize ? -g[i] : g[i];
+            if (wd != 0) gi = fma((T)wd, p[i], gi);
+            T sq = fma(w * gi, gi, sqa[i] * r);
+            sqa[i] = sq;
+            T delta = (sqrt(acc[i] + e) / sqrt(sq + e)) * gi;
+            acc[i] = fma(w * delta, delta, acc[i] * r);
+            p[i] = fma(nlr, delta, p[i]);
+        }
+    }
+    DK_KERNEL void SFX(dk_adamax)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, ea), DK_ARG(T, ei), double lr, double beta1,
+                                  double beta2, double eps, double wd, dk_i64 step, int maximize) {
+        p += p_off; g += g_off; ea += ea_off; ei += ei_off;
+        T w1 = (T)(1.0 - beta1), b2 = (T)beta2, e = (T)eps, nclr = (T)(-(lr / (1.0 - pow(beta1, (double)step))));
+        DK_LOOP(i, n) {
+            T gi = maximize ? -g[i] : g[i];
+            if (wd != 0) gi = fma((T)wd, p[i], gi);
+            T m = SFX(dk_lerp)(ea[i], gi, w1);
+            ea[i] = m;
+            T u = SFX(dk_maximum)(ei[i] * b2, fabs(gi) + e);
+            ei[i] = u;
+            p[i] = p[i] + (nclr * m) / u;
+        }
+    }
+    DK_KERNEL void SFX(dk_asgd)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, ax), double etaValue, double muValue,
+                                double lambd, double wd, int maximize) {
+        p += p_off; g += g_off; ax += ax_off;
+        T decay = (T)(1.0 - lambd * etaValue), neta = (T)(-etaValue), m = (T)muValue;
+        DK_LOOP(i, n) {
+            T gi = maximize ? -g[i] : g[i];
+            if (wd != 0) gi = fma((T)wd, p[i], gi);
+            T pi = fma(neta, gi, p[i] * decay);
+            p[i] = pi;
+            if (m != (T)1) ax[i] = ax[i] + (pi - ax[i]) * m; else ax[i] = pi;
+        }
+    }
+    DK_KERNEL void SFX(dk_rprop)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, prev), DK_ARG(T, ss), double etaminus, double etaplus,
+                                 double smin, double smax, int maximize) {
+        p += p_off; g += g_off; prev += prev_off; ss += ss_off;
+        T em = (T)etaminus, ep = (T)etaplus, lo = (T)smin, hi = (T)smax;
+        DK_LOOP(i, n) {
+            T gi = maximize ? -g[i] : g[i];
+            T prod = gi * prev[i];
+            T s = (T)((0 < prod) - (prod < 0));
+            if (s > 0) s = ep;
+            if (s < 0) s = em;
+            if (s == 0) s = (T)1;
+            T st = ss[i] * s;
+            if (!(st != st)) { st = st < lo ? lo : st; st = st > hi ? hi : st; }
+            ss[i] = st;
+            if (s == em) gi = 0;
+            T sg = (T)((0 < gi) - (gi < 0));
+            p[i] = fma(-sg, st, p[i]);
+            prev[i] = gi;
+        }
+    }
+    DK_KERNEL void SFX(dk_nadam)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, ea), DK_ARG(T, es), double muProd,
+                                 double lr, double beta1, double beta2, double eps, double wd, double momentumDecay, dk_i64 step,
+                                 int decoupled, int maximize) {
+        p += p_off; g += g_off; ea += ea_off; es += es_off;
+        double s = (double)step, bc2 = 1.0 - pow(beta2, s);
+        double mu = beta1 * (1.0 - 0.5 * pow(0.96, s * momentumDecay)), muNext = beta1 * (1.0 - 0.5 * pow(0.96, (s + 1.0) * momentumDecay));
+        double muProductNext = muProd * muNext;
+        T c1 = (T)(-lr * (1.0 - mu) / (1.0 - muProd)), c2 = (T)((-lr * muNext) / (1.0 - muProductNext));
+        T w1 = (T)(1.0 - beta1), b2 = (T)beta2, w2 = (T)(1.0 - beta2), e = (T)eps, decay = (T)(1.0 - lr * wd), bc2t = (T)bc2;
+        DK_LOOP(i, n) {
+            T gi = maximize ? -g[i] : g[i];
+            T pi = p[i];
+            if (wd != 0) { if (decoupled) pi = pi * decay; else gi = fma((T)wd, pi, gi); }
+            T m = SFX(dk_lerp)(ea[i], gi, w1);
+            T v = fma(w2 * gi, gi, es[i] * b2);
+            ea[i] = m; es[i] = v;
+            T den = sqrt(v / bc2t) + e;
+            pi = pi + (c1 * gi) / den;
+            pi = pi + (c2 * m) / den;
+            p[i] = pi;
+        }
+    }
+    DK_KERNEL void SFX(dk_radam)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, ea), DK_ARG(T, es), double lr, double beta1,
+                                 double beta2, double eps, double wd, dk_i64 step, int decoupled, int maximize) {
+        p += p_off; g += g_off; ea += ea_off; es += es_off;
+        double s = (double)step, bc1 = 1.0 - pow(beta1, s), bc2 = 1.0 - pow(beta2, s);
+        double rhoInf = 2.0 / (1.0 - beta2) - 1.0, rhoT = rhoInf - 2.0 * s * pow(beta2, s) / bc2;
+        int rectify = rhoT > 5.0;
+        T rect = rectify ? (T)pow((rhoT - 4.0) * (rhoT - 2.0) * rhoInf / ((rhoInf - 4.0) * (rhoInf - 2.0) * rhoT), 0.5) : (T)1;
+        T sqrtBc2 = (T)pow(bc2, 0.5), w1 = (T)(1.0 - beta1), b2 = (T)beta2, w2 = (T)(1.0 - beta2), e = (T)eps;
+        T decay = (T)(1.0 - lr * wd), bc1t = (T)bc1, lrt = (T)lr;
+        DK_LOOP(i, n) {
+            T gi = maximize ? -g[i] : g[i];
+            T pi = p[i];
+            if (wd != 0) { if (decoupled) pi = pi * decay; else gi = fma((T)wd, pi, gi); }
+            T m = SFX(dk_lerp)(ea[i], gi, w1);
+            T v = fma(w2 * gi, gi, es[i] * b2);
+            ea[i] = m; es[i] = v;
+            T upd = (m / bc1t) * lrt;
+            if (rectify) upd = (upd * (((T)1 / (sqrt(v) + e)) * sqrtBc2)) * rect;
+            p[i] = pi - upd;
+        }
+    }
+    DK_KERNEL void SFX(dk_sparse_adam)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, ea), DK_ARG(T, es), double lr, double beta1,
+                                       double beta2, double eps, dk_i64 step, int maximize) {
+        p += p_off; g += g_off; ea += ea_off; es += es_off;
+        double s = (double)step, bc1 = 1.0 - pow(beta1, s), bc2 = 1.0 - pow(beta2, s);
+        T nss = (T)(-(lr * sqrt(bc2) / bc1)), w1 = (T)(1.0 - beta1), w2 = (T)(1.0 - beta2), e = (T)eps;
+        DK_LOOP(i, n) {
+            T gi = maximize ? -g[i] : g[i];
+            if (gi == 0) continue;
+            T m0 = ea[i], v0 = es[i];
+            T mu = (gi - m0) * w1, vu = (gi * gi - v0) * w2;
+            ea[i] = m0 + mu;
+            es[i] = v0 + vu;
+            p[i] = p[i] + nss * ((mu + m0) / (sqrt(vu + v0) + e));
+        }
+    }
+    """#
+
+    static var training: String {
+        prelude + instantiate(lossBody + bceBody + optimizerBody + optimizerBody2 + optimizerBody3, KernelType.floats)
+    }
 
     // MARK: convolution and pooling
 
@@ -1086,7 +1215,9 @@ enum KernelSource {
             ("dk_axpy", "elementwise"), ("dk_copy_strided", "elementwise"), ("dk_where", "elementwise"), ("dk_cast", "elementwise"),
             ("dk_reduce", "reductions"), ("dk_arg_reduce", "reductions"), ("dk_softmax", "reductions"), ("dk_cumsum", "reductions"),
             ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"),
-            ("dk_nll", "training"), ("dk_bce", "training"), ("dk_sgd", "training"), ("dk_adam", "training"), ("dk_rmsprop", "training"), ("dk_adagrad", "training"), ("dk_philox", "random"),
+            ("dk_nll", "training"), ("dk_bce", "training"), ("dk_sgd", "training"), ("dk_adam", "training"), ("dk_rmsprop", "training"), ("dk_adagrad", "training"),
+            ("dk_adadelta", "training"), ("dk_adamax", "training"), ("dk_asgd", "training"), ("dk_rprop", "training"), ("dk_nadam", "training"),
+            ("dk_radam", "training"), ("dk_sparse_adam", "training"), ("dk_philox", "random"),
             ("dk_im2col", "conv"), ("dk_col2im", "conv"), ("dk_channel_bias", "conv"), ("dk_max_pool", "conv"), ("dk_avg_pool", "conv"), ("dk_bn", "conv"), ("dk_adaptive_avg_pool", "conv"), ("dk_lstm", "conv"),
         ]
         guard let (_, name) = prefixes.first(where: { kernel.hasPrefix($0.0) }), let s = all.first(where: { $0.name == name }) else { return nil }
