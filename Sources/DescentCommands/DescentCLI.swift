@@ -173,6 +173,7 @@ struct CUDAInfo: ParsableCommand {
         } else {
             print("NVRTC: not found (set DESCENT_NVRTC to libnvrtc.so.12)")
         }
+        print("matrix products: \(CUDA.blasDescription)")
         if requireGPU && CUDA.deviceCount() == 0 { throw ExitCode(2) }
     }
 }
