@@ -330,6 +330,13 @@ public enum GPUChecks {
                 }
             }
         }
+        // strided running statistics and weight (columns of (4, 2) tensors) are read and updated in place
+        let x4 = Tensor.randn([3, 4, 5]), rs = Tensor.randn([4, 2]), vs = Tensor.rand([4, 2]) + 0.5, ws = Tensor.randn([4, 2])
+        let grs = rs.to(gpu), gvs = vs.to(gpu), gws = ws.to(gpu)
+        let yc = batchNorm(x4, runningMean: rs.t()[1], runningVar: vs.t()[1], weight: ws.t()[0], training: true)
+        let yg = batchNorm(x4.to(gpu), runningMean: grs.t()[1], runningVar: gvs.t()[1], weight: gws.t()[0], training: true)
+        r.same(yg, yc, atol: 1e-5, "batch norm with strided weight and running statistics")
+        r.same(grs, rs, "strided running mean, updated in place"); r.same(gvs, vs, "strided running variance, updated in place")
         let before = CUDA.hostFallbacks
         _ = batchNorm(Tensor.randn([2, 3, 2, 2]).to(gpu), runningMean: nil, runningVar: nil, training: true)
         _ = maxPool2d(conv2d(Tensor.randn([1, 1, 5, 5]).to(gpu), Tensor.randn([2, 1, 3, 3]).to(gpu)), kernelSize: (2, 2))

@@ -76,6 +76,12 @@ extension Core.GPUSuiteTests {
             _ = binaryCrossEntropy(Tensor([0.5, 1.5]).to(.cuda(0)), Tensor([1.0, 0.0]).to(.cuda(0)))
         }
         #expect(stderr(r).contains("all elements of input should be between 0 and 1"), "\(stderr(r))")
+        // the first bad element decides, as on the CPU: here a target (element 0) before an input (element 1)
+        let t = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            _ = binaryCrossEntropy(Tensor([0.5, 1.5]).to(.cuda(0)), Tensor([2.0, 0.0]).to(.cuda(0)))
+        }
+        #expect(stderr(t).contains("all elements of target should be between 0 and 1"), "\(stderr(t))")
     }
 
     @Test func aGeneratorOfAnotherDeviceTypeStopsAsInPyTorch() async {

@@ -201,8 +201,13 @@ enum CUDABackend {
         let ctx = context(c)
         if ctx.runtime is CUDARuntime, case .success = CUBLAS.shared {
             let unit = { (t: Tensor) in BLASGemm.layout(t.shape[0], t.shape[1], t.strides) != nil ? t : t.contiguous() }
-            if BLASGemm.layout(m, n, c.strides)?.trans == false, let g = BLASGemm(unit(a), unit(b), into: c, alpha: alpha, beta: beta),
-               ctx.runtime.blasGemm(g, tf32: CUDA.matmulAllowTF32) { return }
+            let ua = unit(a), ub = unit(b)
+            // the copies stay alive until the product is queued (their memory is not handed out again before it runs)
+            let done = withExtendedLifetime((ua, ub)) {
+                BLASGemm.layout(m, n, c.strides)?.trans == false
+                    && BLASGemm(ua, ub, into: c, alpha: alpha, beta: beta).map { ctx.runtime.blasGemm($0, tf32: CUDA.matmulAllowTF32) } == true
+            }
+            if done { return }
         }
         let tiles = ((m + 15) / 16) * ((n + 15) / 16)
         launch(context(c), "dk_gemm_" + KernelType.suffix(c.dtype), blocks: tiles,
@@ -308,10 +313,16 @@ enum CUDABackend {
                                  out: Tensor) -> (mean: Tensor, invstd: Tensor) {
         let ctx = context(out), s = KernelType.suffix(x.dtype)
         let stats = (0..<4).map { _ in Tensor(uninitializedShape: [c], dtype: x.dtype, device: x.device) }
+        // the kernel reads per-channel vectors with unit stride: strided ones are copied (running statistics back after)
+        let dense = { (t: Tensor?) in t.map { $0.isContiguous ? $0 : $0.contiguous() } }
+        let rm = dense(runningMean), rv = dense(runningVar)
         launch(ctx, "dk_bn_stats_" + s, blocks: c,
-               [.i32(training ? 1 : 0), .i64(Int64(n)), .i64(Int64(c)), .i64(Int64(l)), arg(x), arg(runningMean), arg(runningVar),
-                .i32(runningMean == nil ? 0 : 1), .f64(momentum), .f64(eps), arg(weight), .i32(weight == nil ? 0 : 1), arg(bias),
-                .i32(bias == nil ? 0 : 1), arg(stats[0]), arg(stats[1]), arg(stats[2]), arg(stats[3])])
+               [.i32(training ? 1 : 0), .i64(Int64(n)), .i64(Int64(c)), .i64(Int64(l)), arg(x), arg(rm), arg(rv),
+                .i32(rm == nil ? 0 : 1), .i32(rv == nil ? 0 : 1), .f64(momentum), .f64(eps), arg(dense(weight)), .i32(weight == nil ? 0 : 1),
+                arg(dense(bias)), .i32(bias == nil ? 0 : 1), arg(stats[0]), arg(stats[1]), arg(stats[2]), arg(stats[3])])
+        for (copy, original) in [(rm, runningMean), (rv, runningVar)] {
+            if training, let copy, let original, copy !== original { copyStrided(copy, srcStrides: copy.strides, into: original) }
+        }
         launch(ctx, "dk_bn_apply_" + s, elements: out.count,
                [.i64(Int64(out.count)), .i64(Int64(c)), .i64(Int64(l)), arg(x), arg(stats[2]), arg(stats[3]), arg(out)])
         return (stats[0], stats[1])
@@ -320,7 +331,7 @@ enum CUDABackend {
                                   weight: Tensor?, gx: Tensor?, gw: Tensor?, gb: Tensor?) {
         launch(context(gy), "dk_bn_backward_" + KernelType.suffix(gy.dtype), blocks: c,
                [.i32(training ? 1 : 0), .i64(Int64(n)), .i64(Int64(c)), .i64(Int64(l)), arg(x), arg(gy), arg(mean), arg(invstd),
-                arg(weight), .i32(weight == nil ? 0 : 1), arg(gx), .i32(gx == nil ? 0 : 1), arg(gw), .i32(gw == nil ? 0 : 1),
+                arg(weight.map { $0.isContiguous ? $0 : $0.contiguous() }), .i32(weight == nil ? 0 : 1), arg(gx), .i32(gx == nil ? 0 : 1), arg(gw), .i32(gw == nil ? 0 : 1),
                 arg(gb), .i32(gb == nil ? 0 : 1)])
     }
 
@@ -445,16 +456,15 @@ enum CUDABackend {
     }
 
     static func bceForward(logits: Bool, _ x: Tensor, _ y: Tensor, weight: Tensor?, posWeight: Tensor?, out: Tensor) {
-        let bad = Tensor(uninitializedShape: [1], dtype: .int32, device: out.device)
-        fill(bad, 0)
+        let bad = Tensor(uninitializedShape: [2], dtype: .int32, device: out.device)
+        fill(bad, Double(Int32.max))
         launch(context(out), "dk_bce_forward_" + KernelType.suffix(out.dtype), elements: out.count,
                [.i32(logits ? 1 : 0), .i64(Int64(out.count)), arg(x), arg(y), arg(weight), .i32(weight == nil ? 0 : 1), arg(posWeight),
                 .i32(posWeight == nil ? 0 : 1), arg(out), arg(bad)])
-        switch Int(readElement(bad, storageOffset: bad.offset)) {
-        case 1: fail("all elements of input should be between 0 and 1")
-        case 2: fail("all elements of target should be between 0 and 1")
-        default: break
-        }
+        guard !logits else { return }
+        let first = Kernels.elements(bad, as: Int32.self)   // the first bad input, the first bad target
+        if first[0] != Int32.max && first[0] <= first[1] { fail("all elements of input should be between 0 and 1") }
+        if first[1] != Int32.max { fail("all elements of target should be between 0 and 1") }
     }
     static func bceBackward(logits: Bool, _ x: Tensor, _ y: Tensor, weight: Tensor?, posWeight: Tensor?, upstream: Tensor,
                             upstreamIsElementwise: Bool, divisor: Double, gx: Tensor) {

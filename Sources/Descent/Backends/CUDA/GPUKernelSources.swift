@@ -8,7 +8,10 @@
 // Every tensor argument is a pair (pointer, element offset): `DK_ARG(T, x)` declares `x` and
 // `x_off`, and each kernel begins by advancing its pointers. OpenCL buffers cannot be offset on
 // the host, and CUDA pointers could be, so the pair serves both. Operation codes are those of the
-// CPU kernels (`BinaryOp`, `UnaryOp`, `ReduceOp`).
+// CPU kernels (`BinaryOp`, `UnaryOp`, `ReduceOp`). The sources compile with the compilers' defaults,
+// which fuse a*b + c into one multiply-add (nvcc compiles PyTorch's CUDA kernels the same way), so
+// results agree with the CPU backend to float rounding rather than bit for bit; where bits matter
+// (the Philox draws), the code says `fma` itself or the product is exact.
 
 /// One dtype a kernel body is instantiated for: its C type, name suffix and kind
 /// (0 floating point, 1 signed integer, 2 uint8, 3 bool).
@@ -54,6 +57,7 @@ enum KernelSource {
     #define DK_BDIM ((dk_i64)get_local_size(0))
     #define DK_GDIM ((dk_i64)get_num_groups(0))
     #define DK_INFINITY INFINITY
+    #define DK_ATOMIC_MIN(p, v) atomic_min(p, v)
     #else
     typedef long long dk_i64;
     typedef unsigned char dk_u8;
@@ -69,6 +73,7 @@ enum KernelSource {
     #define DK_BDIM ((dk_i64)blockDim.x)
     #define DK_GDIM ((dk_i64)gridDim.x)
     #define DK_INFINITY __int_as_float(0x7f800000)
+    #define DK_ATOMIC_MIN(p, v) atomicMin(p, v)
     #endif
     #define DK_ARG(T, x) DK_GLOBAL T *x, dk_i64 x##_off
     #define DK_LOOP(i, n) for (dk_i64 i = DK_BID * DK_BDIM + DK_TID; i < (n); i += DK_GDIM * DK_BDIM)
@@ -531,7 +536,7 @@ enum KernelSource {
     }
     """#
 
-    /// Binary cross-entropy on probabilities (bad[0] = 1 or 2 for an input or target outside [0, 1])
+    /// Binary cross-entropy on probabilities (bad[0], bad[1]: the first element with an input, a target outside [0, 1])
     /// and on logits, forward and backward, in the CPU kernels' order of operations.
     static let bceBody = #"""
     DK_KERNEL void SFX(dk_bce_forward)(int logits, dk_i64 n, DK_ARG(const T, x), DK_ARG(const T, y), DK_ARG(const T, w), int hasW,
@@ -544,8 +549,9 @@ enum KernelSource {
                 if (hasPW) ls = ls * ((pw[i] - (T)1) * yi + (T)1);
                 l = ((T)1 - yi) * xi - ls;
             } else {
-                if (!(xi >= (T)0 && xi <= (T)1)) bad[0] = 1;
-                else if (!(yi >= (T)0 && yi <= (T)1)) bad[0] = 2;
+                /* the first bad element decides, as on the CPU: bad[0] the first input, bad[1] the first target */
+                if (!(xi >= (T)0 && xi <= (T)1)) DK_ATOMIC_MIN(&bad[0], (int)i);
+                else if (!(yi >= (T)0 && yi <= (T)1)) DK_ATOMIC_MIN(&bad[1], (int)i);
                 T a = log1p(-xi), b = log(xi);
                 a = a > (T)-100 ? a : (T)-100;
                 b = b > (T)-100 ? b : (T)-100;
@@ -898,7 +904,7 @@ enum KernelSource {
        PyTorch does before the second pass), the biased variance, the running statistics' update (unbiased
        variance); else the running statistics. Then alpha = invstd * w and beta = b - mean * alpha in T. */
     DK_KERNEL void SFX(dk_bn_stats)(int training, dk_i64 n, dk_i64 c, dk_i64 l, DK_ARG(const T, x), DK_ARG(T, rmean), DK_ARG(T, rvar),
-                                    int hasRunning, double momentum, double eps, DK_ARG(const T, w), int hasW, DK_ARG(const T, b), int hasB,
+                                    int hasRM, int hasRV, double momentum, double eps, DK_ARG(const T, w), int hasW, DK_ARG(const T, b), int hasB,
                                     DK_ARG(T, meanOut), DK_ARG(T, invstdOut), DK_ARG(T, alpha), DK_ARG(T, beta)) {
         DK_SHARED double part[DK_BLOCK];
         x += x_off; rmean += rmean_off; rvar += rvar_off; w += w_off; b += b_off;
@@ -922,10 +928,8 @@ enum KernelSource {
                 double var = part[0] / (double)m;
                 mean = (double)meanT;
                 invstd = 1.0 / sqrt(var + eps);
-                if (tid == 0 && hasRunning) {
-                    rmean[ch] = (T)(momentum * mean + (1 - momentum) * (double)rmean[ch]);
-                    rvar[ch] = (T)(momentum * var * (double)m / (double)(m - 1) + (1 - momentum) * (double)rvar[ch]);
-                }
+                if (tid == 0 && hasRM) rmean[ch] = (T)(momentum * mean + (1 - momentum) * (double)rmean[ch]);
+                if (tid == 0 && hasRV) rvar[ch] = (T)(momentum * var * (double)m / (double)(m - 1) + (1 - momentum) * (double)rvar[ch]);
                 DK_SYNC();
             } else {
                 mean = (double)rmean[ch];
@@ -1220,7 +1224,8 @@ enum KernelSource {
             ("dk_radam", "training"), ("dk_sparse_adam", "training"), ("dk_philox", "random"),
             ("dk_im2col", "conv"), ("dk_col2im", "conv"), ("dk_channel_bias", "conv"), ("dk_max_pool", "conv"), ("dk_avg_pool", "conv"), ("dk_bn", "conv"), ("dk_adaptive_avg_pool", "conv"), ("dk_lstm", "conv"),
         ]
-        guard let (_, name) = prefixes.first(where: { kernel.hasPrefix($0.0) }), let s = all.first(where: { $0.name == name }) else { return nil }
+        guard let (_, name) = prefixes.filter({ kernel.hasPrefix($0.0) }).max(by: { $0.0.count < $1.0.count }),
+              let s = all.first(where: { $0.name == name }) else { return nil }
         return (name, s.source)
     }
 }
