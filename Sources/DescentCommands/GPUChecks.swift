@@ -558,7 +558,7 @@ extension GPUChecks {
     }
 
     private static func compare(_ r: GPUCheckRecorder, _ got: [Double], _ want: [Double], exact: Bool, tolerance: Double, _ what: String) {
-        let bad = zip(got, want).enumerated().first { _, p in exact ? p.0 != p.1 : !(abs(p.0 - p.1) <= tolerance * Swift.max(1, abs(p.1))) }
-        r.expect(got.count == want.count && bad == nil, "\(what): element \(bad?.offset ?? -1) is \(bad?.element.0 ?? .nan), the reference \(bad?.element.1 ?? .nan)")
+        let bad = PhiloxReference.mismatches(got, want, exact: exact, tolerance: tolerance).first
+        r.expect(got.count == want.count && bad == nil, "\(what): element \(bad?.offset ?? -1) is \(bad?.got ?? .nan), the reference \(bad?.want ?? .nan)")
     }
 }

@@ -131,6 +131,12 @@ public enum PhiloxReference {
         return out
     }
 
+    /// The elements where `got` differs from `want`: at all when `exact`, else by more than `tolerance` (relative above 1).
+    static func mismatches(_ got: [Double], _ want: [Double], exact: Bool, tolerance: Double) -> [(offset: Int, got: Double, want: Double)] {
+        zip(got, want).enumerated().filter { _, p in exact ? p.0 != p.1 : !(abs(p.0 - p.1) <= tolerance * Swift.max(1, abs(p.1))) }
+            .map { ($0.offset, $0.element.0, $0.element.1) }
+    }
+
     /// PyTorch's transformation of one uniform value, in the tensor's accumulate type.
     static func transform<T: BinaryFloatingPoint>(_ draw: Draw, _ x: T) -> T {
         switch draw {

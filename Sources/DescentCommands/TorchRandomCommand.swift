@@ -36,10 +36,10 @@ struct TorchRandomCheck: ParsableCommand {
             let got = t.cpu().toDoubles()
             let exact = !["normal", "exponential"].contains(f[1])
             let tolerance = dtype == .float64 ? 1e-12 : 2e-5
-            let bad = zip(got, want).enumerated().filter { _, p in exact ? p.0 != p.1 : !(abs(p.0 - p.1) <= tolerance * Swift.max(1, abs(p.1))) }
+            let bad = PhiloxReference.mismatches(got, want, exact: exact, tolerance: tolerance)
             if got.count != want.count || !bad.isEmpty {
                 failed += 1
-                let first = bad.first.map { "element \($0.offset): ours \($0.element.0), PyTorch's \($0.element.1)" } ?? "\(got.count) vs \(want.count) values"
+                let first = bad.first.map { "element \($0.offset): ours \($0.got), PyTorch's \($0.want)" } ?? "\(got.count) vs \(want.count) values"
                 print("FAIL \(f[0]) (\(f[1]) \(f[2]) n=\(n)): \(bad.count) differ; \(first)")
             } else {
                 print("PASS \(f[0]) (\(f[1]) \(f[2]) n=\(n))\(exact ? ", bit for bit" : ", within \(tolerance)")")

@@ -17,6 +17,14 @@ struct DynamicLibrary {
         }
         return .success(DynamicLibrary(path: path, handle: h))
     }
+    /// Opens `path`, or throws the loader's own error made from `dlerror()`'s text.
+    static func open(_ path: String, global: Bool = false, orThrow failure: (_ dlerror: String) -> any Error) throws -> DynamicLibrary {
+        switch open(path, global: global) {
+        case .success(let l): return l
+        case .failure(.notFound(_, let err)): throw failure(err)
+        case .failure(let e): throw failure("\(e)")
+        }
+    }
     /// The entry point `name` as a C function of type `T`.
     func symbol<T>(_ name: String, as _: T.Type) throws(DynamicLibraryError) -> T {
         guard let p = dlsym(handle, name) else { throw .missingSymbol(path: path, symbol: name) }

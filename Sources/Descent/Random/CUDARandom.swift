@@ -40,8 +40,7 @@ extension CUDA {
     public static func setRNGState(_ state: [UInt8], device: Int = 0) { defaultGenerator(device).setState(state) }
     /// The launch PyTorch's random kernels use on `cuda:device` for `elements` values, `unroll` a draw.
     @_spi(Testing) public static func philoxLaunch(elements: Int, unroll: Int, device: Int = 0) -> PhiloxLaunch {
-        let rt = GPURegistry.context(device).runtime
-        return PhiloxLaunch(elements: elements, unroll: unroll, multiprocessors: rt.multiprocessorCount, maxThreadsPerMultiprocessor: rt.maxThreadsPerMultiprocessor)
+        PhiloxLaunch(elements: elements, unroll: unroll, on: GPURegistry.context(device).runtime)
     }
 }
 
@@ -59,5 +58,9 @@ extension CUDA {
         let wanted = (n + Self.threads - 1) / Self.threads
         blocks = Swift.min(multiprocessors * (maxThreadsPerMultiprocessor / Self.threads), wanted)
         counterOffset = UInt64((n - 1) / (Self.threads * blocks * unroll) + 1) * 4
+    }
+    /// The launch on `runtime`'s device.
+    init(elements n: Int, unroll: Int, on runtime: GPURuntime) {
+        self.init(elements: n, unroll: unroll, multiprocessors: runtime.multiprocessorCount, maxThreadsPerMultiprocessor: runtime.maxThreadsPerMultiprocessor)
     }
 }

@@ -21,13 +21,7 @@ final class CUBLAS: @unchecked Sendable {
 
     private init(path: String) throws {
         self.path = path
-        let lib: DynamicLibrary
-        switch DynamicLibrary.open(path) {
-        case .success(let l): lib = l
-        case .failure(let e):
-            if case let .notFound(_, err) = e { throw CUDAUnavailable.noCUBLAS("dlopen(\"\(path)\") failed (\(err))") }
-            throw CUDAUnavailable.noCUBLAS("\(e)")
-        }
+        let lib = try DynamicLibrary.open(path) { CUDAUnavailable.noCUBLAS("dlopen(\"\(path)\") failed (\($0))") }
         func symbol<T>(_ name: String, as t: T.Type) throws -> T {
             do { return try lib.symbol(name, as: t) } catch { throw CUDAUnavailable.noCUBLAS("\(path) has no \(name)") }
         }

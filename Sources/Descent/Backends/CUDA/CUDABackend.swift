@@ -428,8 +428,7 @@ enum CUDABackend {
         guard t.count > 0 else { return }
         let ctx = context(t)
         func launch(_ name: String, unroll: Int, _ args: (UInt64, UInt64) -> [KernelArg]) {
-            let policy = PhiloxLaunch(elements: t.count, unroll: unroll, multiprocessors: ctx.runtime.multiprocessorCount,
-                                      maxThreadsPerMultiprocessor: ctx.runtime.maxThreadsPerMultiprocessor)
+            let policy = PhiloxLaunch(elements: t.count, unroll: unroll, on: ctx.runtime)
             let (seed, offset) = g.philoxState(increment: policy.counterOffset)
             ctx.runtime.launch(ctx.function(name), blocks: policy.blocks, threads: PhiloxLaunch.threads, args(seed, offset))
         }
@@ -456,12 +455,13 @@ enum CUDABackend {
     }
 
     static func bceForward(logits: Bool, _ x: Tensor, _ y: Tensor, weight: Tensor?, posWeight: Tensor?, out: Tensor) {
-        let bad = Tensor(uninitializedShape: [2], dtype: .int32, device: out.device)
-        fill(bad, Double(Int32.max))
+        // on probabilities, the first element whose input or target is outside [0, 1] (logits have no range)
+        let bad = logits ? nil : Tensor(uninitializedShape: [2], dtype: .int32, device: out.device)
+        if let bad { fill(bad, Double(Int32.max)) }
         launch(context(out), "dk_bce_forward_" + KernelType.suffix(out.dtype), elements: out.count,
                [.i32(logits ? 1 : 0), .i64(Int64(out.count)), arg(x), arg(y), arg(weight), .i32(weight == nil ? 0 : 1), arg(posWeight),
                 .i32(posWeight == nil ? 0 : 1), arg(out), arg(bad)])
-        guard !logits else { return }
+        guard let bad else { return }
         let first = Kernels.elements(bad, as: Int32.self)   // the first bad input, the first bad target
         if first[0] != Int32.max && first[0] <= first[1] { fail("all elements of input should be between 0 and 1") }
         if first[1] != Int32.max { fail("all elements of target should be between 0 and 1") }

@@ -63,13 +63,7 @@ final class CUDADriver: @unchecked Sendable {
 
     private init(path: String) throws {
         self.path = path
-        let lib: DynamicLibrary
-        switch DynamicLibrary.open(path) {
-        case .success(let l): lib = l
-        case .failure(let e):
-            if case let .notFound(_, err) = e { throw CUDAUnavailable.noDriverLibrary(path: path, dlerror: err) }
-            throw CUDAUnavailable.noDriverLibrary(path: path, dlerror: "\(e)")
-        }
+        let lib = try DynamicLibrary.open(path) { CUDAUnavailable.noDriverLibrary(path: path, dlerror: $0) }
         func symbol<T>(_ name: String, as t: T.Type) throws -> T {
             do { return try lib.symbol(name, as: t) } catch { throw CUDAUnavailable.missingSymbol(path: path, symbol: name) }
         }

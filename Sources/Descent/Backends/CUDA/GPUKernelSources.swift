@@ -654,6 +654,15 @@ enum KernelSource {
     static let optimizerBody3 = #"""
     DK_FN T SFX(dk_lerp)(T self, T end, T w) { return fabs(w) < (T)0.5 ? fma(w, end - self, self) : fma(self - end, (T)1 - w, end); }
     DK_FN T SFX(dk_maximum)(T a, T b) { if (a != a) return a; if (b != b) return b; return a > b ? a : b; }
+    /* NAdam's and RAdam's common start: the weight decay (decoupled or into the gradient), then
+       exp_avg.lerp_(grad, 1 - beta1) and exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2). */
+    DK_FN void SFX(dk_adam_moments)(T *gi, T *pi, T wd, T decay, int decoupled, DK_GLOBAL T *ea, DK_GLOBAL T *es, T w1, T b2, T w2,
+                                    T *m, T *v) {
+        if (wd != 0) { if (decoupled) *pi = *pi * decay; else *gi = fma(wd, *pi, *gi); }
+        *m = SFX(dk_lerp)(*ea, *gi, w1);
+        *v = fma(w2 * *gi, *gi, *es * b2);
+        *ea = *m; *es = *v;
+    }
     DK_KERNEL void SFX(dk_adadelta)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, sqa), DK_ARG(T, acc), double lr, double rho,
                                     double eps, double wd, int maximize) {
         p += p_off; g += g_off; sqa += sqa_off; acc += acc_off;
@@ -724,12 +733,8 @@ enum KernelSource {
         T c1 = (T)(-lr * (1.0 - mu) / (1.0 - muProd)), c2 = (T)((-lr * muNext) / (1.0 - muProductNext));
         T w1 = (T)(1.0 - beta1), b2 = (T)beta2, w2 = (T)(1.0 - beta2), e = (T)eps, decay = (T)(1.0 - lr * wd), bc2t = (T)bc2;
         DK_LOOP(i, n) {
-            T gi = maximize ? -g[i] : g[i];
-            T pi = p[i];
-            if (wd != 0) { if (decoupled) pi = pi * decay; else gi = fma((T)wd, pi, gi); }
-            T m = SFX(dk_lerp)(ea[i], gi, w1);
-            T v = fma(w2 * gi, gi, es[i] * b2);
-            ea[i] = m; es[i] = v;
+            T gi = maximize ? -g[i] : g[i], pi = p[i], m, v;
+            SFX(dk_adam_moments)(&gi, &pi, (T)wd, decay, decoupled, ea + i, es + i, w1, b2, w2, &m, &v);
             T den = sqrt(v / bc2t) + e;
             pi = pi + (c1 * gi) / den;
             pi = pi + (c2 * m) / den;
@@ -746,12 +751,8 @@ enum KernelSource {
         T sqrtBc2 = (T)pow(bc2, 0.5), w1 = (T)(1.0 - beta1), b2 = (T)beta2, w2 = (T)(1.0 - beta2), e = (T)eps;
         T decay = (T)(1.0 - lr * wd), bc1t = (T)bc1, lrt = (T)lr;
         DK_LOOP(i, n) {
-            T gi = maximize ? -g[i] : g[i];
-            T pi = p[i];
-            if (wd != 0) { if (decoupled) pi = pi * decay; else gi = fma((T)wd, pi, gi); }
-            T m = SFX(dk_lerp)(ea[i], gi, w1);
-            T v = fma(w2 * gi, gi, es[i] * b2);
-            ea[i] = m; es[i] = v;
+            T gi = maximize ? -g[i] : g[i], pi = p[i], m, v;
+            SFX(dk_adam_moments)(&gi, &pi, (T)wd, decay, decoupled, ea + i, es + i, w1, b2, w2, &m, &v);
             T upd = (m / bc1t) * lrt;
             if (rectify) upd = (upd * (((T)1 / (sqrt(v) + e)) * sqrtBc2)) * rect;
             p[i] = pi - upd;

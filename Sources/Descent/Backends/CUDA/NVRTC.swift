@@ -38,13 +38,7 @@ final class NVRTC: @unchecked Sendable {
     static let shared: Result<NVRTC, NVRTCError> = Result { try NVRTC(path: libraryPath) }.mapError { $0 as! NVRTCError }
 
     private init(path: String) throws {
-        let lib: DynamicLibrary
-        switch DynamicLibrary.open(path) {
-        case .success(let l): lib = l
-        case .failure(let e):
-            if case let .notFound(_, err) = e { throw NVRTCError.notFound(path: path, dlerror: err) }
-            throw NVRTCError.notFound(path: path, dlerror: "\(e)")
-        }
+        let lib = try DynamicLibrary.open(path) { NVRTCError.notFound(path: path, dlerror: $0) }
         func symbol<T>(_ name: String, as t: T.Type) throws -> T {
             do { return try lib.symbol(name, as: t) } catch { throw NVRTCError.missingSymbol(name) }
         }

@@ -38,13 +38,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
 
     init() throws {
         let path = Self.libraryPath
-        let library: DynamicLibrary
-        switch DynamicLibrary.open(path) {
-        case .success(let l): library = l
-        case .failure(let e):
-            if case let .notFound(_, err) = e { throw CUDAUnavailable.noOpenCL("dlopen(\"\(path)\") failed (\(err))") }
-            throw CUDAUnavailable.noOpenCL("\(e)")
-        }
+        let library = try DynamicLibrary.open(path) { CUDAUnavailable.noOpenCL("dlopen(\"\(path)\") failed (\($0))") }
         func symbol<T>(_ name: String, as t: T.Type = T.self) throws -> T {
             do { return try library.symbol(name, as: t) } catch { throw CUDAUnavailable.noOpenCL("\(path) has no \(name)") }
         }

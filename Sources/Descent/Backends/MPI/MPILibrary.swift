@@ -61,14 +61,8 @@ final class MPILibrary: @unchecked Sendable {
 
     private init(path: String) throws {
         self.path = path
-        let lib: DynamicLibrary
         // RTLD_GLOBAL: Open MPI's components (dlopen'ed by libmpi itself) resolve libmpi's symbols
-        switch DynamicLibrary.open(path, global: true) {
-        case .success(let l): lib = l
-        case .failure(let e):
-            if case let .notFound(_, err) = e { throw MPIUnavailable.noLibrary(path: path, dlerror: err) }
-            throw MPIUnavailable.noLibrary(path: path, dlerror: "\(e)")
-        }
+        let lib = try DynamicLibrary.open(path, global: true) { MPIUnavailable.noLibrary(path: path, dlerror: $0) }
         func fn<T>(_ name: String, _ t: T.Type) throws -> T {
             do { return try lib.symbol(name, as: t) } catch { throw MPIUnavailable.missingSymbol(path: path, symbol: name) }
         }
