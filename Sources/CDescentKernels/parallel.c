@@ -47,6 +47,7 @@
 #define DK_CHUNK_MASK ((uint64_t)((1u << DK_CHUNK_BITS) - 1))
 
 _Thread_local int dk_grad_disabled = 0;
+_Thread_local void *dk_current_streams[DK_MAX_STREAM_DEVICES];
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static _Atomic int g_nthreads = 1;  /* configured total, including caller */

@@ -73,6 +73,7 @@ public enum GPUChecks {
         ("modulesMoveInPlaceAndTheAllocatorCounts", modulesMoveInPlaceAndTheAllocatorCounts),
         ("trainerAcceleratorTrainsOnTheGPU", trainerAcceleratorTrainsOnTheGPU),
         ("randomNumbersFollowPyTorchsPhiloxStream", randomNumbersFollowPyTorchsPhiloxStream),
+        ("streamsEventsAndPinnedCopies", streamsEventsAndPinnedCopies),
     ]
     /// The checks' names.
     public static var names: [String] { all.map { $0.name } }
@@ -470,16 +471,21 @@ extension GPUChecks {
     /// `Trainer(accelerator: .gpu)` moves the model and every batch to cuda:0 and trains as on the CPU;
     /// a CPU state dict loads into the GPU model.
     static func trainerAcceleratorTrainsOnTheGPU(_ r: GPUCheckRecorder) throws {
-        func fit(_ accelerator: Accelerator) throws -> AcceleratorCheckModel {
+        func fit(_ accelerator: Accelerator, pinMemory: Bool = false) throws -> AcceleratorCheckModel {
             manualSeed(13)
             let model = AcceleratorCheckModel()
             let trainer = Trainer(maxEpochs: 2, logger: false, enableCheckpointing: false, enableProgressBar: false,
                                   enableModelSummary: false, accelerator: accelerator)
             r.expect(trainer.rootDevice == (accelerator == .cpu ? .cpu : gpu), "rootDevice \(trainer.rootDevice)")
-            try trainer.fit(model, trainDataLoaders: DataLoader(AcceleratorCheckData(), batchSize: 8, shuffle: true))
+            try trainer.fit(model, trainDataLoaders: DataLoader(AcceleratorCheckData(), batchSize: 8, shuffle: true, pinMemory: pinMemory))
             return model
         }
         let cpu = try fit(.cpu), onGPU = try fit(.gpu)
+        // a pinned loader: batches in page-locked memory, each copied on a side stream during the step before
+        let pinnedBatch = DataLoader(AcceleratorCheckData(), batchSize: 8, pinMemory: true).makeIterator().next()!
+        r.expect(pinnedBatch.0.isPinned && pinnedBatch.1.isPinned, "DataLoader(pinMemory: true) pins its batches")
+        let overlapped = try fit(.gpu, pinMemory: true)
+        for (g, c) in zip(overlapped.parameters(), cpu.parameters()) { r.same(g, c, atol: 1e-5, rtol: 1e-4, "Trainer on the GPU, batches copied ahead on a side stream") }
         r.expect(onGPU.net[0].parameters().allSatisfy { $0.device == gpu }, "parameters on the GPU")
         for (g, c) in zip(onGPU.parameters(), cpu.parameters()) { r.same(g, c, atol: 1e-5, rtol: 1e-4, "Trainer on the GPU") }
         try onGPU.loadStateDict(cpu.stateDict())
@@ -560,5 +566,56 @@ extension GPUChecks {
     private static func compare(_ r: GPUCheckRecorder, _ got: [Double], _ want: [Double], exact: Bool, tolerance: Double, _ what: String) {
         let bad = PhiloxReference.mismatches(got, want, exact: exact, tolerance: tolerance).first
         r.expect(got.count == want.count && bad == nil, "\(what): element \(bad?.offset ?? -1) is \(bad?.got ?? .nan), the reference \(bad?.want ?? .nan)")
+    }
+}
+
+extension GPUChecks {
+    /// Work queued on a side stream, ordered by events, gives what the CPU gives; a non-blocking copy
+    /// from pinned memory lands whole even when its buffer is freed at once and new pinned buffers
+    /// are filled behind it; timing events measure; `CUDA.stream` restores the current stream.
+    static func streamsEventsAndPinnedCopies(_ r: GPUCheckRecorder) {
+        manualSeed(21)
+        let x = Tensor.randn([128, 128])
+        let side = CUDA.Stream()
+        r.expect(side != CUDA.defaultStream() && CUDA.currentStream() == CUDA.defaultStream(), "a pool stream is not the default stream")
+        let pinned = x.pinMemory()
+        r.expect(pinned.isPinned && !x.isPinned && pinned.pinMemory() === pinned && pinned.toDoubles() == x.toDoubles(), "pinMemory copies into pinned memory")
+        let start = CUDA.Event(enableTiming: true), end = CUDA.Event(enableTiming: true)
+        let y: Tensor = CUDA.stream(side) {
+            r.expect(CUDA.currentStream() == side, "CUDA.stream makes the stream current")
+            start.record()
+            let g = pinned.to(gpu, nonBlocking: true)
+            var h = g
+            for _ in 0..<6 { h = (h.matmul(g) / 128).tanh() }
+            end.record()
+            return h
+        }
+        r.expect(CUDA.currentStream() == CUDA.defaultStream(), "CUDA.stream restores the previous stream")
+        CUDA.currentStream().waitEvent(end)
+        let z = y * 2   // on the default stream, after the side stream's work
+        y.recordStream(CUDA.currentStream())
+        var ref = x
+        for _ in 0..<6 { ref = (ref.matmul(x) / 128).tanh() }
+        r.same(z, ref * 2, atol: 1e-5, rtol: 1e-4, "side-stream work, then the default stream after its event")
+        end.synchronize()
+        r.expect(end.query() && start.query(), "recorded events complete")
+        let ms = start.elapsedTime(end)
+        r.expect(ms >= 0 && ms < 60_000, "elapsedTime \(ms) ms")
+        // the side stream waits for the default stream's work on z, then the default stream for the side's
+        let w: Tensor = CUDA.stream(side) {
+            CUDA.currentStream().waitStream(CUDA.defaultStream())
+            return z + 1
+        }
+        CUDA.currentStream().waitStream(side)
+        r.same(w * 1, ref * 2 + 1, atol: 1e-5, rtol: 1e-4, "waitStream both ways")
+        // pinned buffers freed as soon as their copies are queued are not refilled before the copies run
+        var copies: [Tensor] = []
+        CUDA.stream(side) {
+            for k in 0..<6 { copies.append((x + Double(k)).pinMemory().to(gpu, nonBlocking: true)) }
+        }
+        CUDA.currentStream().waitStream(side)
+        for (k, c) in copies.enumerated() { r.same(c * 1, x + Double(k), atol: 0, rtol: 0, "non-blocking copy \(k)") }
+        side.synchronize()
+        r.expect(side.query(), "an idle stream")
     }
 }

@@ -108,9 +108,26 @@ import Descent
         int cuCtxSetCurrent(void *c) { return 0; }
         int cuMemAlloc_v2(u64 *p, size_t n) { void *m = malloc(n); if (!m) return 2; *p = (u64)m; return 0; }
         int cuMemFree_v2(u64 p) { free((void *)p); return 0; }
-        int cuMemcpyHtoD_v2(u64 d, const void *s, size_t n) { memcpy((void *)d, s, n); return 0; }
-        int cuMemcpyDtoH_v2(void *d, u64 s, size_t n) { memcpy(d, (const void *)s, n); return 0; }
-        int cuMemcpyDtoD_v2(u64 d, u64 s, size_t n) { memcpy((void *)d, (const void *)s, n); return 0; }
+        // with DESCENT_FAKE_LOG set, the stream and copy calls are logged: streams as s1, s2, … (s0: the default stream)
+        #include <stdio.h>
+        static int logging(void) { static int l = -1; if (l < 0) l = getenv("DESCENT_FAKE_LOG") != 0; return l; }
+        #define LOG(...) do { if (logging()) fprintf(stderr, __VA_ARGS__); } while (0)
+        static long sid(void *s) { return s ? (long)s - 0x1000 : 0; }
+        int cuMemHostAlloc(void **p, size_t n, unsigned f) { *p = malloc(n); LOG("cuMemHostAlloc %zu flags=%u\\n", n, f); return 0; }
+        int cuMemFreeHost(void *p) { free(p); return 0; }
+        int cuMemcpyHtoDAsync_v2(u64 d, const void *s, size_t n, void *st) { memcpy((void *)d, s, n); LOG("cuMemcpyHtoDAsync %zu s%ld\\n", n, sid(st)); return 0; }
+        int cuMemcpyDtoHAsync_v2(void *d, u64 s, size_t n, void *st) { memcpy(d, (const void *)s, n); LOG("cuMemcpyDtoHAsync %zu s%ld\\n", n, sid(st)); return 0; }
+        int cuMemcpyDtoDAsync_v2(u64 d, u64 s, size_t n, void *st) { memcpy((void *)d, (const void *)s, n); return 0; }
+        int cuStreamCreate(void **s, unsigned f) { static long n; *s = (void *)(0x1000 + ++n); LOG("cuStreamCreate s%ld flags=%u\\n", n, f); return 0; }
+        int cuStreamSynchronize(void *s) { LOG("cuStreamSynchronize s%ld\\n", sid(s)); return 0; }
+        int cuStreamQuery(void *s) { return 0; }
+        int cuStreamWaitEvent(void *s, void *e, unsigned f) { LOG("cuStreamWaitEvent s%ld e%d\\n", sid(s), *(int *)e); return 0; }
+        int cuEventCreate(void **e, unsigned f) { static int n; int *p = malloc(sizeof(int)); *p = ++n; *e = p; LOG("cuEventCreate e%d flags=%u\\n", n, f); return 0; }
+        int cuEventRecord(void *e, void *s) { LOG("cuEventRecord e%d s%ld\\n", *(int *)e, sid(s)); return 0; }
+        int cuEventQuery(void *e) { return 0; }
+        int cuEventSynchronize(void *e) { LOG("cuEventSynchronize e%d\\n", *(int *)e); return 0; }
+        int cuEventElapsedTime(float *ms, void *a, void *b) { *ms = 1.5f; return 0; }
+        int cuEventDestroy_v2(void *e) { free(e); return 0; }
         int cuModuleLoadData(void **m, const void *image) { return 218; }
         int cuModuleGetFunction(void **f, void *m, const char *name) { return 500; }
         int cuLaunchKernel(void *f, unsigned a, unsigned b, unsigned c, unsigned d, unsigned e, unsigned g, unsigned s, void *st, void **p, void **x) { return 1; }
@@ -143,6 +160,41 @@ import Descent
         #expect(stderr(r).contains("the GPU kernels elementwise did not compile for CUDA (Fake GPU, sm_90): cuModuleLoadData (elementwise) failed: CUDA_ERROR_INVALID_PTX (218)"), "\(stderr(r))")
     }
 
+    /// Streams, events and pinned copies as driver calls: a pinned tensor is one `cuMemHostAlloc` (its
+    /// size rounded up to a power of two, portable); a non-blocking copy from it on a side stream is
+    /// one `cuMemcpyHtoDAsync` on that stream and no synchronization; an event recorded there and
+    /// waited for by the default stream; a blocking copy back synchronizes the default stream only.
+    @Test(.enabled(if: enabled, "needs a C compiler and NVRTC (DESCENT_NVRTC)")) func streamsEventsAndPinnedCopiesGoThroughTheDriver() async {
+        let r = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            guard let fake = CUDADriverAPI.fakeHostMemoryDriver() else { exit(4) }
+            setenv("DESCENT_CUDA_DRIVER", fake, 1)
+            setenv("DESCENT_FAKE_LOG", "1", 1)
+            func mark(_ s: String) { FileHandle.standardError.write(Data("-- \(s)\n".utf8)) }
+            _ = CUDA.isAvailable()
+            mark("pin")
+            let x = Tensor([1.0, 2, 3]).pinMemory()
+            mark("stream")
+            let s = CUDA.Stream()
+            mark("async")
+            let g = CUDA.stream(s) { x.to(.cuda(0), nonBlocking: true) }
+            mark("event")
+            CUDA.currentStream().waitEvent(s.recordEvent())
+            mark("blocking")
+            let back = g.cpu().toDoubles()
+            mark("done \(back) pinned=\(x.isPinned) \(CUDA.currentStream() == CUDA.defaultStream()) \(s == CUDA.defaultStream())")
+        }
+        var sections: [String: [String]] = [:], current = ""
+        for line in stderr(r).split(separator: "\n").map(String.init) {
+            if line.hasPrefix("-- ") { current = String(line.dropFirst(3)); sections[current] = [] } else { sections[current, default: []].append(line) }
+        }
+        #expect(sections["pin"] == ["cuMemHostAlloc 16 flags=1"], "\(sections)")
+        #expect(sections["stream"] == ["cuStreamCreate s1 flags=1"], "\(sections)")
+        #expect(sections["async"] == ["cuMemcpyHtoDAsync 12 s1"], "\(sections)")
+        #expect(sections["event"] == ["cuEventCreate e1 flags=2", "cuEventRecord e1 s1", "cuStreamWaitEvent s0 e1"], "\(sections)")
+        #expect(sections["blocking"] == ["cuMemcpyDtoHAsync 12 s0", "cuStreamSynchronize s0"], "\(sections)")
+        #expect(sections.keys.contains("done [1.0, 2.0, 3.0] pinned=true true false"), "\(sections)")
+    }
+
     /// A fake cuBLAS computing column-major products on the host (the fake driver's device memory is
     /// host memory), which logs each call; a product with k = 7 fails as the real one can.
     static func fakeCUBLAS() -> String? {
@@ -152,6 +204,7 @@ import Descent
         static int mode = -1;
         int cublasCreate_v2(void **h) { static int handle; *h = &handle; return 0; }
         int cublasSetMathMode(void *h, int m) { mode = m; return 0; }
+        int cublasSetStream_v2(void *h, void *s) { fprintf(stderr, "cublasSetStream s%ld\\n", s ? (long)s - 0x1000 : 0); return 0; }
         #define GEMM(NAME, T) \\
         int NAME(void *h, int ta, int tb, int m, int n, int k, const T *alpha, u64 pa, int lda, u64 pb, int ldb, const T *beta, u64 pc, int ldc) { \\
             const T *A = (const T *)pa, *B = (const T *)pb; T *C = (T *)pc; \\
@@ -197,6 +250,10 @@ import Descent
             CUDA.matmulAllowTF32 = true
             _ = Tensor.randn([2, 2]).to(gpu).matmul(Tensor.randn([2, 2]).to(gpu))
             _ = Tensor.randn([2, 2]).to(dtype: .float64).to(gpu).matmul(Tensor.randn([2, 2]).to(dtype: .float64).to(gpu))
+            // a product on a side stream runs there: the handle is moved to it, and back for the default stream
+            let side = CUDA.Stream()
+            _ = CUDA.stream(side) { Tensor.randn([2, 3]).to(gpu).matmul(Tensor.randn([3, 2]).to(gpu)) }
+            _ = Tensor.randn([2, 3]).to(gpu).matmul(Tensor.randn([3, 2]).to(gpu))
             FileHandle.standardError.write(Data("worst=\(worst) blas=\(CUDA.blasDescription.hasPrefix("cuBLAS"))\n".utf8))
         }
         let out = stderr(r)
@@ -212,6 +269,7 @@ import Descent
         // TF32 for float32 only when allowed (PyTorch's CUBLAS_TF32_TENSOR_OP_MATH = 3), never for float64
         #expect(out.contains("cublasSgemm_v2 N N m=2 n=2 k=2 lda=2 ldb=2 ldc=2 mode=3"), "\(out)")
         #expect(out.contains("cublasDgemm_v2 N N m=2 n=2 k=2 lda=2 ldb=2 ldc=2 mode=0"), "\(out)")
+        #expect(out.contains("cublasSetStream s1\ncublasSgemm_v2 N N m=2 n=2 k=3 lda=2 ldb=3 ldc=2 mode=3\ncublasSetStream s0\ncublasSgemm_v2 N N m=2 n=2 k=3"), "\(out)")
     }
 
     @Test(.enabled(if: enabled, "needs a C compiler and NVRTC (DESCENT_NVRTC)")) func aFailingCUBLASCallIsNamed() async {

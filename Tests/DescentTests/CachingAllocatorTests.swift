@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @_spi(Testing) import Descent
 
 // The CUDA caching allocator's bookkeeping, on the CPU against a fake device. Expected values follow
@@ -104,5 +105,81 @@ final class FakeDevice: DeviceMemory {
             #expect(e.description.hasPrefix("CUDA out of memory. Tried to allocate 4.00 MiB."))
         }
         a.free(y)
+    }
+}
+
+/// Events under the test's control: each remembers its stream; the test marks them complete.
+final class FakeEvents: StreamEvents {
+    var next: UInt64 = 1
+    var recorded: [(event: UInt64, stream: UInt64)] = []
+    var done: Set<UInt64> = [], destroyed: Set<UInt64> = []
+    var synchronized: [UInt64] = []
+    func recordEvent(onStream stream: UInt64) -> UInt64 { defer { next += 1 }; recorded.append((next, stream)); return next }
+    func eventIsComplete(_ e: UInt64) -> Bool { done.contains(e) }
+    func synchronizeEvent(_ e: UInt64) { synchronized.append(e); done.insert(e) }
+    func destroyEvent(_ e: UInt64) { destroyed.insert(e) }
+}
+
+/// Host memory that counts its allocations.
+final class FakeHost: HostMemory {
+    var allocations = 0, frees = 0
+    func allocateHost(_ bytes: Int) -> UnsafeMutableRawPointer? { allocations += 1; return malloc(bytes) }
+    func freeHost(_ p: UnsafeMutableRawPointer) { frees += 1; Foundation.free(p) }
+}
+
+// Streams in the caching allocators, as PyTorch's: a block is reused only on the stream it was
+// allocated on, and one used on other streams (record_stream) only after events recorded on them
+// at its free have completed; the pinned host allocator holds a buffer back until the copies that
+// read it have run.
+@Suite struct StreamAwareAllocatorTests {
+    @Test func blocksAreReusedOnlyOnTheirStream() throws {
+        let dev = FakeDevice(), a = CachingAllocator(device: dev, events: FakeEvents())
+        let p = try a.allocate(1000, stream: 0)
+        a.free(p)
+        let q = try a.allocate(1000, stream: 7)   // stream 7 does not take stream 0's cached block: a segment of its own
+        #expect(q != p && dev.allocations == 2)
+        #expect(try a.allocate(1000, stream: 0) == p)
+    }
+
+    @Test func aBlockUsedOnAnotherStreamWaitsForItsEvent() throws {
+        let dev = FakeDevice(), ev = FakeEvents(), a = CachingAllocator(device: dev, events: ev)
+        let p = try a.allocate(4096, stream: 0)
+        a.recordStream(p, stream: 5)
+        a.recordStream(p, stream: 0)   // its own stream: nothing to wait for
+        a.free(p)
+        #expect(ev.recorded.map(\.stream) == [5] && a.pendingFrees == 1 && a.allocatedBytes == 0)
+        let q = try a.allocate(4096, stream: 0)   // stream 5 may still use p: the next block of the segment instead
+        #expect(q == p + 4096)
+        ev.done.insert(ev.recorded[0].event)
+        #expect(try a.allocate(4096, stream: 0) == p)
+        #expect(a.pendingFrees == 0 && ev.destroyed == [ev.recorded[0].event])
+    }
+
+    @Test func emptyCacheWaitsForPendingBlocks() throws {
+        let dev = FakeDevice(), ev = FakeEvents(), a = CachingAllocator(device: dev, events: ev)
+        let p = try a.allocate(100, stream: 3)
+        a.recordStream(p, stream: 0)
+        a.free(p)
+        a.emptyCache()
+        #expect(ev.synchronized == [ev.recorded[0].event] && a.reservedBytes == 0 && dev.frees == 1)
+    }
+
+    @Test func pinnedBuffersAreReusedAfterTheirCopies() {
+        let host = FakeHost(), ev = FakeEvents(), a = PinnedHostAllocator(host: host) { _ in ev }
+        #expect(PinnedHostAllocator.roundSize(3000) == 4096 && PinnedHostAllocator.roundSize(4096) == 4096 && PinnedHostAllocator.roundSize(1) == 1)
+        let p = a.allocate(3000)!
+        #expect(a.reservedBytes == 4096)
+        a.recordStream(p, stream: 9, device: 0)   // a copy on stream 9 reads p
+        a.free(p)
+        #expect(ev.recorded.map(\.stream) == [9])
+        let q = a.allocate(4000)!                 // same size class, but the copy from p has not run
+        #expect(q != p && host.allocations == 2)
+        ev.done.insert(ev.recorded[0].event)
+        a.free(q)
+        #expect(a.allocate(2049)! == p && host.allocations == 2)   // p's copy has run: reused (oldest first)
+        let t = a.allocate(100)!                  // a new size class (128)
+        a.free(p); a.free(t)
+        a.emptyCache()
+        #expect(host.frees == 3 && a.reservedBytes == 0)
     }
 }

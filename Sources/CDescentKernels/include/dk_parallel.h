@@ -33,6 +33,17 @@ extern _Thread_local int dk_grad_disabled;
 static inline int dk_get_grad_disabled(void) { return dk_grad_disabled; }
 static inline void dk_set_grad_disabled(int disabled) { dk_grad_disabled = disabled; }
 
+/* The current GPU stream of each device on this thread (PyTorch's thread-local current stream):
+ * the runtime's queue handle, NULL for the device's default stream. Devices past 15 always use it. */
+#define DK_MAX_STREAM_DEVICES 16
+extern _Thread_local void *dk_current_streams[DK_MAX_STREAM_DEVICES];
+static inline void *dk_get_current_stream(int device) {
+    return device >= 0 && device < DK_MAX_STREAM_DEVICES ? dk_current_streams[device] : (void *)0;
+}
+static inline void dk_set_current_stream(int device, void *stream) {
+    if (device >= 0 && device < DK_MAX_STREAM_DEVICES) dk_current_streams[device] = stream;
+}
+
 #ifdef __cplusplus
 }
 #endif

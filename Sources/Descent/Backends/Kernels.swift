@@ -273,12 +273,12 @@ enum Kernels {
     // MARK: between devices and the host (printing, item(), tolist(), files)
 
     /// Copies the contiguous `src` into the contiguous `dst` of the same shape and dtype on another device.
-    static func transfer(_ src: Tensor, to dst: Tensor) {
+    static func transfer(_ src: Tensor, to dst: Tensor, nonBlocking: Bool = false) {
         switch (src.device.backend, dst.device.backend) {
         case (.cpu, .cpu): CPUBackend.cast(src, out: dst)
         case (_, .meta): break
         case (.meta, _): MetaBackend.copyOut()
-        case (.cuda, _), (_, .cuda): CUDABackend.transfer(src, to: dst)
+        case (.cuda, _), (_, .cuda): CUDABackend.transfer(src, to: dst, nonBlocking: nonBlocking)
         }
     }
 

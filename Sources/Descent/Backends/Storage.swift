@@ -7,6 +7,9 @@ final class Storage {
     enum Memory {
         /// Host memory from the CPU backend's caching allocator.
         case host(UnsafeMutableRawPointer)
+        /// Page-locked host memory from the pinned allocator (`Tensor.pinMemory()`): a CPU storage
+        /// that asynchronous copies to a GPU can read.
+        case pinned(UnsafeMutableRawPointer)
         /// Device memory from a GPU's caching allocator: its address in the runtime's address space.
         case device(UInt64)
         /// No memory (the meta device).
@@ -19,11 +22,11 @@ final class Storage {
     /// so that backward can refuse saved values that were overwritten after they were saved.
     var version = 0
 
-    init(byteCount: Int, device: Device = .cpu) {
+    init(byteCount: Int, device: Device = .cpu, pinned: Bool = false) {
         self.byteCount = byteCount
         self.device = device
         switch device {
-        case .cpu: memory = .host(CPUBackend.allocate(byteCount))
+        case .cpu: memory = pinned ? .pinned(PinnedMemory.allocate(byteCount)) : .host(CPUBackend.allocate(byteCount))
         case .meta: memory = .none
         case .cuda(let i): memory = .device(GPURegistry.context(i).allocate(byteCount))
         }
@@ -31,6 +34,7 @@ final class Storage {
     deinit {
         switch memory {
         case .host(let p): CPUBackend.free(p, byteCount)
+        case .pinned(let p): PinnedMemory.free(p)
         case .device(let a): if case .cuda(let i) = device { GPURegistry.context(i).free(a) }
         case .none: break
         }
@@ -44,9 +48,13 @@ final class Storage {
 
     /// The host memory of a CPU storage (the CPU backend's view of it).
     @inline(__always) var hostBase: UnsafeMutableRawPointer {
-        if case .host(let p) = memory { return p }
-        noHostMemory(device)
+        switch memory {
+        case .host(let p), .pinned(let p): return p
+        default: noHostMemory(device)
+        }
     }
+    /// Whether the memory is page-locked (`Tensor.isPinned`).
+    var isPinned: Bool { if case .pinned = memory { return true } else { return false } }
 }
 
 /// The backends of this build, chosen at run time from a tensor's device by a `switch` (no

@@ -75,7 +75,9 @@ public struct BatchSampler {
 /// Batches of a dataset, shuffled or not (PyTorch's `DataLoader`). A Swift `Sequence`: each
 /// `for batch in loader` is one epoch; with `shuffle: true` after `manualSeed(s)` the order is
 /// PyTorch's for the same seed. `numWorkers > 0` prepares batches ahead on a background thread
-/// (bounded queue, same order).
+/// (bounded queue, same order). `pinMemory: true` puts each batch's tensors in page-locked memory
+/// (on the background thread when there is one), so that `to(.cuda(0), nonBlocking: true)` and the
+/// Trainer copy them to the GPU asynchronously; without a GPU it warns once and does nothing, as PyTorch.
 public struct DataLoader<D: Dataset>: Sequence {
     public let dataset: D
     public let batchSize: Int
@@ -117,7 +119,13 @@ public struct DataLoader<D: Dataset>: Sequence {
         let g = generator ?? defaultGenerator
         _ = g.randomInt63()   // PyTorch's _BaseDataLoaderIter draws a base seed even without shuffling
         let batches = BatchSampler(sampler, batchSize: batchSize, dropLast: dropLast).batches(count: dataset.count, generator: g)
-        return Iterator(dataset: dataset, batches: batches, prefetch: numWorkers > 0 ? Swift.max(2, 2 * numWorkers) : 0)
+        var pin = false
+        if pinMemory {
+            if CUDA.isAvailable() { pin = true } else {
+                warnOnce("'pin_memory' argument is set as true but no accelerator is found, then device pinned memory won't be used.")
+            }
+        }
+        return Iterator(dataset: dataset, batches: batches, prefetch: numWorkers > 0 ? Swift.max(2, 2 * numWorkers) : 0, pin: pin)
     }
 
     public final class Iterator: IteratorProtocol {
@@ -126,12 +134,18 @@ public struct DataLoader<D: Dataset>: Sequence {
         var next_ = 0
         let prefetcher: Prefetcher<D.Batch>?
 
-        init(dataset: D, batches: [[Int]], prefetch: Int) {
+        let pin: Bool
+
+        init(dataset: D, batches: [[Int]], prefetch: Int, pin: Bool) {
             self.dataset = dataset
             self.batches = batches
+            self.pin = pin
             if prefetch > 0 {
                 let ds = dataset, bs = batches
-                prefetcher = Prefetcher(count: bs.count, capacity: prefetch) { i in ds.batch(bs[i]) }
+                prefetcher = Prefetcher(count: bs.count, capacity: prefetch) { i in
+                    let b = ds.batch(bs[i])
+                    return pin ? (mapBatchTensors(b) { $0.pinMemory() } ?? b) : b
+                }
             } else { prefetcher = nil }
         }
         deinit { prefetcher?.cancel() }
@@ -139,7 +153,8 @@ public struct DataLoader<D: Dataset>: Sequence {
             if let p = prefetcher { return p.next() }
             guard next_ < batches.count else { return nil }
             defer { next_ += 1 }
-            return dataset.batch(batches[next_])
+            let b = dataset.batch(batches[next_])
+            return pin ? (mapBatchTensors(b) { $0.pinMemory() } ?? b) : b
         }
     }
 }

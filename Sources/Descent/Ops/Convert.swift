@@ -20,11 +20,14 @@ extension Tensor {
     /// This tensor on `device` (self when already there). Tensors are copied, recording
     /// `ToCopyBackward0`; modules move in place. `.to(.meta)` keeps the shape and dtype and drops the
     /// values; nothing can be copied out of the meta device (PyTorch's "Cannot copy out of meta tensor").
-    public func to(_ device: Device) -> Tensor {
+    /// With `nonBlocking`, a copy from pinned memory (`pinMemory()`) to a GPU is queued on the current
+    /// stream and this returns at once (PyTorch's `non_blocking=True`); other copies wait, and a copy
+    /// to the CPU always waits, so its values can be read at once.
+    public func to(_ device: Device, nonBlocking: Bool = false) -> Tensor {
         if device == self.device { return self }
         let x = contiguous()
         let out = Tensor(uninitializedShape: shape, dtype: dtype, device: device)
-        Kernels.transfer(x, to: out)
+        Kernels.transfer(x, to: out, nonBlocking: nonBlocking)
         if wantsGrad(self) { out.recorded(.toCopyDevice(self.device), inputs: [self]) }
         return out
     }
@@ -33,7 +36,7 @@ extension Tensor {
     /// This tensor on the CPU.
     public func cpu() -> Tensor { to(.cpu) }
     /// This tensor on CUDA device `index`.
-    public func cuda(_ index: Int = 0) -> Tensor { to(.cuda(index)) }
+    public func cuda(_ index: Int = 0, nonBlocking: Bool = false) -> Tensor { to(.cuda(index), nonBlocking: nonBlocking) }
     /// Converts to float32.
     public func float() -> Tensor { to(dtype: .float32) }
     /// Converts to float64.

@@ -55,7 +55,7 @@ public final class Generator {
         if device.isCUDA {
             if bytes.count != 16 { fail("RNG state must be 16 bytes for a CUDA generator (got \(bytes.count))") }
             let word = { (i: Int) in bytes[i..<i + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
-            if word(8) % 4 != 0 { fail("offset must be a multiple of 4") }
+            if !Generator.isValidCUDAState(bytes) { fail("offset must be a multiple of 4") }
             engine.seed(word(0)); philoxOffset = word(8)
             return
         }
@@ -64,6 +64,8 @@ public final class Generator {
     }
     /// Whether `bytes` is a CPU generator state `setState` accepts (the right size, a position within the state).
     public static func isValidState(_ bytes: [UInt8]) -> Bool { CPUGeneratorEngine.isValidState(bytes) }
+    /// Whether `bytes` is a CUDA generator state `setState` accepts (16 bytes, an offset that is a multiple of 4).
+    public static func isValidCUDAState(_ bytes: [UInt8]) -> Bool { bytes.count == 16 && bytes[8] % 4 == 0 }
 
     /// PyTorch's `philox_cuda_state(increment)`: the seed and the offset a kernel draws from, after
     /// which the offset moves on by `increment` rounded up to a multiple of 4.

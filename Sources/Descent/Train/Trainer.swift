@@ -407,6 +407,55 @@ public final class Trainer {
         rootDevice == .cpu ? batch : model.transferBatchToDevice(batch, device: rootDevice)
     }
 
+    /// The training batches, each with its copy on the device when it was moved ahead of its step.
+    /// On a GPU with a pinned loader (`DataLoader(pinMemory: true)`), `prefetchNext()` moves the next
+    /// batch on a side stream so that its copy overlaps the current step: the side stream first waits
+    /// for the work queued so far on the current stream (memory that earlier steps freed may be
+    /// handed to the copy), and the current stream waits for the copy before the batch is returned.
+    /// The next batch is then fetched one step ahead, as Lightning's prefetching fetcher does.
+    private struct GPUBatchFeeder<D: Dataset> {
+        let loader: DataLoader<D>
+        let device: Device
+        let move: (D.Batch, Device) -> D.Batch
+        var makeIteratorOverlaps: Bool { device.isCUDA && loader.pinMemory && CUDA.isAvailable() }
+
+        func makeIterator() -> Iterator {
+            Iterator(base: loader.makeIterator(), stream: makeIteratorOverlaps ? CUDA.Stream(device: deviceIndex) : nil, device: device, move: move)
+        }
+        private var deviceIndex: Int { if case .cuda(let i) = device { return i }; return 0 }
+
+        struct Iterator {
+            var base: DataLoader<D>.Iterator
+            let stream: CUDA.Stream?
+            let device: Device
+            let move: (D.Batch, Device) -> D.Batch
+            var upcoming: D.Batch?
+            var moved: (batch: D.Batch, ready: CUDA.Event)?
+
+            init(base: DataLoader<D>.Iterator, stream: CUDA.Stream?, device: Device, move: @escaping (D.Batch, Device) -> D.Batch) {
+                self.base = base; self.stream = stream; self.device = device; self.move = move
+                if stream != nil { upcoming = base.next() }
+            }
+            /// The next batch, and its device copy when `prefetchNext()` made one.
+            mutating func next() -> (D.Batch, D.Batch?)? {
+                guard let s = stream else { return base.next().map { ($0, nil) } }
+                guard let b = upcoming else { return nil }
+                upcoming = base.next()
+                defer { moved = nil }
+                guard let m = moved else { return (b, nil) }
+                CUDA.currentStream(s.index).waitEvent(m.ready)
+                return (b, m.batch)
+            }
+            /// Starts moving the batch after the one `next()` returned last, on the side stream.
+            mutating func prefetchNext() {
+                guard let s = stream, let b = upcoming else { return }
+                s.waitStream(CUDA.currentStream(s.index))
+                let m = CUDA.stream(s) { move(b, device) }
+                moved = (m, s.recordEvent())
+            }
+        }
+    }
+
     /// One training epoch; false when `maxSteps` ended it before its last batch.
     private func trainEpoch<M: TrainingModule, T: Dataset>(_ model: M, _ loader: DataLoader<T>, _ opt: Optimizer,
                                                            resume: (skip: Int, start: RNGStates, current: RNGStates?)? = nil) throws -> Bool
@@ -416,7 +465,7 @@ public final class Trainer {
         (loader.sampler as? DistributedSampler)?.setEpoch(currentEpoch)
         // a mid-epoch resume draws the epoch's order again from the states the epoch started with
         if let r = resume { applyRNG(r.start) }
-        epochStartRNG = RNGStates(global: defaultGenerator.getState(), loader: loader.generator?.getState())
+        epochStartRNG = RNGStates(global: defaultGenerator.getState(), loader: loader.generator?.getState(), cuda: cudaRNGState())
         batchesDoneInEpoch = 0
         defer { batchesDoneInEpoch = nil }
         for c in callbacks { try c.onTrainEpochStart(self, model) }
@@ -425,7 +474,10 @@ public final class Trainer {
         let total = Swift.min(loader.count, limit)
         var i = 0
         var pending = 0
-        for batch in loader {
+        // on a GPU with a pinned loader, batch i + 1 is copied on a side stream while batch i trains
+        let feeder = GPUBatchFeeder(loader: loader, device: rootDevice) { model.transferBatchToDevice($0, device: $1) }
+        var batches = feeder.makeIterator()
+        while let (batch, movedBatch) = batches.next() {
             if let r = resume, i < r.skip {
                 // batches the checkpointed run already trained on; then the streams as they were after them
                 i += 1
@@ -437,7 +489,9 @@ public final class Trainer {
             if maxSteps >= 0 && globalStep >= maxSteps { return false }
             currentBatchSize = inferBatchSize(batch)
             phase = .trainStep
-            let loss = model.trainingStep(onRootDevice(batch, model), batchIndex: i)
+            let onDevice = movedBatch ?? onRootDevice(batch, model)
+            if i + 1 < limit { batches.prefetchNext() }
+            let loss = model.trainingStep(onDevice, batchIndex: i)
             phase = .other
             // data-parallel: this backward averages the gradients unless it only accumulates
             if let r = reducer, pending + 1 == accumulateGradBatches || i + 1 == total { r.prepareForBackward(outputs: [loss]) }
@@ -638,10 +692,12 @@ public final class Trainer {
         // what an exact resume needs: the random streams, where the epoch stands, the callbacks' state
         meta["rng_state.global"] = Data(defaultGenerator.getState()).base64EncodedString()
         if let g = trainLoaderGenerator { meta["rng_state.train_loader"] = Data(g.getState()).base64EncodedString() }
+        if let c = cudaRNGState() { meta["rng_state.cuda"] = Data(c).base64EncodedString() }
         if let k = batchesDoneInEpoch, let start = epochStartRNG {
             meta["batches_in_epoch"] = String(k)
             meta["rng_state.epoch_start.global"] = Data(start.global).base64EncodedString()
             if let l = start.loader { meta["rng_state.epoch_start.train_loader"] = Data(l).base64EncodedString() }
+            if let c = start.cuda { meta["rng_state.epoch_start.cuda"] = Data(c).base64EncodedString() }
         }
         for (i, c) in callbacks.enumerated() {
             let st = c.stateDict()
@@ -652,14 +708,21 @@ public final class Trainer {
         try save(sd, to: path, metadata: meta)
     }
 
-    /// Random-generator states: the global one and the training loader's own (if it has one).
-    struct RNGStates { var global: [UInt8]; var loader: [UInt8]? }
+    /// Random-generator states: the global one, the training loader's own (if it has one) and, when
+    /// training on a GPU, its CUDA generator's (dropout masks and other draws on the device).
+    struct RNGStates { var global: [UInt8]; var loader: [UInt8]?; var cuda: [UInt8]? = nil }
     /// Where a checkpoint left training: the states to restore and, for a mid-epoch one, the batches done.
     struct ResumePoint { var epoch: Int; var globalStep: Int; var rng: RNGStates?; var batchesDone: Int?; var epochStart: RNGStates? }
 
     func applyRNG(_ r: RNGStates) {
         defaultGenerator.setState(r.global)
         if let l = r.loader { trainLoaderGenerator?.setState(l) }
+        if let c = r.cuda, case .cuda(let i) = rootDevice { CUDA.setRNGState(c, device: i) }
+    }
+    /// The root device's CUDA generator state, when training on a GPU.
+    private func cudaRNGState() -> [UInt8]? {
+        if case .cuda(let i) = rootDevice { return CUDA.getRNGState(device: i) }
+        return nil
     }
 
     /// The `format` entry of a checkpoint's metadata.
@@ -683,14 +746,25 @@ public final class Trainer {
             }
             return Array(data)
         }
+        func cudaField(_ key: String) throws -> [UInt8]? {
+            guard let text = meta[key] else { return nil }
+            guard let data = Data(base64Encoded: text), Generator.isValidCUDAState(Array(data)) else {
+                throw CheckpointError.invalidField(path: path, field: key, value: String(text.prefix(40)),
+                                                   reason: "expected a base64 CUDA generator state of 16 bytes (seed, offset a multiple of 4)")
+            }
+            return Array(data)
+        }
         var point = ResumePoint(epoch: epoch, globalStep: step)
-        if let g = try rngField("rng_state.global") { point.rng = RNGStates(global: g, loader: try rngField("rng_state.train_loader")) }
+        if let g = try rngField("rng_state.global") {
+            point.rng = RNGStates(global: g, loader: try rngField("rng_state.train_loader"), cuda: try cudaField("rng_state.cuda"))
+        }
         if meta["batches_in_epoch"] != nil {
             point.batchesDone = try CheckpointError.count(meta, "batches_in_epoch", path: path)
             guard let g = try rngField("rng_state.epoch_start.global") else {
                 throw CheckpointError.missingField(path: path, field: "rng_state.epoch_start.global")
             }
-            point.epochStart = RNGStates(global: g, loader: try rngField("rng_state.epoch_start.train_loader"))
+            point.epochStart = RNGStates(global: g, loader: try rngField("rng_state.epoch_start.train_loader"),
+                                         cuda: try cudaField("rng_state.epoch_start.cuda"))
         }
         let parts = splitCheckpoint(try load(from: path))
         try model.loadStateDict(parts.model)

@@ -213,15 +213,23 @@ public protocol DeviceTransferable {
 }
 
 /// `data` with its tensors on `device` (Lightning's `move_data_to_device`): a tensor, a pair, triple or
-/// array of tensors, a (tensor, Int) pair, or a `DeviceTransferable`; anything else as it is.
+/// array of tensors, a (tensor, Int) pair, or a `DeviceTransferable`; anything else as it is. As in
+/// Lightning, tensors move with `nonBlocking: true`: from pinned memory the copies are queued and
+/// this returns at once.
 public func moveDataToDevice<B>(_ data: B, _ device: Device) -> B {
+    if let d = data as? DeviceTransferable { return d.to(device) as! B }
+    return mapBatchTensors(data) { $0.to(device, nonBlocking: true) } ?? data
+}
+
+/// `data` with `f` applied to each of its tensors (a tensor, a pair, triple or array of tensors, a
+/// (tensor, Int) pair); nil for any other type.
+func mapBatchTensors<B>(_ data: B, _ f: (Tensor) -> Tensor) -> B? {
     switch data {
-    case let t as Tensor: return t.to(device) as! B
-    case let (a, b) as (Tensor, Tensor): return (a.to(device), b.to(device)) as! B
-    case let (a, b, c) as (Tensor, Tensor, Tensor): return (a.to(device), b.to(device), c.to(device)) as! B
-    case let (a, n) as (Tensor, Int): return (a.to(device), n) as! B
-    case let ts as [Tensor]: return ts.map { $0.to(device) } as! B
-    case let d as DeviceTransferable: return d.to(device) as! B
-    default: return data
+    case let t as Tensor: return (f(t) as! B)
+    case let (a, b) as (Tensor, Tensor): return ((f(a), f(b)) as! B)
+    case let (a, b, c) as (Tensor, Tensor, Tensor): return ((f(a), f(b), f(c)) as! B)
+    case let (a, n) as (Tensor, Int): return ((f(a), n) as! B)
+    case let ts as [Tensor]: return (ts.map(f) as! B)
+    default: return nil
     }
 }

@@ -337,11 +337,18 @@ enum CUDABackend {
 
     // MARK: between the host and the device
 
-    static func transfer(_ src: Tensor, to dst: Tensor) {
+    static func transfer(_ src: Tensor, to dst: Tensor, nonBlocking: Bool = false) {
         let bytes = src.count * src.dtype.itemSize
         switch (src.device, dst.device) {
-        case (.cpu, .cuda):
-            context(dst).runtime.upload(src.rawPointer, bytes: bytes, to: dst.storage.deviceAddress + UInt64(dst.offset * dst.dtype.itemSize))
+        case (.cpu, .cuda(let i)):
+            let runtime = context(dst).runtime, address = dst.storage.deviceAddress + UInt64(dst.offset * dst.dtype.itemSize)
+            if nonBlocking && src.storage.isPinned {
+                // queued on the current stream; the pinned buffer is not reused until the copy has run
+                runtime.uploadAsync(src.rawPointer, bytes: bytes, to: address)
+                PinnedMemory.recordCopy(src.storage.hostBase, device: i)
+            } else {
+                runtime.upload(src.rawPointer, bytes: bytes, to: address)
+            }
         case (.cuda, .cpu):
             context(src).runtime.download(from: src.storage.deviceAddress + UInt64(src.offset * src.dtype.itemSize), bytes: bytes, to: dst.rawPointer)
         case (.cuda(let i), .cuda(let j)) where i == j:

@@ -5,8 +5,10 @@ import Foundation
 
 /// The GPU backend on an NVIDIA GPU through the CUDA driver API (bound at run time from the library
 /// `CUDADriver` opened): a primary context per device, `cuMemAlloc` under the caching allocator,
-/// kernels compiled by NVRTC for the device's architecture and launched on the legacy default
-/// stream (one in-order queue, as PyTorch's default stream).
+/// kernels compiled by NVRTC for the device's architecture and launched on the calling thread's
+/// current stream: the legacy default stream (PyTorch's default stream) unless `CUDA.stream(_:)` set
+/// another. Copies are `cuMemcpy*Async` on that stream; the blocking ones then synchronize it, as
+/// PyTorch's `copy_` does.
 final class CUDARuntime: GPURuntime, @unchecked Sendable {
     typealias CUresult = Int32
     typealias Handle = OpaquePointer
@@ -22,9 +24,21 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     private let cuCtxSetCurrent: @convention(c) (Handle?) -> CUresult
     private let cuMemAlloc: @convention(c) (UnsafeMutablePointer<UInt64>, Int) -> CUresult
     private let cuMemFree: @convention(c) (UInt64) -> CUresult
-    private let cuMemcpyHtoD: @convention(c) (UInt64, UnsafeRawPointer?, Int) -> CUresult
-    private let cuMemcpyDtoH: @convention(c) (UnsafeMutableRawPointer?, UInt64, Int) -> CUresult
-    private let cuMemcpyDtoD: @convention(c) (UInt64, UInt64, Int) -> CUresult
+    private let cuMemHostAlloc: @convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>, Int, UInt32) -> CUresult
+    private let cuMemFreeHost: @convention(c) (UnsafeMutableRawPointer?) -> CUresult
+    private let cuMemcpyHtoDAsync: @convention(c) (UInt64, UnsafeRawPointer?, Int, Handle?) -> CUresult
+    private let cuMemcpyDtoHAsync: @convention(c) (UnsafeMutableRawPointer?, UInt64, Int, Handle?) -> CUresult
+    private let cuMemcpyDtoDAsync: @convention(c) (UInt64, UInt64, Int, Handle?) -> CUresult
+    private let cuStreamCreate: @convention(c) (UnsafeMutablePointer<Handle?>, UInt32) -> CUresult
+    private let cuStreamSynchronize: @convention(c) (Handle?) -> CUresult
+    private let cuStreamQuery: @convention(c) (Handle?) -> CUresult
+    private let cuStreamWaitEvent: @convention(c) (Handle?, Handle?, UInt32) -> CUresult
+    private let cuEventCreate: @convention(c) (UnsafeMutablePointer<Handle?>, UInt32) -> CUresult
+    private let cuEventRecord: @convention(c) (Handle?, Handle?) -> CUresult
+    private let cuEventQuery: @convention(c) (Handle?) -> CUresult
+    private let cuEventSynchronize: @convention(c) (Handle?) -> CUresult
+    private let cuEventElapsedTime: @convention(c) (UnsafeMutablePointer<Float>, Handle?, Handle?) -> CUresult
+    private let cuEventDestroy: @convention(c) (Handle?) -> CUresult
     private let cuModuleLoadData: @convention(c) (UnsafeMutablePointer<Handle?>, UnsafeRawPointer?) -> CUresult
     private let cuModuleGetFunction: @convention(c) (UnsafeMutablePointer<Handle?>, Handle?, UnsafePointer<CChar>?) -> CUresult
     private let cuLaunchKernel: @convention(c) (Handle?, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, Handle?,
@@ -45,9 +59,21 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
         cuCtxSetCurrent = try symbol("cuCtxSetCurrent")
         cuMemAlloc = try symbol("cuMemAlloc_v2")
         cuMemFree = try symbol("cuMemFree_v2")
-        cuMemcpyHtoD = try symbol("cuMemcpyHtoD_v2")
-        cuMemcpyDtoH = try symbol("cuMemcpyDtoH_v2")
-        cuMemcpyDtoD = try symbol("cuMemcpyDtoD_v2")
+        cuMemHostAlloc = try symbol("cuMemHostAlloc")
+        cuMemFreeHost = try symbol("cuMemFreeHost")
+        cuMemcpyHtoDAsync = try symbol("cuMemcpyHtoDAsync_v2")
+        cuMemcpyDtoHAsync = try symbol("cuMemcpyDtoHAsync_v2")
+        cuMemcpyDtoDAsync = try symbol("cuMemcpyDtoDAsync_v2")
+        cuStreamCreate = try symbol("cuStreamCreate")
+        cuStreamSynchronize = try symbol("cuStreamSynchronize")
+        cuStreamQuery = try symbol("cuStreamQuery")
+        cuStreamWaitEvent = try symbol("cuStreamWaitEvent")
+        cuEventCreate = try symbol("cuEventCreate")
+        cuEventRecord = try symbol("cuEventRecord")
+        cuEventQuery = try symbol("cuEventQuery")
+        cuEventSynchronize = try symbol("cuEventSynchronize")
+        cuEventElapsedTime = try symbol("cuEventElapsedTime")
+        cuEventDestroy = try symbol("cuEventDestroy_v2")
         cuModuleLoadData = try symbol("cuModuleLoadData")
         cuModuleGetFunction = try symbol("cuModuleGetFunction")
         cuLaunchKernel = try symbol("cuLaunchKernel")
@@ -97,16 +123,75 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     func free(_ address: UInt64) { current(); check(cuMemFree(address), "cuMemFree") }
     func upload(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64) {
         guard bytes > 0 else { return }
-        current(); check(cuMemcpyHtoD(address, src, bytes), "cuMemcpyHtoD")
+        current()
+        let s = currentStream
+        check(cuMemcpyHtoDAsync(address, src, bytes, s), "cuMemcpyHtoDAsync")
+        check(cuStreamSynchronize(s), "cuStreamSynchronize")
+    }
+    func uploadAsync(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64) {
+        guard bytes > 0 else { return }
+        current(); check(cuMemcpyHtoDAsync(address, src, bytes, currentStream), "cuMemcpyHtoDAsync")
     }
     func download(from address: UInt64, bytes: Int, to dst: UnsafeMutableRawPointer) {
         guard bytes > 0 else { return }
-        current(); check(cuMemcpyDtoH(dst, address, bytes), "cuMemcpyDtoH")
+        current()
+        let s = currentStream
+        check(cuMemcpyDtoHAsync(dst, address, bytes, s), "cuMemcpyDtoHAsync")
+        check(cuStreamSynchronize(s), "cuStreamSynchronize")
     }
     func copy(from src: UInt64, to dst: UInt64, bytes: Int) {
         guard bytes > 0 else { return }
-        current(); check(cuMemcpyDtoD(dst, src, bytes), "cuMemcpyDtoD")
+        current(); check(cuMemcpyDtoDAsync(dst, src, bytes, currentStream), "cuMemcpyDtoDAsync")
     }
+    func allocateHost(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        current()
+        var p: UnsafeMutableRawPointer? = nil
+        let rc = cuMemHostAlloc(&p, Swift.max(bytes, 1), 1)   // CU_MEMHOSTALLOC_PORTABLE: pinned for every context
+        if rc == 2 { return nil }
+        check(rc, "cuMemHostAlloc(\(bytes))")
+        return p
+    }
+    func freeHost(_ pointer: UnsafeMutableRawPointer) { current(); check(cuMemFreeHost(pointer), "cuMemFreeHost") }
+
+    // MARK: streams and events
+
+    func createStream() -> OpaquePointer {
+        current()
+        var s: Handle? = nil
+        check(cuStreamCreate(&s, 1), "cuStreamCreate")   // CU_STREAM_NON_BLOCKING, as PyTorch's pool streams
+        return s!
+    }
+    func synchronizeStream(_ stream: OpaquePointer?) { current(); check(cuStreamSynchronize(stream), "cuStreamSynchronize") }
+    func streamIsIdle(_ stream: OpaquePointer?) -> Bool {
+        current()
+        let rc = cuStreamQuery(stream)
+        if rc == 600 { return false }   // CUDA_ERROR_NOT_READY
+        check(rc, "cuStreamQuery")
+        return true
+    }
+    func createEvent(timing: Bool) -> OpaquePointer {
+        current()
+        var e: Handle? = nil
+        check(cuEventCreate(&e, timing ? 0 : 2), "cuEventCreate")   // CU_EVENT_DISABLE_TIMING unless timing
+        return e!
+    }
+    func record(_ event: OpaquePointer, on stream: OpaquePointer?) { current(); check(cuEventRecord(event, stream), "cuEventRecord") }
+    func wait(_ stream: OpaquePointer?, for event: OpaquePointer) { current(); check(cuStreamWaitEvent(stream, event, 0), "cuStreamWaitEvent") }
+    func eventIsComplete(_ event: OpaquePointer) -> Bool {
+        current()
+        let rc = cuEventQuery(event)
+        if rc == 600 { return false }
+        check(rc, "cuEventQuery")
+        return true
+    }
+    func synchronizeEvent(_ event: OpaquePointer) { current(); check(cuEventSynchronize(event), "cuEventSynchronize") }
+    func elapsedMilliseconds(from start: OpaquePointer, to end: OpaquePointer) -> Double {
+        current()
+        var ms: Float = 0
+        check(cuEventElapsedTime(&ms, start, end), "cuEventElapsedTime")
+        return Double(ms)
+    }
+    func destroyEvent(_ event: OpaquePointer) { current(); check(cuEventDestroy(event), "cuEventDestroy") }
 
     func compile(_ source: String, name: String) throws -> OpaquePointer {
         current()
@@ -143,7 +228,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
         }
         words.withUnsafeMutableBytes { raw in
             var params: [UnsafeMutableRawPointer?] = starts.map { raw.baseAddress! + $0 * 8 }
-            check(cuLaunchKernel(function.handle, UInt32(blocks), 1, 1, UInt32(threads), 1, 1, 0, nil, &params, nil), "cuLaunchKernel")
+            check(cuLaunchKernel(function.handle, UInt32(blocks), 1, 1, UInt32(threads), 1, 1, 0, currentStream, &params, nil), "cuLaunchKernel")
         }
     }
 
@@ -154,6 +239,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     /// This device's cuBLAS handle (created in its context at the first product) and its math mode.
     private var blasHandle: CUBLAS.Handle?
     private var blasMathMode: Int32 = -1
+    private var blasStream: OpaquePointer?
     private let blasLock = NSLock()
 
     func blasGemm(_ g: BLASGemm, tf32: Bool) -> Bool {
@@ -165,6 +251,13 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
             let rc = blas.create(&h)
             if rc != 0 { fail("cuBLAS error: cublasCreate_v2 failed: \(blas.name(rc)) (\(rc))") }
             blasHandle = h
+        }
+        // the product runs on the calling thread's current stream, as PyTorch sets it on its handle
+        let stream = currentStream
+        if blasStream != stream {
+            let rc = blas.setStream(blasHandle, stream)
+            if rc != 0 { fail("cuBLAS error: cublasSetStream_v2 failed: \(blas.name(rc)) (\(rc))") }
+            blasStream = stream
         }
         // PyTorch's handle setup: TF32 tensor-op math for float32 only when allowed, else the default math
         let mode: Int32 = tf32 && !g.double ? 3 : 0   // CUBLAS_TF32_TENSOR_OP_MATH, CUBLAS_DEFAULT_MATH

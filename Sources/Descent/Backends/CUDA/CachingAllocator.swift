@@ -4,7 +4,9 @@
 // below 10 MiB and from segments rounded up to 2 MiB above; best fit within a pool; a block split
 // when the rest is worth keeping (512 bytes in the small pool, over 1 MiB in the large one); a freed
 // block merged with its free neighbours; when the device is full, the cache is released and the
-// allocation tried once more. It is written against `DeviceMemory`, so its bookkeeping is tested on
+// allocation tried once more. Blocks belong to the stream they were allocated on and are reused only
+// on it; a block also used on other streams (`recordStream`) waits, when freed, for events recorded on
+// those streams before it can be reused (PyTorch's `record_stream` and `process_events`). It is written against `DeviceMemory`, so its bookkeeping is tested on
 // the CPU with a counting fake; the CUDA backend supplies cuMemAlloc/cuMemFree. The types are
 // reachable from tests with `@_spi(Testing) import Descent`; they are not public API.
 
@@ -14,6 +16,21 @@
     func allocate(_ bytes: Int) -> UInt64?
     /// Returns an allocation made by `allocate`.
     func free(_ address: UInt64)
+}
+
+/// Events on a device's streams, for the allocators: a block used on a stream other than the one it
+/// was allocated on (`Tensor.recordStream`) is reused only once the work queued there at its free has
+/// run, and a page-locked host buffer only once the copies queued from it have. Streams and events
+/// are the runtime's handles as numbers; stream 0 is the default stream.
+@_spi(Testing) public protocol StreamEvents: AnyObject {
+    /// A new event recorded on `stream` now (it completes when the work queued there so far has run).
+    func recordEvent(onStream stream: UInt64) -> UInt64
+    /// Whether the event's work has run.
+    func eventIsComplete(_ event: UInt64) -> Bool
+    /// Waits for the event's work.
+    func synchronizeEvent(_ event: UInt64)
+    /// Releases the event.
+    func destroyEvent(_ event: UInt64)
 }
 
 /// The device ran out of memory (PyTorch's `torch.OutOfMemoryError`, "CUDA out of memory").
@@ -39,17 +56,24 @@
         var size: Int
         let small: Bool
         let segment: UInt64
+        /// The stream the block's segment was allocated on: only allocations on it reuse the block.
+        let stream: UInt64
+        /// Other streams the block was used on while allocated (`recordStream`).
+        var streamUses: Set<UInt64> = []
         var allocated = false
         weak var prev: Block?
         var next: Block?
-        init(address: UInt64, size: Int, small: Bool, segment: UInt64) {
-            self.address = address; self.size = size; self.small = small; self.segment = segment
+        init(address: UInt64, size: Int, small: Bool, segment: UInt64, stream: UInt64) {
+            self.address = address; self.size = size; self.small = small; self.segment = segment; self.stream = stream
         }
     }
 
     private let device: DeviceMemory
-    /// Free blocks per pool, sorted by (size, address) for best fit.
-    private var freeSmall: [Block] = [], freeLarge: [Block] = []
+    private let events: StreamEvents?
+    /// Free blocks per pool and stream, sorted by (size, address) for best fit.
+    private var freeSmall: [UInt64: [Block]] = [:], freeLarge: [UInt64: [Block]] = [:]
+    /// Freed blocks waiting for the events recorded on the other streams that used them.
+    private var pending: [(block: Block, events: [UInt64])] = []
     /// Allocated blocks by address.
     private var live: [UInt64: Block] = [:]
     /// Each segment's first block and size.
@@ -64,7 +88,7 @@
     /// Device allocations made so far (cuMemAlloc calls that succeeded).
     public private(set) var deviceAllocations = 0
 
-    public init(device: DeviceMemory) { self.device = device }
+    public init(device: DeviceMemory, events: StreamEvents? = nil) { self.device = device; self.events = events }
 
     public static func roundSize(_ n: Int) -> Int {
         n < minBlockSize ? minBlockSize : (n + minBlockSize - 1) / minBlockSize * minBlockSize
@@ -75,12 +99,13 @@
         return (rounded + roundLarge - 1) / roundLarge * roundLarge
     }
 
-    /// The address of a block of at least `bytes`, reusing cached memory when it can.
-    public func allocate(_ bytes: Int) throws -> UInt64 {
+    /// The address of a block of at least `bytes` for work on `stream`, reusing cached memory when it can.
+    public func allocate(_ bytes: Int, stream: UInt64 = 0) throws -> UInt64 {
         precondition(bytes >= 0)
+        processEvents()
         let size = Self.roundSize(bytes)
         let small = size <= Self.smallSize
-        var block = takeBestFit(size, small: small)
+        var block = takeBestFit(size, small: small, stream: stream)
         if block == nil {
             let segSize = Self.segmentSize(size)
             var address = device.allocate(segSize)
@@ -93,7 +118,7 @@
             }
             deviceAllocations += 1
             reservedBytes += segSize
-            let b = Block(address: a, size: segSize, small: small, segment: a)
+            let b = Block(address: a, size: segSize, small: small, segment: a, stream: stream)
             segments[a] = (b, segSize)
             block = b
         }
@@ -101,7 +126,7 @@
         // split off the rest when it is worth keeping
         let rest = b.size - size
         if small ? rest >= Self.minBlockSize : rest > Self.smallSize {
-            let r = Block(address: b.address + UInt64(size), size: rest, small: small, segment: b.segment)
+            let r = Block(address: b.address + UInt64(size), size: rest, small: small, segment: b.segment, stream: b.stream)
             r.next = b.next; r.next?.prev = r
             r.prev = b; b.next = r
             b.size = size
@@ -114,11 +139,44 @@
         return b.address
     }
 
-    /// Returns a block to the cache (the device memory stays reserved), merged with free neighbours.
+    /// Marks the block at `address` as used by work on `stream` too (PyTorch's `Tensor.record_stream`).
+    public func recordStream(_ address: UInt64, stream: UInt64) {
+        guard let b = live[address] else { fatalError("recordStream of an address the caching allocator did not hand out") }
+        if stream != b.stream { b.streamUses.insert(stream) }
+    }
+
+    /// Returns a block to the cache (the device memory stays reserved), merged with free neighbours;
+    /// a block used on other streams returns once the work queued there by now has run.
     public func free(_ address: UInt64) {
         guard let b = live.removeValue(forKey: address) else { fatalError("free of an address the caching allocator did not hand out") }
-        b.allocated = false
         allocatedBytes -= b.size
+        if let events, !b.streamUses.isEmpty {
+            pending.append((b, b.streamUses.sorted().map { events.recordEvent(onStream: $0) }))
+            b.streamUses = []
+            return
+        }
+        release(b)
+    }
+
+    /// Blocks whose pending events have all completed go back to the cache (or, with `wait`, all of them).
+    private func processEvents(wait: Bool = false) {
+        guard let events, !pending.isEmpty else { return }
+        var still: [(block: Block, events: [UInt64])] = []
+        for p in pending {
+            if wait { p.events.forEach(events.synchronizeEvent) }
+            if wait || p.events.allSatisfy(events.eventIsComplete) {
+                p.events.forEach(events.destroyEvent)
+                release(p.block)
+            } else { still.append(p) }
+        }
+        pending = still
+    }
+
+    /// Blocks freed but not yet reusable (waiting for other streams).
+    public var pendingFrees: Int { pending.count }
+
+    private func release(_ b: Block) {
+        b.allocated = false
         var m = b
         if let p = m.prev, !p.allocated {
             removeFree(p)
@@ -136,6 +194,7 @@
 
     /// Gives every wholly free segment back to the device (PyTorch's `torch.cuda.empty_cache()`).
     public func emptyCache() {
+        processEvents(wait: true)
         for (address, seg) in segments where !seg.first.allocated && seg.first.size == seg.size {
             removeFree(seg.first)
             device.free(address)
@@ -157,7 +216,7 @@
             while lo < hi { let mid = (lo + hi) / 2; if key(list[mid]) < key(b) { lo = mid + 1 } else { hi = mid } }
             list.insert(b, at: lo)
         }
-        if b.small { insert(&freeSmall) } else { insert(&freeLarge) }
+        if b.small { insert(&freeSmall[b.stream, default: []]) } else { insert(&freeLarge[b.stream, default: []]) }
     }
 
     private func removeFree(_ b: Block) {
@@ -166,17 +225,17 @@
             while lo < hi { let mid = (lo + hi) / 2; if key(list[mid]) < key(b) { lo = mid + 1 } else { hi = mid } }
             if lo < list.count && list[lo] === b { list.remove(at: lo) }
         }
-        if b.small { remove(&freeSmall) } else { remove(&freeLarge) }
+        if b.small { remove(&freeSmall[b.stream, default: []]) } else { remove(&freeLarge[b.stream, default: []]) }
     }
 
-    /// The smallest free block of the pool that holds `size` (lowest address among equals), removed from the list.
-    private func takeBestFit(_ size: Int, small: Bool) -> Block? {
+    /// The smallest free block of the pool and stream that holds `size` (lowest address among equals), removed from the list.
+    private func takeBestFit(_ size: Int, small: Bool, stream: UInt64) -> Block? {
         func take(_ list: inout [Block]) -> Block? {
             var lo = 0, hi = list.count
             while lo < hi { let mid = (lo + hi) / 2; if list[mid].size < size { lo = mid + 1 } else { hi = mid } }
             guard lo < list.count else { return nil }
             return list.remove(at: lo)
         }
-        return small ? take(&freeSmall) : take(&freeLarge)
+        return small ? take(&freeSmall[stream, default: []]) : take(&freeLarge[stream, default: []])
     }
 }

@@ -10,7 +10,23 @@ final class GPUContext: @unchecked Sendable {
 
     init(runtime: GPURuntime) {
         self.runtime = runtime
-        allocator = CachingAllocator(device: runtime)
+        allocator = CachingAllocator(device: runtime, events: runtime)
+    }
+
+    /// PyTorch's stream pool: 32 streams per device, made at first use and handed out round-robin
+    /// (streams are never destroyed, so a `Stream()` in a loop costs nothing new).
+    private var streamPool: [OpaquePointer] = []
+    private var nextPoolStream = 0
+    func poolStream() -> OpaquePointer {
+        lock.lock(); defer { lock.unlock() }
+        if streamPool.count < 32 { streamPool.append(runtime.createStream()) ; return streamPool.last! }
+        defer { nextPoolStream = (nextPoolStream + 1) % 32 }
+        return streamPool[nextPoolStream]
+    }
+    /// Marks the block at `address` as used on `stream` too (`Tensor.recordStream`).
+    func recordStream(_ address: UInt64, stream: OpaquePointer?) {
+        lock.lock(); defer { lock.unlock() }
+        allocator.recordStream(address, stream: streamID(stream))
     }
 
     /// The kernel `name`, compiling its source at first use.
@@ -35,7 +51,7 @@ final class GPUContext: @unchecked Sendable {
     /// `bytes` of device memory from the caching allocator (PyTorch's out-of-memory message when full).
     func allocate(_ bytes: Int) -> UInt64 {
         lock.lock(); defer { lock.unlock() }
-        do { return try allocator.allocate(bytes) } catch { fail("\(error)") }
+        do { return try allocator.allocate(bytes, stream: streamID(runtime.currentStream)) } catch { fail("\(error)") }
     }
     func free(_ address: UInt64) {
         lock.lock(); defer { lock.unlock() }
@@ -46,6 +62,37 @@ final class GPUContext: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         return body(allocator)
     }
+}
+
+/// Page-locked host memory for all devices (`Tensor.pinMemory()`), from the first device's runtime,
+/// under one lock.
+enum PinnedMemory {
+    private static let lock = NSLock()
+    private nonisolated(unsafe) static var shared: PinnedHostAllocator?
+
+    private static func allocator() -> PinnedHostAllocator {
+        if let a = shared { return a }
+        guard case .success(let c) = GPURegistry.contexts, let first = c.first else {
+            fail("Cannot access accelerator device when none is available: \(CUDA.unavailableReason ?? "no CUDA device")")
+        }
+        let a = PinnedHostAllocator(host: first.runtime) { GPURegistry.context($0).runtime }
+        shared = a
+        return a
+    }
+    /// A page-locked buffer of at least `bytes`; stops when no GPU runtime can pin memory.
+    static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer {
+        lock.lock(); defer { lock.unlock() }
+        guard let p = allocator().allocate(bytes) else { fail("pin_memory: cannot allocate \(bytes) bytes of page-locked host memory") }
+        return p
+    }
+    static func free(_ p: UnsafeMutableRawPointer) { lock.lock(); defer { lock.unlock() }; shared?.free(p) }
+    /// Notes that an asynchronous copy on the current stream of `device` reads `p`.
+    static func recordCopy(_ p: UnsafeMutableRawPointer, device: Int) {
+        lock.lock(); defer { lock.unlock() }
+        shared?.recordStream(p, stream: streamID(GPURegistry.context(device).runtime.currentStream), device: device)
+    }
+    /// Gives the cached page-locked buffers back.
+    static func emptyCache() { lock.lock(); defer { lock.unlock() }; shared?.emptyCache() }
 }
 
 /// The GPUs of this process, found at first use: through the CUDA driver, or through OpenCL when

@@ -4,8 +4,10 @@ import Foundation
 // (`OpenCLRuntime`), which runs the same kernel sources on PoCL's CPU device so that every commit
 // exercises the backend end to end without a GPU (`DESCENT_CUDA_RUNTIME=opencl`). A runtime hands
 // out device memory in a flat address space, copies between host and device, compiles the kernel
-// sources and launches kernels on one in-order queue. Calls cross the protocol once per launch or
-// copy, never per element.
+// sources and launches kernels on in-order queues (streams). Calls cross the protocol once per launch
+// or copy, never per element. Launches and copies go to the calling thread's current stream of the
+// device (`currentStream`: nil is the default stream), as PyTorch's thread-local current stream.
+import CDescentKernels
 
 /// A kernel's argument. `.tensor` and `.null` are a pointer and an element offset: two parameters
 /// (see `DK_ARG` in `KernelSource.prelude`).
@@ -25,16 +27,20 @@ enum KernelArg {
 struct GPUFunction { let handle: OpaquePointer }
 
 /// A device's memory, compiler and launch queue.
-protocol GPURuntime: AnyObject, DeviceMemory, CustomStringConvertible {
+protocol GPURuntime: AnyObject, DeviceMemory, HostMemory, StreamEvents, CustomStringConvertible {
+    /// The device's index (`cuda:ordinal`).
+    var ordinal: Int { get }
     /// What runs the kernels, for messages and the README ("CUDA 12.4, NVIDIA H100", "OpenCL (PoCL)").
     var description: String { get }
     /// The device's multiprocessors (compute units): PyTorch sizes its random kernels' grids by them.
     var multiprocessorCount: Int { get }
     /// The most resident threads per multiprocessor (2,048 on an A100 or H100).
     var maxThreadsPerMultiprocessor: Int { get }
-    /// Copies host bytes to device memory at `address` (synchronously).
+    /// Copies host bytes to device memory at `address`, in the current stream's order; returns when done.
     func upload(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64)
-    /// Copies device bytes at `address` to the host, after all queued work.
+    /// Queues a copy from page-locked host memory (`allocateHost`) on the current stream and returns at once.
+    func uploadAsync(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64)
+    /// Copies device bytes at `address` to the host, after the work queued on the current stream.
     func download(from address: UInt64, bytes: Int, to dst: UnsafeMutableRawPointer)
     /// Copies `bytes` between two device addresses, in queue order.
     func copy(from src: UInt64, to dst: UInt64, bytes: Int)
@@ -44,12 +50,50 @@ protocol GPURuntime: AnyObject, DeviceMemory, CustomStringConvertible {
     func function(_ module: OpaquePointer, _ name: String) throws -> GPUFunction
     /// Queues `function` on `blocks` blocks (work-groups) of `threads` threads.
     func launch(_ function: GPUFunction, blocks: Int, threads: Int, _ args: [KernelArg])
-    /// Waits for all queued work.
+    /// Waits for all queued work, on every stream.
     func synchronize()
+    /// A new stream, which does not wait for the default stream's work (PyTorch's streams are non-blocking).
+    func createStream() -> OpaquePointer
+    /// Waits for the work queued on `stream` (nil: the default stream).
+    func synchronizeStream(_ stream: OpaquePointer?)
+    /// Whether all work queued on `stream` has run.
+    func streamIsIdle(_ stream: OpaquePointer?) -> Bool
+    /// A new event; with `timing`, `elapsedMilliseconds` can measure between two of them.
+    func createEvent(timing: Bool) -> OpaquePointer
+    /// Records `event` on `stream`: it completes when the work queued there by now has run.
+    func record(_ event: OpaquePointer, on stream: OpaquePointer?)
+    /// Makes `stream` wait, on the device, for `event` before its later work.
+    func wait(_ stream: OpaquePointer?, for event: OpaquePointer)
+    /// Milliseconds between two recorded, completed timing events.
+    func elapsedMilliseconds(from start: OpaquePointer, to end: OpaquePointer) -> Double
+    /// Whether the event's work has run (an event never recorded has).
+    func eventIsComplete(_ event: OpaquePointer) -> Bool
+    /// Waits for the event's work.
+    func synchronizeEvent(_ event: OpaquePointer)
+    /// Releases the event.
+    func destroyEvent(_ event: OpaquePointer)
     /// Runs `gemm` with the vendor's BLAS in queue order; false when there is none (the backend's
     /// own kernel multiplies instead). `tf32` lets float32 products use TF32 tensor cores.
     func blasGemm(_ gemm: BLASGemm, tf32: Bool) -> Bool
 }
+
+extension GPURuntime {
+    /// The calling thread's current stream on this device (nil: the default stream).
+    @inline(__always) var currentStream: OpaquePointer? { dk_get_current_stream(Int32(ordinal)).map(OpaquePointer.init) }
+
+    // The allocators' view of events (`StreamEvents`): streams and events as numbers, 0 the default stream.
+    func recordEvent(onStream stream: UInt64) -> UInt64 {
+        let e = createEvent(timing: false)
+        record(e, on: OpaquePointer(bitPattern: UInt(stream)))
+        return UInt64(UInt(bitPattern: e))
+    }
+    func eventIsComplete(_ event: UInt64) -> Bool { eventIsComplete(OpaquePointer(bitPattern: UInt(event))!) }
+    func synchronizeEvent(_ event: UInt64) { synchronizeEvent(OpaquePointer(bitPattern: UInt(event))!) }
+    func destroyEvent(_ event: UInt64) { destroyEvent(OpaquePointer(bitPattern: UInt(event))!) }
+}
+
+/// A stream handle as the allocators number it (0: the default stream).
+@inline(__always) func streamID(_ s: OpaquePointer?) -> UInt64 { s.map { UInt64(UInt(bitPattern: $0)) } ?? 0 }
 
 /// Why a GPU call failed: the call and the runtime's error, PyTorch-style.
 struct GPUError: Error, CustomStringConvertible {

@@ -7,7 +7,8 @@ import Foundation
 /// `DESCENT_OPENCL`). With PoCL's CPU device it runs the CUDA backend's kernels on the host, so the
 /// tests and CI check the backend without a GPU (`DESCENT_CUDA_RUNTIME=opencl`). OpenCL buffers
 /// have no addresses, so each allocation gets a range of a made-up flat address space; a kernel
-/// argument is then the buffer holding the address and the element offset inside it.
+/// argument is then the buffer holding the address and the element offset inside it. Streams are
+/// command queues (in order, with profiling for timing events); events are markers; a wait is a barrier.
 final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     typealias Handle = OpaquePointer
     private let lib: DynamicLibrary
@@ -27,6 +28,18 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     private let clSetKernelArg: @convention(c) (Handle?, UInt32, Int, UnsafeRawPointer?) -> Int32
     private let clEnqueueNDRangeKernel: @convention(c) (Handle?, Handle?, UInt32, UnsafePointer<Int>?, UnsafePointer<Int>?, UnsafePointer<Int>?, UInt32, UnsafeRawPointer?, UnsafeMutableRawPointer?) -> Int32
     private let clFinish: @convention(c) (Handle?) -> Int32
+    private let clFlush: @convention(c) (Handle?) -> Int32
+    private let clCreateCommandQueue: @convention(c) (Handle?, Handle?, UInt64, UnsafeMutablePointer<Int32>?) -> Handle?
+    private let clEnqueueMarkerWithWaitList: @convention(c) (Handle?, UInt32, UnsafePointer<Handle?>?, UnsafeMutablePointer<Handle?>?) -> Int32
+    private let clEnqueueBarrierWithWaitList: @convention(c) (Handle?, UInt32, UnsafePointer<Handle?>?, UnsafeMutablePointer<Handle?>?) -> Int32
+    private let clWaitForEvents: @convention(c) (UInt32, UnsafePointer<Handle?>?) -> Int32
+    private let clGetEventInfo: @convention(c) (Handle?, UInt32, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?) -> Int32
+    private let clGetEventProfilingInfo: @convention(c) (Handle?, UInt32, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?) -> Int32
+    private let clReleaseEvent: @convention(c) (Handle?) -> Int32
+    /// The queues made for streams (the default queue is `queue`).
+    private var streamQueues: [Handle] = []
+    /// An event: the marker of its latest record (nil before the first).
+    private final class Event { var marker: Handle?; let timing: Bool; init(timing: Bool) { self.timing = timing } }
 
     /// The buffers, by the first address of their range, in address order.
     private var buffers: [(base: UInt64, size: Int, mem: Handle)] = []
@@ -46,7 +59,14 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
         let clGetDeviceIDs = try symbol("clGetDeviceIDs", as: (@convention(c) (Handle?, UInt64, UInt32, UnsafeMutablePointer<Handle?>?, UnsafeMutablePointer<UInt32>?) -> Int32).self)
         let clGetDeviceInfo = try symbol("clGetDeviceInfo", as: (@convention(c) (Handle?, UInt32, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?) -> Int32).self)
         let clCreateContext = try symbol("clCreateContext", as: (@convention(c) (UnsafeRawPointer?, UInt32, UnsafePointer<Handle?>?, UnsafeRawPointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int32>?) -> Handle?).self)
-        let clCreateCommandQueue = try symbol("clCreateCommandQueue", as: (@convention(c) (Handle?, Handle?, UInt64, UnsafeMutablePointer<Int32>?) -> Handle?).self)
+        clCreateCommandQueue = try symbol("clCreateCommandQueue")
+        clFlush = try symbol("clFlush")
+        clEnqueueMarkerWithWaitList = try symbol("clEnqueueMarkerWithWaitList")
+        clEnqueueBarrierWithWaitList = try symbol("clEnqueueBarrierWithWaitList")
+        clWaitForEvents = try symbol("clWaitForEvents")
+        clGetEventInfo = try symbol("clGetEventInfo")
+        clGetEventProfilingInfo = try symbol("clGetEventProfilingInfo")
+        clReleaseEvent = try symbol("clReleaseEvent")
         clCreateBuffer = try symbol("clCreateBuffer")
         clReleaseMemObject = try symbol("clReleaseMemObject")
         clEnqueueWriteBuffer = try symbol("clEnqueueWriteBuffer")
@@ -74,7 +94,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
         var err: Int32 = 0
         var devices: [Handle?] = [device]
         guard let ctx = clCreateContext(nil, 1, &devices, nil, nil, &err), err == 0 else { throw CUDAUnavailable.noOpenCL("clCreateContext failed (\(err))") }
-        guard let q = clCreateCommandQueue(ctx, device, 0, &err), err == 0 else { throw CUDAUnavailable.noOpenCL("clCreateCommandQueue failed (\(err))") }
+        guard let q = clCreateCommandQueue(ctx, device, 2, &err), err == 0 else { throw CUDAUnavailable.noOpenCL("clCreateCommandQueue failed (\(err))") }
         self.device = device; context = ctx; queue = q; lib = library
     }
 
@@ -118,19 +138,33 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
         guard bytes > 0 else { return }
         lock.lock(); defer { lock.unlock() }
         let (mem, off) = resolve(address)
-        check(clEnqueueWriteBuffer(queue, mem, 1, off, bytes, src, 0, nil, nil), "clEnqueueWriteBuffer")
+        check(clEnqueueWriteBuffer(current, mem, 1, off, bytes, src, 0, nil, nil), "clEnqueueWriteBuffer")
     }
+    func uploadAsync(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64) {
+        guard bytes > 0 else { return }
+        lock.lock(); defer { lock.unlock() }
+        let (mem, off) = resolve(address)
+        let q = current
+        check(clEnqueueWriteBuffer(q, mem, 0, off, bytes, src, 0, nil, nil), "clEnqueueWriteBuffer")
+        _ = clFlush(q)
+    }
+    /// PoCL's device is the host: any aligned memory serves as "page-locked".
+    func allocateHost(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        var p: UnsafeMutableRawPointer? = nil
+        return posix_memalign(&p, 4096, Swift.max(bytes, 1)) == 0 ? p : nil
+    }
+    func freeHost(_ pointer: UnsafeMutableRawPointer) { Foundation.free(pointer) }
     func download(from address: UInt64, bytes: Int, to dst: UnsafeMutableRawPointer) {
         guard bytes > 0 else { return }
         lock.lock(); defer { lock.unlock() }
         let (mem, off) = resolve(address)
-        check(clEnqueueReadBuffer(queue, mem, 1, off, bytes, dst, 0, nil, nil), "clEnqueueReadBuffer")
+        check(clEnqueueReadBuffer(current, mem, 1, off, bytes, dst, 0, nil, nil), "clEnqueueReadBuffer")
     }
     func copy(from src: UInt64, to dst: UInt64, bytes: Int) {
         guard bytes > 0 else { return }
         lock.lock(); defer { lock.unlock() }
         let (s, so) = resolve(src), (d, dOff) = resolve(dst)
-        check(clEnqueueCopyBuffer(queue, s, d, so, dOff, bytes, 0, nil, nil), "clEnqueueCopyBuffer")
+        check(clEnqueueCopyBuffer(current, s, d, so, dOff, bytes, 0, nil, nil), "clEnqueueCopyBuffer")
     }
 
     // MARK: kernels
@@ -188,11 +222,80 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
             }
         }
         var global = blocks * threads, local = threads
-        check(clEnqueueNDRangeKernel(queue, k, 1, nil, &global, &local, 0, nil, nil), "clEnqueueNDRangeKernel")
+        check(clEnqueueNDRangeKernel(current, k, 1, nil, &global, &local, 0, nil, nil), "clEnqueueNDRangeKernel")
     }
 
     func synchronize() {
         lock.lock(); defer { lock.unlock() }
         _ = clFinish(queue)
+        for q in streamQueues { _ = clFinish(q) }
+    }
+
+    // MARK: streams and events
+
+    let ordinal = 0
+    /// The calling thread's current queue.
+    private var current: Handle { currentStream ?? queue }
+    private func queue(_ stream: OpaquePointer?) -> Handle { stream ?? queue }
+
+    func createStream() -> OpaquePointer {
+        lock.lock(); defer { lock.unlock() }
+        var err: Int32 = 0
+        guard let q = clCreateCommandQueue(context, device, 2, &err), err == 0 else { fail("\(GPUError(call: "clCreateCommandQueue", code: err, name: "OpenCL error"))") }
+        streamQueues.append(q)
+        return q
+    }
+    func synchronizeStream(_ stream: OpaquePointer?) { check(clFinish(queue(stream)), "clFinish") }
+    func streamIsIdle(_ stream: OpaquePointer?) -> Bool {
+        // a marker queued behind the stream's work: PoCL completes it on its own thread shortly after
+        // that work, so the answer is the stream's state at some moment within this call (up to 20 ms)
+        let e = createEvent(timing: false)
+        defer { destroyEvent(e) }
+        record(e, on: stream)
+        for _ in 0..<200 {
+            if eventIsComplete(e) { return true }
+            usleep(100)
+        }
+        return false
+    }
+    private func event(_ e: OpaquePointer) -> Event { Unmanaged<Event>.fromOpaque(UnsafeRawPointer(e)).takeUnretainedValue() }
+    func createEvent(timing: Bool) -> OpaquePointer { OpaquePointer(Unmanaged.passRetained(Event(timing: timing)).toOpaque()) }
+    func record(_ e: OpaquePointer, on stream: OpaquePointer?) {
+        let ev = event(e)
+        var marker: Handle? = nil
+        check(clEnqueueMarkerWithWaitList(queue(stream), 0, nil, &marker), "clEnqueueMarkerWithWaitList")
+        _ = clFlush(queue(stream))
+        if let old = ev.marker { _ = clReleaseEvent(old) }
+        ev.marker = marker
+    }
+    func wait(_ stream: OpaquePointer?, for e: OpaquePointer) {
+        guard let m = event(e).marker else { return }
+        var list: [Handle?] = [m]
+        check(clEnqueueBarrierWithWaitList(queue(stream), 1, &list, nil), "clEnqueueBarrierWithWaitList")
+    }
+    func eventIsComplete(_ e: OpaquePointer) -> Bool {
+        guard let m = event(e).marker else { return true }
+        var status: Int32 = -1
+        check(clGetEventInfo(m, 0x11D3, 4, &status, nil), "clGetEventInfo")   // CL_EVENT_COMMAND_EXECUTION_STATUS
+        return status == 0   // CL_COMPLETE
+    }
+    func synchronizeEvent(_ e: OpaquePointer) {
+        guard let m = event(e).marker else { return }
+        var list: [Handle?] = [m]
+        check(clWaitForEvents(1, &list), "clWaitForEvents")
+    }
+    func elapsedMilliseconds(from start: OpaquePointer, to end: OpaquePointer) -> Double {
+        func end_(_ e: OpaquePointer) -> UInt64 {
+            guard let m = event(e).marker else { fail("CUDA error: elapsedTime of an event that was not recorded") }
+            var ns: UInt64 = 0
+            check(clGetEventProfilingInfo(m, 0x1283, 8, &ns, nil), "clGetEventProfilingInfo")   // CL_PROFILING_COMMAND_END
+            return ns
+        }
+        return Double(Int64(bitPattern: end_(end) &- end_(start))) / 1e6
+    }
+    func destroyEvent(_ e: OpaquePointer) {
+        let ev = Unmanaged<Event>.fromOpaque(UnsafeRawPointer(e))
+        if let m = ev.takeUnretainedValue().marker { _ = clReleaseEvent(m) }
+        ev.release()
     }
 }
