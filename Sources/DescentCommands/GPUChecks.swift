@@ -74,6 +74,7 @@ public enum GPUChecks {
         ("trainerAcceleratorTrainsOnTheGPU", trainerAcceleratorTrainsOnTheGPU),
         ("randomNumbersFollowPyTorchsPhiloxStream", randomNumbersFollowPyTorchsPhiloxStream),
         ("streamsEventsAndPinnedCopies", streamsEventsAndPinnedCopies),
+        ("trainingOnTheGPUResumesExactly", trainingOnTheGPUResumesExactly),
     ]
     /// The checks' names.
     public static var names: [String] { all.map { $0.name } }
@@ -617,5 +618,44 @@ extension GPUChecks {
         for (k, c) in copies.enumerated() { r.same(c * 1, x + Double(k), atol: 0, rtol: 0, "non-blocking copy \(k)") }
         side.synchronize()
         r.expect(side.query(), "an idle stream")
+    }
+}
+
+/// A module with dropout for the resume check: its masks come from the CUDA generator.
+final class DropoutCheckModel: Module, TrainingModule {
+    let net = Sequential { Linear(4, 16); ReLU(); Dropout(0.5); Linear(16, 3) }
+    override func forward(_ x: Tensor) -> Tensor { net(x) }
+    func trainingStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor { crossEntropy(forward(batch.0), batch.1) }
+    func configureOptimizers() -> Optimizer { SGD(parameters(), lr: 0.1, momentum: 0.9) }
+}
+
+extension GPUChecks {
+    /// GPU training with dropout, stopped after a mid-epoch checkpoint and resumed from it in a fresh
+    /// model (with both generators moved on meanwhile), ends with the uninterrupted run's parameters
+    /// bit for bit: the checkpoint holds the CUDA generator's state as well as the CPU's.
+    static func trainingOnTheGPUResumesExactly(_ r: GPUCheckRecorder) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("descent-gpu-resume-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func run(_ name: String, maxSteps: Int = -1, resume: Bool = false) throws -> DropoutCheckModel {
+            manualSeed(31)
+            let model = DropoutCheckModel()
+            let trainer = Trainer(maxEpochs: 3, maxSteps: maxSteps,
+                                  callbacks: [ModelCheckpoint(dirpath: dir + "/" + name, saveLast: true, everyNTrainSteps: 3)],
+                                  logger: false, enableProgressBar: false, enableModelSummary: false, accelerator: .gpu)
+            if resume {   // a crash loses the generators' states: move both on before resuming
+                _ = Tensor.rand([100]); _ = Tensor.rand([100], device: gpu)
+            }
+            try trainer.fit(model, trainDataLoaders: DataLoader(AcceleratorCheckData(), batchSize: 8, shuffle: true, pinMemory: true),
+                            ckptPath: resume ? dir + "/cut/last.ckpt" : nil)
+            return model
+        }
+        let straight = try run("straight")
+        _ = try run("cut", maxSteps: 7)   // 4 steps an epoch: the checkpoint of step 6 is mid-epoch
+        let meta = try safetensorsMetadata(from: dir + "/cut/last.ckpt")
+        r.expect(meta["rng_state.cuda"] != nil && meta["rng_state.epoch_start.cuda"] != nil, "the checkpoint holds the CUDA generator: \(meta.keys.sorted())")
+        let resumed = try run("cut", resume: true)
+        for (a, b) in zip(resumed.parameters(), straight.parameters()) {
+            r.expect(a.cpu().toDoubles() == b.cpu().toDoubles(), "resumed GPU training differs from the uninterrupted run")
+        }
     }
 }

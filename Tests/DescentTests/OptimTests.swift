@@ -330,6 +330,14 @@ extension Core {
         try other.loadStateDict(sd)
         #expect(other.paramGroups[0].lr == 0.1)
 
+        // State comes back in the parameters' dtype, as PyTorch's load_state_dict casts it
+        // (torch: opt64.load_state_dict(opt32.state_dict()); opt64.state[p]['exp_avg'].dtype == torch.float64)
+        let double = Linear(3, 2).to(dtype: .float64)
+        let opt64 = Adam(double.parameters())
+        try opt64.loadStateDict(sd)
+        let moment = opt64.stateDict()["state.0.exp_avg"]!
+        #expect(moment.dtype == .float64 && moment.toDoubles() == sd["state.0.exp_avg"]!.toDoubles())
+
         // State for parameters of another shape is rejected.
         let wrong = Adam(Linear(3, 3).parameters())
         #expect(throws: StateDictError.self) { try wrong.loadStateDict(sd) }

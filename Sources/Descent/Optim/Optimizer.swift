@@ -292,7 +292,9 @@ open class Optimizer {
                     let prefix = "state.\(index)."
                     for (k, t) in d where k.hasPrefix(prefix) && k != prefix + "step" {
                         if t.shape != p.shape { throw StateDictError.shapeMismatch(key: k, expected: p.shape, got: t.shape) }
-                        st.tensors[String(k.dropFirst(prefix.count))] = t.clone()
+                        // PyTorch's load_state_dict: each state tensor on its parameter's device, in its dtype when floating
+                        let cast = p.dtype.isFloatingPoint && t.dtype.isFloatingPoint ? t.to(dtype: p.dtype) : t
+                        st.tensors[String(k.dropFirst(prefix.count))] = cast.device == p.device ? cast.clone() : cast.to(p.device)
                     }
                     states[ObjectIdentifier(p)] = st
                 }
