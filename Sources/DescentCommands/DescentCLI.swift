@@ -165,7 +165,15 @@ struct CUDAInfo: ParsableCommand {
         abstract: "What this machine offers the CUDA backend: the driver and its devices, and the kernels compiled with NVRTC (the GPU suite's first check).")
     @Option(help: "GPU architectures to compile the kernels for, comma-separated.") var arch = "sm_80,sm_90"
     @Flag(help: "Exit with an error when no CUDA device is found (on the GPU machine).") var requireGPU = false
+    @Option(help: "Print the kernel source of this name (elementwise, training, …) and stop.") var source: String?
     func run() throws {
+        if let name = source {
+            guard let text = CUDAKernelCheck.source(named: name) else {
+                throw ValidationError("no kernel source named \(name); the sources are \(CUDAKernelCheck.sourceNames.joined(separator: ", "))")
+            }
+            print(text)
+            return
+        }
         print("CUDA devices: \(CUDA.deviceCount())")
         print("CUDA usable: \(CUDA.isAvailable())" + (CUDA.unavailableReason.map { " (\($0))" } ?? ""))
         if CUDAKernelCheck.isAvailable {

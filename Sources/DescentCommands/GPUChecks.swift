@@ -75,6 +75,7 @@ public enum GPUChecks {
         ("randomNumbersFollowPyTorchsPhiloxStream", randomNumbersFollowPyTorchsPhiloxStream),
         ("streamsEventsAndPinnedCopies", streamsEventsAndPinnedCopies),
         ("trainingOnTheGPUResumesExactly", trainingOnTheGPUResumesExactly),
+        ("optimizerStepsLaunchOncePerEightParameters", optimizerStepsLaunchOncePerEightParameters),
     ]
     /// The checks' names.
     public static var names: [String] { all.map { $0.name } }
@@ -656,6 +657,41 @@ extension GPUChecks {
         let resumed = try run("cut", resume: true)
         for (a, b) in zip(resumed.parameters(), straight.parameters()) {
             r.expect(a.cpu().toDoubles() == b.cpu().toDoubles(), "resumed GPU training differs from the uninterrupted run")
+        }
+    }
+}
+
+extension GPUChecks {
+    /// `Optimizer.step()` on the GPU updates a group's parameters with SGD or Adam eight to a launch
+    /// (PyTorch's multi-tensor path), with the single-tensor kernels' results.
+    static func optimizerStepsLaunchOncePerEightParameters(_ r: GPUCheckRecorder) {
+        func params(_ count: Int, on device: Device) -> [Parameter] {
+            manualSeed(41)
+            return (0..<count).map { k in Parameter(Tensor.randn([k % 3 + 1, 5]).to(device)) }
+        }
+        for (name, make) in [("Adam", { (p: [Parameter]) -> Optimizer in Adam(p, lr: 0.01) }),
+                             ("AdamW amsgrad", { AdamW($0, lr: 0.01, amsgrad: true) }),
+                             ("SGD momentum", { SGD($0, lr: 0.1, momentum: 0.9) }),
+                             ("SGD", { SGD($0, lr: 0.1) })] {
+            for count in [6, 11] {
+                let cpu = params(count, on: .cpu), gpuParams = params(count, on: gpu)
+                let oc = make(cpu), og = make(gpuParams)
+                var launches: [Int] = []
+                for step in 0..<3 {
+                    for (pc, pg) in zip(cpu, gpuParams) {
+                        let g = Tensor.randn(pc.shape) * Double(step + 1)
+                        pc.grad = g; pg.grad = g.to(gpu)
+                    }
+                    oc.step()
+                    let before = GPUWorkCounter.launches
+                    og.step()
+                    launches.append(GPUWorkCounter.launches - before)
+                }
+                // 11 parameters: two launches (8 + 3); the first step also fills the new state with zeros
+                let want = (count + 7) / 8
+                r.expect(launches.dropFirst().allSatisfy { $0 == want }, "\(name), \(count) parameters: launches per step \(launches)")
+                for (pg, pc) in zip(gpuParams, cpu) { r.same(pg.detach(), pc.detach(), atol: 1e-6, rtol: 1e-5, "\(name) \(count) parameters") }
+            }
         }
     }
 }

@@ -39,9 +39,21 @@ struct GPUSuite: ParsableCommand {
                 let cpu = Self.seconds(hidden: h, device: .cpu, steps: steps), gpu = Self.seconds(hidden: h, device: GPUChecks.gpu, steps: steps)
                 print(String(format: "H=%d cpu %.3f s gpu %.3f s", h, cpu, gpu))
             }
+            let work = Self.workPerStep(hidden: hidden[0])
+            print("one step on the GPU queues \(work.launches) kernels (cuBLAS calls included) and \(work.copies) device copies")
         }
         print("host fallbacks: " + CUDA.hostFallbacks.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", "))
         if failed > 0 { throw ExitCode(1) }
+    }
+
+    /// Kernel launches and device copies of one steady lecture-05 step on the GPU.
+    static func workPerStep(hidden: Int) -> (launches: Int, copies: Int) {
+        _ = seconds(hidden: hidden, device: GPUChecks.gpu, steps: 2)
+        let l0 = GPUWorkCounter.launches, c0 = GPUWorkCounter.copies
+        _ = seconds(hidden: hidden, device: GPUChecks.gpu, steps: 3)
+        let l1 = GPUWorkCounter.launches, c1 = GPUWorkCounter.copies
+        _ = seconds(hidden: hidden, device: GPUChecks.gpu, steps: 4)
+        return (GPUWorkCounter.launches - l1 - (l1 - l0), GPUWorkCounter.copies - c1 - (c1 - c0))
     }
 
     /// Lecture 05's `seconds(hidden:device:)`.

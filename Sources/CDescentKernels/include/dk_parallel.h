@@ -43,6 +43,10 @@ static inline void *dk_get_current_stream(int device) {
 static inline void dk_set_current_stream(int device, void *stream) {
     if (device >= 0 && device < DK_MAX_STREAM_DEVICES) dk_current_streams[device] = stream;
 }
+/* The GPU parameter updates an optimizer step on this thread is gathering for multi-tensor kernels (NULL: none). */
+extern _Thread_local void *dk_update_batch;
+static inline void *dk_get_update_batch(void) { return dk_update_batch; }
+static inline void dk_set_update_batch(void *batch) { dk_update_batch = batch; }
 
 #ifdef __cplusplus
 }

@@ -49,6 +49,7 @@ public enum CUDA {
     public static func getDeviceName(_ device: Int = 0) -> String { "\(GPURegistry.context(device).runtime)" }
     /// Waits for all queued GPU work (`torch.cuda.synchronize()`). A no-op without CUDA.
     public static func synchronize() {
+        UpdateBatch.flushBeforeOtherWork()
         if case .success(let c) = GPURegistry.contexts { c.forEach { $0.runtime.synchronize() } }
     }
     /// Bytes held by tensors on `device` (`torch.cuda.memory_allocated`).

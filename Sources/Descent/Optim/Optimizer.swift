@@ -221,7 +221,8 @@ open class Optimizer {
 
     /// Updates every parameter that has a gradient: counts its step, then calls `update`.
     open func step() {
-        noGrad {
+        // on a GPU, SGD's and Adam's updates of a group go out in multi-tensor launches at the end
+        noGrad { UpdateBatch.run {
             for group in paramGroups {
                 for p in group.params {
                     guard let g = p.grad else { continue }
@@ -231,7 +232,7 @@ open class Optimizer {
                     update(p, grad: g.isContiguous ? g : g.contiguous(), group: group, state: st)
                 }
             }
-        }
+        } }
     }
     /// Runs `closure` (which recomputes the loss and its gradients), then steps; returns the loss.
     @discardableResult open func step(_ closure: () -> Tensor) -> Tensor {

@@ -23,12 +23,14 @@ enum CUDABackend {
     /// Launches `name` with one thread per element of `n` (grid-stride loops past 4,096 blocks).
     static func launch(_ ctx: GPUContext, _ name: String, elements n: Int, _ args: [KernelArg]) {
         guard n > 0 else { return }
+        UpdateBatch.flushBeforeOtherWork()
         let blocks = Swift.min((n + threads - 1) / threads, 4096)
         ctx.runtime.launch(ctx.function(name), blocks: blocks, threads: threads, args)
     }
     /// Launches `name` with one block per output (grid-stride past 4,096 blocks).
     static func launch(_ ctx: GPUContext, _ name: String, blocks n: Int, _ args: [KernelArg]) {
         guard n > 0 else { return }
+        UpdateBatch.flushBeforeOtherWork()
         ctx.runtime.launch(ctx.function(name), blocks: Swift.min(n, 4096), threads: threads, args)
     }
 
@@ -62,6 +64,7 @@ enum CUDABackend {
     /// copied to the host whole (views keep their offsets and strides), `body` runs with `h(t)`
     /// giving each tensor's host twin, and the storages of `written` are copied back.
     static func onHost<R>(_ op: String, _ tensors: [Tensor?], written: [Tensor?], _ body: (_ h: (Tensor?) -> Tensor?) -> R) -> R {
+        UpdateBatch.flushBeforeOtherWork()
         fallbackLock.lock(); fallbackCounts[op, default: 0] += 1; fallbackLock.unlock()
         var twins: [ObjectIdentifier: Storage] = [:]
         for case let t? in tensors + written where t.device.isCUDA && twins[ObjectIdentifier(t.storage)] == nil {
@@ -105,6 +108,7 @@ enum CUDABackend {
         launch(context(t), "dk_fill_" + KernelType.suffix(t.dtype), elements: t.count, [.i64(Int64(t.count)), arg(t), .f64(value)])
     }
     static func cast(_ x: Tensor, out: Tensor) {
+        UpdateBatch.flushBeforeOtherWork()
         let ctx = context(out)
         if x.dtype == out.dtype {
             let size = out.dtype.itemSize
@@ -198,6 +202,7 @@ enum CUDABackend {
     static func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double, beta: Double) {
         let m = a.shape[0], k = a.shape[1], n = b.shape[1]
         guard m > 0 && n > 0 else { return }
+        UpdateBatch.flushBeforeOtherWork()
         let ctx = context(c)
         if ctx.runtime is CUDARuntime, case .success = CUBLAS.shared {
             let unit = { (t: Tensor) in BLASGemm.layout(t.shape[0], t.shape[1], t.strides) != nil ? t : t.contiguous() }
@@ -338,6 +343,7 @@ enum CUDABackend {
     // MARK: between the host and the device
 
     static func transfer(_ src: Tensor, to dst: Tensor, nonBlocking: Bool = false) {
+        UpdateBatch.flushBeforeOtherWork()
         let bytes = src.count * src.dtype.itemSize
         switch (src.device, dst.device) {
         case (.cpu, .cuda(let i)):
@@ -437,6 +443,7 @@ enum CUDABackend {
         func launch(_ name: String, unroll: Int, _ args: (UInt64, UInt64) -> [KernelArg]) {
             let policy = PhiloxLaunch(elements: t.count, unroll: unroll, on: ctx.runtime)
             let (seed, offset) = g.philoxState(increment: policy.counterOffset)
+            UpdateBatch.flushBeforeOtherWork()
             ctx.runtime.launch(ctx.function(name), blocks: policy.blocks, threads: PhiloxLaunch.threads, args(seed, offset))
         }
         func float(_ kind: Int32, _ a: Double, _ b: Double, unroll: Int? = nil) {
@@ -483,6 +490,7 @@ enum CUDABackend {
     // MARK: optimizers
 
     static func optimizerStep(_ update: OptimizerUpdate, param: Tensor, grad: Tensor) {
+        if let batch = UpdateBatch.current, batch.add(update, param: param, grad: grad) { return }
         let ctx = context(param)
         let n = Int64(param.count), s = KernelType.suffix(param.dtype)
         switch update {

@@ -140,6 +140,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
         check(cuStreamSynchronize(s), "cuStreamSynchronize")
     }
     func copy(from src: UInt64, to dst: UInt64, bytes: Int) {
+        GPUWorkCounter.copies += 1
         guard bytes > 0 else { return }
         current(); check(cuMemcpyDtoDAsync(dst, src, bytes, currentStream), "cuMemcpyDtoDAsync")
     }
@@ -208,6 +209,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     }
 
     func launch(_ function: GPUFunction, blocks: Int, threads: Int, _ args: [KernelArg]) {
+        GPUWorkCounter.launches += 1
         current()
         // Each parameter's value in its own 8-byte-aligned slot; cuLaunchKernel reads them through pointers.
         var words: [Int64] = []
@@ -244,6 +246,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
 
     func blasGemm(_ g: BLASGemm, tf32: Bool) -> Bool {
         guard case .success(let blas) = CUBLAS.shared else { return false }
+        GPUWorkCounter.launches += 1
         blasLock.lock(); defer { blasLock.unlock() }
         current()
         if blasHandle == nil {

@@ -582,9 +582,9 @@ enum KernelSource {
 
     /// Fused optimizer updates, in PyTorch's order of operations (SGD with momentum, Adam/AdamW/AMSGrad).
     static let optimizerBody = #"""
-    DK_KERNEL void SFX(dk_sgd)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, buf), double lr, double momentum, double dampening,
-                               double wd, int nesterov, int first, int maximize) {
-        p += p_off; g += g_off; buf += buf_off;
+    /* One parameter's SGD update (n elements); the single-tensor and multi-tensor kernels share it. */
+    DK_FN void SFX(dk_sgd_run)(dk_i64 n, DK_GLOBAL T *p, DK_GLOBAL const T *g, DK_GLOBAL T *buf, double lr, double momentum,
+                               double dampening, double wd, int nesterov, int first, int maximize) {
         DK_LOOP(i, n) {
             T d = maximize ? -g[i] : g[i];
             if (wd != 0) d += (T)wd * p[i];
@@ -596,9 +596,13 @@ enum KernelSource {
             p[i] -= (T)lr * d;
         }
     }
-    DK_KERNEL void SFX(dk_adam)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, m), DK_ARG(T, v), DK_ARG(T, vmax), int amsgrad,
-                                double lr, double b1, double b2, double eps, double wd, dk_i64 step, int decoupled, int maximize) {
-        p += p_off; g += g_off; m += m_off; v += v_off; vmax += vmax_off;
+    DK_KERNEL void SFX(dk_sgd)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, buf), double lr, double momentum, double dampening,
+                               double wd, int nesterov, int first, int maximize) {
+        SFX(dk_sgd_run)(n, p + p_off, g + g_off, buf + buf_off, lr, momentum, dampening, wd, nesterov, first, maximize);
+    }
+    /* One parameter's Adam update (AdamW's decoupled decay, AMSGrad's running maximum). */
+    DK_FN void SFX(dk_adam_run)(dk_i64 n, DK_GLOBAL T *p, DK_GLOBAL const T *g, DK_GLOBAL T *m, DK_GLOBAL T *v, DK_GLOBAL T *vmax,
+                                int amsgrad, double lr, double b1, double b2, double eps, double wd, dk_i64 step, int decoupled, int maximize) {
         double bc1 = 1 - pow(b1, (double)step), bc2 = 1 - pow(b2, (double)step);
         T stepSize = (T)(lr / bc1), bc2Sqrt = (T)sqrt(bc2);
         DK_LOOP(i, n) {
@@ -614,6 +618,34 @@ enum KernelSource {
             p[i] = pi - stepSize * mi / denom;
         }
     }
+    DK_KERNEL void SFX(dk_adam)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, m), DK_ARG(T, v), DK_ARG(T, vmax), int amsgrad,
+                                double lr, double b1, double b2, double eps, double wd, dk_i64 step, int decoupled, int maximize) {
+        SFX(dk_adam_run)(n, p + p_off, g + g_off, m + m_off, v + v_off, vmax + vmax_off, amsgrad, lr, b1, b2, eps, wd, step, decoupled, maximize);
+    }
+    /* Multi-tensor updates (PyTorch's foreach path): up to DK_MT parameters of one group in one launch,
+       each slot a parameter's element count, its own step (or first-step flag) and its tensors; the
+       grid strides over each slot in turn. Unused slots have n = 0. */
+    #define DK_ADAM_SLOT(k) dk_i64 n##k, dk_i64 step##k, DK_ARG(T, p##k), DK_ARG(const T, g##k), DK_ARG(T, m##k), DK_ARG(T, v##k), DK_ARG(T, x##k)
+    #define DK_ADAM_RUN(k) SFX(dk_adam_run)(n##k, p##k + p##k##_off, g##k + g##k##_off, m##k + m##k##_off, v##k + v##k##_off, \
+                                            x##k + x##k##_off, amsgrad, lr, b1, b2, eps, wd, step##k, decoupled, maximize);
+    DK_KERNEL void SFX(dk_adam_multi)(int amsgrad, double lr, double b1, double b2, double eps, double wd, int decoupled, int maximize,
+                                      DK_ADAM_SLOT(0), DK_ADAM_SLOT(1), DK_ADAM_SLOT(2), DK_ADAM_SLOT(3),
+                                      DK_ADAM_SLOT(4), DK_ADAM_SLOT(5), DK_ADAM_SLOT(6), DK_ADAM_SLOT(7)) {
+        DK_ADAM_RUN(0) DK_ADAM_RUN(1) DK_ADAM_RUN(2) DK_ADAM_RUN(3) DK_ADAM_RUN(4) DK_ADAM_RUN(5) DK_ADAM_RUN(6) DK_ADAM_RUN(7)
+    }
+    #undef DK_ADAM_SLOT
+    #undef DK_ADAM_RUN
+    #define DK_SGD_SLOT(k) dk_i64 n##k, int first##k, DK_ARG(T, p##k), DK_ARG(const T, g##k), DK_ARG(T, b##k)
+    #define DK_SGD_RUN(k) SFX(dk_sgd_run)(n##k, p##k + p##k##_off, g##k + g##k##_off, b##k + b##k##_off, lr, momentum, dampening, wd, \
+                                          nesterov, first##k, maximize);
+    DK_KERNEL void SFX(dk_sgd_multi)(double lr, double momentum, double dampening, double wd, int nesterov, int maximize,
+                                     DK_SGD_SLOT(0), DK_SGD_SLOT(1), DK_SGD_SLOT(2), DK_SGD_SLOT(3),
+                                     DK_SGD_SLOT(4), DK_SGD_SLOT(5), DK_SGD_SLOT(6), DK_SGD_SLOT(7)) {
+        DK_SGD_RUN(0) DK_SGD_RUN(1) DK_SGD_RUN(2) DK_SGD_RUN(3) DK_SGD_RUN(4) DK_SGD_RUN(5) DK_SGD_RUN(6) DK_SGD_RUN(7)
+    }
+    #undef DK_SGD_SLOT
+    #undef DK_SGD_RUN
+
     """#
 
     /// RMSprop (centered, with momentum) and Adagrad, in the CPU kernels' order of operations.
@@ -1207,7 +1239,7 @@ enum KernelSource {
          ("reductions", reductions, ["dk_reduce_f32", "dk_reduce_b8", "dk_arg_reduce_f64", "dk_softmax_f32", "dk_softmax_backward_f64",
                                      "dk_cumsum_f32", "dk_cumprod_f64"]),
          ("indexing", indexing, ["dk_gemm_f32", "dk_gemm_f64", "dk_index_select_f32", "dk_index_add_i64", "dk_gather_b8"]),
-         ("training", training, ["dk_nll_forward_f32", "dk_nll_backward_f64", "dk_sgd_f32", "dk_adam_f64"]),
+         ("training", training, ["dk_nll_forward_f32", "dk_nll_backward_f64", "dk_sgd_f32", "dk_adam_f64", "dk_adam_multi_f32", "dk_sgd_multi_f64"]),
          ("random", random, ["dk_philox_f32", "dk_philox_f64", "dk_philox_randint"]),
          ("conv", conv, ["dk_im2col_f32", "dk_col2im_f64", "dk_channel_bias_f32", "dk_max_pool_forward_f32", "dk_max_pool_backward_f64",
                          "dk_avg_pool_forward_f32", "dk_avg_pool_backward_f64"])]

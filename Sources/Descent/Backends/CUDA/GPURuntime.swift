@@ -92,6 +92,13 @@ extension GPURuntime {
     func destroyEvent(_ event: UInt64) { destroyEvent(OpaquePointer(bitPattern: UInt(event))!) }
 }
 
+/// Counts of work queued on GPUs (kernel launches, vendor BLAS calls included, and device copies),
+/// for the tests that check how many launches a step takes. Racy by design: one increment per call.
+@_spi(Testing) public enum GPUWorkCounter {
+    public nonisolated(unsafe) static var launches = 0
+    public nonisolated(unsafe) static var copies = 0
+}
+
 /// A stream handle as the allocators number it (0: the default stream).
 @inline(__always) func streamID(_ s: OpaquePointer?) -> UInt64 { s.map { UInt64(UInt(bitPattern: $0)) } ?? 0 }
 

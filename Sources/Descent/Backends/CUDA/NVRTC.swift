@@ -107,10 +107,12 @@ public enum CUDAKernelCheck {
     public static func compile(_ source: String, name: String, arch: String) throws -> String {
         try NVRTC.shared.get().compile(source, name: name, arch: arch, warningsAreErrors: true).ptx
     }
-    /// Builds every kernel source with the OpenCL runtime (PoCL in CI) and returns each build's log
-    /// (empty when clean). Needs `CUDA.useOpenCLWithoutGPU()` to have chosen OpenCL.
     /// The kernel sources' names, in build order.
     public static var sourceNames: [String] { KernelSource.all.map { $0.name } }
+    /// The text of the kernel source `name` (CUDA C; OpenCL C with `__OPENCL_VERSION__` defined).
+    public static func source(named name: String) -> String? { KernelSource.all.first { $0.name == name }?.source }
+    /// Builds every kernel source with the OpenCL runtime (PoCL in CI) and returns each build's log
+    /// (empty when clean). Needs `CUDA.useOpenCLWithoutGPU()` to have chosen OpenCL.
     @_spi(Testing) public static func openCLBuildLogs() throws -> [String: String] {
         guard case .success(let c) = GPURegistry.contexts, let rt = c.first?.runtime as? OpenCLRuntime else {
             throw NVRTCError.notFound(path: OpenCLRuntime.libraryPath, dlerror: "the OpenCL runtime is not in use")

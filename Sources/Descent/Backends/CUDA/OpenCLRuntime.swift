@@ -161,6 +161,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
         check(clEnqueueReadBuffer(current, mem, 1, off, bytes, dst, 0, nil, nil), "clEnqueueReadBuffer")
     }
     func copy(from src: UInt64, to dst: UInt64, bytes: Int) {
+        GPUWorkCounter.copies += 1
         guard bytes > 0 else { return }
         lock.lock(); defer { lock.unlock() }
         let (s, so) = resolve(src), (d, dOff) = resolve(dst)
@@ -195,6 +196,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     }
 
     func launch(_ function: GPUFunction, blocks: Int, threads: Int, _ args: [KernelArg]) {
+        GPUWorkCounter.launches += 1
         lock.lock(); defer { lock.unlock() }
         let k = function.handle
         var index: UInt32 = 0
