@@ -400,16 +400,25 @@ public enum GPUChecks {
             let lossFn = MSELoss(), optimizer = Adam(net.parameters())
             var out: [Double] = []
             for _ in 0..<30 {
+                let waits = GPUWorkCounter.synchronousTransfers
                 let loss = lossFn(net(x), y)
                 loss.backward()
                 optimizer.step()
                 optimizer.zeroGrad()
+                // the step itself never makes the host wait for the device (scalars go to kernels by value)
+                if device.isCUDA { r.expect(GPUWorkCounter.synchronousTransfers == waits, "a training step waited for the device \(GPUWorkCounter.synchronousTransfers - waits) times") }
                 out.append(loss.item())
             }
             CUDA.synchronize()
             return out
         }
         let cpu = losses(.cpu), gpu = losses(gpu)
+        // a host scalar on either side of a GPU op, by value
+        let v = Tensor([1.0, -2, 4]).to(GPUChecks.gpu)
+        r.same(2 - v, 2 - Tensor([1.0, -2, 4]), atol: 0, rtol: 0, "scalar - tensor")
+        r.same(v / 4, Tensor([1.0, -2, 4]) / 4, atol: 0, rtol: 0, "tensor / scalar")
+        r.expect((v .> 0).cpu().toArray(Bool.self) == [true, false, true] && (Tensor(Int64(1) << 60) + Tensor([Int64(1)]).to(GPUChecks.gpu)).cpu().toArray(Int64.self) == [(1 << 60) + 1],
+                 "comparisons with a scalar; an int64 scalar past 2^53 is copied exactly")
         r.expect(cpu.count == 30 && cpu.last! < cpu.first!)
         for (g, c) in zip(gpu, cpu) { r.expect(abs(g - c) <= 1e-6 + 1e-4 * abs(c), "\(g) vs \(c)") }
     }

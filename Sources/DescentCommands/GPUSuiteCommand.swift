@@ -40,20 +40,23 @@ struct GPUSuite: ParsableCommand {
                 print(String(format: "H=%d cpu %.3f s gpu %.3f s", h, cpu, gpu))
             }
             let work = Self.workPerStep(hidden: hidden[0])
-            print("one step on the GPU queues \(work.launches) kernels (cuBLAS calls included) and \(work.copies) device copies")
+            print("one step on the GPU queues \(work.launches) kernels (cuBLAS calls included) and \(work.copies) device copies, and waits for the device \(work.waits) times")
         }
         print("host fallbacks: " + CUDA.hostFallbacks.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", "))
         if failed > 0 { throw ExitCode(1) }
     }
 
     /// Kernel launches and device copies of one steady lecture-05 step on the GPU.
-    static func workPerStep(hidden: Int) -> (launches: Int, copies: Int) {
+    static func workPerStep(hidden: Int) -> (launches: Int, copies: Int, waits: Int) {
+        func counts() -> [Int] { [GPUWorkCounter.launches, GPUWorkCounter.copies, GPUWorkCounter.synchronousTransfers] }
         _ = seconds(hidden: hidden, device: GPUChecks.gpu, steps: 2)
-        let l0 = GPUWorkCounter.launches, c0 = GPUWorkCounter.copies
+        let c0 = counts()
         _ = seconds(hidden: hidden, device: GPUChecks.gpu, steps: 3)
-        let l1 = GPUWorkCounter.launches, c1 = GPUWorkCounter.copies
+        let c1 = counts()
         _ = seconds(hidden: hidden, device: GPUChecks.gpu, steps: 4)
-        return (GPUWorkCounter.launches - l1 - (l1 - l0), GPUWorkCounter.copies - c1 - (c1 - c0))
+        let c2 = counts()
+        let d = (0..<3).map { c2[$0] - c1[$0] - (c1[$0] - c0[$0]) }
+        return (d[0], d[1], d[2])
     }
 
     /// Lecture 05's `seconds(hidden:device:)`.

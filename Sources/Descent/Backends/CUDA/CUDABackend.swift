@@ -18,7 +18,26 @@ enum CUDABackend {
     }
     @inline(__always) static func arg(_ t: Tensor?) -> KernelArg { t.map { arg($0) } ?? .null }
     /// `t` on `device` (a 0-dim CPU operand of a GPU op is copied over, as PyTorch does with scalars).
-    @inline(__always) static func on(_ device: Device, _ t: Tensor) -> Tensor { t.device == device ? t : t.to(device) }
+    /// `t` on `device`. A one-element CPU operand of a GPU op (a wrapped number, as in `x * 2`) is
+    /// filled in on the device by a kernel, so no copy makes the host wait for the device.
+    @inline(__always) static func on(_ device: Device, _ t: Tensor) -> Tensor {
+        if t.device == device { return t }
+        if device.isCUDA, let v = hostScalar(t) {
+            let d = Tensor(uninitializedShape: t.shape, dtype: t.dtype, device: device)
+            fill(d, v)
+            return d
+        }
+        return t.to(device)
+    }
+    /// The value of a one-element CPU tensor when a Double holds it exactly (every float, integers up to 2^53).
+    static func hostScalar(_ t: Tensor) -> Double? {
+        guard t.device == .cpu, t.count == 1 else { return nil }
+        if t.dtype == .int64 {
+            let v = t.storage.hostBase.load(fromByteOffset: t.offset * 8, as: Int64.self)
+            return abs(v) <= 1 << 53 ? Double(v) : nil
+        }
+        return Kernels.readElement(t, storageOffset: t.offset)
+    }
 
     /// Launches `name` with one thread per element of `n` (grid-stride loops past 4,096 blocks).
     static func launch(_ ctx: GPUContext, _ name: String, elements n: Int, _ args: [KernelArg]) {
@@ -89,8 +108,16 @@ enum CUDABackend {
 
     static func binary(_ op: BinaryOp, compute: DType, out: Tensor, _ a: Tensor, _ sa: [Int], _ b: Tensor, _ sb: [Int]) {
         let ctx = context(out)
-        let a = on(out.device, a), b = on(out.device, b)
         let isCompare = (op.rawValue >= BinaryOp.eq.rawValue && op.rawValue <= BinaryOp.ge.rawValue) || op == .logicalAnd || op == .logicalOr
+        // a host scalar operand goes by value
+        for (x, sx, scalar, first) in [(a, sa, b, false), (b, sb, a, true)] where x.device == out.device {
+            guard let v = hostScalar(scalar) else { continue }
+            let name = (isCompare ? "dk_compare_scalar_" : "dk_binary_scalar_") + KernelType.suffix(compute)
+            launch(ctx, name, elements: out.count, [.i32(op.rawValue), .i32(first ? 1 : 0), .i64(Int64(out.count)),
+                                                    shapeArg(out.shape, sx, [Int](repeating: 0, count: out.rank)), arg(out), arg(x), .f64(v)])
+            return
+        }
+        let a = on(out.device, a), b = on(out.device, b)
         let name = (isCompare ? "dk_compare_" : "dk_binary_") + KernelType.suffix(compute)
         launch(ctx, name, elements: out.count, [.i32(op.rawValue), .i64(Int64(out.count)), shapeArg(out.shape, sa, sb), arg(out), arg(a), arg(b)])
     }

@@ -122,6 +122,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     }
     func free(_ address: UInt64) { current(); check(cuMemFree(address), "cuMemFree") }
     func upload(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64) {
+        GPUWorkCounter.synchronousTransfers += 1
         guard bytes > 0 else { return }
         current()
         let s = currentStream
@@ -133,6 +134,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
         current(); check(cuMemcpyHtoDAsync(address, src, bytes, currentStream), "cuMemcpyHtoDAsync")
     }
     func download(from address: UInt64, bytes: Int, to dst: UnsafeMutableRawPointer) {
+        GPUWorkCounter.synchronousTransfers += 1
         guard bytes > 0 else { return }
         current()
         let s = currentStream

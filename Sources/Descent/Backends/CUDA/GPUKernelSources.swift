@@ -166,6 +166,24 @@ enum KernelSource {
         out += out_off; a += a_off; b += b_off;
         DK_LOOP(i, n) { dk_i64 oa, ob; dk_offsets(i, &s, &oa, &ob); out[i] = SFX(dk_cmp)(op, a[oa], b[ob]); }
     }
+    /* One operand a host scalar passed by value (a wrapped number: `x * 2`), so no copy waits for the device. */
+    DK_FN T SFX(dk_scalar)(double v) {
+    #if DK_KIND == 3
+        return (T)(v != 0);
+    #else
+        return (T)v;
+    #endif
+    }
+    DK_KERNEL void SFX(dk_binary_scalar)(int op, int scalarFirst, dk_i64 n, dk_shape s, DK_ARG(T, out), DK_ARG(const T, x), double v) {
+        out += out_off; x += x_off;
+        T c = SFX(dk_scalar)(v);
+        DK_LOOP(i, n) { dk_i64 ox, unused; dk_offsets(i, &s, &ox, &unused); out[i] = scalarFirst ? SFX(dk_bin)(op, c, x[ox]) : SFX(dk_bin)(op, x[ox], c); }
+    }
+    DK_KERNEL void SFX(dk_compare_scalar)(int op, int scalarFirst, dk_i64 n, dk_shape s, DK_ARG(dk_u8, out), DK_ARG(const T, x), double v) {
+        out += out_off; x += x_off;
+        T c = SFX(dk_scalar)(v);
+        DK_LOOP(i, n) { dk_i64 ox, unused; dk_offsets(i, &s, &ox, &unused); out[i] = scalarFirst ? SFX(dk_cmp)(op, c, x[ox]) : SFX(dk_cmp)(op, x[ox], c); }
+    }
     DK_KERNEL void SFX(dk_fill)(dk_i64 n, DK_ARG(T, p), double v) {
         p += p_off;
     #if DK_KIND == 3
@@ -1234,7 +1252,7 @@ enum KernelSource {
 
     /// Every source with its name and some of the kernels it must define (checked in its PTX).
     static let all: [(name: String, source: String, entries: [String])] = {
-        [("elementwise", elementwise, ["dk_binary_f32", "dk_binary_i64", "dk_compare_b8", "dk_unary_f32", "dk_unary_f64", "dk_unary_i64",
+        [("elementwise", elementwise, ["dk_binary_f32", "dk_binary_i64", "dk_binary_scalar_f32", "dk_compare_scalar_b8", "dk_compare_b8", "dk_unary_f32", "dk_unary_f64", "dk_unary_i64",
                                        "dk_fill_f32", "dk_copy_strided_4", "dk_where_8", "dk_cast_f32_i64", "dk_cast_u8_b8", "dk_axpy_f32"]),
          ("reductions", reductions, ["dk_reduce_f32", "dk_reduce_b8", "dk_arg_reduce_f64", "dk_softmax_f32", "dk_softmax_backward_f64",
                                      "dk_cumsum_f32", "dk_cumprod_f64"]),

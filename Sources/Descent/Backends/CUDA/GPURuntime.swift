@@ -96,7 +96,10 @@ extension GPURuntime {
 /// for the tests that check how many launches a step takes. Racy by design: one increment per call.
 @_spi(Testing) public enum GPUWorkCounter {
     public nonisolated(unsafe) static var launches = 0
+    /// Copies between device memory.
     public nonisolated(unsafe) static var copies = 0
+    /// Copies that wait for the device (host to device from pageable memory, device to host): each stalls the host.
+    public nonisolated(unsafe) static var synchronousTransfers = 0
 }
 
 /// A stream handle as the allocators number it (0: the default stream).

@@ -135,6 +135,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     }
 
     func upload(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64) {
+        GPUWorkCounter.synchronousTransfers += 1
         guard bytes > 0 else { return }
         lock.lock(); defer { lock.unlock() }
         let (mem, off) = resolve(address)
@@ -155,6 +156,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     }
     func freeHost(_ pointer: UnsafeMutableRawPointer) { Foundation.free(pointer) }
     func download(from address: UInt64, bytes: Int, to dst: UnsafeMutableRawPointer) {
+        GPUWorkCounter.synchronousTransfers += 1
         guard bytes > 0 else { return }
         lock.lock(); defer { lock.unlock() }
         let (mem, off) = resolve(address)
