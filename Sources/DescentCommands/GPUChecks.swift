@@ -76,6 +76,7 @@ public enum GPUChecks {
         ("streamsEventsAndPinnedCopies", streamsEventsAndPinnedCopies),
         ("trainingOnTheGPUResumesExactly", trainingOnTheGPUResumesExactly),
         ("optimizerStepsLaunchOncePerEightParameters", optimizerStepsLaunchOncePerEightParameters),
+        ("aCapturedTrainingStepReplaysAsEagerSteps", aCapturedTrainingStepReplaysAsEagerSteps),
     ]
     /// The checks' names.
     public static var names: [String] { all.map { $0.name } }
@@ -701,6 +702,55 @@ extension GPUChecks {
                 r.expect(launches.dropFirst().allSatisfy { $0 == want }, "\(name), \(count) parameters: launches per step \(launches)")
                 for (pg, pc) in zip(gpuParams, cpu) { r.same(pg.detach(), pc.detach(), atol: 1e-6, rtol: 1e-5, "\(name) \(count) parameters") }
             }
+        }
+    }
+}
+
+extension GPUChecks {
+    /// A whole training step (forward, MSE, backward, the optimizer) captured in a `CUDA.Graph` after
+    /// three eager warm-up steps, then replayed five times with one launch each, trains as eight
+    /// eager steps on the CPU: the same losses (read from the tensor captured) and parameters, for
+    /// SGD with momentum and for Adam with its step count on the device (`capturable: true`).
+    static func aCapturedTrainingStepReplaysAsEagerSteps(_ r: GPUCheckRecorder) {
+        for (name, make) in [("SGD momentum", { (p: [Parameter]) -> Optimizer in SGD(p, lr: 0.05, momentum: 0.9) }),
+                             ("Adam capturable", { Adam($0, lr: 0.01, capturable: true) })] {
+            func setup(_ device: Device) -> (Sequential, Optimizer, Tensor, Tensor) {
+                manualSeed(51)
+                let x = Tensor.linspace(0, 1, count: 64).reshape(-1, 1)
+                let net = Sequential { Linear(1, 32); ReLU(); Linear(32, 1) }
+                net.to(device)
+                return (net, make(net.parameters()), x.to(device), (x * 3).sin().to(device))
+            }
+            let (cnet, copt, cx, cy) = setup(.cpu)
+            var cpuLosses: [Double] = []
+            for _ in 0..<8 {
+                let loss = mseLoss(cnet(cx), cy)
+                cpuLosses.append(loss.item())
+                loss.backward(); copt.step(); copt.zeroGrad()
+            }
+            let (gnet, gopt, gx, gy) = setup(gpu)
+            for _ in 0..<3 { mseLoss(gnet(gx), gy).backward(); gopt.step(); gopt.zeroGrad() }
+            let graph = CUDA.Graph()
+            let staticLoss = CUDA.graph(graph) { () -> Tensor in
+                let loss = mseLoss(gnet(gx), gy)
+                loss.backward()
+                gopt.step()
+                return loss
+            }
+            r.expect(!CUDA.isCurrentStreamCapturing() && CUDA.currentStream() == CUDA.defaultStream(), "\(name): the capture ended and the stream is restored")
+            var gpuLosses: [Double] = []
+            for _ in 0..<5 {
+                let before = GPUWorkCounter.launches
+                graph.replay()
+                r.expect(GPUWorkCounter.launches - before == 1, "\(name): a replay is one launch")
+                gpuLosses.append(staticLoss.item())
+            }
+            for (g, c) in zip(gpuLosses, cpuLosses.dropFirst(3)) { r.expect(abs(g - c) <= 1e-6 + 1e-4 * abs(c), "\(name): replayed loss \(g) vs eager \(c)") }
+            for (g, c) in zip(gnet.parameters(), cnet.parameters()) { r.same(g.detach(), c.detach(), atol: 1e-5, rtol: 1e-4, "\(name): parameters after the replays") }
+            if name.hasPrefix("Adam") {
+                r.expect(gopt.stateDict()["state.0.step"]?.item() == 8.0, "\(name): the step count the replays advanced: \(gopt.stateDict()["state.0.step"].map { "\($0)" } ?? "none")")
+            }
+            graph.reset()
         }
     }
 }

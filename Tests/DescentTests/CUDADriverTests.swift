@@ -117,7 +117,13 @@ import Descent
         int cuMemFreeHost(void *p) { free(p); return 0; }
         int cuMemcpyHtoDAsync_v2(u64 d, const void *s, size_t n, void *st) { memcpy((void *)d, s, n); LOG("cuMemcpyHtoDAsync %zu s%ld\\n", n, sid(st)); return 0; }
         int cuMemcpyDtoHAsync_v2(void *d, u64 s, size_t n, void *st) { memcpy(d, (const void *)s, n); LOG("cuMemcpyDtoHAsync %zu s%ld\\n", n, sid(st)); return 0; }
-        int cuMemcpyDtoDAsync_v2(u64 d, u64 s, size_t n, void *st) { memcpy((void *)d, (const void *)s, n); return 0; }
+        int cuMemcpyDtoDAsync_v2(u64 d, u64 s, size_t n, void *st) { memcpy((void *)d, (const void *)s, n); LOG("cuMemcpyDtoDAsync %zu s%ld\\n", n, sid(st)); return 0; }
+        int cuStreamBeginCapture_v2(void *s, int mode) { LOG("cuStreamBeginCapture s%ld mode=%d\\n", sid(s), mode); return 0; }
+        int cuStreamEndCapture(void *s, void **g) { static int graph; *g = &graph; LOG("cuStreamEndCapture s%ld\\n", sid(s)); return 0; }
+        int cuGraphInstantiateWithFlags(void **e, void *g, unsigned long long f) { static int exec; *e = &exec; LOG("cuGraphInstantiateWithFlags\\n"); return 0; }
+        int cuGraphLaunch(void *e, void *s) { LOG("cuGraphLaunch s%ld\\n", sid(s)); return 0; }
+        int cuGraphExecDestroy(void *e) { LOG("cuGraphExecDestroy\\n"); return 0; }
+        int cuGraphDestroy(void *g) { LOG("cuGraphDestroy\\n"); return 0; }
         int cuStreamCreate(void **s, unsigned f) { static long n; *s = (void *)(0x1000 + ++n); LOG("cuStreamCreate s%ld flags=%u\\n", n, f); return 0; }
         int cuStreamSynchronize(void *s) { LOG("cuStreamSynchronize s%ld\\n", sid(s)); return 0; }
         int cuStreamQuery(void *s) { return 0; }
@@ -182,6 +188,17 @@ import Descent
             mark("blocking")
             let back = g.cpu().toDoubles()
             mark("done \(back) pinned=\(x.isPinned) \(CUDA.currentStream() == CUDA.defaultStream()) \(s == CUDA.defaultStream())")
+            let dst = Tensor([0.0, 0, 0]).to(.cuda(0))   // (the fake driver runs no kernels: zeros would need one)
+            let graph = CUDA.Graph()
+            mark("capture")
+            CUDA.graph(graph) { _ = dst.copy_(g) }
+            mark("replay")
+            graph.replay()
+            mark("reset")
+            graph.reset()
+            mark("read")
+            let copied = dst.cpu().toDoubles()
+            mark("end \(copied)")
         }
         var sections: [String: [String]] = [:], current = ""
         for line in stderr(r).split(separator: "\n").map(String.init) {
@@ -193,6 +210,14 @@ import Descent
         #expect(sections["event"] == ["cuEventCreate e1 flags=2", "cuEventRecord e1 s1", "cuStreamWaitEvent s0 e1"], "\(sections)")
         #expect(sections["blocking"] == ["cuMemcpyDtoHAsync 12 s0", "cuStreamSynchronize s0"], "\(sections)")
         #expect(sections.keys.contains("done [1.0, 2.0, 3.0] pinned=true true false"), "\(sections)")
+        // a graph: captured on a stream of its own in relaxed mode (memory may be allocated meanwhile),
+        // instantiated, replayed on the current stream with one launch, destroyed after the device is idle
+        #expect(sections["capture"] == ["cuStreamCreate s2 flags=1", "cuStreamBeginCapture s2 mode=2", "cuMemcpyDtoDAsync 12 s2",
+                                         "cuStreamEndCapture s2", "cuGraphInstantiateWithFlags", "cuGraphDestroy"], "\(sections)")
+        #expect(sections["replay"] == ["cuGraphLaunch s0"], "\(sections)")
+        #expect(sections["reset"] == ["cuGraphExecDestroy"], "\(sections)")
+        // the fake driver runs the copy when it is captured (a real one only at the replay)
+        #expect(sections.keys.contains("end [1.0, 2.0, 3.0]"), "\(sections)")
     }
 
     /// A fake cuBLAS computing column-major products on the host (the fake driver's device memory is

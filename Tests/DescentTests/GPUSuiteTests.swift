@@ -84,6 +84,42 @@ extension Core.GPUSuiteTests {
         #expect(stderr(t).contains("all elements of target should be between 0 and 1"), "\(stderr(t))")
     }
 
+    /// What a CUDA graph cannot capture stops with a message: waiting for the device, a random draw
+    /// (its offset lives on the host), Adam without `capturable`, and an optimizer's first step.
+    @Test func whatAGraphCannotCaptureStops() async {
+        let wait = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            let x = Tensor([1.0, 2.0]).to(.cuda(0))
+            CUDA.graph(CUDA.Graph()) { _ = (x * 2).sum().item() }
+        }
+        #expect(stderr(wait).contains("operation not permitted when stream is capturing (a copy to the host waits for the device"), "\(stderr(wait))")
+        let random = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            let x = Tensor([1.0, 2.0]).to(.cuda(0))
+            CUDA.graph(CUDA.Graph()) { _ = dropout(x, p: 0.5, training: true) }
+        }
+        #expect(stderr(random).contains("random numbers cannot be drawn on CUDA inside a graph capture yet"), "\(stderr(random))")
+        // torch: Adam(params) stepped inside torch.cuda.graph(g):
+        // RuntimeError: Attempting CUDA graph capture of step() for an instance of Adam but param_groups' capturable is False.
+        let adam = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            let p = Parameter(Tensor([1.0, 2.0]).to(.cuda(0)))
+            let opt = Adam([p])
+            p.grad = Tensor([1.0, 1.0]).to(.cuda(0))
+            opt.step()
+            CUDA.graph(CUDA.Graph()) { opt.step() }
+        }
+        #expect(stderr(adam).contains("Attempting CUDA graph capture of step() for an instance of Adam but param_groups' capturable is False."), "\(stderr(adam))")
+        let first = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            let p = Parameter(Tensor([1.0, 2.0]).to(.cuda(0)))
+            let opt = SGD([p], lr: 0.1, momentum: 0.9)
+            p.grad = Tensor([1.0, 1.0]).to(.cuda(0))
+            CUDA.graph(CUDA.Graph()) { opt.step() }
+        }
+        #expect(stderr(first).contains("SGD.step() makes its state at the first step, which a CUDA graph cannot capture"), "\(stderr(first))")
+    }
+
     @Test func aGeneratorOfAnotherDeviceTypeStopsAsInPyTorch() async {
         // torch.randn(3, device='cuda', generator=torch.Generator())
         // RuntimeError: Expected a 'cuda' device type for generator but found 'cpu'

@@ -41,6 +41,10 @@ enum OptimizerUpdate {
     /// AMSGrad when `maxExpAvgSq` is given; AdamW's decoupled weight decay when `decoupledWeightDecay`.
     case adam(expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?, lr: Double, beta1: Double, beta2: Double, eps: Double,
               weightDecay: Double, step: Int, decoupledWeightDecay: Bool, maximize: Bool)
+    /// Adam with its step count in a float64 device tensor, incremented on the device (`capturable`:
+    /// a captured graph's replays then count their steps). CUDA only.
+    case adamDeviceStep(expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor?, step: Tensor, lr: Double, beta1: Double, beta2: Double,
+                        eps: Double, weightDecay: Double, decoupledWeightDecay: Bool, maximize: Bool)
     case rmsprop(squareAvg: Tensor, gradAvg: Tensor?, momentumBuffer: Tensor?, lr: Double, alpha: Double, eps: Double,
                  weightDecay: Double, momentum: Double, maximize: Bool)
     /// `clr` is the step's decayed learning rate.

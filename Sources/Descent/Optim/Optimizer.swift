@@ -228,6 +228,9 @@ open class Optimizer {
                     guard let g = p.grad else { continue }
                     let key = ObjectIdentifier(p)
                     let st = states[key] ?? { let s = ParamState(); states[key] = s; return s }()
+                    if st.step == 0 && p.device.isCUDA && CUDA.isCurrentStreamCapturing() {
+                        fail("\(type(of: self)).step() makes its state at the first step, which a CUDA graph cannot capture: run a few steps before capturing (PyTorch's recipe warms up first)")
+                    }
                     st.step += 1
                     update(p, grad: g.isContiguous ? g : g.contiguous(), group: group, state: st)
                 }

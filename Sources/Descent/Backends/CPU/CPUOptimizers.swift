@@ -12,6 +12,7 @@ extension CPUBackend {
         case let .adam(m, v, vmax, lr, beta1, beta2, eps, weightDecay, step, decoupled, maximize):
             dk_adam(dt, n, pp, gp, m.rawPointer, v.rawPointer, rawOrNil(vmax), lr, beta1, beta2, eps, weightDecay, Int64(step),
                     b(vmax != nil), b(decoupled), b(maximize))
+        case .adamDeviceStep: fatalError("Adam's device step count is for CUDA parameters")
         case let .rmsprop(sq, gavg, buf, lr, alpha, eps, weightDecay, momentum, maximize):
             dk_rmsprop(dt, n, pp, gp, sq.rawPointer, rawOrNil(gavg), rawOrNil(buf), lr, alpha, eps, weightDecay, momentum, b(maximize))
         case let .adagrad(sum, clr, eps, weightDecay, maximize):

@@ -156,6 +156,11 @@ enum CUDABackend {
             Kernels.copyStrided(moved, srcStrides: moved.strides, into: dst)
             return
         }
+        if dst.isContiguous && src.dtype == dst.dtype && srcStrides == dst.strides {
+            // both dense in the same order: one device-to-device copy
+            cast(src, out: dst)
+            return
+        }
         launch(context(dst), "dk_copy_strided_\(dst.dtype.itemSize)", elements: dst.count,
                [.i64(Int64(dst.count)), shapeArg(dst.shape, dst.strides, srcStrides), arg(dst), arg(src)])
     }
@@ -466,6 +471,9 @@ enum CUDABackend {
     /// generator's own mt19937, so they are reproducible but not PyTorch's CUDA numbers.
     static func random(_ draw: RandomDraw, into t: Tensor, generator g: Generator) {
         guard t.count > 0 else { return }
+        if GPUGraphCapture.active != 0 {
+            fail("random numbers cannot be drawn on CUDA inside a graph capture yet: the generator's offset is kept on the host, so every replay would repeat the same draws")
+        }
         let ctx = context(t)
         func launch(_ name: String, unroll: Int, _ args: (UInt64, UInt64) -> [KernelArg]) {
             let policy = PhiloxLaunch(elements: t.count, unroll: unroll, on: ctx.runtime)
@@ -529,6 +537,11 @@ enum CUDABackend {
             launch(ctx, "dk_adam_" + s, elements: param.count,
                    [.i64(n), arg(param), arg(grad), arg(m), arg(v), arg(vmax), .i32(vmax == nil ? 0 : 1), .f64(lr), .f64(b1), .f64(b2),
                     .f64(eps), .f64(wd), .i64(Int64(step)), .i32(decoupled ? 1 : 0), .i32(maximize ? 1 : 0)])
+        case let .adamDeviceStep(m, v, vmax, stepT, lr, b1, b2, eps, wd, decoupled, maximize):
+            launch(ctx, "dk_step_increment_f64", elements: 1, [arg(stepT)])
+            launch(ctx, "dk_adam_device_step_" + s, elements: param.count,
+                   [.i64(n), arg(param), arg(grad), arg(m), arg(v), arg(vmax), .i32(vmax == nil ? 0 : 1), .f64(lr), .f64(b1), .f64(b2),
+                    .f64(eps), .f64(wd), arg(stepT), .i32(decoupled ? 1 : 0), .i32(maximize ? 1 : 0)])
         case let .rmsprop(sq, gavg, buf, lr, alpha, eps, wd, momentum, maximize):
             launch(ctx, "dk_rmsprop_" + s, elements: param.count,
                    [.i64(n), arg(param), arg(grad), arg(sq), arg(gavg), arg(buf), .i32(gavg == nil ? 0 : 1), .i32(buf == nil ? 0 : 1),

@@ -39,6 +39,12 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     private let cuEventSynchronize: @convention(c) (Handle?) -> CUresult
     private let cuEventElapsedTime: @convention(c) (UnsafeMutablePointer<Float>, Handle?, Handle?) -> CUresult
     private let cuEventDestroy: @convention(c) (Handle?) -> CUresult
+    private let cuStreamBeginCapture: @convention(c) (Handle?, Int32) -> CUresult
+    private let cuStreamEndCapture: @convention(c) (Handle?, UnsafeMutablePointer<Handle?>) -> CUresult
+    private let cuGraphInstantiate: @convention(c) (UnsafeMutablePointer<Handle?>, Handle?, UInt64) -> CUresult
+    private let cuGraphLaunch: @convention(c) (Handle?, Handle?) -> CUresult
+    private let cuGraphExecDestroy: @convention(c) (Handle?) -> CUresult
+    private let cuGraphDestroy: @convention(c) (Handle?) -> CUresult
     private let cuModuleLoadData: @convention(c) (UnsafeMutablePointer<Handle?>, UnsafeRawPointer?) -> CUresult
     private let cuModuleGetFunction: @convention(c) (UnsafeMutablePointer<Handle?>, Handle?, UnsafePointer<CChar>?) -> CUresult
     private let cuLaunchKernel: @convention(c) (Handle?, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, Handle?,
@@ -74,6 +80,12 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
         cuEventSynchronize = try symbol("cuEventSynchronize")
         cuEventElapsedTime = try symbol("cuEventElapsedTime")
         cuEventDestroy = try symbol("cuEventDestroy_v2")
+        cuStreamBeginCapture = try symbol("cuStreamBeginCapture_v2")
+        cuStreamEndCapture = try symbol("cuStreamEndCapture")
+        cuGraphInstantiate = try symbol("cuGraphInstantiateWithFlags")
+        cuGraphLaunch = try symbol("cuGraphLaunch")
+        cuGraphExecDestroy = try symbol("cuGraphExecDestroy")
+        cuGraphDestroy = try symbol("cuGraphDestroy")
         cuModuleLoadData = try symbol("cuModuleLoadData")
         cuModuleGetFunction = try symbol("cuModuleGetFunction")
         cuLaunchKernel = try symbol("cuLaunchKernel")
@@ -123,6 +135,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     func free(_ address: UInt64) { current(); check(cuMemFree(address), "cuMemFree") }
     func upload(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64) {
         GPUWorkCounter.synchronousTransfers += 1
+        refuseWhileCapturing("a copy from the host")
         guard bytes > 0 else { return }
         current()
         let s = currentStream
@@ -135,6 +148,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     }
     func download(from address: UInt64, bytes: Int, to dst: UnsafeMutableRawPointer) {
         GPUWorkCounter.synchronousTransfers += 1
+        refuseWhileCapturing("a copy to the host")
         guard bytes > 0 else { return }
         current()
         let s = currentStream
@@ -196,6 +210,26 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     }
     func destroyEvent(_ event: OpaquePointer) { current(); check(cuEventDestroy(event), "cuEventDestroy") }
 
+    // MARK: graphs
+
+    func beginCapture(_ stream: OpaquePointer) {
+        // relaxed mode, as PyTorch's allocator switches to around cudaMalloc: new device memory may be taken mid-capture
+        current(); check(cuStreamBeginCapture(stream, 2), "cuStreamBeginCapture")   // CU_STREAM_CAPTURE_MODE_RELAXED
+    }
+    func endCapture(_ stream: OpaquePointer) -> OpaquePointer {
+        current()
+        var graph: Handle? = nil, exec: Handle? = nil
+        check(cuStreamEndCapture(stream, &graph), "cuStreamEndCapture")
+        check(cuGraphInstantiate(&exec, graph, 0), "cuGraphInstantiateWithFlags")
+        check(cuGraphDestroy(graph), "cuGraphDestroy")   // the executable graph keeps what it needs
+        return exec!
+    }
+    func launchGraph(_ graph: OpaquePointer, on stream: OpaquePointer?) {
+        GPUWorkCounter.launches += 1
+        current(); check(cuGraphLaunch(graph, stream), "cuGraphLaunch")
+    }
+    func destroyGraph(_ graph: OpaquePointer) { current(); check(cuGraphExecDestroy(graph), "cuGraphExecDestroy") }
+
     func compile(_ source: String, name: String) throws -> OpaquePointer {
         current()
         guard let nvrtc else { throw CUDAUnavailable.noNVRTC("NVRTC was not loaded") }
@@ -236,7 +270,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
         }
     }
 
-    func synchronize() { current(); check(cuCtxSynchronize(), "cuCtxSynchronize") }
+    func synchronize() { refuseWhileCapturing("synchronize"); current(); check(cuCtxSynchronize(), "cuCtxSynchronize") }
 
     // MARK: cuBLAS
 

@@ -192,10 +192,17 @@
         insertFree(m)
     }
 
-    /// Gives every wholly free segment back to the device (PyTorch's `torch.cuda.empty_cache()`).
+    /// Streams whose segments stay reserved even when free: a captured graph's private pool (its
+    /// replays write to the addresses it was captured with).
+    public private(set) var protectedStreams: Set<UInt64> = []
+    public func protect(stream: UInt64) { protectedStreams.insert(stream) }
+    public func unprotect(stream: UInt64) { protectedStreams.remove(stream) }
+
+    /// Gives every wholly free segment back to the device (PyTorch's `torch.cuda.empty_cache()`),
+    /// except those of captured graphs' pools.
     public func emptyCache() {
         processEvents(wait: true)
-        for (address, seg) in segments where !seg.first.allocated && seg.first.size == seg.size {
+        for (address, seg) in segments where !seg.first.allocated && seg.first.size == seg.size && !protectedStreams.contains(seg.first.stream) {
             removeFree(seg.first)
             device.free(address)
             reservedBytes -= seg.size

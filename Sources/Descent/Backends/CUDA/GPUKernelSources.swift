@@ -640,6 +640,15 @@ enum KernelSource {
                                 double lr, double b1, double b2, double eps, double wd, dk_i64 step, int decoupled, int maximize) {
         SFX(dk_adam_run)(n, p + p_off, g + g_off, m + m_off, v + v_off, vmax + vmax_off, amsgrad, lr, b1, b2, eps, wd, step, decoupled, maximize);
     }
+    /* Adam with its step count on the device (capturable): one thread adds 1 first, the update reads it. */
+    DK_KERNEL void SFX(dk_step_increment)(DK_ARG(double, s)) { s += s_off; if (DK_BID == 0 && DK_TID == 0) s[0] += 1.0; }
+    DK_KERNEL void SFX(dk_adam_device_step)(dk_i64 n, DK_ARG(T, p), DK_ARG(const T, g), DK_ARG(T, m), DK_ARG(T, v), DK_ARG(T, vmax),
+                                            int amsgrad, double lr, double b1, double b2, double eps, double wd, DK_ARG(const double, st),
+                                            int decoupled, int maximize) {
+        st += st_off;
+        SFX(dk_adam_run)(n, p + p_off, g + g_off, m + m_off, v + v_off, vmax + vmax_off, amsgrad, lr, b1, b2, eps, wd, (dk_i64)st[0],
+                         decoupled, maximize);
+    }
     /* Multi-tensor updates (PyTorch's foreach path): up to DK_MT parameters of one group in one launch,
        each slot a parameter's element count, its own step (or first-step flag) and its tensors; the
        grid strides over each slot in turn. Unused slots have n = 0. */
@@ -1257,7 +1266,7 @@ enum KernelSource {
          ("reductions", reductions, ["dk_reduce_f32", "dk_reduce_b8", "dk_arg_reduce_f64", "dk_softmax_f32", "dk_softmax_backward_f64",
                                      "dk_cumsum_f32", "dk_cumprod_f64"]),
          ("indexing", indexing, ["dk_gemm_f32", "dk_gemm_f64", "dk_index_select_f32", "dk_index_add_i64", "dk_gather_b8"]),
-         ("training", training, ["dk_nll_forward_f32", "dk_nll_backward_f64", "dk_sgd_f32", "dk_adam_f64", "dk_adam_multi_f32", "dk_sgd_multi_f64"]),
+         ("training", training, ["dk_nll_forward_f32", "dk_nll_backward_f64", "dk_sgd_f32", "dk_adam_f64", "dk_adam_multi_f32", "dk_sgd_multi_f64", "dk_adam_device_step_f32", "dk_step_increment_f64"]),
          ("random", random, ["dk_philox_f32", "dk_philox_f64", "dk_philox_randint"]),
          ("conv", conv, ["dk_im2col_f32", "dk_col2im_f64", "dk_channel_bias_f32", "dk_max_pool_forward_f32", "dk_max_pool_backward_f64",
                          "dk_avg_pool_forward_f32", "dk_avg_pool_backward_f64"])]
@@ -1270,7 +1279,7 @@ enum KernelSource {
             ("dk_axpy", "elementwise"), ("dk_copy_strided", "elementwise"), ("dk_where", "elementwise"), ("dk_cast", "elementwise"),
             ("dk_reduce", "reductions"), ("dk_arg_reduce", "reductions"), ("dk_softmax", "reductions"), ("dk_cumsum", "reductions"),
             ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"),
-            ("dk_nll", "training"), ("dk_bce", "training"), ("dk_sgd", "training"), ("dk_adam", "training"), ("dk_rmsprop", "training"), ("dk_adagrad", "training"),
+            ("dk_nll", "training"), ("dk_bce", "training"), ("dk_step_increment", "training"), ("dk_sgd", "training"), ("dk_adam", "training"), ("dk_rmsprop", "training"), ("dk_adagrad", "training"),
             ("dk_adadelta", "training"), ("dk_adamax", "training"), ("dk_asgd", "training"), ("dk_rprop", "training"), ("dk_nadam", "training"),
             ("dk_radam", "training"), ("dk_sparse_adam", "training"), ("dk_philox", "random"),
             ("dk_im2col", "conv"), ("dk_col2im", "conv"), ("dk_channel_bias", "conv"), ("dk_max_pool", "conv"), ("dk_avg_pool", "conv"), ("dk_bn", "conv"), ("dk_adaptive_avg_pool", "conv"), ("dk_lstm", "conv"),

@@ -66,6 +66,14 @@ protocol GPURuntime: AnyObject, DeviceMemory, HostMemory, StreamEvents, CustomSt
     func wait(_ stream: OpaquePointer?, for event: OpaquePointer)
     /// Milliseconds between two recorded, completed timing events.
     func elapsedMilliseconds(from start: OpaquePointer, to end: OpaquePointer) -> Double
+    /// Starts capturing the work queued on `stream` into a graph instead of running it.
+    func beginCapture(_ stream: OpaquePointer)
+    /// Ends the capture on `stream` and returns the graph, ready to launch.
+    func endCapture(_ stream: OpaquePointer) -> OpaquePointer
+    /// Queues a captured graph's work on `stream`.
+    func launchGraph(_ graph: OpaquePointer, on stream: OpaquePointer?)
+    /// Releases a captured graph.
+    func destroyGraph(_ graph: OpaquePointer)
     /// Whether the event's work has run (an event never recorded has).
     func eventIsComplete(_ event: OpaquePointer) -> Bool
     /// Waits for the event's work.
@@ -78,6 +86,13 @@ protocol GPURuntime: AnyObject, DeviceMemory, HostMemory, StreamEvents, CustomSt
 }
 
 extension GPURuntime {
+    /// Stops a call that makes the host wait for the device while a graph is being captured (CUDA
+    /// refuses it: the capture would be invalidated).
+    func refuseWhileCapturing(_ what: String) {
+        if GPUGraphCapture.active != 0 {
+            fail("CUDA error: operation not permitted when stream is capturing (\(what) waits for the device; move it out of the captured region)")
+        }
+    }
     /// The calling thread's current stream on this device (nil: the default stream).
     @inline(__always) var currentStream: OpaquePointer? { dk_get_current_stream(Int32(ordinal)).map(OpaquePointer.init) }
 
@@ -101,6 +116,9 @@ extension GPURuntime {
     /// Copies that wait for the device (host to device from pageable memory, device to host): each stalls the host.
     public nonisolated(unsafe) static var synchronousTransfers = 0
 }
+
+/// How many graph captures are in progress in this process (a wait for the device is refused meanwhile).
+enum GPUGraphCapture { nonisolated(unsafe) static var active = 0 }
 
 /// A stream handle as the allocators number it (0: the default stream).
 @inline(__always) func streamID(_ s: OpaquePointer?) -> UInt64 { s.map { UInt64(UInt(bitPattern: $0)) } ?? 0 }

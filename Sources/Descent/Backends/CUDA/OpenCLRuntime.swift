@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import CDescentKernels
 
 /// The GPU backend on OpenCL, loaded with `dlopen` (`libOpenCL.so.1`, or the path in
 /// `DESCENT_OPENCL`). With PoCL's CPU device it runs the CUDA backend's kernels on the host, so the
@@ -136,6 +137,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
 
     func upload(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64) {
         GPUWorkCounter.synchronousTransfers += 1
+        refuseWhileCapturing("a copy from the host")
         guard bytes > 0 else { return }
         lock.lock(); defer { lock.unlock() }
         let (mem, off) = resolve(address)
@@ -157,6 +159,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     func freeHost(_ pointer: UnsafeMutableRawPointer) { Foundation.free(pointer) }
     func download(from address: UInt64, bytes: Int, to dst: UnsafeMutableRawPointer) {
         GPUWorkCounter.synchronousTransfers += 1
+        refuseWhileCapturing("a copy to the host")
         guard bytes > 0 else { return }
         lock.lock(); defer { lock.unlock() }
         let (mem, off) = resolve(address)
@@ -165,6 +168,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     func copy(from src: UInt64, to dst: UInt64, bytes: Int) {
         GPUWorkCounter.copies += 1
         guard bytes > 0 else { return }
+        if record(.copy(src, dst, bytes)) { return }
         lock.lock(); defer { lock.unlock() }
         let (s, so) = resolve(src), (d, dOff) = resolve(dst)
         check(clEnqueueCopyBuffer(current, s, d, so, dOff, bytes, 0, nil, nil), "clEnqueueCopyBuffer")
@@ -199,6 +203,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
 
     func launch(_ function: GPUFunction, blocks: Int, threads: Int, _ args: [KernelArg]) {
         GPUWorkCounter.launches += 1
+        if record(.launch(function, blocks, threads, args)) { return }
         lock.lock(); defer { lock.unlock() }
         let k = function.handle
         var index: UInt32 = 0
@@ -230,6 +235,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     }
 
     func synchronize() {
+        refuseWhileCapturing("synchronize")
         lock.lock(); defer { lock.unlock() }
         _ = clFinish(queue)
         for q in streamQueues { _ = clFinish(q) }
@@ -297,6 +303,43 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
         }
         return Double(Int64(bitPattern: end_(end) &- end_(start))) / 1e6
     }
+    // MARK: graphs
+
+    /// OpenCL has no graphs: a capture records the launches and copies queued on the capturing
+    /// queue, and a replay queues them again, with the same arguments (the same addresses), in order.
+    private enum Recorded { case launch(GPUFunction, Int, Int, [KernelArg]); case copy(UInt64, UInt64, Int) }
+    private final class Recording { let queue: Handle; var work: [Recorded] = []; init(queue: Handle) { self.queue = queue } }
+    private var recording: Recording?
+    /// Records `work` when the calling thread's queue is being captured; false when it must run now.
+    private func record(_ work: Recorded) -> Bool {
+        guard let r = recording, r.queue == current else { return false }
+        r.work.append(work)
+        return true
+    }
+    func beginCapture(_ stream: OpaquePointer) { recording = Recording(queue: stream) }
+    func endCapture(_ stream: OpaquePointer) -> OpaquePointer {
+        guard let r = recording, r.queue == stream else { fail("endCapture on a stream that is not capturing") }
+        recording = nil
+        return OpaquePointer(Unmanaged.passRetained(r).toOpaque())
+    }
+    func launchGraph(_ graph: OpaquePointer, on stream: OpaquePointer?) {
+        let r = Unmanaged<Recording>.fromOpaque(UnsafeRawPointer(graph)).takeUnretainedValue()
+        let previous = currentStream
+        dk_set_current_stream(Int32(ordinal), stream.map { UnsafeMutableRawPointer($0) })
+        let launches = GPUWorkCounter.launches
+        defer {
+            dk_set_current_stream(Int32(ordinal), previous.map { UnsafeMutableRawPointer($0) })
+            GPUWorkCounter.launches = launches + 1   // one graph launch, as on CUDA
+        }
+        for w in r.work {
+            switch w {
+            case let .launch(f, b, t, a): launch(f, blocks: b, threads: t, a)
+            case let .copy(src, dst, n): copy(from: src, to: dst, bytes: n)
+            }
+        }
+    }
+    func destroyGraph(_ graph: OpaquePointer) { Unmanaged<Recording>.fromOpaque(UnsafeRawPointer(graph)).release() }
+
     func destroyEvent(_ e: OpaquePointer) {
         let ev = Unmanaged<Event>.fromOpaque(UnsafeRawPointer(e))
         if let m = ev.takeUnretainedValue().marker { _ = clReleaseEvent(m) }
