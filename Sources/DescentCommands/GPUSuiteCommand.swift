@@ -37,7 +37,8 @@ struct GPUSuite: ParsableCommand {
             print("lecture 05: \(steps) Adam steps of a 1-H-1 MSE net on 100 points (seconds)")
             for h in hidden {
                 let cpu = Self.seconds(hidden: h, device: .cpu, steps: steps), gpu = Self.seconds(hidden: h, device: GPUChecks.gpu, steps: steps)
-                print(String(format: "H=%d cpu %.3f s gpu %.3f s", h, cpu, gpu))
+                let captured = Self.capturedSeconds(hidden: h, steps: steps)
+                print(String(format: "H=%d cpu %.3f s gpu %.3f s gpu (captured step) %.3f s", h, cpu, gpu, captured))
             }
             let work = Self.workPerStep(hidden: hidden[0])
             print("one step on the GPU queues \(work.launches) kernels (cuBLAS calls included) and \(work.copies) device copies, and waits for the device \(work.waits) times")
@@ -57,6 +58,33 @@ struct GPUSuite: ParsableCommand {
         let c2 = counts()
         let d = (0..<3).map { c2[$0] - c1[$0] - (c1[$0] - c0[$0]) }
         return (d[0], d[1], d[2])
+    }
+
+    /// Lecture 05's loop with the step captured in a CUDA graph after three warm-up steps (Adam with
+    /// `capturable: true`), then replayed `steps` times.
+    static func capturedSeconds(hidden: Int, steps: Int) -> Double {
+        manualSeed(5)
+        let device = GPUChecks.gpu
+        let x = Tensor.linspace(0, 1, count: 100).reshape(-1, 1).to(device)
+        let y = (Tensor.randn(100).reshape(-1, 1) * 0.01).to(device)
+        let net = Sequential { Linear(1, hidden); ReLU(); Linear(hidden, 1) }
+        net.to(device)
+        let lossFn = MSELoss(), optimizer = Adam(net.parameters(), capturable: true)
+        for _ in 0..<3 {
+            lossFn(net(x), y).backward()
+            optimizer.step()
+            optimizer.zeroGrad()
+        }
+        let graph = CUDA.Graph()
+        CUDA.graph(graph) {
+            lossFn(net(x), y).backward()
+            optimizer.step()
+        }
+        CUDA.synchronize()
+        let start = Date()
+        for _ in 0..<steps { graph.replay() }
+        CUDA.synchronize()
+        return Date().timeIntervalSince(start)
     }
 
     /// Lecture 05's `seconds(hidden:device:)`.
