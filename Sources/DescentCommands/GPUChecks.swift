@@ -220,6 +220,33 @@ public enum GPUChecks {
         let layer = Linear(4, 3)
         let input = Tensor.randn([5, 4])
         r.sameWithGrad([input, layer.weight, layer.bias!], "linear") { linear($0[0], $0[1], $0[2]) }
+        // Sequential fuses Linear's bias with a following ReLU, Tanh or Sigmoid on the GPU: the same
+        // values, gradients and graph (AddmmBackward0 into the activation's node), one launch fewer each
+        for (name, act) in [("ReLU", ReLU() as Module), ("Tanh", Tanh()), ("Sigmoid", Sigmoid())] {
+            manualSeed(8)
+            let model = Sequential { Linear(6, 16); act; Linear(16, 3) }
+            let x = Tensor.randn([9, 6])
+            let yc = model(x)
+            (yc * yc).sum().backward()
+            let cpuGrads = model.parameters().map { $0.grad!.clone() }
+            model.zeroGrad()
+            model.to(gpu)
+            let yg = model(x.to(gpu))
+            (yg * yg).sum().backward()
+            r.same(yg, yc, atol: 1e-5, rtol: 1e-4, "Linear + \(name) fused")
+            for (k, (p, g)) in zip(model.parameters(), cpuGrads).enumerated() { r.same(p.grad!, g, atol: 1e-5, rtol: 1e-4, "Linear + \(name) fused, gradient \(k)") }
+            let net = Sequential { Linear(6, 16); act; Linear(16, 3) }
+            net.to(gpu)
+            let xg = x.to(gpu)
+            let hidden = Sequential { net[0]; net[1] }(xg)
+            r.expect(hidden.gradFn == net[1](net[0](xg)).gradFn, "\(name): the fused output's grad_fn \(hidden.gradFn ?? "none")")
+            var launches = GPUWorkCounter.launches
+            _ = Sequential { net[0]; net[1] }(xg)
+            let fused = GPUWorkCounter.launches - launches
+            launches = GPUWorkCounter.launches
+            _ = net[1](net[0](xg))
+            r.expect(fused + 1 == GPUWorkCounter.launches - launches, "\(name): fused forward \(fused) launches, unfused \(GPUWorkCounter.launches - launches)")
+        }
     }
 
     static func indexingEmbeddingAndGather(_ r: GPUCheckRecorder) {

@@ -125,6 +125,7 @@ import Descent
         int cuGraphExecDestroy(void *e) { LOG("cuGraphExecDestroy\\n"); return 0; }
         int cuGraphDestroy(void *g) { LOG("cuGraphDestroy\\n"); return 0; }
         int cuStreamCreate(void **s, unsigned f) { static long n; *s = (void *)(0x1000 + ++n); LOG("cuStreamCreate s%ld flags=%u\\n", n, f); return 0; }
+        int cuStreamDestroy_v2(void *s) { LOG("cuStreamDestroy s%ld\\n", sid(s)); return 0; }
         int cuStreamSynchronize(void *s) { LOG("cuStreamSynchronize s%ld\\n", sid(s)); return 0; }
         int cuStreamQuery(void *s) { return 0; }
         int cuStreamWaitEvent(void *s, void *e, unsigned f) { LOG("cuStreamWaitEvent s%ld e%d\\n", sid(s), *(int *)e); return 0; }
@@ -189,13 +190,16 @@ import Descent
             let back = g.cpu().toDoubles()
             mark("done \(back) pinned=\(x.isPinned) \(CUDA.currentStream() == CUDA.defaultStream()) \(s == CUDA.defaultStream())")
             let dst = Tensor([0.0, 0, 0]).to(.cuda(0))   // (the fake driver runs no kernels: zeros would need one)
-            let graph = CUDA.Graph()
-            mark("capture")
-            CUDA.graph(graph) { _ = dst.copy_(g) }
-            mark("replay")
-            graph.replay()
-            mark("reset")
-            graph.reset()
+            do {
+                let graph = CUDA.Graph()
+                mark("capture")
+                CUDA.graph(graph) { _ = dst.copy_(g) }
+                mark("replay")
+                graph.replay()
+                mark("reset")
+                graph.reset()
+            }
+            mark("released")
             mark("read")
             let copied = dst.cpu().toDoubles()
             mark("end \(copied)")
@@ -215,7 +219,9 @@ import Descent
         #expect(sections["capture"] == ["cuStreamCreate s2 flags=1", "cuStreamBeginCapture s2 mode=2", "cuMemcpyDtoDAsync 12 s2",
                                          "cuStreamEndCapture s2", "cuGraphInstantiateWithFlags", "cuGraphDestroy"], "\(sections)")
         #expect(sections["replay"] == ["cuGraphLaunch s0"], "\(sections)")
-        #expect(sections["reset"] == ["cuGraphExecDestroy"], "\(sections)")
+        // the graph's stream goes with the graph
+        #expect(sections["reset"]?.first == "cuGraphExecDestroy", "\(sections)")
+        #expect(((sections["reset"] ?? []) + (sections["released"] ?? [])).filter { $0.hasPrefix("cuStream") } == ["cuStreamDestroy s2"], "\(sections)")
         // the fake driver runs the copy when it is captured (a real one only at the replay)
         #expect(sections.keys.contains("end [1.0, 2.0, 3.0]"), "\(sections)")
     }
@@ -229,6 +235,7 @@ import Descent
         static int mode = -1;
         int cublasCreate_v2(void **h) { static int handle; *h = &handle; return 0; }
         int cublasSetMathMode(void *h, int m) { mode = m; return 0; }
+        int cublasSetWorkspace_v2(void *h, void *w, size_t n) { return n == 32 << 20 ? 0 : 7; }   /* sm_90: 32 MiB */
         int cublasSetStream_v2(void *h, void *s) { fprintf(stderr, "cublasSetStream s%ld\\n", s ? (long)s - 0x1000 : 0); return 0; }
         #define GEMM(NAME, T) \\
         int NAME(void *h, int ta, int tb, int m, int n, int k, const T *alpha, u64 pa, int lda, u64 pb, int ldb, const T *beta, u64 pc, int ldc) { \\

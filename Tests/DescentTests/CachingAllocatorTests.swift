@@ -164,6 +164,19 @@ final class FakeHost: HostMemory {
         #expect(ev.synchronized == [ev.recorded[0].event] && a.reservedBytes == 0 && dev.frees == 1)
     }
 
+    @Test func eventsOfBlocksFreedDuringACaptureWaitForItsEnd() throws {
+        let dev = FakeDevice(), ev = FakeEvents(), a = CachingAllocator(device: dev, events: ev)
+        let p = try a.allocate(100, stream: 0)
+        a.recordStream(p, stream: 4)
+        a.deferEvents = true   // a graph capture: an event recorded now would belong to the graph
+        a.free(p)
+        #expect(ev.recorded.isEmpty && a.pendingFrees == 1)
+        a.deferEvents = false
+        #expect(ev.recorded.map(\.stream) == [4] && a.pendingFrees == 1)
+        ev.done.insert(ev.recorded[0].event)
+        #expect(try a.allocate(100, stream: 0) == p && a.pendingFrees == 0)
+    }
+
     @Test func pinnedBuffersAreReusedAfterTheirCopies() {
         let host = FakeHost(), ev = FakeEvents(), a = PinnedHostAllocator(host: host) { _ in ev }
         #expect(PinnedHostAllocator.roundSize(3000) == 4096 && PinnedHostAllocator.roundSize(4096) == 4096 && PinnedHostAllocator.roundSize(1) == 1)

@@ -118,6 +118,22 @@ extension Core.GPUSuiteTests {
             CUDA.graph(CUDA.Graph()) { opt.step() }
         }
         #expect(stderr(first).contains("SGD.step() makes its state at the first step, which a CUDA graph cannot capture"), "\(stderr(first))")
+        // optimizers whose update reads a host step count refuse, as PyTorch's capture health check does
+        let adagrad = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            let p = Parameter(Tensor([1.0, 2.0]).to(.cuda(0)))
+            let opt = Adagrad([p])
+            p.grad = Tensor([1.0, 1.0]).to(.cuda(0))
+            opt.step()
+            CUDA.graph(CUDA.Graph()) { opt.step() }
+        }
+        #expect(stderr(adagrad).contains("this optimizer's update (it reads its step count or scalars kept on the host"), "\(stderr(adagrad))")
+        let streams = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            let side = CUDA.Stream()
+            CUDA.graph(CUDA.Graph()) { CUDA.stream(side) {} }
+        }
+        #expect(stderr(streams).contains("switching streams inside a CUDA graph capture is not supported"), "\(stderr(streams))")
     }
 
     @Test func aGeneratorOfAnotherDeviceTypeStopsAsInPyTorch() async {

@@ -266,6 +266,14 @@ enum Kernels {
     // MARK: linear algebra
 
     /// c = alpha * a·b + beta * c on 2-D views with any strides (float32 or float64).
+    /// y = op(y + bias), bias broadcast along the rows of the contiguous matrix y: the GPU's fused
+    /// epilogue of `Sequential`'s Linear + activation (the CPU runs those layers unfused).
+    static func biasActivation(_ y: Tensor, bias: Tensor, _ op: UnaryOp) {
+        switch y.device.backend {
+        case .cuda: CUDABackend.biasActivation(y, bias: bias, op)
+        case .cpu, .meta: fatalError("the fused bias and activation is for CUDA tensors")
+        }
+    }
     static func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double, beta: Double) {
         switch c.device.backend {
         case .cpu: CPUBackend.gemm(a, b, into: c, alpha: alpha, beta: beta)

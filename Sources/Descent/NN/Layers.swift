@@ -39,6 +39,34 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) -> Tens
     return y
 }
 
+/// `activation(linear(x, weight, bias))` for a 2-D float CUDA input, an activation module `ReLU`,
+/// `Tanh` or `Sigmoid`, and a bias: the product (no bias copied in first), then the bias and the
+/// activation in one kernel. The graph is the unfused one: `AddmmBackward0` (it saves x and weightᵀ)
+/// feeding the activation's node (it saves its output), the pre-activation sharing the output's
+/// memory since nothing reads its values. Nil when it does not apply.
+func linearWithActivation(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, activation: Module) -> Tensor? {
+    let op: UnaryOp, gop: Op
+    switch activation {
+    case is ReLU: (op, gop) = (.relu, .relu)
+    case is Tanh: (op, gop) = (.tanh, .tanh)
+    case is Sigmoid: (op, gop) = (.sigmoid, .sigmoid)
+    default: return nil
+    }
+    guard let b = bias, x.rank == 2, weight.rank == 2, b.rank == 1, x.dtype.isFloatingPoint, x.dtype == weight.dtype, b.dtype == x.dtype,
+          x.device == weight.device, b.device == x.device, x.shape[1] == weight.shape[1], b.shape[0] == weight.shape[0], x.shape[0] > 0
+    else { return nil }
+    let wt = weight.t()
+    let out = Tensor(uninitializedShape: [x.shape[0], weight.shape[0]], dtype: x.dtype, device: x.device)
+    gemm(x, wt, into: out)
+    Kernels.biasActivation(out, bias: b, op)
+    if gradEnabled && (x.requiresGradFlag || weight.requiresGradFlag || b.requiresGradFlag) {
+        let z = Tensor(storage: out.storage, shape: out.shape, strides: out.strides, offset: out.offset, dtype: out.dtype)
+        z.recorded(.addmm(biasShape: b.shape, beta: 1, alpha: 1), inputs: [b, x, wt], saved: [x, wt])
+        out.recorded(gop, inputs: [z], saved: [out])
+    }
+    return out
+}
+
 /// Applies its layers in order (PyTorch's `nn.Sequential`); build it with a result builder
 /// (`Sequential { Linear(1, 2); ReLU() }`), from an array, or with names
 /// (`Sequential(named: ["fc1": Linear(2, 3), "act": ReLU()])`, PyTorch's `OrderedDict` form).
@@ -66,9 +94,22 @@ public final class Sequential: Module {
         names = layers.map(\.0)
         super.init()
     }
+    /// Applies the layers in order. On CUDA a `Linear` followed by `ReLU`, `Tanh` or `Sigmoid` runs as
+    /// the product and one kernel adding the bias and applying the activation (one launch fewer), and
+    /// records the same graph as the two layers (`AddmmBackward0`, then the activation's node).
     public override func forward(_ x: Tensor) -> Tensor {
         var h = x
-        for l in layers { h = l(h) }
+        var i = 0
+        while i < layers.count {
+            if h.device.isCUDA, i + 1 < layers.count, let linear = layers[i] as? Linear,
+               let y = linearWithActivation(h, linear.weight, linear.bias, activation: layers[i + 1]) {
+                h = y
+                i += 2
+                continue
+            }
+            h = layers[i](h)
+            i += 1
+        }
         return h
     }
     public override func namedChildren() -> [(String, Module)] { Array(zip(names, layers)) }

@@ -51,6 +51,10 @@ public class Adam: Optimizer {
         if p.device.isCUDA && capturable {
             // the count so far, on the device; the kernel adds this step's 1 before it reads it
             let key = ObjectIdentifier(p)
+            if deviceSteps[key] == nil && CUDA.isCurrentStreamCapturing() {
+                // its making would be captured too, and every replay would reset the count
+                fail("Adam's device step count is made at its first capturable step, which a CUDA graph cannot capture: run a step before capturing (after loadStateDict too)")
+            }
             let stepT = deviceSteps[key] ?? Tensor.full([1], Double(state.step - 1), dtype: .float64, device: p.device)
             deviceSteps[key] = stepT
             Kernels.optimizerStep(.adamDeviceStep(expAvg: m, expAvgSq: v, maxExpAvgSq: vmax, step: stepT, lr: group.lr, beta1: s.betas.0,

@@ -12,6 +12,7 @@ final class CUBLAS: @unchecked Sendable {
     let create: @convention(c) (UnsafeMutablePointer<Handle?>) -> Int32
     let setMathMode: @convention(c) (Handle?, Int32) -> Int32
     let setStream: @convention(c) (Handle?, OpaquePointer?) -> Int32
+    let setWorkspace: @convention(c) (Handle?, UInt64, Int) -> Int32
     let sgemm: Gemm
     let dgemm: Gemm
     private let statusName: (@convention(c) (Int32) -> UnsafePointer<CChar>?)?
@@ -29,6 +30,7 @@ final class CUBLAS: @unchecked Sendable {
         create = try symbol("cublasCreate_v2", as: type(of: create))
         setMathMode = try symbol("cublasSetMathMode", as: type(of: setMathMode))
         setStream = try symbol("cublasSetStream_v2", as: type(of: setStream))
+        setWorkspace = try symbol("cublasSetWorkspace_v2", as: type(of: setWorkspace))
         sgemm = try symbol("cublasSgemm_v2", as: Gemm.self)
         dgemm = try symbol("cublasDgemm_v2", as: Gemm.self)
         statusName = try? lib.symbol("cublasGetStatusName", as: (@convention(c) (Int32) -> UnsafePointer<CChar>?).self)

@@ -169,6 +169,11 @@ enum CUDABackend {
         launch(context(out), "dk_where_\(out.dtype.itemSize)", elements: out.count,
                [.i64(Int64(out.count)), arg(on(d, cond)), arg(on(d, a)), arg(on(d, b)), arg(out)])
     }
+    /// y = op(y + bias) with bias broadcast along y's rows (y contiguous, 2-D).
+    static func biasActivation(_ y: Tensor, bias: Tensor, _ op: UnaryOp) {
+        launch(context(y), "dk_bias_activation_" + KernelType.suffix(y.dtype), elements: y.count,
+               [.i32(op.rawValue), .i64(Int64(y.count)), .i64(Int64(y.shape[1])), arg(y), arg(bias.isContiguous ? bias : bias.contiguous())])
+    }
     static func axpy(_ alpha: Double, _ x: Tensor, _ y: Tensor) {
         launch(context(y), "dk_axpy_" + KernelType.suffix(y.dtype), elements: y.count, [.i64(Int64(y.count)), .f64(alpha), arg(x), arg(y)])
     }
@@ -380,7 +385,7 @@ enum CUDABackend {
         switch (src.device, dst.device) {
         case (.cpu, .cuda(let i)):
             let runtime = context(dst).runtime, address = dst.storage.deviceAddress + UInt64(dst.offset * dst.dtype.itemSize)
-            if nonBlocking && src.storage.isPinned {
+            if nonBlocking && src.storage.isPinned && !GPUGraphCapture.active {
                 // queued on the current stream; the pinned buffer is not reused until the copy has run
                 runtime.uploadAsync(src.rawPointer, bytes: bytes, to: address)
                 PinnedMemory.recordCopy(src.storage.hostBase, device: i)
@@ -471,7 +476,7 @@ enum CUDABackend {
     /// generator's own mt19937, so they are reproducible but not PyTorch's CUDA numbers.
     static func random(_ draw: RandomDraw, into t: Tensor, generator g: Generator) {
         guard t.count > 0 else { return }
-        if GPUGraphCapture.active != 0 {
+        if GPUGraphCapture.active {
             fail("random numbers cannot be drawn on CUDA inside a graph capture yet: the generator's offset is kept on the host, so every replay would repeat the same draws")
         }
         let ctx = context(t)
@@ -525,6 +530,13 @@ enum CUDABackend {
     // MARK: optimizers
 
     static func optimizerStep(_ update: OptimizerUpdate, param: Tensor, grad: Tensor) {
+        if GPUGraphCapture.active {
+            // PyTorch's capture health check: updates that read a host step count or host scalars would repeat the captured values
+            switch update {
+            case .sgd, .rmsprop, .adadelta, .rprop, .adamDeviceStep: break
+            default: GPUGraphCapture.refuse("this optimizer's update (it reads its step count or scalars kept on the host; SGD, RMSprop, Adadelta, Rprop and Adam/AdamW with capturable: true can be captured)")
+            }
+        }
         if let batch = UpdateBatch.current, batch.add(update, param: param, grad: grad) { return }
         let ctx = context(param)
         let n = Int64(param.count), s = KernelType.suffix(param.dtype)

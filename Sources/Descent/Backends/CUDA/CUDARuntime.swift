@@ -31,6 +31,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     private let cuMemcpyDtoDAsync: @convention(c) (UInt64, UInt64, Int, Handle?) -> CUresult
     private let cuStreamCreate: @convention(c) (UnsafeMutablePointer<Handle?>, UInt32) -> CUresult
     private let cuStreamSynchronize: @convention(c) (Handle?) -> CUresult
+    private let cuStreamDestroy: @convention(c) (Handle?) -> CUresult
     private let cuStreamQuery: @convention(c) (Handle?) -> CUresult
     private let cuStreamWaitEvent: @convention(c) (Handle?, Handle?, UInt32) -> CUresult
     private let cuEventCreate: @convention(c) (UnsafeMutablePointer<Handle?>, UInt32) -> CUresult
@@ -72,6 +73,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
         cuMemcpyDtoDAsync = try symbol("cuMemcpyDtoDAsync_v2")
         cuStreamCreate = try symbol("cuStreamCreate")
         cuStreamSynchronize = try symbol("cuStreamSynchronize")
+        cuStreamDestroy = try symbol("cuStreamDestroy_v2")
         cuStreamQuery = try symbol("cuStreamQuery")
         cuStreamWaitEvent = try symbol("cuStreamWaitEvent")
         cuEventCreate = try symbol("cuEventCreate")
@@ -144,6 +146,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     }
     func uploadAsync(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64) {
         guard bytes > 0 else { return }
+        refuseWhileCapturing("a copy from pinned memory")
         current(); check(cuMemcpyHtoDAsync(address, src, bytes, currentStream), "cuMemcpyHtoDAsync")
     }
     func download(from address: UInt64, bytes: Int, to dst: UnsafeMutableRawPointer) {
@@ -178,6 +181,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
         check(cuStreamCreate(&s, 1), "cuStreamCreate")   // CU_STREAM_NON_BLOCKING, as PyTorch's pool streams
         return s!
     }
+    func destroyStream(_ stream: OpaquePointer) { current(); check(cuStreamDestroy(stream), "cuStreamDestroy") }
     func synchronizeStream(_ stream: OpaquePointer?) { current(); check(cuStreamSynchronize(stream), "cuStreamSynchronize") }
     func streamIsIdle(_ stream: OpaquePointer?) -> Bool {
         current()
@@ -278,6 +282,15 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     private var blasHandle: CUBLAS.Handle?
     private var blasMathMode: Int32 = -1
     private var blasStream: OpaquePointer?
+    private var workspace: (address: UInt64, bytes: Int)?
+    /// cuBLAS's workspace on this device, taken once: 32 MiB from Hopper on, 4 MiB before (NVIDIA's sizes).
+    private func blasWorkspace() -> (address: UInt64, bytes: Int) {
+        if let w = workspace { return w }
+        let bytes = (architecture >= "sm_90" ? 32 : 4) << 20
+        guard let a = allocate(bytes) else { fail("CUDA out of memory: cannot allocate cuBLAS's workspace of \(bytes >> 20) MiB") }
+        workspace = (a, bytes)
+        return (a, bytes)
+    }
     private let blasLock = NSLock()
 
     func blasGemm(_ g: BLASGemm, tf32: Bool) -> Bool {
@@ -297,6 +310,11 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
             let rc = blas.setStream(blasHandle, stream)
             if rc != 0 { fail("cuBLAS error: cublasSetStream_v2 failed: \(blas.name(rc)) (\(rc))") }
             blasStream = stream
+            // setting the stream resets the workspace to cuBLAS's own pool: give it ours again, as PyTorch
+            // does, so that products captured in a graph keep a workspace that lives as long as the handle
+            let ws = blasWorkspace()
+            let rc2 = blas.setWorkspace(blasHandle, ws.address, ws.bytes)
+            if rc2 != 0 { fail("cuBLAS error: cublasSetWorkspace_v2 failed: \(blas.name(rc2)) (\(rc2))") }
         }
         // PyTorch's handle setup: TF32 tensor-op math for float32 only when allowed, else the default math
         let mode: Int32 = tf32 && !g.double ? 3 : 0   // CUBLAS_TF32_TENSOR_OP_MATH, CUBLAS_DEFAULT_MATH

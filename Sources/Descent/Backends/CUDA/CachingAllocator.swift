@@ -150,6 +150,10 @@
     public func free(_ address: UInt64) {
         guard let b = live.removeValue(forKey: address) else { fatalError("free of an address the caching allocator did not hand out") }
         allocatedBytes -= b.size
+        if deferEvents && !b.streamUses.isEmpty {
+            deferred.append(b)   // an event recorded now would belong to the capture
+            return
+        }
         if let events, !b.streamUses.isEmpty {
             pending.append((b, b.streamUses.sorted().map { events.recordEvent(onStream: $0) }))
             b.streamUses = []
@@ -173,7 +177,21 @@
     }
 
     /// Blocks freed but not yet reusable (waiting for other streams).
-    public var pendingFrees: Int { pending.count }
+    public var pendingFrees: Int { pending.count + deferred.count }
+
+    /// While a graph is being captured, blocks used on other streams are held when freed, and their
+    /// events recorded once the capture ends (PyTorch defers them the same way).
+    public var deferEvents = false {
+        didSet {
+            guard !deferEvents, let events else { return }
+            for b in deferred {
+                pending.append((b, b.streamUses.sorted().map { events.recordEvent(onStream: $0) }))
+                b.streamUses = []
+            }
+            deferred = []
+        }
+    }
+    private var deferred: [Block] = []
 
     private func release(_ b: Block) {
         b.allocated = false

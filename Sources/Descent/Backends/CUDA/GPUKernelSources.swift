@@ -235,6 +235,11 @@ enum KernelSource {
         x += x_off; y += y_off;
         DK_LOOP(i, n) y[i] = SFX(dk_un)(op, x[i], (T)p1, (T)p2);
     }
+    /* Linear's bias and the activation after it in one pass over the product (Sequential on CUDA). */
+    DK_KERNEL void SFX(dk_bias_activation)(int op, dk_i64 n, dk_i64 cols, DK_ARG(T, y), DK_ARG(const T, bias)) {
+        y += y_off; bias += bias_off;
+        DK_LOOP(i, n) y[i] = SFX(dk_un)(op, y[i] + bias[i % cols], (T)0, (T)0);
+    }
     DK_KERNEL void SFX(dk_axpy)(dk_i64 n, double alpha, DK_ARG(const T, x), DK_ARG(T, y)) {
         x += x_off; y += y_off;
         T a = (T)alpha;
@@ -1262,7 +1267,7 @@ enum KernelSource {
     /// Every source with its name and some of the kernels it must define (checked in its PTX).
     static let all: [(name: String, source: String, entries: [String])] = {
         [("elementwise", elementwise, ["dk_binary_f32", "dk_binary_i64", "dk_binary_scalar_f32", "dk_compare_scalar_b8", "dk_compare_b8", "dk_unary_f32", "dk_unary_f64", "dk_unary_i64",
-                                       "dk_fill_f32", "dk_copy_strided_4", "dk_where_8", "dk_cast_f32_i64", "dk_cast_u8_b8", "dk_axpy_f32"]),
+                                       "dk_fill_f32", "dk_bias_activation_f64", "dk_copy_strided_4", "dk_where_8", "dk_cast_f32_i64", "dk_cast_u8_b8", "dk_axpy_f32"]),
          ("reductions", reductions, ["dk_reduce_f32", "dk_reduce_b8", "dk_arg_reduce_f64", "dk_softmax_f32", "dk_softmax_backward_f64",
                                      "dk_cumsum_f32", "dk_cumprod_f64"]),
          ("indexing", indexing, ["dk_gemm_f32", "dk_gemm_f64", "dk_index_select_f32", "dk_index_add_i64", "dk_gather_b8"]),
@@ -1276,7 +1281,7 @@ enum KernelSource {
     static func source(of kernel: String) -> (String, String)? {
         let prefixes: [(String, String)] = [
             ("dk_binary", "elementwise"), ("dk_compare", "elementwise"), ("dk_fill", "elementwise"), ("dk_unary", "elementwise"),
-            ("dk_axpy", "elementwise"), ("dk_copy_strided", "elementwise"), ("dk_where", "elementwise"), ("dk_cast", "elementwise"),
+            ("dk_axpy", "elementwise"), ("dk_bias_activation", "elementwise"), ("dk_copy_strided", "elementwise"), ("dk_where", "elementwise"), ("dk_cast", "elementwise"),
             ("dk_reduce", "reductions"), ("dk_arg_reduce", "reductions"), ("dk_softmax", "reductions"), ("dk_cumsum", "reductions"),
             ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"),
             ("dk_nll", "training"), ("dk_bce", "training"), ("dk_step_increment", "training"), ("dk_sgd", "training"), ("dk_adam", "training"), ("dk_rmsprop", "training"), ("dk_adagrad", "training"),

@@ -39,6 +39,7 @@ protocol GPURuntime: AnyObject, DeviceMemory, HostMemory, StreamEvents, CustomSt
     /// Copies host bytes to device memory at `address`, in the current stream's order; returns when done.
     func upload(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64)
     /// Queues a copy from page-locked host memory (`allocateHost`) on the current stream and returns at once.
+    /// (Refused during a graph capture: replays would read a buffer the pinned allocator may reuse.)
     func uploadAsync(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64)
     /// Copies device bytes at `address` to the host, after the work queued on the current stream.
     func download(from address: UInt64, bytes: Int, to dst: UnsafeMutableRawPointer)
@@ -54,6 +55,8 @@ protocol GPURuntime: AnyObject, DeviceMemory, HostMemory, StreamEvents, CustomSt
     func synchronize()
     /// A new stream, which does not wait for the default stream's work (PyTorch's streams are non-blocking).
     func createStream() -> OpaquePointer
+    /// Releases a stream from `createStream` (its queued work still runs).
+    func destroyStream(_ stream: OpaquePointer)
     /// Waits for the work queued on `stream` (nil: the default stream).
     func synchronizeStream(_ stream: OpaquePointer?)
     /// Whether all work queued on `stream` has run.
@@ -89,7 +92,7 @@ extension GPURuntime {
     /// Stops a call that makes the host wait for the device while a graph is being captured (CUDA
     /// refuses it: the capture would be invalidated).
     func refuseWhileCapturing(_ what: String) {
-        if GPUGraphCapture.active != 0 {
+        if GPUGraphCapture.active {
             fail("CUDA error: operation not permitted when stream is capturing (\(what) waits for the device; move it out of the captured region)")
         }
     }
@@ -117,8 +120,14 @@ extension GPURuntime {
     public nonisolated(unsafe) static var synchronousTransfers = 0
 }
 
-/// How many graph captures are in progress in this process (a wait for the device is refused meanwhile).
-enum GPUGraphCapture { nonisolated(unsafe) static var active = 0 }
+/// Whether the calling thread is capturing a graph (a wait for the device is refused meanwhile).
+enum GPUGraphCapture {
+    static var active: Bool { dk_get_capturing() != 0 }
+    /// Stops what a capture cannot hold: `what` depends on host state that replays would not update.
+    static func refuse(_ what: String) {
+        if active { fail("\(what) cannot be captured in a CUDA graph: each replay would repeat the captured values") }
+    }
+}
 
 /// A stream handle as the allocators number it (0: the default stream).
 @inline(__always) func streamID(_ s: OpaquePointer?) -> UInt64 { s.map { UInt64(UInt(bitPattern: $0)) } ?? 0 }

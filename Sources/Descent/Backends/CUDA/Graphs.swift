@@ -10,8 +10,11 @@ import CDescentKernels
 //
 // What cannot be captured stops with a message: waiting for the device (copies to or from pageable
 // host memory, `item()`, `synchronize()`), random draws on the device (the Philox offset lives on
-// the host), Adam's update unless `capturable: true` puts its step count on the device, and SGD's
-// first momentum step (run a few warm-up steps before capturing, as PyTorch's recipe does).
+// the host), Adam's update unless `capturable: true` puts its step count on the device, the other
+// optimizers that read a host step count (SGD, RMSprop, Adadelta and Rprop capture), an optimizer's
+// first step (run a few warm-up steps before capturing, as PyTorch's recipe does), and switching
+// streams inside the capture. As in PyTorch, a learning rate is captured by value: a scheduler's
+// later changes do not reach the replays. Capture is per thread: other threads run eagerly meanwhile.
 // On OpenCL (PoCL, for the tests) a graph records the launches and copies and replays them.
 
 extension CUDA {
@@ -24,7 +27,10 @@ extension CUDA {
         private var capturing = false
 
         public init() {}
-        deinit { reset() }
+        deinit {
+            reset()
+            if let s = stream, let ctx = GPURegistry.existing(deviceIndex) { ctx.runtime.destroyStream(s) }
+        }
 
         /// Starts capturing the work this thread queues on `device` (`capture_begin()`): waits for the
         /// device, then makes the graph's private stream current.
@@ -39,7 +45,8 @@ extension CUDA {
             previous = ctx.runtime.currentStream
             dk_set_current_stream(Int32(device), UnsafeMutableRawPointer(s))
             ctx.runtime.beginCapture(s)
-            GPUGraphCapture.active += 1
+            ctx.withAllocator { $0.deferEvents = true }
+            dk_set_capturing(1)
             capturing = true
         }
         /// Ends the capture (`capture_end()`) and restores the stream that was current.
@@ -48,8 +55,9 @@ extension CUDA {
             UpdateBatch.flushBeforeOtherWork()
             let runtime = GPURegistry.context(deviceIndex).runtime
             exec = runtime.endCapture(s)
-            GPUGraphCapture.active -= 1
+            dk_set_capturing(0)
             capturing = false
+            GPURegistry.context(deviceIndex).withAllocator { $0.deferEvents = false }
             dk_set_current_stream(Int32(deviceIndex), previous.map { UnsafeMutableRawPointer($0) })
         }
         /// Queues the captured work again on the current stream, with one launch (`replay()`).
@@ -73,5 +81,5 @@ extension CUDA {
         return try body()
     }
     /// Whether a graph capture is in progress (`torch.cuda.is_current_stream_capturing()`, for any stream).
-    public static func isCurrentStreamCapturing() -> Bool { GPUGraphCapture.active != 0 }
+    public static func isCurrentStreamCapturing() -> Bool { GPUGraphCapture.active }
 }

@@ -37,6 +37,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     private let clGetEventInfo: @convention(c) (Handle?, UInt32, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?) -> Int32
     private let clGetEventProfilingInfo: @convention(c) (Handle?, UInt32, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?) -> Int32
     private let clReleaseEvent: @convention(c) (Handle?) -> Int32
+    private let clReleaseCommandQueue: @convention(c) (Handle?) -> Int32
     /// The queues made for streams (the default queue is `queue`).
     private var streamQueues: [Handle] = []
     /// An event: the marker of its latest record (nil before the first).
@@ -68,6 +69,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
         clGetEventInfo = try symbol("clGetEventInfo")
         clGetEventProfilingInfo = try symbol("clGetEventProfilingInfo")
         clReleaseEvent = try symbol("clReleaseEvent")
+        clReleaseCommandQueue = try symbol("clReleaseCommandQueue")
         clCreateBuffer = try symbol("clCreateBuffer")
         clReleaseMemObject = try symbol("clReleaseMemObject")
         clEnqueueWriteBuffer = try symbol("clEnqueueWriteBuffer")
@@ -145,6 +147,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     }
     func uploadAsync(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64) {
         guard bytes > 0 else { return }
+        refuseWhileCapturing("a copy from pinned memory")
         lock.lock(); defer { lock.unlock() }
         let (mem, off) = resolve(address)
         let q = current
@@ -254,6 +257,12 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
         guard let q = clCreateCommandQueue(context, device, 2, &err), err == 0 else { fail("\(GPUError(call: "clCreateCommandQueue", code: err, name: "OpenCL error"))") }
         streamQueues.append(q)
         return q
+    }
+    func destroyStream(_ stream: OpaquePointer) {
+        lock.lock(); defer { lock.unlock() }
+        _ = clFlush(stream)
+        streamQueues.removeAll { $0 == stream }
+        _ = clReleaseCommandQueue(stream)
     }
     func synchronizeStream(_ stream: OpaquePointer?) { check(clFinish(queue(stream)), "clFinish") }
     func streamIsIdle(_ stream: OpaquePointer?) -> Bool {

@@ -100,6 +100,7 @@ extension CUDA {
     }
     /// Makes `stream` the calling thread's current stream of its device (`torch.cuda.set_stream`).
     public static func setStream(_ stream: Stream) {
+        if GPUGraphCapture.active { fail("switching streams inside a CUDA graph capture is not supported: queue the captured work on the capture's stream") }
         if stream.index >= Int(DK_MAX_STREAM_DEVICES) && stream.handle != nil { fail("streams other than the default are supported on cuda:0 to cuda:\(DK_MAX_STREAM_DEVICES - 1)") }
         dk_set_current_stream(Int32(stream.index), stream.handle.map { UnsafeMutableRawPointer($0) })
     }
