@@ -135,7 +135,7 @@ import Descent
         int cuEventSynchronize(void *e) { LOG("cuEventSynchronize e%d\\n", *(int *)e); return 0; }
         int cuEventElapsedTime(float *ms, void *a, void *b) { *ms = 1.5f; return 0; }
         int cuEventDestroy_v2(void *e) { free(e); return 0; }
-        int cuModuleLoadData(void **m, const void *image) { return 218; }
+        int cuModuleLoadData(void **m, const void *image) { LOG("cuModuleLoadData %.10s\\n", (const char *)image); return 218; }
         int cuModuleGetFunction(void **f, void *m, const char *name) { return 500; }
         int cuLaunchKernel(void *f, unsigned a, unsigned b, unsigned c, unsigned d, unsigned e, unsigned g, unsigned s, void *st, void **p, void **x) { return 1; }
         int cuCtxSynchronize(void) { return 0; }
@@ -224,6 +224,39 @@ import Descent
         #expect(((sections["reset"] ?? []) + (sections["released"] ?? [])).filter { $0.hasPrefix("cuStream") } == ["cuStreamDestroy s2"], "\(sections)")
         // the fake driver runs the copy when it is captured (a real one only at the replay)
         #expect(sections.keys.contains("end [1.0, 2.0, 3.0]"), "\(sections)")
+    }
+
+    /// The kernel cache on disk: the first process compiles with NVRTC and keeps the PTX; a later one
+    /// hands the driver the cached text (here a marker, to see it is used); a damaged entry is compiled
+    /// again and replaced. The folder is named after the test process, which the children share.
+    @Test(.enabled(if: enabled, "needs a C compiler and NVRTC (DESCENT_NVRTC)")) func compiledKernelsAreKeptOnDisk() async throws {
+        let dir = "/tmp/descent-kernel-cache-test-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func run() async -> String {
+            let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                guard let fake = CUDADriverAPI.fakeHostMemoryDriver() else { exit(0) }
+                setenv("DESCENT_CUDA_DRIVER", fake, 1)
+                setenv("DESCENT_FAKE_LOG", "1", 1)
+                setenv("DESCENT_KERNEL_CACHE", "/tmp/descent-kernel-cache-test-\(getppid())", 1)
+                let t = Tensor([1.0, 2.0]).to(.cuda(0))
+                _ = t + t   // compiles "elementwise"; the fake driver then refuses the module
+            }
+            return stderr(r)
+        }
+        let first = await run()
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        #expect(entries.count == 1 && entries[0].hasPrefix("elementwise-sm_90-") && entries[0].hasSuffix(".ptx"), "\(entries)")
+        #expect(first.contains("cuModuleLoadData //"), "NVRTC's PTX starts with a comment: \(first)")
+        guard let name = entries.first else { return }
+        let path = dir + "/" + name
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let header = String(text.prefix { $0 != "\n" })
+        #expect(header.hasPrefix("descent-ptx 1 sm_90 "), "\(header)")
+        try (header + "\nCACHED-PTX\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(await run().contains("cuModuleLoadData CACHED-PTX"))
+        try ("descent-ptx 1 sm_90 another-compiler\nSTALE\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(await run().contains("cuModuleLoadData //"))
+        #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix(header + "\n//"), "a damaged entry is replaced")
     }
 
     /// A fake cuBLAS computing column-major products on the host (the fake driver's device memory is

@@ -196,3 +196,27 @@ final class FakeHost: HostMemory {
         #expect(host.frees == 3 && a.reservedBytes == 0)
     }
 }
+
+/// The kernel cache's entries: found only for the same source, architecture and compiler, and
+/// refused when the header does not match (a damaged or foreign file).
+@Suite struct KernelCacheTests {
+    @Test func entriesAreFoundOnlyForWhatTheyWereCompiledFrom() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("descent-kcache-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cache = KernelCache(directory: dir)
+        let source = "DK_KERNEL void k() {}"
+        #expect(cache.load(name: "s", source: source, arch: "sm_90", compiler: "12.9") == nil)
+        cache.store("// ptx\n.entry k()", name: "s", source: source, arch: "sm_90", compiler: "12.9")
+        #expect(cache.load(name: "s", source: source, arch: "sm_90", compiler: "12.9") == "// ptx\n.entry k()")
+        #expect(cache.load(name: "s", source: source, arch: "sm_90", compiler: "12.8") == nil)       // another NVRTC
+        #expect(cache.load(name: "s", source: source, arch: "sm_80", compiler: "12.9") == nil)       // another GPU
+        #expect(cache.load(name: "s", source: source + " ", arch: "sm_90", compiler: "12.9") == nil) // another source
+        // bad inputs: a file without a header line, an empty body, bytes that are not UTF-8
+        let path = cache.path(name: "s", source: source, arch: "sm_90")
+        for bad in [Data("no header".utf8), Data((KernelCache.header(source: source, arch: "sm_90", compiler: "12.9") + "\n").utf8), Data([0xff, 0xfe, 0x0a, 0x41])] {
+            try bad.write(to: URL(fileURLWithPath: path))
+            #expect(cache.load(name: "s", source: source, arch: "sm_90", compiler: "12.9") == nil)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).count == 1, "no temporary files left")
+    }
+}

@@ -237,7 +237,15 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     func compile(_ source: String, name: String) throws -> OpaquePointer {
         current()
         guard let nvrtc else { throw CUDAUnavailable.noNVRTC("NVRTC was not loaded") }
-        let ptx = try nvrtc.compile(source, name: name, arch: architecture).ptx
+        // compiled once per machine: the kernel cache on disk, else NVRTC (then kept there)
+        let cache = KernelCache.standard
+        let ptx: String
+        if let hit = cache?.load(name: name, source: source, arch: architecture, compiler: nvrtc.version) {
+            ptx = hit
+        } else {
+            ptx = try nvrtc.compile(source, name: name, arch: architecture).ptx
+            cache?.store(ptx, name: name, source: source, arch: architecture, compiler: nvrtc.version)
+        }
         var module: Handle? = nil
         try ptx.withCString { try Self.check(cuModuleLoadData(&module, $0), "cuModuleLoadData (\(name))", errorName) }
         return module!

@@ -32,6 +32,8 @@ final class NVRTC: @unchecked Sendable {
     private let getLog: @convention(c) (Program?, UnsafeMutablePointer<CChar>) -> Int32
     private let destroyProgram: @convention(c) (UnsafeMutablePointer<Program?>) -> Int32
     private let errorString: @convention(c) (Int32) -> UnsafePointer<CChar>?
+    /// The compiler's version ("12.9"), part of the kernel cache's key.
+    let version: String
 
     static var libraryPath: String { ProcessInfo.processInfo.environment["DESCENT_NVRTC"] ?? "libnvrtc.so.12" }
     /// NVRTC, loaded at first use, or why it cannot be.
@@ -50,6 +52,11 @@ final class NVRTC: @unchecked Sendable {
         getLog = try symbol("nvrtcGetProgramLog", as: type(of: getLog))
         destroyProgram = try symbol("nvrtcDestroyProgram", as: type(of: destroyProgram))
         errorString = try symbol("nvrtcGetErrorString", as: type(of: errorString))
+        var major: Int32 = 0, minor: Int32 = 0
+        if let v = try? lib.symbol("nvrtcVersion", as: (@convention(c) (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>) -> Int32).self),
+           v(&major, &minor) == 0 {
+            version = "\(major).\(minor)"
+        } else { version = "unknown" }
     }
 
     /// Compiles `source` for `arch` (e.g. "sm_90") and returns its PTX and the compiler's log. With
