@@ -417,12 +417,12 @@ public final class Trainer {
         let loader: DataLoader<D>
         let device: Device
         let move: (D.Batch, Device) -> D.Batch
-        var makeIteratorOverlaps: Bool { device.isCUDA && loader.pinMemory && CUDA.isAvailable() }
 
         func makeIterator() -> Iterator {
-            Iterator(base: loader.makeIterator(), stream: makeIteratorOverlaps ? CUDA.Stream(device: deviceIndex) : nil, device: device, move: move)
+            var stream: CUDA.Stream?
+            if case .cuda(let i) = device, loader.pinMemory, CUDA.isAvailable() { stream = CUDA.Stream(device: i) }
+            return Iterator(base: loader.makeIterator(), stream: stream, device: device, move: move)
         }
-        private var deviceIndex: Int { if case .cuda(let i) = device { return i }; return 0 }
 
         struct Iterator {
             var base: DataLoader<D>.Iterator
@@ -738,21 +738,19 @@ public final class Trainer {
         }
         let epoch = try CheckpointError.count(meta, "epoch", path: path)
         let step = try CheckpointError.count(meta, "global_step", path: path)
-        func rngField(_ key: String) throws -> [UInt8]? {
+        /// A base64 generator state, checked by `isValid` (`expected` says what it must be).
+        func stateField(_ key: String, _ isValid: ([UInt8]) -> Bool, _ expected: String) throws -> [UInt8]? {
             guard let text = meta[key] else { return nil }
-            guard let data = Data(base64Encoded: text), Generator.isValidState(Array(data)) else {
-                throw CheckpointError.invalidField(path: path, field: key, value: String(text.prefix(40)),
-                                                   reason: "expected a base64 generator state of \(defaultGenerator.getState().count) bytes")
+            guard let data = Data(base64Encoded: text), isValid(Array(data)) else {
+                throw CheckpointError.invalidField(path: path, field: key, value: String(text.prefix(40)), reason: "expected a base64 \(expected)")
             }
             return Array(data)
         }
+        func rngField(_ key: String) throws -> [UInt8]? {
+            try stateField(key, Generator.isValidState, "generator state of \(defaultGenerator.getState().count) bytes")
+        }
         func cudaField(_ key: String) throws -> [UInt8]? {
-            guard let text = meta[key] else { return nil }
-            guard let data = Data(base64Encoded: text), Generator.isValidCUDAState(Array(data)) else {
-                throw CheckpointError.invalidField(path: path, field: key, value: String(text.prefix(40)),
-                                                   reason: "expected a base64 CUDA generator state of 16 bytes (seed, offset a multiple of 4)")
-            }
-            return Array(data)
+            try stateField(key, Generator.isValidCUDAState, "CUDA generator state of 16 bytes (seed, offset a multiple of 4)")
         }
         var point = ResumePoint(epoch: epoch, globalStep: step)
         if let g = try rngField("rng_state.global") {

@@ -110,13 +110,13 @@ enum CUDABackend {
         let ctx = context(out)
         let isCompare = (op.rawValue >= BinaryOp.eq.rawValue && op.rawValue <= BinaryOp.ge.rawValue) || op == .logicalAnd || op == .logicalOr
         // a host scalar operand goes by value
-        for (x, sx, scalar, first) in [(a, sa, b, false), (b, sb, a, true)] where x.device == out.device {
-            guard let v = hostScalar(scalar) else { continue }
+        func byValue(_ x: Tensor, _ sx: [Int], _ v: Double, scalarFirst: Bool) {
             let name = (isCompare ? "dk_compare_scalar_" : "dk_binary_scalar_") + KernelType.suffix(compute)
-            launch(ctx, name, elements: out.count, [.i32(op.rawValue), .i32(first ? 1 : 0), .i64(Int64(out.count)),
+            launch(ctx, name, elements: out.count, [.i32(op.rawValue), .i32(scalarFirst ? 1 : 0), .i64(Int64(out.count)),
                                                     shapeArg(out.shape, sx, [Int](repeating: 0, count: out.rank)), arg(out), arg(x), .f64(v)])
-            return
         }
+        if a.device == out.device, let v = hostScalar(b) { byValue(a, sa, v, scalarFirst: false); return }
+        if b.device == out.device, let v = hostScalar(a) { byValue(b, sb, v, scalarFirst: true); return }
         let a = on(out.device, a), b = on(out.device, b)
         let name = (isCompare ? "dk_compare_" : "dk_binary_") + KernelType.suffix(compute)
         launch(ctx, name, elements: out.count, [.i32(op.rawValue), .i64(Int64(out.count)), shapeArg(out.shape, sa, sb), arg(out), arg(a), arg(b)])

@@ -136,8 +136,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     }
     func free(_ address: UInt64) { current(); check(cuMemFree(address), "cuMemFree") }
     func upload(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64) {
-        GPUWorkCounter.synchronousTransfers += 1
-        refuseWhileCapturing("a copy from the host")
+        waitingTransfer("a copy from the host")
         guard bytes > 0 else { return }
         current()
         let s = currentStream
@@ -150,8 +149,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
         current(); check(cuMemcpyHtoDAsync(address, src, bytes, currentStream), "cuMemcpyHtoDAsync")
     }
     func download(from address: UInt64, bytes: Int, to dst: UnsafeMutableRawPointer) {
-        GPUWorkCounter.synchronousTransfers += 1
-        refuseWhileCapturing("a copy to the host")
+        waitingTransfer("a copy to the host")
         guard bytes > 0 else { return }
         current()
         let s = currentStream

@@ -154,11 +154,7 @@
             deferred.append(b)   // an event recorded now would belong to the capture
             return
         }
-        if let events, !b.streamUses.isEmpty {
-            pending.append((b, b.streamUses.sorted().map { events.recordEvent(onStream: $0) }))
-            b.streamUses = []
-            return
-        }
+        if events != nil && !b.streamUses.isEmpty { holdUntilEvents(b); return }
         release(b)
     }
 
@@ -183,15 +179,19 @@
     /// events recorded once the capture ends (PyTorch defers them the same way).
     public var deferEvents = false {
         didSet {
-            guard !deferEvents, let events else { return }
-            for b in deferred {
-                pending.append((b, b.streamUses.sorted().map { events.recordEvent(onStream: $0) }))
-                b.streamUses = []
-            }
+            guard !deferEvents else { return }
+            deferred.forEach(holdUntilEvents)
             deferred = []
         }
     }
     private var deferred: [Block] = []
+
+    /// Records an event on each other stream that used `b`; it returns to the cache once they complete.
+    private func holdUntilEvents(_ b: Block) {
+        guard let events else { return release(b) }
+        pending.append((b, b.streamUses.sorted().map { events.recordEvent(onStream: $0) }))
+        b.streamUses = []
+    }
 
     private func release(_ b: Block) {
         b.allocated = false

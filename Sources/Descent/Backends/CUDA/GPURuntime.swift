@@ -96,6 +96,11 @@ extension GPURuntime {
             fail("CUDA error: operation not permitted when stream is capturing (\(what) waits for the device; move it out of the captured region)")
         }
     }
+    /// Counts a copy that makes the host wait for the device, and refuses it during a graph capture.
+    func waitingTransfer(_ what: String) {
+        GPUWorkCounter.synchronousTransfers += 1
+        refuseWhileCapturing(what)
+    }
     /// The calling thread's current stream on this device (nil: the default stream).
     @inline(__always) var currentStream: OpaquePointer? { dk_get_current_stream(Int32(ordinal)).map(OpaquePointer.init) }
 

@@ -53,11 +53,11 @@ extension CUDA {
         public func captureEnd() {
             guard capturing, let s = stream else { fail("captureEnd without captureBegin") }
             UpdateBatch.flushBeforeOtherWork()
-            let runtime = GPURegistry.context(deviceIndex).runtime
-            exec = runtime.endCapture(s)
+            let ctx = GPURegistry.context(deviceIndex)
+            exec = ctx.runtime.endCapture(s)
             dk_set_capturing(0)
             capturing = false
-            GPURegistry.context(deviceIndex).withAllocator { $0.deferEvents = false }
+            ctx.withAllocator { $0.deferEvents = false }
             dk_set_current_stream(Int32(deviceIndex), previous.map { UnsafeMutableRawPointer($0) })
         }
         /// Queues the captured work again on the current stream, with one launch (`replay()`).
@@ -80,6 +80,6 @@ extension CUDA {
         defer { graph.captureEnd() }
         return try body()
     }
-    /// Whether a graph capture is in progress (`torch.cuda.is_current_stream_capturing()`, for any stream).
+    /// Whether this thread is capturing a graph (`torch.cuda.is_current_stream_capturing()`).
     public static func isCurrentStreamCapturing() -> Bool { GPUGraphCapture.active }
 }

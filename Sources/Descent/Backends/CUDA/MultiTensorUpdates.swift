@@ -5,8 +5,8 @@ import CDescentKernels
 // of one group with the same dtype go to the device up to eight at a time in one launch
 // (`dk_sgd_multi`, `dk_adam_multi`) instead of one launch each. Each parameter runs the same
 // per-element code as the single-tensor kernels, so the results are the same bit for bit. Any other
-// GPU work queued meanwhile (a subclass's `update` touching the parameter after `super.update`)
-// first launches what was gathered, so the device sees the work in program order.
+// GPU work queued meanwhile first launches what was gathered, so the device sees the work in
+// program order.
 
 final class UpdateBatch {
     static let slots = 8

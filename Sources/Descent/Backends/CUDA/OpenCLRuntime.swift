@@ -138,21 +138,21 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     }
 
     func upload(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64) {
-        GPUWorkCounter.synchronousTransfers += 1
-        refuseWhileCapturing("a copy from the host")
-        guard bytes > 0 else { return }
-        lock.lock(); defer { lock.unlock() }
-        let (mem, off) = resolve(address)
-        check(clEnqueueWriteBuffer(current, mem, 1, off, bytes, src, 0, nil, nil), "clEnqueueWriteBuffer")
+        waitingTransfer("a copy from the host")
+        write(src, bytes: bytes, to: address, blocking: true)
     }
     func uploadAsync(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64) {
-        guard bytes > 0 else { return }
         refuseWhileCapturing("a copy from pinned memory")
+        write(src, bytes: bytes, to: address, blocking: false)
+    }
+    /// Queues a host-to-device write on the current queue; a non-blocking one is flushed so it starts.
+    private func write(_ src: UnsafeRawPointer, bytes: Int, to address: UInt64, blocking: Bool) {
+        guard bytes > 0 else { return }
         lock.lock(); defer { lock.unlock() }
         let (mem, off) = resolve(address)
         let q = current
-        check(clEnqueueWriteBuffer(q, mem, 0, off, bytes, src, 0, nil, nil), "clEnqueueWriteBuffer")
-        _ = clFlush(q)
+        check(clEnqueueWriteBuffer(q, mem, blocking ? 1 : 0, off, bytes, src, 0, nil, nil), "clEnqueueWriteBuffer")
+        if !blocking { _ = clFlush(q) }
     }
     /// PoCL's device is the host: any aligned memory serves as "page-locked".
     func allocateHost(_ bytes: Int) -> UnsafeMutableRawPointer? {
@@ -161,8 +161,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     }
     func freeHost(_ pointer: UnsafeMutableRawPointer) { Foundation.free(pointer) }
     func download(from address: UInt64, bytes: Int, to dst: UnsafeMutableRawPointer) {
-        GPUWorkCounter.synchronousTransfers += 1
-        refuseWhileCapturing("a copy to the host")
+        waitingTransfer("a copy to the host")
         guard bytes > 0 else { return }
         lock.lock(); defer { lock.unlock() }
         let (mem, off) = resolve(address)
