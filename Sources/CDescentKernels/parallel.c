@@ -49,7 +49,7 @@
 _Thread_local int dk_grad_disabled = 0;
 _Thread_local void *dk_current_streams[DK_MAX_STREAM_DEVICES];
 _Thread_local void *dk_update_batch;
-_Thread_local int dk_capturing;
+_Thread_local void *dk_capturing;
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static _Atomic int g_nthreads = 1;  /* configured total, including caller */

@@ -77,6 +77,7 @@ public enum GPUChecks {
         ("trainingOnTheGPUResumesExactly", trainingOnTheGPUResumesExactly),
         ("optimizerStepsLaunchOncePerEightParameters", optimizerStepsLaunchOncePerEightParameters),
         ("aCapturedTrainingStepReplaysAsEagerSteps", aCapturedTrainingStepReplaysAsEagerSteps),
+        ("randomDrawsInACapturedStepDrawAsEagerSteps", randomDrawsInACapturedStepDrawAsEagerSteps),
     ]
     /// The checks' names.
     public static var names: [String] { all.map { $0.name } }
@@ -779,5 +780,61 @@ extension GPUChecks {
             }
             graph.reset()
         }
+    }
+}
+
+extension GPUChecks {
+    /// Random draws captured in a graph draw fresh numbers at each replay, the ones eager steps draw
+    /// (PyTorch's graph-safe Philox state): a training step with input noise (`randn`) and `Dropout`,
+    /// captured after warm-up and replayed, trains as the same steps run eagerly on the GPU, bit for
+    /// bit, and leaves the CUDA generator where they leave it. A replay is two launches: the
+    /// generator's state, then the graph.
+    static func randomDrawsInACapturedStepDrawAsEagerSteps(_ r: GPUCheckRecorder) {
+        func setup() -> (Sequential, Optimizer, Tensor, Tensor) {
+            manualSeed(61)
+            let x = Tensor.linspace(0, 1, count: 64).reshape(-1, 1)
+            let net = Sequential { Linear(1, 32); ReLU(); Dropout(0.3); Linear(32, 1) }
+            net.to(gpu)
+            return (net, SGD(net.parameters(), lr: 0.05, momentum: 0.9), x.to(gpu), (x * 3).sin().to(gpu))
+        }
+        func step(_ net: Sequential, _ opt: Optimizer, _ x: Tensor, _ y: Tensor) -> Tensor {
+            let loss = mseLoss(net(x + Tensor.randn(x.shape, device: gpu) * 0.05), y)
+            loss.backward()
+            opt.step()
+            return loss
+        }
+        let (enet, eopt, ex, ey) = setup()
+        var eager: [Double] = []
+        for _ in 0..<8 { eager.append(step(enet, eopt, ex, ey).item()); eopt.zeroGrad() }
+        let eagerState = CUDA.getRNGState()
+
+        let (gnet, gopt, gx, gy) = setup()
+        for _ in 0..<3 { _ = step(gnet, gopt, gx, gy); gopt.zeroGrad() }
+        let graph = CUDA.Graph()
+        let offsetBefore = CUDA.getRNGState()
+        let staticLoss = CUDA.graph(graph) { step(gnet, gopt, gx, gy) }
+        r.expect(CUDA.getRNGState() == offsetBefore, "the capture leaves the generator's offset alone")
+        var replayed: [Double] = []
+        for _ in 0..<5 {
+            let before = GPUWorkCounter.launches
+            graph.replay()
+            r.expect(GPUWorkCounter.launches - before == 2, "a replay with draws is two launches: \(GPUWorkCounter.launches - before)")
+            replayed.append(staticLoss.item())
+        }
+        r.expect(replayed == Array(eager.dropFirst(3)), "replayed losses \(replayed) vs eager \(Array(eager.dropFirst(3)))")
+        r.expect(Set(replayed).count == replayed.count, "each replay draws new numbers: \(replayed)")
+        for (g, e) in zip(gnet.parameters(), enet.parameters()) { r.same(g.detach(), e.detach().cpu(), atol: 0, rtol: 0, "parameters after the replays") }
+        r.expect(CUDA.getRNGState() == eagerState, "the replays move the generator as the eager steps do")
+        // a seed set between replays is the one the next replay draws from, as in PyTorch: from the
+        // same parameters and seed, a replay's loss (computed before its update) repeats
+        let saved = gnet.parameters().map { $0.detach().clone() }
+        CUDA.manualSeed(5)
+        graph.replay()
+        let first = staticLoss.item()
+        for (p, v) in zip(gnet.parameters(), saved) { p.detach().copy_(v) }
+        CUDA.manualSeed(5)
+        graph.replay()
+        r.expect(staticLoss.item() == first && first != replayed.last, "reseeded replays: \(first), \(staticLoss.item())")
+        graph.reset()
     }
 }

@@ -47,10 +47,11 @@ static inline void dk_set_current_stream(int device, void *stream) {
 extern _Thread_local void *dk_update_batch;
 static inline void *dk_get_update_batch(void) { return dk_update_batch; }
 static inline void dk_set_update_batch(void *batch) { dk_update_batch = batch; }
-/* Whether this thread is capturing a CUDA graph (PyTorch asks the current stream; capture is per thread here). */
-extern _Thread_local int dk_capturing;
-static inline int dk_get_capturing(void) { return dk_capturing; }
-static inline void dk_set_capturing(int on) { dk_capturing = on; }
+/* The CUDA graph this thread is capturing, unretained (NULL: none; PyTorch asks the current stream,
+ * capture is per thread here). */
+extern _Thread_local void *dk_capturing;
+static inline void *dk_get_capturing(void) { return dk_capturing; }
+static inline void dk_set_capturing(void *graph) { dk_capturing = graph; }
 
 #ifdef __cplusplus
 }

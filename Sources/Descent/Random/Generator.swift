@@ -72,9 +72,11 @@ public final class Generator {
     func philoxState(increment: UInt64) -> (seed: UInt64, offset: UInt64) {
         lock.lock(); defer { lock.unlock() }
         let offset = philoxOffset
-        philoxOffset &+= (increment + 3) / 4 * 4
+        philoxOffset &+= Generator.philoxStep(increment)
         return (engine.initialSeed, offset)
     }
+    /// How far a draw of `increment` moves the Philox offset: up to a multiple of 4, as PyTorch's.
+    static func philoxStep(_ increment: UInt64) -> UInt64 { (increment + 3) / 4 * 4 }
 
     /// `generator`, or the default generator of `device`; stops, as PyTorch does, when a generator of
     /// another device type is given.

@@ -476,19 +476,16 @@ enum CUDABackend {
     /// generator's own mt19937, so they are reproducible but not PyTorch's CUDA numbers.
     static func random(_ draw: RandomDraw, into t: Tensor, generator g: Generator) {
         guard t.count > 0 else { return }
-        if GPUGraphCapture.active {
-            fail("random numbers cannot be drawn on CUDA inside a graph capture yet: the generator's offset is kept on the host, so every replay would repeat the same draws")
-        }
         let ctx = context(t)
-        func launch(_ name: String, unroll: Int, _ args: (UInt64, UInt64) -> [KernelArg]) {
+        func launch(_ name: String, unroll: Int, _ args: ([KernelArg]) -> [KernelArg]) {
             let policy = PhiloxLaunch(elements: t.count, unroll: unroll, on: ctx.runtime)
-            let (seed, offset) = g.philoxState(increment: policy.counterOffset)
+            let philox = PhiloxArgs(g, increment: policy.counterOffset)
             UpdateBatch.flushBeforeOtherWork()
-            ctx.runtime.launch(ctx.function(name), blocks: policy.blocks, threads: PhiloxLaunch.threads, args(seed, offset))
+            ctx.runtime.launch(ctx.function(name), blocks: policy.blocks, threads: PhiloxLaunch.threads, args(philox.kernelArgs))
         }
         func float(_ kind: Int32, _ a: Double, _ b: Double, unroll: Int? = nil) {
-            launch("dk_philox_" + KernelType.suffix(t.dtype), unroll: unroll ?? (t.dtype == .float64 ? 2 : 4)) { seed, offset in
-                [.i32(kind), .i64(Int64(t.count)), .i64(Int64(bitPattern: seed)), .i64(Int64(bitPattern: offset)), .f64(a), .f64(b), arg(t)]
+            launch("dk_philox_" + KernelType.suffix(t.dtype), unroll: unroll ?? (t.dtype == .float64 ? 2 : 4)) { philox in
+                [.i32(kind), .i64(Int64(t.count))] + philox + [.f64(a), .f64(b), arg(t)]
             }
         }
         switch draw {
@@ -499,11 +496,13 @@ enum CUDABackend {
         case let .dropoutMask(keep, vector): float(4, keep, Double(vector), unroll: 4)   // PyTorch's UNROLL, whatever the vector width
         case let .integers(low, high):
             let range = UInt64(bitPattern: Int64(high)) &- UInt64(bitPattern: Int64(low))
-            launch("dk_philox_randint", unroll: range >= 1 << 28 ? 2 : 4) { seed, offset in
-                [.i64(Int64(t.count)), .i64(Int64(bitPattern: seed)), .i64(Int64(bitPattern: offset)), .i64(Int64(bitPattern: range)),
-                 .i64(Int64(low)), arg(t)]
+            launch("dk_philox_randint", unroll: range >= 1 << 28 ? 2 : 4) { philox in
+                [.i64(Int64(t.count))] + philox + [.i64(Int64(bitPattern: range)), .i64(Int64(low)), arg(t)]
             }
         case .permutation, .bernoulliTensor, .categorical:
+            if GPUGraphCapture.active {
+                fail("randperm, bernoulli with a tensor of probabilities and multinomial cannot be captured in a CUDA graph: they run on the host from the generator's own state")
+            }
             onHost("random", [t] + draw.tensors, written: [t]) { h in CPUBackend.random(draw.mapTensors { h($0)! }, into: h(t)!, generator: g.engine) }
         }
     }

@@ -1173,8 +1173,19 @@ enum KernelSource {
         *a = sn * s; *b = cs * s;
     }
 
+    /* A draw captured in a CUDA graph reads its seed and the graph's base offset from device memory
+       (state[0], state[1]), which each replay sets first (dk_philox_set_state); `offset` is then the
+       draw's offset within the graph (PyTorch's PhiloxCudaState with captured_ and philox::unpack). */
+    #define DK_PHILOX_UNPACK { if (captured) { state += state_off; seed = state[0]; offset += state[1]; } }
+    DK_KERNEL void dk_philox_set_state(dk_i64 seed, dk_i64 offset, DK_ARG(dk_i64, state)) {
+        state += state_off;
+        if (DK_BID == 0 && DK_TID == 0) { state[0] = seed; state[1] = offset; }
+    }
+
     /* int64 random_(from, to): val % range + base, one word per value below 2^28, else two. */
-    DK_KERNEL void dk_philox_randint(dk_i64 n, dk_i64 seed, dk_i64 offset, dk_i64 range, dk_i64 base, DK_ARG(dk_i64, out)) {
+    DK_KERNEL void dk_philox_randint(dk_i64 n, dk_i64 seed, dk_i64 offset, int captured, DK_ARG(const dk_i64, state),
+                                     dk_i64 range, dk_i64 base, DK_ARG(dk_i64, out)) {
+        DK_PHILOX_UNPACK
         out += out_off;
         dk_i64 idx = DK_BID * DK_BDIM + DK_TID, stride = DK_GDIM * DK_BDIM;
         dk_u64 rg = (dk_u64)range;
@@ -1198,7 +1209,9 @@ enum KernelSource {
     /// 3 exponential(lambda a), with PyTorch's transformations in the accumulate type (float for float);
     /// kind 4 is native_dropout's keep mask (keep a, b elements a thread and round, see below).
     static let philoxBody = #"""
-    DK_KERNEL void SFX(dk_philox)(int kind, dk_i64 n, dk_i64 seed, dk_i64 offset, double a, double b, DK_ARG(T, out)) {
+    DK_KERNEL void SFX(dk_philox)(int kind, dk_i64 n, dk_i64 seed, dk_i64 offset, int captured, DK_ARG(const dk_i64, state),
+                                  double a, double b, DK_ARG(T, out)) {
+        DK_PHILOX_UNPACK
         out += out_off;
         dk_i64 idx = DK_BID * DK_BDIM + DK_TID, stride = DK_GDIM * DK_BDIM;
     #if DK_DOUBLE
@@ -1272,7 +1285,7 @@ enum KernelSource {
                                      "dk_cumsum_f32", "dk_cumprod_f64"]),
          ("indexing", indexing, ["dk_gemm_f32", "dk_gemm_f64", "dk_index_select_f32", "dk_index_add_i64", "dk_gather_b8"]),
          ("training", training, ["dk_nll_forward_f32", "dk_nll_backward_f64", "dk_sgd_f32", "dk_adam_f64", "dk_adam_multi_f32", "dk_sgd_multi_f64", "dk_adam_device_step_f32", "dk_step_increment_f64"]),
-         ("random", random, ["dk_philox_f32", "dk_philox_f64", "dk_philox_randint"]),
+         ("random", random, ["dk_philox_f32", "dk_philox_f64", "dk_philox_randint", "dk_philox_set_state"]),
          ("conv", conv, ["dk_im2col_f32", "dk_col2im_f64", "dk_channel_bias_f32", "dk_max_pool_forward_f32", "dk_max_pool_backward_f64",
                          "dk_avg_pool_forward_f32", "dk_avg_pool_backward_f64"])]
     }()

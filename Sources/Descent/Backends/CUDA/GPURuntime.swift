@@ -127,7 +127,7 @@ extension GPURuntime {
 
 /// Whether the calling thread is capturing a graph (a wait for the device is refused meanwhile).
 enum GPUGraphCapture {
-    static var active: Bool { dk_get_capturing() != 0 }
+    static var active: Bool { dk_get_capturing() != nil }
     /// Stops what a capture cannot hold: `what` depends on host state that replays would not update.
     static func refuse(_ what: String) {
         if active { fail("\(what) cannot be captured in a CUDA graph: each replay would repeat the captured values") }

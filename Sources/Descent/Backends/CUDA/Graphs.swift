@@ -8,9 +8,15 @@ import CDescentKernels
 // from the graph's private pool (its own stream in the caching allocator), which no other work
 // reuses and `emptyCache()` keeps while the graph exists.
 //
+// Random draws on the device are captured as PyTorch captures them: each generator used during the
+// capture gets a device copy of its seed and offset, which the draws read (plus their offset within
+// the graph), and each replay first sets it from the generator and moves the generator on by the
+// whole graph's draws. So replays draw fresh numbers, the ones the same steps run eagerly would draw
+// (dropout in a captured training step gives eager training's results, bit for bit).
+//
 // What cannot be captured stops with a message: waiting for the device (copies to or from pageable
-// host memory, `item()`, `synchronize()`), random draws on the device (the Philox offset lives on
-// the host), Adam's update unless `capturable: true` puts its step count on the device, the other
+// host memory, `item()`, `synchronize()`), the draws PyTorch's CPU algorithm makes on the host
+// (randperm, bernoulli with a tensor of probabilities, multinomial), Adam's update unless `capturable: true` puts its step count on the device, the other
 // optimizers that read a host step count (SGD, RMSprop, Adadelta and Rprop capture), an optimizer's
 // first step (run a few warm-up steps before capturing, as PyTorch's recipe does), and switching
 // streams inside the capture. As in PyTorch, a learning rate is captured by value: a scheduler's
@@ -25,6 +31,13 @@ extension CUDA {
         private var previous: OpaquePointer?
         private var deviceIndex = 0
         private var capturing = false
+        /// The generators drawn from during the capture: their device state and the whole graph's Philox increment.
+        private var generators: [CapturedGenerator] = []
+        private final class CapturedGenerator {
+            let generator: Generator, state: Tensor
+            var increment: UInt64 = 0
+            init(_ generator: Generator, _ state: Tensor) { self.generator = generator; self.state = state }
+        }
 
         public init() {}
         deinit {
@@ -46,7 +59,7 @@ extension CUDA {
             dk_set_current_stream(Int32(device), UnsafeMutableRawPointer(s))
             ctx.runtime.beginCapture(s)
             ctx.withAllocator { $0.deferEvents = true }
-            dk_set_capturing(1)
+            dk_set_capturing(Unmanaged.passUnretained(self).toOpaque())
             capturing = true
         }
         /// Ends the capture (`capture_end()`) and restores the stream that was current.
@@ -55,21 +68,50 @@ extension CUDA {
             UpdateBatch.flushBeforeOtherWork()
             let ctx = GPURegistry.context(deviceIndex)
             exec = ctx.runtime.endCapture(s)
-            dk_set_capturing(0)
+            dk_set_capturing(nil)
             capturing = false
             ctx.withAllocator { $0.deferEvents = false }
             dk_set_current_stream(Int32(deviceIndex), previous.map { UnsafeMutableRawPointer($0) })
         }
         /// Queues the captured work again on the current stream, with one launch (`replay()`).
+        /// Before the graph, one small launch per generator it draws from sets that generator's seed and
+        /// offset on the device (PyTorch's `replay_prologue`).
         public func replay() {
             guard let e = exec else { fail("Called CUDAGraph::replay without a preceding successful capture.") }
-            GPURegistry.context(deviceIndex).runtime.launchGraph(e, on: CUDA.currentStream(deviceIndex).handle)
+            let ctx = GPURegistry.context(deviceIndex)
+            for g in generators {
+                let (seed, offset) = g.generator.philoxState(increment: g.increment)
+                CUDABackend.launch(ctx, "dk_philox_set_state", elements: 1,
+                                   [.i64(Int64(bitPattern: seed)), .i64(Int64(bitPattern: offset)), CUDABackend.arg(g.state)])
+            }
+            ctx.runtime.launchGraph(e, on: CUDA.currentStream(deviceIndex).handle)
+        }
+
+        /// The graph this thread is capturing.
+        static var capturingOnThisThread: Graph? {
+            dk_get_capturing().map { Unmanaged<Graph>.fromOpaque($0).takeUnretainedValue() }
+        }
+        /// Where a draw of `increment` from `generator` during the capture reads its seed and base
+        /// offset, and its offset within the graph (PyTorch's `philox_cuda_state` while capturing).
+        func capturedPhiloxState(_ generator: Generator, increment: UInt64) -> (state: Tensor, offset: UInt64) {
+            guard generator.device == .cuda(deviceIndex) else {
+                fail("a graph captured on cuda:\(deviceIndex) cannot draw from a generator of \(generator.device)")
+            }
+            let entry: CapturedGenerator
+            if let e = generators.first(where: { $0.generator === generator }) { entry = e } else {
+                entry = CapturedGenerator(generator, Tensor(uninitializedShape: [2], dtype: .int64, device: .cuda(deviceIndex)))
+                generators.append(entry)
+            }
+            let offset = entry.increment
+            entry.increment &+= Generator.philoxStep(increment)
+            return (entry.state, offset)
         }
         /// Releases the captured graph and lets its pool's free memory go back to the device (`reset()`).
         public func reset() {
             guard !capturing, let ctx = GPURegistry.existing(deviceIndex) else { return }
             if let e = exec { ctx.runtime.synchronize(); ctx.runtime.destroyGraph(e) }
             exec = nil
+            generators = []
             if let s = stream { ctx.withAllocator { $0.unprotect(stream: streamID(s)) } }
         }
     }
@@ -82,4 +124,24 @@ extension CUDA {
     }
     /// Whether this thread is capturing a graph (`torch.cuda.is_current_stream_capturing()`).
     public static func isCurrentStreamCapturing() -> Bool { GPUGraphCapture.active }
+}
+
+/// The Philox seed and offset a random kernel draws from: by value, or, during a graph capture, from
+/// the graph's device copy of the generator's state plus the draw's offset within the graph.
+struct PhiloxArgs {
+    var seed: UInt64 = 0, offset: UInt64
+    var state: Tensor?
+
+    /// Takes `increment` from `generator` (a capture takes it from the graph's count instead).
+    init(_ generator: Generator, increment: UInt64) {
+        if let graph = CUDA.Graph.capturingOnThisThread {
+            (state, offset) = graph.capturedPhiloxState(generator, increment: increment)
+        } else {
+            (seed, offset) = generator.philoxState(increment: increment)
+        }
+    }
+    /// The kernels' `seed, offset, captured, state` parameters.
+    var kernelArgs: [KernelArg] {
+        [.i64(Int64(bitPattern: seed)), .i64(Int64(bitPattern: offset)), .i32(state == nil ? 0 : 1), CUDABackend.arg(state)]
+    }
 }
