@@ -78,6 +78,7 @@ public enum GPUChecks {
         ("optimizerStepsLaunchOncePerEightParameters", optimizerStepsLaunchOncePerEightParameters),
         ("aCapturedTrainingStepReplaysAsEagerSteps", aCapturedTrainingStepReplaysAsEagerSteps),
         ("randomDrawsInACapturedStepDrawAsEagerSteps", randomDrawsInACapturedStepDrawAsEagerSteps),
+        ("sortScatterAndErfinvRunOnTheDevice", sortScatterAndErfinvRunOnTheDevice),
     ]
     /// The checks' names.
     public static var names: [String] { all.map { $0.name } }
@@ -135,7 +136,7 @@ public enum GPUChecks {
             ("softplus", x, { $0.softplus() }), ("mish", x, { $0.mish() }), ("hardswish", x, { $0.hardswish() }),
         ]
         for (name, input, f) in cases { r.sameWithGrad([input], name) { f($0[0]) } }
-        r.same(x.to(gpu).erfinv(), x.erfinv(), "erfinv (host fallback)")
+        r.same(x.to(gpu).erfinv(), x.erfinv(), "erfinv")
         let i = Tensor([3, -4, 0]).to(dtype: .int64)
         r.same(-i.to(gpu), -i, "int neg"); r.same(i.to(gpu).abs(), i.abs(), "int abs")
         r.same(i.to(gpu).clamp(min: -1, max: 2), i.clamp(min: -1, max: 2), "int clamp")
@@ -202,7 +203,7 @@ public enum GPUChecks {
         r.expect(ties.argmax().item() == 1)
         let b = (x .> 0).to(gpu)
         r.expect(b.any().item() == 1 && b.all().item() == 0)
-        r.same(gx.sort(dim: 1).values, x.sort(dim: 1).values, "sort (host fallback)")
+        r.same(gx.sort(dim: 1).values, x.sort(dim: 1).values, "sort")
         r.same(gx.topk(3, dim: 1).values, x.topk(3, dim: 1).values, "topk")
     }
 
@@ -836,5 +837,73 @@ extension GPUChecks {
         graph.replay()
         r.expect(staticLoss.item() == first && first != replayed.last, "reseeded replays: \(first), \(staticLoss.item())")
         graph.reset()
+    }
+}
+
+extension GPUChecks {
+    /// Sort (ascending and descending, ties kept in order, NaN above every number, every dtype, rows
+    /// sorted in shared memory and rows past 1,024 in place, dims other than the last), argsort and
+    /// topk; scatter and scatter_add with repeated indices, an index smaller than the target, a
+    /// transposed target and a scalar; erfinv at its edges: the same values and indices as the CPU,
+    /// with no op run on the host.
+    static func sortScatterAndErfinvRunOnTheDevice(_ r: GPUCheckRecorder) {
+        let fallbacks = CUDA.hostFallbacks
+        manualSeed(71)
+        // ties (values rounded to a few levels) and NaN, in float32 and float64
+        let base = (Tensor.randn([6, 1500]) * 2).round()
+        var withNaN = base.toArray(Double.self)
+        withNaN[2 * 1500 + 7] = .nan; withNaN[2 * 1500 + 1400] = .nan; withNaN[4 * 1500 + 3] = -.infinity
+        let levels = Tensor(withNaN).reshape(6, 1500)
+        for dtype in [DType.float32, .float64, .int64, .int32, .uint8, .bool] {
+            let x = dtype.isFloatingPoint ? levels.to(dtype: dtype) : (dtype == .bool ? base .> 0 : base.abs().to(dtype: dtype))
+            for n in [37, 1024, 1500] {
+                let xc = x[0..., 0..<n], xg = xc.to(gpu)
+                for descending in [false, true] {
+                    let (vc, ic) = xc.sort(dim: 1, descending: descending), (vg, ig) = xg.sort(dim: 1, descending: descending)
+                    r.same(vg, vc, atol: 0, rtol: 0, "sort \(dtype) n=\(n) descending=\(descending) values")
+                    r.same(ig, ic, atol: 0, rtol: 0, "sort \(dtype) n=\(n) descending=\(descending) indices (stable)")
+                }
+            }
+            // along the first dim of a (rows, 5) tensor: rows with a stride
+            let col = x[0..., 0..<5].contiguous()
+            r.same(col.to(gpu).sort(dim: 0).indices, col.sort(dim: 0).indices, atol: 0, rtol: 0, "sort \(dtype) along dim 0")
+        }
+        let x = Tensor.randn([4, 9, 3])
+        r.same(x.to(gpu).argsort(dim: 1, descending: true), x.argsort(dim: 1, descending: true), atol: 0, rtol: 0, "argsort of the middle dim")
+        let (tv, ti) = x.to(gpu).topk(4, dim: 1, largest: false)
+        r.same(tv, x.topk(4, dim: 1, largest: false).values, "topk smallest values")
+        r.same(ti, x.topk(4, dim: 1, largest: false).indices, atol: 0, rtol: 0, "topk smallest indices")
+        r.sameWithGrad([x], "sort's gradient") { $0[0].sort(dim: 1).values * Tensor.arange(0, 3).to($0[0].device) }
+
+        // scatter: repeated indices (the last write wins on both), an index narrower than the target
+        let target = Tensor.randn([3, 6]), src = Tensor.randn([3, 4])
+        let idx = Tensor([[0, 5, 0, 2], [1, 1, 1, 1], [4, 3, 2, 0]]).to(dtype: .int64)
+        for add in [false, true] {
+            let c = add ? target.scatterAdd(dim: 1, index: idx, src: src) : target.scatter(dim: 1, index: idx, src: src)
+            let g = add ? target.to(gpu).scatterAdd(dim: 1, index: idx.to(gpu), src: src.to(gpu)) : target.to(gpu).scatter(dim: 1, index: idx.to(gpu), src: src.to(gpu))
+            r.same(g, c, atol: 0, rtol: 0, "scatter\(add ? "Add" : "") along dim 1 with repeats")
+            let idx0 = Tensor([[2, 0, 2], [2, 1, 0]]).to(dtype: .int64), src0 = Tensor.randn([2, 3])
+            let c0 = add ? target.scatterAdd(dim: 0, index: idx0, src: src0) : target.scatter(dim: 0, index: idx0, src: src0)
+            let g0 = add ? target.to(gpu).scatterAdd(dim: 0, index: idx0.to(gpu), src: src0.to(gpu)) : target.to(gpu).scatter(dim: 0, index: idx0.to(gpu), src: src0.to(gpu))
+            r.same(g0, c0, atol: 0, rtol: 0, "scatter\(add ? "Add" : "") along dim 0, narrower index")
+        }
+        // in place into a transposed target, and int64 scatter_add (a histogram: one column of 200)
+        let tc = Tensor.zeros([6, 3]), tg = Tensor.zeros([6, 3]).to(gpu)
+        tc.t().scatterAdd_(dim: 1, index: idx, src: src); tg.t().scatterAdd_(dim: 1, index: idx.to(gpu), src: src.to(gpu))
+        r.same(tg, tc, atol: 0, rtol: 0, "scatterAdd_ into a transposed view")
+        let bins = Tensor.randint(0, 7, [200]), ones = Tensor.ones([200], dtype: .int64)
+        r.same(Tensor.zeros([7], dtype: .int64).to(gpu).scatterAdd(dim: 0, index: bins.to(gpu), src: ones.to(gpu)),
+               Tensor.zeros([7], dtype: .int64).scatterAdd(dim: 0, index: bins, src: ones), atol: 0, rtol: 0, "int64 histogram by scatterAdd")
+        r.sameWithGrad([src], "scatter's gradient") { target.to($0[0].device).scatter(dim: 1, index: idx.to($0[0].device), src: $0[0]) }
+        r.sameWithGrad([src], "scatterAdd's gradient") { target.to($0[0].device).scatterAdd(dim: 1, index: idx.to($0[0].device), src: $0[0]) }
+
+        // erfinv: the middle, the tails, ±1 (±inf), outside [-1, 1] and NaN (NaN)
+        let e = Tensor([0, 0.3, -0.69, 0.7, 0.71, -0.95, 0.999, -0.999999, 1, -1, 1.5, Double.nan])
+        for dtype in [DType.float32, .float64] {
+            let ec = e.to(dtype: dtype)
+            r.same(ec.to(gpu).erfinv(), ec.erfinv(), atol: dtype == .float32 ? 1e-5 : 1e-12, rtol: dtype == .float32 ? 1e-5 : 1e-12, "erfinv \(dtype)")
+        }
+        r.sameWithGrad([Tensor([0.1, -0.5, 0.9])], "erfinv's gradient") { $0[0].erfinv() }
+        r.expect(CUDA.hostFallbacks == fallbacks, "no op ran on the host: \(CUDA.hostFallbacks)")
     }
 }

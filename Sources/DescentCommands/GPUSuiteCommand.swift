@@ -43,7 +43,8 @@ struct GPUSuite: ParsableCommand {
             let work = Self.workPerStep(hidden: hidden[0])
             print("one step on the GPU queues \(work.launches) kernels (cuBLAS calls included) and \(work.copies) device copies, and waits for the device \(work.waits) times")
         }
-        print("host fallbacks: " + CUDA.hostFallbacks.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", "))
+        let fallbacks = CUDA.hostFallbacks.map { "\($0.key) \($0.value)" }.sorted()
+        print("host fallbacks: " + (fallbacks.isEmpty ? "none" : fallbacks.joined(separator: ", ")))
         if failed > 0 { throw ExitCode(1) }
     }
 

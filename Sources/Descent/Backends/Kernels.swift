@@ -142,7 +142,7 @@ enum Kernels {
     static func erfinv(_ x: Tensor, out: Tensor) {
         switch out.device.backend {
         case .cpu: CPUBackend.erfinv(x, out: out)
-        case .cuda: CUDABackend.onHost("erfinv", [x], written: [out]) { h in CPUBackend.erfinv(h(x)!, out: h(out)!) }
+        case .cuda: CUDABackend.erfinv(x, out: out)
         case .meta: break
         }
     }
@@ -205,7 +205,7 @@ enum Kernels {
     static func sort(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, values: Tensor, indices: Tensor, descending: Bool) {
         switch values.device.backend {
         case .cpu: CPUBackend.sort(x, outer, n, inner, values: values, indices: indices, descending: descending)
-        case .cuda: CUDABackend.onHost("sort", [x], written: [values, indices]) { h in CPUBackend.sort(h(x)!, outer, n, inner, values: h(values)!, indices: h(indices)!, descending: descending) }
+        case .cuda: CUDABackend.sort(x, outer, n, inner, values: values, indices: indices, descending: descending)
         case .meta: break
         }
     }
@@ -258,7 +258,7 @@ enum Kernels {
     static func scatter(_ target: Tensor, dim: Int, _ idx: Tensor, _ src: Tensor, add: Bool) {
         switch target.device.backend {
         case .cpu: CPUBackend.scatter(target, dim: dim, idx, src, add: add)
-        case .cuda: CUDABackend.onHost("scatter", [target, idx, src], written: [target]) { h in CPUBackend.scatter(h(target)!, dim: dim, h(idx)!, h(src)!, add: add) }
+        case .cuda: CUDABackend.scatter(target, dim: dim, idx, src, add: add)
         case .meta: break
         }
     }
@@ -497,7 +497,7 @@ enum Kernels {
     static func addScaledFromHost(_ alpha: Float, _ flat: [Float], offset: Int, into param: Tensor) {
         switch param.device.backend {
         case .cpu: CPUBackend.addScaledFromHost(alpha, flat, offset: offset, into: param)
-        case .cuda: CUDABackend.onHost("addScaledFromHost", [param], written: [param]) { h in CPUBackend.addScaledFromHost(alpha, flat, offset: offset, into: h(param)!) }
+        case .cuda: CUDABackend.addScaledFromHost(alpha, flat, offset: offset, into: param)
         case .meta: break
         }
     }
@@ -505,7 +505,7 @@ enum Kernels {
     static func copyFromHost(_ flat: [Float], offset: Int, into param: Tensor) {
         switch param.device.backend {
         case .cpu: CPUBackend.copyFromHost(flat, offset: offset, into: param)
-        case .cuda: CUDABackend.onHost("copyFromHost", [param], written: [param]) { h in CPUBackend.copyFromHost(flat, offset: offset, into: h(param)!) }
+        case .cuda: CUDABackend.copyFromHost(flat, offset: offset, into: param)
         case .meta: break
         }
     }

@@ -174,6 +174,27 @@ enum CUDABackend {
         launch(context(y), "dk_bias_activation_" + KernelType.suffix(y.dtype), elements: y.count,
                [.i32(op.rawValue), .i64(Int64(y.count)), .i64(Int64(y.shape[1])), arg(y), arg(bias.isContiguous ? bias : bias.contiguous())])
     }
+    static func erfinv(_ x: Tensor, out: Tensor) {
+        launch(context(out), "dk_erfinv_" + KernelType.suffix(out.dtype), elements: out.count, [.i64(Int64(out.count)), arg(x), arg(out)])
+    }
+    /// param += alpha * flat[offset ..< offset + param.count]: the slice uploaded, then added on the device (LBFGS).
+    static func addScaledFromHost(_ alpha: Float, _ flat: [Float], offset: Int, into param: Tensor) {
+        axpy(Double(alpha), hostSlice(flat, offset: offset, like: param), param)
+    }
+    /// param = flat[offset ..< offset + param.count], one upload (LBFGS).
+    static func copyFromHost(_ flat: [Float], offset: Int, into param: Tensor) {
+        precondition(param.dtype == .float32 && param.isContiguous && offset + param.count <= flat.count)
+        UpdateBatch.flushBeforeOtherWork()
+        flat.withUnsafeBytes { b in
+            context(param).runtime.upload(b.baseAddress! + offset * 4, bytes: param.count * 4,
+                                          to: param.storage.deviceAddress + UInt64(param.offset * 4))
+        }
+    }
+    private static func hostSlice(_ flat: [Float], offset: Int, like param: Tensor) -> Tensor {
+        let t = Tensor(uninitializedShape: param.shape, dtype: .float32, device: param.device)
+        copyFromHost(flat, offset: offset, into: t)
+        return t
+    }
     static func axpy(_ alpha: Double, _ x: Tensor, _ y: Tensor) {
         launch(context(y), "dk_axpy_" + KernelType.suffix(y.dtype), elements: y.count, [.i64(Int64(y.count)), .f64(alpha), arg(x), arg(y)])
     }
@@ -221,6 +242,23 @@ enum CUDABackend {
     static func indexAdd(_ dst: Tensor, _ outer: Int, _ size: Int, _ inner: Int, _ idx: Tensor, _ src: Tensor) {
         launch(context(dst), "dk_index_add_" + KernelType.suffix(dst.dtype), elements: outer * inner,
                [.i64(Int64(outer)), .i64(Int64(size)), .i64(Int64(inner)), arg(dst), arg(on(dst.device, idx)), .i64(Int64(idx.count)), arg(src)])
+    }
+    /// target[..idx..] = src (or += when `add`), deterministically: repeated indices write or add in
+    /// order, as the CPU kernel does (PyTorch's CUDA kernels use atomics and leave the order open).
+    static func scatter(_ target: Tensor, dim: Int, _ idx: Tensor, _ src: Tensor, add: Bool) {
+        let ishape = idx.rank == 0 ? [1] : idx.shape
+        guard idx.count > 0 else { return }
+        let ys = target.rank == 0 ? [1] : target.strides
+        let ss = src.rank == 0 ? [Int](repeating: 0, count: ishape.count) : src.strides
+        let columns = idx.count / ishape[dim]
+        launch(context(target), "dk_scatter_" + KernelType.suffix(target.dtype), elements: columns,
+               [.i32(add ? 1 : 0), .i64(Int64(columns)), rawShapeArg(ishape, ys, ss), .i32(Int32(dim)), arg(target),
+                arg(on(target.device, idx)), arg(on(target.device, src))])
+    }
+    /// A stable sort of each (outer, inner) row of n, NaN above every number (one block a row).
+    static func sort(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, values: Tensor, indices: Tensor, descending: Bool) {
+        launch(context(values), "dk_sort_" + KernelType.suffix(x.dtype), blocks: outer * inner,
+               [.i64(Int64(outer)), .i64(Int64(n)), .i64(Int64(inner)), .i32(descending ? 1 : 0), arg(x), arg(values), arg(indices)])
     }
     static func nonzeroPositions(_ mask: Tensor) -> Tensor {
         CPUBackend.nonzeroPositions(mask.to(.cpu)).to(mask.device)

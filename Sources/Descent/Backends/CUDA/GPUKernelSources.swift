@@ -52,11 +52,13 @@ enum KernelSource {
     #define DK_SHARED __local
     #define DK_FN static inline
     #define DK_SYNC() barrier(CLK_LOCAL_MEM_FENCE)
+    #define DK_SYNC_ALL() barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE)
     #define DK_TID ((dk_i64)get_local_id(0))
     #define DK_BID ((dk_i64)get_group_id(0))
     #define DK_BDIM ((dk_i64)get_local_size(0))
     #define DK_GDIM ((dk_i64)get_num_groups(0))
     #define DK_INFINITY INFINITY
+    #define DK_NAN NAN
     #define DK_ATOMIC_MIN(p, v) atomic_min(p, v)
     #else
     typedef long long dk_i64;
@@ -68,11 +70,13 @@ enum KernelSource {
     #define DK_SHARED __shared__
     #define DK_FN static __device__ inline
     #define DK_SYNC() __syncthreads()
+    #define DK_SYNC_ALL() __syncthreads()
     #define DK_TID ((dk_i64)threadIdx.x)
     #define DK_BID ((dk_i64)blockIdx.x)
     #define DK_BDIM ((dk_i64)blockDim.x)
     #define DK_GDIM ((dk_i64)gridDim.x)
     #define DK_INFINITY __int_as_float(0x7f800000)
+    #define DK_NAN __int_as_float(0x7fc00000)
     #define DK_ATOMIC_MIN(p, v) atomicMin(p, v)
     #endif
     #define DK_ARG(T, x) DK_GLOBAL T *x, dk_i64 x##_off
@@ -239,6 +243,33 @@ enum KernelSource {
     DK_KERNEL void SFX(dk_bias_activation)(int op, dk_i64 n, dk_i64 cols, DK_ARG(T, y), DK_ARG(const T, bias)) {
         y += y_off; bias += bias_off;
         DK_LOOP(i, n) y[i] = SFX(dk_un)(op, y[i] + bias[i % cols], (T)0, (T)0);
+    }
+    /* PyTorch's calc_erfinv in T's precision (the CPU backend's erfinvScalar): a rational first
+       guess, then two Newton steps on erf. */
+    DK_KERNEL void SFX(dk_erfinv)(dk_i64 n, DK_ARG(const T, x), DK_ARG(T, out)) {
+        x += x_off; out += out_off;
+        DK_LOOP(i, n) {
+            T y = x[i], ya = fabs(y), r;
+            if (ya > (T)1 || y != y) r = (T)DK_NAN;
+            else if (ya == (T)1) r = y > (T)0 ? (T)DK_INFINITY : -(T)DK_INFINITY;
+            else {
+                if (ya <= (T)0.7) {
+                    T z = y * y;
+                    T num = (((T)-0.140543331 * z + (T)0.914624893) * z + (T)-1.645349621) * z + (T)0.886226899;
+                    T dem = ((((T)0.012229801 * z + (T)-0.329097515) * z + (T)1.442710462) * z + (T)-2.118377725) * z + (T)1;
+                    r = y * num / dem;
+                } else {
+                    T z = sqrt(-log(((T)1 - ya) / (T)2));
+                    T num = (((T)1.641345311 * z + (T)3.429567803) * z + (T)-1.624906493) * z + (T)-1.970840454;
+                    T dem = ((T)1.637067800 * z + (T)3.543889200) * z + (T)1;
+                    r = (y < (T)0 ? -num : num) / dem;
+                }
+                const T k = (T)1.12837916709551257390;   /* 2 / sqrt(pi) */
+                r = r - (erf(r) - y) / (k * exp(-r * r));
+                r = r - (erf(r) - y) / (k * exp(-r * r));
+            }
+            out[i] = r;
+        }
     }
     DK_KERNEL void SFX(dk_axpy)(dk_i64 n, double alpha, DK_ARG(const T, x), DK_ARG(T, y)) {
         x += x_off; y += y_off;
@@ -521,8 +552,90 @@ enum KernelSource {
     }
     """#
 
+    /// PyTorch's scatter/scatter_add along a dim, and a stable sort of rows.
+    static let scatterSortBody = #"""
+    /* target[..idx[..k..] along dim..] = (or +=) src[..k..]: s.n is idx's shape, s.sa the target's
+       strides, s.sb src's (zeros for a scalar). One thread per column of idx along dim walks it in
+       order, so repeated indices write or add in the CPU kernel's order: deterministic, no atomics. */
+    DK_KERNEL void SFX(dk_scatter)(int add, dk_i64 columns, dk_shape s, int dim, DK_ARG(T, y), DK_ARG(const dk_i64, idx), DK_ARG(const T, src)) {
+        y += y_off; idx += idx_off; src += src_off;
+        DK_LOOP(c, columns) {
+            dk_i64 rem = c, yo = 0, so = 0, io = 0, istride = 1, idim = 1;
+            for (int d = (int)s.ndim - 1; d >= 0; --d) {
+                if (d == dim) { idim = istride; istride *= s.n[d]; continue; }
+                dk_i64 q = rem % s.n[d];
+                rem /= s.n[d];
+                yo += q * s.sa[d]; so += q * s.sb[d]; io += q * istride;
+                istride *= s.n[d];
+            }
+            for (dk_i64 k = 0; k < s.n[dim]; ++k) {
+                dk_i64 at = yo + idx[io + k * idim] * s.sa[dim];
+                T v = src[so + k * s.sb[dim]];
+                y[at] = add ? (T)(y[at] + v) : v;
+            }
+        }
+    }
+    /* Whether (a, ia) precedes (b, ib) in a stable sort: NaN above every number, ties by position. */
+    DK_FN int SFX(dk_sort_before)(T a, dk_i64 ia, T b, dk_i64 ib, int desc) {
+    #if DK_KIND == 0
+        int an = a != a, bn = b != b;
+        if (an || bn) { if (an != bn) return desc ? an : bn; return ia < ib; }
+    #endif
+        if (a != b) return desc ? a > b : a < b;
+        return ia < ib;
+    }
+    /* A bitonic network whose comparators all put the first in order low (each merge starts with
+       the mirror comparator), so a row of n padded with virtual last elements to P = 2^k sorts by
+       skipping every comparator that reaches past n. */
+    #define DK_BITONIC(K, I, at, n, P, desc) \
+        for (dk_i64 size = 2; size <= (P); size <<= 1) \
+            for (dk_i64 j = size >> 1; j > 0; j >>= 1) { \
+                for (dk_i64 t = DK_TID; t < (P) / 2; t += DK_BDIM) { \
+                    dk_i64 lo, hi; \
+                    if (j == size >> 1) { dk_i64 b = t / j, r = t % j; lo = b * size + r; hi = b * size + size - 1 - r; } \
+                    else { lo = 2 * j * (t / j) + t % j; hi = lo + j; } \
+                    if (hi < (n) && SFX(dk_sort_before)(K[at(hi)], I[at(hi)], K[at(lo)], I[at(lo)], desc)) { \
+                        T kv = K[at(lo)]; K[at(lo)] = K[at(hi)]; K[at(hi)] = kv; \
+                        dk_i64 iv = I[at(lo)]; I[at(lo)] = I[at(hi)]; I[at(hi)] = iv; \
+                    } \
+                } \
+                DK_SYNC_ALL(); \
+            }
+    #define DK_SORT_SHARED 1024
+    #define DK_AT_SHARED(k) (k)
+    /* values, indices (outer, n, inner) = x sorted along n, one block per (outer, inner) row: rows
+       of up to 1,024 in shared memory, longer ones in place in the outputs. */
+    DK_KERNEL void SFX(dk_sort)(dk_i64 outer, dk_i64 n, dk_i64 inner, int desc, DK_ARG(const T, x), DK_ARG(T, values), DK_ARG(dk_i64, indices)) {
+        x += x_off; values += values_off; indices += indices_off;
+        DK_SHARED T sk[DK_SORT_SHARED];
+        DK_SHARED dk_i64 si[DK_SORT_SHARED];
+        dk_i64 P = 1;
+        while (P < n) P <<= 1;
+        for (dk_i64 row = DK_BID; row < outer * inner; row += DK_GDIM) {
+            dk_i64 base = (row / inner) * n * inner + row % inner;
+    #define DK_AT_GLOBAL(k) (base + (k) * inner)
+            if (n <= DK_SORT_SHARED) {
+                for (dk_i64 k = DK_TID; k < n; k += DK_BDIM) { sk[k] = x[DK_AT_GLOBAL(k)]; si[k] = k; }
+                DK_SYNC_ALL();
+                DK_BITONIC(sk, si, DK_AT_SHARED, n, P, desc)
+                for (dk_i64 k = DK_TID; k < n; k += DK_BDIM) { values[DK_AT_GLOBAL(k)] = sk[k]; indices[DK_AT_GLOBAL(k)] = si[k]; }
+            } else {
+                for (dk_i64 k = DK_TID; k < n; k += DK_BDIM) { values[DK_AT_GLOBAL(k)] = x[DK_AT_GLOBAL(k)]; indices[DK_AT_GLOBAL(k)] = k; }
+                DK_SYNC_ALL();
+                DK_BITONIC(values, indices, DK_AT_GLOBAL, n, P, desc)
+            }
+            DK_SYNC_ALL();
+    #undef DK_AT_GLOBAL
+        }
+    }
+    #undef DK_BITONIC
+    #undef DK_SORT_SHARED
+    #undef DK_AT_SHARED
+    """#
+
     static var indexing: String {
         prelude + instantiate(gemmBody, KernelType.floats) + instantiate(indexBody, KernelType.all)
+            + instantiate(scatterSortBody, KernelType.all)
     }
 
     // MARK: losses and optimizers
@@ -1280,10 +1393,10 @@ enum KernelSource {
     /// Every source with its name and some of the kernels it must define (checked in its PTX).
     static let all: [(name: String, source: String, entries: [String])] = {
         [("elementwise", elementwise, ["dk_binary_f32", "dk_binary_i64", "dk_binary_scalar_f32", "dk_compare_scalar_b8", "dk_compare_b8", "dk_unary_f32", "dk_unary_f64", "dk_unary_i64",
-                                       "dk_fill_f32", "dk_bias_activation_f64", "dk_copy_strided_4", "dk_where_8", "dk_cast_f32_i64", "dk_cast_u8_b8", "dk_axpy_f32"]),
+                                       "dk_fill_f32", "dk_bias_activation_f64", "dk_erfinv_f32", "dk_erfinv_f64", "dk_copy_strided_4", "dk_where_8", "dk_cast_f32_i64", "dk_cast_u8_b8", "dk_axpy_f32"]),
          ("reductions", reductions, ["dk_reduce_f32", "dk_reduce_b8", "dk_arg_reduce_f64", "dk_softmax_f32", "dk_softmax_backward_f64",
                                      "dk_cumsum_f32", "dk_cumprod_f64"]),
-         ("indexing", indexing, ["dk_gemm_f32", "dk_gemm_f64", "dk_index_select_f32", "dk_index_add_i64", "dk_gather_b8"]),
+         ("indexing", indexing, ["dk_gemm_f32", "dk_gemm_f64", "dk_index_select_f32", "dk_index_add_i64", "dk_gather_b8", "dk_scatter_f32", "dk_scatter_b8", "dk_sort_f64", "dk_sort_u8"]),
          ("training", training, ["dk_nll_forward_f32", "dk_nll_backward_f64", "dk_sgd_f32", "dk_adam_f64", "dk_adam_multi_f32", "dk_sgd_multi_f64", "dk_adam_device_step_f32", "dk_step_increment_f64"]),
          ("random", random, ["dk_philox_f32", "dk_philox_f64", "dk_philox_randint", "dk_philox_set_state"]),
          ("conv", conv, ["dk_im2col_f32", "dk_col2im_f64", "dk_channel_bias_f32", "dk_max_pool_forward_f32", "dk_max_pool_backward_f64",
@@ -1296,7 +1409,7 @@ enum KernelSource {
             ("dk_binary", "elementwise"), ("dk_compare", "elementwise"), ("dk_fill", "elementwise"), ("dk_unary", "elementwise"),
             ("dk_axpy", "elementwise"), ("dk_bias_activation", "elementwise"), ("dk_copy_strided", "elementwise"), ("dk_where", "elementwise"), ("dk_cast", "elementwise"),
             ("dk_reduce", "reductions"), ("dk_arg_reduce", "reductions"), ("dk_softmax", "reductions"), ("dk_cumsum", "reductions"),
-            ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"),
+            ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"), ("dk_scatter", "indexing"), ("dk_sort", "indexing"), ("dk_erfinv", "elementwise"),
             ("dk_nll", "training"), ("dk_bce", "training"), ("dk_step_increment", "training"), ("dk_sgd", "training"), ("dk_adam", "training"), ("dk_rmsprop", "training"), ("dk_adagrad", "training"),
             ("dk_adadelta", "training"), ("dk_adamax", "training"), ("dk_asgd", "training"), ("dk_rprop", "training"), ("dk_nadam", "training"),
             ("dk_radam", "training"), ("dk_sparse_adam", "training"), ("dk_philox", "random"),
