@@ -79,6 +79,7 @@ public enum GPUChecks {
         ("aCapturedTrainingStepReplaysAsEagerSteps", aCapturedTrainingStepReplaysAsEagerSteps),
         ("randomDrawsInACapturedStepDrawAsEagerSteps", randomDrawsInACapturedStepDrawAsEagerSteps),
         ("sortScatterAndErfinvRunOnTheDevice", sortScatterAndErfinvRunOnTheDevice),
+        ("aCaptureForksAndJoinsAnotherStream", aCaptureForksAndJoinsAnotherStream),
     ]
     /// The checks' names.
     public static var names: [String] { all.map { $0.name } }
@@ -905,5 +906,37 @@ extension GPUChecks {
         }
         r.sameWithGrad([Tensor([0.1, -0.5, 0.9])], "erfinv's gradient") { $0[0].erfinv() }
         r.expect(CUDA.hostFallbacks == fallbacks, "no op ran on the host: \(CUDA.hostFallbacks)")
+    }
+}
+
+extension GPUChecks {
+    /// A side stream joins a capture by waiting for the capturing stream, computes one branch there
+    /// while the capturing stream computes the other, and is joined back: both branches are captured
+    /// (new inputs copied in before each replay reach both), a replay is one launch, and the results
+    /// are the CPU's. (PyTorch: `s.wait_stream(torch.cuda.current_stream())` inside `torch.cuda.graph`.)
+    static func aCaptureForksAndJoinsAnotherStream(_ r: GPUCheckRecorder) {
+        manualSeed(81)
+        let w1 = Tensor.randn([16, 8]), w2 = Tensor.randn([16, 8])
+        func reference(_ a: Tensor) -> Tensor { a.matmul(w1).relu().sum(dim: 1) + a.matmul(w2).tanh().sum(dim: 1) }
+        let a = Tensor.randn([64, 16]).to(gpu), gw1 = w1.to(gpu), gw2 = w2.to(gpu)
+        let side = CUDA.Stream()
+        let graph = CUDA.Graph()
+        let out = CUDA.graph(graph) { () -> Tensor in
+            side.waitStream(CUDA.currentStream())
+            let left = CUDA.stream(side) { a.matmul(gw1).relu().sum(dim: 1) }
+            let right = a.matmul(gw2).tanh().sum(dim: 1)
+            CUDA.currentStream().waitStream(side)
+            return left + right
+        }
+        r.expect(CUDA.currentStream() == CUDA.defaultStream(), "the stream is restored after the capture")
+        for k in 0..<3 {
+            let input = Tensor.randn([64, 16])
+            a.copy_(input.to(gpu))
+            let before = GPUWorkCounter.launches
+            graph.replay()
+            r.expect(GPUWorkCounter.launches - before == 1, "a replay with two branches is one launch")
+            r.same(out, reference(input), atol: 1e-5, rtol: 1e-5, "replay \(k): both branches see the new input")
+        }
+        graph.reset()
     }
 }

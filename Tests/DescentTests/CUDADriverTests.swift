@@ -203,6 +203,15 @@ import Descent
             mark("read")
             let copied = dst.cpu().toDoubles()
             mark("end \(copied)")
+            let side = CUDA.Stream()
+            let forked = CUDA.Graph()
+            mark("fork")
+            CUDA.graph(forked) {
+                side.waitStream(CUDA.currentStream())
+                CUDA.stream(side) { _ = dst.copy_(g) }
+                CUDA.currentStream().waitStream(side)
+            }
+            mark("forked")
         }
         var sections: [String: [String]] = [:], current = ""
         for line in stderr(r).split(separator: "\n").map(String.init) {
@@ -224,6 +233,11 @@ import Descent
         #expect(((sections["reset"] ?? []) + (sections["released"] ?? [])).filter { $0.hasPrefix("cuStream") } == ["cuStreamDestroy s2"], "\(sections)")
         // the fake driver runs the copy when it is captured (a real one only at the replay)
         #expect(sections.keys.contains("end [1.0, 2.0, 3.0]"), "\(sections)")
+        // fork and join: the side stream waits for an event of the capturing stream, queues its copy,
+        // and the capturing stream waits for an event of the side stream before the capture ends
+        #expect(sections["fork"] == ["cuStreamCreate s4 flags=1", "cuStreamBeginCapture s4 mode=2", "cuEventCreate e2 flags=2", "cuEventRecord e2 s4",
+                                      "cuStreamWaitEvent s3 e2", "cuMemcpyDtoDAsync 12 s3", "cuEventCreate e3 flags=2", "cuEventRecord e3 s3",
+                                      "cuStreamWaitEvent s4 e3", "cuStreamEndCapture s4", "cuGraphInstantiateWithFlags", "cuGraphDestroy"], "\(sections)")
     }
 
     /// The kernel cache on disk: the first process compiles with NVRTC and keeps the PTX; a later one

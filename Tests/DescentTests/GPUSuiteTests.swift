@@ -127,12 +127,22 @@ extension Core.GPUSuiteTests {
             CUDA.graph(CUDA.Graph()) { opt.step() }
         }
         #expect(stderr(adagrad).contains("this optimizer's update (it reads its step count or scalars kept on the host"), "\(stderr(adagrad))")
+        // another stream takes part only after it waits for the capturing stream, and must be joined back
         let streams = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = CUDA.useOpenCLWithoutGPU()
             let side = CUDA.Stream()
             CUDA.graph(CUDA.Graph()) { CUDA.stream(side) {} }
         }
-        #expect(stderr(streams).contains("switching streams inside a CUDA graph capture is not supported"), "\(stderr(streams))")
+        #expect(stderr(streams).contains("switching to a stream that has not joined the CUDA graph capture: make it wait for the capturing stream first"), "\(stderr(streams))")
+        let unjoined = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            let side = CUDA.Stream(), x = Tensor([1.0, 2.0]).to(.cuda(0))
+            CUDA.graph(CUDA.Graph()) {
+                side.waitStream(CUDA.currentStream())
+                CUDA.stream(side) { _ = x * 2 }
+            }
+        }
+        #expect(stderr(unjoined).contains("joined the capture and was not joined back"), "\(stderr(unjoined))")
     }
 
     @Test func aGeneratorOfAnotherDeviceTypeStopsAsInPyTorch() async {

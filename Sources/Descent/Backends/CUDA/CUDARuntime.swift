@@ -214,6 +214,8 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
 
     // MARK: graphs
 
+    /// The driver makes a stream that waits for an event recorded during a capture join it by itself.
+    func joinCapture(_ stream: OpaquePointer) {}
     func beginCapture(_ stream: OpaquePointer) {
         // relaxed mode, as PyTorch's allocator switches to around cudaMalloc: new device memory may be taken mid-capture
         current(); check(cuStreamBeginCapture(stream, 2), "cuStreamBeginCapture")   // CU_STREAM_CAPTURE_MODE_RELAXED

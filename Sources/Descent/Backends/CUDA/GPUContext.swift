@@ -51,7 +51,9 @@ final class GPUContext: @unchecked Sendable {
     /// `bytes` of device memory from the caching allocator (PyTorch's out-of-memory message when full).
     func allocate(_ bytes: Int) -> UInt64 {
         lock.lock(); defer { lock.unlock() }
-        do { return try allocator.allocate(bytes, stream: streamID(runtime.currentStream)) } catch { fail("\(error)") }
+        // during a capture, every stream taking part allocates from the graph's private pool
+        let stream = CUDA.Graph.capturingOnThisThread?.poolStream(device: runtime.ordinal) ?? runtime.currentStream
+        do { return try allocator.allocate(bytes, stream: streamID(stream)) } catch { fail("\(error)") }
     }
     func free(_ address: UInt64) {
         lock.lock(); defer { lock.unlock() }

@@ -71,6 +71,8 @@ protocol GPURuntime: AnyObject, DeviceMemory, HostMemory, StreamEvents, CustomSt
     func elapsedMilliseconds(from start: OpaquePointer, to end: OpaquePointer) -> Double
     /// Starts capturing the work queued on `stream` into a graph instead of running it.
     func beginCapture(_ stream: OpaquePointer)
+    /// `stream` waited for an event recorded on a capturing stream: its later work belongs to the capture.
+    func joinCapture(_ stream: OpaquePointer)
     /// Ends the capture on `stream` and returns the graph, ready to launch.
     func endCapture(_ stream: OpaquePointer) -> OpaquePointer
     /// Queues a captured graph's work on `stream`.

@@ -18,8 +18,14 @@ import CDescentKernels
 // host memory, `item()`, `synchronize()`), the draws PyTorch's CPU algorithm makes on the host
 // (randperm, bernoulli with a tensor of probabilities, multinomial), Adam's update unless `capturable: true` puts its step count on the device, the other
 // optimizers that read a host step count (SGD, RMSprop, Adadelta and Rprop capture), an optimizer's
-// first step (run a few warm-up steps before capturing, as PyTorch's recipe does), and switching
-// streams inside the capture. As in PyTorch, a learning rate is captured by value: a scheduler's
+// first step (run a few warm-up steps before capturing, as PyTorch's recipe does), switching to a
+// stream that has not joined the capture, and ending it before the streams that joined are joined
+// back. Other streams take part as in CUDA: a stream that waits for the capturing stream
+// (`side.waitStream(CUDA.currentStream())`) joins, its work is captured (branches that replays may
+// run concurrently), and the capturing stream must wait for it again
+// (`CUDA.currentStream().waitStream(side)`) before the capture ends. Memory allocated on any of them
+// comes from the graph's pool; as in PyTorch, a tensor allocated on one stream and used on another
+// needs `recordStream` (or to outlive the capture). As in PyTorch, a learning rate is captured by value: a scheduler's
 // later changes do not reach the replays. Capture is per thread: other threads run eagerly meanwhile.
 // On OpenCL (PoCL, for the tests) a graph records the launches and copies and replays them.
 
@@ -33,6 +39,12 @@ extension CUDA {
         private var capturing = false
         /// The generators drawn from during the capture: their device state and the whole graph's Philox increment.
         private var generators: [CapturedGenerator] = []
+        /// During the capture: the streams taking part (the graph's own and those that joined it), the
+        /// joined ones made current since they were last joined back, and the events recorded on
+        /// streams taking part, with their stream.
+        private var captureStreams: Set<UInt> = []
+        private var unjoined: Set<UInt> = []
+        private var capturedEvents: [ObjectIdentifier: UInt] = [:]
         private final class CapturedGenerator {
             let generator: Generator, state: Tensor
             var increment: UInt64 = 0
@@ -57,6 +69,7 @@ extension CUDA {
             ctx.withAllocator { $0.protect(stream: streamID(s)) }
             previous = ctx.runtime.currentStream
             dk_set_current_stream(Int32(device), UnsafeMutableRawPointer(s))
+            captureStreams = [UInt(bitPattern: s)]; unjoined = []; capturedEvents = [:]
             ctx.runtime.beginCapture(s)
             ctx.withAllocator { $0.deferEvents = true }
             dk_set_capturing(Unmanaged.passUnretained(self).toOpaque())
@@ -65,12 +78,16 @@ extension CUDA {
         /// Ends the capture (`capture_end()`) and restores the stream that was current.
         public func captureEnd() {
             guard capturing, let s = stream else { fail("captureEnd without captureBegin") }
+            if let open = unjoined.first {
+                fail("CUDA error: operation not permitted when stream is capturing (capture_end: stream 0x\(String(open, radix: 16)) joined the capture and was not joined back; make the capturing stream wait for it with CUDA.currentStream().waitStream(side) before the capture ends)")
+            }
             UpdateBatch.flushBeforeOtherWork()
             let ctx = GPURegistry.context(deviceIndex)
             exec = ctx.runtime.endCapture(s)
             dk_set_capturing(nil)
             capturing = false
             ctx.withAllocator { $0.deferEvents = false }
+            captureStreams = []; capturedEvents = [:]
             dk_set_current_stream(Int32(deviceIndex), previous.map { UnsafeMutableRawPointer($0) })
         }
         /// Queues the captured work again on the current stream, with one launch (`replay()`).
@@ -85,6 +102,36 @@ extension CUDA {
                                    [.i64(Int64(bitPattern: seed)), .i64(Int64(bitPattern: offset)), CUDABackend.arg(g.state)])
             }
             ctx.runtime.launchGraph(e, on: CUDA.currentStream(deviceIndex).handle)
+        }
+
+        /// The stream whose pool serves allocations on `device` during the capture: the graph's own.
+        func poolStream(device: Int) -> OpaquePointer? { device == deviceIndex ? stream : GPURegistry.context(device).runtime.currentStream }
+        /// An event recorded during the capture on a stream taking part carries that stream's work.
+        func noteRecord(_ event: Event, on s: Stream) {
+            let h = UInt(bitPattern: s.handle)
+            if s.index == deviceIndex && captureStreams.contains(h) { capturedEvents[ObjectIdentifier(event)] = h }
+            else { capturedEvents[ObjectIdentifier(event)] = nil }
+        }
+        /// A stream waiting for such an event joins the capture; the graph's stream waiting for one
+        /// joins back the stream it was recorded on.
+        func noteWait(_ event: Event, by s: Stream) {
+            guard s.index == deviceIndex, let from = capturedEvents[ObjectIdentifier(event)], let self_ = stream else { return }
+            let h = UInt(bitPattern: s.handle)
+            if !captureStreams.contains(h) {
+                guard let handle = s.handle else { fail("the default stream cannot join a CUDA graph capture: use a CUDA.Stream()") }
+                captureStreams.insert(h)
+                GPURegistry.context(deviceIndex).runtime.joinCapture(handle)
+            }
+            if h == UInt(bitPattern: self_) { unjoined.remove(from) }
+        }
+        /// Switching to a stream is allowed during the capture when it takes part in it.
+        func noteSwitch(to s: Stream) {
+            let h = UInt(bitPattern: s.handle)
+            guard s.index == deviceIndex, let self_ = stream, h != UInt(bitPattern: self_) else { return }
+            if !captureStreams.contains(h) {
+                fail("switching to a stream that has not joined the CUDA graph capture: make it wait for the capturing stream first (side.waitStream(CUDA.currentStream())), as CUDA requires")
+            }
+            unjoined.insert(h)
         }
 
         /// The graph this thread is capturing.

@@ -314,17 +314,25 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
     // MARK: graphs
 
     /// OpenCL has no graphs: a capture records the launches and copies queued on the capturing
-    /// queue, and a replay queues them again, with the same arguments (the same addresses), in order.
+    /// queue (and on the queues that joined it), and a replay queues them again on one queue, with
+    /// the same arguments (the same addresses), in the order the host queued them, which respects
+    /// every dependency between the joined queues.
     private enum Recorded { case launch(GPUFunction, Int, Int, [KernelArg]); case copy(UInt64, UInt64, Int) }
-    private final class Recording { let queue: Handle; var work: [Recorded] = []; init(queue: Handle) { self.queue = queue } }
+    private final class Recording {
+        let queue: Handle
+        var queues: Set<Handle>
+        var work: [Recorded] = []
+        init(queue: Handle) { self.queue = queue; queues = [queue] }
+    }
     private var recording: Recording?
     /// Records `work` when the calling thread's queue is being captured; false when it must run now.
     private func record(_ work: Recorded) -> Bool {
-        guard let r = recording, r.queue == current else { return false }
+        guard let r = recording, r.queues.contains(current) else { return false }
         r.work.append(work)
         return true
     }
     func beginCapture(_ stream: OpaquePointer) { recording = Recording(queue: stream) }
+    func joinCapture(_ stream: OpaquePointer) { recording?.queues.insert(stream) }
     func endCapture(_ stream: OpaquePointer) -> OpaquePointer {
         guard let r = recording, r.queue == stream else { fail("endCapture on a stream that is not capturing") }
         recording = nil

@@ -66,12 +66,14 @@ extension CUDA {
                 fail("Event device \(deviceIndex) does not match recording stream's device \(s.index).")
             }
             runtime.record(handle!, on: s.handle)
+            CUDA.Graph.capturingOnThisThread?.noteRecord(self, on: s)
         }
         /// Makes later work on `stream` (the current stream when nil) wait for this event; nothing to wait for before a `record`.
         public func wait(_ stream: Stream? = nil) {
             guard let h = handle else { return }
             let s = stream ?? CUDA.currentStream(deviceIndex)
             if s.index != deviceIndex { fail("Event device \(deviceIndex) does not match the waiting stream's device \(s.index).") }
+            CUDA.Graph.capturingOnThisThread?.noteWait(self, by: s)
             runtime.wait(s.handle, for: h)
         }
         /// Whether the recorded work has run (true before any `record`).
@@ -100,7 +102,7 @@ extension CUDA {
     }
     /// Makes `stream` the calling thread's current stream of its device (`torch.cuda.set_stream`).
     public static func setStream(_ stream: Stream) {
-        if GPUGraphCapture.active { fail("switching streams inside a CUDA graph capture is not supported: queue the captured work on the capture's stream") }
+        CUDA.Graph.capturingOnThisThread?.noteSwitch(to: stream)
         if stream.index >= Int(DK_MAX_STREAM_DEVICES) && stream.handle != nil { fail("streams other than the default are supported on cuda:0 to cuda:\(DK_MAX_STREAM_DEVICES - 1)") }
         dk_set_current_stream(Int32(stream.index), stream.handle.map { UnsafeMutableRawPointer($0) })
     }
