@@ -240,9 +240,10 @@ import Descent
                                       "cuStreamWaitEvent s4 e3", "cuStreamEndCapture s4", "cuGraphInstantiateWithFlags", "cuGraphDestroy"], "\(sections)")
     }
 
-    /// The kernel cache on disk: the first process compiles with NVRTC and keeps the PTX; a later one
-    /// hands the driver the cached text (here a marker, to see it is used); a damaged entry is compiled
-    /// again and replaced. The folder is named after the test process, which the children share.
+    /// The kernel cache on disk: the first process compiles with NVRTC and keeps the machine code
+    /// (CUBIN: the fake GPU is sm_90, which NVRTC 12 knows); a later one hands the driver the cached
+    /// image (here a marker, to see it is used); a damaged entry is compiled again and replaced. The
+    /// folder is named after the test process, which the children share.
     @Test(.enabled(if: enabled, "needs a C compiler and NVRTC (DESCENT_NVRTC)")) func compiledKernelsAreKeptOnDisk() async throws {
         let dir = "/tmp/descent-kernel-cache-test-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -259,18 +260,20 @@ import Descent
         }
         let first = await run()
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        #expect(entries.count == 1 && entries[0].hasPrefix("elementwise-sm_90-") && entries[0].hasSuffix(".ptx"), "\(entries)")
-        #expect(first.contains("cuModuleLoadData //"), "NVRTC's PTX starts with a comment: \(first)")
+        #expect(entries.count == 1 && entries[0].hasPrefix("elementwise-sm_90-") && entries[0].hasSuffix(".bin"), "\(entries)")
+        #expect(first.contains("cuModuleLoadData \u{7f}ELF"), "the driver is handed NVRTC's CUBIN, an ELF image: \(first)")
         guard let name = entries.first else { return }
         let path = dir + "/" + name
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        let header = String(text.prefix { $0 != "\n" })
-        #expect(header.hasPrefix("descent-ptx 1 sm_90 "), "\(header)")
-        try (header + "\nCACHED-PTX\n").write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(await run().contains("cuModuleLoadData CACHED-PTX"))
-        try ("descent-ptx 1 sm_90 another-compiler\nSTALE\n").write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(await run().contains("cuModuleLoadData //"))
-        #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix(header + "\n//"), "a damaged entry is replaced")
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let header = String(decoding: data.prefix { $0 != 0x0a }, as: UTF8.self)
+        #expect(header.hasPrefix("descent-kernel 2 sm_90 "), "\(header)")
+        // the same header but for a 10-byte image, and that image
+        let marker = header.split(separator: " ").dropLast().joined(separator: " ") + " 10\nCACHED-BIN"
+        try marker.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(await run().contains("cuModuleLoadData CACHED-BIN"))
+        try ("descent-kernel 2 sm_90 another-compiler\nSTALE\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(await run().contains("cuModuleLoadData \u{7f}ELF"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).starts(with: Data((header + "\n").utf8) + [0x7f, 0x45, 0x4c, 0x46]), "a damaged entry is replaced")
     }
 
     /// A fake cuBLAS computing column-major products on the host (the fake driver's device memory is

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Descent
+@_spi(Testing) import Descent
 
 /// The CUDA backend's kernel sources compile with the real NVRTC for sm_80 and sm_90, without a
 /// warning (no GPU needed). `.ci/run` installs NVIDIA's NVRTC wheel in a throwaway virtualenv and
@@ -17,6 +17,20 @@ import Descent
         #expect(CUDAKernelCheck.sourceNames == ["elementwise", "reductions", "indexing", "training", "random", "conv"])
         #expect(report.count == 2 * CUDAKernelCheck.sourceNames.count)
         #expect(report.allSatisfy { $0.contains("kernels") })
+    }
+
+    /// The runtime loads machine code for a GPU this NVRTC knows, and PTX for the newest virtual
+    /// architecture below one it does not (the driver compiles it); NVRTC 12 knows sm_80 and sm_90.
+    @Test func theTargetIsTheDevicesOwnArchitectureWhenNVRTCKnowsIt() {
+        #expect(CUDAKernelCheck.target(for: "sm_90", supported: [75, 80, 86, 89, 90]) == "sm_90")
+        #expect(CUDAKernelCheck.target(for: "sm_120", supported: [75, 80, 86, 89, 90]) == "compute_90")
+        #expect(CUDAKernelCheck.target(for: "sm_87", supported: [75, 80, 86, 89, 90]) == "compute_86")
+        #expect(CUDAKernelCheck.target(for: "sm_90", supported: nil) == "sm_90")
+        #expect(CUDAKernelCheck.target(for: "sm_50", supported: [75, 80]) == "sm_50")   // too old: NVRTC's own error says so
+        if CUDAKernelCheck.isAvailable {
+            let archs = CUDAKernelCheck.supportedArchitectures ?? []
+            #expect(archs.contains(80) && archs.contains(90), "\(archs)")
+        }
     }
 
     @Test(.enabled(if: enabled, "NVRTC not found (set DESCENT_NVRTC to libnvrtc.so.12)"))

@@ -197,25 +197,30 @@ final class FakeHost: HostMemory {
     }
 }
 
-/// The kernel cache's entries: found only for the same source, architecture and compiler, and
-/// refused when the header does not match (a damaged or foreign file).
+/// The kernel cache's entries: found only for the same source, target architecture and compiler, and
+/// refused when the header does not match (a damaged, truncated or foreign file).
 @Suite struct KernelCacheTests {
     @Test func entriesAreFoundOnlyForWhatTheyWereCompiledFrom() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("descent-kcache-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let cache = KernelCache(directory: dir)
         let source = "DK_KERNEL void k() {}"
-        #expect(cache.load(name: "s", source: source, arch: "sm_90", compiler: "12.9") == nil)
-        cache.store("// ptx\n.entry k()", name: "s", source: source, arch: "sm_90", compiler: "12.9")
-        #expect(cache.load(name: "s", source: source, arch: "sm_90", compiler: "12.9") == "// ptx\n.entry k()")
-        #expect(cache.load(name: "s", source: source, arch: "sm_90", compiler: "12.8") == nil)       // another NVRTC
-        #expect(cache.load(name: "s", source: source, arch: "sm_80", compiler: "12.9") == nil)       // another GPU
-        #expect(cache.load(name: "s", source: source + " ", arch: "sm_90", compiler: "12.9") == nil) // another source
-        // bad inputs: a file without a header line, an empty body, bytes that are not UTF-8
-        let path = cache.path(name: "s", source: source, arch: "sm_90")
-        for bad in [Data("no header".utf8), Data((KernelCache.header(source: source, arch: "sm_90", compiler: "12.9") + "\n").utf8), Data([0xff, 0xfe, 0x0a, 0x41])] {
+        // a CUBIN is binary: an ELF header, zero bytes and newlines included
+        let image = Data([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x00, 0x0a, 0xff, 0x00, 0x41])
+        #expect(cache.load(name: "s", source: source, target: "sm_90", compiler: "12.9") == nil)
+        cache.store(image, name: "s", source: source, target: "sm_90", compiler: "12.9")
+        #expect(cache.load(name: "s", source: source, target: "sm_90", compiler: "12.9") == image)
+        #expect(cache.load(name: "s", source: source, target: "sm_90", compiler: "12.8") == nil)       // another NVRTC
+        #expect(cache.load(name: "s", source: source, target: "sm_80", compiler: "12.9") == nil)       // another GPU
+        #expect(cache.load(name: "s", source: source, target: "compute_90", compiler: "12.9") == nil)  // PTX, not this CUBIN
+        #expect(cache.load(name: "s", source: source + " ", target: "sm_90", compiler: "12.9") == nil) // another source
+        // bad inputs: no header line, an empty image, a header that is not UTF-8, a truncated image, a longer one
+        let path = cache.path(name: "s", source: source, target: "sm_90")
+        let header = KernelCache.header(source: source, target: "sm_90", compiler: "12.9", imageBytes: image.count) + "\n"
+        for bad in [Data("no header".utf8), Data(KernelCache.header(source: source, target: "sm_90", compiler: "12.9", imageBytes: 0).utf8 + [0x0a]),
+                    Data([0xff, 0xfe, 0x0a, 0x41]), Data(header.utf8) + image.dropLast(), Data(header.utf8) + image + [0x00]] {
             try bad.write(to: URL(fileURLWithPath: path))
-            #expect(cache.load(name: "s", source: source, arch: "sm_90", compiler: "12.9") == nil)
+            #expect(cache.load(name: "s", source: source, target: "sm_90", compiler: "12.9") == nil)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).count == 1, "no temporary files left")
     }

@@ -239,18 +239,20 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
         guard let nvrtc else { throw CUDAUnavailable.noNVRTC("NVRTC was not loaded") }
         // compiled once per machine: the kernel cache on disk, else NVRTC (then kept there)
         let cache = KernelCache.standard
-        let ptx: String
-        if let hit = cache?.load(name: name, source: source, arch: architecture, compiler: nvrtc.version) {
-            ptx = hit
+        let target = nvrtc.target(for: architecture)
+        let image: Data
+        if let hit = cache?.load(name: name, source: source, target: target, compiler: nvrtc.version) {
+            image = hit
         } else {
-            ptx = try nvrtc.compile(source, name: name, arch: architecture).ptx
-            cache?.store(ptx, name: name, source: source, arch: architecture, compiler: nvrtc.version)
+            image = try nvrtc.image(source, name: name, target: target)
+            cache?.store(image, name: name, source: source, target: target, compiler: nvrtc.version)
         }
         var module: Handle? = nil
-        try ptx.withCString { try Self.check(cuModuleLoadData(&module, $0), "cuModuleLoadData (\(name))", errorName) }
+        try image.withUnsafeBytes { try Self.check(cuModuleLoadData(&module, $0.baseAddress), "cuModuleLoadData (\(name))", errorName) }
         return module!
     }
     func function(_ module: OpaquePointer, _ name: String) throws -> GPUFunction {
+        current()   // the driver looks the function up in the calling thread's context
         var f: Handle? = nil
         try Self.check(cuModuleGetFunction(&f, module, name), "cuModuleGetFunction (\(name))", errorName)
         return GPUFunction(handle: f!)

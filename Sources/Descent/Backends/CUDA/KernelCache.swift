@@ -1,7 +1,7 @@
 import Foundation
 
 /// The compiled kernels on disk, as PyTorch keeps its JIT kernels in `~/.cache/torch/kernels`: the
-/// PTX of each kernel source for each GPU architecture and NVRTC version, so that a machine compiles a
+/// image the driver loads (CUBIN, or PTX) of each kernel source for each GPU architecture and NVRTC version, so that a machine compiles a
 /// source once, not at every process start. The folder is `DESCENT_KERNEL_CACHE`, else
 /// `$XDG_CACHE_HOME/descent/kernels`, else `~/.cache/descent/kernels`; `DESCENT_KERNEL_CACHE_DISABLE=1`
 /// turns the cache off. An entry begins with a header naming what it was compiled from (architecture,
@@ -28,30 +28,33 @@ import Foundation
         for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         return h
     }
-    /// The first line of an entry: what it was compiled from.
-    public static func header(source: String, arch: String, compiler: String) -> String {
-        "descent-ptx 1 \(arch) \(compiler) \(source.utf8.count) \(String(hash(source), radix: 16))"
+    /// The first line of an entry: what it was compiled from (target architecture, compiler, the
+    /// source's length and hash) and the length of the image after it.
+    public static func header(source: String, target: String, compiler: String, imageBytes: Int) -> String {
+        "descent-kernel 2 \(target) \(compiler) \(source.utf8.count) \(String(hash(source), radix: 16)) \(imageBytes)"
     }
     /// The entry's path for the source `name`.
-    public func path(name: String, source: String, arch: String) -> String {
-        "\(directory)/\(name)-\(arch)-\(String(Self.hash(source), radix: 16)).ptx"
+    public func path(name: String, source: String, target: String) -> String {
+        "\(directory)/\(name)-\(target)-\(String(Self.hash(source), radix: 16)).bin"
     }
 
-    /// The cached PTX of `source`, or nil when there is no sound entry for it.
-    public func load(name: String, source: String, arch: String, compiler: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path(name: name, source: source, arch: arch)),
-              let text = String(data: data, encoding: .utf8), let newline = text.firstIndex(of: "\n"),
-              text[..<newline] == Self.header(source: source, arch: arch, compiler: compiler) else { return nil }
-        let ptx = String(text[text.index(after: newline)...])
-        return ptx.isEmpty ? nil : ptx
+    /// The cached image (CUBIN or PTX) of `source`, or nil when there is no sound entry for it.
+    public func load(name: String, source: String, target: String, compiler: String) -> Data? {
+        guard let data = FileManager.default.contents(atPath: path(name: name, source: source, target: target)),
+              let newline = data.firstIndex(of: 0x0a),
+              let first = String(data: data[data.startIndex..<newline], encoding: .utf8) else { return nil }
+        let image = data[(newline + 1)...]
+        guard !image.isEmpty, first == Self.header(source: source, target: target, compiler: compiler, imageBytes: image.count) else { return nil }
+        return Data(image)
     }
 
-    /// Keeps `ptx` for `source` (atomically; a cache that cannot be written is only slower).
-    public func store(_ ptx: String, name: String, source: String, arch: String, compiler: String) {
+    /// Keeps `image` for `source` (atomically; a cache that cannot be written is only slower).
+    public func store(_ image: Data, name: String, source: String, target: String, compiler: String) {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let text = Self.header(source: source, arch: arch, compiler: compiler) + "\n" + ptx
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path(name: name, source: source, arch: arch)), options: .atomic)
+            var entry = Data((Self.header(source: source, target: target, compiler: compiler, imageBytes: image.count) + "\n").utf8)
+            entry.append(image)
+            try entry.write(to: URL(fileURLWithPath: path(name: name, source: source, target: target)), options: .atomic)
         } catch {}
     }
 }

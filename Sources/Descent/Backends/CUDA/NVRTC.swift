@@ -20,7 +20,10 @@ enum NVRTCError: Error, CustomStringConvertible {
 }
 
 /// NVRTC (CUDA's run-time compiler), loaded with `dlopen` (`libnvrtc.so.12`, or the path in
-/// `DESCENT_NVRTC`): compiles the backend's CUDA C sources to PTX for a GPU architecture.
+/// `DESCENT_NVRTC`): compiles the backend's CUDA C sources for a GPU architecture. For a real
+/// architecture (`sm_90`) it gives the machine code (CUBIN), which any CUDA 12 driver loads; PTX from
+/// a newer NVRTC than the driver would be refused (CUDA_ERROR_UNSUPPORTED_PTX_VERSION), so PTX is
+/// loaded only for a GPU newer than this NVRTC knows (`compute_XX`, which the driver compiles).
 final class NVRTC: @unchecked Sendable {
     private typealias Program = OpaquePointer
     private let createProgram: @convention(c) (UnsafeMutablePointer<Program?>, UnsafePointer<CChar>, UnsafePointer<CChar>?, Int32,
@@ -30,6 +33,10 @@ final class NVRTC: @unchecked Sendable {
     private let getPTX: @convention(c) (Program?, UnsafeMutablePointer<CChar>) -> Int32
     private let getLogSize: @convention(c) (Program?, UnsafeMutablePointer<Int>) -> Int32
     private let getLog: @convention(c) (Program?, UnsafeMutablePointer<CChar>) -> Int32
+    private let getCUBINSize: (@convention(c) (Program?, UnsafeMutablePointer<Int>) -> Int32)?
+    private let getCUBIN: (@convention(c) (Program?, UnsafeMutablePointer<CChar>) -> Int32)?
+    /// The architectures this NVRTC compiles for (`nvrtcGetSupportedArchs`: 75, 80, 86, 89, 90, ...), when it says.
+    let supportedArchitectures: [Int]?
     private let destroyProgram: @convention(c) (UnsafeMutablePointer<Program?>) -> Int32
     private let errorString: @convention(c) (Int32) -> UnsafePointer<CChar>?
     /// The compiler's version ("12.9"), part of the kernel cache's key.
@@ -51,6 +58,19 @@ final class NVRTC: @unchecked Sendable {
         getLogSize = try symbol("nvrtcGetProgramLogSize", as: type(of: getLogSize))
         getLog = try symbol("nvrtcGetProgramLog", as: type(of: getLog))
         destroyProgram = try symbol("nvrtcDestroyProgram", as: type(of: destroyProgram))
+        typealias SizeFn = @convention(c) (Program?, UnsafeMutablePointer<Int>) -> Int32
+        typealias BytesFn = @convention(c) (Program?, UnsafeMutablePointer<CChar>) -> Int32
+        getCUBINSize = try? lib.symbol("nvrtcGetCUBINSize", as: SizeFn.self)
+        getCUBIN = try? lib.symbol("nvrtcGetCUBIN", as: BytesFn.self)
+        typealias CountFn = @convention(c) (UnsafeMutablePointer<Int32>) -> Int32
+        if let count = try? lib.symbol("nvrtcGetNumSupportedArchs", as: CountFn.self),
+           let list = try? lib.symbol("nvrtcGetSupportedArchs", as: CountFn.self) {
+            var n: Int32 = 0
+            if count(&n) == 0 && n > 0 {
+                var archs = [Int32](repeating: 0, count: Int(n))
+                supportedArchitectures = list(&archs) == 0 ? archs.map(Int.init) : nil
+            } else { supportedArchitectures = nil }
+        } else { supportedArchitectures = nil }
         errorString = try symbol("nvrtcGetErrorString", as: type(of: errorString))
         var major: Int32 = 0, minor: Int32 = 0
         if let v = try? lib.symbol("nvrtcVersion", as: (@convention(c) (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>) -> Int32).self),
@@ -59,9 +79,21 @@ final class NVRTC: @unchecked Sendable {
         } else { version = "unknown" }
     }
 
-    /// Compiles `source` for `arch` (e.g. "sm_90") and returns its PTX and the compiler's log. With
-    /// `warningsAreErrors`, a non-empty log (any warning) is an error, as `.ci/run` wants it.
-    func compile(_ source: String, name: String, arch: String, warningsAreErrors: Bool = false) throws -> (ptx: String, log: String) {
+    /// What to compile for a device of `arch` ("sm_90"): the device's own architecture (machine code)
+    /// when this NVRTC knows it, else PTX for the newest virtual architecture it knows below the device
+    /// ("compute_90" for an sm_100 GPU and an older NVRTC), which the driver compiles at load.
+    func target(for arch: String) -> String { Self.target(for: arch, supported: supportedArchitectures) }
+    /// `target(for:)` given the architectures NVRTC lists (nil: it does not say; try the device's own).
+    static func target(for arch: String, supported: [Int]?) -> String {
+        guard arch.hasPrefix("sm_"), let cc = Int(arch.dropFirst(3)), let known = supported, !known.contains(cc),
+              let best = known.filter({ $0 <= cc }).max() else { return arch }
+        return "compute_\(best)"
+    }
+
+    /// Compiles `source` for `arch` ("sm_90", or a virtual "compute_90") and returns its PTX, its
+    /// machine code (CUBIN, for a real architecture) and the compiler's log. With `warningsAreErrors`,
+    /// a non-empty log (any warning) is an error, as `.ci/run` wants it.
+    func compile(_ source: String, name: String, arch: String, warningsAreErrors: Bool = false) throws -> (ptx: String, cubin: Data?, log: String) {
         var program: Program? = nil
         func check(_ rc: Int32, _ call: String, log: String = "") throws {
             if rc != 0 { throw NVRTCError.failed(call: call, code: rc, message: errorString(rc).map { String(cString: $0) } ?? "error", log: log) }
@@ -86,7 +118,22 @@ final class NVRTC: @unchecked Sendable {
         try check(getPTXSize(program, &ptxSize), "nvrtcGetPTXSize")
         var ptx = [CChar](repeating: 0, count: ptxSize + 1)
         try check(getPTX(program, &ptx), "nvrtcGetPTX")
-        return (String(cString: ptx), log)
+        var cubin: Data? = nil
+        if arch.hasPrefix("sm_"), let getCUBINSize, let getCUBIN {
+            var size = 0
+            try check(getCUBINSize(program, &size), "nvrtcGetCUBINSize")
+            var bytes = [CChar](repeating: 0, count: size)
+            try check(getCUBIN(program, &bytes), "nvrtcGetCUBIN")
+            cubin = bytes.withUnsafeBytes { Data($0) }
+        }
+        return (String(cString: ptx), cubin, log)
+    }
+
+    /// What the driver loads for `source` on `target` (from `target(for:)`): the CUBIN for a real
+    /// architecture, else the PTX with its terminating zero byte.
+    func image(_ source: String, name: String, target: String) throws -> Data {
+        let (ptx, cubin, _) = try compile(source, name: name, arch: target)
+        return cubin ?? Data(ptx.utf8 + [0])
     }
 }
 
@@ -100,12 +147,17 @@ public enum CUDAKernelCheck {
         var report: [String] = []
         for (name, source, entries) in KernelSource.all {
             for arch in architectures {
-                let (ptx, _) = try nvrtc.compile(source, name: name, arch: arch, warningsAreErrors: true)
+                let (ptx, cubin, _) = try nvrtc.compile(source, name: name, arch: arch, warningsAreErrors: true)
                 let missing = entries.filter { !ptx.contains(".entry \($0)(") }
                 if !missing.isEmpty {
                     throw NVRTCError.failed(call: "PTX of \(name) for \(arch)", code: -1, message: "missing kernels \(missing)", log: "")
                 }
-                report.append("\(name) \(arch): \(entries.count) kernels, \(ptx.utf8.count) bytes of PTX")
+                // the machine code the runtime loads: an ELF image naming every kernel
+                guard let cubin, cubin.starts(with: [0x7f, 0x45, 0x4c, 0x46]),
+                      entries.allSatisfy({ cubin.range(of: Data($0.utf8 + [0])) != nil }) else {
+                    throw NVRTCError.failed(call: "CUBIN of \(name) for \(arch)", code: -1, message: "no ELF image with every kernel", log: "")
+                }
+                report.append("\(name) \(arch): \(entries.count) kernels, \(ptx.utf8.count) bytes of PTX, \(cubin.count) bytes of CUBIN")
             }
         }
         return report
@@ -130,6 +182,10 @@ public enum CUDAKernelCheck {
         }
         return rt.buildLogs
     }
+    /// What the runtime compiles for a GPU of `arch` when NVRTC knows `supported` architectures.
+    @_spi(Testing) public static func target(for arch: String, supported: [Int]?) -> String { NVRTC.target(for: arch, supported: supported) }
+    /// The architectures the loaded NVRTC compiles for, when it says.
+    @_spi(Testing) public static var supportedArchitectures: [Int]? { (try? NVRTC.shared.get())?.supportedArchitectures }
     /// Whether NVRTC can be loaded here.
     public static var isAvailable: Bool { (try? NVRTC.shared.get()) != nil }
 }
