@@ -285,7 +285,15 @@ import Descent
         static int mode = -1;
         int cublasCreate_v2(void **h) { static int handle; *h = &handle; return 0; }
         int cublasSetMathMode(void *h, int m) { mode = m; return 0; }
-        int cublasSetWorkspace_v2(void *h, void *w, size_t n) { return n == 32 << 20 ? 0 : 7; }   /* sm_90: 32 MiB */
+        /* sm_90: 32 MiB; each workspace is logged by the order it was first seen (w0, w1, ...) */
+        int cublasSetWorkspace_v2(void *h, void *w, size_t n) {
+            static void *seen[64]; static int count;
+            int i = 0;
+            while (i < count && seen[i] != w) ++i;
+            if (i == count && count < 64) seen[count++] = w;
+            fprintf(stderr, "cublasSetWorkspace w%d\\n", i);
+            return n == 32 << 20 ? 0 : 7;
+        }
         int cublasSetStream_v2(void *h, void *s) { fprintf(stderr, "cublasSetStream s%ld\\n", s ? (long)s - 0x1000 : 0); return 0; }
         #define GEMM(NAME, T) \\
         int NAME(void *h, int ta, int tb, int m, int n, int k, const T *alpha, u64 pa, int lda, u64 pb, int ldb, const T *beta, u64 pc, int ldc) { \\
@@ -351,7 +359,30 @@ import Descent
         // TF32 for float32 only when allowed (PyTorch's CUBLAS_TF32_TENSOR_OP_MATH = 3), never for float64
         #expect(out.contains("cublasSgemm_v2 N N m=2 n=2 k=2 lda=2 ldb=2 ldc=2 mode=3"), "\(out)")
         #expect(out.contains("cublasDgemm_v2 N N m=2 n=2 k=2 lda=2 ldb=2 ldc=2 mode=0"), "\(out)")
-        #expect(out.contains("cublasSetStream s1\ncublasSgemm_v2 N N m=2 n=2 k=3 lda=2 ldb=3 ldc=2 mode=3\ncublasSetStream s0\ncublasSgemm_v2 N N m=2 n=2 k=3"), "\(out)")
+        // each stream has its own workspace (products on two streams may run at once), set with the stream
+        #expect(out.contains("cublasSetStream s0\ncublasSetWorkspace w0\ncublasSgemm_v2 N N m=5 n=3 k=4"), "\(out)")
+        #expect(out.contains("cublasSetStream s1\ncublasSetWorkspace w1\ncublasSgemm_v2 N N m=2 n=2 k=3 lda=2 ldb=3 ldc=2 mode=3\ncublasSetStream s0\ncublasSetWorkspace w0\ncublasSgemm_v2 N N m=2 n=2 k=3"), "\(out)")
+    }
+
+    /// A product captured in a graph: cuBLAS's handle is moved to the graph's stream, with a workspace
+    /// of its own, before the capture begins (making them inside it would allocate where CUDA forbids).
+    @Test(.enabled(if: enabled, "needs a C compiler and NVRTC (DESCENT_NVRTC)")) func aCapturedProductHasItsWorkspaceBeforeTheCapture() async {
+        let r = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            guard let fake = CUDADriverAPI.fakeHostMemoryDriver(), let blas = CUDADriverAPI.fakeCUBLAS() else { exit(4) }
+            setenv("DESCENT_CUDA_DRIVER", fake, 1)
+            setenv("DESCENT_CUBLAS", blas, 1)
+            setenv("DESCENT_FAKE_LOG", "1", 1)
+            let a = Tensor([[1.0, 2, 3], [4, 5, 6]]).to(dtype: .float32).to(.cuda(0)), b = Tensor.ones([3, 2]).to(.cuda(0))
+            let graph = CUDA.Graph()
+            FileHandle.standardError.write(Data("-- capture\n".utf8))
+            CUDA.graph(graph) { _ = a.matmul(b) }
+            FileHandle.standardError.write(Data("-- end\n".utf8))
+        }
+        let out = stderr(r)
+        let capture = out.components(separatedBy: "-- capture\n").last?.components(separatedBy: "-- end").first ?? ""
+        let lines = capture.split(separator: "\n").map(String.init)
+        #expect(lines.prefix(4) == ["cuStreamCreate s1 flags=1", "cublasSetStream s1", "cublasSetWorkspace w0", "cuStreamBeginCapture s1 mode=2"], "\(lines)")
+        #expect(lines.contains("cublasSgemm_v2 N N m=2 n=2 k=3 lda=2 ldb=3 ldc=2 mode=0") && lines.last == "cuGraphDestroy", "\(lines)")
     }
 
     @Test(.enabled(if: enabled, "needs a C compiler and NVRTC (DESCENT_NVRTC)")) func aFailingCUBLASCallIsNamed() async {

@@ -195,6 +195,22 @@ final class FakeHost: HostMemory {
         a.emptyCache()
         #expect(host.frees == 3 && a.reservedBytes == 0)
     }
+
+    /// During a graph capture a freed buffer's events wait for its end (recorded on a capturing stream
+    /// they would belong to the graph), and the buffer is not reused meanwhile.
+    @Test func pinnedBuffersFreedDuringACaptureRecordTheirEventsAfterIt() {
+        let host = FakeHost(), ev = FakeEvents(), a = PinnedHostAllocator(host: host) { _ in ev }
+        let p = a.allocate(256)!
+        a.recordStream(p, stream: 5, device: 0)
+        a.deferEvents = true
+        a.free(p)
+        #expect(ev.recorded.isEmpty)
+        #expect(a.allocate(256)! != p && host.allocations == 2)   // not reusable while its events are pending
+        a.deferEvents = false
+        #expect(ev.recorded.map(\.stream) == [5])
+        ev.done.insert(ev.recorded[0].event)
+        #expect(a.allocate(200)! == p && host.allocations == 2)
+    }
 }
 
 /// The kernel cache's entries: found only for the same source, target architecture and compiler, and

@@ -143,6 +143,28 @@ extension Core.GPUSuiteTests {
             }
         }
         #expect(stderr(unjoined).contains("joined the capture and was not joined back"), "\(stderr(unjoined))")
+        // CUDA refuses a capturing stream's wait for an event recorded before the capture
+        let outside = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            let e = CUDA.currentStream().recordEvent()
+            CUDA.graph(CUDA.Graph()) { CUDA.currentStream().waitEvent(e) }
+        }
+        #expect(stderr(outside).contains("a stream capturing a CUDA graph cannot wait for an event recorded outside the capture"), "\(stderr(outside))")
+        let streamSync = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            CUDA.graph(CUDA.Graph()) { CUDA.currentStream().synchronize() }
+        }
+        #expect(stderr(streamSync).contains("operation not permitted when stream is capturing (Stream.synchronize()"), "\(stderr(streamSync))")
+        // a wait for the whole device on another thread while this one captures
+        let otherThread = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            CUDA.graph(CUDA.Graph()) {
+                let t = Thread { CUDA.synchronize() }
+                t.start()
+                sleep(5)
+            }
+        }
+        #expect(stderr(otherThread).contains("synchronize waits for the whole device while a CUDA graph is being captured"), "\(stderr(otherThread))")
     }
 
     @Test func aGeneratorOfAnotherDeviceTypeStopsAsInPyTorch() async {

@@ -179,7 +179,11 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
         check(cuStreamCreate(&s, 1), "cuStreamCreate")   // CU_STREAM_NON_BLOCKING, as PyTorch's pool streams
         return s!
     }
-    func destroyStream(_ stream: OpaquePointer) { current(); check(cuStreamDestroy(stream), "cuStreamDestroy") }
+    func destroyStream(_ stream: OpaquePointer) {
+        current()
+        releaseWorkspace(of: stream)
+        check(cuStreamDestroy(stream), "cuStreamDestroy")
+    }
     func synchronizeStream(_ stream: OpaquePointer?) { current(); check(cuStreamSynchronize(stream), "cuStreamSynchronize") }
     func streamIsIdle(_ stream: OpaquePointer?) -> Bool {
         current()
@@ -218,6 +222,7 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     func joinCapture(_ stream: OpaquePointer) {}
     func beginCapture(_ stream: OpaquePointer) {
         // relaxed mode, as PyTorch's allocator switches to around cudaMalloc: new device memory may be taken mid-capture
+        prepareBLAS(for: stream)
         current(); check(cuStreamBeginCapture(stream, 2), "cuStreamBeginCapture")   // CU_STREAM_CAPTURE_MODE_RELAXED
     }
     func endCapture(_ stream: OpaquePointer) -> OpaquePointer {
@@ -284,7 +289,11 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
         }
     }
 
-    func synchronize() { refuseWhileCapturing("synchronize"); current(); check(cuCtxSynchronize(), "cuCtxSynchronize") }
+    func synchronize() {
+        refuseWhileCapturing("synchronize")
+        GPUGraphCapture.refuseDeviceWideWait("synchronize")
+        current(); check(cuCtxSynchronize(), "cuCtxSynchronize")
+    }
 
     // MARK: cuBLAS
 
@@ -292,21 +301,18 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     private var blasHandle: CUBLAS.Handle?
     private var blasMathMode: Int32 = -1
     private var blasStream: OpaquePointer?
-    private var workspace: (address: UInt64, bytes: Int)?
-    /// cuBLAS's workspace on this device, taken once: 32 MiB from Hopper on, 4 MiB before (NVIDIA's sizes).
-    private func blasWorkspace() -> (address: UInt64, bytes: Int) {
-        if let w = workspace { return w }
-        let bytes = (architecture >= "sm_90" ? 32 : 4) << 20
-        guard let a = allocate(bytes) else { fail("CUDA out of memory: cannot allocate cuBLAS's workspace of \(bytes >> 20) MiB") }
-        workspace = (a, bytes)
-        return (a, bytes)
+    /// cuBLAS's workspace for each stream (as PyTorch keeps one per handle and stream: products queued
+    /// on two streams may run at once and must not share scratch memory).
+    private var workspaces: [UInt: UInt64] = [:]
+    /// A workspace's size: 32 MiB from Hopper (compute capability 9) on, 4 MiB before (NVIDIA's sizes).
+    static func blasWorkspaceBytes(architecture: String) -> Int {
+        let major = (Int(architecture.dropFirst(3)) ?? 0) / 10
+        return (major >= 9 ? 32 : 4) << 20
     }
     private let blasLock = NSLock()
 
-    func blasGemm(_ g: BLASGemm, tf32: Bool) -> Bool {
-        guard case .success(let blas) = CUBLAS.shared else { return false }
-        GPUWorkCounter.launches += 1
-        blasLock.lock(); defer { blasLock.unlock() }
+    /// Points the handle (made at first use) at `stream` with that stream's workspace. Under `blasLock`.
+    private func useBLAS(_ blas: CUBLAS, on stream: OpaquePointer?) {
         current()
         if blasHandle == nil {
             var h: CUBLAS.Handle? = nil
@@ -314,18 +320,46 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
             if rc != 0 { fail("cuBLAS error: cublasCreate_v2 failed: \(blas.name(rc)) (\(rc))") }
             blasHandle = h
         }
-        // the product runs on the calling thread's current stream, as PyTorch sets it on its handle
-        let stream = currentStream
-        if blasStream != stream {
-            let rc = blas.setStream(blasHandle, stream)
-            if rc != 0 { fail("cuBLAS error: cublasSetStream_v2 failed: \(blas.name(rc)) (\(rc))") }
-            blasStream = stream
-            // setting the stream resets the workspace to cuBLAS's own pool: give it ours again, as PyTorch
-            // does, so that products captured in a graph keep a workspace that lives as long as the handle
-            let ws = blasWorkspace()
-            let rc2 = blas.setWorkspace(blasHandle, ws.address, ws.bytes)
-            if rc2 != 0 { fail("cuBLAS error: cublasSetWorkspace_v2 failed: \(blas.name(rc2)) (\(rc2))") }
+        guard blasStream != stream || blasStream == nil && workspaces[0] == nil else { return }
+        let rc = blas.setStream(blasHandle, stream)
+        if rc != 0 { fail("cuBLAS error: cublasSetStream_v2 failed: \(blas.name(rc)) (\(rc))") }
+        blasStream = stream
+        // setting the stream resets the workspace to cuBLAS's own pool: give it this stream's, as PyTorch
+        // does, so that products captured in a graph keep a workspace that lives as long as the stream
+        let key = UInt(bitPattern: stream), bytes = Self.blasWorkspaceBytes(architecture: architecture)
+        let address: UInt64
+        if let a = workspaces[key] { address = a } else {
+            guard let a = allocate(bytes) else { fail("CUDA out of memory: cannot allocate cuBLAS's workspace of \(bytes >> 20) MiB") }
+            workspaces[key] = a
+            address = a
         }
+        let rc2 = blas.setWorkspace(blasHandle, address, bytes)
+        if rc2 != 0 { fail("cuBLAS error: cublasSetWorkspace_v2 failed: \(blas.name(rc2)) (\(rc2))") }
+    }
+    /// Makes cuBLAS's handle and the stream's workspace before a capture on `stream` (creating them
+    /// inside it would allocate and synchronize where CUDA forbids it).
+    private func prepareBLAS(for stream: OpaquePointer) {
+        guard case .success(let blas) = CUBLAS.shared else { return }
+        blasLock.lock(); defer { blasLock.unlock() }
+        useBLAS(blas, on: stream)
+    }
+    /// Frees a destroyed stream's workspace once its work has run.
+    private func releaseWorkspace(of stream: OpaquePointer) {
+        blasLock.lock(); defer { blasLock.unlock() }
+        guard let a = workspaces.removeValue(forKey: UInt(bitPattern: stream)) else { return }
+        if blasStream == stream { blasStream = nil; _ = (try? CUBLAS.shared.get())?.setStream(blasHandle, nil) }
+        check(cuStreamSynchronize(stream), "cuStreamSynchronize")
+        free(a)
+    }
+
+    func blasGemm(_ g: BLASGemm, tf32: Bool) -> Bool {
+        guard case .success(let blas) = CUBLAS.shared else { return false }
+        // cublasSgemm takes 32-bit sizes: larger products go to the backend's kernel
+        guard [g.m, g.n, g.k, g.lda, g.ldb, g.ldc].allSatisfy({ $0 <= Int(Int32.max) }) else { return false }
+        GPUWorkCounter.launches += 1
+        blasLock.lock(); defer { blasLock.unlock() }
+        // the product runs on the calling thread's current stream, as PyTorch sets it on its handle
+        useBLAS(blas, on: currentStream)
         // PyTorch's handle setup: TF32 tensor-op math for float32 only when allowed, else the default math
         let mode: Int32 = tf32 && !g.double ? 3 : 0   // CUBLAS_TF32_TENSOR_OP_MATH, CUBLAS_DEFAULT_MATH
         if mode != blasMathMode {

@@ -109,8 +109,10 @@
         if block == nil {
             let segSize = Self.segmentSize(size)
             var address = device.allocate(segSize)
-            if address == nil {
-                emptyCache()   // give the cached segments back and try once more, as PyTorch does
+            if address == nil && !deferEvents {
+                // give the cached segments back and try once more, as PyTorch does (not during a
+                // capture, which synchronizing and freeing would invalidate)
+                emptyCache()
                 address = device.allocate(segSize)
             }
             guard let a = address else {

@@ -95,6 +95,8 @@ enum PinnedMemory {
     }
     /// Gives the cached page-locked buffers back.
     static func emptyCache() { lock.lock(); defer { lock.unlock() }; shared?.emptyCache() }
+    /// Holds the events of freed buffers while a graph is being captured (see `PinnedHostAllocator.deferEvents`).
+    static func setDeferEvents(_ on: Bool) { lock.lock(); defer { lock.unlock() }; shared?.deferEvents = on }
 }
 
 /// The GPUs of this process, found at first use: through the CUDA driver, or through OpenCL when

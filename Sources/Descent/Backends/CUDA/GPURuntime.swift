@@ -130,6 +130,22 @@ extension GPURuntime {
 /// Whether the calling thread is capturing a graph (a wait for the device is refused meanwhile).
 enum GPUGraphCapture {
     static var active: Bool { dk_get_capturing() != nil }
+    private static let lock = NSLock()
+    private nonisolated(unsafe) static var captures = 0
+    /// Counts the captures under way in the process (any thread).
+    static func began() { lock.lock(); captures += 1; lock.unlock(); PinnedMemory.setDeferEvents(true) }
+    static func ended() {
+        lock.lock(); captures -= 1; let n = captures; lock.unlock()
+        if n == 0 { PinnedMemory.setDeferEvents(false) }
+    }
+    /// Stops a wait for the whole device while any thread captures a graph: it would wait for the
+    /// capturing stream, which CUDA refuses (and which would invalidate the capture).
+    static func refuseDeviceWideWait(_ what: String) {
+        lock.lock(); let n = captures; lock.unlock()
+        if n > 0 {
+            fail("CUDA error: operation not permitted when stream is capturing (\(what) waits for the whole device while a CUDA graph is being captured; wait for a stream or an event instead, or after the capture)")
+        }
+    }
     /// Stops what a capture cannot hold: `what` depends on host state that replays would not update.
     static func refuse(_ what: String) {
         if active { fail("\(what) cannot be captured in a CUDA graph: each replay would repeat the captured values") }

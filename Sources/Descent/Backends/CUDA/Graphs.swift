@@ -73,6 +73,7 @@ extension CUDA {
             ctx.runtime.beginCapture(s)
             ctx.withAllocator { $0.deferEvents = true }
             dk_set_capturing(Unmanaged.passUnretained(self).toOpaque())
+            GPUGraphCapture.began()
             capturing = true
         }
         /// Ends the capture (`capture_end()`) and restores the stream that was current.
@@ -85,6 +86,7 @@ extension CUDA {
             let ctx = GPURegistry.context(deviceIndex)
             exec = ctx.runtime.endCapture(s)
             dk_set_capturing(nil)
+            GPUGraphCapture.ended()
             capturing = false
             ctx.withAllocator { $0.deferEvents = false }
             captureStreams = []; capturedEvents = [:]
@@ -115,8 +117,14 @@ extension CUDA {
         /// A stream waiting for such an event joins the capture; the graph's stream waiting for one
         /// joins back the stream it was recorded on.
         func noteWait(_ event: Event, by s: Stream) {
-            guard s.index == deviceIndex, let from = capturedEvents[ObjectIdentifier(event)], let self_ = stream else { return }
             let h = UInt(bitPattern: s.handle)
+            guard s.index == deviceIndex, let self_ = stream else { return }
+            guard let from = capturedEvents[ObjectIdentifier(event)] else {
+                if captureStreams.contains(h) {
+                    fail("a stream capturing a CUDA graph cannot wait for an event recorded outside the capture: wait for it before captureBegin")
+                }
+                return
+            }
             if !captureStreams.contains(h) {
                 guard let handle = s.handle else { fail("the default stream cannot join a CUDA graph capture: use a CUDA.Stream()") }
                 captureStreams.insert(h)
@@ -124,6 +132,10 @@ extension CUDA {
             }
             if h == UInt(bitPattern: self_) { unjoined.remove(from) }
         }
+        /// Whether `event` was recorded during the capture on a stream taking part (the host cannot wait for it).
+        func captured(_ event: Event) -> Bool { capturedEvents[ObjectIdentifier(event)] != nil }
+        /// Whether `s` takes part in the capture.
+        func takesPart(_ s: Stream) -> Bool { s.index == deviceIndex && captureStreams.contains(UInt(bitPattern: s.handle)) }
         /// Switching to a stream is allowed during the capture when it takes part in it.
         func noteSwitch(to s: Stream) {
             let h = UInt(bitPattern: s.handle)

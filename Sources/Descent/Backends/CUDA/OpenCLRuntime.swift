@@ -238,6 +238,7 @@ final class OpenCLRuntime: GPURuntime, @unchecked Sendable {
 
     func synchronize() {
         refuseWhileCapturing("synchronize")
+        GPUGraphCapture.refuseDeviceWideWait("synchronize")
         lock.lock(); defer { lock.unlock() }
         _ = clFinish(queue)
         for q in streamQueues { _ = clFinish(q) }

@@ -72,11 +72,25 @@ import Foundation
     /// Keeps the buffer for reuse once the work queued by now on the streams that used it has run.
     public func free(_ pointer: UnsafeMutableRawPointer) {
         guard let b = blocks[pointer], b.inUse else { fatalError("free of a pointer the pinned allocator did not hand out") }
+        b.inUse = false
+        if deferEvents && !b.streams.isEmpty { deferred.append(pointer); return }
+        release(b, pointer)
+    }
+    private func release(_ b: Block, _ pointer: UnsafeMutableRawPointer) {
         b.events = b.streams.sorted { $0.lexicographicallyPrecedes($1) }.map { (Int($0[0]), events(Int($0[0])).recordEvent(onStream: $0[1])) }
         b.streams = []
-        b.inUse = false
         free[b.size, default: []].append(pointer)
     }
+    /// While a graph is being captured, buffers freed with streams to wait for are kept aside and their
+    /// events recorded when it ends (an event recorded on a capturing stream would belong to the graph).
+    public var deferEvents = false {
+        didSet {
+            guard !deferEvents else { return }
+            for p in deferred { if let b = blocks[p] { release(b, p) } }
+            deferred = []
+        }
+    }
+    private var deferred: [UnsafeMutableRawPointer] = []
 
     /// Gives every cached buffer back, after the copies that read them (`torch._C._host_emptyCache`).
     public func emptyCache() {

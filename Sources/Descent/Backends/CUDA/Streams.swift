@@ -26,10 +26,16 @@ extension CUDA {
 
         /// The runtime's handle as a number, 0 for the default stream (PyTorch's `cuda_stream`).
         public var cudaStream: UInt { handle.map { UInt(bitPattern: $0) } ?? 0 }
-        /// Waits for all work queued on this stream.
-        public func synchronize() { runtime.synchronizeStream(handle) }
-        /// Whether all work queued on this stream has run.
-        public func query() -> Bool { runtime.streamIsIdle(handle) }
+        /// Waits for all work queued on this stream (refused while this thread captures a graph).
+        public func synchronize() {
+            runtime.refuseWhileCapturing("Stream.synchronize()")
+            runtime.synchronizeStream(handle)
+        }
+        /// Whether all work queued on this stream has run (refused for a stream taking part in a capture).
+        public func query() -> Bool {
+            if CUDA.Graph.capturingOnThisThread?.takesPart(self) == true { runtime.refuseWhileCapturing("Stream.query()") }
+            return runtime.streamIsIdle(handle)
+        }
         /// Makes later work on this stream wait for `event` (on the device; the host does not wait).
         public func waitEvent(_ event: Event) { event.wait(self) }
         /// Makes later work on this stream wait for the work queued on `stream` by now.
@@ -76,10 +82,17 @@ extension CUDA {
             CUDA.Graph.capturingOnThisThread?.noteWait(self, by: s)
             runtime.wait(s.handle, for: h)
         }
-        /// Whether the recorded work has run (true before any `record`).
-        public func query() -> Bool { handle.map { runtime.eventIsComplete($0) } ?? true }
-        /// Waits on the host for the recorded work.
-        public func synchronize() { if let h = handle { runtime.synchronizeEvent(h) } }
+        /// Whether the recorded work has run (true before any `record`; refused for an event recorded in a capture).
+        public func query() -> Bool {
+            if CUDA.Graph.capturingOnThisThread?.captured(self) == true { runtime.refuseWhileCapturing("Event.query()") }
+            return handle.map { runtime.eventIsComplete($0) } ?? true
+        }
+        /// Waits on the host for the recorded work (refused while this thread captures a graph).
+        public func synchronize() {
+            guard let h = handle else { return }
+            runtime.refuseWhileCapturing("Event.synchronize()")
+            runtime.synchronizeEvent(h)
+        }
         /// Milliseconds from this event to `end`, both recorded with `enableTiming: true` (waits for `end` first).
         public func elapsedTime(_ end: Event) -> Double {
             guard enableTiming && end.enableTiming else { fail("Both events must be created with argument 'enable_timing=True'.") }
