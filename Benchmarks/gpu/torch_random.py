@@ -23,6 +23,8 @@ cases = [
     ("randint_small", "randint", "int64", big, 5, -3, 10),
     ("randint_wide", "randint", "int64", big // 2, 6, 0, 2 ** 40),
     ("bernoulli", "bernoulli", "float32", big, 7, 0.3, 0.0),
+    ("bernoulli_probs", "bernoulli_tensor", "float32", big, 13, 0.0, 0.0),
+    ("bernoulli_probs_f64", "bernoulli_tensor", "float64", 4 * 1000 + 3, 14, 0.0, 0.0),
     ("exponential", "exponential", "float32", big, 8, 1.5, 0.0),
     ("dropout_vec4", "dropout", "float32", big - 37 + 8, 9, 0.3, 0.0),
     ("dropout_vec2", "dropout", "float32", big - 37 + 6, 10, 0.3, 0.0),
@@ -42,6 +44,10 @@ with open(os.path.join(out, "manifest.txt"), "w") as manifest:
             t = torch.randint(int(a), int(b), (n,), device="cuda")
         elif kind == "bernoulli":
             t = torch.empty(n, dtype=dt, device="cuda").bernoulli_(a)
+        elif kind == "bernoulli_tensor":
+            # probabilities (i % 101) / 100, computed in float64 as the Swift side does
+            probs = ((torch.arange(n, dtype=torch.float64) % 101) / 100).to(dt).cuda()
+            t = torch.bernoulli(probs)
         elif kind == "exponential":
             t = torch.empty(n, dtype=dt, device="cuda").exponential_(a)
         elif kind == "dropout":

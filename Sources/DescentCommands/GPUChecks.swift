@@ -587,6 +587,16 @@ extension GPUChecks {
             r.expect(y.cpu().toDoubles().allSatisfy { $0 == 0 || abs($0 - 1 / 0.7) < 1e-6 }, "dropout scales the kept elements by 1/(1-p)")
             r.expect(CUDA.getRNGState()[8] == UInt8(launch.counterOffset), "dropout n=\(n) moves the offset by \(launch.counterOffset)")
         }
+        // bernoulli with a tensor of probabilities: PyTorch's 4-elements-a-thread kernel, u <= p, offset + 12
+        for (shape, dtype) in [([7], DType.float32), ([3, 5], .float64), ([grid + 5], .float32)] {
+            manualSeed(13)
+            let p = Tensor.rand(shape, dtype: dtype)
+            CUDA.manualSeed(13)
+            let got = p.to(gpu).bernoulli()
+            let want = PhiloxReference.bernoulliTensor(p.toDoubles(), double: dtype == .float64, seed: 13, offset: 0)
+            compare(r, got.cpu().toDoubles(), want, exact: true, tolerance: 0, "bernoulli(p) \(dtype) \(shape)")
+            r.expect(CUDA.getRNGState()[8] == 12, "bernoulli(p) moves the offset by 12 (PyTorch's philox_cuda_state(10))")
+        }
         // a second draw starts where the first left off; an explicit CUDA generator draws the same stream
         CUDA.manualSeed(9)
         _ = Tensor.rand([3000], device: gpu)

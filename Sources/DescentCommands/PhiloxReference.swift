@@ -131,6 +131,22 @@ public enum PhiloxReference {
         return out
     }
 
+    /// What PyTorch's `bernoulli_tensor_cuda_kernel` writes for probabilities `p` from (seed, offset):
+    /// element i is kept when component i % 4 of thread i / 4's one `curand_uniform4` is <= p[i]
+    /// (compared in float for float32 tensors, in double for float64).
+    public static func bernoulliTensor(_ p: [Double], double: Bool, seed: UInt64, offset: UInt64) -> [Double] {
+        var out = [Double](repeating: .nan, count: p.count)
+        for t in 0..<(p.count + 3) / 4 {
+            var state = CurandPhilox(seed: seed, subsequence: UInt64(t), offset: offset)
+            let u = state.next4().map(CurandPhilox.uniform)
+            for k in 0..<4 where t * 4 + k < p.count {
+                let i = t * 4 + k
+                out[i] = (double ? Double(u[k]) <= p[i] : u[k] <= Float(p[i])) ? 1 : 0
+            }
+        }
+        return out
+    }
+
     /// The elements where `got` differs from `want`: at all when `exact`, else by more than `tolerance` (relative above 1).
     static func mismatches(_ got: [Double], _ want: [Double], exact: Bool, tolerance: Double) -> [(offset: Int, got: Double, want: Double)] {
         zip(got, want).enumerated().filter { _, p in exact ? p.0 != p.1 : !(abs(p.0 - p.1) <= tolerance * Swift.max(1, abs(p.1))) }

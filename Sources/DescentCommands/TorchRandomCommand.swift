@@ -29,6 +29,9 @@ struct TorchRandomCheck: ParsableCommand {
             case "uniform": t = Tensor.empty([n], dtype: dtype, device: gpu).uniform_(a, b)
             case "randint": t = Tensor.randint(Int(a), Int(b), [n], device: gpu)
             case "bernoulli": t = Tensor.empty([n], dtype: dtype, device: gpu).bernoulli_(a)
+            case "bernoulli_tensor":
+                let probs = Tensor((0..<n).map { Double($0 % 101) / 100 }).to(dtype: dtype).to(gpu)
+                t = probs.bernoulli()
             case "exponential": t = Tensor.empty([n], dtype: dtype, device: gpu).exponential_(a)
             case "dropout": t = (dropout(Tensor.ones([n], dtype: dtype).to(gpu), p: a) .!= 0).to(dtype: dtype)
             default: _ = Tensor.rand([n], device: gpu); t = Tensor.rand([100], device: gpu)

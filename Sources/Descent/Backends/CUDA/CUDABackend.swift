@@ -508,10 +508,10 @@ enum CUDABackend {
 
     // MARK: random numbers
 
-    /// PyTorch's CUDA draws from the generator's Philox stream (uniform, normal, bernoulli(p),
-    /// exponential, randint); the others (randperm, bernoulli with a tensor of probabilities,
-    /// multinomial with replacement) run PyTorch's CPU algorithm on the host from the CUDA
-    /// generator's own mt19937, so they are reproducible but not PyTorch's CUDA numbers.
+    /// PyTorch's CUDA draws from the generator's Philox stream (uniform, normal, bernoulli(p) with a
+    /// number or a tensor, exponential, randint); the others (randperm, multinomial with replacement
+    /// and more than one sample) run PyTorch's CPU algorithm on the host from the CUDA generator's own
+    /// mt19937, so they are reproducible but not PyTorch's CUDA numbers.
     static func random(_ draw: RandomDraw, into t: Tensor, generator g: Generator) {
         guard t.count > 0 else { return }
         let ctx = context(t)
@@ -537,9 +537,15 @@ enum CUDABackend {
             launch("dk_philox_randint", unroll: range >= 1 << 28 ? 2 : 4) { philox in
                 [.i64(Int64(t.count))] + philox + [.i64(Int64(bitPattern: range)), .i64(Int64(low)), arg(t)]
             }
-        case .permutation, .bernoulliTensor, .categorical:
+        case let .bernoulliTensor(p):
+            // PyTorch's philox_cuda_state(10): one curand_uniform4 per 4 elements
+            let probs = on(t.device, p)
+            let philox = PhiloxArgs(g, increment: 10)
+            Self.launch(ctx, "dk_philox_bernoulli_tensor", elements: (t.count + 3) / 4,
+                   [.i64(Int64(t.count))] + philox.kernelArgs + [.i32(t.dtype == .float64 ? 1 : 0), arg(probs), arg(t)])
+        case .permutation, .categorical:
             if GPUGraphCapture.active {
-                fail("randperm, bernoulli with a tensor of probabilities and multinomial cannot be captured in a CUDA graph: they run on the host from the generator's own state")
+                fail("randperm and multinomial with replacement cannot be captured in a CUDA graph: they run on the host from the generator's own state")
             }
             onHost("random", [t] + draw.tensors, written: [t]) { h in CPUBackend.random(draw.mapTensors { h($0)! }, into: h(t)!, generator: g.engine) }
         }

@@ -1295,6 +1295,30 @@ enum KernelSource {
         if (DK_BID == 0 && DK_TID == 0) { state[0] = seed; state[1] = offset; }
     }
 
+    /* bernoulli_(p tensor), PyTorch's bernoulli_tensor_cuda_kernel (CUDA_tensor_apply2, 4 elements a
+       thread): element i is component i % 4 of the one curand_uniform4 of thread i / 4, kept when
+       u <= p[i] (p float for float32, double for float64; the comparison in p's type). */
+    DK_KERNEL void dk_philox_bernoulli_tensor(dk_i64 n, dk_i64 seed, dk_i64 offset, int captured, DK_ARG(const dk_i64, state),
+                                              int f64, DK_ARG(const void, p), DK_ARG(void, out)) {
+        DK_PHILOX_UNPACK
+        DK_LOOP(t, (n + 3) / 4) {
+            dk_u4 r = dk_curand4((dk_u64)seed, (dk_u64)t, (dk_u64)offset, 0);
+            float u[4];
+            u[0] = dk_uniform_f(r.x); u[1] = dk_uniform_f(r.y); u[2] = dk_uniform_f(r.z); u[3] = dk_uniform_f(r.w);
+            for (int k = 0; k < 4; ++k) {
+                dk_i64 i = t * 4 + k;
+                if (i >= n) break;
+                if (f64) {
+                    DK_GLOBAL const double *pp = (DK_GLOBAL const double *)p + p_off;
+                    ((DK_GLOBAL double *)out + out_off)[i] = (double)u[k] <= pp[i] ? 1.0 : 0.0;
+                } else {
+                    DK_GLOBAL const float *pp = (DK_GLOBAL const float *)p + p_off;
+                    ((DK_GLOBAL float *)out + out_off)[i] = u[k] <= pp[i] ? 1.0f : 0.0f;
+                }
+            }
+        }
+    }
+
     /* int64 random_(from, to): val % range + base, one word per value below 2^28, else two. */
     DK_KERNEL void dk_philox_randint(dk_i64 n, dk_i64 seed, dk_i64 offset, int captured, DK_ARG(const dk_i64, state),
                                      dk_i64 range, dk_i64 base, DK_ARG(dk_i64, out)) {
@@ -1398,7 +1422,7 @@ enum KernelSource {
                                      "dk_cumsum_f32", "dk_cumprod_f64"]),
          ("indexing", indexing, ["dk_gemm_f32", "dk_gemm_f64", "dk_index_select_f32", "dk_index_add_i64", "dk_gather_b8", "dk_scatter_f32", "dk_scatter_b8", "dk_sort_f64", "dk_sort_u8"]),
          ("training", training, ["dk_nll_forward_f32", "dk_nll_backward_f64", "dk_sgd_f32", "dk_adam_f64", "dk_adam_multi_f32", "dk_sgd_multi_f64", "dk_adam_device_step_f32", "dk_step_increment_f64"]),
-         ("random", random, ["dk_philox_f32", "dk_philox_f64", "dk_philox_randint", "dk_philox_set_state"]),
+         ("random", random, ["dk_philox_f32", "dk_philox_f64", "dk_philox_randint", "dk_philox_set_state", "dk_philox_bernoulli_tensor"]),
          ("conv", conv, ["dk_im2col_f32", "dk_col2im_f64", "dk_channel_bias_f32", "dk_max_pool_forward_f32", "dk_max_pool_backward_f64",
                          "dk_avg_pool_forward_f32", "dk_avg_pool_backward_f64"])]
     }()
