@@ -33,3 +33,6 @@ arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | he
 # PyTorch's own CUDA random numbers on this GPU against Descent's (Philox stream, layout, dropout masks)
 python3 Benchmarks/gpu/torch_random.py .build-static/torch-random && "$bin" torch-random-check .build-static/torch-random || true
 python3 Benchmarks/gpu/lecture05.py || true
+# SGEMM, bandwidth (as fractions of the theoretical peak) and MNIST-shaped MLP epochs, ours then PyTorch's
+"$bin" gpu-bench || true
+python3 Benchmarks/gpu/bench.py || true

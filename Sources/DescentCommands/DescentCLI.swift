@@ -8,7 +8,7 @@ public struct DescentCLI: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "descent",
         abstract: "Descent's example programs: a tour (default), the MNIST and XOR lecture programs, and plots of training logs.",
-        subcommands: [Demo.self, MnistMLP.self, MnistBinary.self, MnistTrainer.self, XOR.self, Plot.self, CUDAInfo.self, GPUSuite.self, TorchRandomCheck.self],
+        subcommands: [Demo.self, MnistMLP.self, MnistBinary.self, MnistTrainer.self, XOR.self, Plot.self, CUDAInfo.self, GPUSuite.self, GPUBench.self, TorchRandomCheck.self],
         defaultSubcommand: Demo.self)
 }
 

@@ -47,6 +47,11 @@ public enum CUDA {
     }
     /// The device's name (`torch.cuda.get_device_name`), and what runs it.
     public static func getDeviceName(_ device: Int = 0) -> String { "\(GPURegistry.context(device).runtime)" }
+    /// The device's theoretical float32 FLOP/s and memory bytes/s from its clocks (nil off NVIDIA's driver), for benchmarks.
+    @_spi(Testing) public static func theoreticalPeak(_ device: Int = 0) -> (flops: Double?, bytesPerSecond: Double?) {
+        guard let rt = GPURegistry.context(device).runtime as? CUDARuntime else { return (nil, nil) }
+        return (rt.peakFP32FlopsPerSecond, rt.peakBytesPerSecond)
+    }
     /// Waits for all queued GPU work (`torch.cuda.synchronize()`). A no-op without CUDA.
     public static func synchronize() {
         UpdateBatch.flushBeforeOtherWork()

@@ -15,6 +15,9 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     let ordinal: Int
     let deviceName: String
     let architecture: String
+    /// The device's theoretical float32 throughput (multiprocessors × FP32 lanes × 2 × clock) and
+    /// memory bandwidth (double data rate × bus width), when the driver reports the clocks.
+    let peakFP32FlopsPerSecond: Double?, peakBytesPerSecond: Double?
     let multiprocessorCount: Int
     let maxThreadsPerMultiprocessor: Int
     private let context: Handle
@@ -107,6 +110,14 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
         _ = cuDeviceGetAttribute(&sms, 16, dev)       // CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT
         _ = cuDeviceGetAttribute(&threads, 39, dev)   // CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR
         multiprocessorCount = Int(Swift.max(sms, 1)); maxThreadsPerMultiprocessor = Int(Swift.max(threads, 256))
+        var clock: Int32 = 0, memoryClock: Int32 = 0, busWidth: Int32 = 0
+        _ = cuDeviceGetAttribute(&clock, 13, dev)         // CU_DEVICE_ATTRIBUTE_CLOCK_RATE (kHz)
+        _ = cuDeviceGetAttribute(&memoryClock, 36, dev)   // CU_DEVICE_ATTRIBUTE_MEMORY_CLOCK_RATE (kHz)
+        _ = cuDeviceGetAttribute(&busWidth, 37, dev)      // CU_DEVICE_ATTRIBUTE_GLOBAL_MEMORY_BUS_WIDTH (bits)
+        // FP32 lanes per multiprocessor: 64 on compute capability 7.x and 8.0, 128 on 8.6 and later
+        let lanes = major < 8 || (major == 8 && minor == 0) ? 64.0 : 128.0
+        peakFP32FlopsPerSecond = clock > 0 ? Double(sms) * lanes * 2 * Double(clock) * 1e3 : nil
+        peakBytesPerSecond = memoryClock > 0 && busWidth > 0 ? Double(memoryClock) * 1e3 * 2 * Double(busWidth) / 8 : nil
         var ctx: Handle? = nil
         try Self.check(cuDevicePrimaryCtxRetain(&ctx, dev), "cuDevicePrimaryCtxRetain", driver.errorName)
         guard let c = ctx else { throw CUDAUnavailable.initFailed(code: -1, name: "no primary context") }
