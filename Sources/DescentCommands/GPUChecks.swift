@@ -567,10 +567,11 @@ extension GPUChecks {
                 compare(r, t.cpu().toDoubles(), want, exact: exact, tolerance: dtype == .float64 ? 1e-12 : 5e-5, "\(name) \(dtype) n=\(n)")
                 r.expect(CUDA.getRNGState()[8] == UInt8(launch.counterOffset), "\(name) \(dtype) n=\(n) moves the offset by \(launch.counterOffset)")
             }
-            for (low, high) in [(-3, 10), (0, 1 << 40)] {
+            // one 32-bit word a value below a range of 2^32 (PyTorch's CUDA kernel; its CPU kernel switches at 2^28), else two
+            for (low, high) in [(-3, 10), (0, 1 << 30), (0, 1 << 40)] {
                 CUDA.manualSeed(7)
                 let t = Tensor.randint(low, high, [n], device: gpu)
-                let launch = CUDA.philoxLaunch(elements: n, unroll: high - low >= 1 << 28 ? 2 : 4)
+                let launch = CUDA.philoxLaunch(elements: n, unroll: high - low >= 1 << 32 ? 2 : 4)
                 let want = PhiloxReference.values(.randint(low: low, high: high), n: n, double: false, seed: 7, offset: 0, blocks: launch.blocks)
                 compare(r, t.cpu().toDoubles(), want, exact: true, tolerance: 0, "randint(\(low), \(high)) n=\(n)")
             }

@@ -1319,14 +1319,15 @@ enum KernelSource {
         }
     }
 
-    /* int64 random_(from, to): val % range + base, one word per value below 2^28, else two. */
+    /* int64 random_(from, to): val % range + base, one word per value below 2^32, else two (PyTorch's
+       CUDA random_from_to_kernel; its CPU kernel switches at 2^28). */
     DK_KERNEL void dk_philox_randint(dk_i64 n, dk_i64 seed, dk_i64 offset, int captured, DK_ARG(const dk_i64, state),
                                      dk_i64 range, dk_i64 base, DK_ARG(dk_i64, out)) {
         DK_PHILOX_UNPACK
         out += out_off;
         dk_i64 idx = DK_BID * DK_BDIM + DK_TID, stride = DK_GDIM * DK_BDIM;
         dk_u64 rg = (dk_u64)range;
-        int wide = rg >= ((dk_u64)1 << 28), unroll = wide ? 2 : 4;
+        int wide = rg >= ((dk_u64)1 << 32), unroll = wide ? 2 : 4;
         dk_u64 call = 0;
         for (dk_i64 li0 = idx; li0 < n; li0 += stride * unroll, ++call) {
             dk_u4 r = dk_curand4((dk_u64)seed, (dk_u64)idx, (dk_u64)offset, call);
