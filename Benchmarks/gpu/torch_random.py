@@ -22,6 +22,7 @@ cases = [
     ("rand_f64", "uniform", "float64", big // 2 + 1, 4, 0.0, 1.0),
     ("randint_small", "randint", "int64", big, 5, -3, 10),
     ("randint_mid", "randint", "int64", big, 15, 0, 2 ** 30),
+    ("randint_below", "randint", "int64", big, 16, 0, 2 ** 27),
     ("randint_wide", "randint", "int64", big // 2, 6, 0, 2 ** 40),
     ("bernoulli", "bernoulli", "float32", big, 7, 0.3, 0.0),
     ("bernoulli_probs", "bernoulli_tensor", "float32", big, 13, 0.0, 0.0),

@@ -567,11 +567,11 @@ extension GPUChecks {
                 compare(r, t.cpu().toDoubles(), want, exact: exact, tolerance: dtype == .float64 ? 1e-12 : 5e-5, "\(name) \(dtype) n=\(n)")
                 r.expect(CUDA.getRNGState()[8] == UInt8(launch.counterOffset), "\(name) \(dtype) n=\(n) moves the offset by \(launch.counterOffset)")
             }
-            // one 32-bit word a value below a range of 2^32 (PyTorch's CUDA kernel; its CPU kernel switches at 2^28), else two
-            for (low, high) in [(-3, 10), (0, 1 << 30), (0, 1 << 40)] {
+            // one 32-bit word a value below a range of 2^28 (PyTorch 2.7+'s public builds), else two
+            for (low, high) in [(-3, 10), (0, 1 << 27), (0, 1 << 30), (0, 1 << 40)] {
                 CUDA.manualSeed(7)
                 let t = Tensor.randint(low, high, [n], device: gpu)
-                let launch = CUDA.philoxLaunch(elements: n, unroll: high - low >= 1 << 32 ? 2 : 4)
+                let launch = CUDA.philoxLaunch(elements: n, unroll: high - low >= 1 << 28 ? 2 : 4)
                 let want = PhiloxReference.values(.randint(low: low, high: high), n: n, double: false, seed: 7, offset: 0, blocks: launch.blocks)
                 compare(r, t.cpu().toDoubles(), want, exact: true, tolerance: 0, "randint(\(low), \(high)) n=\(n)")
             }
@@ -587,6 +587,19 @@ extension GPUChecks {
             compare(r, (y .!= 0).to(dtype: .float64).cpu().toDoubles(), want, exact: true, tolerance: 0, "dropout mask \(dtype) n=\(n) (\(vector) a thread)")
             r.expect(y.cpu().toDoubles().allSatisfy { $0 == 0 || abs($0 - 1 / 0.7) < 1e-6 }, "dropout scales the kept elements by 1/(1-p)")
             r.expect(CUDA.getRNGState()[8] == UInt8(launch.counterOffset), "dropout n=\(n) moves the offset by \(launch.counterOffset)")
+        }
+        // dropout on CUDA is native_dropout: grad_fn NativeDropoutBackward0; the forward scales by the float
+        // reciprocal of float(1 - p), the backward by 1/(1 - p) rounded from double (at p = 0.15:
+        // 1.1764705 and 1.1764706, one ulp apart)
+        do {
+            let x = Tensor.ones([64]).to(gpu)
+            x.requiresGrad = true
+            let y = dropout(x, p: 0.15)
+            y.sum().backward()
+            let kept = y.cpu().toDoubles().filter { $0 != 0 }, grads = x.grad!.cpu().toDoubles().filter { $0 != 0 }
+            r.expect(y.gradFn == "NativeDropoutBackward0", "dropout's grad_fn on CUDA: \(y.gradFn ?? "none")")
+            r.expect(!kept.isEmpty && kept.allSatisfy { $0 == Double(Float(1) / Float(0.85)) }, "forward scale \(kept.first ?? 0)")
+            r.expect(grads.count == kept.count && grads.allSatisfy { $0 == Double(Float(1.0 / 0.85)) }, "backward scale \(grads.first ?? 0)")
         }
         // bernoulli with a tensor of probabilities: PyTorch's 4-elements-a-thread kernel, u <= p, offset + 12
         for (shape, dtype) in [([7], DType.float32), ([3, 5], .float64), ([grid + 5], .float32)] {

@@ -97,7 +97,7 @@ public enum PhiloxReference {
             return out
         }
         var unroll = double ? 2 : 4
-        if case let .randint(low, high) = draw, UInt64(bitPattern: Int64(high)) &- UInt64(bitPattern: Int64(low)) >= 1 << 32 { unroll = 2 }
+        if case let .randint(low, high) = draw, UInt64(bitPattern: Int64(high)) &- UInt64(bitPattern: Int64(low)) >= 1 << 28 { unroll = 2 }
         for idx in 0..<stride {
             var state = CurandPhilox(seed: seed, subsequence: UInt64(idx), offset: offset)
             var base = idx

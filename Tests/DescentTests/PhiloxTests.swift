@@ -86,5 +86,13 @@ import DescentCommands
         g.manualSeed(7)
         #expect(g.getState() == [7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
         #expect(Generator().device == .cpu && g.device == .cuda(0))
+        // PyTorch's set_state also takes the seed alone (8 bytes), with the offset at 0 (read from
+        // CUDAGeneratorImpl::set_state: `if (new_state_size == total_size - offset_size) no_philox_seed = true`;
+        // no CUDA build of PyTorch here to print it)
+        g.setState([1, 2, 0, 0, 0, 0, 0, 0, 8, 1, 0, 0, 0, 0, 0, 0])
+        g.setState([3, 0, 0, 0, 0, 0, 0, 0])
+        #expect(g.getState() == [3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        #expect(Generator.isValidCUDAState([3, 0, 0, 0, 0, 0, 0, 0]) && !Generator.isValidCUDAState([3, 0, 0]))
+        #expect(!Generator.isValidCUDAState([1, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0]))   // offset not a multiple of 4
     }
 }

@@ -39,6 +39,9 @@ enum Op {
     case adaptiveAvgPool2d(planes: Int, h: Int, w: Int, oh: Int, ow: Int, inShape: [Int])
     case recurrentLayer(RecurrentLayerContext)
     case elementwiseLoss(ElementwiseLoss, reduction: Reduction, count: Int), divScalar(Double)
+    /// CUDA's fused dropout (`native_dropout`): saves the keep mask; the gradient is scaled by 1/(1-p)
+    /// rounded from double, as PyTorch's backward does (its forward uses the float reciprocal).
+    case nativeDropout(keep: Double)
     /// The fused BCE kernels; saves input, target, then the weight and positive-class weight that are given.
     case fusedBinaryCrossEntropy(logits: Bool, reduction: Reduction, divisor: Double, hasWeight: Bool, hasPosWeight: Bool)
     /// NLL on log-probabilities (or fused softmax + NLL on logits); saves rows, targets and row weights.
@@ -59,7 +62,7 @@ enum Op {
         case .flip, .prod, .prodDim, .cumprod, .maskedFill, .triangle, .repeatTiles, .roundingDiv, .erfinv,
              .convolution, .convTranspose2d, .maxPool2d, .avgPool2d, .batchNorm, .copyInto, .cumsum, .indexPut,
              .pickAlong, .scatterValue, .scatterSource, .vectorNorm2, .activation, .prelu, .embedding, .layerNorm,
-             .groupNorm, .adaptiveAvgPool2d, .recurrentLayer, .elementwiseLoss, .divScalar, .fusedBinaryCrossEntropy, .nll:
+             .groupNorm, .adaptiveAvgPool2d, .recurrentLayer, .elementwiseLoss, .divScalar, .fusedBinaryCrossEntropy, .nll, .nativeDropout:
             return true
         default: return false
         }
@@ -160,6 +163,7 @@ enum Op {
         case .recurrentLayer(let c): return c.mode == .lstm ? "MkldnnRnnLayerBackward0" : "RnnLayerBackward0"
         case .elementwiseLoss(let k, _, _): return k.gradFnName
         case .divScalar: return "DivBackward1"
+        case .nativeDropout: return "NativeDropoutBackward0"
         case .fusedBinaryCrossEntropy(let logits, _, _, _, _): return logits ? "BinaryCrossEntropyWithLogitsBackward0" : "BinaryCrossEntropyBackward0"
         case .nll(let name, _, _, _, _, _): return name
         }
@@ -377,6 +381,7 @@ enum Op {
             let up: Tensor = reduction == .mean ? g / Double(count) : g
             return [needs(0) ? kind.gradInput(x, y) * up : nil, needs(1) ? kind.gradTarget(x, y) * up : nil]
         case .divScalar(let d): return [g / d]
+        case .nativeDropout(let keep): return [g * s[0] * Tensor.scalar(1 / keep, dtype: g.dtype)]
         case let .fusedBinaryCrossEntropy(logits, reduction, divisor, hasW, hasPW):
             return Op.fusedBinaryCrossEntropyBackward(logits: logits, reduction: reduction, divisor: divisor, hasWeight: hasW, hasPosWeight: hasPW, g, s)
         case let .nll(_, fromLogits, reduction, m, c, back):

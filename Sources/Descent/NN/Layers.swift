@@ -250,13 +250,16 @@ public final class Dropout: DropoutBase {
 }
 
 /// PyTorch's `F.dropout`: x * (mask / (1 - p)) with mask ~ Bernoulli(1 - p), drawn as PyTorch draws it
-/// on x's device (on CUDA, its fused dropout kernel's layout).
+/// on x's device. On CUDA it is PyTorch's `native_dropout`: its fused kernel's layout, and its own
+/// backward node (`NativeDropoutBackward0`, the gradient scaled by 1/(1-p) rounded from double).
 public func dropout(_ x: Tensor, p: Double = 0.5, training: Bool = true) -> Tensor {
     if !training || p == 0 { return x }
     if p == 1 { return x * 0 }
     let mask = x.dropoutMask(keep: 1 - p)
     let scaled = noGrad { mask / Tensor.scalar(1 - p, dtype: x.dtype) }
-    return x * scaled
+    guard x.device.isCUDA else { return x * scaled }
+    let out = noGrad { x * scaled }
+    return wantsGrad(x) ? out.recorded(.nativeDropout(keep: 1 - p), inputs: [x], saved: [mask]) : out
 }
 
 /// Formats a Double as Python's repr would for simple values (0.5, 1.0, 0.01).

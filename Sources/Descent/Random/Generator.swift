@@ -53,10 +53,11 @@ public final class Generator {
     public func setState(_ bytes: [UInt8]) {
         lock.lock(); defer { lock.unlock() }
         if device.isCUDA {
-            if bytes.count != 16 { fail("RNG state must be 16 bytes for a CUDA generator (got \(bytes.count))") }
+            // PyTorch's CUDAGeneratorImpl::set_state: 16 bytes (seed, offset), or 8 (the seed, offset 0)
+            if bytes.count != 16 && bytes.count != 8 { fail("RNG state is wrong size") }
             let word = { (i: Int) in bytes[i..<i + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
             if !Generator.isValidCUDAState(bytes) { fail("offset must be a multiple of 4") }
-            engine.seed(word(0)); philoxOffset = word(8)
+            engine.seed(word(0)); philoxOffset = bytes.count == 16 ? word(8) : 0
             return
         }
         if !Generator.isValidState(bytes) { fail("RNG state is wrong size or invalid (\(bytes.count) bytes)") }
@@ -64,8 +65,9 @@ public final class Generator {
     }
     /// Whether `bytes` is a CPU generator state `setState` accepts (the right size, a position within the state).
     public static func isValidState(_ bytes: [UInt8]) -> Bool { CPUGeneratorEngine.isValidState(bytes) }
-    /// Whether `bytes` is a CUDA generator state `setState` accepts (16 bytes, an offset that is a multiple of 4).
-    public static func isValidCUDAState(_ bytes: [UInt8]) -> Bool { bytes.count == 16 && bytes[8] % 4 == 0 }
+    /// Whether `bytes` is a CUDA generator state `setState` accepts (16 bytes with an offset that is a
+    /// multiple of 4, or 8 bytes of seed alone, as PyTorch accepts).
+    public static func isValidCUDAState(_ bytes: [UInt8]) -> Bool { bytes.count == 8 || bytes.count == 16 && bytes[8] % 4 == 0 }
 
     /// PyTorch's `philox_cuda_state(increment)`: the seed and the offset a kernel draws from, after
     /// which the offset moves on by `increment` rounded up to a multiple of 4.

@@ -534,7 +534,7 @@ enum CUDABackend {
         case let .dropoutMask(keep, vector): float(4, keep, Double(vector), unroll: 4)   // PyTorch's UNROLL, whatever the vector width
         case let .integers(low, high):
             let range = UInt64(bitPattern: Int64(high)) &- UInt64(bitPattern: Int64(low))
-            launch("dk_philox_randint", unroll: range >= 1 << 32 ? 2 : 4) { philox in   // 64-bit draws from 2^32 on, as PyTorch's CUDA kernel
+            launch("dk_philox_randint", unroll: range >= 1 << 28 ? 2 : 4) { philox in   // 64-bit draws from 2^28 on (PyTorch 2.7+)
                 [.i64(Int64(t.count))] + philox + [.i64(Int64(bitPattern: range)), .i64(Int64(low)), arg(t)]
             }
         case let .bernoulliTensor(p):

@@ -1231,12 +1231,21 @@ enum KernelSource {
     #define DK_LOGF(x) log(x)
     #define DK_SQRTF(x) sqrt(x)
     #define DK_FMAF(a, b, c) fma(a, b, c)
+    #define DK_FAST_LOGF(x) log(x)
     #else
     #define DK_SINCOSF(v, s, c) __sincosf(v, s, c)
     #define DK_SINCOSPI(v, s, c) sincospi(v, s, c)
     #define DK_LOGF(x) logf(x)
     #define DK_SQRTF(x) sqrtf(x)
     #define DK_FMAF(a, b, c) fmaf(a, b, c)
+    #define DK_FAST_LOGF(x) __logf(x)
+    #endif
+    /* exponential_'s log: PyTorch's at::log, which is __logf for float on the device ("fast
+       approximation for peak bandwidth", NumericUtils.h) and log for double; OpenCL takes the exact log. */
+    #if DK_DOUBLE
+    #define DK_EXP_LOG(x) log(x)
+    #else
+    #define DK_EXP_LOG(x) DK_FAST_LOGF(x)
     #endif
     /* Philox4x32-10 (Salmon et al. 2011), as curand_Philox4x32_10. */
     DK_FN dk_u4 dk_philox(dk_u4 c, dk_u32 k0, dk_u32 k1) {
@@ -1319,15 +1328,15 @@ enum KernelSource {
         }
     }
 
-    /* int64 random_(from, to): val % range + base, one word per value below 2^32, else two (PyTorch's
-       CUDA random_from_to_kernel; its CPU kernel switches at 2^28). */
+    /* int64 random_(from, to): val % range + base, one word per value below 2^28, else two (PyTorch
+       2.7+'s CUDA random_from_to_kernel in its public builds; 2.6 and earlier switched at 2^32). */
     DK_KERNEL void dk_philox_randint(dk_i64 n, dk_i64 seed, dk_i64 offset, int captured, DK_ARG(const dk_i64, state),
                                      dk_i64 range, dk_i64 base, DK_ARG(dk_i64, out)) {
         DK_PHILOX_UNPACK
         out += out_off;
         dk_i64 idx = DK_BID * DK_BDIM + DK_TID, stride = DK_GDIM * DK_BDIM;
         dk_u64 rg = (dk_u64)range;
-        int wide = rg >= ((dk_u64)1 << 32), unroll = wide ? 2 : 4;
+        int wide = rg >= ((dk_u64)1 << 28), unroll = wide ? 2 : 4;
         dk_u64 call = 0;
         for (dk_i64 li0 = idx; li0 < n; li0 += stride * unroll, ++call) {
             dk_u4 r = dk_curand4((dk_u64)seed, (dk_u64)idx, (dk_u64)offset, call);
@@ -1402,7 +1411,7 @@ enum KernelSource {
                 case 0: y = fma(x, range, from); y = y == to ? from : y; break;
                 case 1: y = fma(x, sd, mean); break;
                 case 2: case 4: y = x < p ? (T)1 : (T)0; break;
-                default: { T lg = x >= (T)1 - eps / 2 ? -eps / 2 : log(x); y = ((T)-1 / lambd) * lg; }
+                default: { T lg = x >= (T)1 - eps / 2 ? -eps / 2 : DK_EXP_LOG(x); y = ((T)-1 / lambd) * lg; }
                 }
                 out[li] = y;
             }
