@@ -588,6 +588,17 @@ extension GPUChecks {
             r.expect(y.cpu().toDoubles().allSatisfy { $0 == 0 || abs($0 - 1 / 0.7) < 1e-6 }, "dropout scales the kept elements by 1/(1-p)")
             r.expect(CUDA.getRNGState()[8] == UInt8(launch.counterOffset), "dropout n=\(n) moves the offset by \(launch.counterOffset)")
         }
+        // a transposed (dense, permuted) tensor: PyTorch's vectorized kernel in memory order, the mask keeping x's strides
+        for dtype in [DType.float32, .float64] {
+            CUDA.manualSeed(12)
+            let x = Tensor.ones([6, 8], dtype: dtype).to(gpu).t()
+            let y = dropout(x, p: 0.3)
+            let launch = CUDA.philoxLaunch(elements: 48, unroll: 4)
+            let memory = PhiloxReference.values(.dropout(keep: 0.7, vector: dtype == .float64 ? 2 : 4), n: 48, double: dtype == .float64,
+                                                seed: 12, offset: 0, blocks: launch.blocks)
+            let want = Tensor(memory).reshape(6, 8).t().contiguous().toDoubles()
+            compare(r, (y .!= 0).to(dtype: .float64).cpu().toDoubles(), want, exact: true, tolerance: 0, "dropout mask of a transposed \(dtype) tensor (memory order)")
+        }
         // dropout on CUDA is native_dropout: grad_fn NativeDropoutBackward0; the forward scales by the float
         // reciprocal of float(1 - p), the backward by 1/(1 - p) rounded from double (at p = 0.15:
         // 1.1764705 and 1.1764706, one ulp apart)

@@ -197,17 +197,31 @@ extension Tensor {
     /// Dropout's keep mask for this tensor: 1 with probability `keep`, in its dtype and on its device.
     /// PyTorch's CPU dropout draws `bernoulli_(keep)`; on CUDA, `native_dropout`'s fused kernel,
     /// whose layout depends on x's alignment and size (4 consecutive floats a thread, 2 doubles; 1
-    /// for odd sizes or non-contiguous x, where PyTorch's dense-but-permuted case is not followed).
+    /// for odd sizes or overlapping or gapped views). A dense tensor whose dims are permuted (a
+    /// transposed matrix) is drawn in memory order, as PyTorch's mask keeps x's strides.
     func dropoutMask(keep: Double) -> Tensor {
-        let mask = Tensor.empty(shape, dtype: dtype, device: device)
+        let dense = device.isCUDA && isNonOverlappingAndDense
         var vector = 1
-        if device.isCUDA && isContiguous {
+        if dense {
             vector = dtype == .float64 ? 2 : 4
             let address = storage.deviceAddress + UInt64(offset * dtype.itemSize)
             while vector > 1 && (address % UInt64(vector * dtype.itemSize) != 0 || count % vector != 0) { vector /= 2 }
         }
+        let mask = Tensor.empty(dense ? [count] : shape, dtype: dtype, device: device)
         Kernels.random(.dropoutMask(keep: keep, vector: vector), into: mask, generator: nil)
-        return mask
+        guard dense && !isContiguous else { return dense ? mask.reshape(shape) : mask }
+        return Tensor(storage: mask.storage, shape: shape, strides: strides, offset: 0, dtype: dtype)
+    }
+
+    /// Whether the elements fill a block of memory exactly once in some order of the dims (PyTorch's
+    /// `is_non_overlapping_and_dense`): contiguous, or a permutation of a contiguous tensor.
+    var isNonOverlappingAndDense: Bool {
+        var expected = 1
+        for d in (0..<rank).filter({ shape[$0] != 1 }).sorted(by: { strides[$0] < strides[$1] }) {
+            if strides[d] != expected { return false }
+            expected *= shape[d]
+        }
+        return true
     }
 
     private func fillRandom(_ generator: Generator?, _ draw: RandomDraw) -> Tensor {
