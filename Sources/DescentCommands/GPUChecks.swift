@@ -772,6 +772,14 @@ extension GPUChecks {
 }
 
 extension GPUChecks {
+    /// Replays `graph` and expects it to queue `launches` launches (the graph's one, and one per
+    /// generator whose state it sets).
+    static func replay(_ graph: CUDA.Graph, launches: Int, _ r: GPUCheckRecorder, _ what: String) {
+        let before = GPUWorkCounter.launches
+        graph.replay()
+        r.expect(GPUWorkCounter.launches - before == launches, "\(what): \(GPUWorkCounter.launches - before)")
+    }
+
     /// A whole training step (forward, MSE, backward, the optimizer) captured in a `CUDA.Graph` after
     /// three eager warm-up steps, then replayed five times with one launch each, trains as eight
     /// eager steps on the CPU: the same losses (read from the tensor captured) and parameters, for
@@ -805,9 +813,7 @@ extension GPUChecks {
             r.expect(!CUDA.isCurrentStreamCapturing() && CUDA.currentStream() == CUDA.defaultStream(), "\(name): the capture ended and the stream is restored")
             var gpuLosses: [Double] = []
             for _ in 0..<5 {
-                let before = GPUWorkCounter.launches
-                graph.replay()
-                r.expect(GPUWorkCounter.launches - before == 1, "\(name): a replay is one launch")
+                replay(graph, launches: 1, r, "\(name): a replay is one launch")
                 gpuLosses.append(staticLoss.item())
             }
             for (g, c) in zip(gpuLosses, cpuLosses.dropFirst(3)) { r.expect(abs(g - c) <= 1e-6 + 1e-4 * abs(c), "\(name): replayed loss \(g) vs eager \(c)") }
@@ -853,9 +859,7 @@ extension GPUChecks {
         r.expect(CUDA.getRNGState() == offsetBefore, "the capture leaves the generator's offset alone")
         var replayed: [Double] = []
         for _ in 0..<5 {
-            let before = GPUWorkCounter.launches
-            graph.replay()
-            r.expect(GPUWorkCounter.launches - before == 2, "a replay with draws is two launches: \(GPUWorkCounter.launches - before)")
+            replay(graph, launches: 2, r, "a replay with draws is two launches")
             replayed.append(staticLoss.item())
         }
         r.expect(replayed == Array(eager.dropFirst(3)), "replayed losses \(replayed) vs eager \(Array(eager.dropFirst(3)))")
@@ -967,9 +971,7 @@ extension GPUChecks {
         for k in 0..<3 {
             let input = Tensor.randn([64, 16])
             a.copy_(input.to(gpu))
-            let before = GPUWorkCounter.launches
-            graph.replay()
-            r.expect(GPUWorkCounter.launches - before == 1, "a replay with two branches is one launch")
+            replay(graph, launches: 1, r, "a replay with two branches is one launch")
             r.same(out, reference(input), atol: 1e-5, rtol: 1e-5, "replay \(k): both branches see the new input")
         }
         graph.reset()

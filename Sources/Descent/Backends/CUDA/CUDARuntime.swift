@@ -311,7 +311,8 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     /// This device's cuBLAS handle (created in its context at the first product) and its math mode.
     private var blasHandle: CUBLAS.Handle?
     private var blasMathMode: Int32 = -1
-    private var blasStream: OpaquePointer?
+    /// The stream the handle and its workspace are set for (nil before the first product).
+    private var blasStream: UInt?
     /// cuBLAS's workspace for each stream (as PyTorch keeps one per handle and stream: products queued
     /// on two streams may run at once and must not share scratch memory).
     private var workspaces: [UInt: UInt64] = [:]
@@ -331,13 +332,14 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
             if rc != 0 { fail("cuBLAS error: cublasCreate_v2 failed: \(blas.name(rc)) (\(rc))") }
             blasHandle = h
         }
-        guard blasStream != stream || blasStream == nil && workspaces[0] == nil else { return }
+        let key = UInt(bitPattern: stream)
+        guard blasStream != key else { return }
         let rc = blas.setStream(blasHandle, stream)
         if rc != 0 { fail("cuBLAS error: cublasSetStream_v2 failed: \(blas.name(rc)) (\(rc))") }
-        blasStream = stream
+        blasStream = key
         // setting the stream resets the workspace to cuBLAS's own pool: give it this stream's, as PyTorch
         // does, so that products captured in a graph keep a workspace that lives as long as the stream
-        let key = UInt(bitPattern: stream), bytes = Self.blasWorkspaceBytes(architecture: architecture)
+        let bytes = Self.blasWorkspaceBytes(architecture: architecture)
         let address: UInt64
         if let a = workspaces[key] { address = a } else {
             guard let a = allocate(bytes) else { fail("CUDA out of memory: cannot allocate cuBLAS's workspace of \(bytes >> 20) MiB") }
@@ -357,8 +359,9 @@ final class CUDARuntime: GPURuntime, @unchecked Sendable {
     /// Frees a destroyed stream's workspace once its work has run.
     private func releaseWorkspace(of stream: OpaquePointer) {
         blasLock.lock(); defer { blasLock.unlock() }
-        guard let a = workspaces.removeValue(forKey: UInt(bitPattern: stream)) else { return }
-        if blasStream == stream { blasStream = nil; _ = (try? CUBLAS.shared.get())?.setStream(blasHandle, nil) }
+        let key = UInt(bitPattern: stream)
+        guard let a = workspaces.removeValue(forKey: key) else { return }
+        if blasStream == key { blasStream = nil; _ = (try? CUBLAS.shared.get())?.setStream(blasHandle, nil) }
         check(cuStreamSynchronize(stream), "cuStreamSynchronize")
         free(a)
     }

@@ -140,7 +140,7 @@ extension CUDA {
         func noteSwitch(to s: Stream) {
             let h = UInt(bitPattern: s.handle)
             guard s.index == deviceIndex, let self_ = stream, h != UInt(bitPattern: self_) else { return }
-            if !captureStreams.contains(h) {
+            if !takesPart(s) {
                 fail("switching to a stream that has not joined the CUDA graph capture: make it wait for the capturing stream first (side.waitStream(CUDA.currentStream())), as CUDA requires")
             }
             unjoined.insert(h)
