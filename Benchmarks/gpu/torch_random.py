@@ -32,6 +32,15 @@ cases = [
     ("dropout_vec2", "dropout", "float32", big - 37 + 6, 10, 0.3, 0.0),
     ("dropout_vec1", "dropout", "float32", big, 11, 0.3, 0.0),
     ("second", "second", "float32", 3000, 12, 0.0, 1.0),
+    # randperm: keys of 23 bits (seed 51 draws two equal keys, whose run is shuffled), all 32 bits of
+    # an int32 key, int64 keys of 34 bits
+    ("randperm_small", "randperm", "int64", 1000, 51, 0.0, 0.0),
+    ("randperm_int32", "randperm", "int64", 25000, 17, 0.0, 0.0),
+    ("randperm_int64", "randperm", "int64", 60000, 18, 0.0, 0.0),
+    # multinomial with replacement: n samples from each of a rows of b categories
+    ("multinomial", "multinomial", "float32", 300, 19, 4.0, 1000.0),
+    ("multinomial_f64", "multinomial", "float64", 129, 20, 3.0, 10.0),
+    ("multinomial_rows", "multinomial", "float32", 2, 21, 70000.0, 3.0),
 ]
 dtypes = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
 with open(os.path.join(out, "manifest.txt"), "w") as manifest:
@@ -50,6 +59,13 @@ with open(os.path.join(out, "manifest.txt"), "w") as manifest:
             # probabilities (i % 101) / 100, computed in float64 as the Swift side does
             probs = ((torch.arange(n, dtype=torch.float64) % 101) / 100).to(dt).cuda()
             t = torch.bernoulli(probs)
+        elif kind == "randperm":
+            t = torch.randperm(n, device="cuda")
+        elif kind == "multinomial":
+            # probabilities ((i % 101) + 1) / 100, 0 where i % 7 == 3, computed in float64 as the Swift side does
+            i = torch.arange(int(a) * int(b), dtype=torch.float64)
+            probs = torch.where(i % 7 == 3, 0.0, ((i % 101) + 1) / 100).reshape(int(a), int(b)).to(dt).cuda()
+            t = torch.multinomial(probs, n, replacement=True)
         elif kind == "exponential":
             t = torch.empty(n, dtype=dt, device="cuda").exponential_(a)
         elif kind == "dropout":

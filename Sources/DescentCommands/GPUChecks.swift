@@ -80,6 +80,7 @@ public enum GPUChecks {
         ("randomDrawsInACapturedStepDrawAsEagerSteps", randomDrawsInACapturedStepDrawAsEagerSteps),
         ("sortScatterAndErfinvRunOnTheDevice", sortScatterAndErfinvRunOnTheDevice),
         ("aCaptureForksAndJoinsAnotherStream", aCaptureForksAndJoinsAnotherStream),
+        ("randpermAndMultinomialDrawAsPyTorchsKernels", randpermAndMultinomialDrawAsPyTorchsKernels),
     ]
     /// The checks' names.
     public static var names: [String] { all.map { $0.name } }
@@ -973,6 +974,70 @@ extension GPUChecks {
             a.copy_(input.to(gpu))
             replay(graph, launches: 1, r, "a replay with two branches is one launch")
             r.same(out, reference(input), atol: 1e-5, rtol: 1e-5, "replay \(k): both branches see the new input")
+        }
+        graph.reset()
+    }
+}
+
+extension GPUChecks {
+    /// The CUDA generator's offset (bytes 8..<16 of its state).
+    static var philoxOffset: UInt64 { CUDA.getRNGState()[8..<16].reversed().reduce(0) { $0 << 8 | UInt64($1) } }
+
+    /// `randperm` and `multinomial` with replacement draw on the device what PyTorch's CUDA kernels
+    /// draw, equal to their host twins: randperm's keys (int32 up to 32 bits, int64 beyond), the stable
+    /// sort by their low bits and the shuffle of runs of equal keys (which some seeds of n = 1,000
+    /// need); multinomial's samples on PyTorch's grid, rows past 65,535 included, and its walk back
+    /// over categories of probability 0. Each moves the offset as PyTorch does, none runs on the host,
+    /// and both draw, captured in a graph, at each replay what eager calls draw.
+    static func randpermAndMultinomialDrawAsPyTorchsKernels(_ r: GPUCheckRecorder) {
+        let fallbacks = CUDA.hostFallbacks
+        var reordered = 0
+        // 1,000: keys of 23 bits; 25,000: all 32 bits of an int32 key; 40,000: int64 keys of 33 bits
+        for (n, seeds) in [(1, 0..<1), (2, 0..<1), (5, 0..<2), (1000, 0..<100), (25_000, 0..<2), (40_000, 0..<2)] {
+            for seed in seeds {
+                CUDA.manualSeed(seed)
+                let got = Tensor.randperm(n, device: gpu).cpu().toArray(Int64.self)
+                let keys = CUDA.philoxLaunch(elements: n, unroll: 2)   // both key ranges are past 2^28: two words a key
+                let want = PhiloxReference.randperm(n, seed: UInt64(seed), offset: 0, keyBlocks: keys.blocks, islandOffset: keys.counterOffset)
+                reordered += want.reordered
+                let bad = zip(got, want.perm).enumerated().first { $0.element.0 != $0.element.1 }
+                r.expect(got.count == n && bad == nil, "randperm(\(n)) seed \(seed): position \(bad?.offset ?? -1) is \(bad?.element.0 ?? -1), PyTorch's kernels give \(bad?.element.1 ?? -1)")
+                r.expect(Set(got) == Set((0..<Int64(n))), "randperm(\(n)) is a permutation")
+                r.expect(philoxOffset == keys.counterOffset + UInt64((n + 3) / 4 * 4), "randperm(\(n)) moves the offset by the keys' draw and n: \(philoxOffset)")
+            }
+        }
+        r.expect(reordered > 0, "some seeds of n = 1,000 drew equal keys whose runs the shuffle reordered: \(reordered)")
+
+        for (rows, cats, samples, dtype) in [(1, 5, 7, DType.float32), (3, 10, 300, .float64), (4, 1000, 129, .float32), (65_537, 3, 2, .float32)] {
+            manualSeed(31)
+            var values = Tensor.rand([rows, cats], dtype: dtype).toDoubles()
+            values[1] = 0; values[3] = 0   // categories never drawn; the search moves back over them
+            let p = Tensor(values, dtype: dtype).reshape(rows, cats)
+            let probs = rows == 1 ? p.reshape(cats) : p
+            CUDA.manualSeed(31)
+            let got = probs.to(gpu).multinomial(samples, replacement: true).cpu()
+            let table = (0..<rows).map { Array(values[$0 * cats..<($0 + 1) * cats]) }
+            let want = PhiloxReference.multinomial(table, samples: samples, double: dtype == .float64, seed: 31, offset: 0).flatMap { $0 }
+            let flat = got.toArray(Int64.self)
+            let bad = zip(flat, want).enumerated().first { $0.element.0 != $0.element.1 }
+            r.expect(got.shape == (rows == 1 ? [samples] : [rows, samples]) && bad == nil,
+                     "multinomial \(dtype) [\(rows), \(cats)] x\(samples): sample \(bad?.offset ?? -1) is \(bad?.element.0 ?? -1), PyTorch's kernel gives \(bad?.element.1 ?? -1)")
+            r.expect(!flat.enumerated().contains { $0.offset < samples && ($0.element == 1 || $0.element == 3) }, "categories of probability 0 are never drawn")
+            r.expect(philoxOffset == UInt64(((rows - 1) / Swift.min(rows, 65535) + 1) * 4), "multinomial [\(rows), \(cats)] moves the offset by 4 a row per block row: \(philoxOffset)")
+        }
+        r.expect(CUDA.hostFallbacks == fallbacks, "randperm and multinomial ran on the device: \(CUDA.hostFallbacks)")
+
+        // captured in a graph, each replay draws what the eager calls draw
+        let probs = Tensor.rand([2, 6]).to(gpu)
+        CUDA.manualSeed(41)
+        let eager = (0..<3).map { _ in [Tensor.randperm(100, device: gpu).cpu(), probs.multinomial(5, replacement: true).cpu()] }
+        let graph = CUDA.Graph()
+        let captured = CUDA.graph(graph) { [Tensor.randperm(100, device: gpu), probs.multinomial(5, replacement: true)] }
+        CUDA.manualSeed(41)
+        for (i, e) in eager.enumerated() {
+            replay(graph, launches: 2, r, "a replay of randperm and multinomial is two launches")
+            r.expect(captured[0].cpu().toArray(Int64.self) == e[0].toArray(Int64.self) && captured[1].cpu().toArray(Int64.self) == e[1].toArray(Int64.self),
+                     "replay \(i) draws the eager call's permutation and samples")
         }
         graph.reset()
     }

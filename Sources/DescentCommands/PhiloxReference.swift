@@ -41,6 +41,19 @@ public struct CurandPhilox {
         return Array((previous + output)[state..<state + 4])
     }
 
+    /// `curand`: the next 32-bit word (the state's words in order, a new block after the fourth).
+    public mutating func next() -> UInt32 {
+        let word = output[state]
+        state += 1
+        if state == 4 {
+            ctr[0] &+= 1
+            if ctr[0] == 0 { ctr[1] &+= 1; if ctr[1] == 0 { ctr[2] &+= 1; if ctr[2] == 0 { ctr[3] &+= 1 } } }
+            output = Self.block(ctr, key: key)
+            state = 0
+        }
+        return word
+    }
+
     static let twoPow32Inv: Float = 2.3283064e-10
     static let twoPow53Inv = 1.1102230246251565e-16
     /// `_curand_uniform`: (0, 1].
@@ -96,8 +109,10 @@ public enum PhiloxReference {
             }
             return out
         }
-        var unroll = double ? 2 : 4
-        if case let .randint(low, high) = draw, UInt64(bitPattern: Int64(high)) &- UInt64(bitPattern: Int64(low)) >= 1 << 28 { unroll = 2 }
+        if case let .randint(low, high) = draw {
+            return integers(low: low, high: high, n: n, seed: seed, offset: offset, blocks: blocks).map(Double.init)
+        }
+        let unroll = double ? 2 : 4
         for idx in 0..<stride {
             var state = CurandPhilox(seed: seed, subsequence: UInt64(idx), offset: offset)
             var base = idx
@@ -105,10 +120,8 @@ public enum PhiloxReference {
                 let r = state.next4()
                 var v: [Double]
                 switch draw {
-                case .randint(let low, let high):
-                    let range = UInt64(bitPattern: Int64(high)) &- UInt64(bitPattern: Int64(low))
-                    let words: [UInt64] = unroll == 2 ? [UInt64(r[0]) << 32 | UInt64(r[1]), UInt64(r[2]) << 32 | UInt64(r[3])] : r.map(UInt64.init)
-                    v = words.map { Double(Int64(bitPattern: $0 % range &+ UInt64(bitPattern: Int64(low)))) }
+                case .randint:
+                    fatalError("randint is drawn by integers(low:high:n:seed:offset:blocks:)")
                 case .normal(let mean, let std):
                     if double {
                         let (a, b) = CurandPhilox.boxMullerDouble(r)
@@ -129,6 +142,88 @@ public enum PhiloxReference {
             }
         }
         return out
+    }
+
+    /// What PyTorch's CUDA `random_(low, high)` writes: `word % range + low`, one 32-bit word a value
+    /// below a range of 2^28 (4 values a thread's round), else two (2 values a round).
+    public static func integers(low: Int, high: Int, n: Int, seed: UInt64, offset: UInt64, blocks: Int) -> [Int64] {
+        let range = UInt64(bitPattern: Int64(high)) &- UInt64(bitPattern: Int64(low))
+        let unroll = range >= 1 << 28 ? 2 : 4, stride = blocks * 256
+        var out = [Int64](repeating: 0, count: n)
+        for idx in 0..<stride {
+            var state = CurandPhilox(seed: seed, subsequence: UInt64(idx), offset: offset)
+            var base = idx
+            while base < n {
+                let r = state.next4()
+                let words: [UInt64] = unroll == 2 ? [UInt64(r[0]) << 32 | UInt64(r[1]), UInt64(r[2]) << 32 | UInt64(r[3])] : r.map(UInt64.init)
+                for k in 0..<unroll where base + stride * k < n { out[base + stride * k] = Int64(bitPattern: words[k] % range &+ UInt64(bitPattern: Int64(low))) }
+                base += stride * unroll
+            }
+        }
+        return out
+    }
+
+    /// PyTorch's CUDA `randperm(n)` (Randperm.cu): keys from `random_(INT_MIN, INT_MAX)` (int32, when
+    /// `bits` <= 32) or `random_(INT64_MIN, INT64_MAX)` drawn from (seed, offset) by `keyBlocks` blocks;
+    /// 0..<n stably sorted by the keys' low `bits` bits (all of an int32 key, signed); then each run of
+    /// equal keys shuffled by its first position `tid` with Fisher-Yates from `curand_init(seed, tid,
+    /// islandOffset)`. Also returns how many runs the shuffle reordered.
+    public static func randperm(_ n: Int, seed: UInt64, offset: UInt64, keyBlocks: Int, islandOffset: UInt64) -> (perm: [Int64], reordered: Int) {
+        let nd = Double(n)
+        let bits = Swift.min(64, Int(ceil(log2(nd - (6 * nd * nd + 1) / (log(0.9) * 12)))))
+        let keys = bits <= 32 ? integers(low: Int(Int32.min), high: Int(Int32.max), n: n, seed: seed, offset: offset, blocks: keyBlocks)
+                              : integers(low: Int.min, high: Int.max, n: n, seed: seed, offset: offset, blocks: keyBlocks)
+        let sortKey: [Int64] = bits == 32 || bits == 64 ? keys : keys.map { $0 & ((1 << Int64(bits)) - 1) }
+        let order = (0..<n).sorted { sortKey[$0] != sortKey[$1] ? sortKey[$0] < sortKey[$1] : $0 < $1 }
+        var perm = order.map(Int64.init)
+        let sorted = order.map { sortKey[$0] }
+        var reordered = 0, start = 0
+        while start < n {
+            var end = start + 1
+            while end < n && sorted[end] == sorted[start] { end += 1 }
+            if end - start > 1 {
+                defer { if perm[start..<end] != order[start..<end].map(Int64.init)[...] { reordered += 1 } }
+                var state = CurandPhilox(seed: seed, subsequence: UInt64(start), offset: islandOffset)
+                for i in stride(from: end - start - 1, to: 0, by: -1) {
+                    let j = Int(state.next() % UInt32(i + 1))
+                    perm.swapAt(start + i, start + j)
+                }
+            }
+            start = end
+        }
+        return (perm, reordered)
+    }
+
+    /// PyTorch's CUDA `multinomial(p, samples, replacement: true)` for `samples` > 1 from (seed, offset):
+    /// each row normalised and summed up in its own type (float for float32), then sample s of row d
+    /// from the first word of the (d / gy)-th `curand_uniform4` of thread (d % gy)·gx·128 + s
+    /// (gx = ceil(samples / 128), gy = min(rows, 65535)), by binary search in the running sums.
+    public static func multinomial(_ rows: [[Double]], samples: Int, double: Bool, seed: UInt64, offset: UInt64) -> [[Int64]] {
+        let gy = Swift.min(rows.count, 65535), gx = (samples - 1) / 128 + 1
+        func search<T: BinaryFloatingPoint>(_ p: [T], _ u: Float) -> Int64 {
+            let total = p.reduce(0, +)
+            let dist = p.map { $0 / total }
+            var cum: [T] = [], acc: T = 0
+            for v in dist { acc += v; cum.append(acc) }
+            let val = T(u)
+            var start = 0, end = p.count
+            while end - start > 0 {
+                let mid = start + (end - start) / 2
+                if cum[mid] < val { start = mid + 1 } else { end = mid }
+            }
+            if start == p.count { start = p.count - 1 }
+            while start >= 1 && dist[start] == 0 { start -= 1 }
+            return Int64(start)
+        }
+        return rows.enumerated().map { d, p in
+            (0..<samples).map { s in
+                var state = CurandPhilox(seed: seed, subsequence: UInt64((d % gy) * gx * 128 + s), offset: offset)
+                var r = state.next4()
+                for _ in 0..<(d / gy) { r = state.next4() }
+                let u = CurandPhilox.uniform(r[0])
+                return double ? search(p, u) : search(p.map { Float($0) }, u)
+            }
+        }
     }
 
     /// What PyTorch's `bernoulli_tensor_cuda_kernel` writes for probabilities `p` from (seed, offset):

@@ -32,6 +32,11 @@ struct TorchRandomCheck: ParsableCommand {
             case "bernoulli_tensor":
                 let probs = Tensor((0..<n).map { Double($0 % 101) / 100 }).to(dtype: dtype).to(gpu)
                 t = probs.bernoulli()
+            case "randperm": t = Tensor.randperm(n, device: gpu)
+            case "multinomial":
+                let (rows, cats) = (Int(a), Int(b))
+                let probs: [Double] = (0..<rows * cats).map { (i: Int) -> Double in i % 7 == 3 ? 0 : Double(i % 101 + 1) / 100 }
+                t = Tensor(probs, dtype: dtype).reshape(rows, cats).to(gpu).multinomial(n, replacement: true)
             case "exponential": t = Tensor.empty([n], dtype: dtype, device: gpu).exponential_(a)
             case "dropout": t = (dropout(Tensor.ones([n], dtype: dtype).to(gpu), p: a) .!= 0).to(dtype: dtype)
             default: _ = Tensor.rand([n], device: gpu); t = Tensor.rand([100], device: gpu)

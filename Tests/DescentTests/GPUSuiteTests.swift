@@ -84,8 +84,28 @@ extension Core.GPUSuiteTests {
         #expect(stderr(t).contains("all elements of target should be between 0 and 1"), "\(stderr(t))")
     }
 
-    /// What a CUDA graph cannot capture stops with a message: waiting for the device, a random draw
-    /// made on the host (randperm), Adam without `capturable`, and an optimizer's first step.
+    /// multinomial with replacement on CUDA checks its probabilities before its kernel runs, with the
+    /// messages of PyTorch's CPU kernel (its CUDA kernel asserts them on the device).
+    @Test func multinomialWithReplacementRefusesBadProbabilities() async {
+        let negative = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            _ = Tensor([[0.2, 0.3, 0.5], [0.5, -0.1, 0.6]]).to(.cuda(0)).multinomial(4, replacement: true)
+        }
+        #expect(stderr(negative).contains("invalid multinomial distribution (encountering probability entry < 0)"), "\(stderr(negative))")
+        let nan = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            _ = Tensor([[0.2, 0.3, 0.5], [0.5, .nan, 0.5]]).to(.cuda(0)).multinomial(4, replacement: true)
+        }
+        #expect(stderr(nan).contains("invalid multinomial distribution (encountering probability entry = infinity or NaN)"), "\(stderr(nan))")
+        let zero = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = CUDA.useOpenCLWithoutGPU()
+            _ = Tensor([[0.2, 0.3, 0.5], [0.0, 0.0, 0.0]]).to(.cuda(0)).multinomial(4, replacement: true)
+        }
+        #expect(stderr(zero).contains("invalid multinomial distribution (sum of probabilities <= 0)"), "\(stderr(zero))")
+    }
+
+    /// What a CUDA graph cannot capture stops with a message: waiting for the device (also in
+    /// multinomial's check), Adam without `capturable`, and an optimizer's first step.
     @Test func whatAGraphCannotCaptureStops() async {
         let wait = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = CUDA.useOpenCLWithoutGPU()
@@ -93,11 +113,13 @@ extension Core.GPUSuiteTests {
             CUDA.graph(CUDA.Graph()) { _ = (x * 2).sum().item() }
         }
         #expect(stderr(wait).contains("operation not permitted when stream is capturing (a copy to the host waits for the device"), "\(stderr(wait))")
+        // multinomial without replacement reads its probabilities' check on the host, as PyTorch's does
         let random = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = CUDA.useOpenCLWithoutGPU()
-            CUDA.graph(CUDA.Graph()) { _ = Tensor.randperm(5, device: .cuda(0)) }
+            let p = Tensor([0.2, 0.8]).to(.cuda(0))
+            CUDA.graph(CUDA.Graph()) { _ = p.multinomial(1) }
         }
-        #expect(stderr(random).contains("randperm and multinomial with replacement cannot be captured in a CUDA graph"), "\(stderr(random))")
+        #expect(stderr(random).contains("operation not permitted when stream is capturing"), "\(stderr(random))")
         // torch: Adam(params) stepped inside torch.cuda.graph(g):
         // RuntimeError: Attempting CUDA graph capture of step() for an instance of Adam but param_groups' capturable is False.
         let adam = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {

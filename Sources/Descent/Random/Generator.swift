@@ -8,7 +8,7 @@ public final class Generator {
     /// The device whose random numbers it draws (PyTorch's `generator.device`).
     public let device: Device
     /// The CPU backend's mt19937 engine (the draws of every CPU random op come from it). A CUDA
-    /// generator keeps one too, seeded alike, for the few draws that have no Philox kernel.
+    /// generator keeps its seed there; its draws come from the Philox kernels.
     let engine: CPUGeneratorEngine
     /// A CUDA generator's position: PyTorch's `philox_offset_per_thread`, a multiple of 4.
     var philoxOffset: UInt64 = 0

@@ -508,10 +508,9 @@ enum CUDABackend {
 
     // MARK: random numbers
 
-    /// PyTorch's CUDA draws from the generator's Philox stream (uniform, normal, bernoulli(p) with a
-    /// number or a tensor, exponential, randint); the others (randperm, multinomial with replacement
-    /// and more than one sample) run PyTorch's CPU algorithm on the host from the CUDA generator's own
-    /// mt19937, so they are reproducible but not PyTorch's CUDA numbers.
+    /// PyTorch's CUDA draws from the generator's Philox stream, each with PyTorch's kernel's layout:
+    /// uniform, normal, bernoulli(p) with a number or a tensor, exponential, randint, dropout's mask,
+    /// randperm and multinomial with replacement.
     static func random(_ draw: RandomDraw, into t: Tensor, generator g: Generator) {
         guard t.count > 0 else { return }
         let ctx = context(t)
@@ -543,12 +542,51 @@ enum CUDABackend {
             let philox = PhiloxArgs(g, increment: 10)
             Self.launch(ctx, "dk_philox_bernoulli_tensor", elements: (t.count + 3) / 4,
                    [.i64(Int64(t.count))] + philox.kernelArgs + [.i32(t.dtype == .float64 ? 1 : 0), arg(probs), arg(t)])
-        case .permutation, .categorical:
-            if GPUGraphCapture.active {
-                fail("randperm and multinomial with replacement cannot be captured in a CUDA graph: they run on the host from the generator's own state")
-            }
-            onHost("random", [t] + draw.tensors, written: [t]) { h in CPUBackend.random(draw.mapTensors { h($0)! }, into: h(t)!, generator: g.engine) }
+        case .permutation:
+            randperm(t, g)
+        case let .categorical(p):
+            multinomialWithReplacement(p, into: t, g)
         }
+    }
+
+    /// PyTorch's CUDA `randperm`: random keys (int32 in [INT_MIN, INT_MAX) up to 32 bits, else int64),
+    /// a stable sort of 0..<n by the keys' low `bits` bits (few enough that all n keys differ with
+    /// probability 0.9), then each run of equal keys shuffled on the device (`dk_randperm_islands`).
+    /// The int32 keys are drawn into int64, which holds the same values from the same draws.
+    static func randperm(_ t: Tensor, _ g: Generator) {
+        let n = t.count, nd = Double(n)
+        let bits = Swift.min(64, Int(log2(nd - (6 * nd * nd + 1) / (log(0.9) * 12)).rounded(.up)))
+        let keys = Tensor(uninitializedShape: [n], dtype: .int64, device: t.device)
+        random(bits <= 32 ? .integers(low: Int(Int32.min), high: Int(Int32.max)) : .integers(low: Int.min, high: Int.max), into: keys, generator: g)
+        // cub sorts the low `bits` bits as unsigned; all 32 of an int32 key (or 64 of an int64) in signed order
+        if bits != 32 && bits < 64 { launch(context(t), "dk_randperm_mask", elements: n, [.i64(Int64(n)), .i64((1 << Int64(bits)) - 1), arg(keys)]) }
+        let sorted = Tensor(uninitializedShape: [n], dtype: .int64, device: t.device)
+        sort(keys, 1, n, 1, values: sorted, indices: t, descending: false)
+        let philox = PhiloxArgs(g, increment: UInt64(n))
+        launch(context(t), "dk_randperm_islands", elements: n - 1, [.i64(Int64(n))] + philox.kernelArgs + [arg(sorted), arg(t)])
+    }
+
+    /// PyTorch's CUDA `multinomial` with replacement and several samples: each row normalised and
+    /// summed up (`renormRows`, `cumsum`), then one thread a sample (`dk_multinomial`) on PyTorch's grid.
+    /// The running sums are not PyTorch's to the bit (its block reduction and scan add in another
+    /// order), so a draw within an ulp of a category's edge may land in the neighbouring category.
+    static func multinomialWithReplacement(_ p: Tensor, into t: Tensor, _ g: Generator) {
+        let rows = p.rank == 1 ? 1 : p.shape[0], cats = p.shape[p.rank - 1], samples = t.shape[t.rank - 1]
+        let p2 = p.reshape(rows, cats)
+        let sums = p2.sum(dim: 1, keepDim: true)
+        if !GPUGraphCapture.active {
+            // PyTorch's CUDA kernels assert these on the device; the messages are its CPU kernel's
+            let edges = stack([p2.min(), p2.max(), sums.min().to(dtype: p.dtype)]).cpu().toDoubles()
+            if edges[0] < 0 { fail("invalid multinomial distribution (encountering probability entry < 0)") }
+            if !edges[0].isFinite || !edges[1].isFinite { fail("invalid multinomial distribution (encountering probability entry = infinity or NaN)") }
+            if !(edges[2] > 0) { fail("invalid multinomial distribution (sum of probabilities <= 0)") }
+        }
+        let dist = (p2 / sums).contiguous(), cum = dist.cumsum(dim: 1).contiguous()
+        let gy = Swift.min(rows, 65535), gx = (samples - 1) / 128 + 1
+        let philox = PhiloxArgs(g, increment: UInt64(((rows - 1) / gy + 1) * 4))
+        launch(context(t), "dk_multinomial_" + KernelType.suffix(p.dtype), elements: rows * samples,
+               [.i64(Int64(rows)), .i64(Int64(cats)), .i64(Int64(samples)), .i64(Int64(gx)), .i64(Int64(gy))] + philox.kernelArgs
+                + [arg(cum), arg(dist), arg(t)])
     }
 
     static func bceForward(logits: Bool, _ x: Tensor, _ y: Tensor, weight: Tensor?, posWeight: Tensor?, out: Tensor) {

@@ -1350,6 +1350,37 @@ enum KernelSource {
         }
     }
 
+    /* randperm's keys masked to their low `bits` bits (PyTorch sorts by those bits only). */
+    DK_KERNEL void dk_randperm_mask(dk_i64 n, dk_i64 mask, DK_ARG(dk_i64, keys)) {
+        keys += keys_off;
+        DK_LOOP(i, n) keys[i] &= mask;
+    }
+    /* randperm's shuffle of the runs of equal keys left by the stable sort (PyTorch's
+       randperm_handle_duplicate_keys_kernel): the first position of each run shuffles the run's
+       values with Fisher-Yates, j = curand() % (i + 1) for i from the run's end down, its words
+       drawn in order from curand_init(seed, position, offset). */
+    DK_KERNEL void dk_randperm_islands(dk_i64 n, dk_i64 seed, dk_i64 offset, int captured, DK_ARG(const dk_i64, state),
+                                       DK_ARG(const dk_i64, keys), DK_ARG(dk_i64, data)) {
+        DK_PHILOX_UNPACK
+        keys += keys_off; data += data_off;
+        DK_LOOP(tid, n - 1) {
+            if (keys[tid] != keys[tid + 1]) continue;
+            if (tid != 0 && keys[tid] == keys[tid - 1]) continue;
+            dk_i64 size = 0;
+            do { size++; } while (tid + size < n && keys[tid + size] == keys[tid]);
+            dk_u4 r = {0, 0, 0, 0};
+            dk_u64 call = 0;
+            int used = 4;
+            for (dk_i64 i = size - 1; i > 0; i--) {
+                if (used == 4) { r = dk_curand4((dk_u64)seed, (dk_u64)tid, (dk_u64)offset, call++); used = 0; }
+                dk_u32 w = used == 0 ? r.x : used == 1 ? r.y : used == 2 ? r.z : r.w;
+                used++;
+                dk_i64 j = (dk_i64)(w % (dk_u32)(i + 1));
+                if (i != j) { dk_i64 v = data[tid + i]; data[tid + i] = data[tid + j]; data[tid + j] = v; }
+            }
+        }
+    }
+
     """#
 
     /// The float and double draws: kind 0 uniform(a, b), 1 normal(mean a, std b), 2 bernoulli(p a),
@@ -1417,6 +1448,30 @@ enum KernelSource {
             }
         }
     }
+
+    /* multinomial with replacement (PyTorch's sampleMultinomialWithReplacement on its grid of
+       gx = ceil(samples / 128) by gy = min(rows, 65535) blocks of 128): sample s of row d is the first
+       word of the (d / gy)-th curand_uniform4 of thread (d % gy)·gx·128 + s, as T, found by binary
+       search in the row's running sums, then moved back over categories of probability 0. */
+    DK_KERNEL void SFX(dk_multinomial)(dk_i64 rows, dk_i64 cats, dk_i64 samples, dk_i64 gx, dk_i64 gy, dk_i64 seed, dk_i64 offset,
+                                       int captured, DK_ARG(const dk_i64, state), DK_ARG(const T, cum), DK_ARG(const T, dist), DK_ARG(dk_i64, out)) {
+        DK_PHILOX_UNPACK
+        cum += cum_off; dist += dist_off; out += out_off;
+        DK_LOOP(e, rows * samples) {
+            dk_i64 d = e / samples, s = e % samples;
+            dk_u4 r = dk_curand4((dk_u64)seed, (dk_u64)((d % gy) * gx * 128 + s), (dk_u64)offset, (dk_u64)(d / gy));
+            T val = (T)dk_uniform_f(r.x);
+            DK_GLOBAL const T *c = cum + d * cats;
+            dk_i64 start = 0, end = cats;
+            while (end - start > 0) {
+                dk_i64 mid = start + (end - start) / 2;
+                if (c[mid] < val) start = mid + 1; else end = mid;
+            }
+            if (start == cats) start = cats - 1;
+            while (start >= 1 && dist[d * cats + start] == 0) start--;
+            out[e] = start;
+        }
+    }
     """#
 
     static var random: String {
@@ -1432,7 +1487,8 @@ enum KernelSource {
                                      "dk_cumsum_f32", "dk_cumprod_f64"]),
          ("indexing", indexing, ["dk_gemm_f32", "dk_gemm_f64", "dk_index_select_f32", "dk_index_add_i64", "dk_gather_b8", "dk_scatter_f32", "dk_scatter_b8", "dk_sort_f64", "dk_sort_u8"]),
          ("training", training, ["dk_nll_forward_f32", "dk_nll_backward_f64", "dk_sgd_f32", "dk_adam_f64", "dk_adam_multi_f32", "dk_sgd_multi_f64", "dk_adam_device_step_f32", "dk_step_increment_f64"]),
-         ("random", random, ["dk_philox_f32", "dk_philox_f64", "dk_philox_randint", "dk_philox_set_state", "dk_philox_bernoulli_tensor"]),
+         ("random", random, ["dk_philox_f32", "dk_philox_f64", "dk_philox_randint", "dk_philox_set_state", "dk_philox_bernoulli_tensor",
+                             "dk_randperm_mask", "dk_randperm_islands", "dk_multinomial_f32", "dk_multinomial_f64"]),
          ("conv", conv, ["dk_im2col_f32", "dk_col2im_f64", "dk_channel_bias_f32", "dk_max_pool_forward_f32", "dk_max_pool_backward_f64",
                          "dk_avg_pool_forward_f32", "dk_avg_pool_backward_f64"])]
     }()
@@ -1446,7 +1502,7 @@ enum KernelSource {
             ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"), ("dk_scatter", "indexing"), ("dk_sort", "indexing"), ("dk_erfinv", "elementwise"),
             ("dk_nll", "training"), ("dk_bce", "training"), ("dk_step_increment", "training"), ("dk_sgd", "training"), ("dk_adam", "training"), ("dk_rmsprop", "training"), ("dk_adagrad", "training"),
             ("dk_adadelta", "training"), ("dk_adamax", "training"), ("dk_asgd", "training"), ("dk_rprop", "training"), ("dk_nadam", "training"),
-            ("dk_radam", "training"), ("dk_sparse_adam", "training"), ("dk_philox", "random"),
+            ("dk_radam", "training"), ("dk_sparse_adam", "training"), ("dk_philox", "random"), ("dk_randperm", "random"), ("dk_multinomial", "random"),
             ("dk_im2col", "conv"), ("dk_col2im", "conv"), ("dk_channel_bias", "conv"), ("dk_max_pool", "conv"), ("dk_avg_pool", "conv"), ("dk_bn", "conv"), ("dk_adaptive_avg_pool", "conv"), ("dk_lstm", "conv"),
         ]
         guard let (_, name) = prefixes.filter({ kernel.hasPrefix($0.0) }).max(by: { $0.0.count < $1.0.count }),

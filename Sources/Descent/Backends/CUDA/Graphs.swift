@@ -15,8 +15,8 @@ import CDescentKernels
 // (dropout in a captured training step gives eager training's results, bit for bit).
 //
 // What cannot be captured stops with a message: waiting for the device (copies to or from pageable
-// host memory, `item()`, `synchronize()`), the draws PyTorch's CPU algorithm makes on the host
-// (randperm, multinomial with replacement and several samples), Adam's update unless `capturable: true` puts its step count on the device, the other
+// host memory, `item()`, `synchronize()`; so multinomial without replacement, whose check reads
+// the probabilities), Adam's update unless `capturable: true` puts its step count on the device, the other
 // optimizers that read a host step count (SGD, RMSprop, Adadelta and Rprop capture), an optimizer's
 // first step (run a few warm-up steps before capturing, as PyTorch's recipe does), switching to a
 // stream that has not joined the capture, and ending it before the streams that joined are joined
