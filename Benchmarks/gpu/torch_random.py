@@ -41,6 +41,8 @@ cases = [
     ("multinomial", "multinomial", "float32", 300, 19, 4.0, 1000.0),
     ("multinomial_f64", "multinomial", "float64", 129, 20, 3.0, 10.0),
     ("multinomial_rows", "multinomial", "float32", 2, 21, 70000.0, 3.0),
+    # 2^29 + 1 floats (2 GiB) are drawn in two 32-bit-indexable pieces; kept: 1,000 values each side of the cut
+    ("uniform_cut", "uniform_cut", "float32", 2 ** 29 + 1, 22, 0.0, 1.0),
 ]
 dtypes = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
 with open(os.path.join(out, "manifest.txt"), "w") as manifest:
@@ -59,6 +61,8 @@ with open(os.path.join(out, "manifest.txt"), "w") as manifest:
             # probabilities (i % 101) / 100, computed in float64 as the Swift side does
             probs = ((torch.arange(n, dtype=torch.float64) % 101) / 100).to(dt).cuda()
             t = torch.bernoulli(probs)
+        elif kind == "uniform_cut":
+            t = torch.empty(n, dtype=dt, device="cuda").uniform_(a, b)[2 ** 28 - 1000:2 ** 28 + 1000].clone()
         elif kind == "randperm":
             t = torch.randperm(n, device="cuda")
         elif kind == "multinomial":

@@ -623,6 +623,28 @@ extension GPUChecks {
             compare(r, got.cpu().toDoubles(), want, exact: true, tolerance: 0, "bernoulli(p) \(dtype) \(shape)")
             r.expect(CUDA.getRNGState()[8] == 12, "bernoulli(p) moves the offset by 12 (PyTorch's philox_cuda_state(10))")
         }
+        // a draw past 32-bit indexing (2 GiB or more; here the limit is lowered to 16 KiB): PyTorch's
+        // pieces, halved until each fits, drawn in order, each with its own launch and offset, after
+        // the offset the whole draw took
+        let limit = CUDA.philoxIndexLimit
+        CUDA.philoxIndexLimit = 1 << 14
+        for (name, dtype, unroll, draw) in [("uniform_", DType.float32, 4, PhiloxReference.Draw.uniform(from: 0, to: 1)), ("uniform_", .float64, 2, .uniform(from: 0, to: 1)),
+                                            ("randint", .int64, 2, .randint(low: 0, high: 1 << 40))] {
+            let n = 10_001
+            CUDA.manualSeed(17)
+            let t = dtype == .int64 ? Tensor.randint(0, 1 << 40, [n], device: gpu) : Tensor.empty([n], dtype: dtype, device: gpu).uniform_()
+            var offset = CUDA.philoxLaunch(elements: n, unroll: unroll).counterOffset, want: [Double] = []
+            let pieces = PhiloxLaunch.pieces(n, itemSize: dtype.itemSize)
+            for (_, count) in pieces {
+                let launch = CUDA.philoxLaunch(elements: count, unroll: unroll)
+                want += PhiloxReference.values(draw, n: count, double: dtype == .float64, seed: 17, offset: offset, blocks: launch.blocks)
+                offset += launch.counterOffset
+            }
+            r.expect(pieces.count == (dtype == .float32 ? 4 : 8), "\(name) \(dtype) n=\(n) past the lowered limit is \(pieces.count) pieces")
+            compare(r, t.cpu().toDoubles(), want, exact: true, tolerance: 0, "\(name) \(dtype) n=\(n) drawn in pieces")
+            r.expect(philoxOffset == offset, "\(name) \(dtype) in pieces moves the offset by the whole draw's and each piece's: \(philoxOffset) vs \(offset)")
+        }
+        CUDA.philoxIndexLimit = limit
         // a second draw starts where the first left off; an explicit CUDA generator draws the same stream
         CUDA.manualSeed(9)
         _ = Tensor.rand([3000], device: gpu)

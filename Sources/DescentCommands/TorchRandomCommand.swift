@@ -32,6 +32,7 @@ struct TorchRandomCheck: ParsableCommand {
             case "bernoulli_tensor":
                 let probs = Tensor((0..<n).map { Double($0 % 101) / 100 }).to(dtype: dtype).to(gpu)
                 t = probs.bernoulli()
+            case "uniform_cut": t = Tensor.empty([n], dtype: dtype, device: gpu).uniform_(a, b).narrow(dim: 0, start: (1 << 28) - 1000, length: 2000)
             case "randperm": t = Tensor.randperm(n, device: gpu)
             case "multinomial":
                 let (rows, cats) = (Int(a), Int(b))

@@ -64,6 +64,19 @@ import DescentCommands
         #expect(h100(1_081_345, 2).counterOffset == 12)
     }
 
+    /// A draw past 32-bit indexing is cut as PyTorch's `with_32bit_indexing` cuts a 1-D iterator
+    /// (TensorIterator.cpp): halves, the first `n / 2`, until each piece's last byte offset plus one
+    /// is at most 2^31 - 1. For float32: 2^29 elements reach offset 2^31 - 4 and fit; 2^29 + 1 do not.
+    @Test func drawsPast32BitIndexingAreCutAsPyTorchCutsThem() {
+        func counts(_ n: Int, _ itemSize: Int) -> [Int] { PhiloxLaunch.pieces(n, itemSize: itemSize, limit: Int(Int32.max)).map { $0.count } }
+        #expect(counts(1 << 29, 4) == [1 << 29])
+        #expect(counts((1 << 29) + 1, 4) == [1 << 28, (1 << 28) + 1])
+        #expect(counts((1 << 30) + 3, 4) == [1 << 28, (1 << 28) + 1, (1 << 28) + 1, (1 << 28) + 1])
+        #expect(counts((1 << 28) + 1, 8) == [1 << 27, (1 << 27) + 1])
+        let pieces = PhiloxLaunch.pieces((1 << 30) + 3, itemSize: 4, limit: Int(Int32.max))
+        #expect(pieces.map { $0.start } == [0, 1 << 28, (1 << 29) + 1, (1 << 29) + (1 << 28) + 2])
+    }
+
     /// The twin in PyTorch's layout reproduces PyTorch's published CUDA numbers: three draws from
     /// seed 0 at offsets 0, 4 and 8 (`PublishedTorchCUDA`), one block of 256 threads each.
     @Test func reproducesPyTorchsPublishedCUDADraws() {

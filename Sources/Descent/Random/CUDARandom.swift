@@ -38,6 +38,9 @@ extension CUDA {
     public static func getRNGState(device: Int = 0) -> [UInt8] { defaultGenerator(device).getState() }
     /// Restores a state from `getRNGState` (`torch.cuda.set_rng_state`).
     public static func setRNGState(_ state: [UInt8], device: Int = 0) { defaultGenerator(device).setState(state) }
+    /// The largest offset, in bytes, a random kernel's launch indexes (PyTorch's 32-bit indexing,
+    /// 2^31 - 1); tests lower it to see a draw split as one of 2 GiB or more is.
+    @_spi(Testing) public nonisolated(unsafe) static var philoxIndexLimit = Int(Int32.max)
     /// The launch PyTorch's random kernels use on `cuda:device` for `elements` values, `unroll` a draw.
     @_spi(Testing) public static func philoxLaunch(elements: Int, unroll: Int, device: Int = 0) -> PhiloxLaunch {
         PhiloxLaunch(elements: elements, unroll: unroll, on: GPURegistry.context(device).runtime)
@@ -58,6 +61,16 @@ extension CUDA {
         let wanted = (n + Self.threads - 1) / Self.threads
         blocks = Swift.min(multiprocessors * (maxThreadsPerMultiprocessor / Self.threads), wanted)
         counterOffset = UInt64((n - 1) / (Self.threads * blocks * unroll) + 1) * 4
+    }
+    /// The pieces (start, count) PyTorch's `with_32bit_indexing` cuts `n` elements of `itemSize` bytes
+    /// into, in the order it launches them: halves (the first one the smaller), cut again until
+    /// each has at most `limit` elements and its last byte offset is below `limit`.
+    public static func pieces(_ n: Int, itemSize: Int, limit: Int = CUDA.philoxIndexLimit) -> [(start: Int, count: Int)] {
+        func cut(_ start: Int, _ m: Int) -> [(start: Int, count: Int)] {
+            if m < 2 || (m <= limit && 1 + (m - 1) * itemSize <= limit) { return [(start, m)] }
+            return cut(start, m / 2) + cut(start + m / 2, m - m / 2)
+        }
+        return cut(0, n)
     }
     /// The launch on `runtime`'s device.
     init(elements n: Int, unroll: Int, on runtime: GPURuntime) {

@@ -514,15 +514,27 @@ enum CUDABackend {
     static func random(_ draw: RandomDraw, into t: Tensor, generator g: Generator) {
         guard t.count > 0 else { return }
         let ctx = context(t)
-        func launch(_ name: String, unroll: Int, _ args: ([KernelArg]) -> [KernelArg]) {
+        // PyTorch's distribution_nullary_kernel: the whole draw takes its offset, then a tensor past
+        // 32-bit indexing (2 GiB or more) is drawn piece by piece, each piece taking its own offset
+        // and launch (fused dropout indexes with 64 bits in one launch instead: `whole`)
+        func launch(_ name: String, unroll: Int, whole: Bool = false, _ args: ([KernelArg], _ count: Int, _ piece: Tensor) -> [KernelArg]) {
             let policy = PhiloxLaunch(elements: t.count, unroll: unroll, on: ctx.runtime)
-            let philox = PhiloxArgs(g, increment: policy.counterOffset)
+            var philox = PhiloxArgs(g, increment: policy.counterOffset)
             UpdateBatch.flushBeforeOtherWork()
-            ctx.runtime.launch(ctx.function(name), blocks: policy.blocks, threads: PhiloxLaunch.threads, args(philox.kernelArgs))
+            let pieces = whole ? [(start: 0, count: t.count)] : PhiloxLaunch.pieces(t.count, itemSize: t.dtype.itemSize)
+            for (start, count) in pieces {
+                var launch = policy
+                if pieces.count > 1 {
+                    launch = PhiloxLaunch(elements: count, unroll: unroll, on: ctx.runtime)
+                    philox = PhiloxArgs(g, increment: launch.counterOffset)
+                }
+                let piece = pieces.count > 1 ? Tensor(storage: t.storage, shape: [count], strides: [1], offset: t.offset + start, dtype: t.dtype) : t
+                ctx.runtime.launch(ctx.function(name), blocks: launch.blocks, threads: PhiloxLaunch.threads, args(philox.kernelArgs, count, piece))
+            }
         }
         func float(_ kind: Int32, _ a: Double, _ b: Double, unroll: Int? = nil) {
-            launch("dk_philox_" + KernelType.suffix(t.dtype), unroll: unroll ?? (t.dtype == .float64 ? 2 : 4)) { philox in
-                [.i32(kind), .i64(Int64(t.count))] + philox + [.f64(a), .f64(b), arg(t)]
+            launch("dk_philox_" + KernelType.suffix(t.dtype), unroll: unroll ?? (t.dtype == .float64 ? 2 : 4), whole: kind == 4) { philox, count, piece in
+                [.i32(kind), .i64(Int64(count))] + philox + [.f64(a), .f64(b), arg(piece)]
             }
         }
         switch draw {
@@ -533,8 +545,8 @@ enum CUDABackend {
         case let .dropoutMask(keep, vector): float(4, keep, Double(vector), unroll: 4)   // PyTorch's UNROLL, whatever the vector width
         case let .integers(low, high):
             let range = UInt64(bitPattern: Int64(high)) &- UInt64(bitPattern: Int64(low))
-            launch("dk_philox_randint", unroll: range >= 1 << 28 ? 2 : 4) { philox in   // 64-bit draws from 2^28 on (PyTorch 2.7+)
-                [.i64(Int64(t.count))] + philox + [.i64(Int64(bitPattern: range)), .i64(Int64(low)), arg(t)]
+            launch("dk_philox_randint", unroll: range >= 1 << 28 ? 2 : 4) { philox, count, piece in   // 64-bit draws from 2^28 on (PyTorch 2.7+)
+                [.i64(Int64(count))] + philox + [.i64(Int64(bitPattern: range)), .i64(Int64(low)), arg(piece)]
             }
         case let .bernoulliTensor(p):
             // PyTorch's philox_cuda_state(10): one curand_uniform4 per 4 elements
