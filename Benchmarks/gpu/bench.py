@@ -1,5 +1,6 @@
 # PyTorch's twin of `descent gpu-bench`: the same work on cuda:0, for the ratios. float32 products
-# (TF32 off, PyTorch's default), memory bandwidth (a device copy, an elementwise add), and epochs of
+# (TF32 off, PyTorch's default), memory bandwidth (a device copy, an elementwise add), a sort and a
+# permutation of a long row, and epochs of
 # an MNIST-shaped MLP (784-256-256-10, Adam, cross-entropy) with the data on the GPU and batches
 # gathered by a shuffled index.
 import argparse, time, torch
@@ -11,6 +12,7 @@ p.add_argument("--megabytes", type=int, default=1024)
 p.add_argument("--batch", type=int, nargs="+", default=[64, 2048])
 p.add_argument("--samples", type=int, default=60000)
 p.add_argument("--repeats", type=int, default=20)
+p.add_argument("--sort", type=int, default=1 << 20)
 args = p.parse_args()
 torch.backends.cuda.matmul.allow_tf32 = False
 dev = "cuda:0"
@@ -37,6 +39,12 @@ t_copy = timed(lambda: [z.copy_(x) for _ in range(args.repeats)])
 t_add = timed(lambda: [x + y for _ in range(args.repeats)])
 nbytes = m * 4 * args.repeats
 print(f"bandwidth {args.megabytes} MiB: copy {2 * nbytes / t_copy / 1e12:.3f} TB/s, add {3 * nbytes / t_add / 1e12:.3f} TB/s")
+
+row = torch.randn(args.sort).to(dev)
+row.sort(); torch.randperm(args.sort, device=dev)
+t_sort = timed(lambda: [row.sort() for _ in range(args.repeats)])
+t_perm = timed(lambda: [torch.randperm(args.sort, device=dev) for _ in range(args.repeats)])
+print(f"sort {args.sort}: {t_sort / args.repeats * 1e3:.3f} ms, randperm {args.sort}: {t_perm / args.repeats * 1e3:.3f} ms")
 
 for bs in args.batch:
     torch.manual_seed(0)

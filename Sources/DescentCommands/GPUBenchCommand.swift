@@ -5,7 +5,7 @@ import Foundation
 /// `descent gpu-bench`: the GPU speed figures issue #12 asks for, beside PyTorch's twin
 /// (`Benchmarks/gpu/bench.py`, the same work on the same GPU): float32 matrix products (cuBLAS, TF32
 /// off) and memory bandwidth (a device copy and an elementwise add) as fractions of the device's
-/// theoretical peak, and epochs of an MNIST-shaped MLP (784-256-256-10, Adam, cross-entropy) at
+/// theoretical peak, a sort and a permutation of a long row, and epochs of an MNIST-shaped MLP (784-256-256-10, Adam, cross-entropy) at
 /// each batch size, the data on the GPU and batches gathered by a shuffled index, as a training loop
 /// that keeps MNIST on the device does.
 struct GPUBench: ParsableCommand {
@@ -16,7 +16,8 @@ struct GPUBench: ParsableCommand {
     @Option(help: "MiB of each tensor for the bandwidth figures.") var megabytes = 1024
     @Option(parsing: .upToNextOption, help: "Batch sizes of the MLP epochs.") var batch: [Int] = [64, 2048]
     @Option(help: "Samples in an epoch (MNIST's training set has 60,000).") var samples = 60000
-    @Option(help: "Repetitions of each timed product and copy.") var repeats = 20
+    @Option(help: "Repetitions of each timed product, copy and sort.") var repeats = 20
+    @Option(help: "Elements of the sorted row and of the permutation.") var sort = 1 << 20
 
     func run() throws {
         if opencl { _ = CUDA.useOpenCLWithoutGPU() }
@@ -50,6 +51,13 @@ struct GPUBench: ParsableCommand {
         let copyRate = 2 * bytes / tCopy, addRate = 3 * bytes / tAdd
         print(String(format: "bandwidth %d MiB: copy %.3f TB/s", megabytes, copyRate / 1e12) + fraction(copyRate, peak.bytesPerSecond)
               + String(format: ", add %.3f TB/s", addRate / 1e12) + fraction(addRate, peak.bytesPerSecond))
+
+        // one long row sorted (a bitonic network, one launch a stage; PyTorch: cub's radix sort) and a permutation
+        let row = Tensor.randn([sort]).to(gpu)
+        _ = row.sort(); _ = Tensor.randperm(sort, device: gpu)
+        let tSort = timed { for _ in 0..<repeats { _ = row.sort() } }
+        let tPerm = timed { for _ in 0..<repeats { _ = Tensor.randperm(sort, device: gpu) } }
+        print(String(format: "sort %d: %.3f ms, randperm %d: %.3f ms", sort, tSort / Double(repeats) * 1e3, sort, tPerm / Double(repeats) * 1e3))
 
         // MNIST-shaped MLP epochs
         for bs in batch {

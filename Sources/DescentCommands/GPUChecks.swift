@@ -905,10 +905,10 @@ extension GPUChecks {
 
 extension GPUChecks {
     /// Sort (ascending and descending, ties kept in order, NaN above every number, every dtype, rows
-    /// sorted in shared memory and rows past 1,024 in place, dims other than the last), argsort and
-    /// topk; scatter and scatter_add with repeated indices, an index smaller than the target, a
-    /// transposed target and a scalar; erfinv at its edges: the same values and indices as the CPU,
-    /// with no op run on the host.
+    /// sorted in shared memory, few rows past 1,024 one launch a stage and many in place, dims other
+    /// than the last), argsort and topk; scatter and scatter_add with repeated indices, an index
+    /// smaller than the target, a transposed target and a scalar; erfinv at its edges: the same
+    /// values and indices as the CPU, with no op run on the host.
     static func sortScatterAndErfinvRunOnTheDevice(_ r: GPUCheckRecorder) {
         let fallbacks = CUDA.hostFallbacks
         manualSeed(71)
@@ -930,6 +930,16 @@ extension GPUChecks {
             // along the first dim of a (rows, 5) tensor: rows with a stride
             let col = x[0..., 0..<5].contiguous()
             r.same(col.to(gpu).sort(dim: 0).indices, col.sort(dim: 0).indices, atol: 0, rtol: 0, "sort \(dtype) along dim 0")
+        }
+        // fewer than 32 rows past 1,024 sort one launch a stage (above, and down the first dim of a
+        // (1500, 3) tensor); 40 such rows sort one block a row, in place
+        let tall = (Tensor.randn([1500, 3]) * 2).round()
+        r.same(tall.to(gpu).sort(dim: 0, descending: true).indices, tall.sort(dim: 0, descending: true).indices, atol: 0, rtol: 0, "sort of 1,500 along dim 0 (stride 3)")
+        let many = (Tensor.randn([40, 1100]) * 2).round()
+        for descending in [false, true] {
+            let (vc, ic) = many.sort(dim: 1, descending: descending), (vg, ig) = many.to(gpu).sort(dim: 1, descending: descending)
+            r.same(vg, vc, atol: 0, rtol: 0, "sort of 40 rows of 1,100 descending=\(descending) values")
+            r.same(ig, ic, atol: 0, rtol: 0, "sort of 40 rows of 1,100 descending=\(descending) indices (stable)")
         }
         let x = Tensor.randn([4, 9, 3])
         r.same(x.to(gpu).argsort(dim: 1, descending: true), x.argsort(dim: 1, descending: true), atol: 0, rtol: 0, "argsort of the middle dim")

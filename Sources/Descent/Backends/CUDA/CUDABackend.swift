@@ -255,9 +255,29 @@ enum CUDABackend {
                [.i32(add ? 1 : 0), .i64(Int64(columns)), rawShapeArg(ishape, ys, ss), .i32(Int32(dim)), arg(target),
                 arg(on(target.device, idx)), arg(on(target.device, src))])
     }
-    /// A stable sort of each (outer, inner) row of n, NaN above every number (one block a row).
+    /// A stable sort of each (outer, inner) row of n, NaN above every number: a bitonic network, one
+    /// block a row, or for fewer than 32 rows longer than 1,024, one launch a stage of the network
+    /// with every comparator of every row in parallel (a single block would sort a long row alone).
     static func sort(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, values: Tensor, indices: Tensor, descending: Bool) {
-        launch(context(values), "dk_sort_" + KernelType.suffix(x.dtype), blocks: outer * inner,
+        let ctx = context(values), rows = outer * inner, s = KernelType.suffix(x.dtype)
+        if n > 1024 && rows < 32 {
+            var p = 1
+            while p < n { p <<= 1 }
+            let shape: [KernelArg] = [.i64(Int64(outer)), .i64(Int64(n)), .i64(Int64(inner))]
+            launch(ctx, "dk_sort_start_" + s, elements: x.count, shape + [arg(x), arg(values), arg(indices)])
+            var size = 2
+            while size <= p {
+                var j = size / 2
+                while j > 0 {
+                    launch(ctx, "dk_sort_stage_" + s, elements: rows * p / 2,
+                           shape + [.i64(Int64(p)), .i64(Int64(size)), .i64(Int64(j)), .i32(descending ? 1 : 0), arg(values), arg(indices)])
+                    j /= 2
+                }
+                size *= 2
+            }
+            return
+        }
+        launch(ctx, "dk_sort_" + s, blocks: rows,
                [.i64(Int64(outer)), .i64(Int64(n)), .i64(Int64(inner)), .i32(descending ? 1 : 0), arg(x), arg(values), arg(indices)])
     }
     static func nonzeroPositions(_ mask: Tensor) -> Tensor {

@@ -587,17 +587,22 @@ enum KernelSource {
     /* A bitonic network whose comparators all put the first in order low (each merge starts with
        the mirror comparator), so a row of n padded with virtual last elements to P = 2^k sorts by
        skipping every comparator that reaches past n. */
+    /* Comparator t of the stage (size, j): its low and high positions. */
+    #define DK_BITONIC_PAIR(t, size, j, lo, hi) \
+        if ((j) == (size) >> 1) { dk_i64 b_ = (t) / (j), r_ = (t) % (j); lo = b_ * (size) + r_; hi = b_ * (size) + (size) - 1 - r_; } \
+        else { lo = 2 * (j) * ((t) / (j)) + (t) % (j); hi = lo + (j); }
+    #define DK_BITONIC_SWAP(K, I, at, lo, hi, n, desc) \
+        if ((hi) < (n) && SFX(dk_sort_before)(K[at(hi)], I[at(hi)], K[at(lo)], I[at(lo)], desc)) { \
+            T kv = K[at(lo)]; K[at(lo)] = K[at(hi)]; K[at(hi)] = kv; \
+            dk_i64 iv = I[at(lo)]; I[at(lo)] = I[at(hi)]; I[at(hi)] = iv; \
+        }
     #define DK_BITONIC(K, I, at, n, P, desc) \
         for (dk_i64 size = 2; size <= (P); size <<= 1) \
             for (dk_i64 j = size >> 1; j > 0; j >>= 1) { \
                 for (dk_i64 t = DK_TID; t < (P) / 2; t += DK_BDIM) { \
                     dk_i64 lo, hi; \
-                    if (j == size >> 1) { dk_i64 b = t / j, r = t % j; lo = b * size + r; hi = b * size + size - 1 - r; } \
-                    else { lo = 2 * j * (t / j) + t % j; hi = lo + j; } \
-                    if (hi < (n) && SFX(dk_sort_before)(K[at(hi)], I[at(hi)], K[at(lo)], I[at(lo)], desc)) { \
-                        T kv = K[at(lo)]; K[at(lo)] = K[at(hi)]; K[at(hi)] = kv; \
-                        dk_i64 iv = I[at(lo)]; I[at(lo)] = I[at(hi)]; I[at(hi)] = iv; \
-                    } \
+                    DK_BITONIC_PAIR(t, size, j, lo, hi) \
+                    DK_BITONIC_SWAP(K, I, at, lo, hi, n, desc) \
                 } \
                 DK_SYNC_ALL(); \
             }
@@ -628,7 +633,26 @@ enum KernelSource {
     #undef DK_AT_GLOBAL
         }
     }
+    /* A few long rows: the same network one stage a launch, one thread a comparator of every row
+       (dk_sort_start copies x and numbers the positions first). */
+    DK_KERNEL void SFX(dk_sort_start)(dk_i64 outer, dk_i64 n, dk_i64 inner, DK_ARG(const T, x), DK_ARG(T, values), DK_ARG(dk_i64, indices)) {
+        x += x_off; values += values_off; indices += indices_off;
+        DK_LOOP(e, outer * n * inner) { values[e] = x[e]; indices[e] = (e / inner) % n; }
+    }
+    DK_KERNEL void SFX(dk_sort_stage)(dk_i64 outer, dk_i64 n, dk_i64 inner, dk_i64 P, dk_i64 size, dk_i64 j, int desc,
+                                      DK_ARG(T, values), DK_ARG(dk_i64, indices)) {
+        values += values_off; indices += indices_off;
+        DK_LOOP(c, outer * inner * (P / 2)) {
+            dk_i64 row = c / (P / 2), t = c % (P / 2), base = (row / inner) * n * inner + row % inner, lo, hi;
+    #define DK_AT_GLOBAL(k) (base + (k) * inner)
+            DK_BITONIC_PAIR(t, size, j, lo, hi)
+            DK_BITONIC_SWAP(values, indices, DK_AT_GLOBAL, lo, hi, n, desc)
+    #undef DK_AT_GLOBAL
+        }
+    }
     #undef DK_BITONIC
+    #undef DK_BITONIC_PAIR
+    #undef DK_BITONIC_SWAP
     #undef DK_SORT_SHARED
     #undef DK_AT_SHARED
     """#
@@ -1485,7 +1509,8 @@ enum KernelSource {
                                        "dk_fill_f32", "dk_bias_activation_f64", "dk_erfinv_f32", "dk_erfinv_f64", "dk_copy_strided_4", "dk_where_8", "dk_cast_f32_i64", "dk_cast_u8_b8", "dk_axpy_f32"]),
          ("reductions", reductions, ["dk_reduce_f32", "dk_reduce_b8", "dk_arg_reduce_f64", "dk_softmax_f32", "dk_softmax_backward_f64",
                                      "dk_cumsum_f32", "dk_cumprod_f64"]),
-         ("indexing", indexing, ["dk_gemm_f32", "dk_gemm_f64", "dk_index_select_f32", "dk_index_add_i64", "dk_gather_b8", "dk_scatter_f32", "dk_scatter_b8", "dk_sort_f64", "dk_sort_u8"]),
+         ("indexing", indexing, ["dk_gemm_f32", "dk_gemm_f64", "dk_index_select_f32", "dk_index_add_i64", "dk_gather_b8", "dk_scatter_f32", "dk_scatter_b8", "dk_sort_f64", "dk_sort_u8",
+                                   "dk_sort_start_i64", "dk_sort_stage_f32"]),
          ("training", training, ["dk_nll_forward_f32", "dk_nll_backward_f64", "dk_sgd_f32", "dk_adam_f64", "dk_adam_multi_f32", "dk_sgd_multi_f64", "dk_adam_device_step_f32", "dk_step_increment_f64"]),
          ("random", random, ["dk_philox_f32", "dk_philox_f64", "dk_philox_randint", "dk_philox_set_state", "dk_philox_bernoulli_tensor",
                              "dk_randperm_mask", "dk_randperm_islands", "dk_multinomial_f32", "dk_multinomial_f64"]),
