@@ -262,6 +262,14 @@ public enum GPUChecks {
         r.sameWithGrad([x], "gather") { $0[0].gather(dim: 1, index: g.to($0[0].device)) }
         r.same(x.to(gpu).scatter(dim: 1, index: g.to(gpu), value: 7), x.scatter(dim: 1, index: g, value: 7), "scatter")
         r.same(x.to(gpu)[x.to(gpu) .> 0], x[x .> 0], "boolean mask")
+        // nonzero on the device: one block, many, and 4,096 blocks of two 256-element tiles; nothing picked; a uint8 mask of 2s
+        for n in [1, 1000, 1_500_000] {
+            let v = Tensor.randn([n]), m = v .> 0.3
+            r.same(v.to(gpu)[m.to(gpu)], v[m], atol: 0, rtol: 0, "boolean mask of \(n)")
+        }
+        r.expect(Tensor.randn([700]).to(gpu)[Tensor.zeros([700], dtype: .bool).to(gpu)].shape == [0], "an all-false mask picks nothing")
+        let bytes = Tensor.randint(0, 3, [2, 600]).to(dtype: .uint8), w = Tensor.randn([2, 600])
+        r.same(w.to(gpu)[bytes.to(gpu)], w[bytes], atol: 0, rtol: 0, "a uint8 mask of 0, 1 and 2")
         let rows = Tensor([2, 0, 2]).to(dtype: .int64)
         r.same(x.to(gpu)[rows.to(gpu)], x[rows], "integer index")
         // out of range indices stop with PyTorch's message, checked on the host

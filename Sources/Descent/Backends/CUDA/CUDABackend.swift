@@ -280,8 +280,24 @@ enum CUDABackend {
         launch(ctx, "dk_sort_" + s, blocks: rows,
                [.i64(Int64(outer)), .i64(Int64(n)), .i64(Int64(inner)), .i32(descending ? 1 : 0), arg(x), arg(values), arg(indices)])
     }
+    /// The flat positions of a contiguous byte mask's nonzero entries, in order: a count per block,
+    /// added up on the host (the output's size; PyTorch's nonzero waits for it too), then each block
+    /// writes its positions (`dk_nonzero_count`, `dk_nonzero_write`).
     static func nonzeroPositions(_ mask: Tensor) -> Tensor {
-        CPUBackend.nonzeroPositions(mask.to(.cpu)).to(mask.device)
+        let n = mask.count
+        guard n > 0 else { return Tensor(uninitializedShape: [0], dtype: .int64, device: mask.device) }
+        let ctx = context(mask)
+        let blocks = Swift.min((n + threads - 1) / threads, 4096), chunk = (n + blocks - 1) / blocks
+        let counts = Tensor(uninitializedShape: [blocks], dtype: .int64, device: mask.device)
+        launch(ctx, "dk_nonzero_count", blocks: blocks, [.i64(Int64(n)), .i64(Int64(chunk)), arg(mask), arg(counts)])
+        var starts: [Double] = [], total = 0
+        for c in Kernels.elements(counts, as: Int64.self) { starts.append(Double(total)); total += Int(c) }
+        let out = Tensor(uninitializedShape: [total], dtype: .int64, device: mask.device)
+        guard total > 0 else { return out }
+        let first = Tensor(uninitializedShape: [blocks], dtype: .int64, device: mask.device)
+        copyFromHost(starts, into: first)
+        launch(ctx, "dk_nonzero_write", blocks: blocks, [.i64(Int64(n)), .i64(Int64(chunk)), arg(mask), arg(first), arg(out)])
+        return out
     }
     static func gather(_ x: Tensor, dim: Int, _ idx: Tensor, out: Tensor) {
         let ishape = idx.rank == 0 ? [1] : idx.shape

@@ -657,9 +657,48 @@ enum KernelSource {
     #undef DK_AT_SHARED
     """#
 
+    /// nonzero's positions of a contiguous byte mask, in order: block b counts chunk b, the host adds
+    /// the counts up (it needs the total for the output's size, as PyTorch's nonzero does), then block
+    /// b writes its chunk's positions from starts[b], 256 at a time, placed by a scan of their flags.
+    static let nonzeroBody = #"""
+    DK_KERNEL void dk_nonzero_count(dk_i64 n, dk_i64 chunk, DK_ARG(const dk_u8, mask), DK_ARG(dk_i64, counts)) {
+        DK_SHARED dk_i64 part[DK_BLOCK];
+        mask += mask_off; counts += counts_off;
+        dk_i64 lo = DK_BID * chunk, hi = lo + chunk < n ? lo + chunk : n, c = 0;
+        for (dk_i64 i = lo + DK_TID; i < hi; i += DK_BDIM) c += mask[i] != 0;
+        part[DK_TID] = c;
+        DK_SYNC_ALL();
+        for (int s = DK_BLOCK / 2; s > 0; s >>= 1) {
+            if (DK_TID < s) part[DK_TID] += part[DK_TID + s];
+            DK_SYNC_ALL();
+        }
+        if (DK_TID == 0) counts[DK_BID] = part[0];
+    }
+    DK_KERNEL void dk_nonzero_write(dk_i64 n, dk_i64 chunk, DK_ARG(const dk_u8, mask), DK_ARG(const dk_i64, starts), DK_ARG(dk_i64, out)) {
+        DK_SHARED dk_i64 scan[DK_BLOCK];
+        mask += mask_off; starts += starts_off; out += out_off;
+        dk_i64 lo = DK_BID * chunk, hi = lo + chunk < n ? lo + chunk : n, base = starts[DK_BID];
+        for (dk_i64 t0 = lo; t0 < hi; t0 += DK_BLOCK) {
+            dk_i64 i = t0 + DK_TID;
+            int flag = i < hi && mask[i] != 0;
+            scan[DK_TID] = flag;
+            DK_SYNC_ALL();
+            for (int s = 1; s < DK_BLOCK; s <<= 1) {
+                dk_i64 v = DK_TID >= s ? scan[DK_TID - s] : 0;
+                DK_SYNC_ALL();
+                scan[DK_TID] += v;
+                DK_SYNC_ALL();
+            }
+            if (flag) out[base + scan[DK_TID] - 1] = i;
+            base += scan[DK_BLOCK - 1];
+            DK_SYNC_ALL();
+        }
+    }
+    """#
+
     static var indexing: String {
         prelude + instantiate(gemmBody, KernelType.floats) + instantiate(indexBody, KernelType.all)
-            + instantiate(scatterSortBody, KernelType.all)
+            + instantiate(scatterSortBody, KernelType.all) + nonzeroBody
     }
 
     // MARK: losses and optimizers
@@ -1510,7 +1549,7 @@ enum KernelSource {
          ("reductions", reductions, ["dk_reduce_f32", "dk_reduce_b8", "dk_arg_reduce_f64", "dk_softmax_f32", "dk_softmax_backward_f64",
                                      "dk_cumsum_f32", "dk_cumprod_f64"]),
          ("indexing", indexing, ["dk_gemm_f32", "dk_gemm_f64", "dk_index_select_f32", "dk_index_add_i64", "dk_gather_b8", "dk_scatter_f32", "dk_scatter_b8", "dk_sort_f64", "dk_sort_u8",
-                                   "dk_sort_start_i64", "dk_sort_stage_f32"]),
+                                   "dk_sort_start_i64", "dk_sort_stage_f32", "dk_nonzero_count", "dk_nonzero_write"]),
          ("training", training, ["dk_nll_forward_f32", "dk_nll_backward_f64", "dk_sgd_f32", "dk_adam_f64", "dk_adam_multi_f32", "dk_sgd_multi_f64", "dk_adam_device_step_f32", "dk_step_increment_f64"]),
          ("random", random, ["dk_philox_f32", "dk_philox_f64", "dk_philox_randint", "dk_philox_set_state", "dk_philox_bernoulli_tensor",
                              "dk_randperm_mask", "dk_randperm_islands", "dk_multinomial_f32", "dk_multinomial_f64"]),
@@ -1524,7 +1563,7 @@ enum KernelSource {
             ("dk_binary", "elementwise"), ("dk_compare", "elementwise"), ("dk_fill", "elementwise"), ("dk_unary", "elementwise"),
             ("dk_axpy", "elementwise"), ("dk_bias_activation", "elementwise"), ("dk_copy_strided", "elementwise"), ("dk_where", "elementwise"), ("dk_cast", "elementwise"),
             ("dk_reduce", "reductions"), ("dk_arg_reduce", "reductions"), ("dk_softmax", "reductions"), ("dk_cumsum", "reductions"),
-            ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"), ("dk_scatter", "indexing"), ("dk_sort", "indexing"), ("dk_erfinv", "elementwise"),
+            ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"), ("dk_scatter", "indexing"), ("dk_sort", "indexing"), ("dk_nonzero", "indexing"), ("dk_erfinv", "elementwise"),
             ("dk_nll", "training"), ("dk_bce", "training"), ("dk_step_increment", "training"), ("dk_sgd", "training"), ("dk_adam", "training"), ("dk_rmsprop", "training"), ("dk_adagrad", "training"),
             ("dk_adadelta", "training"), ("dk_adamax", "training"), ("dk_asgd", "training"), ("dk_rprop", "training"), ("dk_nadam", "training"),
             ("dk_radam", "training"), ("dk_sparse_adam", "training"), ("dk_philox", "random"), ("dk_randperm", "random"), ("dk_multinomial", "random"),
