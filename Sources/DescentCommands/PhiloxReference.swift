@@ -182,12 +182,12 @@ public enum PhiloxReference {
             var end = start + 1
             while end < n && sorted[end] == sorted[start] { end += 1 }
             if end - start > 1 {
-                defer { if perm[start..<end] != order[start..<end].map(Int64.init)[...] { reordered += 1 } }
                 var state = CurandPhilox(seed: seed, subsequence: UInt64(start), offset: islandOffset)
                 for i in stride(from: end - start - 1, to: 0, by: -1) {
                     let j = Int(state.next() % UInt32(i + 1))
                     perm.swapAt(start + i, start + j)
                 }
+                if (start..<end).contains(where: { perm[$0] != Int64(order[$0]) }) { reordered += 1 }
             }
             start = end
         }
@@ -200,28 +200,31 @@ public enum PhiloxReference {
     /// (gx = ceil(samples / 128), gy = min(rows, 65535)), by binary search in the running sums.
     public static func multinomial(_ rows: [[Double]], samples: Int, double: Bool, seed: UInt64, offset: UInt64) -> [[Int64]] {
         let gy = Swift.min(rows.count, 65535), gx = (samples - 1) / 128 + 1
-        func search<T: BinaryFloatingPoint>(_ p: [T], _ u: Float) -> Int64 {
+        /// The row's sample for each uniform draw, from its normalised running sums in T.
+        func sampler<T: BinaryFloatingPoint>(_ p: [T]) -> (Float) -> Int64 {
             let total = p.reduce(0, +)
             let dist = p.map { $0 / total }
             var cum: [T] = [], acc: T = 0
             for v in dist { acc += v; cum.append(acc) }
-            let val = T(u)
-            var start = 0, end = p.count
-            while end - start > 0 {
-                let mid = start + (end - start) / 2
-                if cum[mid] < val { start = mid + 1 } else { end = mid }
+            return { u in
+                let val = T(u)
+                var start = 0, end = p.count
+                while end - start > 0 {
+                    let mid = start + (end - start) / 2
+                    if cum[mid] < val { start = mid + 1 } else { end = mid }
+                }
+                if start == p.count { start = p.count - 1 }
+                while start >= 1 && dist[start] == 0 { start -= 1 }
+                return Int64(start)
             }
-            if start == p.count { start = p.count - 1 }
-            while start >= 1 && dist[start] == 0 { start -= 1 }
-            return Int64(start)
         }
         return rows.enumerated().map { d, p in
-            (0..<samples).map { s in
+            let sample = double ? sampler(p) : sampler(p.map { Float($0) })
+            return (0..<samples).map { s in
                 var state = CurandPhilox(seed: seed, subsequence: UInt64((d % gy) * gx * 128 + s), offset: offset)
                 var r = state.next4()
                 for _ in 0..<(d / gy) { r = state.next4() }
-                let u = CurandPhilox.uniform(r[0])
-                return double ? search(p, u) : search(p.map { Float($0) }, u)
+                return sample(CurandPhilox.uniform(r[0]))
             }
         }
     }

@@ -1,9 +1,10 @@
 import Foundation
 
 // The CUDA backend's entries (`Kernels` calls them for tensors on `.cuda(i)`): GPU kernels from
-// `KernelSource`, launched on the device's runtime (the CUDA driver, or OpenCL in tests). The ops
-// that have no GPU kernel yet run their CPU kernel on host copies of the operands (`onHost`): they
-// give the same results, slowly; `CUDABackend.hostFallbacks` counts them and the README lists them.
+// `KernelSource`, launched on the device's runtime (the CUDA driver, or OpenCL in tests). Every op
+// has its GPU kernel now; an op added without one runs its CPU kernel on host copies of the operands
+// (`onHost`), with the same results, slowly, and `CUDABackend.hostFallbacks` counts it for the GPU
+// suite's report (whose checks expect none).
 
 enum CUDABackend {
     static let threads = 256
@@ -553,24 +554,25 @@ enum CUDABackend {
         // PyTorch's distribution_nullary_kernel: the whole draw takes its offset, then a tensor past
         // 32-bit indexing (2 GiB or more) is drawn piece by piece, each piece taking its own offset
         // and launch (fused dropout indexes with 64 bits in one launch instead: `whole`)
-        func launch(_ name: String, unroll: Int, whole: Bool = false, _ args: ([KernelArg], _ count: Int, _ piece: Tensor) -> [KernelArg]) {
+        func launch(_ name: String, unroll: Int, whole: Bool = false, _ args: (_ philox: [KernelArg], _ piece: Tensor) -> [KernelArg]) {
             let policy = PhiloxLaunch(elements: t.count, unroll: unroll, on: ctx.runtime)
-            var philox = PhiloxArgs(g, increment: policy.counterOffset)
+            let philox = PhiloxArgs(g, increment: policy.counterOffset)
             UpdateBatch.flushBeforeOtherWork()
             let pieces = whole ? [(start: 0, count: t.count)] : PhiloxLaunch.pieces(t.count, itemSize: t.dtype.itemSize)
+            if pieces.count == 1 {
+                ctx.runtime.launch(ctx.function(name), blocks: policy.blocks, threads: PhiloxLaunch.threads, args(philox.kernelArgs, t))
+                return
+            }
             for (start, count) in pieces {
-                var launch = policy
-                if pieces.count > 1 {
-                    launch = PhiloxLaunch(elements: count, unroll: unroll, on: ctx.runtime)
-                    philox = PhiloxArgs(g, increment: launch.counterOffset)
-                }
-                let piece = pieces.count > 1 ? Tensor(storage: t.storage, shape: [count], strides: [1], offset: t.offset + start, dtype: t.dtype) : t
-                ctx.runtime.launch(ctx.function(name), blocks: launch.blocks, threads: PhiloxLaunch.threads, args(philox.kernelArgs, count, piece))
+                let piece = Tensor(storage: t.storage, shape: [count], strides: [1], offset: t.offset + start, dtype: t.dtype)
+                let own = PhiloxLaunch(elements: count, unroll: unroll, on: ctx.runtime)
+                ctx.runtime.launch(ctx.function(name), blocks: own.blocks, threads: PhiloxLaunch.threads,
+                                   args(PhiloxArgs(g, increment: own.counterOffset).kernelArgs, piece))
             }
         }
         func float(_ kind: Int32, _ a: Double, _ b: Double, unroll: Int? = nil) {
-            launch("dk_philox_" + KernelType.suffix(t.dtype), unroll: unroll ?? (t.dtype == .float64 ? 2 : 4), whole: kind == 4) { philox, count, piece in
-                [.i32(kind), .i64(Int64(count))] + philox + [.f64(a), .f64(b), arg(piece)]
+            launch("dk_philox_" + KernelType.suffix(t.dtype), unroll: unroll ?? (t.dtype == .float64 ? 2 : 4), whole: kind == 4) { philox, piece in
+                [.i32(kind), .i64(Int64(piece.count))] + philox + [.f64(a), .f64(b), arg(piece)]
             }
         }
         switch draw {
@@ -581,8 +583,8 @@ enum CUDABackend {
         case let .dropoutMask(keep, vector): float(4, keep, Double(vector), unroll: 4)   // PyTorch's UNROLL, whatever the vector width
         case let .integers(low, high):
             let range = UInt64(bitPattern: Int64(high)) &- UInt64(bitPattern: Int64(low))
-            launch("dk_philox_randint", unroll: range >= 1 << 28 ? 2 : 4) { philox, count, piece in   // 64-bit draws from 2^28 on (PyTorch 2.7+)
-                [.i64(Int64(count))] + philox + [.i64(Int64(bitPattern: range)), .i64(Int64(low)), arg(piece)]
+            launch("dk_philox_randint", unroll: range >= 1 << 28 ? 2 : 4) { philox, piece in   // 64-bit draws from 2^28 on (PyTorch 2.7+)
+                [.i64(Int64(piece.count))] + philox + [.i64(Int64(bitPattern: range)), .i64(Int64(low)), arg(piece)]
             }
         case let .bernoulliTensor(p):
             // PyTorch's philox_cuda_state(10): one curand_uniform4 per 4 elements
@@ -602,16 +604,16 @@ enum CUDABackend {
     /// probability 0.9), then each run of equal keys shuffled on the device (`dk_randperm_islands`).
     /// The int32 keys are drawn into int64, which holds the same values from the same draws.
     static func randperm(_ t: Tensor, _ g: Generator) {
-        let n = t.count, nd = Double(n)
+        let ctx = context(t), n = t.count, nd = Double(n)
         let bits = Swift.min(64, Int(log2(nd - (6 * nd * nd + 1) / (log(0.9) * 12)).rounded(.up)))
         let keys = Tensor(uninitializedShape: [n], dtype: .int64, device: t.device)
         random(bits <= 32 ? .integers(low: Int(Int32.min), high: Int(Int32.max)) : .integers(low: Int.min, high: Int.max), into: keys, generator: g)
         // cub sorts the low `bits` bits as unsigned; all 32 of an int32 key (or 64 of an int64) in signed order
-        if bits != 32 && bits < 64 { launch(context(t), "dk_randperm_mask", elements: n, [.i64(Int64(n)), .i64((1 << Int64(bits)) - 1), arg(keys)]) }
+        if bits != 32 && bits < 64 { launch(ctx, "dk_randperm_mask", elements: n, [.i64(Int64(n)), .i64((1 << Int64(bits)) - 1), arg(keys)]) }
         let sorted = Tensor(uninitializedShape: [n], dtype: .int64, device: t.device)
         sort(keys, 1, n, 1, values: sorted, indices: t, descending: false)
         let philox = PhiloxArgs(g, increment: UInt64(n))
-        launch(context(t), "dk_randperm_islands", elements: n - 1, [.i64(Int64(n))] + philox.kernelArgs + [arg(sorted), arg(t)])
+        launch(ctx, "dk_randperm_islands", elements: n - 1, [.i64(Int64(n))] + philox.kernelArgs + [arg(sorted), arg(t)])
     }
 
     /// PyTorch's CUDA `multinomial` with replacement and several samples: each row normalised and
@@ -624,7 +626,7 @@ enum CUDABackend {
         let sums = p2.sum(dim: 1, keepDim: true)
         if !GPUGraphCapture.active {
             // PyTorch's CUDA kernels assert these on the device; the messages are its CPU kernel's
-            let edges = stack([p2.min(), p2.max(), sums.min().to(dtype: p.dtype)]).cpu().toDoubles()
+            let edges = stack([p2.min(), p2.max(), sums.min()]).cpu().toDoubles()
             if edges[0] < 0 { fail("invalid multinomial distribution (encountering probability entry < 0)") }
             if !edges[0].isFinite || !edges[1].isFinite { fail("invalid multinomial distribution (encountering probability entry = infinity or NaN)") }
             if !(edges[2] > 0) { fail("invalid multinomial distribution (sum of probabilities <= 0)") }
@@ -722,24 +724,6 @@ enum CUDABackend {
         case let .sparseAdam(m, v, lr, b1, b2, eps, step, maximize):
             launch(ctx, "dk_sparse_adam_" + s, elements: param.count,
                    [.i64(n), arg(param), arg(grad), arg(m), arg(v), .f64(lr), .f64(b1), .f64(b2), .f64(eps), .i64(Int64(step)), .i32(maximize ? 1 : 0)])
-        }
-    }
-}
-
-extension RandomDraw {
-    /// The tensors the draw reads.
-    var tensors: [Tensor] {
-        switch self {
-        case .bernoulliTensor(let p), .categorical(let p): return [p]
-        default: return []
-        }
-    }
-    /// The same draw with its tensors replaced by `f(tensor)`.
-    func mapTensors(_ f: (Tensor) -> Tensor) -> RandomDraw {
-        switch self {
-        case .bernoulliTensor(let p): return .bernoulliTensor(probabilities: f(p))
-        case .categorical(let p): return .categorical(probabilities: f(p))
-        default: return self
         }
     }
 }

@@ -586,8 +586,9 @@ enum KernelSource {
     }
     /* A bitonic network whose comparators all put the first in order low (each merge starts with
        the mirror comparator), so a row of n padded with virtual last elements to P = 2^k sorts by
-       skipping every comparator that reaches past n. */
-    /* Comparator t of the stage (size, j): its low and high positions. */
+       skipping every comparator that reaches past n. DK_BITONIC_PAIR: comparator t of the stage
+       (size, j), its low and high positions; DK_BITONIC_SWAP: that comparator; DK_BITONIC: the
+       whole network in one block. */
     #define DK_BITONIC_PAIR(t, size, j, lo, hi) \
         if ((j) == (size) >> 1) { dk_i64 b_ = (t) / (j), r_ = (t) % (j); lo = b_ * (size) + r_; hi = b_ * (size) + (size) - 1 - r_; } \
         else { lo = 2 * (j) * ((t) / (j)) + (t) % (j); hi = lo + (j); }
