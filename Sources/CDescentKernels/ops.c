@@ -342,6 +342,8 @@ static inline double gelu_d(double x) { return 0.5 * x * (1.0 + erf(x * 0.707106
   case DK_CEIL: UN_LOOP(T, ceil##S(x)) break; \
   case DK_ROUND: UN_LOOP(T, nearbyint##S(x)) break; \
   case DK_TRUNC: UN_LOOP(T, trunc##S(x)) break; \
+  case DK_LOG2: UN_LOOP(T, log2##S(x)) break; \
+  case DK_LOG10: UN_LOOP(T, log10##S(x)) break; \
   case DK_AFFINE: { T m = (T)c->p1, a = (T)c->p2; UN_LOOP(T, x * m + a) break; } \
   case DK_RSUB_SCALAR: { T s = (T)c->p1; UN_LOOP(T, s - x) break; } \
   case DK_LOG_SIGMOID: UN_LOOP(T, (x < ZERO ? x : ZERO) - log1p##S(exp##S(-fabs##S(x)))) break; \

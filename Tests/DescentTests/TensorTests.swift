@@ -113,8 +113,12 @@ extension Core {
         let fu = Tensor.full([2, 2], 7.5)
         // PyTorch: list(fu.shape); fu
         #expect(fu.shape == [2, 2] && values(fu) == [7.5, 7.5, 7.5, 7.5])
-        let fu2 = Tensor.full(3, 1, value: -2)
+        let fu2 = Tensor.full(3, 1, value: -2.0)
         #expect(fu2.shape == [3, 1] && values(fu2) == [-2, -2, -2])
+        // PyTorch: torch.full((2, 3), 7).dtype is torch.int64 (an integer fill value)
+        let fu3 = Tensor.full([2, 3], 7)
+        #expect(fu3.dtype == .int64 && ints(fu3) == [7, 7, 7, 7, 7, 7])
+        #expect(Tensor.full([2], 7, dtype: .float32).dtype == .float32)
         // PyTorch: em = torch.empty(4, 5)
         let em = Tensor.empty(4, 5)
         // PyTorch: list(em.shape); em.dtype

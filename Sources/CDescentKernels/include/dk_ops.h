@@ -37,6 +37,7 @@ enum {
   DK_SOFTPLUS,    // log1p(exp(x)), stable
   DK_ERF,
   DK_TRUNC,       // round toward zero
+  DK_LOG2, DK_LOG10,
 };
 
 /// Reductions over the middle axis of an (outer, r, inner) contiguous block; out is (outer, inner).

@@ -60,3 +60,7 @@ public func detectAnomaly<R>(_ body: () throws -> R) rethrows -> R {
     defer { anomalyDetectionEnabled = saved }
     return try body()
 }
+
+/// Runs `body` without recording gradients (PyTorch's `torch.inference_mode()`; here the same as `noGrad`).
+@discardableResult
+public func inferenceMode<R>(_ body: () throws -> R) rethrows -> R { try noGrad(body) }

@@ -5,10 +5,12 @@ enum Op {
     case add([Int], [Int]), sub([Int], [Int]), rsub([Int]), mul, div, neg
     case pow(Double), powTensor, maximum, minimum, whereOp([Int], [Int]), fmod, remainder
     case exp, log, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu, leakyRelu(Double), elu(Double), gelu, silu
-    case log1p, expm1, reciprocal, logSigmoid, softplus, clamp(Double, Double), erf
+    case log1p, expm1, reciprocal, logSigmoid, softplus, clamp(Double, Double), erf, log2, log10
     case zeroGrad(String)
     case sum(inShape: [Int], dims: [Int]?, keepDim: Bool), mean(inShape: [Int], dims: [Int]?, keepDim: Bool)
     case extremumAll(String), extremumDim(String, inShape: [Int], dim: Int, keepDim: Bool)
+    /// amax/amin over `dims`: the gradient is shared evenly among the tied extremes (saves input, output).
+    case extremumDims(String, dims: [Int], keepDim: Bool)
     case variance(dims: [Int], correction: Int, keepDim: Bool), std(dims: [Int], correction: Int, keepDim: Bool)
     case logsumexp(dims: [Int], keepDim: Bool)
     case softmax(dim: Int), logSoftmax(dim: Int)
@@ -98,6 +100,8 @@ enum Op {
         case .gelu: return "GeluBackward0"
         case .silu: return "SiluBackward0"
         case .log1p: return "Log1PBackward0"
+        case .log2: return "Log2Backward0"
+        case .log10: return "Log10Backward0"
         case .expm1: return "Expm1Backward0"
         case .reciprocal: return "ReciprocalBackward0"
         case .logSigmoid: return "LogSigmoidBackward0"
@@ -109,6 +113,7 @@ enum Op {
         case .mean(_, let dims, _): return dims == nil ? "MeanBackward0" : "MeanBackward1"
         case .extremumAll(let n): return n
         case .extremumDim(let n, _, _, _): return n
+        case .extremumDims(let n, _, _): return n
         case .variance: return "VarBackward0"
         case .std: return "StdBackward0"
         case .logsumexp: return "LogsumexpBackward0"
@@ -236,6 +241,8 @@ enum Op {
             let sg = s[0].sigmoid()
             return [g * (sg * (1 + s[0] * (1 - sg)))]
         case .log1p: return [g / (s[0] + 1)]
+        case .log2: return [g / (s[0] * 0.6931471805599453)]   // PyTorch: grad / (self * std::log(2.0))
+        case .log10: return [g / (s[0] * 2.302585092994046)]
         case .expm1: return [g * (s[0] + 1)]
         case .reciprocal: return [-g * s[0] * s[0]]
         case .logSigmoid: return [g * (-s[0]).sigmoid()]
@@ -255,6 +262,12 @@ enum Op {
             let (x, out) = (s[0], s[1])
             let mask = (x .== out).to(dtype: g.dtype)
             return [mask * (g / mask.sum())]
+        case .extremumDims(_, let dims, let keepDim):
+            // PyTorch's scale_grad_by_count(restore_reduced_dims(grad), restore_reduced_dims(result) == self, dims)
+            var (out, gg) = (s[1], g)
+            if !keepDim { for d in dims.sorted() { out = out.unsqueeze(d); gg = gg.unsqueeze(d) } }
+            let mask = (s[0] .== out).to(dtype: g.dtype)
+            return [(gg / mask.sum(dims: dims, keepDim: true)) * mask]
         case .extremumDim(_, let inShape, let dim, let keepDim):
             let idx = keepDim ? s[0] : s[0].unsqueeze(dim)
             let gg = keepDim ? g : g.unsqueeze(dim)

@@ -1,6 +1,6 @@
 /// Where a tensor's memory lives: `.cpu`, `.meta` (shapes and dtypes only, no memory) or
 /// `.cuda(index)`. Prints as PyTorch does (`cpu`, `meta`, `cuda:0`).
-public enum Device: Equatable, Hashable, CustomStringConvertible, Sendable {
+public enum Device: Equatable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral, Sendable {
     case cpu
     case cuda(Int)
     /// PyTorch's `meta` device: tensors carry a shape and a dtype but no memory, and every op only
@@ -15,6 +15,34 @@ public enum Device: Equatable, Hashable, CustomStringConvertible, Sendable {
         case .cuda(let i): return "cuda:\(i)"
         }
     }
+    /// A device from PyTorch's spelling: `"cpu"`, `"cuda"` (device 0), `"cuda:1"`, `"meta"` (`torch.device("cuda")`).
+    public init(_ name: String) {
+        let parts = name.split(separator: ":", omittingEmptySubsequences: false)
+        let kind = parts.first.map(String.init) ?? ""
+        let index: Int? = parts.count == 2 ? Int(parts[1]) : nil
+        if parts.count > 2 || (parts.count == 2 && (index == nil || index! < 0)) {
+            fail("Invalid device string: '\(name)'")
+        }
+        switch kind {
+        case "cpu": self = .cpu
+        case "meta": self = .meta
+        case "cuda": self = .cuda(index ?? 0)
+        default:
+            fail("Expected one of cpu, cuda, meta device type at start of device string: \(name)")
+        }
+    }
+    /// `"cuda"` and friends where a device is expected: `x.to("cuda")`.
+    public init(stringLiteral value: String) { self.init(value) }
+    /// The device's kind without its index: `"cpu"`, `"cuda"` or `"meta"` (PyTorch's `device.type`).
+    public var type: String {
+        switch self {
+        case .cpu: return "cpu"
+        case .cuda: return "cuda"
+        case .meta: return "meta"
+        }
+    }
+    /// The CUDA device's index, `nil` for the CPU and meta (PyTorch's `device.index`).
+    public var index: Int? { if case .cuda(let i) = self { return i } else { return nil } }
     /// `true` for CUDA devices.
     public var isCUDA: Bool { if case .cuda = self { return true } else { return false } }
     /// `true` for the meta device (PyTorch's `tensor.is_meta`).

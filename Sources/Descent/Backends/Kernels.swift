@@ -18,7 +18,7 @@ enum UnaryOp: Int32 {
     case neg = 0, exp, log, sqrt, abs, sin, cos, tanh, sigmoid, relu
     case clamp, powScalar, leakyRelu, elu, gelu, silu
     case log1p, expm1, rsqrt, square, sign, reciprocal, floor, ceil, round
-    case affine, rsubScalar, logSigmoid, softplus, erf, trunc
+    case affine, rsubScalar, logSigmoid, softplus, erf, trunc, log2, log10
 }
 
 /// Reductions over the middle axis of an (outer, r, inner) block.

@@ -6,10 +6,15 @@ public protocol Sampler {
     func indices(count: Int, generator: Generator) -> [Int]
     /// How many indices one epoch yields for a dataset of `datasetCount` samples (PyTorch's `len(sampler)`).
     func length(datasetCount: Int) -> Int
+    /// Called once an epoch's indices have all been taken, when PyTorch's sampler generator would
+    /// reach its end (draws made there, such as `RandomSampler`'s closing `randperm`, happen then).
+    func exhausted(count: Int, generator: Generator)
 }
 extension Sampler {
     /// One index per sample.
     public func length(datasetCount: Int) -> Int { datasetCount }
+    /// Nothing to do at the end of an epoch.
+    public func exhausted(count: Int, generator: Generator) {}
 }
 /// 0, 1, 2, ... (PyTorch's `SequentialSampler`).
 public struct SequentialSampler: Sampler {
@@ -22,45 +27,64 @@ public struct SequentialSampler: Sampler {
 public struct RandomSampler: Sampler {
     public init() {}
     public func indices(count: Int, generator: Generator) -> [Int] {
-        if generator !== defaultGenerator {
-            let perm = Tensor.randperm(count, generator: generator).toArray(Int.self)
-            // PyTorch's sampler then evaluates `randperm(n)[:0]` (num_samples % n == 0) when the
-            // epoch is exhausted: the same draws keep the next epoch's order equal to PyTorch's.
-            _ = Tensor.randperm(count, generator: generator)
-            return perm
-        }
+        if generator !== defaultGenerator { return Tensor.randperm(count, generator: generator).toArray(Int.self) }
         let seed = generator.randomInt63()
         return Tensor.randperm(count, generator: Generator(seed: UInt64(seed))).toArray(Int.self)
     }
+    /// PyTorch's sampler ends an epoch with `randperm(n)[:0]` (num_samples % n == 0): with the
+    /// loader's own generator that draw moves it, and the next epoch's order depends on it.
+    public func exhausted(count: Int, generator: Generator) {
+        if generator !== defaultGenerator { _ = Tensor.randperm(count, generator: generator) }
+    }
 }
-/// Draws `numSamples` indices with probability proportional to `weights` (PyTorch's `WeightedRandomSampler`).
+/// Draws `numSamples` indices with probability proportional to `weights` (PyTorch's
+/// `WeightedRandomSampler`: one `torch.multinomial` of the float64 weights per epoch, from the
+/// sampler's own `generator`, or the global one; the same indices as PyTorch for the same seed).
 public struct WeightedRandomSampler: Sampler {
     public let weights: [Double], numSamples: Int, replacement: Bool
-    public init(weights: [Double], numSamples: Int, replacement: Bool = true) {
-        self.weights = weights; self.numSamples = numSamples; self.replacement = replacement
+    let generator: Generator?
+    public init(weights: [Double], numSamples: Int, replacement: Bool = true, generator: Generator? = nil) {
+        self.weights = weights; self.numSamples = numSamples; self.replacement = replacement; self.generator = generator
+    }
+    /// PyTorch's positional form, `WeightedRandomSampler(weights, num_samples)`.
+    public init(_ weights: [Double], numSamples: Int, replacement: Bool = true, generator: Generator? = nil) {
+        self.init(weights: weights, numSamples: numSamples, replacement: replacement, generator: generator)
+    }
+    /// Weights from a tensor (`WeightedRandomSampler(sample_weights, ...)`).
+    public init(_ weights: Tensor, numSamples: Int, replacement: Bool = true, generator: Generator? = nil) {
+        self.init(weights: weights.to(dtype: .float64).reshape(-1).toArray(Double.self), numSamples: numSamples,
+                  replacement: replacement, generator: generator)
     }
     public func indices(count: Int, generator: Generator) -> [Int] {
-        var w = weights
-        var out: [Int] = []
-        for _ in 0..<numSamples {
-            let total = w.reduce(0, +)
-            let u = Tensor.rand([1], dtype: .float64, generator: generator).item() * total
-            var acc = 0.0, pick = w.count - 1
-            for (i, x) in w.enumerated() { acc += x; if u < acc { pick = i; break } }
-            out.append(pick)
-            if !replacement { w[pick] = 0 }
-        }
-        return out
+        Tensor(weights, dtype: .float64).multinomial(numSamples, replacement: replacement, generator: self.generator ?? defaultGenerator)
+            .toArray(Int.self)
     }
     /// `numSamples`.
     public func length(datasetCount: Int) -> Int { numSamples }
+}
+/// The given indices in a random order each epoch (PyTorch's `SubsetRandomSampler`: `randperm` of
+/// their count from the sampler's own `generator`, or the global one).
+public struct SubsetRandomSampler: Sampler {
+    public let indices: [Int]
+    let generator: Generator?
+    public init(_ indices: [Int], generator: Generator? = nil) { self.indices = indices; self.generator = generator }
+    public func indices(count: Int, generator: Generator) -> [Int] {
+        Tensor.randperm(indices.count, generator: self.generator ?? defaultGenerator).toArray(Int.self).map { indices[$0] }
+    }
+    /// The number of indices.
+    public func length(datasetCount: Int) -> Int { indices.count }
 }
 /// Groups a sampler's indices into batches (PyTorch's `BatchSampler`).
 public struct BatchSampler {
     public let sampler: Sampler, batchSize: Int, dropLast: Bool
     public init(_ sampler: Sampler, batchSize: Int, dropLast: Bool) { self.sampler = sampler; self.batchSize = batchSize; self.dropLast = dropLast }
+    /// All of one epoch's batches (the sampler's end-of-epoch draws included).
     public func batches(count: Int, generator: Generator) -> [[Int]] {
-        let idx = sampler.indices(count: count, generator: generator)
+        let out = group(sampler.indices(count: count, generator: generator))
+        sampler.exhausted(count: count, generator: generator)
+        return out
+    }
+    func group(_ idx: [Int]) -> [[Int]] {
         var out: [[Int]] = []
         var i = 0
         while i < idx.count {
@@ -115,32 +139,48 @@ public struct DataLoader<D: Dataset>: Sequence {
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize
     }
 
+    /// Starts an epoch. As in PyTorch, the iterator draws its base seed now, the sampler's order at the
+    /// first batch, and the sampler's end-of-epoch draws when its indices run out, so taking one batch
+    /// (`loader.makeIterator().next()`) moves the generators exactly as `next(iter(loader))` does.
+    /// With `numWorkers > 0` the whole epoch's order is drawn here (PyTorch's workers also draw ahead).
     public func makeIterator() -> Iterator {
         let g = generator ?? defaultGenerator
         _ = g.randomInt63()   // PyTorch's _BaseDataLoaderIter draws a base seed even without shuffling
-        let batches = BatchSampler(sampler, batchSize: batchSize, dropLast: dropLast).batches(count: dataset.count, generator: g)
+        let plan = BatchSampler(sampler, batchSize: batchSize, dropLast: dropLast)
         var pin = false
         if pinMemory {
             if CUDA.isAvailable() { pin = true } else {
                 warnOnce("'pin_memory' argument is set as true but no accelerator is found, then device pinned memory won't be used.")
             }
         }
-        return Iterator(dataset: dataset, batches: batches, prefetch: numWorkers > 0 ? Swift.max(2, 2 * numWorkers) : 0, pin: pin)
+        if numWorkers > 0 {
+            let batches = plan.batches(count: dataset.count, generator: g)
+            return Iterator(dataset: dataset, plan: plan, generator: g, batches: batches, prefetch: Swift.max(2, 2 * numWorkers), pin: pin)
+        }
+        return Iterator(dataset: dataset, plan: plan, generator: g, batches: nil, prefetch: 0, pin: pin)
     }
 
     public final class Iterator: IteratorProtocol {
         let dataset: D
-        let batches: [[Int]]
+        let plan: BatchSampler
+        let generator: Generator
+        /// The epoch's batches, drawn at the first `next()` (PyTorch's sampler is a lazy generator).
+        var batches: [[Int]]?
+        /// Whether the last batch is short, so that filling it reaches the sampler's end.
+        var endsShort = false
+        var exhaustedSampler = false
         var next_ = 0
         let prefetcher: Prefetcher<D.Batch>?
 
         let pin: Bool
 
-        init(dataset: D, batches: [[Int]], prefetch: Int, pin: Bool) {
+        init(dataset: D, plan: BatchSampler, generator: Generator, batches: [[Int]]?, prefetch: Int, pin: Bool) {
             self.dataset = dataset
+            self.plan = plan
+            self.generator = generator
             self.batches = batches
             self.pin = pin
-            if prefetch > 0 {
+            if prefetch > 0, let batches {
                 let ds = dataset, bs = batches
                 prefetcher = Prefetcher(count: bs.count, capacity: prefetch) { i in
                     let b = ds.batch(bs[i])
@@ -149,11 +189,26 @@ public struct DataLoader<D: Dataset>: Sequence {
             } else { prefetcher = nil }
         }
         deinit { prefetcher?.cancel() }
+        /// The sampler's end-of-epoch draws, once.
+        private func samplerExhausted() {
+            if exhaustedSampler { return }
+            exhaustedSampler = true
+            plan.sampler.exhausted(count: dataset.count, generator: generator)
+        }
         public func next() -> D.Batch? {
             if let p = prefetcher { return p.next() }
-            guard next_ < batches.count else { return nil }
+            if batches == nil {
+                let idx = plan.sampler.indices(count: dataset.count, generator: generator)
+                batches = plan.group(idx)
+                endsShort = !plan.dropLast && idx.count % plan.batchSize != 0
+            }
+            let all = batches!
+            // PyTorch's BatchSampler reaches the sampler's end while filling a short last batch, or
+            // else on the call after the last full batch
+            guard next_ < all.count else { samplerExhausted(); return nil }
+            if endsShort && next_ == all.count - 1 { samplerExhausted() }
             defer { next_ += 1 }
-            let b = dataset.batch(batches[next_])
+            let b = dataset.batch(all[next_])
             return pin ? (mapBatchTensors(b) { $0.pinMemory() } ?? b) : b
         }
     }

@@ -169,6 +169,10 @@ public func randomSplit<D: Dataset>(_ dataset: D, _ lengths: [Int], generator: G
     for l in lengths { out.append(Subset(dataset, indices: Array(perm[start..<start + l]))); start += l }
     return out
 }
+/// `randomSplit` with fractions, PyTorch's positional `random_split(ds, [0.8, 0.2])`.
+public func randomSplit<D: Dataset>(_ dataset: D, _ fractions: [Double], generator: Generator? = nil) -> [Subset<D>] {
+    randomSplit(dataset, fractions: fractions, generator: generator)
+}
 /// `randomSplit` with fractions that sum to 1 (remainders go round-robin to the first subsets, as in PyTorch).
 public func randomSplit<D: Dataset>(_ dataset: D, fractions: [Double], generator: Generator? = nil) -> [Subset<D>] {
     let n = dataset.count

@@ -80,3 +80,50 @@ public final class KLDivLoss: Module {
     public init(reduction: KLReduction = .mean, logTarget: Bool = false) { self.reduction = reduction; self.logTarget = logTarget; super.init() }
     public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { klDiv(input, target, reduction: reduction, logTarget: logTarget) }
 }
+
+/// `marginRankingLoss` as a module (PyTorch's `nn.MarginRankingLoss`).
+public final class MarginRankingLoss: Module {
+    public let margin: Double, reduction: Reduction
+    public init(margin: Double = 0, reduction: Reduction = .mean) { self.margin = margin; self.reduction = reduction; super.init() }
+    public func callAsFunction(_ input1: Tensor, _ input2: Tensor, _ target: Tensor) -> Tensor {
+        marginRankingLoss(input1, input2, target, margin: margin, reduction: reduction)
+    }
+}
+/// `cosineEmbeddingLoss` as a module (PyTorch's `nn.CosineEmbeddingLoss`).
+public final class CosineEmbeddingLoss: Module {
+    public let margin: Double, reduction: Reduction
+    public init(margin: Double = 0, reduction: Reduction = .mean) { self.margin = margin; self.reduction = reduction; super.init() }
+    public func callAsFunction(_ input1: Tensor, _ input2: Tensor, _ target: Tensor) -> Tensor {
+        cosineEmbeddingLoss(input1, input2, target, margin: margin, reduction: reduction)
+    }
+}
+/// `tripletMarginLoss` as a module (PyTorch's `nn.TripletMarginLoss`).
+public final class TripletMarginLoss: Module {
+    public let margin: Double, p: Double, eps: Double, swap: Bool, reduction: Reduction
+    public init(margin: Double = 1, p: Double = 2, eps: Double = 1e-6, swap: Bool = false, reduction: Reduction = .mean) {
+        self.margin = margin; self.p = p; self.eps = eps; self.swap = swap; self.reduction = reduction; super.init()
+    }
+    public func callAsFunction(_ anchor: Tensor, _ positive: Tensor, _ negative: Tensor) -> Tensor {
+        tripletMarginLoss(anchor, positive, negative, margin: margin, p: p, eps: eps, swap: swap, reduction: reduction)
+    }
+}
+/// `gaussianNLLLoss` as a module (PyTorch's `nn.GaussianNLLLoss`).
+public final class GaussianNLLLoss: Module {
+    public let full: Bool, eps: Double, reduction: Reduction
+    public init(full: Bool = false, eps: Double = 1e-6, reduction: Reduction = .mean) {
+        self.full = full; self.eps = eps; self.reduction = reduction; super.init()
+    }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor, _ variance: Tensor) -> Tensor {
+        gaussianNLLLoss(input, target, variance, full: full, eps: eps, reduction: reduction)
+    }
+}
+/// `poissonNLLLoss` as a module (PyTorch's `nn.PoissonNLLLoss`).
+public final class PoissonNLLLoss: Module {
+    public let logInput: Bool, full: Bool, eps: Double, reduction: Reduction
+    public init(logInput: Bool = true, full: Bool = false, eps: Double = 1e-8, reduction: Reduction = .mean) {
+        self.logInput = logInput; self.full = full; self.eps = eps; self.reduction = reduction; super.init()
+    }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor {
+        poissonNLLLoss(input, target, logInput: logInput, full: full, eps: eps, reduction: reduction)
+    }
+}

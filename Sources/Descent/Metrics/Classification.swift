@@ -275,3 +275,31 @@ public final class ConfusionMatrix: Metric {
         return Tensor(flat: out, shape: shape)
     }
 }
+
+// MARK: - Functional forms (torchmetrics.functional): one batch, no state kept
+
+/// The accuracy of one batch (torchmetrics' `functional.accuracy`).
+public func accuracy(_ preds: Tensor, _ target: Tensor, task: ClassificationTask, threshold: Double = 0.5,
+                     average: MetricAverage = .micro, topK: Int = 1, ignoreIndex: Int? = nil) -> Tensor {
+    Accuracy(task: task, threshold: threshold, average: average, topK: topK, ignoreIndex: ignoreIndex)(preds, target)
+}
+/// The precision of one batch (torchmetrics' `functional.precision`).
+public func precision(_ preds: Tensor, _ target: Tensor, task: ClassificationTask, threshold: Double = 0.5,
+                      average: MetricAverage = .micro, topK: Int = 1, ignoreIndex: Int? = nil) -> Tensor {
+    Precision(task: task, threshold: threshold, average: average, topK: topK, ignoreIndex: ignoreIndex)(preds, target)
+}
+/// The recall of one batch (torchmetrics' `functional.recall`).
+public func recall(_ preds: Tensor, _ target: Tensor, task: ClassificationTask, threshold: Double = 0.5,
+                   average: MetricAverage = .micro, topK: Int = 1, ignoreIndex: Int? = nil) -> Tensor {
+    Recall(task: task, threshold: threshold, average: average, topK: topK, ignoreIndex: ignoreIndex)(preds, target)
+}
+/// The F1 score of one batch (torchmetrics' `functional.f1_score`).
+public func f1Score(_ preds: Tensor, _ target: Tensor, task: ClassificationTask, threshold: Double = 0.5,
+                    average: MetricAverage = .micro, topK: Int = 1, ignoreIndex: Int? = nil) -> Tensor {
+    F1Score(task: task, threshold: threshold, average: average, topK: topK, ignoreIndex: ignoreIndex)(preds, target)
+}
+/// The confusion matrix of one batch (torchmetrics' `functional.confusion_matrix`).
+public func confusionMatrix(_ preds: Tensor, _ target: Tensor, task: ClassificationTask, threshold: Double = 0.5,
+                            ignoreIndex: Int? = nil, normalize: String? = nil) -> Tensor {
+    ConfusionMatrix(task: task, threshold: threshold, ignoreIndex: ignoreIndex, normalize: normalize)(preds, target)
+}

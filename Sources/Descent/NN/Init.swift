@@ -180,3 +180,27 @@ extension Tensor {
                                             generator: Generator? = nil) -> Tensor {
     t.truncNormal_(mean: mean, std: std, a: a, b: b, generator: generator)
 }
+
+/// Fills a 2-D tensor with the identity matrix (PyTorch's `nn.init.eye_`).
+@discardableResult public func eye_(_ t: Tensor) -> Tensor {
+    if t.rank != 2 { fail("Only tensors with 2 dimensions are supported") }
+    return noGrad { t.copy_(Tensor.eye(t.shape[0], t.shape[1], dtype: t.dtype)) }
+}
+/// Fills a 3-, 4- or 5-D convolution weight with the Dirac delta, so the convolution keeps its input
+/// channels (PyTorch's `nn.init.dirac_`, with `groups`).
+@discardableResult public func dirac_(_ t: Tensor, groups: Int = 1) -> Tensor {
+    if t.rank < 3 || t.rank > 5 { fail("Only tensors with 3, 4, or 5 dimensions are supported") }
+    if groups <= 0 || t.shape[0] % groups != 0 { fail("dim 0 must be divisible by groups") }
+    let outPerGroup = t.shape[0] / groups, minDim = Swift.min(outPerGroup, t.shape[1])
+    let spatial = Array(t.shape[2...])
+    let strides = Tensor.contiguousStrides(t.shape)
+    var values = [Double](repeating: 0, count: t.count)
+    for g in 0..<groups {
+        for d in 0..<minDim {
+            var pos = (g * outPerGroup + d) * strides[0] + d * strides[1]
+            for (k, size) in spatial.enumerated() { pos += (size / 2) * strides[2 + k] }
+            values[pos] = 1
+        }
+    }
+    return noGrad { t.copy_(Tensor(values: values, shape: t.shape, dtype: t.dtype)) }
+}

@@ -228,6 +228,16 @@ public final class Flatten: Module {
     public override func extraRepr() -> String { "start_dim=\(startDim), end_dim=\(endDim)" }
 }
 
+/// Expands one dim into several (PyTorch's `nn.Unflatten(dim, unflattened_size)`).
+public final class Unflatten: Module {
+    public let dim: Int, unflattenedSize: [Int]
+    public init(_ dim: Int, _ unflattenedSize: [Int]) { self.dim = dim; self.unflattenedSize = unflattenedSize; super.init() }
+    public override func forward(_ x: Tensor) -> Tensor { x.unflatten(dim, unflattenedSize) }
+    public override func extraRepr() -> String {
+        "dim=\(dim), unflattened_size=(\(unflattenedSize.map(String.init).joined(separator: ", "))\(unflattenedSize.count == 1 ? "," : ""))"
+    }
+}
+
 /// Returns its input (PyTorch's `nn.Identity`).
 public final class Identity: Module {
     public override init() { super.init() }

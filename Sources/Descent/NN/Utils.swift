@@ -67,3 +67,43 @@ extension Module {
         return self
     }
 }
+
+/// All parameters flattened into one vector, in order (PyTorch's `nn.utils.parameters_to_vector`).
+public func parametersToVector(_ parameters: [Parameter]) -> Tensor {
+    if parameters.isEmpty { fail("torch.cat(): expected a non-empty list of Tensors") }
+    return concat(parameters.map { $0.reshape(-1) })
+}
+/// Copies consecutive slices of `vector` into `parameters` (PyTorch's `nn.utils.vector_to_parameters`).
+public func vectorToParameters(_ vector: Tensor, _ parameters: [Parameter]) {
+    if vector.rank != 1 { fail("expected torch.Tensor, but got: a tensor of shape \(shapeString(vector.shape))") }
+    let total = parameters.reduce(0) { $0 + $1.count }
+    if total != vector.count { fail("shape '[\(total)]' is invalid for input of size \(vector.count)") }
+    var start = 0
+    noGrad {
+        for p in parameters {
+            p.copy_(vector.narrow(dim: 0, start: start, length: p.count).reshape(p.shape))
+            start += p.count
+        }
+    }
+}
+
+/// Pads a list of variable-length sequences (first dim = length) with `paddingValue` to the longest
+/// one and stacks them: `[maxLen, batch, *]`, or `[batch, maxLen, *]` with `batchFirst`
+/// (PyTorch's `nn.utils.rnn.pad_sequence`; gradients flow to each sequence). `paddingSide: "left"`
+/// pads in front.
+public func padSequence(_ sequences: [Tensor], batchFirst: Bool = false, paddingValue: Double = 0, paddingSide: String = "right") -> Tensor {
+    guard let first = sequences.first else { fail("received an empty list of sequences") }
+    if paddingSide != "right" && paddingSide != "left" { fail("Expected padding_side to be one of left or right, but got \(paddingSide).") }
+    let trailing = Array(first.shape.dropFirst())
+    for s in sequences where s.rank == 0 || Array(s.shape.dropFirst()) != trailing {
+        fail("The size of tensor a (\(trailing)) must match the size of tensor b (\(Array(s.shape.dropFirst()))) at non-singleton dimension 1")
+    }
+    let maxLen = sequences.map { $0.shape[0] }.max()!
+    let padded = sequences.map { s -> Tensor in
+        let missing = maxLen - s.shape[0]
+        if missing == 0 { return s }
+        let fill = Tensor.full([missing] + trailing, paddingValue, dtype: s.dtype, device: s.device)
+        return concat(paddingSide == "right" ? [s, fill] : [fill, s])
+    }
+    return stack(padded, dim: batchFirst ? 0 : 1)
+}

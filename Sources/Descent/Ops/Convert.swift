@@ -155,8 +155,8 @@ extension Tensor {
         return applyInPlace([other], raw: { addInPlaceRaw(other, alpha: alpha) },
                             compute: { old in alpha == 1 ? old + other : old + other * alpha })
     }
-    /// self += value, in place.
-    @discardableResult public func add_(_ value: Double) -> Tensor { add_(Tensor.wrap(value)) }
+    /// self += value, in place (a literal goes to the tensor overload: `q.add_(10)` keeps an int64 `q` int64).
+    @_disfavoredOverload @discardableResult public func add_<S: ScalarOperand>(_ value: S) -> Tensor { add_(value.wrappedNumber) }
     /// self -= alpha * other, in place (PyTorch's `sub_`).
     @discardableResult public func sub_(_ other: Tensor, alpha: Double = 1) -> Tensor {
         checkInPlaceResultType(other)
@@ -164,7 +164,7 @@ extension Tensor {
                             compute: { old in alpha == 1 ? old - other : old - other * alpha })
     }
     /// self -= value, in place.
-    @discardableResult public func sub_(_ value: Double) -> Tensor { sub_(Tensor.wrap(value)) }
+    @_disfavoredOverload @discardableResult public func sub_<S: ScalarOperand>(_ value: S) -> Tensor { sub_(value.wrappedNumber) }
     /// self /= other elementwise, in place (PyTorch's `div_`; integer tensors refuse, as in PyTorch).
     @discardableResult public func div_(_ other: Tensor) -> Tensor {
         if !dtype.isFloatingPoint { fail("result type Float can't be cast to the desired output type \(dtype.scalarTypeName)") }
@@ -172,7 +172,7 @@ extension Tensor {
                             compute: { old in old / other })
     }
     /// self /= value, in place.
-    @discardableResult public func div_(_ value: Double) -> Tensor { div_(Tensor.wrap(value)) }
+    @_disfavoredOverload @discardableResult public func div_<S: ScalarOperand>(_ value: S) -> Tensor { div_(value.wrappedNumber) }
     /// Clamps in place (PyTorch's `clamp_`).
     @discardableResult public func clamp_(min: Double? = nil, max: Double? = nil) -> Tensor {
         applyInPlace(raw: { copyStrided(from: noGrad { clamp(min: min, max: max) }, into: self) },
@@ -193,6 +193,34 @@ extension Tensor {
     /// Exponential in place (PyTorch's `exp_`).
     @discardableResult public func exp_() -> Tensor {
         applyInPlace(raw: { copyStrided(from: noGrad { exp() }, into: self) }, compute: { old in old.exp() })
+    }
+    /// Power in place (PyTorch's `pow_`).
+    @discardableResult public func pow_(_ exponent: Double) -> Tensor {
+        if !dtype.isFloatingPoint && exponent != exponent.rounded() {
+            fail("result type Float can't be cast to the desired output type \(dtype.scalarTypeName)")
+        }
+        return applyInPlace(raw: { copyStrided(from: noGrad { pow(exponent).to(dtype: dtype) }, into: self) },
+                            compute: { old in old.pow(exponent) })
+    }
+    /// Elementwise power by a tensor, in place.
+    @_disfavoredOverload @discardableResult public func pow_(_ exponent: Tensor) -> Tensor {
+        checkInPlaceResultType(exponent)
+        return applyInPlace([exponent], raw: { copyStrided(from: noGrad { pow(exponent).to(dtype: dtype) }, into: self) },
+                            compute: { old in old.pow(exponent) })
+    }
+    /// Absolute value in place (PyTorch's `abs_`).
+    @discardableResult public func abs_() -> Tensor {
+        applyInPlace(raw: { copyStrided(from: noGrad { abs() }, into: self) }, compute: { old in old.abs() })
+    }
+    /// Square root in place (PyTorch's `sqrt_`; integer tensors refuse, as in PyTorch).
+    @discardableResult public func sqrt_() -> Tensor {
+        checkInPlaceResultType(Tensor.wrap(0.5))
+        return applyInPlace(raw: { copyStrided(from: noGrad { sqrt() }, into: self) }, compute: { old in old.sqrt() })
+    }
+    /// Natural logarithm in place (PyTorch's `log_`).
+    @discardableResult public func log_() -> Tensor {
+        checkInPlaceResultType(Tensor.wrap(0.5))
+        return applyInPlace(raw: { copyStrided(from: noGrad { log() }, into: self) }, compute: { old in old.log() })
     }
     /// Negation in place (PyTorch's `neg_`).
     @discardableResult public func neg_() -> Tensor {

@@ -53,10 +53,21 @@ extension Tensor {
     @_disfavoredOverload public static func / <S: ScalarOperand>(a: Tensor, b: S) -> Tensor { a / b.wrappedNumber }
     public static func / <S: ScalarOperand>(a: S, b: Tensor) -> Tensor { b.reciprocal() * a.wrappedNumber }   // PyTorch's __rtruediv__
 
-    public static func += (a: inout Tensor, b: Tensor) { a = a + b }
-    public static func -= (a: inout Tensor, b: Tensor) { a = a - b }
-    public static func *= (a: inout Tensor, b: Tensor) { a = a * b }
-    public static func /= (a: inout Tensor, b: Tensor) { a = a / b }
+    // Compound assignment changes the tensor in place, as PyTorch's `x += y` does: every reference to
+    // it (and every view of its memory) sees the change, the dtype stays, and the shape must hold
+    // the broadcast result.
+    /// In-place `a += b` (PyTorch's `__iadd__`, `add_`).
+    public static func += (a: inout Tensor, b: Tensor) { a.add_(b) }
+    /// In-place `a -= b` (`sub_`).
+    public static func -= (a: inout Tensor, b: Tensor) { a.sub_(b) }
+    /// In-place `a *= b` (`mul_`).
+    public static func *= (a: inout Tensor, b: Tensor) { a.mul_(b) }
+    /// In-place `a /= b` (`div_`; an integer tensor refuses, as in PyTorch).
+    public static func /= (a: inout Tensor, b: Tensor) { a.div_(b) }
+    @_disfavoredOverload public static func += <S: ScalarOperand>(a: inout Tensor, b: S) { a.add_(b.wrappedNumber) }
+    @_disfavoredOverload public static func -= <S: ScalarOperand>(a: inout Tensor, b: S) { a.sub_(b.wrappedNumber) }
+    @_disfavoredOverload public static func *= <S: ScalarOperand>(a: inout Tensor, b: S) { a.mul_(b.wrappedNumber) }
+    @_disfavoredOverload public static func /= <S: ScalarOperand>(a: inout Tensor, b: S) { a.div_(b.wrappedNumber) }
 
     /// A Swift number as a wrapped 0-dim tensor (doubles keep their precision but promote like float32).
     static func wrap(_ v: Double) -> Tensor { Tensor.scalar(v, dtype: .float64) }
@@ -231,6 +242,10 @@ extension Tensor {
     public func silu() -> Tensor { unary(.silu, 0, 0, .silu, save: .input) }
     /// Elementwise log(1 + x).
     public func log1p() -> Tensor { unary(.log1p, 0, 0, .log1p, save: .input) }
+    /// Base-2 logarithm.
+    public func log2() -> Tensor { unary(.log2, 0, 0, .log2, save: .input) }
+    /// Base-10 logarithm.
+    public func log10() -> Tensor { unary(.log10, 0, 0, .log10, save: .input) }
     /// Elementwise e^x - 1.
     public func expm1() -> Tensor { unary(.expm1, 0, 0, .expm1, save: .output) }
     /// Elementwise x².
@@ -428,3 +443,146 @@ public protocol ScalarOperand {
 extension Int: ScalarOperand { public var wrappedNumber: Tensor { Tensor.wrap(self) } }
 extension Float: ScalarOperand { public var wrappedNumber: Tensor { Tensor.wrap(Double(self)) } }
 extension Double: ScalarOperand { public var wrappedNumber: Tensor { Tensor.wrap(self) } }
+
+// MARK: - PyTorch's method and function spellings of the operators
+
+extension Tensor {
+    /// `self + alpha * other` (PyTorch's `x.add(y, alpha=)`).
+    public func add(_ other: Tensor, alpha: Double = 1) -> Tensor { alpha == 1 ? self + other : self + other * alpha }
+    /// `self + value`.
+    @_disfavoredOverload public func add<S: ScalarOperand>(_ value: S) -> Tensor { self + value.wrappedNumber }
+    /// `self - alpha * other` (PyTorch's `x.sub(y, alpha=)`).
+    public func sub(_ other: Tensor, alpha: Double = 1) -> Tensor { alpha == 1 ? self - other : self - other * alpha }
+    /// `self - value`.
+    @_disfavoredOverload public func sub<S: ScalarOperand>(_ value: S) -> Tensor { self - value.wrappedNumber }
+    /// `self * other` (PyTorch's `x.mul(y)`).
+    public func mul(_ other: Tensor) -> Tensor { self * other }
+    /// `self * value`.
+    @_disfavoredOverload public func mul<S: ScalarOperand>(_ value: S) -> Tensor { self * value.wrappedNumber }
+    /// `self / value`.
+    @_disfavoredOverload public func div<S: ScalarOperand>(_ value: S) -> Tensor { self / value.wrappedNumber }
+
+    /// Elementwise `==` (PyTorch's `x.eq(y)`).
+    public func eq(_ other: Tensor) -> Tensor { self .== other }
+    /// Elementwise `!=` (PyTorch's `x.ne(y)`).
+    public func ne(_ other: Tensor) -> Tensor { self .!= other }
+    /// Elementwise `>` (PyTorch's `x.gt(y)`).
+    public func gt(_ other: Tensor) -> Tensor { self .> other }
+    /// Elementwise `>=` (PyTorch's `x.ge(y)`).
+    public func ge(_ other: Tensor) -> Tensor { self .>= other }
+    /// Elementwise `<` (PyTorch's `x.lt(y)`).
+    public func lt(_ other: Tensor) -> Tensor { self .< other }
+    /// Elementwise `<=` (PyTorch's `x.le(y)`).
+    public func le(_ other: Tensor) -> Tensor { self .<= other }
+    @_disfavoredOverload public func eq<S: ScalarOperand>(_ value: S) -> Tensor { self .== value.wrappedNumber }
+    @_disfavoredOverload public func ne<S: ScalarOperand>(_ value: S) -> Tensor { self .!= value.wrappedNumber }
+    @_disfavoredOverload public func gt<S: ScalarOperand>(_ value: S) -> Tensor { self .> value.wrappedNumber }
+    @_disfavoredOverload public func ge<S: ScalarOperand>(_ value: S) -> Tensor { self .>= value.wrappedNumber }
+    @_disfavoredOverload public func lt<S: ScalarOperand>(_ value: S) -> Tensor { self .< value.wrappedNumber }
+    @_disfavoredOverload public func le<S: ScalarOperand>(_ value: S) -> Tensor { self .<= value.wrappedNumber }
+    /// Elementwise logical and (PyTorch's `x.logical_and(y)`).
+    public func logicalAnd(_ other: Tensor) -> Tensor { self .&& other }
+    /// Elementwise logical or (PyTorch's `x.logical_or(y)`).
+    public func logicalOr(_ other: Tensor) -> Tensor { self .|| other }
+    /// Elementwise logical exclusive or (PyTorch's `x.logical_xor(y)`).
+    public func logicalXor(_ other: Tensor) -> Tensor { logicalNot() .!= other.logicalNot() }
+
+    /// Elementwise closeness: `self == other`, or both finite with |self - other| <= atol + rtol * |other|
+    /// (PyTorch's `isclose`, computed in the inputs' type); `equalNan` counts NaN == NaN.
+    public func isclose(_ other: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8, equalNan: Bool = false) -> Tensor {
+        noGrad {
+            var close = self .== other
+            if equalNan { close = close .|| (isnan() .&& other.isnan()) }
+            if !dtype.isFloatingPoint && !other.dtype.isFloatingPoint && rtol == 0 && atol == 0 { return close }
+            let allowed = (other * rtol).abs() + atol
+            let actual = (self - other).abs()
+            return close .|| (actual.isfinite() .&& (actual .<= allowed))
+        }
+    }
+
+    /// The tensor converted to `dtype` (PyTorch's `x.type(torch.int32)`).
+    public func type(_ dtype: DType) -> Tensor { to(dtype: dtype) }
+    /// The tensor converted to `other`'s dtype (PyTorch's `type_as`).
+    public func typeAs(_ other: Tensor) -> Tensor { to(dtype: other.dtype) }
+}
+
+/// `torch.add(a, b, alpha=)`.
+public func add(_ a: Tensor, _ b: Tensor, alpha: Double = 1) -> Tensor { a.add(b, alpha: alpha) }
+/// `torch.sub(a, b, alpha=)`.
+public func sub(_ a: Tensor, _ b: Tensor, alpha: Double = 1) -> Tensor { a.sub(b, alpha: alpha) }
+/// `torch.mul(a, b)`.
+public func mul(_ a: Tensor, _ b: Tensor) -> Tensor { a * b }
+/// `torch.div(a, b)`.
+public func div(_ a: Tensor, _ b: Tensor) -> Tensor { a / b }
+/// `torch.eq(a, b)`.
+public func eq(_ a: Tensor, _ b: Tensor) -> Tensor { a .== b }
+/// `torch.ne(a, b)`.
+public func ne(_ a: Tensor, _ b: Tensor) -> Tensor { a .!= b }
+/// `torch.gt(a, b)`.
+public func gt(_ a: Tensor, _ b: Tensor) -> Tensor { a .> b }
+/// `torch.ge(a, b)`.
+public func ge(_ a: Tensor, _ b: Tensor) -> Tensor { a .>= b }
+/// `torch.lt(a, b)`.
+public func lt(_ a: Tensor, _ b: Tensor) -> Tensor { a .< b }
+/// `torch.le(a, b)`.
+public func le(_ a: Tensor, _ b: Tensor) -> Tensor { a .<= b }
+/// `torch.logical_and(a, b)`.
+public func logicalAnd(_ a: Tensor, _ b: Tensor) -> Tensor { a .&& b }
+/// `torch.logical_or(a, b)`.
+public func logicalOr(_ a: Tensor, _ b: Tensor) -> Tensor { a .|| b }
+/// `torch.logical_not(x)`.
+public func logicalNot(_ x: Tensor) -> Tensor { x.logicalNot() }
+/// `torch.logical_xor(a, b)`.
+public func logicalXor(_ a: Tensor, _ b: Tensor) -> Tensor { a.logicalXor(b) }
+/// `torch.isclose(a, b)`.
+public func isclose(_ a: Tensor, _ b: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8, equalNan: Bool = false) -> Tensor {
+    a.isclose(b, rtol: rtol, atol: atol, equalNan: equalNan)
+}
+/// `torch.allclose(a, b)`.
+public func allclose(_ a: Tensor, _ b: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8) -> Bool { a.allclose(b, rtol: rtol, atol: atol) }
+/// `torch.log2(x)`.
+public func log2(_ x: Tensor) -> Tensor { x.log2() }
+/// `torch.log10(x)`.
+public func log10(_ x: Tensor) -> Tensor { x.log10() }
+/// `F.softplus(x)`.
+public func softplus(_ x: Tensor) -> Tensor { x.softplus() }
+/// `torch.sum(x)`.
+public func sum(_ x: Tensor) -> Tensor { x.sum() }
+/// `torch.sum(x, dim)`.
+public func sum(_ x: Tensor, dim: Int, keepDim: Bool = false) -> Tensor { x.sum(dim: dim, keepDim: keepDim) }
+/// `torch.mean(x)`.
+public func mean(_ x: Tensor) -> Tensor { x.mean() }
+/// `torch.mean(x, dim)`.
+public func mean(_ x: Tensor, dim: Int, keepDim: Bool = false) -> Tensor { x.mean(dim: dim, keepDim: keepDim) }
+/// `torch.argmax(x)`.
+public func argmax(_ x: Tensor) -> Tensor { x.argmax() }
+/// `torch.argmax(x, dim)`.
+public func argmax(_ x: Tensor, dim: Int, keepDim: Bool = false) -> Tensor { x.argmax(dim: dim, keepDim: keepDim) }
+/// `torch.argmin(x)`.
+public func argmin(_ x: Tensor) -> Tensor { x.argmin() }
+/// `torch.argmin(x, dim)`.
+public func argmin(_ x: Tensor, dim: Int, keepDim: Bool = false) -> Tensor { x.argmin(dim: dim, keepDim: keepDim) }
+/// `torch.amax(x, dim)`.
+public func amax(_ x: Tensor, dim: Int, keepDim: Bool = false) -> Tensor { x.amax(dim: dim, keepDim: keepDim) }
+/// `torch.amin(x, dim)`.
+public func amin(_ x: Tensor, dim: Int, keepDim: Bool = false) -> Tensor { x.amin(dim: dim, keepDim: keepDim) }
+/// `torch.squeeze(x, dim)`.
+public func squeeze(_ x: Tensor, dim: Int? = nil) -> Tensor { x.squeeze(dim: dim) }
+/// `torch.unsqueeze(x, dim)`.
+public func unsqueeze(_ x: Tensor, _ dim: Int) -> Tensor { x.unsqueeze(dim) }
+/// `torch.reshape(x, shape)`.
+public func reshape(_ x: Tensor, _ shape: [Int]) -> Tensor { x.reshape(shape) }
+/// `torch.transpose(x, dim0, dim1)`.
+public func transpose(_ x: Tensor, _ dim0: Int, _ dim1: Int) -> Tensor { x.transpose(dim0, dim1) }
+/// `torch.flatten(x, start_dim, end_dim)`.
+public func flatten(_ x: Tensor, startDim: Int = 0, endDim: Int = -1) -> Tensor { x.flatten(startDim: startDim, endDim: endDim) }
+/// `torch.unbind(x, dim)`.
+public func unbind(_ x: Tensor, dim: Int = 0) -> [Tensor] { x.unbind(dim: dim) }
+/// `torch.split(x, size, dim)`.
+public func split(_ x: Tensor, _ size: Int, dim: Int = 0) -> [Tensor] { x.split(size, dim: dim) }
+/// `torch.split(x, sizes, dim)`.
+public func split(_ x: Tensor, _ sizes: [Int], dim: Int = 0) -> [Tensor] { x.split(sizes, dim: dim) }
+/// `torch.chunk(x, chunks, dim)`.
+public func chunk(_ x: Tensor, _ chunks: Int, dim: Int = 0) -> [Tensor] { x.chunk(chunks, dim: dim) }
+/// `torch.median(x)`.
+public func median(_ x: Tensor) -> Tensor { x.median() }

@@ -34,6 +34,8 @@ extension PartialRangeFrom: TensorIndex where Bound == Int { public var tensorIn
 extension PartialRangeUpTo: TensorIndex where Bound == Int { public var tensorIndexItem: TensorIndexItem { .range(nil, upperBound, 1) } }
 extension PartialRangeThrough: TensorIndex where Bound == Int { public var tensorIndexItem: TensorIndexItem { .range(nil, upperBound + 1, 1) } }
 extension Tensor: TensorIndex { public var tensorIndexItem: TensorIndexItem { .tensor(self) } }
+/// A list of integers picks entries, as an int64 index tensor does (PyTorch's `x[[0, 2]]`).
+extension Array: TensorIndex where Element == Int { public var tensorIndexItem: TensorIndexItem { .tensor(Tensor(self, dtype: .int64)) } }
 
 /// A basic (view) index resolved against a concrete dim.
 enum BasicIndex {

@@ -356,3 +356,97 @@ extension Op {
         return [back.apply(gx)]
     }
 }
+
+// MARK: - Similarity, distance and padding functions (PyTorch's `F.normalize`, `F.cosine_similarity`, `F.pad`)
+
+/// Divides by the `p`-norm along `dim`, at least `eps` (PyTorch's `F.normalize`).
+public func normalize(_ input: Tensor, p: Double = 2, dim: Int = 1, eps: Double = 1e-12) -> Tensor {
+    input / input.norm(p, dim: dim, keepDim: true).clamp(min: eps).expand(input.shape)
+}
+/// Cosine of the angle between `x1` and `x2` along `dim`, each norm at least `eps` (PyTorch's
+/// `F.cosine_similarity`: each input divided by its norm, then the products summed).
+public func cosineSimilarity(_ x1: Tensor, _ x2: Tensor, dim: Int = 1, eps: Double = 1e-8) -> Tensor {
+    let shape = broadcastShapes(x1.shape, x2.shape)
+    let (a, b) = (x1.expand(shape), x2.expand(shape))
+    let na = a.norm(2, dim: dim, keepDim: true), nb = b.norm(2, dim: dim, keepDim: true)
+    noGrad { na.clamp_(min: eps); nb.clamp_(min: eps) }
+    return ((a / na) * (b / nb)).sum(dim: dim)
+}
+/// The `p`-norm of `x1 - x2 + eps` along the last dim (PyTorch's `F.pairwise_distance`).
+public func pairwiseDistance(_ x1: Tensor, _ x2: Tensor, p: Double = 2, eps: Double = 1e-6, keepDim: Bool = false) -> Tensor {
+    (x1 - x2 + eps).norm(p, dim: -1, keepDim: keepDim)
+}
+/// Pads the last dims with `value` (PyTorch's `F.pad` in "constant" mode): `pad` holds (before, after)
+/// pairs from the last dim backwards; negative amounts crop.
+public func pad(_ input: Tensor, _ pad: [Int], mode: String = "constant", value: Double = 0) -> Tensor {
+    if mode != "constant" { fail("pad: only mode \"constant\" is supported here, got \"\(mode)\"") }
+    if pad.count % 2 != 0 { fail("Padding length must be divisible by 2") }
+    if pad.count / 2 > input.rank { fail("Padding length should be less than or equal to two times the input dimension but got padding length \(pad.count) and input of dimension \(input.rank)") }
+    var out = input
+    for k in 0..<(pad.count / 2) {
+        let d = input.rank - 1 - k
+        var (before, after) = (pad[2 * k], pad[2 * k + 1])
+        if before < 0 { out = out.narrow(dim: d, start: -before, length: out.shape[d] + before); before = 0 }
+        if after < 0 { out = out.narrow(dim: d, start: 0, length: out.shape[d] + after); after = 0 }
+        if before == 0 && after == 0 { continue }
+        func block(_ n: Int) -> Tensor {
+            var s = out.shape; s[d] = n
+            return Tensor.full(s, value, dtype: out.dtype, device: out.device)
+        }
+        out = concat((before > 0 ? [block(before)] : []) + [out] + (after > 0 ? [block(after)] : []), dim: d)
+    }
+    return out
+}
+
+// MARK: - Ranking, embedding and likelihood losses
+
+/// max(0, -y·(x1 - x2) + margin) (PyTorch's `F.margin_ranking_loss`).
+public func marginRankingLoss(_ input1: Tensor, _ input2: Tensor, _ target: Tensor, margin: Double = 0, reduction: Reduction = .mean) -> Tensor {
+    reduce((-target * (input1 - input2) + margin).clamp(min: 0), reduction)
+}
+/// 1 - cos(x1, x2) for y = 1, max(0, cos - margin) for y = -1 (PyTorch's `F.cosine_embedding_loss`).
+public func cosineEmbeddingLoss(_ input1: Tensor, _ input2: Tensor, _ target: Tensor, margin: Double = 0, reduction: Reduction = .mean) -> Tensor {
+    let d = input1.rank - 1
+    let eps = 1e-12
+    let prod = (input1 * input2).sum(dim: d)
+    let mag1 = (input1 * input1).sum(dim: d) + eps, mag2 = (input2 * input2).sum(dim: d) + eps
+    let cos = prod / (mag1 * mag2).sqrt()
+    let zeros = Tensor.zerosLike(cos)
+    let pos = 1 - cos, neg = (cos - margin).clamp(min: 0)
+    return reduce(`where`(target .== 1, pos, zeros) + `where`(target .== -1, neg, zeros), reduction)
+}
+/// max(0, margin + d(a, p) - d(a, n)) with the pairwise p-norm distance (PyTorch's `F.triplet_margin_loss`).
+public func tripletMarginLoss(_ anchor: Tensor, _ positive: Tensor, _ negative: Tensor, margin: Double = 1, p: Double = 2,
+                              eps: Double = 1e-6, swap: Bool = false, reduction: Reduction = .mean) -> Tensor {
+    let dPos = pairwiseDistance(anchor, positive, p: p, eps: eps)
+    var dNeg = pairwiseDistance(anchor, negative, p: p, eps: eps)
+    if swap { dNeg = minimum(dNeg, pairwiseDistance(positive, negative, p: p, eps: eps)) }
+    return reduce((dPos - dNeg + margin).clamp(min: 0), reduction)
+}
+/// Negative log-likelihood of a Gaussian with predicted mean `input` and variance `variance`
+/// (PyTorch's `F.gaussian_nll_loss`: 0.5·(log var + (input - target)² / var), var clamped at `eps`).
+public func gaussianNLLLoss(_ input: Tensor, _ target: Tensor, _ variance: Tensor, full: Bool = false, eps: Double = 1e-6,
+                            reduction: Reduction = .mean) -> Tensor {
+    var v = variance
+    if v.shape != input.shape {
+        if Array(input.shape.dropLast()) == v.shape { v = v.unsqueeze(-1) }
+        else if !(Array(input.shape.dropLast()) == Array(v.shape.dropLast()) && v.shape.last == 1) { fail("var is of incorrect size") }
+    }
+    if (noGrad { (v .< 0).any().item() }) != 0 { fail("var has negative entry/entries") }
+    v = v.clone()
+    noGrad { v.clamp_(min: eps) }
+    var loss = 0.5 * (v.log() + (input - target).pow(2) / v)
+    if full { loss = loss + 0.9189385332046727 }   // 0.5 * log(2π), as PyTorch adds 0.5 * math.log(2 * math.pi)
+    return reduce(loss, reduction)
+}
+/// Negative log-likelihood of a Poisson distribution (PyTorch's `F.poisson_nll_loss`): exp(input) -
+/// target·input for log inputs, else input - target·log(input + eps); `full` adds Stirling's term.
+public func poissonNLLLoss(_ input: Tensor, _ target: Tensor, logInput: Bool = true, full: Bool = false, eps: Double = 1e-8,
+                           reduction: Reduction = .mean) -> Tensor {
+    var loss = logInput ? input.exp() - target * input : input - target * (input + eps).log()
+    if full {
+        let stirling = target * target.log() - target + 0.5 * (2 * Double.pi * target).log()
+        loss = loss + stirling.maskedFill(target .<= 1, 0)
+    }
+    return reduce(loss, reduction)
+}

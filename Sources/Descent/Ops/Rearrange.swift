@@ -55,6 +55,44 @@ extension Tensor {
 
 }
 
+extension Tensor {
+    /// Tiles the tensor `reps[i]` times along each dim; fewer reps than dims repeat the last dims
+    /// (PyTorch's `tile`).
+    public func tile(_ reps: Int...) -> Tensor { tile(reps) }
+    /// Tiles the tensor `reps[i]` times along each dim (PyTorch's `tile(reps)`).
+    public func tile(_ reps: [Int]) -> Tensor {
+        `repeat`([Int](repeating: 1, count: Swift.max(0, rank - reps.count)) + reps)
+    }
+    /// Repeats each entry `repeats` times along `dim`, or of the flattened tensor when `dim` is nil
+    /// (PyTorch's `repeat_interleave`).
+    public func repeatInterleave(_ repeats: Int, dim: Int? = nil) -> Tensor {
+        if repeats < 0 { fail("repeats can not be negative") }
+        let x = dim == nil ? reshape(-1) : self
+        let d = dim == nil ? 0 : normalizeDim(dim!, rank)
+        return x.repeatInterleave(counts: [Int](repeating: repeats, count: x.shape[d]), dim: d)
+    }
+    /// Repeats entry `i` of `dim` `repeats[i]` times (PyTorch's `repeat_interleave(tensor, dim)`).
+    public func repeatInterleave(_ repeats: Tensor, dim: Int? = nil) -> Tensor {
+        if repeats.dtype.isFloatingPoint || repeats.rank > 1 { fail("repeat_interleave only accept 1D vector as repeat") }
+        let x = dim == nil ? reshape(-1) : self
+        let d = dim == nil ? 0 : normalizeDim(dim!, rank)
+        let counts = repeats.rank == 0 ? [Int](repeating: Int(repeats.item()), count: x.shape[d]) : repeats.toArray(Int.self)
+        if counts.count != x.shape[d] { fail("repeats must have the same size as input along dim, but got repeats.size(0) = \(counts.count) and input.size(\(d)) = \(x.shape[d])") }
+        return x.repeatInterleave(counts: counts, dim: d)
+    }
+    private func repeatInterleave(counts: [Int], dim d: Int) -> Tensor {
+        if counts.contains(where: { $0 < 0 }) { fail("repeats can not be negative") }
+        var picks: [Int] = []
+        for (i, c) in counts.enumerated() { picks += [Int](repeating: i, count: c) }
+        return indexSelect(dim: d, Tensor(picks, dtype: .int64, device: device))
+    }
+}
+
+/// `torch.tile` as a free function.
+public func tile(_ x: Tensor, _ reps: [Int]) -> Tensor { x.tile(reps) }
+/// `torch.repeat_interleave` as a free function.
+public func repeatInterleave(_ x: Tensor, _ repeats: Int, dim: Int? = nil) -> Tensor { x.repeatInterleave(repeats, dim: dim) }
+
 /// `torch.flip` as a free function.
 public func flip(_ x: Tensor, dims: [Int]) -> Tensor { x.flip(dims: dims) }
 /// `torch.tril` as a free function.

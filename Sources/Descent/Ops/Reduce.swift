@@ -117,6 +117,55 @@ extension Tensor {
     /// Flat index of the smallest element.
     public func argmin() -> Tensor { noGrad { reshape(-1).argReduce(ReduceOp.min, dim: 0, keepDim: false).indices } }
 
+    /// The largest entries over `dims` (PyTorch's `amax`): values only; the gradient is shared evenly
+    /// among tied maxima (unlike `max(dim:)`, which sends it to one index).
+    public func amax(dims: [Int] = [], keepDim: Bool = false) -> Tensor { extremum(ReduceOp.max, "AmaxBackward0", dims, keepDim) }
+    /// The largest entries along `dim` (PyTorch's `amax(dim)`).
+    public func amax(dim: Int, keepDim: Bool = false) -> Tensor { amax(dims: [dim], keepDim: keepDim) }
+    /// The smallest entries over `dims` (PyTorch's `amin`; all dims when `dims` is empty).
+    public func amin(dims: [Int] = [], keepDim: Bool = false) -> Tensor { extremum(ReduceOp.min, "AminBackward0", dims, keepDim) }
+    /// The smallest entries along `dim` (PyTorch's `amin(dim)`).
+    public func amin(dim: Int, keepDim: Bool = false) -> Tensor { amin(dims: [dim], keepDim: keepDim) }
+    private func extremum(_ op: ReduceOp, _ name: String, _ dims: [Int], _ keepDim: Bool) -> Tensor {
+        let ds = dims.isEmpty ? Array(0..<rank) : Array(Set(dims.map { normalizeDim($0, rank) })).sorted()
+        for d in ds where shape[d] == 0 {
+            fail("\(name.hasPrefix("Amax") ? "amax" : "amin")(): Expected reduction dim \(d) to have non-zero size.")
+        }
+        let out = rank == 0 ? clone() : reduceDims(op, dims: ds, keepDim: keepDim, outType: dtype)
+        if wantsGrad(self) && rank > 0 { out.recorded(.extremumDims(name, dims: ds, keepDim: keepDim), inputs: [self], saved: [self, out]) }
+        return out
+    }
+
+    /// The lower median of all entries (PyTorch's `median()`: for an even count, the smaller of the two
+    /// middle values; the gradient is shared evenly among the entries equal to it, as PyTorch's).
+    public func median() -> Tensor {
+        if count == 0 { return Tensor.full([], .nan, dtype: dtype, device: device) }
+        if rank == 0 { return clone() }
+        let values = noGrad { reshape(-1).median(dim: 0).values }
+        if wantsGrad(self) {
+            values.recorded(.extremumDims("MedianBackward0", dims: Array(0..<rank), keepDim: false), inputs: [self], saved: [self, values])
+        }
+        return values
+    }
+    /// The lower median along `dim` and its index (PyTorch's `median(dim)`; among equal values, the
+    /// index of the one a stable sort puts in the middle).
+    public func median(dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) {
+        let d = normalizeDim(dim, rank)
+        let n = rank == 0 ? 1 : shape[d]
+        if n == 0 { fail("median(): Expected reduction dim \(d) to have non-zero size.") }
+        let (values, indices) = noGrad { () -> (Tensor, Tensor) in
+            let sorted = sort(dim: d, stable: true)
+            let k = (n - 1) / 2
+            var v = sorted.values.narrow(dim: d, start: k, length: 1), i = sorted.indices.narrow(dim: d, start: k, length: 1)
+            if !keepDim && rank > 0 { v = v.squeeze(dim: d); i = i.squeeze(dim: d) }
+            return (v.contiguous().clone(), i.contiguous().clone())
+        }
+        if wantsGrad(self) {
+            values.recorded(.extremumDim("MedianBackward1", inShape: shape, dim: d, keepDim: keepDim), inputs: [self], saved: [indices])
+        }
+        return (values, indices)
+    }
+
     /// Variance with Bessel's correction by default (PyTorch's `var`, `correction` = 1).
     public func variance(dims: [Int]? = nil, correction: Int = 1, keepDim: Bool = false) -> Tensor {
         checkMeanType("var")
@@ -210,3 +259,18 @@ func softmaxBackward(_ g: Tensor, _ y: Tensor, dim: Int, isLog: Bool) -> Tensor 
     Kernels.softmaxBackward(y, gc, isLog: isLog, outer, r, inner, out: out)
     return out
 }
+
+/// `torch.max(x)`: the largest element.
+public func max(_ x: Tensor) -> Tensor { x.max() }
+/// `torch.max(x, dim)`: the largest values along `dim` and their indices.
+public func max(_ x: Tensor, dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) { x.max(dim: dim, keepDim: keepDim) }
+/// `torch.min(x)`: the smallest element.
+public func min(_ x: Tensor) -> Tensor { x.min() }
+/// `torch.min(x, dim)`: the smallest values along `dim` and their indices.
+public func min(_ x: Tensor, dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) { x.min(dim: dim, keepDim: keepDim) }
+/// `torch.median(x, dim)`.
+public func median(_ x: Tensor, dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) { x.median(dim: dim, keepDim: keepDim) }
+/// `torch.max(a, b)`: the elementwise maximum (PyTorch's `maximum`).
+public func max(_ a: Tensor, _ b: Tensor) -> Tensor { a.maximum(b) }
+/// `torch.min(a, b)`: the elementwise minimum (PyTorch's `minimum`).
+public func min(_ a: Tensor, _ b: Tensor) -> Tensor { a.minimum(b) }

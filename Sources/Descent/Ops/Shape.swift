@@ -151,6 +151,62 @@ extension Tensor {
             return v
         }
     }
+    /// Splits into parts of the given sizes along `dim` (views; PyTorch's `split([2, 3, 5])`).
+    public func split(_ sizes: [Int], dim: Int = 0) -> [Tensor] {
+        let d = normalizeDim(dim, rank)
+        if sizes.reduce(0, +) != shape[d] || sizes.contains(where: { $0 < 0 }) {
+            fail("split_with_sizes expects split_sizes to sum exactly to \(shape[d]) (input tensor's size at dimension \(d)), but got split_sizes=\(sizes)")
+        }
+        var start = 0
+        return sizes.map { size in
+            let basic = (0..<rank).map { $0 == d ? BasicIndex.range(start, size, 1) : BasicIndex.range(0, shape[$0], 1) }
+            start += size
+            let v = basicView(basic)
+            if wantsGrad(self) { v.recorded(.basicIndex("SplitWithSizesBackward0", inShape: shape, basic), inputs: [self]) }
+            return v
+        }
+    }
+    /// The slices along `dim`, each without that dim (views; PyTorch's `unbind`).
+    public func unbind(dim: Int = 0) -> [Tensor] {
+        let d = normalizeDim(dim, rank)
+        return (0..<shape[d]).map { i in
+            let basic = (0..<rank).map { $0 == d ? BasicIndex.select(i) : BasicIndex.range(0, shape[$0], 1) }
+            let v = basicView(basic)
+            if wantsGrad(self) { v.recorded(.basicIndex("UnbindBackward0", inShape: shape, basic), inputs: [self]) }
+            return v
+        }
+    }
+    /// Expands `dim` into `sizes` (PyTorch's `unflatten`; one size may be -1).
+    public func unflatten(_ dim: Int, _ sizes: [Int]) -> Tensor {
+        let d = normalizeDim(dim, rank)
+        let known = sizes.filter { $0 != -1 }.reduce(1, *)
+        if sizes.filter({ $0 == -1 }).count > 1 || (sizes.contains(-1) ? (known == 0 || shape[d] % known != 0) : known != shape[d]) {
+            fail("unflatten: Provided sizes \(sizes) don't multiply up to the size of dim \(dim) (\(shape[d])) in the input tensor")
+        }
+        return view(Array(shape[..<d]) + sizes + Array(shape[(d + 1)...]))
+    }
+    /// Swaps two dims (PyTorch's `swapaxes`, the same as `transpose`).
+    public func swapaxes(_ axis0: Int, _ axis1: Int) -> Tensor { transpose(axis0, axis1) }
+    /// Swaps two dims (PyTorch's `swapdims`, the same as `transpose`).
+    public func swapdims(_ dim0: Int, _ dim1: Int) -> Tensor { transpose(dim0, dim1) }
+    /// The windows of `size` entries of `dimension`, `step` apart, in a new last dim (PyTorch's `unfold`):
+    /// a view sharing memory; with autograd, the windows are copies whose gradients add back.
+    public func unfold(_ dimension: Int, _ size: Int, _ step: Int) -> Tensor {
+        let d = rank == 0 ? 0 : normalizeDim(dimension, rank)
+        let length = rank == 0 ? 1 : shape[d]
+        if size > length { fail("maximum size for tensor at dimension \(d) is \(length) but size is \(size)") }
+        if step <= 0 { fail("step is \(step) but must be > 0") }
+        let windows = (length - size) / step + 1
+        if rank == 0 { return reshape(1) }
+        if wantsGrad(self) {
+            let parts = (0..<windows).map { narrow(dim: d, start: $0 * step, length: size) }
+            return Descent.stack(parts, dim: d).movedim(d + 1, rank)
+        }
+        var s = shape, st = strides
+        s[d] = windows; st[d] = strides[d] * step
+        s.append(size); st.append(strides[d])
+        return Tensor(storage: storage, shape: s, strides: st, offset: offset, dtype: dtype)
+    }
     /// Splits into `chunks` nearly equal parts along `dim`.
     public func chunk(_ chunks: Int, dim: Int = 0) -> [Tensor] {
         let d = normalizeDim(dim, rank)
@@ -203,6 +259,16 @@ public func concat(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
     }
     return out
 }
+/// Joins along dim 1, or along dim 0 for 1-D tensors (PyTorch's `torch.hstack`).
+public func hstack(_ tensors: [Tensor]) -> Tensor {
+    guard let first = tensors.first else { fail("hstack expects a non-empty TensorList") }
+    return concat(tensors.map { $0.rank == 0 ? $0.reshape(1) : $0 }, dim: first.rank <= 1 ? 0 : 1)
+}
+/// Stacks rows: 1-D tensors become rows, then everything joins along dim 0 (PyTorch's `torch.vstack`).
+public func vstack(_ tensors: [Tensor]) -> Tensor {
+    if tensors.isEmpty { fail("vstack expects a non-empty TensorList") }
+    return concat(tensors.map { $0.rank == 0 ? $0.reshape(1, 1) : ($0.rank == 1 ? $0.unsqueeze(0) : $0) }, dim: 0)
+}
 /// Same as `concat` (PyTorch's `torch.cat`).
 public func cat(_ tensors: [Tensor], dim: Int = 0) -> Tensor { concat(tensors, dim: dim) }
 
@@ -219,4 +285,15 @@ public func stack(_ tensors: [Tensor], dim: Int = 0) -> Tensor {
         out.recorded(.stack(dim: d), inputs: tensors)
     }
     return out
+}
+
+/// Iterating a tensor gives its slices along dim 0, as `for row in x` does in PyTorch.
+extension Tensor: Sequence {
+    /// The slices along dim 0 (PyTorch's iteration, through `unbind`); a 0-dim tensor cannot be iterated.
+    public func makeIterator() -> IndexingIterator<[Tensor]> {
+        if rank == 0 { fail("iteration over a 0-d tensor") }
+        return unbind(dim: 0).makeIterator()
+    }
+    /// The size of dim 0 (the number of slices iteration yields).
+    public var underestimatedCount: Int { rank == 0 ? 0 : shape[0] }
 }

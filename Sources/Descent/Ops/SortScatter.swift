@@ -134,6 +134,32 @@ extension Tensor {
     /// In-place `scatterAdd` (PyTorch's `scatter_add_`).
     @discardableResult public func scatterAdd_(dim: Int, index: Tensor, src: Tensor) -> Tensor { scatterInPlace(normalizeDim(dim, rank), index, src, add: true) }
 
+    /// Adds `alpha * source`'s slices into the slices `index` of `dim`, in place (PyTorch's `index_add_`).
+    @discardableResult public func indexAdd_(dim: Int, index: Tensor, source: Tensor, alpha: Double = 1) -> Tensor {
+        let (d, idx, src) = indexAddOperands(dim, index, source, alpha)
+        return scatterAdd_(dim: d, index: idx, src: src)
+    }
+    /// A copy with `alpha * source`'s slices added into the slices `index` of `dim` (PyTorch's `index_add`).
+    public func indexAdd(dim: Int, index: Tensor, source: Tensor, alpha: Double = 1) -> Tensor {
+        let (d, idx, src) = indexAddOperands(dim, index, source, alpha)
+        return scatterAdd(dim: d, index: idx, src: src)
+    }
+    /// index_add as a scatter_add: the 1-D index spread over the source's shape.
+    private func indexAddOperands(_ dim: Int, _ index: Tensor, _ source: Tensor, _ alpha: Double) -> (Int, Tensor, Tensor) {
+        let d = normalizeDim(dim, rank)
+        if index.rank > 1 || index.dtype.isFloatingPoint { fail("index_add_(): Index is supposed to be a vector") }
+        let k = index.rank == 0 ? 1 : index.shape[0]
+        var expected = shape
+        if rank > 0 { expected[d] = k }
+        if source.shape != expected && !(rank == 0 && source.count == 1) {
+            fail("index_add_(): Source/destination tensor must have same slice shapes. Destination slice shape: \(shapeString(shape)) at dimension \(d) and source slice shape: \(shapeString(source.shape)) at dimension \(d).")
+        }
+        var view = [Int](repeating: 1, count: Swift.max(rank, 1)); view[d] = k
+        let idx = index.to(dtype: .int64).reshape(view).expand(source.rank == 0 ? [1] : source.shape).contiguous()
+        let src = alpha == 1 ? source : source * alpha
+        return (d, idx, rank == 0 ? src.reshape(1) : src)
+    }
+
     /// `scatter_` / `scatterAdd_`: written in place, or recorded through `scatterCopy` on a graph tensor.
     private func scatterInPlace(_ d: Int, _ index: Tensor, _ src: Tensor, add: Bool) -> Tensor {
         checkScatterShapes(index, src, dim: d)

@@ -813,3 +813,110 @@ public final class ChainedScheduler: LRScheduler {
         applyBase(base)
     }
 }
+
+/// Decays each learning rate polynomially to zero over `totalIters` epochs, then keeps it there
+/// (PyTorch's `PolynomialLR`: lr · ((1 - t/T) / (1 - (t-1)/T))^power each step).
+public final class PolynomialLR: LRScheduler {
+    public var totalIters: Int
+    public var power: Double
+    public init(_ optimizer: Optimizer, totalIters: Int = 5, power: Double = 1) {
+        self.totalIters = totalIters; self.power = power
+        super.init(optimizer)
+    }
+    public override func getLR() -> [Double] {
+        let groups = optimizer.paramGroups
+        if isInitial || lastEpoch > totalIters { return groups.map(\.lr) }
+        let t = Double(lastEpoch), n = Double(totalIters)
+        let factor = Foundation.pow((1.0 - t / n) / (1.0 - (t - 1) / n), power)
+        return groups.map { $0.lr * factor }
+    }
+    public override func closedFormLR() -> [Double]? {
+        baseLRs.map { $0 * Foundation.pow(1.0 - Double(Swift.min(totalIters, lastEpoch)) / Double(totalIters), power) }
+    }
+    public override func stateDict() -> StateDict {
+        var d = super.stateDict()
+        d["total_iters"] = scalarTensor(Double(totalIters)); d["power"] = scalarTensor(power)
+        return d
+    }
+    public override func loadStateDict(_ d: StateDict) throws {
+        let n = try int(d, "total_iters", min: 1), p = try double(d, "power")
+        try super.loadStateDict(d)
+        totalIters = n; power = p
+    }
+}
+
+/// Cycles each learning rate between `baseLR` and `maxLR` (and, with `cycleMomentum`, the momentum
+/// or beta1 the other way), one step per batch (PyTorch's `CyclicLR`, its three modes).
+public final class CyclicLR: LRScheduler {
+    public enum Mode: String, Sendable { case triangular, triangular2, expRange = "exp_range" }
+    public let maxLRs: [Double]
+    public let mode: Mode
+    public let gamma: Double
+    public let cycleMomentum: Bool
+    /// Whether the momentum being cycled is beta1 (`betas.0`) rather than `momentum`.
+    public let useBeta1: Bool
+    let totalSize: Double, stepRatio: Double
+    let baseMomentums: [Double], maxMomentums: [Double]
+
+    /// One `baseLR` and `maxLR` for every group.
+    public convenience init(_ optimizer: Optimizer, baseLR: Double, maxLR: Double, stepSizeUp: Int = 2000, stepSizeDown: Int? = nil,
+                            mode: Mode = .triangular, gamma: Double = 1, cycleMomentum: Bool = true,
+                            baseMomentum: Double = 0.8, maxMomentum: Double = 0.9) {
+        self.init(optimizer, baseLRs: [baseLR], maxLRs: [maxLR], stepSizeUp: stepSizeUp, stepSizeDown: stepSizeDown, mode: mode,
+                  gamma: gamma, cycleMomentum: cycleMomentum, baseMomentum: baseMomentum, maxMomentum: maxMomentum)
+    }
+    /// A `baseLR` and `maxLR` per group (or one for all).
+    public init(_ optimizer: Optimizer, baseLRs: [Double], maxLRs: [Double], stepSizeUp: Int = 2000, stepSizeDown: Int? = nil,
+                mode: Mode = .triangular, gamma: Double = 1, cycleMomentum: Bool = true,
+                baseMomentum: Double = 0.8, maxMomentum: Double = 0.9) {
+        let groups = optimizer.paramGroups
+        func perGroup(_ name: String, _ v: [Double]) -> [Double] {
+            if v.count == 1 { return [Double](repeating: v[0], count: groups.count) }
+            if v.count != groups.count { fail("expected \(groups.count) values for \(name), got \(v.count)") }
+            return v
+        }
+        let bases = perGroup("base_lr", baseLRs)
+        for (g, lr) in zip(groups, bases) { g.lr = lr }
+        self.maxLRs = perGroup("max_lr", maxLRs)
+        let up = Double(stepSizeUp), down = stepSizeDown.map(Double.init) ?? up
+        totalSize = up + down
+        stepRatio = up / totalSize
+        self.mode = mode; self.gamma = gamma; self.cycleMomentum = cycleMomentum
+        let settings = groups.first?.settings
+        useBeta1 = settings?.value(named: "betas.0") != nil
+        baseMomentums = perGroup("base_momentum", [baseMomentum])
+        maxMomentums = perGroup("max_momentum", [maxMomentum])
+        if cycleMomentum {
+            if settings?.value(named: "momentum") == nil && !useBeta1 { fail("optimizer must support momentum or beta1 with `cycle_momentum` option enabled") }
+            for (i, g) in groups.enumerated() {
+                g.setOption(useBeta1 ? "betas.0" : "momentum", maxMomentums[i])
+                g.maxMomentum = maxMomentums[i]
+                g.baseMomentum = baseMomentums[i]
+            }
+        }
+        super.init(optimizer)
+        self.baseLRs = bases
+    }
+    private func scale(_ x: Double) -> Double {
+        switch mode {
+        case .triangular: return 1
+        case .triangular2: return 1 / Foundation.pow(2.0, x - 1)
+        case .expRange: return Foundation.pow(gamma, x)
+        }
+    }
+    public override func getLR() -> [Double] {
+        let epoch = Double(lastEpoch)
+        let cycle = (1 + epoch / totalSize).rounded(.down)
+        let x = 1.0 + epoch / totalSize - cycle
+        let factor = x <= stepRatio ? x / stepRatio : (x - 1) / (stepRatio - 1)
+        let s = scale(mode == .expRange ? epoch : cycle)
+        let bases = isInitial ? optimizer.paramGroups.map(\.lr) : baseLRs
+        let lrs = zip(bases, maxLRs).map { base, top in base + (top - base) * factor * s }
+        if cycleMomentum {
+            for (i, g) in optimizer.paramGroups.enumerated() {
+                g.setOption(useBeta1 ? "betas.0" : "momentum", maxMomentums[i] - (maxMomentums[i] - baseMomentums[i]) * factor * s)
+            }
+        }
+        return lrs
+    }
+}

@@ -255,3 +255,10 @@ public func normal(_ mean: Double, _ std: Double, _ shape: [Int], generator: Gen
 public func multinomial(_ input: Tensor, _ numSamples: Int, replacement: Bool = false, generator: Generator? = nil) -> Tensor {
     input.multinomial(numSamples, replacement: replacement, generator: generator)
 }
+
+/// The global CPU generator's state (PyTorch's `torch.get_rng_state()`, here its bytes).
+public func getRNGState() -> [UInt8] { defaultGenerator.getState() }
+/// Restores the global CPU generator from `getRNGState()` (PyTorch's `torch.set_rng_state`).
+public func setRNGState(_ state: [UInt8]) { defaultGenerator.setState(state) }
+/// 0/1 samples with the probabilities in `input` (PyTorch's `torch.bernoulli`).
+public func bernoulli(_ input: Tensor, generator: Generator? = nil) -> Tensor { input.bernoulli(generator: generator) }

@@ -51,10 +51,10 @@ extension Array: TensorData where Element: TensorData {
 extension Tensor {
     /// A tensor from a Swift scalar or (nested) array: `Tensor([[0.0], [0.1]])`, `Tensor(3.14, requiresGrad: true)`,
     /// `Tensor([0, 1, 2], dtype: .int64)`. Floating literals give float32 and integer literals int64, as in PyTorch.
-    public convenience init<T: TensorData>(_ data: T, dtype: DType? = nil, requiresGrad: Bool = false) {
+    public convenience init<T: TensorData>(_ data: T, dtype: DType? = nil, device: Device = .cpu, requiresGrad: Bool = false) {
         var values: [Double] = []
         let shape = data.descentFlatten(into: &values)
-        self.init(values: values, shape: shape, dtype: dtype ?? T.descentDefaultDType)
+        self.init(values: values, shape: shape, dtype: dtype ?? T.descentDefaultDType, device: device)
         if requiresGrad {
             if !self.dtype.isFloatingPoint { fail("Only Tensors of floating point and complex dtype can require gradients") }
             self.requiresGrad = true
@@ -108,6 +108,11 @@ extension Tensor {
         return t.requiringGrad(requiresGrad)
     }
     public static func full(_ shape: Int..., value: Double, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, value, dtype: dtype, device: device, requiresGrad: requiresGrad) }
+    /// A tensor filled with an integer: int64 unless `dtype` says otherwise (PyTorch's `torch.full((2, 3), 7)`).
+    public static func full(_ shape: [Int], _ value: Int, dtype: DType? = nil, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
+        full(shape, Double(value), dtype: dtype ?? .int64, device: device, requiresGrad: requiresGrad)
+    }
+    public static func full(_ shape: Int..., value: Int, dtype: DType? = nil, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, value, dtype: dtype, device: device, requiresGrad: requiresGrad) }
     /// A tensor of zeros.
     public static func zeros(_ shape: Int..., dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, 0, dtype: dtype, device: device, requiresGrad: requiresGrad) }
     public static func zeros(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, 0, dtype: dtype, device: device, requiresGrad: requiresGrad) }
@@ -130,19 +135,19 @@ extension Tensor {
     }
 
     /// Values `start, start+step, ...` below `end` (PyTorch's `torch.arange`). Integer arguments give int64.
-    public static func arange(_ end: Int) -> Tensor { arange(0, end, 1) }
+    public static func arange(_ end: Int, device: Device = .cpu) -> Tensor { arange(0, end, 1, device: device) }
     /// `0, 1, ...` below a fractional `end`, as float32 (PyTorch's `arange(6.0)`).
     @_disfavoredOverload
-    public static func arange(_ end: Double, dtype: DType = .float32) -> Tensor { arange(0, end, 1, dtype: dtype) }
-    public static func arange(_ start: Int, _ end: Int, _ step: Int = 1, dtype: DType = .int64) -> Tensor {
+    public static func arange(_ end: Double, dtype: DType = .float32, device: Device = .cpu) -> Tensor { arange(0, end, 1, dtype: dtype, device: device) }
+    public static func arange(_ start: Int, _ end: Int, _ step: Int = 1, dtype: DType = .int64, device: Device = .cpu) -> Tensor {
         if step == 0 { fail("step must be nonzero") }
         let n = Swift.max(0, (end - start + step - (step > 0 ? 1 : -1)) / step)
-        return Tensor(values: (0..<n).map { Double(start + $0 * step) }, shape: [n], dtype: dtype)
+        return Tensor(values: (0..<n).map { Double(start + $0 * step) }, shape: [n], dtype: dtype, device: device)
     }
-    public static func arange(_ start: Double, _ end: Double, _ step: Double = 1, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
+    public static func arange(_ start: Double, _ end: Double, _ step: Double = 1, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
         if step == 0 { fail("step must be nonzero") }
         let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
-        return Tensor(values: (0..<n).map { start + Double($0) * step }, shape: [n], dtype: dtype).requiringGrad(requiresGrad)
+        return Tensor(values: (0..<n).map { start + Double($0) * step }, shape: [n], dtype: dtype, device: device).requiringGrad(requiresGrad)
     }
 
     /// `count` evenly spaced values from `start` to `end` inclusive (PyTorch's `torch.linspace`).

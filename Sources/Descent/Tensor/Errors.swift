@@ -5,6 +5,9 @@ import Foundation
 @inline(never)
 func fail(_ message: @autoclosure () -> String, file: StaticString = #file, line: UInt = #line) -> Never {
     let m = message()
+    // what the program printed before the error reaches its output first, as in Python (a pipe's
+    // buffered standard output is otherwise lost when the process stops)
+    fflush(stdout)
     FileHandle.standardError.write(("Descent error: " + m + "\n").data(using: .utf8)!)
     fatalError(m, file: file, line: line)
 }

@@ -99,6 +99,14 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     public var ndim: Int { shape.count }
     /// The device whose memory holds this tensor.
     public var device: Device { storage.device }
+    /// Whether the tensor lives on a CUDA device (PyTorch's `is_cuda`).
+    public var isCUDA: Bool { device.isCUDA }
+    /// Whether the tensor lives in CPU memory (PyTorch's `is_cpu`).
+    public var isCPU: Bool { device == .cpu }
+    /// The strides of each dimension, in elements (PyTorch's `stride()`).
+    public func stride() -> [Int] { strides }
+    /// The stride of `dim`, in elements (PyTorch's `stride(dim)`).
+    public func stride(_ dim: Int) -> Int { strides[normalizeDim(dim, rank)] }
     /// Whether gradients are tracked for this tensor.
     public var requiresGrad: Bool {
         get { requiresGradFlag }

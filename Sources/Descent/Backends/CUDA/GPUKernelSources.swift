@@ -232,6 +232,8 @@ enum KernelSource {
         case 28: return (x > (T)0 ? x : (T)0) + log1p(exp(-fabs(x)));
         case 29: return erf(x);
         case 30: return trunc(x);
+        case 31: return log2(x);
+        case 32: return log10(x);
         default: return x;
         }
     }
