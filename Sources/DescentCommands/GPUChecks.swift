@@ -81,6 +81,7 @@ public enum GPUChecks {
         ("sortScatterAndErfinvRunOnTheDevice", sortScatterAndErfinvRunOnTheDevice),
         ("aCaptureForksAndJoinsAnotherStream", aCaptureForksAndJoinsAnotherStream),
         ("randpermAndMultinomialDrawAsPyTorchsKernels", randpermAndMultinomialDrawAsPyTorchsKernels),
+        ("selectionCountingAndWindowOps", selectionCountingAndWindowOps),
     ]
     /// The checks' names.
     public static var names: [String] { all.map { $0.name } }
@@ -136,6 +137,7 @@ public enum GPUChecks {
             ("reciprocal", pos, { $0.reciprocal() }), ("floor", x * 3, { $0.floor() }), ("ceil", x * 3, { $0.ceil() }),
             ("round", x * 3, { $0.round() }), ("trunc", x * 3, { $0.trunc() }), ("logSigmoid", x, { $0.logSigmoid() }),
             ("softplus", x, { $0.softplus() }), ("mish", x, { $0.mish() }), ("hardswish", x, { $0.hardswish() }),
+            ("log2", pos, { $0.log2() }), ("log10", pos, { $0.log10() }),
         ]
         for (name, input, f) in cases { r.sameWithGrad([input], name) { f($0[0]) } }
         r.same(x.to(gpu).erfinv(), x.erfinv(), "erfinv")
@@ -1080,5 +1082,41 @@ extension GPUChecks {
                      "replay \(i) draws the eager call's permutation and samples")
         }
         graph.reset()
+    }
+
+    /// The ops written with other ops (nonzero, masked_select, bincount, unique, amax, median,
+    /// isclose, split/unbind/tile/repeat_interleave/unfold, pad, cosine similarity, pad_sequence,
+    /// index_add_) give the CPU's results and gradients on the device.
+    static func selectionCountingAndWindowOps(_ r: GPUCheckRecorder) {
+        manualSeed(23)
+        let x = Tensor.randn([5, 6]), ints = Tensor.randint(0, 7, [30])
+        let gx = x.to(gpu), gi = ints.to(gpu)
+        r.same(gx.nonzero(), x.nonzero(), "nonzero")
+        r.same((gx .> 0.3).nonzero(), (x .> 0.3).nonzero(), "nonzero of a mask")
+        r.same(gi.bincount(minlength: 9), ints.bincount(minlength: 9), "bincount")
+        r.same(gi.bincount(weights: gx.reshape(-1)), ints.bincount(weights: x.reshape(-1)), "bincount weights")
+        let (uc, ic, cc) = ints.unique(returnInverse: true, returnCounts: true)
+        let (ug, ig, cg) = gi.unique(returnInverse: true, returnCounts: true)
+        r.same(ug, uc, "unique"); r.same(ig, ic, "unique inverse"); r.same(cg, cc, "unique counts")
+        r.same(gx.countNonzero(dim: 1), x.countNonzero(dim: 1), "count_nonzero")
+        r.same(gx.isclose(gx + 1e-7), x.isclose(x + 1e-7), "isclose")
+        r.sameWithGrad([x], "masked_select") { $0[0].maskedSelect($0[0] .> 0) }
+        // ties: rounded values share amax's and median's gradient
+        let tied = (x * 2).round()
+        r.sameWithGrad([tied], "amax") { $0[0].amax(dim: 1) }
+        r.sameWithGrad([tied], "amin all") { $0[0].amin().reshape(1) }
+        r.sameWithGrad([tied], "median") { $0[0].median().reshape(1) }
+        r.sameWithGrad([tied], "median dim") { $0[0].median(dim: 0).values }
+        r.sameWithGrad([x], "split sizes") { concat($0[0].split([1, 2, 3], dim: 1).map { $0 * 2 }, dim: 1) }
+        r.sameWithGrad([x], "unbind") { stack($0[0].unbind(dim: 1).reversed(), dim: 0) }
+        r.sameWithGrad([x], "tile") { $0[0].tile(2, 1, 3) }
+        r.sameWithGrad([x], "repeat_interleave") { $0[0].repeatInterleave(Tensor([1, 0, 2, 1, 3]), dim: 0) }
+        r.sameWithGrad([x], "unfold") { $0[0].unfold(1, 3, 2) }
+        r.same(gx.unfold(1, 3, 2), x.unfold(1, 3, 2), "unfold view")
+        r.sameWithGrad([x], "pad") { pad($0[0], [2, 1, -1, 1], value: 0.5) }
+        r.sameWithGrad([x, x.flip(0)], "cosine_similarity") { cosineSimilarity($0[0], $0[1]) }
+        r.sameWithGrad([x, x[..<3]], "pad_sequence") { padSequence([$0[0], $0[1]], batchFirst: true, paddingValue: -1) }
+        r.same(Tensor.zeros(4, 6, device: gpu).indexAdd_(dim: 0, index: Tensor([3, 0, 3, 1, 2], device: gpu), source: gx, alpha: 2),
+               Tensor.zeros(4, 6).indexAdd_(dim: 0, index: Tensor([3, 0, 3, 1, 2]), source: x, alpha: 2), "index_add_")
     }
 }

@@ -368,7 +368,8 @@ public func normalize(_ input: Tensor, p: Double = 2, dim: Int = 1, eps: Double 
 public func cosineSimilarity(_ x1: Tensor, _ x2: Tensor, dim: Int = 1, eps: Double = 1e-8) -> Tensor {
     let shape = broadcastShapes(x1.shape, x2.shape)
     let (a, b) = (x1.expand(shape), x2.expand(shape))
-    let na = a.norm(2, dim: dim, keepDim: true), nb = b.norm(2, dim: dim, keepDim: true)
+    // clones, clamped without recording, as PyTorch's: the gradient flows through the clamp unchanged
+    let na = a.norm(2, dim: dim, keepDim: true).clone(), nb = b.norm(2, dim: dim, keepDim: true).clone()
     noGrad { na.clamp_(min: eps); nb.clamp_(min: eps) }
     return ((a / na) * (b / nb)).sum(dim: dim)
 }

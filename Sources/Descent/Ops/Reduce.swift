@@ -1,7 +1,12 @@
 extension Tensor {
+    /// The input of a reduction into `outType`, contiguous: the CUDA kernels read and write one type,
+    /// so a bool or integer sum (int64 out) converts first there; the CPU's kernels mix the two.
+    func reductionInput(_ outType: DType) -> Tensor {
+        device.isCUDA && dtype != outType ? to(dtype: outType) : contiguous()
+    }
     /// Reduces along one dim with keepDim semantics; the input is made contiguous.
     func reduceDim(_ op: ReduceOp, _ d: Int, outType: DType) -> Tensor {
-        let x = contiguous()
+        let x = reductionInput(outType)
         let outer = shape[..<d].reduce(1, *), r = shape[d], inner = shape[(d + 1)...].reduce(1, *)
         var s = shape; s[d] = 1
         let out = Tensor(uninitializedShape: s, dtype: outType, device: device)
@@ -15,7 +20,7 @@ extension Tensor {
 
     func reduceDims(_ op: ReduceOp, dims: [Int]?, keepDim: Bool, outType: DType) -> Tensor {
         if dims == nil || rank == 0 {
-            let x = contiguous()
+            let x = reductionInput(outType)
             let out = Tensor(uninitializedShape: keepDim ? [Int](repeating: 1, count: rank) : [], dtype: outType, device: device)
             if x.count == 0 {
                 if op == ReduceOp.sum { Kernels.fill(out, 0); return out }
