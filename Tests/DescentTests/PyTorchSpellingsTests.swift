@@ -278,6 +278,40 @@ extension Core {
         #expect(SubsetRandomSampler([10, 20, 30, 40], generator: Generator().manualSeed(1)).indices(count: 0, generator: defaultGenerator) == [20, 40, 30, 10])
     }
 
+    @Test func packedSequencesRunAsPyTorchs() {
+        // PyTorch (snippet): torch.manual_seed(0); seqs = [torch.randn(2, 3), torch.randn(4, 3), torch.randn(3, 3)]
+        //   packed = pack_padded_sequence(pad_sequence(seqs, batch_first=True), torch.tensor([2, 4, 3]), batch_first=True, enforce_sorted=False)
+        manualSeed(0)
+        let seqs = [Tensor.randn(2, 3), Tensor.randn(4, 3), Tensor.randn(3, 3)]
+        let packed = packPaddedSequence(padSequence(seqs, batchFirst: true), lengths: Tensor([2, 4, 3]), batchFirst: true, enforceSorted: false)
+        // packed.batch_sizes == [3, 3, 2, 1]; sorted_indices == [1, 2, 0]; unsorted_indices == [2, 0, 1]; packed.data[:, 0]
+        #expect(ints(packed.batchSizes) == [3, 3, 2, 1] && ints(packed.sortedIndices!) == [1, 2, 0] && ints(packed.unsortedIndices!) == [2, 0, 1])
+        expectValues(packed.data[.all, 0], [0.403347, -0.891995, 1.540996, -0.403344, 1.456503, 0.568431, -0.856675, 0.191869, 0.122701], atol: 1e-6)
+        // torch.manual_seed(1); lstm = nn.LSTM(3, 2, batch_first=True); out, (h, c) = lstm(packed)
+        // unp, lens = pad_packed_sequence(out, batch_first=True); (unp.sum() + h.sum()).backward()
+        manualSeed(1)
+        let lstm = LSTM(3, 2, batchFirst: true)
+        let (out, (h, c)) = lstm(packed)
+        let (unp, lens) = padPackedSequence(out, batchFirst: true)
+        #expect(ints(lens) == [2, 4, 3] && unp.shape == [3, 4, 2])
+        expectValues(unp, [0.351392, 0.017128, 0.378066, -0.069798, 0, 0, 0, 0, -0.034804, 0.041548, -0.004351, 0.075397,
+                           -0.134875, 0.076536, -0.032234, 0.090335, 0.038493, 0.04418, 0.083759, 0.042786, -0.047159, 0.060032, 0, 0], atol: 2e-6)
+        expectValues(h, [0.378066, -0.069798, -0.032234, 0.090335, -0.047159, 0.060032], atol: 2e-6)
+        expectValues(c, [0.567551, -0.091331, -0.061797, 0.140346, -0.062745, 0.083491], atol: 2e-6)
+        (unp.sum() + h.sum()).backward()
+        // lstm.weight_ih_l0.grad.flatten()[:6]
+        expectValues(lstm.parameter("weight_ih_l0").grad!.reshape(-1)[..<6], [0.243502, -0.451544, -0.023995, 0.004532, 0.149085, 0.018154], atol: 2e-6)
+        // torch.manual_seed(2); gru = nn.GRU(3, 2, bidirectional=True); o2, h2 = gru(pack_sequence([seqs[1], seqs[2], seqs[0]]))
+        manualSeed(2)
+        let gru = GRU(3, 2, bidirectional: true)
+        let (o2, h2) = gru(packSequence([seqs[1], seqs[2], seqs[0]]))
+        expectValues(o2.data.reshape(-1)[..<8], [0.213559, 0.060827, -0.189902, -0.66095, -0.175576, -0.327826, -0.113951, -0.568208], atol: 2e-6)
+        expectValues(h2, [0.096464, -0.433603, 0.457843, 0.105371, -0.45073, 0.162913, -0.189902, -0.66095, -0.113951, -0.568208, -0.150648, -0.75177], atol: 2e-6)
+        // pad_packed_sequence(o2, total_length=5, padding_value=-1.0) -> shape [5, 3, 4], lengths [4, 3, 2], p2[4, 0, 0] == p2[3, 1, 0] == -1
+        let (p2, l2) = padPackedSequence(o2, paddingValue: -1, totalLength: 5)
+        #expect(p2.shape == [5, 3, 4] && ints(l2) == [4, 3, 2] && p2[4, 0, 0].item() == -1 && p2[3, 1, 0].item() == -1)
+    }
+
     @Test func functionalMetrics() {
         // torchmetrics.functional.accuracy(preds, target, task="multiclass", num_classes=3) equals MulticlassAccuracy's
         // value on one batch: here 3 of 4 right (math), and macro F1 = mean(1, 2/3, 2/3)... computed from the stat scores:

@@ -5,8 +5,8 @@ import Foundation
 // PyTorch's weights and a state dict loads in either library. The recurrences are built from
 // recorded ops (one input-projection GEMM per layer and direction, then one addmm and a few
 // pointwise ops per step), with PyTorch's cell formulas in PyTorch's order; autograd runs
-// backpropagation through time. Packed sequences (`pack_padded_sequence`) and LSTM's
-// `proj_size` are not supported.
+// backpropagation through time. Packed sequences run each sequence alone (NN/PackedSequence.swift);
+// LSTM's `proj_size` is not supported.
 
 /// The cell type a recurrent layer runs.
 public enum RNNMode: Sendable, Equatable {
