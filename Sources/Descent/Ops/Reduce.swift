@@ -1,12 +1,7 @@
 extension Tensor {
-    /// The input of a reduction into `outType`, contiguous: the CUDA kernels read and write one type,
-    /// so a bool or integer sum (int64 out) converts first there; the CPU's kernels mix the two.
-    func reductionInput(_ outType: DType) -> Tensor {
-        device.isCUDA && dtype != outType ? to(dtype: outType) : contiguous()
-    }
     /// Reduces along one dim with keepDim semantics; the input is made contiguous.
     func reduceDim(_ op: ReduceOp, _ d: Int, outType: DType) -> Tensor {
-        let x = reductionInput(outType)
+        let x = contiguous()
         let outer = shape[..<d].reduce(1, *), r = shape[d], inner = shape[(d + 1)...].reduce(1, *)
         var s = shape; s[d] = 1
         let out = Tensor(uninitializedShape: s, dtype: outType, device: device)
@@ -20,7 +15,7 @@ extension Tensor {
 
     func reduceDims(_ op: ReduceOp, dims: [Int]?, keepDim: Bool, outType: DType) -> Tensor {
         if dims == nil || rank == 0 {
-            let x = reductionInput(outType)
+            let x = contiguous()
             let out = Tensor(uninitializedShape: keepDim ? [Int](repeating: 1, count: rank) : [], dtype: outType, device: device)
             if x.count == 0 {
                 if op == ReduceOp.sum { Kernels.fill(out, 0); return out }
@@ -163,7 +158,7 @@ extension Tensor {
             let k = (n - 1) / 2
             var v = sorted.values.narrow(dim: d, start: k, length: 1), i = sorted.indices.narrow(dim: d, start: k, length: 1)
             if !keepDim && rank > 0 { v = v.squeeze(dim: d); i = i.squeeze(dim: d) }
-            return (v.contiguous().clone(), i.contiguous().clone())
+            return (v.clone(), i.clone())
         }
         if wantsGrad(self) {
             values.recorded(.extremumDim("MedianBackward1", inShape: shape, dim: d, keepDim: keepDim), inputs: [self], saved: [indices])

@@ -203,9 +203,10 @@ enum CUDABackend {
     // MARK: reductions
 
     static func reduce(_ op: ReduceOp, _ x: Tensor, _ outer: Int, _ r: Int, _ inner: Int, out: Tensor) {
-        precondition(x.dtype == out.dtype, "CUDA reduce: \(x.dtype) into \(out.dtype)")
-        launch(context(out), "dk_reduce_" + KernelType.suffix(x.dtype), blocks: outer * inner,
-               [.i32(op.rawValue), .i64(Int64(outer)), .i64(Int64(r)), .i64(Int64(inner)), arg(x), arg(out)])
+        // the kernel reads and writes one type: a bool or integer sum (int64 out) converts its input first
+        let src = x.dtype == out.dtype ? x : noGrad { x.to(dtype: out.dtype) }
+        launch(context(out), "dk_reduce_" + KernelType.suffix(out.dtype), blocks: outer * inner,
+               [.i32(op.rawValue), .i64(Int64(outer)), .i64(Int64(r)), .i64(Int64(inner)), arg(src), arg(out)])
     }
     static func argReduce(_ op: ReduceOp, _ x: Tensor, _ outer: Int, _ r: Int, _ inner: Int, indices: Tensor, values: Tensor) {
         launch(context(values), "dk_arg_reduce_" + KernelType.suffix(x.dtype), blocks: outer * inner,
