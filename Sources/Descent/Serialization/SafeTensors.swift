@@ -656,7 +656,7 @@ private func parseSafetensorsHeader(_ src: ByteSource) throws -> ParsedHeader {
     return ParsedHeader(entries: entries, metadata: raw.metadata, dataStart: dataStart)
 }
 
-private func loadSafetensorsFile(_ path: String) throws -> (stateDict: StateDict, metadata: [String: String]) {
+func loadSafetensorsFile(_ path: String) throws -> (stateDict: StateDict, metadata: [String: String]) {
     try readSafetensors(FileSource(path: path))
 }
 
