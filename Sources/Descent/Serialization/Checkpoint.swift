@@ -148,6 +148,12 @@ private let checkpointMetadataKey = "descent.checkpoint"
 /// sees the tensors as `<key>/<name>`.
 @_disfavoredOverload
 public func save(_ checkpoint: Checkpoint, to path: String) throws {
+    let (tensors, metadata) = try flatten(checkpoint)
+    try save(tensors, to: path, metadata: metadata)
+}
+
+/// The tensors and the metadata of the safetensors file that stores `checkpoint`.
+func flatten(_ checkpoint: Checkpoint) throws -> (StateDict, [String: String]) {
     var tensors = StateDict()
     var entries: [CheckpointEntry] = []
     func fileName(_ wanted: String) -> String {
@@ -182,7 +188,7 @@ public func save(_ checkpoint: Checkpoint, to path: String) throws {
         entries.append(e)
     }
     let json = String(decoding: try JSONEncoder().encode(entries), as: UTF8.self)
-    try save(tensors, to: path, metadata: ["format": "descent-dict", checkpointMetadataKey: json])
+    return (tensors, ["format": "descent-dict", checkpointMetadataKey: json])
 }
 
 /// Loads what `save(_ checkpoint:to:)` wrote (`torch.load` of a saved dict), in its order. A plain

@@ -6,7 +6,7 @@ import Foundation
 @_spi(Fuzzing) public enum FuzzTarget: String, CaseIterable, Sendable {
     /// MNIST's IDX files, gzip or plain (`readIDX` through `readMaybeGzip`).
     case idx
-    /// safetensors files (`loadSafetensors(data:)` and `safetensorsMetadata`).
+    /// safetensors files (`loadSafetensors(data:)`, `safetensorsMetadata` and `loadCheckpoint`).
     case safetensors
     /// Trainer checkpoints, resumed with `Trainer.fit(..., ckptPath:)`.
     case checkpoint
@@ -43,7 +43,10 @@ private final class FuzzModel: Module, TrainingModule {
         _ = try? readIDX(fuzzPath, expectedMagic: 0x0000_0801)
     case .safetensors:
         if let sd = try? loadSafetensors(data: Data(bytes)) { for (_, t) in sd { _ = t.shape } }
-        if toFile() { _ = try? safetensorsMetadata(from: fuzzPath) }
+        if toFile() {
+            _ = try? safetensorsMetadata(from: fuzzPath)
+            _ = try? loadCheckpoint(from: fuzzPath)
+        }
     case .checkpoint:
         guard toFile() else { return }
         let model = FuzzModel()
@@ -67,7 +70,9 @@ private final class FuzzModel: Module, TrainingModule {
         return [("images.idx", images), ("labels.idx", labels), ("images.idx.gz", try gzipBytes(images))]
     case .safetensors:
         let sd: StateDict = ["w": Tensor([[1.0, 2.0], [3.0, 4.0]]), "b": Tensor([1, 2, 3] as [Int]), "m": Tensor([true, false])]
-        return [("small.safetensors", Array(try serializeSafetensors(sd, metadata: ["format": "pt"])))]
+        let (tensors, meta) = try flatten(["epoch": 3, "model": sd, "loss": Tensor(0.5), "lr": 0.1, "tags": ["a"]])
+        return [("small.safetensors", Array(try serializeSafetensors(sd, metadata: ["format": "pt"]))),
+                ("dict.safetensors", Array(try serializeSafetensors(tensors, metadata: meta)))]
     case .checkpoint:
         // a real checkpoint of FuzzModel, mid-epoch (rng states, batches_in_epoch, callback state)
         manualSeed(0)
