@@ -55,6 +55,17 @@ if enabled("loader"):
 if enabled("conv2d"):
     torch.manual_seed(0); conv = torch.nn.Conv2d(1, 32, 3); x = torch.randn(64, 1, 28, 28)
     report("conv2d_64x1x28x28_32x3x3_fwd_bwd", bench(20, lambda: conv(x).sum().backward()))
+if enabled("cnn_bn"):
+    nn = torch.nn
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(8, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Flatten(), nn.Linear(16 * 7 * 7, 32), nn.ReLU(), nn.Linear(32, 10))
+    x = torch.randn(64, 1, 28, 28); y = torch.randint(0, 10, (64,))
+    opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True)
+    def step():
+        opt.zero_grad(); torch.nn.functional.cross_entropy(net(x), y).backward(); opt.step()
+    report("cnn_bn_mnist_b64_sgd_step", bench(20, step, reps=3))
 if enabled("lstm"):
     # an MNIST-rows LSTM classifier step: 28 steps of 28 features, batch 64, hidden 128, then a linear head
     torch.manual_seed(0); lstm = torch.nn.LSTM(28, 128, batch_first=True); head = torch.nn.Linear(128, 10)

@@ -260,7 +260,31 @@ static void conv_bwd_chunk(void *vctx, int64_t b, int64_t e) {
   scratch_free(colg, colgBytes);
 }
 
-void dk_conv2d_backward(int32_t dtype, const dk_window2d *g, const void *x, const void *w,
+/// Whether PyTorch's float32 weight gradient for this geometry on `nthr` threads is the chain that
+/// conv_wgrad.c reproduces: PyTorch hands the convolution to oneDNN (ConvParams::use_mkldnn, judged on
+/// the transposed convolution's input for a transposed one), and oneDNN runs its jit:avx2
+/// backward-weights kernel (not the depthwise, 1x1 or gemm ones), for groups == 1. Checked bit for bit
+/// against torch 2.13 on an AVX2 machine over strides, paddings, kernel and image sizes, conv1d and
+/// transposed convolutions. Elsewhere Descent keeps its own summation (accurate, not PyTorch's bits).
+static int conv_wgrad_as_pytorch(const dk_window2d *g, int transposed, int64_t nthr) {
+  if (g->groups != 1 || g->DH != 1 || g->DW != 1) return 0;
+  const int64_t N = g->N, KH = g->KH, KW = g->KW;
+  int64_t C = g->C, H = g->H, W = g->W;
+  if (transposed) {
+    // a transposed convolution with output padding >= stride never uses oneDNN
+    const int64_t oph = g->H - ((g->OH - 1) * g->SH - 2 * g->PH + KH), opw = g->W - ((g->OW - 1) * g->SW - 2 * g->PW + KW);
+    if (oph >= g->SH || opw >= g->SW) return 0;
+    C = g->OC; H = g->OH; W = g->OW;
+  }
+  const int strided = g->SH != 1 || g->SW != 1;
+  if (!((strided || N >= 16 || KW != 1 || KH != 1 || nthr > 1) && ((KW > 3 && KH > 3) || N > 1 || N * C * H * W > 20480)))
+    return 0;   // PyTorch's own im2col + sgemm path
+  if (KH == 1 && KW == 1 && g->PH == 0 && g->PW == 0) return 0;   // oneDNN's 1x1 kernel
+  const int64_t bpad = imax(0, (g->OH - 1) * g->SH + KH - g->H - g->PH), rpad = imax(0, (g->OW - 1) * g->SW + KW - g->W - g->PW);
+  return KW < 14 && g->PH < KH && bpad < KH && g->PW < KW && rpad < KW && KH <= g->H;
+}
+
+void dk_conv2d_backward(int32_t dtype, const dk_window2d *g, int32_t transposed, const void *x, const void *w,
                         const void *gy, void *gx, void *gw, void *gb) {
   const size_t es = dsize(dtype);
   const int64_t gwCount = g->OC * (g->C / g->groups) * g->KH * g->KW;
@@ -274,6 +298,34 @@ void dk_conv2d_backward(int32_t dtype, const dk_window2d *g, const void *x, cons
     if (gw) memset(gw, 0, (size_t)gwCount * es);
     if (gb) memset(gb, 0, (size_t)g->OC * es);
     return;
+  }
+  const int torchOrder = dtype == DK_F32 && g->N > 0 && conv_wgrad_as_pytorch(g, transposed, dk_num_threads());
+  if (transposed && gb) {
+    // the transposed convolution's bias gradient: x (its output's gradient) summed per channel, one
+    // float chain over (image, position) where PyTorch's oneDNN path runs, else accumulated in double
+    const int64_t HW = g->H * g->W;
+    for (int64_t ch = 0; ch < g->C; ch++) {
+      if (torchOrder) {
+        float s = 0;
+        for (int64_t n = 0; n < g->N; n++) { const float *r = (const float *)x + (n * g->C + ch) * HW; for (int64_t p = 0; p < HW; p++) s += r[p]; }
+        ((float *)gb)[ch] = s;
+      } else {
+        double s = 0;
+        for (int64_t n = 0; n < g->N; n++) {
+          if (dtype == DK_F32) s += rowsum_f((const float *)x + (n * g->C + ch) * HW, HW);
+          else s += rowsum_d((const double *)x + (n * g->C + ch) * HW, HW);
+        }
+        if (dtype == DK_F32) ((float *)gb)[ch] = (float)s; else ((double *)gb)[ch] = s;
+      }
+    }
+    gb = NULL;
+    if (!gw && !gx) return;
+  }
+  if (torchOrder && (gw || gb)) {
+    // PyTorch's order of summation (conv_wgrad.c); the input gradient below as usual
+    dk_conv2d_weight_grad_f32_pytorch(g, dk_num_threads(), (const float *)x, (const float *)gy, (float *)gw, (float *)gb);
+    gw = NULL; gb = NULL;
+    if (!gx) return;
   }
   size_t gwBytes = gw ? (size_t)(c.nchunks * gwCount) * es : 0;
   size_t gbBytes = gb ? (size_t)(c.nchunks * g->OC) * sizeof(double) : 0;
@@ -330,10 +382,31 @@ typedef struct {
   static void maxpool_fwd_##S(const pool_ctx *c, int64_t p0, int64_t p1) {                         \
     const dk_window2d *g = c->g;                                                                   \
     const int64_t H = g->H, W = g->W, OH = g->OH, OW = g->OW;                                      \
+    const int pool2x2 = g->KH == 2 && g->KW == 2 && g->SH == 2 && g->SW == 2 && g->PH == 0 &&      \
+                        g->PW == 0 && g->DH == 1 && g->DW == 1 && 2 * OH <= H && 2 * OW <= W;      \
     for (int64_t p = p0; p < p1; p++) {                                                            \
       const T *x = (const T *)c->in + p * H * W;                                                   \
       T *y = (T *)c->out + p * OH * OW;                                                            \
       int64_t *ix = c->idxOut + p * OH * OW;                                                       \
+      if (pool2x2) {                                                                               \
+        /* the common 2x2 / stride 2 window, inside the plane: the same visiting order, unrolled */ \
+        for (int64_t oh = 0; oh < OH; oh++)                                                        \
+          for (int64_t ow = 0; ow < OW; ow++) {                                                    \
+            const int64_t k0 = 2 * oh * W + 2 * ow;                                                \
+            T m = x[k0];                                                                           \
+            int64_t best = k0;                                                                     \
+            const int64_t ks[3] = {k0 + 1, k0 + W, k0 + W + 1};                                    \
+            for (int j = 0; j < 3; j++) {                                                          \
+              const T v = x[ks[j]];                                                                \
+              const int take = (v > m) | (v != v);                                                 \
+              m = take ? v : m;                                                                    \
+              best = take ? ks[j] : best;                                                          \
+            }                                                                                      \
+            y[oh * OW + ow] = m;                                                                   \
+            ix[oh * OW + ow] = best;                                                               \
+          }                                                                                        \
+        continue;                                                                                  \
+      }                                                                                            \
       for (int64_t oh = 0; oh < OH; oh++) {                                                        \
         int64_t ih0 = oh * g->SH - g->PH;                                                          \
         const int64_t ih1 = imin(ih0 + (g->KH - 1) * g->DH + 1, H);                                \
@@ -348,7 +421,10 @@ typedef struct {
             for (int64_t iw = iw0; iw < iw1; iw += g->DW) {                                        \
               const int64_t k = ih * W + iw;                                                       \
               const T v = x[k];                                                                    \
-              if (v > m || isnan(v)) { m = v; best = k; }                                          \
+              /* written as selects: the comparison's outcome is unpredictable */                  \
+              const int take = (v > m) | (v != v);                                                 \
+              m = take ? v : m;                                                                    \
+              best = take ? k : best;                                                              \
             }                                                                                      \
           y[oh * OW + ow] = m;                                                                     \
           ix[oh * OW + ow] = best;                                                                 \

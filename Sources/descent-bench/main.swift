@@ -146,6 +146,21 @@ if enabled("conv2d") {
     let conv = Conv2d(1, 32, kernelSize: 3), x = Tensor.randn(64, 1, 28, 28)
     report("conv2d_64x1x28x28_32x3x3_fwd_bwd", bench(20) { conv(x).sum().backward() })
 }
+if enabled("cnn_bn") {
+    // a small CNN with BatchNorm (the review's MNIST CNN): conv-bn-relu-pool twice, two linear layers,
+    // one SGD (Nesterov, weight decay) step on a batch of 64
+    manualSeed(0)
+    let net = Sequential {
+        Conv2d(1, 8, kernelSize: 3, padding: 1); BatchNorm2d(8); ReLU(); MaxPool2d(2)
+        Conv2d(8, 16, kernelSize: 3, padding: 1); BatchNorm2d(16); ReLU(); MaxPool2d(2)
+        Flatten(); Linear(16 * 7 * 7, 32); ReLU(); Linear(32, 10)
+    }
+    let x = Tensor.randn(64, 1, 28, 28), y = Tensor.randint(0, 10, [64])
+    let opt = SGD(net.parameters(), lr: 0.05, momentum: 0.9, weightDecay: 5e-4, nesterov: true)
+    report("cnn_bn_mnist_b64_sgd_step", bench(20, reps: 3) {
+        opt.zeroGrad(); crossEntropy(net(x), y).backward(); opt.step()
+    })
+}
 if enabled("lstm") {
     // an MNIST-rows LSTM classifier step: 28 steps of 28 features, batch 64, hidden 128, then a linear head
     manualSeed(0)

@@ -321,5 +321,36 @@ extension Core {
         expectValues(f1Score(preds, target, task: .multiclass(numClasses: 3), average: .macro), [(1 + 2.0 / 3 + 2.0 / 3) / 3])
         #expect(ints(confusionMatrix(preds, target, task: .multiclass(numClasses: 3))) == [1, 0, 0, 0, 1, 0, 0, 1, 1])
     }
+    @Test func recurrentOutputsNameTheirBackwardAsPyTorchs() {
+        // for M in (nn.RNN, nn.GRU, nn.LSTM): for bf in (True, False):
+        //     print(M(3, 4, batch_first=bf)(torch.randn(2, 5, 3))[0].grad_fn,
+        //           M(3, 4, batch_first=bf, num_layers=2, bidirectional=True)(torch.randn(2, 5, 3))[0].grad_fn)
+        // RNN/GRU: TransposeBackward1 TransposeBackward1 / StackBackward0 CatBackward0
+        // LSTM: TransposeBackward0 TransposeBackward0 / MkldnnRnnLayerBackward0 CatBackward0
+        let x = Tensor.randn(2, 5, 3)
+        for bf in [true, false] {
+            let transposed = bf ? "TransposeBackward1" : nil
+            #expect(RNN(3, 4, batchFirst: bf)(x).0.gradFn == transposed ?? "StackBackward0")
+            #expect(GRU(3, 4, numLayers: 2, batchFirst: bf, bidirectional: true)(x).0.gradFn == transposed ?? "CatBackward0")
+            #expect(LSTM(3, 4, numLayers: 2, batchFirst: bf, bidirectional: true)(x).0.gradFn == (bf ? "TransposeBackward0" : "CatBackward0"))
+        }
+        #expect(LSTM(3, 4, batchFirst: true)(x).0.gradFn == "TransposeBackward0")
+        #expect(LSTM(3, 4, numLayers: 2)(x).0.gradFn == "MkldnnRnnLayerBackward0")   // print(nn.LSTM(3, 4, num_layers=2)(x)[0].grad_fn)
+        #expect(GRU(3, 4, numLayers: 2)(x).0.gradFn == "StackBackward0")
+    }
+
 }
+    @Test func optimizerStepStateIsAFloatTensor() {
+        // p = torch.nn.Parameter(torch.ones(2)); opt = torch.optim.Adam([p])
+        // for _ in range(3): opt.zero_grad(); (p * p).sum().backward(); opt.step()
+        // print(opt.state[p]["step"])   # tensor(3.)
+        let p = Parameter(Tensor([1.0, 1.0]))
+        let opt = Adam([p])
+        for _ in 0..<3 { opt.zeroGrad(); (p * p).sum().backward(); opt.step() }
+        let st = opt.state(for: p)!
+        #expect(st["step"]!.description == "tensor(3.)" && st["step"]!.dtype == .float32)
+        st["step"] = Tensor(Float(7))
+        #expect(st.step == 7)
+    }
+
 }

@@ -33,8 +33,17 @@ void dk_conv2d_forward(int32_t dtype, const dk_window2d *g, const void *x, const
                        const void *bias, void *y);
 /// Gradients of dk_conv2d_forward given gy (N, OC, OH, OW). Each of gx (N, C, H, W),
 /// gw (OC, C/groups, KH, KW) and gb (OC) may be NULL (not needed); those given are overwritten.
-void dk_conv2d_backward(int32_t dtype, const dk_window2d *g, const void *x, const void *w,
+/// `transposed`: the call computes the weight gradient of a transposed convolution whose convolution
+/// view is g (its float32 rounding then follows PyTorch's for that transposed convolution), and gb is
+/// that transposed convolution's bias gradient: x summed per channel (C entries).
+void dk_conv2d_backward(int32_t dtype, const dk_window2d *g, int32_t transposed, const void *x, const void *w,
                         const void *gy, void *gx, void *gw, void *gb);
+/// The float32 weight gradient gw (OC, C, KH, KW) and bias gradient gb (OC) (either may be NULL), with
+/// groups == 1, summed in the order PyTorch's CPU kernel (oneDNN's) sums them when it runs on `nthr`
+/// threads: per range of images one fused multiply-add chain per element (images, output rows,
+/// output columns ascending), ranges added left to right. See conv_wgrad.c.
+void dk_conv2d_weight_grad_f32_pytorch(const dk_window2d *g, int64_t nthr, const float *x, const float *gy,
+                                       float *gw, float *gb);
 
 /// Max pooling: y (N, C, OH, OW) and idx (flat index ih*W+iw of the maximum inside its plane,
 /// PyTorch's `return_indices`). NaN wins; among equal values the first in the window wins.
@@ -65,6 +74,17 @@ void dk_batch_norm_apply(int32_t dtype, int64_t N, int64_t C, int64_t L, const v
 void dk_batch_norm_backward(int32_t dtype, int32_t training, int64_t N, int64_t C, int64_t L,
                             const void *x, const void *gy, const void *mean, const void *invstd,
                             const void *weight, void *gx, void *gw, void *gb);
+
+/// Float32 batch norm over (N, C, L), L > 1, rounded as PyTorch's CPU kernels (batchnorm_f32.c):
+/// the per-channel mean and the sum of squared deviations (var_sum, float), in double, in order.
+void dk_batch_norm_stats_f32_pytorch(int64_t N, int64_t C, int64_t L, const float *x, float *mean, float *varSum);
+/// y = fma(x, alpha[c], beta[c]).
+void dk_batch_norm_apply_f32_fma(int64_t N, int64_t C, int64_t L, const float *x, const float *alpha,
+                                 const float *beta, float *y);
+/// The training-mode gradients (each of gx, gw, gb may be NULL; weight NULL means ones).
+void dk_batch_norm_backward_f32_pytorch(int64_t N, int64_t C, int64_t L, const float *x, const float *gy,
+                                        const float *mean, const float *invstd, const float *weight,
+                                        float *gx, float *gw, float *gb);
 
 #ifdef __cplusplus
 }

@@ -16,7 +16,7 @@ enum Op {
     case softmax(dim: Int), logSoftmax(dim: Int)
     case mm, bmm, dot, addmm(biasShape: [Int], beta: Double, alpha: Double)
     case view(inShape: [Int]), expand(inShape: [Int]), squeeze(inShape: [Int], dim: Int?), unsqueeze(dim: Int)
-    case permute([Int]), transpose(Int, Int), clone, toCopy(DType), toCopyDevice(Device)
+    case permute([Int]), transpose(Int, Int, inPlace: Bool), clone, toCopy(DType), toCopyDevice(Device)
     case tOp, unsafeView(inShape: [Int]), squeezeDims(inShape: [Int]), mv
     case basicIndex(String, inShape: [Int], [BasicIndex]), indexSelect(String, inShape: [Int], dim: Int)
     case cat(dim: Int, sizes: [Int]), stack(dim: Int)
@@ -128,7 +128,7 @@ enum Op {
         case .squeeze(_, let d): return d == nil ? "SqueezeBackward0" : "SqueezeBackward1"
         case .unsqueeze: return "UnsqueezeBackward0"
         case .permute: return "PermuteBackward0"
-        case .transpose: return "TransposeBackward0"
+        case .transpose(_, _, let inPlace): return inPlace ? "TransposeBackward1" : "TransposeBackward0"
         case .tOp: return "TBackward0"
         case .unsafeView: return "UnsafeViewBackward0"
         case .squeezeDims: return "SqueezeBackward4"
@@ -318,7 +318,7 @@ enum Op {
             var inv = [Int](repeating: 0, count: dims.count)
             for (i, d) in dims.enumerated() { inv[d] = i }
             return [g.permute(inv)]
-        case .transpose(let a, let b): return [g.transpose(a, b)]
+        case .transpose(let a, let b, _): return [g.transpose(a, b)]
         case .tOp: return [g.t()]
         case .unsafeView(let inShape), .squeezeDims(let inShape): return [g.reshape(inShape)]
         case .mv: return [needs(0) ? g.outer(s[1]) : nil, needs(1) ? s[0].t().matmul(g) : nil]

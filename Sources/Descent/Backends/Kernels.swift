@@ -341,9 +341,11 @@ enum Kernels {
         }
     }
     /// The gradients of a convolution (any of gx, gw, gb); with x nil and only gx, the transposed convolution of gy.
-    static func conv2dBackward(_ g: Window2D, x: Tensor?, w: Tensor, gy: Tensor, gx: Tensor?, gw: Tensor?, gb: Tensor?) {
+    /// `transposed`: the weight gradient of a transposed convolution (g is its convolution view), which
+    /// PyTorch's CPU path chooses by the transposed convolution's input.
+    static func conv2dBackward(_ g: Window2D, x: Tensor?, w: Tensor, gy: Tensor, gx: Tensor?, gw: Tensor?, gb: Tensor?, transposed: Bool = false) {
         switch gy.device.backend {
-        case .cpu: CPUBackend.conv2dBackward(g, x: x, w: w, gy: gy, gx: gx, gw: gw, gb: gb)
+        case .cpu: CPUBackend.conv2dBackward(g, x: x, w: w, gy: gy, gx: gx, gw: gw, gb: gb, transposed: transposed)
         case .cuda: CUDABackend.conv2dBackward(g, x: x, w: w, gy: gy, gx: gx, gw: gw, gb: gb)
         case .meta: break
         }

@@ -136,7 +136,8 @@ open class RNNBase: Module {
             hOut = hOut.squeeze(dim: 1)
             cOut = cOut?.squeeze(dim: 1)
         } else if batchFirst {
-            output = output.transpose(0, 1)
+            // PyTorch's RNN and GRU transpose their output in place (TransposeBackward1), its LSTM does not
+            output = output.transpose(0, 1, inPlace: mode != .lstm)
         }
         return (output, hOut, cOut)
     }

@@ -430,12 +430,16 @@ extension Op {
             Kernels.conv2dForward(g, gy, s[1], nil, out: t)
             gx = t
         }
-        if needs[1] {
-            let t = Tensor(uninitializedShape: wShape, dtype: gy.dtype, device: gy.device)
-            Kernels.conv2dBackward(g, x: gy, w: s[1], gy: s[0], gx: nil, gw: t, gb: nil)
+        let needsBias = needs.count > 2 && needs[2]
+        let biasByKernel = needsBias && gy.device == .cpu   // the CPU kernel sums it in PyTorch's order
+        if needs[1] || biasByKernel {
+            let t = needs[1] ? Tensor(uninitializedShape: wShape, dtype: gy.dtype, device: gy.device) : nil
+            let tb = biasByKernel ? Tensor(uninitializedShape: [gy.shape[1]], dtype: gy.dtype, device: gy.device) : nil
+            Kernels.conv2dBackward(g, x: gy, w: s[1], gy: s[0], gx: nil, gw: t, gb: tb, transposed: true)
             gw = t
+            gb = tb
         }
-        if needs.count > 2 && needs[2] { gb = noGrad { gy.sum(dims: [0, 2, 3]) } }
+        if needsBias && !biasByKernel { gb = noGrad { gy.sum(dims: [0, 2, 3]) } }
         return needs.count > 2 ? [gx, gw, gb] : [gx, gw]
     }
     static func maxPool2dBackward(_ geometry: Window2D, inShape: [Int], dt: DType, _ grad: Tensor, _ s: [Tensor]) -> [Tensor?] {

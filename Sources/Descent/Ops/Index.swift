@@ -181,11 +181,11 @@ extension Tensor {
         return v
     }
 
-    /// The subscript as one recorded view (`SliceBackward0`), as `narrow` records it.
-    func sliceAsOneNode(_ items: [TensorIndexItem]) -> Tensor {
+    /// The subscript as one recorded view (`SliceBackward0`, or `gradFnName`), as `narrow` records it.
+    func sliceAsOneNode(_ items: [TensorIndexItem], gradFnName: String = "SliceBackward0") -> Tensor {
         let (basic, _, _) = resolve(items)
         let v = basicView(basic)
-        if wantsGrad(self) { v.recorded(.basicIndex("SliceBackward0", inShape: shape, basic), inputs: [self]) }
+        if wantsGrad(self) { v.recorded(.basicIndex(gradFnName, inShape: shape, basic), inputs: [self]) }
         return v
     }
 

@@ -85,7 +85,9 @@ func fusedRecurrentLayer(_ mode: RNNMode, x: Tensor, h0: Tensor, c0: Tensor?, wI
         y.recorded(.recurrentLayer(context), inputs: inputs)
     }
     let hLast = mode == .lstm ? y[reverse ? 0 : seqLen - 1] : y[seqLen]
-    return (y[0..<seqLen], hLast, mode == .lstm ? y[seqLen] : nil)
+    // the outputs' node carries the name PyTorch's output has (its RNN and GRU stack the steps' outputs)
+    let outputs = y.sliceAsOneNode([.range(0, seqLen, 1)], gradFnName: mode == .lstm ? "MkldnnRnnLayerBackward0" : "StackBackward0")
+    return (outputs, hLast, mode == .lstm ? y[seqLen] : nil)
 }
 
 /// What a recurrent layer's backward needs: its shapes, weights and the activations of every step.

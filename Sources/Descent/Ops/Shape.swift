@@ -101,12 +101,15 @@ extension Tensor {
         return permute(order)
     }
     /// Swaps two dims.
-    public func transpose(_ dim0: Int, _ dim1: Int) -> Tensor {
+    public func transpose(_ dim0: Int, _ dim1: Int) -> Tensor { transpose(dim0, dim1, inPlace: false) }
+    /// `transpose`; `inPlace` names the backward as PyTorch's `transpose_` does (TransposeBackward1),
+    /// for the results PyTorch makes with it (a batch-first RNN's or GRU's output).
+    func transpose(_ dim0: Int, _ dim1: Int, inPlace: Bool) -> Tensor {
         let a = normalizeDim(dim0, rank), b = normalizeDim(dim1, rank)
         var s = shape, st = strides
         s.swapAt(a, b); st.swapAt(a, b)
         let out = Tensor(storage: storage, shape: s, strides: st, offset: offset, dtype: dtype)
-        if wantsGrad(self) { out.recorded(.transpose(a, b), inputs: [self]) }
+        if wantsGrad(self) { out.recorded(.transpose(a, b, inPlace: inPlace), inputs: [self]) }
         return out
     }
     /// Transposes a 2-D tensor (0-D and 1-D are returned as they are), like PyTorch's `t()`.

@@ -160,10 +160,20 @@ public final class ParamState {
     /// The state tensors by PyTorch's names (`exp_avg`, `momentum_buffer`, ...).
     public var tensors: [String: Tensor] = [:]
     public init() {}
-    /// The state tensor `name`, if there is one.
+    /// The state tensor `name`, if there is one. `state["step"]` is the step count as a float32 scalar
+    /// tensor, as PyTorch's (`tensor(48.)`); setting it sets `step`.
     public subscript(name: String) -> Tensor? {
-        get { tensors[name] }
-        set { tensors[name] = newValue }
+        get { name == "step" ? Tensor(Float(step)) : tensors[name] }
+        set {
+            if name == "step" {
+                guard let v = newValue, v.numel() == 1, let n = Int(exactly: (v.item() as Double).rounded(.towardZero)), n >= 0 else {
+                    fail("state['step'] must be a one-element tensor holding a non-negative count, got \(newValue.map { "a tensor of shape \($0.shape)" } ?? "nil")")
+                }
+                step = n
+            } else {
+                tensors[name] = newValue
+            }
+        }
     }
     /// The state tensor `name`, created as zeros shaped like `p` on first use (PyTorch's `torch.zeros_like(p)`).
     public func zeros(_ name: String, like p: Tensor) -> Tensor { full(name, like: p, fill: 0) }

@@ -20,9 +20,9 @@ extension CPUBackend {
         var geo = g.cGeometry
         dk_conv2d_forward(out.dtype.code, &geo, x.rawPointer, w.rawPointer, rawOrNil(b), out.rawPointer)
     }
-    static func conv2dBackward(_ g: Window2D, x: Tensor?, w: Tensor, gy: Tensor, gx: Tensor?, gw: Tensor?, gb: Tensor?) {
+    static func conv2dBackward(_ g: Window2D, x: Tensor?, w: Tensor, gy: Tensor, gx: Tensor?, gw: Tensor?, gb: Tensor?, transposed: Bool) {
         var geo = g.cGeometry
-        dk_conv2d_backward(gy.dtype.code, &geo, rawOrNil(x), w.rawPointer, gy.rawPointer, rawOrNil(gx), rawOrNil(gw), rawOrNil(gb))
+        dk_conv2d_backward(gy.dtype.code, &geo, transposed ? 1 : 0, rawOrNil(x), w.rawPointer, gy.rawPointer, rawOrNil(gx), rawOrNil(gw), rawOrNil(gb))
     }
     static func maxPool2dForward(_ g: Window2D, _ x: Tensor, out: Tensor, indices: Tensor) {
         var geo = g.cGeometry
@@ -47,6 +47,10 @@ extension CPUBackend {
                                  weight: Tensor?, bias: Tensor?, training: Bool, momentum: Double, eps: Double,
                                  out: Tensor) -> (Tensor, Tensor) {
         let dt = x.dtype
+        if dt == .float32 && l > 1 {
+            return batchNormForwardF32(x, n: n, c: c, l: l, runningMean: runningMean, runningVar: runningVar, weight: weight,
+                                       bias: bias, training: training, momentum: momentum, eps: eps, out: out)
+        }
         // per-channel statistics, in double
         var mean = [Double](repeating: 0, count: c), invstd = [Double](repeating: 0, count: c)
         if training {
@@ -101,8 +105,52 @@ extension CPUBackend {
         dk_batch_norm_apply(dt.code, Int64(n), Int64(c), Int64(l), x.rawPointer, alpha.rawPointer, beta.rawPointer, out.rawPointer)
         return (meanT, invstdT)
     }
+    /// `batchNormForward` for float32 planes longer than one, rounded as PyTorch's CPU kernels round it:
+    /// the statistics and output in batchnorm_f32.c; invstd and the running statistics as
+    /// `batch_norm_cpu_update_stats_template` forms them (momentum in float, `var_sum / n` a float
+    /// division, invstd in double; eval mode's invstd in float).
+    private static func batchNormForwardF32(_ x: Tensor, n: Int, c: Int, l: Int, runningMean: Tensor?, runningVar: Tensor?,
+                                            weight: Tensor?, bias: Tensor?, training: Bool, momentum: Double, eps: Double,
+                                            out: Tensor) -> (Tensor, Tensor) {
+        var mean = [Float](repeating: 0, count: c), invstd = [Float](repeating: 0, count: c)
+        let count = n * l
+        if training {
+            var varSum = [Float](repeating: 0, count: c)
+            dk_batch_norm_stats_f32_pytorch(Int64(n), Int64(c), Int64(l), x.pointer(Float.self), &mean, &varSum)
+            for i in 0..<c { invstd[i] = Float(1 / (Double(varSum[i] / Float(count)) + eps).squareRoot()) }
+            let m = Float(momentum)
+            if let rm = runningMean {
+                let old = rm.toDoubles().map { Float($0) }
+                let new = (0..<c).map { Double(m * mean[$0] + (1 - m) * old[$0]) }
+                noGrad { _ = rm.copy_(Tensor(values: new, shape: rm.shape, dtype: rm.dtype)) }
+            }
+            if let rv = runningVar {
+                let old = rv.toDoubles().map { Float($0) }
+                let new = (0..<c).map { Double(Float(Double(m) * Double(varSum[$0] / Float(count - 1)) + Double((1 - m) * old[$0]))) }
+                noGrad { _ = rv.copy_(Tensor(values: new, shape: rv.shape, dtype: rv.dtype)) }
+            }
+        } else {
+            mean = runningMean!.toDoubles().map { Float($0) }
+            let v = runningVar!.toDoubles().map { Float($0) }
+            for i in 0..<c { invstd[i] = 1 / (v[i] + Float(eps)).squareRoot() }
+        }
+        let w = weight?.toDoubles(), b = bias?.toDoubles()
+        var alpha = [Float](repeating: 0, count: c), beta = [Float](repeating: 0, count: c)
+        for i in 0..<c {
+            alpha[i] = invstd[i] * (w.map { Float($0[i]) } ?? 1)
+            beta[i] = (b.map { Float($0[i]) } ?? 0).addingProduct(-mean[i], alpha[i])
+        }
+        dk_batch_norm_apply_f32_fma(Int64(n), Int64(c), Int64(l), x.pointer(Float.self), alpha, beta, out.pointer(Float.self))
+        return (Tensor(flat: mean, shape: [c]), Tensor(flat: invstd, shape: [c]))
+    }
     static func batchNormBackward(training: Bool, n: Int, c: Int, l: Int, x: Tensor, gy: Tensor, mean: Tensor, invstd: Tensor,
                                   weight: Tensor?, gx: Tensor?, gw: Tensor?, gb: Tensor?) {
+        if training && l > 1 && gy.dtype == .float32 {
+            dk_batch_norm_backward_f32_pytorch(Int64(n), Int64(c), Int64(l), x.pointer(Float.self), gy.pointer(Float.self),
+                                               mean.pointer(Float.self), invstd.pointer(Float.self), weight?.pointer(Float.self),
+                                               gx?.pointer(Float.self), gw?.pointer(Float.self), gb?.pointer(Float.self))
+            return
+        }
         dk_batch_norm_backward(gy.dtype.code, training ? 1 : 0, Int64(n), Int64(c), Int64(l), x.rawPointer, gy.rawPointer,
                                mean.rawPointer, invstd.rawPointer, rawOrNil(weight), rawOrNil(gx), rawOrNil(gw), rawOrNil(gb))
     }
