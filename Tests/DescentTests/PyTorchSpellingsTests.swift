@@ -351,6 +351,7 @@ extension Core {
         #expect(st["step"]!.description == "tensor(3.)" && st["step"]!.dtype == .float32)
         st["step"] = Tensor(Float(7))
         #expect(st.step == 7)
+        #expect(opt.state[p]!["exp_avg"]!.equal(st["exp_avg"]!) && opt.state.count == 1)   // optimizer.state[p]["exp_avg"]
     }
 
 }

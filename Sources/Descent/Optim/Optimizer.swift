@@ -228,6 +228,16 @@ open class Optimizer {
 
     /// The state of `p` (PyTorch's `optimizer.state[p]`), nil before its first step.
     public func state(for p: Parameter) -> ParamState? { states[ObjectIdentifier(p)] }
+    /// Per-parameter state by parameter (PyTorch's `optimizer.state[p]`): `optimizer.state[p]?["exp_avg"]`.
+    public var state: StateView { StateView(optimizer: self) }
+    /// `optimizer.state`, subscripted by parameter.
+    public struct StateView {
+        let optimizer: Optimizer
+        /// The state of `p`; nil before its first step.
+        public subscript(p: Tensor) -> ParamState? { optimizer.states[ObjectIdentifier(p)] }
+        /// How many parameters have state (`len(optimizer.state)`).
+        public var count: Int { optimizer.states.count }
+    }
 
     /// Updates every parameter that has a gradient: counts its step, then calls `update`.
     open func step() {
