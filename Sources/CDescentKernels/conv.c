@@ -292,13 +292,6 @@ void dk_conv2d_backward(int32_t dtype, const dk_window2d *g, int32_t transposed,
   c.dtype = dtype; c.g = g; c.x = x; c.w = w; c.gy = gy; c.gx = gx;
   c.direct = g->KH == 1 && g->KW == 1 && g->SH == 1 && g->SW == 1 && g->PH == 0 && g->PW == 0;
   c.nchunks = image_chunks(g);
-  if (g->OH * g->OW == 0 || g->OC == 0) {
-    // nothing reaches the output: every gradient is zero
-    if (gx) memset(gx, 0, (size_t)(g->N * g->C * g->H * g->W) * es);
-    if (gw) memset(gw, 0, (size_t)gwCount * es);
-    if (gb) memset(gb, 0, (size_t)g->OC * es);
-    return;
-  }
   const int torchOrder = dtype == DK_F32 && g->N > 0 && conv_wgrad_as_pytorch(g, transposed, dk_num_threads());
   if (transposed && gb) {
     // the transposed convolution's bias gradient: x (its output's gradient) summed per channel, one
@@ -320,6 +313,13 @@ void dk_conv2d_backward(int32_t dtype, const dk_window2d *g, int32_t transposed,
     }
     gb = NULL;
     if (!gw && !gx) return;
+  }
+  if (g->OH * g->OW == 0 || g->OC == 0) {
+    // nothing reaches the output: every gradient is zero
+    if (gx) memset(gx, 0, (size_t)(g->N * g->C * g->H * g->W) * es);
+    if (gw) memset(gw, 0, (size_t)gwCount * es);
+    if (gb) memset(gb, 0, (size_t)g->OC * es);
+    return;
   }
   if (torchOrder && (gw || gb)) {
     // PyTorch's order of summation (conv_wgrad.c); the input gradient below as usual

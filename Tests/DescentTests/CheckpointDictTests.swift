@@ -16,6 +16,7 @@ private func checkpointError(_ body: () throws -> Void) -> CheckpointError? {
     return nil
 }
 
+extension Core {
 @Suite struct CheckpointDictTests {
     @Test func roundTripKeepsOrderKindsAndValuesAndResumesTraining() throws {
         manualSeed(0)
@@ -114,4 +115,5 @@ private func checkpointError(_ body: () throws -> Void) -> CheckpointError? {
         #expect(try reason(#"[{"key":"e","kind":"bool","value":"yes"}]"#, [:]) == "'e' is not true or false")
         #expect(try reason("[]") == "the file holds the tensor 'model/w' that no entry names")
     }
+}
 }

@@ -49,7 +49,8 @@ private func withThreads<T>(_ n: Int, _ body: () -> T) -> T {
     return body()
 }
 
-@Suite(.serialized) struct PyTorchRoundingTests {
+extension Core {
+@Suite struct PyTorchRoundingTests {
     /// The weight and bias gradient checksums of conv(x, w, b) · g summed, with x, w, b, g drawn as PyTorch's script draws them.
     private func convGrads(_ xShape: [Int], _ wShape: [Int], _ conv: (Tensor, Tensor, Tensor) -> Tensor) -> [Int] {
         manualSeed(0)
@@ -106,4 +107,5 @@ private func withThreads<T>(_ n: Int, _ body: () -> T) -> T {
                     "BatchNorm2d on 16x8x\(hw)x\(hw)")
         }
     }
+}
 }
