@@ -292,17 +292,16 @@ void dk_conv2d_backward(int32_t dtype, const dk_window2d *g, int32_t transposed,
   c.dtype = dtype; c.g = g; c.x = x; c.w = w; c.gy = gy; c.gx = gx;
   c.direct = g->KH == 1 && g->KW == 1 && g->SH == 1 && g->SW == 1 && g->PH == 0 && g->PW == 0;
   c.nchunks = image_chunks(g);
-  const int torchOrder = dtype == DK_F32 && g->N > 0 && conv_wgrad_as_pytorch(g, transposed, dk_num_threads());
+  const int64_t nthr = dk_num_threads();
+  const int torchOrder = dtype == DK_F32 && g->N > 0 && (gw || gb) && conv_wgrad_as_pytorch(g, transposed, nthr);
   if (transposed && gb) {
-    // the transposed convolution's bias gradient: x (its output's gradient) summed per channel, one
-    // float chain over (image, position) where PyTorch's oneDNN path runs, else accumulated in double
+    // the transposed convolution's bias gradient: x (its output's gradient) summed per channel, in
+    // PyTorch's order where its oneDNN path runs, else accumulated in double
     const int64_t HW = g->H * g->W;
-    for (int64_t ch = 0; ch < g->C; ch++) {
-      if (torchOrder) {
-        float s = 0;
-        for (int64_t n = 0; n < g->N; n++) { const float *r = (const float *)x + (n * g->C + ch) * HW; for (int64_t p = 0; p < HW; p++) s += r[p]; }
-        ((float *)gb)[ch] = s;
-      } else {
+    if (torchOrder) {
+      dk_conv_transpose2d_bias_grad_f32_pytorch(g->N, g->C, HW, (const float *)x, (float *)gb);
+    } else {
+      for (int64_t ch = 0; ch < g->C; ch++) {
         double s = 0;
         for (int64_t n = 0; n < g->N; n++) {
           if (dtype == DK_F32) s += rowsum_f((const float *)x + (n * g->C + ch) * HW, HW);
@@ -323,7 +322,7 @@ void dk_conv2d_backward(int32_t dtype, const dk_window2d *g, int32_t transposed,
   }
   if (torchOrder && (gw || gb)) {
     // PyTorch's order of summation (conv_wgrad.c); the input gradient below as usual
-    dk_conv2d_weight_grad_f32_pytorch(g, dk_num_threads(), (const float *)x, (const float *)gy, (float *)gw, (float *)gb);
+    dk_conv2d_weight_grad_f32_pytorch(g, nthr, (const float *)x, (const float *)gy, (float *)gw, (float *)gb);
     gw = NULL; gb = NULL;
     if (!gx) return;
   }

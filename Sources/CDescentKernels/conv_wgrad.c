@@ -173,6 +173,37 @@ static void wgrad_tasks(void *v, int64_t b, int64_t e) {
   dk_free(gyT, sizeof(float) * PBLOCK * OCp);
 }
 
+/// out[c] = data (N, C, L) summed per channel in plain float additions: per range of images (`ranges`
+/// split as balance211 splits them) one chain over images then positions, the ranges added left to right.
+/// 8 channels at a time, each its own chain.
+static void channel_sum_chains(const float *data, int64_t N, int64_t C, int64_t L, int64_t ranges, float *out) {
+  for (int64_t o0 = 0; o0 < C; o0 += 8) {
+    const int64_t no = imin(8, C - o0);
+    float total[8] = {0};
+    for (int64_t r = 0; r < ranges; r++) {
+      int64_t n0, n1;
+      balance211(N, ranges, r, &n0, &n1);
+      float s[8] = {0};
+      for (int64_t n = n0; n < n1; n++) {
+        const float *rows = data + (n * C + o0) * L;
+        if (no == 8) {
+          for (int64_t p = 0; p < L; p++)
+            for (int j = 0; j < 8; j++) s[j] += rows[j * L + p];
+        } else {
+          for (int64_t p = 0; p < L; p++)
+            for (int64_t j = 0; j < no; j++) s[j] += rows[j * L + p];
+        }
+      }
+      for (int64_t j = 0; j < no; j++) total[j] = r == 0 ? s[j] : total[j] + s[j];
+    }
+    for (int64_t j = 0; j < no; j++) out[o0 + j] = total[j];
+  }
+}
+
+void dk_conv_transpose2d_bias_grad_f32_pytorch(int64_t N, int64_t C, int64_t L, const float *gy, float *gb) {
+  channel_sum_chains(gy, N, C, L, 1, gb);
+}
+
 void dk_conv2d_weight_grad_f32_pytorch(const dk_window2d *g, int64_t nthr, const float *x, const float *gy,
                                        float *gw, float *gb) {
   const int64_t L = g->OH * g->OW, OC = g->OC, CK = g->C * g->KH * g->KW;
@@ -183,8 +214,7 @@ void dk_conv2d_weight_grad_f32_pytorch(const dk_window2d *g, int64_t nthr, const
     wgrad_ctx c = {0};
     c.g = g; c.x = x; c.gy = gy; c.CK = CK; c.OCp = nb_oc * 8;
     c.ranges = imax(1, imin(reduce_threads_per_group(nthr, g->KH * g->KW * ic_block * 8, nb_oc * nb_ic, g->N), g->N));
-    int64_t pool = dk_num_threads();
-    c.splits = imax(1, imin(div_up(pool, c.ranges), div_up(CK, 16)));
+    c.splits = imax(1, imin(div_up(nthr, c.ranges), div_up(CK, 16)));   // nthr is the pool's size too
     const size_t bytes = sizeof(float) * (size_t)(c.ranges * CK * c.OCp);
     c.parts = dk_alloc(bytes);
     memset(c.parts, 0, bytes);
@@ -198,29 +228,5 @@ void dk_conv2d_weight_grad_f32_pytorch(const dk_window2d *g, int64_t nthr, const
       }
     dk_free(c.parts, bytes);
   }
-  if (gb) {
-    // 8 channels at a time, each its own chain of plain additions in order
-    const int64_t ranges = imax(1, imin(reduce_threads_per_group(nthr, 8, nb_oc, g->N), g->N));
-    for (int64_t o0 = 0; o0 < OC; o0 += 8) {
-      const int64_t no = imin(8, OC - o0);
-      float total[8] = {0};
-      for (int64_t r = 0; r < ranges; r++) {
-        int64_t n0, n1;
-        balance211(g->N, ranges, r, &n0, &n1);
-        float s[8] = {0};
-        for (int64_t n = n0; n < n1; n++) {
-          const float *rows = gy + (n * OC + o0) * L;
-          if (no == 8) {
-            for (int64_t p = 0; p < L; p++)
-              for (int j = 0; j < 8; j++) s[j] += rows[j * L + p];
-          } else {
-            for (int64_t p = 0; p < L; p++)
-              for (int64_t j = 0; j < no; j++) s[j] += rows[j * L + p];
-          }
-        }
-        for (int64_t j = 0; j < no; j++) total[j] = r == 0 ? s[j] : total[j] + s[j];
-      }
-      for (int64_t j = 0; j < no; j++) gb[o0 + j] = total[j];
-    }
-  }
+  if (gb) channel_sum_chains(gy, g->N, OC, L, imax(1, imin(reduce_threads_per_group(nthr, 8, nb_oc, g->N), g->N)), gb);
 }

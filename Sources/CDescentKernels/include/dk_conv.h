@@ -44,6 +44,9 @@ void dk_conv2d_backward(int32_t dtype, const dk_window2d *g, int32_t transposed,
 /// output columns ascending), ranges added left to right. See conv_wgrad.c.
 void dk_conv2d_weight_grad_f32_pytorch(const dk_window2d *g, int64_t nthr, const float *x, const float *gy,
                                        float *gw, float *gb);
+/// A transposed convolution's float32 bias gradient as PyTorch's oneDNN path sums it: gy (N, C, L)
+/// per channel, one chain of float additions over images then positions.
+void dk_conv_transpose2d_bias_grad_f32_pytorch(int64_t N, int64_t C, int64_t L, const float *gy, float *gb);
 
 /// Max pooling: y (N, C, OH, OW) and idx (flat index ih*W+iw of the maximum inside its plane,
 /// PyTorch's `return_indices`). NaN wins; among equal values the first in the window wins.

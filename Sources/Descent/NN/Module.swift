@@ -301,19 +301,11 @@ public enum StateDictError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Named tensors in insertion order (PyTorch's `OrderedDict` state dict).
-public struct StateDict: Sequence, ExpressibleByDictionaryLiteral {
-    public private(set) var keys: [String] = []
-    /// Set by `Optimizer.stateDict()`: prints in PyTorch's optimizer state-dict form.
-    var optimizerPrint: (name: String, hasScheduler: Bool, explicitKeys: [Set<String>])?
-    private var storage: [String: Tensor] = [:]
-    public init() {}
-    public init(_ pairs: [(String, Tensor)]) { for (k, v) in pairs { self[k] = v } }
-    /// `["w": w, "b": b]`, in the literal's order (so `save(["w": w], to: path)` works as `save_file` does).
-    public init(dictionaryLiteral elements: (String, Tensor)...) { for (k, v) in elements { self[k] = v } }
-    /// The entries of a dictionary, ordered by key.
-    public init(_ dictionary: [String: Tensor]) { for k in dictionary.keys.sorted() { self[k] = dictionary[k] } }
-    public subscript(key: String) -> Tensor? {
+/// Values by name in insertion order (Python's dict): the storage of `StateDict` and `Checkpoint`.
+struct InsertionOrdered<Value> {
+    private(set) var keys: [String] = []
+    private var storage: [String: Value] = [:]
+    subscript(key: String) -> Value? {
         get { storage[key] }
         set {
             if let v = newValue {
@@ -323,13 +315,32 @@ public struct StateDict: Sequence, ExpressibleByDictionaryLiteral {
             }
         }
     }
-    public var count: Int { keys.count }
-    public func makeIterator() -> AnyIterator<(String, Tensor)> {
+    func makeIterator() -> AnyIterator<(String, Value)> {
         var i = 0
-        return AnyIterator { () -> (String, Tensor)? in
+        return AnyIterator { () -> (String, Value)? in
             guard i < keys.count else { return nil }
             defer { i += 1 }
             return (keys[i], storage[keys[i]]!)
         }
     }
+}
+
+/// Named tensors in insertion order (PyTorch's `OrderedDict` state dict).
+public struct StateDict: Sequence, ExpressibleByDictionaryLiteral {
+    public var keys: [String] { entries.keys }
+    /// Set by `Optimizer.stateDict()`: prints in PyTorch's optimizer state-dict form.
+    var optimizerPrint: (name: String, hasScheduler: Bool, explicitKeys: [Set<String>])?
+    private var entries = InsertionOrdered<Tensor>()
+    public init() {}
+    public init(_ pairs: [(String, Tensor)]) { for (k, v) in pairs { self[k] = v } }
+    /// `["w": w, "b": b]`, in the literal's order (so `save(["w": w], to: path)` works as `save_file` does).
+    public init(dictionaryLiteral elements: (String, Tensor)...) { for (k, v) in elements { self[k] = v } }
+    /// The entries of a dictionary, ordered by key.
+    public init(_ dictionary: [String: Tensor]) { for k in dictionary.keys.sorted() { self[k] = dictionary[k] } }
+    public subscript(key: String) -> Tensor? {
+        get { entries[key] }
+        set { entries[key] = newValue }
+    }
+    public var count: Int { keys.count }
+    public func makeIterator() -> AnyIterator<(String, Tensor)> { entries.makeIterator() }
 }

@@ -36,8 +36,8 @@ extension String: CheckpointScalar {}
 /// let start = try ckpt.int("epoch") + 1
 /// ```
 public struct Checkpoint: Sequence, ExpressibleByDictionaryLiteral, CustomStringConvertible {
-    public private(set) var keys: [String] = []
-    private var storage: [String: any CheckpointValue] = [:]
+    public var keys: [String] { entries.keys }
+    private var entries = InsertionOrdered<any CheckpointValue>()
     /// The file it was loaded from (named in errors), or `<checkpoint>`.
     public let path: String
 
@@ -51,32 +51,19 @@ public struct Checkpoint: Sequence, ExpressibleByDictionaryLiteral, CustomString
 
     /// The value under `key` (`nil` when there is none).
     public subscript(key: String) -> (any CheckpointValue)? {
-        get { storage[key] }
-        set {
-            if let v = newValue {
-                if storage.updateValue(v, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
-            }
-        }
+        get { entries[key] }
+        set { entries[key] = newValue }
     }
     /// The value under `key` as the type the context expects (`model.loadStateDict(ckpt["model"]!)`);
     /// `nil` when there is none or it has another type.
-    public subscript<T: CheckpointValue>(key: String) -> T? { storage[key] as? T }
+    public subscript<T: CheckpointValue>(key: String) -> T? { entries[key] as? T }
 
     public var count: Int { keys.count }
-    public func makeIterator() -> AnyIterator<(String, any CheckpointValue)> {
-        var i = 0
-        return AnyIterator { () -> (String, any CheckpointValue)? in
-            guard i < keys.count else { return nil }
-            defer { i += 1 }
-            return (keys[i], storage[keys[i]]!)
-        }
-    }
+    public func makeIterator() -> AnyIterator<(String, any CheckpointValue)> { entries.makeIterator() }
 
     /// The value under `key`, which must be a `T`; throws `CheckpointError` naming the key otherwise.
     private func value<T>(_ key: String, _ what: String) throws -> T {
-        guard let v = storage[key] else { throw CheckpointError.missingField(path: path, field: key) }
+        guard let v = entries[key] else { throw CheckpointError.missingField(path: path, field: key) }
         guard let t = v as? T else {
             throw CheckpointError.invalidField(path: path, field: key, value: Checkpoint.kind(of: v), reason: "expected \(what)")
         }
@@ -90,13 +77,13 @@ public struct Checkpoint: Sequence, ExpressibleByDictionaryLiteral, CustomString
     public func string(_ key: String) throws -> String { try value(key, "a string") }
     /// The integer under `key` (an `Int`, or a one-element integer tensor); throws otherwise.
     public func int(_ key: String) throws -> Int {
-        if let t = storage[key] as? Tensor, t.numel() == 1, !t.dtype.isFloatingPoint, t.dtype != .bool { return Int(t.item()) }
+        if let t = entries[key] as? Tensor, t.numel() == 1, !t.dtype.isFloatingPoint, t.dtype != .bool { return Int(t.item()) }
         return try value(key, "an integer")
     }
     /// The number under `key` (a `Double`, an `Int`, or a one-element tensor); throws otherwise.
     public func double(_ key: String) throws -> Double {
-        if let i = storage[key] as? Int { return Double(i) }
-        if let t = storage[key] as? Tensor, t.numel() == 1, t.dtype != .bool { return t.item() }
+        if let i = entries[key] as? Int { return Double(i) }
+        if let t = entries[key] as? Tensor, t.numel() == 1, t.dtype != .bool { return t.item() }
         return try value(key, "a number")
     }
 
@@ -123,7 +110,7 @@ public struct Checkpoint: Sequence, ExpressibleByDictionaryLiteral, CustomString
             default: return "\(v)"
             }
         }
-        return "{" + keys.map { "\(pythonRepr($0)): \(show(storage[$0]!))" }.joined(separator: ", ") + "}"
+        return "{" + keys.map { "\(pythonRepr($0)): \(show(entries[$0]!))" }.joined(separator: ", ") + "}"
     }
 }
 
