@@ -851,6 +851,7 @@ typedef struct {
     dk_skern kp, kr;
     dk_skern_e ke;
     int level;
+    int kc_fixed; /* 1: K is cut into blocks of exactly KC from the start (dk_sgemm_kc) */
 } dk_sarch;
 
 static const dk_sarch g_arch_generic = {G_MR, G_NR, 256, 256, 1024,
@@ -915,7 +916,7 @@ static void sgemm_blocked(const dk_sarch *ar, int64_t M, int64_t N, int64_t K, f
                           const float *B, int64_t rsb, int64_t csb,
                           float beta, float *C, int64_t rsc, int64_t csc, int small) {
     const int MR = ar->MR, NR = ar->NR;
-    const int64_t KC = balanced(K, ar->KC, 8);
+    const int64_t KC = ar->kc_fixed ? DK_MIN(ar->KC, K) : balanced(K, ar->KC, 8);
     const int64_t MC = balanced(M, ar->MC, MR);
     const int64_t NC = balanced(N, ar->NC, NR);
     const int64_t MCp = (MC + MR - 1) / MR * MR;
@@ -1426,6 +1427,31 @@ void dk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
         return;
     }
     sgemm_packed(arch_for(level), M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+}
+
+/* C = A*B + beta*C (beta 0 or 1) with K cut into blocks [0, kc), [kc, 2kc), ..., the last one
+ * shorter: each element of each block is one FMA chain over k ascending from zero, and the blocks
+ * are added to C in order (C = ((C0 + B0) + B1) + ...). No tiny or gemv shortcuts: every size runs
+ * the blocked micro-kernels, whose per-element order this is. gemm_torch.c's "big" MKL kernel. */
+void dk_sgemm_kc(int64_t M, int64_t N, int64_t K, const float *A, int64_t rsa, int64_t csa,
+                 const float *B, int64_t rsb, int64_t csb, float beta, float *C, int64_t rsc,
+                 int64_t csc, int64_t kc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) {
+        scale_c(M, N, beta, C, rsc, csc);
+        return;
+    }
+    if (csc != 1 && rsc == 1) {
+        DK_TRANSPOSE_PROBLEM(float);
+    }
+    const int level = cur_level();
+    if (N <= arch_for(level)->NR / 2 && M >= arch_for(level)->NR && K >= 16) {
+        DK_TRANSPOSE_PROBLEM(float);
+    }
+    dk_sarch ar = *arch_for(level);
+    ar.KC = kc < 1 ? 1 : kc;
+    ar.kc_fixed = 1;
+    sgemm_packed(&ar, M, N, K, 1.0f, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
 }
 
 /* ------------------------------------------------------------------------ */

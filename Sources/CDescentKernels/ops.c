@@ -517,7 +517,7 @@ static void sm_f32(void *v, int64_t b, int64_t e) {
       // PyTorch's _vec_(log_)softmax_lastdim: SLEEF exp of x - max, its vectorised sum, SLEEF log
       for (int64_t k = 0; k < r; k++) q[k] = p[k] - m;
       dk_vexpf_sleef(r, q, q);
-      const float s = dk_sum16_tree(q, NULL, r);
+      const float s = dk_sum_vec_tree(q, NULL, r);
       if (c->isLog) { const float ls = dk_logf_sleef(s); for (int64_t k = 0; k < r; k++) q[k] = (p[k] - m) - ls; }
       else { const float inv = 1.0f / s; for (int64_t k = 0; k < r; k++) q[k] *= inv; }
     }
@@ -550,11 +550,11 @@ static void smb_f32(void *v, int64_t b, int64_t e) {
     for (int64_t o = b; o < e; o++) {
       const float *y = Y + o * r, *g = G + o * r; float *gx = GX + o * r;
       if (c->isLog) {
-        const float s = dk_sum16_tree(g, NULL, r);
+        const float s = dk_sum_vec_tree(g, NULL, r);
         dk_vexpf_sleef(r, y, gx);
         for (int64_t k = 0; k < r; k++) gx[k] = g[k] - gx[k] * s;
       } else {
-        const float s = dk_sum16_tree(g, y, r);
+        const float s = dk_sum_vec_tree(g, y, r);
         for (int64_t k = 0; k < r; k++) gx[k] = (g[k] - s) * y[k];
       }
     }

@@ -7,6 +7,7 @@
 #include "dk_vmath.h"
 #include "dk_gemm.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dk_target.h"
@@ -208,23 +209,48 @@ float dk_logf_sleef(float d) {
   return r;
 }
 
-/* `prod` is a constant at each call below, so the loop has no branch on b: an if-converted access to
+/* PyTorch's Vectorized<float> width: 16 where its CPU capability is AVX512 (AVX-512 VL, BW and DQ
+ * with FMA; ATEN_CPU_CAPABILITY can lower it), 8 otherwise (AVX2, and the default build's 256-bit
+ * vectors). Read once. */
+static _Atomic int g_torch_vec = 0;
+int dk_torch_vec_floats(void) {
+  int v = g_torch_vec;
+  if (v) return v;
+  v = 8;
+#if DK_X86
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")
+      && __builtin_cpu_supports("fma")) v = 16;
+#endif
+  const char *cap = getenv("ATEN_CPU_CAPABILITY");
+  if (cap && (strcmp(cap, "avx2") == 0 || strcmp(cap, "default") == 0 || strcmp(cap, "AVX2") == 0 || strcmp(cap, "DEFAULT") == 0)) v = 8;
+  g_torch_vec = v;
+  return v;
+}
+
+/* PyTorch's vec::reduce_all / map_reduce_all sum of n floats (a[i], or a[i]*b[i]) with L lanes:
+ * below L elements left to right; otherwise L lane sums (the partial last vector into the first
+ * lanes), then the shuffle tree that halves the lanes ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7))
+ * for L = 8, with a first halving l[i] + l[i + 8] for L = 16.
+ * `prod` is a constant at each call below, so the loop has no branch on b: an if-converted access to
    a NULL b would be a masked AVX-512 load from NULL + i, which takes a microcode assist per vector. */
-static inline __attribute__((always_inline)) float sum16_tree(const float *a, const float *b, int64_t n, const int prod) {
+static inline __attribute__((always_inline)) float sum_tree(const float *a, const float *b, int64_t n, const int prod, const int L) {
 #define TV(i) (prod ? a[i] * b[i] : a[i])
   if (n <= 0) return 0.0f;
-  if (n < 16) { float s = TV(0); for (int64_t i = 1; i < n; i++) s = s + TV(i); return s; }
+  if (n < L) { float s = TV(0); for (int64_t i = 1; i < n; i++) s = s + TV(i); return s; }
   float acc[16];
-  for (int w = 0; w < 16; w++) acc[w] = TV(w);
-  int64_t d = 16;
-  for (; d < n - n % 16; d += 16) for (int w = 0; w < 16; w++) acc[w] = acc[w] + TV(d + w);
+  for (int w = 0; w < L; w++) acc[w] = TV(w);
+  int64_t d = L;
+  for (; d < n - n % L; d += L) for (int w = 0; w < L; w++) acc[w] = acc[w] + TV(d + w);
   for (int64_t w = 0; w < n - d; w++) acc[w] = acc[w] + TV(d + w);
 #undef TV
   float h[8], q[4];
-  for (int i = 0; i < 8; i++) h[i] = acc[i] + acc[i + 8];
+  if (L == 16) for (int i = 0; i < 8; i++) h[i] = acc[i] + acc[i + 8];
+  else for (int i = 0; i < 8; i++) h[i] = acc[i];
   for (int i = 0; i < 4; i++) q[i] = h[i] + h[i + 4];
   return (q[0] + q[2]) + (q[1] + q[3]);
 }
-float dk_sum16_tree(const float *a, const float *b, int64_t n) {
-  return b ? sum16_tree(a, b, n, 1) : sum16_tree(a, NULL, n, 0);
+float dk_sum_vec_tree(const float *a, const float *b, int64_t n) {
+  if (dk_torch_vec_floats() == 16) return b ? sum_tree(a, b, n, 1, 16) : sum_tree(a, NULL, n, 0, 16);
+  return b ? sum_tree(a, b, n, 1, 8) : sum_tree(a, NULL, n, 0, 8);
 }

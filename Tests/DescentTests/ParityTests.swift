@@ -291,21 +291,24 @@ extension Core {
 /// Small training loops whose printed losses are PyTorch's to the last bit: the products, PyTorch's
 /// SLEEF exp/log inside log-softmax, its vectorised and cascade sums and nll_loss's cascade all match.
 @Suite struct BitExactTraining {
-    @Test func crossEntropyAdamAndBCESGDLossesAreBitForBit() {
+    @Test func crossEntropyAndBCESGDLossesAreBitForBit() {
         // PyTorch: torch.manual_seed(42); x = torch.randn(64, 10); y = torch.randint(0, 3, (64,))
-        //          net = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 3)); opt = torch.optim.Adam(net.parameters(), lr=0.01)
-        //          5 x: loss = nn.CrossEntropyLoss()(net(x), y); opt.zero_grad(); loss.backward(); opt.step(); loss.item()
+        //          net = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 3)); opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+        //          8 x: loss = nn.CrossEntropyLoss()(net(x), y); opt.zero_grad(); loss.backward(); opt.step(); loss.item()
+        // (SGD, not Adam: PyTorch's float32 sqrt comes from MKL's vector library, which on AMD CPUs
+        // rounds about a fifth of its results the other way, so Adam's updates differ in the last bit there.)
         manualSeed(42)
         let x = Tensor.randn(64, 10), y = Tensor.randint(0, 3, [64])
         let net = Sequential { Linear(10, 32); ReLU(); Linear(32, 3) }
-        let opt = Adam(net.parameters(), lr: 0.01)
+        let opt = SGD(net.parameters(), lr: 0.1, momentum: 0.9)
         var losses: [Double] = []
-        for _ in 0..<5 {
+        for _ in 0..<8 {
             let loss = CrossEntropyLoss()(net(x), y)
             opt.zeroGrad(); loss.backward(); opt.step()
             losses.append(loss.item())
         }
-        #expect(losses == [1.0935436487197876, 1.0559468269348145, 1.0257129669189453, 1.0021170377731323, 0.9831961989402771])
+        #expect(losses == [1.0935436487197876, 1.082455039024353, 1.064639925956726, 1.0453678369522095, 1.0285906791687012,
+                           1.015683650970459, 1.0057077407836914, 0.9963533878326416])
         // PyTorch: torch.manual_seed(1); xb = torch.randn(200, 2); yb = ((xb[:, 0] * xb[:, 1]) > 0).float().unsqueeze(1)
         //          clf = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1), nn.Sigmoid()); o3 = torch.optim.SGD(clf.parameters(), lr=0.1)
         //          5 x: loss = nn.BCELoss()(clf(xb), yb); ...; loss.item()
@@ -324,11 +327,14 @@ extension Core {
 
     @Test func logSoftmaxUsesPyTorchsExpAndLog() {
         // PyTorch: torch.manual_seed(5); z = torch.randn(4, 37) * 3; z.log_softmax(1)[:, [0, 17, 36]], z.softmax(1)[:, 3]
-        //          z2 = torch.randn(3, 5); z2.log_softmax(1)   (16 lanes and a tail; fewer than 16 columns)
+        //          z2 = torch.randn(3, 5); z2.log_softmax(1)   (lanes and a tail; fewer columns than lanes)
+        // Its sums run in 16 lanes where torch.backends.cpu.get_cpu_capability() is AVX512 (values from a
+        // Sapphire Rapids), in 8 where it is AVX2 (an AMD EPYC): two elements of z differ in the last bit.
         manualSeed(5)
         let z = Tensor.randn(4, 37) * 3
-        #expect(floatBits(z.logSoftmax(dim: 1)[.all, Tensor([0, 17, 36])]) == floatBits([-3.1238458156585693, -4.98475980758667, -2.88165545463562, -6.174963474273682, -10.450543403625488, -11.53320026397705, -7.761866092681885, -4.054319381713867, -5.32460355758667, -6.554659366607666, -4.7273359298706055, -6.202467441558838]))
-        #expect(floatBits(z.softmax(dim: 1)[.all, 3]) == floatBits([1.0624067954267957e-06, 0.0005628520157188177, 0.0007139190565794706, 0.045088186860084534]))
+        let avx512 = getCPUCapability() == "AVX512"
+        #expect(floatBits(z.logSoftmax(dim: 1)[.all, Tensor([0, 17, 36])]) == floatBits([-3.1238458156585693, avx512 ? -4.98475980758667 : -4.984759330749512, -2.88165545463562, -6.174963474273682, -10.450543403625488, -11.53320026397705, -7.761866092681885, -4.054319381713867, -5.32460355758667, -6.554659366607666, -4.7273359298706055, -6.202467441558838]))
+        #expect(floatBits(z.softmax(dim: 1)[.all, 3]) == floatBits([avx512 ? 1.0624067954267957e-06 : 1.0624069091136334e-06, 0.0005628520157188177, 0.0007139190565794706, 0.045088186860084534]))
         let z2 = Tensor.randn(3, 5)
         #expect(floatBits(z2.logSoftmax(dim: 1)) == floatBits([-2.451871156692505, -2.1317341327667236, -1.9650838375091553, -1.2318710088729858, -1.0123997926712036, -0.8378458619117737, -1.1506431102752686, -2.414949417114258, -2.258127212524414, -2.8645753860473633, -2.9600136280059814, -3.160139560699463, -1.2797491550445557, -0.5422963500022888, -3.0738377571105957]))
     }

@@ -37,6 +37,20 @@ import Descent
 //       bn.eval(); y3 = bn(x.detach())
 //       print("bn%d" % hw, h(y), h(x.grad), h(bn.weight.grad), h(bn.bias.grad), h(bn.running_mean), h(bn.running_var), h(y2), h(y3))
 
+//
+// Linear and mm (MKL's sgemm in PyTorch; gemm_torch.c), at torch.set_num_threads(2) and (1):
+//   def lin_case(B, I, O):
+//       torch.manual_seed(0)
+//       x = torch.randn(B, I, requires_grad=True)
+//       w = torch.randn(O, I, requires_grad=True); b = torch.randn(O, requires_grad=True)
+//       y = F.linear(x, w, b); g = torch.randn(*y.shape); (y * g).sum().backward()
+//       return [h(y), h(x.grad), h(w.grad), h(b.grad)]
+//   def mm_case(R, K, C):
+//       torch.manual_seed(0)
+//       a = torch.randn(R, K, requires_grad=True); b = torch.randn(K, C, requires_grad=True)
+//       y = a.mm(b); g = torch.randn(*y.shape); (y * g).sum().backward()
+//       return [h(y), h(a.grad), h(b.grad)]
+
 private func h(_ t: Tensor) -> Int {
     t.contiguous().flatten().toArray(Float.self).enumerated().reduce(0) { $0 + ($1.offset + 1) * Int($1.element.bitPattern) }
 }
@@ -84,6 +98,48 @@ extension Core {
         withThreads(4) {
             #expect(convGrads([16, 1, 28, 28], [8, 1, 3, 3]) { conv2d($0, $1, $2, padding: 1) } == [6251501707183, 95884333977])
             #expect(convGrads([8, 8, 14, 14], [16, 8, 3, 3]) { conv2d($0, $1, $2, padding: 1) } == [1484176365455559, 326242082991])
+        }
+    }
+
+    /// Linear's output and gradients, and mm's, drawn as the script's lin_case and mm_case draw them.
+    private func linearCase(_ b: Int, _ i: Int, _ o: Int) -> [Int] {
+        manualSeed(0)
+        let x = Tensor.randn([b, i], requiresGrad: true)
+        let w = Tensor.randn([o, i], requiresGrad: true), bias = Tensor.randn([o], requiresGrad: true)
+        let y = linear(x, w, bias)
+        (y * Tensor.randn(y.shape)).sum().backward()
+        return [h(y), h(x.grad!), h(w.grad!), h(bias.grad!)]
+    }
+    private func mmCase(_ r: Int, _ k: Int, _ c: Int) -> [Int] {
+        manualSeed(0)
+        let a = Tensor.randn([r, k], requiresGrad: true), b = Tensor.randn([k, c], requiresGrad: true)
+        let y = a.mm(b)
+        (y * Tensor.randn(y.shape)).sum().backward()
+        return [h(y), h(a.grad!), h(b.grad!)]
+    }
+
+    @Test func matrixProductsRoundAsMKL() {
+        // (batch, in, out): K-blocks of 192 (784, 385 = 192 + 192 + 1) and of K/2 (300, 250, 193); out < 12
+        // and two-row pieces (the non-FMA dot kernel, with its alignment head for odd rows); the
+        // two-column weight-gradient piece at 2 threads (the non-FMA sequential kernel)
+        withThreads(2) {
+            #expect(linearCase(64, 784, 32) == [4446651428641497, 2701780773995579805, 679271044157055958, 1093100003495])
+            #expect(linearCase(64, 32, 10) == [446203641810368, 4423615318369824, 114528721330020, 155493844110])
+            #expect(linearCase(10, 784, 32) == [112049966708142, 66730748675254508, 672766742104745481, 1215535810858])
+            #expect(linearCase(2, 300, 20) == [1658557199969, 382269012428453, 38236056097871936, 448923946927])
+            #expect(linearCase(7, 250, 13) == [8488111681771, 3285907160494857, 11690094926867280, 252073191533])
+            #expect(linearCase(33, 385, 40) == [1941077616586749, 174108151683550138, 251880972821195203, 2138567310520])
+            #expect(linearCase(6, 193, 12) == [5488852852557, 1439336766358542, 5720515992542787, 120087336449])
+            #expect(linearCase(512, 128, 64) == [1166069295420539498, 4633578373770152184, 72452790195289794, 4726691959186])
+            #expect(mmCase(20, 50, 30) == [377698800289876, 1086191851506758, 2440090010087616])
+            #expect(mmCase(3, 40, 24) == [5295922422069, 16592592057172, 950178668899047])
+        }
+        // one thread: no split, so the pieces above that changed kernel with it change back
+        withThreads(1) {
+            #expect(linearCase(64, 32, 10) == [446203641810368, 4423615318369824, 114528721222012, 155493844110])
+            #expect(linearCase(10, 784, 32) == [112049966707637, 66730748642125228, 672766742104745481, 1215535810858])
+            #expect(linearCase(7, 250, 13) == [8488111687272, 3285907159916429, 11690094926867280, 252073191533])
+            #expect(linearCase(6, 193, 12) == [5488852856937, 1439336766328431, 5720515992542787, 120087336449])
         }
     }
 

@@ -31,6 +31,22 @@ void dk_dgemm(int64_t M, int64_t N, int64_t K, double alpha,
               const double *B, int64_t rsb, int64_t csb,
               double beta, double *C, int64_t rsc, int64_t csc);
 
+/// C = A*B + beta*C (beta 0 or 1, dk_sgemm's strides) with K cut into blocks of exactly kc from
+/// the start, each element of a block one FMA chain from zero, the blocks added to C in order.
+void dk_sgemm_kc(int64_t M, int64_t N, int64_t K, const float *A, int64_t rsa, int64_t csa,
+                 const float *B, int64_t rsb, int64_t csb, float beta, float *C, int64_t rsc,
+                 int64_t csc, int64_t kc);
+
+/// PyTorch's float32 `mm`/`addmm` on the CPU, rounded as the MKL sgemm of the reference build
+/// (torch 2.13, oneMKL 2024.2, AVX2) rounds it (gemm_torch.c). Column-major BLAS arguments, as
+/// PyTorch passes them: C[m + n*ldc] = (beta1 ? C : 0) + sum_k a(m, k) b(n, k), with
+/// a(m, k) = transa ? A[k + m*lda] : A[m + k*lda] and b(n, k) = transb ? B[n + k*ldb] : B[k + n*ldb].
+/// nthr is PyTorch's thread count (MKL's split of n decides a kernel). Returns 0, computing
+/// nothing, for the shapes the model does not cover; the caller then uses dk_sgemm.
+int dk_sgemm_torch(int transa, int transb, int64_t M, int64_t N, int64_t K,
+                   const float *A, int64_t lda, const float *B, int64_t ldb, int beta1,
+                   float *C, int64_t ldc, int nthr);
+
 /// Which sgemm micro-kernel is in use: 0 = portable C, 1 = AVX2+FMA,
 /// 2 = AVX-512F. Mainly for tests/benchmarks.
 int dk_gemm_kernel_level(void);

@@ -9,9 +9,12 @@ void dk_vexpf(int64_t n, const float *x, float *y);
 void dk_vexpf_sleef(int64_t n, const float *x, float *y);
 /// ln(x) by SLEEF's 1-ulp algorithm (PyTorch's vectorised log), bit for bit.
 float dk_logf_sleef(float x);
-/// PyTorch's vectorised sum of a[i] (b NULL) or a[i]*b[i] (vec::map_reduce_all with 16 float lanes:
-/// a running sum below 16 elements, else 16 lane sums combined as a tree). Used by softmax.
-float dk_sum16_tree(const float *a, const float *b, int64_t n);
+/// PyTorch's vectorised sum of a[i] (b NULL) or a[i]*b[i] (vec::map_reduce_all with
+/// dk_torch_vec_floats() lanes: a running sum below that many elements, else lane sums combined as a tree).
+/// Used by softmax.
+float dk_sum_vec_tree(const float *a, const float *b, int64_t n);
+/// Floats in PyTorch's Vectorized<float> on this CPU: 16 (its AVX512 capability) or 8.
+int dk_torch_vec_floats(void);
 /// y[i] = tanh(x[i]) by SLEEF's 1-ulp algorithm (vectorised; within 1 ulp of PyTorch's MKL tanh).
 void dk_vtanhf(int64_t n, const float *x, float *y);
 /// y[i] = 1 / (1 + e^-x[i]) (PyTorch's sigmoid formula).

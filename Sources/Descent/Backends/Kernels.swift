@@ -265,7 +265,6 @@ enum Kernels {
 
     // MARK: linear algebra
 
-    /// c = alpha * a·b + beta * c on 2-D views with any strides (float32 or float64).
     /// y = op(y + bias), bias broadcast along the rows of the contiguous matrix y: the GPU's fused
     /// epilogue of `Sequential`'s Linear + activation (the CPU runs those layers unfused).
     static func biasActivation(_ y: Tensor, bias: Tensor, _ op: UnaryOp) {
@@ -274,9 +273,14 @@ enum Kernels {
         case .cpu, .meta: fatalError("the fused bias and activation is for CUDA tensors")
         }
     }
-    static func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double, beta: Double) {
+    /// c = alpha * a·b + beta * c on 2-D views with any strides (float32 or float64). `asPyTorch`: on
+    /// the CPU, a float32 product with alpha 1 and beta 0 or 1 rounds as PyTorch's `mm`/`addmm` does.
+    static func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double, beta: Double, asPyTorch: Bool = false) {
         switch c.device.backend {
-        case .cpu: CPUBackend.gemm(a, b, into: c, alpha: alpha, beta: beta)
+        case .cpu:
+            if asPyTorch && alpha == 1 && (beta == 0 || beta == 1) && c.dtype == .float32
+                && CPUBackend.sgemmAsPyTorch(a, b, into: c, addToC: beta == 1) { return }
+            CPUBackend.gemm(a, b, into: c, alpha: alpha, beta: beta)
         case .cuda: CUDABackend.gemm(a, b, into: c, alpha: alpha, beta: beta)
         case .meta: break
         }

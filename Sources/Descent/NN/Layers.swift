@@ -31,9 +31,17 @@ public final class Linear: Module {
     public override func extraRepr() -> String { "in_features=\(inFeatures), out_features=\(outFeatures), bias=\(bias != nil ? "True" : "False")" }
 }
 
-/// y = x·Wᵀ + b (PyTorch's `F.linear`): one fused addmm for 2-D inputs.
+/// y = x·Wᵀ + b (PyTorch's `F.linear`): one fused addmm for 2-D inputs, and for contiguous inputs of
+/// more dims viewed as 2-D (PyTorch's `_flatten_nd_linear`, so the bias is added where PyTorch adds it).
 public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) -> Tensor {
     if x.rank == 2, let b = bias { return addmm(b, x, weight.t()) }
+    if x.rank >= 3, let b = bias, b.rank == 1, x.isContiguous, weight.rank == 2 {
+        let inner = x.shape[x.rank - 1]
+        if inner != weight.shape[1] {
+            fail("mat1 and mat2 shapes cannot be multiplied (\(x.count / Swift.max(inner, 1))x\(inner) and \(weight.shape[1])x\(weight.shape[0]))")
+        }
+        return addmm(b, x.view([-1, inner]), weight.t()).view(Array(x.shape.dropLast()) + [weight.shape[0]])
+    }
     let y = x.matmul(weight.t())
     if let b = bias { return y + b }
     return y

@@ -1,7 +1,9 @@
 /// C = alpha * A·B + beta * C on 2-D views with any strides (no copies for transposed operands).
+/// `asPyTorch`: a float32 product on the CPU rounds as PyTorch's `mm`/`addmm` rounds it, where that
+/// order is known (MKL's, see gemm_torch.c).
 @inline(__always)
-func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double = 1, beta: Double = 0) {
-    Kernels.gemm(a, b, into: c, alpha: alpha, beta: beta)
+func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double = 1, beta: Double = 0, asPyTorch: Bool = false) {
+    Kernels.gemm(a, b, into: c, alpha: alpha, beta: beta, asPyTorch: asPyTorch)
 }
 
 func checkMatmulTypes(_ a: Tensor, _ b: Tensor) {
@@ -20,7 +22,7 @@ extension Tensor {
         }
         checkMatmulTypes(self, other)
         let out = Tensor(uninitializedShape: [shape[0], other.shape[1]], dtype: dtype, device: device)
-        gemm(self, other, into: out)
+        gemm(self, other, into: out, asPyTorch: true)
         if wantsGrad(self, other) { out.recorded(.mm, inputs: [self, other], saved: [self, other]) }
         return out
     }
@@ -123,7 +125,7 @@ public func addmm(_ input: Tensor, _ mat1: Tensor, _ mat2: Tensor, beta: Double 
     _ = broadcastShapes(bias.shape, shape)
     copyStrided(from: bias, into: out)
     if beta != 1 { Kernels.unary(.affine, out, out: out, beta, 0) }
-    gemm(mat1, mat2, into: out, alpha: alpha, beta: 1)
+    gemm(mat1, mat2, into: out, alpha: alpha, beta: 1, asPyTorch: true)
     if gradEnabled && (input.requiresGradFlag || mat1.requiresGradFlag || mat2.requiresGradFlag) {
         out.recorded(.addmm(biasShape: input.shape, beta: beta, alpha: alpha), inputs: [input, mat1, mat2], saved: [mat1, mat2])
     }

@@ -47,3 +47,7 @@ public enum MemoryPool {
 public func getNumThreads() -> Int { Int(dk_num_threads()) }
 /// Sets the number of threads the CPU kernels use (PyTorch's `torch.set_num_threads`).
 public func setNumThreads(_ n: Int) { dk_set_num_threads(Int32(n)) }
+/// The vector instruction set PyTorch's CPU kernels use on this machine, "AVX512" or "AVX2"
+/// (`torch.backends.cpu.get_cpu_capability()`; `ATEN_CPU_CAPABILITY=avx2` lowers it, as in PyTorch).
+/// Descent's softmax sums in that many lanes, as PyTorch's do.
+public func getCPUCapability() -> String { dk_torch_vec_floats() == 16 ? "AVX512" : "AVX2" }

@@ -115,6 +115,39 @@ extension CPUBackend {
         }
     }
 
+    /// `c = a·b` (`addToC`: `c += a·b`) for float32, rounded as PyTorch's CPU `mm`/`addmm` rounds it:
+    /// the BLAS call `addmm_impl_cpu_` makes (which operand is "a", which are transposed, from the
+    /// strides of c, a and b), computed in MKL's order by `dk_sgemm_torch` with PyTorch's thread
+    /// count. False, computing nothing, where PyTorch would copy an operand first or the order is
+    /// not known; the caller then runs Descent's own GEMM.
+    static func sgemmAsPyTorch(_ a: Tensor, _ b: Tensor, into c: Tensor, addToC: Bool) -> Bool {
+        let rows = c.shape[0], cols = c.shape[1]
+        let cs = c.strides
+        var m1 = a, m2 = b
+        let tc: Bool
+        if cs[0] == 1 && (cols == 1 || cs[1] >= Swift.max(1, rows)) {
+            tc = false
+        } else if cs[1] == 1 && (rows == 1 || cs[0] >= Swift.max(1, cols)) {
+            swap(&m1, &m2)
+            tc = true
+        } else {
+            return false
+        }
+        let m = tc ? cols : rows, n = tc ? rows : cols, k = tc ? m1.shape[0] : m1.shape[1]
+        let (i0, i1) = tc ? (1, 0) : (0, 1)
+        func transposed(_ t: Tensor, _ lead: Int, _ other: Int) -> Bool? {
+            let s = t.strides
+            if s[i0] == 1 && s[i1] >= Swift.max(1, lead) { return false }
+            if s[i1] == 1 && s[i0] >= Swift.max(1, other) { return true }
+            return nil   // PyTorch clones it first
+        }
+        guard let ta = transposed(m1, m, k), let tb = transposed(m2, k, n) else { return false }
+        let lda = m1.strides[ta == tc ? 1 : 0], ldb = m2.strides[tb == tc ? 1 : 0], ldc = cs[tc ? 0 : 1]
+        return dk_sgemm_torch(ta ? 1 : 0, tb ? 1 : 0, Int64(m), Int64(n), Int64(k), m1.pointer(Float.self), Int64(lda),
+                              m2.pointer(Float.self), Int64(ldb), addToC ? 1 : 0, c.pointer(Float.self), Int64(ldc),
+                              Int32(dk_num_threads())) != 0
+    }
+
     static func readElement(_ t: Tensor, storageOffset off: Int) -> Double {
         let p = t.storage.hostBase
         switch t.dtype {
