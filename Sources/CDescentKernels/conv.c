@@ -81,12 +81,14 @@ DEF_ROWSUMS(double, d)
 // im2col / col2im
 
 #define DEF_IM2COL(T, S)                                                                           \
-  static void im2col_##S(const dk_window2d *g, const T *x, T *col) {                               \
+  /* rowpos (or NULL: in order) gives each (c, ki, kj) row's place in col */                        \
+  static void im2col_rows_##S(const dk_window2d *g, const T *x, T *col, const int64_t *rowpos) {   \
     const int64_t H = g->H, W = g->W, OH = g->OH, OW = g->OW, L = OH * OW;                         \
     for (int64_t c = 0; c < g->C; c++)                                                             \
       for (int64_t ki = 0; ki < g->KH; ki++)                                                       \
         for (int64_t kj = 0; kj < g->KW; kj++) {                                                   \
-          T *dst = col + ((c * g->KH + ki) * g->KW + kj) * L;                                      \
+          const int64_t r = (c * g->KH + ki) * g->KW + kj;                                         \
+          T *dst = col + (rowpos ? rowpos[r] : r) * L;                                             \
           const int64_t woff = kj * g->DW - g->PW;                                                 \
           int64_t ow0, ow1;                                                                        \
           valid_cols(woff, g->SW, W, OW, &ow0, &ow1);                                              \
@@ -102,6 +104,7 @@ DEF_ROWSUMS(double, d)
           }                                                                                        \
         }                                                                                          \
   }                                                                                                \
+  static void im2col_##S(const dk_window2d *g, const T *x, T *col) { im2col_rows_##S(g, x, col, NULL); } \
   static void col2im_##S(const dk_window2d *g, const T *col, T *x) {                               \
     const int64_t H = g->H, W = g->W, OH = g->OH, OW = g->OW, L = OH * OW;                         \
     for (int64_t c = 0; c < g->C; c++)                                                             \
@@ -229,9 +232,16 @@ static int64_t image_chunks(const dk_window2d *g) {
   return 1;
 }
 
+static int conv_fwd_as_pytorch(const dk_window2d *g, int64_t nthr);
+static void conv_fwd_pytorch(const dk_window2d *g, const float *x, const float *w, const float *bias, float *y);
+
 void dk_conv2d_forward(int32_t dtype, const dk_window2d *g, const void *x, const void *w,
-                       const void *bias, void *y) {
+                       const void *bias, void *y, int32_t asPyTorch) {
   if (g->N == 0 || g->OC == 0 || g->OH * g->OW == 0) return;
+  if (asPyTorch && dtype == DK_F32 && conv_fwd_as_pytorch(g, dk_num_threads())) {
+    conv_fwd_pytorch(g, (const float *)x, (const float *)w, (const float *)bias, (float *)y);
+    return;
+  }
   conv_ctx c = {0};
   c.dtype = dtype; c.g = g; c.x = x; c.w = w; c.bias = bias; c.y = y;
   c.direct = g->KH == 1 && g->KW == 1 && g->SH == 1 && g->SW == 1 && g->PH == 0 && g->PW == 0;
@@ -260,13 +270,10 @@ static void conv_bwd_chunk(void *vctx, int64_t b, int64_t e) {
   scratch_free(colg, colgBytes);
 }
 
-/// Whether PyTorch's float32 weight gradient for this geometry on `nthr` threads is the chain that
-/// conv_wgrad.c reproduces: PyTorch hands the convolution to oneDNN (ConvParams::use_mkldnn, judged on
-/// the transposed convolution's input for a transposed one), and oneDNN runs its jit:avx2
-/// backward-weights kernel (not the depthwise, 1x1 or gemm ones), for groups == 1. Checked bit for bit
-/// against torch 2.13 on an AVX2 machine over strides, paddings, kernel and image sizes, conv1d and
-/// transposed convolutions. Elsewhere Descent keeps its own summation (accurate, not PyTorch's bits).
-static int conv_wgrad_as_pytorch(const dk_window2d *g, int transposed, int64_t nthr) {
+/// Whether PyTorch hands this convolution to oneDNN (ConvParams::use_mkldnn on the CPU; for a
+/// transposed convolution, judged on its own input, which is g's output), for groups == 1 and no
+/// dilation. Otherwise PyTorch runs its own im2col + sgemm.
+static int torch_uses_mkldnn(const dk_window2d *g, int transposed, int64_t nthr) {
   if (g->groups != 1 || g->DH != 1 || g->DW != 1) return 0;
   const int64_t N = g->N, KH = g->KH, KW = g->KW;
   int64_t C = g->C, H = g->H, W = g->W;
@@ -277,11 +284,133 @@ static int conv_wgrad_as_pytorch(const dk_window2d *g, int transposed, int64_t n
     C = g->OC; H = g->OH; W = g->OW;
   }
   const int strided = g->SH != 1 || g->SW != 1;
-  if (!((strided || N >= 16 || KW != 1 || KH != 1 || nthr > 1) && ((KW > 3 && KH > 3) || N > 1 || N * C * H * W > 20480)))
-    return 0;   // PyTorch's own im2col + sgemm path
-  if (KH == 1 && KW == 1 && g->PH == 0 && g->PW == 0) return 0;   // oneDNN's 1x1 kernel
+  return (strided || N >= 16 || KW != 1 || KH != 1 || nthr > 1) && ((KW > 3 && KH > 3) || N > 1 || N * C * H * W > 20480);
+}
+
+/// Kernel and padding sizes oneDNN's jit:avx2 convolution kernels take (outside them it picks others).
+static int jit_avx2_fits(const dk_window2d *g) {
+  const int64_t KH = g->KH, KW = g->KW;
   const int64_t bpad = imax(0, (g->OH - 1) * g->SH + KH - g->H - g->PH), rpad = imax(0, (g->OW - 1) * g->SW + KW - g->W - g->PW);
   return KW < 14 && g->PH < KH && bpad < KH && g->PW < KW && rpad < KW && KH <= g->H;
+}
+
+static int is_1x1(const dk_window2d *g) { return g->KH == 1 && g->KW == 1 && g->PH == 0 && g->PW == 0; }
+
+/// Whether PyTorch's float32 weight gradient for this geometry on `nthr` threads is the chain that
+/// conv_wgrad.c reproduces: PyTorch hands the convolution to oneDNN, and oneDNN runs its jit:avx2
+/// backward-weights kernel (not the depthwise, 1x1 or gemm ones), for groups == 1. Checked bit for bit
+/// against torch 2.13 on an AVX2 machine over strides, paddings, kernel and image sizes, conv1d and
+/// transposed convolutions. Elsewhere Descent keeps its own summation (accurate, not PyTorch's bits).
+static int conv_wgrad_as_pytorch(const dk_window2d *g, int transposed, int64_t nthr) {
+  return torch_uses_mkldnn(g, transposed, nthr) && !is_1x1(g) && jit_avx2_fits(g);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PyTorch's float32 order for the forward and the input gradient (oneDNN's jit:avx2 kernels; see
+// Tools/pytorch-numerics/conv-forward-linear-sum.md, sections 1 and 2). Both are an im2col whose rows
+// are put in oneDNN's order, then one product (dk_sgemm_kc) whose FMA chains run in that order:
+//   forward: each output starts at its bias and adds x*w over (input-channel block of 8, kh, kw,
+//            channel in the block), one FMA each; fewer than 8 channels are one block. The bias is a
+//            leading column of the weights against a row of ones, so the chain starts fma(b, 1, 0) = b.
+//   input gradient (stride 1): each input pixel sums gy*w over (output-channel block of 8, kh, kw,
+//            channel in the block) in chains of 4, 2 or 1 blocks (output width < 15, < 40, else),
+//            each chain from zero, the chains added in order: K-blocks of fixed size.
+
+/// Whether PyTorch's float32 forward for this geometry is oneDNN's jit:avx2 (or jit_1x1:avx2, same order).
+static int conv_fwd_as_pytorch(const dk_window2d *g, int64_t nthr) {
+  if (!torch_uses_mkldnn(g, 0, nthr)) return 0;
+  if (is_1x1(g)) return g->SH == 1 && g->SW == 1;
+  return jit_avx2_fits(g);
+}
+
+/// Whether PyTorch's float32 input gradient for this geometry is oneDNN's jit:avx2 backward-data
+/// kernel in the order above (stride 1; strided ones run another kernel).
+static int conv_bwd_data_as_pytorch(const dk_window2d *g, int64_t nthr) {
+  return g->SH == 1 && g->SW == 1 && torch_uses_mkldnn(g, 0, nthr) && !is_1x1(g) && jit_avx2_fits(g);
+}
+
+/// Position of row (c, kh, kw) of C channels in oneDNN's order: blocks of 8 channels (all of them
+/// when fewer than 8), then kh, kw, the channel within its block.
+static int64_t block_row(int64_t c, int64_t kh, int64_t kw, int64_t C, int64_t KH, int64_t KW) {
+  const int64_t blk = C < 8 ? C : 8, b = c / blk, bs = imin(blk, C - b * blk);
+  return b * blk * KH * KW + (kh * KW + kw) * bs + c % blk;
+}
+
+typedef struct {
+  const dk_window2d *g, *gi;     // the product's im2col geometry (the input's; gy's for the input gradient)
+  const float *src;              // x or gy, per image g->... sized
+  int64_t srcImage, dstImage;    // elements per image
+  const float *wp;               // M x K weights in row order
+  float *dst;
+  int64_t M, K, L, kc, lead;     // lead: 1 when row 0 is the bias row of ones
+  const int64_t *rowpos;
+  int64_t nchunks, N;
+} torch_conv_ctx;
+
+static void torch_conv_chunk(void *vctx, int64_t b, int64_t e) {
+  const torch_conv_ctx *c = (const torch_conv_ctx *)vctx;
+  const size_t colBytes = (size_t)(c->K * c->L) * sizeof(float);
+  float *col = (float *)scratch(colBytes, 0);
+  if (c->lead) for (int64_t l = 0; l < c->L; l++) col[l] = 1.0f;
+  for (int64_t i = b; i < e; i++) {
+    const int64_t n0 = i * c->N / c->nchunks, n1 = (i + 1) * c->N / c->nchunks;
+    for (int64_t n = n0; n < n1; n++) {
+      im2col_rows_f(c->gi, c->src + n * c->srcImage, col + c->lead * c->L, c->rowpos);
+      dk_sgemm_kc(c->M, c->L, c->K, c->wp, c->K, 1, col, c->L, 1, 0.0f, c->dst + n * c->dstImage, c->L, 1, c->kc);
+    }
+  }
+  scratch_free(col, colBytes);
+}
+
+static void torch_conv_run(torch_conv_ctx *c, int64_t nchunks) {
+  c->nchunks = nchunks;
+  if (nchunks == 1) torch_conv_chunk(c, 0, 1);
+  else dk_parallel_for(nchunks, 1, torch_conv_chunk, c);
+}
+
+/// y = conv(x, w) + bias in PyTorch's float32 order.
+static void conv_fwd_pytorch(const dk_window2d *g, const float *x, const float *w, const float *bias, float *y) {
+  const int64_t C = g->C, KH = g->KH, KW = g->KW, CK = C * KH * KW, K = 1 + CK, L = g->OH * g->OW;
+  const size_t posBytes = (size_t)CK * sizeof(int64_t), wBytes = (size_t)(g->OC * K) * sizeof(float);
+  int64_t *pos = (int64_t *)scratch(posBytes, 0);
+  float *wp = (float *)scratch(wBytes, 0);
+  for (int64_t c = 0; c < C; c++)
+    for (int64_t kh = 0; kh < KH; kh++)
+      for (int64_t kw = 0; kw < KW; kw++) pos[(c * KH + kh) * KW + kw] = block_row(c, kh, kw, C, KH, KW);
+  for (int64_t oc = 0; oc < g->OC; oc++) {
+    wp[oc * K] = bias ? bias[oc] : 0.0f;
+    for (int64_t r = 0; r < CK; r++) wp[oc * K + 1 + pos[r]] = w[oc * CK + r];
+  }
+  torch_conv_ctx c = {g, g, x, C * g->H * g->W, g->OC * L, wp, y, g->OC, K, L, K, 1, pos, 1, g->N};
+  torch_conv_run(&c, image_chunks(g));
+  scratch_free(wp, wBytes);
+  scratch_free(pos, posBytes);
+}
+
+/// gx = the input gradient of conv(x, w) for gy, in PyTorch's float32 order (stride 1).
+static void conv_bwd_data_pytorch(const dk_window2d *g, const float *w, const float *gy, float *gx) {
+  const int64_t OC = g->OC, C = g->C, KH = g->KH, KW = g->KW, K = OC * KH * KW, L = g->H * g->W;
+  // gy's im2col with the kernel flipped: input pixel (ih, iw) reads gy at (ih + PH - kh, iw + PW - kw)
+  dk_window2d gi = *g;
+  gi.C = OC; gi.H = g->OH; gi.W = g->OW; gi.OC = C; gi.OH = g->H; gi.OW = g->W;
+  gi.PH = KH - 1 - g->PH; gi.PW = KW - 1 - g->PW;
+  const size_t posBytes = (size_t)K * sizeof(int64_t), wBytes = (size_t)(C * K) * sizeof(float);
+  int64_t *pos = (int64_t *)scratch(posBytes, 0);
+  float *wp = (float *)scratch(wBytes, 0);
+  for (int64_t oc = 0; oc < OC; oc++)
+    for (int64_t kh = 0; kh < KH; kh++)
+      for (int64_t kw = 0; kw < KW; kw++)
+        pos[(oc * KH + (KH - 1 - kh)) * KW + (KW - 1 - kw)] = block_row(oc, kh, kw, OC, KH, KW);
+  for (int64_t ic = 0; ic < C; ic++)
+    for (int64_t oc = 0; oc < OC; oc++)
+      for (int64_t kh = 0; kh < KH; kh++)
+        for (int64_t kw = 0; kw < KW; kw++)
+          wp[ic * K + pos[(oc * KH + (KH - 1 - kh)) * KW + (KW - 1 - kw)]] = w[((oc * C + ic) * KH + kh) * KW + kw];
+  const int64_t chunk = g->OW < 15 ? 4 : g->OW < 40 ? 2 : 1;
+  torch_conv_ctx c = {g, &gi, gy, OC * g->OH * g->OW, C * L, wp, gx, C, K, L, chunk * 8 * KH * KW, 0, pos, 1, g->N};
+  torch_conv_run(&c, image_chunks(g));
+  scratch_free(wp, wBytes);
+  scratch_free(pos, posBytes);
 }
 
 void dk_conv2d_backward(int32_t dtype, const dk_window2d *g, int32_t transposed, const void *x, const void *w,
@@ -319,6 +448,11 @@ void dk_conv2d_backward(int32_t dtype, const dk_window2d *g, int32_t transposed,
     if (gw) memset(gw, 0, (size_t)gwCount * es);
     if (gb) memset(gb, 0, (size_t)g->OC * es);
     return;
+  }
+  if (gx && x && !transposed && dtype == DK_F32 && conv_bwd_data_as_pytorch(g, nthr)) {
+    conv_bwd_data_pytorch(g, (const float *)w, (const float *)gy, (float *)gx);
+    gx = NULL; c.gx = NULL;
+    if (!gw && !gb) return;
   }
   if (torchOrder && (gw || gb)) {
     // PyTorch's order of summation (conv_wgrad.c); the input gradient below as usual

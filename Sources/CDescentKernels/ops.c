@@ -356,6 +356,7 @@ DK_CLONES static void un_range(void *vctx, int64_t b, int64_t e) {
   if (c->dtype == DK_F32 && c->op == DK_EXP) { dk_vexpf(e - b, (const float *)c->x + b, (float *)c->y + b); return; }
   if (c->dtype == DK_F32 && c->op == DK_SIGMOID) { dk_vsigmoidf(e - b, (const float *)c->x + b, (float *)c->y + b); return; }
   if (c->dtype == DK_F32 && c->op == DK_TANH) { dk_vtanhf(e - b, (const float *)c->x + b, (float *)c->y + b); return; }
+  if (c->dtype == DK_F32 && c->op == DK_SQRT) { dk_vsqrtf_torch(e - b, (const float *)c->x + b, (float *)c->y + b); return; }
   if (c->dtype == DK_F32) { UN_FLOAT(float, f, 1.0f, 0.0f, gelu_f) }
   else if (c->dtype == DK_F64) { UN_FLOAT(double, , 1.0, 0.0, gelu_d) }
   else if (c->dtype == DK_I64) {

@@ -4,6 +4,7 @@
 #include "dk_optim.h"
 #include "dk_ops.h"
 #include "dk_parallel.h"
+#include "dk_vmath.h"
 #include <math.h>
 #include <stdlib.h>
 #pragma STDC FP_CONTRACT OFF
@@ -118,6 +119,84 @@ DK_CLONES_FMA static void dk_adagrad_##SUF(int64_t n, T *p, const T *g, T *sum, 
 DK_OPTIM_KERNELS(f32, float, fmaf, DK_VSQRTf)
 DK_OPTIM_KERNELS(f64, double, fma, DK_VSQRT)
 
+// Where PyTorch's float32 sqrt is MKL's generic kernel (dk_torch_sqrt_is_generic: x86 CPUs not made
+// by Intel), Adam, RMSprop and Adagrad run in blocks: the update up to the square root, the square
+// roots of the block as PyTorch computes them (dk_vsqrtf_torch), then the rest. Same formulas as above.
+#define SQ_BLOCK 256
+static void adam_f32_torch_sqrt(int64_t n, float *p, const float *g, float *m, float *v, float *vmax, double lr,
+                                double beta1, double beta2, double eps, double weightDecay, int64_t step,
+                                int32_t amsgrad, int32_t decoupled, int32_t maximize) {
+  const double bc1 = 1.0 - pow(beta1, (double)step), bc2 = 1.0 - pow(beta2, (double)step);
+  const float nss = -(float)(lr / bc1), bc2s = (float)sqrt(bc2);
+  const float w1 = (float)(1.0 - beta1), b2 = (float)beta2, w2 = (float)(1.0 - beta2), e = (float)eps;
+  const float wd = (float)weightDecay, decay = (float)(1.0 - lr * weightDecay);
+  float r[SQ_BLOCK];
+  for (int64_t i0 = 0; i0 < n; i0 += SQ_BLOCK) {
+    const int64_t nb = n - i0 < SQ_BLOCK ? n - i0 : SQ_BLOCK;
+    float *pb = p + i0, *mb = m + i0, *vb = v + i0, *xb = vmax ? vmax + i0 : NULL;
+    const float *gb = g + i0;
+    for (int64_t i = 0; i < nb; i++) {
+      float gi = maximize ? -gb[i] : gb[i];
+      if (weightDecay != 0) {
+        if (decoupled) pb[i] = pb[i] * decay;              /* param.mul_(1 - lr * weight_decay) */
+        else gi = fmaf(pb[i], wd, gi);                      /* grad.add(param, alpha=weight_decay) */
+      }
+      mb[i] = fmaf(w1, gi - mb[i], mb[i]);                  /* exp_avg.lerp_(grad, 1 - beta1) */
+      vb[i] = fmaf(w2 * gi, gi, vb[i] * b2);                /* exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2) */
+      if (amsgrad) xb[i] = xb[i] > vb[i] ? xb[i] : vb[i];  /* torch.maximum(max_exp_avg_sq, exp_avg_sq) */
+    }
+    dk_vsqrtf_torch(nb, amsgrad ? xb : vb, r);
+    for (int64_t i = 0; i < nb; i++) pb[i] = pb[i] + (nss * mb[i]) / (r[i] / bc2s + e);
+  }
+}
+static void rmsprop_f32_torch_sqrt(int64_t n, float *p, const float *g, float *sq, float *gavg, float *buf, double lr,
+                                   double alpha, double eps, double weightDecay, double momentum, int32_t maximize) {
+  const float a = (float)alpha, w = (float)(1.0 - alpha), e = (float)eps, wd = (float)weightDecay, mo = (float)momentum, l = (float)lr;
+  float t[SQ_BLOCK], r[SQ_BLOCK];
+  for (int64_t i0 = 0; i0 < n; i0 += SQ_BLOCK) {
+    const int64_t nb = n - i0 < SQ_BLOCK ? n - i0 : SQ_BLOCK;
+    float *pb = p + i0, *sb = sq + i0, *ab = gavg ? gavg + i0 : NULL, *bb = buf ? buf + i0 : NULL;
+    const float *gb = g + i0;
+    for (int64_t i = 0; i < nb; i++) {
+      float gi = maximize ? -gb[i] : gb[i];
+      if (weightDecay != 0) gi = fmaf(pb[i], wd, gi);
+      const float s = fmaf(w * gi, gi, sb[i] * a);
+      sb[i] = s;
+      if (ab) { const float ga = fmaf(w, gi - ab[i], ab[i]); ab[i] = ga; t[i] = fmaf(-ga, ga, s); }
+      else t[i] = s;
+    }
+    dk_vsqrtf_torch(nb, t, r);
+    for (int64_t i = 0; i < nb; i++) {
+      float gi = maximize ? -gb[i] : gb[i];
+      if (weightDecay != 0) gi = fmaf(pb[i], wd, gi);
+      const float avg = r[i] + e;
+      if (bb) { const float bv = bb[i] * mo + gi / avg; bb[i] = bv; pb[i] = fmaf(bv, -l, pb[i]); }
+      else pb[i] = pb[i] + ((-l) * gi) / avg;
+    }
+  }
+}
+static void adagrad_f32_torch_sqrt(int64_t n, float *p, const float *g, float *sum, double clr, double eps, double weightDecay,
+                                   int32_t maximize) {
+  const float c = (float)clr, e = (float)eps, wd = (float)weightDecay;
+  float r[SQ_BLOCK];
+  for (int64_t i0 = 0; i0 < n; i0 += SQ_BLOCK) {
+    const int64_t nb = n - i0 < SQ_BLOCK ? n - i0 : SQ_BLOCK;
+    float *pb = p + i0, *sb = sum + i0;
+    const float *gb = g + i0;
+    for (int64_t i = 0; i < nb; i++) {
+      float gi = maximize ? -gb[i] : gb[i];
+      if (weightDecay != 0) gi = fmaf(pb[i], wd, gi);
+      sb[i] = fmaf(gi, gi, sb[i]);
+    }
+    dk_vsqrtf_torch(nb, sb, r);
+    for (int64_t i = 0; i < nb; i++) {
+      float gi = maximize ? -gb[i] : gb[i];
+      if (weightDecay != 0) gi = fmaf(pb[i], wd, gi);
+      pb[i] = pb[i] + ((-c) * gi) / (r[i] + e);
+    }
+  }
+}
+
 // Entry points taking the parameter dtype (DK_F32 or DK_F64). Large parameters are split over the
 // thread pool in chunks; each element's update is independent, so the result does not change.
 #define OPT_CHUNK 32768
@@ -154,6 +233,7 @@ static void adam_range(void *vctx, int64_t b, int64_t e) {
   OPT_RANGE
   const int32_t amsgrad = c->f1 >> 1, decoupled = c->f1 & 1;
   if (c->dtype == DK_F64) dk_adam_f64(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->step, amsgrad, decoupled, c->f2);
+  else if (dk_torch_sqrt_is_generic()) adam_f32_torch_sqrt(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->step, amsgrad, decoupled, c->f2);
   else dk_adam_f32(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->step, amsgrad, decoupled, c->f2);
 }
 void dk_adam(int32_t dtype, int64_t n, void *p, const void *g, void *m, void *v, void *vmax, double lr, double beta1,
@@ -165,6 +245,7 @@ void dk_adam(int32_t dtype, int64_t n, void *p, const void *g, void *m, void *v,
 static void rmsprop_range(void *vctx, int64_t b, int64_t e) {
   OPT_RANGE
   if (c->dtype == DK_F64) dk_rmsprop_f64(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->f1);
+  else if (dk_torch_sqrt_is_generic()) rmsprop_f32_torch_sqrt(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->f1);
   else dk_rmsprop_f32(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->f1);
 }
 void dk_rmsprop(int32_t dtype, int64_t n, void *p, const void *g, void *sq, void *gavg, void *buf, double lr, double alpha,
@@ -176,6 +257,7 @@ void dk_rmsprop(int32_t dtype, int64_t n, void *p, const void *g, void *sq, void
 static void adagrad_range(void *vctx, int64_t b, int64_t e) {
   OPT_RANGE (void)B; (void)C;
   if (c->dtype == DK_F64) dk_adagrad_f64(n, p, g, A, c->lr, c->x1, c->x2, c->f1);
+  else if (dk_torch_sqrt_is_generic()) adagrad_f32_torch_sqrt(n, p, g, A, c->lr, c->x1, c->x2, c->f1);
   else dk_adagrad_f32(n, p, g, A, c->lr, c->x1, c->x2, c->f1);
 }
 void dk_adagrad(int32_t dtype, int64_t n, void *p, const void *g, void *sum, double clr, double eps, double weightDecay,
@@ -192,7 +274,7 @@ void dk_adagrad(int32_t dtype, int64_t n, void *p, const void *g, void *sum, dou
 #define T float
 #define SUF f32
 #define FMA fmaf
-#define SQRT DK_VSQRTf
+#define SQRT(x) dk_sqrtf_torch(x)   /* PyTorch's float32 sqrt (vmath.c) */
 #define FABS fabsf
 #include "optim_kernels.h"
 #undef T

@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 import Descent
 
 // Float32 kernels whose summation order follows PyTorch's CPU kernels bit for bit: the convolution
@@ -50,9 +51,24 @@ import Descent
 //       a = torch.randn(R, K, requires_grad=True); b = torch.randn(K, C, requires_grad=True)
 //       y = a.mm(b); g = torch.randn(*y.shape); (y * g).sum().backward()
 //       return [h(y), h(a.grad), h(b.grad)]
+//   def tt_case(R, K, C):   # a.t().mm(b.t()): MKL's 'T','T'
+//       torch.manual_seed(0)
+//       a = torch.randn(K, R, requires_grad=True); b = torch.randn(C, K, requires_grad=True)
+//       y = a.t().mm(b.t()); g = torch.randn(*y.shape); (y * g).sum().backward()
+//       return [h(y), h(a.grad), h(b.grad)]
+//   def conv_fwd_case(x_shape, w_shape, **kw):   # the output and the input gradient
+//       torch.manual_seed(0)
+//       x = torch.randn(*x_shape, requires_grad=True)
+//       w = torch.randn(*w_shape, requires_grad=True); b = torch.randn(w_shape[0], requires_grad=True)
+//       y = F.conv2d(x, w, b, **kw); g = torch.randn(*y.shape); (y * g).sum().backward()
+//       return [h(y), h(x.grad)]
 
 private func h(_ t: Tensor) -> Int {
     t.contiguous().flatten().toArray(Float.self).enumerated().reduce(0) { $0 + ($1.offset + 1) * Int($1.element.bitPattern) }
+}
+/// h modulo 2^64, for tensors whose checksum passes Int.max.
+private func hw(_ t: Tensor) -> UInt64 {
+    t.contiguous().flatten().toArray(Float.self).enumerated().reduce(UInt64(0)) { $0 &+ UInt64($1.offset + 1) &* UInt64($1.element.bitPattern) }
 }
 
 /// Runs `body` with Descent (and so the PyTorch-order kernels) on `n` threads.
@@ -134,12 +150,95 @@ extension Core {
             #expect(mmCase(20, 50, 30) == [377698800289876, 1086191851506758, 2440090010087616])
             #expect(mmCase(3, 40, 24) == [5295922422069, 16592592057172, 950178668899047])
         }
+        // one output (MKL's n == 1 dot: Linear(32, 1), Linear(512, 1)), one input row, and 'T','T'
+        withThreads(2) {
+            #expect(linearCase(64, 32, 1) == [4817496173293, 4462909899763829, 1281342165148, 1047501616])
+            #expect(linearCase(100, 512, 1) == [10704202587586, 2786233344225870722, 287363505089805, 3216437174])
+            #expect(linearCase(1, 784, 32) == [1154338506528, 652451968420048, 668582002376962844, 988156115061])
+            #expect(linearCase(1, 10, 3) == [10743929839, 154964800701, 994251525437, 12784021158])
+            #expect(linearCase(7, 33, 1) == [60242585023, 58066580504636, 1111010471731, 3218795679])
+            for (r, k, c, want) in [(20, 30, 40, [681239108795649, 388385791663952, 1572902561408013]),
+                                    (5, 50, 2, [104318603138, 67210887974543, 12317778934489]),
+                                    (3, 7, 1, [6444513148, 547757496414, 70661588733])] {
+                manualSeed(0)
+                let a = Tensor.randn([k, r], requiresGrad: true), b = Tensor.randn([c, k], requiresGrad: true)
+                let y = a.t().mm(b.t())
+                (y * Tensor.randn(y.shape)).sum().backward()
+                #expect([h(y), h(a.grad!), h(b.grad!)] == want, "a.t().mm(b.t()) \(r)x\(k)x\(c)")
+            }
+        }
+        // 3 and 4 threads: MKL splits the rows, and a last piece under 12 rows takes the small kernel
+        withThreads(3) {
+            #expect(linearCase(64, 100, 40) == [6997293009439594, 43954982400715199, 17351808108985597, 1784792051168])
+            #expect(linearCase(50, 64, 70) == [13277748316906753, 11063738909700322, 21527615949951732, 5495066985995])
+            #expect(linearCase(20, 30, 24) == [242003073638077, 390642898548439, 569290130091347, 618416528157])
+        }
+        withThreads(4) {
+            #expect(linearCase(64, 100, 40) == [6997293009439594, 43954982399895163, 17351808107610281, 1784792051168])
+            #expect(linearCase(50, 64, 70) == [13277748316320100, 11063738909700322, 21527615949951732, 5495066985995])
+        }
         // one thread: no split, so the pieces above that changed kernel with it change back
         withThreads(1) {
             #expect(linearCase(64, 32, 10) == [446203641810368, 4423615318369824, 114528721222012, 155493844110])
             #expect(linearCase(10, 784, 32) == [112049966707637, 66730748642125228, 672766742104745481, 1215535810858])
             #expect(linearCase(7, 250, 13) == [8488111687272, 3285907159916429, 11690094926867280, 252073191533])
             #expect(linearCase(6, 193, 12) == [5488852856937, 1439336766328431, 5720515992542787, 120087336449])
+        }
+    }
+
+    @Test func convolutionForwardAndInputGradientRoundAsOneDNN() {
+        // the flat kernel (1 and 5 input channels), blocks of 8 channels (8, 12 = 8 + 4), stride 2, a 1x1
+        // convolution, and input-gradient chains of 4, 2 and 1 output-channel blocks (widths 14, 12, 45)
+        // (checksums modulo 2^64: hw below, h(t) % 2**64 in the script)
+        let cases: [([Int], [Int], Int, Int, [UInt64])] = [
+            ([16, 1, 28, 28], [8, 1, 3, 3], 1, 1, [11172190190492464743, 168612169261199267]),
+            ([8, 8, 14, 14], [16, 8, 3, 3], 1, 1, [666046852261308779, 170411688104242333]),
+            ([2, 12, 20, 20], [24, 12, 3, 3], 1, 0, [260177762246351231, 99691500250196878]),
+            ([2, 4, 16, 16], [24, 4, 5, 5], 1, 0, [52198932952137256, 4581700405837607]),
+            ([4, 16, 10, 10], [8, 16, 1, 1], 1, 0, [10508993614673787, 43471765547337937]),
+            ([3, 5, 45, 45], [40, 5, 3, 3], 1, 1, [7948871583865203484, 1000164737125952800]),
+        ]
+        withThreads(2) {
+            for (xs, ws, stride, padding, want) in cases {
+                manualSeed(0)
+                let x = Tensor.randn(xs, requiresGrad: true)
+                let w = Tensor.randn(ws, requiresGrad: true), b = Tensor.randn([ws[0]], requiresGrad: true)
+                let y = conv2d(x, w, b, stride: stride, padding: padding)
+                (y * Tensor.randn(y.shape)).sum().backward()
+                #expect([hw(y), hw(x.grad!)] == want, "conv2d \(xs) * \(ws), stride \(stride), padding \(padding)")
+            }
+            // stride 2: the forward (its input gradient runs another oneDNN kernel, not copied)
+            manualSeed(0)
+            let x = Tensor.randn([4, 3, 32, 32], requiresGrad: true)
+            let w = Tensor.randn([20, 3, 5, 5], requiresGrad: true), b = Tensor.randn([20], requiresGrad: true)
+            #expect(hw(conv2d(x, w, b, stride: 2, padding: 2)) == 448075842531370417)
+        }
+    }
+
+    @Test func normAndSqrtRoundAsPyTorch() {
+        // torch.manual_seed(0); for n in [2, 3, 5, 7, 8, 12, 13, 100, 1003]:
+        //     x = torch.randn(n) * 3; torch.linalg.vector_norm(x).view(torch.int32).item()
+        // (8 lanes of unfused squares, a tail of 4 unfused and up to 3 fused; a correctly rounded root)
+        manualSeed(0)
+        var bits: [Int] = []
+        for n in [2, 3, 5, 7, 8, 12, 13, 100, 1003] { bits.append(Int(Float((Tensor.randn(n) * 3).norm().item()).bitPattern)) }
+        if getCPUCapability() == "AVX2" {
+            #expect(bits == [1083611130, 1089465967, 1085513849, 1086034410, 1090377122, 1093375428, 1090839201, 1104862154, 1119643352])
+        }
+        // torch.manual_seed(1); torch.randn(10, 4); x = torch.rand(1000) * 1e-3; h(x.sqrt())
+        // On this AMD EPYC torch.sqrt is MKL's generic kernel (about a fifth of the results 1 ulp from the
+        // correctly rounded root); on Intel CPUs MKL's is correctly rounded.
+        manualSeed(1)
+        _ = Tensor.randn(10, 4)
+        let x = Tensor.rand(1000) * 1e-3
+        let roots = x.sqrt()
+        let exact = Tensor(x.toArray(Float.self).map { Float(Double($0).squareRoot()) })
+        let vendor = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains("GenuineIntel") ?? true
+        if vendor {
+            #expect(h(roots) == h(exact))
+        } else {
+            #expect(h(roots) == 509015169437716)
+            #expect(h(roots) != h(exact))
         }
     }
 

@@ -29,8 +29,10 @@ void dk_col2im(int32_t dtype, const dk_window2d *g, const void *col, void *x);
 
 /// y (N, OC, OH, OW) = conv2d(x (N, C, H, W), w (OC, C/groups, KH, KW)) + bias (OC, or NULL).
 /// im2col + GEMM per image; images in parallel when there are enough, else a threaded GEMM.
+/// `asPyTorch`: float32 rounds as PyTorch's forward does where its oneDNN kernel's order is known
+/// (0 when the call computes something else, e.g. a transposed convolution's input gradient).
 void dk_conv2d_forward(int32_t dtype, const dk_window2d *g, const void *x, const void *w,
-                       const void *bias, void *y);
+                       const void *bias, void *y, int32_t asPyTorch);
 /// Gradients of dk_conv2d_forward given gy (N, OC, OH, OW). Each of gx (N, C, H, W),
 /// gw (OC, C/groups, KH, KW) and gb (OC) may be NULL (not needed); those given are overwritten.
 /// `transposed`: the call computes the weight gradient of a transposed convolution whose convolution

@@ -15,6 +15,15 @@ float dk_logf_sleef(float x);
 float dk_sum_vec_tree(const float *a, const float *b, int64_t n);
 /// Floats in PyTorch's Vectorized<float> on this CPU: 16 (its AVX512 capability) or 8.
 int dk_torch_vec_floats(void);
+/// y[i] = sqrt(x[i]) rounded as PyTorch's float32 sqrt on this CPU (MKL's vector library: correctly
+/// rounded on Intel CPUs, its generic rsqrt-based kernel elsewhere; vmath.c).
+void dk_vsqrtf_torch(int64_t n, const float *x, float *y);
+/// PyTorch's float32 2-norm of each of `rows` contiguous rows of `size` elements (vmath.c).
+void dk_norm2_rows_f32(int64_t rows, int64_t size, const float *x, float *out);
+/// One element of dk_vsqrtf_torch.
+float dk_sqrtf_torch(float x);
+/// 1 where PyTorch's float32 sqrt is MKL's generic (not correctly rounded) kernel: x86 CPUs not Intel's.
+int dk_torch_sqrt_is_generic(void);
 /// y[i] = tanh(x[i]) by SLEEF's 1-ulp algorithm (vectorised; within 1 ulp of PyTorch's MKL tanh).
 void dk_vtanhf(int64_t n, const float *x, float *y);
 /// y[i] = 1 / (1 + e^-x[i]) (PyTorch's sigmoid formula).

@@ -299,7 +299,7 @@ enum Op {
             return [softmaxBackward(g, s[0], dim: d, isLog: true)]
         case .mm:
             let (a, b) = (s[0], s[1])
-            return [needs(0) ? g.mm(b.t()) : nil, needs(1) ? mat2Grad(g, a, b) : nil]
+            return [needs(0) ? mat1Grad(g, a, b) : nil, needs(1) ? mat2Grad(g, a, b) : nil]
         case .bmm:
             let (a, b) = (s[0], s[1])
             return [needs(0) ? g.bmm(b.transpose(1, 2)) : nil, needs(1) ? a.transpose(1, 2).bmm(g) : nil]
@@ -307,7 +307,7 @@ enum Op {
         case .addmm(let biasShape, let beta, let alpha):
             let (a, b) = (s[0], s[1])
             let gb = needs(0) ? sumToShape(beta == 1 ? g : g * beta, biasShape) : nil
-            let ga = needs(1) ? (alpha == 1 ? g.mm(b.t()) : g.mm(b.t()) * alpha) : nil
+            let ga = needs(1) ? (alpha == 1 ? mat1Grad(g, a, b) : mat1Grad(g, a, b) * alpha) : nil
             let gw = needs(2) ? (alpha == 1 ? mat2Grad(g, a, b) : mat2Grad(g, a, b) * alpha) : nil
             return [gb, ga, gw]
         case .view(let inShape): return [g.reshape(inShape)]
@@ -432,7 +432,14 @@ extension Tensor {
 /// outputs over a very long batch (784→32 on 12,665 rows): that GEMM shape is much faster as aᵀ·g,
 /// and transposing the small result costs less.
 func mat2Grad(_ g: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
-    let transposed = b.rank == 2 && b.strides[0] == 1 && b.strides[1] == b.shape[0] && b.shape[0] > 1
-    if transposed && (g.shape[1] >= 64 || a.shape[0] <= 4096) { return g.t().mm(a).t() }
+    // PyTorch's mm_mat2_backward: a column-major mat2 gets its gradient column-major too (the products,
+    // and so their float32 rounding, are PyTorch's)
+    if b.rank == 2 && b.strides[0] == 1 && b.strides[1] == b.shape[0] { return g.t().mm(a).t() }
     return a.t().mm(g)
+}
+
+/// The gradient of mat1 in mm/addmm (PyTorch's mm_mat1_backward: column-major when mat1 is).
+func mat1Grad(_ g: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+    if a.rank == 2 && a.strides[0] == 1 && a.strides[1] == a.shape[0] { return b.mm(g.t()).t() }
+    return g.mm(b.t())
 }

@@ -187,6 +187,13 @@ enum Kernels {
         case .meta: break
         }
     }
+    /// out[r] = the 2-norm of row r of the contiguous float32 x (rows of `size`), summed and rounded as
+    /// PyTorch's CPU norm kernel does. False where there is no such kernel (the caller composes it).
+    static func norm2Rows(_ x: Tensor, rows: Int, size: Int, out: Tensor) -> Bool {
+        guard x.device.backend == .cpu, x.dtype == .float32, x.isContiguous, out.isContiguous else { return false }
+        CPUBackend.norm2Rows(x, rows: rows, size: size, out: out)
+        return true
+    }
     static func cumsum(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, out: Tensor, reverse: Bool) {
         switch out.device.backend {
         case .cpu: CPUBackend.cumsum(x, outer, n, inner, out: out, reverse: reverse)
@@ -337,9 +344,11 @@ enum Kernels {
 
     // MARK: convolution, pooling, batch norm (contiguous operands; geometry in `Window2D`)
 
-    static func conv2dForward(_ g: Window2D, _ x: Tensor, _ w: Tensor, _ b: Tensor?, out: Tensor) {
+    /// The convolution of x by w (plus b). `asPyTorch`: on the CPU, float32 rounds as PyTorch's
+    /// convolution forward does (false when the call computes a transposed convolution's input gradient).
+    static func conv2dForward(_ g: Window2D, _ x: Tensor, _ w: Tensor, _ b: Tensor?, out: Tensor, asPyTorch: Bool = true) {
         switch out.device.backend {
-        case .cpu: CPUBackend.conv2dForward(g, x, w, b, out: out)
+        case .cpu: CPUBackend.conv2dForward(g, x, w, b, out: out, asPyTorch: asPyTorch)
         case .cuda: CUDABackend.conv2dForward(g, x, w, b, out: out)
         case .meta: break
         }

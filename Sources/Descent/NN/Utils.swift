@@ -8,7 +8,20 @@ extension Tensor {
         switch p {
         case 2:
             // PyTorch's backward: x * (grad / norm), 0 where the norm is 0 (not the NaN of sqrt's derivative at 0)
-            let n = noGrad { total(self * self).sqrt() }
+            let n: Tensor
+            let last = dim.map { ($0 < 0 ? $0 + rank : $0) == rank - 1 } ?? true
+            if last && rank > 0 && isContiguous && dtype == .float32 {
+                // PyTorch's vectorised kernel for the last (or every) dim: FMA lanes, correctly rounded root
+                let size = dim == nil ? count : shape[rank - 1]
+                var outShape = dim == nil ? [] : Array(shape.dropLast())
+                if keepDim { outShape = dim == nil ? [Int](repeating: 1, count: rank) : outShape + [1] }
+                let o = Tensor(uninitializedShape: outShape, dtype: dtype, device: device)
+                n = Kernels.norm2Rows(self, rows: size == 0 ? 0 : count / size, size: size, out: o) ? o : noGrad { total(self * self).pow(0.5) }
+            } else {
+                // the root is taken inside PyTorch's reduction, correctly rounded: pow(0.5) is, while sqrt()
+                // rounds as torch.sqrt (MKL's vector library) does
+                n = noGrad { total(self * self).pow(0.5) }
+            }
             if wantsGrad(self) {
                 n.recorded(.vectorNorm2(dims: dims, keepDim: keepDim), inputs: [self], saved: [self, n])
             }
@@ -38,9 +51,10 @@ public func clipGradNorm_(_ parameters: [Parameter], maxNorm: Double, normType: 
         if errorIfNonfinite && !t.isFinite {
             fail("The total norm of order \(normType) for gradients from `parameters` is non-finite, so it cannot be clipped. To disable this error and scale the gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
         }
-        // clip_coef = max_norm / (total_norm + 1e-6), clamped at 1, in the norm's dtype as PyTorch computes it
-        let coef: Double = total.dtype == .float64 ? Swift.min(maxNorm / (t + 1e-6), 1.0)
-            : Double(Swift.min(Float(maxNorm) / (Float(t) + Float(1e-6)), 1))
+        // clip_coef = max_norm / (total_norm + 1e-6), clamped at 1, in the norm's dtype as PyTorch computes
+        // it: a number divided by a tensor is the tensor's reciprocal times the number (Tensor.__rtruediv__)
+        let coef: Double = total.dtype == .float64 ? Swift.min((1 / (t + 1e-6)) * maxNorm, 1.0)
+            : Double(Swift.min((1 / (Float(t) + Float(1e-6))) * Float(maxNorm), 1))
         for g in grads { g.mul_(coef) }
         return total
     }

@@ -427,7 +427,7 @@ extension Op {
         var gx: Tensor?, gw: Tensor?, gb: Tensor?
         if needs[0] {
             let t = Tensor(uninitializedShape: inShape, dtype: gy.dtype, device: gy.device)
-            Kernels.conv2dForward(g, gy, s[1], nil, out: t)
+            Kernels.conv2dForward(g, gy, s[1], nil, out: t, asPyTorch: false)
             gx = t
         }
         let needsBias = needs.count > 2 && needs[2]

@@ -182,7 +182,8 @@ extension Tensor {
     public func variance(dim: Int, correction: Int = 1, keepDim: Bool = false) -> Tensor { variance(dims: [dim], correction: correction, keepDim: keepDim) }
     /// Standard deviation (square root of `variance`).
     public func std(dims: [Int]? = nil, correction: Int = 1, keepDim: Bool = false) -> Tensor {
-        let out = noGrad { variance(dims: dims, correction: correction, keepDim: keepDim).sqrt() }
+        // correctly rounded, as the root inside PyTorch's std reduction (see norm)
+        let out = noGrad { variance(dims: dims, correction: correction, keepDim: keepDim).pow(0.5) }
         if wantsGrad(self) {
             let nd = dims?.map { normalizeDim($0, rank) } ?? Array(0..<rank)
             out.recorded(.std(dims: nd, correction: correction, keepDim: keepDim), inputs: [self], saved: [self, out])

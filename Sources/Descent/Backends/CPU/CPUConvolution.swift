@@ -16,9 +16,9 @@ extension Window2D {
 }
 
 extension CPUBackend {
-    static func conv2dForward(_ g: Window2D, _ x: Tensor, _ w: Tensor, _ b: Tensor?, out: Tensor) {
+    static func conv2dForward(_ g: Window2D, _ x: Tensor, _ w: Tensor, _ b: Tensor?, out: Tensor, asPyTorch: Bool) {
         var geo = g.cGeometry
-        dk_conv2d_forward(out.dtype.code, &geo, x.rawPointer, w.rawPointer, rawOrNil(b), out.rawPointer)
+        dk_conv2d_forward(out.dtype.code, &geo, x.rawPointer, w.rawPointer, rawOrNil(b), out.rawPointer, asPyTorch ? 1 : 0)
     }
     static func conv2dBackward(_ g: Window2D, x: Tensor?, w: Tensor, gy: Tensor, gx: Tensor?, gw: Tensor?, gb: Tensor?, transposed: Bool) {
         var geo = g.cGeometry

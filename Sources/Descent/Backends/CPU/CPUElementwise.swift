@@ -148,6 +148,10 @@ extension CPUBackend {
                               Int32(dk_num_threads())) != 0
     }
 
+    static func norm2Rows(_ x: Tensor, rows: Int, size: Int, out: Tensor) {
+        dk_norm2_rows_f32(Int64(rows), Int64(size), x.pointer(Float.self), out.pointer(Float.self))
+    }
+
     static func readElement(_ t: Tensor, storageOffset off: Int) -> Double {
         let p = t.storage.hostBase
         switch t.dtype {
