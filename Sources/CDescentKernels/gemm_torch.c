@@ -122,11 +122,40 @@ static void dot1_rows(void *ctx, int64_t r0, int64_t r1) {
 
 #define SEQN_ROWS 64
 
+#define SEQN_COLS 16
+
+/* seqn for at most 4 rows (no head rule applies): the chains of SEQN_COLS columns side by side, so that
+ * they vectorise across columns (one chain per column would wait on each add) */
+static void seqn_few_rows(const torch_gemm *g, int64_t n0, int64_t n1) {
+    const int64_t K = g->K, lda = g->lda;
+    const float *A = g->A;
+    for (int64_t c0 = n0; c0 < n1; c0 += SEQN_COLS) {
+        const int64_t nb = n1 - c0 < SEQN_COLS ? n1 - c0 : SEQN_COLS;
+        for (int64_t m = g->m0; m < g->m1; m++) {
+            float acc[SEQN_COLS];
+            for (int64_t j = 0; j < nb; j++) acc[j] = g->beta1 ? g->C[m + (c0 + j) * g->ldc] : 0.0f;
+            if (g->tb) {
+                for (int64_t k = 0; k < K; k++) {
+                    const float av = A[m + k * lda], *bk = g->B + c0 + k * g->ldb;
+                    for (int64_t j = 0; j < nb; j++) { float p = av * bk[j]; acc[j] = acc[j] + p; }
+                }
+            } else {
+                for (int64_t k = 0; k < K; k++) {
+                    const float av = A[m + k * lda], *bk = g->B + k + c0 * g->ldb;
+                    for (int64_t j = 0; j < nb; j++) { float p = av * bk[j * g->ldb]; acc[j] = acc[j] + p; }
+                }
+            }
+            for (int64_t j = 0; j < nb; j++) g->C[m + (c0 + j) * g->ldc] = acc[j];
+        }
+    }
+}
+
 /* seqn: rows [m0, m1) of columns [n0, n1) ('N','N' / 'N','T': a[m][k] = A[m + k*lda]) */
 static void seqn_columns(void *ctx, int64_t n0, int64_t n1) {
     const torch_gemm *g = (const torch_gemm *)ctx;
     const int64_t K = g->K, lda = g->lda, m0 = g->m0, m1 = g->m1;
     const float *A = g->A;
+    if (m1 - m0 <= 4) { seqn_few_rows(g, n0, n1); return; }
     for (int64_t n = n0; n < n1; n++) {
         float *c = g->C + n * g->ldc;
         const int64_t bs = g->tb ? g->ldb : 1; /* b[n][k] = bn[k * bs] */
