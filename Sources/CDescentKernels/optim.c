@@ -123,7 +123,7 @@ DK_OPTIM_KERNELS(f64, double, fma, DK_VSQRT)
 // by Intel), Adam, RMSprop and Adagrad run in blocks: the update up to the square root, the square
 // roots of the block as PyTorch computes them (dk_vsqrtf_torch), then the rest. Same formulas as above.
 #define SQ_BLOCK 256
-static void adam_f32_torch_sqrt(int64_t n, float *p, const float *g, float *m, float *v, float *vmax, double lr,
+DK_CLONES_FMA static void adam_f32_torch_sqrt(int64_t n, float *p, const float *g, float *m, float *v, float *vmax, double lr,
                                 double beta1, double beta2, double eps, double weightDecay, int64_t step,
                                 int32_t amsgrad, int32_t decoupled, int32_t maximize) {
   const double bc1 = 1.0 - pow(beta1, (double)step), bc2 = 1.0 - pow(beta2, (double)step);
@@ -149,7 +149,7 @@ static void adam_f32_torch_sqrt(int64_t n, float *p, const float *g, float *m, f
     for (int64_t i = 0; i < nb; i++) pb[i] = pb[i] + (nss * mb[i]) / (r[i] / bc2s + e);
   }
 }
-static void rmsprop_f32_torch_sqrt(int64_t n, float *p, const float *g, float *sq, float *gavg, float *buf, double lr,
+DK_CLONES_FMA static void rmsprop_f32_torch_sqrt(int64_t n, float *p, const float *g, float *sq, float *gavg, float *buf, double lr,
                                    double alpha, double eps, double weightDecay, double momentum, int32_t maximize) {
   const float a = (float)alpha, w = (float)(1.0 - alpha), e = (float)eps, wd = (float)weightDecay, mo = (float)momentum, l = (float)lr;
   float t[SQ_BLOCK], r[SQ_BLOCK];
@@ -175,7 +175,7 @@ static void rmsprop_f32_torch_sqrt(int64_t n, float *p, const float *g, float *s
     }
   }
 }
-static void adagrad_f32_torch_sqrt(int64_t n, float *p, const float *g, float *sum, double clr, double eps, double weightDecay,
+DK_CLONES_FMA static void adagrad_f32_torch_sqrt(int64_t n, float *p, const float *g, float *sum, double clr, double eps, double weightDecay,
                                    int32_t maximize) {
   const float c = (float)clr, e = (float)eps, wd = (float)weightDecay;
   float r[SQ_BLOCK];
