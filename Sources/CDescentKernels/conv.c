@@ -222,6 +222,9 @@ static void conv_fwd_chunk(void *vctx, int64_t b, int64_t e) {
   scratch_free(col, colBytes);
 }
 
+/// A 1x1 kernel without padding.
+static int is_1x1(const dk_window2d *g) { return g->KH == 1 && g->KW == 1 && g->PH == 0 && g->PW == 0; }
+
 /// How many chunks of images to run in parallel: one per thread when there are enough images
 /// or the per-image GEMM is too small to be worth threading; else 1 (the GEMM threads itself).
 static int64_t image_chunks(const dk_window2d *g) {
@@ -244,7 +247,7 @@ void dk_conv2d_forward(int32_t dtype, const dk_window2d *g, const void *x, const
   }
   conv_ctx c = {0};
   c.dtype = dtype; c.g = g; c.x = x; c.w = w; c.bias = bias; c.y = y;
-  c.direct = g->KH == 1 && g->KW == 1 && g->SH == 1 && g->SW == 1 && g->PH == 0 && g->PW == 0;
+  c.direct = is_1x1(g) && g->SH == 1 && g->SW == 1;   // the image is its own column matrix
   c.nchunks = image_chunks(g);
   if (c.nchunks == 1) conv_fwd_chunk(&c, 0, 1);
   else dk_parallel_for(c.nchunks, 1, conv_fwd_chunk, &c);
@@ -293,8 +296,6 @@ static int jit_avx2_fits(const dk_window2d *g) {
   const int64_t bpad = imax(0, (g->OH - 1) * g->SH + KH - g->H - g->PH), rpad = imax(0, (g->OW - 1) * g->SW + KW - g->W - g->PW);
   return KW < 14 && g->PH < KH && bpad < KH && g->PW < KW && rpad < KW && KH <= g->H;
 }
-
-static int is_1x1(const dk_window2d *g) { return g->KH == 1 && g->KW == 1 && g->PH == 0 && g->PW == 0; }
 
 /// Whether PyTorch's float32 weight gradient for this geometry on `nthr` threads is the chain that
 /// conv_wgrad.c reproduces: PyTorch hands the convolution to oneDNN, and oneDNN runs its jit:avx2
@@ -419,7 +420,7 @@ void dk_conv2d_backward(int32_t dtype, const dk_window2d *g, int32_t transposed,
   const int64_t gwCount = g->OC * (g->C / g->groups) * g->KH * g->KW;
   conv_ctx c = {0};
   c.dtype = dtype; c.g = g; c.x = x; c.w = w; c.gy = gy; c.gx = gx;
-  c.direct = g->KH == 1 && g->KW == 1 && g->SH == 1 && g->SW == 1 && g->PH == 0 && g->PW == 0;
+  c.direct = is_1x1(g) && g->SH == 1 && g->SW == 1;   // the image is its own column matrix
   c.nchunks = image_chunks(g);
   const int64_t nthr = dk_num_threads();
   const int torchOrder = dtype == DK_F32 && g->N > 0 && (gw || gb) && conv_wgrad_as_pytorch(g, transposed, nthr);

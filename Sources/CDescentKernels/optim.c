@@ -15,7 +15,7 @@
 #include "dk_target.h"
 // Each update is written once over the element type T and instantiated for float32 and float64;
 // scalars (lr, betas, ...) are rounded to T once, as PyTorch rounds Python floats to the tensor dtype.
-#define DK_OPTIM_KERNELS(SUF, T, FMA, SQRT) \
+#define DK_OPTIM_KERNELS(SUF, T, FMA, VSQRT) \
 DK_CLONES_FMA static void dk_sgd_##SUF(int64_t n, T *p, const T *g, T *buf, double lr, double momentum, double dampening, \
                 double weightDecay, int32_t nesterov, int32_t firstStep, int32_t maximize) { \
   T wd = (T)weightDecay, mo = (T)momentum, dm = (T)(1.0 - dampening), nlr = (T)(-lr); \
@@ -41,20 +41,29 @@ DK_CLONES_FMA static void dk_sgd_##SUF(int64_t n, T *p, const T *g, T *buf, doub
   } \
 } \
  \
+/* Adam, RMSprop and Adagrad run in blocks of OPT_BLOCK: the update up to the square root, the block's \
+   square roots by VSQRT (PyTorch's `.sqrt()` as a separate op: dk_vsqrtf_torch for float32, which on \
+   non-Intel CPUs is MKL's not correctly rounded kernel), then the rest. Flags that decide whether a \
+   pointer may be NULL are constants in each instantiation (see dk_sgd); the others are selects. */ \
 static inline __attribute__((always_inline)) void dk_adam_loop_##SUF(int64_t n, T *p, const T *g, T *m, T *v, T *vmax, \
-    T stepSize, T bc2s, T w1, T b2, T w2, T e, T wd, T decay, int wdOn, int32_t decoupled, int32_t maximize, const int amsgrad) { \
-  for (int64_t i = 0; i < n; i++) { \
-    T gi = maximize ? -g[i] : g[i]; \
-    T pi = p[i]; \
-    if (wdOn) { \
-      if (decoupled) pi = pi * decay; \
-      else gi = FMA(pi, wd, gi); \
+    T stepSize, T bc2s, T w1, T b2, T w2, T e, T wd, T decay, int coupled, int decoupled, int32_t maximize, const int amsgrad) { \
+  T r[OPT_BLOCK]; \
+  for (int64_t i0 = 0; i0 < n; i0 += OPT_BLOCK) { \
+    const int64_t nb = n - i0 < OPT_BLOCK ? n - i0 : OPT_BLOCK; \
+    T *pb = p + i0, *mb = m + i0, *vb = v + i0, *xb = amsgrad ? vmax + i0 : NULL; \
+    const T *gb = g + i0; \
+    for (int64_t i = 0; i < nb; i++) { \
+      T gi = maximize ? -gb[i] : gb[i]; \
+      const T pi = pb[i]; \
+      gi = coupled ? FMA(pi, wd, gi) : gi;              /* grad.add(param, alpha=weight_decay) */ \
+      pb[i] = decoupled ? pi * decay : pi;             /* param.mul_(1 - lr * weight_decay) */ \
+      mb[i] = FMA(w1, gi - mb[i], mb[i]);              /* exp_avg.lerp_(grad, 1 - beta1) */ \
+      vb[i] = FMA(w2 * gi, gi, vb[i] * b2);            /* exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2) */ \
+      if (amsgrad) xb[i] = xb[i] > vb[i] ? xb[i] : vb[i]; /* torch.maximum(max_exp_avg_sq, exp_avg_sq) */ \
     } \
-    T mi = FMA(w1, gi - m[i], m[i]);                  /* exp_avg.lerp_(grad, 1 - beta1) */ \
-    T vi = FMA(w2 * gi, gi, v[i] * b2);               /* exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2) */ \
-    m[i] = mi; v[i] = vi; \
-    if (amsgrad) { vi = vmax[i] > vi ? vmax[i] : vi; vmax[i] = vi; } \
-    p[i] = pi + ((-stepSize) * mi) / (SQRT(vi) / bc2s + e); /* param.addcdiv_(exp_avg, denom, value=-step_size) */ \
+    VSQRT(nb, amsgrad ? xb : vb, r); \
+    /* param.addcdiv_(exp_avg, exp_avg_sq.sqrt() / bias_correction2_sqrt + eps, value=-step_size) */ \
+    for (int64_t i = 0; i < nb; i++) pb[i] = pb[i] + ((-stepSize) * mb[i]) / (r[i] / bc2s + e); \
   } \
 } \
 DK_CLONES_FMA static void dk_adam_##SUF(int64_t n, T *p, const T *g, T *m, T *v, T *vmax, double lr, double beta1, \
@@ -65,35 +74,34 @@ DK_CLONES_FMA static void dk_adam_##SUF(int64_t n, T *p, const T *g, T *m, T *v,
   T bc2s = (T)sqrt(bc2); \
   T w1 = (T)(1.0 - beta1), b2 = (T)beta2, w2 = (T)(1.0 - beta2), e = (T)eps; \
   T wd = (T)weightDecay, decay = (T)(1.0 - lr * weightDecay); \
-  if (!maximize && !amsgrad && (weightDecay == 0 || decoupled)) { /* the common case, branch-free: vectorises */ \
-    const T dec = weightDecay != 0 ? decay : (T)1, nss = -stepSize; \
-    for (int64_t i = 0; i < n; i++) { \
-      T gi = g[i], pi = weightDecay != 0 ? p[i] * dec : p[i]; \
-      T mi = FMA(w1, gi - m[i], m[i]); \
-      T vi = FMA(w2 * gi, gi, v[i] * b2); \
-      m[i] = mi; v[i] = vi; \
-      p[i] = pi + (nss * mi) / (SQRT(vi) / bc2s + e); \
-    } \
-    return; \
-  } \
-  /* vmax is NULL without amsgrad: the flag is a constant in each call, so that loop never touches it (see dk_sgd) */ \
-  if (amsgrad) dk_adam_loop_##SUF(n, p, g, m, v, vmax, stepSize, bc2s, w1, b2, w2, e, wd, decay, weightDecay != 0, decoupled, maximize, 1); \
-  else dk_adam_loop_##SUF(n, p, g, m, v, vmax, stepSize, bc2s, w1, b2, w2, e, wd, decay, weightDecay != 0, decoupled, maximize, 0); \
+  const int coupled = weightDecay != 0 && !decoupled, dec = weightDecay != 0 && decoupled; \
+  if (amsgrad) dk_adam_loop_##SUF(n, p, g, m, v, vmax, stepSize, bc2s, w1, b2, w2, e, wd, decay, coupled, dec, maximize, 1); \
+  else dk_adam_loop_##SUF(n, p, g, m, v, vmax, stepSize, bc2s, w1, b2, w2, e, wd, decay, coupled, dec, maximize, 0); \
 } \
  \
-/* One loop body per (centered, momentum) pair, constant-folded: gavg and buf may be NULL, and an \
-   if-converted access to them would be a masked AVX-512 load from NULL + i (see dk_sgd). */ \
+/* One loop body per (centered, momentum) pair, constant-folded: gavg and buf may be NULL. */ \
 static inline __attribute__((always_inline)) void dk_rmsprop_loop_##SUF(int64_t n, T *p, const T *g, T *sq, T *gavg, T *buf, \
     T a, T w, T e, T wd, T mo, T l, int wdOn, int32_t maximize, const int centered, const int mom) { \
-  for (int64_t i = 0; i < n; i++) { \
-    T gi = maximize ? -g[i] : g[i]; \
-    if (wdOn) gi = FMA(p[i], wd, gi); \
-    T s = FMA(w * gi, gi, sq[i] * a); sq[i] = s; \
-    T avg; \
-    if (centered) { T ga = FMA(w, gi - gavg[i], gavg[i]); gavg[i] = ga; avg = SQRT(FMA(-ga, ga, s)) + e; } \
-    else avg = SQRT(s) + e; \
-    if (mom) { T b = buf[i] * mo + gi / avg; buf[i] = b; p[i] = FMA(b, -l, p[i]); } \
-    else p[i] = p[i] + ((-l) * gi) / avg; \
+  T t[OPT_BLOCK], r[OPT_BLOCK]; \
+  for (int64_t i0 = 0; i0 < n; i0 += OPT_BLOCK) { \
+    const int64_t nb = n - i0 < OPT_BLOCK ? n - i0 : OPT_BLOCK; \
+    T *pb = p + i0, *sb = sq + i0, *ab = centered ? gavg + i0 : NULL, *bb = mom ? buf + i0 : NULL; \
+    const T *gb = g + i0; \
+    for (int64_t i = 0; i < nb; i++) { \
+      T gi = maximize ? -gb[i] : gb[i]; \
+      gi = wdOn ? FMA(pb[i], wd, gi) : gi; \
+      const T s = FMA(w * gi, gi, sb[i] * a); sb[i] = s; \
+      if (centered) { const T ga = FMA(w, gi - ab[i], ab[i]); ab[i] = ga; t[i] = FMA(-ga, ga, s); } \
+      else t[i] = s; \
+    } \
+    VSQRT(nb, t, r); \
+    for (int64_t i = 0; i < nb; i++) { \
+      T gi = maximize ? -gb[i] : gb[i]; \
+      gi = wdOn ? FMA(pb[i], wd, gi) : gi; \
+      const T avg = r[i] + e; \
+      if (mom) { const T bv = bb[i] * mo + gi / avg; bb[i] = bv; pb[i] = FMA(bv, -l, pb[i]); } \
+      else pb[i] = pb[i] + ((-l) * gi) / avg; \
+    } \
   } \
 } \
 DK_CLONES_FMA static void dk_rmsprop_##SUF(int64_t n, T *p, const T *g, T *sq, T *gavg, T *buf, double lr, double alpha, \
@@ -108,94 +116,32 @@ DK_CLONES_FMA static void dk_rmsprop_##SUF(int64_t n, T *p, const T *g, T *sq, T
  \
 DK_CLONES_FMA static void dk_adagrad_##SUF(int64_t n, T *p, const T *g, T *sum, double clr, double eps, double weightDecay, int32_t maximize) { \
   T c = (T)clr, e = (T)eps, wd = (T)weightDecay; \
-  for (int64_t i = 0; i < n; i++) { \
-    T gi = maximize ? -g[i] : g[i]; \
-    if (weightDecay != 0) gi = FMA(p[i], wd, gi); \
-    T s = FMA(gi, gi, sum[i]); sum[i] = s; \
-    p[i] = p[i] + ((-c) * gi) / (SQRT(s) + e); \
+  const int wdOn = weightDecay != 0; \
+  T r[OPT_BLOCK]; \
+  for (int64_t i0 = 0; i0 < n; i0 += OPT_BLOCK) { \
+    const int64_t nb = n - i0 < OPT_BLOCK ? n - i0 : OPT_BLOCK; \
+    T *pb = p + i0, *sb = sum + i0; \
+    const T *gb = g + i0; \
+    for (int64_t i = 0; i < nb; i++) { \
+      T gi = maximize ? -gb[i] : gb[i]; \
+      gi = wdOn ? FMA(pb[i], wd, gi) : gi; \
+      sb[i] = FMA(gi, gi, sb[i]); \
+    } \
+    VSQRT(nb, sb, r); \
+    for (int64_t i = 0; i < nb; i++) { \
+      T gi = maximize ? -gb[i] : gb[i]; \
+      gi = wdOn ? FMA(pb[i], wd, gi) : gi; \
+      pb[i] = pb[i] + ((-c) * gi) / (r[i] + e); \
+    } \
   } \
 }
 
-DK_OPTIM_KERNELS(f32, float, fmaf, DK_VSQRTf)
-DK_OPTIM_KERNELS(f64, double, fma, DK_VSQRT)
+/* Correctly rounded square roots of a block (float64's, and float32's where PyTorch's are). */
+static void vsqrt_f64(int64_t n, const double *x, double *y) { for (int64_t i = 0; i < n; i++) y[i] = DK_VSQRT(x[i]); }
 
-// Where PyTorch's float32 sqrt is MKL's generic kernel (dk_torch_sqrt_is_generic: x86 CPUs not made
-// by Intel), Adam, RMSprop and Adagrad run in blocks: the update up to the square root, the square
-// roots of the block as PyTorch computes them (dk_vsqrtf_torch), then the rest. Same formulas as above.
-#define SQ_BLOCK 256
-DK_CLONES_FMA static void adam_f32_torch_sqrt(int64_t n, float *p, const float *g, float *m, float *v, float *vmax, double lr,
-                                double beta1, double beta2, double eps, double weightDecay, int64_t step,
-                                int32_t amsgrad, int32_t decoupled, int32_t maximize) {
-  const double bc1 = 1.0 - pow(beta1, (double)step), bc2 = 1.0 - pow(beta2, (double)step);
-  const float nss = -(float)(lr / bc1), bc2s = (float)sqrt(bc2);
-  const float w1 = (float)(1.0 - beta1), b2 = (float)beta2, w2 = (float)(1.0 - beta2), e = (float)eps;
-  const float wd = (float)weightDecay, decay = (float)(1.0 - lr * weightDecay);
-  float r[SQ_BLOCK];
-  for (int64_t i0 = 0; i0 < n; i0 += SQ_BLOCK) {
-    const int64_t nb = n - i0 < SQ_BLOCK ? n - i0 : SQ_BLOCK;
-    float *pb = p + i0, *mb = m + i0, *vb = v + i0, *xb = vmax ? vmax + i0 : NULL;
-    const float *gb = g + i0;
-    for (int64_t i = 0; i < nb; i++) {
-      float gi = maximize ? -gb[i] : gb[i];
-      if (weightDecay != 0) {
-        if (decoupled) pb[i] = pb[i] * decay;              /* param.mul_(1 - lr * weight_decay) */
-        else gi = fmaf(pb[i], wd, gi);                      /* grad.add(param, alpha=weight_decay) */
-      }
-      mb[i] = fmaf(w1, gi - mb[i], mb[i]);                  /* exp_avg.lerp_(grad, 1 - beta1) */
-      vb[i] = fmaf(w2 * gi, gi, vb[i] * b2);                /* exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2) */
-      if (amsgrad) xb[i] = xb[i] > vb[i] ? xb[i] : vb[i];  /* torch.maximum(max_exp_avg_sq, exp_avg_sq) */
-    }
-    dk_vsqrtf_torch(nb, amsgrad ? xb : vb, r);
-    for (int64_t i = 0; i < nb; i++) pb[i] = pb[i] + (nss * mb[i]) / (r[i] / bc2s + e);
-  }
-}
-DK_CLONES_FMA static void rmsprop_f32_torch_sqrt(int64_t n, float *p, const float *g, float *sq, float *gavg, float *buf, double lr,
-                                   double alpha, double eps, double weightDecay, double momentum, int32_t maximize) {
-  const float a = (float)alpha, w = (float)(1.0 - alpha), e = (float)eps, wd = (float)weightDecay, mo = (float)momentum, l = (float)lr;
-  float t[SQ_BLOCK], r[SQ_BLOCK];
-  for (int64_t i0 = 0; i0 < n; i0 += SQ_BLOCK) {
-    const int64_t nb = n - i0 < SQ_BLOCK ? n - i0 : SQ_BLOCK;
-    float *pb = p + i0, *sb = sq + i0, *ab = gavg ? gavg + i0 : NULL, *bb = buf ? buf + i0 : NULL;
-    const float *gb = g + i0;
-    for (int64_t i = 0; i < nb; i++) {
-      float gi = maximize ? -gb[i] : gb[i];
-      if (weightDecay != 0) gi = fmaf(pb[i], wd, gi);
-      const float s = fmaf(w * gi, gi, sb[i] * a);
-      sb[i] = s;
-      if (ab) { const float ga = fmaf(w, gi - ab[i], ab[i]); ab[i] = ga; t[i] = fmaf(-ga, ga, s); }
-      else t[i] = s;
-    }
-    dk_vsqrtf_torch(nb, t, r);
-    for (int64_t i = 0; i < nb; i++) {
-      float gi = maximize ? -gb[i] : gb[i];
-      if (weightDecay != 0) gi = fmaf(pb[i], wd, gi);
-      const float avg = r[i] + e;
-      if (bb) { const float bv = bb[i] * mo + gi / avg; bb[i] = bv; pb[i] = fmaf(bv, -l, pb[i]); }
-      else pb[i] = pb[i] + ((-l) * gi) / avg;
-    }
-  }
-}
-DK_CLONES_FMA static void adagrad_f32_torch_sqrt(int64_t n, float *p, const float *g, float *sum, double clr, double eps, double weightDecay,
-                                   int32_t maximize) {
-  const float c = (float)clr, e = (float)eps, wd = (float)weightDecay;
-  float r[SQ_BLOCK];
-  for (int64_t i0 = 0; i0 < n; i0 += SQ_BLOCK) {
-    const int64_t nb = n - i0 < SQ_BLOCK ? n - i0 : SQ_BLOCK;
-    float *pb = p + i0, *sb = sum + i0;
-    const float *gb = g + i0;
-    for (int64_t i = 0; i < nb; i++) {
-      float gi = maximize ? -gb[i] : gb[i];
-      if (weightDecay != 0) gi = fmaf(pb[i], wd, gi);
-      sb[i] = fmaf(gi, gi, sb[i]);
-    }
-    dk_vsqrtf_torch(nb, sb, r);
-    for (int64_t i = 0; i < nb; i++) {
-      float gi = maximize ? -gb[i] : gb[i];
-      if (weightDecay != 0) gi = fmaf(pb[i], wd, gi);
-      pb[i] = pb[i] + ((-c) * gi) / (r[i] + e);
-    }
-  }
-}
+#define OPT_BLOCK 256
+DK_OPTIM_KERNELS(f32, float, fmaf, dk_vsqrtf_torch)
+DK_OPTIM_KERNELS(f64, double, fma, vsqrt_f64)
 
 // Entry points taking the parameter dtype (DK_F32 or DK_F64). Large parameters are split over the
 // thread pool in chunks; each element's update is independent, so the result does not change.
@@ -233,7 +179,6 @@ static void adam_range(void *vctx, int64_t b, int64_t e) {
   OPT_RANGE
   const int32_t amsgrad = c->f1 >> 1, decoupled = c->f1 & 1;
   if (c->dtype == DK_F64) dk_adam_f64(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->step, amsgrad, decoupled, c->f2);
-  else if (dk_torch_sqrt_is_generic()) adam_f32_torch_sqrt(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->step, amsgrad, decoupled, c->f2);
   else dk_adam_f32(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->step, amsgrad, decoupled, c->f2);
 }
 void dk_adam(int32_t dtype, int64_t n, void *p, const void *g, void *m, void *v, void *vmax, double lr, double beta1,
@@ -245,7 +190,6 @@ void dk_adam(int32_t dtype, int64_t n, void *p, const void *g, void *m, void *v,
 static void rmsprop_range(void *vctx, int64_t b, int64_t e) {
   OPT_RANGE
   if (c->dtype == DK_F64) dk_rmsprop_f64(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->f1);
-  else if (dk_torch_sqrt_is_generic()) rmsprop_f32_torch_sqrt(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->f1);
   else dk_rmsprop_f32(n, p, g, A, B, C, c->lr, c->x1, c->x2, c->x3, c->x4, c->f1);
 }
 void dk_rmsprop(int32_t dtype, int64_t n, void *p, const void *g, void *sq, void *gavg, void *buf, double lr, double alpha,
@@ -257,7 +201,6 @@ void dk_rmsprop(int32_t dtype, int64_t n, void *p, const void *g, void *sq, void
 static void adagrad_range(void *vctx, int64_t b, int64_t e) {
   OPT_RANGE (void)B; (void)C;
   if (c->dtype == DK_F64) dk_adagrad_f64(n, p, g, A, c->lr, c->x1, c->x2, c->f1);
-  else if (dk_torch_sqrt_is_generic()) adagrad_f32_torch_sqrt(n, p, g, A, c->lr, c->x1, c->x2, c->f1);
   else dk_adagrad_f32(n, p, g, A, c->lr, c->x1, c->x2, c->f1);
 }
 void dk_adagrad(int32_t dtype, int64_t n, void *p, const void *g, void *sum, double clr, double eps, double weightDecay,

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dk_target.h"
 #pragma clang fp contract(off)
@@ -223,7 +224,7 @@ int dk_torch_vec_floats(void) {
       && __builtin_cpu_supports("fma")) v = 16;
 #endif
   const char *cap = getenv("ATEN_CPU_CAPABILITY");
-  if (cap && (strcmp(cap, "avx2") == 0 || strcmp(cap, "default") == 0 || strcmp(cap, "AVX2") == 0 || strcmp(cap, "DEFAULT") == 0)) v = 8;
+  if (cap && (strcasecmp(cap, "avx2") == 0 || strcasecmp(cap, "default") == 0)) v = 8;
   g_torch_vec = v;
   return v;
 }
@@ -269,10 +270,8 @@ int dk_torch_sqrt_is_generic(void) {
   if (v >= 0) return v;
   v = 0;
 #if DK_X86
-  unsigned int a, b, c, d;
-  __asm__ __volatile__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
-  const int intel = b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu;   /* "GenuineIntel" */
-  v = !intel;
+  __builtin_cpu_init();
+  v = !__builtin_cpu_is("intel");
 #endif
   g_vml_generic = v;
   return v;
@@ -282,6 +281,7 @@ int dk_torch_sqrt_is_generic(void) {
 #include <immintrin.h>
 DK_INLINE uint32_t sq_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 DK_INLINE float sq_float(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+/* MKL's other path: NaN for negatives, the correctly rounded root for subnormals and near FLT_MAX */
 static float vml_sqrt_rare(float x) {
   const uint32_t u = sq_bits(x);
   if ((u & 0x7f800000u) == 0x7f800000u) {
@@ -290,54 +290,49 @@ static float vml_sqrt_rare(float x) {
   }
   if (x == 0.0f) return x;
   if (u & 0x80000000u) return sq_float(0x7fc00000u);
-  return (float)sqrt((double)x);                                          /* subnormal, near FLT_MAX */
+  return (float)sqrt((double)x);
 }
-DK_INLINE int vml_sqrt_special(uint32_t u) { return (int32_t)(u + 0x7f800000u) > (int32_t)0xfefff000u; }
-static float vml_sqrtf1(float x) {
-  if (vml_sqrt_special(sq_bits(x))) return vml_sqrt_rare(x);
-  const float r = _mm_cvtss_f32(_mm_rsqrt_ss(_mm_set_ss(x)));
-  const float y = x * r, h = 0.5f * r;
-  const float e = 0.5f - y * h;
-  const float y1 = y * e + y, h1 = h * e + h;
-  const float d = x - y1 * y1;
-  return d * h1 + y1;
+/* The four roots of vx by the main path; lanes MKL sends to its other path are set in *special. */
+DK_INLINE __m128 vml_sqrt4(__m128 vx, int *special) {
+  const __m128 half = _mm_set1_ps(0.5f);
+  const __m128i m = _mm_cmpgt_epi32(_mm_add_epi32(_mm_castps_si128(vx), _mm_set1_epi32(0x7f800000)),
+                                    _mm_set1_epi32((int32_t)0xfefff000u));
+  *special = _mm_movemask_ps(_mm_castsi128_ps(m));
+  const __m128 r = _mm_rsqrt_ps(vx);
+  const __m128 y = _mm_mul_ps(vx, r), h = _mm_mul_ps(r, half);
+  const __m128 e = _mm_sub_ps(half, _mm_mul_ps(y, h));
+  const __m128 y1 = _mm_add_ps(_mm_mul_ps(y, e), y), h1 = _mm_add_ps(_mm_mul_ps(h, e), h);
+  const __m128 d = _mm_sub_ps(vx, _mm_mul_ps(y1, y1));
+  return _mm_add_ps(_mm_mul_ps(d, h1), y1);
 }
 static void vml_vsqrtf(int64_t n, const float *x, float *out) {
-  const __m128 half = _mm_set1_ps(0.5f);
-  const __m128i c1 = _mm_set1_epi32(0x7f800000), c2 = _mm_set1_epi32((int32_t)0xfefff000u);
   int64_t i = 0;
+  int special;
   for (; i + 4 <= n; i += 4) {
-    const __m128 vx = _mm_loadu_ps(x + i);
-    const __m128i m = _mm_cmpgt_epi32(_mm_add_epi32(_mm_castps_si128(vx), c1), c2);
-    const __m128 r = _mm_rsqrt_ps(vx);
-    const __m128 y = _mm_mul_ps(vx, r), h = _mm_mul_ps(r, half);
-    const __m128 e = _mm_sub_ps(half, _mm_mul_ps(y, h));
-    const __m128 y1 = _mm_add_ps(_mm_mul_ps(y, e), y), h1 = _mm_add_ps(_mm_mul_ps(h, e), h);
-    const __m128 d = _mm_sub_ps(vx, _mm_mul_ps(y1, y1));
-    _mm_storeu_ps(out + i, _mm_add_ps(_mm_mul_ps(d, h1), y1));
-    const int mask = _mm_movemask_ps(_mm_castsi128_ps(m));
-    if (mask)
-      for (int k = 0; k < 4; k++)
-        if (mask & (1 << k)) out[i + k] = vml_sqrt_rare(x[i + k]);
+    _mm_storeu_ps(out + i, vml_sqrt4(_mm_loadu_ps(x + i), &special));
+    if (special)
+      for (int j = 0; j < 4; j++) if ((special >> j) & 1) out[i + j] = vml_sqrt_rare(x[i + j]);
   }
-  for (; i < n; i++) out[i] = vml_sqrtf1(x[i]);
+  if (i < n) {                                          /* the tail, padded with ones */
+    float in[4] = {1.0f, 1.0f, 1.0f, 1.0f}, res[4];
+    memcpy(in, x + i, (size_t)(n - i) * sizeof(float));
+    _mm_storeu_ps(res, vml_sqrt4(_mm_loadu_ps(in), &special));
+    for (int64_t j = 0; j < n - i; j++) out[i + j] = (special >> j) & 1 ? vml_sqrt_rare(in[j]) : res[j];
+  }
 }
 #endif
 
 float dk_sqrtf_torch(float x) {
-#if DK_X86
-  if (dk_torch_sqrt_is_generic()) return vml_sqrtf1(x);
-#endif
-  return sqrtf(x);
+  float y;
+  dk_vsqrtf_torch(1, &x, &y);
+  return y;
 }
-
-static void sqrt_correct(int64_t n, const float *x, float *y) { for (int64_t i = 0; i < n; i++) y[i] = __builtin_elementwise_sqrt(x[i]); }
 
 void dk_vsqrtf_torch(int64_t n, const float *x, float *y) {
 #if DK_X86
   if (dk_torch_sqrt_is_generic()) { vml_vsqrtf(n, x, y); return; }
 #endif
-  sqrt_correct(n, x, y);
+  for (int64_t i = 0; i < n; i++) y[i] = __builtin_elementwise_sqrt(x[i]);
 }
 
 /* PyTorch's float32 2-norm along a contiguous last dimension (its vectorised norm kernel, also the

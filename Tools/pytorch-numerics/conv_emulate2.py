@@ -262,28 +262,26 @@ def model_jit_1x1(geo, nthr):
 # 1/M + 1/N >= 0.0038 (always, in practice), runs the "nocopy" xbyak sgemm of
 # src/cpu/x64/gemm/f32/jit_avx_gemm_f32.cpp.  Bias: per (img, oh) a sequential row sum, added to db.
 # ------------------------------------------------------------------------------------------------
-def _nocopy_kblocks(K, BK=256):
+def _nocopy_blocks(n, size, halve_above):
+    """oneDNN nocopy's blocking of n: blocks of `size`, except that a remainder of more than
+    `halve_above` (and less than 2*size) is split in two halves."""
     out = []; b = 0
-    while b < K:
-        s = K - b
-        if s >= 2 * BK:
-            s = BK
-        elif s > BK:
+    while b < n:
+        s = n - b
+        if s >= 2 * size:
+            s = size
+        elif s > halve_above:
             s = (s + 1) // 2
         out.append((b, b + s)); b += s
     return out
+
+
+def _nocopy_kblocks(K, BK=256):
+    return _nocopy_blocks(K, BK, BK)
 
 
 def _nocopy_nblocks(N, BN=96):
-    out = []; b = 0
-    while b < N:
-        s = N - b
-        if s >= 2 * BN:
-            s = BN
-        elif s > BN + BN // 2:
-            s = (s + 1) // 2
-        out.append((b, b + s)); b += s
-    return out
+    return _nocopy_blocks(N, BN, BN + BN // 2)
 
 
 def _nocopy_tile_modes(M, N):

@@ -427,13 +427,10 @@ extension Tensor {
 }
 
 /// The gradient of `mat2` in `mat1.mm(mat2)`: aᵀ·g, laid out like mat2 (PyTorch's
-/// `mm_mat2_backward`). When mat2 is a transposed matrix (a Linear layer's `weight.t()`), the
-/// product is computed as (gᵀ·a)ᵀ, so the weight's own gradient comes out contiguous. Not for few
-/// outputs over a very long batch (784→32 on 12,665 rows): that GEMM shape is much faster as aᵀ·g,
-/// and transposing the small result costs less.
+/// `mm_mat2_backward`). When mat2 is column-major (a Linear layer's `weight.t()`), the product is
+/// computed as (gᵀ·a)ᵀ, so the weight's own gradient comes out contiguous and the products, and so
+/// their float32 rounding, are PyTorch's.
 func mat2Grad(_ g: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
-    // PyTorch's mm_mat2_backward: a column-major mat2 gets its gradient column-major too (the products,
-    // and so their float32 rounding, are PyTorch's)
     if b.rank == 2 && b.strides[0] == 1 && b.strides[1] == b.shape[0] { return g.t().mm(a).t() }
     return a.t().mm(g)
 }

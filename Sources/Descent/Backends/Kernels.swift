@@ -187,12 +187,13 @@ enum Kernels {
         case .meta: break
         }
     }
-    /// out[r] = the 2-norm of row r of the contiguous float32 x (rows of `size`), summed and rounded as
-    /// PyTorch's CPU norm kernel does. False where there is no such kernel (the caller composes it).
-    static func norm2Rows(_ x: Tensor, rows: Int, size: Int, out: Tensor) -> Bool {
-        guard x.device.backend == .cpu, x.dtype == .float32, x.isContiguous, out.isContiguous else { return false }
-        CPUBackend.norm2Rows(x, rows: rows, size: size, out: out)
-        return true
+    /// The 2-norms of the rows of `size` elements of x (shaped `outShape`), summed and rounded as
+    /// PyTorch's CPU norm kernel does; nil where there is no such kernel (contiguous float32 on the CPU).
+    static func norm2Rows(_ x: Tensor, size: Int, outShape: [Int]) -> Tensor? {
+        guard x.device.backend == .cpu, x.dtype == .float32, x.isContiguous else { return nil }
+        let out = Tensor(uninitializedShape: outShape, dtype: x.dtype, device: x.device)
+        CPUBackend.norm2Rows(x, rows: size == 0 ? 0 : x.count / size, size: size, out: out)
+        return out
     }
     static func cumsum(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, out: Tensor, reverse: Bool) {
         switch out.device.backend {

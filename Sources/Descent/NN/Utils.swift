@@ -8,20 +8,14 @@ extension Tensor {
         switch p {
         case 2:
             // PyTorch's backward: x * (grad / norm), 0 where the norm is 0 (not the NaN of sqrt's derivative at 0)
-            let n: Tensor
+            // PyTorch's vectorised kernel along the last (or every) dim where there is one; elsewhere the
+            // root is taken inside PyTorch's reduction, correctly rounded: pow(0.5) is, while sqrt()
+            // rounds as torch.sqrt (MKL's vector library) does
             let last = dim.map { ($0 < 0 ? $0 + rank : $0) == rank - 1 } ?? true
-            if last && rank > 0 && isContiguous && dtype == .float32 {
-                // PyTorch's vectorised kernel for the last (or every) dim: FMA lanes, correctly rounded root
-                let size = dim == nil ? count : shape[rank - 1]
-                var outShape = dim == nil ? [] : Array(shape.dropLast())
-                if keepDim { outShape = dim == nil ? [Int](repeating: 1, count: rank) : outShape + [1] }
-                let o = Tensor(uninitializedShape: outShape, dtype: dtype, device: device)
-                n = Kernels.norm2Rows(self, rows: size == 0 ? 0 : count / size, size: size, out: o) ? o : noGrad { total(self * self).pow(0.5) }
-            } else {
-                // the root is taken inside PyTorch's reduction, correctly rounded: pow(0.5) is, while sqrt()
-                // rounds as torch.sqrt (MKL's vector library) does
-                n = noGrad { total(self * self).pow(0.5) }
-            }
+            var outShape = dim == nil ? [] : Array(shape.dropLast())
+            if keepDim { outShape = dim == nil ? [Int](repeating: 1, count: rank) : outShape + [1] }
+            let viaKernel = last && rank > 0 ? Kernels.norm2Rows(self, size: dim == nil ? count : shape[rank - 1], outShape: outShape) : nil
+            let n = viaKernel ?? noGrad { total(self * self).pow(0.5) }
             if wantsGrad(self) {
                 n.recorded(.vectorNorm2(dims: dims, keepDim: keepDim), inputs: [self], saved: [self, n])
             }
