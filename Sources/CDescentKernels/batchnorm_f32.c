@@ -19,6 +19,7 @@
 #include "dk_parallel.h"
 #include "dk_target.h"
 #include <math.h>
+#include <stdlib.h>
 
 #pragma STDC FP_CONTRACT OFF
 #pragma clang fp contract(off)
@@ -142,4 +143,91 @@ void dk_batch_norm_backward_f32_pytorch(int64_t N, int64_t C, int64_t L, const f
   c.N = N; c.C = C; c.L = L; c.x = x; c.gy = gy; c.mean = mean; c.invstd = invstd; c.weight = weight;
   c.gx = gx; c.gw = gw; c.gb = gb;
   dk_parallel_for(C, imax(1, 16384 / imax(N * L, 1)), backward_range, &c);
+}
+
+/* ---- Batch norm on a 2-D (N, C) float32 input: PyTorch's channels-last kernels (image_size == 1:
+ * batch_norm_cpu_collect_stats_channels_last_impl, batch_norm_cpu_backward_channels_last_impl).
+ * PyTorch gives each of its T threads a block of ceil(N / T) rows (at::parallel_for(0, N, 1)); each
+ * block sums its rows into its own float buffer, and the buffers are added in double. The squared
+ * deviation and the dot product are fused into the buffers (GCC's contraction); the gradient's
+ * (dy - grad_mean) - (x - mean) * k is fused in the 8-channel blocks and not in the last C % 8
+ * channels (a masked tail). So the results depend on T, which is Descent's thread count. */
+
+/* The row blocks of at::parallel_for(0, n, 1) under OpenMP with nthr threads: returns how many, and the block length. */
+static int64_t torch_row_blocks(int64_t n, int nthr, int64_t *chunk) {
+  if (n <= 1 || nthr <= 1) { *chunk = n; return 1; }
+  const int64_t nt = nthr < n ? nthr : n;
+  *chunk = (n + nt - 1) / nt;
+  return (n + *chunk - 1) / *chunk;
+}
+
+typedef struct { int64_t N, C, chunk; const float *x, *gy, *mean; float *buf, *buf2; int pass; } bnrows_ctx;
+
+DK_CLONES_FMA static void bnrows_range(void *v, int64_t t0, int64_t t1) {
+  const bnrows_ctx *c = (const bnrows_ctx *)v;
+  const int64_t C = c->C;
+  for (int64_t t = t0; t < t1; t++) {
+    float *b = c->buf + t * C, *b2 = c->buf2 ? c->buf2 + t * C : NULL;
+    const int64_t r1 = imax(0, (t + 1) * c->chunk < c->N ? (t + 1) * c->chunk : c->N);
+    for (int64_t i = t * c->chunk; i < r1; i++) {
+      const float *xr = c->x + i * C;
+      if (c->pass == 0) for (int64_t ch = 0; ch < C; ch++) b[ch] = xr[ch] + b[ch];
+      else if (c->pass == 1) for (int64_t ch = 0; ch < C; ch++) { const float d = xr[ch] - c->mean[ch]; b[ch] = fmaf(d, d, b[ch]); }
+      else {
+        const float *g = c->gy + i * C;
+        for (int64_t ch = 0; ch < C; ch++) { b[ch] = b[ch] + g[ch]; b2[ch] = fmaf(xr[ch] - c->mean[ch], g[ch], b2[ch]); }
+      }
+    }
+  }
+}
+
+/* Runs one pass of per-block sums and adds the blocks' buffers in double into out (and out2). */
+static void bnrows_pass(bnrows_ctx *c, int64_t nt, int nthr, float *out, float *out2, double divisor) {
+  const int64_t C = c->C;
+  c->buf = calloc((size_t)(nthr * C), sizeof(float));
+  c->buf2 = out2 ? calloc((size_t)(nthr * C), sizeof(float)) : NULL;
+  dk_parallel_for(nt, 1, bnrows_range, c);
+  for (int64_t ch = 0; ch < C; ch++) {
+    double s = 0, s2 = 0;
+    for (int t = 0; t < nthr; t++) { s += (double)c->buf[t * C + ch]; if (out2) s2 += (double)c->buf2[t * C + ch]; }
+    out[ch] = (float)(s / divisor);
+    if (out2) out2[ch] = (float)s2;
+  }
+  free(c->buf); free(c->buf2);
+}
+
+void dk_batch_norm_stats_f32_rows(int64_t N, int64_t C, const float *x, float *mean, float *varSum) {
+  const int nthr = dk_num_threads();
+  int64_t chunk; const int64_t nt = torch_row_blocks(N, nthr, &chunk);
+  bnrows_ctx c = {N, C, chunk, x, NULL, mean, NULL, NULL, 0};
+  bnrows_pass(&c, nt, nthr, mean, NULL, (double)N);
+  c.pass = 1;
+  bnrows_pass(&c, nt, nthr, varSum, NULL, 1.0);
+}
+
+void dk_batch_norm_backward_f32_rows(int64_t N, int64_t C, const float *x, const float *gy, const float *mean,
+                                     const float *invstd, const float *weight, float *gx, float *gw, float *gb) {
+  const int nthr = dk_num_threads();
+  int64_t chunk; const int64_t nt = torch_row_blocks(N, nthr, &chunk);
+  float *sum = malloc(sizeof(float) * (size_t)C), *dotp = malloc(sizeof(float) * (size_t)C);
+  bnrows_ctx c = {N, C, chunk, x, gy, mean, NULL, NULL, 2};
+  bnrows_pass(&c, nt, nthr, sum, dotp, 1.0);
+  if (gx) {
+    const int64_t vecEnd = C - C % 8;
+    for (int64_t ch = 0; ch < C; ch++) {
+      const float inv = invstd[ch], w = weight ? weight[ch] : 1.0f;
+      const float k = ((dotp[ch] * inv) * inv) / (float)N, gm = sum[ch] / (float)N, m = mean[ch];
+      const int fused = ch < vecEnd;
+      for (int64_t i = 0; i < N; i++) {
+        const float xm = x[i * C + ch] - m, t0 = gy[i * C + ch] - gm;
+        const float t = fused ? fmaf(-xm, k, t0) : t0 - xm * k;
+        gx[i * C + ch] = (t * inv) * w;
+      }
+    }
+  }
+  for (int64_t ch = 0; ch < C; ch++) {
+    if (gw) gw[ch] = dotp[ch] * invstd[ch];
+    if (gb) gb[ch] = sum[ch];
+  }
+  free(sum); free(dotp);
 }

@@ -158,7 +158,7 @@ static inline double rem_f64(double x, double y) { double r_; REM_F(double, fmod
   case DK_LOGICAL_AND: ROW(T, uint8_t, (x != 0) && (y != 0)); break; \
   case DK_LOGICAL_OR: ROW(T, uint8_t, (x != 0) || (y != 0)); break;
 
-DK_CLONES static void row_f32(int op, int64_t n, char *op_, const char *ap, int64_t sa, const char *bp, int64_t sb) {
+DK_CLONES_FMA static void row_f32(int op, int64_t n, char *op_, const char *ap, int64_t sa, const char *bp, int64_t sb) {
   switch (op) {
   case DK_ADD: ROW(float, float, x + y); break;
   case DK_SUB: ROW(float, float, x - y); break;
@@ -168,14 +168,14 @@ DK_CLONES static void row_f32(int op, int64_t n, char *op_, const char *ap, int6
   case DK_MAXIMUM: ROW(float, float, (x != x || y != y) ? x + y : (x > y ? x : y)); break;
   case DK_MINIMUM: ROW(float, float, (x != x || y != y) ? x + y : (x < y ? x : y)); break;
   case DK_RELU_BWD: ROW(float, float, y > 0 ? x : 0.0f); break;
-  case DK_SIGMOID_BWD: ROW(float, float, x * ((1.0f - y) * y)); break;
-  case DK_TANH_BWD: ROW(float, float, x * (1.0f - y * y)); break;
+  case DK_SIGMOID_BWD: ROW(float, float, (x * (1.0f - y)) * y); break;   /* PyTorch: a * (1 - b) * b */
+  case DK_TANH_BWD: ROW(float, float, x * fmaf(-y, y, 1.0f)); break;   /* a * (1 - b * b), which GCC fuses in PyTorch */
   case DK_FMOD: ROW(float, float, fmodf(x, y)); break;
   case DK_REMAINDER: ROW(float, float, rem_f32(x, y)); break;
   CMP_CASES(float)
   }
 }
-static void row_f64(int op, int64_t n, char *op_, const char *ap, int64_t sa, const char *bp, int64_t sb) {
+DK_CLONES_FMA static void row_f64(int op, int64_t n, char *op_, const char *ap, int64_t sa, const char *bp, int64_t sb) {
   switch (op) {
   case DK_ADD: ROW(double, double, x + y); break;
   case DK_SUB: ROW(double, double, x - y); break;
@@ -185,8 +185,8 @@ static void row_f64(int op, int64_t n, char *op_, const char *ap, int64_t sa, co
   case DK_MAXIMUM: ROW(double, double, (x != x || y != y) ? x + y : (x > y ? x : y)); break;
   case DK_MINIMUM: ROW(double, double, (x != x || y != y) ? x + y : (x < y ? x : y)); break;
   case DK_RELU_BWD: ROW(double, double, y > 0 ? x : 0.0); break;
-  case DK_SIGMOID_BWD: ROW(double, double, x * ((1.0 - y) * y)); break;
-  case DK_TANH_BWD: ROW(double, double, x * (1.0 - y * y)); break;
+  case DK_SIGMOID_BWD: ROW(double, double, (x * (1.0 - y)) * y); break;
+  case DK_TANH_BWD: ROW(double, double, x * fma(-y, y, 1.0)); break;
   case DK_FMOD: ROW(double, double, fmod(x, y)); break;
   case DK_REMAINDER: ROW(double, double, rem_f64(x, y)); break;
   CMP_CASES(double)
@@ -327,7 +327,8 @@ static inline double gelu_d(double x) { return 0.5 * x * (1.0 + erf(x * 0.707106
   case DK_POWS: { T p = (T)c->p1; \
       if (p == (T)2) UN_LOOP(T, x * x) else if (p == (T)0.5) UN_LOOP(T, DK_VSQRT##S(x)) \
       else if (p == (T)1) UN_LOOP(T, x) else if (p == (T)3) UN_LOOP(T, x * x * x) \
-      else if (p == (T)-1) UN_LOOP(T, ONE / x) else UN_LOOP(T, pow##S(x, p)) break; } \
+      else if (p == (T)-1) UN_LOOP(T, ONE / x) else if (p == (T)-0.5) UN_LOOP(T, ONE / DK_VSQRT##S(x)) \
+      else if (p == (T)-2) UN_LOOP(T, ONE / (x * x)) else UN_LOOP(T, pow##S(x, p)) break; } \
   case DK_LEAKY_RELU: { T s = (T)c->p1; UN_LOOP(T, x > ZERO ? x : x * s) break; } \
   case DK_ELU: { T al = (T)c->p1; UN_LOOP(T, x > ZERO ? x : al * expm1##S(x)) break; } \
   case DK_GELU: UN_LOOP(T, GELU(x)) break; \
@@ -356,7 +357,8 @@ DK_CLONES static void un_range(void *vctx, int64_t b, int64_t e) {
   if (c->dtype == DK_F32 && c->op == DK_EXP) { dk_vexpf(e - b, (const float *)c->x + b, (float *)c->y + b); return; }
   if (c->dtype == DK_F32 && c->op == DK_SIGMOID) { dk_vsigmoidf(e - b, (const float *)c->x + b, (float *)c->y + b); return; }
   if (c->dtype == DK_F32 && c->op == DK_TANH) { dk_vtanhf(e - b, (const float *)c->x + b, (float *)c->y + b); return; }
-  if (c->dtype == DK_F32 && c->op == DK_SQRT) { dk_vsqrtf_torch(e - b, (const float *)c->x + b, (float *)c->y + b); return; }
+  // PyTorch's pow(x, 0.5) is its sqrt kernel (pow_tensor_scalar_kernel), MKL's on x86
+  if (c->dtype == DK_F32 && (c->op == DK_SQRT || (c->op == DK_POWS && c->p1 == 0.5))) { dk_vsqrtf_torch(e - b, (const float *)c->x + b, (float *)c->y + b); return; }
   if (c->dtype == DK_F32) { UN_FLOAT(float, f, 1.0f, 0.0f, gelu_f) }
   else if (c->dtype == DK_F64) { UN_FLOAT(double, , 1.0, 0.0, gelu_d) }
   else if (c->dtype == DK_I64) {

@@ -215,6 +215,64 @@ extension Core {
         }
     }
 
+    @Test func elementwiseGradientsRoundAsPyTorch() {
+        // torch.manual_seed(0); x = torch.randn(1000) * 3; p = torch.rand(1000) * 20 + 1e-3; g = torch.randn(1000)
+        // def grad(f, inp):
+        //     t = inp.clone().requires_grad_(True); y = f(t); y.backward(g); return [h(y), h(t.grad)]
+        // grad(lambda t: t.reciprocal(), x), grad(lambda t: t.rsqrt(), p), grad(lambda t: t.pow(0.5), p),
+        // grad(lambda t: x / t, p), grad(lambda t: F.softsign(t), x)
+        // (reciprocal's is -grad * (result * result); div's -grad * ((a / b) / b); pow(0.5) is torch's sqrt kernel)
+        manualSeed(0)
+        let x = Tensor.randn(1000) * 3, p = Tensor.rand(1000) * 20 + 1e-3, g = Tensor.randn(1000)
+        func grad(_ inp: Tensor, _ f: (Tensor) -> Tensor) -> [Int] {
+            let t = inp.detach().clone().requiresGrad_()
+            let y = f(t); y.backward(gradient: g)
+            return [h(y), h(t.grad!)]
+        }
+        #expect(grad(x) { $0.reciprocal() } == [1085236892684846, 1034686841471388])
+        #expect(grad(p) { $0.rsqrt() } == [526881402109094, 1017593556546011])
+        if getCPUCapability() == "AVX2" {   // torch's sqrt kernel: MKL's on this CPU
+            #expect(grad(p) { $0.pow(0.5) } == [539120978155620, 1081990631698338])
+        }
+        #expect(grad(p) { x / $0 } == [1078469075661980, 1055988226957174])
+        #expect(grad(x) { $0.softsign() } == [1084071219092391, 1079114538858723])
+    }
+
+    @Test func layerNormAndBatchNorm1dRoundAsPyTorch() {
+        // for name, m, shape in [("ln", lambda: nn.LayerNorm(64), (128, 64)), ("ln3", lambda: nn.LayerNorm([5, 7]), (6, 5, 7)),
+        //                        ("bn", lambda: nn.BatchNorm1d(20), (50, 20))]:
+        //     torch.manual_seed(0); mod = m()
+        //     with torch.no_grad():
+        //         for p in mod.parameters(): p.copy_(torch.randn(p.shape) * 0.5 + 1)
+        //     x = (torch.randn(shape) * 2 + 0.5).requires_grad_(True)
+        //     y = mod(x); g = torch.randn(shape); y.backward(g)
+        //     out = [h(y), h(x.grad), h(mod.weight.grad), h(mod.bias.grad)]
+        //     if name == "bn": out += [h(mod.running_mean), h(mod.running_var)]; mod.eval(); out.append(h(mod(x)))
+        // (RowwiseMoments' Welford cascade for layer norm; batch norm on (N, C) through the channels-last
+        // kernels, whose per-thread row blocks make the bits depend on the thread count: 2 here)
+        func run(_ mod: Module, _ shape: [Int]) -> [Int] {
+            manualSeed(0)
+            for p in mod.parameters() { noGrad { _ = p.copy_(Tensor.randn(p.shape) * 0.5 + 1) } }
+            let x = (Tensor.randn(shape) * 2 + 0.5).requiresGrad_()
+            let y = mod(x), g = Tensor.randn(shape)
+            y.backward(gradient: g)
+            let ps = mod.parameters()
+            return [h(y), h(x.grad!), h(ps[0].grad!), h(ps[1].grad!)]
+        }
+        withThreads(2) {
+            #expect(run(LayerNorm(64), [128, 64]) == [48780298848238016, 71191402773504220, 4339837388376, 4917913827743])
+            #expect(run(LayerNorm([5, 7]), [6, 5, 7]) == [29540672262459, 46029791307332, 1315137486682, 1321548154856])
+            let bn = BatchNorm1d(20)
+            #expect(run(bn, [50, 20]) == [729257349507728, 1095141692350706, 480616347604, 479035656285])
+            let stats: [Int] = [h(bn.runningMean!), h(bn.runningVar!)]
+            #expect(stats == [215577360777, 224262195189])
+            bn.eval()
+            manualSeed(0)
+            _ = Tensor.randn(20); _ = Tensor.randn(20)
+            #expect(h(bn(Tensor.randn(50, 20) * 2 + 0.5)) == 759023831358094)
+        }
+    }
+
     @Test func normAndSqrtRoundAsPyTorch() {
         // torch.manual_seed(0); for n in [2, 3, 5, 7, 8, 12, 13, 100, 1003]:
         //     x = torch.randn(n) * 3; torch.linalg.vector_norm(x).view(torch.int32).item()

@@ -91,6 +91,20 @@ void dk_batch_norm_backward_f32_pytorch(int64_t N, int64_t C, int64_t L, const f
                                         const float *mean, const float *invstd, const float *weight,
                                         float *gx, float *gw, float *gb);
 
+/// Float32 batch norm over a 2-D (N, C) input, rounded as PyTorch's channels-last kernels with
+/// Descent's thread count as PyTorch's (batchnorm_f32.c): the mean and var_sum of each channel.
+void dk_batch_norm_stats_f32_rows(int64_t N, int64_t C, const float *x, float *mean, float *varSum);
+/// The training-mode gradients of the 2-D case (gx, gw, gb may be NULL; weight NULL means ones).
+void dk_batch_norm_backward_f32_rows(int64_t N, int64_t C, const float *x, const float *gy, const float *mean,
+                                     const float *invstd, const float *weight, float *gx, float *gw, float *gb);
+/// Float32 layer norm over M rows of N, rounded as PyTorch's CPU kernel (layernorm_f32.c): y, and each
+/// row's mean and 1/std. weight and bias may be NULL (ones, zeros).
+void dk_layer_norm_f32_pytorch(int64_t M, int64_t N, const float *x, const float *weight, const float *bias,
+                               float eps, float *y, float *mean, float *rstd);
+/// Layer norm's gradients (each output may be NULL; weight NULL means ones).
+void dk_layer_norm_backward_f32_pytorch(int64_t M, int64_t N, const float *x, const float *dy, const float *mean,
+                                        const float *rstd, const float *weight, float *dx, float *dw, float *db);
+
 #ifdef __cplusplus
 }
 #endif

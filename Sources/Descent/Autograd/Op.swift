@@ -38,6 +38,7 @@ enum Op {
     case activation(PointwiseActivation), prelu(reduceDims: [Int], wShape: [Int])
     case embedding(rows: Int, width: Int, paddingIdx: Int?)
     case layerNorm(dims: [Int], batchDims: [Int], hasWeight: Bool, hasBias: Bool), groupNorm(GroupNormShape)
+    case layerNormRows(dims: [Int], batchDims: [Int])
     case adaptiveAvgPool2d(planes: Int, h: Int, w: Int, oh: Int, ow: Int, inShape: [Int])
     case recurrentLayer(RecurrentLayerContext)
     case elementwiseLoss(ElementwiseLoss, reduction: Reduction, count: Int), divScalar(Double)
@@ -63,7 +64,7 @@ enum Op {
         switch self {
         case .flip, .prod, .prodDim, .cumprod, .maskedFill, .triangle, .repeatTiles, .roundingDiv, .erfinv,
              .convolution, .convTranspose2d, .maxPool2d, .avgPool2d, .batchNorm, .copyInto, .cumsum, .indexPut,
-             .pickAlong, .scatterValue, .scatterSource, .vectorNorm2, .activation, .prelu, .embedding, .layerNorm,
+             .pickAlong, .scatterValue, .scatterSource, .vectorNorm2, .activation, .prelu, .embedding, .layerNorm, .layerNormRows,
              .groupNorm, .adaptiveAvgPool2d, .recurrentLayer, .elementwiseLoss, .divScalar, .fusedBinaryCrossEntropy, .nll, .nativeDropout:
             return true
         default: return false
@@ -162,7 +163,7 @@ enum Op {
         case .activation(let a): return a.gradFnName
         case .prelu: return "PreluKernelBackward0"
         case .embedding: return "EmbeddingBackward0"
-        case .layerNorm: return "NativeLayerNormBackward0"
+        case .layerNorm, .layerNormRows: return "NativeLayerNormBackward0"
         case .groupNorm: return "NativeGroupNormBackward0"
         case .adaptiveAvgPool2d: return "AdaptiveAvgPool2DBackward0"
         case .recurrentLayer(let c): return c.mode == .lstm ? "MkldnnRnnLayerBackward0" : "RnnLayerBackward0"
@@ -186,7 +187,7 @@ enum Op {
             return [needs(0) ? sumToShape(g * s[1], s[0].shape) : nil, needs(1) ? sumToShape(g * s[0], s[1].shape) : nil]
         case .div:
             return [needs(0) ? sumToShape(g / s[1], s[0].shape) : nil,
-                    needs(1) ? sumToShape(-g * s[0] / (s[1] * s[1]), s[1].shape) : nil]
+                    needs(1) ? sumToShape(-g * ((s[0] / s[1]) / s[1]), s[1].shape) : nil]   // PyTorch's div_tensor_other_backward
         case .neg: return [-g]
         case .pow(let p):
             if p == 0 { return [Tensor.zerosLike(g)] }
@@ -213,7 +214,7 @@ enum Op {
         case .exp: return [g * s[0]]
         case .log: return [g / s[0]]
         case .sqrt: return [g / (s[0] * 2)]
-        case .rsqrt: return [g * s[0].pow(3) * -0.5]
+        case .rsqrt: return [(g * -0.5) * s[0].pow(3)]   // -0.5 * grad * result.pow(3)
         case .abs: return [g * s[0].sign()]
         case .sin: return [g * s[0].cos()]
         case .cos: return [-g * s[0].sin()]
@@ -222,7 +223,7 @@ enum Op {
             if recording(g, s[0]) { return [g * (1 - s[0] * s[0])] }
             return [binaryKernel(g, s[0], op: .tanhBackward, compute: g.dtype, output: g.dtype)]
         case .sigmoid:
-            if recording(g, s[0]) { return [g * ((1 - s[0]) * s[0])] }
+            if recording(g, s[0]) { return [g * (1 - s[0]) * s[0]] }
             return [binaryKernel(g, s[0], op: .sigmoidBackward, compute: g.dtype, output: g.dtype)]
         case .relu:
             if recording(g, s[0]) { return [g * (s[0] .> 0).to(dtype: g.dtype)] }
@@ -244,14 +245,14 @@ enum Op {
         case .log2: return [g / (s[0] * 0.6931471805599453)]   // PyTorch: grad / (self * std::log(2.0))
         case .log10: return [g / (s[0] * 2.302585092994046)]
         case .expm1: return [g * (s[0] + 1)]
-        case .reciprocal: return [-g * s[0] * s[0]]
+        case .reciprocal: return [-g * (s[0] * s[0])]   // -grad * (result * result)
         case .logSigmoid: return [g * (-s[0]).sigmoid()]
         case .softplus: return [g * s[0].sigmoid()]
         case .clamp(let lo, let hi):
             let x = s[0]
             let mask = (x .>= lo) .&& (x .<= hi)
             return [g * mask.to(dtype: g.dtype)]
-        case .erf: return [g * (s[0] * s[0] * -1).exp() * 1.1283791670955126]   // 2/sqrt(pi) e^(-x^2)
+        case .erf: return [(-(s[0].pow(2))).exp() * 1.1283791670955126 * g]   // 2 / sqrt(pi) * exp(-(self.pow(2))) * grad
         case .zeroGrad: return [Tensor.zerosLike(g)]
         case .sum(let inShape, let dims, let keepDim):
             return [expandReduced(g, inShape: inShape, dims: dims, keepDim: keepDim)]
@@ -385,6 +386,7 @@ enum Op {
         case let .embedding(n, d, pad): return Op.embeddingBackward(rows: n, width: d, paddingIdx: pad, g, s)
         case let .layerNorm(dims, batchDims, hasW, hasB):
             return Op.layerNormBackward(dims: dims, batchDims: batchDims, hasWeight: hasW, hasBias: hasB, g, s, allNeeds())
+        case let .layerNormRows(dims, batchDims): return Op.layerNormRowsBackward(dims: dims, batchDims: batchDims, g, s, allNeeds())
         case .groupNorm(let b): return Op.groupNormBackward(b, g, s, allNeeds())
         case let .adaptiveAvgPool2d(planes, h, w, oh, ow, inShape):
             return Op.adaptiveAvgPool2dBackward(planes: planes, h: h, w: w, oh: oh, ow: ow, inShape: inShape, g)

@@ -195,6 +195,27 @@ enum Kernels {
         CPUBackend.norm2Rows(x, rows: size == 0 ? 0 : x.count / size, size: size, out: out)
         return out
     }
+    /// Float32 layer norm of `rows` rows of `size` on the CPU, rounded as PyTorch's kernel: (y, mean, rstd);
+    /// nil where that kernel does not apply (another device or dtype, a strided input).
+    static func layerNormRows(_ x: Tensor, rows: Int, size: Int, weight: Tensor, bias: Tensor, eps: Double) -> (Tensor, Tensor, Tensor)? {
+        guard x.device.backend == .cpu, x.dtype == .float32, weight.dtype == .float32, bias.dtype == .float32,
+              x.isContiguous, weight.isContiguous, bias.isContiguous else { return nil }
+        let y = Tensor(uninitializedShape: x.shape, dtype: .float32, device: x.device)
+        let mean = Tensor(uninitializedShape: [rows], dtype: .float32, device: x.device)
+        let rstd = Tensor(uninitializedShape: [rows], dtype: .float32, device: x.device)
+        CPUBackend.layerNormRows(x, rows: rows, size: size, weight: weight, bias: bias, eps: eps, y: y, mean: mean, rstd: rstd)
+        return (y, mean, rstd)
+    }
+    /// The gradients of `layerNormRows` (dx, dweight, dbias; each only where wanted).
+    static func layerNormRowsBackward(_ g: Tensor, x: Tensor, mean: Tensor, rstd: Tensor, weight: Tensor,
+                                      needs: [Bool]) -> [Tensor?] {
+        let g = g.contiguous(), size = weight.count, rows = size == 0 ? 0 : x.count / size
+        let dx = needs[0] ? Tensor(uninitializedShape: x.shape, dtype: .float32, device: x.device) : nil
+        let dw = needs[1] ? Tensor(uninitializedShape: weight.shape, dtype: .float32, device: x.device) : nil
+        let db = needs[2] ? Tensor(uninitializedShape: weight.shape, dtype: .float32, device: x.device) : nil
+        CPUBackend.layerNormRowsBackward(g, x: x, rows: rows, size: size, mean: mean, rstd: rstd, weight: weight, dx: dx, dw: dw, db: db)
+        return [dx, dw, db]
+    }
     static func cumsum(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, out: Tensor, reverse: Bool) {
         switch out.device.backend {
         case .cpu: CPUBackend.cumsum(x, outer, n, inner, out: out, reverse: reverse)

@@ -9,6 +9,14 @@ public func layerNorm(_ x: Tensor, _ normalizedShape: [Int], weight: Tensor? = n
     }
     let dims = Array((x.rank - k)..<x.rank)
     let batchDims = Array(0..<(x.rank - k))
+    let size = normalizedShape.reduce(1, *)
+    if let w = weight, let b = bias, w.shape == normalizedShape, b.shape == normalizedShape,
+       let (y, mean, rstd) = noGrad({ Kernels.layerNormRows(x, rows: size == 0 ? 0 : x.count / size, size: size, weight: w, bias: b, eps: eps) }) {
+        if [x, w, b].contains(where: wantsGrad) {
+            y.recorded(.layerNormRows(dims: dims, batchDims: batchDims), inputs: [x, w, b], saved: [x, mean, rstd, w])
+        }
+        return y
+    }
     let (y, xhat, rstd) = noGrad { () -> (Tensor, Tensor, Tensor) in
         let centered = x - x.mean(dims: dims, keepDim: true)
         let rstd = ((centered * centered).mean(dims: dims, keepDim: true) + eps).rsqrt()
@@ -86,6 +94,18 @@ extension Op {
         if hasWeight { grads.append(needs[1] ? (batchDims.isEmpty ? g * xhat : (g * xhat).sum(dims: batchDims)) : nil) }
         if hasBias { grads.append(needs[hasWeight ? 2 : 1] ? (batchDims.isEmpty ? g : g.sum(dims: batchDims)) : nil) }
         return grads
+    }
+    /// NativeLayerNormBackward0 of the float32 CPU kernel, from the saved input, row means, 1/std and weight
+    /// (under create_graph, the differentiable rule above on the normalised input).
+    static func layerNormRowsBackward(dims: [Int], batchDims: [Int], _ g: Tensor, _ s: [Tensor], _ needs: [Bool]) -> [Tensor?] {
+        let (x, mean, rstd, w) = (s[0], s[1], s[2], s[3])
+        if recording(g, w) || recording(x, g) {
+            let keep = Array(x.shape[..<batchDims.count]) + Array(repeating: 1, count: dims.count)
+            let r = rstd.reshape(keep)
+            return layerNormBackward(dims: dims, batchDims: batchDims, hasWeight: true, hasBias: true,
+                                     g, [(x - mean.reshape(keep)) * r, r, w], needs)
+        }
+        return Kernels.layerNormRowsBackward(g, x: x, mean: mean, rstd: rstd, weight: w, needs: needs)
     }
     /// NativeGroupNormBackward0, from the saved normalised input, 1/std per group and weight.
     static func groupNormBackward(_ b: GroupNormShape, _ g: Tensor, _ s: [Tensor], _ needs: [Bool]) -> [Tensor?] {

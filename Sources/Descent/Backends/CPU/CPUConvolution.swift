@@ -47,7 +47,7 @@ extension CPUBackend {
                                  weight: Tensor?, bias: Tensor?, training: Bool, momentum: Double, eps: Double,
                                  out: Tensor) -> (Tensor, Tensor) {
         let dt = x.dtype
-        if dt == .float32 && l > 1 {
+        if dt == .float32 {
             return batchNormForwardF32(x, n: n, c: c, l: l, runningMean: runningMean, runningVar: runningVar, weight: weight,
                                        bias: bias, training: training, momentum: momentum, eps: eps, out: out)
         }
@@ -116,7 +116,11 @@ extension CPUBackend {
         let count = n * l
         if training {
             var varSum = [Float](repeating: 0, count: c)
-            dk_batch_norm_stats_f32_pytorch(Int64(n), Int64(c), Int64(l), x.pointer(Float.self), &mean, &varSum)
+            if l == 1 {   // (N, C): PyTorch's channels-last kernels, which depend on the thread count
+                dk_batch_norm_stats_f32_rows(Int64(n), Int64(c), x.pointer(Float.self), &mean, &varSum)
+            } else {
+                dk_batch_norm_stats_f32_pytorch(Int64(n), Int64(c), Int64(l), x.pointer(Float.self), &mean, &varSum)
+            }
             for i in 0..<c { invstd[i] = Float(1 / (Double(varSum[i] / Float(count)) + eps).squareRoot()) }
             let m = Float(momentum)
             if let rm = runningMean {
@@ -143,8 +147,26 @@ extension CPUBackend {
         dk_batch_norm_apply_f32_fma(Int64(n), Int64(c), Int64(l), x.pointer(Float.self), alpha, beta, out.pointer(Float.self))
         return (Tensor(flat: mean, shape: [c]), Tensor(flat: invstd, shape: [c]))
     }
+    /// Float32 layer norm rows as PyTorch's kernel rounds them (layernorm_f32.c).
+    static func layerNormRows(_ x: Tensor, rows: Int, size: Int, weight: Tensor, bias: Tensor, eps: Double, y: Tensor, mean: Tensor, rstd: Tensor) {
+        dk_layer_norm_f32_pytorch(Int64(rows), Int64(size), x.pointer(Float.self), weight.pointer(Float.self),
+                                  bias.pointer(Float.self), Float(eps), y.pointer(Float.self), mean.pointer(Float.self),
+                                  rstd.pointer(Float.self))
+    }
+    static func layerNormRowsBackward(_ g: Tensor, x: Tensor, rows: Int, size: Int, mean: Tensor, rstd: Tensor, weight: Tensor,
+                                      dx: Tensor?, dw: Tensor?, db: Tensor?) {
+        dk_layer_norm_backward_f32_pytorch(Int64(rows), Int64(size), x.pointer(Float.self), g.pointer(Float.self),
+                                           mean.pointer(Float.self), rstd.pointer(Float.self), weight.pointer(Float.self),
+                                           dx?.pointer(Float.self), dw?.pointer(Float.self), db?.pointer(Float.self))
+    }
     static func batchNormBackward(training: Bool, n: Int, c: Int, l: Int, x: Tensor, gy: Tensor, mean: Tensor, invstd: Tensor,
                                   weight: Tensor?, gx: Tensor?, gw: Tensor?, gb: Tensor?) {
+        if training && l == 1 && gy.dtype == .float32 {
+            dk_batch_norm_backward_f32_rows(Int64(n), Int64(c), x.pointer(Float.self), gy.pointer(Float.self),
+                                            mean.pointer(Float.self), invstd.pointer(Float.self), weight?.pointer(Float.self),
+                                            gx?.pointer(Float.self), gw?.pointer(Float.self), gb?.pointer(Float.self))
+            return
+        }
         if training && l > 1 && gy.dtype == .float32 {
             dk_batch_norm_backward_f32_pytorch(Int64(n), Int64(c), Int64(l), x.pointer(Float.self), gy.pointer(Float.self),
                                                mean.pointer(Float.self), invstd.pointer(Float.self), weight?.pointer(Float.self),
