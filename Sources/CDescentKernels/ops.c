@@ -330,7 +330,7 @@ static inline double gelu_d(double x) { return 0.5 * x * (1.0 + erf(x * 0.707106
       else if (p == (T)-1) UN_LOOP(T, ONE / x) else if (p == (T)-0.5) UN_LOOP(T, ONE / DK_VSQRT##S(x)) \
       else if (p == (T)-2) UN_LOOP(T, ONE / (x * x)) else UN_LOOP(T, pow##S(x, p)) break; } \
   case DK_LEAKY_RELU: { T s = (T)c->p1; UN_LOOP(T, x > ZERO ? x : x * s) break; } \
-  case DK_ELU: { T al = (T)c->p1; UN_LOOP(T, x > ZERO ? x : al * expm1##S(x)) break; } \
+  case DK_ELU: { T sc = c->p2 == 0 ? ONE : (T)c->p2, ng = (T)c->p1 * sc; UN_LOOP(T, x > ZERO ? x * sc : expm1##S(x) * ng) break; } \
   case DK_GELU: UN_LOOP(T, GELU(x)) break; \
   case DK_SILU: UN_LOOP(T, x / (ONE + exp##S(-x))) break; \
   case DK_LOG1P: UN_LOOP(T, log1p##S(x)) break; \
@@ -373,7 +373,32 @@ DK_CLONES static void un_range(void *vctx, int64_t b, int64_t e) {
   }
 }
 
+/* The float32 ops whose PyTorch kernels torch_act.c follows (SLEEF in vector blocks, glibc in the tails). */
+static int torch_act_op(int32_t op, double p1, double *q1, double *q2) {
+  *q1 = p1; *q2 = 0;
+  switch (op) {
+  case DK_EXP: return DK_ACT_EXP;
+  case DK_SIGMOID: return DK_ACT_SIGMOID;
+  case DK_SILU: return DK_ACT_SILU;
+  case DK_GELU: return DK_ACT_GELU;
+  case DK_LOG1P: return DK_ACT_LOG1P;
+  case DK_EXPM1: return DK_ACT_EXPM1;
+  case DK_SOFTPLUS: return DK_ACT_SOFTPLUS;
+  case DK_LOG_SIGMOID: return DK_ACT_LOG_SIGMOID;
+  case DK_POWS:   /* the exponents PyTorch's pow kernels special-case are plain arithmetic here */
+    if (p1 == 0.5 || p1 == -0.5 || p1 == 1 || p1 == 2 || p1 == 3 || p1 == -1 || p1 == -2) return -1;
+    return DK_ACT_POW;
+  default: return -1;
+  }
+}
+
 void dk_unary(int32_t op, int32_t dtype, int64_t n, const void *x, void *y, double p1, double p2) {
+  if (dtype == DK_F32) {
+    double q1, q2;
+    int act = op == DK_ELU ? DK_ACT_ELU : torch_act_op(op, p1, &q1, &q2);
+    if (op == DK_ELU) { q1 = p1; q2 = p2 == 0 ? 1.0 : p2; }   /* p2: SELU's scale (0 = ELU) */
+    if (act >= 0 && dk_torch_activation_f32(act, n, NULL, (const float *)x, (float *)y, q1, q2)) return;
+  }
   un_ctx c = {op, dtype, x, y, p1, p2};
   if (n < DK_GRAIN / 4) un_range(&c, 0, n);
   else dk_parallel_for(n, DK_GRAIN / 4, un_range, &c);
@@ -546,7 +571,7 @@ void dk_softmax(int32_t dtype, int32_t isLog, int64_t outer, int64_t r, int64_t 
     else { for (int64_t k = 0; k < r; k++) s += G[base + k * inner] * Y[base + k * inner]; \
       for (int64_t k = 0; k < r; k++) GX[base + k * inner] = Y[base + k * inner] * (G[base + k * inner] - s); } } }
 
-static void smb_f32(void *v, int64_t b, int64_t e) {
+DK_CLONES_FMA static void smb_f32(void *v, int64_t b, int64_t e) {
   sm_ctx *c = v;
   if (c->inner == 1) {   // PyTorch's _vec_(log_)softmax_backward: its vectorised sums, SLEEF exp
     const float *Y = (const float *)c->x, *G = (const float *)c->gy; float *GX = (float *)c->y; const int64_t r = c->r;
@@ -555,7 +580,7 @@ static void smb_f32(void *v, int64_t b, int64_t e) {
       if (c->isLog) {
         const float s = dk_sum_vec_tree(g, NULL, r);
         dk_vexpf_sleef(r, y, gx);
-        for (int64_t k = 0; k < r; k++) gx[k] = g[k] - gx[k] * s;
+        for (int64_t k = 0; k < r; k++) gx[k] = fmaf(-gx[k], s, g[k]);   /* g - e^y * s, fused by GCC */
       } else {
         const float s = dk_sum_vec_tree(g, y, r);
         for (int64_t k = 0; k < r; k++) gx[k] = (g[k] - s) * y[k];

@@ -234,6 +234,7 @@ extension Core {
         if getCPUCapability() == "AVX2" {   // torch's sqrt kernel: MKL's on this CPU
             #expect(grad(p) { $0.pow(0.5) } == [539120978155620, 1081990631698338])
         }
+        #expect(grad(p) { $0.pow(-2) } == [508470977423704, 1007628889133284])   // grad(lambda t: t.pow(-2), p): pow(-3) is SLEEF's
         #expect(grad(p) { x / $0 } == [1078469075661980, 1055988226957174])
         #expect(grad(x) { $0.softsign() } == [1084071219092391, 1079114538858723])
     }
@@ -270,6 +271,40 @@ extension Core {
             manualSeed(0)
             _ = Tensor.randn(20); _ = Tensor.randn(20)
             #expect(h(bn(Tensor.randn(50, 20) * 2 + 0.5)) == 759023831358094)
+        }
+    }
+
+    @Test func activationsRoundAsPyTorch() {
+        // torch.manual_seed(0); x = torch.randn(100003) * 30; h(x.exp())
+        // torch.manual_seed(0); x = torch.randn(1000) * 3; g = torch.randn(1000)
+        // def grad(f): t = x.clone().requires_grad_(True); y = f(t); y.backward(g); return [h(y), h(t.grad)]
+        // grad(lambda t: t.sigmoid()), grad(F.silu), grad(F.gelu), grad(lambda t: F.elu(t, 0.7)), grad(F.selu),
+        // grad(F.softplus), grad(F.logsigmoid), grad(lambda t: t.abs().log1p()), grad(lambda t: t.expm1()),
+        // grad(lambda t: t.abs().pow(1.5)), grad(lambda t: t.view(10, 100).log_softmax(1).reshape(-1))
+        // (SLEEF in blocks of 16, glibc for the last 1000 % 16; torch.exp is MKL's; F.gelu is oneDNN's)
+        if getCPUCapability() != "AVX2" { return }   // the lane and block widths are AVX2's
+        withThreads(2) {
+            let vendor = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.contains("GenuineIntel") ?? true
+            manualSeed(0)
+            if !vendor { #expect(hw((Tensor.randn(100003) * 30).exp()) == 5325018332813083343) }
+            manualSeed(0)
+            let x = Tensor.randn(1000) * 3, g = Tensor.randn(1000)
+            func grad(_ f: (Tensor) -> Tensor) -> [Int] {
+                let t = x.detach().clone().requiresGrad_()
+                let y = f(t); y.backward(gradient: g)
+                return [h(y), h(t.grad!)]
+            }
+            #expect(grad { $0.sigmoid() } == [524422412176133, 1045437537038109])
+            #expect(grad { $0.silu() } == [1082151768098489, 1041356167951767])
+            #expect(grad { $0.gelu() } == [1023089944893359, 1020953980593969])
+            #expect(grad { $0.elu(alpha: 0.7) } == [1086878818115160, 1054196263344679])
+            #expect(grad { $0.selu() } == [1089910152993115, 1057226540395516])
+            #expect(grad { $0.softplus() } == [527598478434293, 1054115625359529])
+            #expect(grad { $0.logSigmoid() } == [1602325184830714, 1054016947268042])
+            #expect(grad { $0.abs().log1p() } == [532037972377949, 1074354875295482])
+            #expect(grad { $0.expm1() } == [1092865902242470, 1062804894914053])
+            #expect(grad { $0.abs().pow(1.5) } == [537079445729494, 1084766353149330])
+            #expect(grad { $0.view(10, 100).logSoftmax(dim: 1).reshape(-1) } == [1620806564616518, 1067493076249118])
         }
     }
 

@@ -27,7 +27,7 @@ enum {
   DK_CLAMP,       // min(max(x, p1), p2)  (use +-inf for a missing bound)
   DK_POWS,        // pow(x, p1)
   DK_LEAKY_RELU,  // x > 0 ? x : p1 * x
-  DK_ELU,         // x > 0 ? x : p1 * (exp(x) - 1)
+  DK_ELU,         // x > 0 ? x * s : expm1(x) * (p1 * s), s = p2 or 1 when p2 is 0 (SELU: p2 = its scale)
   DK_GELU,        // exact (erf) GELU
   DK_SILU,        // x * sigmoid(x)
   DK_LOG1P, DK_EXPM1, DK_RSQRT, DK_SQUARE, DK_SIGN, DK_RECIPROCAL, DK_FLOOR, DK_CEIL, DK_ROUND,

@@ -28,4 +28,15 @@ int dk_torch_sqrt_is_generic(void);
 void dk_vtanhf(int64_t n, const float *x, float *y);
 /// y[i] = 1 / (1 + e^-x[i]) (PyTorch's sigmoid formula).
 void dk_vsigmoidf(int64_t n, const float *x, float *y);
+/// PyTorch's float32 activations and their gradients as torch 2.13's CPU kernels round them (torch_act.c).
+enum {
+  DK_ACT_SIGMOID = 0, DK_ACT_SILU, DK_ACT_ELU /* p1 alpha, p2 scale */, DK_ACT_SOFTPLUS, DK_ACT_LOG1P, DK_ACT_EXPM1,
+  DK_ACT_POW /* p1 exponent */, DK_ACT_GELU, DK_ACT_LOG_SIGMOID, DK_ACT_EXP,
+  DK_ACT_SILU_BWD, DK_ACT_ELU_BWD, DK_ACT_SOFTPLUS_BWD, DK_ACT_GELU_BWD, DK_ACT_LOG_SIGMOID_BWD
+};
+/// y = op(x) (forward ops; g unused, may be NULL) or op'(x) * g (the _BWD ops), n contiguous floats,
+/// using Descent's thread count as PyTorch's. Returns 0 where not modelled (then y is untouched).
+int dk_torch_activation_f32(int32_t op, int64_t n, const float *g, const float *x, float *y, double p1, double p2);
+/// SLEEF's 1-ulp expf (PyTorch's vectorised exp).
+float dk_sleef_expf(float x);
 #endif

@@ -232,13 +232,16 @@ enum Op {
             return [g * Descent.where(s[0] .> 0, Tensor.onesLike(g), Tensor.fullLike(g, slope))]
         case .elu(let alpha):
             let x = s[0]
+            if !recording(g, x), let k = Kernels.activationBackward(.elu, g, x, alpha, 1) { return [k] }
             return [g * Descent.where(x .> 0, Tensor.onesLike(g), x.exp() * alpha)]
         case .gelu:
             let x = s[0]
+            if !recording(g, x), let k = Kernels.activationBackward(.gelu, g, x) { return [k] }
             let cdf = ((x * 0.70710678118654752440).erf() + 1) * 0.5
             let pdf = (x * x * -0.5).exp() * 0.39894228040143267794
             return [g * (cdf + x * pdf)]
         case .silu:
+            if !recording(g, s[0]), let k = Kernels.activationBackward(.silu, g, s[0]) { return [k] }
             let sg = s[0].sigmoid()
             return [g * (sg * (1 + s[0] * (1 - sg)))]
         case .log1p: return [g / (s[0] + 1)]
@@ -246,8 +249,12 @@ enum Op {
         case .log10: return [g / (s[0] * 2.302585092994046)]
         case .expm1: return [g * (s[0] + 1)]
         case .reciprocal: return [-g * (s[0] * s[0])]   // -grad * (result * result)
-        case .logSigmoid: return [g * (-s[0]).sigmoid()]
-        case .softplus: return [g * s[0].sigmoid()]
+        case .logSigmoid:
+            if !recording(g, s[0]), let k = Kernels.activationBackward(.logSigmoid, g, s[0]) { return [k] }
+            return [g * (-s[0]).sigmoid()]
+        case .softplus:
+            if !recording(g, s[0]), let k = Kernels.activationBackward(.softplus, g, s[0]) { return [k] }
+            return [g * s[0].sigmoid()]
         case .clamp(let lo, let hi):
             let x = s[0]
             let mask = (x .>= lo) .&& (x .<= hi)
@@ -381,7 +388,10 @@ enum Op {
             var scale = Descent.where(norm .== 0, Tensor.zeros([], dtype: g.dtype), g / norm)
             if let d = dims, !keep { scale = scale.unsqueeze(d[0]) }
             return [x * scale]
-        case .activation(let a): return [g * a.slope(s[0])]
+        case .activation(let a):
+            if case .selu = a, !recording(g, s[0]),
+               let k = Kernels.activationBackward(.elu, g, s[0], PointwiseActivation.seluAlpha, PointwiseActivation.seluScale) { return [k] }
+            return [g * a.slope(s[0])]
         case let .prelu(reduceDims, wShape): return Op.preluBackward(reduceDims: reduceDims, wShape: wShape, g, s, allNeeds())
         case let .embedding(n, d, pad): return Op.embeddingBackward(rows: n, width: d, paddingIdx: pad, g, s)
         case let .layerNorm(dims, batchDims, hasW, hasB):

@@ -216,6 +216,14 @@ enum Kernels {
         CPUBackend.layerNormRowsBackward(g, x: x, rows: rows, size: size, mean: mean, rstd: rstd, weight: weight, dx: dx, dw: dw, db: db)
         return [dx, dw, db]
     }
+    /// An activation's gradient g * f'(x) for float32 CPU tensors of one shape, rounded as PyTorch's kernel
+    /// (torch_act.c); nil elsewhere (the caller then uses its tensor-op rule).
+    static func activationBackward(_ kind: ActivationGradient, _ g: Tensor, _ x: Tensor, _ p1: Double = 0, _ p2: Double = 0) -> Tensor? {
+        guard x.device.backend == .cpu, x.dtype == .float32, g.dtype == .float32, g.shape == x.shape else { return nil }
+        let (gc, xc) = (g.contiguous(), x.contiguous())
+        let out = Tensor(uninitializedShape: x.shape, dtype: .float32, device: x.device)
+        return CPUBackend.torchActivation(kind.rawValue, g: gc, x: xc, out: out, p1: p1, p2: p2) ? out : nil
+    }
     static func cumsum(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, out: Tensor, reverse: Bool) {
         switch out.device.backend {
         case .cpu: CPUBackend.cumsum(x, outer, n, inner, out: out, reverse: reverse)
@@ -578,4 +586,9 @@ enum Kernels {
         case .meta: break
         }
     }
+}
+
+/// The activation gradients torch_act.c computes (its DK_ACT_*_BWD codes).
+enum ActivationGradient: Int32 {
+    case silu = 10, elu = 11, softplus = 12, gelu = 13, logSigmoid = 14
 }

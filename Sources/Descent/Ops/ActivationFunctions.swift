@@ -29,7 +29,7 @@ enum PointwiseActivation {
         case .mish: return x * x.softplus().tanh()
         case .hardswish: return x * (x + 3).clamp(min: 0, max: 6) / 6
         case .hardsigmoid: return (x + 3).clamp(min: 0, max: 6) / 6
-        case .selu: return x.elu(alpha: Self.seluAlpha) * Self.seluScale
+        case .selu: return x.unary(.elu, Self.seluAlpha, Self.seluScale, .elu(Self.seluAlpha), save: .nothing)   // PyTorch's elu with scale
         }
     }
     func slope(_ x: Tensor) -> Tensor {

@@ -148,6 +148,10 @@ extension CPUBackend {
                               Int32(dk_num_threads())) != 0
     }
 
+    /// One of torch_act.c's float32 activations (or gradients, with g); false where it is not modelled.
+    static func torchActivation(_ op: Int32, g: Tensor?, x: Tensor, out: Tensor, p1: Double, p2: Double) -> Bool {
+        dk_torch_activation_f32(op, Int64(x.count), g?.pointer(Float.self), x.pointer(Float.self), out.pointer(Float.self), p1, p2) != 0
+    }
     static func norm2Rows(_ x: Tensor, rows: Int, size: Int, out: Tensor) {
         dk_norm2_rows_f32(Int64(rows), Int64(size), x.pointer(Float.self), out.pointer(Float.self))
     }

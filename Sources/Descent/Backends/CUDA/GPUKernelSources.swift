@@ -214,7 +214,7 @@ enum KernelSource {
         case 10: return x != x ? x : (x < p1 ? p1 : (x > p2 ? p2 : x));
         case 11: return p1 == (T)2 ? x * x : (p1 == (T)1 ? x : (p1 == (T)0.5 ? sqrt(x) : (p1 == (T)3 ? x * x * x : (p1 == (T)-1 ? (T)1 / x : pow(x, p1)))));
         case 12: return x > (T)0 ? x : x * p1;
-        case 13: return x > (T)0 ? x : p1 * expm1(x);
+        case 13: { T sc = p2 == (T)0 ? (T)1 : p2; return x > (T)0 ? x * sc : expm1(x) * (p1 * sc); }
         case 14: return (T)0.5 * x * ((T)1 + erf(x * (T)0.70710678118654752440));
         case 15: return x / ((T)1 + exp(-x));
         case 16: return log1p(x);
