@@ -378,6 +378,7 @@ static int torch_act_op(int32_t op, double p1, double *q1, double *q2) {
   *q1 = p1; *q2 = 0;
   switch (op) {
   case DK_EXP: return DK_ACT_EXP;
+  case DK_LOG: return DK_ACT_LOG;
   case DK_SIGMOID: return DK_ACT_SIGMOID;
   case DK_SILU: return DK_ACT_SILU;
   case DK_GELU: return DK_ACT_GELU;

@@ -291,6 +291,28 @@ SI float mkl_expf(float x) {
   return y * sp_f((int32_t)((((uint32_t)sb << 16) + 0x3f800000u) & 0x7f800000u));
 }
 
+/* ---- MKL's generic vsLn (mkl_vml_kernel_sLn_EXHAynn, SSE, no FMA): x = 2^k (1 + r) with 1 + r in [2/3, 4/3),
+ * a degree-10 polynomial in r, k ln2 added in two parts. Lanes that are not positive normal floats take MKL's
+ * double-precision path: NaN for negatives, -inf for zeros, else the correctly rounded logarithm. */
+SI float mkl_logf(float x) {
+  const uint32_t b = (uint32_t)sp_i(x);
+  if (!((int32_t)(b + 0x00800000u) > 0x00ffffff)) {
+    if ((~b & 0x7f800000u) == 0) return ((b & 0x807fffffu) == 0x80000000u) ? sp_f(0x7fc00000) : x * x;
+    if (x == 0.0f) return sp_f((int32_t)0xff800000u);
+    if (b >> 31) return sp_f(0x7fc00000);
+    return (float)log((double)x);
+  }
+  const uint32_t m = b + 0xc0d55555u;
+  const float k = (float)((int32_t)m >> 23);
+  const float r = sp_f((int32_t)((m & 0x007fffffu) + 0x3f2aaaabu)) + -1.0f;
+  float q = r * sp_f((int32_t)0xbe0402c8u) + sp_f(0x3e0f335d);
+  q = q * r + sp_f((int32_t)0xbdf9889eu); q = q * r + sp_f(0x3e0f6b8c); q = q * r + sp_f((int32_t)0xbe2acee6u);
+  q = q * r + sp_f(0x3e4ce814); q = q * r + sp_f((int32_t)0xbe7fff78u); q = q * r + sp_f(0x3eaaaa83);
+  q = q * r + -0.5f;
+  q = q * r; q = q * r; q = q + r;
+  return k * sp_f(0x3f317200) + (k * sp_f(0x35bfbe8e) + q);
+}
+
 /* ---- oneDNN's gelu_erf (jit_uni_eltwise_injector, AVX2): its exp, and Abramowitz-Stegun's erf */
 SI float dnnl_expf(float x) {
   const float lo = sp_f((int32_t)0xc2aeac50), hi = sp_f(0x42b17218);
@@ -347,14 +369,17 @@ SI float dnnl_gelu_bwd(float dy, float s) {
   X(pow, sl_powf(a, p1), (float)pow((double)a, (double)p1))                                                 \
   X(gelu, dnnl_gelu_fwd(a), (a * 0.5f) * (1.0f + erff(a * K_SQRT1_2)))                                      \
   X(logsigmoid, (a < 0.0f ? a : 0.0f) - sl_log1pf(sl_expf(-fabsf(a))), (a < 0.0f ? a : 0.0f) - sl_log1pf(sl_expf(-fabsf(a)))) \
-  X(exp_mkl, mkl_expf(a), mkl_expf(a))
+  X(exp_mkl, mkl_expf(a), mkl_expf(a))                                                                      \
+  X(log_mkl, mkl_logf(a), mkl_logf(a))
 
 #define ACT_BWD_OPS(X)                                                                                      \
   X(silu_bwd, silu_bw(d, a, sl_expf(-a)), silu_bw(d, a, expf(-a)))                                          \
   X(elu_bwd, a > 0.0f ? d * p2 : ((d * 1.0f) * p1) * sl_expf(a * 1.0f), a > 0.0f ? d * p2 : ((d * 1.0f) * p1) * expf(a * 1.0f)) \
   X(softplus_bwd, softplus_bw(d, a, sl_expf(a * 1.0f)), softplus_bw(d, a, expf(a * 1.0f)))                  \
   X(gelu_bwd, dnnl_gelu_bwd(d, a), d * FMA(0.5f, 1.0f + erff(a * K_SQRT1_2), a * (K_GELU_BETA * expf((a * a) * -0.5f)))) \
-  X(logsigmoid_bwd, logsig_bw(d, a), logsig_bw(d, a))
+  X(logsigmoid_bwd, logsig_bw(d, a), logsig_bw(d, a))                                                      \
+  X(hardswish_bwd, a < -3.0f ? 0.0f : (a >= 3.0f ? d : d * ((a / 3.0f) + 0.5f)),                            \
+    a < -3.0f ? 0.0f : (a <= 3.0f ? d * ((a / 3.0f) + 0.5f) : d))
 
 SI float silu_bw(float dy, float x, float e) { const float s = 1.0f / (1.0f + e); return (dy * s) * FMA(x, 1.0f - s, 1.0f); }
 SI float softplus_bw(float dy, float x, float z) { return (x * 1.0f) > 20.0f ? dy : (dy * z) / (z + 1.0f); }
@@ -414,6 +439,10 @@ int dk_torch_activation_f32(int32_t op, int64_t n, const float *g, const float *
     if (!dk_torch_sqrt_is_generic()) return 0;   /* MKL's Intel kernels: not modelled */
     if (!g_exp_tab_ready) exp_table_init();
     v = s = exp_mkl_v; break;
+  case DK_ACT_LOG:
+    if (!dk_torch_sqrt_is_generic()) return 0;
+    v = s = log_mkl_v; break;
+  case DK_ACT_HARDSWISH_BWD: v = hardswish_bwd_v; s = hardswish_bwd_s; break;
   case DK_ACT_SILU_BWD: v = silu_bwd_v; s = silu_bwd_s; break;
   case DK_ACT_ELU_BWD: f1 = (float)p1 * (float)p2; f2 = (float)p2; v = elu_bwd_v; s = elu_bwd_s; break;
   case DK_ACT_SOFTPLUS_BWD: v = softplus_bwd_v; s = softplus_bwd_s; break;

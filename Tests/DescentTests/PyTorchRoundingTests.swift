@@ -305,6 +305,8 @@ extension Core {
             #expect(grad { $0.expm1() } == [1092865902242470, 1062804894914053])
             #expect(grad { $0.abs().pow(1.5) } == [537079445729494, 1084766353149330])
             #expect(grad { $0.view(10, 100).logSoftmax(dim: 1).reshape(-1) } == [1620806564616518, 1067493076249118])
+            #expect(grad { $0.hardswish() } == [998296906455475, 861930694068129])      // grad(F.hardswish)
+            if !vendor { #expect(grad { $0.abs().log() } == [807303097358776, 1078216810313964]) }   // grad(lambda t: t.abs().log()): MKL's vsLn
         }
     }
 

@@ -389,6 +389,7 @@ enum Op {
             if let d = dims, !keep { scale = scale.unsqueeze(d[0]) }
             return [x * scale]
         case .activation(let a):
+            if case .hardswish = a, !recording(g, s[0]), let k = Kernels.activationBackward(.hardswish, g, s[0]) { return [k] }
             if case .selu = a, !recording(g, s[0]),
                let k = Kernels.activationBackward(.elu, g, s[0], PointwiseActivation.seluAlpha, PointwiseActivation.seluScale) { return [k] }
             return [g * a.slope(s[0])]

@@ -590,5 +590,5 @@ enum Kernels {
 
 /// The activation gradients torch_act.c computes (its DK_ACT_*_BWD codes).
 enum ActivationGradient: Int32 {
-    case silu = 10, elu = 11, softplus = 12, gelu = 13, logSigmoid = 14
+    case silu = 10, elu = 11, softplus = 12, gelu = 13, logSigmoid = 14, hardswish = 15
 }
