@@ -13,6 +13,7 @@
 #include "dk_target.h"
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #pragma STDC FP_CONTRACT OFF
@@ -74,19 +75,19 @@ SI float sl_expf(float d) {
   u = FMA(u, s, 0.5f);
   u = 1.0f + FMA(s * s, u, s);
   u = vldexp2(u, q);
-  if (d < -104.0f) u = 0.0f;
-  if (100.0f < d) u = INFINITY;
-  if (d != d) u = d;    /* NaN lanes: q garbage, u NaN anyway via s */
+  u = (d < -104.0f) ? (0.0f) : u;
+  u = (100.0f < d) ? (INFINITY) : u;
+  u = (d != d) ? (d) : u;    /* NaN lanes: q garbage, u NaN anyway via s */
   return u;
 }
 
 /* Sleef_logf8_u10 (xlogf_u1), AVX2 (no AVX512 getexp path) */
 SI float sl_logf(float d) {
   int o = d < 1.17549435e-38f;
-  if (o) d = d * (float)(INT64_C(1) << 32) * (float)(INT64_C(1) << 32);
+  d = (o) ? (d * (float)(INT64_C(1) << 32) * (float)(INT64_C(1) << 32)) : d;
   int32_t e = vilogb2k(d * (1.0f / 0.75f));
   float m = vldexp3(d, -e);
-  if (o) e -= 64;
+  e = (o) ? (e - (64)) : e;
   f2 x = dfdiv(dfadd2_ff(-1.0f, m), dfadd2_ff(1.0f, m));
   float x2 = x.x * x.x;
   float t = +0.3027294874e+0f;
@@ -96,9 +97,9 @@ SI float sl_logf(float d) {
   s = dfadd_f2f2(s, dfscale(x, 2.0f));
   s = dfadd_f2f(s, (x2 * x.x) * t);
   float r = s.x + s.y;
-  if (isinf(d) && d > 0) r = INFINITY;
-  if (d < 0 || d != d) r = NAN;
-  if (d == 0) r = -INFINITY;
+  r = (isinf(d) && d > 0) ? (INFINITY) : r;
+  r = (d < 0 || d != d) ? (NAN) : r;
+  r = (d == 0) ? (-INFINITY) : r;
   return r;
 }
 
@@ -119,7 +120,7 @@ SI f2 sl_expk2f(f2 d) {
   t = dfadd_ff2(1.0f, t);
   t.x = vldexp2(t.x, q);
   t.y = vldexp2(t.y, q);
-  if (d.x < -104.0f) { t.x = 0.0f; t.y = 0.0f; }
+  t.x = d.x < -104.0f ? 0.0f : t.x; t.y = d.x < -104.0f ? 0.0f : t.y;
   return t;
 }
 
@@ -130,9 +131,9 @@ SI float sl_tanhf_new(float x) {
   f2 e = dfrec_f2(d);
   d = dfdiv(dfadd_f2f2(d, dfneg(e)), dfadd_f2f2(d, e));
   y = d.x + d.y;
-  if (fabsf(x) > 8.664339742f || y != y) y = 1.0f;
+  y = (fabsf(x) > 8.664339742f || y != y) ? (1.0f) : y;
   y = mulsign(y, x);
-  if (x != x) y = NAN;
+  y = (x != x) ? (NAN) : y;
   return y;
 }
 /* older SLEEF (3.5.x) xtanhf: threshold 18.714973875, dfadd2 */
@@ -142,9 +143,9 @@ SI float sl_tanhf_old(float x) {
   f2 e = dfrec_f2(d);
   d = dfdiv(dfadd2_f2f2(d, dfneg(e)), dfadd2_f2f2(d, e));
   y = d.x + d.y;
-  if (fabsf(x) > 18.714973875f || y != y) y = 1.0f;
+  y = (fabsf(x) > 18.714973875f || y != y) ? (1.0f) : y;
   y = mulsign(y, x);
-  if (x != x) y = NAN;
+  y = (x != x) ? (NAN) : y;
   return y;
 }
 
@@ -152,9 +153,9 @@ SI float sl_tanhf_old(float x) {
 SI float sl_expm1f(float a) {
   f2 d = dfadd2_f2f(sl_expk2f(mk(a, 0.0f)), -1.0f);
   float x = d.x + d.y;
-  if (a > 88.72283172607421875f) x = INFINITY;
-  if (a < -16.635532333438687426013570f) x = -1.0f;
-  if (a == 0.0f && signbit(a)) x = -0.0f;
+  x = (a > 88.72283172607421875f) ? (INFINITY) : x;
+  x = (a < -16.635532333438687426013570f) ? (-1.0f) : x;
+  x = (a == 0.0f && signbit(a)) ? (-0.0f) : x;
   return x;
 }
 
@@ -162,11 +163,11 @@ SI float sl_expm1f(float a) {
 SI float sl_log1pf(float d) {
   float dp1 = d + 1.0f;
   int o = dp1 < 1.17549435e-38f;
-  if (o) dp1 = dp1 * (float)(INT64_C(1) << 32) * (float)(INT64_C(1) << 32);
+  dp1 = (o) ? (dp1 * (float)(INT64_C(1) << 32) * (float)(INT64_C(1) << 32)) : dp1;
   int32_t e = vilogb2k(dp1 * (1.0f / 0.75f));
   float t = vldexp3(1.0f, -e);
   float m = FMA(d, t, t - 1.0f);
-  if (o) e -= 64;
+  e = (o) ? (e - (64)) : e;
   f2 s = dfmul_f2f(mk(0.69314718246459960938f, -1.904654323148236017e-09f), (float)e);
   f2 x = dfdiv(mk(m, 0.0f), dfadd_ff(2.0f, m));
   float x2 = x.x * x.x;
@@ -176,20 +177,20 @@ SI float sl_log1pf(float d) {
   s = dfadd_f2f2(s, dfscale(x, 2.0f));
   s = dfadd_f2f(s, (x2 * x.x) * t);
   float r = s.x + s.y;
-  if (!(d <= 0x1.2ced32p+126f)) r = sl_logf(d);   /* NaN d also goes here in SLEEF (vle false) */
-  if (-1.0f > d) r = NAN;
-  if (d == -1.0f) r = -INFINITY;
-  if (d == 0.0f && signbit(d)) r = -0.0f;
+  r = (!(d <= 0x1.2ced32p+126f)) ? (sl_logf(d)) : r;   /* NaN d also goes here in SLEEF (vle false) */
+  r = (-1.0f > d) ? (NAN) : r;
+  r = (d == -1.0f) ? (-INFINITY) : r;
+  r = (d == 0.0f && signbit(d)) ? (-0.0f) : r;
   return r;
 }
 
 /* logkf / expkf for powf (xpowf) */
 SI f2 sl_logkf(float d) {
   int o = d < 1.17549435e-38f;
-  if (o) d = d * (float)(INT64_C(1) << 32) * (float)(INT64_C(1) << 32);
+  d = (o) ? (d * (float)(INT64_C(1) << 32) * (float)(INT64_C(1) << 32)) : d;
   int32_t e = vilogb2k(d * (1.0f / 0.75f));
   float m = vldexp3(d, -e);
-  if (o) e -= 64;
+  e = (o) ? (e - (64)) : e;
   f2 x = dfdiv(dfadd2_ff(-1.0f, m), dfadd2_ff(1.0f, m));
   f2 x2 = dfsqu(x);
   float t = 0.240320354700088500976562f;
@@ -228,7 +229,7 @@ SI float sl_expkf(f2 d) {
     u = u * uu * uu * uu * uu;
     u = u * sp_f((int32_t)((uint32_t)(qq + 0x7f) << 23));
   }
-  if (d.x < -104.0f) u = 0.0f;
+  u = (d.x < -104.0f) ? (0.0f) : u;
   return u;
 }
 /* Sleef_powf8_u10 (xpowf) */
@@ -237,14 +238,14 @@ SI float sl_powf(float x, float y) {
   int32_t ti = (fabsf(y) < 2147483648.0f) ? (int32_t)y : INT32_MIN;
   int yisodd = ((ti & 1) == 1) && yisint && (fabsf(y) < (float)(1 << 24));
   float result = sl_expkf(dfmul_f2f(sl_logkf(fabsf(x)), y));
-  if (result != result) result = INFINITY;
+  result = (result != result) ? (INFINITY) : result;
   result = result * (x > 0 ? 1.0f : (yisint ? (yisodd ? -1.0f : 1.0f) : NAN));
   float efx = mulsign(fabsf(x) - 1.0f, y);
-  if (isinf(y)) result = (efx < 0.0f) ? 0.0f : (efx == 0.0f ? 1.0f : INFINITY);
+  result = (isinf(y)) ? ((efx < 0.0f) ? 0.0f : (efx == 0.0f ? 1.0f : INFINITY)) : result;
   if (isinf(x) || x == 0.0f)
     result = mulsign(((signbit(y) != 0) ^ (x == 0.0f)) ? 0.0f : INFINITY, yisodd ? x : 1.0f);
-  if (x != x || y != y) result = NAN;
-  if (y == 0.0f || x == 1.0f) result = 1.0f;
+  result = (x != x || y != y) ? (NAN) : result;
+  result = (y == 0.0f || x == 1.0f) ? (1.0f) : result;
   return result;
 }
 
@@ -275,11 +276,10 @@ static void exp_table_init(void) {
   }
   g_exp_tab_ready = 1;
 }
-SI float mkl_expf(float x) {
-  if ((sp_i(x) & 0x7fffffff) > 0x42aeac4f) {
-    if (x != x) return x + x;
-    return (float)exp((double)x);
-  }
+SI int mkl_exp_rare(float x) { return (sp_i(x) & 0x7fffffff) > 0x42aeac4f; }
+static float mkl_exp_rare_value(float x) { return x != x ? x + x : (float)exp((double)x); }
+/* The main path alone (branch-free, so loops vectorise); the rare lanes are fixed afterwards. */
+SI float mkl_expf_main(float x) {
   const float s = x * sp_f(0x4338aa3b) + 12582912.0f;
   const int32_t sb = sp_i(s);
   const int j = sb & 127;
@@ -294,14 +294,16 @@ SI float mkl_expf(float x) {
 /* ---- MKL's generic vsLn (mkl_vml_kernel_sLn_EXHAynn, SSE, no FMA): x = 2^k (1 + r) with 1 + r in [2/3, 4/3),
  * a degree-10 polynomial in r, k ln2 added in two parts. Lanes that are not positive normal floats take MKL's
  * double-precision path: NaN for negatives, -inf for zeros, else the correctly rounded logarithm. */
-SI float mkl_logf(float x) {
+SI int mkl_log_rare(float x) { return !((int32_t)((uint32_t)sp_i(x) + 0x00800000u) > 0x00ffffff); }
+static float mkl_log_rare_value(float x) {
   const uint32_t b = (uint32_t)sp_i(x);
-  if (!((int32_t)(b + 0x00800000u) > 0x00ffffff)) {
-    if ((~b & 0x7f800000u) == 0) return ((b & 0x807fffffu) == 0x80000000u) ? sp_f(0x7fc00000) : x * x;
-    if (x == 0.0f) return sp_f((int32_t)0xff800000u);
-    if (b >> 31) return sp_f(0x7fc00000);
-    return (float)log((double)x);
-  }
+  if ((~b & 0x7f800000u) == 0) return ((b & 0x807fffffu) == 0x80000000u) ? sp_f(0x7fc00000) : x * x;
+  if (x == 0.0f) return sp_f((int32_t)0xff800000u);
+  if (b >> 31) return sp_f(0x7fc00000);
+  return (float)log((double)x);
+}
+SI float mkl_logf_main(float x) {
+  const uint32_t b = (uint32_t)sp_i(x);
   const uint32_t m = b + 0xc0d55555u;
   const float k = (float)((int32_t)m >> 23);
   const float r = sp_f((int32_t)((m & 0x007fffffu) + 0x3f2aaaabu)) + -1.0f;
@@ -369,8 +371,8 @@ SI float dnnl_gelu_bwd(float dy, float s) {
   X(pow, sl_powf(a, p1), (float)pow((double)a, (double)p1))                                                 \
   X(gelu, dnnl_gelu_fwd(a), (a * 0.5f) * (1.0f + erff(a * K_SQRT1_2)))                                      \
   X(logsigmoid, (a < 0.0f ? a : 0.0f) - sl_log1pf(sl_expf(-fabsf(a))), (a < 0.0f ? a : 0.0f) - sl_log1pf(sl_expf(-fabsf(a)))) \
-  X(exp_mkl, mkl_expf(a), mkl_expf(a))                                                                      \
-  X(log_mkl, mkl_logf(a), mkl_logf(a))
+  X(exp_mkl, mkl_expf_main(a), mkl_expf_main(a))                                                                      \
+  X(log_mkl, mkl_logf_main(a), mkl_logf_main(a))
 
 #define ACT_BWD_OPS(X)                                                                                      \
   X(silu_bwd, silu_bw(d, a, sl_expf(-a)), silu_bw(d, a, expf(-a)))                                          \
@@ -450,7 +452,20 @@ int dk_torch_activation_f32(int32_t op, int64_t n, const float *g, const float *
   case DK_ACT_LOG_SIGMOID_BWD: v = s = logsigmoid_bwd_v; break;
   default: return 0;
   }
+  if (op != DK_ACT_EXP && op != DK_ACT_LOG) { torch_split(n, g, x, y, f1, f2, v, s); return 1; }
+  /* MKL's rare lanes (x may be y: their values are taken before the main path runs) */
+  const int isExp = op == DK_ACT_EXP;
+  int64_t nr = 0;
+  for (int64_t i = 0; i < n; i++) nr += isExp ? mkl_exp_rare(x[i]) : mkl_log_rare(x[i]);
+  int64_t *ri = NULL; float *rv = NULL;
+  if (nr) {
+    ri = malloc(sizeof(int64_t) * (size_t)nr); rv = malloc(sizeof(float) * (size_t)nr);
+    for (int64_t i = 0, k = 0; i < n; i++)
+      if (isExp ? mkl_exp_rare(x[i]) : mkl_log_rare(x[i])) { ri[k] = i; rv[k++] = isExp ? mkl_exp_rare_value(x[i]) : mkl_log_rare_value(x[i]); }
+  }
   torch_split(n, g, x, y, f1, f2, v, s);
+  for (int64_t k = 0; k < nr; k++) y[ri[k]] = rv[k];
+  free(ri); free(rv);
   return 1;
 }
 
