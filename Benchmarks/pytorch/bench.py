@@ -74,6 +74,16 @@ if enabled("lstm"):
     def step():
         out, _ = lstm(x); l = lf(head(out[:, -1]), y); l.backward(); opt.step(); opt.zero_grad()
     report("lstm_28x28_b64_h128_train_step", bench(10, step, reps=3))
+if enabled("act"):
+    torch.manual_seed(0)
+    x = torch.randn(1 << 20) * 3; p = x.abs() + 0.1; g = torch.randn(1 << 20)
+    F = torch.nn.functional
+    report("act_exp_1m", bench(50, lambda: x.exp())); report("act_log_1m", bench(50, lambda: p.log()))
+    report("act_sigmoid_1m", bench(50, lambda: x.sigmoid())); report("act_gelu_1m", bench(50, lambda: F.gelu(x)))
+    report("act_elu_1m", bench(50, lambda: F.elu(x)))
+    def bw(f):
+        t = x.detach().requires_grad_(True); f(t).backward(g)
+    report("act_silu_backward_1m", bench(20, lambda: bw(F.silu))); report("act_gelu_backward_1m", bench(20, lambda: bw(F.gelu)))
 if enabled("mnist_mlp"):
     # one epoch of the MNIST MLP lecture (784-256-256-10, Adam 1e-3, batch 100, shuffled)
     import gzip, os, numpy as np

@@ -236,6 +236,18 @@ final class BenchMnistData: DataModule {
     func testDataLoader() -> DataLoader<MNIST> { DataLoader(test, batchSize: 64) }
 }
 
+if enabled("act") {
+    // PyTorch-rounded activations (torch_act.c) on 2^20 floats, forward and SiLU/GELU backward
+    manualSeed(0)
+    let x = Tensor.randn(1 << 20) * 3, p = x.abs() + 0.1, g = Tensor.randn(1 << 20)
+    report("act_exp_1m", bench(50) { _ = x.exp() })
+    report("act_log_1m", bench(50) { _ = p.log() })
+    report("act_sigmoid_1m", bench(50) { _ = x.sigmoid() })
+    report("act_gelu_1m", bench(50) { _ = x.gelu() })
+    report("act_elu_1m", bench(50) { _ = x.elu() })
+    report("act_silu_backward_1m", bench(20) { let t = x.detach().requiresGrad_(); t.silu().backward(gradient: g) })
+    report("act_gelu_backward_1m", bench(20) { let t = x.detach().requiresGrad_(); t.gelu().backward(gradient: g) })
+}
 if let o = only, o.hasPrefix("trainer") {
     let env = ProcessInfo.processInfo.environment
     let root = env["DESCENT_MNIST"] ?? "../shared/data/mnist"
