@@ -153,8 +153,7 @@ void dk_batch_norm_backward_f32_pytorch(int64_t N, int64_t C, int64_t L, const f
  * (dy - grad_mean) - (x - mean) * k is fused in the 8-channel blocks and not in the last C % 8
  * channels (a masked tail). So the results depend on T, which is Descent's thread count. */
 
-/* The row blocks of at::parallel_for(0, n, 1) under OpenMP with nthr threads: returns how many, and the block length. */
-static int64_t torch_row_blocks(int64_t n, int nthr, int64_t *chunk) {
+int64_t dk_torch_row_blocks(int64_t n, int nthr, int64_t *chunk) {
   if (n <= 1 || nthr <= 1) { *chunk = n; return 1; }
   const int64_t nt = nthr < n ? nthr : n;
   *chunk = (n + nt - 1) / nt;
@@ -198,7 +197,7 @@ static void bnrows_pass(bnrows_ctx *c, int64_t nt, int nthr, float *out, float *
 
 void dk_batch_norm_stats_f32_rows(int64_t N, int64_t C, const float *x, float *mean, float *varSum) {
   const int nthr = dk_num_threads();
-  int64_t chunk; const int64_t nt = torch_row_blocks(N, nthr, &chunk);
+  int64_t chunk; const int64_t nt = dk_torch_row_blocks(N, nthr, &chunk);
   bnrows_ctx c = {N, C, chunk, x, NULL, mean, NULL, NULL, 0};
   bnrows_pass(&c, nt, nthr, mean, NULL, (double)N);
   c.pass = 1;
@@ -208,7 +207,7 @@ void dk_batch_norm_stats_f32_rows(int64_t N, int64_t C, const float *x, float *m
 void dk_batch_norm_backward_f32_rows(int64_t N, int64_t C, const float *x, const float *gy, const float *mean,
                                      const float *invstd, const float *weight, float *gx, float *gw, float *gb) {
   const int nthr = dk_num_threads();
-  int64_t chunk; const int64_t nt = torch_row_blocks(N, nthr, &chunk);
+  int64_t chunk; const int64_t nt = dk_torch_row_blocks(N, nthr, &chunk);
   float *sum = malloc(sizeof(float) * (size_t)C), *dotp = malloc(sizeof(float) * (size_t)C);
   bnrows_ctx c = {N, C, chunk, x, gy, mean, NULL, NULL, 2};
   bnrows_pass(&c, nt, nthr, sum, dotp, 1.0);

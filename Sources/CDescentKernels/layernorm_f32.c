@@ -154,8 +154,8 @@ DK_CLONES_FMA static void ln_backward_blocks(void *v, int64_t t0, int64_t t1) {
 void dk_layer_norm_backward_f32_pytorch(int64_t M, int64_t N, const float *x, const float *dy, const float *mean,
                                         const float *rstd, const float *weight, float *dx, float *dw, float *db) {
   const int nthr = dk_num_threads() < 1 ? 1 : dk_num_threads();
-  int64_t chunk = M, nt = 1;
-  if (M > 1 && nthr > 1) { nt = nthr < M ? nthr : M; chunk = (M + nt - 1) / nt; nt = (M + chunk - 1) / chunk; }
+  int64_t chunk;
+  const int64_t nt = dk_torch_row_blocks(M, nthr, &chunk);
   float *bufw = dw ? calloc((size_t)(nthr * N), sizeof(float)) : NULL;
   float *bufb = db ? calloc((size_t)(nthr * N), sizeof(float)) : NULL;
   ln_ctx c = {M, N, chunk, 0, x, weight, NULL, dy, mean, rstd, NULL, NULL, NULL, dx, bufw, bufb};

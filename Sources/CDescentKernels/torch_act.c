@@ -40,7 +40,6 @@ SI int32_t vilogb2k(float d) { return ((sp_i(d) >> 23) & 0xff) - 0x7f; }
 SI float mulsign(float x, float y) { return sp_f(sp_i(x) ^ (sp_i(y) & (int32_t)0x80000000u)); }
 
 /* df.h (ENABLE_FMA_SP variants) */
-SI f2 dfneg(f2 x) { return mk(-x.x, -x.y); }
 SI f2 dfnormalize(f2 t) { float s = t.x + t.y; return mk(s, (t.x - s) + t.y); }
 SI f2 dfscale(f2 d, float s) { return mk(d.x * s, d.y * s); }
 SI f2 dfadd_ff(float x, float y) { float s = x + y; return mk(s, (x - s) + y); }
@@ -55,11 +54,9 @@ SI f2 dfdiv(f2 n, f2 d) {
   float v = FMA(-d.y, t, FMA(-d.x, t, 1.0f));
   return mk(s, FMA(s, v, FMA(n.y, t, u)));
 }
-SI f2 dfmul_ff(float x, float y) { float s = x * y; return mk(s, FMA(x, y, -s)); }
 SI f2 dfsqu(f2 x) { float s = x.x * x.x; return mk(s, FMA(x.x + x.x, x.y, FMA(x.x, x.x, -s))); }
 SI f2 dfmul_f2f2(f2 x, f2 y) { float s = x.x * y.x; return mk(s, FMA(x.x, y.y, FMA(x.y, y.x, FMA(x.x, y.x, -s)))); }
 SI f2 dfmul_f2f(f2 x, float y) { float s = x.x * y; return mk(s, FMA(x.y, y, FMA(x.x, y, -s))); }
-SI f2 dfrec_f2(f2 d) { float s = 1.0f / d.x; return mk(s, s * FMA(-d.y, s, FMA(-d.x, s, 1.0f))); }
 
 /* Sleef_expf8_u10 (xexpf) */
 SI float sl_expf(float d) {
@@ -122,31 +119,6 @@ SI f2 sl_expk2f(f2 d) {
   t.y = vldexp2(t.y, q);
   t.x = d.x < -104.0f ? 0.0f : t.x; t.y = d.x < -104.0f ? 0.0f : t.y;
   return t;
-}
-
-/* Sleef_tanhf8_u10 (xtanhf), the variant in current SLEEF (threshold 8.664339742, dfadd) */
-SI float sl_tanhf_new(float x) {
-  float y = fabsf(x);
-  f2 d = sl_expk2f(mk(y, 0.0f));
-  f2 e = dfrec_f2(d);
-  d = dfdiv(dfadd_f2f2(d, dfneg(e)), dfadd_f2f2(d, e));
-  y = d.x + d.y;
-  y = (fabsf(x) > 8.664339742f || y != y) ? (1.0f) : y;
-  y = mulsign(y, x);
-  y = (x != x) ? (NAN) : y;
-  return y;
-}
-/* older SLEEF (3.5.x) xtanhf: threshold 18.714973875, dfadd2 */
-SI float sl_tanhf_old(float x) {
-  float y = fabsf(x);
-  f2 d = sl_expk2f(mk(y, 0.0f));
-  f2 e = dfrec_f2(d);
-  d = dfdiv(dfadd2_f2f2(d, dfneg(e)), dfadd2_f2f2(d, e));
-  y = d.x + d.y;
-  y = (fabsf(x) > 18.714973875f || y != y) ? (1.0f) : y;
-  y = mulsign(y, x);
-  y = (x != x) ? (NAN) : y;
-  return y;
 }
 
 /* Sleef_expm1f8_u10 (xexpm1f) */
@@ -469,4 +441,5 @@ int dk_torch_activation_f32(int32_t op, int64_t n, const float *g, const float *
   return 1;
 }
 
-float dk_sleef_expf(float x) { return sl_expf(x); }
+/* ln(x) by SLEEF's 1-ulp logf (PyTorch's vectorised log; log_softmax's), bit for bit. */
+float dk_logf_sleef(float x) { return sl_logf(x); }

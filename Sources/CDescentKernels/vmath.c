@@ -175,41 +175,6 @@ void dk_vsigmoidf(int64_t n, const float *x, float *y) {
   sig_base(n, x, y);
 }
 
-/* ln(x) by SLEEF's 1-ulp logf (Sleef_logf16_u10, PyTorch's vectorised log): x = 2^e m with m in
- * [0.75, 1.5), ln m from a double-float atanh series. Bit for bit the same as PyTorch's. */
-typedef struct { float x, y; } dk_f2;
-DK_INLINE int32_t f_bits(float f) { int32_t i; memcpy(&i, &f, 4); return i; }
-DK_INLINE dk_f2 df_add2_ff(float x, float y) { float s = x + y, v = s - x; dk_f2 r = {s, (x - (s - v)) + (y - v)}; return r; }
-DK_INLINE dk_f2 df_div(dk_f2 n, dk_f2 d) {
-  float t = 1.0f / d.x, s = n.x * t, u = __builtin_fmaf(t, n.x, -s);
-  float v = __builtin_fmaf(-d.y, t, __builtin_fmaf(-d.x, t, 1.0f));
-  dk_f2 r = {s, __builtin_fmaf(s, v, __builtin_fmaf(n.y, t, u))}; return r;
-}
-DK_INLINE dk_f2 df_mul_f2f(dk_f2 x, float y) { float s = x.x * y; dk_f2 r = {s, __builtin_fmaf(x.y, y, __builtin_fmaf(x.x, y, -s))}; return r; }
-DK_INLINE dk_f2 df_add_f2f2(dk_f2 x, dk_f2 y) { float s = x.x + y.x; dk_f2 r = {s, (((x.x - s) + y.x) + x.y) + y.y}; return r; }
-DK_INLINE dk_f2 df_add_f2f(dk_f2 x, float y) { float s = x.x + y; dk_f2 r = {s, ((x.x - s) + y) + x.y}; return r; }
-
-float dk_logf_sleef(float d) {
-  const int o = d < 0x1p-126f;
-  if (o) d = d * (4294967296.0f * 4294967296.0f);
-  int32_t e = ((f_bits(d * (1.0f / 0.75f)) >> 23) & 0xff) - 0x7f;
-  const float m = bits_f(f_bits(d) + (int32_t)((uint32_t)(-e) << 23));
-  if (o) e -= 64;
-  dk_f2 s = df_mul_f2f((dk_f2){0.69314718246459960938f, -1.904654323148236017e-09f}, (float)e);
-  const dk_f2 x = df_div(df_add2_ff(-1.0f, m), df_add2_ff(1.0f, m));
-  const float x2 = x.x * x.x;
-  float t = +0.3027294874e+0f;
-  t = __builtin_fmaf(t, x2, +0.3996108174e+0f);
-  t = __builtin_fmaf(t, x2, +0.6666694880e+0f);
-  s = df_add_f2f2(s, (dk_f2){x.x * 2.0f, x.y * 2.0f});
-  s = df_add_f2f(s, (x2 * x.x) * t);
-  float r = s.x + s.y;
-  if (isinf(d) && d > 0) r = INFINITY;
-  if (d < 0 || d != d) r = NAN;
-  if (d == 0) r = -INFINITY;
-  return r;
-}
-
 /* PyTorch's Vectorized<float> width: 16 where its CPU capability is AVX512 (AVX-512 VL, BW and DQ
  * with FMA; ATEN_CPU_CAPABILITY can lower it), 8 otherwise (AVX2, and the default build's 256-bit
  * vectors). Read once. */

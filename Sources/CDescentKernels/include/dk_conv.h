@@ -91,6 +91,8 @@ void dk_batch_norm_backward_f32_pytorch(int64_t N, int64_t C, int64_t L, const f
                                         const float *mean, const float *invstd, const float *weight,
                                         float *gx, float *gw, float *gb);
 
+/// The row blocks of PyTorch's at::parallel_for(0, n, 1) (OpenMP) at nthr threads: how many, and *chunk rows each.
+int64_t dk_torch_row_blocks(int64_t n, int nthr, int64_t *chunk);
 /// Float32 batch norm over a 2-D (N, C) input, rounded as PyTorch's channels-last kernels with
 /// Descent's thread count as PyTorch's (batchnorm_f32.c): the mean and var_sum of each channel.
 void dk_batch_norm_stats_f32_rows(int64_t N, int64_t C, const float *x, float *mean, float *varSum);

@@ -7,7 +7,7 @@
 void dk_vexpf(int64_t n, const float *x, float *y);
 /// y[i] = e^x[i] by SLEEF's 1-ulp algorithm, the one inside PyTorch's vectorised sigmoid and logsigmoid.
 void dk_vexpf_sleef(int64_t n, const float *x, float *y);
-/// ln(x) by SLEEF's 1-ulp algorithm (PyTorch's vectorised log), bit for bit.
+/// ln(x) by SLEEF's 1-ulp algorithm (PyTorch's vectorised log), bit for bit (torch_act.c).
 float dk_logf_sleef(float x);
 /// PyTorch's vectorised sum of a[i] (b NULL) or a[i]*b[i] (vec::map_reduce_all with
 /// dk_torch_vec_floats() lanes: a running sum below that many elements, else lane sums combined as a tree).
@@ -38,6 +38,4 @@ enum {
 /// y = op(x) (forward ops; g unused, may be NULL) or op'(x) * g (the _BWD ops), n contiguous floats,
 /// using Descent's thread count as PyTorch's. Returns 0 where not modelled (then y is untouched).
 int dk_torch_activation_f32(int32_t op, int64_t n, const float *g, const float *x, float *y, double p1, double p2);
-/// SLEEF's 1-ulp expf (PyTorch's vectorised exp).
-float dk_sleef_expf(float x);
 #endif
