@@ -337,6 +337,7 @@ DK_T_AVX2 static void transpose_copy_avx2(const float *S, int64_t rs, int rows, 
 
 /* Pack a kc x nc block of B into NR-column micro-panels: panel p holds, for
  * each k, NR consecutive values B[k, p*NR + j] (zero padded). */
+#define PACK_ROWS(W) for (int64_t k = 0; k < kc; k++) memcpy(dst + k * (W), b + k * rsb, (W) * sizeof(float))
 static void pack_b(int64_t kc, int64_t nc, const float *B, int64_t rsb, int64_t csb,
                    int NR, float *dst, int level) {
     (void)level;
@@ -344,7 +345,14 @@ static void pack_b(int64_t kc, int64_t nc, const float *B, int64_t rsb, int64_t 
         int nr = (int)DK_MIN((int64_t)NR, nc - j);
         const float *b = B + j * csb;
         if (csb == 1 && nr == NR) {
-            for (int64_t k = 0; k < kc; k++) memcpy(dst + k * NR, b + k * rsb, (size_t)NR * sizeof(float));
+            /* constant-size copies inline (a libc memcpy call per 64-byte row cost 20% of a step) */
+            switch (NR) {
+            case 8: PACK_ROWS(8); break;
+            case 16: PACK_ROWS(16); break;
+            case 32: PACK_ROWS(32); break;
+            default:
+                for (int64_t k = 0; k < kc; k++) memcpy(dst + k * NR, b + k * rsb, (size_t)NR * sizeof(float));
+            }
         } else if (rsb == 1) {
 #if DK_X86
             if (level >= 1)
@@ -1027,6 +1035,25 @@ static void sg_task(void *vctx, int64_t b, int64_t e) {
     }
 }
 
+/* Floats the blocked product copies into packed panels: A once, B once per MC block of rows. */
+static double pack_volume(const dk_sarch *ar, int64_t M, int64_t N, int64_t K, int64_t rsa,
+                          int64_t csa, int64_t csb) {
+    int dira, dirb;
+    choose_direct(ar, M, N, K, rsa, csa, csb, &dira, &dirb);
+    double v = 0.0;
+    if (!dira) v += (double)M * (double)K;
+    if (!dirb) v += (double)K * (double)N * (double)((M + ar->MC - 1) / ar->MC);
+    return v;
+}
+
+/* Whether C^T = B^T A^T packs far less than C = A B: a weight gradient g^T x with few rows
+ * (32 x 784 over K = 12665) would otherwise copy all of x into panels, while transposed x is read
+ * in place and only g is packed. The products and their order per element are the same. */
+static int transposed_packs_less(const dk_sarch *ar, int64_t M, int64_t N, int64_t K, int64_t rsa,
+                                 int64_t csa, int64_t rsb, int64_t csb) {
+    return 2.0 * pack_volume(ar, N, M, K, csb, rsb, rsa) < pack_volume(ar, M, N, K, rsa, csa, csb);
+}
+
 static void sgemm_packed(const dk_sarch *ar, int64_t M, int64_t N, int64_t K, float alpha,
                          const float *A, int64_t rsa, int64_t csa,
                          const float *B, int64_t rsb, int64_t csb,
@@ -1426,6 +1453,9 @@ void dk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
                       csc, 1);
         return;
     }
+    if (transposed_packs_less(arch_for(level), M, N, K, rsa, csa, rsb, csb)) {
+        DK_TRANSPOSE_PROBLEM(float);
+    }
     sgemm_packed(arch_for(level), M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
 }
 
@@ -1451,6 +1481,9 @@ void dk_sgemm_kc(int64_t M, int64_t N, int64_t K, const float *A, int64_t rsa, i
     dk_sarch ar = *arch_for(level);
     ar.KC = kc < 1 ? 1 : kc;
     ar.kc_fixed = 1;
+    if (transposed_packs_less(&ar, M, N, K, rsa, csa, rsb, csb)) {
+        DK_TRANSPOSE_PROBLEM(float);
+    }
     sgemm_packed(&ar, M, N, K, 1.0f, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
 }
 

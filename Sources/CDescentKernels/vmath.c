@@ -270,9 +270,33 @@ DK_INLINE __m128 vml_sqrt4(__m128 vx, int *special) {
   const __m128 d = _mm_sub_ps(vx, _mm_mul_ps(y1, y1));
   return _mm_add_ps(_mm_mul_ps(d, h1), y1);
 }
+/* vml_sqrt4 on eight lanes: the same instructions per lane (vrsqrtps reads the same table at either
+ * width; checked equal to the 4-lane body on all 2^32 inputs on an AMD EPYC). */
+DK_T_AVX2 static int64_t vml_vsqrtf_avx2(int64_t n, const float *x, float *out) {
+  const __m256 half = _mm256_set1_ps(0.5f);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 vx = _mm256_loadu_ps(x + i);
+    const __m256i m = _mm256_cmpgt_epi32(_mm256_add_epi32(_mm256_castps_si256(vx), _mm256_set1_epi32(0x7f800000)),
+                                         _mm256_set1_epi32((int32_t)0xfefff000u));
+    const int special = _mm256_movemask_ps(_mm256_castsi256_ps(m));
+    const __m256 r = _mm256_rsqrt_ps(vx);
+    const __m256 y = _mm256_mul_ps(vx, r), h = _mm256_mul_ps(r, half);
+    const __m256 e = _mm256_sub_ps(half, _mm256_mul_ps(y, h));
+    const __m256 y1 = _mm256_add_ps(_mm256_mul_ps(y, e), y), h1 = _mm256_add_ps(_mm256_mul_ps(h, e), h);
+    const __m256 d = _mm256_sub_ps(vx, _mm256_mul_ps(y1, y1));
+    _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_mul_ps(d, h1), y1));
+    if (special)
+      for (int j = 0; j < 8; j++) if ((special >> j) & 1) out[i + j] = vml_sqrt_rare(x[i + j]);
+  }
+  return i;
+}
+static _Atomic int g_sqrt_avx2 = -1;
 static void vml_vsqrtf(int64_t n, const float *x, float *out) {
   int64_t i = 0;
   int special;
+  if (g_sqrt_avx2 < 0) g_sqrt_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+  if (g_sqrt_avx2) i = vml_vsqrtf_avx2(n, x, out);
   for (; i + 4 <= n; i += 4) {
     _mm_storeu_ps(out + i, vml_sqrt4(_mm_loadu_ps(x + i), &special));
     if (special)
