@@ -153,6 +153,25 @@ extension Core {
         #expect(Transformer.generateSquareSubsequentMask(3).description == "tensor([[0., -inf, -inf],\n        [0., 0., -inf],\n        [0., 0., 0.]])")
     }
 
+    /// A batch-first layer's attention output is a transposed view, and PyTorch's dropout draws its
+    /// mask in that view's memory order.
+    ///   torch.manual_seed(0); F.dropout(torch.arange(1., 13.).reshape(3, 4).t(), 0.5).flatten()
+    ///   torch.manual_seed(7); layer = nn.TransformerEncoderLayer(32, 4, 128, 0.1, batch_first=True,
+    ///   norm_first=True, activation='gelu'); x = torch.randn(8, 16, 32); torch.manual_seed(3)
+    ///   y = layer(x, src_mask=nn.Transformer.generate_square_subsequent_mask(16), is_causal=True); y.abs().sum(), y[0, 0, :4]
+    @Test func batchFirstDropoutDrawsAsPyTorch() {
+        manualSeed(0)
+        expectValues(dropout(Tensor.arange(1.0, 13.0).reshape(3, 4).t(), p: 0.5).flatten(),
+                     [0.0, 0.0, 0.0, 0.0, 0.0, 20.0, 6.0, 14.0, 22.0, 0.0, 16.0, 24.0], atol: 0, rtol: 0)
+        manualSeed(7)
+        let layer = TransformerEncoderLayer(32, 4, dimFeedforward: 128, dropout: 0.1, activation: "gelu", batchFirst: true, normFirst: true)
+        let x = Tensor.randn(8, 16, 32)
+        manualSeed(3)
+        let y = layer(x, srcMask: Transformer.generateSquareSubsequentMask(16), isCausal: true)
+        #expect(abs(y.abs().sum().item() - 3384.59619140625) < 2e-3)
+        expectValues(y[0, 0, ..<4], [-0.9505292177200317, 1.32439124584198, -1.4865998029708862, 0.30517467856407166], atol: 1e-5)
+    }
+
     @Test func encoderInferenceZeroesPaddedPositionsAsPyTorch() {
         manualSeed(6)
         let el = TransformerEncoderLayer(8, 2, dimFeedforward: 16, batchFirst: true)

@@ -197,12 +197,13 @@ extension Tensor {
     /// Dropout's keep mask for this tensor: 1 with probability `keep`, in its dtype and on its device.
     /// PyTorch's CPU dropout draws `bernoulli_(keep)`; on CUDA, `native_dropout`'s fused kernel,
     /// whose layout depends on x's alignment and size (4 consecutive floats a thread, 2 doubles; 1
-    /// for odd sizes or overlapping or gapped views). A dense tensor whose dims are permuted (a
-    /// transposed matrix) is drawn in memory order, as PyTorch's mask keeps x's strides.
+    /// for odd sizes or overlapping or gapped views). On either device a dense tensor whose dims are
+    /// permuted (a transposed matrix, a batch-first transformer's attention output) is drawn in memory
+    /// order, as PyTorch's mask keeps x's strides (`empty_like`) and is filled in memory order.
     func dropoutMask(keep: Double) -> Tensor {
-        let dense = device.isCUDA && isNonOverlappingAndDense
+        let dense = isNonOverlappingAndDense
         var vector = 1
-        if dense {
+        if dense && device.isCUDA {
             vector = dtype == .float64 ? 2 : 4
             let address = storage.deviceAddress + UInt64(offset * dtype.itemSize)
             while vector > 1 && (address % UInt64(vector * dtype.itemSize) != 0 || count % vector != 0) { vector /= 2 }
