@@ -380,9 +380,33 @@ public func pairwiseDistance(_ x1: Tensor, _ x2: Tensor, p: Double = 2, eps: Dou
 /// Pads the last dims with `value` (PyTorch's `F.pad` in "constant" mode): `pad` holds (before, after)
 /// pairs from the last dim backwards; negative amounts crop.
 public func pad(_ input: Tensor, _ pad: [Int], mode: String = "constant", value: Double = 0) -> Tensor {
-    if mode != "constant" { fail("pad: only mode \"constant\" is supported here, got \"\(mode)\"") }
+    if !["constant", "reflect", "replicate", "circular"].contains(mode) {
+        fail("Unrecognised padding mode \(mode)")
+    }
     if pad.count % 2 != 0 { fail("Padding length must be divisible by 2") }
     if pad.count / 2 > input.rank { fail("Padding length should be less than or equal to two times the input dimension but got padding length \(pad.count) and input of dimension \(input.rank)") }
+    if mode != "constant" {
+        // gather along each padded dim: reflect mirrors without the edge, replicate repeats it, circular wraps
+        var out = input
+        for k in 0..<(pad.count / 2) {
+            let d = input.rank - 1 - k, n = input.shape[d]
+            let (before, after) = (pad[2 * k], pad[2 * k + 1])
+            if before == 0 && after == 0 { continue }
+            if mode == "reflect" && (before >= n || after >= n || before < 0 || after < 0) {
+                fail("Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (\(before), \(after)) at dimension \(d) of input \(shapeString(input.shape))")
+            }
+            if mode == "circular" && (before > n || after > n) { fail("Padding value causes wrapping around more than once.") }
+            let idx = (-before..<(n + after)).map { p -> Int in
+                switch mode {
+                case "reflect": return p < 0 ? -p : (p >= n ? 2 * (n - 1) - p : p)
+                case "replicate": return Swift.min(Swift.max(p, 0), n - 1)
+                default: return ((p % n) + n) % n
+                }
+            }
+            out = out.indexSelect(dim: d, Tensor(idx))
+        }
+        return out
+    }
     var out = input
     for k in 0..<(pad.count / 2) {
         let d = input.rank - 1 - k

@@ -1,0 +1,311 @@
+import Foundation
+
+// 1-D pooling, adaptive max pooling, instance norm, nearest-neighbour upsampling and padding
+// layers, composed of the 2-D kernels and public ops as PyTorch composes them (its max_pool1d,
+// avg_pool1d and adaptive_avg_pool1d run the 2-D kernels on an unsqueezed input; instance_norm is
+// batch_norm over a (1, N·C, ...) view), with PyTorch's names, defaults and reprs.
+
+/// Adds a unit height to an (N, C, L) or (C, L) input, runs `body` on it, and removes it again.
+private func as2d(_ x: Tensor, _ name: String, _ body: (Tensor) -> Tensor) -> Tensor {
+    if x.rank != 2 && x.rank != 3 { fail("\(name): Expected 2D or 3D (batch mode) tensor for input, but got: \(shapeString(x.shape))") }
+    return body(x.unsqueeze(-2)).squeeze(dim: -2)
+}
+
+/// PyTorch's `F.max_pool1d` over the last dim of an (N, C, L) or (C, L) input.
+public func maxPool1d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1,
+                      ceilMode: Bool = false) -> Tensor {
+    as2d(input, "max_pool1d") {
+        maxPool2d($0, kernelSize: (1, kernelSize), stride: (1, stride ?? kernelSize), padding: (0, padding),
+                  dilation: (1, dilation), ceilMode: ceilMode)
+    }
+}
+
+/// PyTorch's `F.avg_pool1d` over the last dim of an (N, C, L) or (C, L) input.
+public func avgPool1d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
+                      countIncludePad: Bool = true) -> Tensor {
+    as2d(input, "avg_pool1d") {
+        avgPool2d($0, kernelSize: (1, kernelSize), stride: (1, stride ?? kernelSize), padding: (0, padding),
+                  ceilMode: ceilMode, countIncludePad: countIncludePad)
+    }
+}
+
+/// PyTorch's `F.adaptive_avg_pool1d`: `outputSize` averages over windows that cover the last dim.
+public func adaptiveAvgPool1d(_ input: Tensor, _ outputSize: Int) -> Tensor {
+    as2d(input, "adaptive_avg_pool1d") { adaptiveAvgPool2d($0, (1, outputSize)) }
+}
+
+/// PyTorch's `F.adaptive_max_pool2d`: the maximum over windows [⌊i·H/oh⌋, ⌈(i+1)·H/oh⌉) (and the
+/// same across W) of an (N, C, H, W) or (C, H, W) input; nil keeps that dim's size. Where the sizes
+/// divide evenly this is max pooling with kernel = stride = H/oh, W/ow (the gradient goes to the first
+/// maximum, as PyTorch's); otherwise each window's `amax`.
+public func adaptiveMaxPool2d(_ x: Tensor, _ outputSize: (Int?, Int?)) -> Tensor {
+    if x.rank != 3 && x.rank != 4 { fail("adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: \(shapeString(x.shape))") }
+    let h = x.shape[x.rank - 2], w = x.shape[x.rank - 1]
+    let oh = outputSize.0 ?? h, ow = outputSize.1 ?? w
+    if oh <= 0 || ow <= 0 { fail("adaptive_max_pool2d(): Expected output size to be positive, but got \(oh)x\(ow)") }
+    if h % oh == 0 && w % ow == 0 {
+        return maxPool2d(x, kernelSize: (h / oh, w / ow), stride: (h / oh, w / ow))
+    }
+    func bounds(_ i: Int, _ n: Int, _ o: Int) -> (Int, Int) { (i * n / o, ((i + 1) * n + o - 1) / o) }
+    var rows: [Tensor] = []
+    for i in 0..<oh {
+        let (h0, h1) = bounds(i, h, oh)
+        var cells: [Tensor] = []
+        for j in 0..<ow {
+            let (w0, w1) = bounds(j, w, ow)
+            cells.append(x.narrow(dim: -2, start: h0, length: h1 - h0).narrow(dim: -1, start: w0, length: w1 - w0).amax(dims: [-2, -1]))
+        }
+        rows.append(stack(cells, dim: -1))
+    }
+    return stack(rows, dim: -2)
+}
+/// `adaptiveMaxPool2d` with the same size for both dims (`1` for global max pooling).
+public func adaptiveMaxPool2d(_ x: Tensor, _ outputSize: Int) -> Tensor { adaptiveMaxPool2d(x, (outputSize, outputSize)) }
+
+/// PyTorch's `F.adaptive_max_pool1d` over the last dim of an (N, C, L) or (C, L) input.
+public func adaptiveMaxPool1d(_ input: Tensor, _ outputSize: Int) -> Tensor {
+    as2d(input, "adaptive_max_pool1d") { adaptiveMaxPool2d($0, (1, outputSize)) }
+}
+
+/// Max pooling over the last dim (PyTorch's `nn.MaxPool1d`); `stride` nil means `kernelSize`.
+public final class MaxPool1d: Module {
+    public let kernelSize: Int, stride: Int, padding: Int, dilation: Int
+    public let ceilMode: Bool
+    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, ceilMode: Bool = false) {
+        self.kernelSize = kernelSize; self.stride = stride ?? kernelSize; self.padding = padding; self.dilation = dilation
+        self.ceilMode = ceilMode
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor {
+        maxPool1d(x, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+    }
+    public override func extraRepr() -> String {
+        "kernel_size=\(kernelSize), stride=\(stride), padding=\(padding), dilation=\(dilation), ceil_mode=\(ceilMode ? "True" : "False")"
+    }
+}
+
+/// Average pooling over the last dim (PyTorch's `nn.AvgPool1d`); `stride` nil means `kernelSize`.
+public final class AvgPool1d: Module {
+    public let kernelSize: Int, stride: Int, padding: Int
+    public let ceilMode: Bool, countIncludePad: Bool
+    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false, countIncludePad: Bool = true) {
+        self.kernelSize = kernelSize; self.stride = stride ?? kernelSize; self.padding = padding
+        self.ceilMode = ceilMode; self.countIncludePad = countIncludePad
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor {
+        avgPool1d(x, kernelSize: kernelSize, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad)
+    }
+    public override func extraRepr() -> String { "kernel_size=(\(kernelSize),), stride=(\(stride),), padding=(\(padding),)" }
+}
+
+/// Adaptive average pooling over the last dim (PyTorch's `nn.AdaptiveAvgPool1d`).
+public final class AdaptiveAvgPool1d: Module {
+    public let outputSize: Int
+    public init(_ outputSize: Int) { self.outputSize = outputSize; super.init() }
+    public override func forward(_ x: Tensor) -> Tensor { adaptiveAvgPool1d(x, outputSize) }
+    public override func extraRepr() -> String { "output_size=\(outputSize)" }
+}
+
+/// Adaptive max pooling over the last dim (PyTorch's `nn.AdaptiveMaxPool1d`).
+public final class AdaptiveMaxPool1d: Module {
+    public let outputSize: Int
+    public init(_ outputSize: Int) { self.outputSize = outputSize; super.init() }
+    public override func forward(_ x: Tensor) -> Tensor { adaptiveMaxPool1d(x, outputSize) }
+    public override func extraRepr() -> String { "output_size=\(outputSize)" }
+}
+
+/// Adaptive max pooling over (H, W) (PyTorch's `nn.AdaptiveMaxPool2d`; `AdaptiveMaxPool2d(1)` is global max pooling).
+public final class AdaptiveMaxPool2d: Module {
+    public let outputSize: (Int?, Int?)
+    let written: String
+    public init(_ outputSize: Int) { self.outputSize = (outputSize, outputSize); written = "\(outputSize)"; super.init() }
+    public init(_ outputSize: (Int?, Int?)) {
+        self.outputSize = outputSize
+        written = "(\(outputSize.0.map(String.init) ?? "None"), \(outputSize.1.map(String.init) ?? "None"))"
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { adaptiveMaxPool2d(x, outputSize) }
+    public override func extraRepr() -> String { "output_size=\(written)" }
+}
+
+/// PyTorch's `F.instance_norm` (without running statistics): each (sample, channel) plane of an
+/// (N, C, ...) input normalised by its own mean and biased variance, then scaled and shifted per
+/// channel; computed, as PyTorch does, as batch norm over the (1, N·C, ...) view.
+public func instanceNorm(_ input: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
+    if input.rank < 3 { fail("instance_norm: expected an input with at least 3 dims (N, C, ...), got \(shapeString(input.shape))") }
+    let n = input.shape[0], c = input.shape[1]
+    let flat = input.reshape([1, n * c] + Array(input.shape[2...]))
+    let w = weight.map { $0.repeat(n) }, b = bias.map { $0.repeat(n) }
+    return batchNorm(flat, runningMean: nil, runningVar: nil, weight: w, bias: b, training: true, eps: eps).view(input.shape)
+}
+
+/// Instance normalisation (PyTorch's `nn.InstanceNorm1d`/`2d`: affine off by default; running
+/// statistics are not supported).
+open class InstanceNormBase: Module {
+    public let numFeatures: Int
+    public let eps: Double
+    public let momentum: Double
+    public let affine: Bool
+    public var weight: Parameter?
+    public var bias: Parameter?
+    let spatialDims: Int
+    init(_ numFeatures: Int, eps: Double, momentum: Double, affine: Bool, trackRunningStats: Bool, bias: Bool, spatialDims: Int, device: Device) {
+        if trackRunningStats { fail("InstanceNorm: track_running_stats=True is not supported") }
+        self.numFeatures = numFeatures; self.eps = eps; self.momentum = momentum; self.affine = affine
+        self.spatialDims = spatialDims
+        weight = affine ? Parameter(Tensor.ones([numFeatures], device: device)) : nil
+        self.bias = affine && bias ? Parameter(Tensor.zeros([numFeatures], device: device)) : nil
+        super.init()
+    }
+    open override func forward(_ x: Tensor) -> Tensor {
+        let batched = x.rank == spatialDims + 2
+        if !batched && x.rank != spatialDims + 1 {
+            fail("\(typeName): expected \(spatialDims + 1)D or \(spatialDims + 2)D input (got \(x.rank)D input)")
+        }
+        let xb = batched ? x : x.unsqueeze(0)
+        if xb.shape[1] != numFeatures && affine {
+            fail("expected input's size at dim=\(batched ? 1 : 0) to match num_features (\(numFeatures)), but got: \(xb.shape[1]).")
+        }
+        let y = instanceNorm(xb, weight: weight, bias: bias, eps: eps)
+        return batched ? y : y.squeeze(dim: 0)
+    }
+    open override func extraRepr() -> String {
+        "\(numFeatures), eps=\(formatPyFloat(eps)), momentum=\(formatPyFloat(momentum)), affine=\(affine ? "True" : "False"), bias=\(bias != nil ? "True" : "False"), track_running_stats=False"
+    }
+}
+/// PyTorch's `nn.InstanceNorm1d` for (N, C, L) or (C, L) inputs.
+public final class InstanceNorm1d: InstanceNormBase {
+    public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double = 0.1, affine: Bool = false, trackRunningStats: Bool = false,
+                bias: Bool = true, device: Device = .cpu) {
+        super.init(numFeatures, eps: eps, momentum: momentum, affine: affine, trackRunningStats: trackRunningStats, bias: bias, spatialDims: 1, device: device)
+    }
+}
+/// PyTorch's `nn.InstanceNorm2d` for (N, C, H, W) or (C, H, W) inputs.
+public final class InstanceNorm2d: InstanceNormBase {
+    public init(_ numFeatures: Int, eps: Double = 1e-5, momentum: Double = 0.1, affine: Bool = false, trackRunningStats: Bool = false,
+                bias: Bool = true, device: Device = .cpu) {
+        super.init(numFeatures, eps: eps, momentum: momentum, affine: affine, trackRunningStats: trackRunningStats, bias: bias, spatialDims: 2, device: device)
+    }
+}
+
+/// PyTorch's `F.interpolate` with `mode: "nearest"` over the dims after (N, C): give `size` (one per
+/// spatial dim, or one for all) or `scaleFactor`. Source index ⌊dst · in/out⌋ (or ⌊dst / scale⌋ when
+/// the scale is given), as PyTorch's legacy nearest.
+public func interpolate(_ input: Tensor, size: [Int]? = nil, scaleFactor: [Double]? = nil, mode: String = "nearest") -> Tensor {
+    if mode != "nearest" { fail("interpolate: only mode \"nearest\" is supported here, got \"\(mode)\"") }
+    let spatial = input.rank - 2
+    if spatial < 1 { fail("Input Error: Only 3D, 4D and 5D input Tensors supported (got \(input.rank)D) for the modes: nearest") }
+    if (size == nil) == (scaleFactor == nil) { fail("either size or scale_factor should be defined") }
+    func expand<T>(_ v: [T], _ what: String) -> [T] {
+        if v.count == 1 { return Array(repeating: v[0], count: spatial) }
+        if v.count != spatial { fail("Input and \(what) must have the same number of spatial dimensions, but got input with spatial dimensions of \(shapeString(Array(input.shape[2...]))) and output size of \(shapeString(v.map { _ in 0 })).") }
+        return v
+    }
+    let scales = scaleFactor.map { expand($0, "scale_factor") }
+    let outSizes = size.map { expand($0, "output size") }
+        ?? (0..<spatial).map { Int((Double(input.shape[2 + $0]) * scales![$0]).rounded(.down)) }
+    var out = input
+    for d in 0..<spatial {
+        let inSize = input.shape[2 + d], o = outSizes[d]
+        if o == inSize && scales == nil { continue }
+        let scale = scales.map { 1 / $0[d] } ?? Double(inSize) / Double(o)
+        let idx = (0..<o).map { Swift.min(Int((Double($0) * scale).rounded(.down)), inSize - 1) }
+        out = out.indexSelect(dim: 2 + d, Tensor(idx))
+    }
+    return out
+}
+/// `interpolate` with one size or scale for every spatial dim.
+public func interpolate(_ input: Tensor, size: Int? = nil, scaleFactor: Double? = nil, mode: String = "nearest") -> Tensor {
+    interpolate(input, size: size.map { [$0] }, scaleFactor: scaleFactor.map { [$0] }, mode: mode)
+}
+
+/// Nearest-neighbour upsampling (PyTorch's `nn.Upsample` with `mode='nearest'`).
+public final class Upsample: Module {
+    public let size: [Int]?
+    public let scaleFactor: Double?
+    public let mode: String
+    let writtenSize: String?
+    /// One output size for every spatial dim, or a scale factor.
+    public init(size: Int? = nil, scaleFactor: Double? = nil, mode: String = "nearest") {
+        self.size = size.map { [$0] }; self.scaleFactor = scaleFactor; self.mode = mode
+        writtenSize = size.map(String.init)
+        super.init()
+    }
+    /// An (height, width) output size.
+    public init(size: (Int, Int), mode: String = "nearest") {
+        self.size = [size.0, size.1]; scaleFactor = nil; self.mode = mode
+        writtenSize = pairRepr(size)
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { interpolate(x, size: size, scaleFactor: scaleFactor.map { [$0] }, mode: mode) }
+    public override func extraRepr() -> String {
+        (writtenSize.map { "size=\($0)" } ?? "scale_factor=\(formatPyFloat(scaleFactor!))") + ", mode='\(mode)'"
+    }
+}
+
+/// A padding layer (PyTorch's `nn.ZeroPad2d`, `nn.ConstantPad1d/2d`, `nn.ReflectionPad1d/2d`,
+/// `nn.ReplicationPad1d/2d`): `F.pad` with the layer's mode over the last dims.
+open class PadBase: Module {
+    public let padding: [Int]
+    public let mode: String
+    public let value: Double
+    let written: String
+    init(_ padding: [Int], written: String, mode: String, value: Double = 0) {
+        self.padding = padding; self.mode = mode; self.value = value; self.written = written
+        super.init()
+    }
+    open override func forward(_ x: Tensor) -> Tensor { pad(x, padding, mode: mode, value: value) }
+    open override func extraRepr() -> String { written }
+}
+private func padTuple(_ p: [Int]) -> String { "(" + p.map(String.init).joined(separator: ", ") + ")" }
+/// Zero padding of the last two dims: one size for all four sides or (left, right, top, bottom).
+public final class ZeroPad2d: PadBase {
+    public init(_ padding: Int) { super.init([padding, padding, padding, padding], written: padTuple([padding, padding, padding, padding]), mode: "constant") }
+    public init(_ padding: (Int, Int, Int, Int)) {
+        let p = [padding.0, padding.1, padding.2, padding.3]
+        super.init(p, written: padTuple(p), mode: "constant")
+    }
+}
+/// Constant padding of the last dim: one size for both sides or (left, right).
+public final class ConstantPad1d: PadBase {
+    public init(_ padding: Int, value: Double) { super.init([padding, padding], written: "padding=\(padTuple([padding, padding])), value=\(formatPyFloat(value))", mode: "constant", value: value) }
+    public init(_ padding: (Int, Int), value: Double) { super.init([padding.0, padding.1], written: "padding=\(padTuple([padding.0, padding.1])), value=\(formatPyFloat(value))", mode: "constant", value: value) }
+}
+/// Constant padding of the last two dims: one size for all sides or (left, right, top, bottom).
+public final class ConstantPad2d: PadBase {
+    public init(_ padding: Int, value: Double) {
+        let p = [padding, padding, padding, padding]
+        super.init(p, written: "padding=\(padTuple(p)), value=\(formatPyFloat(value))", mode: "constant", value: value)
+    }
+    public init(_ padding: (Int, Int, Int, Int), value: Double) {
+        let p = [padding.0, padding.1, padding.2, padding.3]
+        super.init(p, written: "padding=\(padTuple(p)), value=\(formatPyFloat(value))", mode: "constant", value: value)
+    }
+}
+/// Reflection padding of the last dim (the edge not repeated).
+public final class ReflectionPad1d: PadBase {
+    public init(_ padding: Int) { super.init([padding, padding], written: padTuple([padding, padding]), mode: "reflect") }
+    public init(_ padding: (Int, Int)) { super.init([padding.0, padding.1], written: padTuple([padding.0, padding.1]), mode: "reflect") }
+}
+/// Reflection padding of the last two dims.
+public final class ReflectionPad2d: PadBase {
+    public init(_ padding: Int) { let p = [padding, padding, padding, padding]; super.init(p, written: padTuple(p), mode: "reflect") }
+    public init(_ padding: (Int, Int, Int, Int)) {
+        let p = [padding.0, padding.1, padding.2, padding.3]
+        super.init(p, written: padTuple(p), mode: "reflect")
+    }
+}
+/// Replication padding of the last dim (the edge repeated).
+public final class ReplicationPad1d: PadBase {
+    public init(_ padding: Int) { super.init([padding, padding], written: padTuple([padding, padding]), mode: "replicate") }
+    public init(_ padding: (Int, Int)) { super.init([padding.0, padding.1], written: padTuple([padding.0, padding.1]), mode: "replicate") }
+}
+/// Replication padding of the last two dims.
+public final class ReplicationPad2d: PadBase {
+    public init(_ padding: Int) { let p = [padding, padding, padding, padding]; super.init(p, written: padTuple(p), mode: "replicate") }
+    public init(_ padding: (Int, Int, Int, Int)) {
+        let p = [padding.0, padding.1, padding.2, padding.3]
+        super.init(p, written: padTuple(p), mode: "replicate")
+    }
+}
