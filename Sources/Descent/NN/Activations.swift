@@ -48,3 +48,83 @@ public final class PReLU: Module {
     public override func forward(_ x: Tensor) -> Tensor { prelu(x, weight) }
     public override func extraRepr() -> String { "num_parameters=\(numParameters)" }
 }
+
+// MARK: - Shrinkage, thresholds, CELU, GLU (functions composed of element-wise ops)
+
+/// x where x > threshold, else `value` (PyTorch's `F.threshold`).
+public func threshold(_ x: Tensor, _ threshold: Double, _ value: Double) -> Tensor {
+    `where`(x .> threshold, x, Tensor.full([], value, dtype: x.dtype, device: x.device))
+}
+/// x where |x| > lambd, else 0 (PyTorch's `F.hardshrink`).
+public func hardshrink(_ x: Tensor, lambd: Double = 0.5) -> Tensor {
+    `where`(x .> lambd, x, `where`(x .< -lambd, x, Tensor.full([], 0.0, dtype: x.dtype, device: x.device)))
+}
+/// x - lambd above lambd, x + lambd below -lambd, else 0 (PyTorch's `F.softshrink`).
+public func softshrink(_ x: Tensor, lambd: Double = 0.5) -> Tensor {
+    if lambd < 0 { fail("lambda must be greater or equal to 0, but found to be \(formatPyFloat(lambd)).") }
+    return `where`(x .> lambd, x - lambd, `where`(x .< -lambd, x + lambd, Tensor.full([], 0.0, dtype: x.dtype, device: x.device)))
+}
+/// x - tanh(x) (PyTorch's `F.tanhshrink`).
+public func tanhshrink(_ x: Tensor) -> Tensor { x - x.tanh() }
+/// max(0, x) + min(0, alpha·(exp(x/alpha) - 1)) (PyTorch's `F.celu`).
+public func celu(_ x: Tensor, alpha: Double = 1) -> Tensor {
+    if alpha == 0 { fail("ZeroDivisionError: alpha cannot be 0 for CELU") }
+    return `where`(x .> 0, x, (x / alpha).expm1() * alpha)
+}
+/// a · sigmoid(b) for the two halves a, b of `dim` (PyTorch's `F.glu`).
+public func glu(_ x: Tensor, dim: Int = -1) -> Tensor {
+    let d = dim < 0 ? dim + x.rank : dim
+    if x.rank == 0 { fail("glu does not support scalars because halving size must be even") }
+    if x.shape[d] % 2 != 0 { fail("Halving dimension must be even, but dimension \(d) is size \(x.shape[d])") }
+    let halves = x.chunk(2, dim: d)
+    return halves[0] * halves[1].sigmoid()
+}
+
+/// PyTorch's `nn.Threshold(threshold, value)`.
+public final class Threshold: Module {
+    public let threshold: Double, value: Double
+    public init(_ threshold: Double, _ value: Double) { self.threshold = threshold; self.value = value; super.init() }
+    public override func forward(_ x: Tensor) -> Tensor { Descent.threshold(x, threshold, value) }
+    public override func extraRepr() -> String { "threshold=\(formatPyFloat(threshold)), value=\(formatPyFloat(value))" }
+}
+/// PyTorch's `nn.Hardshrink(lambd=0.5)`.
+public final class Hardshrink: Module {
+    public let lambd: Double
+    public init(lambd: Double = 0.5) { self.lambd = lambd; super.init() }
+    public convenience init(_ lambd: Double) { self.init(lambd: lambd) }
+    public override func forward(_ x: Tensor) -> Tensor { hardshrink(x, lambd: lambd) }
+    public override func extraRepr() -> String { formatPyFloat(lambd) }
+}
+/// PyTorch's `nn.Softshrink(lambd=0.5)`.
+public final class Softshrink: Module {
+    public let lambd: Double
+    public init(lambd: Double = 0.5) { self.lambd = lambd; super.init() }
+    public convenience init(_ lambd: Double) { self.init(lambd: lambd) }
+    public override func forward(_ x: Tensor) -> Tensor { softshrink(x, lambd: lambd) }
+    public override func extraRepr() -> String { formatPyFloat(lambd) }
+}
+/// PyTorch's `nn.Tanhshrink()`.
+public final class Tanhshrink: Module { public override init() { super.init() }; public override func forward(_ x: Tensor) -> Tensor { tanhshrink(x) } }
+/// PyTorch's `nn.CELU(alpha=1.0)`.
+public final class CELU: Module {
+    public let alpha: Double
+    public init(alpha: Double = 1) { self.alpha = alpha; super.init() }
+    public convenience init(_ alpha: Double) { self.init(alpha: alpha) }
+    public override func forward(_ x: Tensor) -> Tensor { celu(x, alpha: alpha) }
+    public override func extraRepr() -> String { "alpha=\(formatPyFloat(alpha))" }
+}
+/// PyTorch's `nn.GLU(dim=-1)`.
+public final class GLU: Module {
+    public let dim: Int
+    public init(dim: Int = -1) { self.dim = dim; super.init() }
+    public override func forward(_ x: Tensor) -> Tensor { glu(x, dim: dim) }
+    public override func extraRepr() -> String { "dim=\(dim)" }
+}
+/// Softmax over the channels (dim -3) of a (N, C, H, W) or (C, H, W) input (PyTorch's `nn.Softmax2d`).
+public final class Softmax2d: Module {
+    public override init() { super.init() }
+    public override func forward(_ x: Tensor) -> Tensor {
+        if x.rank != 3 && x.rank != 4 { fail("Softmax2d: expected input to be 3D or 4D, got \(x.rank)D instead") }
+        return x.softmax(dim: -3)
+    }
+}
