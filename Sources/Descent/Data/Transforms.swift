@@ -5,14 +5,17 @@ import Foundation
 // generator exactly as torchvision does (`torch.rand(1)` per flip, `torch.randint` for a crop's
 // top then left), so a seeded DataLoader sees the same augmented images as PyTorch's.
 
+/// x flipped along `dim` when `torch.rand(1) < p` (one draw per image, as torchvision's flips).
+private func randomFlip(_ x: Tensor, p: Double, dim: Int, _ name: String) -> Tensor {
+    if x.rank < 2 { fail("\(name): expected an image with at least 2 dims (H, W), got \(shapeString(x.shape))") }
+    return Tensor.rand(1).item() < p ? x.flip(dim) : x
+}
+
 /// Mirrors the image left-right with probability `p` (torchvision's `RandomHorizontalFlip`).
 public struct RandomHorizontalFlip: Transform, CustomStringConvertible {
     public let p: Double
     public init(p: Double = 0.5) { self.p = p }
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        if x.rank < 2 { fail("RandomHorizontalFlip: expected an image with at least 2 dims (H, W), got \(shapeString(x.shape))") }
-        return Tensor.rand(1).item() < p ? x.flip(-1) : x
-    }
+    public func callAsFunction(_ x: Tensor) -> Tensor { randomFlip(x, p: p, dim: -1, "RandomHorizontalFlip") }
     public var description: String { "RandomHorizontalFlip(p=\(formatPyFloat(p)))" }
 }
 
@@ -20,10 +23,7 @@ public struct RandomHorizontalFlip: Transform, CustomStringConvertible {
 public struct RandomVerticalFlip: Transform, CustomStringConvertible {
     public let p: Double
     public init(p: Double = 0.5) { self.p = p }
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        if x.rank < 2 { fail("RandomVerticalFlip: expected an image with at least 2 dims (H, W), got \(shapeString(x.shape))") }
-        return Tensor.rand(1).item() < p ? x.flip(-2) : x
-    }
+    public func callAsFunction(_ x: Tensor) -> Tensor { randomFlip(x, p: p, dim: -2, "RandomVerticalFlip") }
     public var description: String { "RandomVerticalFlip(p=\(formatPyFloat(p)))" }
 }
 
@@ -61,7 +61,6 @@ public struct RandomCrop: Transform, CustomStringConvertible {
         let mode = paddingMode == "edge" ? "replicate" : paddingMode
         let q = [p[0], p[2], p[1], p[3]]   // F.pad's (left, right, top, bottom)
         if mode == "constant" { return pad(x, q, value: fill) }
-        // reflect/replicate gather along the two dims; a 2-D image has no batch dims to worry about
         return pad(x, q, mode: mode)
     }
 

@@ -189,13 +189,24 @@ public final class InstanceNorm2d: InstanceNormBase {
     }
 }
 
-/// PyTorch's `F.interpolate` with `mode: "nearest"` over the dims after (N, C): give `size` (one per
-/// spatial dim, or one for all) or `scaleFactor`. Source index ⌊dst · in/out⌋ (or ⌊dst / scale⌋ when
-/// the scale is given), as PyTorch's legacy nearest.
-public func interpolate(_ input: Tensor, size: [Int]? = nil, scaleFactor: [Double]? = nil, mode: String = "nearest") -> Tensor {
-    if mode != "nearest" { fail("interpolate: only mode \"nearest\" is supported here, got \"\(mode)\"") }
+/// PyTorch's `F.interpolate` over the dims after (N, C): give `size` (one per spatial dim, or one for
+/// all) or `scaleFactor`. Modes: `"nearest"` (source index ⌊dst · scale⌋ in float, PyTorch's legacy
+/// nearest), `"linear"` (3-D input) and `"bilinear"` (4-D), separable, with PyTorch's source
+/// coordinates (`alignCorners` false: scale · (dst + ½) - ½ clamped at 0; true: the corners meet).
+public func interpolate(_ input: Tensor, size: [Int]? = nil, scaleFactor: [Double]? = nil, mode: String = "nearest",
+                        alignCorners: Bool? = nil) -> Tensor {
     let spatial = input.rank - 2
-    if spatial < 1 { fail("Input Error: Only 3D, 4D and 5D input Tensors supported (got \(input.rank)D) for the modes: nearest") }
+    switch mode {
+    case "nearest":
+        if alignCorners != nil { fail("align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear") }
+        if spatial < 1 { fail("Input Error: Only 3D, 4D and 5D input Tensors supported (got \(input.rank)D) for the modes: nearest") }
+    case "linear":
+        if input.rank != 3 { fail("Got \(input.rank)D input, but linear mode needs 3D input") }
+    case "bilinear":
+        if input.rank != 4 { fail("Got \(input.rank)D input, but bilinear mode needs 4D input") }
+    default:
+        fail("interpolate: mode \"\(mode)\" is not supported here (nearest, linear, bilinear)")
+    }
     if (size == nil) == (scaleFactor == nil) { fail("either size or scale_factor should be defined") }
     func expand<T>(_ v: [T], _ what: String) -> [T] {
         if v.count == 1 { return Array(repeating: v[0], count: spatial) }
@@ -205,40 +216,64 @@ public func interpolate(_ input: Tensor, size: [Int]? = nil, scaleFactor: [Doubl
     let scales = scaleFactor.map { expand($0, "scale_factor") }
     let outSizes = size.map { expand($0, "output size") }
         ?? (0..<spatial).map { Int((Double(input.shape[2 + $0]) * scales![$0]).rounded(.down)) }
+    let corners = alignCorners ?? false
     var out = input
-    for d in 0..<spatial {
+    // the last spatial dim first: PyTorch's linear kernels weight the innermost dim first
+    for d in (0..<spatial).reversed() {
         let inSize = input.shape[2 + d], o = outSizes[d]
-        if o == inSize && scales == nil { continue }
-        let scale = scales.map { 1 / $0[d] } ?? Double(inSize) / Double(o)
-        let idx = (0..<o).map { Swift.min(Int((Double($0) * scale).rounded(.down)), inSize - 1) }
-        out = out.indexSelect(dim: 2 + d, Tensor(idx))
+        // PyTorch's area_pixel_compute_scale, in float
+        let scale: Float = mode != "nearest" && corners ? (o > 1 ? Float(inSize - 1) / Float(o - 1) : 0)
+            : (scales.map { Float(1 / $0[d]) } ?? Float(inSize) / Float(o))
+        if mode == "nearest" {
+            if o == inSize { continue }
+            let idx = (0..<o).map { o == 2 * inSize ? $0 >> 1 : Swift.min(Int((Float($0) * scale).rounded(.down)), inSize - 1) }
+            out = out.indexSelect(dim: 2 + d, Tensor(idx))
+            continue
+        }
+        var i0: [Int] = [], i1: [Int] = [], w0: [Float] = [], w1: [Float] = []
+        for dst in 0..<o {
+            var src = corners ? scale * Float(dst) : scale * (Float(dst) + 0.5) - 0.5
+            if src < 0 { src = 0 }
+            let lo = Swift.min(Int(src), inSize - 1)
+            let l1 = src - Float(lo)
+            i0.append(lo); i1.append(lo < inSize - 1 ? lo + 1 : lo)
+            w1.append(l1); w0.append(1 - l1)
+        }
+        var wshape = Array(repeating: 1, count: input.rank); wshape[2 + d] = o
+        let a = Tensor(flat: w0, shape: wshape).to(dtype: out.dtype).to(out.device)
+        let b = Tensor(flat: w1, shape: wshape).to(dtype: out.dtype).to(out.device)
+        out = out.indexSelect(dim: 2 + d, Tensor(i0)) * a + out.indexSelect(dim: 2 + d, Tensor(i1)) * b
     }
     return out
 }
 /// `interpolate` with one size or scale for every spatial dim.
-public func interpolate(_ input: Tensor, size: Int? = nil, scaleFactor: Double? = nil, mode: String = "nearest") -> Tensor {
-    interpolate(input, size: size.map { [$0] }, scaleFactor: scaleFactor.map { [$0] }, mode: mode)
+public func interpolate(_ input: Tensor, size: Int? = nil, scaleFactor: Double? = nil, mode: String = "nearest",
+                        alignCorners: Bool? = nil) -> Tensor {
+    interpolate(input, size: size.map { [$0] }, scaleFactor: scaleFactor.map { [$0] }, mode: mode, alignCorners: alignCorners)
 }
 
-/// Nearest-neighbour upsampling (PyTorch's `nn.Upsample` with `mode='nearest'`).
+/// Upsampling (PyTorch's `nn.Upsample`: modes nearest, linear, bilinear; see `interpolate`).
 public final class Upsample: Module {
     public let size: [Int]?
     public let scaleFactor: Double?
     public let mode: String
+    public let alignCorners: Bool?
     let writtenSize: String?
     /// One output size for every spatial dim, or a scale factor.
-    public init(size: Int? = nil, scaleFactor: Double? = nil, mode: String = "nearest") {
-        self.size = size.map { [$0] }; self.scaleFactor = scaleFactor; self.mode = mode
+    public init(size: Int? = nil, scaleFactor: Double? = nil, mode: String = "nearest", alignCorners: Bool? = nil) {
+        self.size = size.map { [$0] }; self.scaleFactor = scaleFactor; self.mode = mode; self.alignCorners = alignCorners
         writtenSize = size.map(String.init)
         super.init()
     }
     /// An (height, width) output size.
-    public init(size: (Int, Int), mode: String = "nearest") {
-        self.size = [size.0, size.1]; scaleFactor = nil; self.mode = mode
+    public init(size: (Int, Int), mode: String = "nearest", alignCorners: Bool? = nil) {
+        self.size = [size.0, size.1]; scaleFactor = nil; self.mode = mode; self.alignCorners = alignCorners
         writtenSize = pairRepr(size)
         super.init()
     }
-    public override func forward(_ x: Tensor) -> Tensor { interpolate(x, size: size, scaleFactor: scaleFactor.map { [$0] }, mode: mode) }
+    public override func forward(_ x: Tensor) -> Tensor {
+        interpolate(x, size: size, scaleFactor: scaleFactor.map { [$0] }, mode: mode, alignCorners: alignCorners)
+    }
     public override func extraRepr() -> String {
         (writtenSize.map { "size=\($0)" } ?? "scale_factor=\(formatPyFloat(scaleFactor!))") + ", mode='\(mode)'"
     }
