@@ -300,6 +300,3 @@ public final class MultiheadAttention: Module {
         return (batched ? out : out.squeeze(dim: 1), nil)
     }
 }
-
-/// `torch.Size([a, b])`, as PyTorch's messages print shapes.
-private func torchSize(_ s: [Int]) -> String { "torch.Size([" + s.map(String.init).joined(separator: ", ") + "])" }

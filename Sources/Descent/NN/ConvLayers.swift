@@ -417,16 +417,20 @@ public final class BatchNorm2d: BatchNormBase {
 /// output cell (i, j) averages rows floor(i·H/OH) ..< ceil((i+1)·H/OH) and likewise columns. A nil
 /// size keeps that input dim.
 public final class AdaptiveAvgPool2d: Module {
-    public let outputSize: (Int?, Int?)
-    let written: String
+    let size: AdaptiveSize2d
+    public var outputSize: (Int?, Int?) { size.value }
     /// The same size for both dims (`AdaptiveAvgPool2d(1)` for global average pooling).
-    public init(_ outputSize: Int) { self.outputSize = (outputSize, outputSize); written = "\(outputSize)"; super.init() }
+    public init(_ outputSize: Int) { size = AdaptiveSize2d(outputSize); super.init() }
     /// An (height, width) size; nil keeps the input's.
-    public init(_ outputSize: (Int?, Int?)) {
-        self.outputSize = outputSize
-        written = "(\(outputSize.0.map(String.init) ?? "None"), \(outputSize.1.map(String.init) ?? "None"))"
-        super.init()
-    }
+    public init(_ outputSize: (Int?, Int?)) { size = AdaptiveSize2d(outputSize); super.init() }
     public override func forward(_ x: Tensor) -> Tensor { adaptiveAvgPool2d(x, outputSize) }
-    public override func extraRepr() -> String { "output_size=\(written)" }
+    public override func extraRepr() -> String { "output_size=\(size.written)" }
+}
+
+/// An adaptive pool's output size and how PyTorch prints it (`1`, or `(3, None)`).
+struct AdaptiveSize2d {
+    let value: (Int?, Int?)
+    let written: String
+    init(_ v: Int) { value = (v, v); written = "\(v)" }
+    init(_ v: (Int?, Int?)) { value = v; written = "(\(v.0.map(String.init) ?? "None"), \(v.1.map(String.init) ?? "None"))" }
 }

@@ -264,9 +264,8 @@ public enum StateDictError: Error, CustomStringConvertible, Equatable {
     case invalidValue(key: String, value: String, reason: String)
     public var description: String {
         func quoted(_ a: [String]) -> String { a.map { "\"\($0)\"" }.joined(separator: ", ") }
-        func size(_ s: [Int]) -> String { "torch.Size(\(shapeString(s)))" }
         func mismatch(_ k: String, _ e: [Int], _ g: [Int]) -> String {
-            "size mismatch for \(k): copying a param with shape \(size(g)) from checkpoint, the shape in current model is \(size(e))."
+            "size mismatch for \(k): copying a param with shape \(torchSize(g)) from checkpoint, the shape in current model is \(torchSize(e))."
         }
         switch self {
         case .loadFailed(let module, let m, let u, let sizes):
@@ -344,3 +343,6 @@ public struct StateDict: Sequence, ExpressibleByDictionaryLiteral {
     public var count: Int { keys.count }
     public func makeIterator() -> AnyIterator<(String, Tensor)> { entries.makeIterator() }
 }
+
+/// `torch.Size([a, b])`, as PyTorch's messages print shapes.
+func torchSize(_ s: [Int]) -> String { "torch.Size(\(shapeString(s)))" }

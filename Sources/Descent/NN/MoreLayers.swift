@@ -117,16 +117,12 @@ public final class AdaptiveMaxPool1d: Module {
 
 /// Adaptive max pooling over (H, W) (PyTorch's `nn.AdaptiveMaxPool2d`; `AdaptiveMaxPool2d(1)` is global max pooling).
 public final class AdaptiveMaxPool2d: Module {
-    public let outputSize: (Int?, Int?)
-    let written: String
-    public init(_ outputSize: Int) { self.outputSize = (outputSize, outputSize); written = "\(outputSize)"; super.init() }
-    public init(_ outputSize: (Int?, Int?)) {
-        self.outputSize = outputSize
-        written = "(\(outputSize.0.map(String.init) ?? "None"), \(outputSize.1.map(String.init) ?? "None"))"
-        super.init()
-    }
+    let size: AdaptiveSize2d
+    public var outputSize: (Int?, Int?) { size.value }
+    public init(_ outputSize: Int) { size = AdaptiveSize2d(outputSize); super.init() }
+    public init(_ outputSize: (Int?, Int?)) { size = AdaptiveSize2d(outputSize); super.init() }
     public override func forward(_ x: Tensor) -> Tensor { adaptiveMaxPool2d(x, outputSize) }
-    public override func extraRepr() -> String { "output_size=\(written)" }
+    public override func extraRepr() -> String { "output_size=\(size.written)" }
 }
 
 /// PyTorch's `F.instance_norm` (without running statistics): each (sample, channel) plane of an
@@ -290,57 +286,52 @@ open class PadBase: Module {
         self.padding = padding; self.mode = mode; self.value = value; self.written = written
         super.init()
     }
+    /// Printed as the tuple of sizes (PyTorch's repr for every mode but constant).
+    convenience init(_ padding: [Int], mode: String) { self.init(padding, written: padTuple(padding), mode: mode) }
+    /// Printed as `padding=(...), value=v`.
+    convenience init(_ padding: [Int], value: Double) {
+        self.init(padding, written: "padding=\(padTuple(padding)), value=\(formatPyFloat(value))", mode: "constant", value: value)
+    }
     open override func forward(_ x: Tensor) -> Tensor { pad(x, padding, mode: mode, value: value) }
     open override func extraRepr() -> String { written }
 }
 private func padTuple(_ p: [Int]) -> String { "(" + p.map(String.init).joined(separator: ", ") + ")" }
+private func sides(_ p: Int, _ n: Int) -> [Int] { Array(repeating: p, count: n) }
+private func sides(_ p: (Int, Int)) -> [Int] { [p.0, p.1] }
+private func sides(_ p: (Int, Int, Int, Int)) -> [Int] { [p.0, p.1, p.2, p.3] }
+
 /// Zero padding of the last two dims: one size for all four sides or (left, right, top, bottom).
 public final class ZeroPad2d: PadBase {
-    public init(_ padding: Int) { super.init([padding, padding, padding, padding], written: padTuple([padding, padding, padding, padding]), mode: "constant") }
-    public init(_ padding: (Int, Int, Int, Int)) {
-        let p = [padding.0, padding.1, padding.2, padding.3]
-        super.init(p, written: padTuple(p), mode: "constant")
-    }
+    public init(_ padding: Int) { super.init(sides(padding, 4), written: padTuple(sides(padding, 4)), mode: "constant") }
+    public init(_ padding: (Int, Int, Int, Int)) { super.init(sides(padding), written: padTuple(sides(padding)), mode: "constant") }
 }
 /// Constant padding of the last dim: one size for both sides or (left, right).
 public final class ConstantPad1d: PadBase {
-    public init(_ padding: Int, value: Double) { super.init([padding, padding], written: "padding=\(padTuple([padding, padding])), value=\(formatPyFloat(value))", mode: "constant", value: value) }
-    public init(_ padding: (Int, Int), value: Double) { super.init([padding.0, padding.1], written: "padding=\(padTuple([padding.0, padding.1])), value=\(formatPyFloat(value))", mode: "constant", value: value) }
+    public convenience init(_ padding: Int, value: Double) { self.init(sides(padding, 2), value: value) }
+    public convenience init(_ padding: (Int, Int), value: Double) { self.init(sides(padding), value: value) }
 }
 /// Constant padding of the last two dims: one size for all sides or (left, right, top, bottom).
 public final class ConstantPad2d: PadBase {
-    public init(_ padding: Int, value: Double) {
-        let p = [padding, padding, padding, padding]
-        super.init(p, written: "padding=\(padTuple(p)), value=\(formatPyFloat(value))", mode: "constant", value: value)
-    }
-    public init(_ padding: (Int, Int, Int, Int), value: Double) {
-        let p = [padding.0, padding.1, padding.2, padding.3]
-        super.init(p, written: "padding=\(padTuple(p)), value=\(formatPyFloat(value))", mode: "constant", value: value)
-    }
+    public convenience init(_ padding: Int, value: Double) { self.init(sides(padding, 4), value: value) }
+    public convenience init(_ padding: (Int, Int, Int, Int), value: Double) { self.init(sides(padding), value: value) }
 }
 /// Reflection padding of the last dim (the edge not repeated).
 public final class ReflectionPad1d: PadBase {
-    public init(_ padding: Int) { super.init([padding, padding], written: padTuple([padding, padding]), mode: "reflect") }
-    public init(_ padding: (Int, Int)) { super.init([padding.0, padding.1], written: padTuple([padding.0, padding.1]), mode: "reflect") }
+    public convenience init(_ padding: Int) { self.init(sides(padding, 2), mode: "reflect") }
+    public convenience init(_ padding: (Int, Int)) { self.init(sides(padding), mode: "reflect") }
 }
 /// Reflection padding of the last two dims.
 public final class ReflectionPad2d: PadBase {
-    public init(_ padding: Int) { let p = [padding, padding, padding, padding]; super.init(p, written: padTuple(p), mode: "reflect") }
-    public init(_ padding: (Int, Int, Int, Int)) {
-        let p = [padding.0, padding.1, padding.2, padding.3]
-        super.init(p, written: padTuple(p), mode: "reflect")
-    }
+    public convenience init(_ padding: Int) { self.init(sides(padding, 4), mode: "reflect") }
+    public convenience init(_ padding: (Int, Int, Int, Int)) { self.init(sides(padding), mode: "reflect") }
 }
 /// Replication padding of the last dim (the edge repeated).
 public final class ReplicationPad1d: PadBase {
-    public init(_ padding: Int) { super.init([padding, padding], written: padTuple([padding, padding]), mode: "replicate") }
-    public init(_ padding: (Int, Int)) { super.init([padding.0, padding.1], written: padTuple([padding.0, padding.1]), mode: "replicate") }
+    public convenience init(_ padding: Int) { self.init(sides(padding, 2), mode: "replicate") }
+    public convenience init(_ padding: (Int, Int)) { self.init(sides(padding), mode: "replicate") }
 }
 /// Replication padding of the last two dims.
 public final class ReplicationPad2d: PadBase {
-    public init(_ padding: Int) { let p = [padding, padding, padding, padding]; super.init(p, written: padTuple(p), mode: "replicate") }
-    public init(_ padding: (Int, Int, Int, Int)) {
-        let p = [padding.0, padding.1, padding.2, padding.3]
-        super.init(p, written: padTuple(p), mode: "replicate")
-    }
+    public convenience init(_ padding: Int) { self.init(sides(padding, 4), mode: "replicate") }
+    public convenience init(_ padding: (Int, Int, Int, Int)) { self.init(sides(padding), mode: "replicate") }
 }

@@ -192,26 +192,22 @@ public final class TransformerEncoder: Module {
     public func callAsFunction(_ src: Tensor, mask: Tensor? = nil, srcKeyPaddingMask: Tensor? = nil, isCausal: Bool? = nil) -> Tensor {
         var output = src
         var padding = srcKeyPaddingMask
-        // PyTorch's nested-tensor inference path: padded positions come out as zeros
+        // PyTorch's nested-tensor inference path: each sequence attends only to its own tokens (the
+        // boolean padding mask does that here) and padded positions come out as zeros
         var zeroRows: Tensor?
         if let kpm = srcKeyPaddingMask, let first = layerList.first, usesNestedTensor(first), !first.isTraining, src.rank == 3, mask == nil,
            !(gradEnabled && (src.requiresGrad || parameters().contains { $0.requiresGrad })) {
             let pad = kpm.dtype == .bool ? kpm : kpm .!= 0
             if leftAligned(pad.logicalNot()) {
                 zeroRows = pad
-                padding = nil
+                padding = pad
             }
         }
         let seqLen = src.rank == 2 ? src.shape[0] : src.shape[layerList.first?.batchFirst == true ? 1 : 0]
         let causal = detectCausalMask(mask, isCausal, seqLen)
+        for layer in layerList { output = layer(output, srcMask: mask, srcKeyPaddingMask: padding, isCausal: causal) }
         if let rows = zeroRows {
-            // each sequence attends only to its own tokens, as the nested tensor's do
-            padding = rows
-            for layer in layerList { output = layer(output, srcMask: mask, srcKeyPaddingMask: padding, isCausal: causal) }
-            let batchFirst = layerList[0].batchFirst
-            output = output.maskedFill((batchFirst ? rows : rows.t()).unsqueeze(-1), 0)
-        } else {
-            for layer in layerList { output = layer(output, srcMask: mask, srcKeyPaddingMask: padding, isCausal: causal) }
+            output = output.maskedFill((layerList[0].batchFirst ? rows : rows.t()).unsqueeze(-1), 0)
         }
         if let n = norm { output = n(output) }
         return output
