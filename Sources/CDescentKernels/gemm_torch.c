@@ -316,3 +316,19 @@ int dk_sgemm_torch(int transa, int transb, int64_t M, int64_t N, int64_t K,
     }
     return 1;
 }
+
+/* PyTorch's bmm below 400 multiply-adds per product (baddbmm_cpu_kernel): each element a plain float
+ * sum from 0 over k in order, the products rounded before each add (not fused). Strides in elements. */
+void dk_bmm_small_f32(int64_t B, int64_t N, int64_t K, int64_t M, const float *a, int64_t sab, int64_t san, int64_t sak,
+                      const float *b, int64_t sbb, int64_t sbk, int64_t sbm, float *c) {
+  for (int64_t z = 0; z < B; z++)
+    for (int64_t i = 0; i < N; i++)
+      for (int64_t j = 0; j < M; j++) {
+        float acc = 0.0f;
+        for (int64_t k = 0; k < K; k++) {
+          const float p = a[z * sab + i * san + k * sak] * b[z * sbb + k * sbk + j * sbm];
+          acc = acc + p;
+        }
+        c[(z * N + i) * M + j] = acc;
+      }
+}

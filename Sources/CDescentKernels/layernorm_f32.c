@@ -168,3 +168,126 @@ void dk_layer_norm_backward_f32_pytorch(int64_t M, int64_t N, const float *x, co
   }
   free(bufw); free(bufb);
 }
+
+/* ---- Group norm (group_norm_kernel.cpp, contiguous NCHW; D = C / G channels of HxW per group) ----
+ * Forward per (n, g): RowwiseMoments over the D*HxW values, rstd = 1 / sqrt(double(max(var, 0)) + eps) in
+ * double, then y = fma(scale, x, fma(-scale, mean, beta)) with scale = rstd * gamma, or (x - mean) * rstd
+ * when there is neither weight nor bias. Backward: ds, db per (n, c) plane as 8-lane sums (neither the main
+ * loop nor the tail fused); per group the gamma-weighted sums (8 fused lanes, the last D % 8 fused only
+ * when PyTorch's parallel_for runs threads, i.e. more than one thread and group), dx = fma(c1, dy, c2 x) + c3;
+ * dgamma and dbeta serial over n. Nothing depends on the thread count beyond that fusion. */
+typedef struct {
+  int64_t N, C, HxW, G; double eps; int fuseTail;
+  const float *x, *w, *b, *dy, *mean, *rstd, *ds, *db;
+  float *y, *meanOut, *rstdOut, *dx, *dsOut, *dbOut;
+} gn_ctx;
+
+DK_CLONES_FMA static void gn_forward_groups(void *v, int64_t i0, int64_t i1) {
+  const gn_ctx *c = (const gn_ctx *)v;
+  const int64_t D = c->C / c->G, HxW = c->HxW, inner = D * HxW;
+  for (int64_t i = i0; i < i1; i++) {
+    float mu, var;
+    rowwise_moments(c->x + i * inner, inner, &mu, &var);
+    const float r = (float)(1.0 / sqrt((double)(var > 0.0f ? var : 0.0f) + c->eps));
+    c->meanOut[i] = mu; c->rstdOut[i] = r;
+    const float *x = c->x + i * inner; float *y = c->y + i * inner;
+    if (!c->w && !c->b) { for (int64_t k = 0; k < inner; k++) y[k] = (x[k] - mu) * r; continue; }
+    const int64_t g = i % c->G;
+    for (int64_t j = 0; j < D; j++) {
+      const float scale = r * (c->w ? c->w[g * D + j] : 1.0f);
+      const float bias = __builtin_fmaf(-scale, mu, c->b ? c->b[g * D + j] : 0.0f);
+      for (int64_t k = 0; k < HxW; k++) y[j * HxW + k] = __builtin_fmaf(scale, x[j * HxW + k], bias);
+    }
+  }
+}
+
+void dk_group_norm_f32_pytorch(int64_t N, int64_t C, int64_t HxW, int64_t G, const float *x, const float *weight,
+                               const float *bias, double eps, float *y, float *mean, float *rstd) {
+  gn_ctx c = {N, C, HxW, G, eps, 0, x, weight, bias, NULL, NULL, NULL, NULL, NULL, y, mean, rstd, NULL, NULL, NULL};
+  dk_parallel_for(N * G, 1, gn_forward_groups, &c);
+}
+
+/* ComputeInternalGradients: ds = Σ dy x, db = Σ dy over each plane (vec::map2_reduce_all / reduce_all). */
+DK_CLONES_FMA static void gn_plane_sums(void *v, int64_t i0, int64_t i1) {
+  const gn_ctx *c = (const gn_ctx *)v;
+  const int64_t L = c->HxW;
+  for (int64_t i = i0; i < i1; i++) {
+    const float *dy = c->dy + i * L, *x = c->x + i * L;
+    float s, b;
+    if (L < 8) {
+      s = dy[0] * x[0]; b = dy[0];
+      for (int64_t k = 1; k < L; k++) { s = s + dy[k] * x[k]; b = b + dy[k]; }
+    } else {
+      float as[8], ab[8];
+      for (int l = 0; l < 8; l++) { as[l] = dy[l] * x[l]; ab[l] = dy[l]; }
+      const int64_t me = L - L % 8;
+      for (int64_t d = 8; d < me; d += 8)
+        for (int l = 0; l < 8; l++) { as[l] = as[l] + dy[d + l] * x[d + l]; ab[l] = ab[l] + dy[d + l]; }
+      for (int64_t k = me; k < L; k++) { as[k - me] = as[k - me] + dy[k] * x[k]; ab[k - me] = ab[k - me] + dy[k]; }
+      s = ((as[0] + as[4]) + (as[2] + as[6])) + ((as[1] + as[5]) + (as[3] + as[7]));
+      b = ((ab[0] + ab[4]) + (ab[2] + ab[6])) + ((ab[1] + ab[5]) + (ab[3] + ab[7]));
+    }
+    c->dsOut[i] = s; c->dbOut[i] = b;
+  }
+}
+
+/* GroupNormInputBackward over groups [i0, i1). */
+DK_CLONES_FMA static void gn_input_backward(void *v, int64_t i0, int64_t i1) {
+  const gn_ctx *c = (const gn_ctx *)v;
+  const int64_t D = c->C / c->G, HxW = c->HxW, d8 = D / 8 * 8;
+  const float s = 1.0f / (float)(D * HxW);
+  for (int64_t i = i0; i < i1; i++) {
+    const int64_t g = i % c->G;
+    const float *ds = c->ds + i * D, *db = c->db + i * D, *w = c->w ? c->w + g * D : NULL;
+    float as[8] = {0}, ab[8] = {0};
+    for (int64_t j = 0; j < d8; j += 8)
+      for (int l = 0; l < 8; l++) {
+        const float gv = w ? w[j + l] : 1.0f;
+        as[l] = __builtin_fmaf(ds[j + l], gv, as[l]); ab[l] = __builtin_fmaf(db[j + l], gv, ab[l]);
+      }
+    float dsv = 0, dbv = 0;
+    for (int l = 0; l < 8; l++) { dsv = dsv + as[l]; dbv = dbv + ab[l]; }
+    for (int64_t j = d8; j < D; j++) {
+      const float gv = w ? w[j] : 1.0f;
+      if (c->fuseTail) { dsv = __builtin_fmaf(ds[j], gv, dsv); dbv = __builtin_fmaf(db[j], gv, dbv); }
+      else { dsv = dsv + ds[j] * gv; dbv = dbv + db[j] * gv; }
+    }
+    const float mu = c->mean[i], r = c->rstd[i];
+    const float c2 = (((__builtin_fmaf(dbv, mu, -dsv) * r) * r) * r) * s;
+    const float c3 = __builtin_fmaf(-(dbv * r), s, -c2 * mu);
+    for (int64_t j = 0; j < D; j++) {
+      const float c1 = r * (w ? w[j] : 1.0f);
+      const float *dy = c->dy + (i * D + j) * HxW, *x = c->x + (i * D + j) * HxW;
+      float *dx = c->dx + (i * D + j) * HxW;
+      for (int64_t k = 0; k < HxW; k++) dx[k] = __builtin_fmaf(c1, dy[k], c2 * x[k]) + c3;
+    }
+  }
+}
+
+void dk_group_norm_backward_f32_pytorch(int64_t N, int64_t C, int64_t HxW, int64_t G, const float *x, const float *dy,
+                                        const float *mean, const float *rstd, const float *weight,
+                                        float *dx, float *dw, float *db) {
+  float *dsb = malloc(sizeof(float) * (size_t)(2 * N * C > 0 ? 2 * N * C : 1));
+  float *ds = dsb, *dbs = dsb + N * C;
+  const int par = dk_num_threads() > 1 && N * G > 1;
+  gn_ctx c = {N, C, HxW, G, 0, par, x, weight, NULL, dy, mean, rstd, ds, dbs, NULL, NULL, NULL, dx, ds, dbs};
+  if (HxW > 0) dk_parallel_for(N * C, 1, gn_plane_sums, &c);
+  else for (int64_t i = 0; i < 2 * N * C; i++) dsb[i] = 0;
+  if (dx) dk_parallel_for(N * G, 1, gn_input_backward, &c);
+  const int64_t D = C / G;
+  if (dw)
+    for (int64_t ch = 0; ch < C; ch++) {
+      const int64_t g = ch / D;
+      float acc = 0;
+      for (int64_t n = 0; n < N; n++)
+        acc = __builtin_fmaf(__builtin_fmaf(-dbs[n * C + ch], mean[n * G + g], ds[n * C + ch]), rstd[n * G + g], acc);
+      dw[ch] = acc;
+    }
+  if (db)
+    for (int64_t ch = 0; ch < C; ch++) {
+      float acc = 0;
+      for (int64_t n = 0; n < N; n++) acc = acc + dbs[n * C + ch];
+      db[ch] = acc;
+    }
+  free(dsb);
+}

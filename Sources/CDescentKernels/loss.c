@@ -18,27 +18,29 @@ int64_t dk_nll_fwd(int32_t dtype, int64_t M, int64_t C, const void *logp, const 
   return bad;
 }
 
+/* PyTorch's nll_loss backward: grad = -(grad_output / total_weight) (mean) or -grad_output, in T; then w * grad */
+#define NLL_GRAD(T, i) ((T)rowW[i] * (mean ? -((T)U[(i) * upStride] / (T)totalWeight) : -(T)U[(i) * upStride]))
+
 #define NLL_BWD(T) { const T *U = up; T *G = gx; memset(G, 0, sizeof(T) * (size_t)(M * C)); \
-  for (int64_t i = 0; i < M; i++) { if (rowW[i] == 0) continue; \
-    G[i * C + target[i]] = (T)(-rowW[i] * (double)U[i * upStride] * scale); } }
+  for (int64_t i = 0; i < M; i++) { if (rowW[i] == 0) continue; G[i * C + target[i]] = NLL_GRAD(T, i); } }
 
 void dk_nll_bwd(int32_t dtype, int64_t M, int64_t C, const int64_t *target, const double *rowW, const void *up,
-                int64_t upStride, double scale, void *gx) {
+                int64_t upStride, int32_t mean, double totalWeight, void *gx) {
   if (dtype == DK_F32) NLL_BWD(float) else NLL_BWD(double)
 }
 
 static void vexp_d(int64_t n, const double *x, double *y) { for (int64_t i = 0; i < n; i++) y[i] = exp(x[i]); }
 
-#define CE_BWD(T, EXP) { const T *L = logp; const T *U = up; T *G = gx; \
+/* log_softmax's backward on the NLL gradient: the row sum is G (one non-zero), gx = G - exp(logp) * G, fused */
+#define CE_BWD(T, EXP, FMA) { const T *L = logp; const T *U = up; T *G = gx; \
   for (int64_t i = 0; i < M; i++) { T *g = G + i * C; \
     if (rowW[i] == 0) { memset(g, 0, sizeof(T) * (size_t)C); continue; } \
-    T k = (T)(rowW[i] * (double)U[i * upStride] * scale); const T *l = L + i * C; \
-    EXP(C, l, g); for (int64_t c = 0; c < C; c++) g[c] = k * g[c]; \
-    g[target[i]] -= k; } }
+    const T k = NLL_GRAD(T, i); const int64_t t = target[i]; \
+    EXP(C, L + i * C, g); for (int64_t c = 0; c < C; c++) g[c] = FMA(-g[c], k, c == t ? k : (T)0); } }
 
 void dk_ce_bwd(int32_t dtype, int64_t M, int64_t C, const void *logp, const int64_t *target, const double *rowW,
-               const void *up, int64_t upStride, double scale, void *gx) {
-  if (dtype == DK_F32) CE_BWD(float, dk_vexpf_sleef) else CE_BWD(double, vexp_d)
+               const void *up, int64_t upStride, int32_t mean, double totalWeight, void *gx) {
+  if (dtype == DK_F32) CE_BWD(float, dk_vexpf_sleef, fmaf) else CE_BWD(double, vexp_d, fma)
 }
 
 // ------------------------------------------------------------------ binary cross-entropy

@@ -121,6 +121,20 @@ SI f2 sl_expk2f(f2 d) {
   return t;
 }
 
+/* Sleef_tanhf8_u10 (xtanhf) as bundled with torch 2.13: current SLEEF's, with dfadd and the saturation at
+ * |x| > 8.664339742 (vmath.c's tanhf1 is the older variant that torch.tanh's MKL kernel is closer to). */
+SI f2 dfrec_f2(f2 d) { float s = 1.0f / d.x; return mk(s, s * FMA(-d.y, s, FMA(-d.x, s, 1.0f))); }
+SI float sl_tanhf(float x) {
+  float y = fabsf(x);
+  f2 d = sl_expk2f(mk(y, 0.0f));
+  const f2 e = dfrec_f2(d);
+  d = dfdiv(dfadd_f2f2(d, mk(-e.x, -e.y)), dfadd_f2f2(d, e));
+  y = d.x + d.y;
+  if (fabsf(x) > 8.664339742f || y != y) y = 1.0f;
+  y = mulsign(y, x);
+  return x != x ? x : y;
+}
+
 /* Sleef_expm1f8_u10 (xexpm1f) */
 SI float sl_expm1f(float a) {
   f2 d = dfadd2_f2f(sl_expk2f(mk(a, 0.0f)), -1.0f);
@@ -328,6 +342,17 @@ SI float dnnl_gelu_bwd(float dy, float s) {
   const float erf = sp_f(sp_i(FMA((-Q) * W, dnnl_as_poly(W), 1.0f)) ^ (sp_i(R) & (int32_t)0x80000000u));
   return FMA(erf, 0.5f, T + 0.5f) * dy;
 }
+/* F.gelu(approximate='tanh') (GeluKernel.cpp): beta = float(M_SQRT2 * M_2_SQRTPI * 0.5), kappa = 0.044715f */
+#define K_TANH_BETA ((float)(1.41421356237309504880 * 1.12837916709551257390 * 0.5))
+#define K_KAPPA 0.044715f
+#define GELU_TANH_INNER(x) (K_TANH_BETA * FMA(K_KAPPA, ((x) * (x)) * (x), (x)))
+SI float gelu_tanh_out(float x, float t) { return (0.5f * x) * (1.0f + t); }
+SI float gelu_tanh_bw(float dy, float x, float t) {
+  const float xsq = x * x, tder = FMA(-t, t, 1.0f), ider = K_TANH_BETA * FMA(3.0f * K_KAPPA, xsq, 1.0f);
+  return dy * FMA(0.5f, 1.0f + t, ((0.5f * x) * tder) * ider);
+}
+/* F.mish: x tanh(log1p(e^x)); its gradient dy (tsp + x sigmoid(x) (1 - tsp^2)) (Activation.cpp) */
+SI float mish_bw(float dy, float x, float sig, float tsp) { return dy * FMA(x * sig, FMA(-tsp, tsp, 1.0f), tsp); }
 #define K_SQRT1_2 ((float)0.70710678118654752440)
 #define K_GELU_BETA ((float)(1.12837916709551257390 * 0.70710678118654752440 * 0.5))
 
@@ -344,7 +369,9 @@ SI float dnnl_gelu_bwd(float dy, float s) {
   X(gelu, dnnl_gelu_fwd(a), (a * 0.5f) * (1.0f + erff(a * K_SQRT1_2)))                                      \
   X(logsigmoid, (a < 0.0f ? a : 0.0f) - sl_log1pf(sl_expf(-fabsf(a))), (a < 0.0f ? a : 0.0f) - sl_log1pf(sl_expf(-fabsf(a)))) \
   X(exp_mkl, mkl_expf_main(a), mkl_expf_main(a))                                                                      \
-  X(log_mkl, mkl_logf_main(a), mkl_logf_main(a))
+  X(log_mkl, mkl_logf_main(a), mkl_logf_main(a))                                                                      \
+  X(gelu_tanh, gelu_tanh_out(a, sl_tanhf(GELU_TANH_INNER(a))), gelu_tanh_out(a, tanhf(GELU_TANH_INNER(a))))            \
+  X(mish, a * sl_tanhf(sl_log1pf(sl_expf(a))), a * tanhf(log1pf(expf(a))))
 
 #define ACT_BWD_OPS(X)                                                                                      \
   X(silu_bwd, silu_bw(d, a, sl_expf(-a)), silu_bw(d, a, expf(-a)))                                          \
@@ -352,6 +379,9 @@ SI float dnnl_gelu_bwd(float dy, float s) {
   X(softplus_bwd, softplus_bw(d, a, sl_expf(a * 1.0f)), softplus_bw(d, a, expf(a * 1.0f)))                  \
   X(gelu_bwd, dnnl_gelu_bwd(d, a), d * FMA(0.5f, 1.0f + erff(a * K_SQRT1_2), a * (K_GELU_BETA * expf((a * a) * -0.5f)))) \
   X(logsigmoid_bwd, logsig_bw(d, a), logsig_bw(d, a))                                                      \
+  X(gelu_tanh_bwd, gelu_tanh_bw(d, a, sl_tanhf(GELU_TANH_INNER(a))), gelu_tanh_bw(d, a, tanhf(GELU_TANH_INNER(a)))) \
+  X(mish_bwd, mish_bw(d, a, 1.0f / (1.0f + sl_expf(-a)), sl_tanhf(sl_log1pf(sl_expf(a)))),                       \
+    mish_bw(d, a, 1.0f / (1.0f + expf(-a)), tanhf(log1pf(expf(a)))))                                           \
   X(hardswish_bwd, a < -3.0f ? 0.0f : (a >= 3.0f ? d : d * ((a / 3.0f) + 0.5f)),                            \
     a < -3.0f ? 0.0f : (a <= 3.0f ? d * ((a / 3.0f) + 0.5f) : d))
 
@@ -381,11 +411,12 @@ typedef struct { act_loop fn; const float *g, *x; float *y; float p1, p2; } act_
 static void act_range(void *v, int64_t b, int64_t e) { const act_ctx *c = v; c->fn(b, e, c->g, c->x, c->y, c->p1, c->p2); }
 
 /* The vector lambda over everything, then the scalar lambda over each PyTorch chunk's last len % 16. */
-static void torch_split(int64_t n, const float *g, const float *x, float *y, float p1, float p2, act_loop vec, act_loop scal) {
+static void torch_split(int64_t n, const float *g, const float *x, float *y, float p1, float p2, act_loop vec, act_loop scal,
+                        int64_t grain) {
   act_ctx c = {vec, g, x, y, p1, p2};
   if (n < 8192) act_range(&c, 0, n); else dk_parallel_for(n, 4096, act_range, &c);
   if (scal == vec) return;
-  const int64_t W = 2 * dk_torch_vec_floats(), grain = 32768;
+  const int64_t W = 2 * dk_torch_vec_floats();
   const int T = dk_num_threads();
   int64_t chunk = n;
   if (n > grain && T > 1) { int64_t nt = (n + grain - 1) / grain; if (nt > T) nt = T; chunk = (n + nt - 1) / nt; }
@@ -399,6 +430,7 @@ int dk_torch_activation_f32(int32_t op, int64_t n, const float *g, const float *
   if (n <= 0) return 1;
   float f1 = (float)p1, f2 = (float)p2;
   act_loop v = NULL, s = NULL;
+  int64_t grain = 32768;   /* at::internal::GRAIN_SIZE */
   switch (op) {
   case DK_ACT_SIGMOID: v = sigmoid_v; s = sigmoid_s; break;
   case DK_ACT_SILU: v = silu_v; s = silu_s; break;
@@ -422,9 +454,15 @@ int dk_torch_activation_f32(int32_t op, int64_t n, const float *g, const float *
   case DK_ACT_SOFTPLUS_BWD: v = softplus_bwd_v; s = softplus_bwd_s; break;
   case DK_ACT_GELU_BWD: if (n == 1) { v = s = gelu_bwd_s; } else { v = s = gelu_bwd_v; } break;
   case DK_ACT_LOG_SIGMOID_BWD: v = s = logsigmoid_bwd_v; break;
+  case DK_ACT_GELU_TANH:   /* GeluKernelImpl splits past GRAIN_SIZE / 2 in one piece per thread (its backward does not) */
+    if (n > grain / 2) grain = n / (dk_num_threads() < 1 ? 1 : dk_num_threads());
+    v = gelu_tanh_v; s = gelu_tanh_s; break;
+  case DK_ACT_GELU_TANH_BWD: v = gelu_tanh_bwd_v; s = gelu_tanh_bwd_s; break;
+  case DK_ACT_MISH: v = mish_v; s = mish_s; break;
+  case DK_ACT_MISH_BWD: v = mish_bwd_v; s = mish_bwd_s; break;
   default: return 0;
   }
-  if (op != DK_ACT_EXP && op != DK_ACT_LOG) { torch_split(n, g, x, y, f1, f2, v, s); return 1; }
+  if (op != DK_ACT_EXP && op != DK_ACT_LOG) { torch_split(n, g, x, y, f1, f2, v, s, grain); return 1; }
   /* MKL's rare lanes (x may be y: their values are taken before the main path runs) */
   const int isExp = op == DK_ACT_EXP;
   int64_t nr = 0;
@@ -435,7 +473,7 @@ int dk_torch_activation_f32(int32_t op, int64_t n, const float *g, const float *
     for (int64_t i = 0, k = 0; i < n; i++)
       if (isExp ? mkl_exp_rare(x[i]) : mkl_log_rare(x[i])) { ri[k] = i; rv[k++] = isExp ? mkl_exp_rare_value(x[i]) : mkl_log_rare_value(x[i]); }
   }
-  torch_split(n, g, x, y, f1, f2, v, s);
+  torch_split(n, g, x, y, f1, f2, v, s, grain);
   for (int64_t k = 0; k < nr; k++) y[ri[k]] = rv[k];
   free(ri); free(rv);
   return 1;

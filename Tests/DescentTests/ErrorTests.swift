@@ -12,6 +12,14 @@ extension Core {
         #expect(stderr(result).contains("mat1 and mat2 shapes cannot be multiplied (3x1 and 2x2)"))
     }
 
+    @Test func instanceNormNeedsMoreThanOneSpatialElement() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = InstanceNorm1d(3)(Tensor.randn(2, 3, 1))
+        }
+        // PyTorch: err(lambda: nn.InstanceNorm1d(3)(torch.randn(2, 3, 1)))
+        #expect(stderr(result).contains("Expected more than 1 spatial element when training, got input size torch.Size([2, 3, 1])"))
+    }
+
     @Test func bceOutsideZeroOne() async {
         let input = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = binaryCrossEntropy(Tensor([1.5]), Tensor([1.0]))

@@ -75,6 +75,38 @@ extension Core {
         expectValues(inorm.bias!.grad!, IN2_2, atol: 1e-3, rtol: 1e-5)
     }
 
+    /// torch.manual_seed(0); m = nn.InstanceNorm1d(3, track_running_stats=True, affine=True, momentum=0.2)
+    /// x = torch.randn(4, 3, 5); m(x); m(x * 2 + 1); m.running_mean, m.running_var, m.num_batches_tracked
+    /// m.eval(); m(torch.arange(15.).reshape(3, 5) / 7)
+    /// m2 = nn.InstanceNorm2d(2, track_running_stats=True); w = torch.randn(3, 2, 4, 4, requires_grad=True)
+    /// o = m2(w); (o * torch.randn(o.shape)).sum().backward(); m2.running_mean, m2.running_var, w.grad.abs().sum()
+    /// m2.eval(); m2(w).sum(); nn.InstanceNorm1d(3)(torch.randn(2, 3, 1))  # raises
+    @Test func instanceNormRunningStatisticsMatchPyTorch() {
+        manualSeed(0)
+        let m = InstanceNorm1d(3, momentum: 0.2, affine: true, trackRunningStats: true)
+        #expect(m.description == "InstanceNorm1d(3, eps=1e-05, momentum=0.2, affine=True, bias=True, track_running_stats=True)")
+        #expect(m.stateDict().keys == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"])
+        let x = Tensor.randn(4, 3, 5)
+        _ = m(x); _ = m(x * 2 + 1)
+        expectValues(m.runningMean!, [0.11004356294870377, 0.24659809470176697, 0.3329066038131714], atol: 1e-6)
+        expectValues(m.runningVar!, [1.4308077096939087, 1.6679891347885132, 1.2477647066116333], atol: 1e-6)
+        #expect(m.numBatchesTracked!.item() == 0)
+        m.eval()
+        let z = m(Tensor.arange(15.0).reshape(3, 5) / 7)
+        expectValues(z[0], [-0.09199675172567368, 0.02743225358426571, 0.1468612551689148, 0.26629024744033813, 0.38571926951408386], atol: 1e-6)
+        expectValues(z[2], [0.9808658957481384, 1.1087549924850464, 1.2366442680358887, 1.3645334243774414, 1.4924226999282837], atol: 1e-6)
+        let m2 = InstanceNorm2d(2, trackRunningStats: true)
+        #expect(m2.description == "InstanceNorm2d(2, eps=1e-05, momentum=0.1, affine=False, bias=False, track_running_stats=True)")
+        let w = Tensor.randn(3, 2, 4, 4).requiresGrad_()
+        let o = m2(w)
+        (o * Tensor.randn(o.shape)).sum().backward()
+        expectValues(m2.runningMean!, [-0.0012421744177117944, -0.00291457143612206], atol: 1e-6)
+        expectValues(m2.runningVar!, [1.0060161352157593, 0.9523051381111145], atol: 1e-6)
+        #expect(abs(w.grad!.abs().sum().item() - 93.5821533203125) < 1e-3)
+        m2.eval()
+        #expect(abs(m2(w).sum().item() - -1.825242519378662) < 1e-4)
+    }
+
     /// Shrinkage, threshold, CELU and GLU with values on their boundaries (0.25, 0.5, 0.75 are on the grid):
     /// x = torch.linspace(-2, 2, 17).reshape(1, 17).repeat(2, 1).requires_grad_()
     /// for k, f in [("THR", lambda t: F.threshold(t, 0.25, -3.0)), ("HS", lambda t: F.hardshrink(t, 0.5)), ("SS", lambda t: F.softshrink(t, 0.75)),

@@ -37,6 +37,7 @@ extension Core {
         //          o = F.gelu(g, approximate="tanh"); o.sum().backward()
         let g = Tensor([-3.0, -1.0, -0.5, 0.0, 0.3, 1.0, 2.5], requiresGrad: true)
         let o = GELU(approximate: "tanh")(g)
+        #expect(o.gradFn == "GeluBackward0")
         expectValues(o, [-0.0036374330520629883, -0.15880799293518066, -0.1542859971523285, 0.0, 0.18537093698978424,
                          0.8411920070648193, 2.4849157333374023], atol: 1e-7, rtol: 2e-6)
         o.sum().backward()
@@ -44,6 +45,9 @@ extension Core {
                                1.0829640626907349, 1.0379517078399658], atol: 1e-7, rtol: 2e-6)
         // print(nn.GELU("tanh"), nn.GELU())
         #expect("\(GELU(approximate: "tanh"))" == "GELU(approximate='tanh')" && "\(GELU())" == "GELU(approximate='none')")
+        // float64 takes the tensor-op rules: their slopes against finite differences
+        gradCheck({ $0[0].gelu(approximate: "tanh") }, inputs: [r64(3, 5, seed: 7) * 3])
+        gradCheck({ $0[0].mish() }, inputs: [r64(3, 5, seed: 8) * 3])
     }
 
     @Test func klDivWithZeroTargets() {

@@ -164,7 +164,7 @@ extension Core {
                 let a = Tensor.randn([k, r], requiresGrad: true), b = Tensor.randn([c, k], requiresGrad: true)
                 let y = a.t().mm(b.t())
                 (y * Tensor.randn(y.shape)).sum().backward()
-                #expect([h(y), h(a.grad!), h(b.grad!)] == want, "a.t().mm(b.t()) \(r)x\(k)x\(c)")
+                #expect(([h(y), h(a.grad!), h(b.grad!)] as [Int]) == want, "a.t().mm(b.t()) \(r)x\(k)x\(c)")
             }
         }
         // 3 and 4 threads: MKL splits the rows, and a last piece under 12 rows takes the small kernel
@@ -274,6 +274,104 @@ extension Core {
         }
     }
 
+    @Test func groupNormAndPlainLayerNormRoundAsPyTorch() {
+        // torch.set_num_threads(2); run(mod, shape) as in layerNormAndBatchNorm1dRoundAsPyTorch, returning
+        // [h(y), h(x.grad)] + [h(p.grad) for p in mod.parameters()], for
+        //   nn.GroupNorm(G, C) on shape, nn.GroupNorm(G, C, affine=False), nn.LayerNorm(n, elementwise_affine=False),
+        //   nn.LayerNorm(n, bias=False)
+        // (GroupNorm: RowwiseMoments per group, rstd with eps in double, 8-lane plane sums, the gamma-weighted sums
+        // of D >= 8 channels in 8 lanes, the last D % 8 fused when PyTorch's parallel_for runs threads)
+        func run(_ mod: Module, _ shape: [Int]) -> [Int] {
+            manualSeed(0)
+            for p in mod.parameters() { noGrad { _ = p.copy_(Tensor.randn(p.shape) * 0.5 + 1) } }
+            let x = (Tensor.randn(shape) * 2 + 0.5).requiresGrad_()
+            let y = mod(x), g = Tensor.randn(shape)
+            y.backward(gradient: g)
+            return [h(y), h(x.grad!)] + mod.parameters().map { h($0.grad!) }
+        }
+        withThreads(2) {
+            #expect(run(GroupNorm(4, 16), [16, 16, 10, 10]) == [463283714361750520, 692737601364071780, 296530477029, 310735275473])
+            #expect(run(GroupNorm(3, 6), [3, 6, 5, 7]) == [252912807418097, 430963523832320, 37808456650, 33532618092])
+            #expect(run(GroupNorm(2, 32), [4, 32, 5, 5]) == [7194099037785788, 10775532365042657, 1239020259905, 1226493346385])
+            #expect(run(GroupNorm(1, 24), [2, 24, 3]) == [14680984562955, 22021751655030, 608851447085, 624927833927])
+            #expect(run(GroupNorm(4, 8), [5, 8]) == [1352695341916, 1646296422400, 76970487768, 74986714943])
+            #expect(run(GroupNorm(2, 40), [2, 40, 6, 6]) == [6089443912582087, 8644301074312247, 1639869747673, 1947430047182])
+            #expect(run(GroupNorm(1, 8), [1, 8, 6, 7]) == [85332016186980, 127632135312115, 60180323497, 64830435054])
+            #expect(run(GroupNorm(2, 32, affine: false), [4, 32, 5, 5]) == [10989506759547602, 10900668937453753])
+            #expect(run(GroupNorm(3, 6, affine: false), [3, 6, 5, 7]) == [427526633505903, 412936553909451])
+            #expect(run(LayerNorm(64, elementwiseAffine: false), [128, 64]) == [71867140119640360, 71091607605918901])
+            #expect(run(LayerNorm(64, bias: false), [128, 64]) == [71598535078621598, 71230889031986030, 4412495512802])
+            #expect(run(LayerNorm(7, elementwiseAffine: false), [9, 7]) == [4327403115744, 4119869980419])
+            #expect(run(LayerNorm(7, bias: false), [9, 7]) == [3734690129463, 4247163353795, 68574522306])
+        }
+    }
+
+    @Test func bmmRoundsAsPyTorch() {
+        // torch.set_num_threads(2); torch.manual_seed(0)
+        // for B, n, k, m in [(5, 2, 30, 6), (2, 1, 17, 23), (8, 10, 32, 10), (4, 16, 64, 24)]:
+        //     a = torch.randn(B, n, k, requires_grad=True); b = torch.randn(B, k, m, requires_grad=True)
+        //     y = torch.bmm(a, b); g = torch.randn(y.shape); y.backward(g); [h(y), h(a.grad), h(b.grad)]
+        // q = torch.randn(2, 4, 10, 16, requires_grad=True); kk = torch.randn(2, 4, 10, 16, requires_grad=True)
+        // s = q @ kk.transpose(-2, -1); g = torch.randn(s.shape); s.backward(g); [h(s), h(q.grad), h(kk.grad)]
+        // (below 400 multiply-adds per product PyTorch's naive kernel, else MKL's gemm per batch item, transposed
+        // operands passed as BLAS transposes)
+        let want = [[3753021990745, 97127552621780, 848568394359473], [2637049049582, 1252431592013, 647392575744384],
+                    [695142630425629, 7186606889927464, 6972817355563281], [2541228484980105, 18123994447622493, 40994186556108371]]
+        withThreads(2) {
+            manualSeed(0)
+            for (i, (bs, n, k, m)) in [(5, 2, 30, 6), (2, 1, 17, 23), (8, 10, 32, 10), (4, 16, 64, 24)].enumerated() {
+                let a = Tensor.randn(bs, n, k).requiresGrad_(), b = Tensor.randn(bs, k, m).requiresGrad_()
+                let y = a.bmm(b), g = Tensor.randn(y.shape)
+                y.backward(gradient: g)
+                #expect(([h(y), h(a.grad!), h(b.grad!)] as [Int]) == want[i], "bmm \(bs)x\(n)x\(k)x\(m)")
+            }
+            let q = Tensor.randn(2, 4, 10, 16).requiresGrad_(), kk = Tensor.randn(2, 4, 10, 16).requiresGrad_()
+            let s = q.matmul(kk.transpose(-2, -1)), g = Tensor.randn(s.shape)
+            s.backward(gradient: g)
+            #expect(([h(s), h(q.grad!), h(kk.grad!)] as [Int]) == [678714521860235, 1764718197011149, 1758845327411673])
+            // torch.manual_seed(0); W = torch.randn(30, 40, requires_grad=True); x = torch.randn(6, 40, 50)
+            // y = W @ x; g = torch.randn(y.shape); y.backward(g); y.grad_fn.name(), [h(y), h(W.grad)]
+            // W2 = torch.randn(30, 40); x2 = torch.randn(6, 40, 50, requires_grad=True); y2 = W2 @ x2; y2.backward(g)
+            // (a matrix that requires grad times a batch: PyTorch folds the batch into one mm and transposes back)
+            manualSeed(0)
+            let w = Tensor.randn(30, 40).requiresGrad_(), x = Tensor.randn(6, 40, 50)
+            let y = w.matmul(x), gy = Tensor.randn(y.shape)
+            #expect(y.gradFn == "CloneBackward0" && y.isContiguous)
+            y.backward(gradient: gy)
+            #expect(([h(y), h(w.grad!)] as [Int]) == [87708736075085021, 1551253546335389])
+            let w2 = Tensor.randn(30, 40), x2 = Tensor.randn(6, 40, 50).requiresGrad_()
+            let y2 = w2.matmul(x2)
+            #expect(y2.gradFn == "UnsafeViewBackward0")
+            y2.backward(gradient: gy)
+            #expect(([h(y2), h(x2.grad!)] as [Int]) == [87534500969711596, 154158691709144533])
+        }
+    }
+
+    @Test func crossEntropyGradientsRoundAsPyTorch() {
+        // torch.set_num_threads(2); torch.manual_seed(0)
+        // x = torch.randn(400, 10) * 3; t = torch.randint(0, 10, (400,)); w = torch.rand(10) + 0.5
+        // for kw in [{}, {"weight": w}, {"reduction": "sum"}, {"ignore_index": 3}]:
+        //     a = x.clone().requires_grad_(True); F.cross_entropy(a, t, **kw).backward(); h(a.grad)
+        //     b = x.log_softmax(1).requires_grad_(True); F.nll_loss(b, t, **kw).backward(); h(b.grad)
+        // (nll_loss's backward puts w * -(1 / total_weight) at each target, log_softmax's backward then
+        // computes g - exp(y) * sum(g) with one rounding: at the target that is not (k e) - k)
+        withThreads(2) {
+            manualSeed(0)
+            let x = Tensor.randn(400, 10) * 3, t = Tensor.randint(0, 10, [400]), w = Tensor.rand(10) + 0.5
+            var res: [Int] = []
+            for (weight, reduction, ignore) in [(nil, Reduction.mean, -100), (w, .mean, -100), (nil, .sum, -100), (nil, .mean, 3)] as [(Tensor?, Reduction, Int)] {
+                let a = x.clone().requiresGrad_()
+                crossEntropy(a, t, weight: weight, ignoreIndex: ignore, reduction: reduction).backward()
+                res.append(h(a.grad!))
+                let b = x.logSoftmax(dim: 1).requiresGrad_()
+                nllLoss(b, t, weight: weight, ignoreIndex: ignore, reduction: reduction).backward()
+                res.append(h(b.grad!))
+            }
+            #expect(res == [9216411121657090, 2512626534608358, 9212055181899071, 2512375639689198, 9796945579028023,
+                            2571165872685056, 8491243974546550, 2313929180640356])
+        }
+    }
+
     @Test func activationsRoundAsPyTorch() {
         // torch.manual_seed(0); x = torch.randn(100003) * 30; h(x.exp())
         // torch.manual_seed(0); x = torch.randn(1000) * 3; g = torch.randn(1000)
@@ -297,6 +395,19 @@ extension Core {
             #expect(grad { $0.sigmoid() } == [524422412176133, 1045437537038109])
             #expect(grad { $0.silu() } == [1082151768098489, 1041356167951767])
             #expect(grad { $0.gelu() } == [1023089944893359, 1020953980593969])
+            // grad(lambda t: F.gelu(t, approximate='tanh')), grad(F.mish): SLEEF's current tanhf in the vector lambda
+            #expect(grad { $0.gelu(approximate: "tanh") } == [1052649431440405, 1020976511727782])
+            #expect(grad { $0.mish() } == [1082645197083124, 1041599733070086])
+            // torch.manual_seed(1); x2 = torch.randn(20017) * 3; g2 = torch.randn(20017); the same two: tanh-GELU's
+            // forward splits past 16384 elements into one piece per thread (each with its own scalar tail), its backward does not
+            manualSeed(1)
+            let x2 = Tensor.randn(20017) * 3, g2 = Tensor.randn(20017)
+            for (f, want) in [({ (t: Tensor) in t.gelu(approximate: "tanh") }, [415404417757121793, 412423663155159420]),
+                              ({ (t: Tensor) in t.mish() }, [427847433417352332, 423318156083389284])] {
+                let t = x2.detach().clone().requiresGrad_()
+                let y = f(t); y.backward(gradient: g2)
+                #expect(([h(y), h(t.grad!)] as [Int]) == want)
+            }
             #expect(grad { $0.elu(alpha: 0.7) } == [1086878818115160, 1054196263344679])
             #expect(grad { $0.selu() } == [1089910152993115, 1057226540395516])
             #expect(grad { $0.softplus() } == [527598478434293, 1054115625359529])

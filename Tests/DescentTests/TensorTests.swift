@@ -100,6 +100,20 @@ extension Core {
         #expect(ints(u) == [0, 1, 128, 255])
     }
 
+    @Test func viewsOfStridedTensorsFollowPyTorch() {
+        // x = torch.arange(24.).reshape(2,3,4).transpose(0,1); v = x.view(3,2,2,2); v.stride(), v[1,1,0]
+        // torch.arange(6.).reshape(2,3).t().view(3,1,2).stride(); torch.tensor([1.,2.,3.]).expand(4,3).view(2,2,3).stride()
+        let x = Tensor.arange(24.0).reshape(2, 3, 4).transpose(0, 1)
+        let v = x.view(3, 2, 2, 2)
+        #expect(v.strides == [4, 12, 2, 1] && !v.isContiguous)
+        #expect(v[1, 1, 0].toArray(Float.self) == [16, 17])
+        _ = v.fill_(0)   // a view: writes reach x
+        #expect(x.sum().item() == 0)
+        let w = Tensor.arange(6.0).reshape(2, 3).t().view(3, 1, 2)
+        #expect(w.strides == [1, 6, 3] && w.flatten().toArray(Float.self) == [0, 3, 1, 4, 2, 5])
+        #expect(Tensor([1.0, 2.0, 3.0]).expand(4, 3).view(2, 2, 3).strides == [0, 0, 1])
+    }
+
     @Test func factories() {
         // PyTorch: z = torch.zeros(2, 3)
         let z = Tensor.zeros(2, 3)

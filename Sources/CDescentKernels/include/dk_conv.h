@@ -107,6 +107,15 @@ void dk_layer_norm_f32_pytorch(int64_t M, int64_t N, const float *x, const float
 void dk_layer_norm_backward_f32_pytorch(int64_t M, int64_t N, const float *x, const float *dy, const float *mean,
                                         const float *rstd, const float *weight, float *dx, float *dw, float *db);
 
+/// Float32 group norm of a contiguous (N, C, HxW) input in G groups, rounded as PyTorch's CPU kernel
+/// (layernorm_f32.c): y, and each (n, g)'s mean and 1/std. weight and bias may be NULL.
+void dk_group_norm_f32_pytorch(int64_t N, int64_t C, int64_t HxW, int64_t G, const float *x, const float *weight,
+                               const float *bias, double eps, float *y, float *mean, float *rstd);
+/// Group norm's gradients (each output may be NULL; weight NULL means ones).
+void dk_group_norm_backward_f32_pytorch(int64_t N, int64_t C, int64_t HxW, int64_t G, const float *x, const float *dy,
+                                        const float *mean, const float *rstd, const float *weight,
+                                        float *dx, float *dw, float *db);
+
 #ifdef __cplusplus
 }
 #endif

@@ -46,6 +46,10 @@ void dk_sgemm_kc(int64_t M, int64_t N, int64_t K, const float *A, int64_t rsa, i
 int dk_sgemm_torch(int transa, int transb, int64_t M, int64_t N, int64_t K,
                    const float *A, int64_t lda, const float *B, int64_t ldb, int beta1,
                    float *C, int64_t ldc, int nthr);
+/// PyTorch's float32 `bmm` of (B, N, K) by (B, K, M) below 400 multiply-adds per product (its naive
+/// kernel): c (contiguous) = sums from 0 in k order, products rounded first. Strides in elements.
+void dk_bmm_small_f32(int64_t B, int64_t N, int64_t K, int64_t M, const float *a, int64_t sab, int64_t san, int64_t sak,
+                      const float *b, int64_t sbb, int64_t sbk, int64_t sbm, float *c);
 
 /// Which sgemm micro-kernel is in use: 0 = portable C, 1 = AVX2+FMA,
 /// 2 = AVX-512F. Mainly for tests/benchmarks.

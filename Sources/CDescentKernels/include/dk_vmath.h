@@ -33,7 +33,7 @@ enum {
   DK_ACT_SIGMOID = 0, DK_ACT_SILU, DK_ACT_ELU /* p1 alpha, p2 scale */, DK_ACT_SOFTPLUS, DK_ACT_LOG1P, DK_ACT_EXPM1,
   DK_ACT_POW /* p1 exponent */, DK_ACT_GELU, DK_ACT_LOG_SIGMOID, DK_ACT_EXP,
   DK_ACT_SILU_BWD, DK_ACT_ELU_BWD, DK_ACT_SOFTPLUS_BWD, DK_ACT_GELU_BWD, DK_ACT_LOG_SIGMOID_BWD, DK_ACT_HARDSWISH_BWD,
-  DK_ACT_LOG
+  DK_ACT_LOG, DK_ACT_GELU_TANH, DK_ACT_GELU_TANH_BWD, DK_ACT_MISH, DK_ACT_MISH_BWD
 };
 /// y = op(x) (forward ops; g unused, may be NULL) or op'(x) * g (the _BWD ops), n contiguous floats,
 /// using Descent's thread count as PyTorch's. Returns 0 where not modelled (then y is untouched).

@@ -38,7 +38,7 @@ enum Op {
     case activation(PointwiseActivation), prelu(reduceDims: [Int], wShape: [Int])
     case embedding(rows: Int, width: Int, paddingIdx: Int?)
     case layerNorm(dims: [Int], batchDims: [Int], hasWeight: Bool, hasBias: Bool), groupNorm(GroupNormShape)
-    case layerNormRows(dims: [Int], batchDims: [Int])
+    case layerNormRows(dims: [Int], batchDims: [Int], hasWeight: Bool, hasBias: Bool)
     case adaptiveAvgPool2d(planes: Int, h: Int, w: Int, oh: Int, ow: Int, inShape: [Int])
     case recurrentLayer(RecurrentLayerContext)
     case elementwiseLoss(ElementwiseLoss, reduction: Reduction, count: Int), divScalar(Double)
@@ -390,6 +390,8 @@ enum Op {
             return [x * scale]
         case .activation(let a):
             if case .hardswish = a, !recording(g, s[0]), let k = Kernels.activationBackward(.hardswish, g, s[0]) { return [k] }
+            if case .mish = a, !recording(g, s[0]), let k = Kernels.activationBackward(.mish, g, s[0]) { return [k] }
+            if case .geluTanh = a, !recording(g, s[0]), let k = Kernels.activationBackward(.geluTanh, g, s[0]) { return [k] }
             if case .selu = a, !recording(g, s[0]),
                let k = Kernels.activationBackward(.elu, g, s[0], PointwiseActivation.seluAlpha, PointwiseActivation.seluScale) { return [k] }
             return [g * a.slope(s[0])]
@@ -397,7 +399,8 @@ enum Op {
         case let .embedding(n, d, pad): return Op.embeddingBackward(rows: n, width: d, paddingIdx: pad, g, s)
         case let .layerNorm(dims, batchDims, hasW, hasB):
             return Op.layerNormBackward(dims: dims, batchDims: batchDims, hasWeight: hasW, hasBias: hasB, g, s, allNeeds())
-        case let .layerNormRows(dims, batchDims): return Op.layerNormRowsBackward(dims: dims, batchDims: batchDims, g, s, allNeeds())
+        case let .layerNormRows(dims, batchDims, hasWeight, hasBias):
+            return Op.layerNormRowsBackward(dims: dims, batchDims: batchDims, hasWeight: hasWeight, hasBias: hasBias, g, s, allNeeds())
         case .groupNorm(let b): return Op.groupNormBackward(b, g, s, allNeeds())
         case let .adaptiveAvgPool2d(planes, h, w, oh, ow, inShape):
             return Op.adaptiveAvgPool2dBackward(planes: planes, h: h, w: w, oh: oh, ow: ow, inShape: inShape, g)

@@ -197,24 +197,54 @@ enum Kernels {
     }
     /// Float32 layer norm of `rows` rows of `size` on the CPU, rounded as PyTorch's kernel: (y, mean, rstd);
     /// nil where that kernel does not apply (another device or dtype, a strided input).
-    static func layerNormRows(_ x: Tensor, rows: Int, size: Int, weight: Tensor, bias: Tensor, eps: Double) -> (Tensor, Tensor, Tensor)? {
-        guard x.device.backend == .cpu, x.dtype == .float32, weight.dtype == .float32, bias.dtype == .float32,
-              x.isContiguous, weight.isContiguous, bias.isContiguous else { return nil }
+    static func layerNormRows(_ x: Tensor, rows: Int, size: Int, weight: Tensor?, bias: Tensor?, eps: Double) -> (Tensor, Tensor, Tensor)? {
+        guard x.device.backend == .cpu, x.dtype == .float32, x.isContiguous, plainFloat32(weight, x), plainFloat32(bias, x) else { return nil }
         let y = Tensor(uninitializedShape: x.shape, dtype: .float32, device: x.device)
         let mean = Tensor(uninitializedShape: [rows], dtype: .float32, device: x.device)
         let rstd = Tensor(uninitializedShape: [rows], dtype: .float32, device: x.device)
         CPUBackend.layerNormRows(x, rows: rows, size: size, weight: weight, bias: bias, eps: eps, y: y, mean: mean, rstd: rstd)
         return (y, mean, rstd)
     }
-    /// The gradients of `layerNormRows` (dx, dweight, dbias; each only where wanted).
-    static func layerNormRowsBackward(_ g: Tensor, x: Tensor, mean: Tensor, rstd: Tensor, weight: Tensor,
-                                      needs: [Bool]) -> [Tensor?] {
-        let g = g.contiguous(), size = weight.count, rows = size == 0 ? 0 : x.count / size
-        let dx = needs[0] ? Tensor(uninitializedShape: x.shape, dtype: .float32, device: x.device) : nil
-        let dw = needs[1] ? Tensor(uninitializedShape: weight.shape, dtype: .float32, device: x.device) : nil
-        let db = needs[2] ? Tensor(uninitializedShape: weight.shape, dtype: .float32, device: x.device) : nil
+    /// The gradients of `layerNormRows` over trailing dims of `paramShape` (dx, then dweight and dbias where the
+    /// layer has them; each only where wanted).
+    static func layerNormRowsBackward(_ g: Tensor, x: Tensor, paramShape: [Int], mean: Tensor, rstd: Tensor, weight: Tensor?,
+                                      hasBias: Bool, needs: [Bool]) -> [Tensor?] {
+        let g = g.contiguous(), size = paramShape.reduce(1, *), rows = size == 0 ? 0 : x.count / size
+        let (dx, dw, db) = normGradients(x, paramShape: paramShape, hasWeight: weight != nil, hasBias: hasBias, needs: needs)
         CPUBackend.layerNormRowsBackward(g, x: x, rows: rows, size: size, mean: mean, rstd: rstd, weight: weight, dx: dx, dw: dw, db: db)
-        return [dx, dw, db]
+        return [dx] + (weight == nil ? [] : [dw]) + (hasBias ? [db] : [])
+    }
+    /// Float32 group norm of a contiguous (N, C, *) input on the CPU, rounded as PyTorch's kernel: (y, mean, rstd),
+    /// mean and rstd shaped (N, G); nil where that kernel does not apply (another device or dtype, a strided input).
+    static func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Double) -> (Tensor, Tensor, Tensor)? {
+        guard x.device.backend == .cpu, x.dtype == .float32, x.isContiguous, plainFloat32(weight, x), plainFloat32(bias, x) else { return nil }
+        let n = x.shape[0], c = x.shape[1], hxw = n * c == 0 ? 0 : x.count / (n * c)
+        let y = Tensor(uninitializedShape: x.shape, dtype: .float32, device: x.device)
+        let mean = Tensor(uninitializedShape: [n, groups], dtype: .float32, device: x.device)
+        let rstd = Tensor(uninitializedShape: [n, groups], dtype: .float32, device: x.device)
+        CPUBackend.groupNorm(x, n: n, c: c, hxw: hxw, groups: groups, weight: weight, bias: bias, eps: eps, y: y, mean: mean, rstd: rstd)
+        return (y, mean, rstd)
+    }
+    /// The gradients of `groupNorm` (dx, then dweight and dbias where the layer has them; each only where wanted).
+    static func groupNormBackward(_ g: Tensor, x: Tensor, groups: Int, mean: Tensor, rstd: Tensor, weight: Tensor?,
+                                  hasBias: Bool, needs: [Bool]) -> [Tensor?] {
+        let g = g.contiguous(), n = x.shape[0], c = x.shape[1], hxw = n * c == 0 ? 0 : x.count / (n * c)
+        let (dx, dw, db) = normGradients(x, paramShape: [c], hasWeight: weight != nil, hasBias: hasBias, needs: needs)
+        CPUBackend.groupNormBackward(g, x: x, n: n, c: c, hxw: hxw, groups: groups, mean: mean, rstd: rstd, weight: weight,
+                                     dx: dx, dw: dw, db: db)
+        return [dx] + (weight == nil ? [] : [dw]) + (hasBias ? [db] : [])
+    }
+    /// Whether an optional norm parameter can go to a float32 kernel beside x (absent, or contiguous float32 on x's device).
+    private static func plainFloat32(_ t: Tensor?, _ x: Tensor) -> Bool {
+        t.map { $0.dtype == .float32 && $0.isContiguous && $0.device == x.device } ?? true
+    }
+    /// Uninitialised float32 outputs for a norm's dx, dweight and dbias, each only where the layer has it and it is wanted
+    /// (`needs` lists x, then the weight and bias the layer has).
+    private static func normGradients(_ x: Tensor, paramShape: [Int], hasWeight: Bool, hasBias: Bool,
+                                      needs: [Bool]) -> (Tensor?, Tensor?, Tensor?) {
+        let make = { (need: Bool, shape: [Int]) in need ? Tensor(uninitializedShape: shape, dtype: .float32, device: x.device) : nil }
+        return (make(needs[0], x.shape), hasWeight ? make(needs[1], paramShape) : nil,
+                hasBias ? make(needs[hasWeight ? 2 : 1], paramShape) : nil)
     }
     /// An activation's gradient g * f'(x) for float32 CPU tensors of one shape, rounded as PyTorch's kernel
     /// (torch_act.c); nil elsewhere (the caller then uses its tensor-op rule).
@@ -223,6 +253,12 @@ enum Kernels {
         let (gc, xc) = (g.contiguous(), x.contiguous())
         let out = Tensor(uninitializedShape: x.shape, dtype: .float32, device: x.device)
         return CPUBackend.torchActivation(kind.rawValue, g: gc, x: xc, out: out, p1: p1, p2: p2) ? out : nil
+    }
+    /// An activation of a float32 CPU tensor rounded as PyTorch's kernel (torch_act.c); nil elsewhere.
+    static func activationForward(_ kind: ActivationForward, _ x: Tensor) -> Tensor? {
+        guard x.device.backend == .cpu, x.dtype == .float32 else { return nil }
+        let out = Tensor(uninitializedShape: x.shape, dtype: .float32, device: x.device)
+        return CPUBackend.torchActivation(kind.rawValue, g: nil, x: x.contiguous(), out: out, p1: 0, p2: 0) ? out : nil
     }
     static func cumsum(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, out: Tensor, reverse: Bool) {
         switch out.device.backend {
@@ -312,15 +348,23 @@ enum Kernels {
     }
     /// c = alpha * a·b + beta * c on 2-D views with any strides (float32 or float64). `asPyTorch`: on
     /// the CPU, a float32 product with alpha 1 and beta 0 or 1 rounds as PyTorch's `mm`/`addmm` does.
-    static func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double, beta: Double, asPyTorch: Bool = false) {
+    static func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double, beta: Double, asPyTorch: Bool = false, threads: Int? = nil) {
         switch c.device.backend {
         case .cpu:
             if asPyTorch && alpha == 1 && (beta == 0 || beta == 1) && c.dtype == .float32
-                && CPUBackend.sgemmAsPyTorch(a, b, into: c, addToC: beta == 1) { return }
+                && CPUBackend.sgemmAsPyTorch(a, b, into: c, addToC: beta == 1, threads: threads) { return }
             CPUBackend.gemm(a, b, into: c, alpha: alpha, beta: beta)
         case .cuda: CUDABackend.gemm(a, b, into: c, alpha: alpha, beta: beta)
         case .meta: break
         }
+    }
+
+    /// PyTorch's float32 CPU `bmm` for products of fewer than 400 multiply-adds (its naive kernel's order) into
+    /// the contiguous `out`; false elsewhere (the caller then multiplies batch by batch).
+    static func bmmSmall(_ a: Tensor, _ b: Tensor, into out: Tensor) -> Bool {
+        guard out.device.backend == .cpu, out.dtype == .float32, a.shape[1] * a.shape[2] * b.shape[2] < 400 else { return false }
+        CPUBackend.bmmSmall(a, b, into: out)
+        return true
     }
 
     // MARK: between devices and the host (printing, item(), tolist(), files)
@@ -590,5 +634,9 @@ enum Kernels {
 
 /// The activation gradients torch_act.c computes (its DK_ACT_*_BWD codes).
 enum ActivationGradient: Int32 {
-    case silu = 10, elu = 11, softplus = 12, gelu = 13, logSigmoid = 14, hardswish = 15
+    case silu = 10, elu = 11, softplus = 12, gelu = 13, logSigmoid = 14, hardswish = 15, geluTanh = 18, mish = 20
+}
+/// torch_act.c's forward activations reached from Swift (DK_ACT_*; the others run through the unary ops).
+enum ActivationForward: Int32 {
+    case geluTanh = 17, mish = 19
 }

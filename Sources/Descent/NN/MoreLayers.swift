@@ -125,33 +125,59 @@ public final class AdaptiveMaxPool2d: Module {
     public override func extraRepr() -> String { "output_size=\(size.written)" }
 }
 
-/// PyTorch's `F.instance_norm` (without running statistics): each (sample, channel) plane of an
-/// (N, C, ...) input normalised by its own mean and biased variance, then scaled and shifted per
-/// channel; computed, as PyTorch does, as batch norm over the (1, N·C, ...) view.
-public func instanceNorm(_ input: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
+/// PyTorch's `F.instance_norm`: each (sample, channel) plane of an (N, C, ...) input normalised by its
+/// own mean and biased variance (`useInputStats`, the default) or by the running statistics, then scaled
+/// and shifted per channel; computed, as PyTorch does, as batch norm over the (1, N·C, ...) view with the
+/// running statistics repeated N times, which then become the mean of the N updated copies.
+public func instanceNorm(_ input: Tensor, runningMean: Tensor? = nil, runningVar: Tensor? = nil, weight: Tensor? = nil,
+                         bias: Tensor? = nil, useInputStats: Bool = true, momentum: Double = 0.1, eps: Double = 1e-5) -> Tensor {
     if input.rank < 3 { fail("instance_norm: expected an input with at least 3 dims (N, C, ...), got \(shapeString(input.shape))") }
+    if !useInputStats && (runningMean == nil || runningVar == nil) {
+        fail("Expected running_mean and running_var to be defined when use_input_stats is false")
+    }
+    if useInputStats && input.shape[2...].reduce(1, *) == 1 {
+        fail("Expected more than 1 spatial element when training, got input size \(torchSize(input.shape))")
+    }
     let n = input.shape[0], c = input.shape[1]
-    let flat = input.reshape([1, n * c] + Array(input.shape[2...]))
-    let w = weight.map { $0.repeat(n) }, b = bias.map { $0.repeat(n) }
-    return batchNorm(flat, runningMean: nil, runningVar: nil, weight: w, bias: b, training: true, eps: eps).view(input.shape)
+    let flat = input.contiguous().view([1, n * c] + Array(input.shape[2...]))
+    let repeated = { (t: Tensor?) in t.map { $0.repeat(n) } }
+    let rm = repeated(runningMean), rv = repeated(runningVar)
+    let out = batchNorm(flat, runningMean: rm, runningVar: rv, weight: repeated(weight), bias: repeated(bias),
+                        training: useInputStats, momentum: momentum, eps: eps)
+    noGrad {
+        if let r = runningMean, let copies = rm { _ = r.copy_(copies.view(n, c).mean(dim: 0)) }
+        if let r = runningVar, let copies = rv { _ = r.copy_(copies.view(n, c).mean(dim: 0)) }
+    }
+    return out.view(input.shape)
 }
 
-/// Instance normalisation (PyTorch's `nn.InstanceNorm1d`/`2d`: affine off by default; running
-/// statistics are not supported).
+/// Instance normalisation (PyTorch's `nn.InstanceNorm1d`/`2d`): affine off and no running statistics by
+/// default; with `trackRunningStats` the buffers `running_mean`, `running_var` and `num_batches_tracked`
+/// (which, as in PyTorch, instance norm never advances) and the running statistics used in eval mode.
 open class InstanceNormBase: Module {
     public let numFeatures: Int
     public let eps: Double
     public let momentum: Double
     public let affine: Bool
+    public let trackRunningStats: Bool
     public var weight: Parameter?
     public var bias: Parameter?
+    /// Running mean (zeros at first), or nil without `trackRunningStats`.
+    public let runningMean: Tensor?
+    /// Running unbiased variance (ones at first), or nil without `trackRunningStats`.
+    public let runningVar: Tensor?
+    /// PyTorch's `num_batches_tracked` buffer (stays 0), or nil without `trackRunningStats`.
+    public let numBatchesTracked: Tensor?
     let spatialDims: Int
     init(_ numFeatures: Int, eps: Double, momentum: Double, affine: Bool, trackRunningStats: Bool, bias: Bool, spatialDims: Int, device: Device) {
-        if trackRunningStats { fail("InstanceNorm: track_running_stats=True is not supported") }
         self.numFeatures = numFeatures; self.eps = eps; self.momentum = momentum; self.affine = affine
+        self.trackRunningStats = trackRunningStats
         self.spatialDims = spatialDims
         weight = affine ? Parameter(Tensor.ones([numFeatures], device: device)) : nil
         self.bias = affine && bias ? Parameter(Tensor.zeros([numFeatures], device: device)) : nil
+        runningMean = trackRunningStats ? Tensor.zeros([numFeatures], device: device) : nil
+        runningVar = trackRunningStats ? Tensor.ones([numFeatures], device: device) : nil
+        numBatchesTracked = trackRunningStats ? Tensor.zeros([], dtype: .int64, device: device) : nil
         super.init()
     }
     open override func forward(_ x: Tensor) -> Tensor {
@@ -163,11 +189,18 @@ open class InstanceNormBase: Module {
         if xb.shape[1] != numFeatures && affine {
             fail("expected input's size at dim=\(batched ? 1 : 0) to match num_features (\(numFeatures)), but got: \(xb.shape[1]).")
         }
-        let y = instanceNorm(xb, weight: weight, bias: bias, eps: eps)
+        let y = instanceNorm(xb, runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias,
+                             useInputStats: isTraining || !trackRunningStats, momentum: momentum, eps: eps)
         return batched ? y : y.squeeze(dim: 0)
     }
+    public override func namedDirectBuffers() -> [(String, Tensor)] {
+        [("running_mean", runningMean), ("running_var", runningVar), ("num_batches_tracked", numBatchesTracked)].compactMap { name, t in
+            t.map { (name, $0) }
+        }
+    }
     open override func extraRepr() -> String {
-        "\(numFeatures), eps=\(formatPyFloat(eps)), momentum=\(formatPyFloat(momentum)), affine=\(affine ? "True" : "False"), bias=\(bias != nil ? "True" : "False"), track_running_stats=False"
+        func b(_ v: Bool) -> String { v ? "True" : "False" }
+        return "\(numFeatures), eps=\(formatPyFloat(eps)), momentum=\(formatPyFloat(momentum)), affine=\(b(affine)), bias=\(b(bias != nil)), track_running_stats=\(b(trackRunningStats))"
     }
 }
 /// PyTorch's `nn.InstanceNorm1d` for (N, C, L) or (C, L) inputs.

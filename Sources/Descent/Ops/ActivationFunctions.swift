@@ -1,20 +1,26 @@
 // Activation functions written with other tensor ops (PyTorch's `F.softplus(beta)`, `F.hardtanh`,
-// `F.mish`, `F.hardswish`, `F.hardsigmoid`, `F.selu`, `F.prelu`): each is an op value whose forward
-// and slope sit together below; `Op.activation` records it under PyTorch's grad_fn name.
+// `F.mish`, `F.gelu(approximate='tanh')`, `F.hardswish`, `F.hardsigmoid`, `F.selu`, `F.prelu`): each is an
+// op value whose forward and slope sit together below; `Op.activation` records it under PyTorch's grad_fn
+// name. Mish and tanh-GELU run torch_act.c's kernels on float32 CPU tensors (PyTorch's bits).
 
 /// A pointwise activation: its value and its slope, both in tensor ops (so every backend runs them).
 enum PointwiseActivation {
     case softplus(beta: Double, threshold: Double)
     case hardtanh(min: Double, max: Double)
-    case mish, hardswish, hardsigmoid, selu
+    case mish, geluTanh, hardswish, hardsigmoid, selu
 
     static let seluAlpha = 1.6732632423543772848170429916717, seluScale = 1.0507009873554804934193349852946
+    /// tanh-GELU's constants: √2 · (2/√π) · 0.5 (= √(2/π)) and 0.044715.
+    static let geluBeta = 2.0.squareRoot() * (2 / Double.pi.squareRoot()) * 0.5, geluKappa = 0.044715
+    /// β (x + κ x³), tanh-GELU's tanh argument.
+    static func geluTanhInner(_ x: Tensor) -> Tensor { (x + x * x * x * geluKappa) * geluBeta }
 
     var gradFnName: String {
         switch self {
         case .softplus: return "SoftplusBackward0"
         case .hardtanh: return "HardtanhBackward0"
         case .mish: return "MishBackward0"
+        case .geluTanh: return "GeluBackward0"
         case .hardswish: return "HardswishBackward0"
         case .hardsigmoid: return "HardsigmoidBackward0"
         case .selu: return "EluBackward0"
@@ -26,7 +32,10 @@ enum PointwiseActivation {
             let bx = x * beta
             return `where`(bx .> threshold, x, (bx.exp().log1p()) / beta)
         case let .hardtanh(lo, hi): return x.clamp(min: lo, max: hi)
-        case .mish: return x * x.softplus().tanh()
+        case .mish: return Kernels.activationForward(.mish, x) ?? x * (x.exp().log1p()).tanh()
+        case .geluTanh:
+            if let y = Kernels.activationForward(.geluTanh, x) { return y }
+            return x * 0.5 * (Self.geluTanhInner(x).tanh() + 1)
         case .hardswish: return x * (x + 3).clamp(min: 0, max: 6) / 6
         case .hardsigmoid: return (x + 3).clamp(min: 0, max: 6) / 6
         case .selu: return x.unary(.elu, Self.seluAlpha, Self.seluScale, .elu(Self.seluAlpha), save: .nothing)   // PyTorch's elu with scale
@@ -39,8 +48,11 @@ enum PointwiseActivation {
             return `where`(bx .> threshold, Tensor.onesLike(x), bx.sigmoid())
         case let .hardtanh(lo, hi): return ((x .> lo) .&& (x .< hi)).to(dtype: x.dtype)
         case .mish:
-            let t = x.softplus().tanh()
+            let t = (x.exp().log1p()).tanh()
             return t + x * x.sigmoid() * (1 - t * t)
+        case .geluTanh:   // PyTorch's left_derivative + right_derivative
+            let t = Self.geluTanhInner(x).tanh()
+            return (t + 1) * 0.5 + x * 0.5 * (1 - t * t) * ((x * x * (3 * Self.geluKappa) + 1) * Self.geluBeta)
         case .hardswish: return `where`(x .< -3, Tensor.zerosLike(x), `where`(x .<= 3, x / 3 + 0.5, Tensor.onesLike(x)))
         case .hardsigmoid: return ((x .> -3) .&& (x .< 3)).to(dtype: x.dtype) / 6
         case .selu: return `where`(x .> 0, Tensor.fullLike(x, Self.seluScale), x.exp() * (Self.seluAlpha * Self.seluScale))

@@ -231,10 +231,7 @@ extension Tensor {
     public func gelu(approximate: String) -> Tensor {
         switch approximate {
         case "none": return gelu()
-        case "tanh":
-            let beta = 2.0.squareRoot() * (2 / Double.pi.squareRoot()) * 0.5   // M_SQRT2 * M_2_SQRTPI * 0.5
-            let inner = (self + self * self * self * 0.044715) * beta
-            return self * 0.5 * (inner.tanh() + 1)
+        case "tanh": return activation(.geluTanh)
         default: fail("approximate argument must be either none or tanh.")
         }
     }

@@ -1,9 +1,9 @@
 /// C = alpha * A·B + beta * C on 2-D views with any strides (no copies for transposed operands).
 /// `asPyTorch`: a float32 product on the CPU rounds as PyTorch's `mm`/`addmm` rounds it, where that
-/// order is known (MKL's, see gemm_torch.c).
+/// order is known (MKL's, see gemm_torch.c), MKL running on `threads` threads (PyTorch's count by default).
 @inline(__always)
-func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double = 1, beta: Double = 0, asPyTorch: Bool = false) {
-    Kernels.gemm(a, b, into: c, alpha: alpha, beta: beta, asPyTorch: asPyTorch)
+func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double = 1, beta: Double = 0, asPyTorch: Bool = false, threads: Int? = nil) {
+    Kernels.gemm(a, b, into: c, alpha: alpha, beta: beta, asPyTorch: asPyTorch, threads: threads)
 }
 
 func checkMatmulTypes(_ a: Tensor, _ b: Tensor) {
@@ -35,11 +35,16 @@ extension Tensor {
         }
         checkMatmulTypes(self, other)
         let out = Tensor(uninitializedShape: [shape[0], shape[1], other.shape[2]], dtype: dtype, device: device)
-        for i in 0..<shape[0] {
-            let a = Tensor(storage: storage, shape: [shape[1], shape[2]], strides: [strides[1], strides[2]], offset: offset + i * strides[0], dtype: dtype)
-            let b = Tensor(storage: other.storage, shape: [other.shape[1], other.shape[2]], strides: [other.strides[1], other.strides[2]], offset: other.offset + i * other.strides[0], dtype: dtype)
-            let c = Tensor(storage: out.storage, shape: [shape[1], other.shape[2]], strides: [out.strides[1], out.strides[2]], offset: i * out.strides[0], dtype: dtype)
-            gemm(a, b, into: c)
+        // PyTorch: a naive kernel below 400 multiply-adds per product, else MKL's batched gemm, which runs each
+        // item's gemm on one thread when there are several items (measured at 2 threads)
+        if !Kernels.bmmSmall(self, other, into: out) {
+            let itemThreads: Int? = shape[0] > 1 ? 1 : nil
+            for i in 0..<shape[0] {
+                let a = Tensor(storage: storage, shape: [shape[1], shape[2]], strides: [strides[1], strides[2]], offset: offset + i * strides[0], dtype: dtype)
+                let b = Tensor(storage: other.storage, shape: [other.shape[1], other.shape[2]], strides: [other.strides[1], other.strides[2]], offset: other.offset + i * other.strides[0], dtype: dtype)
+                let c = Tensor(storage: out.storage, shape: [shape[1], other.shape[2]], strides: [out.strides[1], out.strides[2]], offset: i * out.strides[0], dtype: dtype)
+                gemm(a, b, into: c, asPyTorch: true, threads: itemThreads)
+            }
         }
         if wantsGrad(self, other) { out.recorded(.bmm, inputs: [self, other], saved: [self, other]) }
         return out
@@ -81,14 +86,26 @@ extension Tensor {
             if b.rank == 1 { s.removeLast() }
             return r.unsafeView(s)
         }
+        if a.rank <= 2 && b.rank >= 3 && wantsGrad(a) {
+            // PyTorch folds b's batch into the rows of bᵀ when a requires grad: one mm (or mv), transposed back
+            let k = b.shape[b.rank - 2], m = b.shape[b.rank - 1], batch = Array(b.shape.dropLast(2))
+            let bt = b.transpose(-2, -1).reshape(-1, k)
+            if a.rank == 1 { return bt.mv(a).unsafeView(batch + [m]) }
+            return bt.mm(a.t()).unsafeView(batch + [m, a.shape[0]]).transpose(-2, -1).contiguous()
+        }
         let a2 = a.rank == 1 ? a.unsqueeze(0) : a
         let b2 = b.rank == 1 ? b.unsqueeze(1) : b
         let n = a2.shape[a2.rank - 2], k = a2.shape[a2.rank - 1], k2 = b2.shape[b2.rank - 2], m = b2.shape[b2.rank - 1]
         if k != k2 { fail("Expected size for first two dimensions of batch2 tensor to be: [\(a2.shape.dropLast(2).reduce(1, *)), \(k)] but got: [\(b2.shape.dropLast(2).reduce(1, *)), \(k2)].") }
         let batch = broadcastShapes(Array(a2.shape.dropLast(2)), Array(b2.shape.dropLast(2)))
         let bc = batch.reduce(1, *)
-        let aa = a2.expand(batch + [n, k]).reshape(bc, n, k)
-        let bb = b2.expand(batch + [k, m]).reshape(bc, k, m)
+        // PyTorch's expand + reshape: a view where the strides allow it (a transposed operand stays
+        // transposed, which decides MKL's kernel), else a copy
+        func batched(_ t: Tensor, _ rows: Int, _ cols: Int) -> Tensor {
+            let e = t.expand(batch + [rows, cols])
+            return e.viewStrides([bc, rows, cols]) != nil ? e.view([bc, rows, cols]) : e.reshape(bc, rows, cols)
+        }
+        let aa = batched(a2, n, k), bb = batched(b2, k, m)
         var outShape = batch + [n, m]
         if b.rank == 1 { outShape.removeLast() }
         if a.rank == 1 { outShape.remove(at: batch.count) }

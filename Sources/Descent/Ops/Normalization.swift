@@ -1,5 +1,6 @@
-// Layer and group normalisation (PyTorch's `F.layer_norm`, `F.group_norm`), written with tensor ops
-// (so every backend runs them), each recorded as one node whose rule is below.
+// Layer and group normalisation (PyTorch's `F.layer_norm`, `F.group_norm`): float32 on the CPU through
+// kernels that round as PyTorch's (layernorm_f32.c), elsewhere written with tensor ops (so every backend
+// runs them); each recorded as one node whose rule is below.
 
 /// PyTorch's `F.layer_norm`: (x - mean) / sqrt(var + eps) over the trailing `normalizedShape` dims, then * weight + bias.
 public func layerNorm(_ x: Tensor, _ normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, eps: Double = 1e-5) -> Tensor {
@@ -10,10 +11,12 @@ public func layerNorm(_ x: Tensor, _ normalizedShape: [Int], weight: Tensor? = n
     let dims = Array((x.rank - k)..<x.rank)
     let batchDims = Array(0..<(x.rank - k))
     let size = normalizedShape.reduce(1, *)
-    if let w = weight, let b = bias, w.shape == normalizedShape, b.shape == normalizedShape,
-       let (y, mean, rstd) = noGrad({ Kernels.layerNormRows(x, rows: size == 0 ? 0 : x.count / size, size: size, weight: w, bias: b, eps: eps) }) {
-        if [x, w, b].contains(where: wantsGrad) {
-            y.recorded(.layerNormRows(dims: dims, batchDims: batchDims), inputs: [x, w, b], saved: [x, mean, rstd, w])
+    if weight.map({ $0.shape == normalizedShape }) ?? true, bias.map({ $0.shape == normalizedShape }) ?? true,
+       let (y, mean, rstd) = noGrad({ Kernels.layerNormRows(x, rows: size == 0 ? 0 : x.count / size, size: size, weight: weight, bias: bias, eps: eps) }) {
+        let inputs = [x] + [weight, bias].compactMap { $0 }
+        if inputs.contains(where: wantsGrad) {
+            y.recorded(.layerNormRows(dims: dims, batchDims: batchDims, hasWeight: weight != nil, hasBias: bias != nil),
+                       inputs: inputs, saved: [x, mean, rstd] + (weight.map { [$0] } ?? []))
         }
         return y
     }
@@ -52,6 +55,17 @@ public func groupNorm(_ x: Tensor, numGroups: Int, weight: Tensor? = nil, bias: 
     if !x.dtype.isFloatingPoint { fail("\"group_norm\" not implemented for '\(x.dtype.scalarTypeName)'") }
     let channelShape = [1, c] + Array(repeating: 1, count: x.rank - 2)
     let otherDims = [0] + Array(2..<x.rank)
+    let inputs = [x] + [weight, bias].compactMap { $0 }
+    let shapeInfo = { (kernel: Bool) in
+        GroupNormShape(n: n, groups: numGroups, channelShape: channelShape, otherDims: otherDims, shape: x.shape,
+                       hasWeight: weight != nil, hasBias: bias != nil, kernel: kernel)
+    }
+    if let (y, mean, rstd) = noGrad({ Kernels.groupNorm(x, groups: numGroups, weight: weight, bias: bias, eps: eps) }) {
+        if inputs.contains(where: wantsGrad) {
+            y.recorded(.groupNorm(shapeInfo(true)), inputs: inputs, saved: [x, mean, rstd] + (weight.map { [$0] } ?? []))
+        }
+        return y
+    }
     let (y, xhat, rstd) = noGrad { () -> (Tensor, Tensor, Tensor) in
         let xr = x.reshape(n, numGroups, -1)
         let centered = xr - xr.mean(dim: 2, keepDim: true)
@@ -62,13 +76,8 @@ public func groupNorm(_ x: Tensor, numGroups: Int, weight: Tensor? = nil, bias: 
         if let b = bias { y = y + b.reshape(channelShape) }
         return (y, xhat, rstd)
     }
-    var inputs = [x], saved = [xhat, rstd]
-    if let w = weight { inputs.append(w); saved.append(w) }
-    if let b = bias { inputs.append(b) }
     if inputs.contains(where: wantsGrad) {
-        let hasWeight = weight != nil, hasBias = bias != nil, shape = x.shape
-        y.recorded(.groupNorm(GroupNormShape(n: n, groups: numGroups, channelShape: channelShape, otherDims: otherDims, shape: shape,
-                                             hasWeight: hasWeight, hasBias: hasBias)), inputs: inputs, saved: saved)
+        y.recorded(.groupNorm(shapeInfo(false)), inputs: inputs, saved: [xhat, rstd] + (weight.map { [$0] } ?? []))
     }
     return y
 }
@@ -78,6 +87,8 @@ struct GroupNormShape {
     let n: Int, groups: Int
     let channelShape: [Int], otherDims: [Int], shape: [Int]
     let hasWeight: Bool, hasBias: Bool
+    /// Whether the forward ran the float32 CPU kernel, which saves (x, mean, rstd, weight?) instead of (xhat, rstd, weight?).
+    let kernel: Bool
 }
 
 extension Op {
@@ -97,18 +108,31 @@ extension Op {
     }
     /// NativeLayerNormBackward0 of the float32 CPU kernel, from the saved input, row means, 1/std and weight
     /// (under create_graph, the differentiable rule above on the normalised input).
-    static func layerNormRowsBackward(dims: [Int], batchDims: [Int], _ g: Tensor, _ s: [Tensor], _ needs: [Bool]) -> [Tensor?] {
-        let (x, mean, rstd, w) = (s[0], s[1], s[2], s[3])
-        if recording(g, w) || recording(x, g) {
+    static func layerNormRowsBackward(dims: [Int], batchDims: [Int], hasWeight: Bool, hasBias: Bool,
+                                      _ g: Tensor, _ s: [Tensor], _ needs: [Bool]) -> [Tensor?] {
+        let (x, mean, rstd) = (s[0], s[1], s[2]), w = hasWeight ? s[3] : nil
+        if recording(x, g) || (w.map { recording(g, $0) } ?? false) {
             let keep = Array(x.shape[..<batchDims.count]) + Array(repeating: 1, count: dims.count)
             let r = rstd.reshape(keep)
-            return layerNormBackward(dims: dims, batchDims: batchDims, hasWeight: true, hasBias: true,
-                                     g, [(x - mean.reshape(keep)) * r, r, w], needs)
+            return layerNormBackward(dims: dims, batchDims: batchDims, hasWeight: hasWeight, hasBias: hasBias,
+                                     g, [(x - mean.reshape(keep)) * r, r] + (w.map { [$0] } ?? []), needs)
         }
-        return Kernels.layerNormRowsBackward(g, x: x, mean: mean, rstd: rstd, weight: w, needs: needs)
+        return Kernels.layerNormRowsBackward(g, x: x, paramShape: dims.map { x.shape[$0] }, mean: mean, rstd: rstd,
+                                             weight: w, hasBias: hasBias, needs: needs)
     }
     /// NativeGroupNormBackward0, from the saved normalised input, 1/std per group and weight.
     static func groupNormBackward(_ b: GroupNormShape, _ g: Tensor, _ s: [Tensor], _ needs: [Bool]) -> [Tensor?] {
+        if b.kernel {
+            let (x, mean, rstd) = (s[0], s[1], s[2]), w = b.hasWeight ? s[3] : nil
+            if recording(g, x) || (w.map { recording(g, $0) } ?? false) {
+                let r = rstd.reshape(b.n, b.groups, 1)
+                let xhat = ((x.reshape(b.n, b.groups, -1) - mean.reshape(b.n, b.groups, 1)) * r).reshape(b.shape)
+                let plain = GroupNormShape(n: b.n, groups: b.groups, channelShape: b.channelShape, otherDims: b.otherDims,
+                                           shape: b.shape, hasWeight: b.hasWeight, hasBias: b.hasBias, kernel: false)
+                return groupNormBackward(plain, g, [xhat, r] + (w.map { [$0] } ?? []), needs)
+            }
+            return Kernels.groupNormBackward(g, x: x, groups: b.groups, mean: mean, rstd: rstd, weight: w, hasBias: b.hasBias, needs: needs)
+        }
         let (xhat, rstd) = (s[0], s[1])
         var grads: [Tensor?] = []
         if needs[0] {

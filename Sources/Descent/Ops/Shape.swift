@@ -22,12 +22,39 @@ extension Tensor {
     public func view(_ shape: Int...) -> Tensor { view(shape) }
     public func view(_ shape: [Int]) -> Tensor {
         let s = inferShape(shape)
-        if !isContiguous {
+        guard let st = isContiguous ? Tensor.contiguousStrides(s) : viewStrides(s) else {
             fail("view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
         }
-        let out = Tensor(storage: storage, shape: s, strides: Tensor.contiguousStrides(s), offset: offset, dtype: dtype)
+        let out = Tensor(storage: storage, shape: s, strides: st, offset: offset, dtype: dtype)
         if wantsGrad(self) { out.recorded(.view(inShape: self.shape), inputs: [self]) }
         return out
+    }
+    /// The strides of a view of this tensor with `newShape` (same element count), or nil where the
+    /// elements are not laid out for one (PyTorch's `computeStride`: each run of dims that are
+    /// contiguous with one another may be split or merged, size-1 dims go anywhere).
+    func viewStrides(_ newShape: [Int]) -> [Int]? {
+        if shape.isEmpty { return Array(repeating: 1, count: newShape.count) }
+        var newStrides = Array(repeating: 0, count: newShape.count)
+        if count == 0 {
+            if shape == newShape { return strides }
+            var acc = 1
+            for d in Swift.stride(from: newShape.count - 1, through: 0, by: -1) { newStrides[d] = acc; acc *= Swift.max(newShape[d], 1) }
+            return newStrides
+        }
+        var viewD = newShape.count - 1, chunkBase = strides[rank - 1], tensorNumel = 1, viewNumel = 1
+        for d in Swift.stride(from: rank - 1, through: 0, by: -1) {
+            tensorNumel *= shape[d]
+            if d == 0 || (shape[d - 1] != 1 && strides[d - 1] != tensorNumel * chunkBase) {
+                while viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] == 1) {
+                    newStrides[viewD] = viewNumel * chunkBase
+                    viewNumel *= newShape[viewD]
+                    viewD -= 1
+                }
+                if viewNumel != tensorNumel { return nil }
+                if d > 0 { chunkBase = strides[d - 1]; tensorNumel = 1; viewNumel = 1 }
+            }
+        }
+        return viewD == -1 ? newStrides : nil
     }
     /// The same elements with another shape; one size may be -1. A view when possible, else a copy.
     public func reshape(_ shape: Int...) -> Tensor { reshape(shape) }

@@ -148,15 +148,27 @@ extension CPUBackend {
         return (Tensor(flat: mean, shape: [c]), Tensor(flat: invstd, shape: [c]))
     }
     /// Float32 layer norm rows as PyTorch's kernel rounds them (layernorm_f32.c).
-    static func layerNormRows(_ x: Tensor, rows: Int, size: Int, weight: Tensor, bias: Tensor, eps: Double, y: Tensor, mean: Tensor, rstd: Tensor) {
-        dk_layer_norm_f32_pytorch(Int64(rows), Int64(size), x.pointer(Float.self), weight.pointer(Float.self),
-                                  bias.pointer(Float.self), Float(eps), y.pointer(Float.self), mean.pointer(Float.self),
+    static func layerNormRows(_ x: Tensor, rows: Int, size: Int, weight: Tensor?, bias: Tensor?, eps: Double, y: Tensor, mean: Tensor, rstd: Tensor) {
+        dk_layer_norm_f32_pytorch(Int64(rows), Int64(size), x.pointer(Float.self), weight?.pointer(Float.self),
+                                  bias?.pointer(Float.self), Float(eps), y.pointer(Float.self), mean.pointer(Float.self),
                                   rstd.pointer(Float.self))
     }
-    static func layerNormRowsBackward(_ g: Tensor, x: Tensor, rows: Int, size: Int, mean: Tensor, rstd: Tensor, weight: Tensor,
+    static func layerNormRowsBackward(_ g: Tensor, x: Tensor, rows: Int, size: Int, mean: Tensor, rstd: Tensor, weight: Tensor?,
                                       dx: Tensor?, dw: Tensor?, db: Tensor?) {
         dk_layer_norm_backward_f32_pytorch(Int64(rows), Int64(size), x.pointer(Float.self), g.pointer(Float.self),
-                                           mean.pointer(Float.self), rstd.pointer(Float.self), weight.pointer(Float.self),
+                                           mean.pointer(Float.self), rstd.pointer(Float.self), weight?.pointer(Float.self),
+                                           dx?.pointer(Float.self), dw?.pointer(Float.self), db?.pointer(Float.self))
+    }
+    /// Float32 group norm as PyTorch's kernel rounds it (layernorm_f32.c).
+    static func groupNorm(_ x: Tensor, n: Int, c: Int, hxw: Int, groups: Int, weight: Tensor?, bias: Tensor?, eps: Double,
+                          y: Tensor, mean: Tensor, rstd: Tensor) {
+        dk_group_norm_f32_pytorch(Int64(n), Int64(c), Int64(hxw), Int64(groups), x.pointer(Float.self), weight?.pointer(Float.self),
+                                  bias?.pointer(Float.self), eps, y.pointer(Float.self), mean.pointer(Float.self), rstd.pointer(Float.self))
+    }
+    static func groupNormBackward(_ g: Tensor, x: Tensor, n: Int, c: Int, hxw: Int, groups: Int, mean: Tensor, rstd: Tensor,
+                                  weight: Tensor?, dx: Tensor?, dw: Tensor?, db: Tensor?) {
+        dk_group_norm_backward_f32_pytorch(Int64(n), Int64(c), Int64(hxw), Int64(groups), x.pointer(Float.self), g.pointer(Float.self),
+                                           mean.pointer(Float.self), rstd.pointer(Float.self), weight?.pointer(Float.self),
                                            dx?.pointer(Float.self), dw?.pointer(Float.self), db?.pointer(Float.self))
     }
     static func batchNormBackward(training: Bool, n: Int, c: Int, l: Int, x: Tensor, gy: Tensor, mean: Tensor, invstd: Tensor,

@@ -102,6 +102,12 @@ extension CPUBackend {
         } } }
     }
 
+    static func bmmSmall(_ a: Tensor, _ b: Tensor, into c: Tensor) {
+        let (sa, sb) = (a.strides.map { Int64($0) }, b.strides.map { Int64($0) })
+        dk_bmm_small_f32(Int64(a.shape[0]), Int64(a.shape[1]), Int64(a.shape[2]), Int64(b.shape[2]), a.pointer(Float.self), sa[0], sa[1], sa[2],
+                         b.pointer(Float.self), sb[0], sb[1], sb[2], c.pointer(Float.self))
+    }
+
     static func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double, beta: Double) {
         let m = a.shape[0], k = a.shape[1], n = b.shape[1]
         if a.dtype == .float32 {
@@ -120,7 +126,7 @@ extension CPUBackend {
     /// strides of c, a and b), computed in MKL's order by `dk_sgemm_torch` with PyTorch's thread
     /// count. False, computing nothing, where PyTorch would copy an operand first or the order is
     /// not known; the caller then runs Descent's own GEMM.
-    static func sgemmAsPyTorch(_ a: Tensor, _ b: Tensor, into c: Tensor, addToC: Bool) -> Bool {
+    static func sgemmAsPyTorch(_ a: Tensor, _ b: Tensor, into c: Tensor, addToC: Bool, threads: Int? = nil) -> Bool {
         let rows = c.shape[0], cols = c.shape[1]
         let cs = c.strides
         var m1 = a, m2 = b
@@ -145,7 +151,7 @@ extension CPUBackend {
         let lda = m1.strides[ta == tc ? 1 : 0], ldb = m2.strides[tb == tc ? 1 : 0], ldc = cs[tc ? 0 : 1]
         return dk_sgemm_torch(ta ? 1 : 0, tb ? 1 : 0, Int64(m), Int64(n), Int64(k), m1.pointer(Float.self), Int64(lda),
                               m2.pointer(Float.self), Int64(ldb), addToC ? 1 : 0, c.pointer(Float.self), Int64(ldc),
-                              Int32(dk_num_threads())) != 0
+                              Int32(threads ?? Int(dk_num_threads()))) != 0
     }
 
     /// One of torch_act.c's float32 activations (or gradients, with g); false where it is not modelled.

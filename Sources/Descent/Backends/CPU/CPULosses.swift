@@ -42,13 +42,24 @@ extension CPUBackend {
                             upstreamIsElementwise: Bool, mean: Bool, gx: Tensor) {
         let m = Int64(gx.shape[0]), c = Int64(gx.shape[1]), upStride: Int64 = upstreamIsElementwise ? 1 : 0
         let rw = rowWeight.pointer(Double.self)
-        var wsum = 0.0
-        if mean { for i in 0..<rowWeight.count { wsum += rw[i] } }
-        let scale = mean ? 1 / wsum : 1
+        // PyTorch's total_weight: the count of counted rows without class weights, else their weights summed in
+        // nll_loss's cascade in the element type (rows of weight 0 taken as ignored)
+        var totalWeight = 0.0
+        if mean {
+            let w = Array(UnsafeBufferPointer(start: rw, count: rowWeight.count))
+            if w.allSatisfy({ $0 == 0 || $0 == 1 }) { totalWeight = Double(w.filter { $0 != 0 }.count) }
+            else {
+                let marks = w.map { $0 == 0 ? Int.min : 0 }
+                totalWeight = gx.dtype == .float32
+                    ? nllCascade([Float](repeating: 0, count: w.count), w, marks, ignoreIndex: Int.min, weighted: true).1
+                    : nllCascade([Double](repeating: 0, count: w.count), w, marks, ignoreIndex: Int.min, weighted: true).1
+            }
+        }
+        let meanFlag: Int32 = mean ? 1 : 0
         if fromLogits {
-            dk_ce_bwd(gx.dtype.code, m, c, logProbs.rawPointer, target.pointer(Int64.self), rw, up.rawPointer, upStride, scale, gx.rawPointer)
+            dk_ce_bwd(gx.dtype.code, m, c, logProbs.rawPointer, target.pointer(Int64.self), rw, up.rawPointer, upStride, meanFlag, totalWeight, gx.rawPointer)
         } else {
-            dk_nll_bwd(gx.dtype.code, m, c, target.pointer(Int64.self), rw, up.rawPointer, upStride, scale, gx.rawPointer)
+            dk_nll_bwd(gx.dtype.code, m, c, target.pointer(Int64.self), rw, up.rawPointer, upStride, meanFlag, totalWeight, gx.rawPointer)
         }
     }
 }
