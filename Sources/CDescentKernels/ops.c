@@ -345,6 +345,15 @@ static inline double gelu_d(double x) { return 0.5 * x * (1.0 + erf(x * 0.707106
   case DK_TRUNC: UN_LOOP(T, trunc##S(x)) break; \
   case DK_LOG2: UN_LOOP(T, log2##S(x)) break; \
   case DK_LOG10: UN_LOOP(T, log10##S(x)) break; \
+  case DK_TAN: UN_LOOP(T, tan##S(x)) break; \
+  case DK_ASIN: UN_LOOP(T, asin##S(x)) break; \
+  case DK_ACOS: UN_LOOP(T, acos##S(x)) break; \
+  case DK_ATAN: UN_LOOP(T, atan##S(x)) break; \
+  case DK_SINH: UN_LOOP(T, sinh##S(x)) break; \
+  case DK_COSH: UN_LOOP(T, cosh##S(x)) break; \
+  case DK_ASINH: UN_LOOP(T, asinh##S(x)) break; \
+  case DK_ACOSH: UN_LOOP(T, acosh##S(x)) break; \
+  case DK_ATANH: UN_LOOP(T, atanh##S(x)) break; \
   case DK_AFFINE: { T m = (T)c->p1, a = (T)c->p2; UN_LOOP(T, x * m + a) break; } \
   case DK_RSUB_SCALAR: { T s = (T)c->p1; UN_LOOP(T, s - x) break; } \
   case DK_LOG_SIGMOID: UN_LOOP(T, (x < ZERO ? x : ZERO) - log1p##S(exp##S(-fabs##S(x)))) break; \

@@ -138,6 +138,10 @@ public enum GPUChecks {
             ("round", x * 3, { $0.round() }), ("trunc", x * 3, { $0.trunc() }), ("logSigmoid", x, { $0.logSigmoid() }),
             ("softplus", x, { $0.softplus() }), ("mish", x, { $0.mish() }), ("hardswish", x, { $0.hardswish() }),
             ("log2", pos, { $0.log2() }), ("log10", pos, { $0.log10() }),
+            ("tan", x * 0.5, { $0.tan() }), ("asin", x.tanh() * 0.9, { $0.asin() }), ("acos", x.tanh() * 0.9, { $0.acos() }),
+            ("atan", x, { $0.atan() }), ("sinh", x, { $0.sinh() }), ("cosh", x, { $0.cosh() }), ("asinh", x, { $0.asinh() }),
+            ("acosh", pos + 1.05, { $0.acosh() }), ("atanh", x.tanh() * 0.9, { $0.atanh() }),
+            ("gelu tanh", x, { $0.gelu(approximate: "tanh") }),
         ]
         for (name, input, f) in cases { r.sameWithGrad([input], name) { f($0[0]) } }
         r.same(x.to(gpu).erfinv(), x.erfinv(), "erfinv")

@@ -7,6 +7,7 @@
 #include "dk_optim.h"
 #include "dk_loss.h"
 #include "dk_lbfgs.h"
+#include "dk_linalg.h"
 #include "dk_conv.h"
 #include "dk_vmath.h"
 #include "dk_index.h"

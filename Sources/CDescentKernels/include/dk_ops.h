@@ -38,6 +38,7 @@ enum {
   DK_ERF,
   DK_TRUNC,       // round toward zero
   DK_LOG2, DK_LOG10,
+  DK_TAN, DK_ASIN, DK_ACOS, DK_ATAN, DK_SINH, DK_COSH, DK_ASINH, DK_ACOSH, DK_ATANH,
 };
 
 /// Reductions over the middle axis of an (outer, r, inner) contiguous block; out is (outer, inner).

@@ -22,6 +22,8 @@ final class Node {
     var outputSaved: [Int] = []
     // engine bookkeeping
     var pendingGrad: Tensor?
+    /// Gradient hooks of the tensor this node produced (`registerHook`), run on its gradient first.
+    var gradHooks: [(id: Int, hook: (Tensor) -> Tensor?)]?
     /// Whether `pendingGrad` is a buffer the engine allocated itself (so slices may add into it in place).
     var pendingOwned = false
     var dependencies = 0
@@ -147,7 +149,7 @@ func accumulateGrad(into leaf: Tensor, _ g: Tensor, createGraph: Bool = false) {
 
 // MARK: hooks
 
-/// Undoes a `registerPostAccumulateGradHook` (PyTorch's `RemovableHandle`).
+/// Undoes a `registerHook`, `registerPostAccumulateGradHook` or module hook (PyTorch's `RemovableHandle`).
 public final class HookHandle {
     private var removal: (() -> Void)?
     init(_ removal: @escaping () -> Void) { self.removal = removal }
@@ -179,6 +181,35 @@ extension Tensor {
             hooks.removeAll { $0.id == id }
             if hooks.isEmpty { self.postAccumulateGradHooks = nil; hookedLeaves -= 1 } else { self.postAccumulateGradHooks = hooks }
         }
+    }
+    /// Calls `hook(grad)` with this tensor's gradient each time a backward pass computes it; a non-nil
+    /// result replaces the gradient (PyTorch's `Tensor.register_hook`: for a leaf, the gradient about to be
+    /// accumulated into `.grad`; for an intermediate tensor, the one passed on to what produced it).
+    @discardableResult
+    public func registerHook(_ hook: @escaping (Tensor) -> Tensor?) -> HookHandle {
+        if !requiresGradFlag { fail("cannot register a hook on a tensor that doesn't require gradient") }
+        nextHookID += 1
+        let id = nextHookID
+        if let n = node {
+            n.gradHooks = (n.gradHooks ?? []) + [(id, hook)]
+            return HookHandle { [weak n] in
+                guard let n else { return }
+                n.gradHooks?.removeAll { $0.id == id }
+                if n.gradHooks?.isEmpty == true { n.gradHooks = nil }
+            }
+        }
+        if gradHooks == nil { gradHooks = []; hookedLeaves += 1 }
+        gradHooks!.append((id, hook))
+        return HookHandle { [weak self] in
+            guard let self, var hooks = self.gradHooks else { return }
+            hooks.removeAll { $0.id == id }
+            if hooks.isEmpty { self.gradHooks = nil; hookedLeaves -= 1 } else { self.gradHooks = hooks }
+        }
+    }
+    fileprivate func runGradHooks(_ g: Tensor) -> Tensor {
+        var g = g
+        for h in gradHooks ?? [] { if let r = h.hook(g) { g = r } }
+        return g
     }
     fileprivate func runPostAccumulateGradHooks() {
         guard let hooks = postAccumulateGradHooks else { return }
@@ -251,7 +282,7 @@ private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool, crea
                          capture: ((ObjectIdentifier, Tensor) -> Void)? = nil) {
     guard let rootNode = root.node else {
         if let capture { capture(ObjectIdentifier(root), gradient) } else {
-            accumulateGrad(into: root, gradient, createGraph: createGraph)
+            accumulateGrad(into: root, root.runGradHooks(gradient), createGraph: createGraph)
             root.runPostAccumulateGradHooks()
         }
         return
@@ -270,23 +301,30 @@ private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool, crea
             if case .node(let m) = e {
                 m.dependencies += 1
                 if visited.insert(ObjectIdentifier(m)).inserted { stack.append(m) }
-            } else if trackLeaves, case .leaf(let t) = e, t.postAccumulateGradHooks != nil {
+            } else if trackLeaves, case .leaf(let t) = e, t.postAccumulateGradHooks != nil || t.gradHooks != nil {
                 leafEdges[ObjectIdentifier(t), default: 0] += 1
             }
         }
     }
-    /// One more edge into hooked leaf `t` is done (`k` were left): its hooks run after the last.
+    // A leaf with gradient hooks gathers its gradient over all its edges; the hooks then see the whole of it.
+    var leafGathered: [ObjectIdentifier: Tensor] = [:]
+    /// One more edge into hooked leaf `t` is done (`k` were left): after the last, its gathered gradient
+    /// goes through its gradient hooks into `.grad`, then its post-accumulate hooks run.
     func leafArrived(_ t: Tensor, _ k: Int) {
         if k == 1 {
             leafEdges[ObjectIdentifier(t)] = nil
+            if let g = leafGathered.removeValue(forKey: ObjectIdentifier(t)) {
+                accumulateGrad(into: t, t.runGradHooks(g), createGraph: createGraph)
+            }
             if leafReceived.contains(ObjectIdentifier(t)) { t.runPostAccumulateGradHooks() }
         } else { leafEdges[ObjectIdentifier(t)] = k - 1 }
     }
     rootNode.pendingGrad = gradient
     var ready: [Node] = [rootNode]
     while let n = ready.popLast() {
-        guard let g = n.pendingGrad else { continue }
+        guard var g = n.pendingGrad else { continue }
         n.pendingGrad = nil
+        if let hooks = n.gradHooks { for h in hooks { if let r = h.hook(g) { g = r } } }
         if n.savedWereFreed && n.hadSaved {
             fail("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retainGraph: true (PyTorch's retain_graph=True) if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.")
         }
@@ -343,7 +381,13 @@ private func runBackward(root: Tensor, gradient: Tensor, retainGraph: Bool, crea
             switch e {
             case .none: break
             case .leaf(let t):
-                if let capture { capture(ObjectIdentifier(t), gi) } else {
+                if let capture { capture(ObjectIdentifier(t), gi) } else if trackLeaves, t.gradHooks != nil, let k = leafEdges[ObjectIdentifier(t)] {
+                    let key = ObjectIdentifier(t)
+                    let gs = gi.shape == t.shape ? gi : sumToShape(gi, t.shape)
+                    leafGathered[key] = leafGathered[key].map { $0 + gs } ?? gs
+                    leafReceived.insert(key)
+                    leafArrived(t, k)
+                } else {
                     accumulateGrad(into: t, gi, createGraph: createGraph)
                     if trackLeaves, let k = leafEdges[ObjectIdentifier(t)] { leafReceived.insert(ObjectIdentifier(t)); leafArrived(t, k) }
                 }

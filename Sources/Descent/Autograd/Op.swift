@@ -6,6 +6,9 @@ enum Op {
     case pow(Double), powTensor, maximum, minimum, whereOp([Int], [Int]), fmod, remainder
     case exp, log, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu, leakyRelu(Double), elu(Double), gelu, silu
     case log1p, expm1, reciprocal, logSigmoid, softplus, clamp(Double, Double), erf, log2, log10
+    case tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh
+    /// A user's `Function` subclass (its name, context and backward live in the node).
+    case custom(CustomFunctionNode)
     case zeroGrad(String)
     case sum(inShape: [Int], dims: [Int]?, keepDim: Bool), mean(inShape: [Int], dims: [Int]?, keepDim: Bool)
     case extremumAll(String), extremumDim(String, inShape: [Int], dim: Int, keepDim: Bool)
@@ -65,7 +68,8 @@ enum Op {
         case .flip, .prod, .prodDim, .cumprod, .maskedFill, .triangle, .repeatTiles, .roundingDiv, .erfinv,
              .convolution, .convTranspose2d, .maxPool2d, .avgPool2d, .batchNorm, .copyInto, .cumsum, .indexPut,
              .pickAlong, .scatterValue, .scatterSource, .vectorNorm2, .activation, .prelu, .embedding, .layerNorm, .layerNormRows,
-             .groupNorm, .adaptiveAvgPool2d, .recurrentLayer, .elementwiseLoss, .divScalar, .fusedBinaryCrossEntropy, .nll, .nativeDropout:
+             .groupNorm, .adaptiveAvgPool2d, .recurrentLayer, .elementwiseLoss, .divScalar, .fusedBinaryCrossEntropy, .nll, .nativeDropout,
+             .custom:
             return true
         default: return false
         }
@@ -109,6 +113,16 @@ enum Op {
         case .softplus: return "SoftplusBackward0"
         case .clamp: return "ClampBackward1"
         case .erf: return "ErfBackward0"
+        case .custom(let c): return c.name
+        case .tan: return "TanBackward0"
+        case .asin: return "AsinBackward0"
+        case .acos: return "AcosBackward0"
+        case .atan: return "AtanBackward0"
+        case .sinh: return "SinhBackward0"
+        case .cosh: return "CoshBackward0"
+        case .asinh: return "AsinhBackward0"
+        case .acosh: return "AcoshBackward0"
+        case .atanh: return "AtanhBackward0"
         case .zeroGrad(let n): return n
         case .sum(_, let dims, _): return dims == nil ? "SumBackward0" : "SumBackward1"
         case .mean(_, let dims, _): return dims == nil ? "MeanBackward0" : "MeanBackward1"
@@ -218,6 +232,17 @@ enum Op {
         case .abs: return [g * s[0].sign()]
         case .sin: return [g * s[0].cos()]
         case .cos: return [-g * s[0].sin()]
+        case .custom(let c): return c.backward(g, saved: s)
+        // PyTorch's derivatives.yaml formulas
+        case .tan: return [g * (s[0].pow(2) + 1)]                 // saved: the result
+        case .asin: return [g * (-s[0] * s[0] + 1).rsqrt()]
+        case .acos: return [g * -((-s[0] * s[0] + 1).rsqrt())]
+        case .atan: return [g / (s[0] * s[0] + 1)]
+        case .sinh: return [g * s[0].cosh()]
+        case .cosh: return [g * s[0].sinh()]
+        case .asinh: return [g * (s[0].pow(2) + 1).rsqrt()]
+        case .acosh: return [g * (s[0].pow(2) - 1).rsqrt()]
+        case .atanh: return [g * (1 / (1 - s[0].pow(2)))]
         // fused kernels; recorded ops instead when the gradient itself is being differentiated (create_graph)
         case .tanh:
             if recording(g, s[0]) { return [g * (1 - s[0] * s[0])] }

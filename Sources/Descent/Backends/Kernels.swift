@@ -19,6 +19,7 @@ enum UnaryOp: Int32 {
     case clamp, powScalar, leakyRelu, elu, gelu, silu
     case log1p, expm1, rsqrt, square, sign, reciprocal, floor, ceil, round
     case affine, rsubScalar, logSigmoid, softplus, erf, trunc, log2, log10
+    case tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh
 }
 
 /// Reductions over the middle axis of an (outer, r, inner) block.
@@ -365,6 +366,12 @@ enum Kernels {
         guard out.device.backend == .cpu, out.dtype == .float32, a.shape[1] * a.shape[2] * b.shape[2] < 400 else { return false }
         CPUBackend.bmmSmall(a, b, into: out)
         return true
+    }
+
+    /// LU with partial pivoting of `count` contiguous float64 CPU matrices a (n x n, overwritten), solving for the
+    /// n x k right-hand sides b (overwritten) and writing the determinants; 0, or batch · n + the first zero pivot.
+    static func luSolve(count: Int, n: Int, k: Int, a: Tensor, b: Tensor?, det: Tensor) -> Int {
+        CPUBackend.luSolve(count: count, n: n, k: k, a: a, b: b, det: det)
     }
 
     // MARK: between devices and the host (printing, item(), tolist(), files)

@@ -28,7 +28,36 @@ open class Module: CustomStringConvertible {
     /// Runs `forward`. (Disfavoured so that a layer's own form wins where both fit: `lstm(x)` is
     /// PyTorch's (output, (h_n, c_n)) tuple, `let y: Tensor = lstm(x)` the output alone.)
     @_disfavoredOverload
-    public func callAsFunction(_ x: Tensor) -> Tensor { forward(x) }
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        if forwardPreHooks.isEmpty && forwardHooks.isEmpty { return forward(x) }
+        var input = x
+        for h in forwardPreHooks { if let r = h.hook(self, input) { input = r } }
+        var out = forward(input)
+        for h in forwardHooks { if let r = h.hook(self, input, out) { out = r } }
+        return out
+    }
+
+    private var forwardPreHooks: [(id: Int, hook: (Module, Tensor) -> Tensor?)] = []
+    private var forwardHooks: [(id: Int, hook: (Module, Tensor, Tensor) -> Tensor?)] = []
+    nonisolated(unsafe) private static var nextHookID = 0
+    /// Calls `hook(module, input)` before each `module(x)`; a non-nil result replaces the input
+    /// (PyTorch's `register_forward_pre_hook`). `remove()` on the handle undoes it.
+    @discardableResult
+    public func registerForwardPreHook(_ hook: @escaping (Module, Tensor) -> Tensor?) -> HookHandle {
+        Module.nextHookID += 1
+        let id = Module.nextHookID
+        forwardPreHooks.append((id, hook))
+        return HookHandle { [weak self] in self?.forwardPreHooks.removeAll { $0.id == id } }
+    }
+    /// Calls `hook(module, input, output)` after each `module(x)`; a non-nil result replaces the output
+    /// (PyTorch's `register_forward_hook`): how features are taken out of a pretrained network.
+    @discardableResult
+    public func registerForwardHook(_ hook: @escaping (Module, Tensor, Tensor) -> Tensor?) -> HookHandle {
+        Module.nextHookID += 1
+        let id = Module.nextHookID
+        forwardHooks.append((id, hook))
+        return HookHandle { [weak self] in self?.forwardHooks.removeAll { $0.id == id } }
+    }
 
     var typeName: String { String(describing: type(of: self)) }
 

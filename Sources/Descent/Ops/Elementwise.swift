@@ -209,6 +209,24 @@ extension Tensor {
     public func cos() -> Tensor { unary(.cos, 0, 0, .cos, save: .input) }
     /// Elementwise hyperbolic tangent.
     public func tanh() -> Tensor { unary(.tanh, 0, 0, .tanh, save: .output) }
+    /// Elementwise tangent.
+    public func tan() -> Tensor { unary(.tan, 0, 0, .tan, save: .output) }
+    /// Elementwise arcsine.
+    public func asin() -> Tensor { unary(.asin, 0, 0, .asin, save: .input) }
+    /// Elementwise arccosine.
+    public func acos() -> Tensor { unary(.acos, 0, 0, .acos, save: .input) }
+    /// Elementwise arctangent.
+    public func atan() -> Tensor { unary(.atan, 0, 0, .atan, save: .input) }
+    /// Elementwise hyperbolic sine.
+    public func sinh() -> Tensor { unary(.sinh, 0, 0, .sinh, save: .input) }
+    /// Elementwise hyperbolic cosine.
+    public func cosh() -> Tensor { unary(.cosh, 0, 0, .cosh, save: .input) }
+    /// Elementwise inverse hyperbolic sine.
+    public func asinh() -> Tensor { unary(.asinh, 0, 0, .asinh, save: .input) }
+    /// Elementwise inverse hyperbolic cosine.
+    public func acosh() -> Tensor { unary(.acosh, 0, 0, .acosh, save: .input) }
+    /// Elementwise inverse hyperbolic tangent.
+    public func atanh() -> Tensor { unary(.atanh, 0, 0, .atanh, save: .input) }
     /// Elementwise logistic sigmoid 1 / (1 + e^-x).
     public func sigmoid() -> Tensor { unary(.sigmoid, 0, 0, .sigmoid, save: .output) }
     /// Elementwise max(x, 0).
@@ -296,6 +314,24 @@ public func log(_ x: Tensor) -> Tensor { x.log() }
 public func sqrt(_ x: Tensor) -> Tensor { x.sqrt() }
 public func abs(_ x: Tensor) -> Tensor { x.abs() }
 public func sin(_ x: Tensor) -> Tensor { x.sin() }
+/// `torch.tan(x)`.
+public func tan(_ x: Tensor) -> Tensor { x.tan() }
+/// `torch.asin(x)`.
+public func asin(_ x: Tensor) -> Tensor { x.asin() }
+/// `torch.acos(x)`.
+public func acos(_ x: Tensor) -> Tensor { x.acos() }
+/// `torch.atan(x)`.
+public func atan(_ x: Tensor) -> Tensor { x.atan() }
+/// `torch.sinh(x)`.
+public func sinh(_ x: Tensor) -> Tensor { x.sinh() }
+/// `torch.cosh(x)`.
+public func cosh(_ x: Tensor) -> Tensor { x.cosh() }
+/// `torch.asinh(x)`.
+public func asinh(_ x: Tensor) -> Tensor { x.asinh() }
+/// `torch.acosh(x)`.
+public func acosh(_ x: Tensor) -> Tensor { x.acosh() }
+/// `torch.atanh(x)`.
+public func atanh(_ x: Tensor) -> Tensor { x.atanh() }
 public func cos(_ x: Tensor) -> Tensor { x.cos() }
 public func tanh(_ x: Tensor) -> Tensor { x.tanh() }
 public func sigmoid(_ x: Tensor) -> Tensor { x.sigmoid() }

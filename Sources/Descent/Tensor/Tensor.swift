@@ -25,6 +25,8 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     public var grad: Tensor?
     /// Called with this leaf once `backward()` has added all of its gradient (see `registerPostAccumulateGradHook`).
     var postAccumulateGradHooks: [(id: Int, hook: (Tensor) -> Void)]?
+    /// A leaf's gradient hooks (`registerHook`), run on its whole gradient before it is accumulated.
+    var gradHooks: [(id: Int, hook: (Tensor) -> Tensor?)]?
 
     /// Makes this tensor hold `t`'s data (same shape), in place: how `Module.to(dtype:)` casts a
     /// parameter without replacing the object that the module and its optimizer hold.

@@ -102,6 +102,9 @@ extension CPUBackend {
         } } }
     }
 
+    static func luSolve(count: Int, n: Int, k: Int, a: Tensor, b: Tensor?, det: Tensor) -> Int {
+        Int(dk_lu_solve_f64(Int64(count), Int64(n), Int64(k), a.pointer(Double.self), b?.pointer(Double.self), det.pointer(Double.self)))
+    }
     static func bmmSmall(_ a: Tensor, _ b: Tensor, into c: Tensor) {
         let (sa, sb) = (a.strides.map { Int64($0) }, b.strides.map { Int64($0) })
         dk_bmm_small_f32(Int64(a.shape[0]), Int64(a.shape[1]), Int64(a.shape[2]), Int64(b.shape[2]), a.pointer(Float.self), sa[0], sa[1], sa[2],

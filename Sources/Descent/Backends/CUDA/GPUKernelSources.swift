@@ -234,6 +234,15 @@ enum KernelSource {
         case 30: return trunc(x);
         case 31: return log2(x);
         case 32: return log10(x);
+        case 33: return tan(x);
+        case 34: return asin(x);
+        case 35: return acos(x);
+        case 36: return atan(x);
+        case 37: return sinh(x);
+        case 38: return cosh(x);
+        case 39: return asinh(x);
+        case 40: return acosh(x);
+        case 41: return atanh(x);
         default: return x;
         }
     }
