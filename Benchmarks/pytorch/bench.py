@@ -17,6 +17,12 @@ for n in (512, 1024, 2048):
     torch.manual_seed(0); a = torch.randn(n, n); b = torch.randn(n, n)
     t = bench(3 if n >= 2048 else 10, lambda: a.mm(b), reps=3)
     report(f"sgemm_{n}", t, f"{2*n**3/t/1e9:.1f} GFLOP/s")
+for (b, n, k, m) in [(32, 64, 64, 64), (8, 256, 256, 256)]:
+    if not enabled("bmm"): break
+    torch.manual_seed(0)
+    x = torch.randn(b, n, k); y = torch.randn(b, m, k).transpose(1, 2)   # attention's q @ k^T
+    t = bench(20, lambda: torch.bmm(x, y), reps=3)
+    report(f"bmm_{b}x{n}x{k}x{m}", t, f"{2*b*n*k*m/t/1e9:.1f} GFLOP/s")
 if enabled("tiny_add"):
     a = torch.tensor([1.0]); b = torch.tensor([2.0]); report("tiny_add", bench(100000, lambda: a + b))
 if enabled("tiny_backward"):

@@ -38,6 +38,12 @@ for n in [512, 1024, 2048] where enabled("sgemm") {
     let t = bench(n >= 2048 ? 3 : 10, reps: 3) { _ = a.mm(b) }
     report("sgemm_\(n)", t, String(format: "%.1f GFLOP/s", 2 * Double(n * n * n) / t / 1e9))
 }
+for (b, n, k, m) in [(32, 64, 64, 64), (8, 256, 256, 256)] where enabled("bmm") {
+    manualSeed(0)
+    let x = Tensor.randn(b, n, k), y = Tensor.randn(b, m, k).transpose(1, 2)   // attention's q @ k^T
+    let t = bench(20, reps: 3) { _ = x.bmm(y) }
+    report("bmm_\(b)x\(n)x\(k)x\(m)", t, String(format: "%.1f GFLOP/s", 2 * Double(b * n * k * m) / t / 1e9))
+}
 if enabled("tiny_add") {
     let a = Tensor([1.0]), b = Tensor([2.0])
     report("tiny_add", bench(100_000) { _ = a + b })

@@ -199,6 +199,17 @@ extension Core {
         #expect(stderr(singular).contains("linalg.inv: The diagonal element 2 is zero, the inversion could not be completed because the input matrix is singular."))
     }
 
+    @Test func positionalFormsOfFunctionalCallsMatchTheLabelledOnes() {
+        // F.max_pool2d(x, 2), F.avg_pool2d(x, 3, 2), torch.flatten(x, 1), nn.init.normal_(w, 0.0, 0.02)
+        let x = Tensor.arange(32.0).reshape(1, 2, 4, 4)
+        #expect(maxPool2d(x, 2).equal(maxPool2d(x, kernelSize: 2)))
+        #expect(avgPool2d(x, 3, 2).equal(avgPool2d(x, kernelSize: 3, stride: 2)))
+        #expect(flatten(x, 1).shape == [1, 32] && flatten(x, 1, 2).shape == [1, 8, 4])
+        manualSeed(3); let a = normal_(Tensor.zeros(4), 0.0, 0.02)
+        manualSeed(3); let b = normal_(Tensor.zeros(4), mean: 0.0, std: 0.02)
+        #expect(a.equal(b) && a.abs().max().item() < 0.1)
+    }
+
     @Test func tensorAndModuleHooksMatchPyTorch() {
         // w = torch.tensor([1., 2., 3.], requires_grad=True); h = w.register_hook(lambda g: seen.append(g) or g * 2)
         // y = w * w; z = (y * torch.tensor([1., 10., 100.])).sum() + w.sum(); yh = y.register_hook(lambda g: g + 1)

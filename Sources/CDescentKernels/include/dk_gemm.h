@@ -46,6 +46,12 @@ void dk_sgemm_kc(int64_t M, int64_t N, int64_t K, const float *A, int64_t rsa, i
 int dk_sgemm_torch(int transa, int transb, int64_t M, int64_t N, int64_t K,
                    const float *A, int64_t lda, const float *B, int64_t ldb, int beta1,
                    float *C, int64_t ldc, int nthr);
+/// MKL's batched sgemm as PyTorch's bmm calls it: `batch` products with dk_sgemm_torch's arguments, each on
+/// one thread (the items spread over Descent's threads); item z's operands start at A + z*sa, B + z*sb,
+/// C + z*sc. Returns 0, computing nothing, where dk_sgemm_torch does not cover the shape.
+int dk_sgemm_torch_batched(int transa, int transb, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                           int64_t sa, const float *B, int64_t ldb, int64_t sb, float *C, int64_t ldc, int64_t sc,
+                           int64_t batch);
 /// PyTorch's float32 `bmm` of (B, N, K) by (B, K, M) below 400 multiply-adds per product (its naive
 /// kernel): c (contiguous) = sums from 0 in k order, products rounded first. Strides in elements.
 void dk_bmm_small_f32(int64_t B, int64_t N, int64_t K, int64_t M, const float *a, int64_t sab, int64_t san, int64_t sak,

@@ -349,17 +349,23 @@ enum Kernels {
     }
     /// c = alpha * a·b + beta * c on 2-D views with any strides (float32 or float64). `asPyTorch`: on
     /// the CPU, a float32 product with alpha 1 and beta 0 or 1 rounds as PyTorch's `mm`/`addmm` does.
-    static func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double, beta: Double, asPyTorch: Bool = false, threads: Int? = nil) {
+    static func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double, beta: Double, asPyTorch: Bool = false) {
         switch c.device.backend {
         case .cpu:
             if asPyTorch && alpha == 1 && (beta == 0 || beta == 1) && c.dtype == .float32
-                && CPUBackend.sgemmAsPyTorch(a, b, into: c, addToC: beta == 1, threads: threads) { return }
+                && CPUBackend.sgemmAsPyTorch(a, b, into: c, addToC: beta == 1) { return }
             CPUBackend.gemm(a, b, into: c, alpha: alpha, beta: beta)
         case .cuda: CUDABackend.gemm(a, b, into: c, alpha: alpha, beta: beta)
         case .meta: break
         }
     }
 
+    /// PyTorch's float32 CPU `bmm` of several items as MKL's batched gemm (a, b, out: item 0's 2-D views; the
+    /// item strides of a, b, out); false where that order is not modelled (the caller then multiplies each item).
+    static func bmmAsPyTorch(_ a: Tensor, _ b: Tensor, into out: Tensor, batch: Int, batchStrides: (Int, Int, Int)) -> Bool {
+        guard out.device.backend == .cpu, out.dtype == .float32 else { return false }
+        return CPUBackend.sgemmAsPyTorch(a, b, into: out, addToC: false, batch: batch, batchStrides: batchStrides)
+    }
     /// PyTorch's float32 CPU `bmm` for products of fewer than 400 multiply-adds (its naive kernel's order) into
     /// the contiguous `out`; false elsewhere (the caller then multiplies batch by batch).
     static func bmmSmall(_ a: Tensor, _ b: Tensor, into out: Tensor) -> Bool {

@@ -31,6 +31,10 @@ public func calculateGain(_ nonlinearity: String, param: Double? = nil) -> Doubl
 }
 /// Fills with a constant.
 @discardableResult public func constant_(_ t: Tensor, _ value: Double) -> Tensor { noGrad { t.fill_(value) } }
+/// `nn.init.normal_(w, 0.0, 0.02)` as PyTorch's positional form (DCGAN's weight init).
+@discardableResult public func normal_(_ t: Tensor, _ mean: Double, _ std: Double = 1, generator: Generator? = nil) -> Tensor {
+    normal_(t, mean: mean, std: std, generator: generator)
+}
 /// Fills with zeros.
 @discardableResult public func zeros_(_ t: Tensor) -> Tensor { constant_(t, 0) }
 /// Fills with ones.

@@ -307,6 +307,10 @@ public func maxPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padd
     maxPool2dWithIndices(input, kernelSize: (kernelSize, kernelSize), stride: stride.map { ($0, $0) },
                          padding: (padding, padding), dilation: (dilation, dilation), ceilMode: ceilMode).0
 }
+/// `F.max_pool2d(x, 2)` and `F.max_pool2d(x, 3, 2)` as PyTorch's positional form.
+public func maxPool2d(_ input: Tensor, _ kernelSize: Int, _ stride: Int? = nil) -> Tensor {
+    maxPool2d(input, kernelSize: kernelSize, stride: stride)
+}
 /// Max pooling with (height, width) windows (PyTorch's `F.max_pool2d`).
 public func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                       dilation: (Int, Int) = (1, 1), ceilMode: Bool = false) -> Tensor {
@@ -328,6 +332,10 @@ public func avgPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
         out.recorded(.avgPool2d(geometry, countIncludePad: countIncludePad, divisor: divisor, inShape: inShape, dtype: dt), inputs: [input])
     }
     return out
+}
+/// `F.avg_pool2d(x, 2)` and `F.avg_pool2d(x, 3, 2)` as PyTorch's positional form.
+public func avgPool2d(_ input: Tensor, _ kernelSize: Int, _ stride: Int? = nil) -> Tensor {
+    avgPool2d(input, kernelSize: kernelSize, stride: stride)
 }
 /// Average pooling with square windows (PyTorch's `F.avg_pool2d`).
 public func avgPool2d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,

@@ -609,6 +609,8 @@ public func reshape(_ x: Tensor, _ shape: [Int]) -> Tensor { x.reshape(shape) }
 public func transpose(_ x: Tensor, _ dim0: Int, _ dim1: Int) -> Tensor { x.transpose(dim0, dim1) }
 /// `torch.flatten(x, start_dim, end_dim)`.
 public func flatten(_ x: Tensor, startDim: Int = 0, endDim: Int = -1) -> Tensor { x.flatten(startDim: startDim, endDim: endDim) }
+/// `torch.flatten(x, 1)` as PyTorch's positional form.
+public func flatten(_ x: Tensor, _ startDim: Int, _ endDim: Int = -1) -> Tensor { x.flatten(startDim: startDim, endDim: endDim) }
 /// `torch.unbind(x, dim)`.
 public func unbind(_ x: Tensor, dim: Int = 0) -> [Tensor] { x.unbind(dim: dim) }
 /// `torch.split(x, size, dim)`.

@@ -1,9 +1,9 @@
 /// C = alpha * A·B + beta * C on 2-D views with any strides (no copies for transposed operands).
 /// `asPyTorch`: a float32 product on the CPU rounds as PyTorch's `mm`/`addmm` rounds it, where that
-/// order is known (MKL's, see gemm_torch.c), MKL running on `threads` threads (PyTorch's count by default).
+/// order is known (MKL's, see gemm_torch.c).
 @inline(__always)
-func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double = 1, beta: Double = 0, asPyTorch: Bool = false, threads: Int? = nil) {
-    Kernels.gemm(a, b, into: c, alpha: alpha, beta: beta, asPyTorch: asPyTorch, threads: threads)
+func gemm(_ a: Tensor, _ b: Tensor, into c: Tensor, alpha: Double = 1, beta: Double = 0, asPyTorch: Bool = false) {
+    Kernels.gemm(a, b, into: c, alpha: alpha, beta: beta, asPyTorch: asPyTorch)
 }
 
 func checkMatmulTypes(_ a: Tensor, _ b: Tensor) {
@@ -38,12 +38,18 @@ extension Tensor {
         // PyTorch: a naive kernel below 400 multiply-adds per product, else MKL's batched gemm, which runs each
         // item's gemm on one thread when there are several items (measured at 2 threads)
         if !Kernels.bmmSmall(self, other, into: out) {
-            let itemThreads: Int? = shape[0] > 1 ? 1 : nil
-            for i in 0..<shape[0] {
-                let a = Tensor(storage: storage, shape: [shape[1], shape[2]], strides: [strides[1], strides[2]], offset: offset + i * strides[0], dtype: dtype)
-                let b = Tensor(storage: other.storage, shape: [other.shape[1], other.shape[2]], strides: [other.strides[1], other.strides[2]], offset: other.offset + i * other.strides[0], dtype: dtype)
-                let c = Tensor(storage: out.storage, shape: [shape[1], other.shape[2]], strides: [out.strides[1], out.strides[2]], offset: i * out.strides[0], dtype: dtype)
-                gemm(a, b, into: c, asPyTorch: true, threads: itemThreads)
+            func item(_ i: Int) -> (Tensor, Tensor, Tensor) {
+                (Tensor(storage: storage, shape: [shape[1], shape[2]], strides: [strides[1], strides[2]], offset: offset + i * strides[0], dtype: dtype),
+                 Tensor(storage: other.storage, shape: [other.shape[1], other.shape[2]], strides: [other.strides[1], other.strides[2]], offset: other.offset + i * other.strides[0], dtype: dtype),
+                 Tensor(storage: out.storage, shape: [shape[1], other.shape[2]], strides: [out.strides[1], out.strides[2]], offset: i * out.strides[0], dtype: dtype))
+            }
+            let first = item(0)
+            if shape[0] < 2 || !Kernels.bmmAsPyTorch(first.0, first.1, into: first.2, batch: shape[0],
+                                                     batchStrides: (strides[0], other.strides[0], out.strides[0])) {
+                for i in 0..<shape[0] {
+                    let (a, b, c) = item(i)
+                    gemm(a, b, into: c, asPyTorch: true)
+                }
             }
         }
         if wantsGrad(self, other) { out.recorded(.bmm, inputs: [self, other], saved: [self, other]) }

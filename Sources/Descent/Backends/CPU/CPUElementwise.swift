@@ -129,7 +129,9 @@ extension CPUBackend {
     /// strides of c, a and b), computed in MKL's order by `dk_sgemm_torch` with PyTorch's thread
     /// count. False, computing nothing, where PyTorch would copy an operand first or the order is
     /// not known; the caller then runs Descent's own GEMM.
-    static func sgemmAsPyTorch(_ a: Tensor, _ b: Tensor, into c: Tensor, addToC: Bool, threads: Int? = nil) -> Bool {
+    /// `batch` > 1: the items of a bmm (a, b, c are item 0's views; `batchStrides` the item strides of a, b, c),
+    /// as MKL's batched gemm: one thread per item.
+    static func sgemmAsPyTorch(_ a: Tensor, _ b: Tensor, into c: Tensor, addToC: Bool, batch: Int = 1, batchStrides: (Int, Int, Int) = (0, 0, 0)) -> Bool {
         let rows = c.shape[0], cols = c.shape[1]
         let cs = c.strides
         var m1 = a, m2 = b
@@ -152,9 +154,15 @@ extension CPUBackend {
         }
         guard let ta = transposed(m1, m, k), let tb = transposed(m2, k, n) else { return false }
         let lda = m1.strides[ta == tc ? 1 : 0], ldb = m2.strides[tb == tc ? 1 : 0], ldc = cs[tc ? 0 : 1]
+        if batch > 1 {
+            let (s1, s2) = tc ? (batchStrides.1, batchStrides.0) : (batchStrides.0, batchStrides.1)
+            return dk_sgemm_torch_batched(ta ? 1 : 0, tb ? 1 : 0, Int64(m), Int64(n), Int64(k), m1.pointer(Float.self), Int64(lda), Int64(s1),
+                                          m2.pointer(Float.self), Int64(ldb), Int64(s2), c.pointer(Float.self), Int64(ldc),
+                                          Int64(batchStrides.2), Int64(batch)) != 0
+        }
         return dk_sgemm_torch(ta ? 1 : 0, tb ? 1 : 0, Int64(m), Int64(n), Int64(k), m1.pointer(Float.self), Int64(lda),
                               m2.pointer(Float.self), Int64(ldb), addToC ? 1 : 0, c.pointer(Float.self), Int64(ldc),
-                              Int32(threads ?? Int(dk_num_threads()))) != 0
+                              Int32(dk_num_threads())) != 0
     }
 
     /// One of torch_act.c's float32 activations (or gradients, with g); false where it is not modelled.
