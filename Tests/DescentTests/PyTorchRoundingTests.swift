@@ -63,6 +63,17 @@ import Descent
 //       y = F.conv2d(x, w, b, **kw); g = torch.randn(*y.shape); (y * g).sum().backward()
 //       return [h(y), h(x.grad)]
 
+/// The norm layers' case: seed 0, parameters randn * 0.5 + 1, x = randn * 2 + 0.5, y.backward(randn);
+/// [h(y), h(x.grad)] and h of each parameter's gradient (the tests' PyTorch snippets do the same).
+private func normRun(_ mod: Module, _ shape: [Int]) -> [Int] {
+    manualSeed(0)
+    for p in mod.parameters() { noGrad { _ = p.copy_(Tensor.randn(p.shape) * 0.5 + 1) } }
+    let x = (Tensor.randn(shape) * 2 + 0.5).requiresGrad_()
+    let y = mod(x), g = Tensor.randn(shape)
+    y.backward(gradient: g)
+    return [h(y), h(x.grad!)] + mod.parameters().map { h($0.grad!) }
+}
+
 private func h(_ t: Tensor) -> Int {
     t.contiguous().flatten().toArray(Float.self).enumerated().reduce(0) { $0 + ($1.offset + 1) * Int($1.element.bitPattern) }
 }
@@ -251,15 +262,7 @@ extension Core {
         //     if name == "bn": out += [h(mod.running_mean), h(mod.running_var)]; mod.eval(); out.append(h(mod(x)))
         // (RowwiseMoments' Welford cascade for layer norm; batch norm on (N, C) through the channels-last
         // kernels, whose per-thread row blocks make the bits depend on the thread count: 2 here)
-        func run(_ mod: Module, _ shape: [Int]) -> [Int] {
-            manualSeed(0)
-            for p in mod.parameters() { noGrad { _ = p.copy_(Tensor.randn(p.shape) * 0.5 + 1) } }
-            let x = (Tensor.randn(shape) * 2 + 0.5).requiresGrad_()
-            let y = mod(x), g = Tensor.randn(shape)
-            y.backward(gradient: g)
-            let ps = mod.parameters()
-            return [h(y), h(x.grad!), h(ps[0].grad!), h(ps[1].grad!)]
-        }
+        let run = normRun
         withThreads(2) {
             #expect(run(LayerNorm(64), [128, 64]) == [48780298848238016, 71191402773504220, 4339837388376, 4917913827743])
             #expect(run(LayerNorm([5, 7]), [6, 5, 7]) == [29540672262459, 46029791307332, 1315137486682, 1321548154856])
@@ -281,14 +284,7 @@ extension Core {
         //   nn.LayerNorm(n, bias=False)
         // (GroupNorm: RowwiseMoments per group, rstd with eps in double, 8-lane plane sums, the gamma-weighted sums
         // of D >= 8 channels in 8 lanes, the last D % 8 fused when PyTorch's parallel_for runs threads)
-        func run(_ mod: Module, _ shape: [Int]) -> [Int] {
-            manualSeed(0)
-            for p in mod.parameters() { noGrad { _ = p.copy_(Tensor.randn(p.shape) * 0.5 + 1) } }
-            let x = (Tensor.randn(shape) * 2 + 0.5).requiresGrad_()
-            let y = mod(x), g = Tensor.randn(shape)
-            y.backward(gradient: g)
-            return [h(y), h(x.grad!)] + mod.parameters().map { h($0.grad!) }
-        }
+        let run = normRun
         withThreads(2) {
             #expect(run(GroupNorm(4, 16), [16, 16, 10, 10]) == [463283714361750520, 692737601364071780, 296530477029, 310735275473])
             #expect(run(GroupNorm(3, 6), [3, 6, 5, 7]) == [252912807418097, 430963523832320, 37808456650, 33532618092])

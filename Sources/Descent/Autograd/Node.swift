@@ -172,14 +172,18 @@ extension Tensor {
     public func registerPostAccumulateGradHook(_ hook: @escaping (Tensor) -> Void) -> HookHandle {
         if node != nil { fail("post accumulate grad hooks cannot be registered on non-leaf tensors") }
         if !requiresGradFlag { fail("cannot register a hook on a tensor that doesn't require gradient") }
+        return addLeafHook(\.postAccumulateGradHooks, hook)
+    }
+    /// Adds `hook` to one of this leaf's hook lists (counted in `hookedLeaves` while the list exists).
+    private func addLeafHook<H>(_ list: ReferenceWritableKeyPath<Tensor, [(id: Int, hook: H)]?>, _ hook: H) -> HookHandle {
         nextHookID += 1
         let id = nextHookID
-        if postAccumulateGradHooks == nil { postAccumulateGradHooks = []; hookedLeaves += 1 }
-        postAccumulateGradHooks!.append((id, hook))
+        if self[keyPath: list] == nil { self[keyPath: list] = []; hookedLeaves += 1 }
+        self[keyPath: list]!.append((id, hook))
         return HookHandle { [weak self] in
-            guard let self, var hooks = self.postAccumulateGradHooks else { return }
+            guard let self, var hooks = self[keyPath: list] else { return }
             hooks.removeAll { $0.id == id }
-            if hooks.isEmpty { self.postAccumulateGradHooks = nil; hookedLeaves -= 1 } else { self.postAccumulateGradHooks = hooks }
+            if hooks.isEmpty { self[keyPath: list] = nil; hookedLeaves -= 1 } else { self[keyPath: list] = hooks }
         }
     }
     /// Calls `hook(grad)` with this tensor's gradient each time a backward pass computes it; a non-nil
@@ -188,22 +192,14 @@ extension Tensor {
     @discardableResult
     public func registerHook(_ hook: @escaping (Tensor) -> Tensor?) -> HookHandle {
         if !requiresGradFlag { fail("cannot register a hook on a tensor that doesn't require gradient") }
+        guard let n = node else { return addLeafHook(\.gradHooks, hook) }
         nextHookID += 1
         let id = nextHookID
-        if let n = node {
-            n.gradHooks = (n.gradHooks ?? []) + [(id, hook)]
-            return HookHandle { [weak n] in
-                guard let n else { return }
-                n.gradHooks?.removeAll { $0.id == id }
-                if n.gradHooks?.isEmpty == true { n.gradHooks = nil }
-            }
-        }
-        if gradHooks == nil { gradHooks = []; hookedLeaves += 1 }
-        gradHooks!.append((id, hook))
-        return HookHandle { [weak self] in
-            guard let self, var hooks = self.gradHooks else { return }
-            hooks.removeAll { $0.id == id }
-            if hooks.isEmpty { self.gradHooks = nil; hookedLeaves -= 1 } else { self.gradHooks = hooks }
+        n.gradHooks = (n.gradHooks ?? []) + [(id, hook)]
+        return HookHandle { [weak n] in
+            guard let n else { return }
+            n.gradHooks?.removeAll { $0.id == id }
+            if n.gradHooks?.isEmpty == true { n.gradHooks = nil }
         }
     }
     fileprivate func runGradHooks(_ g: Tensor) -> Tensor {

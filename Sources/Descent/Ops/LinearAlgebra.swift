@@ -43,9 +43,11 @@ extension Tensor {
                  Tensor(storage: other.storage, shape: [other.shape[1], other.shape[2]], strides: [other.strides[1], other.strides[2]], offset: other.offset + i * other.strides[0], dtype: dtype),
                  Tensor(storage: out.storage, shape: [shape[1], other.shape[2]], strides: [out.strides[1], out.strides[2]], offset: i * out.strides[0], dtype: dtype))
             }
-            let first = item(0)
-            if shape[0] < 2 || !Kernels.bmmAsPyTorch(first.0, first.1, into: first.2, batch: shape[0],
-                                                     batchStrides: (strides[0], other.strides[0], out.strides[0])) {
+            let batched = shape[0] >= 2 && {
+                let (a, b, c) = item(0)
+                return Kernels.bmmAsPyTorch(a, b, into: c, batch: shape[0], batchStrides: (strides[0], other.strides[0], out.strides[0]))
+            }()
+            if !batched {
                 for i in 0..<shape[0] {
                     let (a, b, c) = item(i)
                     gemm(a, b, into: c, asPyTorch: true)
