@@ -172,6 +172,8 @@ DK_CLONES_FMA static void row_f32(int op, int64_t n, char *op_, const char *ap, 
   case DK_TANH_BWD: ROW(float, float, x * fmaf(-y, y, 1.0f)); break;   /* a * (1 - b * b), which GCC fuses in PyTorch */
   case DK_FMOD: ROW(float, float, fmodf(x, y)); break;
   case DK_REMAINDER: ROW(float, float, rem_f32(x, y)); break;
+  case DK_ATAN2: ROW(float, float, atan2f(x, y)); break;
+  case DK_HYPOT: ROW(float, float, hypotf(x, y)); break;
   CMP_CASES(float)
   }
 }
@@ -189,6 +191,8 @@ DK_CLONES_FMA static void row_f64(int op, int64_t n, char *op_, const char *ap, 
   case DK_TANH_BWD: ROW(double, double, x * fma(-y, y, 1.0)); break;
   case DK_FMOD: ROW(double, double, fmod(x, y)); break;
   case DK_REMAINDER: ROW(double, double, rem_f64(x, y)); break;
+  case DK_ATAN2: ROW(double, double, atan2(x, y)); break;
+  case DK_HYPOT: ROW(double, double, hypot(x, y)); break;
   CMP_CASES(double)
   }
 }

@@ -97,7 +97,7 @@ public enum GPUChecks {
             let cases: [(String, (Tensor, Tensor) -> Tensor)] = [
                 ("add", { $0 + $1 }), ("sub", { $0 - $1 }), ("mul", { $0 * $1 }), ("div", { $0 / $1 }),
                 ("maximum", { $0.maximum($1) }), ("minimum", { $0.minimum($1) }), ("fmod", { $0.fmod($1) }),
-                ("remainder", { $0.remainder($1) }),
+                ("remainder", { $0.remainder($1) }), ("atan2", { $0.atan2($1) }), ("hypot", { $0.hypot($1) }),
                 ("eq", { $0 .== $1 }), ("ne", { $0 .!= $1 }), ("lt", { $0 .< $1 }), ("le", { $0 .<= $1 }), ("gt", { $0 .> $1 }), ("ge", { $0 .>= $1 }),
             ]
             for (name, f) in cases {

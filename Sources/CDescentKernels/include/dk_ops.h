@@ -19,6 +19,8 @@ enum {
   DK_LOGICAL_AND, DK_LOGICAL_OR,
   DK_FMOD,         // C fmod: the sign of a (integers: a % b, 0 when b is 0)
   DK_REMAINDER,    // Python's %: the sign of b (fmod, plus b when the signs differ)
+  DK_ATAN2,        // atan2(a, b), float types only
+  DK_HYPOT,        // hypot(a, b), float types only
 };
 
 /// Unary float ops on contiguous data (x and y may alias). p1, p2 are op parameters.

@@ -3,7 +3,7 @@
 /// derivative rule, written with public tensor ops so that every backend gets gradients for free.
 enum Op {
     case add([Int], [Int]), sub([Int], [Int]), rsub([Int]), mul, div, neg
-    case pow(Double), powTensor, maximum, minimum, whereOp([Int], [Int]), fmod, remainder
+    case pow(Double), powTensor, maximum, minimum, whereOp([Int], [Int]), fmod, remainder, atan2, hypot
     case exp, log, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu, leakyRelu(Double), elu(Double), gelu, silu
     case log1p, expm1, reciprocal, logSigmoid, softplus, clamp(Double, Double), erf, log2, log10
     case tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh
@@ -90,6 +90,8 @@ enum Op {
         case .whereOp: return "WhereBackward0"
         case .fmod: return "FmodBackward1"
         case .remainder: return "RemainderBackward1"
+        case .atan2: return "Atan2Backward0"
+        case .hypot: return "HypotBackward0"
         case .exp: return "ExpBackward0"
         case .log: return "LogBackward0"
         case .sqrt: return "SqrtBackward0"
@@ -221,6 +223,15 @@ enum Op {
             let (a, b) = (s[0], s[1])
             let q: Tensor = { if case .fmod = self { return (a / b).trunc() } else { return (a / b).floor() } }()
             return [needs(0) ? sumToShape(g, a.shape) : nil, needs(1) ? sumToShape(-g * q, b.shape) : nil]
+        case .atan2:
+            // PyTorch's atan2_backward: recip = 1 / (a² + b²); (g · b · recip, g · −a · recip)
+            let (a, b) = (s[0], s[1])
+            let recip = (a * a + b * b).reciprocal()
+            return [needs(0) ? sumToShape(g * b * recip, a.shape) : nil, needs(1) ? sumToShape(g * -a * recip, b.shape) : nil]
+        case .hypot:
+            // derivatives.yaml: self: grad * self / result, other: grad * other / result
+            let (a, b, out) = (s[0], s[1], s[2])
+            return [needs(0) ? sumToShape(g * a / out, a.shape) : nil, needs(1) ? sumToShape(g * b / out, b.shape) : nil]
         case .whereOp(let a, let b):
             let c = s[0]
             let z = Tensor.zeros([], dtype: g.dtype)

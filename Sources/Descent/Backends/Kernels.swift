@@ -11,6 +11,8 @@ enum BinaryOp: Int32 {
     /// Fused gradient helpers: a = upstream gradient, b = the saved value.
     case reluBackward, sigmoidBackward, tanhBackward
     case logicalAnd, logicalOr, fmod, remainder
+    /// Float types only (integer operands are promoted to float32 first).
+    case atan2, hypot
 }
 
 /// Elementwise unary kernels with up to two scalar parameters.

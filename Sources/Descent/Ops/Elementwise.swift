@@ -26,6 +26,8 @@ extension Tensor {
             case .minimum: out.recorded(.minimum, inputs: [a, b], saved: [a, b])
             case .fmod: out.recorded(.fmod, inputs: [a, b], saved: [a, b])
             case .remainder: out.recorded(.remainder, inputs: [a, b], saved: [a, b])
+            case .atan2: out.recorded(.atan2, inputs: [a, b], saved: [a, b])
+            case .hypot: out.recorded(.hypot, inputs: [a, b], saved: [a, b, out])
             default: break
             }
         }

@@ -134,6 +134,8 @@ enum KernelSource {
         case 15: return a * ((T)1 - b * b);
         case 18: return fmod(a, b);
         case 19: { T r = fmod(a, b); return (r != (T)0 && ((r < (T)0) != (b < (T)0))) ? r + b : r; }
+        case 20: return atan2(a, b);
+        case 21: return hypot(a, b);
     #else
         case 3: return b == 0 ? (T)0 : (T)(a / b);
         case 4: { T r = 1, x = a; dk_i64 e = (dk_i64)b; if (e < 0) return (T)(a == 1 ? 1 : 0); while (e) { if (e & 1) r = (T)(r * x); x = (T)(x * x); e >>= 1; } return r; }
