@@ -280,3 +280,25 @@ public func iterableLoader<S: IterableDataset>(_ dataset: S, batchSize: Int = 1,
     let loader = IterableDataLoader(dataset: dataset, batchSize: batchSize, dropLast: dropLast)
     return AnySequence(loader.lazy.map { b in (stack(b.map { $0.0 }), stack(b.map { $0.1 })) })
 }
+
+/// A dataset whose batches are made by a user's collate function from its samples (what a
+/// `DataLoader(..., collateFn:)` iterates).
+public struct CollatedDataset<Base: Dataset, B>: Dataset {
+    public let base: Base
+    public let collate: ([Base.Sample]) -> B
+    public init(_ base: Base, collate: @escaping ([Base.Sample]) -> B) { self.base = base; self.collate = collate }
+    public var count: Int { base.count }
+    public subscript(index: Int) -> Base.Sample { base[index] }
+    public func batch(_ indices: [Int]) -> B { collate(indices.map { base[$0] }) }
+}
+
+extension DataLoader {
+    /// A loader whose batches are `collateFn(samples)` (PyTorch's `DataLoader(..., collate_fn=f)`), e.g.
+    /// padding variable-length sequences: `DataLoader(ds, batchSize: 8, collateFn: { padSequence($0.map(\.0)) })`.
+    public init<Base: Dataset, B>(_ dataset: Base, batchSize: Int = 1, shuffle: Bool = false, sampler: Sampler? = nil,
+                                  dropLast: Bool = false, generator: Generator? = nil, numWorkers: Int = 0, pinMemory: Bool = false,
+                                  collateFn: @escaping ([Base.Sample]) -> B) where D == CollatedDataset<Base, B> {
+        self.init(CollatedDataset(dataset, collate: collateFn), batchSize: batchSize, shuffle: shuffle, sampler: sampler, dropLast: dropLast,
+                  generator: generator, numWorkers: numWorkers, pinMemory: pinMemory)
+    }
+}

@@ -26,6 +26,22 @@ extension Tensor {
         }
         let ds = Array(Set(dims!.map { normalizeDim($0, rank) })).sorted(by: >)
         var r = self
+        if ds.count > 1, zip(ds, ds.dropFirst()).contains(where: { $0 == $1 + 1 }) {
+            // Adjacent reduced dims are one dim of their product, as PyTorch's TensorIterator coalesces
+            // them: one reduction in its order (e.g. a contiguous (…, 6, 16) mean over the last two dims
+            // is one row of 96), not one dim after another.
+            let x = contiguous()
+            var merged: [Int] = [], reduced: [Int] = []
+            for d in 0..<rank {
+                if ds.contains(d) && d > 0 && ds.contains(d - 1) { merged[merged.count - 1] *= shape[d]; continue }
+                if ds.contains(d) { reduced.append(merged.count) }
+                merged.append(shape[d])
+            }
+            r = Tensor(storage: x.storage, shape: merged, strides: Tensor.contiguousStrides(merged), offset: x.offset, dtype: x.dtype)
+            for d in reduced.sorted(by: >) { r = r.reduceDim(op, d, outType: outType) }
+            let outShape = keepDim ? (0..<rank).map { ds.contains($0) ? 1 : shape[$0] } : (0..<rank).filter { !ds.contains($0) }.map { shape[$0] }
+            return Tensor(storage: r.storage, shape: outShape, strides: Tensor.contiguousStrides(outShape), offset: r.offset, dtype: r.dtype)
+        }
         for d in ds { r = r.reduceDim(op, d, outType: outType) }
         if !keepDim {
             let keep = (0..<rank).filter { !ds.contains($0) }

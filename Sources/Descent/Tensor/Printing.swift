@@ -16,8 +16,17 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
     public var debugDescription: String { description }
 }
 
-/// Sets how tensors print (PyTorch's `torch.set_printoptions`).
-public func setPrintOptions(precision: Int? = nil, threshold: Int? = nil, edgeItems: Int? = nil, lineWidth: Int? = nil, sciMode: Bool?? = nil) {
+/// Sets how tensors print (PyTorch's `torch.set_printoptions`). `profile` "default", "short" or "full"
+/// sets every option first (full: no summarising), then the other arguments apply, as in PyTorch.
+public func setPrintOptions(precision: Int? = nil, threshold: Int? = nil, edgeItems: Int? = nil, lineWidth: Int? = nil, sciMode: Bool?? = nil,
+                            profile: String? = nil) {
+    switch profile {
+    case "default"?: tensorPrintOptions.precision = 4; tensorPrintOptions.threshold = 1000; tensorPrintOptions.edgeItems = 3; tensorPrintOptions.lineWidth = 80
+    case "short"?: tensorPrintOptions.precision = 2; tensorPrintOptions.threshold = 1000; tensorPrintOptions.edgeItems = 2; tensorPrintOptions.lineWidth = 80
+    case "full"?: tensorPrintOptions.precision = 4; tensorPrintOptions.threshold = Int.max; tensorPrintOptions.edgeItems = 3; tensorPrintOptions.lineWidth = 80
+    case nil: break
+    case let p?: fail("Invalid printoptions profile \(p): expected \"default\", \"short\" or \"full\"")
+    }
     if let p = precision { tensorPrintOptions.precision = p }
     if let t = threshold { tensorPrintOptions.threshold = t }
     if let e = edgeItems { tensorPrintOptions.edgeItems = e }

@@ -1,0 +1,481 @@
+import Foundation
+
+// More of torch.nn: RMSNorm, sliding-window extraction (unfold / fold), the bilinear layer, 1-D
+// transposed convolution and the margin-style losses, written with existing ops.
+
+// MARK: - RMSNorm
+
+/// x / √(mean(x²) + eps) over the last `normalizedShape.count` dims, times `weight` (PyTorch's
+/// `F.rms_norm`; `eps` nil: the dtype's machine epsilon, as PyTorch).
+public func rmsNorm(_ x: Tensor, _ normalizedShape: [Int], weight: Tensor? = nil, eps: Double? = nil) -> Tensor {
+    let k = normalizedShape.count
+    if x.rank < k || Array(x.shape.suffix(k)) != normalizedShape {
+        fail("Given normalized_shape=\(shapeString(normalizedShape)), expected input with shape [*, \(normalizedShape.map(String.init).joined(separator: ", "))], but got input of size\(shapeString(x.shape))")
+    }
+    // PyTorch's rms_norm: rsqrt(pow(x, 2).mean(dims, keepdim=True).add_(eps)), x * that, then * weight
+    let e = eps ?? (x.dtype == .float64 ? Double.ulpOfOne : Double(Float.ulpOfOne))
+    let dims = Array((x.rank - k)..<x.rank)
+    let r = (x.pow(2).mean(dims: dims, keepDim: true) + e).rsqrt()
+    let y = x * r
+    return weight.map { y * $0 } ?? y
+}
+
+/// Root-mean-square layer normalisation (PyTorch's `nn.RMSNorm`): weight ones when `elementwiseAffine`.
+public final class RMSNorm: Module {
+    public let normalizedShape: [Int]
+    /// nil: the input dtype's machine epsilon.
+    public let eps: Double?
+    public let elementwiseAffine: Bool
+    /// The scale, shaped `normalizedShape`, or nil.
+    public var weight: Parameter?
+
+    public init(_ normalizedShape: [Int], eps: Double? = nil, elementwiseAffine: Bool = true, device: Device = .cpu) {
+        self.normalizedShape = normalizedShape
+        self.eps = eps
+        self.elementwiseAffine = elementwiseAffine
+        weight = elementwiseAffine ? Parameter(Tensor.ones(normalizedShape, device: device)) : nil
+        super.init()
+    }
+    public convenience init(_ normalizedShape: Int, eps: Double? = nil, elementwiseAffine: Bool = true, device: Device = .cpu) {
+        self.init([normalizedShape], eps: eps, elementwiseAffine: elementwiseAffine, device: device)
+    }
+    public override func forward(_ x: Tensor) -> Tensor { rmsNorm(x, normalizedShape, weight: weight, eps: eps) }
+    public override func extraRepr() -> String {
+        let shape = "(" + normalizedShape.map(String.init).joined(separator: ", ") + (normalizedShape.count == 1 ? ",)" : ")")
+        return "\(shape), eps=\(eps.map(formatPyFloat) ?? "None"), elementwise_affine=\(elementwiseAffine ? "True" : "False")"
+    }
+}
+
+// MARK: - Unfold / Fold
+
+/// Where each (kernel offset, output position) reads in the zero-padded (H + 2ph) × (W + 2pw) plane,
+/// in unfold's order: kernel row, kernel column, then the output positions row by row.
+private func slidingIndex(_ size: (Int, Int), _ k: (Int, Int), _ d: (Int, Int), _ p: (Int, Int), _ s: (Int, Int), _ what: String) -> (index: [Int64], padded: (Int, Int), blocks: (Int, Int)) {
+    let hp = size.0 + 2 * p.0, wp = size.1 + 2 * p.1
+    let oh = (hp - d.0 * (k.0 - 1) - 1) / s.0 + 1, ow = (wp - d.1 * (k.1 - 1) - 1) / s.1 + 1
+    if oh <= 0 || ow <= 0 || hp - d.0 * (k.0 - 1) - 1 < 0 || wp - d.1 * (k.1 - 1) - 1 < 0 {
+        fail("Given input with spatial size (\(size.0), \(size.1)), kernel_size=(\(k.0), \(k.1)), dilation=(\(d.0), \(d.1)), padding=(\(p.0), \(p.1)), calculated shape of the array of sliding blocks as (\(oh), \(ow)), but its components must be at least one.")
+    }
+    var idx = [Int64]()
+    idx.reserveCapacity(k.0 * k.1 * oh * ow)
+    for i in 0..<k.0 { for j in 0..<k.1 { for y in 0..<oh { for x in 0..<ow {
+        idx.append(Int64((y * s.0 + i * d.0) * wp + x * s.1 + j * d.1))
+    } } } }
+    _ = what
+    return (idx, (hp, wp), (oh, ow))
+}
+
+/// The sliding kH × kW blocks of an (N, C, H, W) or (C, H, W) input as columns: (N, C·kH·kW, L)
+/// (PyTorch's `F.unfold`, im2col).
+public func unfold(_ input: Tensor, kernelSize: (Int, Int), dilation: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), stride: (Int, Int) = (1, 1)) -> Tensor {
+    if input.rank != 3 && input.rank != 4 {
+        fail("Input Error: Only 3D or 4D input Tensors are supported (got \(input.rank)D)")
+    }
+    let x = input.rank == 3 ? input.unsqueeze(0) : input
+    let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (idx, padded, blocks) = slidingIndex((h, w), kernelSize, dilation, padding, stride, "unfold")
+    let xp = (padding == (0, 0) ? x : pad(x, [padding.1, padding.1, padding.0, padding.0])).reshape(n, c, padded.0 * padded.1)
+    let index = Tensor(flat: idx, shape: [1, 1, idx.count]).to(input.device).expand([n, c, idx.count])
+    let out = xp.gather(dim: 2, index: index).reshape(n, c * kernelSize.0 * kernelSize.1, blocks.0 * blocks.1)
+    return input.rank == 3 ? out.squeeze(dim: 0) : out
+}
+/// `F.unfold` with square settings.
+public func unfold(_ input: Tensor, kernelSize: Int, dilation: Int = 1, padding: Int = 0, stride: Int = 1) -> Tensor {
+    unfold(input, kernelSize: (kernelSize, kernelSize), dilation: (dilation, dilation), padding: (padding, padding), stride: (stride, stride))
+}
+/// Sums columns (N, C·kH·kW, L) back into an (N, C, outputSize) image, adding where blocks overlap
+/// (PyTorch's `F.fold`, col2im: the adjoint of `unfold`).
+public func fold(_ input: Tensor, outputSize: (Int, Int), kernelSize: (Int, Int), dilation: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), stride: (Int, Int) = (1, 1)) -> Tensor {
+    if input.rank != 2 && input.rank != 3 {
+        fail("Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got \(input.rank)D)")
+    }
+    let x = input.rank == 2 ? input.unsqueeze(0) : input
+    let kk = kernelSize.0 * kernelSize.1
+    if x.shape[1] % kk != 0 {
+        fail("Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got input.size(1)=\(x.shape[1]) and kernel_size=(\(kernelSize.0), \(kernelSize.1))")
+    }
+    let (idx, padded, blocks) = slidingIndex(outputSize, kernelSize, dilation, padding, stride, "fold")
+    if x.shape[2] != blocks.0 * blocks.1 {
+        fail("Given output_size=(\(outputSize.0), \(outputSize.1)), kernel_size=(\(kernelSize.0), \(kernelSize.1)), dilation=(\(dilation.0), \(dilation.1)), padding=(\(padding.0), \(padding.1)), stride=(\(stride.0), \(stride.1)), expected size of input's dimension 2 to match the calculated number of sliding blocks \(blocks.0) * \(blocks.1) = \(blocks.0 * blocks.1), but got input.size(2)=\(x.shape[2]).")
+    }
+    let n = x.shape[0], c = x.shape[1] / kk
+    let index = Tensor(flat: idx, shape: [1, 1, idx.count]).to(input.device).expand([n, c, idx.count])
+    let plane = Tensor.zeros([n, c, padded.0 * padded.1], dtype: x.dtype, device: x.device)
+        .scatterAdd(dim: 2, index: index, src: x.reshape(n, c, idx.count))
+        .reshape(n, c, padded.0, padded.1)
+    let out = plane.narrow(dim: 2, start: padding.0, length: outputSize.0).narrow(dim: 3, start: padding.1, length: outputSize.1)
+    return input.rank == 2 ? out.squeeze(dim: 0) : out
+}
+/// `F.fold` with square settings.
+public func fold(_ input: Tensor, outputSize: (Int, Int), kernelSize: Int, dilation: Int = 1, padding: Int = 0, stride: Int = 1) -> Tensor {
+    fold(input, outputSize: outputSize, kernelSize: (kernelSize, kernelSize), dilation: (dilation, dilation), padding: (padding, padding), stride: (stride, stride))
+}
+
+/// PyTorch's `nn.Unfold`: `F.unfold` as a module.
+public final class Unfold: Module {
+    public let kernelSize: (Int, Int), dilation: (Int, Int), padding: (Int, Int), stride: (Int, Int)
+    private let repr: String
+    public init(kernelSize: (Int, Int), dilation: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), stride: (Int, Int) = (1, 1)) {
+        self.kernelSize = kernelSize; self.dilation = dilation; self.padding = padding; self.stride = stride
+        repr = "kernel_size=\(pairRepr(kernelSize)), dilation=\(pairRepr(dilation)), padding=\(pairRepr(padding)), stride=\(pairRepr(stride))"
+        super.init()
+    }
+    /// Square settings (printed as the numbers given, as PyTorch does).
+    public init(kernelSize: Int, dilation: Int = 1, padding: Int = 0, stride: Int = 1) {
+        self.kernelSize = (kernelSize, kernelSize); self.dilation = (dilation, dilation); self.padding = (padding, padding); self.stride = (stride, stride)
+        repr = "kernel_size=\(kernelSize), dilation=\(dilation), padding=\(padding), stride=\(stride)"
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { unfold(x, kernelSize: kernelSize, dilation: dilation, padding: padding, stride: stride) }
+    public override func extraRepr() -> String { repr }
+}
+/// PyTorch's `nn.Fold`: `F.fold` as a module.
+public final class Fold: Module {
+    public let outputSize: (Int, Int), kernelSize: (Int, Int), dilation: (Int, Int), padding: (Int, Int), stride: (Int, Int)
+    private let repr: String
+    public init(outputSize: (Int, Int), kernelSize: (Int, Int), dilation: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), stride: (Int, Int) = (1, 1)) {
+        self.outputSize = outputSize; self.kernelSize = kernelSize; self.dilation = dilation; self.padding = padding; self.stride = stride
+        repr = "output_size=\(pairRepr(outputSize)), kernel_size=\(pairRepr(kernelSize)), dilation=\(pairRepr(dilation)), padding=\(pairRepr(padding)), stride=\(pairRepr(stride))"
+        super.init()
+    }
+    /// Square kernel settings (printed as the numbers given, as PyTorch does).
+    public init(outputSize: (Int, Int), kernelSize: Int, dilation: Int = 1, padding: Int = 0, stride: Int = 1) {
+        self.outputSize = outputSize; self.kernelSize = (kernelSize, kernelSize); self.dilation = (dilation, dilation)
+        self.padding = (padding, padding); self.stride = (stride, stride)
+        repr = "output_size=\(pairRepr(outputSize)), kernel_size=\(kernelSize), dilation=\(dilation), padding=\(padding), stride=\(stride)"
+        super.init()
+    }
+    public override func forward(_ x: Tensor) -> Tensor { fold(x, outputSize: outputSize, kernelSize: kernelSize, dilation: dilation, padding: padding, stride: stride) }
+    public override func extraRepr() -> String { repr }
+}
+
+// MARK: - Bilinear
+
+/// y = x1ᵀ A x2 + b for each output feature (PyTorch's `F.bilinear`); weight (out, in1, in2).
+public func bilinear(_ input1: Tensor, _ input2: Tensor, _ weight: Tensor, _ bias: Tensor? = nil) -> Tensor {
+    if weight.rank != 3 { fail("bilinear(): weight must be three-dimensional, but got \(weight.rank)") }
+    if input1.shape.last != weight.shape[1] || input2.shape.last != weight.shape[2] {
+        fail("bilinear(): input1 size does not match weight size: got \(input1.shape.last ?? 0) but expected \(weight.shape[1])")
+    }
+    let lead = Array(input1.shape.dropLast())
+    let a = input1.reshape(-1, weight.shape[1]), b = input2.reshape(-1, weight.shape[2])
+    // (B, in1) @ (in1, out·in2) → (B, out, in2), then the dot with x2 over in2
+    let w = weight.permute(1, 0, 2).reshape(weight.shape[1], weight.shape[0] * weight.shape[2])
+    var y = (a.mm(w).reshape(a.shape[0], weight.shape[0], weight.shape[2]) * b.unsqueeze(1)).sum(dim: 2)
+    if let bb = bias { y = y + bb }
+    return y.reshape(lead + [weight.shape[0]])
+}
+
+/// PyTorch's `nn.Bilinear(in1_features, in2_features, out_features)`: weight and bias uniform in
+/// ±1/√in1, drawn in that order.
+public final class Bilinear: Module {
+    public let in1Features: Int, in2Features: Int, outFeatures: Int
+    /// Shaped (outFeatures, in1Features, in2Features).
+    public var weight: Parameter
+    public var bias: Parameter?
+    public init(_ in1Features: Int, _ in2Features: Int, _ outFeatures: Int, bias: Bool = true, device: Device = .cpu) {
+        self.in1Features = in1Features; self.in2Features = in2Features; self.outFeatures = outFeatures
+        weight = Parameter(Tensor.empty([outFeatures, in1Features, in2Features], device: device))
+        self.bias = bias ? Parameter(Tensor.empty([outFeatures], device: device)) : nil
+        super.init()
+        let bound = 1 / Double(in1Features).squareRoot()
+        uniform_(weight, -bound, bound)
+        if let b = self.bias { uniform_(b, -bound, bound) }
+    }
+    public func callAsFunction(_ input1: Tensor, _ input2: Tensor) -> Tensor { bilinear(input1, input2, weight, bias) }
+    public override func extraRepr() -> String {
+        "in1_features=\(in1Features), in2_features=\(in2Features), out_features=\(outFeatures), bias=\(bias != nil ? "True" : "False")"
+    }
+}
+
+// MARK: - ConvTranspose1d
+
+/// A 1-D transposed convolution of (N, C, L) or (C, L) input with weight (C, outC / groups, k)
+/// (PyTorch's `F.conv_transpose1d`), run as the 2-D one over a height of 1.
+public func convTranspose1d(_ input: Tensor, _ weight: Tensor, _ bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
+                            outputPadding: Int = 0, groups: Int = 1, dilation: Int = 1) -> Tensor {
+    if input.rank != 2 && input.rank != 3 { fail("Expected 2D (unbatched) or 3D (batched) input to conv_transpose1d, but got input of size: \(shapeString(input.shape))") }
+    let y = convTranspose2d(input.unsqueeze(-2), weight.unsqueeze(2), bias, stride: (1, stride), padding: (0, padding),
+                            outputPadding: (0, outputPadding), groups: groups, dilation: (1, dilation))
+    return y.squeeze(dim: -2)
+}
+
+/// A 1-D transposed convolution layer (PyTorch's `nn.ConvTranspose1d`): weight (inChannels,
+/// outChannels / groups, kernelSize), initialised as PyTorch does.
+public final class ConvTranspose1d: Module {
+    public let inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, padding: Int, outputPadding: Int, groups: Int, dilation: Int
+    public var weight: Parameter
+    public var bias: Parameter?
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0,
+                groups: Int = 1, bias: Bool = true, dilation: Int = 1, device: Device = .cpu) {
+        checkConvChannels(inChannels, outChannels, groups)
+        self.inChannels = inChannels; self.outChannels = outChannels; self.kernelSize = kernelSize; self.stride = stride
+        self.padding = padding; self.outputPadding = outputPadding; self.groups = groups; self.dilation = dilation
+        weight = Parameter(Tensor.empty([inChannels, outChannels / groups, kernelSize], device: device))
+        self.bias = bias ? Parameter(Tensor.empty([outChannels], device: device)) : nil
+        super.init()
+        resetConvParameters(weight, self.bias)
+    }
+    public override func forward(_ x: Tensor) -> Tensor {
+        convTranspose1d(x, weight, bias, stride: stride, padding: padding, outputPadding: outputPadding, groups: groups, dilation: dilation)
+    }
+    public override func extraRepr() -> String {
+        var s = "\(inChannels), \(outChannels), kernel_size=(\(kernelSize),), stride=(\(stride),)"
+        if padding != 0 { s += ", padding=(\(padding),)" }
+        if dilation != 1 { s += ", dilation=(\(dilation),)" }
+        if outputPadding != 0 { s += ", output_padding=(\(outputPadding),)" }
+        if groups != 1 { s += ", groups=\(groups)" }
+        if bias == nil { s += ", bias=False" }
+        return s
+    }
+}
+
+// MARK: - Margin losses
+
+/// x where y = 1, max(0, margin − x) where y = −1 (PyTorch's `F.hinge_embedding_loss`).
+public func hingeEmbeddingLoss(_ input: Tensor, _ target: Tensor, margin: Double = 1, reduction: Reduction = .mean) -> Tensor {
+    let zeros = Tensor.zerosLike(input)
+    let marginPart = Descent.where(target .!= 1, (margin - input).clamp(min: 0), zeros)
+    let selfPart = Descent.where(target .!= -1, input, zeros)
+    return reduce(marginPart + selfPart, reduction)
+}
+/// log(1 + exp(−y·x)) (PyTorch's `F.soft_margin_loss`).
+public func softMarginLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
+    checkSameShape(input, target, "soft_margin_loss")
+    return reduce((-input * target).exp().log1p(), reduction)
+}
+/// The mean over classes of −[y log σ(x) + (1 − y) log σ(−x)] (PyTorch's `F.multilabel_soft_margin_loss`).
+public func multilabelSoftMarginLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
+    var loss = -(target * input.logSigmoid() + (1 - target) * (-input).logSigmoid())
+    if let w = weight { loss = loss * w }
+    let classDim = input.rank - 1
+    loss = loss.sum(dim: classDim) / Double(input.shape[classDim])
+    return reduce(loss, reduction)
+}
+/// The multi-class hinge loss Σᵢ≠ᵧ max(0, margin − x[y] + x[i])ᵖ / C (PyTorch's `F.multi_margin_loss`, p 1 or 2).
+public func multiMarginLoss(_ input: Tensor, _ target: Tensor, p: Int = 1, margin: Double = 1, weight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
+    if p != 1 && p != 2 { fail("only p == 1 and p == 2 supported") }
+    let x = input.rank == 1 ? input.unsqueeze(0) : input
+    let t = target.reshape(-1, 1)
+    let c = x.shape[1]
+    let picked = x.gather(dim: 1, index: t)
+    var z = (margin - picked + x).clamp(min: 0)
+    if p == 2 { z = z * z }
+    if let w = weight { z = z * w.gather(dim: 0, index: target.reshape(-1)).unsqueeze(1) }
+    // the target's own column is left out
+    z = z.scatter(dim: 1, index: t, value: 0)
+    let loss = z.sum(dim: 1) / Double(c)
+    return reduce(input.rank == 1 ? loss.squeeze(dim: 0) : loss, reduction)
+}
+/// The multi-label hinge loss: for each target class j (the row's indices up to the first −1) and each
+/// non-target i, max(0, 1 − (x[j] − x[i])), summed and divided by C (PyTorch's `F.multilabel_margin_loss`).
+public func multilabelMarginLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
+    let x = input.rank == 1 ? input.unsqueeze(0) : input
+    let n = x.shape[0], c = x.shape[1]
+    let tv = target.reshape(n, c).to(.cpu).toArray(Int64.self)
+    var isTarget = [Double](repeating: 0, count: n * c), counts = [Double](repeating: 0, count: n * c)
+    for r in 0..<n {
+        for k in 0..<c {
+            let j = Int(tv[r * c + k])
+            if j < 0 { break }
+            if j >= c { fail("multilabel_margin_loss: target index \(j) out of range for \(c) classes") }
+            isTarget[r * c + j] = 1
+            counts[r * c + j] += 1   // a class listed twice counts twice, as PyTorch's loop
+        }
+    }
+    let tgt = Tensor(flat: counts, shape: [n, c]).to(dtype: x.dtype).to(x.device)
+    let non = 1 - Tensor(flat: isTarget, shape: [n, c]).to(dtype: x.dtype).to(x.device)
+    // pairs (j, i): relu(1 − x[j] + x[i]) for target j, non-target i
+    let pairs = (1 - x.unsqueeze(2) + x.unsqueeze(1)).clamp(min: 0) * tgt.unsqueeze(2) * non.unsqueeze(1)
+    let loss = pairs.sum(dims: [1, 2]) / Double(c)
+    return reduce(input.rank == 1 ? loss.squeeze(dim: 0) : loss, reduction)
+}
+
+/// `hingeEmbeddingLoss` as a module (PyTorch's `nn.HingeEmbeddingLoss`).
+public final class HingeEmbeddingLoss: Module {
+    public let margin: Double, reduction: Reduction
+    public init(margin: Double = 1, reduction: Reduction = .mean) { self.margin = margin; self.reduction = reduction; super.init() }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { hingeEmbeddingLoss(input, target, margin: margin, reduction: reduction) }
+}
+/// `softMarginLoss` as a module (PyTorch's `nn.SoftMarginLoss`).
+public final class SoftMarginLoss: Module {
+    public let reduction: Reduction
+    public init(reduction: Reduction = .mean) { self.reduction = reduction; super.init() }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { softMarginLoss(input, target, reduction: reduction) }
+}
+/// `multilabelSoftMarginLoss` as a module (PyTorch's `nn.MultiLabelSoftMarginLoss`).
+public final class MultiLabelSoftMarginLoss: Module {
+    public let reduction: Reduction
+    /// The per-class weight, a buffer as in PyTorch.
+    public var weight: Tensor? { buffer("weight") }
+    public init(weight: Tensor? = nil, reduction: Reduction = .mean) {
+        self.reduction = reduction; super.init()
+        if let w = weight { registerBuffer("weight", w) }
+    }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { multilabelSoftMarginLoss(input, target, weight: weight, reduction: reduction) }
+}
+/// `multiMarginLoss` as a module (PyTorch's `nn.MultiMarginLoss`).
+public final class MultiMarginLoss: Module {
+    public let p: Int, margin: Double, reduction: Reduction
+    /// The per-class weight, a buffer as in PyTorch.
+    public var weight: Tensor? { buffer("weight") }
+    public init(p: Int = 1, margin: Double = 1, weight: Tensor? = nil, reduction: Reduction = .mean) {
+        self.p = p; self.margin = margin; self.reduction = reduction; super.init()
+        if let w = weight { registerBuffer("weight", w) }
+    }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { multiMarginLoss(input, target, p: p, margin: margin, weight: weight, reduction: reduction) }
+}
+/// `multilabelMarginLoss` as a module (PyTorch's `nn.MultiLabelMarginLoss`).
+public final class MultiLabelMarginLoss: Module {
+    public let reduction: Reduction
+    public init(reduction: Reduction = .mean) { self.reduction = reduction; super.init() }
+    public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { multilabelMarginLoss(input, target, reduction: reduction) }
+}
+
+// MARK: - Spatial transformers: affine_grid / grid_sample
+
+/// The sampling grid (N, H, W, 2) of x, y in [−1, 1] that the affine matrices `theta` (N, 2, 3) map the
+/// output pixels to (PyTorch's `F.affine_grid` for 4-D sizes).
+public func affineGrid(_ theta: Tensor, size: [Int], alignCorners: Bool = false) -> Tensor {
+    if size.count != 4 { fail("affine_grid only supports 4D sizes, for 2D affine transforms, got size \(shapeString(size)).") }
+    if theta.rank != 3 || theta.shape[1] != 2 || theta.shape[2] != 3 || theta.shape[0] != size[0] {
+        fail("Expected a batch of 2D affine matrices of shape Nx2x3 for size \(shapeString(size)). Got \(shapeString(theta.shape)).")
+    }
+    let (n, h, w) = (size[0], size[2], size[3])
+    // PyTorch's linspace_from_neg_one: linspace(-1, 1, steps), times (steps - 1) / steps without align_corners
+    func axis(_ steps: Int) -> Tensor {
+        let r = Tensor.linspace(-1, 1, count: steps, dtype: theta.dtype).to(theta.device)
+        return alignCorners || steps <= 1 ? r : r * (steps - 1) / steps
+    }
+    let xs = axis(w).view(1, w, 1).expand([h, w, 1]), ys = axis(h).view(h, 1, 1).expand([h, w, 1])
+    let base = concat([xs, ys, Tensor.ones([h, w, 1], dtype: theta.dtype, device: theta.device)], dim: 2)
+    return base.reshape(1, h * w, 3).expand([n, h * w, 3]).bmm(theta.transpose(1, 2)).view(n, h, w, 2)
+}
+
+/// Samples `input` (N, C, H, W) at the grid's (x, y) locations in [−1, 1] (PyTorch's `F.grid_sample`):
+/// `mode` "bilinear" or "nearest", `paddingMode` "zeros" or "border"; gradients reach input and grid.
+public func gridSample(_ input: Tensor, _ grid: Tensor, mode: String = "bilinear", paddingMode: String = "zeros", alignCorners: Bool = false) -> Tensor {
+    if input.rank != 4 { fail("grid_sampler(): expected 4D input and grid with same number of dimensions, but got input with sizes \(shapeString(input.shape)) and grid with sizes \(shapeString(grid.shape))") }
+    if grid.rank != 4 || grid.shape[3] != 2 || grid.shape[0] != input.shape[0] {
+        fail("grid_sampler(): expected grid to have size 2 in last dimension and the same batch size as input, but got grid with sizes \(shapeString(grid.shape))")
+    }
+    if mode != "bilinear" && mode != "nearest" { fail("grid_sample(): mode must be 'bilinear' or 'nearest' here, got '\(mode)'") }
+    if paddingMode != "zeros" && paddingMode != "border" { fail("grid_sample(): padding_mode must be 'zeros' or 'border' here, got '\(paddingMode)'") }
+    let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+    let (ho, wo) = (grid.shape[1], grid.shape[2])
+    // PyTorch's grid_sampler_unnormalize, then clip_coordinates for "border"
+    func unnormalize(_ coord: Tensor, _ size: Int) -> Tensor {
+        var v = alignCorners ? (coord + 1) / 2 * (size - 1) : ((coord + 1) * size - 1) / 2
+        if paddingMode == "border" { v = v.clamp(min: 0, max: Double(size - 1)) }
+        return v
+    }
+    let ix = unnormalize(grid[.ellipsis, 0], w).reshape(n, 1, ho * wo), iy = unnormalize(grid[.ellipsis, 1], h).reshape(n, 1, ho * wo)
+    let flat = input.reshape(n, c, h * w)
+    /// input at integer (x, y) (N, 1, L), zero outside the image
+    func corner(_ x: Tensor, _ y: Tensor) -> Tensor {
+        let inside = noGrad { (x .>= 0) .&& (x .<= Double(w - 1)) .&& (y .>= 0) .&& (y .<= Double(h - 1)) }
+        let index = noGrad { (y.clamp(min: 0, max: Double(h - 1)) * w + x.clamp(min: 0, max: Double(w - 1))).to(dtype: .int64).expand([n, c, ho * wo]) }
+        return flat.gather(dim: 2, index: index) * inside.to(dtype: input.dtype)
+    }
+    let out: Tensor
+    if mode == "nearest" {
+        out = corner(noGrad { ix.round() }, noGrad { iy.round() })   // nearbyint: ties to even, as PyTorch
+    } else {
+        let x0 = noGrad { ix.floor() }, y0 = noGrad { iy.floor() }
+        let x1 = x0 + 1, y1 = y0 + 1
+        let wnw = (x1 - ix) * (y1 - iy), wne = (ix - x0) * (y1 - iy), wsw = (x1 - ix) * (iy - y0), wse = (ix - x0) * (iy - y0)
+        out = corner(x0, y0) * wnw + corner(x1, y0) * wne + corner(x0, y1) * wsw + corner(x1, y1) * wse
+    }
+    return out.reshape(n, c, ho, wo)
+}
+
+// MARK: - EmbeddingBag
+
+/// Sums, means or maxima of bags of embeddings without building the (bag, item, dim) tensor (PyTorch's
+/// `F.embedding_bag`): a 2-D `input` is one bag per row; a 1-D one is cut into bags at `offsets`.
+/// `perSampleWeights` scale each item (mode "sum" only); items equal to `paddingIdx` are left out.
+public func embeddingBag(_ input: Tensor, _ weight: Tensor, offsets: Tensor? = nil, mode: String = "mean", perSampleWeights: Tensor? = nil,
+                         includeLastOffset: Bool = false, paddingIdx: Int? = nil) -> Tensor {
+    if !["sum", "mean", "max"].contains(mode) { fail("mode has to be one of sum, mean or max") }
+    if perSampleWeights != nil && mode != "sum" {
+        fail("embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for mode='sum' (got mode='\(mode)'). Please open a feature request on GitHub.")
+    }
+    let items: Tensor, bagOf: [Int64], bags: Int
+    if input.rank == 2 {
+        if offsets != nil { fail("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of fixed length sequences. However, found offsets of type Tensor") }
+        bags = input.shape[0]
+        items = input.reshape(-1)
+        bagOf = (0..<input.count).map { Int64($0 / Swift.max(input.shape[1], 1)) }
+    } else if input.rank == 1 {
+        guard let off = offsets else { fail("offsets has to be a 1D Tensor but got None") }
+        if off.rank != 1 { fail("offsets has to be a 1D Tensor") }
+        var o = off.to(.cpu).toArray(Int64.self).map { Int($0) }
+        if !includeLastOffset { o.append(input.count) }
+        if let first = o.first, first != 0 { fail("offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from position 0. However, got \(first)") }
+        bags = o.count - 1
+        var b = [Int64](repeating: 0, count: input.count)
+        for k in 0..<bags { for i in o[k]..<Swift.min(o[k + 1], input.count) { b[i] = Int64(k) } }
+        items = input
+        bagOf = b
+    } else {
+        fail("input has to be 1D or 2D Tensor, but got Tensor of dimension \(input.rank)")
+    }
+    let ids = items.to(.cpu).toArray(Int64.self)
+    let keep = ids.map { id in paddingIdx.map { Int64($0) != id } ?? true }
+    let keptIdx = (0..<ids.count).filter { keep[$0] }
+    let dev = weight.device
+    let rows = Tensor(flat: keptIdx.map { ids[$0] }, shape: [keptIdx.count]).to(dev)
+    let target = Tensor(flat: keptIdx.map { bagOf[$0] }, shape: [keptIdx.count]).to(dev)
+    var e = weight.indexSelect(dim: 0, rows)
+    if let psw = perSampleWeights {
+        e = e * psw.reshape(-1).indexSelect(dim: 0, Tensor(flat: keptIdx.map { Int64($0) }, shape: [keptIdx.count]).to(dev)).unsqueeze(1)
+    }
+    let zeros = Tensor.zeros([bags, weight.shape[1]], dtype: weight.dtype, device: dev)
+    switch mode {
+    case "sum": return zeros.indexAdd(dim: 0, index: target, source: e)
+    case "mean":
+        var counts = [Double](repeating: 0, count: bags)
+        for i in keptIdx { counts[Int(bagOf[i])] += 1 }
+        let n = Tensor(flat: counts.map { Swift.max($0, 1) }, shape: [bags, 1]).to(dtype: weight.dtype).to(dev)
+        return zeros.indexAdd(dim: 0, index: target, source: e) / n
+    default:
+        let index = target.unsqueeze(1).expand([keptIdx.count, weight.shape[1]])
+        return zeros.scatterReduce(dim: 0, index: index, src: e, reduce: "amax", includeSelf: false)
+    }
+}
+
+/// PyTorch's `nn.EmbeddingBag`: an N(0, 1) table whose lookups are reduced per bag ("mean" by default).
+public final class EmbeddingBag: Module {
+    public let numEmbeddings: Int, embeddingDim: Int, mode: String, includeLastOffset: Bool
+    public let paddingIdx: Int?
+    /// The table, shaped (numEmbeddings, embeddingDim).
+    public var weight: Parameter
+    public init(_ numEmbeddings: Int, _ embeddingDim: Int, mode: String = "mean", includeLastOffset: Bool = false, paddingIdx: Int? = nil,
+                device: Device = .cpu) {
+        if let p = paddingIdx, p >= numEmbeddings || p < -numEmbeddings { fail("padding_idx must be within num_embeddings") }
+        self.numEmbeddings = numEmbeddings; self.embeddingDim = embeddingDim; self.mode = mode; self.includeLastOffset = includeLastOffset
+        self.paddingIdx = paddingIdx.map { $0 < 0 ? $0 + numEmbeddings : $0 }
+        weight = Parameter(Tensor.empty([numEmbeddings, embeddingDim], device: device))
+        super.init()
+        normal_(weight)
+        if let p = self.paddingIdx { noGrad { weight[p].fill_(0) } }
+    }
+    /// A bag table initialised from `embeddings` (PyTorch's `EmbeddingBag.from_pretrained`; frozen by default).
+    public static func fromPretrained(_ embeddings: Tensor, freeze: Bool = true, mode: String = "mean", includeLastOffset: Bool = false,
+                                      paddingIdx: Int? = nil) -> EmbeddingBag {
+        if embeddings.rank != 2 { fail("Embeddings parameter is expected to be 2-dimensional") }
+        let e = EmbeddingBag(embeddings.shape[0], embeddings.shape[1], mode: mode, includeLastOffset: includeLastOffset, paddingIdx: paddingIdx,
+                             device: embeddings.device)
+        noGrad { e.weight.copy_(embeddings) }
+        e.weight.requiresGrad = !freeze
+        return e
+    }
+    public func callAsFunction(_ input: Tensor, offsets: Tensor? = nil, perSampleWeights: Tensor? = nil) -> Tensor {
+        embeddingBag(input, weight, offsets: offsets, mode: mode, perSampleWeights: perSampleWeights, includeLastOffset: includeLastOffset, paddingIdx: paddingIdx)
+    }
+    public func callAsFunction(_ input: Tensor, _ offsets: Tensor) -> Tensor { callAsFunction(input, offsets: offsets) }
+    public override func forward(_ x: Tensor) -> Tensor { callAsFunction(x) }
+    public override func extraRepr() -> String {
+        "\(numEmbeddings), \(embeddingDim), mode='\(mode)'" + (paddingIdx.map { ", padding_idx=\($0)" } ?? "")
+    }
+}
