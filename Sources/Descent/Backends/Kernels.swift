@@ -381,6 +381,11 @@ enum Kernels {
     static func luSolve(count: Int, n: Int, k: Int, a: Tensor, b: Tensor?, det: Tensor) -> Int {
         CPUBackend.luSolve(count: count, n: n, k: k, a: a, b: b, det: det)
     }
+    /// The decompositions below take and fill contiguous float64 CPU tensors (linalg.c).
+    static func cholesky(count: Int, n: Int, a: Tensor) -> Int { CPUBackend.cholesky(count: count, n: n, a: a) }
+    static func qr(count: Int, m: Int, n: Int, a: Tensor, q: Tensor, r: Tensor) { CPUBackend.qr(count: count, m: m, n: n, a: a, q: q, r: r) }
+    static func eigh(count: Int, n: Int, a: Tensor, w: Tensor, v: Tensor) { CPUBackend.eigh(count: count, n: n, a: a, w: w, v: v) }
+    static func svd(count: Int, m: Int, n: Int, a: Tensor, u: Tensor, s: Tensor, vh: Tensor) { CPUBackend.svd(count: count, m: m, n: n, a: a, u: u, s: s, vh: vh) }
 
     // MARK: between devices and the host (printing, item(), tolist(), files)
 

@@ -105,6 +105,16 @@ extension CPUBackend {
     static func luSolve(count: Int, n: Int, k: Int, a: Tensor, b: Tensor?, det: Tensor) -> Int {
         Int(dk_lu_solve_f64(Int64(count), Int64(n), Int64(k), a.pointer(Double.self), b?.pointer(Double.self), det.pointer(Double.self)))
     }
+    static func cholesky(count: Int, n: Int, a: Tensor) -> Int { Int(dk_cholesky_f64(Int64(count), Int64(n), a.pointer(Double.self))) }
+    static func qr(count: Int, m: Int, n: Int, a: Tensor, q: Tensor, r: Tensor) {
+        dk_qr_f64(Int64(count), Int64(m), Int64(n), a.pointer(Double.self), q.pointer(Double.self), r.pointer(Double.self))
+    }
+    static func eigh(count: Int, n: Int, a: Tensor, w: Tensor, v: Tensor) {
+        dk_eigh_f64(Int64(count), Int64(n), a.pointer(Double.self), w.pointer(Double.self), v.pointer(Double.self))
+    }
+    static func svd(count: Int, m: Int, n: Int, a: Tensor, u: Tensor, s: Tensor, vh: Tensor) {
+        dk_svd_f64(Int64(count), Int64(m), Int64(n), a.pointer(Double.self), u.pointer(Double.self), s.pointer(Double.self), vh.pointer(Double.self))
+    }
     static func bmmSmall(_ a: Tensor, _ b: Tensor, into c: Tensor) {
         let (sa, sb) = (a.strides.map { Int64($0) }, b.strides.map { Int64($0) })
         dk_bmm_small_f32(Int64(a.shape[0]), Int64(a.shape[1]), Int64(a.shape[2]), Int64(b.shape[2]), a.pointer(Float.self), sa[0], sa[1], sa[2],
