@@ -215,5 +215,41 @@ extension Core {
         let ex = EmbeddingBag.fromPretrained(eb.weight.detach(), mode: "max")
         expectValues(ex(x, off), [-0.22227048873901367, 1.8793457746505737, -0.07213178277015686, 0, 0, 0, 0.30372199416160583, 2.3571109771728516, -0.25145524740219116], atol: 0)
     }
+
+    @Test func summaryWriterHistogramsAndImagesReadAsPyTorchWritesThem() throws {
+        // torch.manual_seed(0); w = torch.randn(50) * 0.1; wr = SummaryWriter(d); wr.add_histogram("fc.weight", w, 3)
+        // wr.add_histogram("ints", torch.tensor([1., 2., 2., 3., 10.]), 4, bins=np.array([0., 1., 2., 5., 10.]))
+        // wr.add_image("gray", torch.linspace(0, 1, 6).reshape(1, 2, 3), 5); read back with tensorboard's event_pb2 (and PIL)
+        let dir = NSTemporaryDirectory() + "descent-tb-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        manualSeed(0)
+        let w = Tensor.randn(50) * 0.1
+        let writer = SummaryWriter(logDir: dir)
+        try writer.addHistogram("fc.weight", w, globalStep: 3)
+        try writer.addHistogram("ints", Tensor([1.0, 2.0, 2.0, 3.0, 10.0]), bins: [0, 1, 2, 5, 10], globalStep: 4)
+        try writer.addImage("gray", Tensor.linspace(0, 1, count: 6).reshape(1, 2, 3), globalStep: 5)
+        writer.close()
+        let file = dir + "/" + (try FileManager.default.contentsOfDirectory(atPath: dir)).first!
+        let hs = try TensorBoardFormat.readHistograms(file)
+        #expect(hs.count == 2)
+        let h = hs[0]
+        #expect(h.step == 3 && h.tag == "fc.weight")
+        #expect(h.min == Double(Float(-0.2115219384431839)) && h.max == Double(Float(0.34105026721954346)) && h.num == 50)
+        #expect(abs(h.sum - 0.24409861373715103) < 1e-12 && abs(h.sumSquares - 0.580445009298398) < 1e-12)
+        #expect(h.bucketLimits.count == 556)
+        #expect(h.bucketLimits.prefix(3).elementsEqual([-0.2195814928486969, -0.19961953895336082, -0.18147230813941892]))
+        #expect(h.bucketLimits.suffix(2).elementsEqual([0.3214892636797772, 0.35363819004775493]))
+        #expect(h.buckets.prefix(4).elementsEqual([0, 1, 0, 1]) && h.buckets.suffix(2).elementsEqual([0, 1]) && h.buckets.reduce(0, +) == 50)
+        #expect(hs[1].tag == "ints" && hs[1].bucketLimits == [1, 2, 5, 10] && hs[1].buckets == [0, 1, 3, 1])
+        #expect(hs[1].sum == 18 && hs[1].sumSquares == 118)
+        let images = try TensorBoardFormat.readImages(file)
+        #expect(images.count == 1 && images[0].tag == "gray" && images[0].step == 5)
+        #expect(images[0].height == 2 && images[0].width == 3 && images[0].colorspace == 3)
+        let decoded = try decodePNG(images[0].png)
+        // PIL's pixels: 0, 51, 102, 153, 204, 255 in each of R, G, B
+        let gray = stride(from: 0, to: decoded.pixels.count, by: 4).map { Int(decoded.pixels[$0]) }
+        #expect(gray == [0, 51, 102, 153, 204, 255])
+        #expect(throws: LoggingError.self) { try writer.addHistogram("empty", Tensor.zeros(0)) }
+    }
 }
 }

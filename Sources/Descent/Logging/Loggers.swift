@@ -30,8 +30,13 @@ extension ExperimentLogger {
 public enum LoggingError: Error, CustomStringConvertible, Equatable {
     /// A folder or file could not be created or written.
     case writeFailed(path: String, reason: String)
+    /// A value that cannot be logged (an empty histogram, an image of the wrong shape), with PyTorch's reason.
+    case invalidValue(String)
     public var description: String {
-        switch self { case .writeFailed(let p, let r): return "cannot write \(p): \(r)" }
+        switch self {
+        case .writeFailed(let p, let r): return "cannot write \(p): \(r)"
+        case .invalidValue(let reason): return reason
+        }
     }
 }
 
@@ -218,6 +223,21 @@ public enum TensorBoardFormat {
     public static func readScalars(_ path: String) throws -> (fileVersion: String?, scalars: [(step: Int, tag: String, value: Float)]) {
         try readTensorBoardScalars(path)
     }
+    /// The histograms of an event file: step, tag, statistics, each bucket's right edge and its count.
+    public static func readHistograms(_ path: String) throws -> [(step: Int, tag: String, min: Double, max: Double, num: Double, sum: Double,
+                                                                  sumSquares: Double, bucketLimits: [Double], buckets: [Double])] {
+        try readTensorBoardEvents(path).flatMap { e -> [(Int, String, Double, Double, Double, Double, Double, [Double], [Double])] in
+            guard case .summary(let s)? = e.what else { return [] }
+            return s.value.compactMap { v in v.histo.map { (Int(e.step), v.tag, $0.min, $0.max, $0.num, $0.sum, $0.sumSquares, $0.bucketLimit, $0.bucket) } }
+        }
+    }
+    /// The images of an event file: step, tag, height, width, colour channels and the PNG bytes.
+    public static func readImages(_ path: String) throws -> [(step: Int, tag: String, height: Int, width: Int, colorspace: Int, png: [UInt8])] {
+        try readTensorBoardEvents(path).flatMap { e -> [(Int, String, Int, Int, Int, [UInt8])] in
+            guard case .summary(let s)? = e.what else { return [] }
+            return s.value.compactMap { v in v.image.map { (Int(e.step), v.tag, Int($0.height), Int($0.width), Int($0.colorspace), $0.encodedImageString) } }
+        }
+    }
     /// CRC-32C (Castagnoli) of `bytes`.
     public static func crc32c(_ bytes: [UInt8]) -> UInt32 { Descent.crc32c(bytes) }
     /// TFRecord's masked CRC-32C: rotated right by 15, plus 0xa282ead8.
@@ -225,10 +245,24 @@ public enum TensorBoardFormat {
 }
 
 func readTensorBoardScalars(_ path: String) throws -> (fileVersion: String?, scalars: [(step: Int, tag: String, value: Float)]) {
+    var version: String? = nil
+    var out: [(Int, String, Float)] = []
+    for e in try readTensorBoardEvents(path) {
+        switch e.what {
+        case .fileVersion(let v)?: version = v
+        case .summary(let s)?: for v in s.value { if let x = v.simpleValue { out.append((Int(e.step), v.tag, x)) } }
+        case nil: break
+        }
+    }
+    return (version, out)
+}
+
+/// The events of a TFRecord event file, each record's two CRCs checked.
+func readTensorBoardEvents(_ path: String) throws -> [TBEvent] {
     guard let data = FileManager.default.contents(atPath: path) else { throw SerializationError.fileNotFound(path: path) }
     let b = [UInt8](data)
-    var i = 0, version: String? = nil
-    var out: [(Int, String, Float)] = []
+    var i = 0
+    var events: [TBEvent] = []
     func u32(_ at: Int) -> UInt32 { (0..<4).reduce(UInt32(0)) { $0 | UInt32(b[at + $1]) << (8 * UInt32($1)) } }
     while i < b.count {
         guard i + 12 <= b.count else { throw SerializationError.invalidHeader(path: path, reason: "truncated record header at byte \(i)") }
@@ -241,16 +275,12 @@ func readTensorBoardScalars(_ path: String) throws -> (fileVersion: String?, sca
         guard i + 12 + len + 4 <= b.count else { throw SerializationError.invalidHeader(path: path, reason: "truncated record at byte \(i)") }
         let body = Array(b[(i + 12)..<(i + 12 + len)])
         if u32(i + 12 + len) != maskedCRC32C(body) { throw SerializationError.invalidHeader(path: path, reason: "bad data CRC at byte \(i)") }
-        let e: TBEvent
-        do { e = try TBEvent(serializedBytes: body) } catch { throw SerializationError.invalidHeader(path: path, reason: "bad event proto at byte \(i): \(error)") }
-        switch e.what {
-        case .fileVersion(let v)?: version = v
-        case .summary(let s)?: for v in s.value { if let x = v.simpleValue { out.append((Int(e.step), v.tag, x)) } }
-        case nil: break
+        do { events.append(try TBEvent(serializedBytes: body)) } catch {
+            throw SerializationError.invalidHeader(path: path, reason: "bad event proto at byte \(i): \(error)")
         }
         i += 12 + len + 4
     }
-    return (version, out)
+    return events
 }
 
 // MARK: - CRC-32C (Castagnoli), as TFRecord frames use it
