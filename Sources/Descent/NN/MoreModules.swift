@@ -48,21 +48,10 @@ public final class RMSNorm: Module {
 
 // MARK: - Unfold / Fold
 
-/// Where each (kernel offset, output position) reads in the zero-padded (H + 2ph) × (W + 2pw) plane,
-/// in unfold's order: kernel row, kernel column, then the output positions row by row.
-private func slidingIndex(_ size: (Int, Int), _ k: (Int, Int), _ d: (Int, Int), _ p: (Int, Int), _ s: (Int, Int), _ what: String) -> (index: [Int64], padded: (Int, Int), blocks: (Int, Int)) {
-    let hp = size.0 + 2 * p.0, wp = size.1 + 2 * p.1
-    let oh = (hp - d.0 * (k.0 - 1) - 1) / s.0 + 1, ow = (wp - d.1 * (k.1 - 1) - 1) / s.1 + 1
-    if oh <= 0 || ow <= 0 || hp - d.0 * (k.0 - 1) - 1 < 0 || wp - d.1 * (k.1 - 1) - 1 < 0 {
-        fail("Given input with spatial size (\(size.0), \(size.1)), kernel_size=(\(k.0), \(k.1)), dilation=(\(d.0), \(d.1)), padding=(\(p.0), \(p.1)), calculated shape of the array of sliding blocks as (\(oh), \(ow)), but its components must be at least one.")
-    }
-    var idx = [Int64]()
-    idx.reserveCapacity(k.0 * k.1 * oh * ow)
-    for i in 0..<k.0 { for j in 0..<k.1 { for y in 0..<oh { for x in 0..<ow {
-        idx.append(Int64((y * s.0 + i * d.0) * wp + x * s.1 + j * d.1))
-    } } } }
-    _ = what
-    return (idx, (hp, wp), (oh, ow))
+/// The 2-D case of `slidingWindowIndex`, as tuples.
+private func slidingIndex(_ size: (Int, Int), _ k: (Int, Int), _ d: (Int, Int), _ p: (Int, Int), _ s: (Int, Int)) -> (index: [Int64], padded: (Int, Int), blocks: (Int, Int)) {
+    let r = slidingWindowIndex(size: [size.0, size.1], kernel: [k.0, k.1], dilation: [d.0, d.1], padding: [p.0, p.1], stride: [s.0, s.1])
+    return (r.index, (r.padded[0], r.padded[1]), (r.blocks[0], r.blocks[1]))
 }
 
 /// The sliding kH × kW blocks of an (N, C, H, W) or (C, H, W) input as columns: (N, C·kH·kW, L)
@@ -73,7 +62,7 @@ public func unfold(_ input: Tensor, kernelSize: (Int, Int), dilation: (Int, Int)
     }
     let x = input.rank == 3 ? input.unsqueeze(0) : input
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let (idx, padded, blocks) = slidingIndex((h, w), kernelSize, dilation, padding, stride, "unfold")
+    let (idx, padded, blocks) = slidingIndex((h, w), kernelSize, dilation, padding, stride)
     let xp = (padding == (0, 0) ? x : pad(x, [padding.1, padding.1, padding.0, padding.0])).reshape(n, c, padded.0 * padded.1)
     let index = Tensor(flat: idx, shape: [1, 1, idx.count]).to(input.device).expand([n, c, idx.count])
     let out = xp.gather(dim: 2, index: index).reshape(n, c * kernelSize.0 * kernelSize.1, blocks.0 * blocks.1)
@@ -94,7 +83,7 @@ public func fold(_ input: Tensor, outputSize: (Int, Int), kernelSize: (Int, Int)
     if x.shape[1] % kk != 0 {
         fail("Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got input.size(1)=\(x.shape[1]) and kernel_size=(\(kernelSize.0), \(kernelSize.1))")
     }
-    let (idx, padded, blocks) = slidingIndex(outputSize, kernelSize, dilation, padding, stride, "fold")
+    let (idx, padded, blocks) = slidingIndex(outputSize, kernelSize, dilation, padding, stride)
     if x.shape[2] != blocks.0 * blocks.1 {
         fail("Given output_size=(\(outputSize.0), \(outputSize.1)), kernel_size=(\(kernelSize.0), \(kernelSize.1)), dilation=(\(dilation.0), \(dilation.1)), padding=(\(padding.0), \(padding.1)), stride=(\(stride.0), \(stride.1)), expected size of input's dimension 2 to match the calculated number of sliding blocks \(blocks.0) * \(blocks.1) = \(blocks.0 * blocks.1), but got input.size(2)=\(x.shape[2]).")
     }
