@@ -218,5 +218,47 @@ extension Core {
         expectValues(linalg.norm(mat), [5.4772257804870605])
         #expect(linalg.vectorNorm(mat, ord: 1).item() == 10)
     }
+
+    @Test func differencesMembershipAndCovarianceMatchPyTorch() {
+        // x = torch.tensor([[1., 4., 9., 16.], [2., 3., 5., 8.]]); torch.diff(x), (x, n=2, dim=1), (x, dim=0),
+        // torch.diff(x[0], prepend=torch.tensor([0.]), append=torch.tensor([20.])); torch.diff(torch.tensor([True, True, False, True]))
+        let x = Tensor([[1.0, 4.0, 9.0, 16.0], [2.0, 3.0, 5.0, 8.0]])
+        expectValues(diff(x), [3, 5, 7, 1, 2, 3], shape: [2, 3], atol: 0)
+        expectValues(x.diff(n: 2, dim: 1), [2, 2, 1, 1], atol: 0)
+        expectValues(x.diff(dim: 0), [1, -1, -4, -8], shape: [1, 4], atol: 0)
+        expectValues(x[0].diff(prepend: Tensor([0.0]), append: Tensor([20.0])), [1, 3, 5, 7, 4], atol: 0)
+        expectValues(Tensor([true, true, false, true]).diff(), [0, 1, 1], dtype: .bool, atol: 0)
+        // torch.isin(torch.tensor([[1, 2], [3, 4]]), torch.tensor([2, 3])), (torch.tensor([1, 2, 3]), torch.tensor([2]), invert=True)
+        expectValues(isin(Tensor([[1, 2], [3, 4]]), Tensor([2, 3])), [0, 1, 1, 0], dtype: .bool, atol: 0)
+        expectValues(Tensor([1, 2, 3]).isin(Tensor([2]), invert: true), [1, 0, 1], atol: 0)
+        // torch.unique_consecutive(torch.tensor([1, 1, 2, 2, 3, 1, 1, 2]), return_inverse=True, return_counts=True)
+        let uc = Tensor([1, 1, 2, 2, 3, 1, 1, 2]).uniqueConsecutive()
+        expectValues(uc.values, [1, 2, 3, 1, 2], dtype: .int64, atol: 0)
+        expectValues(uc.inverse, [0, 0, 1, 1, 2, 3, 3, 4], atol: 0)
+        expectValues(uc.counts, [2, 2, 1, 2, 1], atol: 0)
+        // torch.signbit(torch.tensor([-1., -0., 0., 2.])); torch.copysign(torch.tensor([1., -2., 3.]), torch.tensor([-1., 0., -0.]))
+        // torch.heaviside(torch.tensor([-1.5, 0., 2.]), torch.tensor([0.5])); torch.float_power(torch.tensor([2, 3]), 2)
+        expectValues(Tensor([-1.0, -0.0, 0.0, 2.0]).signbit(), [1, 1, 0, 0], atol: 0)
+        expectValues(Tensor([1.0, -2.0, 3.0]).copysign(Tensor([-1.0, 0.0, -0.0])), [-1, 2, -3], atol: 0)
+        expectValues(Tensor([-1.5, 0.0, 2.0]).heaviside(Tensor([0.5])), [0, 0.5, 1], atol: 0)
+        expectValues(Tensor([2, 3]).floatPower(2), [4, 9], dtype: .float64, atol: 0)
+        // torch.trapezoid(x), (x, dx=0.5, dim=0), (x, torch.tensor([0., 1., 3., 6.]))
+        expectValues(trapezoid(x), [21.5, 13], atol: 1e-6)
+        expectValues(trapezoid(x, dx: 0.5, dim: 0), [0.75, 1.75, 3.5, 6], atol: 1e-6)
+        expectValues(trapezoid(x, Tensor([0.0, 1.0, 3.0, 6.0])), [53, 30], atol: 1e-5)
+        // o = torch.tensor([[0., 1., 2., 4.], [3., 1., 0., -1.], [1., 1., 2., 2.]]); torch.cov(o), (o, correction=0)[0],
+        // torch.cov(torch.tensor([1., 2., 4.])), torch.corrcoef(o)
+        let o = Tensor([[0.0, 1.0, 2.0, 4.0], [3.0, 1.0, 0.0, -1.0], [1.0, 1.0, 2.0, 2.0]])
+        expectValues(cov(o), [2.9166667461395264, -2.75, 0.8333333134651184, -2.75, 2.9166667461395264, -0.8333333134651184,
+                              0.8333333134651184, -0.8333333134651184, 0.3333333432674408], atol: 1e-6)
+        expectValues(cov(o, correction: 0)[0], [2.1875, -2.0625, 0.625], atol: 1e-6)
+        expectValues(cov(Tensor([1.0, 2.0, 4.0])), [2.3333334922790527], shape: [], atol: 1e-6)
+        expectValues(corrcoef(o), [0.9999999403953552, -0.9428570866584778, 0.8451542258262634, -0.9428570866584778, 0.9999999403953552,
+                                   -0.8451542258262634, 0.8451542258262634, -0.8451542258262634, 1.0], atol: 1e-6)
+        // torch.vander(torch.tensor([1., 2., 3.])), (…, N=2, increasing=True)
+        expectValues(vander(Tensor([1.0, 2.0, 3.0])), [1, 1, 1, 4, 2, 1, 9, 3, 1], shape: [3, 3], atol: 0)
+        expectValues(vander(Tensor([1.0, 2.0, 3.0]), n: 2, increasing: true), [1, 1, 1, 2, 1, 3], shape: [3, 2], atol: 0)
+        #expect(special.expit(Tensor([0.0])).item() == 0.5)
+    }
 }
 }

@@ -624,3 +624,132 @@ extension linalg {
         vectorNorm(x, dims: dims, keepDim: keepDim)   // the Frobenius norm of matrices is the same sum
     }
 }
+
+// MARK: - Differences, membership, covariance and friends
+
+extension Tensor {
+    /// The n-th forward difference along `dim`, after `prepend` and before `append` (PyTorch's `torch.diff`;
+    /// bool tensors compare neighbours with `!=`).
+    public func diff(n: Int = 1, dim: Int = -1, prepend: Tensor? = nil, append: Tensor? = nil) -> Tensor {
+        if rank == 0 { fail("diff expects input to be at least one-dimensional") }
+        let d = normalizeDim(dim, rank)
+        var x = self
+        if prepend != nil || append != nil { x = concat([prepend, self, append].compactMap { $0 }, dim: d) }
+        for _ in 0..<n {
+            let len = x.shape[d]
+            if len == 0 { break }
+            let hi = x.narrow(dim: d, start: 1, length: len - 1), lo = x.narrow(dim: d, start: 0, length: len - 1)
+            x = x.dtype == .bool ? (hi .!= lo) : hi - lo
+        }
+        return x
+    }
+    /// Whether each element is among `testElements` (PyTorch's `torch.isin`; `invert` negates), bool.
+    public func isin(_ testElements: Tensor, invert: Bool = false) -> Tensor {
+        let set = Set(testElements.to(.cpu).toArray(Double.self))
+        let hits = to(.cpu).contiguous().toArray(Double.self).map { set.contains($0) != invert ? 1.0 : 0.0 }
+        return (Tensor(flat: hits, shape: shape) .!= 0).to(device)
+    }
+    /// The elements with consecutive repeats collapsed, over the flattened tensor, with the inverse indices
+    /// and each run's length (PyTorch's `torch.unique_consecutive`).
+    public func uniqueConsecutive() -> (values: Tensor, inverse: Tensor, counts: Tensor) {
+        let v = to(.cpu).contiguous().toArray(Double.self)
+        var values: [Double] = [], counts: [Int64] = [], inverse: [Int64] = []
+        for x in v {
+            if let last = values.last, last == x { counts[counts.count - 1] += 1 } else { values.append(x); counts.append(1) }
+            inverse.append(Int64(values.count - 1))
+        }
+        return (Tensor(flat: values, shape: [values.count]).to(dtype: dtype).to(device), Tensor(flat: inverse, shape: shape).to(device),
+                Tensor(flat: counts, shape: [counts.count]).to(device))
+    }
+    /// Whether the sign bit is set (negative numbers and −0.0), bool (PyTorch's `torch.signbit`).
+    public func signbit() -> Tensor {
+        noGrad { dtype.isFloatingPoint ? (self .< 0) .|| ((self .== 0) .&& (reciprocal() .< 0)) : self .< 0 }
+    }
+    /// The magnitude of self with the sign of `other` (PyTorch's `torch.copysign`).
+    public func copysign(_ other: Tensor) -> Tensor {
+        let x = floatingPromoted
+        return x.abs() * Descent.where(other.signbit(), Tensor.full([], -1, dtype: x.dtype).to(device), Tensor.full([], 1, dtype: x.dtype).to(device))
+    }
+    /// 0 below zero, 1 above, `values` at zero (PyTorch's `torch.heaviside`).
+    public func heaviside(_ values: Tensor) -> Tensor {
+        noGrad { Descent.where(self .== 0, values.to(dtype: dtype), (self .> 0).to(dtype: dtype)) }
+    }
+    /// self ** exponent in float64 (PyTorch's `torch.float_power`).
+    public func floatPower(_ exponent: Double) -> Tensor { to(dtype: .float64).pow(exponent) }
+    /// The area under y(x) by the trapezoidal rule along `dim`, spacing `dx` (PyTorch's `torch.trapezoid`).
+    public func trapezoid(dx: Double = 1, dim: Int = -1) -> Tensor {
+        let d = normalizeDim(dim, rank), n = shape[d]
+        if n == 0 { return sum(dims: [d]) }
+        return (narrow(dim: d, start: 1, length: n - 1) + narrow(dim: d, start: 0, length: n - 1)).sum(dims: [d]) * (dx / 2)
+    }
+    /// The trapezoidal rule with sample points `x` (PyTorch's `torch.trapezoid(y, x)`).
+    public func trapezoid(x: Tensor, dim: Int = -1) -> Tensor {
+        let d = normalizeDim(dim, rank), n = shape[d]
+        let dx = x.rank == 1 ? x.diff() : x.diff(dim: d)
+        let shapeDx: [Int] = x.rank == 1 ? (0..<rank).map { $0 == d ? Swift.max(n - 1, 0) : 1 } : dx.shape
+        return ((narrow(dim: d, start: 1, length: n - 1) + narrow(dim: d, start: 0, length: n - 1)) * dx.reshape(shapeDx)).sum(dims: [d]) / 2
+    }
+}
+
+/// `torch.diff(x, n, dim, prepend, append)`.
+public func diff(_ x: Tensor, n: Int = 1, dim: Int = -1, prepend: Tensor? = nil, append: Tensor? = nil) -> Tensor {
+    x.diff(n: n, dim: dim, prepend: prepend, append: append)
+}
+/// `torch.isin(elements, test_elements, invert=)`.
+public func isin(_ elements: Tensor, _ testElements: Tensor, invert: Bool = false) -> Tensor { elements.isin(testElements, invert: invert) }
+/// `torch.trapezoid(y, dx=)`.
+public func trapezoid(_ y: Tensor, dx: Double = 1, dim: Int = -1) -> Tensor { y.trapezoid(dx: dx, dim: dim) }
+/// `torch.trapezoid(y, x)`.
+public func trapezoid(_ y: Tensor, _ x: Tensor, dim: Int = -1) -> Tensor { y.trapezoid(x: x, dim: dim) }
+/// The covariance matrix of the rows (variables) of `input` over its columns (observations) (PyTorch's
+/// `torch.cov`, `correction` 1 by default; a vector is one variable).
+public func cov(_ input: Tensor, correction: Int = 1) -> Tensor {
+    if input.rank > 2 { fail("cov(): expected input to have two or fewer dimensions but got an input with \(input.rank) dimensions") }
+    let x = input.rank < 2 ? input.reshape(1, -1) : input
+    let n = x.shape[1]
+    let centred = x - x.mean(dim: 1, keepDim: true)
+    let c = centred.matmul(centred.transpose(0, 1)) / Double(Swift.max(n - correction, 0))
+    return input.rank < 2 ? c.reshape([]) : c
+}
+/// Pearson's correlation coefficients of the rows of `input` (PyTorch's `torch.corrcoef`), clipped to [−1, 1].
+public func corrcoef(_ input: Tensor) -> Tensor {
+    let c = cov(input)
+    if c.rank == 0 { return c / c }
+    let d = c.diagonal().sqrt()
+    return (c / d.unsqueeze(1) / d.unsqueeze(0)).clamp(min: -1, max: 1)
+}
+/// The Vandermonde matrix of `x`: columns x^(N−1) … x^0, or ascending powers with `increasing` (PyTorch's `torch.vander`).
+public func vander(_ x: Tensor, n: Int? = nil, increasing: Bool = false) -> Tensor {
+    if x.rank != 1 { fail("x must be a one-dimensional tensor.") }
+    let cols = n ?? x.shape[0]
+    let powers = (0..<cols).map { increasing ? $0 : cols - 1 - $0 }
+    if cols == 0 { return Tensor.empty([x.shape[0], 0], dtype: x.dtype, device: x.device) }
+    return stack(powers.map { p in p == 0 ? Tensor.onesLike(x) : x.pow(Double(p)) }, dim: 1)
+}
+/// PyTorch's `torch.special` functions that have other names here.
+public enum special {
+    /// The logistic sigmoid (`torch.special.expit`).
+    public static func expit(_ x: Tensor) -> Tensor { x.sigmoid() }
+    /// log(p / (1 − p)) (`torch.special.logit`).
+    public static func logit(_ x: Tensor, eps: Double? = nil) -> Tensor { x.logit(eps: eps) }
+    /// 1 − erf(x) (`torch.special.erfc`).
+    public static func erfc(_ x: Tensor) -> Tensor { x.erfc() }
+    /// The inverse error function (`torch.special.erfinv`).
+    public static func erfinv(_ x: Tensor) -> Tensor { x.erfinv() }
+    /// x · log(y), 0 where x is 0 (`torch.special.xlogy`).
+    public static func xlogy(_ x: Tensor, _ y: Tensor) -> Tensor { Descent.xlogy(x, y) }
+    /// log(1 + x) (`torch.special.log1p`).
+    public static func log1p(_ x: Tensor) -> Tensor { x.log1p() }
+    /// exp(x) − 1 (`torch.special.expm1`).
+    public static func expm1(_ x: Tensor) -> Tensor { x.expm1() }
+    /// 2^x (`torch.special.exp2`).
+    public static func exp2(_ x: Tensor) -> Tensor { x.exp2() }
+    /// sin(πx)/(πx) (`torch.special.sinc`).
+    public static func sinc(_ x: Tensor) -> Tensor { x.sinc() }
+    /// log Σ exp over `dims` (`torch.special.logsumexp`).
+    public static func logsumexp(_ x: Tensor, dims: [Int], keepDim: Bool = false) -> Tensor { x.logsumexp(dims: dims, keepDim: keepDim) }
+    /// Softmax along `dim` (`torch.special.softmax`).
+    public static func softmax(_ x: Tensor, dim: Int) -> Tensor { x.softmax(dim: dim) }
+    /// Log-softmax along `dim` (`torch.special.log_softmax`).
+    public static func logSoftmax(_ x: Tensor, dim: Int) -> Tensor { x.logSoftmax(dim: dim) }
+}
