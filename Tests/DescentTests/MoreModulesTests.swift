@@ -251,5 +251,35 @@ extension Core {
         #expect(gray == [0, 51, 102, 153, 204, 255])
         #expect(throws: LoggingError.self) { try writer.addHistogram("empty", Tensor.zeros(0)) }
     }
+
+    @Test func ctcLossMatchesPyTorch() {
+        // torch.manual_seed(0); logits = torch.randn(12, 3, 5, requires_grad=True); lp = logits.log_softmax(2)
+        // targets = torch.tensor([[1, 2, 2, 3], [4, 4, 0, 0], [2, 1, 3, 0]]); il = torch.tensor([12, 9, 10]); tl = torch.tensor([4, 2, 3])
+        // l = nn.CTCLoss()(lp, targets, il, tl); l.backward(); logits.grad[0], logits.grad[8, 1]
+        manualSeed(0)
+        let logits = Tensor.randn(12, 3, 5).requiresGrad_()
+        let lp = logits.logSoftmax(dim: 2)
+        let targets = Tensor([[1, 2, 2, 3], [4, 4, 0, 0], [2, 1, 3, 0]]), il = Tensor([12, 9, 10]), tl = Tensor([4, 2, 3])
+        let l = CTCLoss()(lp, targets, il, tl)
+        expectValues(l, [3.8152027130126953], atol: 1e-5)
+        l.backward()
+        expectValues(logits.grad![0], [-0.017887603491544724, -0.053328342735767365, 0.01473062764853239, 0.01226351410150528, 0.044221799820661545,
+                                       -0.07377281039953232, 0.026939863339066505, 0.004456663969904184, 0.051003530621528625, -0.008627247996628284,
+                                       -0.047452326864004135, 0.014525707811117172, -0.036479584872722626, 0.03679801896214485, 0.03260818496346474], atol: 1e-5)
+        expectValues(logits.grad![8, 1], [-0.09771740436553955, 0.038861148059368134, 0.061800818890333176, 0.0063804942183196545, -0.009325053542852402], atol: 1e-5)
+        // F.ctc_loss(lp, targets, il, tl, reduction="none"), "sum"; the concatenated targets torch.tensor([1, 2, 2, 3, 4, 4, 2, 1, 3])
+        let none: [Double] = [11.216102600097656, 7.317513942718506, 14.948476791381836]
+        let lpd = lp.detach()
+        expectValues(ctcLoss(lpd, targets, il, tl, reduction: .none), none, atol: 1e-4)
+        expectValues(ctcLoss(lpd, targets, il, tl, reduction: .sum), [33.482093811035156], atol: 1e-4)
+        expectValues(ctcLoss(lpd, Tensor([1, 2, 2, 3, 4, 4, 2, 1, 3]), inputLengths: [12, 9, 10], targetLengths: [4, 2, 3], reduction: .none), none, atol: 1e-4)
+        // blank=4: F.ctc_loss(lp, torch.tensor([[1, 2], [0, 3], [3, 3]]), il, torch.tensor([2, 2, 1]), blank=4, reduction="none")
+        expectValues(ctcLoss(lpd, Tensor([[1, 2], [0, 3], [3, 3]]), inputLengths: [12, 9, 10], targetLengths: [2, 2, 1], blank: 4, reduction: .none),
+                     [12.74368953704834, 9.955239295959473, 8.783796310424805], atol: 1e-4)
+        // impossible alignments (four 1s need 7 frames): inf, or 0 with zero_infinity=True (input lengths 3, 12, 3)
+        let four = Tensor([[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]])
+        #expect(ctcLoss(lpd, four, inputLengths: [3, 3, 3], targetLengths: [4, 4, 4], reduction: .none).toDoubles().allSatisfy { $0 == .infinity })
+        expectValues(ctcLoss(lpd, four, inputLengths: [3, 12, 3], targetLengths: [4, 4, 4], reduction: .none, zeroInfinity: true), [0, 12.044687271118164, 0], atol: 1e-4)
+    }
 }
 }

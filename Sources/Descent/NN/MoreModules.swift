@@ -468,3 +468,101 @@ public final class EmbeddingBag: Module {
         "\(numEmbeddings), \(embeddingDim), mode='\(mode)'" + (paddingIdx.map { ", padding_idx=\($0)" } ?? "")
     }
 }
+
+// MARK: - CTC loss
+
+/// The connectionist temporal classification loss (PyTorch's `F.ctc_loss`): `logProbs` (T, N, C) are
+/// log-softmax outputs, `targets` (N, S) padded or 1-D concatenated, blank index `blank`. The forward
+/// (alpha) recursion runs in log space on tensors, so gradients come from autograd; unreachable states
+/// hold −1e30 rather than −∞ so that no NaN reaches the gradient. An impossible alignment gives +∞, or 0
+/// with `zeroInfinity`. "mean" divides each loss by its target length, then averages, as PyTorch.
+public func ctcLoss(_ logProbs: Tensor, _ targets: Tensor, inputLengths: [Int], targetLengths: [Int], blank: Int = 0,
+                    reduction: Reduction = .mean, zeroInfinity: Bool = false) -> Tensor {
+    let batched = logProbs.rank == 3
+    let lp = batched ? logProbs : logProbs.unsqueeze(1)
+    if lp.rank != 3 { fail("ctc_loss: expected log_probs to be 2-D or 3-D (T, N, C), got \(shapeString(logProbs.shape))") }
+    let (tMax, n, c) = (lp.shape[0], lp.shape[1], lp.shape[2])
+    if inputLengths.count != n || targetLengths.count != n {
+        fail("ctc_loss: expected input_lengths and target_lengths to have \(n) elements, got \(inputLengths.count) and \(targetLengths.count)")
+    }
+    if blank < 0 || blank >= c { fail("blank must be in label range") }
+    // the targets of each sample, from the padded (N, S) or the concatenated 1-D form
+    let tv = targets.to(.cpu).contiguous().toArray(Int64.self).map { Int($0) }
+    var labels: [[Int]] = []
+    var offset = 0
+    for b in 0..<n {
+        let len = targetLengths[b]
+        if inputLengths[b] > tMax || inputLengths[b] < 0 { fail("Expected input_lengths to have value at most \(tMax), but got value \(inputLengths[b])") }
+        if targets.rank == 2 || (targets.rank == 1 && !batched) {
+            let s = targets.rank == 2 ? targets.shape[1] : targets.shape[0]
+            if len > s { fail("Expected tensor to have size at least \(len) at dimension 1, but got size \(s) for argument #2 'targets'") }
+            labels.append(Array(tv[(b * s)..<(b * s + len)]))
+        } else {
+            labels.append(Array(tv[offset..<(offset + len)]))
+            offset += len
+        }
+    }
+    let lMax = 2 * (labels.map(\.count).max() ?? 0) + 1
+    // extended labels (blank between and around), which states may skip two back, and each sample's end
+    var ext = [Int64](repeating: Int64(blank), count: n * lMax), skip = [Double](repeating: 0, count: n * lMax)
+    for b in 0..<n {
+        for (i, l) in labels[b].enumerated() {
+            ext[b * lMax + 2 * i + 1] = Int64(l)
+            if i > 0 && labels[b][i - 1] != l { skip[b * lMax + 2 * i + 1] = 1 }
+        }
+    }
+    let dev = logProbs.device, dt = logProbs.dtype
+    let neg = -1e30
+    let index = Tensor(flat: ext, shape: [1, n, lMax]).to(dev).expand([tMax, n, lMax])
+    let emit = lp.gather(dim: 2, index: index)                                            // (T, N, L')
+    let canSkip = Tensor(flat: skip, shape: [n, lMax]).to(dtype: dt).to(dev) .!= 0
+    let negRow = Tensor.full([n, 1], neg, dtype: dt, device: dev), negRow2 = Tensor.full([n, 2], neg, dtype: dt, device: dev)
+    var startMask = [Double](repeating: neg, count: n * lMax)
+    for b in 0..<n { startMask[b * lMax] = 0; if lMax > 1 && !labels[b].isEmpty { startMask[b * lMax + 1] = 0 } }
+    var alpha = emit[0] + Tensor(flat: startMask, shape: [n, lMax]).to(dtype: dt).to(dev)
+    let running = inputLengths
+    for t in 1..<Swift.max(tMax, 1) {
+        let a1 = alpha
+        let a2 = concat([negRow, alpha.narrow(dim: 1, start: 0, length: lMax - 1)], dim: 1)
+        let a3raw = lMax > 2 ? concat([negRow2, alpha.narrow(dim: 1, start: 0, length: lMax - 2)], dim: 1) : Tensor.fullLike(alpha, neg)
+        let a3 = Descent.where(canSkip, a3raw, Tensor.fullLike(alpha, neg))
+        let m = noGrad { a1.maximum(a2).maximum(a3) }
+        let next = ((a1 - m).exp() + (a2 - m).exp() + (a3 - m).exp()).log() + m + emit[t]
+        let active = Tensor(flat: running.map { t < $0 ? 1.0 : 0.0 }, shape: [n, 1]).to(dev) .!= 0
+        alpha = Descent.where(active, next, alpha)
+    }
+    // -log(alpha[last] + alpha[last - 1]) at each sample's end
+    let lastIdx = (0..<n).map { Int64(2 * labels[$0].count) }, prevIdx = (0..<n).map { Swift.max(Int64(2 * labels[$0].count) - 1, 0) }
+    let endA = alpha.gather(dim: 1, index: Tensor(flat: lastIdx, shape: [n, 1]).to(dev)).squeeze(dim: 1)
+    var endB = alpha.gather(dim: 1, index: Tensor(flat: prevIdx, shape: [n, 1]).to(dev)).squeeze(dim: 1)
+    let hasPrev = Tensor(flat: labels.map { $0.isEmpty ? 0.0 : 1.0 }, shape: [n]).to(dev) .!= 0
+    endB = Descent.where(hasPrev, endB, Tensor.fullLike(endB, neg))
+    let m = noGrad { endA.maximum(endB) }
+    var loss = -(((endA - m).exp() + (endB - m).exp()).log() + m)
+    let impossible = noGrad { loss .> 1e29 }
+    loss = Descent.where(impossible, zeroInfinity ? Tensor.zerosLike(loss) : Tensor.fullLike(loss, .infinity), loss)
+    switch reduction {
+    case .none: return batched ? loss : loss.squeeze(dim: 0)
+    case .sum: return loss.sum()
+    case .mean:
+        let lens = Tensor(flat: targetLengths.map { Double(Swift.max($0, 1)) }, shape: [n]).to(dtype: dt).to(dev)
+        return (loss / lens).mean()
+    }
+}
+/// `F.ctc_loss` with the lengths as tensors.
+public func ctcLoss(_ logProbs: Tensor, _ targets: Tensor, _ inputLengths: Tensor, _ targetLengths: Tensor, blank: Int = 0,
+                    reduction: Reduction = .mean, zeroInfinity: Bool = false) -> Tensor {
+    ctcLoss(logProbs, targets, inputLengths: inputLengths.to(.cpu).toArray(Int64.self).map { Int($0) },
+            targetLengths: targetLengths.to(.cpu).toArray(Int64.self).map { Int($0) }, blank: blank, reduction: reduction, zeroInfinity: zeroInfinity)
+}
+
+/// PyTorch's `nn.CTCLoss(blank=0, reduction='mean', zero_infinity=False)`.
+public final class CTCLoss: Module {
+    public let blank: Int, reduction: Reduction, zeroInfinity: Bool
+    public init(blank: Int = 0, reduction: Reduction = .mean, zeroInfinity: Bool = false) {
+        self.blank = blank; self.reduction = reduction; self.zeroInfinity = zeroInfinity; super.init()
+    }
+    public func callAsFunction(_ logProbs: Tensor, _ targets: Tensor, _ inputLengths: Tensor, _ targetLengths: Tensor) -> Tensor {
+        ctcLoss(logProbs, targets, inputLengths, targetLengths, blank: blank, reduction: reduction, zeroInfinity: zeroInfinity)
+    }
+}
