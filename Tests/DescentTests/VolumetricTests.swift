@@ -62,5 +62,27 @@ extension Core {
         expectValues(o[0, 0, 0, 0, 0..<3], [-1.546041488647461, 0.9606841206550598, -0.3919970691204071], atol: 1e-5)
         expectValues(bn.runningMean!, [0.005294147878885269, 0.004123936407268047, -0.004196030553430319, -0.002787320874631405], atol: 1e-7)
     }
+
+    @Test func threeDimensionalPaddingAndAdaptivePoolingMatchPyTorch() {
+        // x = torch.arange(2 * 3 * 4 * 5.).reshape(1, 2, 3, 4, 5); reprs; nn.ReflectionPad3d((1, 0, 1, 0, 1, 1))(x)[0, 0, 0, :2]
+        // nn.ReplicationPad3d(1)(x)[0, 1, 0, 0]; nn.CircularPad1d(2)(torch.arange(5.).reshape(1, 1, 5)); nn.CircularPad2d(1)(...2x2)
+        let x = Tensor.arange(120.0).reshape(1, 2, 3, 4, 5)
+        #expect(ZeroPad3d(1).description == "ZeroPad3d((1, 1, 1, 1, 1, 1))")
+        #expect(ReflectionPad3d((1, 0, 1, 0, 1, 1)).description == "ReflectionPad3d((1, 0, 1, 0, 1, 1))")
+        #expect(CircularPad1d(2).description == "CircularPad1d((2, 2))")
+        #expect(ConstantPad3d(1, value: 3.5).description == "ConstantPad3d(padding=(1, 1, 1, 1, 1, 1), value=3.5)")
+        #expect(ZeroPad1d((1, 2)).description == "ZeroPad1d((1, 2))")
+        expectValues(ReflectionPad3d((1, 0, 1, 0, 1, 1))(x)[0, 0, 0, 0..<2], [26, 25, 26, 27, 28, 29, 21, 20, 21, 22, 23, 24], atol: 0)
+        let rep = ReplicationPad3d(1)(x)
+        #expect(rep.shape == [1, 2, 5, 6, 7])
+        expectValues(rep[0, 1, 0, 0], [60, 60, 61, 62, 63, 64, 64], atol: 0)
+        expectValues(CircularPad1d(2)(Tensor.arange(5.0).reshape(1, 1, 5)), [3, 4, 0, 1, 2, 3, 4, 0, 1], atol: 0)
+        expectValues(CircularPad2d(1)(Tensor.arange(4.0).reshape(1, 1, 2, 2)), [3, 2, 3, 2, 1, 0, 1, 0, 3, 2, 3, 2, 1, 0, 1, 0], atol: 0)
+        // a = nn.AdaptiveAvgPool3d((2, 3, 2)); a(x)[0, 1]; nn.AdaptiveMaxPool3d((1, 2, 3))(x)[0, 0]
+        let a = AdaptiveAvgPool3d([2, 3, 2])
+        #expect(a.description == "AdaptiveAvgPool3d(output_size=(2, 3, 2))" && AdaptiveMaxPool3d(1).description == "AdaptiveMaxPool3d(output_size=1)")
+        expectValues(a(x)[0, 1], [73.5, 75.5, 78.5, 80.5, 83.5, 85.5, 93.5, 95.5, 98.5, 100.5, 103.5, 105.5], shape: [2, 3, 2], atol: 1e-5)
+        expectValues(AdaptiveMaxPool3d([1, 2, 3])(x)[0, 0], [46, 48, 49, 56, 58, 59], shape: [1, 2, 3], atol: 0)
+    }
 }
 }

@@ -368,3 +368,45 @@ public final class ReplicationPad2d: PadBase {
     public convenience init(_ padding: Int) { self.init(sides(padding, 4), mode: "replicate") }
     public convenience init(_ padding: (Int, Int, Int, Int)) { self.init(sides(padding), mode: "replicate") }
 }
+
+private func sides(_ p: (Int, Int, Int, Int, Int, Int)) -> [Int] { [p.0, p.1, p.2, p.3, p.4, p.5] }
+/// Zero padding of the last dim: one size for both sides or (left, right).
+public final class ZeroPad1d: PadBase {
+    public init(_ padding: Int) { super.init(sides(padding, 2), written: padTuple(sides(padding, 2)), mode: "constant") }
+    public init(_ padding: (Int, Int)) { super.init(sides(padding), written: padTuple(sides(padding)), mode: "constant") }
+}
+/// Zero padding of the last three dims: one size for all sides or (left, right, top, bottom, front, back).
+public final class ZeroPad3d: PadBase {
+    public init(_ padding: Int) { super.init(sides(padding, 6), written: padTuple(sides(padding, 6)), mode: "constant") }
+    public init(_ padding: (Int, Int, Int, Int, Int, Int)) { super.init(sides(padding), written: padTuple(sides(padding)), mode: "constant") }
+}
+/// Constant padding of the last three dims.
+public final class ConstantPad3d: PadBase {
+    public convenience init(_ padding: Int, value: Double) { self.init(sides(padding, 6), value: value) }
+    public convenience init(_ padding: (Int, Int, Int, Int, Int, Int), value: Double) { self.init(sides(padding), value: value) }
+}
+/// Reflection padding of the last three dims.
+public final class ReflectionPad3d: PadBase {
+    public convenience init(_ padding: Int) { self.init(sides(padding, 6), mode: "reflect") }
+    public convenience init(_ padding: (Int, Int, Int, Int, Int, Int)) { self.init(sides(padding), mode: "reflect") }
+}
+/// Replication padding of the last three dims.
+public final class ReplicationPad3d: PadBase {
+    public convenience init(_ padding: Int) { self.init(sides(padding, 6), mode: "replicate") }
+    public convenience init(_ padding: (Int, Int, Int, Int, Int, Int)) { self.init(sides(padding), mode: "replicate") }
+}
+/// Circular (wrap-around) padding of the last dim (PyTorch's `nn.CircularPad1d`).
+public final class CircularPad1d: PadBase {
+    public convenience init(_ padding: Int) { self.init(sides(padding, 2), mode: "circular") }
+    public convenience init(_ padding: (Int, Int)) { self.init(sides(padding), mode: "circular") }
+}
+/// Circular padding of the last two dims (PyTorch's `nn.CircularPad2d`).
+public final class CircularPad2d: PadBase {
+    public convenience init(_ padding: Int) { self.init(sides(padding, 4), mode: "circular") }
+    public convenience init(_ padding: (Int, Int, Int, Int)) { self.init(sides(padding), mode: "circular") }
+}
+/// Circular padding of the last three dims (PyTorch's `nn.CircularPad3d`).
+public final class CircularPad3d: PadBase {
+    public convenience init(_ padding: Int) { self.init(sides(padding, 6), mode: "circular") }
+    public convenience init(_ padding: (Int, Int, Int, Int, Int, Int)) { self.init(sides(padding), mode: "circular") }
+}

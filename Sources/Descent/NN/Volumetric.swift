@@ -175,3 +175,47 @@ public final class BatchNorm3d: BatchNormBase {
         if x.rank != 5 { fail("expected 5D input (got \(x.rank)D input)") }
     }
 }
+
+/// Output cell i of an adaptive pool over n inputs spans floor(i·n/out) ..< ceil((i+1)·n/out), as PyTorch's.
+private func adaptiveRange(_ i: Int, _ n: Int, _ out: Int) -> Range<Int> { (i * n / out)..<(((i + 1) * n + out - 1) / out) }
+/// Adaptive pooling of (N, C, D, H, W) or (C, D, H, W) to `outputSize`, one window reduction per cell.
+private func adaptivePool3d(_ input: Tensor, _ outputSize: [Int], _ name: String, _ reduce: (Tensor) -> Tensor) -> Tensor {
+    if outputSize.count != 3 { fail("\(name): output_size must be 3") }
+    return batched5d(input, name) { x in
+        let size = Array(x.shape[2...])
+        var cells: [Tensor] = []
+        for i in 0..<outputSize[0] { for j in 0..<outputSize[1] { for k in 0..<outputSize[2] {
+            let r = [adaptiveRange(i, size[0], outputSize[0]), adaptiveRange(j, size[1], outputSize[1]), adaptiveRange(k, size[2], outputSize[2])]
+            let window = x.narrow(dim: 2, start: r[0].lowerBound, length: r[0].count).narrow(dim: 3, start: r[1].lowerBound, length: r[1].count)
+                .narrow(dim: 4, start: r[2].lowerBound, length: r[2].count)
+            cells.append(reduce(window.reshape(x.shape[0], x.shape[1], -1)))
+        } } }
+        return stack(cells, dim: 2).reshape([x.shape[0], x.shape[1]] + outputSize)
+    }
+}
+/// Average pooling to a fixed (D, H, W) output size (PyTorch's `F.adaptive_avg_pool3d`).
+public func adaptiveAvgPool3d(_ input: Tensor, _ outputSize: [Int]) -> Tensor {
+    adaptivePool3d(input, outputSize, "adaptive_avg_pool3d") { $0.mean(dim: 2) }
+}
+/// Max pooling to a fixed (D, H, W) output size (PyTorch's `F.adaptive_max_pool3d`, values only).
+public func adaptiveMaxPool3d(_ input: Tensor, _ outputSize: [Int]) -> Tensor {
+    adaptivePool3d(input, outputSize, "adaptive_max_pool3d") { $0.max(dim: 2).values }
+}
+/// PyTorch's `nn.AdaptiveAvgPool3d`.
+public final class AdaptiveAvgPool3d: Module {
+    public let outputSize: [Int]
+    private let repr: String
+    public init(_ outputSize: Int) { self.outputSize = triple(outputSize); repr = "output_size=\(outputSize)"; super.init() }
+    public init(_ outputSize: [Int]) { self.outputSize = outputSize; repr = "output_size=\(tripleRepr(outputSize))"; super.init() }
+    public override func forward(_ x: Tensor) -> Tensor { adaptiveAvgPool3d(x, outputSize) }
+    public override func extraRepr() -> String { repr }
+}
+/// PyTorch's `nn.AdaptiveMaxPool3d`.
+public final class AdaptiveMaxPool3d: Module {
+    public let outputSize: [Int]
+    private let repr: String
+    public init(_ outputSize: Int) { self.outputSize = triple(outputSize); repr = "output_size=\(outputSize)"; super.init() }
+    public init(_ outputSize: [Int]) { self.outputSize = outputSize; repr = "output_size=\(tripleRepr(outputSize))"; super.init() }
+    public override func forward(_ x: Tensor) -> Tensor { adaptiveMaxPool3d(x, outputSize) }
+    public override func extraRepr() -> String { repr }
+}
