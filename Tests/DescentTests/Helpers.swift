@@ -124,3 +124,9 @@ func bitHash(_ t: Tensor) -> UInt64 {
 func stderr(_ result: ExitTest.Result?) -> String {
     String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
 }
+
+/// Σ (i + 1) · bits(xᵢ) over the float32 elements: equal only when every bit is (torch snippet:
+/// `sum((i+1)*int(v) for i, v in enumerate(t.flatten().numpy().view(np.uint32).astype(np.int64)))`).
+func bitsum(_ t: Tensor) -> Int {
+    t.contiguous().flatten().toArray(Float.self).enumerated().reduce(0) { $0 + ($1.offset + 1) * Int($1.element.bitPattern) }
+}

@@ -2,17 +2,11 @@ import Testing
 import Foundation
 import Descent
 
-/// Σ (i + 1) · bits(xᵢ) over the float32 elements: equal only when every bit is (torch snippet:
-/// `sum((i+1)*int(v) for i, v in enumerate(t.flatten().numpy().view(np.uint32).astype(np.int64)))`).
 /// Sequences of lengths 1…5 whose elements are their index (a dataset that needs a collate function).
 private struct Ragged: Dataset {
     var count: Int { 5 }
     subscript(index: Int) -> (Tensor, Int) { (Tensor.full([index + 1], Double(index)), index % 2) }
     func batch(_ indices: [Int]) -> (Tensor, Tensor) { fatalError("the loader's collateFn batches") }
-}
-
-private func bitsum(_ t: Tensor) -> Int {
-    t.contiguous().flatten().toArray(Float.self).enumerated().reduce(0) { $0 + ($1.offset + 1) * Int($1.element.bitPattern) }
 }
 
 extension Core {

@@ -74,9 +74,7 @@ private func normRun(_ mod: Module, _ shape: [Int]) -> [Int] {
     return [h(y), h(x.grad!)] + mod.parameters().map { h($0.grad!) }
 }
 
-private func h(_ t: Tensor) -> Int {
-    t.contiguous().flatten().toArray(Float.self).enumerated().reduce(0) { $0 + ($1.offset + 1) * Int($1.element.bitPattern) }
-}
+private func h(_ t: Tensor) -> Int { bitsum(t) }
 /// h modulo 2^64, for tensors whose checksum passes Int.max.
 private func hw(_ t: Tensor) -> UInt64 {
     t.contiguous().flatten().toArray(Float.self).enumerated().reduce(UInt64(0)) { $0 &+ UInt64($1.offset + 1) &* UInt64($1.element.bitPattern) }

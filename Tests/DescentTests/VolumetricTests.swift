@@ -2,10 +2,6 @@ import Testing
 import Foundation
 import Descent
 
-private func bitsum(_ t: Tensor) -> Int {
-    t.contiguous().flatten().toArray(Float.self).enumerated().reduce(0) { $0 + ($1.offset + 1) * Int($1.element.bitPattern) }
-}
-
 extension Core {
 /// Conv3d, MaxPool3d, AvgPool3d and BatchNorm3d against torch 2.13 (the snippets beside them).
 @Suite struct VolumetricTests {

@@ -29,8 +29,7 @@ public final class SummaryWriter {
 
     /// Records `value` under `tag` at `globalStep` (PyTorch's `add_scalar`).
     public func addScalar(_ tag: String, _ value: Double, globalStep: Int? = nil, walltime: Double? = nil) throws {
-        if writer == nil { writer = try EventFileWriter(directory: logDir) }
-        try writer!.write(Self.event(tag, value, globalStep, walltime))
+        try write(Self.scalar(tag, value), globalStep, walltime)
     }
 
     /// Records several curves under one chart `mainTag` (PyTorch's `add_scalars`).
@@ -39,7 +38,7 @@ public final class SummaryWriter {
         for (key, value) in tagScalarDict.sorted(by: { $0.key < $1.key }) {
             let dir = logDir + "/" + (mainTag + "_" + key).replacingOccurrences(of: "/", with: "_")
             if subWriters[dir] == nil { subWriters[dir] = try EventFileWriter(directory: dir) }
-            try subWriters[dir]!.write(Self.event(mainTag, value, globalStep, time))
+            try subWriters[dir]!.write(Self.event(Self.scalar(mainTag, value), globalStep, time))
         }
     }
 
@@ -107,13 +106,7 @@ public final class SummaryWriter {
     /// Writes one summary value to the main event file.
     private func write(_ value: TBSummary.Value, _ step: Int?, _ walltime: Double?) throws {
         if writer == nil { writer = try EventFileWriter(directory: logDir) }
-        var summary = TBSummary()
-        summary.value = [value]
-        var e = TBEvent()
-        e.wallTime = walltime ?? Date().timeIntervalSince1970
-        e.step = Int64(step ?? 0)
-        e.what = .summary(summary)
-        try writer!.write(e)
+        try writer!.write(Self.event(value, step, walltime))
     }
     /// PyTorch's `SummaryWriter.default_bins`: ±1e-12 · 1.1ᵏ up to 1e20, and 0.
     static let defaultBins: [Double] = {
@@ -136,12 +129,16 @@ public final class SummaryWriter {
         subWriters = [:]
     }
 
-    private static func event(_ tag: String, _ value: Double, _ step: Int?, _ walltime: Double?) -> TBEvent {
+    private static func scalar(_ tag: String, _ value: Double) -> TBSummary.Value {
         var v = TBSummary.Value()
         v.tag = tag
         v.simpleValue = Float(value)
+        return v
+    }
+    /// One value as an event at `step` (0 when nil) and `walltime` (now when nil).
+    private static func event(_ value: TBSummary.Value, _ step: Int?, _ walltime: Double?) -> TBEvent {
         var summary = TBSummary()
-        summary.value = [v]
+        summary.value = [value]
         var e = TBEvent()
         e.wallTime = walltime ?? Date().timeIntervalSince1970
         e.step = Int64(step ?? 0)

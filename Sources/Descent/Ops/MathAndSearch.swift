@@ -221,9 +221,9 @@ extension Tensor {
         let valid: Tensor = ignoreNaN ? noGrad { rows.isnan().logicalNot().sum(dims: [rows.rank - 1], keepDim: true) } : Tensor.full(lead + [1], Double(n), dtype: .int64, device: device)
         let hasNaN = noGrad { rows.isnan().any(dim: -1, keepDim: true) }
         var outs: [Tensor] = []
+        let last = noGrad { (valid.to(dtype: dtype) - 1).clamp(min: 0) }
         for q in qs {
             // PyTorch: ranks = q * (valid - 1) in the input's dtype, below = ranks as long, above = ceil
-            let last = noGrad { (valid.to(dtype: dtype) - 1).clamp(min: 0) }
             let ranks = noGrad { last * q }
             var below = noGrad { ranks.to(dtype: .int64) }, above = noGrad { ranks.ceil().to(dtype: .int64) }
             var weight = noGrad { ranks - below.to(dtype: dtype) }
@@ -355,7 +355,7 @@ extension Tensor {
         default: break
         }
         // amax / amin / prod: the values on the host, the gradient through a differentiable stand-in
-        let (outer, n, inner, sv) = hostRows(d)
+        let (_, n, inner, sv) = hostRows(d)
         let iv = index.to(.cpu).contiguous().toArray(Int64.self), xv = srcPart.to(.cpu).contiguous().toArray(Double.self)
         var r = sv, seen = [Bool](repeating: includeSelf, count: sv.count)
         let m = index.rank == 0 ? 1 : index.shape[d]
@@ -375,7 +375,6 @@ extension Tensor {
                 }
             }
         }
-        _ = outer
         let result = Tensor(flat: r, shape: shape).to(dtype: dtype).to(device)
         if !(wantsGrad(self) || wantsGrad(src)) { return result }
         let (wSelf, wSrc): (Tensor, Tensor) = noGrad {
