@@ -220,21 +220,26 @@ public final class InstanceNorm2d: InstanceNormBase {
 
 /// PyTorch's `F.interpolate` over the dims after (N, C): give `size` (one per spatial dim, or one for
 /// all) or `scaleFactor`. Modes: `"nearest"` (source index ⌊dst · scale⌋ in float, PyTorch's legacy
-/// nearest), `"linear"` (3-D input) and `"bilinear"` (4-D), separable, with PyTorch's source
-/// coordinates (`alignCorners` false: scale · (dst + ½) - ½ clamped at 0; true: the corners meet).
+/// nearest), `"nearest-exact"` (⌊(dst + ½) · scale⌋), `"linear"` (3-D input), `"bilinear"` and
+/// `"bicubic"` (4-D; cubic a = -0.75 with clamped borders), `"trilinear"` (5-D) and `"area"`
+/// (adaptive average pooling). Separable, innermost dim first, with PyTorch's source coordinates
+/// (`alignCorners` false: scale · (dst + ½) - ½; true: the corners meet). `antialias` (bilinear and
+/// bicubic) widens the filter by the downscale factor as PIL and PyTorch's `_upsample_*_aa` do.
 public func interpolate(_ input: Tensor, size: [Int]? = nil, scaleFactor: [Double]? = nil, mode: String = "nearest",
-                        alignCorners: Bool? = nil) -> Tensor {
+                        alignCorners: Bool? = nil, antialias: Bool = false) -> Tensor {
     let spatial = input.rank - 2
+    let needs = ["linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5]
     switch mode {
-    case "nearest":
+    case "nearest", "nearest-exact", "area":
         if alignCorners != nil { fail("align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear") }
-        if spatial < 1 { fail("Input Error: Only 3D, 4D and 5D input Tensors supported (got \(input.rank)D) for the modes: nearest") }
-    case "linear":
-        if input.rank != 3 { fail("Got \(input.rank)D input, but linear mode needs 3D input") }
-    case "bilinear":
-        if input.rank != 4 { fail("Got \(input.rank)D input, but bilinear mode needs 4D input") }
+        if spatial < 1 || spatial > 3 { fail("Input Error: Only 3D, 4D and 5D input Tensors supported (got \(input.rank)D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got \(mode))") }
+    case "linear", "bilinear", "bicubic", "trilinear":
+        if input.rank != needs[mode]! { fail("Got \(input.rank)D input, but \(mode) mode needs \(needs[mode]!)D input") }
     default:
-        fail("interpolate: mode \"\(mode)\" is not supported here (nearest, linear, bilinear)")
+        fail("Input Error: Only 3D, 4D and 5D input Tensors supported (got \(input.rank)D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got \(mode))")
+    }
+    if antialias && !(mode == "bilinear" || mode == "bicubic") {
+        fail("Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor as input")
     }
     if (size == nil) == (scaleFactor == nil) { fail("either size or scale_factor should be defined") }
     func expand<T>(_ v: [T], _ what: String) -> [T] {
@@ -245,43 +250,119 @@ public func interpolate(_ input: Tensor, size: [Int]? = nil, scaleFactor: [Doubl
     let scales = scaleFactor.map { expand($0, "scale_factor") }
     let outSizes = size.map { expand($0, "output size") }
         ?? (0..<spatial).map { Int((Double(input.shape[2 + $0]) * scales![$0]).rounded(.down)) }
+    if mode == "area" {
+        switch spatial {
+        case 1: return adaptiveAvgPool1d(input, outSizes[0])
+        case 2: return adaptiveAvgPool2d(input, (outSizes[0], outSizes[1]))
+        default: return adaptiveAvgPool3d(input, outSizes)
+        }
+    }
     let corners = alignCorners ?? false
     var out = input
-    // the last spatial dim first: PyTorch's linear kernels weight the innermost dim first
+    // the last spatial dim first: PyTorch's separable kernels weight the innermost dim first
     for d in (0..<spatial).reversed() {
         let inSize = input.shape[2 + d], o = outSizes[d]
         // PyTorch's area_pixel_compute_scale, in float
-        let scale: Float = mode != "nearest" && corners ? (o > 1 ? Float(inSize - 1) / Float(o - 1) : 0)
+        let interpolating = mode != "nearest" && mode != "nearest-exact"
+        let scale: Float = interpolating && corners ? (o > 1 ? Float(inSize - 1) / Float(o - 1) : 0)
             : (scales.map { Float(1 / $0[d]) } ?? Float(inSize) / Float(o))
-        if mode == "nearest" {
+        if !interpolating {
             if o == inSize { continue }
-            let idx = (0..<o).map { o == 2 * inSize ? $0 >> 1 : Swift.min(Int((Float($0) * scale).rounded(.down)), inSize - 1) }
+            let idx = (0..<o).map { dst -> Int in
+                if mode == "nearest-exact" { return Swift.min(Int(((Float(dst) + 0.5) * scale).rounded(.down)), inSize - 1) }
+                return o == 2 * inSize ? dst >> 1 : Swift.min(Int((Float(dst) * scale).rounded(.down)), inSize - 1)
+            }
             out = out.indexSelect(dim: 2 + d, Tensor(idx))
             continue
         }
-        var i0: [Int] = [], i1: [Int] = [], w0: [Float] = [], w1: [Float] = []
-        for dst in 0..<o {
-            var src = corners ? scale * Float(dst) : scale * (Float(dst) + 0.5) - 0.5
-            if src < 0 { src = 0 }
-            let lo = Swift.min(Int(src), inSize - 1)
-            let l1 = src - Float(lo)
-            i0.append(lo); i1.append(lo < inSize - 1 ? lo + 1 : lo)
-            w1.append(l1); w0.append(1 - l1)
-        }
+        if antialias && o == inSize { continue }
+        let taps = antialias ? antialiasTaps(inSize: inSize, outSize: o, scale: scale, cubic: mode == "bicubic")
+            : interpolationTaps(inSize: inSize, outSize: o, scale: scale, alignCorners: corners, cubic: mode == "bicubic")
         var wshape = Array(repeating: 1, count: input.rank); wshape[2 + d] = o
-        let a = Tensor(flat: w0, shape: wshape).to(dtype: out.dtype).to(out.device)
-        let b = Tensor(flat: w1, shape: wshape).to(dtype: out.dtype).to(out.device)
-        out = out.indexSelect(dim: 2 + d, Tensor(i0)) * a + out.indexSelect(dim: 2 + d, Tensor(i1)) * b
+        var sum: Tensor? = nil
+        for k in taps.index.indices {
+            let w = Tensor(flat: taps.weight[k], shape: wshape).to(dtype: out.dtype).to(out.device)
+            let term = out.indexSelect(dim: 2 + d, Tensor(taps.index[k])) * w
+            sum = sum.map { $0 + term } ?? term
+        }
+        out = sum!
     }
     return out
 }
-/// `interpolate` with one size or scale for every spatial dim.
-public func interpolate(_ input: Tensor, size: Int? = nil, scaleFactor: Double? = nil, mode: String = "nearest",
-                        alignCorners: Bool? = nil) -> Tensor {
-    interpolate(input, size: size.map { [$0] }, scaleFactor: scaleFactor.map { [$0] }, mode: mode, alignCorners: alignCorners)
+
+/// Source indices and weights of each output position, tap by tap (`index[k][dst]`, `weight[k][dst]`).
+typealias InterpolationTaps = (index: [[Int]], weight: [[Float]])
+
+/// PyTorch's linear (2 taps) or cubic (4 taps, a = -0.75, indices clamped to the border) weights:
+/// `area_pixel_compute_source_index`, `guard_index_and_lambda`, `get_cubic_upsample_coefficients`.
+func interpolationTaps(inSize: Int, outSize o: Int, scale: Float, alignCorners corners: Bool, cubic: Bool) -> InterpolationTaps {
+    var index = [[Int]](repeating: [], count: cubic ? 4 : 2), weight = [[Float]](repeating: [], count: cubic ? 4 : 2)
+    for dst in 0..<o {
+        var src = corners ? scale * Float(dst) : scale * (Float(dst) + 0.5) - 0.5
+        if !cubic && src < 0 { src = 0 }
+        let lo = Swift.min(Int(src.rounded(.down)), inSize - 1)
+        let t = Swift.min(Swift.max(src - Float(lo), 0), 1)
+        if cubic {
+            let a: Float = -0.75
+            func near(_ x: Float) -> Float { ((a + 2) * x - (a + 3)) * x * x + 1 }
+            func far(_ x: Float) -> Float { ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }
+            let c = [far(t + 1), near(t), near(1 - t), far(2 - t)]
+            for k in 0..<4 {
+                index[k].append(Swift.max(Swift.min(lo - 1 + k, inSize - 1), 0)); weight[k].append(c[k])
+            }
+        } else {
+            index[0].append(lo); index[1].append(lo < inSize - 1 ? lo + 1 : lo)
+            weight[0].append(1 - t); weight[1].append(t)
+        }
+    }
+    return (index, weight)
 }
 
-/// Upsampling (PyTorch's `nn.Upsample`: modes nearest, linear, bilinear; see `interpolate`).
+/// PyTorch's antialiased weights (`_compute_weights_aa`, after PIL): a triangle (bilinear) or
+/// Keys cubic (a = -0.5) filter stretched by the downscale factor, normalised to sum 1; positions
+/// with fewer taps than the widest get zero weights at a valid index.
+func antialiasTaps(inSize: Int, outSize o: Int, scale: Float, cubic: Bool) -> InterpolationTaps {
+    let interpSize = cubic ? 4.0 : 2.0
+    let support = Float(scale >= 1 ? interpSize * 0.5 * Double(scale) : interpSize * 0.5)
+    let maxTaps = Int(Double(support).rounded(.up)) * 2 + 1
+    let invscale: Float = scale >= 1 ? Float(1 / Double(scale)) : 1
+    func filter(_ v: Float) -> Float {
+        let x = abs(v)
+        if cubic {
+            let a: Float = -0.5
+            if x < 1 { return ((a + 2) * x - (a + 3)) * x * x + 1 }
+            if x < 2 { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }
+            return 0
+        }
+        return x < 1 ? 1 - x : 0
+    }
+    var index = [[Int]](repeating: [], count: maxTaps), weight = [[Float]](repeating: [], count: maxTaps)
+    for i in 0..<o {
+        let center = Float(Double(scale) * (Double(i) + 0.5))
+        let xmin = Swift.max(Int(Double(center - support) + 0.5), 0)
+        let xsize = Swift.min(Int(Double(center + support) + 0.5), inSize) - xmin
+        var w = [Float](repeating: 0, count: maxTaps)
+        var total: Float = 0
+        for j in 0..<xsize {
+            w[j] = filter(Float((Double(Float(j + xmin) - center) + 0.5) * Double(invscale)))
+            total += w[j]
+        }
+        if total != 0 { for j in 0..<xsize { w[j] /= total } }
+        for k in 0..<maxTaps {
+            index[k].append(k < xsize ? xmin + k : xmin); weight[k].append(w[k])
+        }
+    }
+    return (index, weight)
+}
+
+/// `interpolate` with one size or scale for every spatial dim.
+public func interpolate(_ input: Tensor, size: Int? = nil, scaleFactor: Double? = nil, mode: String = "nearest",
+                        alignCorners: Bool? = nil, antialias: Bool = false) -> Tensor {
+    interpolate(input, size: size.map { [$0] }, scaleFactor: scaleFactor.map { [$0] }, mode: mode, alignCorners: alignCorners,
+                antialias: antialias)
+}
+
+/// Upsampling (PyTorch's `nn.Upsample`: the modes of `interpolate`).
 public final class Upsample: Module {
     public let size: [Int]?
     public let scaleFactor: Double?
