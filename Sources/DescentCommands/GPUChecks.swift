@@ -991,6 +991,14 @@ extension GPUChecks {
             r.same(ec.to(gpu).erfinv(), ec.erfinv(), atol: dtype == .float32 ? 1e-5 : 1e-12, rtol: dtype == .float32 ? 1e-5 : 1e-12, "erfinv \(dtype)")
         }
         r.sameWithGrad([Tensor([0.1, -0.5, 0.9])], "erfinv's gradient") { $0[0].erfinv() }
+        // the gamma family: reflection below 0, the recurrence, the asymptotic series and zeta (polygamma 3)
+        let gx = Tensor([-2.5, -1.3, 0.2, 0.5, 1, 1.7, 3.3, 9.99, 10, 12.5, 150])
+        for dtype in [DType.float32, .float64] {
+            let gc = gx.to(dtype: dtype), tol = dtype == .float32 ? 1e-5 : 1e-12
+            r.same(gc.to(gpu).lgamma(), gc.lgamma(), atol: tol, rtol: tol, "lgamma \(dtype)")
+            for n in 0...3 { r.same(gc.to(gpu).polygamma(n), gc.polygamma(n), atol: tol, rtol: tol, "polygamma(\(n)) \(dtype)") }
+        }
+        r.sameWithGrad([Tensor([0.3, 1.2, 4.5])], "lgamma and digamma's gradients") { $0[0].lgamma() + $0[0].digamma() }
         r.expect(CUDA.hostFallbacks == fallbacks, "no op ran on the host: \(CUDA.hostFallbacks)")
     }
 }

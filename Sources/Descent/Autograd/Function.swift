@@ -44,8 +44,9 @@ open class Function {
     /// Runs the function on `inputs` and records it (PyTorch's `MyFunction.apply(*inputs)`).
     public class func apply(_ inputs: Tensor...) -> Tensor { apply(inputs) }
     /// Runs the function on `inputs` and records it.
-    public class func apply(_ inputs: [Tensor]) -> Tensor {
-        let ctx = FunctionContext()
+    public class func apply(_ inputs: [Tensor]) -> Tensor { applyWith(FunctionContext(), inputs) }
+    /// `apply` with a context that already holds non-tensor arguments in `values` for `forward`.
+    class func applyWith(_ ctx: FunctionContext, _ inputs: [Tensor]) -> Tensor {
         ctx.needsInputGrad = inputs.map { wantsGrad($0) }
         let raw = noGrad { forward(ctx, inputs) }
         guard inputs.contains(where: wantsGrad) else { return raw }

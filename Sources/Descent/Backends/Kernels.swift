@@ -141,6 +141,14 @@ enum Kernels {
         case .meta: break
         }
     }
+    /// out = lgamma, digamma or polygamma of order `k` of x, over contiguous float tensors.
+    static func special(_ f: SpecialFunction, order k: Int, _ x: Tensor, out: Tensor) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.special(f, order: k, x, out: out)
+        case .cuda: CUDABackend.special(f, order: k, x, out: out)
+        case .meta: break
+        }
+    }
     /// out = erfinv(x) over contiguous float tensors.
     static func erfinv(_ x: Tensor, out: Tensor) {
         switch out.device.backend {

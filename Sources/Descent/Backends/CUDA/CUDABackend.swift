@@ -178,6 +178,10 @@ enum CUDABackend {
     static func erfinv(_ x: Tensor, out: Tensor) {
         launch(context(out), "dk_erfinv_" + KernelType.suffix(out.dtype), elements: out.count, [.i64(Int64(out.count)), arg(x), arg(out)])
     }
+    static func special(_ f: SpecialFunction, order k: Int, _ x: Tensor, out: Tensor) {
+        launch(context(out), "dk_special_" + KernelType.suffix(out.dtype), elements: out.count,
+               [.i32(f.rawValue), .i32(Int32(k)), .i64(Int64(out.count)), arg(x), arg(out)])
+    }
     /// param += alpha * flat[offset ..< offset + param.count]: the slice uploaded, then added on the device (LBFGS).
     static func addScaledFromHost(_ alpha: Float, _ flat: [Float], offset: Int, into param: Tensor) {
         axpy(Double(alpha), hostSlice(flat, offset: offset, like: param), param)

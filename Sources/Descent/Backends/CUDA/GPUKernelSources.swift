@@ -284,6 +284,85 @@ enum KernelSource {
             out[i] = r;
         }
     }
+    /* The gamma family (the CPU backend's CPUSpecial.swift): f 0 lgamma, 1 digamma, 2 polygamma of
+       order k (0 digamma, 1 trigamma, else (-1)^(k+1) k! zeta(k + 1, x), zeta in double as Cephes). */
+    DK_FN T SFX(dk_digamma)(T x) {
+        if (x == (T)0) return signbit(x) ? (T)DK_INFINITY : -(T)DK_INFINITY;
+        T result = (T)0;
+        if (x < (T)0) {
+            if (x == trunc(x)) return (T)DK_NAN;
+            double r = (double)x - trunc((double)x);
+            result = -(T)(3.14159265358979323846 / tan(3.14159265358979323846 * r));
+            x = (T)1 - x;
+        }
+        while (x < (T)10) { result -= (T)1 / x; x += (T)1; }
+        if (x == (T)10) return result + (T)2.25175258906672110764;
+        T y = (T)0;
+        if (x < (T)1.0e17) {
+            T z = (T)1 / (x * x);
+            T p = (T)8.33333333333333333333E-2;
+            p = p * z + (T)-2.10927960927960927961E-2; p = p * z + (T)7.57575757575757575758E-3;
+            p = p * z + (T)-4.16666666666666666667E-3; p = p * z + (T)3.96825396825396825397E-3;
+            p = p * z + (T)-8.33333333333333333333E-3; p = p * z + (T)8.33333333333333333333E-2;
+            y = z * p;
+        }
+        return result + log(x) - (T)0.5 / x - y;
+    }
+    DK_FN T SFX(dk_trigamma)(T x) {
+        T sign = (T)1, result = (T)0;
+        if (x < (T)0.5) {
+            sign = (T)-1;
+            T s = sin((T)3.14159265358979323846 * x);
+            result -= (T)(3.14159265358979323846 * 3.14159265358979323846) / (s * s);
+            x = (T)1 - x;
+        }
+        for (int i = 0; i < 6; ++i) { result += (T)1 / (x * x); x += (T)1; }
+        double ixx = 1.0 / ((double)x * (double)x);
+        result += (T)((1.0 + 1.0 / (2.0 * (double)x) + ixx * (1.0 / 6 - ixx * (1.0 / 30 - ixx * (1.0 / 42)))) / (double)x);
+        return sign * result;
+    }
+    DK_FN double SFX(dk_zeta)(double s, double q) {
+        const double machep = 1.11022302462515654042E-16;
+        const double A[12] = {12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
+                              -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15,
+                              1.8152105401943546773e17, -7.1661652561756670113e18};
+        if (s == 1.0) return DK_INFINITY;
+        if (s < 1.0) return DK_NAN;
+        if (q <= 0.0) {
+            if (q == floor(q)) return DK_INFINITY;
+            if (s != floor(s)) return DK_NAN;
+        }
+        double sum = pow(q, -s), a = q, b = 0.0;
+        int i = 0;
+        while (i < 9 || a <= 9.0) {
+            i += 1; a += 1.0;
+            b = pow(a, -s);
+            sum += b;
+            if (-machep * sum < b && b < machep * sum) return sum;
+        }
+        double w = a, fac = 1.0, k = 0.0;
+        sum += b * w / (s - 1.0);
+        sum -= 0.5 * b;
+        for (int j = 0; j < 12; j++) {
+            fac *= s + k; b /= w;
+            double t = fac * b / A[j];
+            sum = sum + t;
+            if (fabs(t / sum) < machep) return sum;
+            k += 1.0; fac *= s + k; b /= w; k += 1.0;
+        }
+        return sum;
+    }
+    DK_KERNEL void SFX(dk_special)(int f, int k, dk_i64 n, DK_ARG(const T, x), DK_ARG(T, out)) {
+        x += x_off; out += out_off;
+        DK_LOOP(i, n) {
+            T v = x[i], r;
+            if (f == 0) r = lgamma(v);
+            else if (f == 1 || k == 0) r = SFX(dk_digamma)(v);
+            else if (k == 1) r = SFX(dk_trigamma)(v);
+            else r = (T)((k % 2 ? 1.0 : -1.0) * exp(lgamma((double)k + 1.0)) * SFX(dk_zeta)((double)(k + 1), (double)v));
+            out[i] = r;
+        }
+    }
     DK_KERNEL void SFX(dk_axpy)(dk_i64 n, double alpha, DK_ARG(const T, x), DK_ARG(T, y)) {
         x += x_off; y += y_off;
         T a = (T)alpha;
@@ -1559,7 +1638,7 @@ enum KernelSource {
     /// Every source with its name and some of the kernels it must define (checked in its PTX).
     static let all: [(name: String, source: String, entries: [String])] = {
         [("elementwise", elementwise, ["dk_binary_f32", "dk_binary_i64", "dk_binary_scalar_f32", "dk_compare_scalar_b8", "dk_compare_b8", "dk_unary_f32", "dk_unary_f64", "dk_unary_i64",
-                                       "dk_fill_f32", "dk_bias_activation_f64", "dk_erfinv_f32", "dk_erfinv_f64", "dk_copy_strided_4", "dk_where_8", "dk_cast_f32_i64", "dk_cast_u8_b8", "dk_axpy_f32"]),
+                                       "dk_fill_f32", "dk_bias_activation_f64", "dk_erfinv_f32", "dk_erfinv_f64", "dk_special_f32", "dk_special_f64", "dk_copy_strided_4", "dk_where_8", "dk_cast_f32_i64", "dk_cast_u8_b8", "dk_axpy_f32"]),
          ("reductions", reductions, ["dk_reduce_f32", "dk_reduce_b8", "dk_arg_reduce_f64", "dk_softmax_f32", "dk_softmax_backward_f64",
                                      "dk_cumsum_f32", "dk_cumprod_f64"]),
          ("indexing", indexing, ["dk_gemm_f32", "dk_gemm_f64", "dk_index_select_f32", "dk_index_add_i64", "dk_gather_b8", "dk_scatter_f32", "dk_scatter_b8", "dk_sort_f64", "dk_sort_u8",
@@ -1577,7 +1656,7 @@ enum KernelSource {
             ("dk_binary", "elementwise"), ("dk_compare", "elementwise"), ("dk_fill", "elementwise"), ("dk_unary", "elementwise"),
             ("dk_axpy", "elementwise"), ("dk_bias_activation", "elementwise"), ("dk_copy_strided", "elementwise"), ("dk_where", "elementwise"), ("dk_cast", "elementwise"),
             ("dk_reduce", "reductions"), ("dk_arg_reduce", "reductions"), ("dk_softmax", "reductions"), ("dk_cumsum", "reductions"),
-            ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"), ("dk_scatter", "indexing"), ("dk_sort", "indexing"), ("dk_nonzero", "indexing"), ("dk_erfinv", "elementwise"),
+            ("dk_cumprod", "reductions"), ("dk_gemm", "indexing"), ("dk_index", "indexing"), ("dk_gather", "indexing"), ("dk_scatter", "indexing"), ("dk_sort", "indexing"), ("dk_nonzero", "indexing"), ("dk_erfinv", "elementwise"), ("dk_special", "elementwise"),
             ("dk_nll", "training"), ("dk_bce", "training"), ("dk_step_increment", "training"), ("dk_sgd", "training"), ("dk_adam", "training"), ("dk_rmsprop", "training"), ("dk_adagrad", "training"),
             ("dk_adadelta", "training"), ("dk_adamax", "training"), ("dk_asgd", "training"), ("dk_rprop", "training"), ("dk_nadam", "training"),
             ("dk_radam", "training"), ("dk_sparse_adam", "training"), ("dk_philox", "random"), ("dk_randperm", "random"), ("dk_multinomial", "random"),
