@@ -16,6 +16,7 @@
 
 #include "dk_rng.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,3 +449,77 @@ int dk_multinomial_replacement_f32(dk_generator *g, const float *p, int64_t rows
 MULTINOMIAL_BODY(float)
 int dk_multinomial_replacement_f64(dk_generator *g, const double *p, int64_t rows, int64_t cats, int64_t samples, int64_t *out)
 MULTINOMIAL_BODY(double)
+
+// MARK: - gamma, Dirichlet and Poisson samplers (ATen's sample_gamma / sample_poisson, serial)
+
+// sample_gamma<scalar_t, double>: Marsaglia-Tsang with ATen's float/double mix (alpha, 1/alpha,
+// alpha + 1 and d = alpha - 1/3 in the input's precision `single`, the rest in double; uniforms
+// are u53 draws, normals at::normal_distribution<double> with the cached second sample).
+static double dk_sample_gamma(dk_generator *g, double alpha_in, int single) {
+  double scale = 1.0;
+  double alpha = single ? (double)(float)alpha_in : alpha_in;
+  if (alpha < 1.0) {
+    if (alpha == 0.0) return 0.0;
+    const double inv = single ? (double)(1.0f / (float)alpha) : 1.0 / alpha;
+    scale *= pow(1 - dk_u53(g), inv);
+    alpha = single ? (double)((float)alpha + 1.0f) : alpha + 1.0;
+  }
+  const double d = single ? (double)((float)alpha - 1.0f / 3.0f) : alpha - (double)(1.0f / 3.0f);  // ATen's 1.0f / 3.0f literal
+  const double c = 1.0 / sqrt(9.0 * d);
+  for (;;) {
+    double x, y;
+    do {
+      x = dk_normal_double(g, 0.0, 1.0);
+      y = 1.0 + c * x;
+    } while (y <= 0);
+    const double v = y * y * y;
+    const double u = 1 - dk_u53(g);
+    const double xx = x * x;
+    if (u < 1.0 - (double)0.0331f * xx * xx) return scale * d * v;
+    if (log(u) < 0.5 * xx + d * (1.0 - v + log(v))) return scale * d * v;
+  }
+}
+
+void dk_standard_gamma_f32(dk_generator *g, const float *alpha, float *out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    float s = (float)dk_sample_gamma(g, alpha[i], 1);
+    out[i] = s > FLT_MIN ? s : FLT_MIN;
+  }
+}
+void dk_standard_gamma_f64(dk_generator *g, const double *alpha, double *out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    double s = dk_sample_gamma(g, alpha[i], 0);
+    out[i] = s > DBL_MIN ? s : DBL_MIN;
+  }
+}
+
+// sample_poisson: Hoermann's transformed rejection for lambda >= 10, else multiplication of uniforms.
+static double dk_sample_poisson(dk_generator *g, double lambda) {
+  if (lambda >= 10) {
+    const double slam = sqrt(lambda), loglam = log(lambda);
+    const double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
+    const double invalpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2);
+    for (;;) {
+      const double U = dk_u53(g) - 0.5, V = dk_u53(g);
+      const double us = 0.5 - fabs(U);
+      const int64_t k = (int64_t)floor((2 * a / us + b) * U + lambda + 0.43);
+      if (us >= 0.07 && V <= vr) return (double)k;
+      if (k < 0 || (us < 0.013 && V > us)) continue;
+      if ((log(V) + log(invalpha) - log(a / (us * us) + b)) <= (-lambda + k * loglam - lgamma((double)k + 1))) return (double)k;
+    }
+  }
+  if (lambda == 0) return 0;
+  const double enlam = exp(-lambda);
+  int64_t X = 0;
+  double prod = 1.0;
+  for (;;) {
+    prod *= dk_u53(g);
+    if (prod > enlam) X += 1; else return (double)X;
+  }
+}
+void dk_poisson_f32(dk_generator *g, const float *rate, float *out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = (float)dk_sample_poisson(g, (double)rate[i]);
+}
+void dk_poisson_f64(dk_generator *g, const double *rate, double *out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = dk_sample_poisson(g, rate[i]);
+}

@@ -101,4 +101,12 @@ void dk_exponential_f64(dk_generator *g, double *out, int64_t n, double lambda);
 int dk_multinomial_replacement_f32(dk_generator *g, const float *p, int64_t rows, int64_t cats, int64_t samples, int64_t *out);
 int dk_multinomial_replacement_f64(dk_generator *g, const double *p, int64_t rows, int64_t cats, int64_t samples, int64_t *out);
 
+// torch._standard_gamma (ATen's sample_gamma: Marsaglia-Tsang, u53 uniforms and the cached
+// double normal), clamped to the type's smallest normal; serial in element order.
+void dk_standard_gamma_f32(dk_generator *g, const float *alpha, float *out, int64_t n);
+void dk_standard_gamma_f64(dk_generator *g, const double *alpha, double *out, int64_t n);
+// torch.poisson (ATen's sample_poisson), serial in element order.
+void dk_poisson_f32(dk_generator *g, const float *rate, float *out, int64_t n);
+void dk_poisson_f64(dk_generator *g, const double *rate, double *out, int64_t n);
+
 #endif
