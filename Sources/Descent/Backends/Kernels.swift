@@ -87,6 +87,9 @@ enum RandomDraw {
     case categorical(probabilities: Tensor)
 }
 
+/// The per-element samplers of `Kernels.samplePerElement`.
+enum PerElementSampler { case gamma, poisson }
+
 enum Kernels {
     // MARK: elementwise
 
@@ -636,6 +639,23 @@ enum Kernels {
         switch t.device.backend {
         case .cpu: CPUBackend.random(draw, into: t, generator: Generator.resolve(generator, for: t.device).engine)
         case .cuda: CUDABackend.random(draw, into: t, generator: Generator.resolve(generator, for: t.device))
+        case .meta: break
+        }
+    }
+
+    /// Fills `out` with one draw per element of the contiguous float `params` (gamma: Gamma(α, 1);
+    /// poisson: Poisson(λ)) with ATen's serial samplers. On CUDA the draws are made on the host from
+    /// a CPU generator seeded by the CUDA generator's Philox state (same distribution, not PyTorch's
+    /// CUDA numbers) and copied to the device.
+    static func samplePerElement(_ kind: PerElementSampler, params: Tensor, into out: Tensor, generator: Generator?) {
+        switch out.device.backend {
+        case .cpu: CPUBackend.samplePerElement(kind, params: params, into: out, generator: Generator.resolve(generator, for: out.device).engine)
+        case .cuda:
+            let (seed, offset) = Generator.resolve(generator, for: out.device).philoxState(increment: 20)
+            let engine = Generator(seed: Int(bitPattern: UInt(seed ^ (offset &* 0x9E3779B97F4A7C15)))).engine
+            let host = Tensor(uninitializedShape: out.shape, dtype: out.dtype, device: .cpu)
+            CPUBackend.samplePerElement(kind, params: params.cpu().contiguous(), into: host, generator: engine)
+            noGrad { _ = out.copy_(host) }
         case .meta: break
         }
     }

@@ -336,3 +336,59 @@ public final class LogSoftmax: Module {
     public override func forward(_ x: Tensor) -> Tensor { x.logSoftmax(dim: dim) }
     public override func extraRepr() -> String { "dim=\(dim)" }
 }
+
+/// PyTorch's one-line description of a parameter in a container's repr: `[torch.float32 of size 2x3]`
+/// (`typeName`: ParameterDict's `torch.FloatTensor` form).
+private func parameterLine(_ key: String, _ p: Parameter, typeName: Bool) -> String {
+    let size = p.shape.map(String.init).joined(separator: "x")
+    let legacy: [DType: String] = [.float32: "FloatTensor", .float64: "DoubleTensor", .int64: "LongTensor", .int32: "IntTensor",
+                                   .uint8: "ByteTensor", .bool: "BoolTensor"]
+    let kind: String
+    var device = ""
+    if typeName {
+        kind = (p.isCUDA ? "torch.cuda." : "torch.") + legacy[p.dtype]!
+        if case .cuda(let i) = p.device { device = " (GPU \(i))" }
+    } else {
+        kind = "torch.\(p.dtype)"
+        if p.isCUDA { device = " (\(p.device))" }
+    }
+    return "  (\(key)): Parameter containing: [\(kind) of size \(size)\(device)]"
+}
+
+/// A list of parameters registered as `0`, `1`, … (PyTorch's `nn.ParameterList`).
+public final class ParameterList: Module, Sequence {
+    public private(set) var items: [Parameter]
+    public init(_ parameters: [Parameter] = []) { items = parameters; super.init() }
+    public override func namedDirectParameters() -> [(String, Parameter)] { items.enumerated().map { ("\($0.offset)", $0.element) } }
+    public subscript(index: Int) -> Parameter {
+        get { items[index < 0 ? index + items.count : index] }
+        set { items[index < 0 ? index + items.count : index] = newValue }
+    }
+    public var count: Int { items.count }
+    public func append(_ p: Parameter) { items.append(p) }
+    public func extend(_ ps: [Parameter]) { items += ps }
+    public func makeIterator() -> IndexingIterator<[Parameter]> { items.makeIterator() }
+    public override func extraRepr() -> String {
+        items.enumerated().map { parameterLine("\($0.offset)", $0.element, typeName: false) }.joined(separator: "\n")
+    }
+}
+
+/// Parameters by name, in insertion order (PyTorch's `nn.ParameterDict`).
+public final class ParameterDict: Module {
+    public private(set) var items: [(String, Parameter)] = []
+    public init(_ parameters: [(String, Parameter)] = []) { super.init(); for (k, p) in parameters { self[k] = p } }
+    public override func namedDirectParameters() -> [(String, Parameter)] { items }
+    public subscript(key: String) -> Parameter? {
+        get { items.first { $0.0 == key }?.1 }
+        set {
+            if key.isEmpty || key.contains(".") { fail("parameter name can't contain \".\" or be empty, got \"\(key)\"") }
+            if let i = items.firstIndex(where: { $0.0 == key }) {
+                if let p = newValue { items[i].1 = p } else { items.remove(at: i) }
+            } else if let p = newValue { items.append((key, p)) }
+        }
+    }
+    public var keys: [String] { items.map(\.0) }
+    public var values: [Parameter] { items.map(\.1) }
+    public var count: Int { items.count }
+    public override func extraRepr() -> String { items.map { parameterLine($0.0, $0.1, typeName: true) }.joined(separator: "\n") }
+}

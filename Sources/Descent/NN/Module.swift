@@ -80,6 +80,26 @@ open class Module: CustomStringConvertible {
         }
         return out
     }
+    /// The parameters `parameters()` and the state dict see: the declared ones (less any a
+    /// parametrization such as `weightNorm` replaced) and the registered ones, in that order.
+    final func directParameters() -> [(String, Parameter)] {
+        let declared = namedDirectParameters()
+        return (hiddenParameterNames.isEmpty ? declared : declared.filter { !hiddenParameterNames.contains($0.0) }) + registeredParameters
+    }
+    private var registeredParameters: [(String, Parameter)] = []
+    /// Declared parameters that a parametrization computes now (not trained themselves).
+    var hiddenParameterNames: Set<String> = []
+    /// The forward pre-hooks of `weightNorm` / `spectralNorm`, by parameter name, for their removal.
+    var normHooks: [String: (kind: String, handle: HookHandle, value: () -> Tensor)] = [:]
+    /// Adds `parameter` under `name` (PyTorch's `register_parameter`; nil removes a registered one).
+    public func registerParameter(_ name: String, _ parameter: Parameter?) {
+        if name.isEmpty || name.contains(".") { fail("parameter name can't contain \".\" or be empty, got \"\(name)\"") }
+        registeredParameters.removeAll { $0.0 == name }
+        if let p = parameter { registeredParameters.append((name, p)) }
+    }
+    /// This module's own parameter named `name` (PyTorch's `get_parameter` / attribute access, e.g. `m.weight_g`).
+    public func getParameter(_ name: String) -> Parameter? { directParameters().first { $0.0 == name }?.1 }
+
     /// Non-trainable state saved in the state dict (PyTorch's buffers, e.g. BatchNorm's running mean):
     /// by default, what `registerBuffer` registered.
     open func namedDirectBuffers() -> [(String, Tensor)] { registeredBuffers }
@@ -93,6 +113,8 @@ open class Module: CustomStringConvertible {
         if let i = registeredBuffers.firstIndex(where: { $0.0 == name }) { registeredBuffers[i].1 = tensor }
         else { registeredBuffers.append((name, tensor)) }
     }
+    /// Removes the registered buffer `name` (PyTorch's `del module.name`).
+    public func removeBuffer(_ name: String) { registeredBuffers.removeAll { $0.0 == name } }
     /// The registered buffer named `name` (PyTorch's `module.get_buffer` / attribute access).
     public func buffer(_ name: String) -> Tensor? { registeredBuffers.first { $0.0 == name }?.1 }
 
@@ -125,7 +147,7 @@ open class Module: CustomStringConvertible {
         var seen = Set<ObjectIdentifier>()
         var out: [(String, Parameter)] = []
         for (prefix, m) in namedModules() {
-            for (n, p) in m.namedDirectParameters() where seen.insert(ObjectIdentifier(p)).inserted {
+            for (n, p) in m.directParameters() where seen.insert(ObjectIdentifier(p)).inserted {
                 out.append((prefix.isEmpty ? n : prefix + "." + n, p))
             }
         }
@@ -207,7 +229,7 @@ open class Module: CustomStringConvertible {
     public func stateDict() -> StateDict {
         var d = StateDict()
         for (prefix, m) in namedModules() {
-            for (n, p) in m.namedDirectParameters() { d[prefix.isEmpty ? n : prefix + "." + n] = p.detach() }
+            for (n, p) in m.directParameters() { d[prefix.isEmpty ? n : prefix + "." + n] = p.detach() }
             for (n, b) in m.namedDirectBuffers() { d[prefix.isEmpty ? n : prefix + "." + n] = b }
         }
         return d
@@ -244,9 +266,9 @@ open class Module: CustomStringConvertible {
     public var description: String {
         let kids = namedChildren()
         let extra = extraRepr()
-        if kids.isEmpty { return "\(typeName)(\(extra))" }
+        if kids.isEmpty && !extra.contains("\n") { return "\(typeName)(\(extra))" }
         var lines: [String] = []
-        if !extra.isEmpty { lines.append(extra) }
+        if !extra.isEmpty { lines += extra.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
         for (n, text) in childReprs() {
             let body = text.split(separator: "\n", omittingEmptySubsequences: false)
                 .enumerated().map { $0.offset == 0 ? String($0.element) : "  " + $0.element }.joined(separator: "\n")

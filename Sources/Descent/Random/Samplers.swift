@@ -1,4 +1,3 @@
-import CDescentKernels
 
 // The samplers behind torch.distributions' Gamma, Beta, Dirichlet and Poisson: ATen's
 // `sample_gamma` (Marsaglia-Tsang) and `sample_poisson` (Hoermann's transformed rejection),
@@ -6,40 +5,23 @@ import CDescentKernels
 // On CUDA the draws are made on the host from a CPU generator seeded by the CUDA generator's
 // Philox state (same distribution, not PyTorch's CUDA numbers), and moved to the device.
 
-/// Runs a serial CPU sampler over the contiguous float copy of `params`.
-private func drawPerElement(_ params: Tensor, generator: Generator?, _ name: String,
-                            f32: (UnsafeMutablePointer<dk_generator>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int64) -> Void,
-                            f64: (UnsafeMutablePointer<dk_generator>, UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int64) -> Void) -> Tensor {
-    if !params.dtype.isFloatingPoint { fail("\(name) not implemented for '\(params.dtype)'") }
-    let device = params.device
-    var src = params.detach().contiguous()
-    let engine: CPUGeneratorEngine
-    switch device.backend {
-    case .cpu: engine = Generator.resolve(generator, for: device).engine
-    case .cuda:
-        let (seed, offset) = Generator.resolve(generator, for: device).philoxState(increment: 20)
-        engine = Generator(seed: Int(bitPattern: UInt(seed ^ (offset &* 0x9E3779B97F4A7C15)))).engine
-        src = src.cpu()
-    case .meta: return Tensor.empty(params.shape, dtype: params.dtype, device: device)
-    }
-    let out = Tensor.empty(src.shape, dtype: src.dtype)
-    if src.dtype == .float64 {
-        f64(engine.state, src.pointer(Double.self), out.pointer(Double.self), Int64(out.count))
-    } else {
-        f32(engine.state, src.pointer(Float.self), out.pointer(Float.self), Int64(out.count))
-    }
-    return device == .cpu ? out : out.to(device)
+/// One draw per element of `params` (a float tensor) with ATen's serial sampler `kind`.
+private func drawPerElement(_ params: Tensor, _ kind: PerElementSampler, generator: Generator?, _ name: String) -> Tensor {
+    if !params.dtype.isFloatingPoint { fail("\"\(name)\" not implemented for '\(params.dtype)'") }
+    let src = params.detach().contiguous()
+    let out = Tensor.empty(src.shape, dtype: src.dtype, device: src.device)
+    Kernels.samplePerElement(kind, params: src, into: out, generator: generator)
+    return out
 }
 
 /// Gamma(α, 1) draws, one per element of `concentration` (`torch._standard_gamma`), no gradient.
 public func standardGamma(_ concentration: Tensor, generator: Generator? = nil) -> Tensor {
-    drawPerElement(concentration, generator: generator, "_standard_gamma", f32: { dk_standard_gamma_f32($0, $1, $2, $3) },
-                   f64: { dk_standard_gamma_f64($0, $1, $2, $3) })
+    drawPerElement(concentration, .gamma, generator: generator, "_standard_gamma")
 }
 
 /// Poisson draws with the per-element rates (`torch.poisson`), as floats.
 public func poisson(_ rates: Tensor, generator: Generator? = nil) -> Tensor {
-    drawPerElement(rates, generator: generator, "poisson", f32: { dk_poisson_f32($0, $1, $2, $3) }, f64: { dk_poisson_f64($0, $1, $2, $3) })
+    drawPerElement(rates, .poisson, generator: generator, "poisson")
 }
 
 /// Dirichlet draws along the last dim (`torch._sample_dirichlet`): Gamma(α, 1) in double, normalised, cast back.

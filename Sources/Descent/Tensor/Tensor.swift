@@ -124,6 +124,13 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     }
     /// Sets `requiresGrad` and returns self (PyTorch's `requires_grad_()`).
     @discardableResult public func requiresGrad_(_ value: Bool = true) -> Tensor { requiresGrad = value; return self }
+    /// Makes this tensor object stand for `t` (same shape): its memory, dtype and graph node. How a
+    /// parametrized module attribute (`weightNorm`'s weight) is recomputed in place each forward.
+    func adopt(_ t: Tensor) {
+        precondition(t.shape == shape, "adopt: shape \(t.shape) != \(shape)")
+        storage = t.storage; strides = t.strides; offset = t.offset; dtype = t.dtype
+        node = t.node; requiresGradFlag = t.requiresGradFlag
+    }
     /// `true` for tensors created by the user (not by an op that records a gradient).
     public var isLeaf: Bool { node == nil }
     /// PyTorch's `grad_fn` name, e.g. `AddmmBackward0`; nil for leaves.

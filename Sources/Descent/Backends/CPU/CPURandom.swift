@@ -68,3 +68,17 @@ extension CPUBackend {
         }
     }
 }
+
+extension CPUBackend {
+    /// ATen's serial gamma or Poisson sampler over the contiguous float `params`, into `out`.
+    static func samplePerElement(_ kind: PerElementSampler, params: Tensor, into out: Tensor, generator g: CPUGeneratorEngine) {
+        let n = Int64(out.count), s = g.state
+        if out.dtype == .float64 {
+            let src = params.pointer(Double.self), dst = out.pointer(Double.self)
+            if kind == .gamma { dk_standard_gamma_f64(s, src, dst, n) } else { dk_poisson_f64(s, src, dst, n) }
+        } else {
+            let src = params.pointer(Float.self), dst = out.pointer(Float.self)
+            if kind == .gamma { dk_standard_gamma_f32(s, src, dst, n) } else { dk_poisson_f32(s, src, dst, n) }
+        }
+    }
+}
