@@ -369,10 +369,9 @@ enum Op {
         case .clone: return [g]
         case .toCopy(let src): return [g.to(dtype: src)]
         case .toCopyDevice(let src): return [g.to(src)]
-        case .basicIndex(_, let inShape, let basic):
-            let z = Tensor.zeros(inShape, dtype: g.dtype, device: g.device)
-            copyStrided(from: g, into: z.basicView(basic))
-            return [z]
+        case .basicIndex(let name, let inShape, let basic):
+            if g.requiresGradFlag { return [BasicIndexScatter.apply(g, name: name, inShape: inShape, basic)] }   // create_graph
+            return [BasicIndexScatter.scatter(g, inShape: inShape, basic)]
         case .indexSelect(_, let inShape, let dim):
             let z = Tensor.zeros(inShape, dtype: g.dtype, device: g.device)
             let gc = g.contiguous()

@@ -371,3 +371,30 @@ extension Op {
         return [gw]
     }
 }
+
+/// The gradient of a basic index (select, slice, split, unbind): zeros with g in the indexed region,
+/// as a recorded function, so that double backward (create_graph) goes through it; its own gradient
+/// is the same index of the incoming gradient.
+final class BasicIndexScatter: Function {
+    override class var gradFnName: String { "SelectBackwardBackward0" }
+    static func scatter(_ g: Tensor, inShape: [Int], _ basic: [BasicIndex]) -> Tensor {
+        let z = Tensor.zeros(inShape, dtype: g.dtype, device: g.device)
+        copyStrided(from: g, into: z.basicView(basic))
+        return z
+    }
+    static func apply(_ g: Tensor, name: String, inShape: [Int], _ basic: [BasicIndex]) -> Tensor {
+        let ctx = FunctionContext()
+        ctx.values["index"] = (name, inShape, basic)
+        return applyWith(ctx, [g])
+    }
+    override class func forward(_ ctx: FunctionContext, _ inputs: [Tensor]) -> Tensor {
+        let (_, inShape, basic) = ctx.values["index"] as! (String, [Int], [BasicIndex])
+        return scatter(inputs[0], inShape: inShape, basic)
+    }
+    override class func backward(_ ctx: FunctionContext, _ gz: Tensor) -> [Tensor?] {
+        let (name, _, basic) = ctx.values["index"] as! (String, [Int], [BasicIndex])
+        let v = gz.basicView(basic)
+        if wantsGrad(gz) { v.recorded(.basicIndex(name, inShape: gz.shape, basic), inputs: [gz]) }
+        return [v]
+    }
+}
