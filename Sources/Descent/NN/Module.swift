@@ -29,12 +29,59 @@ open class Module: CustomStringConvertible {
     /// PyTorch's (output, (h_n, c_n)) tuple, `let y: Tensor = lstm(x)` the output alone.)
     @_disfavoredOverload
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        if forwardPreHooks.isEmpty && forwardHooks.isEmpty { return forward(x) }
+        if forwardPreHooks.isEmpty && forwardHooks.isEmpty && backwardHooks.isEmpty && backwardPreHooks.isEmpty { return forward(x) }
         var input = x
         for h in forwardPreHooks { if let r = h.hook(self, input) { input = r } }
+        let hooked = !(backwardHooks.isEmpty && backwardPreHooks.isEmpty) && gradEnabled
+        // full backward hooks: identity functions around the input and the output catch their gradients
+        var gradOutput: Tensor? = nil
+        let inputTracked = hooked && wantsGrad(input)
+        if inputTracked {
+            input = BackwardHookFunction.wrap(input) { [weak self] gIn in self?.runBackwardHooks(gradInput: gIn, gradOutput: gradOutput) ?? gIn }
+        }
         var out = forward(input)
         for h in forwardHooks { if let r = h.hook(self, input, out) { out = r } }
+        if hooked && wantsGrad(out) {
+            out = BackwardHookFunction.wrap(out) { [weak self] g in
+                guard let self else { return g }
+                var gOut = g
+                for h in self.backwardPreHooks { if let r = h.hook(self, [gOut]) { gOut = r[0] } }
+                gradOutput = gOut
+                if !inputTracked { _ = self.runBackwardHooks(gradInput: nil, gradOutput: gOut) }
+                return gOut
+            }
+        }
         return out
+    }
+
+    private var backwardHooks: [(id: Int, hook: (Module, [Tensor?], [Tensor]) -> [Tensor?]?)] = []
+    private var backwardPreHooks: [(id: Int, hook: (Module, [Tensor]) -> [Tensor]?)] = []
+    /// Calls each full backward hook with (grad_input, grad_output); a non-nil result replaces grad_input.
+    private func runBackwardHooks(gradInput: Tensor?, gradOutput: Tensor?) -> Tensor? {
+        var gIn = gradInput
+        for h in backwardHooks {
+            if let r = h.hook(self, [gIn], gradOutput.map { [$0] } ?? []) { gIn = r.first ?? gIn }
+        }
+        return gIn
+    }
+    /// Calls `hook(module, gradInput, gradOutput)` when the gradients of the module's input have been
+    /// computed (PyTorch's `register_full_backward_hook`; grad_input is `[nil]` when the input does not
+    /// require grad, and the hook then fires with the output's gradient). A non-nil result replaces grad_input.
+    @discardableResult
+    public func registerFullBackwardHook(_ hook: @escaping (Module, [Tensor?], [Tensor]) -> [Tensor?]?) -> HookHandle {
+        Module.nextHookID += 1
+        let id = Module.nextHookID
+        backwardHooks.append((id, hook))
+        return HookHandle { [weak self] in self?.backwardHooks.removeAll { $0.id == id } }
+    }
+    /// Calls `hook(module, gradOutput)` when the gradient of the module's output arrives, before the
+    /// module's own backward; a non-nil result replaces it (PyTorch's `register_full_backward_pre_hook`).
+    @discardableResult
+    public func registerFullBackwardPreHook(_ hook: @escaping (Module, [Tensor]) -> [Tensor]?) -> HookHandle {
+        Module.nextHookID += 1
+        let id = Module.nextHookID
+        backwardPreHooks.append((id, hook))
+        return HookHandle { [weak self] in self?.backwardPreHooks.removeAll { $0.id == id } }
     }
 
     private var forwardPreHooks: [(id: Int, hook: (Module, Tensor) -> Tensor?)] = []
@@ -397,3 +444,18 @@ public struct StateDict: Sequence, ExpressibleByDictionaryLiteral {
 
 /// `torch.Size([a, b])`, as PyTorch's messages print shapes.
 func torchSize(_ s: [Int]) -> String { "torch.Size(\(shapeString(s)))" }
+
+/// An identity whose backward hands the incoming gradient to a closure (PyTorch's `BackwardHookFunction`,
+/// the node full backward hooks put around a module's input and output).
+final class BackwardHookFunction: Function {
+    override class var gradFnName: String { "BackwardHookFunctionBackward" }
+    static func wrap(_ x: Tensor, _ onGradient: @escaping (Tensor) -> Tensor) -> Tensor {
+        let ctx = FunctionContext()
+        ctx.values["hook"] = onGradient
+        return applyWith(ctx, [x])
+    }
+    override class func forward(_ ctx: FunctionContext, _ inputs: [Tensor]) -> Tensor { inputs[0] }
+    override class func backward(_ ctx: FunctionContext, _ g: Tensor) -> [Tensor?] {
+        [(ctx.values["hook"] as! (Tensor) -> Tensor)(g)]
+    }
+}
