@@ -68,8 +68,7 @@ public func jvp(_ f: (Tensor) -> Tensor, _ x: Tensor, _ v: Tensor? = nil, create
 
 /// (f(x), H v) for the scalar function `f` (`torch.autograd.functional.hvp`).
 public func hvp(_ f: (Tensor) -> Tensor, _ x: Tensor, _ v: Tensor, createGraph: Bool = false) -> (Tensor, Tensor) {
-    let (out, r) = vhp(f, x, v, createGraph: createGraph)
-    return (out, r)   // the Hessian of a twice-differentiable scalar function is symmetric: H v = vᵀ H
+    vhp(f, x, v, createGraph: createGraph)   // the Hessian of a twice-differentiable scalar function is symmetric: H v = vᵀ H
 }
 
 /// (f(x), vᵀ H) for the scalar function `f` (`torch.autograd.functional.vhp`).

@@ -177,8 +177,7 @@ public enum TF {
     /// zeros outside) and paints `fill` where the sample fell outside the image.
     static func gridTransform(_ img: Tensor, _ grid: Tensor, _ mode: InterpolationMode, fill: [Double]?, _ name: String) -> Tensor {
         if mode != .nearest && mode != .bilinear { fail("\(name): interpolation \(mode.rawValue) is unsupported with Tensor input (nearest, bilinear)") }
-        var (x, back) = batched(img, name)
-        if x.dtype != grid.dtype { x = x.to(dtype: grid.dtype) }
+        let (x, back) = batched(img, name)   // float32 for integer images, as the grid
         let n = x.shape[0], c = x.shape[1]
         let g = grid.expand(n, grid.shape[1], grid.shape[2], 2)
         if let fill {
@@ -191,7 +190,7 @@ public enum TF {
             let out = s.narrow(dim: 1, start: 0, length: c)
             let fillImg = Tensor(fill).to(dtype: out.dtype).reshape(1, fill.count, 1, 1).expandAs(out)
             let y = mode == .nearest ? Descent.where(mask .< 0.5, fillImg, out) : out * mask + (1 - mask) * fillImg
-            return back(y.to(dtype: img.dtype.isFloatingPoint ? img.dtype : y.dtype))
+            return back(y)
         }
         return back(gridSample(x, g, mode: mode.rawValue, paddingMode: "zeros", alignCorners: false))
     }
@@ -415,6 +414,9 @@ func angleRange(_ d: [Double], _ name: String) -> [Double] {
     return d
 }
 
+/// A fill value as the user would have written it: `0` for an integral value, else Python's float.
+func pyNumber(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : formatPyFloat(v) }
+
 /// `[a, b]` as Python prints a list of floats.
 func pyFloatList(_ v: [Double]) -> String { "[" + v.map(formatPyFloat).joined(separator: ", ") + "]" }
 
@@ -454,7 +456,7 @@ public struct Pad: Transform, CustomStringConvertible {
     public func callAsFunction(_ x: Tensor) -> Tensor { TF.pad(x, padding, fill: fill, paddingMode: paddingMode) }
     public var description: String {
         let p = padding.count == 1 ? "\(padding[0])" : "[" + padding.map(String.init).joined(separator: ", ") + "]"
-        return "Pad(padding=\(p), fill=\(fill == fill.rounded() ? String(Int(fill)) : formatPyFloat(fill)), padding_mode=\(paddingMode))"
+        return "Pad(padding=\(p), fill=\(pyNumber(fill)), padding_mode=\(paddingMode))"
     }
 }
 
@@ -483,7 +485,7 @@ public struct RandomRotation: Transform, CustomStringConvertible {
     public var description: String {
         "RandomRotation(degrees=\(pyFloatList(degrees)), interpolation=\(interpolation.rawValue), expand=\(expand ? "True" : "False")"
             + (center.map { ", center=[\($0[0]), \($0[1])]" } ?? "")
-            + ", fill=\(fill.count == 1 ? (fill[0] == fill[0].rounded() ? String(Int(fill[0])) : formatPyFloat(fill[0])) : pyFloatList(fill)))"
+            + ", fill=\(fill.count == 1 ? pyNumber(fill[0]) : pyFloatList(fill)))"
     }
 }
 
@@ -699,7 +701,7 @@ public struct RandomErasing: Transform, CustomStringConvertible {
         return x
     }
     public var description: String {
-        let v = value.map { $0.count == 1 ? ($0[0] == $0[0].rounded() ? String(Int($0[0])) : formatPyFloat($0[0])) : pyFloatList($0) } ?? "random"
+        let v = value.map { $0.count == 1 ? pyNumber($0[0]) : pyFloatList($0) } ?? "random"
         func t(_ a: [Double]) -> String { "(" + a.map(formatPyFloat).joined(separator: ", ") + ")" }
         return "RandomErasing(p=\(formatPyFloat(p)), scale=\(t(scale)), ratio=\(t(ratio)), value=\(v), inplace=False)"
     }

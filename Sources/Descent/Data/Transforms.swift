@@ -57,12 +57,7 @@ public struct RandomCrop: Transform, CustomStringConvertible {
     }
 
     /// torchvision's pad: (left, top, right, bottom) on the last two dims.
-    func padImage(_ x: Tensor, _ p: [Int]) -> Tensor {
-        let mode = paddingMode == "edge" ? "replicate" : paddingMode
-        let q = [p[0], p[2], p[1], p[3]]   // F.pad's (left, right, top, bottom)
-        if mode == "constant" { return pad(x, q, value: fill) }
-        return pad(x, q, mode: mode)
-    }
+    func padImage(_ x: Tensor, _ p: [Int]) -> Tensor { TF.pad(x, p, fill: fill, paddingMode: paddingMode) }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         if x.rank < 2 { fail("RandomCrop: expected an image with at least 2 dims (H, W), got \(shapeString(x.shape))") }

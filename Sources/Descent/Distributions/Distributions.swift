@@ -11,8 +11,7 @@ public final class Normal: CustomStringConvertible {
     /// The shape of one draw (loc and scale broadcast).
     public let batchShape: [Int]
     public init(_ loc: Tensor, _ scale: Tensor) {
-        batchShape = broadcastShapes(loc.shape, scale.shape)
-        self.loc = loc.expand(batchShape); self.scale = scale.expand(batchShape)
+        (self.loc, self.scale, batchShape) = broadcastPair(loc, scale)
     }
     public convenience init(_ loc: Double, _ scale: Double) { self.init(Tensor(loc), Tensor(scale)) }
     public var mean: Tensor { loc }
@@ -49,7 +48,7 @@ public final class Categorical {
     public init(probs: Tensor) {
         let p = probs / probs.sum(dim: -1, keepDim: true)
         self.probs = p
-        let eps = p.dtype == .float64 ? Double.ulpOfOne : Double(Float.ulpOfOne)
+        let eps = finfoEps(p.dtype)
         logits = p.clamp(min: eps, max: 1 - eps).log()
     }
     public init(logits: Tensor) {
@@ -86,7 +85,7 @@ public final class Bernoulli {
     public let probs: Tensor, logits: Tensor
     public init(probs: Tensor) {
         self.probs = probs
-        let eps = probs.dtype == .float64 ? Double.ulpOfOne : Double(Float.ulpOfOne)
+        let eps = finfoEps(probs.dtype)
         let p = probs.clamp(min: eps, max: 1 - eps)
         logits = p.log() - (-p).log1p()
     }

@@ -12,7 +12,7 @@ func finfoTiny(_ dtype: DType) -> Double { dtype == .float64 ? Double.leastNorma
 func finfoEps(_ dtype: DType) -> Double { dtype == .float64 ? Double.ulpOfOne : Double(Float.ulpOfOne) }
 
 /// Two parameters broadcast to one batch shape.
-private func broadcastPair(_ a: Tensor, _ b: Tensor) -> (Tensor, Tensor, [Int]) {
+func broadcastPair(_ a: Tensor, _ b: Tensor) -> (Tensor, Tensor, [Int]) {
     let s = broadcastShapes(a.shape, b.shape)
     return (a.expand(s), b.expand(s), s)
 }
@@ -110,13 +110,8 @@ public class Gamma: CustomStringConvertible {
     public var mean: Tensor { concentration / rate }
     public var variance: Tensor { concentration / rate.pow(2) }
     public var stddev: Tensor { variance.sqrt() }
-    /// `_standard_gamma(α) / β`, at least the dtype's tiny (ATen's sampler; no gradient to α, see `rsample`).
-    public func sample(_ sampleShape: [Int] = []) -> Tensor {
-        noGrad {
-            let s = sampleShape + batchShape
-            return (standardGamma(concentration.expand(s)) / rate.expand(s)).clamp(min: finfoTiny(concentration.dtype))
-        }
-    }
+    /// `_standard_gamma(α) / β`, at least the dtype's tiny (ATen's sampler), without gradient.
+    public func sample(_ sampleShape: [Int] = []) -> Tensor { noGrad { rsample(sampleShape) } }
     /// The same draw with the rate's gradient (β enters as 1/β); the concentration gets none here
     /// (PyTorch also differentiates the sampler in α, `_standard_gamma_grad`, which Descent does not).
     public func rsample(_ sampleShape: [Int] = []) -> Tensor {
@@ -230,8 +225,7 @@ public final class MultivariateNormal: CustomStringConvertible {
             // PyTorch's _precision_to_scale_tril: flip, Cholesky, flip, transpose, triangular inverse
             let lf = linalg.cholesky(precisionMatrix!.flip(-2, -1))
             let lInv = lf.flip(-2, -1).transpose(-2, -1)
-            let eye = Tensor.eye(lInv.shape[lInv.rank - 1], dtype: lInv.dtype).to(lInv.device)
-            tril = linalg.solve(lInv, eye.expand(lInv.shape))
+            tril = linalg.inv(lInv)
         }
         batchShape = broadcastShapes(Array(loc.shape.dropLast()), Array(tril.shape.dropLast(2)))
         let n = loc.shape[loc.rank - 1]
@@ -239,6 +233,8 @@ public final class MultivariateNormal: CustomStringConvertible {
         self.scaleTril = tril.expand(batchShape + [n, n])
     }
     public var mean: Tensor { loc }
+    /// Σ log Lᵢᵢ = ½ log det Σ.
+    var halfLogDet: Tensor { scaleTril.diagonal(dim1: -2, dim2: -1).log().sum(dim: -1) }
     public var covarianceMatrix: Tensor { scaleTril.matmul(scaleTril.transpose(-2, -1)) }
     public var variance: Tensor { scaleTril.pow(2).sum(dim: -1) }
     /// loc + L ε with ε ~ N(0, I) (`normal_` draws): gradients flow to loc and L.
@@ -253,11 +249,9 @@ public final class MultivariateNormal: CustomStringConvertible {
         let n = Double(eventShape[0])
         let z = linalg.solve(scaleTril.expand(Array(shape.dropLast()) + [eventShape[0], eventShape[0]]), diff.expand(shape).unsqueeze(-1)).squeeze(dim: -1)
         let m = z.pow(2).sum(dim: -1)
-        let halfLogDet = scaleTril.diagonal(dim1: -2, dim2: -1).log().sum(dim: -1)
         return -0.5 * (n * Foundation.log(2 * Double.pi) + m) - halfLogDet
     }
     public func entropy() -> Tensor {
-        let halfLogDet = scaleTril.diagonal(dim1: -2, dim2: -1).log().sum(dim: -1)
         return 0.5 * Double(eventShape[0]) * (1.0 + Foundation.log(2 * Double.pi)) + halfLogDet
     }
     public var description: String { "MultivariateNormal(loc: \(torchSize(loc.shape)), covariance_matrix: \(torchSize(scaleTril.shape)))" }
@@ -351,8 +345,7 @@ public func klDivergence(_ p: Categorical, _ q: Categorical) -> Tensor {
 public func klDivergence(_ p: MultivariateNormal, _ q: MultivariateNormal) -> Tensor {
     if p.eventShape != q.eventShape { fail("KL-divergence between two Multivariate Normals with different event shapes cannot be computed") }
     let n = Double(p.eventShape[0])
-    let halfTermP = p.scaleTril.diagonal(dim1: -2, dim2: -1).log().sum(dim: -1)
-    let halfTermQ = q.scaleTril.diagonal(dim1: -2, dim2: -1).log().sum(dim: -1)
+    let halfTermP = p.halfLogDet, halfTermQ = q.halfLogDet
     let qInvP = linalg.solve(q.scaleTril, p.scaleTril)
     let term2 = qInvP.pow(2).sum(dims: [-2, -1])
     let z = linalg.solve(q.scaleTril, (q.loc - p.loc).unsqueeze(-1)).squeeze(dim: -1)

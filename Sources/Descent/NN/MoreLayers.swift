@@ -290,6 +290,10 @@ public func interpolate(_ input: Tensor, size: [Int]? = nil, scaleFactor: [Doubl
     return out
 }
 
+/// The cubic convolution kernel (Keys) with parameter a, for |x| ≤ 1 and 1 < |x| < 2 (ATen's cubic_convolution1/2).
+func cubicNear(_ x: Float, _ a: Float) -> Float { ((a + 2) * x - (a + 3)) * x * x + 1 }
+func cubicFar(_ x: Float, _ a: Float) -> Float { ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }
+
 /// Source indices and weights of each output position, tap by tap (`index[k][dst]`, `weight[k][dst]`).
 typealias InterpolationTaps = (index: [[Int]], weight: [[Float]])
 
@@ -303,10 +307,7 @@ func interpolationTaps(inSize: Int, outSize o: Int, scale: Float, alignCorners c
         let lo = Swift.min(Int(src.rounded(.down)), inSize - 1)
         let t = Swift.min(Swift.max(src - Float(lo), 0), 1)
         if cubic {
-            let a: Float = -0.75
-            func near(_ x: Float) -> Float { ((a + 2) * x - (a + 3)) * x * x + 1 }
-            func far(_ x: Float) -> Float { ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }
-            let c = [far(t + 1), near(t), near(1 - t), far(2 - t)]
+            let c = [cubicFar(t + 1, -0.75), cubicNear(t, -0.75), cubicNear(1 - t, -0.75), cubicFar(2 - t, -0.75)]
             for k in 0..<4 {
                 index[k].append(Swift.max(Swift.min(lo - 1 + k, inSize - 1), 0)); weight[k].append(c[k])
             }
@@ -328,12 +329,7 @@ func antialiasTaps(inSize: Int, outSize o: Int, scale: Float, cubic: Bool) -> In
     let invscale: Float = scale >= 1 ? Float(1 / Double(scale)) : 1
     func filter(_ v: Float) -> Float {
         let x = abs(v)
-        if cubic {
-            let a: Float = -0.5
-            if x < 1 { return ((a + 2) * x - (a + 3)) * x * x + 1 }
-            if x < 2 { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }
-            return 0
-        }
+        if cubic { return x < 1 ? cubicNear(x, -0.5) : x < 2 ? cubicFar(x, -0.5) : 0 }
         return x < 1 ? 1 - x : 0
     }
     var index = [[Int]](repeating: [], count: maxTaps), weight = [[Float]](repeating: [], count: maxTaps)
