@@ -65,13 +65,14 @@ func pythonNumber(_ v: Double, integral: Bool) -> String {
 
 /// Writes metrics as TensorBoard scalars (Lightning's `TensorBoardLogger`): an event file
 /// `events.out.tfevents.<time>.<host>.<pid>.<n>` in `saveDir/name/version_N`, readable by
-/// `tensorboard --logdir saveDir`. Each metric is a scalar whose tag is its name.
+/// `tensorboard --logdir saveDir`. Each metric is a scalar whose tag is its name; `experiment` is the
+/// `SummaryWriter` behind it, for images, histograms and text (`logger.experiment.addImage(...)`).
+/// Hyperparameters go to `hparams.yaml` (not to TensorBoard's HPARAMS tab: use `experiment.addHparams`).
 public final class TensorBoardLogger: ExperimentLogger {
     public let saveDir: String
     public let name: String
     public let version: Int
     public var logDir: String { saveDir + "/" + name + "/version_\(version)" }
-    private var writer: EventFileWriter?
     private var hyperparams: [String: String] = [:]
 
     /// A logger writing under `saveDir/name/version_N`; `version` defaults to the next free one.
@@ -81,28 +82,17 @@ public final class TensorBoardLogger: ExperimentLogger {
         self.version = version ?? nextVersion(in: saveDir + "/" + name)
     }
 
-    /// The event file being written (nil until the first metric and after `finalize`).
-    public var eventFilePath: String? { writer?.path }
+    /// The `SummaryWriter` writing this logger's event file (Lightning's `logger.experiment`).
+    public private(set) lazy var experiment = SummaryWriter(logDir: logDir)
+
+    /// The event file being written (nil until the first value and after `finalize`).
+    public var eventFilePath: String? { experiment.eventFilePath }
     /// Every event file this logger has written (a new one after each `finalize`, as Lightning's).
     public private(set) var eventFilePaths: [String] = []
 
     public func logMetrics(_ metrics: [String: Double], step: Int) throws {
-        if writer == nil {
-            writer = try EventFileWriter(directory: logDir)
-            eventFilePaths.append(writer!.path)
-        }
-        var summary = TBSummary()
-        for (k, v) in metrics.sorted(by: { $0.key < $1.key }) {
-            var value = TBSummary.Value()
-            value.tag = k
-            value.simpleValue = Float(v)
-            summary.value.append(value)
-        }
-        var event = TBEvent()
-        event.wallTime = Date().timeIntervalSince1970
-        event.step = Int64(step)
-        event.what = .summary(summary)
-        try writer!.write(event)
+        try experiment.write(metrics.sorted(by: { $0.key < $1.key }).map { SummaryWriter.scalar($0.key, $0.value) }, step, nil)
+        if let p = experiment.eventFilePath, eventFilePaths.last != p { eventFilePaths.append(p) }
     }
 
     public func logHyperparams(_ params: [String: String]) throws {
@@ -111,7 +101,7 @@ public final class TensorBoardLogger: ExperimentLogger {
 
     /// Flushes the event file and writes `hparams.yaml` (Lightning writes one per run).
     public func save() throws {
-        try writer?.flush()
+        try experiment.flush()
         try makeDirectory(logDir)
         let yaml = hyperparams.isEmpty ? "{}\n" : hyperparams.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\n" }.joined()
         try writeFileAtomically(logDir + "/hparams.yaml", data: Data(yaml.utf8))
@@ -119,8 +109,8 @@ public final class TensorBoardLogger: ExperimentLogger {
 
     public func finalize(status: String) throws {
         try save()
-        writer?.close()
-        writer = nil
+        if let p = experiment.eventFilePath, eventFilePaths.last != p { eventFilePaths.append(p) }
+        experiment.close()
     }
 }
 
@@ -236,6 +226,25 @@ public enum TensorBoardFormat {
         try readTensorBoardEvents(path).flatMap { e -> [(Int, String, Int, Int, Int, [UInt8])] in
             guard case .summary(let s)? = e.what else { return [] }
             return s.value.compactMap { v in v.image.map { (Int(e.step), v.tag, Int($0.height), Int($0.width), Int($0.colorspace), $0.encodedImageString) } }
+        }
+    }
+    /// The texts of an event file (`addText`): step, tag (with its "/text_summary" suffix) and the text.
+    public static func readTexts(_ path: String) throws -> [(step: Int, tag: String, text: String)] {
+        try readTensorBoardEvents(path).flatMap { e -> [(Int, String, String)] in
+            guard case .summary(let s)? = e.what else { return [] }
+            return s.value.compactMap { v in
+                guard v.metadata?.pluginData?.pluginName == "text", let t = v.tensor?.stringVal.first else { return nil }
+                return (Int(e.step), v.tag, String(decoding: t, as: UTF8.self))
+            }
+        }
+    }
+    /// Every summary of an event file as its protobuf bytes (TensorBoard's `Summary` message), with its step and wall time.
+    public static func readSummaries(_ path: String) throws -> [(step: Int, wallTime: Double, summary: [UInt8])] {
+        try readTensorBoardEvents(path).compactMap { e in
+            guard case .summary(let s)? = e.what else { return nil }
+            do { return (Int(e.step), e.wallTime, try s.serializedBytes()) } catch {
+                throw SerializationError.invalidHeader(path: path, reason: "cannot re-encode a summary: \(error)")
+            }
         }
     }
     /// CRC-32C (Castagnoli) of `bytes`.

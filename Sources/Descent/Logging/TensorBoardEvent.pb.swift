@@ -4,13 +4,15 @@
 //                                             oneof what { string file_version = 3; Summary summary = 5; ... } }
 //   tensorboard/compat/proto/summary.proto  message Summary { repeated Value value = 1; }
 //                                           message Summary.Value { string tag = 1; oneof value { float simple_value = 2;
-//                                             Image image = 4; HistogramProto histo = 5; ... } }
+//                                             Image image = 4; HistogramProto histo = 5; TensorProto tensor = 8; ... }
+//                                             SummaryMetadata metadata = 9; }
 //                                           message Summary.Image { int32 height = 1; int32 width = 2; int32 colorspace = 3;
 //                                             bytes encoded_image_string = 4; }
 //   tensorboard/compat/proto/histogram.proto message HistogramProto { double min = 1; double max = 2; double num = 3;
 //                                             double sum = 4; double sum_squares = 5; repeated double bucket_limit = 6 [packed];
 //                                             repeated double bucket = 7 [packed]; }
-// Fields TensorBoard has and these do not (graphs, audio, tensors, ...) are skipped when an event is read.
+// The plugins' protos (text, PR curves, hparams, tensors) are in TensorBoardPlugins.pb.swift.
+// Fields TensorBoard has and these do not (graphs, audio, ...) are skipped when an event is read.
 import Foundation
 import SwiftProtobuf
 
@@ -35,6 +37,8 @@ struct TBSummary: Sendable {
         var simpleValue: Float? = nil
         var image: TBImage? = nil
         var histo: TBHistogram? = nil
+        var tensor: TBTensor? = nil
+        var metadata: TBSummaryMetadata? = nil
         var unknownFields = SwiftProtobuf.UnknownStorage()
         init() {}
     }
@@ -106,7 +110,7 @@ extension TBSummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementation
 
 extension TBSummary.Value: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
     static let protoMessageName: String = "tensorboard.Summary.Value"
-    static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}tag\0\u{3}simple_value\0\u{2}\u{2}image\0\u{1}histo\0")
+    static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}tag\0\u{3}simple_value\0\u{2}\u{2}image\0\u{1}histo\0\u{2}\u{3}tensor\0\u{1}metadata\0")
 
     mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
         while let fieldNumber = try decoder.nextFieldNumber() {
@@ -115,6 +119,8 @@ extension TBSummary.Value: SwiftProtobuf.Message, SwiftProtobuf._MessageImplemen
             case 2: try decoder.decodeSingularFloatField(value: &simpleValue)
             case 4: try decoder.decodeSingularMessageField(value: &image)
             case 5: try decoder.decodeSingularMessageField(value: &histo)
+            case 8: try decoder.decodeSingularMessageField(value: &tensor)
+            case 9: try decoder.decodeSingularMessageField(value: &metadata)
             default: break
             }
         }
@@ -125,12 +131,14 @@ extension TBSummary.Value: SwiftProtobuf.Message, SwiftProtobuf._MessageImplemen
         if let v = simpleValue { try visitor.visitSingularFloatField(value: v, fieldNumber: 2) }
         if let v = image { try visitor.visitSingularMessageField(value: v, fieldNumber: 4) }
         if let v = histo { try visitor.visitSingularMessageField(value: v, fieldNumber: 5) }
+        if let v = tensor { try visitor.visitSingularMessageField(value: v, fieldNumber: 8) }
+        if let v = metadata { try visitor.visitSingularMessageField(value: v, fieldNumber: 9) }
         try unknownFields.traverse(visitor: &visitor)
     }
 
     static func == (lhs: TBSummary.Value, rhs: TBSummary.Value) -> Bool {
         lhs.tag == rhs.tag && lhs.simpleValue == rhs.simpleValue && lhs.image == rhs.image && lhs.histo == rhs.histo
-            && lhs.unknownFields == rhs.unknownFields
+            && lhs.tensor == rhs.tensor && lhs.metadata == rhs.metadata && lhs.unknownFields == rhs.unknownFields
     }
 }
 

@@ -183,9 +183,11 @@ public final class Figure {
     /// The PNG file that `savefig` writes for a `.png` path: the SVG drawn by Descent's rasterizer,
     /// `pixelWidth × pixelHeight`, with the dpi recorded in its `pHYs` chunk.
     public func renderPNG() -> [UInt8] {
-        let canvas = rasterizeSVG(renderSVG(), width: pixelWidth, height: pixelHeight)
-        return encodePNG(width: pixelWidth, height: pixelHeight, rgba: canvas.rgba8, dpi: dpi)
+        encodePNG(width: pixelWidth, height: pixelHeight, rgba: renderRGBA(), dpi: dpi)
     }
+
+    /// The pixels of `renderPNG`, row by row, 4 bytes (RGBA) each.
+    func renderRGBA() -> [UInt8] { rasterizeSVG(renderSVG(), width: pixelWidth, height: pixelHeight).rgba8 }
 
     /// The SVG text that `savefig` writes for an `.svg` path.
     public func renderSVG() -> String {
