@@ -34,6 +34,7 @@ private let prWeights: [Float] = [0.03402292728424072, 0.944246232509613, 0.8801
     0.12347054481506348, 0.11432164907455444, 0.4724501967430115, 0.5750725269317627, 0.2952348589897156, 0.7966887950897217, 0.19573044776916504,
     0.9536850452423096, 0.8426499366760254, 0.07835853099822998, 0.3755578398704529, 0.5225613117218018, 0.572950541973114, 0.6185871362686157]
 
+extension Core {
 @Suite struct TensorBoardPluginTests {
     @Test func textPrCurveAndHparamsAreTensorBoardsBytes() throws {
         // The summaries PyTorch builds (torch.utils.tensorboard.summary, tensorboard 2.x), serialised:
@@ -197,7 +198,9 @@ private let prWeights: [Float] = [0.03402292728424072, 0.944246232509613, 0.8801
         #expect((0..<16).map { Int(sprite.pixels[$0 * 4]) } == [0, 17, 68, 85, 34, 51, 102, 119, 135, 152, 204, 221, 169, 187, 238, 255])
     }
 }
+}
 
+extension Core {
 @Suite struct ImageGridTests {
     @Test func makeGridAndSaveImageMatchTorchvision() throws {
         // torch.manual_seed(0); x = torch.randn(5, 1, 2, 2)
@@ -241,7 +244,9 @@ private let prWeights: [Float] = [0.03402292728424072, 0.944246232509613, 0.8801
         #expect(throws: PlotError.self) { try saveImage(y, NSTemporaryDirectory() + "grid.jpg") }
     }
 }
+}
 
+extension Core {
 @Suite struct TensorBoardLoggerExperimentTests {
     @Test func loggerExperimentWritesIntoTheSameEventFile() throws {
         let dir = NSTemporaryDirectory() + "descent-tbl-\(UUID().uuidString)"
@@ -258,4 +263,5 @@ private let prWeights: [Float] = [0.03402292728424072, 0.944246232509613, 0.8801
         #expect(try TensorBoardFormat.readTexts(file).map(\.text) == ["first run"])
         #expect(try TensorBoardFormat.readImages(file).map(\.tag) == ["img"])
     }
+}
 }

@@ -102,6 +102,25 @@ nonisolated(unsafe) public let defaultGenerator: Generator = Generator(seed: UIn
 public func manualSeed(_ seed: Int) { manualSeed(UInt64(bitPattern: Int64(seed))) }
 /// Seeds the global generator and every CUDA device's with a 64-bit seed.
 public func manualSeed(_ seed: UInt64) { defaultGenerator.manualSeed(seed); CUDA.manualSeedAll(seed) }
+/// Seeds every generator (Lightning's `seed_everything`): the global one and each CUDA device's. With no seed it takes
+/// the environment's `PL_GLOBAL_SEED`, else 0; a seed outside [0, 2³² - 1] becomes 0, with Lightning's warning. It
+/// sets `PL_GLOBAL_SEED` (and `PL_SEED_WORKERS` to `workers`), prints "Seed set to N" on standard error, and returns the seed.
+@discardableResult public func seedEverything(_ seed: Int? = nil, workers: Bool = false) -> Int {
+    var s: Int
+    if let seed { s = seed } else if let env = ProcessInfo.processInfo.environment["PL_GLOBAL_SEED"], let v = Int(env) { s = v } else {
+        s = 0
+        FileHandle.standardError.write(Data("No seed found, seed set to 0\n".utf8))
+    }
+    if s < 0 || s > 4_294_967_295 {
+        FileHandle.standardError.write(Data("\(s) is not in bounds, numpy accepts from 0 to 4294967295\n".utf8))
+        s = 0
+    }
+    setenv("PL_GLOBAL_SEED", String(s), 1)
+    setenv("PL_SEED_WORKERS", workers ? "1" : "0", 1)
+    if !Distributed.isInitialized || Distributed.rank == 0 { FileHandle.standardError.write(Data("Seed set to \(s)\n".utf8)) }
+    manualSeed(s)
+    return s
+}
 /// The seed of the global generator (PyTorch's `torch.initial_seed`).
 public func initialSeed() -> UInt64 { defaultGenerator.initialSeed }
 

@@ -9,7 +9,13 @@ open class Callback {
     open func onTrainEpochStart(_ trainer: Trainer, _ module: Module) throws {}
     /// After the epoch's training batches, its validation and the module's `onTrainEpochEnd`.
     open func onTrainEpochEnd(_ trainer: Trainer, _ module: Module) throws {}
+    /// Before each training batch's step (Lightning's `on_train_batch_start`); `batch` is the module's `Batch`.
+    open func onTrainBatchStart(_ trainer: Trainer, _ module: Module, batch: Any, batchIndex: Int) throws {}
     open func onTrainBatchEnd(_ trainer: Trainer, _ module: Module, loss: Tensor, batchIndex: Int) throws {}
+    /// Once training begins, after the validation sanity check (Lightning's `on_train_start`).
+    open func onTrainStart(_ trainer: Trainer, _ module: Module) throws {}
+    /// Once training ends, before `onFitEnd` (Lightning's `on_train_end`).
+    open func onTrainEnd(_ trainer: Trainer, _ module: Module) throws {}
     open func onValidationEpochStart(_ trainer: Trainer, _ module: Module) throws {}
     open func onValidationEpochEnd(_ trainer: Trainer, _ module: Module) throws {}
     /// After a validation run, once its epoch metrics are in `trainer.callbackMetrics`.
@@ -259,5 +265,58 @@ public final class EarlyStopping: Callback {
         }
         if stop { stoppedEpoch = trainer.currentEpoch; trainer.shouldStop = true; stoppingReasonMessage = reason }
         if verbose, let r = reason { FileHandle.standardError.write(Data((r + "\n").utf8)) }
+    }
+}
+
+/// Logs the learning rate while training (Lightning's `LearningRateMonitor`): as `lr-<Optimizer>` (`lr-Adam`;
+/// `lr-Adam/pg1`, `/pg2`, ... with several parameter groups), with `-momentum` (β₁ for the Adam family) and
+/// `-weight_decay` entries on request. `loggingInterval` nil logs at the scheduler's interval (`.step`: every
+/// `logEveryNSteps` steps; `.epoch`: at each epoch's start), and always when there is no scheduler; `.step` or
+/// `.epoch` forces one. The values go straight to the loggers at the current `globalStep` and into `callbackMetrics`.
+public final class LearningRateMonitor: Callback {
+    /// When to log: every `logEveryNSteps` optimizer steps, or at each epoch's start.
+    public enum Interval: String, Sendable { case step, epoch }
+    public let loggingInterval: Interval?
+    public let logMomentum: Bool
+    public let logWeightDecay: Bool
+    /// Every learning rate logged, by name.
+    public private(set) var lrs: [String: [Double]] = [:]
+
+    public init(loggingInterval: Interval? = nil, logMomentum: Bool = false, logWeightDecay: Bool = false) {
+        self.loggingInterval = loggingInterval
+        self.logMomentum = logMomentum
+        self.logWeightDecay = logWeightDecay
+    }
+
+    public override func onTrainStart(_ trainer: Trainer, _ module: Module) throws {
+        if trainer.loggers.isEmpty { fail("Cannot use `LearningRateMonitor` callback with `Trainer` that has no logger.") }
+    }
+
+    public override func onTrainBatchStart(_ trainer: Trainer, _ module: Module, batch: Any, batchIndex: Int) throws {
+        guard trainer.shouldUpdateLogs, loggingInterval != .epoch else { return }
+        try log(trainer, loggingInterval == nil ? .step : nil)
+    }
+
+    public override func onTrainEpochStart(_ trainer: Trainer, _ module: Module) throws {
+        guard loggingInterval != .step else { return }
+        try log(trainer, loggingInterval == nil ? .epoch : nil)
+    }
+
+    /// Logs the optimizer's rates when its scheduler steps at `interval` (any interval when nil; always without a scheduler).
+    private func log(_ trainer: Trainer, _ interval: LRSchedulerInterval?) throws {
+        guard let opt = trainer.optimizer else { return }
+        if trainer.lrScheduler != nil, let i = interval, i != trainer.lrSchedulerInterval { return }
+        let name = "lr-" + String(describing: type(of: opt))
+        var stats: [String: Double] = [:]
+        let groups = opt.paramGroups
+        for (k, g) in groups.enumerated() {
+            let n = groups.count > 1 ? name + "/pg\(k + 1)" : name
+            stats[n] = g.lr
+            lrs[n, default: []].append(g.lr)
+            let o = g.options
+            if logMomentum { stats[n + "-momentum"] = o["betas.0"] ?? o["momentum"] ?? 0 }
+            if logWeightDecay, let wd = o["weight_decay"] { stats[n + "-weight_decay"] = wd }
+        }
+        try trainer.logDirectly(stats, step: trainer.globalStep)
     }
 }

@@ -61,6 +61,9 @@ public final class Trainer {
     public private(set) var optimizer: Optimizer?
     /// The learning-rate scheduler `configureLRScheduler` returned.
     public private(set) var lrScheduler: LRScheduler?
+    /// When `lrScheduler` steps, and every how many epochs or steps (the module's `lrSchedulerInterval`, `lrSchedulerFrequency`).
+    public private(set) var lrSchedulerInterval: LRSchedulerInterval = .epoch
+    public private(set) var lrSchedulerFrequency = 1
     /// Averages gradients across ranks during `fit` with `strategy: .ddp`.
     var reducer: GradientReducer?
     /// The training loader's own generator (nil: it draws from the global one), saved in checkpoints.
@@ -249,6 +252,17 @@ public final class Trainer {
         return out
     }
 
+    /// Whether the step about to run logs (Lightning's `should_update_logs`): every `logEveryNSteps` steps, and when stopping.
+    public var shouldUpdateLogs: Bool { (globalStep + 1) % logEveryNSteps == 0 || shouldStop }
+
+    /// Sends `metrics` to the loggers as they are, at `step` (what Lightning's callbacks do with `logger.log_metrics`),
+    /// and records them in `callbackMetrics`.
+    func logDirectly(_ metrics: [String: Double], step: Int) throws {
+        for (k, v) in metrics { callbackMetrics[k] = v }
+        guard isGlobalZero else { return }
+        for l in loggers { try l.logMetrics(metrics, step: step) }
+    }
+
     private func sendToLoggers(_ metrics: [String: Double], step: Int) throws {
         guard !metrics.isEmpty else { return }
         for (k, v) in metrics { loggedMetrics[k] = v }
@@ -317,6 +331,9 @@ public final class Trainer {
         let opt = model.configureOptimizers()
         optimizer = opt
         lrScheduler = model.configureLRScheduler(opt)
+        lrSchedulerInterval = lrScheduler is ReduceLROnPlateau ? .epoch : model.lrSchedulerInterval
+        lrSchedulerFrequency = model.lrSchedulerFrequency
+        if lrSchedulerFrequency < 1 { fail("The lr scheduler frequency must be a positive integer, got \(lrSchedulerFrequency)") }
         shouldStop = false
         var startEpoch = 0
         trainLoaderGenerator = train.generator
@@ -352,6 +369,7 @@ public final class Trainer {
 
         var status = "success"
         defer { if isGlobalZero { for l in loggers { try? l.finalize(status: status) } } }
+        for c in callbacks { try c.onTrainStart(self, model) }
         // the random streams continue where the checkpoint left them (after the sanity check, which draws)
         if let r = resume, r.batchesDone == nil, let rng = r.rng { applyRNG(rng) }
         var midEpoch: (skip: Int, start: RNGStates, current: RNGStates?)?
@@ -363,7 +381,8 @@ public final class Trainer {
                 midEpoch = nil
                 // Lightning steps "epoch" schedulers after the epoch's last batch, before validation and the
                 // epoch-end hooks (so the checkpoint written there holds the stepped state).
-                if completed, let s = lrScheduler, !(s is ReduceLROnPlateau) { s.step() }
+                if completed, let s = lrScheduler, !(s is ReduceLROnPlateau), lrSchedulerInterval == .epoch,
+                   (currentEpoch + 1) % lrSchedulerFrequency == 0 { s.step() }
                 // an epoch cut short by maxSteps is not validated (Lightning's)
                 if let v = val, completed, (currentEpoch + 1) % checkValEveryNEpoch == 0 {
                     let logged = try validate(model, v, limit: limitValBatches)
@@ -382,7 +401,7 @@ public final class Trainer {
                 epochMetrics.merge(closeEpoch()) { $1 }
                 // ReduceLROnPlateau sees what the module logged in its hook; stepped before the checkpoint is
                 // written (Lightning: after, and not restored on resume), so that resuming is exact.
-                if let p = lrScheduler as? ReduceLROnPlateau {
+                if let p = lrScheduler as? ReduceLROnPlateau, (currentEpoch + 1) % lrSchedulerFrequency == 0 {
                     guard let m = callbackMetrics[model.lrSchedulerMonitor] else {
                         fail("ReduceLROnPlateau conditioned on metric \(model.lrSchedulerMonitor) which is not available. Available metrics are: \(callbackMetrics.keys.sorted())")
                     }
@@ -398,6 +417,7 @@ public final class Trainer {
             status = "failed"
             throw error
         }
+        for c in callbacks { try c.onTrainEnd(self, model) }
         for c in callbacks { try c.onFitEnd(self, model) }
         model.onFitEnd()
     }
@@ -488,6 +508,7 @@ public final class Trainer {
             if i >= limit { break }
             if maxSteps >= 0 && globalStep >= maxSteps { return false }
             currentBatchSize = inferBatchSize(batch)
+            for c in callbacks { try c.onTrainBatchStart(self, model, batch: batch, batchIndex: i) }
             phase = .trainStep
             let onDevice = movedBatch ?? onRootDevice(batch, model)
             if i + 1 < limit { batches.prefetchNext() }
@@ -506,6 +527,7 @@ public final class Trainer {
                 opt.zeroGrad()
                 pending = 0
                 globalStep += 1
+                if let s = lrScheduler, lrSchedulerInterval == .step, (i + 1) % lrSchedulerFrequency == 0 { s.step() }
                 if globalStep % logEveryNSteps == 0 || shouldStop {
                     let out = stepValues.filter { $0.value.logger }.mapValues(\.value)
                     try sendToLoggers(out, step: globalStep - 1)

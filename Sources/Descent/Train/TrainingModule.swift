@@ -5,6 +5,9 @@ public enum Stage: String, Sendable {
     case fit, validate, test, predict
 }
 
+/// When a `Trainer` steps the learning-rate scheduler (Lightning's `"interval"`).
+public enum LRSchedulerInterval: String, Sendable { case epoch, step }
+
 /// A model that knows how to train itself (Lightning's `LightningModule`): a `Module` subclass
 /// that adopts this protocol supplies `trainingStep` and `configureOptimizers`, and may supply
 /// `validationStep`, `testStep` and the epoch hooks; a `Trainer` runs the loops.
@@ -49,6 +52,11 @@ public protocol TrainingModule: Module {
     func configureLRScheduler(_ optimizer: Optimizer) -> LRScheduler?
     /// The metric a `ReduceLROnPlateau` watches (Lightning's `"monitor"`). Default: `"val_loss"`.
     var lrSchedulerMonitor: String { get }
+    /// When the scheduler steps (Lightning's `"interval"`): `.epoch` (default) after the epoch's last batch, or `.step`
+    /// after every optimizer step (OneCycleLR, warm-ups). A `ReduceLROnPlateau` always steps per epoch.
+    var lrSchedulerInterval: LRSchedulerInterval { get }
+    /// Every how many epochs or steps the scheduler steps (Lightning's `"frequency"`). Default: 1.
+    var lrSchedulerFrequency: Int { get }
 
     func onFitStart()
     func onFitEnd()
@@ -73,6 +81,8 @@ extension TrainingModule {
     }
     public func configureLRScheduler(_ optimizer: Optimizer) -> LRScheduler? { nil }
     public var lrSchedulerMonitor: String { "val_loss" }
+    public var lrSchedulerInterval: LRSchedulerInterval { .epoch }
+    public var lrSchedulerFrequency: Int { 1 }
     public func onFitStart() {}
     public func onFitEnd() {}
     public func onTrainEpochStart() {}
