@@ -77,6 +77,27 @@ case "collectives":
     Distributed.destroyProcessGroup()
     print("initialized-after-destroy=\(Distributed.isInitialized)")
 
+case "metrics":
+    // Metric states synced across ranks: each rank sees every n-th of 20 scores (unequal shares for n = 3)
+    try Distributed.initProcessGroup(backend: .mpi)
+    let n = Distributed.worldSize, r = Distributed.rank
+    manualSeed(0)
+    let scores = Tensor.rand(20), labels = Tensor.randint(0, 2, [20])
+    let mine = Tensor(Array(stride(from: r, to: 20, by: n)))
+    let auroc = AUROC(task: .binary), top = MaxMetric(), all = CatMetric(), acc = Accuracy(task: .binary)
+    auroc.update(scores.indexSelect(dim: 0, mine), labels.indexSelect(dim: 0, mine))
+    acc.update(scores.indexSelect(dim: 0, mine), labels.indexSelect(dim: 0, mine))
+    top.update(scores.indexSelect(dim: 0, mine))
+    all.update(scores.indexSelect(dim: 0, mine))
+    out("auroc", "\(auroc.compute().item())")
+    out("auroc.full", "\(AUROC(task: .binary)(scores, labels).item())")
+    out("accuracy", "\(acc.compute().item())")
+    out("accuracy.full", "\(Accuracy(task: .binary)(scores, labels).item())")
+    out("max", "\(top.compute().item()) full=\(scores.max().item())")
+    out("cat", values(all.compute().sort().values) + " full=" + values(scores.sort().values))
+    out("localStates", "\(auroc.state.count / 2)")
+    Distributed.destroyProcessGroup()
+
 case "ddp", "ddp-reference":
     // DDP on N ranks with batch 64/N each against one process with batch 64: the same data (a
     // DistributedSampler splits every 64-sample block of the shuffled order across the ranks), the same

@@ -94,6 +94,24 @@ private func numbers(_ s: String?) -> [Double] {
     /// Every collective on 2 and 3 real ranks, against values worked out by hand: rank r holds its
     /// inputs times (r + 1), so with n ranks the sum is the input times n(n+1)/2, the max times n, the
     /// product times n!.
+    /// torchmetrics' sync on compute: summed counts (Accuracy), the max (MaxMetric) and gathered lists of unequal
+    /// lengths (AUROC, CatMetric) give every rank the metric of all the data.
+    @Test(arguments: [2, 3]) func metricsSyncAcrossRanks(np: Int) throws {
+        guard MPIRun.enabled else { return }
+        let r = try MPIRun.run("metrics", np: np)
+        #expect(r.status == 0, "\(r.output)")
+        for rank in 0..<np {
+            let v = r.ranks[rank]
+            #expect(v["auroc"] != nil && v["auroc"] == v["auroc.full"], "\(r.output)")
+            #expect(v["accuracy"] != nil && v["accuracy"] == v["accuracy.full"])
+            let mx = v["max"]?.split(separator: " ").map(String.init) ?? []
+            #expect(mx.count == 2 && "full=" + mx[0] == mx[1])
+            let cat = v["cat"]?.components(separatedBy: " full=") ?? []
+            #expect(cat.count == 2 && cat[0] == cat[1] && numbers(cat[0]).count == 20)
+            #expect(Int(v["localStates"] ?? "") == (20 - rank + np - 1) / np)
+        }
+    }
+
     @Test(arguments: [2, 3]) func collectivesOnRealRanks(np: Int) throws {
         guard MPIRun.enabled else { return }
         let r = try MPIRun.run("collectives", np: np)

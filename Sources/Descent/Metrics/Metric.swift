@@ -14,10 +14,31 @@ open class Metric: Module {
     /// The value the last call (`metric(preds, target)`) returned: the metric on that batch.
     public private(set) var lastBatchValue: Tensor?
 
-    /// A metric whose state is `stateSize` sums.
+    /// How many values the state holds (for `.cat` states, the width of one record).
+    public let stateSize: Int
+
+    /// A metric whose state is `stateSize` sums (or, by `stateReduction`, maxima, minima, or records of
+    /// `stateSize` values appended batch after batch).
     public init(stateSize: Int) {
-        state = [Double](repeating: 0, count: stateSize)
+        self.stateSize = stateSize
+        state = []
         super.init()
+        state = initialState
+    }
+
+    /// How batch states combine (torchmetrics' `dist_reduce_fx`): summed, appended (`.cat`: metrics that keep
+    /// every value, as AUROC), or the element-wise larger or smaller.
+    public enum StateReduction: Sendable { case sum, cat, max, min }
+    /// How this metric's batch states combine. Default: `.sum`.
+    open var stateReduction: StateReduction { .sum }
+
+    private var initialState: [Double] {
+        switch stateReduction {
+        case .sum: return [Double](repeating: 0, count: stateSize)
+        case .cat: return []
+        case .max: return [Double](repeating: -.infinity, count: stateSize)
+        case .min: return [Double](repeating: .infinity, count: stateSize)
+        }
     }
 
     /// The sums one batch adds to the state. Subclasses override.
@@ -43,16 +64,29 @@ open class Metric: Module {
             warnOnce("The ``compute`` method of metric \(typeName) was called before the ``update`` method which may lead to errors, as metric states have not yet been updated.")
         }
         if syncOnCompute && Distributed.isInitialized && Distributed.worldSize > 1 {
+            if stateReduction == .cat { return compute(from: gatheredState()) }
             let t = Tensor(state, dtype: .float64)
-            Distributed.allReduce(t, op: .sum)
+            Distributed.allReduce(t, op: stateReduction == .max ? .max : stateReduction == .min ? .min : .sum)
             return compute(from: t.toArray(Double.self))
         }
         return compute(from: state)
     }
     /// Clears the state.
     open func reset() {
-        for i in state.indices { state[i] = 0 }
+        state = initialState
         updateCount = 0
+    }
+    /// Every rank's appended records, in rank order (torchmetrics' gather of list states): the lengths first,
+    /// then the records padded to the longest.
+    private func gatheredState() -> [Double] {
+        let n = Distributed.worldSize
+        let lengths = (0..<n).map { _ in Tensor.zeros(1, dtype: .float64) }
+        Distributed.allGather(lengths, Tensor([Double(state.count)], dtype: .float64))
+        let counts = lengths.map { Int($0.item()) }
+        let longest = counts.max() ?? 0
+        let parts = (0..<n).map { _ in Tensor.zeros(longest, dtype: .float64) }
+        Distributed.allGather(parts, Tensor(state + [Double](repeating: 0, count: longest - state.count), dtype: .float64))
+        return zip(parts, counts).flatMap { Array($0.toArray(Double.self).prefix($1)) }
     }
     /// Adds a batch to the state and returns the metric on this batch alone (torchmetrics' `forward`).
     public func callAsFunction(_ preds: Tensor, _ target: Tensor) -> Tensor {
@@ -64,8 +98,20 @@ open class Metric: Module {
     }
 
     func add(_ s: [Double]) {
-        if s.count != state.count { fail("\(typeName): a batch state of \(s.count) values for a state of \(state.count)") }
-        for i in state.indices { state[i] += s[i] }
+        switch stateReduction {
+        case .cat:
+            if stateSize > 0 && s.count % stateSize != 0 { fail("\(typeName): a batch state of \(s.count) values is not records of \(stateSize)") }
+            state += s
+        case .sum, .max, .min:
+            if s.count != state.count { fail("\(typeName): a batch state of \(s.count) values for a state of \(state.count)") }
+            for i in state.indices {
+                switch stateReduction {
+                case .max: state[i] = Swift.max(state[i], s[i])
+                case .min: state[i] = Swift.min(state[i], s[i])
+                default: state[i] += s[i]
+                }
+            }
+        }
         updateCount += 1
     }
 }
