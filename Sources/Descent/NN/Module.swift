@@ -108,15 +108,43 @@ open class Module: CustomStringConvertible {
 
     var typeName: String { String(describing: type(of: self)) }
 
-    /// The direct submodules with their names, in declaration order.
+    /// The direct submodules with their names: the declared ones in declaration order, then the registered ones.
     open func namedChildren() -> [(String, Module)] {
         var out: [(String, Module)] = []
         forEachProperty { label, value in
             if let m = value as? Module { out.append((label, m)) }
             else if let ms = value as? [Module] { for (i, m) in ms.enumerated() { out.append(("\(label).\(i)", m)) } }
         }
-        return out
+        return out + registeredModules
     }
+    private var registeredModules: [(String, Module)] = []
+    /// Adds `module` as a child named `name` (PyTorch's `add_module` / `register_module`): layers made in a loop.
+    /// Registering a name again replaces that child; nil removes it.
+    public func registerModule(_ name: String, _ module: Module?) {
+        if name.isEmpty || name.contains(".") { fail("module name can't contain \".\", got: \(name)") }
+        if let i = registeredModules.firstIndex(where: { $0.0 == name }) {
+            if let m = module { registeredModules[i].1 = m } else { registeredModules.remove(at: i) }
+        } else if let m = module { registeredModules.append((name, m)) }
+    }
+    /// `registerModule` (PyTorch's `add_module`).
+    public func addModule(_ name: String, _ module: Module?) { registerModule(name, module) }
+    /// The submodule at the dotted path `target` ("" is this module) (PyTorch's `get_submodule`).
+    public func getSubmodule(_ target: String) -> Module {
+        guard let m = namedModules().first(where: { $0.0 == target })?.1 else { fail("\(typeName) has no submodule `\(target)`") }
+        return m
+    }
+    /// The parameter at the dotted path `target` (PyTorch's `get_parameter`).
+    public func getParameter(target: String) -> Parameter {
+        guard let p = namedParameters().first(where: { $0.0 == target })?.1 else { fail("\(typeName) has no parameter `\(target)`") }
+        return p
+    }
+    /// The buffer at the dotted path `target` (PyTorch's `get_buffer`).
+    public func getBuffer(_ target: String) -> Tensor {
+        guard let b = namedBuffers().first(where: { $0.0 == target })?.1 else { fail("\(typeName) has no buffer `\(target)`") }
+        return b
+    }
+    /// Every buffer (PyTorch's `buffers()`).
+    public func buffers() -> [Tensor] { namedBuffers().map(\.1) }
     /// This module's own parameters (not those of submodules), with their names.
     open func namedDirectParameters() -> [(String, Parameter)] {
         var out: [(String, Parameter)] = []

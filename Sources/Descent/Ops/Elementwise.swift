@@ -155,6 +155,35 @@ extension Tensor {
         if x.dtype != .bool { fail("~ (bitwise_not) is only supported for bool tensors here, got \(x.dtype)") }
         return x.logicalNot()
     }
+    /// `mask & mask`: element-wise and of bool tensors (PyTorch's `&` / `bitwise_and` on masks; integer dtypes are not
+    /// supported here).
+    public static func & (a: Tensor, b: Tensor) -> Tensor { boolMasks(a, b, "&", "bitwise_and"); return a .&& b }
+    /// `mask | mask`: element-wise or of bool tensors (PyTorch's `|` / `bitwise_or` on masks).
+    public static func | (a: Tensor, b: Tensor) -> Tensor { boolMasks(a, b, "|", "bitwise_or"); return a .|| b }
+    /// `mask ^ mask`: element-wise exclusive or of bool tensors (PyTorch's `^` / `bitwise_xor` on masks).
+    public static func ^ (a: Tensor, b: Tensor) -> Tensor { boolMasks(a, b, "^", "bitwise_xor"); return a .!= b }
+    /// `mask & true`, `mask | false`, `mask ^ true`: a mask with a Bool.
+    public static func & (a: Tensor, b: Bool) -> Tensor { a & Tensor(b) }
+    public static func | (a: Tensor, b: Bool) -> Tensor { a | Tensor(b) }
+    public static func ^ (a: Tensor, b: Bool) -> Tensor { a ^ Tensor(b) }
+    /// In place: `mask &= other` (PyTorch's `&=`), likewise `|=` and `^=`.
+    public static func &= (a: inout Tensor, b: Tensor) { a.copy_(a & b) }
+    public static func |= (a: inout Tensor, b: Tensor) { a.copy_(a | b) }
+    public static func ^= (a: inout Tensor, b: Tensor) { a.copy_(a ^ b) }
+    /// Bitwise and of bool tensors (PyTorch's `bitwise_and`), as `&`.
+    public func bitwiseAnd(_ other: Tensor) -> Tensor { self & other }
+    /// Bitwise or of bool tensors (PyTorch's `bitwise_or`), as `|`.
+    public func bitwiseOr(_ other: Tensor) -> Tensor { self | other }
+    /// Bitwise exclusive or of bool tensors (PyTorch's `bitwise_xor`), as `^`.
+    public func bitwiseXor(_ other: Tensor) -> Tensor { self ^ other }
+    /// Bitwise not of a bool tensor (PyTorch's `bitwise_not`), as `~`.
+    public func bitwiseNot() -> Tensor { ~self }
+    private static func boolMasks(_ a: Tensor, _ b: Tensor, _ op: String, _ name: String) {
+        if a.dtype != .bool || b.dtype != .bool {
+            fail("\(op) (\(name)) is only supported for bool tensors here, got \(a.dtype) and \(b.dtype)")
+        }
+    }
+
     /// `true` when both tensors have the same shape and elements (PyTorch's `torch.equal`).
     public func equal(_ other: Tensor) -> Bool {
         shape == other.shape && (self .== other).all().item() != 0
