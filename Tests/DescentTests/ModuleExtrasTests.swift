@@ -63,3 +63,33 @@ extension Core {
     }
 }
 }
+
+extension Core {
+@Suite struct DefaultDtypeTests {
+    @Test func setDefaultDtypeChangesWhatIsMade() {
+        // torch.set_default_dtype(torch.float64); a = torch.tensor([1.5, 2.0]); print(a, a.dtype)
+        // torch.zeros(2).dtype, nn.Linear(2, 1).weight.dtype; torch.arange(3) / 2; torch.tensor([1, 2]) * 0.5
+        // torch.tensor([1.0], dtype=torch.float32); torch.manual_seed(0); torch.randn(3).tolist()
+        // torch.arange(0, 1, 0.25).dtype, torch.tensor([1, 4]).sqrt().dtype
+        setDefaultDtype(.float64)
+        defer { setDefaultDtype(.float32) }
+        #expect(getDefaultDtype() == .float64)
+        let a = Tensor([1.5, 2.0])
+        #expect(a.dtype == .float64 && "\(a)" == "tensor([1.5000, 2.0000])")
+        #expect(Tensor.zeros(2).dtype == .float64 && Linear(2, 1).weight.dtype == .float64)
+        #expect("\(Tensor.arange(3) / 2)" == "tensor([0.0000, 0.5000, 1.0000])")
+        #expect("\(Tensor([1, 2]) * 0.5)" == "tensor([0.5000, 1.0000])")
+        #expect("\(Tensor([1.0], dtype: .float32))" == "tensor([1.], dtype=torch.float32)")
+        manualSeed(0)
+        #expect(Tensor.randn(3).toArray(Double.self) == [1.5409961082440433, -0.2934289057609464, -2.1787893820745574])
+        #expect(Tensor.arange(0, 1, 0.25).dtype == .float64 && Tensor([1, 4]).sqrt().dtype == .float64)
+        setDefaultDtype(.float32)
+        #expect(Tensor([1.5]).dtype == .float32 && "\(Tensor([1.0], dtype: .float64))" == "tensor([1.], dtype=torch.float64)")
+    }
+
+    @Test func onlyFloatingDefaults() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) { setDefaultDtype(.int64) }
+        #expect(stderr(r).contains("only floating-point types are supported as the default type"))
+    }
+}
+}

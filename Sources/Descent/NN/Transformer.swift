@@ -463,7 +463,7 @@ public final class Transformer: Module {
 
     /// The (sz, sz) causal mask: -inf above the diagonal, 0 elsewhere (PyTorch's
     /// `Transformer.generate_square_subsequent_mask`).
-    public static func generateSquareSubsequentMask(_ sz: Int, dtype: DType = .float32, device: Device = .cpu) -> Tensor {
+    public static func generateSquareSubsequentMask(_ sz: Int, dtype: DType = getDefaultDtype(), device: Device = .cpu) -> Tensor {
         Tensor.full([sz, sz], -Double.infinity, dtype: dtype, device: device).triu(1)
     }
 }

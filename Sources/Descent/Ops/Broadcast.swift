@@ -73,10 +73,10 @@ func resultType(_ a: Tensor, _ b: Tensor) -> DType {
         guard let d = best[l] else { continue }
         if let cur = r {
             if d.category > cur.category {
-                r = l == 2 ? (d.category == 2 ? .float32 : (d.category == 1 ? .int64 : .bool)) : d
+                r = l == 2 ? (d.category == 2 ? getDefaultDtype() : (d.category == 1 ? .int64 : .bool)) : d
             }
         } else {
-            r = l == 2 ? (d.category == 2 ? .float32 : (d.category == 1 ? .int64 : .bool)) : d
+            r = l == 2 ? (d.category == 2 ? getDefaultDtype() : (d.category == 1 ? .int64 : .bool)) : d
         }
     }
     return r!

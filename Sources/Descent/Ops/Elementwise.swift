@@ -9,7 +9,7 @@ extension Tensor {
             if op == .div { return b.reciprocal() * a }
         }
         var t = resultType(a, b)
-        if op == .div && !t.isFloatingPoint { t = .float32 }   // true division, like PyTorch
+        if op == .div && !t.isFloatingPoint { t = getDefaultDtype() }   // true division, like PyTorch
         if t == .bool && (op == .sub) {
             fail("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.")
         }
@@ -91,7 +91,7 @@ extension Tensor {
         if !dtype.isFloatingPoint {
             // an integral exponent keeps the integer dtype; a fractional one gives float32, as in PyTorch
             if exponent == exponent.rounded() && Swift.abs(exponent) < 1e18 { return Tensor.arith(self, Tensor.wrap(Int(exponent)), .pow) }
-            return to(dtype: .float32).pow(exponent)
+            return to(dtype: getDefaultDtype()).pow(exponent)
         }
         return unary(.powScalar, exponent, 0, .pow(exponent), save: .input)
     }
@@ -204,7 +204,7 @@ extension Tensor {
     func unary(_ op: UnaryOp, _ p1: Double, _ p2: Double, _ gop: Op?, save: UnarySave) -> Tensor {
         if !dtype.isFloatingPoint && !(dtype == .int64 && (op == .neg || op == .abs || op == .sign || op == .square || op == .clamp)) {
             // integer inputs of float functions compute in float32, as PyTorch does for exp/log/sqrt/...
-            return self.to(dtype: .float32).unary(op, p1, p2, gop, save: save)
+            return self.to(dtype: getDefaultDtype()).unary(op, p1, p2, gop, save: save)
         }
         let x = contiguous()
         let out = Tensor(uninitializedShape: shape, dtype: dtype, device: device)
@@ -479,7 +479,7 @@ extension Tensor {
     /// in the tensor's precision; float32 results agree with PyTorch's to 1 ulp on 99% of inputs).
     /// Integer inputs compute in float32.
     public func erfinv() -> Tensor {
-        if !dtype.isFloatingPoint { return to(dtype: .float32).erfinv() }
+        if !dtype.isFloatingPoint { return to(dtype: getDefaultDtype()).erfinv() }
         let x = contiguous()
         let out = Tensor(uninitializedShape: shape, dtype: dtype, device: device)
         Kernels.erfinv(x, out: out)

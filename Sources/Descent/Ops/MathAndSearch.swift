@@ -8,7 +8,7 @@ import Foundation
 
 extension Tensor {
     /// A float copy of an integer or bool tensor (PyTorch's promotion for float-only math).
-    fileprivate var floatingPromoted: Tensor { dtype.isFloatingPoint ? self : to(dtype: .float32) }
+    fileprivate var floatingPromoted: Tensor { dtype.isFloatingPoint ? self : to(dtype: getDefaultDtype()) }
 
     /// The angle of (other, self) in radians, quadrant-aware (PyTorch's `torch.atan2(self, other)`).
     public func atan2(_ other: Tensor) -> Tensor { Tensor.arith(floatingPromoted, other.floatingPromoted, .atan2) }

@@ -193,7 +193,7 @@ public final class PixelUnshuffle: Module {
 
 extension Tensor {
     /// `steps` values from base^start to base^end, evenly spaced in the exponent (PyTorch's `torch.logspace`).
-    public static func logspace(_ start: Double, _ end: Double, count: Int, base: Double = 10, dtype: DType = .float32) -> Tensor {
+    public static func logspace(_ start: Double, _ end: Double, count: Int, base: Double = 10, dtype: DType = getDefaultDtype()) -> Tensor {
         let step = count > 1 ? (end - start) / Double(count - 1) : 0
         let values = (0..<count).map { i in
             Foundation.pow(base, i < count / 2 ? start + step * Double(i) : end - step * Double(count - i - 1))

@@ -256,7 +256,7 @@ extension Tensor {
     public func logSoftmax(dim: Int) -> Tensor { softmaxImpl(dim: dim, isLog: true) }
 
     func softmaxImpl(dim: Int, isLog: Bool) -> Tensor {
-        if !dtype.isFloatingPoint { return to(dtype: .float32).softmaxImpl(dim: dim, isLog: isLog) }
+        if !dtype.isFloatingPoint { return to(dtype: getDefaultDtype()).softmaxImpl(dim: dim, isLog: isLog) }
         let d = normalizeDim(dim, rank)
         let x = contiguous()
         let outer = rank == 0 ? 1 : shape[..<d].reduce(1, *), r = rank == 0 ? 1 : shape[d], inner = rank == 0 ? 1 : shape[(d + 1)...].reduce(1, *)

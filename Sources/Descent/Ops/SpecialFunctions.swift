@@ -5,7 +5,7 @@ import Foundation
 
 /// Runs one of the special-function kernels on a contiguous float copy of x.
 private func specialKernel(_ x: Tensor, _ f: SpecialFunction, order k: Int) -> Tensor {
-    let src = (x.dtype.isFloatingPoint ? x : x.to(dtype: .float32)).contiguous()
+    let src = (x.dtype.isFloatingPoint ? x : x.to(dtype: getDefaultDtype())).contiguous()
     let out = Tensor(uninitializedShape: src.shape, dtype: src.dtype, device: src.device)
     Kernels.special(f, order: k, src, out: out)
     return out
@@ -60,7 +60,7 @@ extension Tensor {
     /// every element must exceed (p - 1)/2.
     public func mvlgamma(p: Int) -> Tensor {
         if p < 1 { fail("p has to be greater than or equal to 1") }
-        let x = dtype.isFloatingPoint ? self : to(dtype: .float32)
+        let x = dtype.isFloatingPoint ? self : to(dtype: getDefaultDtype())
         if noGrad({ (x .<= Double(p - 1) / 2).any().item() != 0 }) { fail("All elements must be greater than (p-1)/2") }
         let offsets = Tensor.arange(-Double(p) * 0.5 + 0.5, 0.5, 0.5, dtype: x.dtype, device: x.device)
         return (x.unsqueeze(-1) + offsets).lgamma().sum(dim: -1) + Double(p * (p - 1)) * Foundation.log(Double.pi) / 4

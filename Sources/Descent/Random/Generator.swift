@@ -126,13 +126,13 @@ public func initialSeed() -> UInt64 { defaultGenerator.initialSeed }
 
 extension Tensor {
     /// Uniform samples in [0, 1) (PyTorch's `torch.rand`).
-    public static func rand(_ shape: Int..., dtype: DType = .float32, device: Device = .cpu, generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor { rand(shape, dtype: dtype, device: device, generator: generator, requiresGrad: requiresGrad) }
-    public static func rand(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu, generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor {
+    public static func rand(_ shape: Int..., dtype: DType = getDefaultDtype(), device: Device = .cpu, generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor { rand(shape, dtype: dtype, device: device, generator: generator, requiresGrad: requiresGrad) }
+    public static func rand(_ shape: [Int], dtype: DType = getDefaultDtype(), device: Device = .cpu, generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor {
         Tensor.empty(shape, dtype: dtype, device: device).uniform_(0, 1, generator: generator).requiringGrad(requiresGrad)
     }
     /// Standard normal samples (PyTorch's `torch.randn`).
-    public static func randn(_ shape: Int..., dtype: DType = .float32, device: Device = .cpu, generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor { randn(shape, dtype: dtype, device: device, generator: generator, requiresGrad: requiresGrad) }
-    public static func randn(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu, generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor {
+    public static func randn(_ shape: Int..., dtype: DType = getDefaultDtype(), device: Device = .cpu, generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor { randn(shape, dtype: dtype, device: device, generator: generator, requiresGrad: requiresGrad) }
+    public static func randn(_ shape: [Int], dtype: DType = getDefaultDtype(), device: Device = .cpu, generator: Generator? = nil, requiresGrad: Bool = false) -> Tensor {
         Tensor.empty(shape, dtype: dtype, device: device).normal_(0, 1, generator: generator).requiringGrad(requiresGrad)
     }
     /// Integers uniform in [low, high) (PyTorch's `torch.randint(low, high, size)`), int64.

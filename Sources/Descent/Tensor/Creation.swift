@@ -7,7 +7,7 @@ public protocol TensorData {
 }
 extension Double: TensorData {
     public func descentFlatten(into values: inout [Double]) -> [Int] { values.append(self); return [] }
-    public static var descentDefaultDType: DType { .float32 }
+    public static var descentDefaultDType: DType { getDefaultDtype() }
 }
 extension Float: TensorData {
     public func descentFlatten(into values: inout [Double]) -> [Int] { values.append(Double(self)); return [] }
@@ -97,28 +97,28 @@ extension Tensor {
     // MARK: Factories
 
     /// A tensor with uninitialised values (PyTorch's `torch.empty`); `device: .meta` allocates nothing.
-    public static func empty(_ shape: Int..., dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { empty(shape, dtype: dtype, device: device, requiresGrad: requiresGrad) }
-    public static func empty(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
+    public static func empty(_ shape: Int..., dtype: DType = getDefaultDtype(), device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { empty(shape, dtype: dtype, device: device, requiresGrad: requiresGrad) }
+    public static func empty(_ shape: [Int], dtype: DType = getDefaultDtype(), device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
         Tensor(uninitializedShape: shape, dtype: dtype, device: device).requiringGrad(requiresGrad)
     }
     /// A tensor filled with `value`.
-    public static func full(_ shape: [Int], _ value: Double, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
+    public static func full(_ shape: [Int], _ value: Double, dtype: DType = getDefaultDtype(), device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
         let t = Tensor(uninitializedShape: shape, dtype: dtype, device: device)
         Kernels.fill(t, value)
         return t.requiringGrad(requiresGrad)
     }
-    public static func full(_ shape: Int..., value: Double, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, value, dtype: dtype, device: device, requiresGrad: requiresGrad) }
+    public static func full(_ shape: Int..., value: Double, dtype: DType = getDefaultDtype(), device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, value, dtype: dtype, device: device, requiresGrad: requiresGrad) }
     /// A tensor filled with an integer: int64 unless `dtype` says otherwise (PyTorch's `torch.full((2, 3), 7)`).
     public static func full(_ shape: [Int], _ value: Int, dtype: DType? = nil, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
         full(shape, Double(value), dtype: dtype ?? .int64, device: device, requiresGrad: requiresGrad)
     }
     public static func full(_ shape: Int..., value: Int, dtype: DType? = nil, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, value, dtype: dtype, device: device, requiresGrad: requiresGrad) }
     /// A tensor of zeros.
-    public static func zeros(_ shape: Int..., dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, 0, dtype: dtype, device: device, requiresGrad: requiresGrad) }
-    public static func zeros(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, 0, dtype: dtype, device: device, requiresGrad: requiresGrad) }
+    public static func zeros(_ shape: Int..., dtype: DType = getDefaultDtype(), device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, 0, dtype: dtype, device: device, requiresGrad: requiresGrad) }
+    public static func zeros(_ shape: [Int], dtype: DType = getDefaultDtype(), device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, 0, dtype: dtype, device: device, requiresGrad: requiresGrad) }
     /// A tensor of ones.
-    public static func ones(_ shape: Int..., dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, 1, dtype: dtype, device: device, requiresGrad: requiresGrad) }
-    public static func ones(_ shape: [Int], dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, 1, dtype: dtype, device: device, requiresGrad: requiresGrad) }
+    public static func ones(_ shape: Int..., dtype: DType = getDefaultDtype(), device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, 1, dtype: dtype, device: device, requiresGrad: requiresGrad) }
+    public static func ones(_ shape: [Int], dtype: DType = getDefaultDtype(), device: Device = .cpu, requiresGrad: Bool = false) -> Tensor { full(shape, 1, dtype: dtype, device: device, requiresGrad: requiresGrad) }
     /// Zeros with the shape, dtype and device of `t`.
     public static func zerosLike(_ t: Tensor, dtype: DType? = nil, requiresGrad: Bool = false) -> Tensor { full(t.shape, 0, dtype: dtype ?? t.dtype, device: t.device, requiresGrad: requiresGrad) }
     /// Ones with the shape, dtype and device of `t`.
@@ -138,20 +138,20 @@ extension Tensor {
     public static func arange(_ end: Int, device: Device = .cpu) -> Tensor { arange(0, end, 1, device: device) }
     /// `0, 1, ...` below a fractional `end`, as float32 (PyTorch's `arange(6.0)`).
     @_disfavoredOverload
-    public static func arange(_ end: Double, dtype: DType = .float32, device: Device = .cpu) -> Tensor { arange(0, end, 1, dtype: dtype, device: device) }
+    public static func arange(_ end: Double, dtype: DType = getDefaultDtype(), device: Device = .cpu) -> Tensor { arange(0, end, 1, dtype: dtype, device: device) }
     public static func arange(_ start: Int, _ end: Int, _ step: Int = 1, dtype: DType = .int64, device: Device = .cpu) -> Tensor {
         if step == 0 { fail("step must be nonzero") }
         let n = Swift.max(0, (end - start + step - (step > 0 ? 1 : -1)) / step)
         return Tensor(values: (0..<n).map { Double(start + $0 * step) }, shape: [n], dtype: dtype, device: device)
     }
-    public static func arange(_ start: Double, _ end: Double, _ step: Double = 1, dtype: DType = .float32, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
+    public static func arange(_ start: Double, _ end: Double, _ step: Double = 1, dtype: DType = getDefaultDtype(), device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
         if step == 0 { fail("step must be nonzero") }
         let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return Tensor(values: (0..<n).map { start + Double($0) * step }, shape: [n], dtype: dtype, device: device).requiringGrad(requiresGrad)
     }
 
     /// `count` evenly spaced values from `start` to `end` inclusive (PyTorch's `torch.linspace`).
-    public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
+    public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = getDefaultDtype(), requiresGrad: Bool = false) -> Tensor {
         linspaceValues(start, end, count: count, dtype: dtype).requiringGrad(requiresGrad)
     }
     private static func linspaceValues(_ start: Double, _ end: Double, count: Int, dtype: DType) -> Tensor {
@@ -175,7 +175,7 @@ extension Tensor {
     }
 
     /// The identity matrix (PyTorch's `torch.eye`).
-    public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
+    public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = getDefaultDtype(), requiresGrad: Bool = false) -> Tensor {
         let cols = m ?? n
         let t = zeros([n, cols], dtype: dtype)
         for i in 0..<Swift.min(n, cols) { t.setElement(flatIndex: i * cols + i, 1) }

@@ -100,3 +100,16 @@ extension Bool: TensorScalar {
     public init(descentDouble v: Double) { self = v != 0 }
     public var descentDouble: Double { self ? 1 : 0 }
 }
+
+/// The floating-point dtype of tensors made without one (PyTorch's default dtype): float32 unless `setDefaultDtype` changed it.
+nonisolated(unsafe) private var defaultFloatingDType: DType = .float32
+
+/// Sets the dtype that float literals, factories (`zeros`, `randn`, `arange` with fractions, ...), new layers' parameters
+/// and int-to-float promotions use (PyTorch's `torch.set_default_dtype`): `.float32` (the default) or `.float64`.
+public func setDefaultDtype(_ dtype: DType) {
+    if dtype != .float32 && dtype != .float64 { fail("only floating-point types are supported as the default type") }
+    defaultFloatingDType = dtype
+}
+
+/// The dtype `setDefaultDtype` set (PyTorch's `torch.get_default_dtype`).
+public func getDefaultDtype() -> DType { defaultFloatingDType }

@@ -94,7 +94,7 @@ func formatTensor(
 
     let defaultDtypeName: String
     switch kind {
-    case .floating: defaultDtypeName = "torch.float32"
+    case .floating: defaultDtypeName = "torch.\(getDefaultDtype())"
     case .integer: defaultDtypeName = "torch.int64"
     case .boolean: defaultDtypeName = "torch.bool"
     }
@@ -113,7 +113,7 @@ func formatTensor(
         }
         // With no elements the dtype cannot be inferred, so anything but the default
         // float dtype is shown (int64 and bool included).
-        if dtypeName != "torch.float32" {
+        if dtypeName != "torch.\(getDefaultDtype())" {
             suffixes.append("dtype=" + dtypeName)
         }
         body = "[]"
@@ -143,7 +143,7 @@ func formatTensor(
 func formatValuelessTensor(shape: [Int], dtypeName: String, device: String, requiresGrad: Bool, gradFnName: String?,
                            options: TensorPrintOptions = tensorPrintOptions) -> String {
     var suffixes = ["device='\(device)'", "size=" + pythonTupleString(shape)]
-    if dtypeName != "torch.float32" { suffixes.append("dtype=" + dtypeName) }
+    if dtypeName != "torch.\(getDefaultDtype())" { suffixes.append("dtype=" + dtypeName) }
     if let gradFn = gradFnName { suffixes.append("grad_fn=<\(gradFn)>") } else if requiresGrad { suffixes.append("requires_grad=True") }
     return addSuffixes("tensor(...", suffixes: suffixes, indent: "tensor(".utf8.count, lineWidth: options.lineWidth)
 }

@@ -8,7 +8,7 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
         }
         let kind: PrintElementKind = dtype.isFloatingPoint ? .floating : (dtype == .bool ? .boolean : .integer)
         let values = noGrad { toArray(Double.self) }
-        let dtypeSuffix: String? = (dtype == .float32 || dtype == .int64 || dtype == .bool) ? nil : "torch.\(dtype)"
+        let dtypeSuffix: String? = (dtype == getDefaultDtype() || dtype == .int64 || dtype == .bool) ? nil : "torch.\(dtype)"
         return prefix + formatTensor(values: values, shape: shape, kind: kind, dtypeSuffix: dtypeSuffix,
                             deviceSuffix: device == .cpu ? nil : device.description,
                             requiresGrad: requiresGradFlag && node == nil, gradFnName: node?.name)
