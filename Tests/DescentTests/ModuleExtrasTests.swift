@@ -93,3 +93,61 @@ extension Core {
     }
 }
 }
+
+extension Core {
+@Suite struct SmallOpsTests {
+    @Test func smallOpsMatchPyTorch() {
+        // torch.manual_seed(0); x = torch.randn(2, 3); x.take(torch.tensor([[0, 5], [3, 1]]))
+        manualSeed(0)
+        let x = Tensor.randn(2, 3)
+        expectValues(x.take(Tensor([[0, 5], [3, 1]])), [1.5409960746765137, -1.3985954523086548, 0.5684312582015991, -0.293428897857666], shape: [2, 2])
+        // a.fmax(b), a.fmin(b) with NaNs: [2, 1, 3, nan], [1, 1, 3, nan]
+        let a = Tensor([1.0, .nan, 3.0, .nan]), b = Tensor([2.0, 1.0, .nan, .nan])
+        let mx = a.fmax(b).toArray(Float.self), mn = a.fmin(b).toArray(Float.self)
+        #expect(Array(mx.prefix(3)) == [2, 1, 3] && mx[3].isNaN && Array(mn.prefix(3)) == [1, 1, 3] && mn[3].isNaN)
+        // torch.inner(x, torch.ones(4, 3)): each row's sum, 4 times
+        expectValues(x.inner(Tensor.ones(4, 3)), [Double](repeating: -0.9312222003936768, count: 4) + [Double](repeating: -1.9146865606307983, count: 4),
+                     shape: [2, 4], atol: 1e-6)
+        // torch.logdet(m), of a matrix with a negative determinant (nan), and batched
+        let m = Tensor([[2.0, 1.0], [1.0, 3.0]]), n = Tensor([[0.0, 1.0], [1.0, 0.0]])
+        #expect(abs(m.logdet().item() - 1.6094379425048828) < 1e-6 && n.logdet().item().isNaN)
+        #expect(stack([m, n]).logdet().toArray(Float.self)[1].isNaN)
+        // torch.zeros(2, 2).addr(tensor([1., 2.]), tensor([3., 4.]), beta=0.5, alpha=2)
+        expectValues(Tensor.zeros(2, 2).addr(Tensor([1.0, 2.0]), Tensor([3.0, 4.0]), beta: 0.5, alpha: 2), [6, 8, 12, 16])
+        #expect(Tensor([1.0, .infinity, -.infinity]).isposinf().toArray(Bool.self) == [false, true, false])
+        #expect(Tensor([1.0, .infinity, -.infinity]).isneginf().toArray(Bool.self) == [false, false, true])
+        expectValues(Tensor([1.0, 2.0]).diagflat(1), [0, 1, 0, 0, 0, 2, 0, 0, 0], shape: [3, 3])
+        #expect(x.diagflat().shape == [6, 6] && x.ravel().shape == [6] && x.moveaxis(0, 1).shape == [3, 2])
+    }
+
+    @Test func gumbelSoftmaxDrawsAsPyTorch() {
+        // torch.manual_seed(0); l = torch.randn(3, 4, requires_grad=True); torch.manual_seed(1); F.gumbel_softmax(l, tau=0.5)
+        manualSeed(0)
+        let l = Tensor.randn(3, 4).requiresGrad_()
+        manualSeed(1)
+        expectValues(gumbelSoftmax(l, tau: 0.5), [0.9837374687194824, 0.0015395667869597673, 3.219893915229477e-05, 0.014690685085952282,
+                                                  0.012290135957300663, 0.3219013810157776, 0.416197806596756, 0.24961073696613312,
+                                                  0.02906390279531479, 0.08719135820865631, 0.05474330857396126, 0.8290014266967773], atol: 1e-6)
+        // torch.manual_seed(1); h = F.gumbel_softmax(l, tau=0.5, hard=True); (h * torch.arange(4.)).sum().backward(); h, l.grad
+        manualSeed(1)
+        let h = gumbelSoftmax(l, tau: 0.5, hard: true)
+        expectValues(h, [1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1])
+        (h * Tensor.arange(4.0)).sum().backward()
+        expectValues(l.grad!, [-0.08986642211675644, 0.0029384910594671965, 0.00012585431977640837, 0.08680208772420883,
+                               -0.046779435127973557, -0.5814371109008789, 0.08063481003046036, 0.5475814342498779,
+                               -0.15599656105041504, -0.29360508918762207, -0.0748540535569191, 0.5244557857513428], atol: 1e-6)
+    }
+
+    @Test func distanceModulesAndTripletWithDistance() {
+        // torch.manual_seed(2); an, po, ne = torch.randn(4, 3), torch.randn(4, 3), torch.randn(4, 3)
+        // nn.TripletMarginWithDistanceLoss()(an, po, ne); with distance 1 - cosine_similarity, swap=True, margin=0.5
+        manualSeed(2)
+        let an = Tensor.randn(4, 3), po = Tensor.randn(4, 3), ne = Tensor.randn(4, 3)
+        expectValues(TripletMarginWithDistanceLoss()(an, po, ne), [1.1531809568405151], atol: 1e-6)
+        let cosine = TripletMarginWithDistanceLoss(distanceFunction: { 1 - cosineSimilarity($0, $1) }, margin: 0.5, swap: true)
+        expectValues(cosine(an, po, ne), [0.9715970158576965], atol: 1e-6)
+        #expect(CosineSimilarity()(an, po).equal(cosineSimilarity(an, po)) && PairwiseDistance()(an, po).equal(pairwiseDistance(an, po)))
+        #expect("\(CosineSimilarity())" == "CosineSimilarity()" && "\(PairwiseDistance())" == "PairwiseDistance()")
+    }
+}
+}
