@@ -32,6 +32,27 @@ extension Core {
         #expect(m.getParameter(target: "block0.bias") === (m.getSubmodule("block0") as! Linear).bias!)
     }
 
+    @Test func addModuleOnContainers() {
+        // s = nn.Sequential(nn.Linear(2, 2)); s.add_module('act', nn.ReLU()); print(s)
+        let s = Sequential { Linear(2, 2) }
+        s.addModule("act", ReLU())
+        #expect("\(s)" == "Sequential(\n  (0): Linear(in_features=2, out_features=2, bias=True)\n  (act): ReLU()\n)")
+        #expect(s(Tensor.full([1, 2], -100.0)).min().item() >= 0)     // the ReLU runs in forward
+        let d = ModuleDict()
+        d.addModule("fc", Linear(2, 1))
+        #expect(d.parameters().count == 2 && d.getParameter("fc.weight") != nil)
+    }
+
+    @Test func registeringADeclaredNameStops() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) { Blocks(1).addModule("head", Linear(1, 1)) }
+        #expect(stderr(r).contains("attribute 'head' already exists"))
+        // a module whose children are fixed (MultiheadAttention lists only out_proj) refuses instead of dropping it
+        let fixed = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            MultiheadAttention(8, 2).addModule("extra", ReLU())
+        }
+        #expect(stderr(fixed).contains("MultiheadAttention cannot take registered modules"))
+    }
+
     @Test func submodulesAndBuffersByPath() {
         let net = Sequential { Linear(3, 4); BatchNorm1d(4); ReLU() }
         // PyTorch: net.get_submodule("1") is the BatchNorm1d; net.get_buffer("1.running_var") is ones(4); len(list(net.buffers())) == 3
@@ -114,6 +135,8 @@ extension Core {
         #expect(stack([m, n]).logdet().toArray(Float.self)[1].isNaN)
         // torch.zeros(2, 2).addr(tensor([1., 2.]), tensor([3., 4.]), beta=0.5, alpha=2)
         expectValues(Tensor.zeros(2, 2).addr(Tensor([1.0, 2.0]), Tensor([3.0, 4.0]), beta: 0.5, alpha: 2), [6, 8, 12, 16])
+        // beta = 0 ignores the input, NaN included (PyTorch: torch.full((2, 2), nan).addr(v1, v2, beta=0) is the outer product)
+        expectValues(Tensor.full([2, 2], .nan).addr(Tensor([1.0, 2.0]), Tensor([3.0, 4.0]), beta: 0), [3, 4, 6, 8])
         #expect(Tensor([1.0, .infinity, -.infinity]).isposinf().toArray(Bool.self) == [false, true, false])
         #expect(Tensor([1.0, .infinity, -.infinity]).isneginf().toArray(Bool.self) == [false, false, true])
         expectValues(Tensor([1.0, 2.0]).diagflat(1), [0, 1, 0, 0, 0, 2, 0, 0, 0], shape: [3, 3])

@@ -115,6 +115,24 @@ extension Core {
                 && "\(CohenKappa(task: .binary))" == "BinaryCohenKappa()")
     }
 
+    @Test func reviewedEdgeCases() {
+        // p = tensor([0, 1, 2, 2, 1, 0, 0, 2]); t = tensor([0, 1, 1, 2, 2, 0, 1, 0])
+        // tm.JaccardIndex(task='multiclass', num_classes=3, ignore_index=0)(p, t) (macro), the same with average='micro', and without ignore_index
+        let p = Tensor([0, 1, 2, 2, 1, 0, 0, 2]), t = Tensor([0, 1, 1, 2, 2, 0, 1, 0])
+        let mc = ClassificationTask.multiclass(numClasses: 3)
+        #expect(close(JaccardIndex(task: mc, ignoreIndex: 0)(p, t), 0.2916666865348816))
+        #expect(close(JaccardIndex(task: mc, average: .micro, ignoreIndex: 0)(p, t), 0.2857142984867096))
+        #expect(close(JaccardIndex(task: mc)(p, t), 0.3333333432674408))
+        // tm.R2Score(multioutput='raw_values', adjusted=1)(x, y) adjusts each output
+        let x = Tensor([[1.0, 2.0], [2.0, 1.0], [3.0, 5.0], [4.0, 3.0], [6.0, 6.0]]), y = Tensor([[1.5, 2.0], [2.0, 0.5], [2.5, 4.0], [4.5, 3.0], [5.0, 7.0]])
+        expectValues(R2Score(numOutputs: 2, adjusted: 1, multioutput: "raw_values")(x, y), [0.7594501972198486, 0.8739495873451233], atol: 2e-6)
+        // tm.PearsonCorrCoef()(tensor([1., 1., 1.]), tensor([1., 2., 3.])) -> nan (not clamped to 1)
+        #expect(PearsonCorrCoef()(Tensor([1.0, 1.0, 1.0]), Tensor([1.0, 2.0, 3.0])).item().isNaN)
+        // an ignored item holding a logit does not send the rest through sigmoid
+        let probs = Tensor([0.2, 0.9, 0.4, 7.0]), labels = Tensor([0, 1, 1, -1])
+        #expect(close(AUROC(task: .binary, ignoreIndex: -1)(probs, labels), 1.0) && close(AUROC(task: .binary)(Tensor([0.2, 0.9, 0.4]), Tensor([0, 1, 1])), 1.0))
+    }
+
     @Test func aggregationMetrics() {
         // s = tm.SumMetric(); s.update(torch.tensor([1., 2.])); s.update(3.) -> 6; Max: [1, 5], 3 -> 5; Min: [1, 5], -3 -> -3; Cat -> [1, 5, -3]
         let sum = SumMetric(), mx = MaxMetric(), mn = MinMetric(), cat = CatMetric()

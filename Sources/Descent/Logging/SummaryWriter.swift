@@ -253,7 +253,7 @@ public final class SummaryWriter {
         var rgba = [UInt8](repeating: 0, count: w * w * 4)
         for p in 0..<(w * w) { rgba[p * 4 + 3] = 255 }
         for p in 0..<(Swift.min(h, w) * w) {
-            for k in 0..<3 { rgba[p * 4 + k] = UInt8(Swift.max(0, Swift.min(255, Double(px[p * c + Swift.min(k, c - 1)]) * 255))) }
+            for k in 0..<3 { let v = Double(px[p * c + Swift.min(k, c - 1)]) * 255; rgba[p * 4 + k] = v.isNaN ? 0 : UInt8(Swift.max(0, Swift.min(255, v))) }
         }
         return Data(encodePNG(width: w, height: w, rgba: rgba))
     }

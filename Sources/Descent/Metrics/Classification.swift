@@ -1,6 +1,8 @@
 /// What a classification metric classifies (torchmetrics' `task` with `num_classes` / `num_labels`).
 public enum ClassificationTask: Sendable, Equatable {
     var isMultilabel: Bool { if case .multilabel = self { return true } else { return false } }
+    /// The prefix torchmetrics' task classes print with: `Binary`, `Multiclass`, `Multilabel`.
+    var prefix: String { switch self { case .binary: "Binary"; case .multiclass: "Multiclass"; case .multilabel: "Multilabel" } }
     /// One probability or logit (or a 0/1 label) per sample.
     case binary
     /// One of `numClasses` classes per sample: logits/probabilities (N, C, ...) or class indices (N, ...).
@@ -48,9 +50,7 @@ open class StatScoresMetric: Metric {
 
     var isMultilabel: Bool { task.isMultilabel }
 
-    var taskPrefix: String {
-        switch task { case .binary: "Binary"; case .multiclass: "Multiclass"; case .multilabel: "Multilabel" }
-    }
+    var taskPrefix: String { task.prefix }
 
     /// [tp, fp, tn, fn] per class for one batch.
     public override func batchState(_ preds: Tensor, _ target: Tensor) -> [Double] {
@@ -222,7 +222,7 @@ public final class ConfusionMatrix: Metric {
         super.init(stateSize: task.isMultilabel ? 4 * classes : classes * classes)
     }
     override var typeName: String {
-        switch task { case .binary: "BinaryConfusionMatrix"; case .multiclass: "MulticlassConfusionMatrix"; case .multilabel: "MultilabelConfusionMatrix" }
+        task.prefix + "ConfusionMatrix"
     }
     public override func batchState(_ preds: Tensor, _ target: Tensor) -> [Double] {
         switch task {

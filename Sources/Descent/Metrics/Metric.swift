@@ -63,13 +63,16 @@ open class Metric: Module {
         if updateCount == 0 {
             warnOnce("The ``compute`` method of metric \(typeName) was called before the ``update`` method which may lead to errors, as metric states have not yet been updated.")
         }
-        if syncOnCompute && Distributed.isInitialized && Distributed.worldSize > 1 {
-            if stateReduction == .cat { return compute(from: gatheredState()) }
-            let t = Tensor(state, dtype: .float64)
-            Distributed.allReduce(t, op: stateReduction == .max ? .max : stateReduction == .min ? .min : .sum)
-            return compute(from: t.toArray(Double.self))
-        }
-        return compute(from: state)
+        return compute(from: syncedState())
+    }
+    /// The state over every rank when `syncOnCompute` and a process group has several (summed, gathered, or the
+    /// max or min), else this rank's.
+    func syncedState() -> [Double] {
+        guard syncOnCompute && Distributed.isInitialized && Distributed.worldSize > 1 else { return state }
+        if stateReduction == .cat { return gatheredState() }
+        let t = Tensor(state, dtype: .float64)
+        Distributed.allReduce(t, op: stateReduction == .max ? .max : stateReduction == .min ? .min : .sum)
+        return t.toArray(Double.self)
     }
     /// Clears the state.
     open func reset() {

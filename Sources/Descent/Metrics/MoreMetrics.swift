@@ -42,14 +42,16 @@ public final class R2Score: Metric {
             let rssZero = Swift.abs(rss) <= 1e-4, tssZero = Swift.abs(t) <= 1e-4
             raw.append(!rssZero && !tssZero ? 1 - rss / t : (!rssZero && tssZero ? 0 : 1))
         }
-        if multioutput == "raw_values" { return Tensor(raw.map { Float($0) }) }
+        func adjust(_ r2: Double) -> Double {
+            adjusted > 0 && Double(adjusted) < n - 1 ? 1 - (1 - r2) * (n - 1) / (n - Double(adjusted) - 1) : r2
+        }
+        if multioutput == "raw_values" { return Tensor(raw.map { Float(adjust($0)) }) }
         var r2: Double
         if multioutput == "variance_weighted" {
             let total = tss.reduce(0, +)
             r2 = zip(tss, raw).reduce(0) { $0 + $1.0 / total * $1.1 }
         } else { r2 = raw.reduce(0, +) / Double(numOutputs) }
-        if adjusted > 0 && Double(adjusted) < n - 1 { r2 = 1 - (1 - r2) * (n - 1) / (n - Double(adjusted) - 1) }
-        return Tensor(Float(r2))
+        return Tensor(Float(adjust(r2)))
     }
 }
 
@@ -87,7 +89,7 @@ public final class PearsonCorrCoef: Metric {
         let n = s[0]
         let cov = s[5] - s[1] * s[2] / n, vx = s[3] - s[1] * s[1] / n, vy = s[4] - s[2] * s[2] / n
         if vx <= 0 || vy <= 0 { warnOnce("The variance of predictions or target is close to zero. This can cause instability in Pearson correlation coefficient, leading to wrong results.") }
-        return Tensor(Float(Swift.max(-1, Swift.min(1, cov / (vx * vy).squareRoot()))))
+        return Tensor(Float(clampCorrelation(cov / (vx * vy).squareRoot())))
     }
 }
 
@@ -108,9 +110,12 @@ public final class SpearmanCorrCoef: Metric {
         for i in 0..<n { cov += (rp[i] - mp) * (rt[i] - mt); vp += (rp[i] - mp) * (rp[i] - mp); vt += (rt[i] - mt) * (rt[i] - mt) }
         let d = Double(n)
         let r = (cov / d) / ((vp / d).squareRoot() * (vt / d).squareRoot() + 1e-6)
-        return Tensor(Float(Swift.max(-1, Swift.min(1, r))))
+        return Tensor(Float(clampCorrelation(r)))
     }
 }
+
+/// A correlation clamped to [-1, 1], NaN kept (as `torch.clamp`).
+func clampCorrelation(_ r: Double) -> Double { r.isNaN ? r : Swift.max(-1, Swift.min(1, r)) }
 
 /// 1-based ranks, ties given their mean rank.
 func averageRanks(_ v: [Double]) -> [Double] {
@@ -177,7 +182,25 @@ public final class JaccardIndex: StatScoresMetric {
         super.init(task: task, threshold: threshold, average: average, ignoreIndex: ignoreIndex, topK: 1)
     }
     override var typeName: String { taskPrefix + "JaccardIndex" }
-    public override func compute(from s: [Double]) -> Tensor { reduce(s) { tp, fp, _, fn in tp / (tp + fp + fn) } }
+    public override func compute(from s: [Double]) -> Tensor {
+        // torchmetrics' _jaccard_index_reduce: an ignored class that is a real class weighs nothing (macro) and its
+        // union leaves the denominator (micro)
+        guard case .multiclass = task, let ig = ignoreIndex, ig >= 0 && ig < classes, average == .macro || average == .micro else {
+            return reduce(s) { tp, fp, _, fn in tp / (tp + fp + fn) }
+        }
+        let union = (0..<classes).map { c -> Float in let k = stats(s, c); return Float(k.tp + k.fp + k.fn) }
+        let inter = (0..<classes).map { Float(stats(s, $0).tp) }
+        if average == .micro {
+            let denom = union.reduce(0, +) - union[ig]
+            return Tensor(denom == 0 ? 0 : inter.reduce(0, +) / denom)
+        }
+        var weights = union.map { $0 == 0 ? Float(0) : 1 }
+        weights[ig] = 0
+        let total = weights.reduce(0, +)
+        var out: Float = 0
+        for c in 0..<classes where total > 0 { out += weights[c] * (union[c] == 0 ? 0 : inter[c] / union[c]) / total }
+        return Tensor(out)
+    }
 }
 
 // MARK: - Scores from the confusion matrix
@@ -192,7 +215,7 @@ public class ConfusionMatrixScore: Metric {
         hidden = Hidden(matrix: ConfusionMatrix(task: task, threshold: threshold, ignoreIndex: ignoreIndex))
         super.init(stateSize: hidden.matrix.stateSize)
     }
-    var taskPrefix: String { switch task { case .binary: "Binary"; case .multiclass: "Multiclass"; case .multilabel: "Multilabel" } }
+    var taskPrefix: String { task.prefix }
     public override func batchState(_ preds: Tensor, _ target: Tensor) -> [Double] { hidden.matrix.batchState(preds, target) }
     /// The (C, C) matrix, rows targets and columns predictions.
     func matrix(_ s: [Double]) -> (c: Int, m: [Double]) {
@@ -285,7 +308,7 @@ public class CurveMetric: Metric {
         super.init(stateSize: classes + 1)
     }
     public override var stateReduction: StateReduction { .cat }
-    var taskPrefix: String { task == .binary ? "Binary" : "Multiclass" }
+    var taskPrefix: String { task.prefix }
     public override func batchState(_ preds: Tensor, _ target: Tensor) -> [Double] {
         let preds = preds.detach(), target = target.detach()
         if target.dtype.isFloatingPoint { fail("\(typeName): expected an integer target, got \(target.dtype)") }
@@ -296,7 +319,8 @@ public class CurveMetric: Metric {
                 fail("Expected `preds` and `target` to have the same shape, but got \(shapeString(preds.shape)) and \(shapeString(target.shape)).")
             }
             var p = preds.to(dtype: .float32).toArray(Float.self)
-            if p.contains(where: { !($0 >= 0 && $0 <= 1) }) { p = preds.to(dtype: .float32).sigmoid().toArray(Float.self) }
+            let kept = t.indices.filter { ignoreIndex == nil || t[$0] != ignoreIndex! }
+            if kept.contains(where: { !(p[$0] >= 0 && p[$0] <= 1) }) { p = preds.to(dtype: .float32).sigmoid().toArray(Float.self) }
             for (x, y) in zip(p, t) {
                 if let ig = ignoreIndex, y == ig { continue }
                 if y != 0 && y != 1 { fail("Detected the following values in `target`: \(y) but expected only the following values [0, 1].") }
@@ -307,7 +331,10 @@ public class CurveMetric: Metric {
                 fail("Expected `preds` of shape (N, \(classes)) for a target of shape \(shapeString(target.shape)), got \(shapeString(preds.shape))")
             }
             var p = preds.to(dtype: .float32).toArray(Float.self)
-            if p.contains(where: { !($0 >= 0 && $0 <= 1) }) { p = preds.to(dtype: .float32).softmax(dim: 1).toArray(Float.self) }
+            let kept = t.indices.filter { ignoreIndex == nil || t[$0] != ignoreIndex! }
+            if kept.contains(where: { i in p[(i * classes)..<((i + 1) * classes)].contains { !($0 >= 0 && $0 <= 1) } }) {
+                p = preds.to(dtype: .float32).softmax(dim: 1).toArray(Float.self)
+            }
             for (i, y) in t.enumerated() {
                 if let ig = ignoreIndex, y == ig { continue }
                 if y < 0 || y >= classes { fail("Detected more unique values in `target` than expected. Expected only \(classes) but found a value \(y) in `target`.") }
@@ -447,7 +474,7 @@ public final class PrecisionRecallCurve: CurveMetric {
     override var typeName: String { "BinaryPrecisionRecallCurve" }
     /// (precision, recall, thresholds) over everything since the last reset.
     public func curve() -> (precision: Tensor, recall: Tensor, thresholds: Tensor) {
-        let (p, t) = binaryColumns(state, 0)
+        let (p, t) = binaryColumns(syncedState(), 0)
         let c = precisionRecallCurve(p, t)
         return (Tensor(c.precision), Tensor(c.recall), Tensor(c.thresholds))
     }

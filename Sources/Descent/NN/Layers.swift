@@ -121,6 +121,14 @@ public final class Sequential: Module {
         return h
     }
     public override func namedChildren() -> [(String, Module)] { Array(zip(names, layers)) }
+    /// Appends `module` as a layer named `name` (PyTorch's `add_module` on a Sequential), replaces the layer of that
+    /// name, or removes it when nil.
+    public override func registerModule(_ name: String, _ module: Module?) {
+        checkModuleName(name)
+        if let i = names.firstIndex(of: name) {
+            if let m = module { layers[i] = m } else { layers.remove(at: i); names.remove(at: i) }
+        } else if let m = module { names.append(name); layers.append(m) }
+    }
     public override func namedDirectParameters() -> [(String, Parameter)] { [] }
     /// The layer at `index` (negative counts from the end, as in Python).
     public subscript(index: Int) -> Module {
@@ -160,6 +168,8 @@ public final class ModuleDict: Module, Sequence {
         for (k, m) in modules { self[k] = m }
     }
     public override func namedChildren() -> [(String, Module)] { entries }
+    /// `dict[name] = module` (PyTorch's `add_module` on a ModuleDict).
+    public override func registerModule(_ name: String, _ module: Module?) { self[name] = module }
     public override func namedDirectParameters() -> [(String, Parameter)] { [] }
     /// The module under `key`; assigning adds or replaces it (nil removes it, like `pop`).
     public subscript(key: String) -> Module? {

@@ -120,11 +120,19 @@ open class Module: CustomStringConvertible {
     private var registeredModules: [(String, Module)] = []
     /// Adds `module` as a child named `name` (PyTorch's `add_module` / `register_module`): layers made in a loop.
     /// Registering a name again replaces that child; nil removes it.
-    public func registerModule(_ name: String, _ module: Module?) {
-        if name.isEmpty || name.contains(".") { fail("module name can't contain \".\", got: \(name)") }
+    /// Containers (`Sequential`, `ModuleDict`) add the module to their own layers; a module whose children are fixed stops.
+    open func registerModule(_ name: String, _ module: Module?) {
+        checkModuleName(name)
+        var declared = false
+        forEachProperty { label, _ in if label == name { declared = true } }
+        if declared { fail("KeyError: \"attribute '\(name)' already exists\"") }
         if let i = registeredModules.firstIndex(where: { $0.0 == name }) {
             if let m = module { registeredModules[i].1 = m } else { registeredModules.remove(at: i) }
         } else if let m = module { registeredModules.append((name, m)) }
+        if let m = module, !namedChildren().contains(where: { $0.1 === m }) {
+            registeredModules.removeAll { $0.0 == name }
+            fail("\(typeName) cannot take registered modules (its submodules are fixed)")
+        }
     }
     /// `registerModule` (PyTorch's `add_module`).
     public func addModule(_ name: String, _ module: Module?) { registerModule(name, module) }
@@ -173,7 +181,9 @@ open class Module: CustomStringConvertible {
         if let p = parameter { registeredParameters.append((name, p)) }
     }
     /// This module's own parameter named `name` (PyTorch's `get_parameter` / attribute access, e.g. `m.weight_g`).
-    public func getParameter(_ name: String) -> Parameter? { directParameters().first { $0.0 == name }?.1 }
+    public func getParameter(_ name: String) -> Parameter? {
+        directParameters().first { $0.0 == name }?.1 ?? (name.contains(".") ? namedParameters().first { $0.0 == name }?.1 : nil)
+    }
 
     /// Non-trainable state saved in the state dict (PyTorch's buffers, e.g. BatchNorm's running mean):
     /// by default, what `registerBuffer` registered.

@@ -42,7 +42,9 @@ extension Tensor {
     /// `beta · self + alpha · outer(vec1, vec2)` (PyTorch's `addr`).
     public func addr(_ vec1: Tensor, _ vec2: Tensor, beta: Double = 1, alpha: Double = 1) -> Tensor {
         let o = vec1.outer(vec2)
-        return (beta == 1 ? self : self * beta) + (alpha == 1 ? o : o * alpha)
+        let scaled = alpha == 1 ? o : o * alpha
+        // beta 0 ignores self (its NaN and inf included), as PyTorch's
+        return beta == 0 ? scaled + Tensor.zerosLike(self) : (beta == 1 ? self : self * beta) + scaled
     }
 }
 

@@ -104,7 +104,8 @@ public func manualSeed(_ seed: Int) { manualSeed(UInt64(bitPattern: Int64(seed))
 public func manualSeed(_ seed: UInt64) { defaultGenerator.manualSeed(seed); CUDA.manualSeedAll(seed) }
 /// Seeds every generator (Lightning's `seed_everything`): the global one and each CUDA device's. With no seed it takes
 /// the environment's `PL_GLOBAL_SEED`, else 0; a seed outside [0, 2³² - 1] becomes 0, with Lightning's warning. It
-/// sets `PL_GLOBAL_SEED` (and `PL_SEED_WORKERS` to `workers`), prints "Seed set to N" on standard error, and returns the seed.
+/// sets `PL_GLOBAL_SEED` (and `PL_SEED_WORKERS` to `workers`, recorded for Lightning-minded tools: Descent's loader
+/// workers already draw from the seeded generators), prints "Seed set to N" on standard error, and returns the seed.
 @discardableResult public func seedEverything(_ seed: Int? = nil, workers: Bool = false) -> Int {
     var s: Int
     if let seed { s = seed } else if let env = ProcessInfo.processInfo.environment["PL_GLOBAL_SEED"], let v = Int(env) { s = v } else {

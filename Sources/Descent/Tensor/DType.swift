@@ -106,6 +106,7 @@ nonisolated(unsafe) private var defaultFloatingDType: DType = .float32
 
 /// Sets the dtype that float literals, factories (`zeros`, `randn`, `arange` with fractions, ...), new layers' parameters
 /// and int-to-float promotions use (PyTorch's `torch.set_default_dtype`): `.float32` (the default) or `.float64`.
+/// Process-wide, as PyTorch's: set it before making tensors on other threads (loader workers).
 public func setDefaultDtype(_ dtype: DType) {
     if dtype != .float32 && dtype != .float64 { fail("only floating-point types are supported as the default type") }
     defaultFloatingDType = dtype
