@@ -227,6 +227,10 @@ public class ConfusionMatrixScore: Metric {
         let c = Int(Double(s.count).squareRoot())
         return (c, s)
     }
+    /// The (C, C) matrix's row sums (targets per class) and column sums (predictions per class).
+    func marginals(_ c: Int, _ m: [Double]) -> (rows: [Double], cols: [Double]) {
+        ((0..<c).map { r in (0..<c).reduce(0.0) { $0 + m[r * c + $1] } }, (0..<c).map { k in (0..<c).reduce(0.0) { $0 + m[$1 * c + k] } })
+    }
 }
 
 /// Matthews' correlation coefficient (torchmetrics' `MatthewsCorrCoef`), with its special cases for perfect and
@@ -243,8 +247,7 @@ public final class MatthewsCorrCoef: ConfusionMatrixScore {
             if tp + tn != 0 && fp + fn == 0 { return Tensor(Float(1)) }
             if tp + tn == 0 && fp + fn != 0 { return Tensor(Float(-1)) }
         }
-        let tk = (0..<c).map { r in (0..<c).reduce(0.0) { $0 + m[r * c + $1] } }
-        let pk = (0..<c).map { k in (0..<c).reduce(0.0) { $0 + m[$1 * c + k] } }
+        let (tk, pk) = marginals(c, m)
         let trace = (0..<c).reduce(0.0) { $0 + m[$1 * c + $1] }, total = m.reduce(0, +)
         var numerator = trace * total - zip(tk, pk).reduce(0) { $0 + $1.0 * $1.1 }
         var denom = (total * total - pk.reduce(0) { $0 + $1 * $1 }) * (total * total - tk.reduce(0) { $0 + $1 * $1 })
@@ -274,8 +277,7 @@ public final class CohenKappa: ConfusionMatrixScore {
     override var typeName: String { taskPrefix + "CohenKappa" }
     public override func compute(from s: [Double]) -> Tensor {
         let (c, m) = matrix(s)
-        let rows = (0..<c).map { r in (0..<c).reduce(0.0) { $0 + m[r * c + $1] } }
-        let cols = (0..<c).map { k in (0..<c).reduce(0.0) { $0 + m[$1 * c + k] } }
+        let (rows, cols) = marginals(c, m)
         let total = cols.reduce(0, +)
         var observed = 0.0, expected = 0.0
         for r in 0..<c {
@@ -403,14 +405,21 @@ func precisionRecallCurve(_ scores: [Float], _ targets: [Bool]) -> (precision: [
     return (precision.reversed() + [1], recall.reversed() + [0], c.thresholds.reversed())
 }
 
-/// The area under the ROC curve (torchmetrics' `AUROC`, exact thresholds): binary, or one-vs-rest per class for
-/// `.multiclass` reduced by `average` (macro by default). Keeps every score.
-public final class AUROC: CurveMetric {
+/// A curve metric reduced over classes by `average` (macro, weighted or none).
+public class AveragedCurveMetric: CurveMetric {
     public let average: MetricAverage
-    public init(task: ClassificationTask, average: MetricAverage = .macro, ignoreIndex: Int? = nil) {
-        if average == .micro { fail("AUROC: average must be macro, weighted or none") }
+    init(task: ClassificationTask, average: MetricAverage, ignoreIndex: Int?, name: String) {
+        if average == .micro { fail("\(name): average must be macro, weighted or none") }
         self.average = average
         super.init(task: task, ignoreIndex: ignoreIndex)
+    }
+}
+
+/// The area under the ROC curve (torchmetrics' `AUROC`, exact thresholds): binary, or one-vs-rest per class for
+/// `.multiclass` reduced by `average` (macro by default). Keeps every score.
+public final class AUROC: AveragedCurveMetric {
+    public init(task: ClassificationTask, average: MetricAverage = .macro, ignoreIndex: Int? = nil) {
+        super.init(task: task, average: average, ignoreIndex: ignoreIndex, name: "AUROC")
     }
     override var typeName: String { taskPrefix + "AUROC" }
     public override func compute(from s: [Double]) -> Tensor {
@@ -425,12 +434,9 @@ public final class AUROC: CurveMetric {
 
 /// Average precision, the area under the precision-recall curve as a step sum (torchmetrics' `AveragePrecision`,
 /// exact thresholds): binary, or per class for `.multiclass` reduced by `average` (macro by default).
-public final class AveragePrecision: CurveMetric {
-    public let average: MetricAverage
+public final class AveragePrecision: AveragedCurveMetric {
     public init(task: ClassificationTask, average: MetricAverage = .macro, ignoreIndex: Int? = nil) {
-        if average == .micro { fail("AveragePrecision: average must be macro, weighted or none") }
-        self.average = average
-        super.init(task: task, ignoreIndex: ignoreIndex)
+        super.init(task: task, average: average, ignoreIndex: ignoreIndex, name: "AveragePrecision")
     }
     override var typeName: String { taskPrefix + "AveragePrecision" }
     public override func compute(from s: [Double]) -> Tensor {
