@@ -38,7 +38,7 @@ public enum MonitorMode: String, Sendable { case min, max }
 /// Saves checkpoints while training (Lightning's `ModelCheckpoint`): after each validation (or each
 /// epoch when there is none), keeps the `saveTopK` best by `monitor` (or the latest when `monitor`
 /// is nil). A checkpoint is a safetensors file holding the model's state dict under its own names,
-/// the optimizer's state under `optimizer_states.0.`, and `epoch` / `global_step` in the metadata;
+/// the optimizers' states under `optimizer_states.<i>.`, and `epoch` / `global_step` in the metadata;
 /// `loadFromCheckpoint` and `Trainer.fit(..., ckptPath:)` read it back. Writes are atomic.
 public final class ModelCheckpoint: Callback {
     public let monitor: String?
@@ -302,21 +302,36 @@ public final class LearningRateMonitor: Callback {
         try log(trainer, loggingInterval == nil ? .epoch : nil)
     }
 
-    /// Logs the optimizer's rates when its scheduler steps at `interval` (any interval when nil; always without a scheduler).
+    /// Logs the optimizers' rates, Lightning's way: first those whose scheduler steps at `interval` (any interval
+    /// when nil), then every optimizer without a scheduler; named `lr-<Optimizer>`, `-1`, `-2`... for repeated
+    /// optimizer types, `/pg<k>` for several parameter groups.
     private func log(_ trainer: Trainer, _ interval: LRSchedulerInterval?) throws {
-        guard let opt = trainer.optimizer else { return }
-        if trainer.lrScheduler != nil, let i = interval, i != trainer.lrSchedulerInterval { return }
-        let name = "lr-" + String(describing: type(of: opt))
+        guard !trainer.optimizers.isEmpty else { return }
+        var seen = Set<ObjectIdentifier>(), typeCounts: [String: Int] = [:]
         var stats: [String: Double] = [:]
-        let groups = opt.paramGroups
-        for (k, g) in groups.enumerated() {
-            let n = groups.count > 1 ? name + "/pg\(k + 1)" : name
-            stats[n] = g.lr
-            lrs[n, default: []].append(g.lr)
-            let o = g.options
-            if logMomentum { stats[n + "-momentum"] = o["betas.0"] ?? o["momentum"] ?? 0 }
-            if logWeightDecay, let wd = o["weight_decay"] { stats[n + "-weight_decay"] = wd }
+        func names(_ opt: Optimizer) -> [String] {
+            seen.insert(ObjectIdentifier(opt))
+            let type = String(describing: Swift.type(of: opt))
+            typeCounts[type, default: 0] += 1
+            let count = typeCounts[type]!
+            let name = "lr-" + type + (count > 1 ? "-\(count - 1)" : "")
+            return opt.paramGroups.count > 1 ? opt.paramGroups.indices.map { name + "/pg\($0 + 1)" } : [name]
         }
-        try trainer.logDirectly(stats, step: trainer.globalStep)
+        func record(_ opt: Optimizer, _ names: [String]) {
+            for (g, n) in zip(opt.paramGroups, names) {
+                stats[n] = g.lr
+                lrs[n, default: []].append(g.lr)
+                let o = g.options
+                if logMomentum { stats[n + "-momentum"] = o["betas.0"] ?? o["momentum"] ?? 0 }
+                if logWeightDecay, let wd = o["weight_decay"] { stats[n + "-weight_decay"] = wd }
+            }
+        }
+        for s in trainer.lrSchedulers {
+            let ns = names(s.optimizer)
+            if interval == nil || interval == trainer.lrSchedulerInterval { record(s.optimizer, ns) }
+        }
+        for opt in trainer.optimizers where !seen.contains(ObjectIdentifier(opt)) { record(opt, names(opt)) }
+        guard !stats.isEmpty else { return }
+        try trainer.logDirectly(stats, step: trainer.batchesThatStepped)
     }
 }

@@ -57,10 +57,23 @@ public final class Trainer {
     public private(set) var progressBarMetrics: [String: Double] = [:]
     /// What was last sent to the loggers.
     public private(set) var loggedMetrics: [String: Double] = [:]
-    /// The optimizer `configureOptimizers()` returned.
-    public private(set) var optimizer: Optimizer?
-    /// The learning-rate scheduler `configureLRScheduler` returned.
-    public private(set) var lrScheduler: LRScheduler?
+    /// The optimizers `configureOptimizers()` returned (Lightning's `trainer.optimizers`).
+    public private(set) var optimizers: [Optimizer] = []
+    /// The first of `optimizers` (the one automatic optimization trains with).
+    public var optimizer: Optimizer? { optimizers.first }
+    /// The learning-rate schedulers `configureLRScheduler` returned, in their optimizers' order.
+    public private(set) var lrSchedulers: [LRScheduler] = []
+    /// The first of `lrSchedulers`.
+    public var lrScheduler: LRScheduler? { lrSchedulers.first }
+    /// The optimizers as `TrainingModule.optimizers()` hands them out (their steps count in `globalStep`).
+    var lightningOptimizers: [LightningOptimizer] = []
+    /// Whether the running fit optimizes by hand (the module's `automaticOptimization` is false).
+    public private(set) var manualOptimization = false
+    /// What `toggleOptimizer` changed: each parameter's `requiresGrad` before it.
+    var toggledRequiresGrad: [ObjectIdentifier: Bool] = [:]
+    /// Training batches after which the optimizers stepped (Lightning's `_batches_that_stepped`): the step
+    /// number loggers get. It equals `globalStep` unless manual optimization steps several optimizers a batch.
+    public private(set) var batchesThatStepped = 0
     /// When `lrScheduler` steps, and every how many epochs or steps (the module's `lrSchedulerInterval`, `lrSchedulerFrequency`).
     public private(set) var lrSchedulerInterval: LRSchedulerInterval = .epoch
     public private(set) var lrSchedulerFrequency = 1
@@ -72,6 +85,8 @@ public final class Trainer {
     /// what a mid-epoch checkpoint needs to resume at the next batch.
     var batchesDoneInEpoch: Int?
     var epochStartRNG: RNGStates?
+    /// Whether the training batch being run is its epoch's last (Lightning's `trainer.is_last_batch`).
+    public private(set) var isLastBatch = false
     /// True while the pre-training validation sanity check runs.
     public private(set) var sanityChecking = false
 
@@ -253,7 +268,10 @@ public final class Trainer {
     }
 
     /// Whether the step about to run logs (Lightning's `should_update_logs`): every `logEveryNSteps` steps, and when stopping.
-    public var shouldUpdateLogs: Bool { (globalStep + 1) % logEveryNSteps == 0 || shouldStop }
+    public var shouldUpdateLogs: Bool { (batchesThatStepped + 1) % logEveryNSteps == 0 || shouldStop }
+
+    /// Counts an optimizer step taken by hand (`LightningOptimizer.step()`) while a training step runs.
+    func countOptimizerStep() { if phase == .trainStep { globalStep += 1 } }
 
     /// Sends `metrics` to the loggers as they are, at `step` (what Lightning's callbacks do with `logger.log_metrics`),
     /// and records them in `callbackMetrics`.
@@ -328,9 +346,23 @@ public final class Trainer {
         attach(model)
         if rootDevice != .cpu { model.to(rootDevice) }
         defer { detach(model) }
-        let opt = model.configureOptimizers()
-        optimizer = opt
-        lrScheduler = model.configureLRScheduler(opt)
+        let opts: [Optimizer] = model.configureOptimizers()
+        manualOptimization = !model.automaticOptimization
+        if manualOptimization {
+            if let c = gradientClipVal {
+                fail("Automatic gradient clipping is not supported for manual optimization. Remove `Trainer(gradient_clip_val=\(c))` or switch to automatic optimization.")
+            }
+            if accumulateGradBatches != 1 {
+                fail("Automatic gradient accumulation is not supported for manual optimization. Remove `Trainer(accumulate_grad_batches=\(accumulateGradBatches))` or switch to automatic optimization.")
+            }
+        } else if opts.count > 1 {
+            fail("Training with multiple optimizers is only supported with manual optimization. Set `self.automatic_optimization = False`, then access your optimizers in `training_step` with `opt1, opt2, ... = self.optimizers()`.")
+        } else if opts.isEmpty {
+            fail("`configure_optimizers` returned no optimizer: automatic optimization needs one")
+        }
+        optimizers = opts
+        lightningOptimizers = opts.map { LightningOptimizer($0, trainer: self) }
+        lrSchedulers = opts.compactMap { model.configureLRScheduler($0) }
         lrSchedulerInterval = lrScheduler is ReduceLROnPlateau ? .epoch : model.lrSchedulerInterval
         lrSchedulerFrequency = model.lrSchedulerFrequency
         if lrSchedulerFrequency < 1 { fail("The lr scheduler frequency must be a positive integer, got \(lrSchedulerFrequency)") }
@@ -339,10 +371,11 @@ public final class Trainer {
         trainLoaderGenerator = train.generator
         var resume: ResumePoint?
         if let path = ckptPath {
-            let point = try restore(from: path, model, opt)
+            let point = try restore(from: path, model)
             // a mid-epoch checkpoint continues its epoch; an end-of-epoch one starts the next
             startEpoch = point.batchesDone == nil ? point.epoch + 1 : point.epoch
             globalStep = point.globalStep
+            batchesThatStepped = point.batchesThatStepped
             resume = point
         }
         defer { trainLoaderGenerator = nil; batchesDoneInEpoch = nil; epochStartRNG = nil }
@@ -377,16 +410,17 @@ public final class Trainer {
         do {
             currentEpoch = startEpoch
             while currentEpoch < maxEpochs && !(shouldStop && currentEpoch >= minEpochs) && !(maxSteps >= 0 && globalStep >= maxSteps) {
-                let completed = try trainEpoch(model, train, opt, resume: midEpoch)
+                let completed = try trainEpoch(model, train, resume: midEpoch)
                 midEpoch = nil
                 // Lightning steps "epoch" schedulers after the epoch's last batch, before validation and the
-                // epoch-end hooks (so the checkpoint written there holds the stepped state).
-                if completed, let s = lrScheduler, !(s is ReduceLROnPlateau), lrSchedulerInterval == .epoch,
+                // epoch-end hooks (so the checkpoint written there holds the stepped state); in manual
+                // optimization the module steps them.
+                if completed, !manualOptimization, let s = lrScheduler, !(s is ReduceLROnPlateau), lrSchedulerInterval == .epoch,
                    (currentEpoch + 1) % lrSchedulerFrequency == 0 { s.step() }
                 // an epoch cut short by maxSteps is not validated (Lightning's)
                 if let v = val, completed, (currentEpoch + 1) % checkValEveryNEpoch == 0 {
                     let logged = try validate(model, v, limit: limitValBatches)
-                    try sendToLoggers(logged, step: Swift.max(globalStep - 1, 0))
+                    try sendToLoggers(logged, step: Swift.max(batchesThatStepped - 1, 0))
                     for c in callbacks { try c.onValidationEnd(self, model) }
                 }
                 // Lightning's order: callbacks, the module's hook, then the monitoring callbacks
@@ -401,7 +435,7 @@ public final class Trainer {
                 epochMetrics.merge(closeEpoch()) { $1 }
                 // ReduceLROnPlateau sees what the module logged in its hook; stepped before the checkpoint is
                 // written (Lightning: after, and not restored on resume), so that resuming is exact.
-                if let p = lrScheduler as? ReduceLROnPlateau, (currentEpoch + 1) % lrSchedulerFrequency == 0 {
+                if !manualOptimization, let p = lrScheduler as? ReduceLROnPlateau, (currentEpoch + 1) % lrSchedulerFrequency == 0 {
                     guard let m = callbackMetrics[model.lrSchedulerMonitor] else {
                         fail("ReduceLROnPlateau conditioned on metric \(model.lrSchedulerMonitor) which is not available. Available metrics are: \(callbackMetrics.keys.sorted())")
                     }
@@ -409,7 +443,7 @@ public final class Trainer {
                 }
                 for c in callbacks where c.isMonitoring { try c.onTrainEpochEnd(self, model) }
                 shouldStop = anyRank(shouldStop)
-                try sendToLoggers(epochMetrics, step: Swift.max(globalStep - 1, 0))
+                try sendToLoggers(epochMetrics, step: Swift.max(batchesThatStepped - 1, 0))
                 if enableProgressBar { printProgress(done: true, batches: Swift.min(train.count, limitTrainBatches ?? Int.max), batch: Swift.min(train.count, limitTrainBatches ?? Int.max)) }
                 currentEpoch += 1
             }
@@ -477,7 +511,7 @@ public final class Trainer {
     }
 
     /// One training epoch; false when `maxSteps` ended it before its last batch.
-    private func trainEpoch<M: TrainingModule, T: Dataset>(_ model: M, _ loader: DataLoader<T>, _ opt: Optimizer,
+    private func trainEpoch<M: TrainingModule, T: Dataset>(_ model: M, _ loader: DataLoader<T>,
                                                            resume: (skip: Int, start: RNGStates, current: RNGStates?)? = nil) throws -> Bool
     where T.Batch == M.Batch {
         model.train()
@@ -508,12 +542,23 @@ public final class Trainer {
             if i >= limit { break }
             if maxSteps >= 0 && globalStep >= maxSteps { return false }
             currentBatchSize = inferBatchSize(batch)
+            isLastBatch = i + 1 == total
             for c in callbacks { try c.onTrainBatchStart(self, model, batch: batch, batchIndex: i) }
             phase = .trainStep
             let onDevice = movedBatch ?? onRootDevice(batch, model)
             if i + 1 < limit { batches.prefetchNext() }
             let loss = model.trainingStep(onDevice, batchIndex: i)
             phase = .other
+            if manualOptimization {
+                // the step optimized by hand; the batch counts for the loggers (Lightning's `_batches_that_stepped`)
+                batchesThatStepped += 1
+                try logStepValuesIfDue()
+                batchesDoneInEpoch = i + 1
+                for c in callbacks { try c.onTrainBatchEnd(self, model, loss: loss.detach(), batchIndex: i) }
+                i += 1
+                if enableProgressBar && (i % 20 == 0) { printProgress(done: false, batches: total, batch: i) }
+                continue
+            }
             // data-parallel: this backward averages the gradients unless it only accumulates
             if let r = reducer, pending + 1 == accumulateGradBatches || i + 1 == total { r.prepareForBackward(outputs: [loss]) }
             (accumulateGradBatches > 1 ? loss / Double(accumulateGradBatches) : loss).backward()
@@ -523,15 +568,14 @@ public final class Trainer {
                     if gradientClipAlgorithm == "value" { clipGradValue_(model.parameters(), clipValue: c) }
                     else { clipGradNorm_(model.parameters(), maxNorm: c) }
                 }
+                let opt = optimizers[0]
                 opt.step()
                 opt.zeroGrad()
                 pending = 0
                 globalStep += 1
+                batchesThatStepped += 1
                 if let s = lrScheduler, lrSchedulerInterval == .step, (i + 1) % lrSchedulerFrequency == 0 { s.step() }
-                if globalStep % logEveryNSteps == 0 || shouldStop {
-                    let out = stepValues.filter { $0.value.logger }.mapValues(\.value)
-                    try sendToLoggers(out, step: globalStep - 1)
-                }
+                try logStepValuesIfDue()
             }
             batchesDoneInEpoch = i + 1
             for c in callbacks { try c.onTrainBatchEnd(self, model, loss: loss, batchIndex: i) }
@@ -539,6 +583,14 @@ public final class Trainer {
             if enableProgressBar && (i % 20 == 0) { printProgress(done: false, batches: total, batch: i) }
         }
         return !(maxSteps >= 0 && globalStep >= maxSteps && i < total)
+    }
+
+    /// Sends the step values to the loggers when the batch just done is a logging one (every `logEveryNSteps`).
+    private func logStepValuesIfDue() throws {
+        if batchesThatStepped % logEveryNSteps == 0 || shouldStop {
+            let out = stepValues.filter { $0.value.logger }.mapValues(\.value)
+            try sendToLoggers(out, step: batchesThatStepped - 1)
+        }
     }
 
     /// Runs the validation loop; returns the epoch metrics for the loggers.
@@ -613,7 +665,7 @@ public final class Trainer {
         resetMetrics()
         validationStepCount = 0
         let out = try validate(model, dataLoaders, limit: limitValBatches)
-        try sendToLoggers(out, step: globalStep)
+        try sendToLoggers(out, step: batchesThatStepped)
         if isGlobalZero { for l in loggers { try l.save() } }
         if verbose && isGlobalZero { print(resultsTable(out, stage: "validate")) }
         return out
@@ -653,7 +705,7 @@ public final class Trainer {
                                          for c in callbacks { try c.onTestEpochEnd(self, model) }   // callbacks first, as Lightning
                                          model.onTestEpochEnd()
                                      })
-        try sendToLoggers(out, step: globalStep)
+        try sendToLoggers(out, step: batchesThatStepped)
         if isGlobalZero { for l in loggers { try l.save() } }
         if verbose && isGlobalZero { print(resultsTable(out, stage: "test")) }
         return out
@@ -699,18 +751,19 @@ public final class Trainer {
 
     // MARK: - Checkpoints
 
-    /// Writes `module`'s weights, the optimizer's state (under `optimizer_states.0.`), the LR scheduler's
-    /// (under `lr_schedulers.0.`, Lightning's `lr_schedulers`), the epoch and the global step to `path`
+    /// Writes `module`'s weights, the optimizers' states (under `optimizer_states.<i>.`), the LR schedulers'
+    /// (under `lr_schedulers.<i>.`, Lightning's `lr_schedulers`), the epoch and the global step to `path`
     /// (safetensors, atomically). Temporary files that interrupted writes left in the folder (`.<name>.tmp-<UUID>`
     /// that no live writer holds) are removed first.
     /// In data-parallel training only rank 0 writes (the ranks hold the same weights).
     public func saveCheckpoint(_ path: String, _ module: Module) throws {
         guard isGlobalZero else { return }
         var sd = module.stateDict()
-        if let o = optimizer { for (k, v) in o.stateDict() { sd[checkpointOptimizerPrefix + k] = v } }
-        if let s = lrScheduler { for (k, v) in s.stateDict() { sd[checkpointSchedulerPrefix + k] = v } }
+        for (i, o) in optimizers.enumerated() { for (k, v) in o.stateDict() { sd[checkpointOptimizerPrefix + "\(i)." + k] = v } }
+        for (i, s) in lrSchedulers.enumerated() { for (k, v) in s.stateDict() { sd[checkpointSchedulerPrefix + "\(i)." + k] = v } }
         removeStaleTemporaryFiles(in: (path as NSString).deletingLastPathComponent)
         var meta = ["epoch": String(currentEpoch), "global_step": String(globalStep), "format": Trainer.checkpointFormat]
+        if batchesThatStepped != globalStep { meta["batches_that_stepped"] = String(batchesThatStepped) }
         // what an exact resume needs: the random streams, where the epoch stands, the callbacks' state
         meta["rng_state.global"] = Data(defaultGenerator.getState()).base64EncodedString()
         if let g = trainLoaderGenerator { meta["rng_state.train_loader"] = Data(g.getState()).base64EncodedString() }
@@ -734,7 +787,9 @@ public final class Trainer {
     /// training on a GPU, its CUDA generator's (dropout masks and other draws on the device).
     struct RNGStates { var global: [UInt8]; var loader: [UInt8]?; var cuda: [UInt8]? = nil }
     /// Where a checkpoint left training: the states to restore and, for a mid-epoch one, the batches done.
-    struct ResumePoint { var epoch: Int; var globalStep: Int; var rng: RNGStates?; var batchesDone: Int?; var epochStart: RNGStates? }
+    struct ResumePoint {
+        var epoch: Int; var globalStep: Int; var batchesThatStepped: Int; var rng: RNGStates?; var batchesDone: Int?; var epochStart: RNGStates?
+    }
 
     func applyRNG(_ r: RNGStates) {
         defaultGenerator.setState(r.global)
@@ -750,9 +805,9 @@ public final class Trainer {
     /// The `format` entry of a checkpoint's metadata.
     static let checkpointFormat = "descent-checkpoint"
 
-    /// Loads a checkpoint into `model`, `opt` and the LR scheduler; returns its epoch and global step.
+    /// Loads a checkpoint into `model`, the optimizers and the LR schedulers; returns where it left training.
     /// The metadata is checked before anything is loaded.
-    private func restore(from path: String, _ model: Module, _ opt: Optimizer) throws -> ResumePoint {
+    private func restore(from path: String, _ model: Module) throws -> ResumePoint {
         let meta = try safetensorsMetadata(from: path)
         guard let format = meta["format"] else { throw CheckpointError.missingField(path: path, field: "format") }
         if format != Trainer.checkpointFormat {
@@ -774,7 +829,8 @@ public final class Trainer {
         func cudaField(_ key: String) throws -> [UInt8]? {
             try stateField(key, Generator.isValidCUDAState, "CUDA generator state of 16 bytes (seed, offset a multiple of 4)")
         }
-        var point = ResumePoint(epoch: epoch, globalStep: step)
+        let stepped = meta["batches_that_stepped"] == nil ? step : try CheckpointError.count(meta, "batches_that_stepped", path: path)
+        var point = ResumePoint(epoch: epoch, globalStep: step, batchesThatStepped: stepped)
         if let g = try rngField("rng_state.global") {
             point.rng = RNGStates(global: g, loader: try rngField("rng_state.train_loader"), cuda: try cudaField("rng_state.cuda"))
         }
@@ -788,11 +844,16 @@ public final class Trainer {
         }
         let parts = splitCheckpoint(try load(from: path))
         try model.loadStateDict(parts.model)
-        try CheckpointError.naming(path: path, prefix: checkpointOptimizerPrefix) { try opt.loadStateDict(parts.optimizer) }
-        if let s = lrScheduler {
+        for (i, opt) in optimizers.enumerated() {
+            let prefix = checkpointOptimizerPrefix + "\(i)."
+            try CheckpointError.naming(path: path, prefix: prefix) { try opt.loadStateDict(parts.optimizers[i] ?? StateDict()) }
+        }
+        for (i, s) in lrSchedulers.enumerated() {
             // Lightning: "Trying to restore learning rate scheduler state but checkpoint contains only the model."
-            if parts.scheduler.count == 0 { throw CheckpointError.missingField(path: path, field: "lr_schedulers") }
-            try CheckpointError.naming(path: path, prefix: checkpointSchedulerPrefix) { try s.loadStateDict(parts.scheduler) }
+            guard let st = parts.schedulers[i], st.count > 0 else {
+                throw CheckpointError.missingField(path: path, field: i == 0 ? "lr_schedulers" : "lr_schedulers.\(i)")
+            }
+            try CheckpointError.naming(path: path, prefix: checkpointSchedulerPrefix + "\(i).") { try s.loadStateDict(st) }
         }
         for (i, c) in callbacks.enumerated() {
             let key = "callbacks.\(i).\(String(describing: type(of: c)))"

@@ -27,7 +27,8 @@ public enum LRSchedulerInterval: String, Sendable { case epoch, step }
 public protocol TrainingModule: Module {
     /// What the data loaders yield (an `(input, target)` pair by default).
     associatedtype Batch = (Tensor, Tensor)
-    /// The loss of one training batch; the trainer calls `backward()` on it and steps the optimizer.
+    /// The loss of one training batch; the trainer calls `backward()` on it and steps the optimizer. With manual
+    /// optimization the step does that itself, and what it returns reaches the callbacks (`onTrainBatchEnd`) only.
     func trainingStep(_ batch: Batch, batchIndex: Int) -> Tensor
     /// One validation batch (run in eval mode without gradients); log metrics here. Default: nothing.
     func validationStep(_ batch: Batch, batchIndex: Int) -> Tensor?
@@ -42,9 +43,17 @@ public protocol TrainingModule: Module {
     /// when the Trainer runs on a GPU. Default: `moveDataToDevice` (tensors, pairs, triples and arrays of
     /// tensors, and `DeviceTransferable` values).
     func transferBatchToDevice(_ batch: Batch, device: Device) -> Batch
-    /// The optimizer to train with.
+    /// The optimizer to train with. Implement this or the list form; leaving both out stops `fit` with
+    /// Lightning's message.
     func configureOptimizers() -> Optimizer
-    /// A learning-rate scheduler for `optimizer`, stepped once per epoch, as Lightning's `"interval": "epoch"`:
+    /// The optimizers to train with (Lightning's `return [opt_g, opt_d]`): several need manual optimization
+    /// (`automaticOptimization` false, as in Lightning). Default: the single `configureOptimizers()`.
+    func configureOptimizers() -> [Optimizer]
+    /// Whether the Trainer runs backward and the optimizer step itself (Lightning's `automatic_optimization`).
+    /// Set it false to optimize by hand in `trainingStep`: `optimizers()`, `manualBackward(_:)`, `opt.step()`.
+    /// Default: true.
+    var automaticOptimization: Bool { get }
+    /// A learning-rate scheduler for `optimizer` (called for each optimizer of the list form), stepped once per epoch, as Lightning's `"interval": "epoch"`:
     /// after the epoch's last training batch (before validation). A `ReduceLROnPlateau` is stepped at the
     /// end of the epoch with the metric named by `lrSchedulerMonitor`, after the module's `onTrainEpochEnd`
     /// and before the checkpoint is written (Lightning steps it after, so a resumed run loses that step;
@@ -80,6 +89,12 @@ extension TrainingModule {
         fail("`predict_step` must be implemented to be used with the Lightning Trainer (batches of \(Batch.self))")
     }
     public func configureLRScheduler(_ optimizer: Optimizer) -> LRScheduler? { nil }
+    /// Not implemented: `fit` stops with Lightning's message.
+    public func configureOptimizers() -> Optimizer {
+        fail("`configure_optimizers` must be implemented to be used with the Lightning Trainer")
+    }
+    public func configureOptimizers() -> [Optimizer] { [configureOptimizers() as Optimizer] }
+    public var automaticOptimization: Bool { true }
     public var lrSchedulerMonitor: String { "val_loss" }
     public var lrSchedulerInterval: LRSchedulerInterval { .epoch }
     public var lrSchedulerFrequency: Int { 1 }
@@ -147,19 +162,26 @@ extension TrainingModule {
     }
 }
 
-let checkpointOptimizerPrefix = "optimizer_states.0."
-let checkpointSchedulerPrefix = "lr_schedulers.0."
+let checkpointOptimizerPrefix = "optimizer_states."
+let checkpointSchedulerPrefix = "lr_schedulers."
 
-/// A checkpoint's model weights, its optimizer state and its LR scheduler state (keys without the
-/// `optimizer_states.0.` / `lr_schedulers.0.` prefixes).
-func splitCheckpoint(_ sd: StateDict) -> (model: StateDict, optimizer: StateDict, scheduler: StateDict) {
-    var model = StateDict(), optimizer = StateDict(), scheduler = StateDict()
+/// A checkpoint's model weights and, by index, its optimizers' and LR schedulers' states (keys
+/// `optimizer_states.<i>.<key>` / `lr_schedulers.<i>.<key>`, Lightning's lists, stripped to `<key>`).
+func splitCheckpoint(_ sd: StateDict) -> (model: StateDict, optimizers: [Int: StateDict], schedulers: [Int: StateDict]) {
+    var model = StateDict(), optimizers: [Int: StateDict] = [:], schedulers: [Int: StateDict] = [:]
+    /// `key` as (index, rest) when it starts with `prefix` followed by `<i>.`.
+    func indexed(_ key: String, _ prefix: String) -> (Int, String)? {
+        guard key.hasPrefix(prefix) else { return nil }
+        let rest = key.dropFirst(prefix.count)
+        guard let dot = rest.firstIndex(of: "."), let i = Int(rest[..<dot]), i >= 0 else { return nil }
+        return (i, String(rest[rest.index(after: dot)...]))
+    }
     for (k, v) in sd {
-        if k.hasPrefix(checkpointOptimizerPrefix) { optimizer[String(k.dropFirst(checkpointOptimizerPrefix.count))] = v }
-        else if k.hasPrefix(checkpointSchedulerPrefix) { scheduler[String(k.dropFirst(checkpointSchedulerPrefix.count))] = v }
+        if let (i, key) = indexed(k, checkpointOptimizerPrefix) { optimizers[i, default: StateDict()][key] = v }
+        else if let (i, key) = indexed(k, checkpointSchedulerPrefix) { schedulers[i, default: StateDict()][key] = v }
         else { model[k] = v }
     }
-    return (model, optimizer, scheduler)
+    return (model, optimizers, schedulers)
 }
 
 /// Where a `Trainer` gets its data (Lightning's `LightningDataModule`): download or check files in
