@@ -26,7 +26,7 @@ let package = Package(
         .executableTarget(name: "descent-checks", dependencies: ["Descent"]),
         // the fuzzing harness (Fuzz/run.sh builds it with -sanitize=fuzzer)
         .executableTarget(name: "descent-fuzz", dependencies: ["Descent", "DescentCommands"]),
-        .testTarget(name: "DescentTests", dependencies: ["Descent", "DescentCommands", "CZlib"], exclude: ["Snapshots"]),
+        .testTarget(name: "DescentTests", dependencies: ["Descent", "DescentCommands", "CZlib"], exclude: ["Snapshots", "Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

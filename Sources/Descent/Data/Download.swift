@@ -5,12 +5,13 @@ import FoundationNetworking
 #endif
 
 /// A file of a dataset: its name and the MD5 of its bytes as published.
-struct DatasetFile {
-    let name: String
-    let md5: String
+@_spi(Testing) public struct DatasetFile {
+    public let name: String
+    public let md5: String
+    public init(name: String, md5: String) { self.name = name; self.md5 = md5 }
 }
 
-enum DatasetFiles {
+@_spi(Testing) public enum DatasetFiles {
     /// torchvision's MNIST mirrors, tried in order.
     static let mnistMirrors = ["https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"]
     static let mnist = [
@@ -29,7 +30,7 @@ enum DatasetFiles {
 }
 
 /// Hex MD5 of a file's bytes.
-func md5Hex(ofFile path: String) throws -> String {
+@_spi(Testing) public func md5Hex(ofFile path: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError.unreadable(path: path, reason: "cannot read") }
     return Insecure.MD5.hash(data: data).map { String(format: "%02x", $0) }.joined()
 }

@@ -51,14 +51,17 @@ func readIDX(_ path: String, expectedMagic: UInt32) throws -> Tensor {
 public protocol Transform {
     func callAsFunction(_ x: Tensor) -> Tensor
 }
-/// uint8 (H, W) or (H, W, C) → float32 (C, H, W) in [0, 1]; float input passes through.
+/// uint8 (H, W), (H, W, C) or (C, H, W) → float32 (C, H, W) in [0, 1]; float input passes through.
+/// A three-dim image is channels last (PIL's and numpy's layout, as torchvision's `ToTensor` reads
+/// it) unless its first dim could be channels (at most 4) and its last could not: then it is already
+/// channels first (what datasets such as `CIFAR10` hand their transforms).
 public struct ToTensor: Transform {
     public init() {}
     public func callAsFunction(_ x: Tensor) -> Tensor {
         if x.dtype.isFloatingPoint { return x }
         let f = x.to(dtype: .float32) / 255
         if x.rank == 2 { return f.unsqueeze(0) }
-        if x.rank == 3 { return f.permute(2, 0, 1).contiguous() }
+        if x.rank == 3 && !(x.shape[0] <= 4 && x.shape[2] > 4) { return f.permute(2, 0, 1).contiguous() }
         return f
     }
 }

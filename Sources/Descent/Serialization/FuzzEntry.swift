@@ -14,6 +14,10 @@ import Foundation
     case csv
     /// The digits CSV (`Digits(path:)`).
     case digits
+    /// Python pickles (`unpickle`, and the arrays in them as tensors), as CIFAR's batches are.
+    case pickle
+    /// tar archives, gzip or plain (`readTar`).
+    case tar
 }
 
 /// A scratch file per process for the parsers that read paths.
@@ -58,6 +62,13 @@ private final class FuzzModel: Module, TrainingModule {
     case .digits:
         guard toFile() else { return }
         _ = try? Digits(path: fuzzPath)
+    case .pickle:
+        guard let v = try? unpickle(bytes, path: "fuzz") else { return }
+        if case .array(let a)? = v["data"] { _ = try? a.tensor(path: "fuzz") }
+        if case .array(let a) = v { _ = try? a.tensor(path: "fuzz") }
+    case .tar:
+        guard toFile() else { return }
+        _ = try? readTar(readMaybeGzip(fuzzPath), path: fuzzPath)
     }
 }
 
@@ -88,7 +99,36 @@ private final class FuzzModel: Module, TrainingModule {
     case .digits:
         let row = (0..<64).map { String($0 % 17) }.joined(separator: ",")
         return [("digits.csv", Array((row + ",3\n" + row + ",9\n").utf8))]
+    case .pickle:
+        // pickle.dumps({"data": np.arange(12, dtype=np.uint8).reshape(2, 6) * 20, "labels": [3, 1000, 70000, -2],
+        //               "name": "small", "ratio": 0.25, "flags": (True, False, None)}, protocol=5)
+        let p5: [UInt8] = [
+            128, 5, 149, 214, 0, 0, 0, 0, 0, 0, 0, 125, 148, 40, 140, 4, 100, 97, 116, 97, 148, 140, 19, 110, 117, 109, 112, 121,
+            46, 95, 99, 111, 114, 101, 46, 110, 117, 109, 101, 114, 105, 99, 148, 140, 11, 95, 102, 114, 111, 109, 98, 117, 102,
+            102, 101, 114, 148, 147, 148, 40, 150, 12, 0, 0, 0, 0, 0, 0, 0, 0, 20, 40, 60, 80, 100, 120, 140, 160, 180, 200, 220,
+            148, 140, 5, 110, 117, 109, 112, 121, 148, 140, 5, 100, 116, 121, 112, 101, 148, 147, 148, 140, 2, 117, 49, 148, 137,
+            136, 135, 148, 82, 148, 40, 75, 3, 140, 1, 124, 148, 78, 78, 78, 74, 255, 255, 255, 255, 74, 255, 255, 255, 255, 75, 0,
+            116, 148, 98, 75, 2, 75, 6, 134, 148, 140, 1, 67, 148, 116, 148, 82, 148, 140, 6, 108, 97, 98, 101, 108, 115, 148, 93,
+            148, 40, 75, 3, 77, 232, 3, 74, 112, 17, 1, 0, 74, 254, 255, 255, 255, 101, 140, 4, 110, 97, 109, 101, 148, 140, 5, 115,
+            109, 97, 108, 108, 148, 140, 5, 114, 97, 116, 105, 111, 148, 71, 63, 208, 0, 0, 0, 0, 0, 0, 140, 5, 102, 108, 97, 103,
+            115, 148, 136, 137, 78, 135, 148, 117, 46
+        ]
+        return [("small.pkl", p5)]
+    case .tar:
+        return [("one.tar", tarSeed(name: "folder/file", contents: Array("hello".utf8))), ("one.tar.gz", try gzipBytes(tarSeed(name: "a", contents: [1, 2])))]
     }
+}
+
+/// A ustar archive of one file (for the tar seeds).
+private func tarSeed(name: String, contents: [UInt8]) -> [UInt8] {
+    var h = [UInt8](repeating: 0, count: 512)
+    func put(_ s: String, at: Int) { for (i, x) in s.utf8.enumerated() { h[at + i] = x } }
+    put(name, at: 0); put("0000644", at: 100); put(String(format: "%011o", contents.count), at: 124)
+    h[156] = UInt8(ascii: "0"); put("ustar", at: 257); put("00", at: 263)
+    let sum = h.enumerated().reduce(0) { $0 + ((148..<156).contains($1.offset) ? 0x20 : Int($1.element)) }
+    put(String(format: "%06o", sum), at: 148); h[155] = 0x20
+    let padded = contents + [UInt8](repeating: 0, count: (512 - contents.count % 512) % 512)
+    return h + padded + [UInt8](repeating: 0, count: 1024)
 }
 
 /// `bytes` gzip-compressed (for the IDX seed).

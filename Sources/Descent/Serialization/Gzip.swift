@@ -3,7 +3,7 @@ import Foundation
 
 /// Reads a whole file, inflating it when it is gzip (zlib's gzread reads plain files as they are).
 /// A gzip stream that fails its CRC check or ends early is an error.
-func readMaybeGzip(_ path: String) throws -> [UInt8] {
+@_spi(Testing) public func readMaybeGzip(_ path: String) throws -> [UInt8] {
     guard FileManager.default.fileExists(atPath: path) else { throw DatasetError.unreadable(path: path, reason: "no such file") }
     guard let f = gzopen(path, "rb") else { throw DatasetError.unreadable(path: path, reason: "cannot open") }
     defer { gzclose(f) }
