@@ -122,9 +122,9 @@ public struct DataLoader<D: Dataset>: Sequence {
     }
 
     /// The same loader drawing its indices from `sampler`.
-    func with(sampler: Sampler) -> DataLoader {
+    func with(sampler: Sampler, shuffle: Bool? = nil) -> DataLoader {
         DataLoader(dataset, batchSize: batchSize, shuffle: false, sampler: sampler, dropLast: dropLast, generator: generator,
-                   numWorkers: numWorkers, pinMemory: pinMemory, shuffleFlag: shuffle)
+                   numWorkers: numWorkers, pinMemory: pinMemory, shuffleFlag: shuffle ?? self.shuffle)
     }
     private init(_ dataset: D, batchSize: Int, shuffle: Bool, sampler: Sampler, dropLast: Bool, generator: Generator?,
                  numWorkers: Int, pinMemory: Bool, shuffleFlag: Bool) {

@@ -73,7 +73,9 @@ public final class ModelCheckpoint: Callback {
         self.everyNTrainSteps = everyNTrainSteps
     }
 
-    var savedThisEpoch = -1
+    /// The global step of the last save after a validation or an epoch (Lightning saves once per step, so
+    /// validations within an epoch each get their checkpoint).
+    var savedAtEpochStep = -1
     private var savedAtStep = -1
 
     public override func onTrainBatchEnd(_ trainer: Trainer, _ module: Module, loss: Tensor, batchIndex: Int) throws {
@@ -112,12 +114,13 @@ public final class ModelCheckpoint: Callback {
     func better(_ a: Double, than b: Double) -> Bool { mode == .min ? a < b : a > b }
 
     func save(_ trainer: Trainer, _ module: Module, midEpoch: Bool = false) throws {
+        if trainer.fastDevRun > 0 { return }   // Lightning: checkpointing is suppressed in fast_dev_run
         if midEpoch {
             guard saveTopK != 0 || saveLast else { return }
         } else {
             guard everyNTrainSteps == 0, saveTopK != 0 || saveLast, (trainer.currentEpoch + 1) % everyNEpochs == 0,
-                  savedThisEpoch != trainer.currentEpoch else { return }
-            savedThisEpoch = trainer.currentEpoch
+                  savedAtEpochStep != trainer.globalStep else { return }
+            savedAtEpochStep = trainer.globalStep
         }
         let dir = dirpath ?? trainer.logDir + "/checkpoints"
         if trainer.isGlobalZero { try makeDirectory(dir) }
@@ -235,6 +238,7 @@ public final class EarlyStopping: Callback {
         if trainer.checksOnTrainEpochEnd { try check(trainer) }
     }
     func check(_ trainer: Trainer) throws {
+        if trainer.fastDevRun > 0 { return }   // Lightning disables early stopping in fast_dev_run
         guard let current = trainer.callbackMetrics[monitor] else {
             fail("Early stopping conditioned on metric `\(monitor)` which is not available. Pass in or modify your `EarlyStopping` callback to use any of the following: `\(trainer.callbackMetrics.keys.sorted().joined(separator: "`, `"))`")
         }

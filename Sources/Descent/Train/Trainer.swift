@@ -23,6 +23,15 @@ public final class Trainer {
     public let numSanityValSteps: Int
     public let checkValEveryNEpoch: Int
     public let limitTrainBatches: Int?
+    /// Batches of each loop a development run takes (Lightning's `fast_dev_run`; 0: off).
+    public let fastDevRun: Int
+    /// The training and validation batches every epoch uses when overfitting (Lightning's `overfit_batches`; 0: off).
+    public let overfitBatches: BatchLimit
+    /// How often validation runs within an epoch (Lightning's `val_check_interval`): a fraction of the epoch's
+    /// training batches (1.0: at its end), or every so many batches.
+    public let valCheckInterval: BatchLimit
+    /// The training and validation batch limits in effect (overfitting's or the `limit...Batches`).
+    let trainBatchLimit: BatchLimit?, valBatchLimit: BatchLimit?
     public let limitValBatches: Int?
     public let limitTestBatches: Int?
     /// At most this many batches in `predict` (nil: all).
@@ -99,11 +108,12 @@ public final class Trainer {
     /// value), when given, wins. A `ModelCheckpoint` saving the latest epoch is added when
     /// `enableCheckpointing` and no checkpoint callback is given.
     public init(maxEpochs: Int? = nil, maxSteps: Int = -1, minEpochs: Int = 0, callbacks: [Callback] = [],
-                logger: LoggerChoice = true, loggers: [ExperimentLogger]? = nil,
+                logger: LoggerChoice = true, loggers: [ExperimentLogger]? = nil, fastDevRun: FastDevRun = false,
                 enableCheckpointing: Bool = true, enableProgressBar: Bool = true, enableModelSummary: Bool = true,
                 logEveryNSteps: Int = 50, numSanityValSteps: Int = 2, checkValEveryNEpoch: Int = 1,
                 limitTrainBatches: Int? = nil, limitValBatches: Int? = nil, limitTestBatches: Int? = nil,
-                limitPredictBatches: Int? = nil, accumulateGradBatches: Int = 1, gradientClipVal: Double? = nil, gradientClipAlgorithm: String = "norm",
+                limitPredictBatches: Int? = nil, overfitBatches: BatchLimit = 0, valCheckInterval: BatchLimit = 1.0,
+                accumulateGradBatches: Int = 1, gradientClipVal: Double? = nil, gradientClipAlgorithm: String = "norm",
                 defaultRootDir: String? = nil, detectAnomaly: Bool = false, accelerator: Accelerator = .auto, strategy: Strategy = .auto,
                 devices: Int? = nil, numNodes: Int = 1) {
         self.accelerator = accelerator
@@ -112,13 +122,38 @@ public final class Trainer {
         if gradientClipAlgorithm != "norm" && gradientClipAlgorithm != "value" {
             fail("`gradient_clip_algorithm` \(gradientClipAlgorithm) is invalid. Allowed algorithms: ['value', 'norm']")
         }
-        self.maxEpochs = maxEpochs ?? (maxSteps == -1 ? 1000 : Int.max)
-        self.maxSteps = maxSteps; self.minEpochs = minEpochs
+        if fastDevRun.batches < 0 { fail("fast_dev_run=\(fastDevRun.batches) is not a valid configuration. It should be >= 0.") }
+        if case .batches(let n) = overfitBatches, n < 0 { fail("`overfit_batches` must be >= 0, got \(n)") }
+        if case .fraction(let f) = overfitBatches, !(0...1).contains(f) { fail("`overfit_batches` must be in [0.0, 1.0], got \(f)") }
+        if case .batches(let n) = valCheckInterval, n < 1 { fail("`val_check_interval` must be a positive number of batches, got \(n)") }
+        if case .fraction(let f) = valCheckInterval, !(f > 0 && f <= 1) { fail("`val_check_interval` must be in (0.0, 1.0], got \(f)") }
+        let devRun = fastDevRun.batches
+        self.fastDevRun = devRun
+        self.overfitBatches = overfitBatches
         self.enableProgressBar = enableProgressBar; self.enableModelSummary = enableModelSummary
-        self.logEveryNSteps = logEveryNSteps; self.numSanityValSteps = numSanityValSteps
-        self.checkValEveryNEpoch = checkValEveryNEpoch
-        self.limitTrainBatches = limitTrainBatches; self.limitValBatches = limitValBatches; self.limitTestBatches = limitTestBatches
-        self.limitPredictBatches = limitPredictBatches
+        self.logEveryNSteps = logEveryNSteps
+        // Lightning's debugging flags: fast_dev_run runs n batches of each loop once, without sanity check,
+        // logging or checkpoints; overfit_batches trains and validates on the same few batches every epoch
+        let overfitting = !overfitBatches.isZero
+        if devRun > 0 {
+            self.maxEpochs = 1; self.maxSteps = devRun; self.minEpochs = minEpochs
+            self.numSanityValSteps = 0; self.checkValEveryNEpoch = 1; self.valCheckInterval = 1.0
+            self.limitTrainBatches = overfitting ? limitTrainBatches : devRun
+            self.limitValBatches = overfitting ? limitValBatches : devRun
+            self.limitTestBatches = devRun; self.limitPredictBatches = devRun
+        } else {
+            self.maxEpochs = maxEpochs ?? (maxSteps == -1 ? 1000 : Int.max)
+            self.maxSteps = maxSteps; self.minEpochs = minEpochs
+            self.numSanityValSteps = numSanityValSteps; self.checkValEveryNEpoch = checkValEveryNEpoch
+            self.valCheckInterval = valCheckInterval
+            self.limitTrainBatches = limitTrainBatches; self.limitValBatches = limitValBatches
+            self.limitTestBatches = limitTestBatches; self.limitPredictBatches = limitPredictBatches
+        }
+        if overfitting {
+            trainBatchLimit = overfitBatches; valBatchLimit = overfitBatches
+        } else {
+            trainBatchLimit = self.limitTrainBatches.map { .batches($0) }; valBatchLimit = self.limitValBatches.map { .batches($0) }
+        }
         self.accumulateGradBatches = accumulateGradBatches
         self.gradientClipVal = gradientClipVal; self.gradientClipAlgorithm = gradientClipAlgorithm
         let root = defaultRootDir ?? FileManager.default.currentDirectoryPath
@@ -127,9 +162,16 @@ public final class Trainer {
         if let d = devices, d < 1 { fail("`Trainer(devices=\(d))` must be a positive number of devices") }
         if numNodes < 1 { fail("`Trainer(num_nodes=\(numNodes))` must be a positive number of nodes") }
         self.strategy = strategy; self.devices = devices; self.numNodes = numNodes
-        if let l = loggers { self.loggers = l }
-        else if let l = logger.loggers { self.loggers = l }
-        else { self.loggers = [TensorBoardLogger(saveDir: root)] }
+        var chosen: [ExperimentLogger]
+        if let l = loggers { chosen = l }
+        else if let l = logger.loggers { chosen = l }
+        else { chosen = [TensorBoardLogger(saveDir: root)] }
+        if devRun > 0 {
+            // nothing is written (Lightning's DummyLogger)
+            chosen = chosen.isEmpty ? [] : [DummyLogger()]
+            FileHandle.standardError.write(Data("Running in `fast_dev_run` mode: will run the requested loop using \(devRun) batch(es). Logging and checkpointing is suppressed.\n".utf8))
+        }
+        self.loggers = chosen
         var cbs = callbacks
         if enableCheckpointing && !cbs.contains(where: { $0 is ModelCheckpoint }) { cbs.append(ModelCheckpoint()) }
         self.callbacks = cbs
@@ -137,18 +179,20 @@ public final class Trainer {
 
     /// A trainer that logs to `logger` only (Lightning's `Trainer(logger=tb)`); see the other initializer.
     public convenience init(maxEpochs: Int? = nil, maxSteps: Int = -1, minEpochs: Int = 0, callbacks: [Callback] = [],
-                logger: ExperimentLogger, loggers: [ExperimentLogger]? = nil,
+                logger: ExperimentLogger, loggers: [ExperimentLogger]? = nil, fastDevRun: FastDevRun = false,
                 enableCheckpointing: Bool = true, enableProgressBar: Bool = true, enableModelSummary: Bool = true,
                 logEveryNSteps: Int = 50, numSanityValSteps: Int = 2, checkValEveryNEpoch: Int = 1,
                 limitTrainBatches: Int? = nil, limitValBatches: Int? = nil, limitTestBatches: Int? = nil,
-                limitPredictBatches: Int? = nil, accumulateGradBatches: Int = 1, gradientClipVal: Double? = nil, gradientClipAlgorithm: String = "norm",
+                limitPredictBatches: Int? = nil, overfitBatches: BatchLimit = 0, valCheckInterval: BatchLimit = 1.0,
+                accumulateGradBatches: Int = 1, gradientClipVal: Double? = nil, gradientClipAlgorithm: String = "norm",
                 defaultRootDir: String? = nil, detectAnomaly: Bool = false, accelerator: Accelerator = .auto, strategy: Strategy = .auto,
                 devices: Int? = nil, numNodes: Int = 1) {
         self.init(maxEpochs: maxEpochs, maxSteps: maxSteps, minEpochs: minEpochs, callbacks: callbacks, logger: LoggerChoice([logger]),
-                  loggers: loggers, enableCheckpointing: enableCheckpointing, enableProgressBar: enableProgressBar,
+                  loggers: loggers, fastDevRun: fastDevRun, enableCheckpointing: enableCheckpointing, enableProgressBar: enableProgressBar,
                   enableModelSummary: enableModelSummary, logEveryNSteps: logEveryNSteps, numSanityValSteps: numSanityValSteps,
                   checkValEveryNEpoch: checkValEveryNEpoch, limitTrainBatches: limitTrainBatches, limitValBatches: limitValBatches,
-                  limitTestBatches: limitTestBatches, limitPredictBatches: limitPredictBatches, accumulateGradBatches: accumulateGradBatches,
+                  limitTestBatches: limitTestBatches, limitPredictBatches: limitPredictBatches, overfitBatches: overfitBatches,
+                  valCheckInterval: valCheckInterval, accumulateGradBatches: accumulateGradBatches,
                   gradientClipVal: gradientClipVal, gradientClipAlgorithm: gradientClipAlgorithm, defaultRootDir: defaultRootDir,
                   detectAnomaly: detectAnomaly, accelerator: accelerator, strategy: strategy, devices: devices, numNodes: numNodes)
     }
@@ -156,7 +200,7 @@ public final class Trainer {
     /// The first logger.
     public var logger: ExperimentLogger? { loggers.first }
     /// Where checkpoints go by default: the first logger's `logDir`, else `defaultRootDir`.
-    public var logDir: String { loggers.first?.logDir ?? defaultRootDir }
+    public var logDir: String { loggers.first { !($0 is DummyLogger) }?.logDir ?? defaultRootDir }
     /// The first `ModelCheckpoint` callback.
     public var checkpointCallback: ModelCheckpoint? { callbacks.lazy.compactMap { $0 as? ModelCheckpoint }.first }
 
@@ -293,7 +337,7 @@ public final class Trainer {
     /// Whether ModelCheckpoint and EarlyStopping act at the end of the training epoch (after the
     /// module's `onTrainEpochEnd`) rather than after validation: when validation runs every epoch or
     /// not at all, as Lightning decides.
-    public var checksOnTrainEpochEnd: Bool { checkValEveryNEpoch == 1 || !hasValidation }
+    public var checksOnTrainEpochEnd: Bool { (checkValEveryNEpoch == 1 && valCheckInterval == .fraction(1)) || !hasValidation }
     /// Whether the current fit has validation data.
     public private(set) var hasValidation = false
 
@@ -342,7 +386,8 @@ public final class Trainer {
         if detectAnomaly { setDetectAnomaly(true) }
         defer { setDetectAnomaly(savedAnomalyMode) }
         try setUpStrategy()
-        let train = distributed(train), val = val.map(distributed)
+        let train = distributed(overfitting(train, "train")), val = val.map { distributed(overfitting($0, "val")) }
+        valCheckBatch = try valCheckBatches(train)
         attach(model)
         if rootDevice != .cpu { model.to(rootDevice) }
         defer { detach(model) }
@@ -410,19 +455,9 @@ public final class Trainer {
         do {
             currentEpoch = startEpoch
             while currentEpoch < maxEpochs && !(shouldStop && currentEpoch >= minEpochs) && !(maxSteps >= 0 && globalStep >= maxSteps) {
-                let completed = try trainEpoch(model, train, resume: midEpoch)
+                // validation runs within the epoch, after its val-check batches (the last one by default)
+                _ = try trainEpoch(model, train, val: val, resume: midEpoch)
                 midEpoch = nil
-                // Lightning steps "epoch" schedulers after the epoch's last batch, before validation and the
-                // epoch-end hooks (so the checkpoint written there holds the stepped state); in manual
-                // optimization the module steps them.
-                if completed, !manualOptimization, let s = lrScheduler, !(s is ReduceLROnPlateau), lrSchedulerInterval == .epoch,
-                   (currentEpoch + 1) % lrSchedulerFrequency == 0 { s.step() }
-                // an epoch cut short by maxSteps is not validated (Lightning's)
-                if let v = val, completed, (currentEpoch + 1) % checkValEveryNEpoch == 0 {
-                    let logged = try validate(model, v, limit: limitValBatches)
-                    try sendToLoggers(logged, step: Swift.max(batchesThatStepped - 1, 0))
-                    for c in callbacks { try c.onValidationEnd(self, model) }
-                }
                 // Lightning's order: callbacks, the module's hook, then the monitoring callbacks
                 // (ModelCheckpoint, EarlyStopping), which see what the module logged there.
                 // The training loop's epoch means are in callbackMetrics before any onTrainEpochEnd; what the
@@ -444,7 +479,7 @@ public final class Trainer {
                 for c in callbacks where c.isMonitoring { try c.onTrainEpochEnd(self, model) }
                 shouldStop = anyRank(shouldStop)
                 try sendToLoggers(epochMetrics, step: Swift.max(batchesThatStepped - 1, 0))
-                if enableProgressBar { printProgress(done: true, batches: Swift.min(train.count, limitTrainBatches ?? Int.max), batch: Swift.min(train.count, limitTrainBatches ?? Int.max)) }
+                if enableProgressBar { printProgress(done: true, batches: trainBatches(train), batch: trainBatches(train)) }
                 currentEpoch += 1
             }
         } catch {
@@ -511,9 +546,9 @@ public final class Trainer {
     }
 
     /// One training epoch; false when `maxSteps` ended it before its last batch.
-    private func trainEpoch<M: TrainingModule, T: Dataset>(_ model: M, _ loader: DataLoader<T>,
+    private func trainEpoch<M: TrainingModule, T: Dataset, V: Dataset>(_ model: M, _ loader: DataLoader<T>, val: DataLoader<V>?,
                                                            resume: (skip: Int, start: RNGStates, current: RNGStates?)? = nil) throws -> Bool
-    where T.Batch == M.Batch {
+    where T.Batch == M.Batch, V.Batch == M.Batch {
         model.train()
         epochStart = Date()
         (loader.sampler as? DistributedSampler)?.setEpoch(currentEpoch)
@@ -524,8 +559,8 @@ public final class Trainer {
         defer { batchesDoneInEpoch = nil }
         for c in callbacks { try c.onTrainEpochStart(self, model) }
         model.onTrainEpochStart()
-        let limit = limitTrainBatches ?? Int.max
-        let total = Swift.min(loader.count, limit)
+        let total = trainBatches(loader)
+        let limit = total
         var i = 0
         var pending = 0
         // on a GPU with a pinned loader, batch i + 1 is copied on a side stream while batch i trains
@@ -555,6 +590,7 @@ public final class Trainer {
                 try logStepValuesIfDue()
                 batchesDoneInEpoch = i + 1
                 for c in callbacks { try c.onTrainBatchEnd(self, model, loss: loss.detach(), batchIndex: i) }
+                try validateIfDue(model, val, batchIndex: i)
                 i += 1
                 if enableProgressBar && (i % 20 == 0) { printProgress(done: false, batches: total, batch: i) }
                 continue
@@ -577,12 +613,52 @@ public final class Trainer {
                 if let s = lrScheduler, lrSchedulerInterval == .step, (i + 1) % lrSchedulerFrequency == 0 { s.step() }
                 try logStepValuesIfDue()
             }
+            // Lightning steps "epoch" schedulers after the epoch's last batch, before its batch-end hooks and
+            // validation (so checkpoints written there hold the stepped state)
+            if i + 1 == total, let s = lrScheduler, !(s is ReduceLROnPlateau), lrSchedulerInterval == .epoch,
+               (currentEpoch + 1) % lrSchedulerFrequency == 0 { s.step() }
             batchesDoneInEpoch = i + 1
             for c in callbacks { try c.onTrainBatchEnd(self, model, loss: loss, batchIndex: i) }
+            try validateIfDue(model, val, batchIndex: i)
             i += 1
             if enableProgressBar && (i % 20 == 0) { printProgress(done: false, batches: total, batch: i) }
         }
         return !(maxSteps >= 0 && globalStep >= maxSteps && i < total)
+    }
+
+    /// The training batches an epoch of `loader` runs (all, or the limit's).
+    private func trainBatches<D: Dataset>(_ loader: DataLoader<D>) -> Int { trainBatchLimit?.count(of: loader.count) ?? loader.count }
+    /// The validation batches a run over `loader` takes (nil: all).
+    private func valBatches<D: Dataset>(_ loader: DataLoader<D>) -> Int? { valBatchLimit?.count(of: loader.count) }
+
+    /// `loader` without shuffling when overfitting (Lightning warns and turns it off).
+    private func overfitting<D: Dataset>(_ loader: DataLoader<D>, _ prefix: String) -> DataLoader<D> {
+        guard !overfitBatches.isZero, !(loader.sampler is SequentialSampler) else { return loader }
+        warnOnce("You requested to overfit but enabled \(prefix) dataloader shuffling. We are turning off the \(prefix) dataloader shuffling for you.")
+        return loader.with(sampler: SequentialSampler(), shuffle: false)
+    }
+
+    /// After how many training batches validation runs (Lightning's `val_check_batch`).
+    private var valCheckBatch = Int.max
+    private func valCheckBatches<D: Dataset>(_ loader: DataLoader<D>) throws -> Int {
+        let total = trainBatches(loader)
+        switch valCheckInterval {
+        case .fraction(let f): return f == 1 ? total : Swift.max(1, Int(Double(total) * f))
+        case .batches(let n):
+            if n > total {
+                fail("`val_check_interval` (\(n)) must be less than or equal to the number of the training batches (\(total)). If you want to disable validation set `limit_val_batches` to 0.0 instead. If you want to validate based on the total training batches, set `check_val_every_n_epoch=None`.")
+            }
+            return n
+        }
+    }
+
+    /// Validates after training batch `batchIndex` when it is a val-check batch of a validating epoch.
+    private func validateIfDue<M: TrainingModule, V: Dataset>(_ model: M, _ val: DataLoader<V>?, batchIndex: Int) throws
+    where V.Batch == M.Batch {
+        guard let v = val, (currentEpoch + 1) % checkValEveryNEpoch == 0, (batchIndex + 1) % valCheckBatch == 0 else { return }
+        let logged = try validate(model, v, limit: valBatches(v))
+        try sendToLoggers(logged, step: Swift.max(batchesThatStepped - 1, 0))
+        for c in callbacks { try c.onValidationEnd(self, model) }
     }
 
     /// Sends the step values to the loggers when the batch just done is a logging one (every `logEveryNSteps`).
@@ -664,7 +740,7 @@ public final class Trainer {
         defer { detach(model) }
         resetMetrics()
         validationStepCount = 0
-        let out = try validate(model, dataLoaders, limit: limitValBatches)
+        let out = try validate(model, dataLoaders, limit: valBatches(dataLoaders))
         try sendToLoggers(out, step: batchesThatStepped)
         if isGlobalZero { for l in loggers { try l.save() } }
         if verbose && isGlobalZero { print(resultsTable(out, stage: "validate")) }
