@@ -299,7 +299,13 @@ func formatPyFloat(_ v: Double) -> String {
 // MARK: - Activations
 
 /// max(x, 0).
-public final class ReLU: Module { public override init() { super.init() }; public override func forward(_ x: Tensor) -> Tensor { x.relu() } }
+public final class ReLU: Module {
+    /// Printed as PyTorch's `ReLU(inplace=True)`; the result is the same either way.
+    public let inplace: Bool
+    public init(inplace: Bool = false) { self.inplace = inplace; super.init() }
+    public override func forward(_ x: Tensor) -> Tensor { x.relu() }
+    public override func extraRepr() -> String { inplace ? "inplace=True" : "" }
+}
 /// 1 / (1 + e^-x).
 public final class Sigmoid: Module { public override init() { super.init() }; public override func forward(_ x: Tensor) -> Tensor { x.sigmoid() } }
 /// Hyperbolic tangent.
