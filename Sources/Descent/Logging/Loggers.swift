@@ -67,7 +67,7 @@ func pythonNumber(_ v: Double, integral: Bool) -> String {
 /// `events.out.tfevents.<time>.<host>.<pid>.<n>` in `saveDir/name/version_N`, readable by
 /// `tensorboard --logdir saveDir`. Each metric is a scalar whose tag is its name; `experiment` is the
 /// `SummaryWriter` behind it, for images, histograms and text (`logger.experiment.addImage(...)`).
-/// Hyperparameters go to `hparams.yaml` (not to TensorBoard's HPARAMS tab: use `experiment.addHparams`).
+/// A module's `saveHyperparameters` go to `hparams.yaml` and TensorBoard's HPARAMS tab (with Lightning's `hp_metric` of -1).
 public final class TensorBoardLogger: ExperimentLogger {
     public let saveDir: String
     public let name: String
@@ -99,18 +99,51 @@ public final class TensorBoardLogger: ExperimentLogger {
         for (k, v) in params { hyperparams[k] = v }
     }
 
+    /// Records a module's hyper-parameters as Lightning's `log_hyperparams(params)` does: for `hparams.yaml`, and
+    /// as TensorBoard's HPARAMS summaries with the default `hp_metric` of -1.
+    func logHyperparams(typed params: [(String, HParamValue)]) throws {
+        for (k, v) in params { hyperparams[k] = v.yaml }
+        try logMetrics(["hp_metric": -1], step: 0)
+        for v in try SummaryWriter.hparamsSummaries(params, metrics: ["hp_metric"]) { try experiment.write([v], nil, nil) }
+    }
+
     /// Flushes the event file and writes `hparams.yaml` (Lightning writes one per run).
     public func save() throws {
         try experiment.flush()
-        try makeDirectory(logDir)
-        let yaml = hyperparams.isEmpty ? "{}\n" : hyperparams.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\n" }.joined()
-        try writeFileAtomically(logDir + "/hparams.yaml", data: Data(yaml.utf8))
+        try writeHparamsYAML(hyperparams, in: logDir)
     }
 
     public func finalize(status: String) throws {
         try save()
         if let p = experiment.eventFilePath, eventFilePaths.last != p { eventFilePaths.append(p) }
         experiment.close()
+    }
+}
+
+/// `hparams.yaml` in `folder`: the hyper-parameters sorted by name, `{}` when there are none (Lightning's).
+func writeHparamsYAML(_ params: [String: String], in folder: String) throws {
+    try makeDirectory(folder)
+    let yaml = params.isEmpty ? "{}\n" : params.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\n" }.joined()
+    try writeFileAtomically(folder + "/hparams.yaml", data: Data(yaml.utf8))
+}
+
+extension HParamValue {
+    /// The value as PyYAML dumps it: integral numbers as integers, floats in Python's repr with `.0` before
+    /// an exponent, strings plain unless YAML would read them otherwise.
+    var yaml: String {
+        switch self {
+        case .number(let v):
+            if v.rounded() == v, Swift.abs(v) < 1e15 { return String(Int64(v)) }
+            var r = pythonRepr(v).lowercased()
+            if !r.contains("."), let e = r.firstIndex(of: "e") { r.insert(contentsOf: ".0", at: e) }
+            return r
+        case .string(let s):
+            // plain as PyYAML writes it ("my net"), quoted where YAML would read something else
+            let plain = !s.isEmpty && s.first!.isLetter && s.last != " " && !s.contains(": ") && !s.contains(" #")
+                && s.allSatisfy { $0.isLetter || $0.isNumber || " _-./".contains($0) } && Double(s) == nil
+                && !["true", "false", "yes", "no", "on", "off", "null", "y", "n"].contains(s.lowercased())
+            return plain ? s : "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+        }
     }
 }
 
@@ -145,9 +178,15 @@ public final class CSVLogger: ExperimentLogger {
         if rows.count % flushLogsEveryNSteps == 0 { try save() }
     }
 
+    public func logHyperparams(_ params: [String: String]) throws {
+        for (k, v) in params { hyperparams[k] = v }
+    }
+    private var hyperparams: [String: String] = [:]
+
+    /// Writes `hparams.yaml` and, when rows were logged since, `metrics.csv` (Lightning's).
     public func save() throws {
+        try writeHparamsYAML(hyperparams, in: logDir)
         guard dirty else { return }
-        try makeDirectory(logDir)
         let keys = Set(rows.flatMap(\.keys)).sorted()
         var text = keys.joined(separator: ",") + "\n"
         for r in rows {

@@ -170,6 +170,18 @@ public final class SummaryWriter {
                 throw LoggingError.invalidValue("parameter: hparam_domain_discrete[\(k)] should be a list of same type as hparam_dict[\(k)].")
             }
         }
+        let run = SummaryWriter(logDir: logDir + "/" + (runName.flatMap { $0.isEmpty ? nil : $0 } ?? "\(Date().timeIntervalSince1970)"))
+        defer { run.close() }
+        // one event per summary, as PyTorch's three add_summary calls
+        for v in try Self.hparamsSummaries(hparamDict.map { ($0.key, $0.value) }, metrics: metricDict.map(\.key), domains: hparamDomainDiscrete) {
+            try run.write([v], globalStep, nil)
+        }
+        for (k, v) in metricDict { try run.addScalar(k, v, globalStep: globalStep) }
+    }
+
+    /// The hparams plugin's three summaries (experiment, session start, session end) of PyTorch's `hparams()`.
+    static func hparamsSummaries(_ hparamDict: [(String, HParamValue)], metrics: [String],
+                                 domains hparamDomainDiscrete: [String: [HParamValue]] = [:]) throws -> [TBSummary.Value] {
         var experiment = TBExperiment(), start = TBSessionStartInfo()
         for (k, v) in hparamDict {
             start.hparams[k] = v.protoValue
@@ -179,7 +191,7 @@ public final class SummaryWriter {
             if let domain = hparamDomainDiscrete[k] { info.domainDiscrete = Google_Protobuf_ListValue(values: domain.map(\.protoValue)) }
             experiment.hparamInfos.append(info)
         }
-        experiment.metricInfos = metricDict.map { var m = TBExperiment.MetricInfo(); m.tag = $0.key; return m }
+        experiment.metricInfos = metrics.map { var m = TBExperiment.MetricInfo(); m.tag = $0; return m }
         var end = TBSessionEndInfo()
         end.status = TBSessionEndInfo.statusSuccess
         func summary(_ tag: String, _ fill: (inout TBHParamsPluginData) -> Void) throws -> TBSummary.Value {
@@ -190,12 +202,9 @@ public final class SummaryWriter {
             value.metadata = TBSummaryMetadata(plugin: "hparams", content: try Self.bytes(data))
             return value
         }
-        let run = SummaryWriter(logDir: logDir + "/" + (runName.flatMap { $0.isEmpty ? nil : $0 } ?? "\(Date().timeIntervalSince1970)"))
-        defer { run.close() }
-        try run.write(summary("_hparams_/experiment") { $0.experiment = experiment }, globalStep, nil)
-        try run.write(summary("_hparams_/session_start_info") { $0.sessionStartInfo = start }, globalStep, nil)
-        try run.write(summary("_hparams_/session_end_info") { $0.sessionEndInfo = end }, globalStep, nil)
-        for (k, v) in metricDict { try run.addScalar(k, v, globalStep: globalStep) }
+        return [try summary("_hparams_/experiment") { $0.experiment = experiment },
+                try summary("_hparams_/session_start_info") { $0.sessionStartInfo = start },
+                try summary("_hparams_/session_end_info") { $0.sessionEndInfo = end }]
     }
 
     /// Writes `matrix`'s rows as points for TensorBoard's projector (PyTorch's `add_embedding`): `<logDir>/<step, 5
@@ -400,6 +409,12 @@ public enum HParamValue: Sendable, Equatable, ExpressibleByFloatLiteral, Express
     public init(_ t: Tensor) { self = .number(noGrad { t.detach().reshape(-1)[0].item() }) }
 
     var isNumber: Bool { if case .number = self { return true } else { return false } }
+    /// The number (nil for a string): `hparams["lr"]!.double!`.
+    public var double: Double? { if case .number(let v) = self { return v } else { return nil } }
+    /// The number as an integer, when it is one.
+    public var int: Int? { double.flatMap { $0.rounded() == $0 && Swift.abs($0) < 9e15 ? Int($0) : nil } }
+    /// The string (nil for a number).
+    public var string: String? { if case .string(let s) = self { return s } else { return nil } }
     var protoValue: Google_Protobuf_Value {
         switch self {
         case .number(let v): return Google_Protobuf_Value(numberValue: v)

@@ -18,6 +18,8 @@ public final class Parameter: Tensor {
 open class Module: CustomStringConvertible {
     /// Whether the module is in training mode (PyTorch's `training`).
     public private(set) var isTraining = true
+    /// What `saveHyperparameters` recorded, in order (a `TrainingModule`'s `hparams`).
+    var savedHyperparameters: [(String, HParamValue)] = []
 
     public init() {}
 

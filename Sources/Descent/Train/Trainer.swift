@@ -389,6 +389,7 @@ public final class Trainer {
         let train = distributed(overfitting(train, "train")), val = val.map { distributed(overfitting($0, "val")) }
         valCheckBatch = try valCheckBatches(train)
         attach(model)
+        try logHyperparameters(model)
         if rootDevice != .cpu { model.to(rootDevice) }
         defer { detach(model) }
         let opts: [Optimizer] = model.configureOptimizers()
@@ -661,6 +662,18 @@ public final class Trainer {
         for c in callbacks { try c.onValidationEnd(self, model) }
     }
 
+    /// Logs the module's hyper-parameters to every logger and saves them (Lightning's `_log_hyperparams`, run
+    /// by fit, validate, test and predict).
+    private func logHyperparameters(_ model: Module) throws {
+        guard isGlobalZero else { return }
+        let hp = model.savedHyperparameters
+        for l in loggers {
+            if let tb = l as? TensorBoardLogger { try tb.logHyperparams(typed: hp) }
+            else { try l.logHyperparams(Dictionary(hp.map { ($0.0, $0.1.yaml) }, uniquingKeysWith: { $1 })) }
+            try l.save()
+        }
+    }
+
     /// Sends the step values to the loggers when the batch just done is a logging one (every `logEveryNSteps`).
     private func logStepValuesIfDue() throws {
         if batchesThatStepped % logEveryNSteps == 0 || shouldStop {
@@ -736,6 +749,7 @@ public final class Trainer {
     where T.Batch == M.Batch {
         try setUpStrategy()
         attach(model)
+        try logHyperparameters(model)
         if rootDevice != .cpu { model.to(rootDevice) }
         defer { detach(model) }
         resetMetrics()
@@ -767,6 +781,7 @@ public final class Trainer {
     where T.Batch == M.Batch {
         try setUpStrategy()
         attach(model)
+        try logHyperparameters(model)
         if rootDevice != .cpu { model.to(rootDevice) }
         defer { detach(model) }
         resetMetrics()
@@ -793,6 +808,7 @@ public final class Trainer {
     /// one per batch (Lightning's `trainer.predict`). Nothing is logged.
     public func predict<M: TrainingModule, T: Dataset>(_ model: M, dataLoaders: DataLoader<T>) throws -> [Tensor] where T.Batch == M.Batch {
         attach(model)
+        try logHyperparameters(model)
         if rootDevice != .cpu { model.to(rootDevice) }
         defer { detach(model) }
         let wasTraining = model.isTraining

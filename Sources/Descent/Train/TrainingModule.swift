@@ -107,6 +107,18 @@ extension TrainingModule {
     public func onTestEpochStart() {}
     public func onTestEpochEnd() {}
 
+    /// Records hyper-parameters (Lightning's `self.save_hyperparameters()`, with the values named): they
+    /// read back as `hparams`, and every `fit`, `validate`, `test` and `predict` logs them (`hparams.yaml`,
+    /// and TensorBoard's HPARAMS tab with Lightning's `hp_metric`). Later calls add to and replace earlier values.
+    public func saveHyperparameters(_ values: KeyValuePairs<String, HParamValue>) {
+        for (k, v) in values {
+            if let i = savedHyperparameters.firstIndex(where: { $0.0 == k }) { savedHyperparameters[i].1 = v }
+            else { savedHyperparameters.append((k, v)) }
+        }
+    }
+    /// The hyper-parameters `saveHyperparameters` recorded (Lightning's `self.hparams`).
+    public var hparams: [String: HParamValue] { Dictionary(savedHyperparameters, uniquingKeysWith: { $1 }) }
+
     /// The trainer running this module, while one is (Lightning's `self.trainer`).
     public var trainer: Trainer? { Trainer.attached(to: self) }
 
