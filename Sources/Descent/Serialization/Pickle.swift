@@ -255,14 +255,8 @@ private struct Unpickler {
                 let items = Array(stack.suffix(n))
                 stack.removeLast(n)
                 try push(.tuple(items))
-            case UInt8(ascii: "]"): try push(.list(PickleBox([])))
-            case UInt8(ascii: "l"):
-                let items = try popMark()
-                let l = PickleValue.list(PickleBox([]))
-                try append(items, to: l)
-                try push(l)
-            case 0x8F: try push(.list(PickleBox([])))   // EMPTY_SET, read as a list
-            case 0x91:   // FROZENSET
+            case UInt8(ascii: "]"), 0x8F: try push(.list(PickleBox([])))   // EMPTY_LIST, EMPTY_SET (read as a list)
+            case UInt8(ascii: "l"), 0x91:   // LIST, FROZENSET (read as a list)
                 let items = try popMark()
                 let l = PickleValue.list(PickleBox([]))
                 try append(items, to: l)
