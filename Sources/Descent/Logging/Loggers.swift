@@ -133,8 +133,7 @@ extension HParamValue {
     var yaml: String {
         switch self {
         case .number(let v):
-            if v.rounded() == v, Swift.abs(v) < 1e15 { return String(Int64(v)) }
-            var r = pythonRepr(v).lowercased()
+            var r = pythonNumber(v, integral: true).lowercased()
             if !r.contains("."), let e = r.firstIndex(of: "e") { r.insert(contentsOf: ".0", at: e) }
             return r
         case .string(let s):

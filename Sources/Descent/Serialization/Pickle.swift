@@ -337,13 +337,7 @@ private struct Unpickler {
             guard a.count == 2, case .string(let s) = a[0], let enc = a[1].string, enc == "latin1" || enc == "latin-1" else {
                 throw error("_codecs.encode other than latin1", at: at)
             }
-            var out: [UInt8] = []
-            out.reserveCapacity(s.unicodeScalars.count)
-            for u in s.unicodeScalars {
-                guard u.value < 256 else { throw error("latin1 text with a character above U+00FF", at: at) }
-                out.append(UInt8(u.value))
-            }
-            return .bytes(out)
+            return .bytes(try latin1Bytes(s, "latin1 text", at: at))
         case ("_frombuffer", true) where module.hasSuffix("numeric"):
             // protocol 5: _frombuffer(buffer, dtype, shape, order)
             guard a.count == 4, case .bytes(let b) = a[0], case .dtype(let d) = a[1], let shape = a[2].items?.compactMap(\.int),
@@ -372,14 +366,7 @@ private struct Unpickler {
             guard shape.count == dims.count else { throw error("an ndarray shape that is not integers", at: at) }
             switch s[off + 3] {
             case .bytes(let b): arr.bytes = b
-            case .string(let text):   // Python 2 data read as latin-1 text
-                var out: [UInt8] = []
-                out.reserveCapacity(text.unicodeScalars.count)
-                for u in text.unicodeScalars {
-                    guard u.value < 256 else { throw error("array data with a character above U+00FF", at: at) }
-                    out.append(UInt8(u.value))
-                }
-                arr.bytes = out
+            case .string(let text): arr.bytes = try latin1Bytes(text, "array data", at: at)   // Python 2 data read as latin-1 text
             default: throw error("ndarray data that is not bytes (an object array?)", at: at)
             }
             arr.descr = d.value; arr.shape = shape; arr.fortranOrder = fortran != 0
@@ -393,6 +380,17 @@ private struct Unpickler {
         }
     }
 
+    /// The bytes of latin-1 `text` (each character one byte); `what` names it when a character is above U+00FF.
+    func latin1Bytes(_ text: String, _ what: String, at: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.unicodeScalars.count)
+        for u in text.unicodeScalars {
+            guard u.value < 256 else { throw error("\(what) with a character above U+00FF", at: at) }
+            out.append(UInt8(u.value))
+        }
+        return out
+    }
+
     /// The array's bytes must be exactly its shape times its item size.
     func check(_ arr: PickledArray, at: Int) throws {
         guard arr.shape.allSatisfy({ $0 >= 0 }) else { throw error("a negative ndarray dimension", at: at) }
@@ -402,8 +400,9 @@ private struct Unpickler {
             if o { throw error("an ndarray shape \(arr.shape) too large", at: at) }
             n = m
         }
-        guard let size = PickledArray.itemSize(arr.descr) else { return }   // `tensor()` refuses the type
-        guard n.multipliedReportingOverflow(by: size).partialValue == arr.bytes.count, !n.multipliedReportingOverflow(by: size).overflow else {
+        guard let size = PickledArray.dtype(arr.descr)?.itemSize else { return }   // `tensor()` refuses the type
+        let (bytes, overflow) = n.multipliedReportingOverflow(by: size)
+        guard !overflow, bytes == arr.bytes.count else {
             throw error("an ndarray of shape \(arr.shape) and dtype \(arr.descr) with \(arr.bytes.count) bytes of data", at: at)
         }
     }
@@ -438,9 +437,6 @@ private struct Unpickler {
 }
 
 extension PickledArray {
-    /// Bytes per element of a numpy type string (`u1`, `<i8`, `|b1`...); nil for types Descent does not read.
-    static func itemSize(_ descr: String) -> Int? { dtype(descr).map { _ in Int(descr.filter(\.isNumber)) ?? 1 } }
-
     /// The Descent dtype of a numpy type string, or nil.
     static func dtype(_ descr: String) -> DType? {
         var d = Substring(descr)

@@ -561,7 +561,6 @@ public final class Trainer {
         for c in callbacks { try c.onTrainEpochStart(self, model) }
         model.onTrainEpochStart()
         let total = trainBatches(loader)
-        let limit = total
         var i = 0
         var pending = 0
         // on a GPU with a pinned loader, batch i + 1 is copied on a side stream while batch i trains
@@ -575,14 +574,14 @@ public final class Trainer {
                 if i == r.skip, let c = r.current { applyRNG(c) }
                 continue
             }
-            if i >= limit { break }
+            if i >= total { break }
             if maxSteps >= 0 && globalStep >= maxSteps { return false }
             currentBatchSize = inferBatchSize(batch)
             isLastBatch = i + 1 == total
             for c in callbacks { try c.onTrainBatchStart(self, model, batch: batch, batchIndex: i) }
             phase = .trainStep
             let onDevice = movedBatch ?? onRootDevice(batch, model)
-            if i + 1 < limit { batches.prefetchNext() }
+            if i + 1 < total { batches.prefetchNext() }
             let loss = model.trainingStep(onDevice, batchIndex: i)
             phase = .other
             if manualOptimization {
