@@ -331,17 +331,23 @@ open class Optimizer {
 extension Optimizer {
     /// Checks the scalar entries of an optimizer state dict: `param_groups.<i>.<setting>` must be one
     /// number (`lr` and `initial_lr` finite and non-negative), `state.<i>.step` a count.
+    /// The group settings that PyTorch keeps as bools.
+    static let flagSettings: Set<String> = ["amsgrad", "nesterov", "maximize", "centered", "capturable", "differentiable",
+                                            "foreach", "fused", "decoupled_weight_decay"]
+
     static func checkStateNumbers(_ d: StateDict) throws {
         for (k, t) in d {
             let parts = k.split(separator: ".")
             let isGroupSetting = parts.count >= 3 && parts[0] == "param_groups" && parts[2] != "params"
             let isStep = parts.count == 3 && parts[0] == "state" && parts[2] == "step"
             guard isGroupSetting || isStep else { continue }
-            if t.dtype == .bool { throw StateDictError.invalidValue(key: k, value: "\(t)", reason: "expected a number, got a bool tensor") }
+            // a flag (PyTorch's `amsgrad`, `nesterov`...: bools in its state dicts) may be a bool; a number may not
+            let isRate = parts.count == 3 && (parts[2] == "lr" || parts[2] == "initial_lr")
+            if t.dtype == .bool && !(isGroupSetting && parts.count == 3 && Optimizer.flagSettings.contains(String(parts[2]))) { throw StateDictError.invalidValue(key: k, value: "\(t)", reason: "expected a number, got a bool tensor") }
             if t.count != 1 { throw StateDictError.shapeMismatch(key: k, expected: [], got: t.shape) }
             let v: Double = t.item()
             if isStep { _ = try checkedInteger(v, key: k) }
-            else if parts.count == 3 && (parts[2] == "lr" || parts[2] == "initial_lr") { _ = try checkedNumber(v, key: k, min: 0) }
+            else if isRate { _ = try checkedNumber(v, key: k, min: 0) }
         }
     }
 }

@@ -181,8 +181,12 @@ func flatten(_ checkpoint: Checkpoint) throws -> (StateDict, [String: String]) {
 /// Loads what `save(_ checkpoint:to:)` wrote (`torch.load` of a saved dict), in its order. A plain
 /// safetensors file gives one tensor entry per tensor, as `torch.load` of a saved state dict does; a
 /// Trainer checkpoint gives `epoch`, `global_step` and the model's `state_dict`, as Lightning's do.
-/// A damaged file throws `SerializationError` or `CheckpointError`.
+/// A file `torch.save` wrote gives its dict's entries: tensors, numbers, strings and lists of them as
+/// they are, each nested dict or list (a state dict, an optimizer's state) as a `StateDict` with dotted
+/// keys (`state.0.exp_avg`). A damaged file throws `SerializationError` or `CheckpointError`.
 public func loadCheckpoint(from path: String) throws -> Checkpoint {
+    let src = try FileSource(path: path)
+    if isTorchFile(src) { return try readTorchFile(src).checkpoint(path: path) }
     let (sd, meta) = try loadSafetensorsFile(path)
     var ckpt = Checkpoint(path: path)
     if meta["format"] == Trainer.checkpointFormat {

@@ -18,6 +18,8 @@ import Foundation
     case pickle
     /// tar archives, gzip or plain (`readTar`).
     case tar
+    /// `torch.save` files, zip or legacy (`readTorchFile`, as `load(from:)` and `loadCheckpoint(from:)` read them).
+    case torchfile
 }
 
 /// A scratch file per process for the parsers that read paths.
@@ -69,6 +71,10 @@ private final class FuzzModel: Module, TrainingModule {
     case .tar:
         guard toFile() else { return }
         _ = try? readTar(readMaybeGzip(fuzzPath), path: fuzzPath)
+    case .torchfile:
+        guard let v = try? readTorchFile(DataSource(data: Data(bytes), name: "fuzz")) else { return }
+        _ = try? v.checkpoint(path: "fuzz")
+        _ = try? v.stateDict(path: "fuzz")
     }
 }
 
@@ -116,6 +122,29 @@ private final class FuzzModel: Module, TrainingModule {
         return [("small.pkl", p5)]
     case .tar:
         return [("one.tar", tarSeed(name: "folder/file", contents: Array("hello".utf8))), ("one.tar.gz", try gzipBytes(tarSeed(name: "a", contents: [1, 2])))]
+    case .torchfile:
+        let sd: StateDict = ["w": Tensor([[1.0, 2.0], [3.0, 4.0]]).t(), "b": Tensor([1, 2, 3] as [Int]), "m": Tensor([true, false])]
+        let c: Checkpoint = ["epoch": 3, "model": sd, "loss": 0.5, "name": "x", "lrs": [0.1, 0.2]]
+        let path = fuzzPath + ".pt"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try save(c, to: path, format: .torch)
+        let zip = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        // the same state dict in the legacy layout: magic, version 1001, system info, data, keys, storages
+        var pickle = TorchPickleWriter()
+        pickle.stateDict(sd)
+        pickle.stop()
+        var legacy: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E]
+        legacy += [0x80, 0x02, 0x4D, 0xE9, 0x03, 0x2E, 0x80, 0x02, 0x7D, 0x2E] + pickle.out
+        var keys = TorchPickleWriter()
+        keys.op("]"); keys.op("(")
+        for i in pickle.tensors.indices { keys.string(String(i)) }
+        keys.op("e"); keys.stop()
+        legacy += keys.out
+        for t in pickle.tensors {
+            legacy += ZipWriter.le(t.count, 8)
+            Kernels.withHostBytes(t) { legacy += $0 }
+        }
+        return [("checkpoint.pt", zip), ("legacy.pt", legacy)]
     }
 }
 

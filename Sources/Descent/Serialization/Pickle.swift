@@ -38,6 +38,9 @@ import Foundation
     case array(PickledArray)
     /// A numpy dtype (`numpy.dtype('u1')`), with its byte order once its state is built.
     case dtype(PickleBox<String>)
+    /// A persistent id (`BINPERSID` / `PERSID`): the reference to data kept outside the pickle, as
+    /// `torch.save` refers to each tensor's storage.
+    case persistent(PickleBox<PickleValue>)
     /// Anything else a callable would make: the callable, its arguments and any state built into it.
     case object(PickleBox<(callable: PickleValue, args: PickleValue, state: PickleValue?)>)
 
@@ -70,6 +73,7 @@ import Foundation
         case .dict(let b): return b.depth
         case .tuple(let t): return 1 + (t.map(\.depth).max() ?? 0)
         case .object(let b): return b.depth
+        case .persistent(let b): return b.depth
         default: return 0
         }
     }
@@ -80,6 +84,15 @@ import Foundation
 @_spi(Testing) public func unpickle(_ bytes: [UInt8], path: String) throws -> PickleValue {
     var reader = Unpickler(bytes: bytes, path: path)
     return try reader.run()
+}
+
+/// Reads the pickle that starts at `offset` of `bytes`; returns it and the offset just past its `STOP`
+/// (a legacy `torch.save` file is several pickles and raw data in a row).
+func unpickle(_ bytes: [UInt8], path: String, from offset: Int) throws -> (value: PickleValue, end: Int) {
+    var reader = Unpickler(bytes: bytes, path: path)
+    reader.pos = offset
+    let v = try reader.run()
+    return (v, reader.pos)
 }
 
 /// The pickle machine: a stack, a mark stack and a memo.
@@ -168,7 +181,7 @@ private struct Unpickler {
         default: throw error("APPEND to something that is not a list")
         }
     }
-    mutating func setItems(_ kv: [PickleValue], in target: PickleValue) throws {
+    func setItems(_ kv: [PickleValue], in target: PickleValue) throws {
         guard kv.count % 2 == 0 else { throw error("SETITEMS with an odd number of values") }
         guard case .dict(let d) = target else { throw error("SETITEM on something that is not a dict") }
         let depth = 1 + (kv.map(\.depth).max() ?? 0)
@@ -303,6 +316,11 @@ private struct Unpickler {
                 let name = try pop(), module = try pop()
                 guard case .string(let n) = name, case .string(let m) = module else { throw error("STACK_GLOBAL of non-strings", at: at) }
                 try push(.global(module: m, name: n))
+            case UInt8(ascii: "Q"):   // BINPERSID
+                let pid = try pop()
+                try push(.persistent(PickleBox(pid, depth: 1 + pid.depth)))
+            case UInt8(ascii: "P"):   // PERSID (protocol 0: the id is a line of text)
+                try push(.persistent(PickleBox(.string(try line()), depth: 1)))
             case UInt8(ascii: "R"):
                 let args = try pop(), callable = try pop()
                 try push(try reduce(callable, args, at: at))
@@ -324,6 +342,19 @@ private struct Unpickler {
         guard case .tuple(let a) = args else { throw error("REDUCE with arguments that are not a tuple", at: at) }
         guard case .global(let module, let name) = callable else {
             return .object(PickleBox((callable, args, nil), depth: 1 + max(callable.depth, args.depth)))
+        }
+        if module == "collections" && (name == "OrderedDict" || name == "Counter") {
+            // OrderedDict() then SETITEMS (and BUILD of its attributes): a dict; from a list of pairs too
+            let d = PickleValue.dict(PickleBox([]))
+            if case .dict(let src)? = a.first {
+                try setItems(src.value.flatMap { [$0.0, $0.1] }, in: d)
+            } else if let pairs = a.first?.items {
+                for p in pairs {
+                    guard let kv = p.items, kv.count == 2 else { throw error("\(name) of something other than key-value pairs", at: at) }
+                    try setItems(kv, in: d)
+                }
+            }
+            return d
         }
         let numpyCore = module == "numpy.core.multiarray" || module == "numpy._core.multiarray"
         switch (name, numpyCore || module == "numpy" || module == "numpy.core.numeric" || module == "numpy._core.numeric" || module == "_codecs") {
@@ -376,6 +407,7 @@ private struct Unpickler {
                 if !d.value.hasPrefix("<") && !d.value.hasPrefix(">") { d.value = order + d.value }
             }
         case .object(let o): o.value.state = state
+        case .dict: break   // an OrderedDict's attributes (a state dict's `_metadata`): not kept
         default: throw error("BUILD on a value that takes no state", at: at)
         }
     }

@@ -79,6 +79,8 @@ public enum SerializationError: Error, CustomStringConvertible, Equatable {
     case trailingBytes(path: String, dataBytes: Int, coveredBytes: Int)
     /// A state dict key that cannot be saved (`__metadata__` is reserved by the format).
     case invalidName(path: String, name: String, reason: String)
+    /// A `torch.save` file (zip archive or legacy pickle) that is damaged or holds what Descent does not read.
+    case invalidTorchFile(path: String, reason: String)
 
     /// The file the error is about.
     public var path: String {
@@ -88,7 +90,7 @@ public enum SerializationError: Error, CustomStringConvertible, Equatable {
              .entryNotObject(let p, _), .missingField(let p, _, _), .invalidField(let p, _, _, _), .unknownDType(let p, _, _),
              .unsupportedDType(let p, _, _), .invalidOffsets(let p, _, _), .overlappingOffsets(let p, _, _, _, _),
              .gapInData(let p, _, _, _), .sizeMismatch(let p, _, _, _, _, _), .sizeOverflow(let p, _, _),
-             .trailingBytes(let p, _, _), .invalidName(let p, _, _):
+             .trailingBytes(let p, _, _), .invalidName(let p, _, _), .invalidTorchFile(let p, _):
             return p
         }
     }
@@ -143,6 +145,8 @@ public enum SerializationError: Error, CustomStringConvertible, Equatable {
             return "\(p): the data buffer has \(d) bytes but the tensors' data_offsets cover only \(c): the offsets must cover the whole buffer"
         case .invalidName(let p, let n, let r):
             return "\(p): cannot save tensor \"\(n)\": \(r)"
+        case .invalidTorchFile(let p, let r):
+            return "\(p): cannot read this torch.save file: \(r)"
         }
     }
 }
@@ -168,11 +172,15 @@ public func save(_ stateDict: StateDict, to path: String, metadata: [String: Str
 
 /// Loads a safetensors file (written by Descent, `safetensors.torch.save_file`, or any other
 /// safetensors writer) as a state dict, with its tensors in the order of their data in the file.
+/// A file `torch.save` wrote (`torch.save(model.state_dict(), "model.pth")`, zip or legacy format) is
+/// read too: its tensors in the pickle's order, nested dicts flattened with dotted keys.
 ///
 /// F32, F64, I64, I32, U8 and BOOL tensors keep their dtype; F16 and BF16 become float32, I8, I16 and
 /// U16 become int32, and U32 becomes int64 (all exact). Anything malformed throws a `SerializationError`.
 public func load(from path: String) throws -> StateDict {
-    try loadSafetensorsFile(path).stateDict
+    let src = try FileSource(path: path)
+    if isTorchFile(src) { return try readTorchFile(src).stateDict(path: path) }
+    return try readSafetensors(src).stateDict
 }
 
 /// `load(from:)` for the bytes of a safetensors file in memory; `name` is used in error messages.
@@ -444,7 +452,7 @@ func writeFileAtomically(_ path: String, _ body: ((UnsafeRawPointer, Int) throws
 // MARK: - Reading
 
 /// Random access to the bytes of a file or of a `Data`.
-private protocol ByteSource {
+protocol ByteSource {
     var name: String { get }
     var byteCount: Int { get }
     /// Copies `count` bytes at `offset` (within `byteCount`) into `dst`.
@@ -459,7 +467,7 @@ extension ByteSource {
     }
 }
 
-private struct DataSource: ByteSource {
+struct DataSource: ByteSource {
     let data: Data
     let name: String
     var byteCount: Int { data.count }
@@ -469,7 +477,7 @@ private struct DataSource: ByteSource {
     }
 }
 
-private final class FileSource: ByteSource {
+final class FileSource: ByteSource {
     let fd: Int32
     let name: String
     let byteCount: Int
@@ -661,7 +669,7 @@ func loadSafetensorsFile(_ path: String) throws -> (stateDict: StateDict, metada
 }
 
 /// Validates the whole header, then reads each tensor's bytes straight into a new tensor.
-private func readSafetensors(_ src: ByteSource) throws -> (stateDict: StateDict, metadata: [String: String]) {
+func readSafetensors(_ src: ByteSource) throws -> (stateDict: StateDict, metadata: [String: String]) {
     let header = try parseSafetensorsHeader(src)
     for e in header.entries where e.dtype.descentDType == nil {
         throw SerializationError.unsupportedDType(path: src.name, tensor: e.name, dtype: e.dtype.rawValue)
@@ -694,7 +702,7 @@ private func readSafetensors(_ src: ByteSource) throws -> (stateDict: StateDict,
 private func widen(_ raw: [UInt8], _ dtype: SafetensorsDType, into t: Tensor) {
     Kernels.fillFromHost(t) { widen(raw, dtype, count: t.count, into: $0) }
 }
-private func widen(_ raw: [UInt8], _ dtype: SafetensorsDType, count: Int, into buf: UnsafeMutableRawBufferPointer) {
+func widen(_ raw: [UInt8], _ dtype: SafetensorsDType, count: Int, into buf: UnsafeMutableRawBufferPointer) {
     func u16(_ i: Int) -> UInt16 { UInt16(raw[2 * i]) | UInt16(raw[2 * i + 1]) << 8 }
     switch dtype {
     case .F16:
