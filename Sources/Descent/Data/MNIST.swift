@@ -65,13 +65,14 @@ public struct ToTensor: Transform {
         return f
     }
 }
-/// (x - mean) / std per channel (PyTorch's `Normalize`).
+/// (x - mean) / std per channel (PyTorch's `Normalize`): the channels are dim -3 of an image (C, H, W)
+/// or a batch (N, C, H, W), as torchvision's.
 public struct Normalize: Transform {
     public let mean: [Double], std: [Double]
     public init(mean: [Double], std: [Double]) { self.mean = mean; self.std = std }
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let c = mean.count
-        let shape = [c] + [Int](repeating: 1, count: Swift.max(x.rank - 1, 0))
+        let shape = [c] + [Int](repeating: 1, count: Swift.max(Swift.min(x.rank, 3) - 1, 0))
         return (x - Tensor(mean).reshape(shape)) / Tensor(std).reshape(shape)
     }
 }
