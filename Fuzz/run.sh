@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of Descent's parsers with libFuzzer (swiftc -sanitize=fuzzer): MNIST IDX and
-# gzip, safetensors, torch.save files, Trainer checkpoints (resumed), CSVLogger metrics files, the digits CSV, pickles and
+# gzip, safetensors, torch.save files, PNG/PGM/PPM images, Trainer checkpoints (resumed), CSVLogger metrics files, the digits CSV, pickles and
 # tar archives (CIFAR's files), and the
 # `descent` command line (arguments split at NUL bytes, parsed by the program's own definitions).
 #   Fuzz/run.sh                 a million inputs per parser (FUZZ_RUNS to change), then a summary
 #   Fuzz/run.sh smoke           10 seconds per parser (what .ci/run does)
-#   Fuzz/run.sh <target> ...    only these targets (idx safetensors checkpoint csv digits pickle tar torchfile cli)
+#   Fuzz/run.sh <target> ...    only these targets (idx safetensors checkpoint csv digits pickle tar torchfile image cli)
 # Each target starts from a seed corpus of valid files written by Descent itself (descent-fuzz --seeds).
 # libFuzzer stops on a crash, a hang (-timeout, seconds per input) or an allocation over -malloc_limit_mb,
 # leaving the input as crash-*/timeout-*/oom-* in Fuzz/artifacts/; this script then exits non-zero.
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${FUZZ_RUNS:-1000000}
 limit=()
-targets=(idx safetensors checkpoint csv digits pickle tar torchfile cli)
+targets=(idx safetensors checkpoint csv digits pickle tar torchfile image cli)
 if [ "${1:-}" = smoke ]; then limit=(-max_total_time=10); runs=-1; shift; fi
 if [ $# -gt 0 ]; then targets=("$@"); fi
 

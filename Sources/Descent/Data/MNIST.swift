@@ -18,7 +18,9 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
         case .truncated(let p, let e, let g): return "\(p) is truncated: expected \(e) bytes of data, got \(g)"
         case .countMismatch(let i, let l): return "image and label files disagree: \(i) images but \(l) labels"
         case .badLabel(let p, let v): return "\(p) has an invalid label \(v)"
-        case .checksumMismatch(let p, let e, let g): return "\(p) failed its checksum: MD5 \(g), expected \(e)"
+        case .checksumMismatch(let p, let e, let g):
+            // MD5 for datasets (32 hex digits), SHA-256 for torch.hub's files (64)
+            return "\(p) failed its checksum: \(g.count == 64 ? "SHA-256" : "MD5") \(g), expected \(e)"
         }
     }
 }

@@ -20,6 +20,8 @@ import Foundation
     case tar
     /// `torch.save` files, zip or legacy (`readTorchFile`, as `load(from:)` and `loadCheckpoint(from:)` read them).
     case torchfile
+    /// Image files: PNG, PGM, PPM (`decodeImage`, as `readImage` and `ImageFolder` read them).
+    case image
 }
 
 /// A scratch file per process for the parsers that read paths.
@@ -75,6 +77,8 @@ private final class FuzzModel: Module, TrainingModule {
         guard let v = try? readTorchFile(DataSource(data: Data(bytes), name: "fuzz")) else { return }
         _ = try? v.checkpoint(path: "fuzz")
         _ = try? v.stateDict(path: "fuzz")
+    case .image:
+        _ = try? decodeImage(bytes, mode: .rgb)
     }
 }
 
@@ -145,6 +149,11 @@ private final class FuzzModel: Module, TrainingModule {
             Kernels.withHostBytes(t) { legacy += $0 }
         }
         return [("checkpoint.pt", zip), ("legacy.pt", legacy)]
+    case .image:
+        // a PNG as Descent's plots write it (RGBA, 8 bit), and a PPM
+        let png = encodePNG(width: 3, height: 2, rgba: [255, 0, 0, 255, 0, 255, 0, 9, 0, 0, 255, 255, 9, 9, 9, 255, 200, 100, 50, 0, 1, 2, 3, 4])
+        let ppm = Array("P6\n2 1\n255\n".utf8) + [1, 2, 3, 250, 251, 252]
+        return [("small.png", png), ("small.ppm", ppm)]
     }
 }
 
