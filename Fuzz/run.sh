@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of Descent's parsers with libFuzzer (swiftc -sanitize=fuzzer): MNIST IDX and
-# gzip, safetensors, torch.save files, PNG/PGM/PPM images, Trainer checkpoints (resumed), CSVLogger metrics files, the digits CSV, pickles and
+# gzip, safetensors, torch.save files, images (PNG, PGM, PPM, JPEG), Trainer checkpoints (resumed), CSVLogger metrics files, the digits CSV, pickles and
 # tar archives (CIFAR's files), and the
 # `descent` command line (arguments split at NUL bytes, parsed by the program's own definitions).
 #   Fuzz/run.sh                 a million inputs per parser (FUZZ_RUNS to change), then a summary

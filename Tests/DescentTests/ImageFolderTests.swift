@@ -60,6 +60,40 @@ extension Core {
         }
     }
 
+    @Test func jpegDecodesAsPIL() throws {
+        // libjpeg-turbo's libjpeg.so.62 (Debian's libjpeg62-turbo, which .ci/run installs): the library PIL decodes with
+        guard libjpegAvailable else {
+            if ProcessInfo.processInfo.environment["DESCENT_REQUIRE_LIBJPEG"] != nil { Issue.record("libjpeg.so.62 could not be loaded") }
+            else { print("jpegDecodesAsPIL: skipped, libjpeg.so.62 is not installed (apt-get install libjpeg62-turbo)") }
+            return
+        }
+        // np.array(Image.open(p)) and np.array(Image.open(p).convert("RGB")), as (C, H, W) signatures
+        let cases: [(String, ImageReadMode, [Int], Int, Int)] = [
+            ("baseline-420.jpg", .unchanged, [3, 37, 53], 673487, 83076157), ("full-444.jpg", .unchanged, [3, 37, 53], 673098, 83010150),
+            ("progressive.jpg", .unchanged, [3, 37, 53], 673169, 83020568), ("gray.jpg", .unchanged, [1, 37, 53], 203944, 25066340),
+            ("gray.jpg", .rgb, [3, 37, 53], 611832, 75767999),
+        ]
+        for c in cases {
+            let (shape, sum, weighted) = signature(try readImage(fixtures + "/jpeg/" + c.0, mode: c.1))
+            #expect(shape == c.2 && sum == c.3 && weighted == c.4, "\(c.0) \(c.1): \(shape) \(sum) \(weighted)")
+        }
+        // PIL: OSError: image file is truncated; CMYK files are refused; any cut or garbage is an error, never a crash
+        for (file, words) in [("truncated.jpg", "truncated"), ("cmyk.jpg", "CMYK")] {
+            do { _ = try readImage(fixtures + "/jpeg/" + file); Issue.record("\(file) was decoded") } catch let e as DatasetError {
+                #expect("\(e)".contains(words), "\(e)")
+            }
+        }
+        let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: fixtures + "/jpeg/progressive.jpg")))
+        for n in stride(from: 0, to: good.count, by: 5) {
+            #expect(throws: DatasetError.self, "cut at \(n)") { try decodeImage(Array(good.prefix(n))) }
+        }
+        for i in stride(from: 2, to: 300, by: 3) {
+            var b = good
+            b[i] = 0xFF
+            _ = try? decodeImage(b)   // libjpeg decodes some damage, as PIL does; it must not crash
+        }
+    }
+
     @Test func readsWhatSaveImageWrites() throws {
         // save_image's PNG (RGB from a float image in [0, 1], as torchvision's: x * 255 + 0.5, clamped, truncated)
         manualSeed(0)
@@ -95,9 +129,9 @@ extension Core {
             b[i] ^= 0x04
             #expect(throws: DatasetError.self, "byte \(i) flipped") { try decodeImage(b) }
         }
-        // a JPEG is named, not misread
-        do { _ = try decodeImage([0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10], path: "x.jpg"); Issue.record("a JPEG was accepted") } catch let e as DatasetError {
-            #expect("\(e)".contains("a JPEG image"))
+        // a format Descent does not decode is named, not misread
+        do { _ = try decodeImage(Array("BM".utf8) + [0, 0, 0, 0], path: "x.bmp"); Issue.record("a BMP was accepted") } catch let e as DatasetError {
+            #expect("\(e)".contains("a BMP image"))
         }
     }
 }

@@ -130,7 +130,7 @@ private func pythonOrder(_ a: String, _ b: String) -> Bool { a.unicodeScalars.le
 ///                                                                     ToTensor(), Normalize(mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])]))
 /// print(train.classes)      // ["ants", "bees"]
 /// ```
-/// Images are decoded by `readImage` (PNG, PGM and PPM).
+/// Images are decoded by `readImage` (JPEG, PNG, PGM and PPM).
 public final class ImageFolder: DatasetFolder {
     /// torchvision's `IMG_EXTENSIONS`.
     public static let imgExtensions = [".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp"]

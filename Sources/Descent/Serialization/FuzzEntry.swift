@@ -20,7 +20,7 @@ import Foundation
     case tar
     /// `torch.save` files, zip or legacy (`readTorchFile`, as `load(from:)` and `loadCheckpoint(from:)` read them).
     case torchfile
-    /// Image files: PNG, PGM, PPM (`decodeImage`, as `readImage` and `ImageFolder` read them).
+    /// Image files: PNG, PGM, PPM and JPEG (`decodeImage`, as `readImage` and `ImageFolder` read them).
     case image
 }
 
@@ -78,6 +78,7 @@ private final class FuzzModel: Module, TrainingModule {
         _ = try? v.checkpoint(path: "fuzz")
         _ = try? v.stateDict(path: "fuzz")
     case .image:
+        maxJPEGSampleBytes = 1 << 24   // libjpeg's own buffers stay under libFuzzer's allocation limit
         _ = try? decodeImage(bytes, mode: .rgb)
     }
 }

@@ -1,9 +1,12 @@
+import CDescentJPEG
 import CZlib
 import Foundation
 
 // Decoding image files into uint8 tensors (C, H, W), as `torchvision.io.read_image` gives them and as
 // `ImageFolder` loads its samples: PNG (every color type and bit depth, Adam7 interlacing; inflated
-// by zlib, CRCs checked) and binary PGM / PPM. Colors convert as PIL's `Image.convert` does, so that an
+// by zlib, CRCs checked), binary PGM / PPM, and JPEG through the system's libjpeg (libjpeg-turbo's
+// libjpeg.so.62, opened at run time; the same library and settings PIL decodes with, so the pixels
+// are PIL's; a clear error where it is missing). Colors convert as PIL's `Image.convert` does, so that an
 // `ImageFolder` sample is what torchvision's PIL loader gives: gray to RGB by repeating the channel,
 // RGB to gray by ITU-R 601-2 luma, alpha dropped, palettes looked up, 1-, 2- and 4-bit gray scaled to
 // 0...255. 16-bit color samples keep their high byte and 16-bit gray is clipped at 255, as PIL's
@@ -20,7 +23,7 @@ public enum ImageReadMode: Sendable {
     case rgbAlpha
 }
 
-/// Reads an image file (PNG, PGM, PPM) as a uint8 tensor (C, H, W) (`torchvision.io.read_image`).
+/// Reads an image file (JPEG, PNG, PGM, PPM) as a uint8 tensor (C, H, W) (`torchvision.io.read_image`).
 public func readImage(_ path: String, mode: ImageReadMode = .unchanged) throws -> Tensor {
     guard let data = FileManager.default.contents(atPath: path) else {
         if FileManager.default.fileExists(atPath: path) { throw DatasetError.unreadable(path: path, reason: "cannot read the file") }
@@ -29,7 +32,7 @@ public func readImage(_ path: String, mode: ImageReadMode = .unchanged) throws -
     return try decodeImage([UInt8](data), mode: mode, path: path)
 }
 
-/// Decodes the bytes of a PNG, PGM or PPM file as a uint8 tensor (C, H, W) (`torchvision.io.decode_image`).
+/// Decodes the bytes of a JPEG, PNG, PGM or PPM file as a uint8 tensor (C, H, W) (`torchvision.io.decode_image`).
 public func decodeImage(_ bytes: [UInt8], mode: ImageReadMode = .unchanged, path: String = "<data>") throws -> Tensor {
     let img = try decodeRaw(bytes, path: path)
     let out = convert(img, to: mode)
@@ -46,13 +49,13 @@ struct RawImage {
 private func decodeRaw(_ b: [UInt8], path: String) throws -> RawImage {
     if b.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return try PNGDecoder(bytes: b, path: path).decode() }
     if b.count >= 2, b[0] == UInt8(ascii: "P"), b[1] == UInt8(ascii: "5") || b[1] == UInt8(ascii: "6") { return try decodePNM(b, path: path) }
+    if b.starts(with: [0xFF, 0xD8, 0xFF]) { return try decodeJPEG(b, path: path) }
     let kind: String
-    if b.starts(with: [0xFF, 0xD8, 0xFF]) { kind = "a JPEG image" }
-    else if b.starts(with: Array("BM".utf8)) { kind = "a BMP image" }
+    if b.starts(with: Array("BM".utf8)) { kind = "a BMP image" }
     else if b.starts(with: Array("RIFF".utf8)) { kind = "a WebP image" }
     else if b.starts(with: [0x49, 0x49, 0x2A, 0x00]) || b.starts(with: [0x4D, 0x4D, 0x00, 0x2A]) { kind = "a TIFF image" }
-    else { throw DatasetError.unreadable(path: path, reason: "not a PNG, PGM or PPM image") }
-    throw DatasetError.unreadable(path: path, reason: "\(kind), which Descent does not decode yet (it reads PNG, PGM and PPM; convert the images, e.g. with PIL: Image.open(p).save(q.png))")
+    else { throw DatasetError.unreadable(path: path, reason: "not a JPEG, PNG, PGM or PPM image") }
+    throw DatasetError.unreadable(path: path, reason: "\(kind), which Descent does not decode yet (it reads JPEG, PNG, PGM and PPM; convert the images, e.g. with PIL: Image.open(p).save(q.png))")
 }
 
 /// Channels converted as PIL's `convert` does.
@@ -87,6 +90,59 @@ private func convert(_ img: RawImage, to mode: ImageReadMode) -> (pixels: [UInt8
 
 /// The largest image decoded, in bytes of raw samples (a hostile header cannot ask for more).
 private let maxImageBytes = 1 << 30
+/// The largest JPEG decoded, in bytes of samples: libjpeg keeps two more bytes per sample for a
+/// progressive file's coefficients (lowered by the fuzzing harness).
+nonisolated(unsafe) var maxJPEGSampleBytes = 1 << 29
+
+/// libjpeg's entry points, opened once.
+private let libjpeg: Result<descent_jpeg_api, DynamicLibraryError> = {
+    guard descent_jpeg_supported() != 0 else { return .failure(.notFound(path: "libjpeg.so.62", dlerror: "only 64-bit platforms are supported")) }
+    switch DynamicLibrary.open("libjpeg.so.62") {
+    case .failure(let e): return .failure(e)
+    case .success(let lib):
+        do {
+            return .success(descent_jpeg_api(
+                std_error: try lib.address(of: "jpeg_std_error"), create_decompress: try lib.address(of: "jpeg_CreateDecompress"),
+                mem_src: try lib.address(of: "jpeg_mem_src"), read_header: try lib.address(of: "jpeg_read_header"),
+                start_decompress: try lib.address(of: "jpeg_start_decompress"), read_scanlines: try lib.address(of: "jpeg_read_scanlines"),
+                finish_decompress: try lib.address(of: "jpeg_finish_decompress"), destroy_decompress: try lib.address(of: "jpeg_destroy_decompress")))
+        } catch let e as DynamicLibraryError { return .failure(e) } catch { return .failure(.notFound(path: "libjpeg.so.62", dlerror: "\(error)")) }
+    }
+}()
+
+/// Whether the system's libjpeg could be loaded (the JPEG tests skip without it, unless CI requires it).
+@_spi(Testing) public var libjpegAvailable: Bool { if case .success = libjpeg { return true }; return false }
+
+/// A JPEG decoded by libjpeg with its defaults (integer IDCT, fancy upsampling), as PIL decodes it: RGB,
+/// or one channel for a grayscale file.
+private func decodeJPEG(_ b: [UInt8], path: String) throws -> RawImage {
+    var api: descent_jpeg_api
+    switch libjpeg {
+    case .success(let a): api = a
+    case .failure(let e):
+        let why: String
+        switch e {
+        case .notFound(_, let err): why = err
+        case .missingSymbol(_, let sym): why = "it has no \(sym)"
+        }
+        throw DatasetError.unreadable(path: path, reason: "a JPEG image: decoding it needs the system's libjpeg (libjpeg.so.62: Debian and Ubuntu's libjpeg62-turbo, Fedora's libjpeg-turbo), which could not be loaded (\(why))")
+    }
+    var w: Int32 = 0, h: Int32 = 0, c: Int32 = 0
+    var message = [CChar](repeating: 0, count: 200)
+    func bad() -> DatasetError { .unreadable(path: path, reason: "not a valid JPEG: \(String(cString: message))") }
+    let info = b.withUnsafeBufferPointer { descent_jpeg_info(&api, $0.baseAddress, UInt($0.count), &w, &h, &c, &message) }
+    guard info == 0 else { throw bad() }
+    let (n, o) = (Int(w) * Int(c)).multipliedReportingOverflow(by: Int(h))
+    guard w > 0, h > 0, !o, n <= maxJPEGSampleBytes else { throw DatasetError.unreadable(path: path, reason: "a JPEG of \(w)x\(h) pixels, too large") }
+    var pixels = [UInt8](repeating: 0, count: n)
+    let rc = b.withUnsafeBufferPointer { input in
+        pixels.withUnsafeMutableBufferPointer { out in
+            descent_jpeg_decode(&api, input.baseAddress, UInt(input.count), out.baseAddress, out.count, &message)
+        }
+    }
+    guard rc == 0 else { throw bad() }
+    return RawImage(width: Int(w), height: Int(h), channels: Int(c), pixels: pixels)
+}
 
 private struct PNGDecoder {
     let bytes: [UInt8]

@@ -4,7 +4,7 @@
 # skipped); every PNG color type and bit depth, Adam7 interlacing, palettes with transparency, PGM and PPM.
 import os, shutil, numpy as np
 from PIL import Image
-shutil.rmtree("folder", ignore_errors=True)
+shutil.rmtree("folder", ignore_errors=True); shutil.rmtree("empty", ignore_errors=True)
 for d in ["folder/ants/nest", "folder/bees", "empty/cats", "empty/dogs"]: os.makedirs(d)
 rng = np.random.default_rng(0)
 def rgb(h, w): return rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
@@ -22,3 +22,15 @@ Image.fromarray(rgb(3, 4)).save("folder/bees/i.ppm")
 Image.fromarray(rng.integers(0, 256, (2, 5), dtype=np.uint8)).save("folder/bees/j.pgm")
 open("folder/bees/notes.txt", "w").write("not an image\n")
 Image.fromarray(rgb(2, 2)).save("empty/cats/x.png")
+
+# jpeg/: baseline 4:2:0 (odd size), 4:4:4, progressive, grayscale, CMYK (refused), and a truncated file
+shutil.rmtree("jpeg", ignore_errors=True); os.makedirs("jpeg")
+yy, xx = np.mgrid[0:37, 0:53]
+smooth = np.dstack([(xx * 4) % 256, (yy * 6) % 256, ((xx + yy) * 3) % 256]).astype(np.uint8)
+Image.fromarray(smooth).save("jpeg/baseline-420.jpg", quality=90)
+Image.fromarray(smooth).save("jpeg/full-444.jpg", quality=95, subsampling=0)
+Image.fromarray(smooth).save("jpeg/progressive.jpg", quality=80, progressive=True)
+Image.fromarray(smooth[:, :, 0]).save("jpeg/gray.jpg", quality=85)
+Image.fromarray(smooth).convert("CMYK").save("jpeg/cmyk.jpg")
+data = open("jpeg/baseline-420.jpg", "rb").read()
+open("jpeg/truncated.jpg", "wb").write(data[: len(data) * 2 // 3])
