@@ -94,6 +94,17 @@ extension Core {
         }
     }
 
+    @Test func netpbmScalesAsPIL() throws {
+        // PIL's PpmDecoder: min(out_max, round(v / maxval * out_max)); np.array(Image.open(p).convert("RGB"))[0, 0]
+        // P5 maxval 100, v=1 -> 3; P6 maxval 1000, (1000, 1, 256) -> (255, 0, 65); P5 maxval 65535 (mode I), (256, 128) -> (255, 128)
+        let p5 = Array("P5 1 1 100\n".utf8) + [1]
+        #expect(ints(try decodeImage(p5, mode: .rgb).to(dtype: .int64)) == [3, 3, 3])
+        let p6 = Array("P6 1 1 1000\n".utf8) + [0x03, 0xE8, 0x00, 0x01, 0x01, 0x00]
+        #expect(ints(try decodeImage(p6).to(dtype: .int64)) == [255, 0, 65])
+        let p5wide = Array("P5 2 1 65535\n".utf8) + [0x01, 0x00, 0x00, 0x80]
+        #expect(ints(try decodeImage(p5wide).to(dtype: .int64)) == [255, 128])
+    }
+
     @Test func readsWhatSaveImageWrites() throws {
         // save_image's PNG (RGB from a float image in [0, 1], as torchvision's: x * 255 + 0.5, clamped, truncated)
         manualSeed(0)

@@ -155,5 +155,26 @@ extension Core {
             #expect(try back.tensor("s").shape == [] && values(back.tensor("s")) == [3])
         }
     }
+
+    @Test func hostilePicklesThrowInsteadOfRecursingOrExploding() throws {
+        // legacy layout around a hand-written data pickle: magic, protocol 1001, system info, the pickle, no storages
+        func legacy(_ pickle: [UInt8]) -> [UInt8] {
+            [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, 0x2E,
+             0x80, 0x02, 0x4D, 0xE9, 0x03, 0x2E, 0x80, 0x02, 0x7D, 0x2E] + pickle + [0x80, 0x02, 0x5D, 0x2E]
+        }
+        let ascii = { (s: String) in Array(s.utf8) }
+        // {"a": L} with L = [L]: a list that contains itself
+        let selfList = [0x80, 0x02, 0x7D] + ascii("(X") + [1, 0, 0, 0] + ascii("a]q") + [0] + ascii("h") + [0] + ascii("au.")
+        // {"a": L60}, L_k = [L_k-1, L_k-1], L_0 = "s": 2^60 leaves from 600 bytes (each level pops the last list, kept in the memo)
+        var shared = [0x80, 0x02, 0x7D] + ascii("(X") + [1, 0, 0, 0] + ascii("aX") + [1, 0, 0, 0] + ascii("sq") + [0]
+        for _ in 0..<60 { shared += ascii("0](h") + [0] + ascii("h") + [0] + ascii("eq") + [0] }
+        shared += ascii("u.")
+        for (bytes, words) in [(legacy(selfList), "nested more than 200"), (legacy(shared), "more than 1,000,000 entries")] {
+            let p = try scratchFile(bytes)
+            defer { try? FileManager.default.removeItem(atPath: p) }
+            let msg = failure(p) { _ = try loadCheckpoint(from: $0) }
+            #expect(msg.contains(words), "\(msg)")
+        }
+    }
 }
 }

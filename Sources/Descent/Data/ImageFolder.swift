@@ -33,8 +33,8 @@ public class DatasetFolder: Dataset, CustomStringConvertible {
         self.transform = transform; self.targetTransform = targetTransform
         (classes, classToIdx) = try DatasetFolder.findClasses(root)
         let valid: (String) -> Bool = isValidFile ?? { path in
-            let lower = path.lowercased()
-            return extensions!.contains { lower.hasSuffix($0.lowercased()) }
+            let lower = path.lowercased()   // the name in lower case, the extensions as given (has_file_allowed_extension)
+            return extensions!.contains { lower.hasSuffix($0) }
         }
         var found: [(String, Int)] = []
         var empty: [String] = []
@@ -73,17 +73,17 @@ public class DatasetFolder: Dataset, CustomStringConvertible {
     static func walk(_ dir: String) -> [String] {
         let fm = FileManager.default
         var folders: [String] = []
-        var visited = Set<String>()
-        func visit(_ d: String) {
-            // a link cycle is walked once
-            guard visited.insert(URL(fileURLWithPath: d).resolvingSymlinksInPath().path).inserted else { return }
+        func visit(_ d: String, _ ancestors: Set<String>) {
+            // two links to one folder are walked twice, as os.walk does; a link back to a folder above is not followed
+            let real = URL(fileURLWithPath: d).resolvingSymlinksInPath().path
+            guard !ancestors.contains(real) else { return }
             folders.append(d)
             for n in (try? fm.contentsOfDirectory(atPath: d)) ?? [] {
                 var isDir: ObjCBool = false
-                if fm.fileExists(atPath: d + "/" + n, isDirectory: &isDir), isDir.boolValue { visit(d + "/" + n) }
+                if fm.fileExists(atPath: d + "/" + n, isDirectory: &isDir), isDir.boolValue { visit(d + "/" + n, ancestors.union([real])) }
             }
         }
-        visit(dir)
+        visit(dir, [])
         var out: [String] = []
         for d in folders.sorted(by: pythonOrder) {
             let files = ((try? fm.contentsOfDirectory(atPath: d)) ?? []).filter { n in

@@ -44,6 +44,8 @@ public func decodeImage(_ bytes: [UInt8], mode: ImageReadMode = .unchanged, path
 struct RawImage {
     var width: Int, height: Int, channels: Int
     var pixels: [UInt8]
+    /// A PNG's tRNS color key (gray or RGB samples): pixels of this color get alpha 0 in a mode with alpha.
+    var key: [UInt8]? = nil
 }
 
 private func decodeRaw(_ b: [UInt8], path: String) throws -> RawImage {
@@ -75,7 +77,8 @@ private func convert(_ img: RawImage, to mode: ImageReadMode) -> (pixels: [UInt8
     for i in 0..<n {
         let color = c >= 3
         let r = Int(p[i * c]), g = color ? Int(p[i * c + 1]) : r, bl = color ? Int(p[i * c + 2]) : r
-        let alpha: UInt8 = (c == 2 || c == 4) ? p[i * c + c - 1] : 255
+        var alpha: UInt8 = (c == 2 || c == 4) ? p[i * c + c - 1] : 255
+        if let k = img.key, k.count == c, (0..<c).allSatisfy({ p[i * c + $0] == k[$0] }) { alpha = 0 }
         // PIL's L = R * 299/1000 + G * 587/1000 + B * 114/1000, in its fixed point
         let luma = color ? UInt8((r * 19595 + g * 38470 + bl * 7471 + 0x8000) >> 16) : UInt8(r)
         switch want {
@@ -207,6 +210,9 @@ private struct PNGDecoder {
             if w > 0 && h > 0 { expected += h * (1 + (w * bitsPerPixel + 7) / 8) }
             guard expected <= maxImageBytes else { throw bad("an image of \(width)x\(height) pixels, too large") }
         }
+        // the decoded pixels (up to 4 channels) are bounded too, not only the packed rows
+        let (pixelCount, o1) = width.multipliedReportingOverflow(by: height)
+        guard !o1, pixelCount <= maxImageBytes / 4 else { throw bad("an image of \(width)x\(height) pixels, too large") }
         // deflate cannot expand data more than 1032 times: a larger claim is a broken file, not a big image
         guard expected / 1032 <= idat.count else { throw bad("\(idat.count) bytes of image data for \(width)x\(height) pixels") }
         var raw = [UInt8](repeating: 0, count: expected)
@@ -271,13 +277,23 @@ private struct PNGDecoder {
                 swap(&prev, &row)
             }
         }
-        return RawImage(width: width, height: height, channels: channels, pixels: pixels)
+        var image = RawImage(width: width, height: height, channels: channels, pixels: pixels)
+        // a tRNS color key of a gray or RGB image (8 bits or fewer): its pixels are transparent when alpha is asked for
+        if (colorType == 0 || colorType == 2) && depth <= 8 && transparency.count == (colorType == 0 ? 2 : 6) {
+            image.key = stride(from: 0, to: transparency.count, by: 2).map { k in
+                let v = Int(transparency[k]) << 8 | Int(transparency[k + 1])
+                return UInt8(truncatingIfNeeded: depth == 8 ? v : v * 255 / ((1 << depth) - 1))
+            }
+        }
+        return image
     }
 
     /// A palette entry's RGB (and its alpha from tRNS, opaque past its end).
+    /// (An index past the palette's colors is black, as PIL decodes it.)
     func lookup(_ i: Int, _ palette: [UInt8], _ alpha: [UInt8], into pixels: inout [UInt8], at dst: Int) throws {
-        guard 3 * i + 2 < palette.count else { throw bad("palette index \(i) past the \(palette.count / 3) colors of PLTE") }
-        pixels[dst] = palette[3 * i]; pixels[dst + 1] = palette[3 * i + 1]; pixels[dst + 2] = palette[3 * i + 2]
+        if 3 * i + 2 < palette.count {
+            pixels[dst] = palette[3 * i]; pixels[dst + 1] = palette[3 * i + 1]; pixels[dst + 2] = palette[3 * i + 2]
+        }
         if !alpha.isEmpty { pixels[dst + 3] = i < alpha.count ? alpha[i] : 255 }
     }
 }
@@ -307,10 +323,14 @@ private func decodePNM(_ b: [UInt8], path: String) throws -> RawImage {
     let (n, o) = (width * channels).multipliedReportingOverflow(by: height)
     guard !o, n <= maxImageBytes else { throw bad("an image of \(width)x\(height) pixels, too large") }
     guard b.count - pos >= n * sampleBytes else { throw bad("\(b.count - pos) bytes of pixel data for \(width)x\(height) pixels") }
+    // PIL's PpmDecoder: min(out_max, round(v / maxval * out_max)), out_max 255 for RGB and 8-bit gray; gray with
+    // maxval > 255 opens as mode I (out_max 65535), which convert clips at 255
+    let outMax = channels == 1 && maxval > 255 ? 65535.0 : 255.0
     var pixels = [UInt8](repeating: 0, count: n)
     for i in 0..<n {
         let v = sampleBytes == 1 ? Int(b[pos + i]) : Int(b[pos + 2 * i]) << 8 | Int(b[pos + 2 * i + 1])
-        pixels[i] = sampleBytes == 1 ? UInt8(maxval == 255 ? v : min(255, v * 255 / maxval)) : UInt8(v >> 8)
+        let scaled = min(outMax, (Double(v) / Double(maxval) * outMax).rounded(.toNearestOrEven))
+        pixels[i] = UInt8(min(255, scaled))
     }
     return RawImage(width: width, height: height, channels: channels, pixels: pixels)
 }

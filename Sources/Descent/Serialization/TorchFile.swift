@@ -92,7 +92,7 @@ func readTorchFile(_ src: ByteSource) throws -> TorchValue {
         // each storage, in the order of the keys: its element count (8 bytes) and its bytes; the element
         // size comes from the storage type the pickle gives it, so the offsets are found on first use
         let itemSizes = try legacyStorageItemSizes(pickle, fail: fail)
-        var offsets: [String: (at: Int, numel: Int)] = [:]
+        var offsets: [String: (at: Int, numel: Int, itemSize: Int)] = [:]
         var p = dataStart
         for k in keys {
             guard let size = itemSizes[k] else { throw fail("the storage key \(k) is not used by any tensor") }
@@ -101,12 +101,13 @@ func readTorchFile(_ src: ByteSource) throws -> TorchValue {
             for i in 0..<8 { n |= UInt64(all[p + i]) << (8 * UInt64(i)) }
             let (bytes, overflow) = Int(clamping: n).multipliedReportingOverflow(by: size)
             guard !overflow, n <= UInt64(Int.max), bytes <= all.count - p - 8 else { throw fail("the data of storage \(k) runs past the end of the file") }
-            offsets[k] = (p + 8, Int(n))
+            offsets[k] = (p + 8, Int(n), size)
             p += 8 + bytes
         }
         storages = { key, dtype, numel in
             guard let o = offsets[key] else { throw fail("no data for storage \(key)") }
             guard o.numel == numel else { throw fail("storage \(key) has \(o.numel) elements, but the pickle says \(numel)") }
+            guard o.itemSize == dtype.bitSize / 8 else { throw fail("storage \(key) is named with two element types") }
             return Array(all[o.at..<(o.at + numel * dtype.bitSize / 8)])
         }
     } else {
@@ -209,6 +210,8 @@ private struct TorchRebuilder {
     mutating func value(_ v: PickleValue, depth: Int) throws -> TorchValue {
         visits += 1
         if visits > 10_000_000 { throw fail("a pickle that shares values too many times") }
+        // a container that holds itself, or nesting deeper than any checkpoint's
+        if depth > 200 { throw fail("values nested more than 200 deep (or a container that contains itself)") }
         switch v {
         case .none: return .none
         case .bool(let b): return .bool(b)
@@ -326,14 +329,16 @@ private struct TorchRebuilder {
             throw fail("a tensor of size \(shape), stride \(strides) and offset \(start) that reaches past its storage of \(storageCount) elements")
         }
         let (bytes, o4) = count.multipliedReportingOverflow(by: item)
-        guard !o4, bytes <= byteBudget else { throw fail("tensors (views of storages) that would take more than \(byteBudget) bytes in all") }
-        byteBudget -= bytes
+        // counted as what is allocated: the copied elements and the tensor (widened to 4 bytes for narrower types)
+        let (cost, o5) = count.multipliedReportingOverflow(by: item + max(item, 4))
+        guard !o4, !o5, cost <= byteBudget else { throw fail("tensors (views of storages) that would take more than \(byteBudget) bytes in all") }
+        byteBudget -= cost
         // the elements in row-major order
         var raw: [UInt8]
         var contiguous = true, expect = 1
-        for (n, s) in zip(shape, strides).reversed() where n != 1 {
+        for (n, s) in zip(shape, strides).reversed() where n != 1 && count > 0 {
             if s != expect { contiguous = false; break }
-            expect *= n
+            expect *= n   // at most count, which did not overflow
         }
         if count == 0 {
             raw = []
@@ -395,7 +400,14 @@ extension TorchValue {
     /// `param_groups.0.betas.0`): tensors as they are, numbers and bools as 0-d tensors (int64, float64,
     /// bool), a list of ints as one int64 tensor (an optimizer group's `params`); strings, None and
     /// other objects are left out.
-    func flatten(_ prefix: String, into sd: inout StateDict) {
+    func flatten(_ prefix: String, into sd: inout StateDict, path: String) throws {
+        var budget = 1_000_000
+        try flatten(prefix, into: &sd, budget: &budget, path: path)
+    }
+    /// (`budget` bounds the entries visited: shared lists make a small file a very wide tree.)
+    private func flatten(_ prefix: String, into sd: inout StateDict, budget: inout Int, path: String) throws {
+        budget -= 1
+        if budget < 0 { throw SerializationError.invalidTorchFile(path: path, reason: "more than 1,000,000 entries (a list shared many times?)") }
         func name(_ k: String) -> String { prefix.isEmpty ? k : prefix + "." + k }
         switch self {
         case .tensor(let t): sd[prefix] = t
@@ -407,10 +419,10 @@ extension TorchValue {
             if !items.isEmpty && ints.count == items.count {
                 sd[prefix] = Tensor(flat: ints, shape: [ints.count])
             } else {
-                for (i, x) in items.enumerated() { x.flatten(name(String(i)), into: &sd) }
+                for (i, x) in items.enumerated() { try x.flatten(name(String(i)), into: &sd, budget: &budget, path: path) }
             }
         case .dict(let pairs):
-            for (k, x) in pairs { x.flatten(name(k), into: &sd) }
+            for (k, x) in pairs { try x.flatten(name(k), into: &sd, budget: &budget, path: path) }
         case .none, .string, .other: break
         }
     }
@@ -438,7 +450,7 @@ extension TorchValue {
                 ckpt[k] = items.map { x -> Double in if case .double(let d) = x { return d }; if case .int(let i) = x { return Double(i) }; return 0 }
             case .list, .dict:
                 var sd = StateDict()
-                v.flatten("", into: &sd)
+                try v.flatten("", into: &sd, path: path)
                 ckpt[k] = sd
             }
         }
@@ -451,7 +463,7 @@ extension TorchValue {
             throw SerializationError.invalidTorchFile(path: path, reason: "it holds \(kind), not a state dict\(hint)")
         }
         var sd = StateDict()
-        flatten("", into: &sd)
+        try flatten("", into: &sd, path: path)
         return sd
     }
 

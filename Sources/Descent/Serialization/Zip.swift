@@ -123,6 +123,7 @@ struct ZipArchive {
         case 8:
             // a deflated entry cannot grow more than 1032 times (deflate's limit); bounds the allocation
             guard entry.size / 1032 <= entry.compressedSize else { throw fail("\(entry.name) claims to inflate \(entry.compressedSize) bytes to \(entry.size)") }
+            guard entry.size < Int(UInt32.max), entry.compressedSize < Int(UInt32.max) else { throw fail("a deflated entry of 4 GiB or more (\(entry.name))") }
             var input = try source.bytes(at: start, count: entry.compressedSize)
             out = [UInt8](repeating: 0, count: entry.size)
             var z = z_stream()

@@ -22,6 +22,7 @@ Image.fromarray(rgb(3, 4)).save("folder/bees/i.ppm")
 Image.fromarray(rng.integers(0, 256, (2, 5), dtype=np.uint8)).save("folder/bees/j.pgm")
 open("folder/bees/notes.txt", "w").write("not an image\n")
 Image.fromarray(rgb(2, 2)).save("empty/cats/x.png")
+open("empty/dogs/README", "w").write("git keeps no empty folder: this file holds the class, which has no image\n")
 
 # jpeg/: baseline 4:2:0 (odd size), 4:4:4, progressive, grayscale, CMYK (refused), and a truncated file
 shutil.rmtree("jpeg", ignore_errors=True); os.makedirs("jpeg")
