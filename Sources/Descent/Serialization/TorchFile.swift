@@ -37,7 +37,7 @@ func isTorchFile(_ src: ByteSource) -> Bool {
 
 /// A legacy `torch.save` file starts with the pickle of its magic number 0x1950a86a20f9469cfc6c:
 /// PROTO 2, LONG1 of 10 bytes.
-private let legacyTorchMagic: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
+let legacyTorchMagic: [UInt8] = [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
 
 /// Reads a `torch.save` file (zip or legacy) into a `TorchValue`; anything malformed throws
 /// `SerializationError.invalidTorchFile`.

@@ -198,12 +198,7 @@ struct ZipWriter {
         var size = 0
         var crc = crc32(0, nil, 0)
         func feed(_ p: UnsafeRawBufferPointer) {
-            var at = 0
-            while at < p.count {
-                let n = min(p.count - at, 1 << 30)
-                crc = crc32(crc, p.baseAddress!.assumingMemoryBound(to: UInt8.self) + at, uInt(n))
-                at += n
-            }
+            crc = crc32Update(crc, p)
             size += p.count
         }
         switch bytes {

@@ -6,6 +6,17 @@ import Foundation
 // them (deflated entries, inflated by zlib). It reads the central directory, then each entry's local
 // header for where its data starts, and checks every entry's CRC-32 (zlib's) when it is read.
 
+/// zlib's CRC-32 of `bytes` continued from `crc`, fed in pieces (zlib takes a 32-bit length).
+func crc32Update(_ crc: uLong, _ bytes: UnsafeRawBufferPointer) -> uLong {
+    var c = crc, at = 0
+    while at < bytes.count {
+        let n = min(bytes.count - at, 1 << 30)
+        c = crc32(c, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + at, uInt(n))
+        at += n
+    }
+    return c
+}
+
 /// One file in a zip archive.
 struct ZipEntry {
     let name: String
@@ -140,17 +151,8 @@ struct ZipArchive {
         default:
             throw fail("\(entry.name) uses zip compression method \(entry.method) (only stored and deflated entries are read)")
         }
-        let crc = out.withUnsafeBufferPointer { b in
-            // zlib's crc32 takes a 32-bit length: feed large entries in pieces
-            var c = crc32(0, nil, 0), at = 0
-            while at < b.count {
-                let n = min(b.count - at, 1 << 30)
-                c = crc32(c, b.baseAddress! + at, uInt(n))
-                at += n
-            }
-            return UInt32(c)
-        }
-        guard crc == entry.crc else { throw fail("the CRC-32 of \(entry.name) does not match (the file is corrupt)") }
+        let crc = out.withUnsafeBytes { crc32Update(crc32(0, nil, 0), $0) }
+        guard UInt32(crc) == entry.crc else { throw fail("the CRC-32 of \(entry.name) does not match (the file is corrupt)") }
         return out
     }
 }
