@@ -12,3 +12,4 @@
 #include "dk_vmath.h"
 #include "dk_index.h"
 #include "dk_rnn.h"
+#include "dk_swift.h"
