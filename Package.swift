@@ -15,10 +15,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "CDescentKernels"),
+        // two entry points of the Swift runtime, for deepcopy's new instances of any Module subclass
+        .target(name: "CDescentRuntime"),
         // JPEG decoding through the system's libjpeg, opened at run time (no build-time dependency)
         .target(name: "CDescentJPEG"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "Descent", dependencies: ["CDescentKernels", "CDescentJPEG", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
+        .target(name: "Descent", dependencies: ["CDescentKernels", "CDescentRuntime", "CDescentJPEG", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
                                                 .product(name: "SwiftProtobuf", package: "swift-protobuf")], resources: [.copy("Resources/digits.csv.gz")]),
         // the command line's definitions, shared by the `descent` program and the fuzzing harness
         .target(name: "DescentCommands", dependencies: ["Descent", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

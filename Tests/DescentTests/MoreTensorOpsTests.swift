@@ -65,6 +65,24 @@ extension Core {
         expectValues(w, [4, 6], atol: 0)
     }
 
+    @Test func lerpRoundsOnceAsPyTorchsKernels() {
+        // torch.manual_seed(0); a = torch.randn(1000); b = torch.randn(1000); w = torch.rand(1000)
+        // [bithash(torch.lerp(a, b, x)) for x in (0.1, 0.001, 0.7)], bithash(torch.lerp(a, b, w))
+        // (bithash: Helpers.bitHash's twin); torch._foreach_lerp_([a], [b], 1 - 0.999) equals lerp(a, b, 0.001)
+        manualSeed(0)
+        let a = Tensor.randn([1000]), b = Tensor.randn([1000]), w = Tensor.rand([1000])
+        #expect(bitHash(a.lerp(b, 0.1)) == 0xb9b1d579a7a26cee)
+        #expect(bitHash(a.lerp(b, 1 - 0.999)) == 0xcad4f53bd55f0978)
+        #expect(bitHash(a.lerp(b, 0.7)) == 0xbfbd8bba7d75e6f1)
+        #expect(bitHash(a.lerp(b, w)) == 0x3cab99bf1dd155e6)
+        // the gradients are still lerp's: 1 - w for the start, w for the end, end - start for the weight
+        let s = a[0..<3].detach().requiresGrad_(), e = b[0..<3].detach().requiresGrad_(), ww = w[0..<3].detach().requiresGrad_()
+        s.lerp(e, ww).sum().backward()
+        expectValues(s.grad!, values(1 - ww.detach()), atol: 1e-7)
+        expectValues(e.grad!, values(ww.detach()), atol: 0)
+        expectValues(ww.grad!, values(e.detach() - s.detach()), atol: 1e-7)
+    }
+
     @Test func rollMeshgridCdistMatchPyTorch() {
         // r = torch.arange(6.).reshape(2, 3); torch.roll(r, 1), torch.roll(r, -1, 1), torch.roll(r, (1, 2), (0, 1))
         let r = Tensor.arange(6.0).reshape(2, 3)

@@ -12,4 +12,3 @@
 #include "dk_vmath.h"
 #include "dk_index.h"
 #include "dk_rnn.h"
-#include "dk_swift.h"

@@ -329,7 +329,7 @@ open class BatchNormBase: Module {
     public let numFeatures: Int
     public let eps: Double
     /// The running-average factor; nil means a cumulative average (1 / numBatchesTracked).
-    public let momentum: Double?
+    public var momentum: Double?
     public let affine: Bool
     public let trackRunningStats: Bool
     /// The scale γ (ones), or nil without `affine`.

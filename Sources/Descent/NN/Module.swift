@@ -108,7 +108,11 @@ open class Module: CustomStringConvertible {
         return HookHandle { [weak self] in self?.forwardHooks.removeAll { $0.id == id } }
     }
 
-    var typeName: String { String(describing: type(of: self)) }
+    /// The class's name without generic arguments (`AveragedModel`, as PyTorch's repr prints it).
+    var typeName: String {
+        let name = String(describing: type(of: self))
+        return name.firstIndex(of: "<").map { String(name[..<$0]) } ?? name
+    }
 
     /// The direct submodules with their names: the declared ones in declaration order, then the registered ones.
     open func namedChildren() -> [(String, Module)] {

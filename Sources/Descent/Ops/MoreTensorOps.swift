@@ -47,12 +47,28 @@ extension Tensor {
     }
 
     /// self + weight · (end − self), as PyTorch's `lerp` (from the other end when |weight| ≥ 0.5).
+    ///
+    /// On float32 tensors PyTorch's CPU and CUDA kernels compute this as one fused multiply-add,
+    /// fma(weight, end − self, self) or fma(weight − 1, end − self, end), rounded once; so does this,
+    /// in float64, where the product of two floats is exact.
     public func lerp(_ end: Tensor, _ weight: Double) -> Tensor {
-        Swift.abs(weight) < 0.5 ? self + (end - self) * weight : end - (end - self) * (1 - weight)
+        let small = Swift.abs(weight) < 0.5
+        if dtype == .float32 && end.dtype == .float32 {
+            let w = Double(Float(weight))
+            let diff = (end - self).to(dtype: .float64)
+            return ((small ? self : end).to(dtype: .float64) + diff * (small ? w : w - 1)).to(dtype: .float32)
+        }
+        return small ? self + (end - self) * weight : end - (end - self) * (1 - weight)
     }
-    /// self + weight · (end − self) with a tensor weight (PyTorch's `lerp`).
+    /// self + weight · (end − self) with a tensor weight (PyTorch's `lerp`; one rounding on float32, as above).
     public func lerp(_ end: Tensor, _ weight: Tensor) -> Tensor {
-        Descent.where(weight.abs() .< 0.5, self + weight * (end - self), end - (end - self) * (1 - weight))
+        let small = weight.abs() .< 0.5
+        if dtype == .float32 && end.dtype == .float32 && weight.dtype == .float32 {
+            let coeff = Descent.where(small, weight, weight - 1).to(dtype: .float64)
+            let base = Descent.where(small, self, end).to(dtype: .float64)
+            return (base + coeff * (end - self).to(dtype: .float64)).to(dtype: .float32)
+        }
+        return Descent.where(small, self + weight * (end - self), end - (end - self) * (1 - weight))
     }
     /// In-place `lerp` (PyTorch's `lerp_`, e.g. an exponential moving average of weights).
     @discardableResult public func lerp_(_ end: Tensor, _ weight: Double) -> Tensor { copy_(lerp(end, weight)) }

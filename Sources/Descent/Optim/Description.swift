@@ -114,8 +114,8 @@ private func groupEntries(_ layout: PyTorchLayout?, lr: Double, initialLR: Doubl
         lines += layout.constants
     }
     if let i = initialLR, i == i { lines.append(("initial_lr", pythonRepr(i))) }
-    // OneCycleLR's own entries, in the order it adds them
-    for k in ["max_lr", "min_lr", "max_momentum", "base_momentum"] { if let v = option(k) { lines.append((k, pythonRepr(v))) } }
+    // OneCycleLR's and SWALR's own entries, in the order they add them
+    for k in ["max_lr", "min_lr", "max_momentum", "base_momentum", "swa_lr"] { if let v = option(k) { lines.append((k, pythonRepr(v))) } }
     return lines
 }
 
@@ -153,7 +153,7 @@ func optimizerStateDescription(_ d: StateDict, _ name: String, hasScheduler: Boo
         let constructorOrder = shape?.order ?? []
         let order = constructorOrder.filter { own.contains($0) } + constructorOrder.filter { !own.contains($0) }
         var parts = order.compactMap { k in byKey[k].map { "'\(k)': \($0)" } }
-        for k in ["initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"] { if let v = byKey[k] { parts.append("'\(k)': \(v)") } }
+        for k in ["initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum", "swa_lr"] { if let v = byKey[k] { parts.append("'\(k)': \(v)") } }
         parts.append("'params': [" + params.map(String.init).joined(separator: ", ") + "]")
         groups.append("{" + parts.joined(separator: ", ") + "}")
         index = max(index, (params.max() ?? -1) + 1)

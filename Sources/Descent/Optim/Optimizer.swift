@@ -86,6 +86,8 @@ public final class ParamGroup {
     var explicitKeys: Set<String> = []
     /// The entries OneCycleLR adds to each group (PyTorch's `max_lr`, `min_lr`, `max_momentum`, `base_momentum`).
     var maxLR: Double?, minLR: Double?, maxMomentum: Double?, baseMomentum: Double?
+    /// The entry SWALR adds to each group (PyTorch's `swa_lr`).
+    var swaLR: Double?
 
     /// A group with its own learning rate and settings by PyTorch's names (`["momentum": 0.5]`,
     /// `["betas.0": 0.8]`), as PyTorch's `{'params': ..., 'lr': ..., 'momentum': ...}`.
@@ -109,7 +111,7 @@ public final class ParamGroup {
     public var options: [String: Double] {
         get {
             var o = settings?.values ?? ownSettings
-            for (k, v) in oneCycleEntries { o[k] = v }
+            for (k, v) in schedulerEntries { o[k] = v }
             return o
         }
         set {
@@ -118,8 +120,8 @@ public final class ParamGroup {
         }
     }
 
-    private var oneCycleEntries: [(String, Double)] {
-        [("max_lr", maxLR), ("min_lr", minLR), ("max_momentum", maxMomentum), ("base_momentum", baseMomentum)]
+    private var schedulerEntries: [(String, Double)] {
+        [("max_lr", maxLR), ("min_lr", minLR), ("max_momentum", maxMomentum), ("base_momentum", baseMomentum), ("swa_lr", swaLR)]
             .compactMap { k, v in v.map { (k, $0) } }
     }
 
@@ -130,6 +132,7 @@ public final class ParamGroup {
         case "min_lr": minLR = value
         case "max_momentum": maxMomentum = value
         case "base_momentum": baseMomentum = value
+        case "swa_lr": swaLR = value
         default:
             if settings == nil { ownSettings[name] = value; return }
             if settings?.setValue(value, named: name) != true { fail("the parameter group has no setting '\(name)'") }

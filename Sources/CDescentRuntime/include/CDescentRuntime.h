@@ -1,8 +1,8 @@
-// Two entry points of the Swift runtime that `deepcopy` (Sources/Descent/NN/DeepCopy.swift) needs to
+// Two entry points of the Swift runtime that `deepcopy` (Sources/Descent/Runtime/ObjectCloning.swift) needs to
 // make a new instance of an arbitrary Module subclass field by field, as Python's copy.deepcopy does.
 // Swift reserves these names for its runtime, so Swift code reaches them through this C file.
-#ifndef DK_SWIFT_H
-#define DK_SWIFT_H
+#ifndef CDESCENT_RUNTIME_H
+#define CDESCENT_RUNTIME_H
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -10,9 +10,9 @@ extern "C" {
 #endif
 
 /// A new, uninitialised instance of the class whose metadata is `metadata` (its header set, refcount 1).
-void *dk_swift_alloc_object(const void *metadata, size_t size, size_t align_mask);
+void *descent_swift_alloc_object(const void *metadata, size_t size, size_t align_mask);
 /// Initialises the weak reference at `dest` to refer to what the weak reference at `src` refers to.
-void dk_swift_weak_copy_init(void *dest, void *src);
+void descent_swift_weak_copy_init(void *dest, void *src);
 
 #ifdef __cplusplus
 }
