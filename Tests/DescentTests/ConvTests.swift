@@ -584,5 +584,53 @@ extension Core {
         // nn.BatchNorm1d(3)(torch.randn(1,3)) -> ValueError: ... got input size torch.Size([1, 3])
         #expect(stderr(one).contains("Expected more than 1 value per channel when training, got input size [1, 3]"))
     }
+
+    @Test func paddingModesMatchPyTorch() {
+        // torch.manual_seed(0); r = lambda t: [round(v, 5) for v in t.detach().flatten().tolist()]
+        // c1 = nn.Conv2d(2, 3, 3, padding=1, padding_mode='reflect')
+        // c2 = nn.Conv2d(2, 2, (2, 3), padding='same', padding_mode='circular', bias=False)
+        // c3 = nn.Conv1d(2, 2, 4, padding='same', dilation=1, padding_mode='replicate')
+        // c4 = nn.Conv3d(1, 2, 3, padding=(1, 2, 1), padding_mode='circular')
+        // x = torch.randn(1, 2, 4, 5, requires_grad=True); y1 = c1(x); y2 = c2(x); (y1.square().sum() + y2.sum()).backward()
+        // r(y1.sum((0, 1))), r(y2.sum((0, 1))), r(x.grad.sum(1)), r(c1.weight.grad.sum((0, 1)))
+        // z = torch.randn(2, 7); r(c3(z)); v = torch.randn(1, 1, 3, 4, 2); r(c4(v).sum((0, 1))), list(c4(v).shape)
+        manualSeed(0)
+        let c1 = Conv2d(2, 3, kernelSize: 3, padding: 1, paddingMode: "reflect")
+        let c2 = Conv2d(2, 2, kernelSize: (2, 3), padding: .same, bias: false, paddingMode: "circular")
+        let c3 = Conv1d(2, 2, kernelSize: 4, padding: .same, dilation: 1, paddingMode: "replicate")
+        let c4 = Conv3d(1, 2, kernelSize: [3, 3, 3], padding: [1, 2, 1], paddingMode: "circular")
+        #expect(c1.description == "Conv2d(2, 3, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), padding_mode=reflect)")
+        #expect(c2.description == "Conv2d(2, 2, kernel_size=(2, 3), stride=(1, 1), padding=same, bias=False, padding_mode=circular)")
+        #expect(c3.description == "Conv1d(2, 2, kernel_size=(4,), stride=(1,), padding=same, padding_mode=replicate)")
+        #expect(c4.description == "Conv3d(1, 2, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=(1, 2, 1), padding_mode=circular)")
+        let x = Tensor.randn(1, 2, 4, 5).requiresGrad_()
+        let y1 = c1(x), y2 = c2(x)
+        (y1.square().sum() + y2.sum()).backward()
+        expectValues(y1.sum(dims: [0, 1]), [-0.03737, 0.19809, 0.29526, -0.02924, 0.92443, -0.19889, -0.04295, -0.29174, 0.89956, -0.21576,
+                                            0.78879, -0.08265, 0.60836, -0.39074, -0.40616, 0.44315, -0.01613, 0.14004, 0.56444, 0.01991],
+                     shape: [4, 5], atol: 1e-5)
+        expectValues(y2.sum(dims: [0, 1]), [0.57799, 0.33929, 0.34727, -0.36744, 0.45664, -0.17945, 0.94892, -0.41213, 0.02659, 0.04982,
+                                            -0.8275, -0.87483, -0.51796, -0.47199, 0.07551, 0.18698, 0.12627, 0.70869, -0.26861, -0.66632],
+                     shape: [4, 5], atol: 1e-5)
+        expectValues(x.grad!.sum(dim: 1), [-1.67408, -3.0524, -1.60709, -1.76026, -0.56047, 3.55483, 2.91554, 2.17712, 1.83876, 1.65132,
+                                           -2.15951, -0.90022, 1.89877, 1.41725, 0.20344, 1.12341, 0.87675, -2.00107, -1.42319, -0.08361], atol: 1e-4)
+        expectValues(c1.weight.grad!.sum(dims: [0, 1]), [2.42051, -1.45711, 4.89686, -7.60813, -5.14454, -2.98966, 6.35079, 0.77304, -0.79829],
+                     atol: 1e-4)
+        let z = Tensor.randn(2, 7)
+        expectValues(c3(z), [-0.58225, 0.89094, -0.08209, -1.04566, 1.13555, -1.23686, -0.72477, -1.44916, -0.55314, 0.02144, -0.82266,
+                             -0.48089, 0.68306, 1.32597], shape: [2, 7], atol: 1e-5)
+        let v = Tensor.randn(1, 1, 3, 4, 2)
+        let y4 = c4(v)
+        #expect(y4.shape == [1, 2, 3, 6, 2])
+        expectValues(y4.sum(dims: [0, 1]), [-0.71104, -1.03724, -0.95956, -0.38145, -0.29294, -2.08285, 0.42526, -0.63423, -0.71104, -1.03724,
+                                            -0.95956, -0.38145, -1.49015, -0.06354, 1.43379, -0.72017, 0.66643, 0.77538, 0.04005, 1.02707,
+                                            -1.49015, -0.06354, 1.43379, -0.72017, 0.46462, 0.91168, 0.93144, 1.1887, -0.03019, -0.1955,
+                                            -1.38769, 0.065, 0.46462, 0.91168, 0.93144, 1.1887], atol: 1e-5)
+    }
+
+    @Test func anUnknownPaddingModeStops() async {
+        let r = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) { _ = Conv2d(1, 1, kernelSize: 3, paddingMode: "mirror") }
+        #expect(stderr(r).contains("padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='mirror'"))
+    }
 }
 }

@@ -27,7 +27,9 @@ public final class Conv2d: Module {
     /// The zero padding at the top and left (and, except for `.same` with an odd total, bottom and right).
     public let padding: (Int, Int)
     /// PyTorch's string padding (`padding="same"` / `"valid"`), or nil when given as numbers.
-    public let paddingMode: ConvPadding?
+    public let stringPadding: ConvPadding?
+    /// What the padding holds (PyTorch's `padding_mode`): "zeros", "reflect", "replicate" or "circular".
+    public let paddingMode: String
     public let dilation: (Int, Int)
     public let groups: Int
     /// The filters, shaped (outChannels, inChannels / groups, kH, kW).
@@ -37,43 +39,47 @@ public final class Conv2d: Module {
 
     /// A convolution with square kernels and equal stride/padding/dilation in both dims.
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, device: Device = .cpu) {
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, paddingMode: String = "zeros", device: Device = .cpu) {
         self.init(inChannels, outChannels, kernel: (kernelSize, kernelSize), stride: (stride, stride), padding: (padding, padding),
-                  mode: nil, dilation: (dilation, dilation), groups: groups, bias: bias, device: device)
+                  mode: nil, dilation: (dilation, dilation), groups: groups, bias: bias, paddingMode: paddingMode, device: device)
     }
 
     /// A convolution with (height, width) kernel size, stride, padding and dilation.
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-                            padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true, device: Device = .cpu) {
+                            padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+                            paddingMode: String = "zeros", device: Device = .cpu) {
         self.init(inChannels, outChannels, kernel: kernelSize, stride: stride, padding: padding, mode: nil,
-                  dilation: dilation, groups: groups, bias: bias, device: device)
+                  dilation: dilation, groups: groups, bias: bias, paddingMode: paddingMode, device: device)
     }
 
     /// A convolution with square kernels and PyTorch's `padding="same"` or `"valid"`.
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding,
-                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, device: Device = .cpu) {
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, paddingMode: String = "zeros", device: Device = .cpu) {
         self.init(inChannels, outChannels, kernelSize: (kernelSize, kernelSize), stride: (stride, stride), padding: padding,
-                  dilation: (dilation, dilation), groups: groups, bias: bias, device: device)
+                  dilation: (dilation, dilation), groups: groups, bias: bias, paddingMode: paddingMode, device: device)
     }
 
     /// A convolution with (height, width) sizes and PyTorch's `padding="same"` or `"valid"`.
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-                            padding: ConvPadding, dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true, device: Device = .cpu) {
+                            padding: ConvPadding, dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+                            paddingMode: String = "zeros", device: Device = .cpu) {
         if padding == .same && stride != (1, 1) { fail("padding='same' is not supported for strided convolutions") }
         let pads = padding == .same ? (dilation.0 * (kernelSize.0 - 1) / 2, dilation.1 * (kernelSize.1 - 1) / 2) : (0, 0)
         self.init(inChannels, outChannels, kernel: kernelSize, stride: stride, padding: pads, mode: padding,
-                  dilation: dilation, groups: groups, bias: bias, device: device)
+                  dilation: dilation, groups: groups, bias: bias, paddingMode: paddingMode, device: device)
     }
 
     private init(_ inChannels: Int, _ outChannels: Int, kernel kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int),
-                 mode: ConvPadding?, dilation: (Int, Int), groups: Int, bias: Bool, device: Device) {
+                 mode: ConvPadding?, dilation: (Int, Int), groups: Int, bias: Bool, paddingMode: String, device: Device) {
         checkConvChannels(inChannels, outChannels, groups)
+        checkPaddingMode(paddingMode)
+        self.paddingMode = paddingMode
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize
         self.stride = stride
         self.padding = padding
-        self.paddingMode = mode
+        self.stringPadding = mode
         self.dilation = dilation
         self.groups = groups
         weight = Parameter(Tensor.empty([outChannels, inChannels / groups, kernelSize.0, kernelSize.1], device: device))
@@ -86,17 +92,23 @@ public final class Conv2d: Module {
     public func resetParameters() { resetConvParameters(weight, bias) }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        if let mode = paddingMode { return conv2d(x, weight, bias, stride: stride, padding: mode, dilation: dilation, groups: groups) }
+        if paddingMode != "zeros" {
+            let pads = modePadding(kernel: [kernelSize.0, kernelSize.1], padding: [padding.0, padding.1],
+                                   dilation: [dilation.0, dilation.1], string: stringPadding)
+            return conv2d(pad(x, pads, mode: paddingMode), weight, bias, stride: stride, padding: (0, 0), dilation: dilation, groups: groups)
+        }
+        if let mode = stringPadding { return conv2d(x, weight, bias, stride: stride, padding: mode, dilation: dilation, groups: groups) }
         return conv2d(x, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 
     public override func extraRepr() -> String {
         var s = "\(inChannels), \(outChannels), kernel_size=\(pairRepr(kernelSize)), stride=\(pairRepr(stride))"
-        if let mode = paddingMode { s += ", padding=\(mode.rawValue)" }
+        if let mode = stringPadding { s += ", padding=\(mode.rawValue)" }
         else if padding != (0, 0) { s += ", padding=\(pairRepr(padding))" }
         if dilation != (1, 1) { s += ", dilation=\(pairRepr(dilation))" }
         if groups != 1 { s += ", groups=\(groups)" }
         if bias == nil { s += ", bias=False" }
+        if paddingMode != "zeros" { s += ", padding_mode=\(paddingMode)" }
         return s
     }
 }
@@ -111,7 +123,9 @@ public final class Conv1d: Module {
     /// The zero padding on each side (the left side for `.same` with an odd total).
     public let padding: Int
     /// PyTorch's string padding (`padding="same"` / `"valid"`), or nil when given as a number.
-    public let paddingMode: ConvPadding?
+    public let stringPadding: ConvPadding?
+    /// What the padding holds (PyTorch's `padding_mode`): "zeros", "reflect", "replicate" or "circular".
+    public let paddingMode: String
     public let dilation: Int
     public let groups: Int
     /// The filters, shaped (outChannels, inChannels / groups, kernelSize).
@@ -120,25 +134,27 @@ public final class Conv1d: Module {
     public var bias: Parameter?
 
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, device: Device = .cpu) {
-        self.init(inChannels, outChannels, kernelSize, stride, padding, nil, dilation, groups, bias, device: device)
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, paddingMode: String = "zeros", device: Device = .cpu) {
+        self.init(inChannels, outChannels, kernelSize, stride, padding, nil, dilation, groups, bias, paddingMode, device: device)
     }
     /// A convolution with PyTorch's `padding="same"` or `"valid"`.
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: ConvPadding,
-                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, device: Device = .cpu) {
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, paddingMode: String = "zeros", device: Device = .cpu) {
         if padding == .same && stride != 1 { fail("padding='same' is not supported for strided convolutions") }
         self.init(inChannels, outChannels, kernelSize, stride, padding == .same ? dilation * (kernelSize - 1) / 2 : 0, padding,
-                  dilation, groups, bias, device: device)
+                  dilation, groups, bias, paddingMode, device: device)
     }
     private init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: Int, _ stride: Int, _ padding: Int, _ mode: ConvPadding?,
-                 _ dilation: Int, _ groups: Int, _ bias: Bool, device: Device) {
+                 _ dilation: Int, _ groups: Int, _ bias: Bool, _ paddingMode: String, device: Device) {
         checkConvChannels(inChannels, outChannels, groups)
+        checkPaddingMode(paddingMode)
+        self.paddingMode = paddingMode
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize
         self.stride = stride
         self.padding = padding
-        self.paddingMode = mode
+        self.stringPadding = mode
         self.dilation = dilation
         self.groups = groups
         weight = Parameter(Tensor.empty([outChannels, inChannels / groups, kernelSize], device: device))
@@ -149,16 +165,21 @@ public final class Conv1d: Module {
     /// Re-draws the weights as PyTorch's `reset_parameters` does.
     public func resetParameters() { resetConvParameters(weight, bias) }
     public override func forward(_ x: Tensor) -> Tensor {
-        if let mode = paddingMode { return conv1d(x, weight, bias, stride: stride, padding: mode, dilation: dilation, groups: groups) }
+        if paddingMode != "zeros" {
+            let pads = modePadding(kernel: [kernelSize], padding: [padding], dilation: [dilation], string: stringPadding)
+            return conv1d(pad(x, pads, mode: paddingMode), weight, bias, stride: stride, padding: 0, dilation: dilation, groups: groups)
+        }
+        if let mode = stringPadding { return conv1d(x, weight, bias, stride: stride, padding: mode, dilation: dilation, groups: groups) }
         return conv1d(x, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
     public override func extraRepr() -> String {
         var s = "\(inChannels), \(outChannels), kernel_size=(\(kernelSize),), stride=(\(stride),)"
-        if let mode = paddingMode { s += ", padding=\(mode.rawValue)" }
+        if let mode = stringPadding { s += ", padding=\(mode.rawValue)" }
         else if padding != 0 { s += ", padding=(\(padding),)" }
         if dilation != 1 { s += ", dilation=(\(dilation),)" }
         if groups != 1 { s += ", groups=\(groups)" }
         if bias == nil { s += ", bias=False" }
+        if paddingMode != "zeros" { s += ", padding_mode=\(paddingMode)" }
         return s
     }
 }
@@ -220,6 +241,29 @@ public final class ConvTranspose2d: Module {
 }
 
 /// PyTorch's `_ConvNd` checks on channels and groups.
+/// PyTorch's check of a convolution's `padding_mode`.
+func checkPaddingMode(_ mode: String) {
+    if !["zeros", "reflect", "replicate", "circular"].contains(mode) {
+        fail("ValueError: padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='\(mode)'")
+    }
+}
+
+/// The `F.pad` amounts a convolution with a non-zeros `padding_mode` applies first (PyTorch's
+/// `_reversed_padding_repeated_twice`): last dim first, (left, right) each; for `padding="same"` the
+/// total dilation · (k − 1) split with the extra one on the right.
+func modePadding(kernel: [Int], padding: [Int], dilation: [Int], string: ConvPadding?) -> [Int] {
+    var out: [Int] = []
+    for d in (0..<kernel.count).reversed() {
+        if string == .same {
+            let total = dilation[d] * (kernel[d] - 1), left = total / 2
+            out += [left, total - left]
+        } else {
+            out += [padding[d], padding[d]]
+        }
+    }
+    return out
+}
+
 func checkConvChannels(_ inChannels: Int, _ outChannels: Int, _ groups: Int) {
     if groups <= 0 { fail("groups must be a positive integer") }
     if inChannels % groups != 0 { fail("in_channels must be divisible by groups") }

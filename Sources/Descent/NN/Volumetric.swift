@@ -101,12 +101,16 @@ private func defaultOr(_ v: [Int], _ d: Int) -> String { v == triple(d) ? "\(d)"
 /// A 3-D convolution layer (PyTorch's `nn.Conv3d`), initialised as PyTorch does (kaiming-uniform, a = √5).
 public final class Conv3d: Module {
     public let inChannels: Int, outChannels: Int, kernelSize: [Int], stride: [Int], padding: [Int], dilation: [Int], groups: Int
+    /// What the padding holds (PyTorch's `padding_mode`): "zeros", "reflect", "replicate" or "circular".
+    public let paddingMode: String
     /// The filters, shaped (outChannels, inChannels / groups, kd, kh, kw).
     public var weight: Parameter
     public var bias: Parameter?
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: [Int], stride: [Int] = [1, 1, 1], padding: [Int] = [0, 0, 0],
-                dilation: [Int] = [1, 1, 1], groups: Int = 1, bias: Bool = true, device: Device = .cpu) {
+                dilation: [Int] = [1, 1, 1], groups: Int = 1, bias: Bool = true, paddingMode: String = "zeros", device: Device = .cpu) {
         checkConvChannels(inChannels, outChannels, groups)
+        checkPaddingMode(paddingMode)
+        self.paddingMode = paddingMode
         self.inChannels = inChannels; self.outChannels = outChannels; self.kernelSize = kernelSize; self.stride = stride
         self.padding = padding; self.dilation = dilation; self.groups = groups
         weight = Parameter(Tensor.empty([outChannels, inChannels / groups] + kernelSize, device: device))
@@ -116,12 +120,16 @@ public final class Conv3d: Module {
     }
     /// Cubic kernels and equal settings in the three dims.
     public convenience init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
-                            groups: Int = 1, bias: Bool = true, device: Device = .cpu) {
+                            groups: Int = 1, bias: Bool = true, paddingMode: String = "zeros", device: Device = .cpu) {
         self.init(inChannels, outChannels, kernelSize: triple(kernelSize), stride: triple(stride), padding: triple(padding),
-                  dilation: triple(dilation), groups: groups, bias: bias, device: device)
+                  dilation: triple(dilation), groups: groups, bias: bias, paddingMode: paddingMode, device: device)
     }
     public override func forward(_ x: Tensor) -> Tensor {
-        conv3d(x, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        if paddingMode != "zeros" {
+            let pads = modePadding(kernel: kernelSize, padding: padding, dilation: dilation, string: nil)
+            return conv3d(pad(x, pads, mode: paddingMode), weight, bias, stride: stride, padding: [0, 0, 0], dilation: dilation, groups: groups)
+        }
+        return conv3d(x, weight, bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
     public override func extraRepr() -> String {
         var s = "\(inChannels), \(outChannels), kernel_size=\(tripleRepr(kernelSize)), stride=\(tripleRepr(stride))"
@@ -129,6 +137,7 @@ public final class Conv3d: Module {
         if dilation != [1, 1, 1] { s += ", dilation=\(tripleRepr(dilation))" }
         if groups != 1 { s += ", groups=\(groups)" }
         if bias == nil { s += ", bias=False" }
+        if paddingMode != "zeros" { s += ", padding_mode=\(paddingMode)" }
         return s
     }
 }
