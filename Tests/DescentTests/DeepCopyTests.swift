@@ -6,10 +6,19 @@ import Descent
 private struct Pair { var scale: Tensor; var head: Linear; var label = "pair" }
 
 /// Something a model refers to without owning it.
-private final class Owner { var name = "trainer" }
+private protocol Watcher: AnyObject { var name: String { get } }
+private final class Owner: Watcher { var name = "trainer" }
 
-/// A model with the shapes of property `deepcopy` must reach: a module used twice, a weak link back to
-/// an owner, a dictionary and an optional of modules, a struct and a tuple holding tensors, a closure.
+/// A step held behind a protocol, as a struct with a tensor and a string inside.
+private protocol Step { func apply(_ x: Tensor) -> Tensor }
+private struct ScaleStep: Step {
+    var factor: Tensor
+    var name: String
+    func apply(_ x: Tensor) -> Tensor { x * factor }
+}
+
+/// A model with the shapes of property `deepcopy` must reach: a module used twice, weak links to
+/// an owner, a struct behind a protocol, a dictionary and an optional of modules, a struct and a tuple holding tensors, a closure.
 private final class Tangled: Module {
     let shared = Linear(4, 4)
     var stack: [Module]
@@ -19,6 +28,8 @@ private final class Tangled: Module {
     var offsets: (String, Tensor) = ("offsets", Tensor.full([4], 0.25))
     var activation: (Tensor) -> Tensor = { $0.relu() }
     weak var owner: Owner?
+    weak var watcher: (any Watcher)?
+    var steps: [any Step] = [ScaleStep(factor: Tensor([1.5]), name: "scale")]
     let ids: [Int] = Array(0..<100)
     override init() {
         stack = [shared, Tanh(), shared]
@@ -29,6 +40,7 @@ private final class Tangled: Module {
         var h = x
         for m in stack { h = m(h) }
         h = byName["norm"]!(activation(h) * pair.scale + offsets.1)
+        for s in steps { h = s.apply(h) }
         return pair.head(extra!(h))
     }
 }
@@ -40,6 +52,7 @@ extension Core {
         let m = Tangled()
         let owner = Owner()
         m.owner = owner
+        m.watcher = owner
         let x = Tensor.randn([8, 4])
         _ = m(x)                                     // moves the BatchNorm's running statistics
         m(x).sum().backward()                        // gives every parameter a gradient
@@ -59,11 +72,14 @@ extension Core {
         // a module used twice is one module in the copy too; the registered buffer is the struct's tensor
         #expect(c.stack[0] === c.shared && c.stack[2] === c.shared && c.buffer("scale")! === c.pair.scale)
         #expect(c.offsets.0 == "offsets" && c.offsets.1 !== m.offsets.1 && c.pair.label == "pair" && c.ids == m.ids)
-        // parameters stay parameters with their gradients; the weak link points where the original's does
+        // parameters stay parameters with their gradients; weak links are nil in the copy
         for (p, q) in zip(m.parameters(), c.parameters()) {
             #expect(q.requiresGrad && q.grad != nil && q.grad !== p.grad && bitHash(q.grad!) == bitHash(p.grad!))
         }
-        #expect(c.owner === owner)
+        #expect(c.owner == nil && c.watcher == nil && m.owner === owner && m.watcher?.name == "trainer")
+        // a struct behind a protocol is rebuilt around a copy of its tensor
+        let (ms, cs) = (m.steps[0] as! ScaleStep, c.steps[0] as! ScaleStep)
+        #expect(cs.factor !== ms.factor && values(cs.factor) == [1.5] && cs.name == "scale")
 
         // changing the original (training it, its running statistics) leaves the copy as it was
         let before = c(x)

@@ -1,6 +1,6 @@
-// Two entry points of the Swift runtime that `deepcopy` (Sources/Descent/Runtime/ObjectCloning.swift) needs to
+// The entry point of the Swift runtime that `deepcopy` (Sources/Descent/Runtime/ObjectCloning.swift) needs to
 // make a new instance of an arbitrary Module subclass field by field, as Python's copy.deepcopy does.
-// Swift reserves these names for its runtime, so Swift code reaches them through this C file.
+// Swift reserves this name for its runtime, so Swift code reaches them through this C file.
 #ifndef CDESCENT_RUNTIME_H
 #define CDESCENT_RUNTIME_H
 #include <stddef.h>
@@ -11,8 +11,6 @@ extern "C" {
 
 /// A new, uninitialised instance of the class whose metadata is `metadata` (its header set, refcount 1).
 void *descent_swift_alloc_object(const void *metadata, size_t size, size_t align_mask);
-/// Initialises the weak reference at `dest` to refer to what the weak reference at `src` refers to.
-void descent_swift_weak_copy_init(void *dest, void *src);
 
 #ifdef __cplusplus
 }

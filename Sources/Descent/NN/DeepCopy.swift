@@ -8,11 +8,14 @@
 //   values, dtype and device, detached; a `Parameter` stays a `Parameter` with the same
 //   `requiresGrad`, and its `.grad` is copied too, as PyTorch copies it;
 // - every other value is copied as Swift copies it: numbers, strings and arrays of them by value,
-//   closures and instances of other classes (a generator, a logger) by reference; weak references
-//   stay weak and point at the same object.
+//   closures and instances of other classes (a generator, a logger) by reference, enum payloads as
+//   they are (a tensor inside a user enum is shared); weak properties are nil in the copy.
 //
 // A module with `weightNorm`/`spectralNorm` hooks stops with a message: those hooks hold the
-// original's tensors in closures, which no copy can reach into. Unowned properties stop too.
+// original's tensors in closures, which no copy can reach into. So does `DistributedDataParallel`
+// (its gradient hooks sit on the original's parameters: copy its `module`), and a non-optional
+// unowned property. No initializer runs for the copy: a module that owns a C resource (a file
+// descriptor, allocated memory) freed in `deinit` must not be deep-copied.
 
 /// A copy of `module` with its own parameters, buffers and submodules (PyTorch's
 /// `copy.deepcopy(model)`): training one does not change the other.
@@ -78,9 +81,12 @@ final class DeepCopier {
 
     func copyModule(_ module: Module) -> Module {
         if let done = memo[ObjectIdentifier(module)] { return done as! Module }
-        for (name, m) in module.namedModules() where !m.normHooks.isEmpty {
-            fail("deepcopy: \(m.typeName)\(name.isEmpty ? "" : " (`\(name)`)") has weightNorm/spectralNorm hooks on "
-                 + "\(m.normHooks.keys.sorted()), which refer to the original's tensors; remove them, copy, then apply them to the copy")
+        if !module.normHooks.isEmpty {
+            fail("deepcopy: \(module.typeName) has weightNorm/spectralNorm hooks on \(module.normHooks.keys.sorted()), which refer "
+                 + "to the original's tensors; remove them, copy, then apply them to the copy")
+        }
+        if module is DistributedDataParallel {
+            fail("deepcopy: DistributedDataParallel's gradient hooks sit on the original's parameters; copy its `module` instead")
         }
         return cloningFields(of: module, register: { memo[ObjectIdentifier(module)] = $0 }, copy)
     }

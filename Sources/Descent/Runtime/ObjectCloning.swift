@@ -55,10 +55,11 @@ private protocol OptionalType {}
 extension Optional: OptionalType {}
 
 /// A copy of the struct or tuple `value` whose strong, non-trivial fields are replaced by `transform`
-/// of themselves (which must return a value of the field's type).
+/// of themselves (which must return a value of the field's type). The value is opened at its dynamic
+/// type, so a struct inside an existential (`any P`, `Any`) is reached too.
 func rebuildingFields(of value: Any, _ transform: (Any) -> Any) -> Any {
-    func open<T>(_ v: T) -> Any {
-        var out = v
+    func open<T>(_: T.Type) -> Any {
+        var out = value as! T
         withUnsafeMutableBytes(of: &out) { raw in
             for f in fields(of: T.self) where f.isStrong && !isTrivialType(f.type) {
                 let p = raw.baseAddress! + f.offset
@@ -67,12 +68,14 @@ func rebuildingFields(of value: Any, _ transform: (Any) -> Any) -> Any {
         }
         return out
     }
-    return _openExistential(value, do: open)
+    return _openExistential(type(of: value), do: open)
 }
 
-/// A new instance of `object`'s class with every field copied from it (strong references retained,
-/// weak ones kept weak), handed to `register` while whole, then with its strong, non-trivial fields
-/// replaced by `transform` of themselves. Stops on an unowned property, which cannot be copied this way.
+/// A new instance of `object`'s class with every strong field copied from it (references retained),
+/// handed to `register` while whole, then with its strong, non-trivial fields replaced by `transform`
+/// of themselves. Weak (and unowned optional) properties are nil in the copy: the runtime's records do
+/// not say which of the two a field is, and nil is valid storage for both. Stops on a non-optional
+/// unowned property, and on a class whose fields the runtime does not fully describe.
 func cloningFields<C: AnyObject>(of object: C, register: (C) -> Void, _ transform: (Any) -> Any) -> C {
     #if canImport(ObjectiveC)
     fail("deepcopy reads Linux's class metadata layout; it is not available on this platform")
@@ -84,21 +87,24 @@ func cloningFields<C: AnyObject>(of object: C, register: (C) -> Void, _ transfor
     let size = Int(metadata.load(fromByteOffset: 24, as: UInt32.self))
     let alignMask = Int(metadata.load(fromByteOffset: 28, as: UInt16.self))
     let layout = fields(of: cls)
-    let end = layout.map { f -> Int in
+    let extents = layout.map { f -> Range<Int> in
         func open<T>(_: T.Type) -> Int { MemoryLayout<T>.size }
-        return f.offset + _openExistential(f.type, do: open)
-    }.max() ?? 16
+        return f.offset..<(f.offset + _openExistential(f.type, do: open))
+    }
+    let end = extents.map(\.upperBound).max() ?? 16
     if end > size || alignMask < 7 { fail("deepcopy: unexpected class metadata for \(cls) (size \(size), fields end at \(end))") }
-    // A weak property's type is an Optional; an unowned one's is not (an unowned Optional is taken for weak).
+    // every word of the instance after its header must belong to a described field (a class built
+    // without reflection metadata lists none, and its fields would be left uninitialised)
+    for word in stride(from: 16, to: size, by: 8) where !extents.contains(where: { $0.overlaps(word..<(word + 8)) }) {
+        fail("deepcopy: the Swift runtime does not describe every stored property of \(cls) (built without reflection metadata?)")
+    }
     for f in layout where !f.isStrong && !(f.type is OptionalType.Type) {
         fail("deepcopy: \(cls) has an unowned property `\(f.name)`, which cannot be copied; make it weak or strong")
     }
     let source = UnsafeMutableRawPointer(Unmanaged.passUnretained(object).toOpaque())
     let raw = descent_swift_alloc_object(metadata, size, alignMask)!
-    for f in layout {
-        if f.isStrong { initialize(f.type, raw + f.offset, from: source + f.offset) }
-        else { descent_swift_weak_copy_init(raw + f.offset, source + f.offset) }
-    }
+    (raw + 16).initializeMemory(as: UInt8.self, repeating: 0, count: size - 16)   // nil for the weak fields, zero padding
+    for f in layout where f.isStrong { initialize(f.type, raw + f.offset, from: source + f.offset) }
     let copy = Unmanaged<C>.fromOpaque(raw).takeRetainedValue()
     register(copy)
     for f in layout where f.isStrong && !isTrivialType(f.type) {
