@@ -155,7 +155,7 @@ public final class GradScaler {
         d["growth_factor"] = Tensor(growthFactor, dtype: .float64)
         d["backoff_factor"] = Tensor(backoffFactor, dtype: .float64)
         d["growth_interval"] = Tensor(Double(growthInterval), dtype: .float64)
-        d["_growth_tracker"] = Tensor(Double(enabled ? growthTracker ?? initGrowthTracker : 0), dtype: .float64)
+        d["_growth_tracker"] = Tensor(Double(growthTracker ?? initGrowthTracker), dtype: .float64)
         return d
     }
 

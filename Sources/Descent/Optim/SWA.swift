@@ -165,7 +165,7 @@ public func updateBn<S: Sequence>(_ loader: S, _ model: Module, device: Device? 
             var input: Tensor
             if let t = batch as? Tensor { input = t }
             else if let xs = batch as? [Tensor], let x = xs.first { input = x }
-            else if Mirror(reflecting: batch).displayStyle == .tuple, let x = Mirror(reflecting: batch).children.first?.value as? Tensor { input = x }
+            else if case let m = Mirror(reflecting: batch), m.displayStyle == .tuple, let x = m.children.first?.value as? Tensor { input = x }
             else { fail("updateBn: a batch must be a tensor or a tuple/array of tensors whose first is the input, got \(type(of: batch))") }
             if let device { input = input.to(device) }
             _ = model(input)
