@@ -39,6 +39,21 @@ extension Core {
         }
     }
 
+    @Test func anEinsumWithNothingSummedIsABroadcastProduct() {
+        // PyTorch: v = torch.tensor([1., 0., -1.], requires_grad=True); y = torch.einsum('i,j->ij', v, v)
+        //          y[1, 2], y[2, 1] -> -0. (signbit set); y.grad_fn -> MulBackward0
+        //          a = torch.arange(6.).reshape(2, 3).requires_grad_(); z = torch.einsum('ij,k->jki', a, v)
+        //          z.shape == (3, 3, 2); z.grad_fn -> MulBackward0; z[:, 2, :].flatten() -> [-0., -3., -1., -4., -2., -5.]
+        let v = Tensor([1.0, 0, -1], requiresGrad: true)
+        let y = einsum("i,j->ij", v, v)
+        #expect(y[1, 2].item().sign == .minus && y[2, 1].item().sign == .minus && y.gradFn == "MulBackward0")
+        let a = Tensor.arange(6.0).reshape(2, 3).requiresGrad_()
+        let z = einsum("ij,k->jki", a, v)
+        #expect(z.shape == [3, 3, 2] && z.gradFn == "MulBackward0")
+        let row = values(z[.all, 2, .all].flatten())
+        #expect(row == [0, -3, -1, -4, -2, -5] && row[0].sign == .minus)
+    }
+
     @Test func einsumFormsAgreeWithMatmul() {
         let a = Tensor.randn(3, 4), b = Tensor.randn(4, 5)
         expectValues(einsum("ij,jk", a, b), values(a.matmul(b)), shape: [3, 5], atol: 1e-5)

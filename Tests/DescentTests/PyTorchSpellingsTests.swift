@@ -294,6 +294,9 @@ extension Core {
         let (out, (h, c)) = lstm(packed)
         let (unp, lens) = padPackedSequence(out, batchFirst: true)
         #expect(ints(lens) == [2, 4, 3] && unp.shape == [3, 4, 2])
+        // unp.grad_fn, h.grad_fn, c.grad_fn, pad_packed_sequence(out)[0].grad_fn: all IndexSelectBackward0 (back to the batch order)
+        #expect(unp.gradFn == "IndexSelectBackward0" && h.gradFn == "IndexSelectBackward0" && c.gradFn == "IndexSelectBackward0")
+        #expect(padPackedSequence(out).0.gradFn == "IndexSelectBackward0")
         expectValues(unp, [0.351392, 0.017128, 0.378066, -0.069798, 0, 0, 0, 0, -0.034804, 0.041548, -0.004351, 0.075397,
                            -0.134875, 0.076536, -0.032234, 0.090335, 0.038493, 0.04418, 0.083759, 0.042786, -0.047159, 0.060032, 0, 0], atol: 2e-6)
         expectValues(h, [0.378066, -0.069798, -0.032234, 0.090335, -0.047159, 0.060032], atol: 2e-6)

@@ -45,6 +45,13 @@ open class Function {
     public class func apply(_ inputs: Tensor...) -> Tensor { apply(inputs) }
     /// Runs the function on `inputs` and records it.
     public class func apply(_ inputs: [Tensor]) -> Tensor { applyWith(FunctionContext(), inputs) }
+    /// Runs the function with non-tensor arguments (PyTorch's `MulConstant.apply(x, 3.0)`): `forward`
+    /// and `backward` read them from `ctx.values` (`ctx.values["constant"] as! Double`).
+    public class func apply(_ inputs: Tensor..., values: [String: Any]) -> Tensor {
+        let ctx = FunctionContext()
+        ctx.values = values
+        return applyWith(ctx, inputs)
+    }
     /// `apply` with a context that already holds non-tensor arguments in `values` for `forward`.
     class func applyWith(_ ctx: FunctionContext, _ inputs: [Tensor]) -> Tensor {
         ctx.needsInputGrad = inputs.map { wantsGrad($0) }

@@ -105,6 +105,10 @@ public struct Subset<Base: Dataset>: Dataset {
     public let dataset: Base
     public let indices: [Int]
     public init(_ dataset: Base, indices: [Int]) { self.dataset = dataset; self.indices = indices }
+    /// PyTorch's positional `Subset(ds, indices)`.
+    public init(_ dataset: Base, _ indices: [Int]) { self.init(dataset, indices: indices) }
+    /// PyTorch's `Subset(ds, range(1000))`.
+    public init(_ dataset: Base, _ indices: Range<Int>) { self.init(dataset, indices: Array(indices)) }
     public var count: Int { indices.count }
     public subscript(index: Int) -> Base.Sample { dataset[indices[index]] }
     public func batch(_ idx: [Int]) -> Base.Batch { dataset.batch(idx.map { indices[$0] }) }

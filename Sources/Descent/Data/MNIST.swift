@@ -72,6 +72,10 @@ public struct ToTensor: Transform {
 public struct Normalize: Transform {
     public let mean: [Double], std: [Double]
     public init(mean: [Double], std: [Double]) { self.mean = mean; self.std = std }
+    /// PyTorch's positional `Normalize((0.1307,), (0.3081,))`.
+    public init(_ mean: [Double], _ std: [Double]) { self.init(mean: mean, std: std) }
+    /// One mean and std for a single-channel image, `Normalize(0.1307, 0.3081)`.
+    public init(_ mean: Double, _ std: Double) { self.init(mean: [mean], std: [std]) }
     public func callAsFunction(_ x: Tensor) -> Tensor {
         let c = mean.count
         let shape = [c] + [Int](repeating: 1, count: Swift.max(Swift.min(x.rank, 3) - 1, 0))

@@ -19,8 +19,9 @@ func pairRepr(_ p: (Int, Int)) -> String { "(\(p.0), \(p.1))" }
 /// A 2-D convolution layer (PyTorch's `nn.Conv2d`) over (N, C, H, W) or unbatched (C, H, W)
 /// inputs, initialised as PyTorch does (kaiming-uniform weight with a = √5, then a uniform bias
 /// in ±1/√fanIn, drawn in that order from the global generator).
-public final class Conv2d: Module {
-    public let inChannels: Int
+public class Conv2d: Module {
+    /// The input channels (0 for a `LazyConv2d` until its first forward).
+    public internal(set) var inChannels: Int
     public let outChannels: Int
     public let kernelSize: (Int, Int)
     public let stride: (Int, Int)
@@ -69,8 +70,9 @@ public final class Conv2d: Module {
                   dilation: dilation, groups: groups, bias: bias, paddingMode: paddingMode, device: device)
     }
 
-    private init(_ inChannels: Int, _ outChannels: Int, kernel kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int),
-                 mode: ConvPadding?, dilation: (Int, Int), groups: Int, bias: Bool, paddingMode: String, device: Device) {
+    /// The designated initializer; `lazy` leaves the weights as placeholders (`LazyConv2d`).
+    init(_ inChannels: Int, _ outChannels: Int, kernel kernelSize: (Int, Int), stride: (Int, Int), padding: (Int, Int),
+         mode: ConvPadding?, dilation: (Int, Int), groups: Int, bias: Bool, paddingMode: String, device: Device, lazy: Bool = false) {
         checkConvChannels(inChannels, outChannels, groups)
         checkPaddingMode(paddingMode)
         self.paddingMode = paddingMode
@@ -82,6 +84,12 @@ public final class Conv2d: Module {
         self.stringPadding = mode
         self.dilation = dilation
         self.groups = groups
+        if lazy {
+            weight = lazyParameter(device)
+            self.bias = bias ? lazyParameter(device) : nil
+            super.init()
+            return
+        }
         weight = Parameter(Tensor.empty([outChannels, inChannels / groups, kernelSize.0, kernelSize.1], device: device))
         self.bias = bias ? Parameter(Tensor.empty([outChannels], device: device)) : nil
         super.init()
@@ -115,8 +123,9 @@ public final class Conv2d: Module {
 
 /// A 1-D convolution layer (PyTorch's `nn.Conv1d`) over (N, C, L) or unbatched (C, L) inputs,
 /// initialised as PyTorch does (kaiming-uniform weight with a = √5, then a uniform bias in ±1/√fanIn).
-public final class Conv1d: Module {
-    public let inChannels: Int
+public class Conv1d: Module {
+    /// The input channels (0 for a `LazyConv1d` until its first forward).
+    public internal(set) var inChannels: Int
     public let outChannels: Int
     public let kernelSize: Int
     public let stride: Int
@@ -144,8 +153,9 @@ public final class Conv1d: Module {
         self.init(inChannels, outChannels, kernelSize, stride, padding == .same ? dilation * (kernelSize - 1) / 2 : 0, padding,
                   dilation, groups, bias, paddingMode, device: device)
     }
-    private init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: Int, _ stride: Int, _ padding: Int, _ mode: ConvPadding?,
-                 _ dilation: Int, _ groups: Int, _ bias: Bool, _ paddingMode: String, device: Device) {
+    /// The designated initializer; `lazy` leaves the weights as placeholders (`LazyConv1d`).
+    init(_ inChannels: Int, _ outChannels: Int, _ kernelSize: Int, _ stride: Int, _ padding: Int, _ mode: ConvPadding?,
+         _ dilation: Int, _ groups: Int, _ bias: Bool, _ paddingMode: String, device: Device, lazy: Bool = false) {
         checkConvChannels(inChannels, outChannels, groups)
         checkPaddingMode(paddingMode)
         self.paddingMode = paddingMode
@@ -157,6 +167,12 @@ public final class Conv1d: Module {
         self.stringPadding = mode
         self.dilation = dilation
         self.groups = groups
+        if lazy {
+            weight = lazyParameter(device)
+            self.bias = bias ? lazyParameter(device) : nil
+            super.init()
+            return
+        }
         weight = Parameter(Tensor.empty([outChannels, inChannels / groups, kernelSize], device: device))
         self.bias = bias ? Parameter(Tensor.empty([outChannels], device: device)) : nil
         super.init()
@@ -370,7 +386,8 @@ public final class AvgPool2d: Module {
 
 /// The shared implementation of `BatchNorm1d` and `BatchNorm2d` (PyTorch's `_BatchNorm`).
 open class BatchNormBase: Module {
-    public let numFeatures: Int
+    /// The channels (0 for a lazy batch norm until its first forward).
+    public internal(set) var numFeatures: Int
     public let eps: Double
     /// The running-average factor; nil means a cumulative average (1 / numBatchesTracked).
     public var momentum: Double?
@@ -442,7 +459,7 @@ open class BatchNormBase: Module {
 /// Batch normalisation of (N, C) or (N, C, L) inputs over each of the C channels (PyTorch's
 /// `nn.BatchNorm1d`): batch statistics in training (updating the running ones), running
 /// statistics in eval mode.
-public final class BatchNorm1d: BatchNormBase {
+public class BatchNorm1d: BatchNormBase {
     public override func checkInputDim(_ x: Tensor) {
         if x.rank != 2 && x.rank != 3 { fail("expected 2D or 3D input (got \(x.rank)D input)") }
     }
@@ -451,7 +468,7 @@ public final class BatchNorm1d: BatchNormBase {
 /// Batch normalisation of (N, C, H, W) inputs over each of the C channels (PyTorch's
 /// `nn.BatchNorm2d`): batch statistics in training (updating the running ones), running
 /// statistics in eval mode.
-public final class BatchNorm2d: BatchNormBase {
+public class BatchNorm2d: BatchNormBase {
     public override func checkInputDim(_ x: Tensor) {
         if x.rank != 4 { fail("expected 4D input (got \(x.rank)D input)") }
     }

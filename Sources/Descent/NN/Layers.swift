@@ -2,8 +2,9 @@ import Foundation
 
 /// A fully connected layer y = x·Wᵀ + b (PyTorch's `nn.Linear`), initialised exactly as PyTorch
 /// does (kaiming-uniform weight, uniform bias, drawn in that order from the global generator).
-public final class Linear: Module {
-    public let inFeatures: Int
+public class Linear: Module {
+    /// The input size (0 for a `LazyLinear` until its first forward).
+    public internal(set) var inFeatures: Int
     public let outFeatures: Int
     /// The weight, shaped (outFeatures, inFeatures).
     public var weight: Parameter
@@ -18,6 +19,14 @@ public final class Linear: Module {
         self.bias = bias ? Parameter(Tensor.empty(outFeatures, device: device)) : nil
         super.init()
         resetParameters()
+    }
+    /// A `LazyLinear`'s placeholders: nothing allocated or drawn until the first forward.
+    init(lazyOutFeatures outFeatures: Int, bias: Bool, device: Device) {
+        inFeatures = 0
+        self.outFeatures = outFeatures
+        weight = lazyParameter(device)
+        self.bias = bias ? lazyParameter(device) : nil
+        super.init()
     }
     /// Re-draws the weights as PyTorch's `reset_parameters` does.
     public func resetParameters() {

@@ -334,8 +334,15 @@ open class Module: CustomStringConvertible {
         let own = self.stateDict()
         let missing = own.keys.filter { stateDict[$0] == nil }
         let unexpected = stateDict.keys.filter { own[$0] == nil }
+        // a lazy module's placeholders take the saved shapes (PyTorch's `_lazy_load_hook`)
+        var lazy: [String: Tensor] = [:]
+        for (prefix, m) in namedModules() {
+            for (n, t) in m.directParameters().map({ ($0.0, $0.1 as Tensor) }) + m.namedDirectBuffers() where t.isUninitializedLazy {
+                lazy[prefix.isEmpty ? n : prefix + "." + n] = t
+            }
+        }
         var mismatches: [StateDictError.SizeMismatch] = []
-        for k in own.keys {
+        for k in own.keys where lazy[k] == nil {
             guard let src = stateDict[k], let dst = own[k] else { continue }
             if src.shape != dst.shape { mismatches.append(.init(key: k, expected: dst.shape, got: src.shape)) }
         }
@@ -344,7 +351,11 @@ open class Module: CustomStringConvertible {
                                             sizeMismatches: mismatches)
         }
         for k in own.keys {
-            guard let src = stateDict[k], let dst = own[k] else { continue }
+            guard let src = stateDict[k], var dst = own[k] else { continue }
+            if let t = lazy[k] {
+                t.materialize(with: Tensor.empty(src.shape, dtype: t.dtype, device: t.device))
+                dst = t
+            }
             noGrad { _ = dst.copy_(src) }
         }
         return IncompatibleKeys(missingKeys: missing, unexpectedKeys: unexpected)

@@ -4,7 +4,7 @@
 /// Sequences of different lengths packed time step by time step, longest first (PyTorch's
 /// `PackedSequence`): `data` holds step 0 of every sequence, then step 1 of those still running, ...;
 /// `batchSizes[t]` counts the sequences at step t; `sortedIndices` orders the batch by length
-/// (nil when the input was already sorted) and `unsortedIndices` puts it back.
+/// (nil when packed with `enforceSorted: true`) and `unsortedIndices` puts it back.
 public struct PackedSequence: CustomStringConvertible {
     public let data: Tensor
     public let batchSizes: Tensor
@@ -96,13 +96,15 @@ public func padPackedSequence(_ sequence: PackedSequence, batchFirst: Bool = fal
     var pick: [Int] = []
     for t in 0..<steps { for j in 0..<batch { pick.append(t < maxLen && j < sizes[t] ? offsets[t] + j : data.shape[0]) } }
     var out = rowsAndPad.indexSelect(dim: 0, Tensor(pick, dtype: .int64, device: data.device)).reshape([steps, batch] + trailing)
+    if batchFirst { out = out.transpose(0, 1) }
     var originalLengths = lengths
+    // back to the original batch order last, as PyTorch (so the output's grad_fn is IndexSelectBackward0)
     if let u = sequence.unsortedIndices {
-        out = out.indexSelect(dim: 1, u)
+        out = out.indexSelect(dim: batchFirst ? 0 : 1, u)
         let un = u.toArray(Int.self)
         originalLengths = un.map { lengths[$0] }
     }
-    return (batchFirst ? out.transpose(0, 1) : out, Tensor(originalLengths, dtype: .int64))
+    return (out, Tensor(originalLengths, dtype: .int64))
 }
 
 extension RNNBase {
@@ -120,7 +122,7 @@ extension RNNBase {
             let h = h0.map { $0.narrow(dim: 1, start: b, length: 1) }, c = c0.map { $0.narrow(dim: 1, start: b, length: 1) }
             let (o, hn, cn) = run(batchFirst ? x.unsqueeze(0) : x.unsqueeze(1), h, c)
             outputs.append(batchFirst ? o.squeeze(dim: 0) : o.squeeze(dim: 1))
-            hs[b] = hn; cs[b] = cn
+            hs[j] = hn; cs[j] = cn
         }
         // the outputs sequence by sequence, then reordered step by step as the input was packed
         var starts = [0]
@@ -129,8 +131,13 @@ extension RNNBase {
         for (t, s) in sizes.enumerated() { for j in 0..<s { pick.append(starts[j] + t) } }
         let data = concat(outputs).indexSelect(dim: 0, Tensor(pick, dtype: .int64, device: p.data.device))
         let packed = PackedSequence(data: data, batchSizes: p.batchSizes, sortedIndices: p.sortedIndices, unsortedIndices: p.unsortedIndices)
-        let hN = concat(hs.map { $0! }, dim: 1)
-        let cN = mode == .lstm ? concat(cs.map { $0! }, dim: 1) : nil
+        // the last states in sorted order, then put back in the original order as PyTorch's permute_hidden does
+        var hN = concat(hs.map { $0! }, dim: 1)
+        var cN = mode == .lstm ? concat(cs.map { $0! }, dim: 1) : nil
+        if let u = p.unsortedIndices {
+            hN = hN.indexSelect(dim: 1, u)
+            cN = cN?.indexSelect(dim: 1, u)
+        }
         return (packed, hN, cN)
     }
 }

@@ -120,6 +120,20 @@ public final class TransformerEncoderLayer: Module {
         self.init(dModel, nhead, dimFeedforward: dimFeedforward, dropout: dropout, activation: .module(activation),
                   layerNormEps: layerNormEps, batchFirst: batchFirst, normFirst: normFirst, bias: bias, device: device)
     }
+    /// PyTorch's keyword form, `(d_model=8, nhead=2, ...)`.
+    public convenience init(dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Double = 0.1,
+                            activation: TransformerActivation = .relu, layerNormEps: Double = 1e-5, batchFirst: Bool = false,
+                            normFirst: Bool = false, bias: Bool = true, device: Device = .cpu) {
+        self.init(dModel, nhead, dimFeedforward: dimFeedforward, dropout: dropout, activation: activation,
+                  layerNormEps: layerNormEps, batchFirst: batchFirst, normFirst: normFirst, bias: bias, device: device)
+    }
+    /// PyTorch's keyword form with `activation="gelu"`.
+    public convenience init(dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Double = 0.1,
+                            activation: String, layerNormEps: Double = 1e-5, batchFirst: Bool = false,
+                            normFirst: Bool = false, bias: Bool = true, device: Device = .cpu) {
+        self.init(dModel, nhead, dimFeedforward: dimFeedforward, dropout: dropout, activation: .named(activation),
+                  layerNormEps: layerNormEps, batchFirst: batchFirst, normFirst: normFirst, bias: bias, device: device)
+    }
 
     func copied() -> TransformerEncoderLayer {
         deepCopy(self) {
@@ -299,6 +313,20 @@ public final class TransformerDecoderLayer: Module {
                             activation: Module, layerNormEps: Double = 1e-5, batchFirst: Bool = false,
                             normFirst: Bool = false, bias: Bool = true, device: Device = .cpu) {
         self.init(dModel, nhead, dimFeedforward: dimFeedforward, dropout: dropout, activation: .module(activation),
+                  layerNormEps: layerNormEps, batchFirst: batchFirst, normFirst: normFirst, bias: bias, device: device)
+    }
+    /// PyTorch's keyword form, `(d_model=8, nhead=2, ...)`.
+    public convenience init(dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Double = 0.1,
+                            activation: TransformerActivation = .relu, layerNormEps: Double = 1e-5, batchFirst: Bool = false,
+                            normFirst: Bool = false, bias: Bool = true, device: Device = .cpu) {
+        self.init(dModel, nhead, dimFeedforward: dimFeedforward, dropout: dropout, activation: activation,
+                  layerNormEps: layerNormEps, batchFirst: batchFirst, normFirst: normFirst, bias: bias, device: device)
+    }
+    /// PyTorch's keyword form with `activation="gelu"`.
+    public convenience init(dModel: Int, nhead: Int, dimFeedforward: Int = 2048, dropout: Double = 0.1,
+                            activation: String, layerNormEps: Double = 1e-5, batchFirst: Bool = false,
+                            normFirst: Bool = false, bias: Bool = true, device: Device = .cpu) {
+        self.init(dModel, nhead, dimFeedforward: dimFeedforward, dropout: dropout, activation: .named(activation),
                   layerNormEps: layerNormEps, batchFirst: batchFirst, normFirst: normFirst, bias: bias, device: device)
     }
 

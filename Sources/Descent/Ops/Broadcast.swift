@@ -60,7 +60,10 @@ func sumToShape(_ g: Tensor, _ shape: [Int]) -> Tensor {
 
 /// The result dtype of a binary op, with PyTorch's priorities: dimensioned tensors, then 0-dim
 /// tensors, then wrapped Swift numbers, each able to raise only the category (bool < int < float).
-func resultType(_ a: Tensor, _ b: Tensor) -> DType {
+/// The dtype of an op combining `a` and `b` (PyTorch's `torch.result_type`): dimensioned tensors
+/// outrank 0-dim ones, which outrank Swift numbers; a lower rank wins only with a higher category
+/// (bool < integer < floating point).
+public func resultType(_ a: Tensor, _ b: Tensor) -> DType {
     if a.dtype == b.dtype { return a.dtype }
     func level(_ t: Tensor) -> Int { t.isWrappedNumber ? 2 : (t.rank == 0 ? 1 : 0) }
     var best: [DType?] = [nil, nil, nil]
@@ -81,6 +84,12 @@ func resultType(_ a: Tensor, _ b: Tensor) -> DType {
     }
     return r!
 }
+
+/// The smallest dtype both `a` and `b` convert to (PyTorch's `torch.promote_types`).
+public func promoteTypes(_ a: DType, _ b: DType) -> DType { DType.promote(a, b) }
+/// Whether PyTorch's casting rules let an op write a `from` result into a `to` tensor (PyTorch's
+/// `torch.can_cast`): not floating point into integer or bool, nor integer into bool.
+public func canCast(_ from: DType, _ to: DType) -> Bool { from.category <= to.category }
 
 /// Stops with PyTorch's message when two operands live on different devices. A 0-dim CPU tensor
 /// (a Swift number in `x * 2`, or `torch.tensor(2.0)`) may meet a tensor on any device, as in PyTorch.

@@ -69,7 +69,7 @@ public func einsum(_ equation: String, _ operands: [Tensor]) -> Tensor {
     var (acc, accIdx) = terms[0]
     for k in 1..<terms.count {
         let later = Set(terms[(k + 1)...].flatMap(\.1)).union(output)
-        (acc, accIdx) = contractPair(acc, accIdx, terms[k].0, terms[k].1, keep: later)
+        (acc, accIdx) = contractPair(acc, accIdx, terms[k].0, terms[k].1, keep: later, output: output)
     }
     // Sum what remains outside the output, then order as the output.
     let drop = accIdx.indices.filter { !output.contains(accIdx[$0]) }
@@ -107,7 +107,8 @@ private func firstRepeat(_ idx: [Character]) -> (Int, Int)? {
 
 /// Contracts two terms: indices in both and in `keep` are batch dims, in both and not kept are summed
 /// by a batched matrix product, in one only are kept (or summed first when not in `keep`).
-private func contractPair(_ a: Tensor, _ ai: [Character], _ b: Tensor, _ bi: [Character], keep: Set<Character>) -> (Tensor, [Character]) {
+private func contractPair(_ a: Tensor, _ ai: [Character], _ b: Tensor, _ bi: [Character], keep: Set<Character>,
+                          output: [Character]) -> (Tensor, [Character]) {
     var (a, ai, b, bi) = (a, ai, b, bi)
     // indices of one operand that nothing else needs: sum them away first
     func sumAlone(_ t: inout Tensor, _ idx: inout [Character], _ other: [Character]) {
@@ -125,6 +126,19 @@ private func contractPair(_ a: Tensor, _ ai: [Character], _ b: Tensor, _ bi: [Ch
     let bs = size(a, ai, batch), ms = size(a, ai, aOnly), ks = size(a, ai, contract), ns = size(b, bi, bOnly)
     let pa = (batch + aOnly + contract).map { ai.firstIndex(of: $0)! }
     let pb = (batch + contract + bOnly).map { bi.firstIndex(of: $0)! }
+    if contract.isEmpty {
+        // nothing summed: a broadcast product of views laid out in the output's order, as PyTorch's
+        // sumproduct_pair multiplies (so 0 · -1 stays -0, and the result's grad_fn is MulBackward0)
+        let all = batch + aOnly + bOnly
+        let order = output.filter { all.contains($0) } + all.filter { !output.contains($0) }
+        func align(_ t: Tensor, _ idx: [Character]) -> Tensor {
+            var x = t, labels = idx
+            for c in order where !labels.contains(c) { x = x.unsqueeze(-1); labels.append(c) }
+            let perm = order.map { labels.firstIndex(of: $0)! }
+            return perm == Array(0..<perm.count) ? x : x.permute(perm)
+        }
+        return (align(a, ai) * align(b, bi), order)
+    }
     let B = bs.reduce(1, *), M = ms.reduce(1, *), K = ks.reduce(1, *), N = ns.reduce(1, *)
     let a3 = a.permute(pa).reshape(B, M, K), b3 = b.permute(pb).reshape(B, K, N)
     let out = a3.bmm(b3).reshape(bs + ms + ns)

@@ -87,6 +87,49 @@ extension Tensor {
         return (u.values, u.inverse, u.counts)
     }
 
+    /// The distinct slices along `dim`, sorted lexicographically (`torch.unique(x, dim=d)`: unique rows for `dim: 0`).
+    public func unique(sorted: Bool = true, dim: Int) -> Tensor { uniqueSlices(dim: dim).values }
+    /// The distinct slices along `dim` with the inverse indices (one per input slice) and the counts
+    /// (`torch.unique(x, dim=d, return_inverse=True, return_counts=True)`).
+    public func unique(sorted: Bool = true, dim: Int, returnInverse: Bool, returnCounts: Bool) -> (Tensor, Tensor, Tensor) {
+        let u = uniqueSlices(dim: dim)
+        return (u.values, u.inverse, u.counts)
+    }
+
+    /// `unique` along `dim`: the slices sorted lexicographically by a stable sort per column, last
+    /// column first, then runs of equal slices merged, as for flat values.
+    func uniqueSlices(dim: Int) -> (values: Tensor, inverse: Tensor, counts: Tensor) {
+        if rank == 0 { fail("unique: Dimension out of range (expected to be in range of [-1, 0], but got \(dim))") }
+        let d = normalizeDim(dim, rank)
+        return noGrad {
+            let n = shape[d]
+            let rows = movedim(d, 0).contiguous().reshape([n, -1])
+            let k = rows.shape[1]
+            var order = Tensor.arange(n, device: device)
+            if n > 0 && k > 0 {
+                for c in (0..<k).reversed() {
+                    let (_, o) = rows[.all, c].indexSelect(dim: 0, order).sort(stable: true)
+                    order = order.indexSelect(dim: 0, o)
+                }
+            }
+            let sortedRows = rows.indexSelect(dim: 0, order)
+            let starts = n == 0 ? Tensor.zeros([0], dtype: .bool, device: device)
+                : (k == 0 ? Descent.concat([Tensor.ones([1], dtype: .bool, device: device), Tensor.zeros([n - 1], dtype: .bool, device: device)])
+                   : Descent.concat([Tensor.ones([1], dtype: .bool, device: device),
+                                     (sortedRows[1...] .!= sortedRows[..<(n - 1)]).any(dim: 1)]))
+            let picked = sortedRows[starts]
+            var outShape = shape
+            outShape.remove(at: d)
+            outShape.insert(picked.shape[0], at: 0)
+            let values = picked.reshape(outShape).movedim(0, d).contiguous()
+            let group = starts.to(dtype: .int64).cumsum(dim: 0) - 1
+            let inverse = Tensor.zeros([n], dtype: .int64, device: device).scatter(dim: 0, index: order, src: group)
+            let counts = Tensor.zeros([picked.shape[0]], dtype: .int64, device: device)
+                .scatterAdd(dim: 0, index: group, src: Tensor.ones([n], dtype: .int64, device: device))
+            return (values, inverse, counts)
+        }
+    }
+
     func uniqueParts() -> (values: Tensor, inverse: Tensor, counts: Tensor) {
         noGrad {
             let flat = reshape(-1)
@@ -125,6 +168,8 @@ public func countNonzero(_ x: Tensor, dim: Int) -> Tensor { x.countNonzero(dim: 
 public func bincount(_ x: Tensor, weights: Tensor? = nil, minlength: Int = 0) -> Tensor { x.bincount(weights: weights, minlength: minlength) }
 /// The sorted distinct values (PyTorch's `torch.unique`).
 public func unique(_ x: Tensor, sorted: Bool = true) -> Tensor { x.unique(sorted: sorted) }
+/// The distinct slices along `dim` (`torch.unique(x, dim=d)`).
+public func unique(_ x: Tensor, sorted: Bool = true, dim: Int) -> Tensor { x.unique(sorted: sorted, dim: dim) }
 /// The distinct values and their counts.
 public func unique(_ x: Tensor, sorted: Bool = true, returnCounts: Bool) -> (Tensor, Tensor) { x.unique(sorted: sorted, returnCounts: returnCounts) }
 /// The distinct values and the inverse indices.

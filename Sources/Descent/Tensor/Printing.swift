@@ -1,6 +1,7 @@
 extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
     /// The tensor as PyTorch prints it: `tensor([[0.0000],\n        [0.1000]], requires_grad=True)`.
     public var description: String {
+        if isUninitializedLazy { return self is Parameter ? "<UninitializedParameter>" : "<UninitializedBuffer>" }
         let prefix = self is Parameter ? "Parameter containing:\n" : ""
         if device.isMeta {
             return prefix + formatValuelessTensor(shape: shape, dtypeName: "torch.\(dtype)", device: device.description,

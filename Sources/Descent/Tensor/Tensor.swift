@@ -3,8 +3,8 @@
 /// and `grad` is set on the same object that `backward()` reaches.
 public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     private(set) var storage: Storage
-    /// The size of each dimension.
-    public let shape: [Int]
+    /// The size of each dimension (changes only when a lazy module materializes a parameter).
+    public private(set) var shape: [Int]
     /// Element strides of each dimension.
     public private(set) var strides: [Int]
     /// Element offset of the first element in the storage.
@@ -27,12 +27,23 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     var postAccumulateGradHooks: [(id: Int, hook: (Tensor) -> Void)]?
     /// A leaf's gradient hooks (`registerHook`), run on its whole gradient before it is accumulated.
     var gradHooks: [(id: Int, hook: (Tensor) -> Tensor?)]?
+    /// Set on a lazy module's placeholder parameters and buffers until their first forward gives them
+    /// a shape (PyTorch's `UninitializedParameter` / `UninitializedBuffer`).
+    var isUninitializedLazy = false
 
     /// Makes this tensor hold `t`'s data (same shape), in place: how `Module.to(dtype:)` casts a
     /// parameter without replacing the object that the module and its optimizer hold.
     func replaceData(with t: Tensor) {
         precondition(t.shape == shape)
         storage = t.storage; strides = t.strides; offset = t.offset; dtype = t.dtype
+    }
+
+    /// Gives a lazy placeholder `t`'s shape and data, in place (PyTorch's `UninitializedParameter.materialize`):
+    /// the module and any optimizer built before the first forward keep holding this object.
+    func materialize(with t: Tensor) {
+        precondition(isUninitializedLazy)
+        storage = t.storage; shape = t.shape; strides = t.strides; offset = t.offset; dtype = t.dtype
+        isUninitializedLazy = false
     }
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
@@ -93,6 +104,12 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     public var count: Int { var n = 1; for s in shape { n &*= s }; return n }
     /// Number of elements (PyTorch's `numel()`).
     public func numel() -> Int { count }
+    /// Bytes per element (PyTorch's `element_size()`).
+    public func elementSize() -> Int { dtype.itemSize }
+    /// Bytes per element (PyTorch's `itemsize`).
+    public var itemSize: Int { dtype.itemSize }
+    /// Bytes of all elements (PyTorch's `nbytes`).
+    public var nbytes: Int { count * dtype.itemSize }
     /// Size of one dimension (negative dims count from the end).
     public func size(_ dim: Int) -> Int { shape[normalizeDim(dim, rank)] }
     /// The shape (PyTorch's `size()`, a `torch.Size`; here the `[Int]` that `shape` is).
@@ -135,6 +152,8 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     public var isLeaf: Bool { node == nil }
     /// PyTorch's `grad_fn` name, e.g. `AddmmBackward0`; nil for leaves.
     public var gradFn: String? { node?.name }
+    /// Whether `retainGrad()` made this non-leaf keep its `grad` (PyTorch's `retains_grad`).
+    public var retainsGrad: Bool { retainsGradFlag }
     /// Keeps `grad` for this non-leaf tensor after `backward()` (PyTorch's `retain_grad()`).
     public func retainGrad() {
         if node == nil { return }
