@@ -180,3 +180,38 @@ extension Core {
     }
 }
 }
+
+extension Core {
+@Suite struct PrintOptionsTests {
+    /// Print options are process-wide, so the check runs in its own process. PyTorch:
+    ///   torch.manual_seed(0); x = torch.randn(3, 4); torch.set_printoptions(precision=2); print(x)
+    ///   torch.set_printoptions(threshold=5); print(torch.arange(10))
+    ///   torch.set_printoptions(profile='short'); print(torch.arange(10.) / 3)
+    ///   torch.set_printoptions(sci_mode=True); print(x[0])
+    ///   torch.set_printoptions(linewidth=30); print(torch.arange(12.))   (after profile='full')
+    ///   torch.set_printoptions(profile='default'); print(x[0]); print(torch.arange(2000))
+    @Test func setPrintoptionsChangesHowTensorsPrint() async {
+        await #expect(processExitsWith: .success) {
+            func check(_ got: Tensor, _ want: String) {
+                precondition("\(got)" == want, "got \(got)\nwant \(want)")
+            }
+            manualSeed(0)
+            let x = Tensor.randn(3, 4)
+            setPrintoptions(precision: 2)
+            check(x, "tensor([[ 1.54, -0.29, -2.18,  0.57],\n        [-1.08, -1.40,  0.40,  0.84],\n        [-0.72, -0.40, -0.60,  0.18]])")
+            setPrintoptions(threshold: 5)
+            check(Tensor.arange(10), "tensor([0, 1, 2,  ..., 7, 8, 9])")
+            setPrintoptions(profile: "short")
+            check(Tensor.arange(10.0) / 3, "tensor([0.00, 0.33, 0.67, 1.00, 1.33, 1.67, 2.00, 2.33, 2.67, 3.00])")
+            setPrintoptions(sciMode: true)
+            check(x[0], "tensor([ 1.54e+00, -2.93e-01, -2.18e+00,  5.68e-01])")
+            setPrintoptions(profile: "full")
+            setPrintoptions(linewidth: 30)
+            check(Tensor.arange(12.0), "tensor([ 0.,  1.,  2.,  3.,\n         4.,  5.,  6.,  7.,\n         8.,  9., 10., 11.])")
+            setPrintOptions(profile: "default")
+            check(x[0], "tensor([ 1.5410, -0.2934, -2.1788,  0.5684])")
+            check(Tensor.arange(2000), "tensor([   0,    1,    2,  ..., 1997, 1998, 1999])")
+        }
+    }
+}
+}

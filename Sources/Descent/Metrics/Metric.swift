@@ -12,7 +12,7 @@ open class Metric: Module {
     /// How many batches were accumulated since the last reset.
     public private(set) var updateCount = 0
     /// The value the last call (`metric(preds, target)`) returned: the metric on that batch.
-    public private(set) var lastBatchValue: Tensor?
+    public internal(set) var lastBatchValue: Tensor?
 
     /// How many values the state holds (for `.cat` states, the width of one record).
     public let stateSize: Int
@@ -131,6 +131,14 @@ public final class MeanMetric: Metric {
     public func update(_ value: Tensor, weight: Tensor) { add(batchState(value, weight)) }
     /// Adds `value` with weight `weight`.
     public func update(_ value: Double, weight: Double = 1) { add(weightedSums([value], [weight])) }
+    /// Adds `value` and returns the mean of this batch alone (torchmetrics' `mean_metric(value)`).
+    public override func forward(_ value: Tensor) -> Tensor {
+        let s = batchState(value, Tensor(1.0))
+        add(s)
+        let v = compute(from: s)
+        lastBatchValue = v
+        return v
+    }
     /// `update(value, weight:)` with a tensor of weights of the same shape (or a scalar).
     public override func batchState(_ preds: Tensor, _ target: Tensor) -> [Double] {
         let v = preds.detach().toDoubles()

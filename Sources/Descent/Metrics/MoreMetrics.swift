@@ -501,6 +501,14 @@ public class AggregationMetric: Metric {
     /// Adds `value`.
     public func update(_ value: Double) { add(values([value])) }
     public override func batchState(_ preds: Tensor, _ target: Tensor) -> [Double] { values(preds.detach().toDoubles()) }
+    /// Adds `value` and returns the aggregate of this batch alone (torchmetrics' `metric(value)`).
+    public override func forward(_ value: Tensor) -> Tensor {
+        let s = values(value.detach().toDoubles())
+        add(s)
+        let v = compute(from: s)
+        lastBatchValue = v
+        return v
+    }
     func values(_ v: [Double]) -> [Double] {
         let kept = v.filter { !$0.isNaN }
         if kept.count != v.count { warnOnce("Encountered `nan` values in tensor. Will be removed.") }
@@ -588,3 +596,68 @@ public func meanAbsolutePercentageError(_ preds: Tensor, _ target: Tensor) -> Te
 public func pearsonCorrcoef(_ preds: Tensor, _ target: Tensor) -> Tensor { PearsonCorrCoef()(preds, target) }
 /// Spearman's rank correlation of one batch (torchmetrics' `functional.spearman_corrcoef`).
 public func spearmanCorrcoef(_ preds: Tensor, _ target: Tensor) -> Tensor { SpearmanCorrCoef()(preds, target) }
+
+// MARK: - MetricCollection
+
+/// Several metrics updated and computed together (torchmetrics' `MetricCollection`). From a list the
+/// keys are the metrics' class names as torchmetrics prints them (`MulticlassAccuracy`); from pairs,
+/// the given names. `prefix` and `postfix` wrap every key of the results (`val_MulticlassAccuracy`).
+public final class MetricCollection: Module {
+    private var entries: [(String, Metric)]
+    /// Put before every result key (`"val_"`).
+    public let prefix: String?
+    /// Put after every result key.
+    public let postfix: String?
+
+    /// The metrics keyed by their class names (two of the same class stop, as in torchmetrics).
+    public init(_ metrics: [Metric], prefix: String? = nil, postfix: String? = nil) {
+        var e: [(String, Metric)] = []
+        for m in metrics {
+            if e.contains(where: { $0.0 == m.typeName }) {
+                fail("Encountered two metrics both named \(m.typeName)")
+            }
+            e.append((m.typeName, m))
+        }
+        entries = e; self.prefix = prefix; self.postfix = postfix
+        super.init()
+    }
+    /// The metrics under the given names, in order (torchmetrics' dict form).
+    public init(_ metrics: KeyValuePairs<String, Metric>, prefix: String? = nil, postfix: String? = nil) {
+        entries = metrics.map { ($0.key, $0.value) }; self.prefix = prefix; self.postfix = postfix
+        super.init()
+        for (k, _) in entries { checkModuleName(k) }
+    }
+    public override func namedChildren() -> [(String, Module)] { entries.map { ($0.0, $0.1 as Module) } }
+    public override func namedDirectParameters() -> [(String, Parameter)] { [] }
+
+    private func key(_ base: String) -> String { (prefix ?? "") + base + (postfix ?? "") }
+    /// The result keys (with prefix and postfix), or the names the metrics were given with `keepBase`.
+    public func keys(keepBase: Bool = false) -> [String] { entries.map { keepBase ? $0.0 : key($0.0) } }
+    /// The metric under its base name (`collection["acc"]`), or nil.
+    public subscript(name: String) -> Metric? { entries.first { $0.0 == name }?.1 }
+    /// Adds a batch to every metric and returns each one's value on this batch (torchmetrics' `forward`).
+    public func callAsFunction(_ preds: Tensor, _ target: Tensor) -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for (k, m) in entries { out[key(k)] = m(preds, target) }
+        return out
+    }
+    /// Adds a batch to every metric.
+    public func update(_ preds: Tensor, _ target: Tensor) { for (_, m) in entries { m.update(preds, target) } }
+    /// Every metric over the batches since the last reset.
+    public func compute() -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        for (k, m) in entries { out[key(k)] = m.compute() }
+        return out
+    }
+    /// Clears every metric.
+    public func reset() { for (_, m) in entries { m.reset() } }
+    /// torchmetrics' repr: the metrics, then the prefix and postfix.
+    public override var description: String {
+        let base = super.description
+        guard prefix != nil || postfix != nil, base.hasSuffix("\n)") else { return base }
+        var s = String(base.dropLast(2))
+        if let p = prefix { s += ",\n  prefix=\(p)" + (postfix != nil ? "," : "") }
+        if let p = postfix { s += ",\n  postfix=\(p)" }
+        return s + "\n)"
+    }
+}

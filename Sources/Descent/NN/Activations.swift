@@ -128,3 +128,26 @@ public final class Softmax2d: Module {
         return x.softmax(dim: -3)
     }
 }
+
+/// `F.selu(x)`.
+public func selu(_ x: Tensor) -> Tensor { x.selu() }
+/// `F.mish(x)`.
+public func mish(_ x: Tensor) -> Tensor { x.mish() }
+/// `F.hardtanh(x, min_val, max_val)`.
+public func hardtanh(_ x: Tensor, minVal: Double = -1, maxVal: Double = 1) -> Tensor { x.hardtanh(minVal: minVal, maxVal: maxVal) }
+/// `F.relu6(x)`.
+public func relu6(_ x: Tensor) -> Tensor { x.relu6() }
+/// `F.hardswish(x)`.
+public func hardswish(_ x: Tensor) -> Tensor { x.hardswish() }
+/// `F.hardsigmoid(x)`.
+public func hardsigmoid(_ x: Tensor) -> Tensor { x.hardsigmoid() }
+/// `F.logsigmoid(x)`.
+public func logsigmoid(_ x: Tensor) -> Tensor { x.logSigmoid() }
+/// `F.logsigmoid(x)` under Swift's capitalisation.
+public func logSigmoid(_ x: Tensor) -> Tensor { x.logSigmoid() }
+/// `F.softsign(x)`.
+public func softsign(_ x: Tensor) -> Tensor { x.softsign() }
+/// `F.softmin(x, dim)`.
+public func softmin(_ x: Tensor, dim: Int) -> Tensor { x.softmin(dim: dim) }
+/// `F.softplus(x, beta, threshold)`.
+public func softplus(_ x: Tensor, beta: Double, threshold: Double = 20) -> Tensor { x.softplus(beta: beta, threshold: threshold) }

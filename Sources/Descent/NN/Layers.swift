@@ -88,7 +88,7 @@ func linearWithActivation(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, activa
 /// (`Sequential { Linear(1, 2); ReLU() }`), from an array, or with names
 /// (`Sequential(named: ["fc1": Linear(2, 3), "act": ReLU()])`, PyTorch's `OrderedDict` form).
 /// `net[0]` is the first layer; `net["fc1"]` the layer named "fc1".
-public final class Sequential: Module {
+public final class Sequential: Module, Sequence {
     public private(set) var layers: [Module]
     /// The layers' names: "0", "1", ... unless given.
     public private(set) var names: [String]
@@ -150,12 +150,35 @@ public final class Sequential: Module {
         guard let i = names.firstIndex(of: name) else { fail("'Sequential' object has no attribute '\(name)'") }
         return layers[i]
     }
-    /// A new Sequential of the layers in `range` (PyTorch's `net[1:3]`), keeping their names.
-    public subscript(range: Range<Int>) -> Sequential { Sequential(named: Array(zip(names[range], layers[range]))) }
+    /// A new Sequential of the layers in `range` (PyTorch's `net[1:3]`, `net[1...]`, `net[..<2]`), keeping their names.
+    public subscript<R: RangeExpression>(range: R) -> Sequential where R.Bound == Int {
+        let r = range.relative(to: layers)
+        return Sequential(named: Array(zip(names[r], layers[r])))
+    }
     /// Number of layers.
     public var count: Int { layers.count }
+    /// Iterates the layers in order (Python's `for layer in net`).
+    public func makeIterator() -> IndexingIterator<[Module]> { layers.makeIterator() }
     /// Appends a layer, named by its index as PyTorch's `append` does.
     public func append(_ m: Module) { names.append(String(layers.count)); layers.append(m) }
+    /// Appends each layer of `modules` (PyTorch's `extend`).
+    public func extend(_ modules: some Sequence<Module>) { for m in modules { append(m) } }
+    /// Inserts `m` before position `index` (negative counts from the end) and renumbers the layers, as PyTorch's `insert`.
+    public func insert(_ index: Int, _ m: Module) {
+        let n = layers.count
+        if index < -n || index > n { fail("Index out of range: \(index)") }
+        let i = index < 0 ? index + n : index
+        layers.insert(m, at: i)
+        names = layers.indices.map(String.init)
+    }
+    /// Removes and returns the layer at `index` (negative counts from the end), renumbering the rest (PyTorch's `pop`).
+    @discardableResult public func pop(_ index: Int = -1) -> Module {
+        let m = self[index]
+        let i = index < 0 ? index + layers.count : index
+        layers.remove(at: i)
+        names = layers.indices.map(String.init)
+        return m
+    }
 }
 
 /// Stops unless `name` can name a submodule (PyTorch's `add_module` checks).
@@ -230,9 +253,30 @@ public final class ModuleList: Module, Sequence {
     public init(_ modules: [Module] = []) { modules_ = modules; super.init() }
     public override func namedChildren() -> [(String, Module)] { modules_.enumerated().map { ("\($0.offset)", $0.element) } }
     public override func namedDirectParameters() -> [(String, Parameter)] { [] }
-    public subscript(index: Int) -> Module { modules_[index] }
+    /// The module at `index` (negative counts from the end, as in Python).
+    public subscript(index: Int) -> Module {
+        let i = index < 0 ? index + modules_.count : index
+        if i < 0 || i >= modules_.count { fail("index \(index) is out of range") }
+        return modules_[i]
+    }
+    /// A new ModuleList of the modules in `range` (PyTorch's `layers[1:]`).
+    public subscript<R: RangeExpression>(range: R) -> ModuleList where R.Bound == Int { ModuleList(Array(modules_[range.relative(to: modules_)])) }
     public var count: Int { modules_.count }
     public func append(_ m: Module) { modules_.append(m) }
+    /// Appends each module of `modules` (PyTorch's `extend`).
+    public func extend(_ modules: some Sequence<Module>) { modules_.append(contentsOf: modules) }
+    /// Inserts `m` before position `index` (negative counts from the end), as PyTorch's `insert`.
+    public func insert(_ index: Int, _ m: Module) {
+        let n = modules_.count
+        let i = index < 0 ? Swift.max(index + n, 0) : Swift.min(index, n)
+        modules_.insert(m, at: i)
+    }
+    /// Removes and returns the module at `index` (PyTorch's `pop`).
+    @discardableResult public func pop(_ index: Int = -1) -> Module {
+        let m = self[index]
+        modules_.remove(at: index < 0 ? index + modules_.count : index)
+        return m
+    }
     public func makeIterator() -> IndexingIterator<[Module]> { modules_.makeIterator() }
     /// PyTorch's ModuleList repr: a run of identical reprs prints once, as `(0-1): 2 x Block(...)`.
     override func childReprs() -> [(String, String)] {

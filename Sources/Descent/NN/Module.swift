@@ -144,7 +144,7 @@ open class Module: CustomStringConvertible {
     public func addModule(_ name: String, _ module: Module?) { registerModule(name, module) }
     /// The submodule at the dotted path `target` ("" is this module) (PyTorch's `get_submodule`).
     public func getSubmodule(_ target: String) -> Module {
-        guard let m = namedModules().first(where: { $0.0 == target })?.1 else { fail("\(typeName) has no submodule `\(target)`") }
+        guard let m = namedModules(removeDuplicate: false).first(where: { $0.0 == target })?.1 else { fail("\(typeName) has no submodule `\(target)`") }
         return m
     }
     /// The parameter at the dotted path `target` (PyTorch's `get_parameter`).
@@ -199,13 +199,17 @@ open class Module: CustomStringConvertible {
     /// Registers `tensor` as a buffer named `name` (PyTorch's `register_buffer`): saved in the state
     /// dict, loaded in place, cast by `to(dtype:)`, but not a parameter. Keep the tensor in a property
     /// to use it; registering the same name again replaces it.
-    public func registerBuffer(_ name: String, _ tensor: Tensor) {
+    /// With `persistent: false` it stays out of the state dict (PyTorch's `persistent=False`).
+    public func registerBuffer(_ name: String, _ tensor: Tensor, persistent: Bool = true) {
         if name.isEmpty || name.contains(".") { fail("buffer name can't contain \".\" or be empty, got \"\(name)\"") }
         if let i = registeredBuffers.firstIndex(where: { $0.0 == name }) { registeredBuffers[i].1 = tensor }
         else { registeredBuffers.append((name, tensor)) }
+        if persistent { nonPersistentBuffers.remove(name) } else { nonPersistentBuffers.insert(name) }
     }
+    /// The names of buffers registered with `persistent: false`.
+    private(set) var nonPersistentBuffers: Set<String> = []
     /// Removes the registered buffer `name` (PyTorch's `del module.name`).
-    public func removeBuffer(_ name: String) { registeredBuffers.removeAll { $0.0 == name } }
+    public func removeBuffer(_ name: String) { registeredBuffers.removeAll { $0.0 == name }; nonPersistentBuffers.remove(name) }
     /// The registered buffer named `name` (PyTorch's `module.get_buffer` / attribute access).
     public func buffer(_ name: String) -> Tensor? { registeredBuffers.first { $0.0 == name }?.1 }
 
@@ -226,9 +230,17 @@ open class Module: CustomStringConvertible {
     /// The direct submodules.
     public func children() -> [Module] { namedChildren().map { $0.1 } }
     /// This module and every submodule, depth first, with dotted names ("" for self).
-    public func namedModules(prefix: String = "") -> [(String, Module)] {
-        var out: [(String, Module)] = [(prefix, self)]
-        for (n, c) in namedChildren() { out += c.namedModules(prefix: prefix.isEmpty ? n : prefix + "." + n) }
+    /// A module reached twice (a shared submodule) is listed once, at its first name, unless
+    /// `removeDuplicate` is false (PyTorch's `named_modules(remove_duplicate=...)`).
+    public func namedModules(prefix: String = "", removeDuplicate: Bool = true) -> [(String, Module)] {
+        var out: [(String, Module)] = []
+        var seen = Set<ObjectIdentifier>()
+        func walk(_ m: Module, _ name: String) {
+            if removeDuplicate && !seen.insert(ObjectIdentifier(m)).inserted { return }
+            out.append((name, m))
+            for (n, c) in m.namedChildren() { walk(c, name.isEmpty ? n : name + "." + n) }
+        }
+        walk(self, prefix)
         return out
     }
     /// This module and every submodule.
@@ -319,9 +331,9 @@ open class Module: CustomStringConvertible {
     /// Parameters and buffers by dotted name, in PyTorch's order (PyTorch's `state_dict()`).
     public func stateDict() -> StateDict {
         var d = StateDict()
-        for (prefix, m) in namedModules() {
+        for (prefix, m) in namedModules(removeDuplicate: false) {
             for (n, p) in m.directParameters() { d[prefix.isEmpty ? n : prefix + "." + n] = p.detach() }
-            for (n, b) in m.namedDirectBuffers() { d[prefix.isEmpty ? n : prefix + "." + n] = b }
+            for (n, b) in m.namedDirectBuffers() where !m.nonPersistentBuffers.contains(n) { d[prefix.isEmpty ? n : prefix + "." + n] = b }
         }
         return d
     }
@@ -336,7 +348,7 @@ open class Module: CustomStringConvertible {
         let unexpected = stateDict.keys.filter { own[$0] == nil }
         // a lazy module's placeholders take the saved shapes (PyTorch's `_lazy_load_hook`)
         var lazy: [String: Tensor] = [:]
-        for (prefix, m) in namedModules() {
+        for (prefix, m) in namedModules(removeDuplicate: false) {
             for (n, t) in m.directParameters().map({ ($0.0, $0.1 as Tensor) }) + m.namedDirectBuffers() where t.isUninitializedLazy {
                 lazy[prefix.isEmpty ? n : prefix + "." + n] = t
             }

@@ -387,6 +387,8 @@ public func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?
 }
 
 /// PyTorch's `F.adaptive_avg_pool2d` on (N, C, H, W) or (C, H, W) float inputs.
+/// `adaptiveAvgPool2d` with the same size for both dims (`1` for global average pooling).
+public func adaptiveAvgPool2d(_ x: Tensor, _ outputSize: Int) -> Tensor { adaptiveAvgPool2d(x, (outputSize, outputSize)) }
 public func adaptiveAvgPool2d(_ x: Tensor, _ outputSize: (Int?, Int?)) -> Tensor {
     if x.rank != 3 && x.rank != 4 { fail("adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got \(shapeString(x.shape))") }
     if !x.dtype.isFloatingPoint { fail("adaptive_avg_pool2d: expected a floating point input") }

@@ -136,6 +136,8 @@ extension Tensor {
 
     /// Values `start, start+step, ...` below `end` (PyTorch's `torch.arange`). Integer arguments give int64.
     public static func arange(_ end: Int, device: Device = .cpu) -> Tensor { arange(0, end, 1, device: device) }
+    /// `torch.arange(n, dtype=...)`: 0, 1, ..., n - 1 as `dtype`.
+    public static func arange(_ end: Int, dtype: DType, device: Device = .cpu) -> Tensor { arange(0, end, 1, dtype: dtype, device: device) }
     /// `0, 1, ...` below a fractional `end`, as float32 (PyTorch's `arange(6.0)`).
     @_disfavoredOverload
     public static func arange(_ end: Double, dtype: DType = getDefaultDtype(), device: Device = .cpu) -> Tensor { arange(0, end, 1, dtype: dtype, device: device) }

@@ -50,9 +50,9 @@ struct TensorPrintOptions {
 ///
 /// - Important: This is plain global mutable state and is **not thread-safe**.
 ///   Change it only when no other thread is formatting tensors (e.g. at program
-///   start-up, or from a future public `setPrintOptions(...)` that documents the
-///   same restriction).
+///   start-up, or through `setPrintOptions(...)`, which documents the same restriction).
 nonisolated(unsafe) var tensorPrintOptions = TensorPrintOptions()
+
 
 /// Formats a tensor exactly as PyTorch's `str(tensor)` / `repr(tensor)` does.
 ///

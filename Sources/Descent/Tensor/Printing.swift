@@ -18,7 +18,8 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
 }
 
 /// Sets how tensors print (PyTorch's `torch.set_printoptions`). `profile` "default", "short" or "full"
-/// sets every option first (full: no summarising), then the other arguments apply, as in PyTorch.
+/// sets every option first (full: no summarising), then the other arguments apply, as in PyTorch;
+/// `sciMode` (nil: automatic) is set by every call, as PyTorch's is.
 public func setPrintOptions(precision: Int? = nil, threshold: Int? = nil, edgeItems: Int? = nil, lineWidth: Int? = nil, sciMode: Bool?? = nil,
                             profile: String? = nil) {
     switch profile {
@@ -32,7 +33,12 @@ public func setPrintOptions(precision: Int? = nil, threshold: Int? = nil, edgeIt
     if let t = threshold { tensorPrintOptions.threshold = t }
     if let e = edgeItems { tensorPrintOptions.edgeItems = e }
     if let l = lineWidth { tensorPrintOptions.lineWidth = l }
-    if let s = sciMode { tensorPrintOptions.sciMode = s }
+    tensorPrintOptions.sciMode = sciMode ?? nil   // every call sets it, as PyTorch's (nil: automatic)
+}
+/// `setPrintOptions` with PyTorch's spelling and argument names (`torch.set_printoptions(edgeitems=2, linewidth=120)`).
+public func setPrintoptions(precision: Int? = nil, threshold: Int? = nil, edgeitems: Int? = nil, linewidth: Int? = nil,
+                            profile: String? = nil, sciMode: Bool? = nil) {
+    setPrintOptions(precision: precision, threshold: threshold, edgeItems: edgeitems, lineWidth: linewidth, sciMode: sciMode, profile: profile)
 }
 
 /// Prints one tensor, exactly as `Swift.print(tensor)` does.
