@@ -38,6 +38,21 @@ extension Core {
         #expect(equal(x, x.clone()) && !equal(x, x + 1))
     }
 
+    @Test func marginLossesClampWithClampMin() {
+        // PyTorch: a = torch.tensor([1., -2., 0.5], requires_grad=True); b = torch.tensor([0., 1., 2.]); y = torch.tensor([1., 1., -1.])
+        //   l = F.margin_ranking_loss(a, b, y, margin=0.5, reduction='none') -> [0., 3.5, 0.], grad_fn ClampMinBackward0
+        //   F.triplet_margin_loss(a[None], b[None], b[None] + 1, reduction='none').grad_fn -> ClampMinBackward0
+        //   torch.clamp_min(a, 0).grad_fn -> ClampMinBackward0; a.clamp(min=0).grad_fn -> ClampBackward1
+        let a = Tensor([1.0, -2.0, 0.5], requiresGrad: true), b = Tensor([0.0, 1.0, 2.0]), y = Tensor([1.0, 1.0, -1.0])
+        let l = marginRankingLoss(a, b, y, margin: 0.5, reduction: .none)
+        #expect(values(l) == [0, 3.5, 0] && l.gradFn == "ClampMinBackward0")
+        #expect(tripletMarginLoss(a.unsqueeze(0), b.unsqueeze(0), (b + 1).unsqueeze(0), reduction: .none).gradFn == "ClampMinBackward0")
+        #expect(a.clampMin(0).gradFn == "ClampMinBackward0" && a.clamp(min: 0).gradFn == "ClampBackward1")
+        // l.sum().backward(); a.grad -> [-0., -1., 0.]
+        l.sum().backward()
+        #expect(values(a.grad!) == [0, -1, 0])
+    }
+
     @Test func resultTypePromoteTypesAndCanCast() {
         // PyTorch: a = torch.tensor([1, 2]); torch.result_type(a, 2.5) -> float32;
         //          torch.result_type(a, torch.tensor(2.5, dtype=torch.float64)) -> float64;

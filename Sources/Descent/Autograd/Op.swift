@@ -5,7 +5,7 @@ enum Op {
     case add([Int], [Int]), sub([Int], [Int]), rsub([Int]), mul, div, neg
     case pow(Double), powTensor, maximum, minimum, whereOp([Int], [Int]), fmod, remainder, atan2, hypot
     case exp, log, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu, leakyRelu(Double), elu(Double), gelu, silu
-    case log1p, expm1, reciprocal, logSigmoid, softplus, clamp(Double, Double), erf, log2, log10
+    case log1p, expm1, reciprocal, logSigmoid, softplus, clamp(Double, Double), clampMin(Double), erf, log2, log10
     case tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh
     /// A user's `Function` subclass (its name, context and backward live in the node).
     case custom(CustomFunctionNode)
@@ -114,6 +114,7 @@ enum Op {
         case .logSigmoid: return "LogSigmoidBackward0"
         case .softplus: return "SoftplusBackward0"
         case .clamp: return "ClampBackward1"
+        case .clampMin: return "ClampMinBackward0"
         case .erf: return "ErfBackward0"
         case .custom(let c): return c.name
         case .tan: return "TanBackward0"
@@ -295,6 +296,8 @@ enum Op {
             let x = s[0]
             let mask = (x .>= lo) .&& (x .<= hi)
             return [g * mask.to(dtype: g.dtype)]
+        case .clampMin(let lo):
+            return [g * (s[0] .>= lo).to(dtype: g.dtype)]
         case .erf: return [(-(s[0].pow(2))).exp() * 1.1283791670955126 * g]   // 2 / sqrt(pi) * exp(-(self.pow(2))) * grad
         case .zeroGrad: return [Tensor.zerosLike(g)]
         case .sum(let inShape, let dims, let keepDim):

@@ -427,7 +427,7 @@ public func pad(_ input: Tensor, _ pad: [Int], mode: String = "constant", value:
 
 /// max(0, -y·(x1 - x2) + margin) (PyTorch's `F.margin_ranking_loss`).
 public func marginRankingLoss(_ input1: Tensor, _ input2: Tensor, _ target: Tensor, margin: Double = 0, reduction: Reduction = .mean) -> Tensor {
-    reduce((-target * (input1 - input2) + margin).clamp(min: 0), reduction)
+    reduce((-target * (input1 - input2) + margin).clampMin(0), reduction)
 }
 /// 1 - cos(x1, x2) for y = 1, max(0, cos - margin) for y = -1 (PyTorch's `F.cosine_embedding_loss`).
 public func cosineEmbeddingLoss(_ input1: Tensor, _ input2: Tensor, _ target: Tensor, margin: Double = 0, reduction: Reduction = .mean) -> Tensor {
@@ -437,7 +437,7 @@ public func cosineEmbeddingLoss(_ input1: Tensor, _ input2: Tensor, _ target: Te
     let mag1 = (input1 * input1).sum(dim: d) + eps, mag2 = (input2 * input2).sum(dim: d) + eps
     let cos = prod / (mag1 * mag2).sqrt()
     let zeros = Tensor.zerosLike(cos)
-    let pos = 1 - cos, neg = (cos - margin).clamp(min: 0)
+    let pos = 1 - cos, neg = (cos - margin).clampMin(0)
     return reduce(`where`(target .== 1, pos, zeros) + `where`(target .== -1, neg, zeros), reduction)
 }
 /// max(0, margin + d(a, p) - d(a, n)) with the pairwise p-norm distance (PyTorch's `F.triplet_margin_loss`).
@@ -446,7 +446,7 @@ public func tripletMarginLoss(_ anchor: Tensor, _ positive: Tensor, _ negative: 
     let dPos = pairwiseDistance(anchor, positive, p: p, eps: eps)
     var dNeg = pairwiseDistance(anchor, negative, p: p, eps: eps)
     if swap { dNeg = minimum(dNeg, pairwiseDistance(positive, negative, p: p, eps: eps)) }
-    return reduce((dPos - dNeg + margin).clamp(min: 0), reduction)
+    return reduce((dPos - dNeg + margin).clampMin(0), reduction)
 }
 /// Negative log-likelihood of a Gaussian with predicted mean `input` and variance `variance`
 /// (PyTorch's `F.gaussian_nll_loss`: 0.5·(log var + (input - target)² / var), var clamped at `eps`).

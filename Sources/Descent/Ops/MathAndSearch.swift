@@ -49,7 +49,7 @@ extension Tensor {
     /// The fractional part, x − trunc(x), with x's sign (PyTorch's `torch.frac`).
     public func frac() -> Tensor { self - trunc() }
     /// max(self, min) (PyTorch's `clamp_min`).
-    public func clampMin(_ min: Double) -> Tensor { clamp(min: min) }
+    public func clampMin(_ min: Double) -> Tensor { unary(.clamp, min, .infinity, .clampMin(min), save: .input) }
     /// min(self, max) (PyTorch's `clamp_max`).
     public func clampMax(_ max: Double) -> Tensor { clamp(max: max) }
     /// The columns in reverse order (PyTorch's `fliplr`; at least 2-D).
