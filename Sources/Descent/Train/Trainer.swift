@@ -439,17 +439,21 @@ public final class Trainer {
         model.onFitStart()
 
         if let v = val, numSanityValSteps > 0 {
+            // Lightning runs the sanity check inside isolate_rng(): the global (and CUDA) random streams
+            // are put back afterwards, so training draws the same numbers with or without it
+            let globalState = defaultGenerator.getState(), cudaState = cudaRNGState()
             sanityChecking = true
             _ = try validate(model, v, limit: numSanityValSteps)
             for c in callbacks { try c.onValidationEnd(self, model) }
             sanityChecking = false
             callbackMetrics = [:]; progressBarMetrics = [:]
+            applyRNG(RNGStates(global: globalState, loader: nil, cuda: cudaState))
         }
 
         var status = "success"
         defer { if isGlobalZero { for l in loggers { try? l.finalize(status: status) } } }
         for c in callbacks { try c.onTrainStart(self, model) }
-        // the random streams continue where the checkpoint left them (after the sanity check, which draws)
+        // the random streams continue where the checkpoint left them
         if let r = resume, r.batchesDone == nil, let rng = r.rng { applyRNG(rng) }
         var midEpoch: (skip: Int, start: RNGStates, current: RNGStates?)?
         if let r = resume, let k = r.batchesDone, let start = r.epochStart { midEpoch = (k, start, r.rng) }
