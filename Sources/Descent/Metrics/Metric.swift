@@ -92,8 +92,9 @@ open class Metric: Module {
         return zip(parts, counts).flatMap { Array($0.toArray(Double.self).prefix($1)) }
     }
     /// Adds a batch to the state and returns the metric on this batch alone (torchmetrics' `forward`).
-    public func callAsFunction(_ preds: Tensor, _ target: Tensor) -> Tensor {
-        let s = batchState(preds, target)
+    public func callAsFunction(_ preds: Tensor, _ target: Tensor) -> Tensor { addBatch(batchState(preds, target)) }
+    /// Adds one batch's state and returns the metric on that batch alone (what every forward returns).
+    func addBatch(_ s: [Double]) -> Tensor {
         add(s)
         let v = compute(from: s)
         lastBatchValue = v
@@ -132,13 +133,7 @@ public final class MeanMetric: Metric {
     /// Adds `value` with weight `weight`.
     public func update(_ value: Double, weight: Double = 1) { add(weightedSums([value], [weight])) }
     /// Adds `value` and returns the mean of this batch alone (torchmetrics' `mean_metric(value)`).
-    public override func forward(_ value: Tensor) -> Tensor {
-        let s = batchState(value, Tensor(1.0))
-        add(s)
-        let v = compute(from: s)
-        lastBatchValue = v
-        return v
-    }
+    public override func forward(_ value: Tensor) -> Tensor { addBatch(batchState(value, Tensor(1.0))) }
     /// `update(value, weight:)` with a tensor of weights of the same shape (or a scalar).
     public override func batchState(_ preds: Tensor, _ target: Tensor) -> [Double] {
         let v = preds.detach().toDoubles()

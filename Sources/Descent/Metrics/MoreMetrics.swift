@@ -502,13 +502,7 @@ public class AggregationMetric: Metric {
     public func update(_ value: Double) { add(values([value])) }
     public override func batchState(_ preds: Tensor, _ target: Tensor) -> [Double] { values(preds.detach().toDoubles()) }
     /// Adds `value` and returns the aggregate of this batch alone (torchmetrics' `metric(value)`).
-    public override func forward(_ value: Tensor) -> Tensor {
-        let s = values(value.detach().toDoubles())
-        add(s)
-        let v = compute(from: s)
-        lastBatchValue = v
-        return v
-    }
+    public override func forward(_ value: Tensor) -> Tensor { addBatch(values(value.detach().toDoubles())) }
     func values(_ v: [Double]) -> [Double] {
         let kept = v.filter { !$0.isNaN }
         if kept.count != v.count { warnOnce("Encountered `nan` values in tensor. Will be removed.") }

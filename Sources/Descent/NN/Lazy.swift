@@ -27,7 +27,7 @@ extension Module {
 }
 
 /// Gives placeholder `t` a new shape on its own device and dtype (contents uninitialised until reset).
-private func materialize(_ t: Tensor?, _ shape: [Int]) {
+func materialize(_ t: Tensor?, _ shape: [Int]) {
     guard let t, t.isUninitializedLazy else { return }
     t.materialize(with: Tensor.empty(shape, dtype: t.dtype, device: t.device))
 }

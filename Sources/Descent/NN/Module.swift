@@ -364,10 +364,7 @@ open class Module: CustomStringConvertible {
         }
         for k in own.keys {
             guard let src = stateDict[k], var dst = own[k] else { continue }
-            if let t = lazy[k] {
-                t.materialize(with: Tensor.empty(src.shape, dtype: t.dtype, device: t.device))
-                dst = t
-            }
+            if let t = lazy[k] { materialize(t, src.shape); dst = t }
             noGrad { _ = dst.copy_(src) }
         }
         return IncompatibleKeys(missingKeys: missing, unexpectedKeys: unexpected)

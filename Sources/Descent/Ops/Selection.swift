@@ -113,10 +113,9 @@ extension Tensor {
                 }
             }
             let sortedRows = rows.indexSelect(dim: 0, order)
+            // a run starts where a slice differs from the one before (no columns: all slices are equal)
             let starts = n == 0 ? Tensor.zeros([0], dtype: .bool, device: device)
-                : (k == 0 ? Descent.concat([Tensor.ones([1], dtype: .bool, device: device), Tensor.zeros([n - 1], dtype: .bool, device: device)])
-                   : Descent.concat([Tensor.ones([1], dtype: .bool, device: device),
-                                     (sortedRows[1...] .!= sortedRows[..<(n - 1)]).any(dim: 1)]))
+                : Descent.concat([Tensor.ones([1], dtype: .bool, device: device), (sortedRows[1...] .!= sortedRows[..<(n - 1)]).any(dim: 1)])
             let picked = sortedRows[starts]
             var outShape = shape
             outShape.remove(at: d)
