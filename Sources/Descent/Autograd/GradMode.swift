@@ -1,3 +1,5 @@
+import Foundation
+
 /// Whether operations record the autograd graph (PyTorch's grad mode): per thread, as PyTorch's
 /// (`noGrad` on one thread does not stop another thread's training); a new thread starts with
 /// recording on. Kept in thread-local storage by the backend layer (`ThreadState`).
@@ -10,6 +12,14 @@ var gradEnabled: Bool {
 public func isGradEnabled() -> Bool { gradEnabled }
 /// Turns recording on or off until changed again (PyTorch's `torch.set_grad_enabled`).
 public func setGradEnabled(_ enabled: Bool) { gradEnabled = enabled }
+/// Runs `body` with recording on or off, then restores the mode (PyTorch's `with torch.set_grad_enabled(is_train):`).
+@discardableResult
+public func setGradEnabled<R>(_ enabled: Bool, _ body: () throws -> R) rethrows -> R {
+    let saved = gradEnabled
+    gradEnabled = enabled
+    defer { gradEnabled = saved }
+    return try body()
+}
 
 /// Runs `body` with gradient recording off (PyTorch's `with torch.no_grad():`).
 @discardableResult
@@ -61,6 +71,16 @@ public func detectAnomaly<R>(_ body: () throws -> R) rethrows -> R {
     return try body()
 }
 
-/// Runs `body` without recording gradients (PyTorch's `torch.inference_mode()`; here the same as `noGrad`).
+/// Runs `body` without recording gradients (PyTorch's `torch.inference_mode()`; here `noGrad` that
+/// `isInferenceModeEnabled()` can see).
 @discardableResult
-public func inferenceMode<R>(_ body: () throws -> R) rethrows -> R { try noGrad(body) }
+public func inferenceMode<R>(_ body: () throws -> R) rethrows -> R {
+    let dict = Thread.current.threadDictionary
+    let saved = dict[inferenceModeKey] as? Bool ?? false
+    dict[inferenceModeKey] = true
+    defer { Thread.current.threadDictionary[inferenceModeKey] = saved }
+    return try noGrad(body)
+}
+/// Whether the calling thread is inside `inferenceMode { }` (PyTorch's `torch.is_inference_mode_enabled()`).
+public func isInferenceModeEnabled() -> Bool { Thread.current.threadDictionary[inferenceModeKey] as? Bool ?? false }
+private let inferenceModeKey = "descent.inferenceMode"

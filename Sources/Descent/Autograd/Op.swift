@@ -30,6 +30,8 @@ enum Op {
     case roundingDiv([Int], [Int]), erfinv
     case convolution(Window2D, inShape: [Int], wShape: [Int]), convTranspose2d(Window2D, inShape: [Int], wShape: [Int])
     case maxPool2d(Window2D, inShape: [Int], dtype: DType)
+    /// Max unpooling: scatters (planes, in) values to saved flat positions; the gradient gathers them back.
+    case maxUnpool2d(inShape: [Int])
     case avgPool2d(Window2D, countIncludePad: Bool, divisor: Int, inShape: [Int], dtype: DType)
     case batchNorm(BatchNormShape)
     case copyInto(srcShape: [Int]), cumsum(outer: Int, count: Int, inner: Int)
@@ -168,6 +170,7 @@ enum Op {
         case .erfinv: return "ErfinvBackward0"
         case .convolution, .convTranspose2d: return "ConvolutionBackward0"
         case .maxPool2d: return "MaxPool2DWithIndicesBackward0"
+        case .maxUnpool2d: return "MaxUnpool2DBackward0"
         case .avgPool2d: return "AvgPool2DBackward0"
         case .batchNorm: return "NativeBatchNormBackward0"
         case .copyInto: return "CopyBackwards"
@@ -406,6 +409,7 @@ enum Op {
         case let .convolution(geo, inShape, wShape): return Op.convolutionBackward(geo, inShape: inShape, wShape: wShape, g, s, allNeeds())
         case let .convTranspose2d(geo, inShape, wShape): return Op.convTranspose2dBackward(geo, inShape: inShape, wShape: wShape, g, s, allNeeds())
         case let .maxPool2d(geo, inShape, dt): return Op.maxPool2dBackward(geo, inShape: inShape, dt: dt, g, s)
+        case .maxUnpool2d(let inShape): return [g.reshape([s[0].shape[0], -1]).gather(dim: 1, index: s[0]).view(inShape)]
         case let .avgPool2d(geo, include, divisor, inShape, dt):
             return Op.avgPool2dBackward(geo, countIncludePad: include, divisor: divisor, inShape: inShape, dt: dt, g)
         case .batchNorm(let b): return Op.batchNormBackward(b, g, s, allNeeds())

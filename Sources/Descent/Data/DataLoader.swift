@@ -9,81 +9,176 @@ public protocol Sampler {
     /// Called once an epoch's indices have all been taken, when PyTorch's sampler generator would
     /// reach its end (draws made there, such as `RandomSampler`'s closing `randperm`, happen then).
     func exhausted(count: Int, generator: Generator)
+    /// The size of the data source the sampler was built over (`SequentialSampler(ds)`), if any.
+    var dataSourceCount: Int? { get }
 }
 extension Sampler {
     /// One index per sample.
     public func length(datasetCount: Int) -> Int { datasetCount }
     /// Nothing to do at the end of an epoch.
     public func exhausted(count: Int, generator: Generator) {}
-}
-/// 0, 1, 2, ... (PyTorch's `SequentialSampler`).
-public struct SequentialSampler: Sampler {
-    public init() {}
-    public func indices(count: Int, generator: Generator) -> [Int] { Array(0..<count) }
-}
-/// A random permutation per epoch, drawn exactly as PyTorch's `RandomSampler` does: without a
-/// loader generator, a fresh generator seeded with `random64() % 2^63` from the global one, then
-/// `randperm`; with the loader's own `generator:`, `randperm` straight from that generator.
-public struct RandomSampler: Sampler {
-    public init() {}
-    public func indices(count: Int, generator: Generator) -> [Int] {
-        if generator !== defaultGenerator { return Tensor.randperm(count, generator: generator).toArray(Int.self) }
-        let seed = generator.randomInt63()
-        return Tensor.randperm(count, generator: Generator(seed: UInt64(seed))).toArray(Int.self)
+    /// None: the loader's dataset decides.
+    public var dataSourceCount: Int? { nil }
+    /// One epoch's indices, as iterating a PyTorch sampler (`list(sampler)`) yields them, drawing from
+    /// the sampler's own generator or the global one.
+    public func epochIndices() -> [Int] {
+        guard let n = dataSourceCount else {
+            fail("\(type(of: self)) was built without a data source: build it as \(type(of: self))(dataset) to iterate it")
+        }
+        let idx = indices(count: n, generator: defaultGenerator)
+        exhausted(count: n, generator: defaultGenerator)
+        return idx
     }
-    /// PyTorch's sampler ends an epoch with `randperm(n)[:0]` (num_samples % n == 0): with the
-    /// loader's own generator that draw moves it, and the next epoch's order depends on it.
-    public func exhausted(count: Int, generator: Generator) {
-        if generator !== defaultGenerator { _ = Tensor.randperm(count, generator: generator) }
+}
+
+/// 0, 1, 2, ... (PyTorch's `SequentialSampler`); `Array(SequentialSampler(ds))` lists them.
+public struct SequentialSampler: Sampler, Sequence {
+    public let dataSourceCount: Int?
+    /// A sampler for whichever dataset the loader has.
+    public init() { dataSourceCount = nil }
+    /// PyTorch's `SequentialSampler(data_source)`.
+    public init<D: Dataset>(_ dataSource: D) { dataSourceCount = dataSource.count }
+    /// `SequentialSampler(range(10))`: over `0..<n` (the range's count).
+    public init(_ range: Range<Int>) { dataSourceCount = range.count }
+    public func indices(count: Int, generator: Descent.Generator) -> [Int] { Array(0..<(dataSourceCount ?? count)) }
+    public func length(datasetCount: Int) -> Int { dataSourceCount ?? datasetCount }
+    /// PyTorch's `len(sampler)`.
+    public var count: Int { length(datasetCount: epochCountOrFail()) }
+    public func makeIterator() -> IndexingIterator<[Int]> { epochIndices().makeIterator() }
+}
+/// A random order per epoch, drawn exactly as PyTorch's `RandomSampler` does. Without a
+/// `generator`, each epoch draws a seed (`random64() % 2^63`) from the global generator for a fresh
+/// one; with one (a loader's `shuffle: true, generator: g` builds it so), it draws from that. Without
+/// replacement, `numSamples / n` permutations and a cut one; with `replacement: true`, `randint` in
+/// chunks of 32. `numSamples` defaults to the dataset's size.
+public struct RandomSampler: Sampler, Sequence {
+    public let replacement: Bool
+    public let dataSourceCount: Int?
+    let requestedSamples: Int?
+    public let generator: Descent.Generator?
+    /// A sampler for whichever dataset the loader has.
+    public init(replacement: Bool = false, numSamples: Int? = nil, generator: Descent.Generator? = nil) {
+        self.init(count: nil, replacement: replacement, numSamples: numSamples, generator: generator)
     }
+    /// PyTorch's `RandomSampler(data_source, replacement=False, num_samples=None, generator=None)`.
+    public init<D: Dataset>(_ dataSource: D, replacement: Bool = false, numSamples: Int? = nil, generator: Descent.Generator? = nil) {
+        self.init(count: dataSource.count, replacement: replacement, numSamples: numSamples, generator: generator)
+    }
+    /// `RandomSampler(range(n), ...)`.
+    public init(_ range: Range<Int>, replacement: Bool = false, numSamples: Int? = nil, generator: Descent.Generator? = nil) {
+        self.init(count: range.count, replacement: replacement, numSamples: numSamples, generator: generator)
+    }
+    private init(count: Int?, replacement: Bool, numSamples: Int?, generator: Descent.Generator?) {
+        if let k = numSamples, k <= 0 { fail("num_samples should be a positive integer value, but got num_samples=\(k)") }
+        self.replacement = replacement; requestedSamples = numSamples; self.generator = generator; dataSourceCount = count
+    }
+    /// The number of indices per epoch (`numSamples`, or the dataset's size).
+    public var numSamples: Int { requestedSamples ?? epochCountOrFail() }
+    public func length(datasetCount: Int) -> Int { requestedSamples ?? dataSourceCount ?? datasetCount }
+    /// PyTorch's `len(sampler)`.
+    public var count: Int { requestedSamples ?? epochCountOrFail() }
+    public func indices(count: Int, generator _: Descent.Generator) -> [Int] {
+        let n = dataSourceCount ?? count, k = requestedSamples ?? n
+        let g = generator ?? Descent.Generator(seed: UInt64(defaultGenerator.randomInt63()))
+        var out: [Int] = []
+        out.reserveCapacity(k)
+        if replacement {
+            for _ in 0..<(k / 32) { out += Tensor.randint(0, n, [32], generator: g).toArray(Int.self) }
+            if k % 32 != 0 { out += Tensor.randint(0, n, [k % 32], generator: g).toArray(Int.self) }
+        } else if n > 0 {
+            for _ in 0..<(k / n) { out += Tensor.randperm(n, generator: g).toArray(Int.self) }
+            if k % n != 0 { out += Tensor.randperm(n, generator: g).toArray(Int.self).prefix(k % n) }
+        }
+        return out
+    }
+    /// PyTorch's sampler ends an epoch with `randperm(n)[:0]` when `numSamples` is a multiple of n:
+    /// with a given generator that draw moves it, and the next epoch's order depends on it.
+    public func exhausted(count: Int, generator _: Descent.Generator) {
+        let n = dataSourceCount ?? count
+        if let g = generator, !replacement, n > 0, (requestedSamples ?? n) % n == 0 { _ = Tensor.randperm(n, generator: g) }
+    }
+    public func makeIterator() -> IndexingIterator<[Int]> { epochIndices().makeIterator() }
 }
 /// Draws `numSamples` indices with probability proportional to `weights` (PyTorch's
 /// `WeightedRandomSampler`: one `torch.multinomial` of the float64 weights per epoch, from the
 /// sampler's own `generator`, or the global one; the same indices as PyTorch for the same seed).
-public struct WeightedRandomSampler: Sampler {
+public struct WeightedRandomSampler: Sampler, Sequence {
     public let weights: [Double], numSamples: Int, replacement: Bool
-    let generator: Generator?
-    public init(weights: [Double], numSamples: Int, replacement: Bool = true, generator: Generator? = nil) {
+    let generator: Descent.Generator?
+    public init(weights: [Double], numSamples: Int, replacement: Bool = true, generator: Descent.Generator? = nil) {
+        if numSamples <= 0 { fail("num_samples should be a positive integer value, but got num_samples=\(numSamples)") }
         self.weights = weights; self.numSamples = numSamples; self.replacement = replacement; self.generator = generator
     }
     /// PyTorch's positional form, `WeightedRandomSampler(weights, num_samples)`.
-    public init(_ weights: [Double], numSamples: Int, replacement: Bool = true, generator: Generator? = nil) {
+    public init(_ weights: [Double], numSamples: Int, replacement: Bool = true, generator: Descent.Generator? = nil) {
         self.init(weights: weights, numSamples: numSamples, replacement: replacement, generator: generator)
     }
     /// Weights from a tensor (`WeightedRandomSampler(sample_weights, ...)`).
-    public init(_ weights: Tensor, numSamples: Int, replacement: Bool = true, generator: Generator? = nil) {
+    public init(_ weights: Tensor, numSamples: Int, replacement: Bool = true, generator: Descent.Generator? = nil) {
         self.init(weights: weights.to(dtype: .float64).reshape(-1).toArray(Double.self), numSamples: numSamples,
                   replacement: replacement, generator: generator)
     }
-    public func indices(count: Int, generator: Generator) -> [Int] {
+    public func indices(count: Int, generator: Descent.Generator) -> [Int] {
         Tensor(weights, dtype: .float64).multinomial(numSamples, replacement: replacement, generator: self.generator ?? defaultGenerator)
             .toArray(Int.self)
     }
     /// `numSamples`.
     public func length(datasetCount: Int) -> Int { numSamples }
+    /// `numSamples` (PyTorch's `len(sampler)`).
+    public var count: Int { numSamples }
+    public var dataSourceCount: Int? { weights.count }
+    public func makeIterator() -> IndexingIterator<[Int]> { epochIndices().makeIterator() }
 }
 /// The given indices in a random order each epoch (PyTorch's `SubsetRandomSampler`: `randperm` of
 /// their count from the sampler's own `generator`, or the global one).
-public struct SubsetRandomSampler: Sampler {
+public struct SubsetRandomSampler: Sampler, Sequence {
     public let indices: [Int]
-    let generator: Generator?
-    public init(_ indices: [Int], generator: Generator? = nil) { self.indices = indices; self.generator = generator }
-    public func indices(count: Int, generator: Generator) -> [Int] {
+    let generator: Descent.Generator?
+    public init(_ indices: [Int], generator: Descent.Generator? = nil) { self.indices = indices; self.generator = generator }
+    /// `SubsetRandomSampler(range(a, b))`.
+    public init(_ indices: Range<Int>, generator: Descent.Generator? = nil) { self.init(Array(indices), generator: generator) }
+    public func indices(count: Int, generator: Descent.Generator) -> [Int] {
         Tensor.randperm(indices.count, generator: self.generator ?? defaultGenerator).toArray(Int.self).map { indices[$0] }
     }
     /// The number of indices.
     public func length(datasetCount: Int) -> Int { indices.count }
+    /// The number of indices (PyTorch's `len(sampler)`).
+    public var count: Int { indices.count }
+    public var dataSourceCount: Int? { indices.count }
+    public func makeIterator() -> IndexingIterator<[Int]> { epochIndices().makeIterator() }
 }
-/// Groups a sampler's indices into batches (PyTorch's `BatchSampler`).
-public struct BatchSampler {
+extension Sampler {
+    func epochCountOrFail() -> Int {
+        guard let n = dataSourceCount else {
+            fail("\(type(of: self)) was built without a data source, so it has no length: build it as \(type(of: self))(dataset)")
+        }
+        return n
+    }
+}
+/// Groups a sampler's indices into batches (PyTorch's `BatchSampler`): `Array(BatchSampler(SequentialSampler(ds),
+/// batchSize: 3, dropLast: false))` lists them, and `DataLoader(ds, batchSampler: ...)` loads them.
+public struct BatchSampler: Sequence {
     public let sampler: Sampler, batchSize: Int, dropLast: Bool
-    public init(_ sampler: Sampler, batchSize: Int, dropLast: Bool) { self.sampler = sampler; self.batchSize = batchSize; self.dropLast = dropLast }
+    public init(_ sampler: Sampler, batchSize: Int, dropLast: Bool) {
+        if batchSize <= 0 { fail("batch_size should be a positive integer value, but got batch_size=\(batchSize)") }
+        self.sampler = sampler; self.batchSize = batchSize; self.dropLast = dropLast
+    }
+    /// PyTorch's keyword form.
+    public init(sampler: Sampler, batchSize: Int, dropLast: Bool) { self.init(sampler, batchSize: batchSize, dropLast: dropLast) }
     /// All of one epoch's batches (the sampler's end-of-epoch draws included).
-    public func batches(count: Int, generator: Generator) -> [[Int]] {
+    public func batches(count: Int, generator: Descent.Generator) -> [[Int]] {
         let out = group(sampler.indices(count: count, generator: generator))
         sampler.exhausted(count: count, generator: generator)
         return out
     }
+    /// The number of batches per epoch for a dataset of `datasetCount` samples.
+    public func length(datasetCount: Int) -> Int {
+        let n = sampler.length(datasetCount: datasetCount)
+        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize
+    }
+    /// The number of batches per epoch (PyTorch's `len(batch_sampler)`).
+    public var count: Int { length(datasetCount: sampler.epochCountOrFail()) }
+    public func makeIterator() -> IndexingIterator<[[Int]]> { group(sampler.epochIndices()).makeIterator() }
     func group(_ idx: [Int]) -> [[Int]] {
         var out: [[Int]] = []
         var i = 0
@@ -110,34 +205,38 @@ public struct DataLoader<D: Dataset>: Sequence {
     public let numWorkers: Int
     public let pinMemory: Bool
     let generator: Generator?
-    let sampler: Sampler
+    /// Where each epoch's indices come from (PyTorch's `loader.sampler`).
+    public let sampler: Sampler
+    /// How the indices are grouped into batches (PyTorch's `loader.batch_sampler`).
+    public let batchSampler: BatchSampler
 
     public init(_ dataset: D, batchSize: Int = 1, shuffle: Bool = false, sampler: Sampler? = nil, dropLast: Bool = false,
                 generator: Generator? = nil, numWorkers: Int = 0, pinMemory: Bool = false) {
         if batchSize <= 0 { fail("batch_size should be a positive integer value, but got batch_size=\(batchSize)") }
         if shuffle && sampler != nil { fail("sampler option is mutually exclusive with shuffle") }
-        self.dataset = dataset; self.batchSize = batchSize; self.shuffle = shuffle; self.dropLast = dropLast
+        let s = sampler ?? (shuffle ? RandomSampler(generator: generator) as Sampler : SequentialSampler())
+        self.init(dataset, batchSampler: BatchSampler(s, batchSize: batchSize, dropLast: dropLast), shuffleFlag: shuffle,
+                  generator: generator, numWorkers: numWorkers, pinMemory: pinMemory)
+    }
+    /// Batches of the index lists a `BatchSampler` yields (PyTorch's `DataLoader(ds, batch_sampler=...)`);
+    /// `batchSize` and `dropLast` are then the batch sampler's.
+    public init(_ dataset: D, batchSampler: BatchSampler, generator: Generator? = nil, numWorkers: Int = 0, pinMemory: Bool = false) {
+        self.init(dataset, batchSampler: batchSampler, shuffleFlag: false, generator: generator, numWorkers: numWorkers, pinMemory: pinMemory)
+    }
+    private init(_ dataset: D, batchSampler: BatchSampler, shuffleFlag: Bool, generator: Generator?, numWorkers: Int, pinMemory: Bool) {
+        self.dataset = dataset; self.batchSampler = batchSampler; self.sampler = batchSampler.sampler
+        self.batchSize = batchSampler.batchSize; self.dropLast = batchSampler.dropLast; self.shuffle = shuffleFlag
         self.generator = generator; self.numWorkers = numWorkers; self.pinMemory = pinMemory
-        self.sampler = sampler ?? (shuffle ? RandomSampler() as Sampler : SequentialSampler())
     }
 
     /// The same loader drawing its indices from `sampler`.
     func with(sampler: Sampler, shuffle: Bool? = nil) -> DataLoader {
-        DataLoader(dataset, batchSize: batchSize, shuffle: false, sampler: sampler, dropLast: dropLast, generator: generator,
-                   numWorkers: numWorkers, pinMemory: pinMemory, shuffleFlag: shuffle ?? self.shuffle)
-    }
-    private init(_ dataset: D, batchSize: Int, shuffle: Bool, sampler: Sampler, dropLast: Bool, generator: Generator?,
-                 numWorkers: Int, pinMemory: Bool, shuffleFlag: Bool) {
-        self.dataset = dataset; self.batchSize = batchSize; self.shuffle = shuffleFlag; self.dropLast = dropLast
-        self.generator = generator; self.numWorkers = numWorkers; self.pinMemory = pinMemory
-        self.sampler = sampler
+        DataLoader(dataset, batchSampler: BatchSampler(sampler, batchSize: batchSize, dropLast: dropLast), shuffleFlag: shuffle ?? self.shuffle,
+                   generator: generator, numWorkers: numWorkers, pinMemory: pinMemory)
     }
 
     /// Number of batches per epoch.
-    public var count: Int {
-        let n = sampler.length(datasetCount: dataset.count)
-        return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize
-    }
+    public var count: Int { batchSampler.length(datasetCount: dataset.count) }
 
     /// Starts an epoch. As in PyTorch, the iterator draws its base seed now, the sampler's order at the
     /// first batch, and the sampler's end-of-epoch draws when its indices run out, so taking one batch
@@ -146,7 +245,7 @@ public struct DataLoader<D: Dataset>: Sequence {
     public func makeIterator() -> Iterator {
         let g = generator ?? defaultGenerator
         _ = g.randomInt63()   // PyTorch's _BaseDataLoaderIter draws a base seed even without shuffling
-        let plan = BatchSampler(sampler, batchSize: batchSize, dropLast: dropLast)
+        let plan = batchSampler
         var pin = false
         if pinMemory {
             if CUDA.isAvailable() { pin = true } else {

@@ -47,6 +47,19 @@ extension Double: Collatable {
     public static func collate(_ samples: [Double]) -> Tensor { Tensor(samples, dtype: .float64) }
 }
 
+extension Dictionary: Collatable where Key == String, Value == Tensor {
+    /// Each key's tensors stacked (`default_collate` of dict samples).
+    public static func collate(_ samples: [[String: Tensor]]) -> [String: Tensor] {
+        guard let first = samples.first else { return [:] }
+        return Dictionary(uniqueKeysWithValues: first.keys.map { k in
+            (k, stack(samples.map { s in
+                guard let t = s[k] else { fail("default_collate: a sample lacks the key '\(k)' that the first sample has") }
+                return t
+            }))
+        })
+    }
+}
+
 extension Dataset where Sample: Collatable {
     public func batch(_ indices: [Int]) -> Sample.Collated { Sample.collate(indices.map { self[$0] }) }
 }
@@ -125,6 +138,8 @@ public struct ConcatDataset<Base: Dataset>: Dataset {
         offsets = o
     }
     public var count: Int { offsets.last! }
+    /// The running totals of the datasets' sizes (PyTorch's `cumulative_sizes`).
+    public var cumulativeSizes: [Int] { Array(offsets.dropFirst()) }
     func locate(_ i: Int) -> (Int, Int) {
         if i < 0 || i >= count { fail("index \(i) out of range for a dataset of \(count) samples") }
         var d = 0

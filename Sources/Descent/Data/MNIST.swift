@@ -57,8 +57,9 @@ public protocol Transform {
 /// A three-dim image is channels last (PIL's and numpy's layout, as torchvision's `ToTensor` reads
 /// it) unless its first dim could be channels (at most 4) and its last could not: then it is already
 /// channels first (what datasets such as `CIFAR10` hand their transforms).
-public struct ToTensor: Transform {
+public struct ToTensor: Transform, CustomStringConvertible {
     public init() {}
+    public var description: String { "ToTensor()" }
     public func callAsFunction(_ x: Tensor) -> Tensor {
         if x.dtype.isFloatingPoint { return x }
         let f = x.to(dtype: .float32) / 255
@@ -69,8 +70,12 @@ public struct ToTensor: Transform {
 }
 /// (x - mean) / std per channel (PyTorch's `Normalize`): the channels are dim -3 of an image (C, H, W)
 /// or a batch (N, C, H, W), as torchvision's.
-public struct Normalize: Transform {
+public struct Normalize: Transform, CustomStringConvertible {
     public let mean: [Double], std: [Double]
+    /// torchvision's repr, `Normalize(mean=[0.1307], std=[0.3081])`.
+    public var description: String {
+        "Normalize(mean=[\(mean.map(formatPyFloat).joined(separator: ", "))], std=[\(std.map(formatPyFloat).joined(separator: ", "))])"
+    }
     public init(mean: [Double], std: [Double]) { self.mean = mean; self.std = std }
     /// PyTorch's positional `Normalize((0.1307,), (0.3081,))`.
     public init(_ mean: [Double], _ std: [Double]) { self.init(mean: mean, std: std) }
@@ -83,15 +88,20 @@ public struct Normalize: Transform {
     }
 }
 /// Several transforms in order.
-public struct Compose: Transform {
+public struct Compose: Transform, CustomStringConvertible {
     public let transforms: [Transform]
     public init(_ transforms: [Transform]) { self.transforms = transforms }
     public func callAsFunction(_ x: Tensor) -> Tensor { transforms.reduce(x) { $1($0) } }
+    /// torchvision's repr: `Compose(` then each transform on its own line, indented by four spaces.
+    public var description: String {
+        "Compose(" + transforms.map { t in "\n    " + ((t as? CustomStringConvertible)?.description ?? "\(type(of: t))()") }.joined() + "\n)"
+    }
 }
 /// A transform from a closure.
-public struct Lambda: Transform {
+public struct Lambda: Transform, CustomStringConvertible {
     let f: (Tensor) -> Tensor
     public init(_ f: @escaping (Tensor) -> Tensor) { self.f = f }
+    public var description: String { "Lambda()" }
     public func callAsFunction(_ x: Tensor) -> Tensor { f(x) }
 }
 
@@ -162,6 +172,13 @@ public struct MNIST: Dataset {
     public func filter(classes: Set<Int>) -> Subset<MNIST> {
         Subset(self, indices: labels.enumerated().filter { classes.contains(Int($0.element)) }.map { $0.offset })
     }
+    /// Class names, index = label (torchvision's `MNIST.classes`).
+    public static let classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six", "7 - seven",
+                                 "8 - eight", "9 - nine"]
+    /// Class names, index = label (`train.classes`).
+    public var classes: [String] { Self.classes }
+    /// Each class name's label (torchvision's `class_to_idx`).
+    public var classToIdx: [String: Int] { Dictionary(uniqueKeysWithValues: Self.classes.enumerated().map { ($1, $0) }) }
 }
 
 /// Fashion-MNIST (Zalando): the same format and API as `MNIST`, ten clothing classes.
@@ -169,10 +186,12 @@ public struct FashionMNIST: Dataset {
     let base: MNIST
     public var data: Tensor { base.data }
     public var targets: Tensor { base.targets }
-    /// Class names, index = label.
     /// Where `download: true` fetches the files from, tried in order.
     nonisolated(unsafe) public static var mirrors = DatasetFiles.fashionMirrors
+    /// Class names, index = label.
     public static let classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    /// Class names, index = label (`train.classes`).
+    public var classes: [String] { Self.classes }
     public init(root: String, train: Bool = true, download: Bool = false, transform: Transform? = nil) throws {
         base = try MNIST(root: root, train: train, download: download, transform: transform, folder: "FashionMNIST",
                          files: DatasetFiles.fashion, mirrors: FashionMNIST.mirrors,

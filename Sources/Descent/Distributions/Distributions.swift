@@ -14,9 +14,17 @@ public final class Normal: CustomStringConvertible {
         (self.loc, self.scale, batchShape) = broadcastPair(loc, scale)
     }
     public convenience init(_ loc: Double, _ scale: Double) { self.init(Tensor(loc), Tensor(scale)) }
+    /// A number for the scale, in `loc`'s dtype (`Normal(mu, 1.0)`).
+    public convenience init(_ loc: Tensor, _ scale: Double) { self.init(loc, Tensor.full([], scale, dtype: loc.dtype)) }
+    /// A number for the mean, in `scale`'s dtype (`Normal(0.0, sigma)`).
+    public convenience init(_ loc: Double, _ scale: Tensor) { self.init(Tensor.full([], loc, dtype: scale.dtype), scale) }
+    /// PyTorch's keyword form, `Normal(loc=mu, scale=sigma)`.
+    public convenience init(loc: Tensor, scale: Tensor) { self.init(loc, scale) }
     public var mean: Tensor { loc }
     public var stddev: Tensor { scale }
     public var variance: Tensor { scale.pow(2) }
+    /// The shape of one event: a scalar (`[]`).
+    public var eventShape: [Int] { [] }
     /// Draws of shape sampleShape + batchShape, without gradient (PyTorch's `torch.normal(loc, scale)`).
     public func sample(_ sampleShape: [Int] = []) -> Tensor {
         noGrad { Tensor.randn(sampleShape + batchShape, dtype: loc.dtype, device: loc.device) * scale + loc }
@@ -35,28 +43,44 @@ public final class Normal: CustomStringConvertible {
     public func entropy() -> Tensor { scale.log() + (0.5 + 0.5 * Foundation.log(2 * Double.pi)) }
     /// The cumulative distribution function.
     public func cdf(_ value: Tensor) -> Tensor { (((value - loc) * scale.reciprocal() / 2.0.squareRoot()).erf() + 1) * 0.5 }
-    public var description: String { "Normal(loc: \(torchSize(loc.shape)), scale: \(torchSize(scale.shape)))" }
+    /// The inverse CDF, loc + scale · erfinv(2v − 1) · √2 (PyTorch's `icdf`).
+    public func icdf(_ value: Tensor) -> Tensor { loc + scale * (2 * value - 1).erfinv() * 2.0.squareRoot() }
+    public var description: String { distributionRepr("Normal", [("loc", loc), ("scale", scale)]) }
 }
 
 /// A distribution over the indices of the last dim, from `probs` (normalised to sum to 1) or `logits`
 /// (PyTorch's `Categorical`).
-public final class Categorical {
+public final class Categorical: CustomStringConvertible {
     /// Log-probabilities, normalised (logits − logsumexp).
     public let logits: Tensor
     /// Probabilities, normalised.
     public let probs: Tensor
+    private let fromLogits: Bool
     public init(probs: Tensor) {
         let p = probs / probs.sum(dim: -1, keepDim: true)
         self.probs = p
         let eps = finfoEps(p.dtype)
         logits = p.clamp(min: eps, max: 1 - eps).log()
+        fromLogits = false
     }
     public init(logits: Tensor) {
         self.logits = logits - logits.logsumexp(dim: -1, keepDim: true)
         probs = self.logits.softmax(dim: -1)
+        fromLogits = true
     }
     /// The shape of one draw (all dims but the last).
     public var batchShape: [Int] { Array(probs.shape.dropLast()) }
+    /// The shape of one event: a class index (`[]`).
+    public var eventShape: [Int] { [] }
+    /// Undefined for class labels: NaN, as PyTorch's.
+    public var mean: Tensor { Tensor.full(batchShape, .nan, dtype: probs.dtype, device: probs.device) }
+    /// Undefined for class labels: NaN, as PyTorch's.
+    public var variance: Tensor { Tensor.full(batchShape, .nan, dtype: probs.dtype, device: probs.device) }
+    /// The number of classes (the size of the last dim).
+    public var numEvents: Int { probs.shape[probs.rank - 1] }
+    public var description: String {
+        distributionRepr("Categorical", [fromLogits ? ("logits", logits) : ("probs", probs)])
+    }
     /// Indices (int64) of shape sampleShape + batchShape (PyTorch's `torch.multinomial(probs, n, True).T`).
     public func sample(_ sampleShape: [Int] = []) -> Tensor {
         noGrad {
@@ -81,15 +105,34 @@ public final class Categorical {
 }
 
 /// A coin with probability `probs` of 1, or `logits` (PyTorch's `Bernoulli`).
-public final class Bernoulli {
+public final class Bernoulli: CustomStringConvertible {
     public let probs: Tensor, logits: Tensor
+    private let fromLogits: Bool
     public init(probs: Tensor) {
         self.probs = probs
         let eps = finfoEps(probs.dtype)
         let p = probs.clamp(min: eps, max: 1 - eps)
         logits = p.log() - (-p).log1p()
+        fromLogits = false
     }
-    public init(logits: Tensor) { self.logits = logits; probs = logits.sigmoid() }
+    public init(logits: Tensor) { self.logits = logits; probs = logits.sigmoid(); fromLogits = true }
+    /// PyTorch's positional form, `Bernoulli(probs)`.
+    public convenience init(_ probs: Tensor) { self.init(probs: probs) }
+    /// A number for the probability (`Bernoulli(0.3)`, a float32 scalar).
+    public convenience init(_ probs: Double) { self.init(probs: Tensor(probs)) }
+    /// A number for the probability.
+    public convenience init(probs: Double) { self.init(probs: Tensor(probs)) }
+    /// The shape of one draw.
+    public var batchShape: [Int] { probs.shape }
+    /// The shape of one event: a scalar (`[]`).
+    public var eventShape: [Int] { [] }
+    /// `probs`.
+    public var mean: Tensor { probs }
+    /// p (1 − p).
+    public var variance: Tensor { probs * (1 - probs) }
+    /// √(p (1 − p)).
+    public var stddev: Tensor { variance.sqrt() }
+    public var description: String { distributionRepr("Bernoulli", [fromLogits ? ("logits", logits) : ("probs", probs)]) }
     /// 0/1 draws of shape sampleShape + probs.shape (PyTorch's `torch.bernoulli`).
     public func sample(_ sampleShape: [Int] = []) -> Tensor {
         noGrad { probs.expand(sampleShape + probs.shape).contiguous().bernoulli() }
@@ -108,4 +151,14 @@ public func klDivergence(_ p: Normal, _ q: Normal) -> Tensor {
     let varRatio = (p.scale / q.scale).pow(2)
     let t1 = ((p.loc - q.loc) / q.scale).pow(2)
     return (varRatio + t1 - 1 - varRatio.log()) * 0.5
+}
+
+/// PyTorch's `Distribution.__repr__`: each parameter as its value when it holds one number (a 0-dim
+/// one as a Python float, `Normal(loc: 0.0, scale: 1.0)`), else as its `torch.Size`.
+func distributionRepr(_ name: String, _ params: [(String, Tensor)]) -> String {
+    let args = params.map { (key, t) -> String in
+        if t.count != 1 { return "\(key): \(torchSize(t.shape))" }
+        return "\(key): " + (t.rank == 0 ? formatPyFloat(t.item()) : t.description)
+    }
+    return "\(name)(\(args.joined(separator: ", ")))"
 }

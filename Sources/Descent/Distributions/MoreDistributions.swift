@@ -39,7 +39,7 @@ public final class Uniform: CustomStringConvertible {
     public func cdf(_ value: Tensor) -> Tensor { ((value - low) / (high - low)).clamp(min: 0, max: 1) }
     public func icdf(_ value: Tensor) -> Tensor { value * (high - low) + low }
     public func entropy() -> Tensor { (high - low).log() }
-    public var description: String { "Uniform(low: \(torchSize(low.shape)), high: \(torchSize(high.shape)))" }
+    public var description: String { distributionRepr("Uniform", [("low", low), ("high", high)]) }
 }
 
 /// Exponential with `rate` λ (PyTorch's `Exponential`).
@@ -237,6 +237,8 @@ public final class MultivariateNormal: CustomStringConvertible {
     var halfLogDet: Tensor { scaleTril.diagonal(dim1: -2, dim2: -1).log().sum(dim: -1) }
     public var covarianceMatrix: Tensor { scaleTril.matmul(scaleTril.transpose(-2, -1)) }
     public var variance: Tensor { scaleTril.pow(2).sum(dim: -1) }
+    /// The square root of `variance`.
+    public var stddev: Tensor { variance.sqrt() }
     /// loc + L ε with ε ~ N(0, I) (`normal_` draws): gradients flow to loc and L.
     public func rsample(_ sampleShape: [Int] = []) -> Tensor {
         let eps = Tensor.empty(sampleShape + batchShape + eventShape, dtype: loc.dtype, device: loc.device).normal_()

@@ -302,38 +302,43 @@ func resetConvParameters(_ weight: Tensor, _ bias: Tensor?) {
 public final class MaxPool2d: Module {
     let kernel: WrittenSize, strideSize: WrittenSize, pad: WrittenSize, dil: WrittenSize
     public let ceilMode: Bool
+    /// Whether a PyTorch program asked for the indices (`return_indices=True`): `let (y, indices) = pool(x)` gives them either way.
+    public let returnIndices: Bool
     public var kernelSize: (Int, Int) { kernel.value }
     public var stride: (Int, Int) { strideSize.value }
     public var padding: (Int, Int) { pad.value }
     public var dilation: (Int, Int) { dil.value }
 
     /// Square windows; `stride` nil means `kernelSize`.
-    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, ceilMode: Bool = false) {
+    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, returnIndices: Bool = false, ceilMode: Bool = false) {
         kernel = WrittenSize(kernelSize)
         strideSize = WrittenSize(stride ?? kernelSize)
-        pad = WrittenSize(padding); dil = WrittenSize(dilation); self.ceilMode = ceilMode
+        pad = WrittenSize(padding); dil = WrittenSize(dilation); self.ceilMode = ceilMode; self.returnIndices = returnIndices
         super.init()
     }
     /// (height, width) windows; `stride` nil means `kernelSize`.
     /// Padding and dilation left out print as PyTorch's defaults do (`padding=0, dilation=1`).
     public init(_ kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int)? = nil,
-                dilation: (Int, Int)? = nil, ceilMode: Bool = false) {
+                dilation: (Int, Int)? = nil, returnIndices: Bool = false, ceilMode: Bool = false) {
         kernel = WrittenSize(kernelSize)
         strideSize = WrittenSize(stride ?? kernelSize)
         pad = padding.map { WrittenSize($0) } ?? WrittenSize(0); dil = dilation.map { WrittenSize($0) } ?? WrittenSize(1)
-        self.ceilMode = ceilMode
+        self.ceilMode = ceilMode; self.returnIndices = returnIndices
         super.init()
     }
     /// Square windows; `stride` nil means `kernelSize` (PyTorch's keyword form).
-    public convenience init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, ceilMode: Bool = false) {
-        self.init(kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+    public convenience init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, returnIndices: Bool = false, ceilMode: Bool = false) {
+        self.init(kernelSize, stride: stride, padding: padding, dilation: dilation, returnIndices: returnIndices, ceilMode: ceilMode)
     }
     /// (height, width) windows (PyTorch's keyword form).
     public convenience init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int)? = nil,
-                            dilation: (Int, Int)? = nil, ceilMode: Bool = false) {
-        self.init(kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
+                            dilation: (Int, Int)? = nil, returnIndices: Bool = false, ceilMode: Bool = false) {
+        self.init(kernelSize, stride: stride, padding: padding, dilation: dilation, returnIndices: returnIndices, ceilMode: ceilMode)
     }
 
+    /// The pooled output (`pool(x)`; not disfavoured as `Module`'s is, so that it wins over the
+    /// `(output, indices)` form in Unpooling.swift where both fit).
+    public override func callAsFunction(_ x: Tensor) -> Tensor { super.callAsFunction(x) }
     public override func forward(_ x: Tensor) -> Tensor {
         maxPool2d(x, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
     }

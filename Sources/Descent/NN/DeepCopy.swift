@@ -29,6 +29,13 @@ public func deepcopy<T: Tensor>(_ tensor: T) -> T {
     DeepCopier().copyTensor(tensor) as! T
 }
 
+/// A deep copy of any other value holding tensors or modules, such as a state dict (PyTorch's
+/// `copy.deepcopy(model.state_dict())`): every tensor in it gets its own storage.
+@_disfavoredOverload
+public func deepcopy<T>(_ value: T) -> T {
+    DeepCopier().copy(value) as! T
+}
+
 /// Values that hold other values the copier must reach (the standard containers).
 private protocol DeepCopyContainer { func deepCopied(_ copier: DeepCopier) -> Any }
 extension Array: DeepCopyContainer {

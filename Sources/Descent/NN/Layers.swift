@@ -381,6 +381,8 @@ public final class GELU: Module {
 public final class LeakyReLU: Module {
     public let negativeSlope: Double
     public init(negativeSlope: Double = 0.01) { self.negativeSlope = negativeSlope; super.init() }
+    /// PyTorch's positional form, `nn.LeakyReLU(0.2)`.
+    public convenience init(_ negativeSlope: Double) { self.init(negativeSlope: negativeSlope) }
     public override func forward(_ x: Tensor) -> Tensor { x.leakyRelu(negativeSlope: negativeSlope) }
     public override func extraRepr() -> String { "negative_slope=\(formatPyFloat(negativeSlope))" }
 }

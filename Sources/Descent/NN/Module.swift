@@ -10,6 +10,22 @@ public final class Parameter: Tensor {
     public required convenience init(integerLiteral value: Int) { self.init(Tensor(Double(value))) }
     /// A 0-dim parameter from a literal.
     public required convenience init(floatLiteral value: Double) { self.init(Tensor(value)) }
+
+    // A parameter held in a module's property changes in place as PyTorch's `layer.weight *= 0.1`
+    // (under `noGrad`): a class reference, so no write-back (Tensor's own forms take `inout` so that
+    // `x[mask] += 1` writes its copy back).
+    /// In-place `p += t` (`add_`).
+    public static func += (a: Parameter, b: Tensor) { a.add_(b) }
+    /// In-place `p -= t` (`sub_`).
+    public static func -= (a: Parameter, b: Tensor) { a.sub_(b) }
+    /// In-place `p *= t` (`mul_`).
+    public static func *= (a: Parameter, b: Tensor) { a.mul_(b) }
+    /// In-place `p /= t` (`div_`).
+    public static func /= (a: Parameter, b: Tensor) { a.div_(b) }
+    @_disfavoredOverload public static func += <S: ScalarOperand>(a: Parameter, b: S) { a.add_(b.wrappedNumber) }
+    @_disfavoredOverload public static func -= <S: ScalarOperand>(a: Parameter, b: S) { a.sub_(b.wrappedNumber) }
+    @_disfavoredOverload public static func *= <S: ScalarOperand>(a: Parameter, b: S) { a.mul_(b.wrappedNumber) }
+    @_disfavoredOverload public static func /= <S: ScalarOperand>(a: Parameter, b: S) { a.div_(b.wrappedNumber) }
 }
 
 /// The base class of layers and models (PyTorch's `nn.Module`). Subclass it, store `Parameter`s,
@@ -272,6 +288,8 @@ open class Module: CustomStringConvertible {
     @discardableResult public func eval() -> Self { train(false) }
 
     /// Clears every parameter's gradient (PyTorch's `zero_grad(set_to_none=True)`).
+    /// `zeroGrad(setToNil:)` under PyTorch's keyword, `zero_grad(set_to_none=False)`.
+    public func zeroGrad(setToNone: Bool) { zeroGrad(setToNil: setToNone) }
     public func zeroGrad(setToNil: Bool = true) {
         for p in parameters() {
             if setToNil { p.grad = nil } else { _ = noGrad { p.grad?.zero_() } }

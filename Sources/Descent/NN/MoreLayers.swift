@@ -71,11 +71,16 @@ public func adaptiveMaxPool1d(_ input: Tensor, _ outputSize: Int) -> Tensor {
 public final class MaxPool1d: Module {
     public let kernelSize: Int, stride: Int, padding: Int, dilation: Int
     public let ceilMode: Bool
-    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, ceilMode: Bool = false) {
+    /// Whether a PyTorch program asked for the indices (`return_indices=True`): `let (y, indices) = pool(x)` gives them either way.
+    public let returnIndices: Bool
+    public init(_ kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1, returnIndices: Bool = false, ceilMode: Bool = false) {
         self.kernelSize = kernelSize; self.stride = stride ?? kernelSize; self.padding = padding; self.dilation = dilation
-        self.ceilMode = ceilMode
+        self.ceilMode = ceilMode; self.returnIndices = returnIndices
         super.init()
     }
+    /// The pooled output (`pool(x)`; not disfavoured as `Module`'s is, so that it wins over the
+    /// `(output, indices)` form in Unpooling.swift where both fit).
+    public override func callAsFunction(_ x: Tensor) -> Tensor { super.callAsFunction(x) }
     public override func forward(_ x: Tensor) -> Tensor {
         maxPool1d(x, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode)
     }

@@ -73,6 +73,10 @@ extension Tensor {
     public func sort(_ dim: Int, descending: Bool = false) -> (values: Tensor, indices: Tensor) { sort(dim: dim, descending: descending) }
     /// `countNonzero(dim:)` as PyTorch's `x.count_nonzero(0)`.
     public func countNonzero(_ dim: Int) -> Tensor { countNonzero(dim: dim) }
+    /// `unbind(dim:)` as PyTorch's `x.unbind(1)`.
+    public func unbind(_ dim: Int) -> [Tensor] { unbind(dim: dim) }
+    /// The number of elements (PyTorch's `nelement()`, the same as `numel()`).
+    public func nelement() -> Int { count }
 }
 
 /// `torch.sum(x, 0)`.
@@ -101,3 +105,16 @@ public func cumsum(_ x: Tensor, _ dim: Int) -> Tensor { x.cumsum(dim: dim) }
 public func gather(_ x: Tensor, _ dim: Int, _ index: Tensor) -> Tensor { x.gather(dim: dim, index: index) }
 /// `torch.equal(a, b)`: same shape and the same values.
 public func equal(_ a: Tensor, _ b: Tensor) -> Bool { a.equal(b) }
+
+/// `unbind(_:dim:)` as PyTorch's `torch.unbind(x, 1)`.
+public func unbind(_ x: Tensor, _ dim: Int) -> [Tensor] { x.unbind(dim: dim) }
+/// `multinomial(_:_:)` with PyTorch's keyword, `torch.multinomial(p, num_samples=1, ...)`.
+public func multinomial(_ input: Tensor, numSamples: Int, replacement: Bool = false, generator: Generator? = nil) -> Tensor {
+    input.multinomial(numSamples, replacement: replacement, generator: generator)
+}
+extension Tensor {
+    /// `multinomial(_:)` with PyTorch's keyword, `p.multinomial(num_samples=1)`.
+    public func multinomial(numSamples: Int, replacement: Bool = false, generator: Generator? = nil) -> Tensor {
+        multinomial(numSamples, replacement: replacement, generator: generator)
+    }
+}

@@ -274,6 +274,8 @@ open class Optimizer {
     }
 
     /// Clears gradients (PyTorch's `zero_grad(set_to_none=True)`).
+    /// `zeroGrad(setToNil:)` under PyTorch's keyword, `zero_grad(set_to_none=False)`.
+    public func zeroGrad(setToNone: Bool) { zeroGrad(setToNil: setToNone) }
     public func zeroGrad(setToNil: Bool = true) {
         for g in paramGroups { for p in g.params {
             if setToNil { p.grad = nil } else if let gr = p.grad { noGrad { _ = gr.zero_() } }

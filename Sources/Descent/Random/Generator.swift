@@ -272,6 +272,28 @@ public func normal(_ mean: Double, _ std: Double, _ shape: [Int], generator: Gen
     Tensor.empty(shape).normal_(mean, std, generator: generator)
 }
 
+/// `torch.normal(mean, std, size=...)` with PyTorch's keyword.
+public func normal(_ mean: Double, _ std: Double, size: [Int], generator: Generator? = nil) -> Tensor {
+    normal(mean, std, size, generator: generator)
+}
+/// One normal draw per element of the broadcast `mean` and `std` (PyTorch's `torch.normal(mean, std)`
+/// with tensors): standard normal draws, then `.mul_(std).add_(mean)`, as PyTorch computes them.
+public func normal(_ mean: Tensor, _ std: Tensor, generator: Generator? = nil) -> Tensor {
+    let shape = broadcastShapes(mean.shape, std.shape)
+    let out = Tensor.empty(shape, dtype: resultType(mean, std), device: mean.device).normal_(0, 1, generator: generator)
+    return noGrad { out.mul_(std).add_(mean) }
+}
+/// `torch.normal(mean, std)` with a tensor of means and one std: draws with that std, then `+ mean`.
+public func normal(_ mean: Tensor, _ std: Double = 1, generator: Generator? = nil) -> Tensor {
+    let out = Tensor.empty(mean.shape, dtype: mean.dtype, device: mean.device).normal_(0, std, generator: generator)
+    return noGrad { out.add_(mean) }
+}
+/// `torch.normal(mean, std)` with one mean and a tensor of stds: standard draws, `* std + mean`.
+public func normal(_ mean: Double, _ std: Tensor, generator: Generator? = nil) -> Tensor {
+    let out = Tensor.empty(std.shape, dtype: std.dtype, device: std.device).normal_(0, 1, generator: generator)
+    return noGrad { out.mul_(std).add_(mean) }
+}
+
 /// `torch.multinomial` as a free function.
 public func multinomial(_ input: Tensor, _ numSamples: Int, replacement: Bool = false, generator: Generator? = nil) -> Tensor {
     input.multinomial(numSamples, replacement: replacement, generator: generator)
