@@ -6,7 +6,7 @@
 /// `(Tensor, Tensor)` batch (the labels stacked into an int64 tensor), and samples of a
 /// ``Collatable`` type (`Tensor`, `Int`, `Float`, `Double`) give that type's `Collated` batch.
 /// Any other sample type declares `func batch(_:)` (PyTorch's `collate_fn`).
-public protocol Dataset {
+public protocol Dataset<Sample, Batch> {
     associatedtype Sample
     // The default is what the pair extensions below collate to. Those extensions return `Batch`
     // (not a concrete type) so that they never take part in inferring it: Swift 6.3 does not
@@ -173,6 +173,29 @@ public struct ConcatDataset<Base: Dataset>: Dataset {
         if let ps = pieces as? [[Tensor]], let n = ps.first?.count,
            let b = (0..<n).map({ k in concat(ps.map { $0[k] }) }) as? Base.Batch { return b }
         fail("ConcatDataset: cannot join batches of type \(Base.Batch.self) across datasets")
+    }
+}
+
+/// Any dataset of `Sample`s batched as `Batch`, behind one type (what lets `ConcatDataset` join
+/// datasets of different types, such as a `Subset` of MNIST and MNIST).
+public struct AnyDataset<Sample, Batch>: Dataset {
+    private let size: Int
+    private let item: (Int) -> Sample
+    private let batcher: ([Int]) -> Batch
+    public init<D: Dataset>(_ dataset: D) where D.Sample == Sample, D.Batch == Batch {
+        size = dataset.count; item = { dataset[$0] }; batcher = { dataset.batch($0) }
+    }
+    public var count: Int { size }
+    public subscript(index: Int) -> Sample { item(index) }
+    public func batch(_ indices: [Int]) -> Batch { batcher(indices) }
+}
+
+extension ConcatDataset {
+    /// Datasets of different types with the same samples and batches, one after another
+    /// (`ConcatDataset([Subset(train, 0..<100), test])`).
+    @_disfavoredOverload
+    public init<S, B>(_ datasets: [any Dataset<S, B>]) where Base == AnyDataset<S, B> {
+        self.init(datasets.map { d in AnyDataset(d) })
     }
 }
 

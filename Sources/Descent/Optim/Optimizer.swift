@@ -285,21 +285,23 @@ open class Optimizer {
     /// Per-parameter state by PyTorch's names (`state.<index>.<name>`, `state.<index>.step`) and the
     /// groups' hyper-parameters (`param_groups.<i>.lr`, `param_groups.<i>.betas.0`, ...), for checkpoints.
     open func stateDict() -> StateDict {
-        var d = StateDict()
+        // PyTorch's order: the state first, then the groups; `step` a float32 scalar, as PyTorch keeps it
+        var d = StateDict(), groups = StateDict()
         var index = 0
         for (gi, g) in paramGroups.enumerated() {
-            d["param_groups.\(gi).lr"] = Tensor(g.lr, dtype: .float64)
-            d["param_groups.\(gi).initial_lr"] = Tensor(g.initialLR, dtype: .float64)
-            for (k, v) in g.options.sorted(by: { $0.key < $1.key }) { d["param_groups.\(gi).\(k)"] = Tensor(v, dtype: .float64) }
-            d["param_groups.\(gi).params"] = Tensor(flat: (index..<(index + g.params.count)).map { Int64($0) }, shape: [g.params.count])
+            groups["param_groups.\(gi).lr"] = Tensor(g.lr, dtype: .float64)
+            groups["param_groups.\(gi).initial_lr"] = Tensor(g.initialLR, dtype: .float64)
+            for (k, v) in g.options.sorted(by: { $0.key < $1.key }) { groups["param_groups.\(gi).\(k)"] = Tensor(v, dtype: .float64) }
+            groups["param_groups.\(gi).params"] = Tensor(flat: (index..<(index + g.params.count)).map { Int64($0) }, shape: [g.params.count])
             for p in g.params {
                 if let st = states[ObjectIdentifier(p)] {
-                    d["state.\(index).step"] = Tensor(Double(st.step), dtype: .float64)
+                    d["state.\(index).step"] = Tensor.full([], Double(st.step), dtype: .float32)
                     for (k, t) in st.tensors.sorted(by: { $0.key < $1.key }) { d["state.\(index).\(k)"] = t }
                 }
                 index += 1
             }
         }
+        for (k, t) in groups { d[k] = t }
         d.optimizerPrint = (String(describing: type(of: self)), hasScheduler, paramGroups.map(\.explicitKeys))
         return d
     }
