@@ -215,5 +215,47 @@ extension Core {
         let batch = DataLoader(Pairs(), batchSize: 2).makeIterator().next()!
         #expect(batch.keys.sorted() == ["x", "y"] && values(batch["x"]!) == [0, 0, 1, 1] && ints(batch["y"]!) == [0, 10])
     }
+
+    @Test func fusedLossesRecordOneNodeAsPyTorchsKernels() {
+        // x = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.2, -0.3]], requires_grad=True); y = torch.tensor([[1., -1., 1.], [-1., 1., 1.]])
+        // l = F.soft_margin_loss(x, y): SoftMarginLossBackward0 0.6780290603637695; l.backward(); x.grad.tolist()
+        let x = Tensor([[0.5, -1.0, 2.0], [1.5, 0.2, -0.3]] as [[Float]]).requiresGrad_()
+        let y = Tensor([[1, -1, 1], [-1, 1, 1]] as [[Float]])
+        var l = softMarginLoss(x, y)
+        #expect(l.gradFn == "SoftMarginLossBackward0" && Float(l.item()) == Float(0.6780290603637695))
+        l.backward()
+        #expect(values(x.grad!).enumerated().allSatisfy { close($1, [-0.06292344629764557, 0.04482357203960419, -0.019867151975631714,
+                                                                    0.1362624168395996, -0.07502766698598862, -0.0957404300570488][$0], atol: 0, rtol: 1e-6) })
+        // x.grad = None; l = F.multi_margin_loss(x, torch.tensor([1, 2])): MultiMarginLossBackward0 1.8000000715255737
+        x.grad = nil
+        l = multiMarginLoss(x, Tensor([1, 2]))
+        #expect(l.gradFn == "MultiMarginLossBackward0" && Float(l.item()) == Float(1.8000000715255737))
+        l.backward()
+        #expect(floatBits(x.grad!) == floatBits([1.0 / 6, -1.0 / 3, 1.0 / 6, 1.0 / 6, 1.0 / 6, -1.0 / 3]))
+        // F.multilabel_margin_loss(x, torch.tensor([[2, -1, 0], [0, 1, -1]]), reduction='none'): MultilabelMarginLossBackward0 [0.0, 0.16666667]
+        x.grad = nil
+        l = multilabelMarginLoss(x, Tensor([[2, -1, 0], [0, 1, -1]]), reduction: .none)
+        #expect(l.gradFn == "MultilabelMarginLossBackward0" && floatBits(l) == floatBits([0, 0.1666666716337204]))
+        // F.celu(x, alpha=0.5).grad_fn.name() -> CeluBackward0
+        #expect(celu(x, alpha: 0.5).gradFn == "CeluBackward0")
+    }
+
+    @Test func ctcRecordsOneNodeWithPyTorchsGradient() {
+        // torch.manual_seed(0); lp = torch.randn(4, 2, 3).log_softmax(2).detach().requires_grad_(); tg = torch.tensor([[1, 2], [1, 1]])
+        // l = F.ctc_loss(lp, tg, torch.tensor([4, 3]), torch.tensor([2, 1]), reduction='none') -> CtcLossBackward0 [2.505112886428833, 1.5593189001083374]
+        // (l * torch.tensor([1.0, 2.0])).sum().backward(); lp.grad: the alignment term plus exp(lp) times the output
+        // gradient for t < input length (PyTorch's backward, the gradient with respect to logits)
+        manualSeed(0)
+        let lp = Tensor.randn(4, 2, 3).logSoftmax(dim: 2).detach().requiresGrad_()
+        let l = ctcLoss(lp, Tensor([[1, 2], [1, 1]]), Tensor([4, 3]), Tensor([2, 1]), reduction: .none)
+        #expect(l.gradFn == "CtcLossBackward0")
+        #expect(values(l).enumerated().allSatisfy { close($1, [2.505112886428833, 1.5593189001083374][$0], atol: 0, rtol: 1e-6) })
+        (l * Tensor([1.0, 2.0] as [Float])).sum().backward()
+        let want = [0.103785, -0.652452, 0.548667, -0.20469, -0.597232, 0.801921, 0.036262, -0.037753, 0.00149, 0.130196, -0.53826, 0.408064,
+                    -0.125777, 0.432217, -0.30644, -0.304738, -0.707971, 1.012709, -0.022465, 0.102086, -0.079621, 0.0, 0.0, 0.0]
+        #expect(values(lp.grad!).enumerated().allSatisfy { close($1, want[$0], atol: 2e-6, rtol: 0) })
+        // F.ctc_loss(..., reduction='mean').grad_fn.name() -> MeanBackward0 (PyTorch divides and averages outside the op)
+        #expect(ctcLoss(lp, Tensor([[1, 2], [1, 1]]), Tensor([4, 3]), Tensor([2, 1])).gradFn == "MeanBackward0")
+    }
 }
 }

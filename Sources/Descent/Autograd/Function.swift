@@ -92,3 +92,28 @@ final class CustomFunctionNode {
         }
     }
 }
+
+/// Records `body(inputs)` as one node named `name`, as PyTorch records an op it runs as one fused
+/// kernel (`SoftMarginLossBackward0`, `CtcLossBackward0`, ...), where Descent composes the op from
+/// others: the values and the gradients are the composition's, computed from detached copies of the
+/// inputs, and `extra` may add to each input's gradient (what PyTorch's own backward adds, as CTC's).
+/// Under `createGraph` the gradients are recorded with respect to the output's gradient, not through
+/// the inputs again (no second derivatives through such an op).
+func fusedOp(_ name: String, _ inputs: [Tensor], extra: ((Tensor) -> [Tensor?])? = nil, _ body: ([Tensor]) -> Tensor) -> Tensor {
+    guard inputs.contains(where: wantsGrad) else { return body(inputs) }
+    let needs = inputs.map(wantsGrad)
+    let leaves = inputs.enumerated().map { i, x in needs[i] ? x.detach().requiresGrad_() : x }
+    let inner = body(leaves)
+    let ctx = FunctionContext()
+    let node = CustomFunctionNode(name: name, ctx: ctx, inputShapes: inputs.map(\.shape)) { _, g in
+        let wanted = leaves.indices.filter { needs[$0] }
+        let gs = grad([inner], wanted.map { leaves[$0] }, gradOutputs: [g], retainGraph: true, createGraph: isGradEnabled(), allowUnused: true)
+        var out = [Tensor?](repeating: nil, count: inputs.count)
+        for (k, i) in wanted.enumerated() { out[i] = gs[k] }
+        if let extra {
+            for (i, e) in extra(g).enumerated() where needs[i] { if let e, let o = out[i] { out[i] = o + e } }
+        }
+        return out
+    }
+    return inner.detach().recorded(.custom(node), inputs: inputs)
+}

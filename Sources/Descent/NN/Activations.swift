@@ -69,7 +69,7 @@ public func tanhshrink(_ x: Tensor) -> Tensor { x - x.tanh() }
 /// max(0, x) + min(0, alpha·(exp(x/alpha) - 1)) (PyTorch's `F.celu`).
 public func celu(_ x: Tensor, alpha: Double = 1) -> Tensor {
     if alpha == 0 { fail("ZeroDivisionError: alpha cannot be 0 for CELU") }
-    return `where`(x .> 0, x, (x / alpha).expm1() * alpha)
+    return fusedOp("CeluBackward0", [x]) { `where`($0[0] .> 0, $0[0], ($0[0] / alpha).expm1() * alpha) }
 }
 /// a · sigmoid(b) for the two halves a, b of `dim` (PyTorch's `F.glu`).
 public func glu(_ x: Tensor, dim: Int = -1) -> Tensor {

@@ -231,7 +231,7 @@ public func hingeEmbeddingLoss(_ input: Tensor, _ target: Tensor, margin: Double
 /// log(1 + exp(−y·x)) (PyTorch's `F.soft_margin_loss`).
 public func softMarginLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
     checkSameShape(input, target, "soft_margin_loss")
-    return reduce((-input * target).exp().log1p(), reduction)
+    return fusedOp("SoftMarginLossBackward0", [input, target]) { reduce((-$0[0] * $0[1]).exp().log1p(), reduction) }
 }
 /// The mean over classes of −[y log σ(x) + (1 − y) log σ(−x)] (PyTorch's `F.multilabel_soft_margin_loss`).
 public func multilabelSoftMarginLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
@@ -244,6 +244,11 @@ public func multilabelSoftMarginLoss(_ input: Tensor, _ target: Tensor, weight: 
 /// The multi-class hinge loss Σᵢ≠ᵧ max(0, margin − x[y] + x[i])ᵖ / C (PyTorch's `F.multi_margin_loss`, p 1 or 2).
 public func multiMarginLoss(_ input: Tensor, _ target: Tensor, p: Int = 1, margin: Double = 1, weight: Tensor? = nil, reduction: Reduction = .mean) -> Tensor {
     if p != 1 && p != 2 { fail("only p == 1 and p == 2 supported") }
+    return fusedOp("MultiMarginLossBackward0", [input] + (weight.map { [$0] } ?? [])) { xs in
+        multiMarginLossComposed(xs[0], target, p: p, margin: margin, weight: xs.count > 1 ? xs[1] : nil, reduction: reduction)
+    }
+}
+private func multiMarginLossComposed(_ input: Tensor, _ target: Tensor, p: Int, margin: Double, weight: Tensor?, reduction: Reduction) -> Tensor {
     let x = input.rank == 1 ? input.unsqueeze(0) : input
     let t = target.reshape(-1, 1)
     let c = x.shape[1]
@@ -259,6 +264,9 @@ public func multiMarginLoss(_ input: Tensor, _ target: Tensor, p: Int = 1, margi
 /// The multi-label hinge loss: for each target class j (the row's indices up to the first −1) and each
 /// non-target i, max(0, 1 − (x[j] − x[i])), summed and divided by C (PyTorch's `F.multilabel_margin_loss`).
 public func multilabelMarginLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean) -> Tensor {
+    fusedOp("MultilabelMarginLossBackward0", [input]) { multilabelMarginLossComposed($0[0], target, reduction: reduction) }
+}
+private func multilabelMarginLossComposed(_ input: Tensor, _ target: Tensor, reduction: Reduction) -> Tensor {
     let x = input.rank == 1 ? input.unsqueeze(0) : input
     let n = x.shape[0], c = x.shape[1]
     let tv = target.reshape(n, c).to(.cpu).toArray(Int64.self)
@@ -512,35 +520,51 @@ public func ctcLoss(_ logProbs: Tensor, _ targets: Tensor, inputLengths: [Int], 
         }
     }
     let dev = logProbs.device, dt = logProbs.dtype
-    let neg = -1e30
-    let index = Tensor(flat: ext, shape: [1, n, lMax]).to(dev).expand([tMax, n, lMax])
-    let emit = lp.gather(dim: 2, index: index)                                            // (T, N, L')
-    let canSkip = Tensor(flat: skip, shape: [n, lMax]).to(dtype: dt).to(dev) .!= 0
-    let negRow = Tensor.full([n, 1], neg, dtype: dt, device: dev), negRow2 = Tensor.full([n, 2], neg, dtype: dt, device: dev)
-    var startMask = [Double](repeating: neg, count: n * lMax)
-    for b in 0..<n { startMask[b * lMax] = 0; if lMax > 1 && !labels[b].isEmpty { startMask[b * lMax + 1] = 0 } }
-    var alpha = emit[0] + Tensor(flat: startMask, shape: [n, lMax]).to(dtype: dt).to(dev)
-    let running = inputLengths
-    for t in 1..<Swift.max(tMax, 1) {
-        let a1 = alpha
-        let a2 = concat([negRow, alpha.narrow(dim: 1, start: 0, length: lMax - 1)], dim: 1)
-        let a3raw = lMax > 2 ? concat([negRow2, alpha.narrow(dim: 1, start: 0, length: lMax - 2)], dim: 1) : Tensor.fullLike(alpha, neg)
-        let a3 = Descent.where(canSkip, a3raw, Tensor.fullLike(alpha, neg))
-        let m = noGrad { a1.maximum(a2).maximum(a3) }
-        let next = ((a1 - m).exp() + (a2 - m).exp() + (a3 - m).exp()).log() + m + emit[t]
-        let active = Tensor(flat: running.map { t < $0 ? 1.0 : 0.0 }, shape: [n, 1]).to(dev) .!= 0
-        alpha = Descent.where(active, next, alpha)
+    var impossibleRows = [Bool](repeating: false, count: n)
+    // PyTorch's _ctc_loss is one op (CtcLossBackward0) whose gradient with respect to the log-probabilities
+    // is the alignment term plus exp(log_probs) times the output gradient over each sample's input length
+    // (the gradient with respect to logits before a log_softmax, whose backward cancels that term)
+    let raw = fusedOp("CtcLossBackward0", [logProbs], extra: { g in
+        let lens = Tensor(flat: inputLengths.map(Double.init), shape: [1, n, 1]).to(dtype: dt).to(dev)
+        let steps = Tensor.arange(Double(tMax)).to(dtype: dt).to(dev).view(tMax, 1, 1)
+        let keep = Tensor(flat: impossibleRows.map { $0 ? 0.0 : 1.0 }, shape: [1, n, 1]).to(dtype: dt).to(dev)
+        let e = lp.detach().exp() * g.reshape(1, n, 1) * (steps .< lens).to(dtype: dt) * keep
+        return [batched ? e : e.squeeze(dim: 1)]
+    }) { xs -> Tensor in
+        let lp = batched ? xs[0] : xs[0].unsqueeze(1)
+        let neg = -1e30
+        let index = Tensor(flat: ext, shape: [1, n, lMax]).to(dev).expand([tMax, n, lMax])
+        let emit = lp.gather(dim: 2, index: index)                                            // (T, N, L')
+        let canSkip = Tensor(flat: skip, shape: [n, lMax]).to(dtype: dt).to(dev) .!= 0
+        let negRow = Tensor.full([n, 1], neg, dtype: dt, device: dev), negRow2 = Tensor.full([n, 2], neg, dtype: dt, device: dev)
+        var startMask = [Double](repeating: neg, count: n * lMax)
+        for b in 0..<n { startMask[b * lMax] = 0; if lMax > 1 && !labels[b].isEmpty { startMask[b * lMax + 1] = 0 } }
+        var alpha = emit[0] + Tensor(flat: startMask, shape: [n, lMax]).to(dtype: dt).to(dev)
+        let running = inputLengths
+        for t in 1..<Swift.max(tMax, 1) {
+            let a1 = alpha
+            let a2 = concat([negRow, alpha.narrow(dim: 1, start: 0, length: lMax - 1)], dim: 1)
+            let a3raw = lMax > 2 ? concat([negRow2, alpha.narrow(dim: 1, start: 0, length: lMax - 2)], dim: 1) : Tensor.fullLike(alpha, neg)
+            let a3 = Descent.where(canSkip, a3raw, Tensor.fullLike(alpha, neg))
+            let m = noGrad { a1.maximum(a2).maximum(a3) }
+            let next = ((a1 - m).exp() + (a2 - m).exp() + (a3 - m).exp()).log() + m + emit[t]
+            let active = Tensor(flat: running.map { t < $0 ? 1.0 : 0.0 }, shape: [n, 1]).to(dev) .!= 0
+            alpha = Descent.where(active, next, alpha)
+        }
+        // -log(alpha[last] + alpha[last - 1]) at each sample's end
+        let lastIdx = (0..<n).map { Int64(2 * labels[$0].count) }, prevIdx = (0..<n).map { Swift.max(Int64(2 * labels[$0].count) - 1, 0) }
+        let endA = alpha.gather(dim: 1, index: Tensor(flat: lastIdx, shape: [n, 1]).to(dev)).squeeze(dim: 1)
+        var endB = alpha.gather(dim: 1, index: Tensor(flat: prevIdx, shape: [n, 1]).to(dev)).squeeze(dim: 1)
+        let hasPrev = Tensor(flat: labels.map { $0.isEmpty ? 0.0 : 1.0 }, shape: [n]).to(dev) .!= 0
+        endB = Descent.where(hasPrev, endB, Tensor.fullLike(endB, neg))
+        let m = noGrad { endA.maximum(endB) }
+        let nll = -(((endA - m).exp() + (endB - m).exp()).log() + m)
+        let impossible = noGrad { nll .> 1e29 }
+        impossibleRows = impossible.toArray(Bool.self)
+        return Descent.where(impossible, Tensor.fullLike(nll, .infinity), nll)
     }
-    // -log(alpha[last] + alpha[last - 1]) at each sample's end
-    let lastIdx = (0..<n).map { Int64(2 * labels[$0].count) }, prevIdx = (0..<n).map { Swift.max(Int64(2 * labels[$0].count) - 1, 0) }
-    let endA = alpha.gather(dim: 1, index: Tensor(flat: lastIdx, shape: [n, 1]).to(dev)).squeeze(dim: 1)
-    var endB = alpha.gather(dim: 1, index: Tensor(flat: prevIdx, shape: [n, 1]).to(dev)).squeeze(dim: 1)
-    let hasPrev = Tensor(flat: labels.map { $0.isEmpty ? 0.0 : 1.0 }, shape: [n]).to(dev) .!= 0
-    endB = Descent.where(hasPrev, endB, Tensor.fullLike(endB, neg))
-    let m = noGrad { endA.maximum(endB) }
-    var loss = -(((endA - m).exp() + (endB - m).exp()).log() + m)
-    let impossible = noGrad { loss .> 1e29 }
-    loss = Descent.where(impossible, zeroInfinity ? Tensor.zerosLike(loss) : Tensor.fullLike(loss, .infinity), loss)
+    var loss = raw
+    if zeroInfinity { loss = Descent.where(noGrad { loss .== .infinity }, Tensor.zerosLike(loss), loss) }
     switch reduction {
     case .none: return batched ? loss : loss.squeeze(dim: 0)
     case .sum: return loss.sum()
