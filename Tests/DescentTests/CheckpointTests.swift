@@ -342,5 +342,36 @@ extension Core {
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
         #expect(files == Set(kept + ["last.ckpt", (live as NSString).lastPathComponent]))
     }
+
+    /// Lightning's `ckpt_path` words: `fit(..., ckptPath: "last")` resumes from the ModelCheckpoint's
+    /// `last.ckpt` (found in its folder by a fresh trainer) and ends where a straight run does;
+    /// `validate(..., ckptPath: "best")` loads the best checkpoint's weights first. `{epoch:02d}` and
+    /// `{val_loss:.3f}` format as Python's `str.format`; `numTrainingBatches` and
+    /// `estimatedSteppingBatches` are Lightning's (3 batches of 4, 4, 2 per epoch, 3 epochs: 9 steps).
+    @Test func checkpointPathWordsAndFilenameSpecs() throws {
+        let dir = scratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        manualSeed(0)
+        let straight = Scheduled { _ in nil }
+        let t0 = quietTrainer(3)
+        try t0.fit(straight, dataModule: Data3())
+        #expect(t0.numTrainingBatches == 3 && t0.estimatedSteppingBatches == 9)
+        manualSeed(0)
+        let first = Scheduled { _ in nil }
+        let ck = ModelCheckpoint(dirpath: dir, filename: "{epoch:02d}-{val_loss:.3f}", monitor: "val_loss", saveTopK: 1, saveLast: true)
+        let t1 = quietTrainer(1, [ck], checkpointing: true)
+        try t1.fit(first, dataModule: Data3())
+        #expect(t1.checkpointCallback === ck && t1.earlyStoppingCallback == nil)
+        let best = (ck.bestModelPath as NSString).lastPathComponent
+        #expect(best == "epoch=00-val_loss=" + String(format: "%.3f", ck.bestModelScore!) + ".ckpt")
+        let resumed = Scheduled { _ in nil }
+        try quietTrainer(3, [ModelCheckpoint(dirpath: dir, saveTopK: 0, saveLast: true)], checkpointing: true)
+            .fit(resumed, dataModule: Data3(), ckptPath: "last")
+        #expect(resumed.bits == straight.bits)
+        // "best" loads the epoch-0 weights into a fresh module before validating
+        let fresh = Scheduled { _ in nil }
+        let out = try t1.validate(fresh, dataLoaders: Data3().valDataLoader(), ckptPath: "best", verbose: false)
+        #expect(fresh.bits == first.bits && Float(out["val_loss"]!) == Float(ck.bestModelScore!))
+    }
 }
 }

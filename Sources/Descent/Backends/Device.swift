@@ -131,3 +131,18 @@ public func setFloat32MatmulPrecision(_ precision: String) {
 }
 /// The precision `setFloat32MatmulPrecision` set ("highest" or "high").
 public func getFloat32MatmulPrecision() -> String { CUDA.matmulAllowTF32 ? "high" : "highest" }
+
+nonisolated(unsafe) private var deterministicAlgorithms = false
+/// PyTorch's `torch.use_deterministic_algorithms`: Descent's kernels are deterministic already (the
+/// same inputs give the same bits on every run, CPU and CUDA), so this only records the setting.
+public func useDeterministicAlgorithms(_ mode: Bool, warnOnly: Bool = false) { deterministicAlgorithms = mode }
+/// Whether `useDeterministicAlgorithms(true)` was called (PyTorch's `torch.are_deterministic_algorithms_enabled()`).
+public func areDeterministicAlgorithmsEnabled() -> Bool { deterministicAlgorithms }
+
+/// PyTorch's `torch.compile(model)`: Descent runs every model eagerly with its own kernels, so this
+/// returns `model` itself (training it trains the original, as with PyTorch's compiled wrapper).
+/// The options are accepted so that a PyTorch line compiles unchanged.
+public func compile<M: Module>(_ model: M, fullgraph: Bool = false, dynamic: Bool? = nil, backend: String = "inductor",
+                               mode: String? = nil) -> M {
+    model
+}

@@ -21,6 +21,10 @@ extension Tensor {
 
     /// The lower triangle of the last two dims, entries above diagonal `diagonal` zeroed (PyTorch's `tril`).
     public func tril(_ diagonal: Int = 0) -> Tensor { triangle(diagonal, lower: true) }
+    /// `tril` with PyTorch's keyword, `x.tril(diagonal=-1)`.
+    public func tril(diagonal: Int) -> Tensor { triangle(diagonal, lower: true) }
+    /// `triu` with PyTorch's keyword, `x.triu(diagonal=1)`.
+    public func triu(diagonal: Int) -> Tensor { triangle(diagonal, lower: false) }
     /// The upper triangle of the last two dims, entries below diagonal `diagonal` zeroed (PyTorch's `triu`).
     public func triu(_ diagonal: Int = 0) -> Tensor { triangle(diagonal, lower: false) }
     private func triangle(_ k: Int, lower: Bool) -> Tensor {
@@ -97,5 +101,9 @@ public func repeatInterleave(_ x: Tensor, _ repeats: Int, dim: Int? = nil) -> Te
 public func flip(_ x: Tensor, dims: [Int]) -> Tensor { x.flip(dims: dims) }
 /// `torch.tril` as a free function.
 public func tril(_ x: Tensor, _ diagonal: Int = 0) -> Tensor { x.tril(diagonal) }
+/// `tril` with PyTorch's keyword, `torch.tril(x, diagonal=-1)`.
+public func tril(_ x: Tensor, diagonal: Int) -> Tensor { x.tril(diagonal) }
+/// `triu` with PyTorch's keyword, `torch.triu(x, diagonal=1)`.
+public func triu(_ x: Tensor, diagonal: Int) -> Tensor { x.triu(diagonal) }
 /// `torch.triu` as a free function.
 public func triu(_ x: Tensor, _ diagonal: Int = 0) -> Tensor { x.triu(diagonal) }

@@ -106,7 +106,8 @@ public func manualSeed(_ seed: UInt64) { defaultGenerator.manualSeed(seed); CUDA
 /// the environment's `PL_GLOBAL_SEED`, else 0; a seed outside [0, 2³² - 1] becomes 0, with Lightning's warning. It
 /// sets `PL_GLOBAL_SEED` (and `PL_SEED_WORKERS` to `workers`, recorded for Lightning-minded tools: Descent's loader
 /// workers already draw from the seeded generators), prints "Seed set to N" on standard error, and returns the seed.
-@discardableResult public func seedEverything(_ seed: Int? = nil, workers: Bool = false) -> Int {
+/// `verbose: false` (Lightning 2.6's `verbose=False`) leaves out the "Seed set to N" line.
+@discardableResult public func seedEverything(_ seed: Int? = nil, workers: Bool = false, verbose: Bool = true) -> Int {
     var s: Int
     if let seed { s = seed } else if let env = ProcessInfo.processInfo.environment["PL_GLOBAL_SEED"], let v = Int(env) { s = v } else {
         s = 0
@@ -118,7 +119,7 @@ public func manualSeed(_ seed: UInt64) { defaultGenerator.manualSeed(seed); CUDA
     }
     setenv("PL_GLOBAL_SEED", String(s), 1)
     setenv("PL_SEED_WORKERS", workers ? "1" : "0", 1)
-    if !Distributed.isInitialized || Distributed.rank == 0 { FileHandle.standardError.write(Data("Seed set to \(s)\n".utf8)) }
+    if verbose && (!Distributed.isInitialized || Distributed.rank == 0) { FileHandle.standardError.write(Data("Seed set to \(s)\n".utf8)) }
     manualSeed(s)
     return s
 }

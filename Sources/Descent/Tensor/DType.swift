@@ -3,6 +3,15 @@
 public enum DType: Int32, CustomStringConvertible, Sendable, CaseIterable {
     case float32 = 0, float64 = 1, int64 = 2, uint8 = 3, bool = 4, int32 = 5
 
+    /// PyTorch's other names for the same dtypes: `torch.long`, `torch.int`, `torch.float`, `torch.double`.
+    public static let long = DType.int64
+    /// `torch.int` (int32).
+    public static let int = DType.int32
+    /// `torch.float` (float32).
+    public static let float = DType.float32
+    /// `torch.double` (float64).
+    public static let double = DType.float64
+
     /// Bytes per element.
     public var itemSize: Int {
         switch self {

@@ -174,8 +174,11 @@ public final class ModelCheckpoint: Callback {
                 let value: Double? = key == "epoch" ? Double(trainer.currentEpoch) : key == "step" ? Double(trainer.globalStep)
                     : trainer.callbackMetrics[key]
                 var text = value.map { pythonNumber($0, integral: key == "epoch" || key == "step") } ?? "nan"
-                if parts.count == 2, let v = value, parts[1].hasPrefix("."), parts[1].hasSuffix("f"), let digits = Int(parts[1].dropFirst().dropLast()) {
-                    text = String(format: "%.\(digits)f", v)
+                // Python's format specs as printf's: `{val_loss:.3f}`, `{epoch:02d}`, `{lr:.2e}`
+                if parts.count == 2, let v = value, let kind = parts[1].last, parts[1].dropLast().allSatisfy({ "0123456789.+- ".contains($0) }) {
+                    let flags = String(parts[1].dropLast())
+                    if kind == "d" { text = String(format: "%\(flags)lld", Int64(v.rounded(.towardZero))) }
+                    else if "fFeEgG".contains(kind) { text = String(format: "%\(flags)\(kind)", v) }
                 }
                 out += key + "=" + text
                 i = template.index(after: close)

@@ -56,6 +56,22 @@ public final class Trainer {
 
     /// The epoch being run (0-based); after `fit`, the number of epochs run.
     public private(set) var currentEpoch = 0
+    /// The training batches per epoch of the current (or last) fit, limits applied (Lightning's `num_training_batches`).
+    public private(set) var numTrainingBatches = 0
+    /// The optimizer steps the fit will take (Lightning's `estimated_stepping_batches`): `maxSteps` when set,
+    /// else `maxEpochs` times the batches per epoch divided by `accumulateGradBatches` (rounded up).
+    public var estimatedSteppingBatches: Int {
+        if maxSteps > 0 { return maxSteps }
+        return maxEpochs * ((numTrainingBatches + accumulateGradBatches - 1) / accumulateGradBatches)
+    }
+    /// The first `EarlyStopping` among the callbacks (Lightning's `early_stopping_callback`).
+    public var earlyStoppingCallback: EarlyStopping? { earlyStoppingCallbacks.first }
+    /// Every `EarlyStopping` among the callbacks.
+    public var earlyStoppingCallbacks: [EarlyStopping] { callbacks.compactMap { $0 as? EarlyStopping } }
+    /// The first `ModelCheckpoint` among the callbacks (Lightning's `checkpoint_callback`).
+    public var checkpointCallback: ModelCheckpoint? { checkpointCallbacks.first }
+    /// Every `ModelCheckpoint` among the callbacks.
+    public var checkpointCallbacks: [ModelCheckpoint] { callbacks.compactMap { $0 as? ModelCheckpoint } }
     /// Optimizer steps taken.
     public private(set) var globalStep = 0
     /// Set to stop training at the end of the current epoch (EarlyStopping does).
@@ -201,8 +217,6 @@ public final class Trainer {
     public var logger: ExperimentLogger? { loggers.first }
     /// Where checkpoints go by default: the first logger's `logDir`, else `defaultRootDir`.
     public var logDir: String { loggers.first { !($0 is DummyLogger) }?.logDir ?? defaultRootDir }
-    /// The first `ModelCheckpoint` callback.
-    public var checkpointCallback: ModelCheckpoint? { callbacks.lazy.compactMap { $0 as? ModelCheckpoint }.first }
 
     // MARK: - Attaching to modules (for `log`)
 
@@ -415,8 +429,9 @@ public final class Trainer {
         shouldStop = false
         var startEpoch = 0
         trainLoaderGenerator = train.generator
+        numTrainingBatches = trainBatches(train)
         var resume: ResumePoint?
-        if let path = ckptPath {
+        if let path = try resolveCheckpointPath(ckptPath, stage: "fit") {
             let point = try restore(from: path, model)
             // a mid-epoch checkpoint continues its epoch; an end-of-epoch one starts the next
             startEpoch = point.batchesDone == nil ? point.epoch + 1 : point.epoch
@@ -748,8 +763,10 @@ public final class Trainer {
     /// Runs one validation epoch on `dataLoaders` (Lightning's `trainer.validate(model, dataloaders=...)`) and
     /// returns the logged epoch metrics; with `verbose`, prints them as Lightning's "Validate metric" table.
     @discardableResult
-    public func validate<M: TrainingModule, T: Dataset>(_ model: M, dataLoaders: DataLoader<T>, verbose: Bool = true) throws -> [String: Double]
+    public func validate<M: TrainingModule, T: Dataset>(_ model: M, dataLoaders: DataLoader<T>, ckptPath: String? = nil,
+                                                        verbose: Bool = true) throws -> [String: Double]
     where T.Batch == M.Batch {
+        if let path = try resolveCheckpointPath(ckptPath, stage: "validate") { try model.loadFromCheckpoint(path) }
         try setUpStrategy()
         attach(model)
         try logHyperparameters(model)
@@ -780,8 +797,10 @@ public final class Trainer {
     /// Runs the test loop on `dataLoaders` and returns the metrics logged during it. A module without
     /// `testStep` stops the program with Lightning's message, "No `test_step()` method defined to run `Trainer.test`.".
     @discardableResult
-    public func test<M: TrainingModule, T: Dataset>(_ model: M, dataLoaders: DataLoader<T>, verbose: Bool = true) throws -> [String: Double]
+    public func test<M: TrainingModule, T: Dataset>(_ model: M, dataLoaders: DataLoader<T>, ckptPath: String? = nil,
+                                                    verbose: Bool = true) throws -> [String: Double]
     where T.Batch == M.Batch {
+        if let path = try resolveCheckpointPath(ckptPath, stage: "test") { try model.loadFromCheckpoint(path) }
         try setUpStrategy()
         attach(model)
         try logHyperparameters(model)
@@ -902,6 +921,43 @@ public final class Trainer {
 
     /// Loads a checkpoint into `model`, the optimizers and the LR schedulers; returns where it left training.
     /// The metadata is checked before anything is loaded.
+    /// Lightning's `ckpt_path` words: "last" is the `ModelCheckpoint`'s last checkpoint (its
+    /// `lastModelPath`, else the newest `last*.ckpt` in its folder; none found warns and starts from
+    /// scratch, as Lightning), "best" its best one (which must exist); anything else is a path.
+    func resolveCheckpointPath(_ ckptPath: String?, stage: String) throws -> String? {
+        guard let word = ckptPath else { return nil }
+        let checkpoints = callbacks.compactMap { $0 as? ModelCheckpoint }
+        let fm = FileManager.default
+        switch word {
+        case "last":
+            var candidates: [String] = checkpoints.map(\.lastModelPath).filter { !$0.isEmpty && fm.fileExists(atPath: $0) }
+            if candidates.isEmpty {
+                for c in checkpoints {
+                    guard let dir = c.dirpath, let names = try? fm.contentsOfDirectory(atPath: dir) else { continue }
+                    candidates += names.filter { $0.hasPrefix("last") && $0.hasSuffix(".ckpt") }.map { dir + "/" + $0 }
+                }
+            }
+            func modified(_ p: String) -> Date { ((try? fm.attributesOfItem(atPath: p))?[.modificationDate] as? Date) ?? .distantPast }
+            guard let newest = candidates.max(by: { modified($0) < modified($1) }) else {
+                if isGlobalZero {
+                    FileHandle.standardError.write(Data(".\(stage)(ckpt_path=\"last\") is set, but there is no last checkpoint available. No checkpoint will be loaded. HINT: Set `ModelCheckpoint(..., save_last=True)`.\n".utf8))
+                }
+                return nil
+            }
+            return newest
+        case "best":
+            guard let c = checkpoints.first else {
+                fail("`.\(stage)(ckpt_path=\"best\")` is set but `ModelCheckpoint` is not configured.")
+            }
+            if c.bestModelPath.isEmpty {
+                fail("`.\(stage)(ckpt_path=\"best\")` is set but `ModelCheckpoint` is not configured to save the best model.")
+            }
+            return c.bestModelPath
+        default:
+            return word
+        }
+    }
+
     private func restore(from path: String, _ model: Module) throws -> ResumePoint {
         let meta = try safetensorsMetadata(from: path)
         guard let format = meta["format"] else { throw CheckpointError.missingField(path: path, field: "format") }
