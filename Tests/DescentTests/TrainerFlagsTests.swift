@@ -79,6 +79,33 @@ extension Core {
         #expect(a.net.lin.weight.equal(b.net.lin.weight) && a.calls.hasPrefix("v0 v1 vend t0"))
     }
 
+    @Test func aLoaderWithItsOwnGeneratorShufflesEachEpochAsLightning() throws {
+        // Lightning stops an epoch at its last batch without asking the loader for another, so a sampler that
+        // ends on a full batch never runs its closing randperm on the loader's generator: its epochs see
+        // next(iter(loader))'s orders, not a plain `for` loop's. Measured with lightning 2.6.6:
+        //   torch.manual_seed(0); X = torch.randn(128, 2); Y = torch.randint(0, 3, (128,))
+        //   DataLoader(TensorDataset(X, Y), batch_size=16, shuffle=True, generator=torch.Generator().manual_seed(5)),
+        //   Trainer(max_epochs=3).fit(m, loader): the first batch's Y[:6] per epoch
+        //   -> [[1, 0, 0, 1, 0, 0], [2, 2, 0, 1, 0, 1], [2, 0, 0, 2, 0, 0]] (a plain loop: [1, 0, 1, 1, 0, 1] at epoch 1)
+        final class Seen: Module, TrainingModule {
+            let l = Linear(2, 3)
+            var firsts: [[Int]] = []
+            override func forward(_ x: Tensor) -> Tensor { l(x) }
+            func trainingStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor {
+                if batchIndex == 0 { firsts.append(ints(batch.1[0..<6])) }
+                return crossEntropy(self(batch.0), batch.1)
+            }
+            func configureOptimizers() -> Optimizer { SGD(parameters(), lr: 0.1) }
+        }
+        manualSeed(0)
+        let x = Tensor.randn(128, 2), y = Tensor.randint(0, 3, [128])
+        let m = Seen()
+        let loader = DataLoader(TensorDataset(x, y), batchSize: 16, shuffle: true, generator: Generator().manualSeed(5))
+        try Trainer(maxEpochs: 3, loggers: [], enableCheckpointing: false, enableProgressBar: false, enableModelSummary: false)
+            .fit(m, trainDataLoaders: loader)
+        #expect(m.firsts == [[1, 0, 0, 1, 0, 0], [2, 2, 0, 1, 0, 1], [2, 0, 0, 2, 0, 0]])
+    }
+
     @Test(arguments: [BatchLimit.batches(2), .fraction(0.5)])
     func valCheckIntervalValidatesWithinTheEpoch(_ interval: BatchLimit) throws {
         // 2 and 0.5 (int(5 * 0.5) = 2) both validate after batches 2 and 4 of 5, not at the epoch's end

@@ -585,7 +585,9 @@ public final class Trainer {
         // on a GPU with a pinned loader, batch i + 1 is copied on a side stream while batch i trains
         let feeder = GPUBatchFeeder(loader: loader, device: rootDevice) { model.transferBatchToDevice($0, device: $1) }
         var batches = feeder.makeIterator()
-        while let (batch, movedBatch) = batches.next() {
+        // no batch is asked for past the epoch's last: Lightning stops there, so a sampler that ends on a
+        // full batch never runs its closing draw (RandomSampler's randperm(n)[:0] on the loader's generator)
+        while i < total, let (batch, movedBatch) = batches.next() {
             if let r = resume, i < r.skip {
                 // batches the checkpointed run already trained on; then the streams as they were after them
                 i += 1
