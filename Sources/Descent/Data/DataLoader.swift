@@ -22,13 +22,22 @@ extension Sampler {
     /// One epoch's indices, as iterating a PyTorch sampler (`list(sampler)`) yields them, drawing from
     /// the sampler's own generator or the global one.
     public func epochIndices() -> [Int] {
-        guard let n = dataSourceCount else {
-            fail("\(type(of: self)) was built without a data source: build it as \(type(of: self))(dataset) to iterate it")
-        }
+        let n = epochCountOrFail()
         let idx = indices(count: n, generator: defaultGenerator)
         exhausted(count: n, generator: defaultGenerator)
         return idx
     }
+    /// The data source's size; stops when the sampler was built without one.
+    func epochCountOrFail() -> Int {
+        guard let n = dataSourceCount else {
+            fail("\(type(of: self)) was built without a data source: build it as \(type(of: self))(dataset) to iterate it or take its length")
+        }
+        return n
+    }
+}
+extension Sequence where Self: Sampler {
+    /// One epoch's indices (`Array(sampler)`, PyTorch's `list(sampler)`).
+    public func makeIterator() -> IndexingIterator<[Int]> { epochIndices().makeIterator() }
 }
 
 /// 0, 1, 2, ... (PyTorch's `SequentialSampler`); `Array(SequentialSampler(ds))` lists them.
@@ -43,8 +52,7 @@ public struct SequentialSampler: Sampler, Sequence {
     public func indices(count: Int, generator: Descent.Generator) -> [Int] { Array(0..<(dataSourceCount ?? count)) }
     public func length(datasetCount: Int) -> Int { dataSourceCount ?? datasetCount }
     /// PyTorch's `len(sampler)`.
-    public var count: Int { length(datasetCount: epochCountOrFail()) }
-    public func makeIterator() -> IndexingIterator<[Int]> { epochIndices().makeIterator() }
+    public var count: Int { epochCountOrFail() }
 }
 /// A random order per epoch, drawn exactly as PyTorch's `RandomSampler` does. Without a
 /// `generator`, each epoch draws a seed (`random64() % 2^63`) from the global generator for a fresh
@@ -75,8 +83,8 @@ public struct RandomSampler: Sampler, Sequence {
     /// The number of indices per epoch (`numSamples`, or the dataset's size).
     public var numSamples: Int { requestedSamples ?? epochCountOrFail() }
     public func length(datasetCount: Int) -> Int { requestedSamples ?? dataSourceCount ?? datasetCount }
-    /// PyTorch's `len(sampler)`.
-    public var count: Int { requestedSamples ?? epochCountOrFail() }
+    /// PyTorch's `len(sampler)`: `numSamples`.
+    public var count: Int { numSamples }
     public func indices(count: Int, generator _: Descent.Generator) -> [Int] {
         let n = dataSourceCount ?? count, k = requestedSamples ?? n
         let g = generator ?? Descent.Generator(seed: UInt64(defaultGenerator.randomInt63()))
@@ -97,7 +105,6 @@ public struct RandomSampler: Sampler, Sequence {
         let n = dataSourceCount ?? count
         if let g = generator, !replacement, n > 0, (requestedSamples ?? n) % n == 0 { _ = Tensor.randperm(n, generator: g) }
     }
-    public func makeIterator() -> IndexingIterator<[Int]> { epochIndices().makeIterator() }
 }
 /// Draws `numSamples` indices with probability proportional to `weights` (PyTorch's
 /// `WeightedRandomSampler`: one `torch.multinomial` of the float64 weights per epoch, from the
@@ -127,7 +134,6 @@ public struct WeightedRandomSampler: Sampler, Sequence {
     /// `numSamples` (PyTorch's `len(sampler)`).
     public var count: Int { numSamples }
     public var dataSourceCount: Int? { weights.count }
-    public func makeIterator() -> IndexingIterator<[Int]> { epochIndices().makeIterator() }
 }
 /// The given indices in a random order each epoch (PyTorch's `SubsetRandomSampler`: `randperm` of
 /// their count from the sampler's own `generator`, or the global one).
@@ -145,15 +151,6 @@ public struct SubsetRandomSampler: Sampler, Sequence {
     /// The number of indices (PyTorch's `len(sampler)`).
     public var count: Int { indices.count }
     public var dataSourceCount: Int? { indices.count }
-    public func makeIterator() -> IndexingIterator<[Int]> { epochIndices().makeIterator() }
-}
-extension Sampler {
-    func epochCountOrFail() -> Int {
-        guard let n = dataSourceCount else {
-            fail("\(type(of: self)) was built without a data source, so it has no length: build it as \(type(of: self))(dataset)")
-        }
-        return n
-    }
 }
 /// Groups a sampler's indices into batches (PyTorch's `BatchSampler`): `Array(BatchSampler(SequentialSampler(ds),
 /// batchSize: 3, dropLast: false))` lists them, and `DataLoader(ds, batchSampler: ...)` loads them.

@@ -287,9 +287,9 @@ open class Module: CustomStringConvertible {
     /// Sets evaluation mode (`train(false)`); returns self.
     @discardableResult public func eval() -> Self { train(false) }
 
-    /// Clears every parameter's gradient (PyTorch's `zero_grad(set_to_none=True)`).
     /// `zeroGrad(setToNil:)` under PyTorch's keyword, `zero_grad(set_to_none=False)`.
     public func zeroGrad(setToNone: Bool) { zeroGrad(setToNil: setToNone) }
+    /// Clears every parameter's gradient (PyTorch's `zero_grad(set_to_none=True)`).
     public func zeroGrad(setToNil: Bool = true) {
         for p in parameters() {
             if setToNil { p.grad = nil } else { _ = noGrad { p.grad?.zero_() } }

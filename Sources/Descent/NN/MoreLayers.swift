@@ -6,7 +6,7 @@ import Foundation
 // batch_norm over a (1, N·C, ...) view), with PyTorch's names, defaults and reprs.
 
 /// Adds a unit height to an (N, C, L) or (C, L) input, runs `body` on it, and removes it again.
-private func as2d(_ x: Tensor, _ name: String, _ body: (Tensor) -> Tensor) -> Tensor {
+func as2d(_ x: Tensor, _ name: String, _ body: (Tensor) -> Tensor) -> Tensor {
     if x.rank != 2 && x.rank != 3 { fail("\(name): Expected 2D or 3D (batch mode) tensor for input, but got: \(shapeString(x.shape))") }
     return body(x.unsqueeze(-2)).squeeze(dim: -2)
 }
@@ -14,10 +14,8 @@ private func as2d(_ x: Tensor, _ name: String, _ body: (Tensor) -> Tensor) -> Te
 /// PyTorch's `F.max_pool1d` over the last dim of an (N, C, L) or (C, L) input.
 public func maxPool1d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1,
                       ceilMode: Bool = false) -> Tensor {
-    as2d(input, "max_pool1d") {
-        maxPool2d($0, kernelSize: (1, kernelSize), stride: (1, stride ?? kernelSize), padding: (0, padding),
-                  dilation: (1, dilation), ceilMode: ceilMode)
-    }
+    maxPool1d(input, kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation, ceilMode: ceilMode,
+              returnIndices: true).0
 }
 
 /// PyTorch's `F.avg_pool1d` over the last dim of an (N, C, L) or (C, L) input.

@@ -17,12 +17,14 @@ public func maxPool2d(_ input: Tensor, kernelSize: (Int, Int), stride: (Int, Int
 /// `F.max_pool1d(x, 2, return_indices=True)`).
 public func maxPool1d(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1,
                       ceilMode: Bool = false, returnIndices: Bool) -> (Tensor, Tensor) {
-    if input.rank != 2 && input.rank != 3 {
-        fail("max_pool1d: Expected 2D or 3D (batch mode) tensor for input, but got: \(shapeString(input.shape))")
+    var indices: Tensor?
+    let y = as2d(input, "max_pool1d") { x in
+        let (y, i) = maxPool2dWithIndices(x, kernelSize: (1, kernelSize), stride: (1, stride ?? kernelSize),
+                                          padding: (0, padding), dilation: (1, dilation), ceilMode: ceilMode)
+        indices = i
+        return y
     }
-    let (y, i) = maxPool2dWithIndices(input.unsqueeze(dim: -2), kernelSize: (1, kernelSize), stride: (1, stride ?? kernelSize),
-                                      padding: (0, padding), dilation: (1, dilation), ceilMode: ceilMode)
-    return (y.squeeze(dim: -2), i.squeeze(dim: -2))
+    return (y, indices!.squeeze(dim: -2))
 }
 /// `F.max_pool1d_with_indices`.
 public func maxPool1dWithIndices(_ input: Tensor, kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1,

@@ -273,9 +273,9 @@ open class Optimizer {
         fail("\(type(of: self)) does not implement update(_:grad:group:state:)")
     }
 
-    /// Clears gradients (PyTorch's `zero_grad(set_to_none=True)`).
     /// `zeroGrad(setToNil:)` under PyTorch's keyword, `zero_grad(set_to_none=False)`.
     public func zeroGrad(setToNone: Bool) { zeroGrad(setToNil: setToNone) }
+    /// Clears gradients (PyTorch's `zero_grad(set_to_none=True)`).
     public func zeroGrad(setToNil: Bool = true) {
         for g in paramGroups { for p in g.params {
             if setToNil { p.grad = nil } else if let gr = p.grad { noGrad { _ = gr.zero_() } }

@@ -291,8 +291,7 @@ public func normal(_ mean: Tensor, _ std: Double = 1, generator: Generator? = ni
 }
 /// `torch.normal(mean, std)` with one mean and a tensor of stds: standard draws, `* std + mean`.
 public func normal(_ mean: Double, _ std: Tensor, generator: Generator? = nil) -> Tensor {
-    let out = Tensor.empty(std.shape, dtype: std.dtype, device: std.device).normal_(0, 1, generator: generator)
-    return noGrad { out.mul_(std).add_(mean) }
+    normal(Tensor.full([], mean, dtype: std.dtype, device: std.device), std, generator: generator)
 }
 
 /// `torch.multinomial` as a free function.

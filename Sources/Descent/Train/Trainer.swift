@@ -431,7 +431,7 @@ public final class Trainer {
         trainLoaderGenerator = train.generator
         numTrainingBatches = trainBatches(train)
         var resume: ResumePoint?
-        if let path = try resolveCheckpointPath(ckptPath, stage: "fit") {
+        if let path = resolveCheckpointPath(ckptPath, stage: "fit") {
             let point = try restore(from: path, model)
             // a mid-epoch checkpoint continues its epoch; an end-of-epoch one starts the next
             startEpoch = point.batchesDone == nil ? point.epoch + 1 : point.epoch
@@ -768,7 +768,7 @@ public final class Trainer {
     public func validate<M: TrainingModule, T: Dataset>(_ model: M, dataLoaders: DataLoader<T>, ckptPath: String? = nil,
                                                         verbose: Bool = true) throws -> [String: Double]
     where T.Batch == M.Batch {
-        if let path = try resolveCheckpointPath(ckptPath, stage: "validate") { try model.loadFromCheckpoint(path) }
+        if let path = resolveCheckpointPath(ckptPath, stage: "validate") { try model.loadFromCheckpoint(path) }
         try setUpStrategy()
         attach(model)
         try logHyperparameters(model)
@@ -802,7 +802,7 @@ public final class Trainer {
     public func test<M: TrainingModule, T: Dataset>(_ model: M, dataLoaders: DataLoader<T>, ckptPath: String? = nil,
                                                     verbose: Bool = true) throws -> [String: Double]
     where T.Batch == M.Batch {
-        if let path = try resolveCheckpointPath(ckptPath, stage: "test") { try model.loadFromCheckpoint(path) }
+        if let path = resolveCheckpointPath(ckptPath, stage: "test") { try model.loadFromCheckpoint(path) }
         try setUpStrategy()
         attach(model)
         try logHyperparameters(model)
@@ -921,14 +921,12 @@ public final class Trainer {
     /// The `format` entry of a checkpoint's metadata.
     static let checkpointFormat = "descent-checkpoint"
 
-    /// Loads a checkpoint into `model`, the optimizers and the LR schedulers; returns where it left training.
-    /// The metadata is checked before anything is loaded.
     /// Lightning's `ckpt_path` words: "last" is the `ModelCheckpoint`'s last checkpoint (its
     /// `lastModelPath`, else the newest `last*.ckpt` in its folder; none found warns and starts from
     /// scratch, as Lightning), "best" its best one (which must exist); anything else is a path.
-    func resolveCheckpointPath(_ ckptPath: String?, stage: String) throws -> String? {
+    func resolveCheckpointPath(_ ckptPath: String?, stage: String) -> String? {
         guard let word = ckptPath else { return nil }
-        let checkpoints = callbacks.compactMap { $0 as? ModelCheckpoint }
+        let checkpoints = checkpointCallbacks
         let fm = FileManager.default
         switch word {
         case "last":
@@ -960,6 +958,8 @@ public final class Trainer {
         }
     }
 
+    /// Loads a checkpoint into `model`, the optimizers and the LR schedulers; returns where it left training.
+    /// The metadata is checked before anything is loaded.
     private func restore(from path: String, _ model: Module) throws -> ResumePoint {
         let meta = try safetensorsMetadata(from: path)
         guard let format = meta["format"] else { throw CheckpointError.missingField(path: path, field: "format") }
