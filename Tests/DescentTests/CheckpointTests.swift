@@ -35,6 +35,28 @@ private final class Scheduled: Module, TrainingModule {
     var bits: [UInt32] { (lin.weight.toArray(Float.self) + lin.bias!.toArray(Float.self)).map(\.bitPattern) }
 }
 
+/// A module with hyper-parameters and checkpoint hooks (Lightning's on_save_checkpoint / on_load_checkpoint).
+private final class Noted: Module, TrainingModule, HyperparametersInitializable {
+    let lin: Linear, out: Linear
+    var note: String?
+    var loads = 0
+    init(hidden: Int = 4, tag: String = "a") {
+        lin = Linear(3, hidden); out = Linear(hidden, 1)
+        super.init()
+        saveHyperparameters(["hidden": .init(hidden), "tag": .init(tag)])
+    }
+    convenience init(hparams: [String: HParamValue]) { self.init(hidden: hparams["hidden"]!.int!, tag: hparams["tag"]!.string!) }
+    override func forward(_ x: Tensor) -> Tensor { out(lin(x).relu()) }
+    func trainingStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor { mseLoss(self(batch.0), batch.1) }
+    func configureOptimizers() -> Optimizer { SGD(parameters(), lr: 0.05) }
+    func onSaveCheckpoint(_ checkpoint: inout Checkpoint) {
+        checkpoint["note"] = "saved at epoch \(trainer?.currentEpoch ?? -1)"
+        checkpoint["scale"] = Tensor([2.0, 3.0] as [Float])
+    }
+    func onLoadCheckpoint(_ checkpoint: Checkpoint) { note = checkpoint["note"]; loads += 1 }
+    var bits: [UInt32] { parameters().flatMap { $0.toArray(Float.self) }.map(\.bitPattern) }
+}
+
 private func scratchDir() -> String {
     let d = NSTemporaryDirectory() + "descent-ckpt-" + UUID().uuidString
     try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
@@ -348,6 +370,36 @@ extension Core {
     /// `validate(..., ckptPath: "best")` loads the best checkpoint's weights first. `{epoch:02d}` and
     /// `{val_loss:.3f}` format as Python's `str.format`; `numTrainingBatches` and
     /// `estimatedSteppingBatches` are Lightning's (3 batches of 4, 4, 2 per epoch, 3 epochs: 9 steps).
+    /// Lightning: `trainer.save_checkpoint(path)` after fit saves the trainer's module, `on_save_checkpoint`
+    /// adds entries (current_epoch is 2 after a 2-epoch fit), and the class method `load_from_checkpoint`
+    /// rebuilds the module from its saved hyper-parameters, calls `on_load_checkpoint`, then loads the weights.
+    @Test func moduleHooksAndTheClassMethodLoad() throws {
+        let dir = scratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        manualSeed(0)
+        let m = Noted(hidden: 5, tag: "wide")
+        let t = quietTrainer(2)
+        try t.fit(m, dataModule: Data3())
+        #expect(t.lightningModule === m && m.trainer === t)
+        let path = dir + "/manual.ckpt"
+        try t.saveCheckpoint(path)
+        let rebuilt = try Noted.loadFromCheckpoint(path)
+        #expect(rebuilt.lin.weight.shape == [5, 3] && rebuilt.hparams["tag"] == .string("wide") && rebuilt.hparams["hidden"] == .number(5))
+        #expect(rebuilt.note == "saved at epoch 2" && rebuilt.loads == 1 && rebuilt.bits == m.bits)
+        // the dict view keeps the module's key order (safetensors lists names sorted) and the hook's entries
+        let ck = try loadCheckpoint(from: path)
+        #expect(try ck.stateDict("state_dict").keys == ["lin.weight", "lin.bias", "out.weight", "out.bias"])
+        let scale = try ck.tensor("scale")
+        #expect(ck.keys == ["epoch", "global_step", "state_dict", "note", "scale"] && values(scale) == [2, 3])
+        // an instance made with other hyper-parameters takes the saved ones; resuming calls the hook too
+        let other = Noted(hidden: 5, tag: "narrow")
+        try other.loadFromCheckpoint(path)
+        #expect(other.hparams["tag"] == .string("wide") && other.note == "saved at epoch 2" && other.bits == m.bits)
+        let resumed = Noted(hidden: 5)
+        try quietTrainer(3).fit(resumed, dataModule: Data3(), ckptPath: path)
+        #expect(resumed.loads == 1 && resumed.note == "saved at epoch 2")
+    }
+
     @Test func checkpointPathWordsAndFilenameSpecs() throws {
         let dir = scratchDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

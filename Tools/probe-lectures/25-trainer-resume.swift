@@ -34,7 +34,7 @@ let testDs = TensorDataset(X[160...], Y[160...])
 let valLoader = DataLoader(valDs, batchSize: 16)
 let testLoader = DataLoader(testDs, batchSize: 32)
 
-final class LitClassifier: Module, TrainingModule {
+final class LitClassifier: Module, TrainingModule, HyperparametersInitializable {
     let net: Sequential
     var note: String? = nil
 
@@ -47,6 +47,8 @@ final class LitClassifier: Module, TrainingModule {
         super.init()
         saveHyperparameters(["lr": .init(lr), "hidden": .init(hidden)])
     }
+    // what `LitClassifier.loadFromCheckpoint(path)` builds from the saved hyper-parameters (Lightning calls cls(**hparams))
+    convenience init(hparams: [String: HParamValue]) { self.init(lr: hparams["lr"]!.double!, hidden: hparams["hidden"]!.int!) }
     override func forward(_ x: Tensor) -> Tensor { net(x) }
 
     func trainingStep(_ batch: (Tensor, Tensor), batchIndex: Int) -> Tensor {

@@ -21,6 +21,14 @@ void dk_scatter_dim(int32_t dtype, int32_t mode, int32_t rank, const int64_t *is
 /// ties keep their original order in both directions.
 void dk_sort(int32_t dtype, int64_t outer, int64_t n, int64_t inner, const void *x, void *values,
              int64_t *indices, int32_t descending);
+/// PyTorch's CPU topk of one row of n values (float32 rows passed widened to double): the k largest
+/// (largest != 0) or smallest, NaN counting as above everything, with exactly torch.topk's indices,
+/// ties and NaNs included. Reproduces topk_impl_loop: (value, index) pairs put through libstdc++'s
+/// std::partial_sort when k * 64 <= n, else std::nth_element at k - 1 and (sorted != 0) std::sort of the
+/// first k - 1 (topk.c). Writes k entries to out_values and out_indices (either may be NULL).
+/// 0 <= k <= n; k == 0 writes nothing. Reentrant (a malloc'd scratch of n pairs per call).
+void dk_topk_row(const double *values, int64_t n, int64_t k, int largest, int sorted, double *out_values,
+                 int64_t *out_indices);
 /// Running products along the middle axis of a contiguous (outer, n, inner) array, accumulated in
 /// double for float types (PyTorch's CPU cumprod); dtype DK_F32, DK_F64 or DK_I64.
 void dk_cumprod(int32_t dtype, int64_t outer, int64_t n, int64_t inner, const void *x, void *y);

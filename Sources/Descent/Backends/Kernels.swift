@@ -288,6 +288,12 @@ enum Kernels {
         case .meta: break
         }
     }
+    /// PyTorch's CPU topk selection of each row of `rows` (contiguous float64, rows of n) into `indices`
+    /// (contiguous int64, rows of k). CPU only: a GPU's topk sorts instead.
+    static func topkRows(_ rows: Tensor, n: Int, k: Int, largest: Bool, sorted: Bool, indices: Tensor) {
+        precondition(rows.device == .cpu && rows.dtype == .float64 && rows.isContiguous)
+        CPUBackend.topkRows(rows, n: n, k: k, largest: largest, sorted: sorted, indices: indices)
+    }
     /// Stable sort along n; NaN above every number.
     static func sort(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, values: Tensor, indices: Tensor, descending: Bool) {
         switch values.device.backend {

@@ -36,6 +36,8 @@ open class Module: CustomStringConvertible {
     public private(set) var isTraining = true
     /// What `saveHyperparameters` recorded, in order (a `TrainingModule`'s `hparams`).
     var savedHyperparameters: [(String, HParamValue)] = []
+    /// The trainer that last ran this module (a `TrainingModule`'s `trainer` after `fit` returns).
+    weak var lastTrainer: AnyObject?
 
     public init() {}
 

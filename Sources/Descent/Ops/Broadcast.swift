@@ -38,7 +38,7 @@ extension Tensor {
         for i in 0..<self.shape.count where self.shape[i] != 1 && self.shape[i] != target[i + off] {
             fail("The expanded size of the tensor (\(target[i + off])) must match the existing size (\(self.shape[i])) at non-singleton dimension \(i + off).  Target sizes: \(shapeString(shape)).  Tensor sizes: \(shapeString(self.shape))")
         }
-        let out = Tensor(storage: storage, shape: target, strides: broadcastStrides(to: target), offset: offset, dtype: dtype)
+        let out = makeView(target, broadcastStrides(to: target), offset)
         if wantsGrad(self) { out.recorded(.expand(inShape: self.shape), inputs: [self]) }
         return out
     }

@@ -75,6 +75,7 @@ extension Tensor {
             storage.version += 1
             return self
         }
+        if let base = viewBase, base.storage === storage { return applyThroughView(base, compute: compute) }
         if let n = node, n.op.isView {
             fail("a view of a tensor that is part of the autograd graph is being modified by an in-place operation (\(n.name)); modify the tensor it views, or use the out-of-place form")
         }

@@ -150,18 +150,26 @@ extension Tensor {
     public static func .|| (a: Tensor, b: Tensor) -> Tensor { compare(a, b, .logicalOr) }
     /// Elementwise logical not.
     public func logicalNot() -> Tensor { self .== Tensor.scalar(0, dtype: dtype) }
-    /// `~mask`: logical not of a bool tensor (PyTorch's `~` on masks; other dtypes are not supported).
+    /// `~x`: logical not of a bool tensor, bitwise not of an integer one (PyTorch's `~` / `bitwise_not`).
     public static prefix func ~ (x: Tensor) -> Tensor {
-        if x.dtype != .bool { fail("~ (bitwise_not) is only supported for bool tensors here, got \(x.dtype)") }
-        return x.logicalNot()
+        if x.dtype == .bool { return x.logicalNot() }
+        return integerOp(x, x, "bitwise_not") { a, _ in ~a }
     }
-    /// `mask & mask`: element-wise and of bool tensors (PyTorch's `&` / `bitwise_and` on masks; integer dtypes are not
-    /// supported here).
-    public static func & (a: Tensor, b: Tensor) -> Tensor { boolMasks(a, b, "&", "bitwise_and"); return a .&& b }
-    /// `mask | mask`: element-wise or of bool tensors (PyTorch's `|` / `bitwise_or` on masks).
-    public static func | (a: Tensor, b: Tensor) -> Tensor { boolMasks(a, b, "|", "bitwise_or"); return a .|| b }
-    /// `mask ^ mask`: element-wise exclusive or of bool tensors (PyTorch's `^` / `bitwise_xor` on masks).
-    public static func ^ (a: Tensor, b: Tensor) -> Tensor { boolMasks(a, b, "^", "bitwise_xor"); return a .!= b }
+    /// `a & b`: element-wise and of bool tensors, bitwise and of integer ones (PyTorch's `bitwise_and`).
+    public static func & (a: Tensor, b: Tensor) -> Tensor {
+        if a.dtype == .bool && b.dtype == .bool { return a .&& b }
+        return integerOp(a, b, "bitwise_and") { $0 & $1 }
+    }
+    /// `a | b`: element-wise or of bool tensors, bitwise or of integer ones (PyTorch's `bitwise_or`).
+    public static func | (a: Tensor, b: Tensor) -> Tensor {
+        if a.dtype == .bool && b.dtype == .bool { return a .|| b }
+        return integerOp(a, b, "bitwise_or") { $0 | $1 }
+    }
+    /// `a ^ b`: element-wise exclusive or of bool tensors, bitwise of integer ones (PyTorch's `bitwise_xor`).
+    public static func ^ (a: Tensor, b: Tensor) -> Tensor {
+        if a.dtype == .bool && b.dtype == .bool { return a .!= b }
+        return integerOp(a, b, "bitwise_xor") { $0 ^ $1 }
+    }
     /// `mask & true`, `mask | false`, `mask ^ true`: a mask with a Bool.
     public static func & (a: Tensor, b: Bool) -> Tensor { a & Tensor(b) }
     public static func | (a: Tensor, b: Bool) -> Tensor { a | Tensor(b) }
@@ -170,19 +178,14 @@ extension Tensor {
     public static func &= (a: inout Tensor, b: Tensor) { a.copy_(a & b) }
     public static func |= (a: inout Tensor, b: Tensor) { a.copy_(a | b) }
     public static func ^= (a: inout Tensor, b: Tensor) { a.copy_(a ^ b) }
-    /// Bitwise and of bool tensors (PyTorch's `bitwise_and`), as `&`.
+    /// Bitwise and (PyTorch's `bitwise_and`), as `&`.
     public func bitwiseAnd(_ other: Tensor) -> Tensor { self & other }
-    /// Bitwise or of bool tensors (PyTorch's `bitwise_or`), as `|`.
+    /// Bitwise or (PyTorch's `bitwise_or`), as `|`.
     public func bitwiseOr(_ other: Tensor) -> Tensor { self | other }
-    /// Bitwise exclusive or of bool tensors (PyTorch's `bitwise_xor`), as `^`.
+    /// Bitwise exclusive or (PyTorch's `bitwise_xor`), as `^`.
     public func bitwiseXor(_ other: Tensor) -> Tensor { self ^ other }
-    /// Bitwise not of a bool tensor (PyTorch's `bitwise_not`), as `~`.
+    /// Bitwise not (PyTorch's `bitwise_not`), as `~`.
     public func bitwiseNot() -> Tensor { ~self }
-    private static func boolMasks(_ a: Tensor, _ b: Tensor, _ op: String, _ name: String) {
-        if a.dtype != .bool || b.dtype != .bool {
-            fail("\(op) (\(name)) is only supported for bool tensors here, got \(a.dtype) and \(b.dtype)")
-        }
-    }
 
     /// `true` when both tensors have the same shape and elements (PyTorch's `torch.equal`).
     public func equal(_ other: Tensor) -> Bool {
@@ -222,6 +225,7 @@ extension Tensor {
     /// Elementwise negation.
     public func neg() -> Tensor {
         if dtype == .bool { fail("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.") }
+        if dtype == .uint8 { return Tensor.integerOp(self, self, "neg") { a, _ in -a } }   // wraps, as PyTorch's
         return unary(.neg, 0, 0, .neg, save: .nothing)
     }
     /// Elementwise e^x.
@@ -315,6 +319,7 @@ extension Tensor {
     /// Clamps every element into [min, max] (PyTorch's `clamp`).
     public func clamp(min: Double? = nil, max: Double? = nil) -> Tensor {
         if min == nil && max == nil { fail("torch.clamp: At least one of 'min' or 'max' must not be None") }
+        if min?.isNaN == true || max?.isNaN == true { return self * 0 + Double.nan }   // a NaN bound gives NaN everywhere, as PyTorch's
         let lo = min ?? -Double.infinity, hi = max ?? Double.infinity
         return unary(.clamp, lo, hi, .clamp(lo, hi), save: .input)
     }

@@ -136,7 +136,7 @@ extension Tensor {
             }
         }
         while dim < rank { s.append(shape[dim]); st.append(strides[dim]); dim += 1 }
-        return Tensor(storage: storage, shape: s, strides: st, offset: off, dtype: dtype)
+        return makeView(s, st, off)
     }
 
     func index(_ items: [TensorIndexItem]) -> Tensor {
@@ -316,6 +316,20 @@ extension Tensor {
             return
         }
         if let (t, d) = adv.first {
+            if t.dtype == .bool && value.count != 1 {
+                // x[mask] = values: the true entries, in row-major order, take the values' slices one by
+                // one (PyTorch's index_put_ with mask.nonzero())
+                let coords = t.nonzero().to(.cpu).toArray(Int64.self)
+                let k = coords.count / Swift.max(t.rank, 1)
+                let lead = Array(v.shape[..<d]), rest = Array(v.shape[Swift.min(d + t.rank, v.rank)...])
+                let vv = value.to(dtype: dtype).expand(lead + [k] + rest)
+                let keepLead = (0..<d).map { BasicIndex.range(0, v.shape[$0], 1) }
+                for j in 0..<k {
+                    let target = v.basicView(keepLead + (0..<t.rank).map { .select(Int(coords[j * t.rank + $0])) })
+                    copyStrided(from: vv.basicView(keepLead + [.select(j)]), into: target)
+                }
+                return
+            }
             if t.dtype == .bool {
                 // masked assignment: write through a where() over the view
                 let m = t.rank < v.rank - d ? t.reshape(t.shape + [Int](repeating: 1, count: v.rank - d - t.rank)) : t

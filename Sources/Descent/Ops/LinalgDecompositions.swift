@@ -16,7 +16,7 @@ private func hostMatrices(_ name: String, _ a: Tensor, square: Bool) -> (x: Tens
 private func backTo(_ t: Tensor, _ a: Tensor) -> Tensor { t.to(dtype: a.dtype).to(a.device) }
 private func mT(_ t: Tensor) -> Tensor { t.transpose(-2, -1) }
 /// A vector's diagonal matrix, batched: (…, k) → (…, k, k).
-private func diagEmbed(_ v: Tensor) -> Tensor {
+private func diagMatrix(_ v: Tensor) -> Tensor {
     let k = v.shape[v.rank - 1]
     return v.unsqueeze(-1) * Tensor.eye(k, dtype: v.dtype).to(v.device)
 }
@@ -104,7 +104,7 @@ final class LinalgEigh: Function {
         let n = w.shape[w.rank - 1]
         let eye = Tensor.eye(n, dtype: w.dtype).to(w.device)
         let e = w.unsqueeze(-2) - w.unsqueeze(-1) + eye
-        let inner = (vhgv / e) * (1 - eye) + diagEmbed(gW)
+        let inner = (vhgv / e) * (1 - eye) + diagMatrix(gW)
         return [v.matmul(inner).matmul(mT(v))]
     }
 }
@@ -136,7 +136,7 @@ final class LinalgSVD: Function {
         let s2 = s * s
         let eye = Tensor.eye(k, dtype: s.dtype).to(s.device)
         let e = s2.unsqueeze(-2) - s2.unsqueeze(-1) + eye
-        var gA = ((skewU * s.unsqueeze(-2) + s.unsqueeze(-1) * skewV) / e) * (1 - eye) + diagEmbed(gS)
+        var gA = ((skewU * s.unsqueeze(-2) + s.unsqueeze(-1) * skewV) / e) * (1 - eye) + diagMatrix(gS)
         if m > k {
             gA = u.matmul(gA)
             let gUSinv = gU / s.unsqueeze(-2)

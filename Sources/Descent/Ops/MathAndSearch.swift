@@ -351,7 +351,8 @@ extension Tensor {
         case "sum": return base.scatterAdd(dim: d, index: index, src: srcPart)
         case "mean":
             let n = includeSelf ? counts + 1 : counts.clamp(min: 1)
-            return base.scatterAdd(dim: d, index: index, src: srcPart) / n
+            let total = base.scatterAdd(dim: d, index: index, src: srcPart)
+            return dtype.isFloatingPoint ? total / n : total.div(n, roundingMode: "floor")   // integers: floor, as PyTorch's
         default: break
         }
         // amax / amin / prod: the values on the host, the gradient through a differentiable stand-in
@@ -648,9 +649,10 @@ extension Tensor {
         let hits = to(.cpu).contiguous().toArray(Double.self).map { set.contains($0) != invert ? 1.0 : 0.0 }
         return (Tensor(flat: hits, shape: shape) .!= 0).to(device)
     }
-    /// The elements with consecutive repeats collapsed, over the flattened tensor, with the inverse indices
-    /// and each run's length (PyTorch's `torch.unique_consecutive`).
-    public func uniqueConsecutive() -> (values: Tensor, inverse: Tensor, counts: Tensor) {
+    /// The elements with consecutive repeats collapsed, over the flattened tensor (PyTorch's `torch.unique_consecutive`).
+    public func uniqueConsecutive() -> Tensor { uniqueConsecutiveParts().values }
+    /// The collapsed elements, the inverse indices and each run's length.
+    func uniqueConsecutiveParts() -> (values: Tensor, inverse: Tensor, counts: Tensor) {
         let v = to(.cpu).contiguous().toArray(Double.self)
         var values: [Double] = [], counts: [Int64] = [], inverse: [Int64] = []
         for x in v {

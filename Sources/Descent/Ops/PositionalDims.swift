@@ -118,3 +118,143 @@ extension Tensor {
         multinomial(numSamples, replacement: replacement, generator: generator)
     }
 }
+
+// MARK: - More of PyTorch's spellings: positional dims, free functions
+
+extension Tensor {
+    /// `kthvalue(_:dim:)` as PyTorch's `x.kthvalue(2, 0)`.
+    public func kthvalue(_ k: Int, _ dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) { kthvalue(k, dim: dim, keepDim: keepDim) }
+    /// `cummax(dim:)` as PyTorch's `x.cummax(0)`.
+    public func cummax(_ dim: Int) -> (values: Tensor, indices: Tensor) { cummax(dim: dim) }
+    /// `cummin(dim:)` as PyTorch's `x.cummin(0)`.
+    public func cummin(_ dim: Int) -> (values: Tensor, indices: Tensor) { cummin(dim: dim) }
+    /// `logcumsumexp(dim:)` as PyTorch's `x.logcumsumexp(0)`.
+    public func logcumsumexp(_ dim: Int) -> Tensor { logcumsumexp(dim: dim) }
+    /// `rot90(_:dims:)` as PyTorch's `x.rot90(1, [1, 0])`.
+    public func rot90(_ k: Int, _ dims: [Int]) -> Tensor { rot90(k, dims: dims) }
+    /// The flattened elements shifted by `shift`, wrapping around, in this shape (PyTorch's `x.roll(1)`).
+    public func roll(_ shift: Int) -> Tensor { roll([shift]) }
+    /// `roll` along one dim, as PyTorch's `x.roll(1, 0)`.
+    public func roll(_ shift: Int, _ dim: Int) -> Tensor { roll([shift], dims: [dim]) }
+    /// `roll` along one dim, as PyTorch's `x.roll(-1, dims=0)`.
+    public func roll(_ shift: Int, dims: Int) -> Tensor { roll([shift], dims: [dims]) }
+    /// The mean in `dtype` (PyTorch's `x.mean(dtype=torch.float32)`, which also takes integer tensors).
+    public func mean(dtype: DType) -> Tensor { to(dtype: dtype).mean() }
+    /// The mean along `dim` in `dtype` (PyTorch's `x.mean(dim, dtype=)`).
+    public func mean(dim: Int, keepDim: Bool = false, dtype: DType) -> Tensor { to(dtype: dtype).mean(dim: dim, keepDim: keepDim) }
+    /// The sum in `dtype` (PyTorch's `x.sum(dtype=)`).
+    public func sum(dtype: DType) -> Tensor { to(dtype: dtype).sum() }
+    /// Sorted along the first dim (PyTorch's `msort`).
+    public func msort() -> Tensor { sort(dim: 0).values }
+    /// `fmod` by an integer: integer tensors stay integers (PyTorch's `x.fmod(3)`).
+    public func fmod(_ other: Int) -> Tensor { fmod(Tensor.wrap(other)) }
+    /// `remainder` by an integer: integer tensors stay integers (PyTorch's `x.remainder(3)`).
+    public func remainder(_ other: Int) -> Tensor { remainder(Tensor.wrap(other)) }
+    /// `uniqueConsecutive` with the inverse indices (PyTorch's `return_inverse=True`).
+    public func uniqueConsecutive(returnInverse: Bool) -> (Tensor, Tensor) { let u = uniqueConsecutiveParts(); return (u.values, u.inverse) }
+    /// `uniqueConsecutive` with each run's length (PyTorch's `return_counts=True`).
+    public func uniqueConsecutive(returnCounts: Bool) -> (Tensor, Tensor) { let u = uniqueConsecutiveParts(); return (u.values, u.counts) }
+    /// `uniqueConsecutive` with the inverse indices and each run's length.
+    public func uniqueConsecutive(returnInverse: Bool, returnCounts: Bool) -> (Tensor, Tensor, Tensor) { uniqueConsecutiveParts() }
+    /// The matrices with the last dim on diagonal `offset` of dims `dim1` and `dim2` of the result, zeros
+    /// elsewhere (PyTorch's `diag_embed`).
+    public func diagEmbed(offset: Int = 0, dim1: Int = -2, dim2: Int = -1) -> Tensor {
+        if rank < 1 { fail("diag_embed(): input must be at least 1-D") }
+        let outRank = rank + 1
+        let d1 = normalizeDim(dim1, outRank), d2 = normalizeDim(dim2, outRank)
+        if d1 == d2 { fail("diagonal dimensions cannot be identical \(dim1), \(dim2)") }
+        let n = shape[rank - 1], m = n + Swift.abs(offset)
+        let rows = Tensor.arange(m).reshape(m, 1), cols = Tensor.arange(m).reshape(1, m)
+        let onDiagonal = (cols - rows) .== offset
+        // entry (i, j) of a matrix reads element min(i, j) of the vector, picked only on the diagonal
+        let pick = rows.minimum(cols).clamp(max: Double(Swift.max(n - 1, 0)))
+        let lead = Array(shape.dropLast())
+        let spread = n == 0 ? Tensor.zeros(lead + [m, m], dtype: dtype, device: device)
+            : indexSelect(dim: rank - 1, pick.reshape(-1).to(device)).reshape(lead + [m, m])
+        let square = `where`(onDiagonal.to(device), spread, Tensor.zeros([], dtype: dtype, device: device))
+        var perm = [Int](repeating: 0, count: outRank), next = 0
+        for p in 0..<outRank {
+            if p == d1 { perm[p] = outRank - 2 } else if p == d2 { perm[p] = outRank - 1 } else { perm[p] = next; next += 1 }
+        }
+        return perm == Array(0..<outRank) ? square : square.permute(perm)
+    }
+    /// The length-`r` combinations of a 1-D tensor's elements, in order, one per row (PyTorch's
+    /// `torch.combinations`; `withReplacement` lets an element repeat).
+    public func combinations(r: Int = 2, withReplacement: Bool = false) -> Tensor {
+        if rank != 1 { fail("Expect a 1D vector, but got shape \(shapeString(shape))") }
+        if r < 0 { fail("Expect a non-negative number, but got \(r)") }
+        if r == 0 { return Tensor.empty([0], dtype: dtype, device: device) }
+        let n = shape[0]
+        var rowsOut: [Int64] = [], combo = [Int](repeating: 0, count: r)
+        func fill(_ pos: Int, _ start: Int) {
+            if pos == r { rowsOut += combo.map(Int64.init); return }
+            if start >= n { return }
+            for i in start..<n { combo[pos] = i; fill(pos + 1, withReplacement ? i : i + 1) }
+        }
+        fill(0, 0)
+        let count = rowsOut.count / r
+        if count == 0 { return Tensor.empty([0, r], dtype: dtype, device: device) }
+        return indexSelect(dim: 0, Tensor(flat: rowsOut, shape: [rowsOut.count]).to(device)).reshape(count, r)
+    }
+}
+
+/// `torch.div(a, b, rounding_mode=)`: nil is true division, "trunc" or "floor" round.
+public func div(_ a: Tensor, _ b: Tensor, roundingMode: String?) -> Tensor { a.div(b, roundingMode: roundingMode) }
+/// `torch.floor_divide(a, b)`.
+public func floorDivide(_ a: Tensor, _ b: Tensor) -> Tensor { a.floorDivide(b) }
+/// `torch.fmod(a, b)`: the remainder with the dividend's sign.
+public func fmod(_ a: Tensor, _ b: Tensor) -> Tensor { a.fmod(b) }
+/// `torch.remainder(a, b)`: the remainder with the divisor's sign (Python's `%`).
+public func remainder(_ a: Tensor, _ b: Tensor) -> Tensor { a.remainder(b) }
+/// `torch.nan_to_num(x, nan=, posinf=, neginf=)`.
+public func nanToNum(_ x: Tensor, nan: Double = 0, posinf: Double? = nil, neginf: Double? = nil) -> Tensor {
+    x.nanToNum(nan: nan, posinf: posinf, neginf: neginf)
+}
+/// `torch.nonzero(x, as_tuple=True)`: one index tensor per dim.
+public func nonzero(_ x: Tensor, asTuple: Bool) -> [Tensor] { x.nonzero(asTuple: asTuple) }
+/// `torch.msort(x)`: sorted along the first dim.
+public func msort(_ x: Tensor) -> Tensor { x.msort() }
+/// `torch.sort(x, dim, descending, stable)`.
+public func sort(_ x: Tensor, dim: Int = -1, descending: Bool = false, stable: Bool) -> (values: Tensor, indices: Tensor) {
+    x.sort(dim: dim, descending: descending, stable: stable)
+}
+/// `torch.argsort(x, dim, descending, stable)`.
+public func argsort(_ x: Tensor, dim: Int = -1, descending: Bool = false, stable: Bool) -> Tensor {
+    x.argsort(dim: dim, descending: descending, stable: stable)
+}
+/// `torch.kthvalue(x, k, dim)` positionally.
+public func kthvalue(_ x: Tensor, _ k: Int, _ dim: Int, keepDim: Bool = false) -> (values: Tensor, indices: Tensor) { x.kthvalue(k, dim: dim, keepDim: keepDim) }
+/// `torch.cummax(x, 0)`.
+public func cummax(_ x: Tensor, _ dim: Int) -> (values: Tensor, indices: Tensor) { x.cummax(dim: dim) }
+/// `torch.cummin(x, 0)`.
+public func cummin(_ x: Tensor, _ dim: Int) -> (values: Tensor, indices: Tensor) { x.cummin(dim: dim) }
+/// `torch.logcumsumexp(x, 0)`.
+public func logcumsumexp(_ x: Tensor, _ dim: Int) -> Tensor { x.logcumsumexp(dim: dim) }
+/// `torch.cumprod(x, 0)`.
+public func cumprod(_ x: Tensor, _ dim: Int) -> Tensor { x.cumprod(dim: dim) }
+/// `torch.rot90(x, k, [d0, d1])` positionally.
+public func rot90(_ x: Tensor, _ k: Int, _ dims: [Int]) -> Tensor { x.rot90(k, dims: dims) }
+/// `torch.roll(x, shifts=, dims=)` with one shift and one dim.
+public func roll(_ x: Tensor, shifts: Int, dims: Int) -> Tensor { x.roll([shifts], dims: [dims]) }
+/// `torch.roll(x, shifts=, dims=)` with lists.
+public func roll(_ x: Tensor, shifts: [Int], dims: [Int] = []) -> Tensor { x.roll(shifts, dims: dims) }
+/// `torch.roll(x, shift)`: over the flattened tensor.
+public func roll(_ x: Tensor, _ shift: Int) -> Tensor { x.roll([shift]) }
+/// `torch.unique_consecutive(x)`.
+public func uniqueConsecutive(_ x: Tensor) -> Tensor { x.uniqueConsecutive() }
+/// `torch.unique_consecutive(x, return_inverse=True)`.
+public func uniqueConsecutive(_ x: Tensor, returnInverse: Bool) -> (Tensor, Tensor) { x.uniqueConsecutive(returnInverse: returnInverse) }
+/// `torch.unique_consecutive(x, return_counts=True)`.
+public func uniqueConsecutive(_ x: Tensor, returnCounts: Bool) -> (Tensor, Tensor) { x.uniqueConsecutive(returnCounts: returnCounts) }
+/// `torch.unique_consecutive(x, return_inverse=True, return_counts=True)`.
+public func uniqueConsecutive(_ x: Tensor, returnInverse: Bool, returnCounts: Bool) -> (Tensor, Tensor, Tensor) {
+    x.uniqueConsecutive(returnInverse: returnInverse, returnCounts: returnCounts)
+}
+/// `torch.diag_embed(x, offset, dim1, dim2)`.
+public func diagEmbed(_ x: Tensor, offset: Int = 0, dim1: Int = -2, dim2: Int = -1) -> Tensor { x.diagEmbed(offset: offset, dim1: dim1, dim2: dim2) }
+/// `torch.combinations(x, r, with_replacement)`.
+public func combinations(_ x: Tensor, r: Int = 2, withReplacement: Bool = false) -> Tensor { x.combinations(r: r, withReplacement: withReplacement) }
+/// `torch.tril_indices(row, col, offset)` positionally.
+public func trilIndices(_ row: Int, _ col: Int, _ offset: Int) -> Tensor { trilIndices(row, col, offset: offset) }
+/// `torch.triu_indices(row, col, offset)` positionally.
+public func triuIndices(_ row: Int, _ col: Int, _ offset: Int) -> Tensor { triuIndices(row, col, offset: offset) }

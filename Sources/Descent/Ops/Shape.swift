@@ -25,7 +25,7 @@ extension Tensor {
         guard let st = isContiguous ? Tensor.contiguousStrides(s) : viewStrides(s) else {
             fail("view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
         }
-        let out = Tensor(storage: storage, shape: s, strides: st, offset: offset, dtype: dtype)
+        let out = makeView(s, st, offset)
         if wantsGrad(self) { out.recorded(.view(inShape: self.shape), inputs: [self]) }
         return out
     }
@@ -93,7 +93,7 @@ extension Tensor {
             keep = (0..<rank).filter { shape[$0] != 1 }
         }
         if keep.count == rank && !wantsGrad(self) { return self }   // (a graph tensor gets its own view, as in PyTorch)
-        let out = Tensor(storage: storage, shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset, dtype: dtype)
+        let out = makeView(keep.map { shape[$0] }, keep.map { strides[$0] }, offset)
         if wantsGrad(self) { out.recorded(.squeeze(inShape: shape, dim: dim), inputs: [self]) }
         return out
     }
@@ -103,7 +103,7 @@ extension Tensor {
         var s = shape, st = strides
         let newStride = d < rank ? shape[d] * strides[d] : 1
         s.insert(1, at: d); st.insert(newStride, at: d)
-        let out = Tensor(storage: storage, shape: s, strides: st, offset: offset, dtype: dtype)
+        let out = makeView(s, st, offset)
         if wantsGrad(self) { out.recorded(.unsqueeze(dim: d), inputs: [self]) }
         return out
     }
@@ -115,7 +115,7 @@ extension Tensor {
         if dims.count != rank { fail("permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = \(rank) is not equal to len(dims) = \(dims.count)") }
         let d = dims.map { normalizeDim($0, rank) }
         if Set(d).count != d.count { fail("permute(): duplicate dims are not allowed.") }
-        let out = Tensor(storage: storage, shape: d.map { shape[$0] }, strides: d.map { strides[$0] }, offset: offset, dtype: dtype)
+        let out = makeView(d.map { shape[$0] }, d.map { strides[$0] }, offset)
         if wantsGrad(self) { out.recorded(.permute(d), inputs: [self]) }
         return out
     }
@@ -135,7 +135,7 @@ extension Tensor {
         let a = normalizeDim(dim0, rank), b = normalizeDim(dim1, rank)
         var s = shape, st = strides
         s.swapAt(a, b); st.swapAt(a, b)
-        let out = Tensor(storage: storage, shape: s, strides: st, offset: offset, dtype: dtype)
+        let out = makeView(s, st, offset)
         if wantsGrad(self) { out.recorded(.transpose(a, b, inPlace: inPlace), inputs: [self]) }
         return out
     }
@@ -144,9 +144,9 @@ extension Tensor {
         if rank > 2 { fail("t() expects a tensor with <= 2 dimensions, but self is \(rank)D") }
         if rank < 2 {
             if !wantsGrad(self) { return self }
-            return Tensor(storage: storage, shape: shape, strides: strides, offset: offset, dtype: dtype).recorded(.tOp, inputs: [self])
+            return makeView(shape, strides, offset).recorded(.tOp, inputs: [self])
         }
-        let out = Tensor(storage: storage, shape: [shape[1], shape[0]], strides: [strides[1], strides[0]], offset: offset, dtype: dtype)
+        let out = makeView([shape[1], shape[0]], [strides[1], strides[0]], offset)
         if wantsGrad(self) { out.recorded(.tOp, inputs: [self]) }
         return out
     }
@@ -235,7 +235,7 @@ extension Tensor {
         var s = shape, st = strides
         s[d] = windows; st[d] = strides[d] * step
         s.append(size); st.append(strides[d])
-        return Tensor(storage: storage, shape: s, strides: st, offset: offset, dtype: dtype)
+        return makeView(s, st, offset)
     }
     /// Splits into `chunks` nearly equal parts along `dim`.
     public func chunk(_ chunks: Int, dim: Int = 0) -> [Tensor] {

@@ -25,18 +25,32 @@ extension Tensor {
         noGrad { sort(dim: dim, descending: descending).indices }
     }
 
-    /// The `k` largest (or smallest) entries along `dim` and their positions (PyTorch's `topk`).
-    /// Values match PyTorch's; among equal values the earlier position comes first here, where
-    /// PyTorch's selection algorithm may order ties differently.
+    /// The `k` largest (or smallest) entries along `dim` and their positions (PyTorch's `topk`; NaN
+    /// counts as the largest). On the CPU the positions are PyTorch's, ties included: each row goes
+    /// through the selection PyTorch's CPU kernel uses (integers compare as doubles,
+    /// exact below 2^53). On a GPU, ties come in index order (a sort), as PyTorch's CUDA kernel
+    /// orders them only where `sorted`.
     public func topk(_ k: Int, dim: Int = -1, largest: Bool = true, sorted: Bool = true) -> (values: Tensor, indices: Tensor) {
         let d = normalizeDim(dim, rank)
         let n = rank == 0 ? 1 : shape[d]
         if k < 0 || k > n { fail("selected index k out of range") }
-        let (v, i) = noGrad { sort(dim: d, descending: largest) }
-        var items = [TensorIndexItem](repeating: .everything, count: d)
-        items.append(.range(0, k, 1))
-        let values = rank == 0 ? v : v[items].contiguous()
-        let indices = rank == 0 ? i : i[items].contiguous()
+        let values: Tensor, indices: Tensor
+        if device == .cpu && rank > 0 {
+            // rows along the last dim, each selected as PyTorch's topk_impl_loop does
+            let rows = noGrad { movedim(d, rank - 1).contiguous().to(dtype: .float64) }
+            var movedShape = rows.shape
+            movedShape[rank - 1] = k
+            let picked = Tensor.zeros(movedShape, dtype: .int64)
+            Kernels.topkRows(rows, n: n, k: k, largest: largest, sorted: sorted, indices: picked)
+            indices = picked.movedim(rank - 1, d).contiguous()
+            values = noGrad { gather(dim: d, index: indices) }
+        } else {
+            let (v, i) = noGrad { sort(dim: d, descending: largest) }
+            var items = [TensorIndexItem](repeating: .everything, count: d)
+            items.append(.range(0, k, 1))
+            values = rank == 0 ? v : v[items].contiguous()
+            indices = rank == 0 ? i : i[items].contiguous()
+        }
         if wantsGrad(self) { values.recorded(Tensor.scatterBackOp("TopkBackward0", inShape: shape, dim: d), inputs: [self], saved: [indices]) }
         return (values, indices)
     }

@@ -129,6 +129,49 @@ private struct CheckpointEntry: Codable {
 }
 
 private let checkpointMetadataKey = "descent.checkpoint"
+/// The metadata entry of a Trainer checkpoint that describes what the module's `onSaveCheckpoint` added.
+let checkpointExtraMetadataKey = "checkpoint_extra"
+/// The metadata entry of a Trainer checkpoint with the module's hyper-parameters, in order: a JSON list
+/// of `[name, "number" or "string", value]`.
+let hyperparametersMetadataKey = "hyper_parameters"
+/// The metadata entry of a Trainer checkpoint with the module's state-dict keys in order (a JSON list).
+let stateDictOrderMetadataKey = "state_dict_order"
+/// The prefix of the tensors that a module's `onSaveCheckpoint` added to a Trainer checkpoint.
+let checkpointExtraPrefix = "checkpoint_extra/"
+
+extension StateDict {
+    /// The same entries with the keys that `orderJSON` lists first, in its order (as saved).
+    func inOrder(_ orderJSON: String?) -> StateDict {
+        guard let text = orderJSON, let order = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else { return self }
+        var out = StateDict()
+        for k in order { if let t = self[k] { out[k] = t } }
+        for (k, t) in self where out[k] == nil { out[k] = t }
+        return out
+    }
+}
+
+/// The hyper-parameters a Trainer checkpoint holds (nil when it holds none).
+func checkpointHyperparameters(_ meta: [String: String], path: String) throws -> [(String, HParamValue)]? {
+    guard let h = meta[hyperparametersMetadataKey] else { return nil }
+    let bad = CheckpointError.invalidField(path: path, field: hyperparametersMetadataKey, value: String(h.prefix(40)),
+                                           reason: "expected a JSON list of [name, kind, value]")
+    guard let rows = try? JSONDecoder().decode([[String]].self, from: Data(h.utf8)) else { throw bad }
+    return try rows.map { r in
+        guard r.count == 3 else { throw bad }
+        switch r[1] {
+        case "number": guard let v = Double(r[2]) else { throw bad }; return (r[0], .number(v))
+        case "string": return (r[0], .string(r[2]))
+        default: throw bad
+        }
+    }
+}
+/// `hyperparametersMetadataKey`'s text for these values.
+func hyperparametersMetadata(_ values: [(String, HParamValue)]) -> String {
+    let rows = values.map { k, v -> [String] in
+        switch v { case .number(let d): return [k, "number", String(d)]; case .string(let s): return [k, "string", s] }
+    }
+    return String(decoding: (try? JSONEncoder().encode(rows)) ?? Data("[]".utf8), as: UTF8.self)
+}
 
 /// Saves a dictionary of state dicts, tensors, numbers and strings in one file (`torch.save` of a
 /// dict), atomically. `loadCheckpoint(from:)` reads it back; PyTorch's `safetensors.torch.load_file`
@@ -189,16 +232,31 @@ public func loadCheckpoint(from path: String) throws -> Checkpoint {
     if isTorchFile(src) { return try readTorchFile(src).checkpoint(path: path) }
     let (sd, meta) = try loadSafetensorsFile(path)
     var ckpt = Checkpoint(path: path)
-    if meta["format"] == Trainer.checkpointFormat {
-        ckpt["epoch"] = try CheckpointError.count(meta, "epoch", path: path)
-        ckpt["global_step"] = try CheckpointError.count(meta, "global_step", path: path)
-        ckpt["state_dict"] = splitCheckpoint(sd).model
-        return ckpt
-    }
+    if meta["format"] == Trainer.checkpointFormat { return try trainerCheckpoint(sd, meta, path: path) }
     guard let json = meta[checkpointMetadataKey] else {
         for (k, t) in sd { ckpt[k] = t }
         return ckpt
     }
+    return try unflatten(sd, json: json, path: path)
+}
+
+/// A Trainer checkpoint as Lightning's dict: `epoch`, `global_step`, the model's `state_dict` and what
+/// its `onSaveCheckpoint` added.
+func trainerCheckpoint(_ sd: StateDict, _ meta: [String: String], path: String) throws -> Checkpoint {
+    var ckpt = Checkpoint(path: path)
+    ckpt["epoch"] = try CheckpointError.count(meta, "epoch", path: path)
+    ckpt["global_step"] = try CheckpointError.count(meta, "global_step", path: path)
+    let parts = splitCheckpoint(sd)
+    ckpt["state_dict"] = parts.model.inOrder(meta[stateDictOrderMetadataKey])
+    if let json = meta[checkpointExtraMetadataKey] {
+        for (k, v) in try unflatten(parts.extra, json: json, path: path) { ckpt[k] = v }
+    }
+    return ckpt
+}
+
+/// The entries `flatten` stored: `json` describes them, `sd` holds their tensors.
+func unflatten(_ sd: StateDict, json: String, path: String) throws -> Checkpoint {
+    var ckpt = Checkpoint(path: path)
     func invalid(_ reason: String) -> CheckpointError {
         .invalidField(path: path, field: checkpointMetadataKey, value: String(json.prefix(40)) + (json.count > 40 ? "..." : ""), reason: reason)
     }

@@ -30,6 +30,9 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     /// Set on a lazy module's placeholder parameters and buffers until their first forward gives them
     /// a shape (PyTorch's `UninitializedParameter` / `UninitializedBuffer`).
     var isUninitializedLazy = false
+    /// The tensor whose storage this view of a graph tensor shares (PyTorch's `_base`): an in-place write
+    /// through the view is recorded on it (`CopySlices`). Set when a recorded op returns a view.
+    var viewBase: Tensor?
 
     /// Makes this tensor hold `t`'s data (same shape), in place: how `Module.to(dtype:)` casts a
     /// parameter without replacing the object that the module and its optimizer hold.
@@ -44,6 +47,14 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
         precondition(isUninitializedLazy)
         storage = t.storage; shape = t.shape; strides = t.strides; offset = t.offset; dtype = t.dtype
         isUninitializedLazy = false
+    }
+
+    /// Makes this tensor another view of its own storage, with `t`'s layout and graph node (the
+    /// in-place shape ops `unsqueeze_`, `t_`, ...; `t` is a view of this tensor).
+    func takeLayout(of t: Tensor) {
+        precondition(t.storage === storage)
+        shape = t.shape; strides = t.strides; offset = t.offset
+        if t.node != nil { node = t.node; requiresGradFlag = t.requiresGradFlag }
     }
 
     init(storage: Storage, shape: [Int], strides: [Int], offset: Int, dtype: DType) {
@@ -163,6 +174,7 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
 
     /// Whether elements are laid out densely in row-major order.
     public var isContiguous: Bool {
+        if shape.contains(0) { return true }
         var expected = 1
         var i = shape.count - 1
         while i >= 0 {

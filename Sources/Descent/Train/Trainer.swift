@@ -222,7 +222,10 @@ public final class Trainer {
 
     nonisolated(unsafe) private static var attachedTrainers: [ObjectIdentifier: Trainer] = [:]
     static func attached(to module: Module) -> Trainer? { attachedTrainers[ObjectIdentifier(module)] }
-    private func attach(_ m: Module) { Trainer.attachedTrainers[ObjectIdentifier(m)] = self }
+    private func attach(_ m: Module) { Trainer.attachedTrainers[ObjectIdentifier(m)] = self; lightningModule = m; m.lastTrainer = self }
+    /// The module the last `fit`, `validate`, `test` or `predict` ran (Lightning's `trainer.lightning_module`):
+    /// what `saveCheckpoint(_:)` saves.
+    public private(set) var lightningModule: Module?
     private func detach(_ m: Module) { Trainer.attachedTrainers[ObjectIdentifier(m)] = nil }
 
     // MARK: - Logged values
@@ -874,11 +877,27 @@ public final class Trainer {
     /// In data-parallel training only rank 0 writes (the ranks hold the same weights).
     public func saveCheckpoint(_ path: String, _ module: Module) throws {
         guard isGlobalZero else { return }
-        var sd = module.stateDict()
+        let modelState = module.stateDict()
+        var sd = modelState
+        // the module's hook sees Lightning's dict and may add entries of its own
+        var dict: Checkpoint = ["epoch": currentEpoch, "global_step": globalStep, "state_dict": modelState]
+        (module as? any TrainingModule)?.onSaveCheckpoint(&dict)
+        var extra = Checkpoint()
+        for (k, v) in dict where !["epoch", "global_step", "state_dict"].contains(k) { extra[k] = v }
+        var extraJSON: String?
+        if extra.count > 0 {
+            let (tensors, m) = try flatten(extra)
+            for (k, t) in tensors { sd[checkpointExtraPrefix + k] = t }
+            extraJSON = m.first { $0.key != "format" }?.value
+        }
         for (i, o) in optimizers.enumerated() { for (k, v) in o.stateDict() { sd[checkpointOptimizerPrefix + "\(i)." + k] = v } }
         for (i, s) in lrSchedulers.enumerated() { for (k, v) in s.stateDict() { sd[checkpointSchedulerPrefix + "\(i)." + k] = v } }
         removeStaleTemporaryFiles(in: (path as NSString).deletingLastPathComponent)
         var meta = ["epoch": String(currentEpoch), "global_step": String(globalStep), "format": Trainer.checkpointFormat]
+        meta[checkpointExtraMetadataKey] = extraJSON
+        if !module.savedHyperparameters.isEmpty { meta[hyperparametersMetadataKey] = hyperparametersMetadata(module.savedHyperparameters) }
+        // safetensors readers list names sorted; this keeps the module's order for `loadCheckpoint`
+        meta[stateDictOrderMetadataKey] = String(decoding: (try? JSONEncoder().encode(modelState.keys)) ?? Data(), as: UTF8.self)
         if batchesThatStepped != globalStep { meta["batches_that_stepped"] = String(batchesThatStepped) }
         // what an exact resume needs: the random streams, where the epoch stands, the callbacks' state
         meta["rng_state.global"] = Data(defaultGenerator.getState()).base64EncodedString()
@@ -916,6 +935,15 @@ public final class Trainer {
     private func cudaRNGState() -> [UInt8]? {
         if case .cuda(let i) = rootDevice { return CUDA.getRNGState(device: i) }
         return nil
+    }
+
+    /// Writes the checkpoint of the module the last `fit`, `validate`, `test` or `predict` ran (Lightning's
+    /// `trainer.save_checkpoint(path)`), as `saveCheckpoint(_:_:)`.
+    public func saveCheckpoint(_ path: String) throws {
+        guard let m = lightningModule else {
+            fail("Saving a checkpoint is only possible if a model is attached to the Trainer. Did you call `Trainer.save_checkpoint()` before calling `Trainer.{fit,validate,test,predict}`?")
+        }
+        try saveCheckpoint(path, m)
     }
 
     /// The `format` entry of a checkpoint's metadata.
@@ -996,6 +1024,7 @@ public final class Trainer {
                                          cuda: try cudaField("rng_state.epoch_start.cuda"))
         }
         let parts = splitCheckpoint(try load(from: path))
+        if let tm = model as? any TrainingModule { tm.onLoadCheckpoint(try loadCheckpoint(from: path)) }
         try model.loadStateDict(parts.model)
         for (i, opt) in optimizers.enumerated() {
             let prefix = checkpointOptimizerPrefix + "\(i)."

@@ -75,6 +75,12 @@ public protocol TrainingModule: Module {
     func onValidationEpochEnd()
     func onTestEpochStart()
     func onTestEpochEnd()
+    /// Adds entries of the module's own to a checkpoint being saved (Lightning's `on_save_checkpoint`):
+    /// `checkpoint` holds `epoch`, `global_step` and `state_dict`; added numbers, strings, tensors and
+    /// state dicts are saved with it and come back in `onLoadCheckpoint`.
+    func onSaveCheckpoint(_ checkpoint: inout Checkpoint)
+    /// Reads a checkpoint being loaded, before its weights (Lightning's `on_load_checkpoint`).
+    func onLoadCheckpoint(_ checkpoint: Checkpoint)
 }
 
 extension TrainingModule {
@@ -106,6 +112,8 @@ extension TrainingModule {
     public func onValidationEpochEnd() {}
     public func onTestEpochStart() {}
     public func onTestEpochEnd() {}
+    public func onSaveCheckpoint(_ checkpoint: inout Checkpoint) {}
+    public func onLoadCheckpoint(_ checkpoint: Checkpoint) {}
 
     /// Records hyper-parameters (Lightning's `self.save_hyperparameters()`, with the values named): they
     /// read back as `hparams`, and every `fit`, `validate`, `test` and `predict` logs them (`hparams.yaml`,
@@ -119,8 +127,8 @@ extension TrainingModule {
     /// The hyper-parameters `saveHyperparameters` recorded (Lightning's `self.hparams`).
     public var hparams: [String: HParamValue] { Dictionary(savedHyperparameters, uniquingKeysWith: { $1 }) }
 
-    /// The trainer running this module, while one is (Lightning's `self.trainer`).
-    public var trainer: Trainer? { Trainer.attached(to: self) }
+    /// The trainer running this module, or the one that last ran it (Lightning's `self.trainer`).
+    public var trainer: Trainer? { Trainer.attached(to: self) ?? lastTrainer as? Trainer }
 
     /// Logs a scalar (Lightning's `self.log`). In `trainingStep` it is logged every step by default
     /// (`onStep`), elsewhere once per epoch (`onEpoch`) as the mean over the epoch's batches weighted
@@ -140,7 +148,7 @@ extension TrainingModule {
     /// Logs a number (see `log(_:_:progressBar:logger:onStep:onEpoch:batchSize:)`).
     public func log(_ name: String, _ value: Double, progressBar: Bool = false, logger: Bool = true,
                     onStep: Bool? = nil, onEpoch: Bool? = nil, batchSize: Int? = nil, syncDist: Bool = false) {
-        guard let t = trainer else {
+        guard let t = Trainer.attached(to: self) else {
             warnOnce("You are trying to `self.log()` but the `self.trainer` reference is not registered on the model yet. This is most likely because the model hasn't been passed to the `Trainer`")
             return
         }
@@ -152,7 +160,7 @@ extension TrainingModule {
     /// resets it. In data-parallel training `compute()` sums the metric's state across ranks.
     public func log(_ name: String, _ metric: Metric, progressBar: Bool = false, logger: Bool = true,
                     onStep: Bool? = nil, onEpoch: Bool? = nil) {
-        guard let t = trainer else {
+        guard let t = Trainer.attached(to: self) else {
             warnOnce("You are trying to `self.log()` but the `self.trainer` reference is not registered on the model yet. This is most likely because the model hasn't been passed to the `Trainer`")
             return
         }
@@ -167,10 +175,41 @@ extension TrainingModule {
         }
     }
 
-    /// Loads the model weights of a checkpoint written by `ModelCheckpoint` (Lightning's
-    /// `load_from_checkpoint`, on an instance you made).
+    /// Loads a checkpoint written by a `Trainer` into this module (Lightning's `load_from_checkpoint`,
+    /// on an instance you made): its saved hyper-parameters, `onLoadCheckpoint`, then the weights.
     public func loadFromCheckpoint(_ path: String, strict: Bool = true) throws {
-        try loadStateDict(splitCheckpoint(Descent.load(from: path)).model, strict: strict)
+        let sd: StateDict = try Descent.load(from: path)
+        let meta = (try? safetensorsMetadata(from: path)) ?? [:]
+        if let hp = try checkpointHyperparameters(meta, path: path) { savedHyperparameters = hp }
+        if meta["format"] == Trainer.checkpointFormat { onLoadCheckpoint(try trainerCheckpoint(sd, meta, path: path)) }
+        try loadStateDict(splitCheckpoint(sd).model, strict: strict)
+    }
+}
+
+/// A training module that can be built from its saved hyper-parameters, so that the type itself loads a
+/// checkpoint (Lightning's class method `LitModel.load_from_checkpoint(path)`):
+///
+/// ```swift
+/// final class LitModel: Module, TrainingModule, HyperparametersInitializable {
+///     init(lr: Double = 1e-3, hidden: Int = 64) { ...; saveHyperparameters(["lr": .init(lr), "hidden": .init(hidden)]) }
+///     convenience init(hparams: [String: HParamValue]) { self.init(lr: hparams["lr"]!.double!, hidden: hparams["hidden"]!.int!) }
+/// }
+/// let model = try LitModel.loadFromCheckpoint(path)
+/// ```
+public protocol HyperparametersInitializable: TrainingModule {
+    /// The module that `saveHyperparameters` recorded these values for.
+    init(hparams: [String: HParamValue])
+}
+
+extension HyperparametersInitializable {
+    /// A module built from the checkpoint's hyper-parameters, then loaded from it (`onLoadCheckpoint`,
+    /// then the weights), as Lightning's class method `load_from_checkpoint`.
+    public static func loadFromCheckpoint(_ path: String, strict: Bool = true) throws -> Self {
+        let meta = (try? safetensorsMetadata(from: path)) ?? [:]
+        let hp = try checkpointHyperparameters(meta, path: path) ?? []
+        let m = Self(hparams: Dictionary(hp, uniquingKeysWith: { $1 }))
+        try m.loadFromCheckpoint(path, strict: strict)
+        return m
     }
 }
 
@@ -179,8 +218,8 @@ let checkpointSchedulerPrefix = "lr_schedulers."
 
 /// A checkpoint's model weights and, by index, its optimizers' and LR schedulers' states (keys
 /// `optimizer_states.<i>.<key>` / `lr_schedulers.<i>.<key>`, Lightning's lists, stripped to `<key>`).
-func splitCheckpoint(_ sd: StateDict) -> (model: StateDict, optimizers: [Int: StateDict], schedulers: [Int: StateDict]) {
-    var model = StateDict(), optimizers: [Int: StateDict] = [:], schedulers: [Int: StateDict] = [:]
+func splitCheckpoint(_ sd: StateDict) -> (model: StateDict, optimizers: [Int: StateDict], schedulers: [Int: StateDict], extra: StateDict) {
+    var model = StateDict(), optimizers: [Int: StateDict] = [:], schedulers: [Int: StateDict] = [:], extra = StateDict()
     /// `key` as (index, rest) when it starts with `prefix` followed by `<i>.`.
     func indexed(_ key: String, _ prefix: String) -> (Int, String)? {
         guard key.hasPrefix(prefix) else { return nil }
@@ -191,9 +230,10 @@ func splitCheckpoint(_ sd: StateDict) -> (model: StateDict, optimizers: [Int: St
     for (k, v) in sd {
         if let (i, key) = indexed(k, checkpointOptimizerPrefix) { optimizers[i, default: StateDict()][key] = v }
         else if let (i, key) = indexed(k, checkpointSchedulerPrefix) { schedulers[i, default: StateDict()][key] = v }
+        else if k.hasPrefix(checkpointExtraPrefix) { extra[String(k.dropFirst(checkpointExtraPrefix.count))] = v }
         else { model[k] = v }
     }
-    return (model, optimizers, schedulers)
+    return (model, optimizers, schedulers, extra)
 }
 
 /// Where a `Trainer` gets its data (Lightning's `LightningDataModule`): download or check files in

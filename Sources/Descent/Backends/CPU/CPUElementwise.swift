@@ -54,6 +54,13 @@ extension CPUBackend {
     static func cumprod(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, out: Tensor) {
         dk_cumprod(x.dtype.code, Int64(outer), Int64(n), Int64(inner), x.rawPointer, out.rawPointer)
     }
+    static func topkRows(_ rows: Tensor, n: Int, k: Int, largest: Bool, sorted: Bool, indices: Tensor) {
+        guard n > 0, k > 0 else { return }
+        let x = rows.pointer(Double.self), out = indices.pointer(Int64.self)
+        for r in 0..<(rows.count / n) {
+            dk_topk_row(x + r * n, Int64(n), Int64(k), largest ? 1 : 0, sorted ? 1 : 0, nil, out + r * k)
+        }
+    }
     static func sort(_ x: Tensor, _ outer: Int, _ n: Int, _ inner: Int, values: Tensor, indices: Tensor, descending: Bool) {
         dk_sort(x.dtype.code, Int64(outer), Int64(n), Int64(inner), x.rawPointer, values.rawPointer, indices.pointer(Int64.self), descending ? 1 : 0)
     }
