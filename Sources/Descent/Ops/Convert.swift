@@ -79,6 +79,15 @@ extension Tensor {
         if let n = node, n.op.isView {
             fail("a view of a tensor that is part of the autograd graph is being modified by an in-place operation (\(n.name)); modify the tensor it views, or use the out-of-place form")
         }
+        let r = computeAndWriteBack(compute)
+        node = r.node
+        requiresGradFlag = r.requiresGradFlag
+        return self
+    }
+
+    /// The tracked in-place op's new value, computed out of place from a copy of this tensor that keeps
+    /// its history, and written back into this tensor's memory (the version goes up).
+    func computeAndWriteBack(_ compute: (Tensor) -> Tensor) -> Tensor {
         let old = noGrad { clone() }
         old.node = node
         old.requiresGradFlag = requiresGradFlag
@@ -94,9 +103,7 @@ extension Tensor {
             let alias = detach()
             for i in n.outputSaved where i < n.saved.count { n.saved[i] = alias; n.savedVersions[i] = storage.version }
         }
-        node = r.node
-        requiresGradFlag = r.requiresGradFlag
-        return self
+        return r
     }
 
     /// self += other (broadcast), without recording; `other` converted to self's dtype.

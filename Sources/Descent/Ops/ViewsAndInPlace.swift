@@ -114,15 +114,7 @@ extension Tensor {
         if base.node == nil && base.requiresGradFlag {
             fail("a view of a leaf Variable that requires grad is being used in an in-place operation.")
         }
-        let old = noGrad { clone() }
-        old.node = node
-        old.requiresGradFlag = requiresGradFlag
-        let r = compute(old)
-        if r.shape != shape {
-            fail("output with shape \(shapeString(shape)) doesn't match the broadcast shape \(shapeString(r.shape))")
-        }
-        noGrad { copyStrided(from: r.dtype == dtype ? r : r.to(dtype: dtype), into: self) }
-        storage.version += 1
+        let r = computeAndWriteBack(compute)
         // where each element of this view sits in the base, row-major
         let inBase = base.flatIndices(ofPositions: storagePositions(shape, strides, offset))
         if inBase.contains(where: { $0 == nil }) { fail("an in-place write through a view reaches outside the tensor it views") }
