@@ -51,5 +51,35 @@ extension Core {
         lin(x).tanh().sum().backward()
         #expect(ck == values(lin.weight.grad!) && ck.contains { $0 != 0 })
     }
+
+    // Probe 26 and 27 spellings (not checkpointing, but small and of the same session).
+    @Test func upsamplingLayersRecomputedScalesAndMultiplicativeLR() {
+        // x = torch.arange(16.).view(1, 1, 4, 4); F.interpolate(x, scale_factor=1.7, mode="bilinear", recompute_scale_factor=True)[:6]
+        // -> [0.0, 0.5, 1.1667, 1.8333, 2.5, 3.0]; without recompute -> [0.0, 0.3824, 0.9706, 1.5588, 2.1471, 2.7353]
+        let x = Tensor.arange(16.0).view(1, 1, 4, 4)
+        let re = values(interpolate(x, scaleFactor: 1.7, mode: "bilinear", recomputeScaleFactor: true)).prefix(6)
+        let plain = values(interpolate(x, scaleFactor: 1.7, mode: "bilinear")).prefix(6)
+        #expect(zip(re, [0.0, 0.5, 1.1667, 1.8333, 2.5, 3.0]).allSatisfy { close($0, $1, atol: 1e-4, rtol: 0) })
+        #expect(zip(plain, [0.0, 0.3824, 0.9706, 1.5588, 2.1471, 2.7353]).allSatisfy { close($0, $1, atol: 1e-4, rtol: 0) })
+        // u = nn.UpsamplingBilinear2d(scale_factor=2) -> UpsamplingBilinear2d(scale_factor=2.0, mode='bilinear'); u(x)[:5] -> [0, 0.4286, 0.8571, 1.2857, 1.7143]
+        let u = UpsamplingBilinear2d(scaleFactor: 2)
+        #expect(u.description == "UpsamplingBilinear2d(scale_factor=2.0, mode='bilinear')")
+        #expect(zip(values(u(x)).prefix(5), [0, 0.4286, 0.8571, 1.2857, 1.7143]).allSatisfy { close($0, $1, atol: 1e-4, rtol: 0) })
+        // up = nn.Upsample(scale_factor=(2, 1.5), mode="nearest") -> Upsample(scale_factor=(2.0, 1.5), mode='nearest'), [1, 1, 8, 6], [0, 0, 1, 2, 2, 3]
+        let up = Upsample(scaleFactor: (2, 1.5), mode: "nearest")
+        #expect(up.description == "Upsample(scale_factor=(2.0, 1.5), mode='nearest')" && up(x).shape == [1, 1, 8, 6])
+        #expect(values(up(x)).prefix(6) == [0, 0, 1, 2, 2, 3])
+        // s = MultiplicativeLR(SGD([w], lr=0.1), lr_lambda=lambda e: 0.5 if e % 2 == 0 else 0.9); 4 steps
+        // -> [0.09000000000000001, 0.045000000000000005, 0.04050000000000001, 0.020250000000000004]
+        let w = Parameter(Tensor([1.0, 2.0] as [Float]))
+        let opt = SGD([w], lr: 0.1)
+        let s = MultiplicativeLR(opt, lrLambda: { $0 % 2 == 0 ? 0.5 : 0.9 })
+        var lrs: [Double] = []
+        for _ in 0..<4 { opt.step(); s.step(); lrs.append(s.getLastLR()[0]) }
+        #expect(lrs == [0.09000000000000001, 0.045000000000000005, 0.04050000000000001, 0.020250000000000004])
+        // w.grad = torch.tensor([3., 4.]); clip_grad_norm_(w, max_norm=1.0) -> 5.0, w.grad -> [0.6, 0.8] (float32)
+        w.grad = Tensor([3.0, 4.0] as [Float])
+        #expect(clipGradNorm_(w, maxNorm: 1.0).item() == 5 && values(w.grad!) == [Double(Float(0.5999999046325684)), Double(Float(0.7999998331069946))])
+    }
 }
 }

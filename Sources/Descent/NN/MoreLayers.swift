@@ -228,9 +228,18 @@ public final class InstanceNorm2d: InstanceNormBase {
 /// (adaptive average pooling). Separable, innermost dim first, with PyTorch's source coordinates
 /// (`alignCorners` false: scale · (dst + ½) - ½; true: the corners meet). `antialias` (bilinear and
 /// bicubic) widens the filter by the downscale factor as PIL and PyTorch's `_upsample_*_aa` do.
+/// With `recomputeScaleFactor`, a scale factor only sets the output size, and the coordinates follow
+/// input size / output size, as PyTorch's `recompute_scale_factor=True`.
 public func interpolate(_ input: Tensor, size: [Int]? = nil, scaleFactor: [Double]? = nil, mode: String = "nearest",
-                        alignCorners: Bool? = nil, antialias: Bool = false) -> Tensor {
+                        alignCorners: Bool? = nil, recomputeScaleFactor: Bool? = nil, antialias: Bool = false) -> Tensor {
     let spatial = input.rank - 2
+    if recomputeScaleFactor == true, let sf = scaleFactor, size == nil, spatial >= 1 {
+        let scales = sf.count == 1 ? Array(repeating: sf[0], count: spatial) : sf
+        if scales.count == spatial {
+            let sizes = (0..<spatial).map { Int((Double(input.shape[2 + $0]) * scales[$0]).rounded(.down)) }
+            return interpolate(input, size: sizes, mode: mode, alignCorners: alignCorners, antialias: antialias)
+        }
+    }
     let needs = ["linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5]
     switch mode {
     case "nearest", "nearest-exact", "area":
@@ -356,36 +365,57 @@ func antialiasTaps(inSize: Int, outSize o: Int, scale: Float, cubic: Bool) -> In
 
 /// `interpolate` with one size or scale for every spatial dim.
 public func interpolate(_ input: Tensor, size: Int? = nil, scaleFactor: Double? = nil, mode: String = "nearest",
-                        alignCorners: Bool? = nil, antialias: Bool = false) -> Tensor {
+                        alignCorners: Bool? = nil, recomputeScaleFactor: Bool? = nil, antialias: Bool = false) -> Tensor {
     interpolate(input, size: size.map { [$0] }, scaleFactor: scaleFactor.map { [$0] }, mode: mode, alignCorners: alignCorners,
-                antialias: antialias)
+                recomputeScaleFactor: recomputeScaleFactor, antialias: antialias)
 }
 
 /// Upsampling (PyTorch's `nn.Upsample`: the modes of `interpolate`).
-public final class Upsample: Module {
+public class Upsample: Module {
     public let size: [Int]?
     public let scaleFactor: Double?
+    /// A scale factor per spatial dim (`Upsample(scaleFactor: (2, 1.5))`); nil when one serves all.
+    public let scaleFactors: [Double]?
     public let mode: String
     public let alignCorners: Bool?
     let writtenSize: String?
     /// One output size for every spatial dim, or a scale factor.
     public init(size: Int? = nil, scaleFactor: Double? = nil, mode: String = "nearest", alignCorners: Bool? = nil) {
         self.size = size.map { [$0] }; self.scaleFactor = scaleFactor; self.mode = mode; self.alignCorners = alignCorners
-        writtenSize = size.map(String.init)
+        writtenSize = size.map(String.init); scaleFactors = nil
+        super.init()
+    }
+    /// A (height, width) scale factor.
+    public init(scaleFactor: (Double, Double), mode: String = "nearest", alignCorners: Bool? = nil) {
+        size = nil; self.scaleFactor = nil; scaleFactors = [scaleFactor.0, scaleFactor.1]; self.mode = mode; self.alignCorners = alignCorners
+        writtenSize = nil
         super.init()
     }
     /// An (height, width) output size.
     public init(size: (Int, Int), mode: String = "nearest", alignCorners: Bool? = nil) {
-        self.size = [size.0, size.1]; scaleFactor = nil; self.mode = mode; self.alignCorners = alignCorners
+        self.size = [size.0, size.1]; scaleFactor = nil; scaleFactors = nil; self.mode = mode; self.alignCorners = alignCorners
         writtenSize = pairRepr(size)
         super.init()
     }
     public override func forward(_ x: Tensor) -> Tensor {
-        interpolate(x, size: size, scaleFactor: scaleFactor.map { [$0] }, mode: mode, alignCorners: alignCorners)
+        interpolate(x, size: size, scaleFactor: scaleFactors ?? scaleFactor.map { [$0] }, mode: mode, alignCorners: alignCorners)
     }
     public override func extraRepr() -> String {
-        (writtenSize.map { "size=\($0)" } ?? "scale_factor=\(formatPyFloat(scaleFactor!))") + ", mode='\(mode)'"
+        let scale = scaleFactors.map { "(" + $0.map(formatPyFloat).joined(separator: ", ") + ")" } ?? scaleFactor.map(formatPyFloat) ?? "None"
+        return (writtenSize.map { "size=\($0)" } ?? "scale_factor=\(scale)") + ", mode='\(mode)'"
     }
+}
+
+/// Bilinear upsampling with the corners aligned (PyTorch's `nn.UpsamplingBilinear2d`).
+public final class UpsamplingBilinear2d: Upsample {
+    public init(size: Int? = nil, scaleFactor: Double? = nil) { super.init(size: size, scaleFactor: scaleFactor, mode: "bilinear", alignCorners: true) }
+    public init(size: (Int, Int)) { super.init(size: size, mode: "bilinear", alignCorners: true) }
+}
+
+/// Nearest-neighbour upsampling (PyTorch's `nn.UpsamplingNearest2d`).
+public final class UpsamplingNearest2d: Upsample {
+    public init(size: Int? = nil, scaleFactor: Double? = nil) { super.init(size: size, scaleFactor: scaleFactor, mode: "nearest") }
+    public init(size: (Int, Int)) { super.init(size: size, mode: "nearest") }
 }
 
 /// A padding layer (PyTorch's `nn.ZeroPad2d`, `nn.ConstantPad1d/2d`, `nn.ReflectionPad1d/2d`,

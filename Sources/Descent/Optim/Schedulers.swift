@@ -190,7 +190,32 @@ public final class LambdaLR: LRScheduler {
         lambdas = lrLambdas
         super.init(optimizer)
     }
+    /// One function per group, as PyTorch's `lr_lambda=[f, g]`.
+    public convenience init(_ optimizer: Optimizer, lrLambda: [(Int) -> Double]) { self.init(optimizer, lrLambdas: lrLambda) }
     public override func getLR() -> [Double] { zip(baseLRs, lambdas).map { $0 * $1(lastEpoch) } }
+}
+
+/// Multiplies each group's learning rate by `lrLambda(epoch)` at every step after the first (PyTorch's
+/// `MultiplicativeLR`).
+public final class MultiplicativeLR: LRScheduler {
+    let lambdas: [(Int) -> Double]
+    /// One function for every group.
+    public convenience init(_ optimizer: Optimizer, lrLambda: @escaping (Int) -> Double) {
+        self.init(optimizer, lrLambda: Array(repeating: lrLambda, count: optimizer.paramGroups.count))
+    }
+    /// One function per group.
+    public init(_ optimizer: Optimizer, lrLambda: [(Int) -> Double]) {
+        if lrLambda.count != optimizer.paramGroups.count {
+            fail("Expected \(optimizer.paramGroups.count) lr_lambdas, but got \(lrLambda.count)")
+        }
+        lambdas = lrLambda
+        super.init(optimizer)
+    }
+    public override func getLR() -> [Double] {
+        let groups = optimizer.paramGroups
+        if lastEpoch <= 0 { return groups.map(\.lr) }
+        return zip(groups, lambdas).map { $0.lr * $1(lastEpoch) }
+    }
 }
 
 /// Scales the learning rate linearly from `startFactor` to `endFactor` over `totalIters` epochs, then
@@ -518,6 +543,12 @@ public final class ReduceLROnPlateau: LRScheduler {
                             thresholdMode: ThresholdMode = .rel, cooldown: Int = 0, minLR: Double = 0, eps: Double = 1e-8) {
         self.init(optimizer, mode: mode, factor: factor, patience: patience, threshold: threshold, thresholdMode: thresholdMode,
                   cooldown: cooldown, minLRs: [Double](repeating: minLR, count: optimizer.paramGroups.count), eps: eps)
+    }
+    /// A `minLR` per group, as PyTorch's `min_lr=[...]`.
+    public convenience init(_ optimizer: Optimizer, mode: Mode = .min, factor: Double = 0.1, patience: Int = 10, threshold: Double = 1e-4,
+                            thresholdMode: ThresholdMode = .rel, cooldown: Int = 0, minLR: [Double], eps: Double = 1e-8) {
+        self.init(optimizer, mode: mode, factor: factor, patience: patience, threshold: threshold, thresholdMode: thresholdMode,
+                  cooldown: cooldown, minLRs: minLR, eps: eps)
     }
     /// A `minLR` per group.
     public init(_ optimizer: Optimizer, mode: Mode = .min, factor: Double = 0.1, patience: Int = 10, threshold: Double = 1e-4,
