@@ -176,6 +176,12 @@ func prefixingKeys<T>(_ prefix: String, _ body: () throws -> T) throws -> T {
 }
 
 /// Sets each group's learning rate to its initial one times `lrLambda(epoch)` (PyTorch's `LambdaLR`).
+/// One learning-rate function per parameter group, checked as PyTorch's `LambdaLR`/`MultiplicativeLR` check them.
+private func perGroupLambdas(_ optimizer: Optimizer, _ fs: [(Int) -> Double]) -> [(Int) -> Double] {
+    if fs.count != optimizer.paramGroups.count { fail("Expected \(optimizer.paramGroups.count) lr_lambdas, but got \(fs.count)") }
+    return fs
+}
+
 public final class LambdaLR: LRScheduler {
     let lambdas: [(Int) -> Double]
     /// One function for every group.
@@ -184,10 +190,7 @@ public final class LambdaLR: LRScheduler {
     }
     /// One function per group.
     public init(_ optimizer: Optimizer, lrLambdas: [(Int) -> Double]) {
-        if lrLambdas.count != optimizer.paramGroups.count {
-            fail("Expected \(optimizer.paramGroups.count) lr_lambdas, but got \(lrLambdas.count)")
-        }
-        lambdas = lrLambdas
+        lambdas = perGroupLambdas(optimizer, lrLambdas)
         super.init(optimizer)
     }
     /// One function per group, as PyTorch's `lr_lambda=[f, g]`.
@@ -205,10 +208,7 @@ public final class MultiplicativeLR: LRScheduler {
     }
     /// One function per group.
     public init(_ optimizer: Optimizer, lrLambda: [(Int) -> Double]) {
-        if lrLambda.count != optimizer.paramGroups.count {
-            fail("Expected \(optimizer.paramGroups.count) lr_lambdas, but got \(lrLambda.count)")
-        }
-        lambdas = lrLambda
+        lambdas = perGroupLambdas(optimizer, lrLambda)
         super.init(optimizer)
     }
     public override func getLR() -> [Double] {
