@@ -88,7 +88,6 @@ extension Tensor {
         for i in saved.indices where saved[i] === self { saved[i] = detach(); outputSaved.append(i) }
         node = Node(op: op, saved: saved, edges: inputs.map(edge))
         node!.outputSaved = outputSaved
-        if let base = inputs.first, base.storage === storage, base !== self { viewBase = base.viewBase ?? base }
         if anomalyDetectionEnabled { node!.forwardTrace = Thread.callStackSymbols }
         requiresGradFlag = true
         return self

@@ -37,7 +37,7 @@ open class Module: CustomStringConvertible {
     /// What `saveHyperparameters` recorded, in order (a `TrainingModule`'s `hparams`).
     var savedHyperparameters: [(String, HParamValue)] = []
     /// The trainer that last ran this module (a `TrainingModule`'s `trainer` after `fit` returns).
-    weak var lastTrainer: AnyObject?
+    weak var lastTrainer: Trainer?
 
     public init() {}
 

@@ -373,35 +373,36 @@ public func interpolate(_ input: Tensor, size: Int? = nil, scaleFactor: Double? 
 /// Upsampling (PyTorch's `nn.Upsample`: the modes of `interpolate`).
 public class Upsample: Module {
     public let size: [Int]?
-    public let scaleFactor: Double?
-    /// A scale factor per spatial dim (`Upsample(scaleFactor: (2, 1.5))`); nil when one serves all.
+    /// The scale factors: one for every spatial dim, or one per dim (`Upsample(scaleFactor: (2, 1.5))`).
     public let scaleFactors: [Double]?
+    /// The scale factor when one serves every spatial dim.
+    public var scaleFactor: Double? { scaleFactors?.count == 1 ? scaleFactors![0] : nil }
     public let mode: String
     public let alignCorners: Bool?
     let writtenSize: String?
     /// One output size for every spatial dim, or a scale factor.
     public init(size: Int? = nil, scaleFactor: Double? = nil, mode: String = "nearest", alignCorners: Bool? = nil) {
-        self.size = size.map { [$0] }; self.scaleFactor = scaleFactor; self.mode = mode; self.alignCorners = alignCorners
-        writtenSize = size.map(String.init); scaleFactors = nil
+        self.size = size.map { [$0] }; scaleFactors = scaleFactor.map { [$0] }; self.mode = mode; self.alignCorners = alignCorners
+        writtenSize = size.map(String.init)
         super.init()
     }
     /// A (height, width) scale factor.
     public init(scaleFactor: (Double, Double), mode: String = "nearest", alignCorners: Bool? = nil) {
-        size = nil; self.scaleFactor = nil; scaleFactors = [scaleFactor.0, scaleFactor.1]; self.mode = mode; self.alignCorners = alignCorners
+        size = nil; scaleFactors = [scaleFactor.0, scaleFactor.1]; self.mode = mode; self.alignCorners = alignCorners
         writtenSize = nil
         super.init()
     }
     /// An (height, width) output size.
     public init(size: (Int, Int), mode: String = "nearest", alignCorners: Bool? = nil) {
-        self.size = [size.0, size.1]; scaleFactor = nil; scaleFactors = nil; self.mode = mode; self.alignCorners = alignCorners
+        self.size = [size.0, size.1]; scaleFactors = nil; self.mode = mode; self.alignCorners = alignCorners
         writtenSize = pairRepr(size)
         super.init()
     }
     public override func forward(_ x: Tensor) -> Tensor {
-        interpolate(x, size: size, scaleFactor: scaleFactors ?? scaleFactor.map { [$0] }, mode: mode, alignCorners: alignCorners)
+        interpolate(x, size: size, scaleFactor: scaleFactors, mode: mode, alignCorners: alignCorners)
     }
     public override func extraRepr() -> String {
-        let scale = scaleFactors.map { "(" + $0.map(formatPyFloat).joined(separator: ", ") + ")" } ?? scaleFactor.map(formatPyFloat) ?? "None"
+        let scale = scaleFactors.map { $0.count == 1 ? formatPyFloat($0[0]) : "(" + $0.map(formatPyFloat).joined(separator: ", ") + ")" } ?? "None"
         return (writtenSize.map { "size=\($0)" } ?? "scale_factor=\(scale)") + ", mode='\(mode)'"
     }
 }

@@ -30,14 +30,14 @@ extension Tensor {
     }
 }
 
-/// Scales the gradients of `parameters` in place so that their joint `normType`-norm is at most
-/// `maxNorm`, and returns that norm before clipping (PyTorch's `nn.utils.clip_grad_norm_`): the
-/// norm of the per-gradient norms, scaled by min(1, maxNorm / (norm + 1e-6)).
 /// `clipGradNorm_` of one parameter (PyTorch's `clip_grad_norm_(p, max_norm)` with a single tensor).
 @discardableResult
 public func clipGradNorm_(_ parameter: Parameter, maxNorm: Double, normType: Double = 2, errorIfNonfinite: Bool = false) -> Tensor {
     clipGradNorm_([parameter], maxNorm: maxNorm, normType: normType, errorIfNonfinite: errorIfNonfinite)
 }
+/// Scales the gradients of `parameters` in place so that their joint `normType`-norm is at most
+/// `maxNorm`, and returns that norm before clipping (PyTorch's `nn.utils.clip_grad_norm_`): the
+/// norm of the per-gradient norms, scaled by min(1, maxNorm / (norm + 1e-6)).
 @discardableResult
 public func clipGradNorm_(_ parameters: [Parameter], maxNorm: Double, normType: Double = 2,
                           errorIfNonfinite: Bool = false) -> Tensor {

@@ -109,6 +109,10 @@ extension Tensor {
     @_disfavoredOverload public func fmod(_ other: Tensor) -> Tensor { Tensor.arith(self, other, .fmod) }
     /// `fmod` by a number.
     public func fmod(_ other: Double) -> Tensor { fmod(Tensor.wrap(other)) }
+    /// `fmod` by an integer: integer tensors stay integers (PyTorch's `x.fmod(3)`).
+    public func fmod(_ other: Int) -> Tensor { fmod(Tensor.wrap(other)) }
+    /// `remainder` by an integer: integer tensors stay integers (PyTorch's `x.remainder(3)`).
+    public func remainder(_ other: Int) -> Tensor { remainder(Tensor.wrap(other)) }
     /// `a % b`: PyTorch's `remainder` (the sign of `b`).
     public static func % (a: Tensor, b: Tensor) -> Tensor { a.remainder(b) }
     @_disfavoredOverload public static func % (a: Tensor, b: Double) -> Tensor { a.remainder(wrap(b)) }

@@ -11,7 +11,7 @@ extension Tensor {
         if t.isFloatingPoint { fail("\"\(name)_cpu\" not implemented for '\(t.scalarTypeName)'") }
         let shape = broadcastShapes(a.shape, b.shape)
         let x = a.to(dtype: .int64).expand(shape).contiguous().to(.cpu).toArray(Int64.self)
-        let y = b.to(dtype: .int64).expand(shape).contiguous().to(.cpu).toArray(Int64.self)
+        let y = b === a ? x : b.to(dtype: .int64).expand(shape).contiguous().to(.cpu).toArray(Int64.self)   // unary ops pass self twice
         var out = [Int64](repeating: 0, count: x.count)
         for i in 0..<x.count { out[i] = wrapped(f(x[i], y[i]), to: t) }
         return Tensor(flat: out, shape: shape).to(dtype: t).to(resultDevice(a, b))

@@ -15,11 +15,6 @@ private func hostMatrices(_ name: String, _ a: Tensor, square: Bool) -> (x: Tens
 }
 private func backTo(_ t: Tensor, _ a: Tensor) -> Tensor { t.to(dtype: a.dtype).to(a.device) }
 private func mT(_ t: Tensor) -> Tensor { t.transpose(-2, -1) }
-/// A vector's diagonal matrix, batched: (…, k) → (…, k, k).
-private func diagMatrix(_ v: Tensor) -> Tensor {
-    let k = v.shape[v.rank - 1]
-    return v.unsqueeze(-1) * Tensor.eye(k, dtype: v.dtype).to(v.device)
-}
 /// Packs outputs (each (…, rows, cols)) into one (count, total) tensor so that one Function node
 /// carries them all; `unpack` cuts the gradient (or the result) back into the pieces.
 private func pack(_ parts: [Tensor], count: Int) -> Tensor { concat(parts.map { $0.reshape(count, -1) }, dim: 1) }
@@ -104,7 +99,7 @@ final class LinalgEigh: Function {
         let n = w.shape[w.rank - 1]
         let eye = Tensor.eye(n, dtype: w.dtype).to(w.device)
         let e = w.unsqueeze(-2) - w.unsqueeze(-1) + eye
-        let inner = (vhgv / e) * (1 - eye) + diagMatrix(gW)
+        let inner = (vhgv / e) * (1 - eye) + gW.diagEmbed()
         return [v.matmul(inner).matmul(mT(v))]
     }
 }
@@ -136,7 +131,7 @@ final class LinalgSVD: Function {
         let s2 = s * s
         let eye = Tensor.eye(k, dtype: s.dtype).to(s.device)
         let e = s2.unsqueeze(-2) - s2.unsqueeze(-1) + eye
-        var gA = ((skewU * s.unsqueeze(-2) + s.unsqueeze(-1) * skewV) / e) * (1 - eye) + diagMatrix(gS)
+        var gA = ((skewU * s.unsqueeze(-2) + s.unsqueeze(-1) * skewV) / e) * (1 - eye) + gS.diagEmbed()
         if m > k {
             gA = u.matmul(gA)
             let gUSinv = gU / s.unsqueeze(-2)

@@ -651,6 +651,12 @@ extension Tensor {
     }
     /// The elements with consecutive repeats collapsed, over the flattened tensor (PyTorch's `torch.unique_consecutive`).
     public func uniqueConsecutive() -> Tensor { uniqueConsecutiveParts().values }
+    /// `uniqueConsecutive` with the inverse indices (PyTorch's `return_inverse=True`).
+    public func uniqueConsecutive(returnInverse: Bool) -> (Tensor, Tensor) { let u = uniqueConsecutiveParts(); return (u.values, u.inverse) }
+    /// `uniqueConsecutive` with each run's length (PyTorch's `return_counts=True`).
+    public func uniqueConsecutive(returnCounts: Bool) -> (Tensor, Tensor) { let u = uniqueConsecutiveParts(); return (u.values, u.counts) }
+    /// `uniqueConsecutive` with the inverse indices and each run's length.
+    public func uniqueConsecutive(returnInverse: Bool, returnCounts: Bool) -> (Tensor, Tensor, Tensor) { uniqueConsecutiveParts() }
     /// The collapsed elements, the inverse indices and each run's length.
     func uniqueConsecutiveParts() -> (values: Tensor, inverse: Tensor, counts: Tensor) {
         let v = to(.cpu).contiguous().toArray(Double.self)

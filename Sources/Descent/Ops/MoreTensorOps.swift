@@ -28,6 +28,46 @@ extension Tensor {
         let start = offset >= 0 ? offset : -offset * cols
         return flat.narrow(dim: -1, start: start, length: (length - 1) * (cols + 1) + 1)[.ellipsis, .stride(by: cols + 1)]
     }
+    /// The matrices with the last dim on diagonal `offset` of dims `dim1` and `dim2` of the result, zeros
+    /// elsewhere (PyTorch's `diag_embed`).
+    public func diagEmbed(offset: Int = 0, dim1: Int = -2, dim2: Int = -1) -> Tensor {
+        if rank < 1 { fail("diag_embed(): input must be at least 1-D") }
+        let outRank = rank + 1
+        let d1 = normalizeDim(dim1, outRank), d2 = normalizeDim(dim2, outRank)
+        if d1 == d2 { fail("diagonal dimensions cannot be identical \(dim1), \(dim2)") }
+        let n = shape[rank - 1], m = n + Swift.abs(offset)
+        let rows = Tensor.arange(m).reshape(m, 1), cols = Tensor.arange(m).reshape(1, m)
+        let onDiagonal = (cols - rows) .== offset
+        // entry (i, j) of a matrix reads element min(i, j) of the vector, picked only on the diagonal
+        let pick = rows.minimum(cols).clamp(max: Double(Swift.max(n - 1, 0)))
+        let lead = Array(shape.dropLast())
+        let spread = n == 0 ? Tensor.zeros(lead + [m, m], dtype: dtype, device: device)
+            : indexSelect(dim: rank - 1, pick.reshape(-1).to(device)).reshape(lead + [m, m])
+        let square = `where`(onDiagonal.to(device), spread, Tensor.zeros([], dtype: dtype, device: device))
+        var perm = [Int](repeating: 0, count: outRank), next = 0
+        for p in 0..<outRank {
+            if p == d1 { perm[p] = outRank - 2 } else if p == d2 { perm[p] = outRank - 1 } else { perm[p] = next; next += 1 }
+        }
+        return perm == Array(0..<outRank) ? square : square.permute(perm)
+    }
+    /// The length-`r` combinations of a 1-D tensor's elements, in order, one per row (PyTorch's
+    /// `torch.combinations`; `withReplacement` lets an element repeat).
+    public func combinations(r: Int = 2, withReplacement: Bool = false) -> Tensor {
+        if rank != 1 { fail("Expect a 1D vector, but got shape \(shapeString(shape))") }
+        if r < 0 { fail("Expect a non-negative number, but got \(r)") }
+        if r == 0 { return Tensor.empty([0], dtype: dtype, device: device) }
+        let n = shape[0]
+        var rowsOut: [Int64] = [], combo = [Int](repeating: 0, count: r)
+        func fill(_ pos: Int, _ start: Int) {
+            if pos == r { rowsOut += combo.map(Int64.init); return }
+            if start >= n { return }
+            for i in start..<n { combo[pos] = i; fill(pos + 1, withReplacement ? i : i + 1) }
+        }
+        fill(0, 0)
+        let count = rowsOut.count / r
+        if count == 0 { return Tensor.empty([0, r], dtype: dtype, device: device) }
+        return indexSelect(dim: 0, Tensor(flat: rowsOut, shape: [rowsOut.count]).to(device)).reshape(count, r)
+    }
     /// The sum of the main diagonal of a matrix (PyTorch's `x.trace()`).
     public func trace() -> Tensor {
         if rank != 2 { fail("trace: expected a matrix, but got tensor with dim \(rank)") }
@@ -37,10 +77,7 @@ extension Tensor {
     /// (PyTorch's `torch.diag`).
     public func diag(_ diagonal: Int = 0) -> Tensor {
         switch rank {
-        case 1:
-            let n = shape[0], k = Swift.abs(diagonal)
-            let square = unsqueeze(1) * Tensor.eye(n, dtype: dtype).to(device)
-            return k == 0 ? square : pad(square, diagonal > 0 ? [k, 0, 0, k] : [0, k, k, 0])
+        case 1: return diagEmbed(offset: diagonal)
         case 2: return self.diagonal(offset: diagonal)
         default: fail("diag(): Supports 1D or 2D tensors. Got \(rank)D")
         }

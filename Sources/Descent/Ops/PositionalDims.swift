@@ -146,56 +146,6 @@ extension Tensor {
     public func sum(dtype: DType) -> Tensor { to(dtype: dtype).sum() }
     /// Sorted along the first dim (PyTorch's `msort`).
     public func msort() -> Tensor { sort(dim: 0).values }
-    /// `fmod` by an integer: integer tensors stay integers (PyTorch's `x.fmod(3)`).
-    public func fmod(_ other: Int) -> Tensor { fmod(Tensor.wrap(other)) }
-    /// `remainder` by an integer: integer tensors stay integers (PyTorch's `x.remainder(3)`).
-    public func remainder(_ other: Int) -> Tensor { remainder(Tensor.wrap(other)) }
-    /// `uniqueConsecutive` with the inverse indices (PyTorch's `return_inverse=True`).
-    public func uniqueConsecutive(returnInverse: Bool) -> (Tensor, Tensor) { let u = uniqueConsecutiveParts(); return (u.values, u.inverse) }
-    /// `uniqueConsecutive` with each run's length (PyTorch's `return_counts=True`).
-    public func uniqueConsecutive(returnCounts: Bool) -> (Tensor, Tensor) { let u = uniqueConsecutiveParts(); return (u.values, u.counts) }
-    /// `uniqueConsecutive` with the inverse indices and each run's length.
-    public func uniqueConsecutive(returnInverse: Bool, returnCounts: Bool) -> (Tensor, Tensor, Tensor) { uniqueConsecutiveParts() }
-    /// The matrices with the last dim on diagonal `offset` of dims `dim1` and `dim2` of the result, zeros
-    /// elsewhere (PyTorch's `diag_embed`).
-    public func diagEmbed(offset: Int = 0, dim1: Int = -2, dim2: Int = -1) -> Tensor {
-        if rank < 1 { fail("diag_embed(): input must be at least 1-D") }
-        let outRank = rank + 1
-        let d1 = normalizeDim(dim1, outRank), d2 = normalizeDim(dim2, outRank)
-        if d1 == d2 { fail("diagonal dimensions cannot be identical \(dim1), \(dim2)") }
-        let n = shape[rank - 1], m = n + Swift.abs(offset)
-        let rows = Tensor.arange(m).reshape(m, 1), cols = Tensor.arange(m).reshape(1, m)
-        let onDiagonal = (cols - rows) .== offset
-        // entry (i, j) of a matrix reads element min(i, j) of the vector, picked only on the diagonal
-        let pick = rows.minimum(cols).clamp(max: Double(Swift.max(n - 1, 0)))
-        let lead = Array(shape.dropLast())
-        let spread = n == 0 ? Tensor.zeros(lead + [m, m], dtype: dtype, device: device)
-            : indexSelect(dim: rank - 1, pick.reshape(-1).to(device)).reshape(lead + [m, m])
-        let square = `where`(onDiagonal.to(device), spread, Tensor.zeros([], dtype: dtype, device: device))
-        var perm = [Int](repeating: 0, count: outRank), next = 0
-        for p in 0..<outRank {
-            if p == d1 { perm[p] = outRank - 2 } else if p == d2 { perm[p] = outRank - 1 } else { perm[p] = next; next += 1 }
-        }
-        return perm == Array(0..<outRank) ? square : square.permute(perm)
-    }
-    /// The length-`r` combinations of a 1-D tensor's elements, in order, one per row (PyTorch's
-    /// `torch.combinations`; `withReplacement` lets an element repeat).
-    public func combinations(r: Int = 2, withReplacement: Bool = false) -> Tensor {
-        if rank != 1 { fail("Expect a 1D vector, but got shape \(shapeString(shape))") }
-        if r < 0 { fail("Expect a non-negative number, but got \(r)") }
-        if r == 0 { return Tensor.empty([0], dtype: dtype, device: device) }
-        let n = shape[0]
-        var rowsOut: [Int64] = [], combo = [Int](repeating: 0, count: r)
-        func fill(_ pos: Int, _ start: Int) {
-            if pos == r { rowsOut += combo.map(Int64.init); return }
-            if start >= n { return }
-            for i in start..<n { combo[pos] = i; fill(pos + 1, withReplacement ? i : i + 1) }
-        }
-        fill(0, 0)
-        let count = rowsOut.count / r
-        if count == 0 { return Tensor.empty([0, r], dtype: dtype, device: device) }
-        return indexSelect(dim: 0, Tensor(flat: rowsOut, shape: [rowsOut.count]).to(device)).reshape(count, r)
-    }
 }
 
 /// `torch.div(a, b, rounding_mode=)`: nil is true division, "trunc" or "floor" round.

@@ -175,13 +175,13 @@ func prefixingKeys<T>(_ prefix: String, _ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as StateDictError { throw e.prefixed(prefix) }
 }
 
-/// Sets each group's learning rate to its initial one times `lrLambda(epoch)` (PyTorch's `LambdaLR`).
 /// One learning-rate function per parameter group, checked as PyTorch's `LambdaLR`/`MultiplicativeLR` check them.
 private func perGroupLambdas(_ optimizer: Optimizer, _ fs: [(Int) -> Double]) -> [(Int) -> Double] {
     if fs.count != optimizer.paramGroups.count { fail("Expected \(optimizer.paramGroups.count) lr_lambdas, but got \(fs.count)") }
     return fs
 }
 
+/// Sets each group's learning rate to its initial one times `lrLambda(epoch)` (PyTorch's `LambdaLR`).
 public final class LambdaLR: LRScheduler {
     let lambdas: [(Int) -> Double]
     /// One function for every group.

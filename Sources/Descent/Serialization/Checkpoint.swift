@@ -128,7 +128,8 @@ private struct CheckpointEntry: Codable {
     var tensors: [[String]]? = nil // state_dict: [name in the dict, name in the file]; tensor: [[key, name in the file]]
 }
 
-private let checkpointMetadataKey = "descent.checkpoint"
+/// The metadata entry that describes a saved `Checkpoint`'s entries (JSON).
+let checkpointMetadataKey = "descent.checkpoint"
 /// The metadata entry of a Trainer checkpoint that describes what the module's `onSaveCheckpoint` added.
 let checkpointExtraMetadataKey = "checkpoint_extra"
 /// The metadata entry of a Trainer checkpoint with the module's hyper-parameters, in order: a JSON list

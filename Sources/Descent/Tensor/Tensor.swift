@@ -30,8 +30,8 @@ public class Tensor: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
     /// Set on a lazy module's placeholder parameters and buffers until their first forward gives them
     /// a shape (PyTorch's `UninitializedParameter` / `UninitializedBuffer`).
     var isUninitializedLazy = false
-    /// The tensor whose storage this view of a graph tensor shares (PyTorch's `_base`): an in-place write
-    /// through the view is recorded on it (`CopySlices`). Set when a recorded op returns a view.
+    /// The tensor whose storage this view shares (PyTorch's `_base`): a recorded in-place write through
+    /// the view is recorded on it (`CopySlices`). Set by `makeView`, which every view op goes through.
     var viewBase: Tensor?
 
     /// Makes this tensor hold `t`'s data (same shape), in place: how `Module.to(dtype:)` casts a

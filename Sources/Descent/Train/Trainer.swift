@@ -888,7 +888,7 @@ public final class Trainer {
         if extra.count > 0 {
             let (tensors, m) = try flatten(extra)
             for (k, t) in tensors { sd[checkpointExtraPrefix + k] = t }
-            extraJSON = m.first { $0.key != "format" }?.value
+            extraJSON = m[checkpointMetadataKey]
         }
         for (i, o) in optimizers.enumerated() { for (k, v) in o.stateDict() { sd[checkpointOptimizerPrefix + "\(i)." + k] = v } }
         for (i, s) in lrSchedulers.enumerated() { for (k, v) in s.stateDict() { sd[checkpointSchedulerPrefix + "\(i)." + k] = v } }
@@ -1023,8 +1023,9 @@ public final class Trainer {
             point.epochStart = RNGStates(global: g, loader: try rngField("rng_state.epoch_start.train_loader"),
                                          cuda: try cudaField("rng_state.epoch_start.cuda"))
         }
-        let parts = splitCheckpoint(try load(from: path))
-        if let tm = model as? any TrainingModule { tm.onLoadCheckpoint(try loadCheckpoint(from: path)) }
+        let stored: StateDict = try load(from: path)
+        let parts = splitCheckpoint(stored)
+        if let tm = model as? any TrainingModule { tm.onLoadCheckpoint(try trainerCheckpoint(stored, meta, path: path)) }
         try model.loadStateDict(parts.model)
         for (i, opt) in optimizers.enumerated() {
             let prefix = checkpointOptimizerPrefix + "\(i)."

@@ -128,7 +128,7 @@ extension TrainingModule {
     public var hparams: [String: HParamValue] { Dictionary(savedHyperparameters, uniquingKeysWith: { $1 }) }
 
     /// The trainer running this module, or the one that last ran it (Lightning's `self.trainer`).
-    public var trainer: Trainer? { Trainer.attached(to: self) ?? lastTrainer as? Trainer }
+    public var trainer: Trainer? { Trainer.attached(to: self) ?? lastTrainer }
 
     /// Logs a scalar (Lightning's `self.log`). In `trainingStep` it is logged every step by default
     /// (`onStep`), elsewhere once per epoch (`onEpoch`) as the mean over the epoch's batches weighted
